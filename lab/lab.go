@@ -1,0 +1,541 @@
+// Package lab starts real local Redis + Sentinel topologies on free
+// loopback ports, for the demo, the tests and the benchmarks.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options describe a topology. The zero value is a source, a target and
+// three Sentinels with quorum 2.
+type Options struct {
+	MasterName      string        // default "flyover"
+	Sentinels       int           // default 3
+	Quorum          int           // default Sentinels/2+1
+	ExtraReplicas   int           // Redis replicas of the source besides the target
+	Password        string        // requirepass/masterauth on data nodes and Sentinel's auth-pass
+	PreloadKeys     int           // keys written to the source before the Sentinels start
+	DownAfter       time.Duration // Sentinel down-after-milliseconds, default 5 s
+	FailoverTimeout time.Duration // Sentinel failover-timeout, default 60 s
+	// SyncDelay is the source's repl-diskless-sync-delay (Redis's default
+	// is 5 s; the lab's is 0 so tests attach fast).
+	SyncDelay time.Duration
+	// StandIn forces a redis-server stand-in for the target even when a
+	// dragonfly binary is on PATH.
+	StandIn bool
+}
+
+func (o *Options) defaults() {
+	if o.MasterName == "" {
+		o.MasterName = "flyover"
+	}
+	if o.Sentinels <= 0 {
+		o.Sentinels = 3
+	}
+	if o.Quorum <= 0 {
+		o.Quorum = o.Sentinels/2 + 1
+	}
+	if o.DownAfter <= 0 {
+		o.DownAfter = 5 * time.Second
+	}
+	if o.FailoverTimeout <= 0 {
+		o.FailoverTimeout = 60 * time.Second
+	}
+}
+
+// Server is one process the lab started.
+type Server struct {
+	Name string // source, target, replica-1, sentinel-1, ...
+	Port int
+	// Program is the binary: redis-server, redis-sentinel or dragonfly.
+	Program string
+	Dir     string
+	LogPath string
+
+	password string
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	exited   chan struct{}
+}
+
+// Addr is the server's loopback address.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
+
+// Lab is a running topology.
+type Lab struct {
+	Opts      Options
+	Dir       string
+	Source    *Server
+	Target    *Server
+	Replicas  []*Server
+	Sentinels []*Server
+	// TargetStandIn is true when the target is a redis-server standing in
+	// for Dragonfly.
+	TargetStandIn bool
+
+	stopOnce sync.Once
+}
+
+// MissingBinaryError names a program the lab needs and how to get it.
+type MissingBinaryError struct{ Program string }
+
+func (e *MissingBinaryError) Error() string {
+	return fmt.Sprintf("%s not found on PATH: install it (Debian/Ubuntu: apt-get install redis-server redis-sentinel)", e.Program)
+}
+
+// Check reports whether the binaries the lab needs are on PATH.
+func Check() error {
+	for _, p := range []string{"redis-server", "redis-sentinel"} {
+		if _, err := exec.LookPath(p); err != nil {
+			return &MissingBinaryError{Program: p}
+		}
+	}
+	return nil
+}
+
+// Start starts a topology and waits, bounded, until it is ready: every
+// server answers, every Sentinel knows the others and CKQUORUM passes.
+// On any failure it stops what it started.
+func Start(ctx context.Context, opts Options) (l *Lab, err error) {
+	opts.defaults()
+	if err := Check(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "flyover-lab-")
+	if err != nil {
+		return nil, fmt.Errorf("lab: temp dir: %w", err)
+	}
+	l = &Lab{Opts: opts, Dir: dir}
+	defer func() {
+		if err != nil {
+			l.Stop()
+			l = nil
+		}
+	}()
+
+	if l.Source, err = l.startRedis(ctx, "source", ""); err != nil {
+		return l, err
+	}
+	for i := 1; i <= opts.ExtraReplicas; i++ {
+		r, err := l.startRedis(ctx, fmt.Sprintf("replica-%d", i), l.Source.Addr())
+		if err != nil {
+			return l, err
+		}
+		l.Replicas = append(l.Replicas, r)
+	}
+	if l.Target, err = l.startTarget(ctx); err != nil {
+		return l, err
+	}
+	if opts.PreloadKeys > 0 {
+		if err := l.preload(ctx, opts.PreloadKeys); err != nil {
+			return l, err
+		}
+	}
+	for i := 1; i <= opts.Sentinels; i++ {
+		s, err := l.startSentinel(ctx, i)
+		if err != nil {
+			return l, err
+		}
+		l.Sentinels = append(l.Sentinels, s)
+	}
+	if err := l.waitSentinels(ctx); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// Stop stops every server (SIGTERM, then SIGKILL after 5 s) and removes the
+// lab's directory. It is safe to call more than once and from a test's
+// cleanup.
+func (l *Lab) Stop() {
+	l.stopOnce.Do(func() {
+		var wg sync.WaitGroup
+		for _, s := range l.servers() {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.Stop() }()
+		}
+		wg.Wait()
+		if l.Dir != "" {
+			os.RemoveAll(l.Dir)
+		}
+	})
+}
+
+func (l *Lab) servers() []*Server {
+	var out []*Server
+	for _, s := range append([]*Server{l.Source, l.Target}, append(l.Replicas, l.Sentinels...)...) {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// SentinelAddrs lists the Sentinels' addresses.
+func (l *Lab) SentinelAddrs() []string {
+	out := make([]string, len(l.Sentinels))
+	for i, s := range l.Sentinels {
+		out[i] = s.Addr()
+	}
+	return out
+}
+
+// FlyoverArgs are the flags that point flyover at this lab.
+func (l *Lab) FlyoverArgs() []string {
+	return []string{
+		"--source", l.Source.Addr(),
+		"--target", l.Target.Addr(),
+		"--sentinel", strings.Join(l.SentinelAddrs(), ","),
+		"--master", l.Opts.MasterName,
+	}
+}
+
+// TargetLabel says what the target is, for screens and logs.
+func (l *Lab) TargetLabel() string {
+	if l.TargetStandIn {
+		return "redis-server standing in for Dragonfly"
+	}
+	return "dragonfly"
+}
+
+// Client opens a go-redis client to one of the lab's data nodes.
+func (s *Server) Client() *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr: s.Addr(), Password: s.password, DialerRetries: 1, MaxRetries: -1,
+		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
+		ContextTimeoutEnabled: true, Protocol: 2, DisableIdentity: true,
+	})
+}
+
+// Stop ends the server (SIGTERM, SIGKILL after 5 s) and waits for it.
+func (s *Server) Stop() {
+	s.signal(syscall.SIGCONT) // a SIGSTOPped server cannot act on SIGTERM
+	s.signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+		s.signal(syscall.SIGKILL)
+		<-s.exited
+	}
+}
+
+// Kill ends the server with SIGKILL and waits for it: a crash.
+func (s *Server) Kill() {
+	s.signal(syscall.SIGKILL)
+	<-s.exited
+}
+
+// Freeze stops the process (SIGSTOP): it keeps its sockets and answers
+// nothing, like a hung server.
+func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (s *Server) Thaw() { s.signal(syscall.SIGCONT) }
+
+// Running reports whether the process is still alive.
+func (s *Server) Running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil && s.cmd.Process != nil && s.Running() {
+		_ = s.cmd.Process.Signal(sig)
+	}
+}
+
+// start launches program with args, output to a log file in the server's
+// directory. The process gets its own process group (a terminal's Ctrl-C
+// reaches flyover, which stops the lab in order) and dies with its parent.
+func (l *Lab) start(name, program string, port int, args ...string) (*Server, error) {
+	dir := filepath.Join(l.Dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &Server{Name: name, Port: port, Program: program, Dir: dir, LogPath: filepath.Join(dir, "server.log"),
+		password: l.Opts.Password, exited: make(chan struct{})}
+	logf, err := os.Create(s.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(program, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("lab: start %s (%s): %w", name, program, err)
+	}
+	s.cmd = cmd
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+func (l *Lab) redisConf(port int, extra ...string) string {
+	lines := []string{
+		"port " + strconv.Itoa(port),
+		"bind 127.0.0.1",
+		"daemonize no",
+		`logfile ""`,
+		`save ""`,
+		"appendonly no",
+		"protected-mode no",
+		"enable-debug-command local",
+		"repl-diskless-sync yes",
+		"repl-diskless-sync-delay " + strconv.Itoa(int(l.Opts.SyncDelay/time.Second)),
+	}
+	if l.Opts.Password != "" {
+		lines = append(lines, "requirepass "+l.Opts.Password, "masterauth "+l.Opts.Password)
+	}
+	return strings.Join(append(lines, extra...), "\n") + "\n"
+}
+
+func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	if replicaOf != "" {
+		h, p, _ := net.SplitHostPort(replicaOf)
+		extra = append(extra, "replicaof "+h+" "+p)
+	}
+	return l.startWithConf(ctx, name, "redis-server", port, l.redisConf(port, extra...))
+}
+
+func (l *Lab) startWithConf(ctx context.Context, name, program string, port int, conf string) (*Server, error) {
+	dir := filepath.Join(l.Dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	confPath := filepath.Join(dir, name+".conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		return nil, err
+	}
+	s, err := l.start(name, program, port, confPath)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.waitReady(ctx)
+}
+
+// startTarget starts Dragonfly when it is on PATH, else a redis-server
+// standing in for it.
+func (l *Lab) startTarget(ctx context.Context) (*Server, error) {
+	df, err := exec.LookPath("dragonfly")
+	if err != nil || l.Opts.StandIn {
+		l.TargetStandIn = true
+		return l.startRedis(ctx, "target", "")
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--dbfilename=", "--version_check=false", "--logtostderr",
+		"--proactor_threads", "2", "--dir", ".",
+	}
+	if l.Opts.Password != "" {
+		args = append(args, "--requirepass", l.Opts.Password, "--masterauth", l.Opts.Password)
+	}
+	if err := os.MkdirAll(filepath.Join(l.Dir, "target"), 0o700); err != nil {
+		return nil, err
+	}
+	s, err := l.start("target", df, port, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.waitReady(ctx)
+}
+
+func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	name := l.Opts.MasterName
+	lines := []string{
+		"port " + strconv.Itoa(port),
+		"bind 127.0.0.1",
+		"daemonize no",
+		`logfile ""`,
+		"protected-mode no",
+		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d %d", name, l.Source.Port, l.Opts.Quorum),
+		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, l.Opts.DownAfter.Milliseconds()),
+		fmt.Sprintf("sentinel failover-timeout %s %d", name, l.Opts.FailoverTimeout.Milliseconds()),
+		fmt.Sprintf("sentinel parallel-syncs %s 1", name),
+	}
+	if l.Opts.Password != "" {
+		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", name, l.Opts.Password))
+	}
+	s, err := l.startWithConf(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, strings.Join(lines, "\n")+"\n")
+	if s != nil {
+		s.password = "" // Sentinels themselves take no password in the lab
+	}
+	return s, err
+}
+
+// waitReady waits, bounded, until the server answers PING.
+func (s *Server) waitReady(ctx context.Context) error {
+	c := s.Client()
+	defer c.Close()
+	var last error
+	err := waitFor(ctx, 15*time.Second, func() bool {
+		if !s.Running() {
+			last = errors.New("exited")
+			return true
+		}
+		last = c.Ping(ctx).Err()
+		return last == nil
+	})
+	if !s.Running() {
+		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, tail(s.LogPath))
+	}
+	if err != nil {
+		return fmt.Errorf("lab: %s (%s on port %d) not answering after 15s: %v", s.Name, s.Program, s.Port, last)
+	}
+	return nil
+}
+
+// waitSentinels waits until every Sentinel knows all the others, lists the
+// extra replicas, and CKQUORUM passes.
+func (l *Lab) waitSentinels(ctx context.Context) error {
+	var why string
+	err := waitFor(ctx, 30*time.Second, func() bool {
+		for _, s := range l.Sentinels {
+			c := s.Client()
+			m, err := c.Do(ctx, "SENTINEL", "MASTER", l.Opts.MasterName).Slice()
+			if err != nil {
+				c.Close()
+				why = s.Name + ": " + err.Error()
+				return false
+			}
+			f := map[string]string{}
+			for i := 0; i+1 < len(m); i += 2 {
+				f[fmt.Sprint(m[i])] = fmt.Sprint(m[i+1])
+			}
+			if f["num-other-sentinels"] != strconv.Itoa(len(l.Sentinels)-1) {
+				c.Close()
+				why = s.Name + " knows " + f["num-other-sentinels"] + " other Sentinels"
+				return false
+			}
+			if f["num-slaves"] != strconv.Itoa(len(l.Replicas)) {
+				c.Close()
+				why = s.Name + " lists " + f["num-slaves"] + " replicas"
+				return false
+			}
+			err = c.Do(ctx, "SENTINEL", "CKQUORUM", l.Opts.MasterName).Err()
+			c.Close()
+			if err != nil {
+				why = s.Name + ": " + err.Error()
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("lab: Sentinels not ready after 30s: %s", why)
+	}
+	return nil
+}
+
+// preload writes n keys to the source in pipelined batches.
+func (l *Lab) preload(ctx context.Context, n int) error {
+	c := l.Source.Client()
+	defer c.Close()
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		pipe := c.Pipeline()
+		for j := i; j < min(i+batch, n); j++ {
+			pipe.Set(ctx, fmt.Sprintf("preload:%08d", j), "value-"+strconv.Itoa(j), 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return fmt.Errorf("lab: preload: %w", err)
+		}
+	}
+	return nil
+}
+
+// AttachTarget makes the target a replica of the source (REPLICAOF), for
+// tests that need an attached target without going through flyover's steps.
+func (l *Lab) AttachTarget(ctx context.Context) error {
+	c := l.Target.Client()
+	defer c.Close()
+	return c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(l.Source.Port)).Err()
+}
+
+// WaitFor polls cond every 50 ms until it returns true, ctx ends, or limit
+// passes.
+func WaitFor(ctx context.Context, limit time.Duration, cond func() bool) error {
+	return waitFor(ctx, limit, cond)
+}
+
+func waitFor(ctx context.Context, limit time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// freePort asks the kernel for a free loopback port, never Redis's or
+// Sentinel's default ones.
+func freePort() (int, error) {
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("lab: no free port: %w", err)
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if p != 6379 && p != 26379 {
+			return p, nil
+		}
+	}
+	return 0, errors.New("lab: no free port")
+}
+
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return path
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) > 600 {
+		s = "..." + s[len(s)-600:]
+	}
+	return s
+}

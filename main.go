@@ -1,0 +1,254 @@
+// Command flyover supervises a live migration of a Redis primary onto
+// Dragonfly through Redis Sentinel.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"flyover/lab"
+	"flyover/probe"
+	"flyover/ui"
+)
+
+const usage = `flyover supervises a live migration of a Redis primary onto Dragonfly through Redis Sentinel.
+
+Usage:
+  flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
+  flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
+  flyover demo
+
+Passwords are read from the environment, never from the command line:
+  FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
+  FLYOVER_SENTINEL_PASSWORD (Sentinels' own requirepass, if any)
+
+Exit status: 0 every endpoint answered, 1 some did not, 2 bad usage.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	// go-redis logs to stderr by default; nothing of it may reach a screen.
+	probe.SetLogOutput(io.Discard)
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "status":
+		return cmdStatus(args[1:], stdout, stderr)
+	case "lab":
+		return cmdLab(args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "flyover: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// connFlags are the flags that name a topology.
+type connFlags struct {
+	source, target, sentinels, master string
+	timeout                           time.Duration
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.source, "source", "", "source Redis primary HOST:PORT")
+	fs.StringVar(&c.target, "target", "", "target (Dragonfly) HOST:PORT")
+	fs.StringVar(&c.sentinels, "sentinel", "", "Sentinels, comma-separated HOST:PORT list")
+	fs.StringVar(&c.master, "master", "", "the master name Sentinel monitors")
+	fs.DurationVar(&c.timeout, "timeout", probe.DefaultTimeout, "deadline for one poll of one endpoint")
+}
+
+// validate checks the flags and returns the Sentinel list. Errors name the
+// flag and what is wrong with it.
+func (c *connFlags) validate() ([]string, error) {
+	var problems []string
+	check := func(flagName, v string) {
+		if v == "" {
+			problems = append(problems, "--"+flagName+" is required")
+			return
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			problems = append(problems, fmt.Sprintf("--%s %q is not HOST:PORT", flagName, v))
+		}
+	}
+	check("source", c.source)
+	check("target", c.target)
+	var sentinels []string
+	if c.sentinels == "" {
+		problems = append(problems, "--sentinel is required")
+	}
+	for _, s := range strings.Split(c.sentinels, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			check("sentinel", s)
+			sentinels = append(sentinels, s)
+		}
+	}
+	if c.master == "" {
+		problems = append(problems, "--master is required")
+	}
+	if c.source != "" && c.source == c.target {
+		problems = append(problems, "--source and --target are the same address")
+	}
+	if c.timeout <= 0 {
+		problems = append(problems, "--timeout must be positive")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return sentinels, nil
+}
+
+func dataAuth(group string) probe.Auth {
+	pw := os.Getenv("FLYOVER_" + group + "_PASSWORD")
+	if pw == "" {
+		pw = os.Getenv("REDISCLI_AUTH")
+	}
+	return probe.Auth{Username: os.Getenv("FLYOVER_" + group + "_USER"), Password: pw}
+}
+
+func (c *connFlags) prober(sentinels []string) *probe.Prober {
+	p := &probe.Prober{
+		Topo:   probe.Topology{MasterName: c.master, Source: c.source, Target: c.target},
+		Source: probe.NewEndpoint(c.source, dataAuth("SOURCE"), nil, c.timeout),
+		Target: probe.NewEndpoint(c.target, dataAuth("TARGET"), nil, c.timeout),
+	}
+	sauth := probe.Auth{Username: os.Getenv("FLYOVER_SENTINEL_USER"), Password: os.Getenv("FLYOVER_SENTINEL_PASSWORD")}
+	for _, s := range sentinels {
+		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(s, sauth, nil, c.timeout))
+	}
+	p.Topo.ResolveTarget(c.timeout)
+	return p
+}
+
+func cmdStatus(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c connFlags
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON (schema in the README)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	sentinels, err := c.validate()
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover status: %v\n", err)
+		return 2
+	}
+	p := c.prober(sentinels)
+	defer p.Close()
+	snap := p.Poll(context.Background())
+	if *asJSON {
+		err = ui.WriteStatusJSON(stdout, snap)
+	} else {
+		err = ui.WriteStatusTable(stdout, snap, "")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover status: %v\n", err)
+		return 1
+	}
+	if !snap.AllReachable() {
+		return 1
+	}
+	return 0
+}
+
+func cmdLab(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o lab.Options
+	fs.StringVar(&o.MasterName, "master", "flyover", "master name the Sentinels monitor")
+	fs.IntVar(&o.Sentinels, "sentinels", 3, "number of Sentinels")
+	fs.IntVar(&o.Quorum, "quorum", 0, "Sentinel quorum (default: a majority)")
+	fs.IntVar(&o.ExtraReplicas, "replicas", 0, "extra Redis replicas of the source")
+	fs.IntVar(&o.PreloadKeys, "keys", 0, "keys to preload on the source")
+	fs.DurationVar(&o.DownAfter, "down-after", 5*time.Second, "Sentinel down-after-milliseconds")
+	fs.DurationVar(&o.FailoverTimeout, "failover-timeout", 60*time.Second, "Sentinel failover-timeout")
+	pwEnv := fs.String("password-env", "", "protect the lab with the password in this environment variable")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *pwEnv != "" {
+		if o.Password = os.Getenv(*pwEnv); o.Password == "" {
+			fmt.Fprintf(stderr, "flyover lab: --password-env %s: the variable is empty or unset\n", *pwEnv)
+			return 2
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(stderr, "starting lab...")
+	l, err := lab.Start(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover lab: %v\n", err)
+		return 1
+	}
+	defer l.Stop()
+	fmt.Fprintf(stdout, "lab running in %s (target: %s)\n\n", l.Dir, l.TargetLabel())
+	fmt.Fprintf(stdout, "  source    %s\n  target    %s\n", l.Source.Addr(), l.Target.Addr())
+	for i, s := range l.Replicas {
+		fmt.Fprintf(stdout, "  replica %d %s\n", i+1, s.Addr())
+	}
+	fmt.Fprintf(stdout, "  sentinels %s (master %q, quorum %d)\n\n", strings.Join(l.SentinelAddrs(), ","), o.MasterName, l.Opts.Quorum)
+	env := ""
+	if *pwEnv != "" {
+		env = fmt.Sprintf("FLYOVER_SOURCE_PASSWORD=\"$%s\" FLYOVER_TARGET_PASSWORD=\"$%s\" ", *pwEnv, *pwEnv)
+	}
+	fmt.Fprintf(stdout, "point flyover at it:\n  %sflyover status %s\n\nCtrl-C stops the lab and removes its files.\n", env, strings.Join(l.FlyoverArgs(), " "))
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "\nstopping lab...")
+	return 0
+}
+
+// cmdDemo starts a lab and prints its status every second until Ctrl-C.
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keys := fs.Int("keys", 10000, "keys to preload on the source")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(stderr, "starting lab...")
+	l, err := lab.Start(ctx, lab.Options{PreloadKeys: *keys})
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 1
+	}
+	defer l.Stop()
+	if err := l.AttachTarget(ctx); err != nil {
+		fmt.Fprintf(stderr, "flyover demo: attach: %v\n", err)
+		return 1
+	}
+	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
+	p := c.prober(l.SentinelAddrs())
+	defer p.Close()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		snap := p.Poll(ctx)
+		fmt.Fprint(stdout, "\033[H\033[2J")
+		ui.WriteStatusTable(stdout, snap, l.TargetLabel())
+		fmt.Fprintln(stdout, "\nCtrl-C stops the demo and the lab.")
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,218 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultTimeout bounds one poll of one endpoint: dial, send, and read.
+const DefaultTimeout = time.Second
+
+// Auth is how flyover authenticates to one endpoint group. Username is
+// empty for password-only (requirepass) servers.
+type Auth struct {
+	Username string
+	Password string
+}
+
+// Endpoint is one server flyover talks to. It owns a small connection pool
+// and remembers when the server last answered.
+type Endpoint struct {
+	Addr    string
+	Timeout time.Duration
+	client  *redis.Client
+
+	mu       sync.Mutex
+	lastSeen time.Time
+}
+
+// NewEndpoint prepares a client for addr. Nothing is dialled until the
+// first command. The options make every failure come back within the
+// timeout: one dial attempt, no command retries, and the context's
+// deadline applied to socket reads and writes.
+func NewEndpoint(addr string, auth Auth, tlsConf *tls.Config, timeout time.Duration) *Endpoint {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	c := redis.NewClient(&redis.Options{
+		Addr:                  addr,
+		Username:              auth.Username,
+		Password:              auth.Password,
+		TLSConfig:             tlsConf,
+		ClientName:            "flyover",
+		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
+		DisableIdentity:       true,
+		DialTimeout:           timeout,
+		ReadTimeout:           timeout,
+		WriteTimeout:          timeout,
+		DialerRetries:         1,
+		MaxRetries:            -1,
+		ContextTimeoutEnabled: true,
+		PoolSize:              2,
+		PoolTimeout:           timeout,
+		MaxIdleConns:          2,
+	})
+	return &Endpoint{Addr: addr, Timeout: timeout, client: c}
+}
+
+// Close releases the endpoint's connections.
+func (e *Endpoint) Close() error { return e.client.Close() }
+
+// LastSeen is when the endpoint last answered a poll.
+func (e *Endpoint) LastSeen() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastSeen
+}
+
+func (e *Endpoint) seen(t time.Time) {
+	e.mu.Lock()
+	e.lastSeen = t
+	e.mu.Unlock()
+}
+
+// Do sends one command and returns its reply. ctx bounds it; the caller
+// (steps' audited path) chooses the deadline.
+func (e *Endpoint) Do(ctx context.Context, args ...any) (any, error) {
+	return e.client.Do(ctx, args...).Result()
+}
+
+// Client exposes the underlying client for long-lived uses such as Pub/Sub.
+func (e *Endpoint) Client() *redis.Client { return e.client }
+
+// PollNode reads a data node in one pipelined round trip (INFO and ROLE)
+// bounded by the endpoint's timeout.
+func (e *Endpoint) PollNode(ctx context.Context) Node {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
+	pipe := e.client.Pipeline()
+	infoCmd := pipe.Info(ctx)
+	roleCmd := pipe.Do(ctx, "ROLE")
+	_, _ = pipe.Exec(ctx)
+
+	end := time.Now()
+	if err := infoCmd.Err(); err != nil {
+		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: Describe(e.Addr, err)}
+	}
+	var role *RoleReply
+	if v, err := roleCmd.Result(); err == nil {
+		if r, err := ParseRole(v); err == nil {
+			role = &r
+		}
+	}
+	n := NodeFromInfo(ParseInfo(infoCmd.Val()), role)
+	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
+	e.seen(end)
+	n.LastSeen = end
+	return n
+}
+
+// PollSentinel reads one Sentinel's view of master in one pipelined round
+// trip bounded by the endpoint's timeout.
+func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
+	pipe := e.client.Pipeline()
+	masterCmd := pipe.Do(ctx, "SENTINEL", "MASTER", master)
+	replicasCmd := pipe.Do(ctx, "SENTINEL", "REPLICAS", master)
+	addrCmd := pipe.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", master)
+	quorumCmd := pipe.Do(ctx, "SENTINEL", "CKQUORUM", master)
+	_, _ = pipe.Exec(ctx)
+	end := time.Now()
+
+	v := SentinelView{Addr: e.Addr, PolledAt: end}
+	mv, err := masterCmd.Result()
+	if err != nil {
+		if isNoSuchMaster(err) {
+			// It answered: reachable, but of no use for this master name.
+			e.seen(end)
+			v.Reachable, v.LastSeen, v.RTT = true, end, end.Sub(start)
+			v.Error = fmt.Sprintf("sentinel %s does not monitor a master named %q: check --master, or run SENTINEL MASTERS there to list the names it knows", e.Addr, master)
+			return v
+		}
+		v.LastSeen = e.LastSeen()
+		v.Error = Describe(e.Addr, err)
+		return v
+	}
+	e.seen(end)
+	v.Reachable, v.Monitors, v.LastSeen, v.RTT = true, true, end, end.Sub(start)
+	if a, err := addrCmd.Result(); err == nil {
+		v.MasterAddr, _ = ParseMasterAddr(a)
+	}
+	if err := ParseSentinelMaster(mv, &v); err != nil {
+		v.Error = fmt.Sprintf("sentinel %s: %v", e.Addr, err)
+	}
+	if rv, err := replicasCmd.Result(); err == nil {
+		v.Replicas, _ = ParseSentinelReplicas(rv)
+	}
+	if q, err := quorumCmd.Result(); err == nil {
+		v.QuorumOK, v.QuorumReply = true, asString(q)
+	} else {
+		v.QuorumReply = err.Error()
+	}
+	return v
+}
+
+func isNoSuchMaster(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "No such master")
+}
+
+// Describe turns a client error into words an operator can act on: which
+// endpoint, what happened, what to check next.
+func Describe(addr string, err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("%s: cannot resolve host %q: check the address", addr, dnsErr.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("%s: connection refused: is the server running, and is the port right?", addr)
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return fmt.Sprintf("%s: no answer within the deadline: the server is hung, overloaded, paused, or this is not a Redis port", addr)
+	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
+		return fmt.Sprintf("%s: authentication failed (wrong user or password): check the password variable or file for this endpoint", addr)
+	case strings.Contains(msg, "NOAUTH"):
+		return fmt.Sprintf("%s: the server requires a password and none was given: set it in the environment (see flyover --help)", addr)
+	case strings.Contains(msg, "NOPERM"):
+		return fmt.Sprintf("%s: the ACL user lacks a permission: %s", addr, msg)
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return fmt.Sprintf("%s: the server closed the connection (TLS expected? protected mode? maxclients?)", addr)
+	case errors.As(err, &opErr):
+		return fmt.Sprintf("%s: %v", addr, opErr.Err)
+	}
+	return fmt.Sprintf("%s: %s", addr, msg)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// SetLogOutput sends go-redis's own log lines to w. They must never reach
+// the terminal while the UI runs.
+func SetLogOutput(w io.Writer) {
+	redis.SetLogger(&redisLogger{l: log.New(w, "go-redis: ", log.LstdFlags|log.Lmicroseconds)})
+}
+
+type redisLogger struct{ l *log.Logger }
+
+func (r *redisLogger) Printf(_ context.Context, format string, v ...any) {
+	r.l.Printf(format, v...)
+}

@@ -1,0 +1,250 @@
+package probe
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SentinelView is what one Sentinel said about the master name on one poll.
+type SentinelView struct {
+	Addr      string        `json:"addr"`
+	Reachable bool          `json:"reachable"`
+	Error     string        `json:"error,omitempty"`
+	PolledAt  time.Time     `json:"polled_at"`
+	LastSeen  time.Time     `json:"last_seen,omitempty"`
+	RTT       time.Duration `json:"rtt_ns"`
+
+	// Monitors is false when the Sentinel answered but does not monitor
+	// the master name.
+	Monitors bool `json:"monitors"`
+	// MasterAddr is GET-MASTER-ADDR-BY-NAME as "ip:port": the address
+	// Sentinel-aware clients are sent to.
+	MasterAddr        string            `json:"master_addr"`
+	MasterFlags       []string          `json:"master_flags,omitempty"`
+	Quorum            int               `json:"quorum"`
+	NumOtherSentinels int               `json:"num_other_sentinels"`
+	NumReplicas       int               `json:"num_replicas"`
+	ConfigEpoch       int64             `json:"config_epoch"`
+	DownAfter         time.Duration     `json:"down_after_ns"`
+	FailoverTimeout   time.Duration     `json:"failover_timeout_ns"`
+	QuorumOK          bool              `json:"quorum_ok"`
+	QuorumReply       string            `json:"quorum_reply,omitempty"`
+	Replicas          []SentinelReplica `json:"replicas,omitempty"`
+
+	// Derived against the topology (see Derive).
+	KnowsTarget        bool   `json:"knows_target"`
+	WouldPromote       string `json:"would_promote,omitempty"` // the replica Sentinel would pick now
+	WouldPromoteTarget bool   `json:"would_promote_target"`
+}
+
+// FailoverInProgress reports whether this Sentinel is running a failover
+// of the master.
+func (s *SentinelView) FailoverInProgress() bool {
+	return hasFlag(s.MasterFlags, "failover_in_progress")
+}
+
+// MasterDown reports whether this Sentinel sees the master subjectively
+// or objectively down.
+func (s *SentinelView) MasterDown() bool {
+	return hasFlag(s.MasterFlags, "s_down") || hasFlag(s.MasterFlags, "o_down")
+}
+
+// Replica returns Sentinel's view of the replica at addr, or nil.
+func (s *SentinelView) Replica(addr string) *SentinelReplica {
+	for i := range s.Replicas {
+		if sameAddr(s.Replicas[i].Addr(), addr) {
+			return &s.Replicas[i]
+		}
+	}
+	return nil
+}
+
+// SentinelReplica is one entry of SENTINEL REPLICAS.
+type SentinelReplica struct {
+	IP               string        `json:"ip"`
+	Port             int           `json:"port"`
+	RunID            string        `json:"run_id,omitempty"`
+	Flags            []string      `json:"flags"`
+	Priority         int           `json:"priority"`
+	Offset           int64         `json:"offset"`
+	LastOKPing       time.Duration `json:"last_ok_ping_ns"` // age of the last valid PING reply
+	InfoRefresh      time.Duration `json:"info_refresh_ns"` // age of the last INFO
+	MasterLinkDown   time.Duration `json:"master_link_down_ns"`
+	MasterLinkStatus string        `json:"master_link_status"`
+	MasterHost       string        `json:"master_host"`
+	MasterPort       int           `json:"master_port"`
+}
+
+func (r SentinelReplica) Addr() string { return joinHostPort(r.IP, r.Port) }
+
+// Down reports whether Sentinel flags the replica down or disconnected.
+func (r SentinelReplica) Down() bool {
+	return hasFlag(r.Flags, "s_down") || hasFlag(r.Flags, "o_down") || hasFlag(r.Flags, "disconnected")
+}
+
+func hasFlag(flags []string, f string) bool {
+	for _, x := range flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// pairs turns a flat RESP2 [k, v, k, v, ...] reply into a map.
+func pairs(v any) (map[string]string, error) {
+	arr, ok := v.([]any)
+	if !ok {
+		// RESP3 servers reply with a map.
+		if m, ok := v.(map[any]any); ok {
+			out := make(map[string]string, len(m))
+			for k, val := range m {
+				out[asString(k)] = asString(val)
+			}
+			return out, nil
+		}
+		return nil, fmt.Errorf("expected a list of fields, got %T", v)
+	}
+	out := make(map[string]string, len(arr)/2)
+	for i := 0; i+1 < len(arr); i += 2 {
+		out[asString(arr[i])] = asString(arr[i+1])
+	}
+	return out, nil
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func millis(s string) time.Duration { return time.Duration(atoi(s)) * time.Millisecond }
+
+// ParseSentinelMaster fills the master fields of v from a SENTINEL MASTER reply.
+func ParseSentinelMaster(reply any, v *SentinelView) error {
+	m, err := pairs(reply)
+	if err != nil {
+		return fmt.Errorf("SENTINEL MASTER: %w", err)
+	}
+	v.MasterFlags = strings.Split(m["flags"], ",")
+	v.Quorum = int(atoi(m["quorum"]))
+	v.NumOtherSentinels = int(atoi(m["num-other-sentinels"]))
+	v.NumReplicas = int(atoi(m["num-slaves"]))
+	v.ConfigEpoch = atoi(m["config-epoch"])
+	v.DownAfter = millis(m["down-after-milliseconds"])
+	v.FailoverTimeout = millis(m["failover-timeout"])
+	if v.MasterAddr == "" && m["ip"] != "" {
+		v.MasterAddr = joinHostPort(m["ip"], int(atoi(m["port"])))
+	}
+	return nil
+}
+
+// ParseSentinelReplicas parses a SENTINEL REPLICAS reply.
+func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
+	arr, ok := reply.([]any)
+	if !ok {
+		return nil, fmt.Errorf("SENTINEL REPLICAS: expected a list, got %T", reply)
+	}
+	out := make([]SentinelReplica, 0, len(arr))
+	for _, e := range arr {
+		m, err := pairs(e)
+		if err != nil {
+			return nil, fmt.Errorf("SENTINEL REPLICAS: %w", err)
+		}
+		r := SentinelReplica{
+			IP:               m["ip"],
+			Port:             int(atoi(m["port"])),
+			RunID:            m["runid"],
+			Flags:            strings.Split(m["flags"], ","),
+			Priority:         int(atoi(m["slave-priority"])),
+			Offset:           atoi(m["slave-repl-offset"]),
+			LastOKPing:       millis(m["last-ok-ping-reply"]),
+			InfoRefresh:      millis(m["info-refresh"]),
+			MasterLinkDown:   millis(m["master-link-down-time"]),
+			MasterLinkStatus: m["master-link-status"],
+			MasterHost:       m["master-host"],
+			MasterPort:       int(atoi(m["master-port"])),
+		}
+		if _, ok := m["slave-priority"]; !ok {
+			r.Priority = int(atoi(m["replica-priority"]))
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ParseMasterAddr parses GET-MASTER-ADDR-BY-NAME ([ip, port] or nil).
+func ParseMasterAddr(reply any) (string, error) {
+	arr, ok := reply.([]any)
+	if !ok || len(arr) != 2 {
+		return "", fmt.Errorf("GET-MASTER-ADDR-BY-NAME: unexpected reply %v", reply)
+	}
+	p, err := asInt(arr[1])
+	if err != nil {
+		return "", fmt.Errorf("GET-MASTER-ADDR-BY-NAME: bad port %v", arr[1])
+	}
+	return joinHostPort(asString(arr[0]), int(p)), nil
+}
+
+// Sentinel's replica selection (sentinelSelectSlave in sentinel.c): these
+// windows decide which replicas are eligible.
+const (
+	sentinelPingPeriod = time.Second
+	sentinelInfoPeriod = 10 * time.Second
+)
+
+// PromotionCandidate returns the replica this Sentinel would promote if it ran a
+// failover now, by Sentinel's own rules: skip replicas that are down or
+// disconnected, whose last PING reply is older than 5 s, whose INFO is
+// stale (5 s when the master is down, else 30 s), whose link to the master
+// has been down too long, or whose priority is 0; then lowest priority,
+// highest offset, lowest run id. It returns nil when none is eligible, and
+// the reasons each other replica was passed over.
+func (s *SentinelView) PromotionCandidate() (*SentinelReplica, map[string]string) {
+	infoValidity := 3 * sentinelInfoPeriod
+	if s.MasterDown() {
+		infoValidity = 5 * sentinelPingPeriod
+	}
+	skipped := map[string]string{}
+	var eligible []*SentinelReplica
+	for i := range s.Replicas {
+		r := &s.Replicas[i]
+		switch {
+		case r.Down():
+			skipped[r.Addr()] = "down or disconnected"
+		case r.LastOKPing > 5*sentinelPingPeriod:
+			skipped[r.Addr()] = "no PING reply for " + r.LastOKPing.Round(time.Second).String()
+		case r.InfoRefresh > infoValidity:
+			skipped[r.Addr()] = "INFO is " + r.InfoRefresh.Round(time.Second).String() + " old"
+		case s.DownAfter > 0 && r.MasterLinkDown > 10*s.DownAfter:
+			skipped[r.Addr()] = "link to the master down too long"
+		case r.Priority == 0:
+			skipped[r.Addr()] = "priority 0 (never promoted)"
+		default:
+			eligible = append(eligible, r)
+		}
+	}
+	if len(eligible) == 0 {
+		return nil, skipped
+	}
+	sort.SliceStable(eligible, func(i, j int) bool {
+		a, b := eligible[i], eligible[j]
+		if a.Priority != b.Priority {
+			return a.Priority < b.Priority
+		}
+		if a.Offset != b.Offset {
+			return a.Offset > b.Offset
+		}
+		// A replica without a run id sorts after one with.
+		if (a.RunID == "") != (b.RunID == "") {
+			return a.RunID != ""
+		}
+		return strings.ToLower(a.RunID) < strings.ToLower(b.RunID)
+	})
+	for _, r := range eligible[1:] {
+		skipped[r.Addr()] = "ranked lower (priority, then offset, then run id)"
+	}
+	return eligible[0], skipped
+}

@@ -1,0 +1,121 @@
+package probe
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Watcher relays Pub/Sub events from every Sentinel onto one channel.
+// Sends never block: when the reader falls behind, events are dropped and
+// counted rather than stalling the subscriptions.
+type Watcher struct {
+	Events  <-chan Event
+	events  chan Event
+	dropped atomic.Int64
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// Dropped is how many events were dropped because the reader was slow.
+func (w *Watcher) Dropped() int64 { return w.dropped.Load() }
+
+// WatchSentinels subscribes to every event on each Sentinel (PSUBSCRIBE *)
+// until Stop. Each Sentinel gets its own subscription, reconnected by
+// go-redis when the Sentinel goes away and comes back. flyover's own
+// "subscribed" and "lost" events are reported with Type "flyover:...".
+func WatchSentinels(ctx context.Context, sentinels []*Endpoint) *Watcher {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan Event, 512)
+	w := &Watcher{Events: ch, events: ch, cancel: cancel, done: make(chan struct{})}
+	finished := make(chan struct{}, len(sentinels))
+	for _, e := range sentinels {
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			w.watch(ctx, e)
+		}()
+	}
+	go func() {
+		for range sentinels {
+			<-finished
+		}
+		close(w.done)
+	}()
+	return w
+}
+
+// Stop ends every subscription and waits for them to finish.
+func (w *Watcher) Stop() {
+	w.cancel()
+	<-w.done
+}
+
+func (w *Watcher) emit(e Event) {
+	select {
+	case w.events <- e:
+	default:
+		w.dropped.Add(1)
+	}
+}
+
+func (w *Watcher) watch(ctx context.Context, e *Endpoint) {
+	backoff := 250 * time.Millisecond
+	for ctx.Err() == nil {
+		ps := e.client.PSubscribe(ctx, "*")
+		// Receive the subscription confirmation within the endpoint's
+		// deadline so a silent Sentinel is noticed.
+		rctx, cancel := context.WithTimeout(ctx, e.Timeout)
+		_, err := ps.Receive(rctx)
+		cancel()
+		if err != nil {
+			ps.Close()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 250 * time.Millisecond
+		w.emit(Event{Time: time.Now(), Sentinel: e.Addr, Type: "flyover:subscribed"})
+		w.relay(ctx, e, ps)
+		ps.Close()
+		if ctx.Err() == nil {
+			w.emit(Event{Time: time.Now(), Sentinel: e.Addr, Type: "flyover:subscription-lost"})
+		}
+	}
+}
+
+// relay reads messages until the subscription fails or ctx ends. A quiet
+// subscription is checked with PING; no answer to it means the link is lost.
+func (w *Watcher) relay(ctx context.Context, e *Endpoint, ps *redis.PubSub) {
+	const quiet = 3 * time.Second
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, quiet)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if !isTimeout(err) || pinged {
+				return
+			}
+			if ps.Ping(ctx) != nil {
+				return
+			}
+			pinged = true
+			continue
+		}
+		pinged = false
+		if m, ok := msg.(*redis.Message); ok {
+			if strings.HasPrefix(m.Channel, "__sentinel__") {
+				continue // Sentinels' hello gossip, every 2 s
+			}
+			w.emit(ParseEvent(e.Addr, m.Channel, m.Payload, time.Now()))
+		}
+	}
+}
