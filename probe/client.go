@@ -100,10 +100,10 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 	pipe := e.client.Pipeline()
 	infoCmd := pipe.Info(ctx)
 	roleCmd := pipe.Do(ctx, "ROLE")
-	_, _ = pipe.Exec(ctx)
+	_, execErr := pipe.Exec(ctx)
 
 	end := time.Now()
-	if err := infoCmd.Err(); err != nil {
+	if err := cmdErr(infoCmd, execErr, roleCmd); err != nil {
 		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: Describe(e.Addr, err)}
 	}
 	var role *RoleReply
@@ -130,12 +130,12 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	replicasCmd := pipe.Do(ctx, "SENTINEL", "REPLICAS", master)
 	addrCmd := pipe.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", master)
 	quorumCmd := pipe.Do(ctx, "SENTINEL", "CKQUORUM", master)
-	_, _ = pipe.Exec(ctx)
+	_, execErr := pipe.Exec(ctx)
 	end := time.Now()
 
 	v := SentinelView{Addr: e.Addr, PolledAt: end}
-	mv, err := masterCmd.Result()
-	if err != nil {
+	mv := masterCmd.Val()
+	if err := cmdErr(masterCmd, execErr, replicasCmd, addrCmd, quorumCmd); err != nil {
 		if isNoSuchMaster(err) {
 			// It answered: reachable, but of no use for this master name.
 			e.seen(end)
@@ -164,6 +164,24 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 		v.QuorumReply = err.Error()
 	}
 	return v
+}
+
+// cmdErr is a pipelined command's error. go-redis (v9.17) reports a failed
+// dial or handshake (AUTH) only from Exec and leaves each command's Err
+// nil, so an Exec error that no command carries belongs to every command.
+func cmdErr(cmd redis.Cmder, execErr error, all ...redis.Cmder) error {
+	if err := cmd.Err(); err != nil {
+		return err
+	}
+	if execErr == nil {
+		return nil
+	}
+	for _, c := range all {
+		if c.Err() == execErr {
+			return nil // a reply to that command alone
+		}
+	}
+	return execErr
 }
 
 func isNoSuchMaster(err error) bool {

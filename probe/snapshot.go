@@ -62,6 +62,37 @@ type Snapshot struct {
 	SentinelsAgree bool `json:"sentinels_agree"`
 	// AgreedMaster is that address when they agree.
 	AgreedMaster string `json:"agreed_master,omitempty"`
+
+	// history is the source's recent replication offsets, oldest first,
+	// for telling how long ago the source was where the target is.
+	history []offsetSample
+}
+
+type offsetSample struct {
+	at     time.Time
+	offset int64
+}
+
+// historyLen bounds the offset history: two minutes at the default tick.
+const historyLen = 240
+
+// secondsBehind is how long ago the source's offset reached off, from the
+// history, and whether the history could tell.
+func (s *Snapshot) secondsBehind(off int64) (float64, bool) {
+	h := s.history
+	if len(h) == 0 || off > h[len(h)-1].offset {
+		return 0, false
+	}
+	now := h[len(h)-1].at
+	for i, x := range h {
+		if x.offset >= off {
+			if i == 0 && x.offset > off && len(h) == 1 {
+				return 0, false // the source was already past it at the only reading
+			}
+			return now.Sub(x.at).Seconds(), true
+		}
+	}
+	return 0, false
 }
 
 // AllReachable reports whether every endpoint answered and every Sentinel
@@ -163,6 +194,22 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		}
 	}
 
+	if prev != nil {
+		s.history = prev.history
+	}
+	if source.Reachable && source.Role == RolePrimary {
+		if n := len(s.history); n > 0 && source.ReplOffset < s.history[n-1].offset {
+			s.history = nil // a new replication history (restart, failover)
+		}
+		h := make([]offsetSample, 0, min(len(s.history)+1, historyLen))
+		if len(s.history) >= historyLen {
+			h = append(h, s.history[len(s.history)-historyLen+1:]...)
+		} else {
+			h = append(h, s.history...)
+		}
+		s.history = append(h, offsetSample{source.PolledAt, source.ReplOffset})
+	}
+
 	if source.Reachable {
 		for i := range source.Replicas {
 			r := source.Replicas[i]
@@ -201,9 +248,11 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 
 	if source.Reachable && l.FollowsSource && l.Phase == PhaseOnline {
 		lag := int64(-1)
+		behind := int64(-1) // the offset the target is known to have
 		// Source side: one consistent reading from one INFO.
 		if l.HasAckedOffset {
 			lag = max(0, source.ReplOffset-l.AckedOffset)
+			behind = l.AckedOffset
 		}
 		// The target's own offset is fresher than its last ACK when it
 		// is the real byte offset; the two INFOs are read moments apart,
@@ -211,17 +260,20 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		if target.OffsetTrusted {
 			own := max(0, source.ReplOffset-target.Offset)
 			if lag < 0 || own < lag {
-				lag = own
+				lag, behind = own, min(target.Offset, source.ReplOffset)
 			}
 		}
 		if lag >= 0 {
 			l.LagBytes = lag
+			secs, known := s.secondsBehind(behind)
 			switch {
 			case lag == 0:
 				l.LagSeconds = 0
-			case l.RateBytes > 0:
-				l.LagSeconds = float64(lag) / l.RateBytes
+			case known:
+				l.LagSeconds = secs
 			case l.Line != nil && source.Kind != KindDragonfly:
+				// Seconds since the last ACK: an upper bound when the
+				// history cannot tell (first poll).
 				l.LagSeconds = float64(l.Line.Lag)
 			default:
 				l.LagSeconds = -1

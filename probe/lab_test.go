@@ -1,0 +1,290 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"flyover/lab"
+	"flyover/probe"
+)
+
+func TestMain(m *testing.M) {
+	probe.SetLogOutput(io.Discard)
+	os.Exit(m.Run())
+}
+
+func startLab(t testing.TB, o lab.Options) *lab.Lab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Stop)
+	return l
+}
+
+func proberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
+	p := &probe.Prober{
+		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
+		Source: probe.NewEndpoint(l.Source.Addr(), auth, nil, time.Second),
+		Target: probe.NewEndpoint(l.Target.Addr(), auth, nil, time.Second),
+	}
+	for _, a := range l.SentinelAddrs() {
+		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{}, nil, time.Second))
+	}
+	p.Topo.ResolveTarget(time.Second)
+	return p
+}
+
+// waitSnap polls until cond holds, bounded.
+func waitSnap(t *testing.T, p *probe.Prober, limit time.Duration, what string, cond func(probe.Snapshot) bool) probe.Snapshot {
+	t.Helper()
+	var last probe.Snapshot
+	err := lab.WaitFor(context.Background(), limit, func() bool {
+		last = p.Poll(context.Background())
+		return cond(last)
+	})
+	if err != nil {
+		t.Fatalf("%s: not within %s; last link %+v, sentinels %+v", what, limit, last.Link, last.Sentinels)
+	}
+	return last
+}
+
+func TestHealthyTopologyBeforeAttach(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{PreloadKeys: 500})
+	p := proberFor(l, probe.Auth{})
+	defer p.Close()
+	s := p.Poll(context.Background())
+	if !s.AllReachable() {
+		t.Fatalf("unreachable: %+v / %+v / %+v", s.Source.Error, s.Target.Error, s.Sentinels)
+	}
+	if s.Source.Role != probe.RolePrimary || s.Source.Kind != probe.KindRedis || s.Source.Keys() != 500 {
+		t.Errorf("source %+v", s.Source)
+	}
+	if s.Target.Role != probe.RolePrimary || s.Target.Keys() != 0 {
+		t.Errorf("target %+v", s.Target)
+	}
+	if s.Link.Phase != probe.PhaseDetached || s.Link.ListedBySource || s.Link.InSync {
+		t.Errorf("link %+v", s.Link)
+	}
+	if !s.SentinelsAgree || s.AgreedMaster != l.Source.Addr() {
+		t.Errorf("sentinels agree=%v on %q", s.SentinelsAgree, s.AgreedMaster)
+	}
+	for _, v := range s.Sentinels {
+		if !v.QuorumOK || v.Quorum != 2 || v.NumOtherSentinels != 2 || v.KnowsTarget {
+			t.Errorf("sentinel %+v", v)
+		}
+	}
+}
+
+func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{PreloadKeys: 20000})
+	p := proberFor(l, probe.Auth{})
+	defer p.Close()
+	ctx := context.Background()
+
+	// An application writing steadily to the source.
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c := l.Source.Client()
+		defer c.Close()
+		for i := 0; !stop.Load(); i++ {
+			c.Set(ctx, fmt.Sprintf("app:%d", i%5000), i, 0)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	defer func() { stop.Store(true); wg.Wait() }()
+
+	if err := l.AttachTarget(ctx); err != nil {
+		t.Fatal(err)
+	}
+	phases := map[probe.Phase]bool{}
+	s := waitSnap(t, p, 30*time.Second, "in sync under writes", func(s probe.Snapshot) bool {
+		phases[s.Link.Phase] = true
+		return s.Link.InSync
+	})
+	t.Logf("phases seen: %v; in sync with lag %d B (%.2f s) at %.0f B/s", phases, s.Link.LagBytes, s.Link.LagSeconds, s.Link.RateBytes)
+	if !s.Link.ListedBySource || !s.Link.FollowsSource || s.Link.Phase != probe.PhaseOnline || s.Link.State != "online" {
+		t.Errorf("link %+v", s.Link)
+	}
+	if s.Target.Role != probe.RoleReplica || !s.Target.OffsetTrusted {
+		t.Errorf("target %+v", s.Target)
+	}
+
+	stop.Store(true)
+	wg.Wait()
+	s = waitSnap(t, p, 15*time.Second, "lag 0 and keys equal once writes stop", func(s probe.Snapshot) bool {
+		return s.Link.LagBytes == 0 && s.Source.Keys() == s.Target.Keys() && s.Link.InSync
+	})
+	if s.Target.Keys() < 20000 {
+		t.Errorf("target has %d keys", s.Target.Keys())
+	}
+
+	// Sentinel discovers the replica from the primary's INFO (every 10 s).
+	// It is eligible for promotion only once Sentinel has its INFO.
+	waitSnap(t, p, 40*time.Second, "every Sentinel lists the target and would promote it", func(s probe.Snapshot) bool {
+		for _, v := range s.Sentinels {
+			if !v.KnowsTarget || !v.WouldPromoteTarget {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestExtraReplicaIsListedAndWouldBePromoted(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{ExtraReplicas: 1})
+	p := proberFor(l, probe.Auth{})
+	defer p.Close()
+	s := waitSnap(t, p, 15*time.Second, "replica known", func(s probe.Snapshot) bool {
+		return len(s.Source.Replicas) == 1 && s.Sentinels[0].WouldPromote != ""
+	})
+	if s.Source.Replicas[0].Port != l.Replicas[0].Port || s.Link.ListedBySource {
+		t.Errorf("replicas %+v listed=%v", s.Source.Replicas, s.Link.ListedBySource)
+	}
+	if s.Sentinels[0].WouldPromote != l.Replicas[0].Addr() || s.Sentinels[0].WouldPromoteTarget {
+		t.Errorf("would promote %q", s.Sentinels[0].WouldPromote)
+	}
+}
+
+func TestStoppedAndSilentEndpointsAnswerWithinTheDeadline(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{})
+
+	// A listener that accepts connections and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+
+	p := proberFor(l, probe.Auth{})
+	defer p.Close()
+	silent := probe.NewEndpoint(ln.Addr().String(), probe.Auth{}, nil, 300*time.Millisecond)
+	p.Target = silent
+	p.Sentinels = append(p.Sentinels, probe.NewEndpoint(ln.Addr().String(), probe.Auth{}, nil, 300*time.Millisecond))
+	first := p.Poll(context.Background())
+	if !first.Source.Reachable {
+		t.Fatal("the source must answer although the target is silent")
+	}
+	l.Source.Stop()
+
+	done := make(chan probe.Snapshot, 1)
+	go func() { done <- p.Poll(context.Background()) }()
+	var s probe.Snapshot
+	select {
+	case s = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a poll with a silent endpoint did not return (hang)")
+	}
+	if s.Target.Reachable || !strings.Contains(s.Target.Error, "no answer within the deadline") {
+		t.Errorf("silent target: %q", s.Target.Error)
+	}
+	if s.Source.Reachable || !strings.Contains(s.Source.Error, "connection refused") {
+		t.Errorf("stopped source: %q", s.Source.Error)
+	}
+	if s.Source.LastSeen.IsZero() || !s.Source.LastSeen.Equal(first.Source.LastSeen) {
+		t.Errorf("a stopped endpoint keeps when it was last seen: %v vs %v", s.Source.LastSeen, first.Source.LastSeen)
+	}
+	if v := s.Sentinels[len(s.Sentinels)-1]; v.Reachable || !strings.Contains(v.Error, "no answer") {
+		t.Errorf("silent sentinel: %+v", v)
+	}
+	if !s.Sentinels[0].Reachable {
+		t.Errorf("real sentinels still answer: %+v", s.Sentinels[0])
+	}
+	if s.AllReachable() {
+		t.Error("AllReachable with dead endpoints")
+	}
+}
+
+func TestWrongMasterNameAndWrongPassword(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{Password: "s3cret-lab-pw"})
+
+	p := proberFor(l, probe.Auth{Password: "s3cret-lab-pw"})
+	defer p.Close()
+	p.Topo.MasterName = "no-such-master"
+	s := p.Poll(context.Background())
+	if !s.Source.Reachable || !s.Target.Reachable {
+		t.Fatalf("right password: %q %q", s.Source.Error, s.Target.Error)
+	}
+	for _, v := range s.Sentinels {
+		if !v.Reachable || v.Monitors || !strings.Contains(v.Error, `does not monitor a master named "no-such-master"`) {
+			t.Errorf("sentinel %+v", v)
+		}
+	}
+	if s.AllReachable() {
+		t.Error("a Sentinel that does not monitor the name is not a healthy endpoint")
+	}
+
+	wrong := proberFor(l, probe.Auth{Password: "wrong"})
+	defer wrong.Close()
+	s = wrong.Poll(context.Background())
+	if s.Source.Reachable || !strings.Contains(s.Source.Error, "authentication failed") {
+		t.Errorf("wrong password: %q", s.Source.Error)
+	}
+	none := proberFor(l, probe.Auth{})
+	defer none.Close()
+	if s = none.Poll(context.Background()); !strings.Contains(s.Source.Error, "requires a password") {
+		t.Errorf("no password: %q", s.Source.Error)
+	}
+	if strings.Contains(s.Source.Error, "s3cret") {
+		t.Error("errors must not contain the password")
+	}
+}
+
+func TestSentinelEventsArriveTyped(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{Sentinels: 1, Quorum: 1})
+	eps := []*probe.Endpoint{probe.NewEndpoint(l.Sentinels[0].Addr(), probe.Auth{}, nil, time.Second)}
+	w := probe.WatchSentinels(context.Background(), eps)
+	defer w.Stop()
+	want := func(typ string) probe.Event {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case e := <-w.Events:
+				if e.Type == typ {
+					return e
+				}
+			case <-deadline:
+				t.Fatalf("no %s event", typ)
+			}
+		}
+	}
+	want("flyover:subscribed")
+	// Attaching the target makes the Sentinel discover it: "+slave".
+	if err := l.AttachTarget(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := want("+slave")
+	if e.Addr() != l.Target.Addr() || e.MasterName != "flyover" || e.Sentinel != l.Sentinels[0].Addr() {
+		t.Errorf("%+v", e)
+	}
+}
