@@ -245,6 +245,19 @@ func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
 // Thaw resumes a frozen server.
 func (s *Server) Thaw() { s.signal(syscall.SIGCONT) }
 
+// PID is the server's process id.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Servers lists every server the lab started.
+func (l *Lab) Servers() []*Server { return l.servers() }
+
 // Running reports whether the process is still alive.
 func (s *Server) Running() bool {
 	select {
@@ -314,16 +327,34 @@ func (l *Lab) redisConf(port int, extra ...string) string {
 }
 
 func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	var extra []string
 	if replicaOf != "" {
 		h, p, _ := net.SplitHostPort(replicaOf)
 		extra = append(extra, "replicaof "+h+" "+p)
 	}
-	return l.startWithConf(ctx, name, "redis-server", port, l.redisConf(port, extra...))
+	return l.onFreePort(func(port int) (*Server, error) {
+		return l.startWithConf(ctx, name, "redis-server", port, l.redisConf(port, extra...))
+	})
+}
+
+// onFreePort runs start on a free port, and again on another one if some
+// other process took the port between the kernel handing it out and the
+// server binding it.
+func (l *Lab) onFreePort(start func(port int) (*Server, error)) (*Server, error) {
+	var err error
+	for range 3 {
+		var port int
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+		var s *Server
+		s, err = start(port)
+		if err == nil || s == nil || !strings.Contains(tail(s.LogPath), "Address already in use") {
+			return s, err
+		}
+		s.Stop()
+	}
+	return nil, err
 }
 
 func (l *Lab) startWithConf(ctx context.Context, name, program string, port int, conf string) (*Server, error) {
@@ -350,10 +381,10 @@ func (l *Lab) startTarget(ctx context.Context) (*Server, error) {
 		l.TargetStandIn = true
 		return l.startRedis(ctx, "target", "")
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	return l.onFreePort(func(port int) (*Server, error) { return l.startDragonfly(ctx, df, port) })
+}
+
+func (l *Lab) startDragonfly(ctx context.Context, df string, port int) (*Server, error) {
 	args := []string{
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--dbfilename=", "--version_check=false", "--logtostderr",
@@ -373,10 +404,10 @@ func (l *Lab) startTarget(ctx context.Context) (*Server, error) {
 }
 
 func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	return l.onFreePort(func(port int) (*Server, error) { return l.startSentinelOn(ctx, i, port) })
+}
+
+func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error) {
 	name := l.Opts.MasterName
 	lines := []string{
 		"port " + strconv.Itoa(port),
