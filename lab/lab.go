@@ -4,6 +4,7 @@ package lab
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -36,6 +37,25 @@ type Options struct {
 	// StandIn forces a redis-server stand-in for the target even when a
 	// dragonfly binary is on PATH.
 	StandIn bool
+
+	// TLS serves every server on TLS only (a throwaway CA in the lab's
+	// directory; see Lab.TLS).
+	TLS bool
+	// Users are ACL users created on every data node, besides the default
+	// user (which keeps Password).
+	Users []User
+	// ReplicationUser, when set, is the ACL user replicas authenticate as
+	// (masteruser); it must be one of Users.
+	ReplicationUser string
+	// SentinelPassword is the Sentinels' own requirepass (and what they
+	// use with each other), separate from the data nodes'.
+	SentinelPassword string
+}
+
+// User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
+// "-@all +info +ping".
+type User struct {
+	Name, Password, Rules string
 }
 
 func (o *Options) defaults() {
@@ -66,6 +86,7 @@ type Server struct {
 	LogPath string
 
 	password string
+	tls      *tls.Config
 	mu       sync.Mutex
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -85,6 +106,10 @@ type Lab struct {
 	// TargetStandIn is true when the target is a redis-server standing in
 	// for Dragonfly.
 	TargetStandIn bool
+	// TLS has the lab's certificate files when Options.TLS is set.
+	TLS *TLSFiles
+	// tlsClient is the client side of TLS, for the lab's own connections.
+	tlsClient *tls.Config
 
 	stopOnce sync.Once
 }
@@ -125,6 +150,14 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 			l = nil
 		}
 	}()
+	if opts.TLS {
+		if l.TLS, err = makeTLSFiles(filepath.Join(dir, "tls")); err != nil {
+			return l, err
+		}
+		if l.tlsClient, err = l.TLS.ClientConfig(); err != nil {
+			return l, err
+		}
+	}
 
 	if l.Source, err = l.startRedis(ctx, "source", ""); err != nil {
 		return l, err
@@ -214,7 +247,7 @@ func (l *Lab) TargetLabel() string {
 // Client opens a go-redis client to one of the lab's data nodes.
 func (s *Server) Client() *redis.Client {
 	return redis.NewClient(&redis.Options{
-		Addr: s.Addr(), Password: s.password, DialerRetries: 1, MaxRetries: -1,
+		Addr: s.Addr(), Password: s.password, TLSConfig: s.tls, DialerRetries: 1, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 		ContextTimeoutEnabled: true, Protocol: 2, DisableIdentity: true,
 	})
@@ -285,7 +318,7 @@ func (l *Lab) start(name, program string, port int, args ...string) (*Server, er
 		return nil, err
 	}
 	s := &Server{Name: name, Port: port, Program: program, Dir: dir, LogPath: filepath.Join(dir, "server.log"),
-		password: l.Opts.Password, exited: make(chan struct{})}
+		password: l.Opts.Password, tls: l.tlsClient, exited: make(chan struct{})}
 	logf, err := os.Create(s.LogPath)
 	if err != nil {
 		return nil, err
@@ -307,9 +340,16 @@ func (l *Lab) start(name, program string, port int, args ...string) (*Server, er
 	return s, nil
 }
 
+// listen is the listening part of a config: plain or TLS-only.
+func (l *Lab) listen(port int) []string {
+	if l.TLS != nil {
+		return l.TLS.conf(port)
+	}
+	return []string{"port " + strconv.Itoa(port)}
+}
+
 func (l *Lab) redisConf(port int, extra ...string) string {
-	lines := []string{
-		"port " + strconv.Itoa(port),
+	lines := append(l.listen(port),
 		"bind 127.0.0.1",
 		"daemonize no",
 		`logfile ""`,
@@ -318,10 +358,16 @@ func (l *Lab) redisConf(port int, extra ...string) string {
 		"protected-mode no",
 		"enable-debug-command local",
 		"repl-diskless-sync yes",
-		"repl-diskless-sync-delay " + strconv.Itoa(int(l.Opts.SyncDelay/time.Second)),
-	}
+		"repl-diskless-sync-delay "+strconv.Itoa(int(l.Opts.SyncDelay/time.Second)),
+	)
 	if l.Opts.Password != "" {
 		lines = append(lines, "requirepass "+l.Opts.Password, "masterauth "+l.Opts.Password)
+	}
+	for _, u := range l.Opts.Users {
+		lines = append(lines, fmt.Sprintf("user %s on >%s ~* &* %s", u.Name, u.Password, u.Rules))
+		if u.Name == l.Opts.ReplicationUser {
+			lines = append(lines, "masteruser "+u.Name, "masterauth "+u.Password)
+		}
 	}
 	return strings.Join(append(lines, extra...), "\n") + "\n"
 }
@@ -358,6 +404,11 @@ func (l *Lab) onFreePort(start func(port int) (*Server, error)) (*Server, error)
 }
 
 func (l *Lab) startWithConf(ctx context.Context, name, program string, port int, conf string) (*Server, error) {
+	return l.startWithConfAs(ctx, name, program, port, conf, l.Opts.Password)
+}
+
+// startWithConfAs starts a server whose clients authenticate with password.
+func (l *Lab) startWithConfAs(ctx context.Context, name, program string, port int, conf, password string) (*Server, error) {
 	dir := filepath.Join(l.Dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -370,6 +421,7 @@ func (l *Lab) startWithConf(ctx context.Context, name, program string, port int,
 	if err != nil {
 		return nil, err
 	}
+	s.password = password
 	return s, s.waitReady(ctx)
 }
 
@@ -377,7 +429,8 @@ func (l *Lab) startWithConf(ctx context.Context, name, program string, port int,
 // standing in for it.
 func (l *Lab) startTarget(ctx context.Context) (*Server, error) {
 	df, err := exec.LookPath("dragonfly")
-	if err != nil || l.Opts.StandIn {
+	if err != nil || l.Opts.StandIn || l.Opts.TLS || len(l.Opts.Users) > 0 {
+		// The lab configures TLS and ACL users for redis-server only.
 		l.TargetStandIn = true
 		return l.startRedis(ctx, "target", "")
 	}
@@ -409,8 +462,7 @@ func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {
 
 func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error) {
 	name := l.Opts.MasterName
-	lines := []string{
-		"port " + strconv.Itoa(port),
+	lines := append(l.listen(port),
 		"bind 127.0.0.1",
 		"daemonize no",
 		`logfile ""`,
@@ -419,14 +471,24 @@ func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error)
 		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, l.Opts.DownAfter.Milliseconds()),
 		fmt.Sprintf("sentinel failover-timeout %s %d", name, l.Opts.FailoverTimeout.Milliseconds()),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", name),
-	}
-	if l.Opts.Password != "" {
+	)
+	if u := l.Opts.ReplicationUser; u != "" {
+		// Sentinel authenticates to the data nodes as the replication
+		// user: it needs INFO, REPLICAOF, CONFIG and friends.
+		for _, x := range l.Opts.Users {
+			if x.Name == u {
+				lines = append(lines, fmt.Sprintf("sentinel auth-user %s %s", name, u), fmt.Sprintf("sentinel auth-pass %s %s", name, x.Password))
+			}
+		}
+	} else if l.Opts.Password != "" {
 		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", name, l.Opts.Password))
 	}
-	s, err := l.startWithConf(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, strings.Join(lines, "\n")+"\n")
-	if s != nil {
-		s.password = "" // Sentinels themselves take no password in the lab
+	if pw := l.Opts.SentinelPassword; pw != "" {
+		lines = append(lines, "requirepass "+pw, "sentinel sentinel-pass "+pw)
 	}
+	// The Sentinel's own password is not the data nodes'.
+	conf := strings.Join(lines, "\n") + "\n"
+	s, err := l.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, conf, l.Opts.SentinelPassword)
 	return s, err
 }
 

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestStopEndsEveryProcessAndRemovesTheDirectory(t *testing.T) {
@@ -51,3 +53,55 @@ func TestMissingBinaryNamesTheInstallCommand(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestTLSAndACLTopologiesStart(t *testing.T) {
+	cases := map[string]Options{
+		"tls": {TLS: true, Password: "pw-data"},
+		"acl": {Password: "pw-default", SentinelPassword: "pw-sentinel",
+			Users:           []User{{Name: "repl", Password: "pw-repl", Rules: "+@all"}, {Name: "watcher", Password: "pw-watch", Rules: "-@all +info +ping +role"}},
+			ReplicationUser: "repl"},
+	}
+	for name, o := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			l, err := Start(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(l.Stop)
+			if err := l.AttachTarget(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The target syncs over TLS / as the replication user.
+			c := l.Target.Client()
+			defer c.Close()
+			err = WaitFor(ctx, 20*time.Second, func() bool {
+				info, err := c.Info(ctx, "replication").Result()
+				return err == nil && strings.Contains(info, "master_link_status:up")
+			})
+			if err != nil {
+				t.Fatalf("target never synced")
+			}
+			if o.TLS {
+				// Plain text is refused on a TLS-only port.
+				plain := &Server{Port: l.Source.Port, password: o.Password}
+				pc := plain.Client()
+				defer pc.Close()
+				if pc.Ping(ctx).Err() == nil {
+					t.Error("a plain-text PING succeeded on a TLS port")
+				}
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
+	os.Exit(m.Run())
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}

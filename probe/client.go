@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ type Endpoint struct {
 	Addr    string
 	Timeout time.Duration
 	client  *redis.Client
+	tls     bool
 
 	mu       sync.Mutex
 	lastSeen time.Time
@@ -63,7 +65,17 @@ func NewEndpoint(addr string, auth Auth, tlsConf *tls.Config, timeout time.Durat
 		PoolTimeout:           timeout,
 		MaxIdleConns:          2,
 	})
-	return &Endpoint{Addr: addr, Timeout: timeout, client: c}
+	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: tlsConf != nil}
+}
+
+// describe is Describe with what the endpoint knows: a TLS handshake to a
+// plain-text Redis port is never answered, so a TLS timeout says so.
+func (e *Endpoint) describe(err error) string {
+	d := Describe(e.Addr, err)
+	if e.tls && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)) {
+		d += " (with TLS on, this is also what a server that does not speak TLS on this port looks like)"
+	}
+	return d
 }
 
 // Close releases the endpoint's connections.
@@ -104,7 +116,7 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 
 	end := time.Now()
 	if err := cmdErr(infoCmd, execErr, roleCmd); err != nil {
-		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: Describe(e.Addr, err)}
+		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err)}
 	}
 	var role *RoleReply
 	if v, err := roleCmd.Result(); err == nil {
@@ -144,7 +156,7 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 			return v
 		}
 		v.LastSeen = e.LastSeen()
-		v.Error = Describe(e.Addr, err)
+		v.Error = e.describe(err)
 		return v
 	}
 	e.seen(end)
@@ -197,7 +209,20 @@ func Describe(addr string, err error) string {
 	msg := err.Error()
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
 	switch {
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return fmt.Sprintf("%s: TLS handshake failed: the server does not speak TLS on this port; drop --tls for this endpoint group", addr)
+	case errors.As(err, &hostErr):
+		return fmt.Sprintf("%s: TLS: the server's certificate is not for this name (%v); set the TLS server name for this endpoint group", addr, hostErr.Error())
+	case errors.As(err, &authErr):
+		return fmt.Sprintf("%s: TLS: the server's certificate is signed by an unknown authority; give its CA file", addr)
+	case errors.As(err, &certErr):
+		return fmt.Sprintf("%s: TLS: certificate not accepted: %v", addr, certErr.Err)
+	case strings.Contains(msg, "tls: "):
+		return fmt.Sprintf("%s: TLS: %s", addr, msg)
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("%s: cannot resolve host %q: check the address", addr, dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -211,7 +236,7 @@ func Describe(addr string, err error) string {
 	case strings.Contains(msg, "NOPERM"):
 		return fmt.Sprintf("%s: the ACL user lacks a permission: %s", addr, msg)
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
-		return fmt.Sprintf("%s: the server closed the connection (TLS expected? protected mode? maxclients?)", addr)
+		return fmt.Sprintf("%s: the server closed the connection: does it expect TLS (add --tls)? protected mode? maxclients?", addr)
 	case errors.As(err, &opErr):
 		return fmt.Sprintf("%s: %v", addr, opErr.Err)
 	}

@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -286,5 +287,56 @@ func TestSentinelEventsArriveTyped(t *testing.T) {
 	e := want("+slave")
 	if e.Addr() != l.Target.Addr() || e.MasterName != "flyover" || e.Sentinel != l.Sentinels[0].Addr() {
 		t.Errorf("%+v", e)
+	}
+}
+
+func TestTLSEndpointsAndMismatches(t *testing.T) {
+	t.Parallel()
+	tl := startLab(t, lab.Options{TLS: true, Sentinels: 1, Quorum: 1})
+	plain := startLab(t, lab.Options{Sentinels: 1, Quorum: 1})
+	good := probe.TLSOptions{Enabled: true, CAFile: tl.TLS.CA, CertFile: tl.TLS.ClientCert, KeyFile: tl.TLS.ClientKey}
+	conf := func(o probe.TLSOptions) *tls.Config {
+		c, err := o.Config()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	poll := func(addr string, c *tls.Config) probe.Node {
+		e := probe.NewEndpoint(addr, probe.Auth{}, c, time.Second)
+		defer e.Close()
+		return e.PollNode(context.Background())
+	}
+	if n := poll(tl.Source.Addr(), conf(good)); !n.Reachable {
+		t.Fatalf("TLS with the lab's CA: %s", n.Error)
+	}
+	sv := probe.NewEndpoint(tl.Sentinels[0].Addr(), probe.Auth{}, conf(good), time.Second)
+	defer sv.Close()
+	if v := sv.PollSentinel(context.Background(), "flyover"); !v.Monitors || !v.QuorumOK {
+		t.Errorf("TLS Sentinel: %+v", v)
+	}
+	if n := poll(tl.Source.Addr(), nil); !strings.Contains(n.Error, "expect TLS") {
+		t.Errorf("plain text to a TLS port: %q", n.Error)
+	}
+	if n := poll(plain.Source.Addr(), conf(good)); !strings.Contains(n.Error, "not speak TLS on this port") {
+		t.Errorf("TLS to a plain port: %q", n.Error)
+	}
+	if n := poll(tl.Source.Addr(), conf(probe.TLSOptions{Enabled: true})); !strings.Contains(n.Error, "unknown authority") {
+		t.Errorf("no CA: %q", n.Error)
+	}
+	wrongName := good
+	wrongName.ServerName = "redis.example.com"
+	if n := poll(tl.Source.Addr(), conf(wrongName)); !strings.Contains(n.Error, "not for this name") {
+		t.Errorf("wrong server name: %q", n.Error)
+	}
+	skip := probe.TLSOptions{Enabled: true, SkipVerify: true}
+	if n := poll(tl.Source.Addr(), conf(skip)); !n.Reachable {
+		t.Errorf("skip-verify: %q", n.Error)
+	}
+	if _, err := (probe.TLSOptions{Enabled: true, CAFile: "/nonexistent/ca.pem"}).Config(); err == nil || !strings.Contains(err.Error(), "/nonexistent/ca.pem") {
+		t.Errorf("missing CA file: %v", err)
+	}
+	if _, err := (probe.TLSOptions{CAFile: "x"}).Config(); err == nil {
+		t.Error("TLS settings without --tls are an error")
 	}
 }
