@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +25,8 @@ import (
 const usage = `flyover supervises a live migration of a Redis primary onto Dragonfly through Redis Sentinel.
 
 Usage:
+  flyover        --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME
+                 [--tick 500ms] [--read-only] [--log FILE] [--debug]
   flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
   flyover demo
@@ -31,7 +35,10 @@ Passwords are read from the environment, never from the command line:
   FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
   FLYOVER_SENTINEL_PASSWORD (Sentinels' own requirepass, if any)
 
-Exit status: 0 every endpoint answered, 1 some did not, 2 bad usage.
+The first form opens the live dashboard (it needs a terminal); its log,
+go-redis's included, goes to --log, never to the screen.
+
+Exit status of status: 0 every endpoint answered, 1 some did not, 2 bad usage.
 `
 
 func main() {
@@ -55,6 +62,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return cmdDashboard(args, stderr)
 	}
 	fmt.Fprintf(stderr, "flyover: unknown command %q\n\n%s", args[0], usage)
 	return 2
@@ -136,6 +146,78 @@ func (c *connFlags) prober(sentinels []string) *probe.Prober {
 	return p
 }
 
+// args are the flags that name the same topology, for suggesting another
+// subcommand.
+func (c *connFlags) args() string {
+	a := fmt.Sprintf("--source %s --target %s --sentinel %s --master %s", c.source, c.target, c.sentinels, c.master)
+	if c.timeout != probe.DefaultTimeout {
+		a += " --timeout " + c.timeout.String()
+	}
+	return a
+}
+
+// cmdDashboard opens the live dashboard.
+func cmdDashboard(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("flyover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c connFlags
+	c.register(fs)
+	tick := fs.Duration("tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
+	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads (for observers and demos)")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
+	debug := fs.Bool("debug", false, "also log every message the dashboard handles")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	sentinels, err := c.validate()
+	if err == nil && (*tick <= 0 || *inSync <= 0) {
+		err = errors.New("--tick and --in-sync-polls must be positive")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover: %v\n", err)
+		return 2
+	}
+	if !ui.IsTerminal() {
+		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
+		return 2
+	}
+	logf, err := os.OpenFile(*logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover: log file: %v (choose another with --log)\n", err)
+		return 2
+	}
+	defer logf.Close()
+	probe.SetLogOutput(logf)
+	log.SetOutput(logf) // anything on the standard logger stays off the screen
+	logger := log.New(logf, "flyover: ", log.LstdFlags|log.Lmicroseconds)
+	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
+
+	p := c.prober(sentinels)
+	defer p.Close()
+	if *readOnly {
+		guardReadOnly(append([]*probe.Endpoint{p.Source, p.Target}, p.Sentinels...)...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watcher := probe.WatchSentinels(ctx, p.Sentinels)
+	cfg := ui.Config{
+		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
+		Tick: *tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
+		Log: logger, Debug: *debug, LogPath: *logPath,
+	}
+	for _, e := range p.Sentinels {
+		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
+	}
+	err = ui.Run(ctx, cfg)
+	logger.Printf("dashboard end: %v", err)
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -208,7 +290,8 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if *pwEnv != "" {
 		env = fmt.Sprintf("FLYOVER_SOURCE_PASSWORD=\"$%s\" FLYOVER_TARGET_PASSWORD=\"$%s\" ", *pwEnv, *pwEnv)
 	}
-	fmt.Fprintf(stdout, "point flyover at it:\n  %sflyover status %s\n\nCtrl-C stops the lab and removes its files.\n", env, strings.Join(l.FlyoverArgs(), " "))
+	fmt.Fprintf(stdout, "point flyover at it:\n  %sflyover %s\n  %sflyover status %s\n\nCtrl-C stops the lab and removes its files.\n",
+		env, strings.Join(l.FlyoverArgs(), " "), env, strings.Join(l.FlyoverArgs(), " "))
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "\nstopping lab...")
 	return 0

@@ -76,23 +76,31 @@ type offsetSample struct {
 // historyLen bounds the offset history: two minutes at the default tick.
 const historyLen = 240
 
-// secondsBehind is how long ago the source's offset reached off, from the
-// history, and whether the history could tell.
+// secondsBehind is how long the source has been past off: the age of the
+// last reading at which the source was still at or before off, from the
+// history, and whether the history could tell. An idle source sits at one
+// offset for many readings; the target is behind only since the source
+// moved on, not since the source first reached that offset.
 func (s *Snapshot) secondsBehind(off int64) (float64, bool) {
 	h := s.history
 	if len(h) == 0 || off > h[len(h)-1].offset {
 		return 0, false
 	}
 	now := h[len(h)-1].at
-	for i, x := range h {
-		if x.offset >= off {
-			if i == 0 && x.offset > off && len(h) == 1 {
-				return 0, false // the source was already past it at the only reading
-			}
-			return now.Sub(x.at).Seconds(), true
+	if h[0].offset > off {
+		if len(h) == 1 {
+			return 0, false // the source was already past it at the only reading
 		}
+		return now.Sub(h[0].at).Seconds(), true // at least this long
 	}
-	return 0, false
+	last := 0
+	for i, x := range h {
+		if x.offset > off {
+			break
+		}
+		last = i
+	}
+	return now.Sub(h[last].at).Seconds(), true
 }
 
 // AllReachable reports whether every endpoint answered and every Sentinel

@@ -1,0 +1,32 @@
+package probe
+
+import (
+	"testing"
+	"time"
+)
+
+// An idle source sits at one offset for many polls; a write then makes
+// the target a few bytes behind. It is behind since that write, not since
+// the source first reached the offset the target has.
+func TestLagSecondsAfterIdlePlateau(t *testing.T) {
+	topo := Topology{MasterName: "m", Source: "127.0.0.1:1000", Target: "127.0.0.1:2000"}
+	t0 := time.Unix(1000, 0)
+	src := func(at time.Time, off int64) Node {
+		return Node{Reachable: true, Kind: KindRedis, Role: RolePrimary, PolledAt: at, ReplOffset: off,
+			Replicas: []ReplicaLine{{IP: "127.0.0.1", Port: 2000, State: "online", Offset: 555, HasOffset: true, Lag: 1}}}
+	}
+	tgt := Node{Reachable: true, Kind: KindDragonfly, Version: "1.30.0", Role: RoleReplica, MasterHost: "127.0.0.1",
+		MasterPort: 1000, LinkStatus: "up", HasOffset: true, LinkState: "stable_sync"}
+	var s *Snapshot
+	for i := range 20 { // ten seconds idle at 555
+		at := t0.Add(time.Duration(i) * 500 * time.Millisecond)
+		next := Derive(topo, s, at, src(at, 555), tgt, nil)
+		s = &next
+	}
+	at := t0.Add(10 * time.Second)
+	got := Derive(topo, s, at, src(at, 688), tgt, nil)
+	if got.Link.LagBytes != 133 || got.Link.LagSeconds != 0.5 || !got.Link.InSync {
+		t.Fatalf("after ten idle seconds and one write: lag %d B, %.1f s, in sync %t; want 133 B, 0.5 s (one poll), in sync",
+			got.Link.LagBytes, got.Link.LagSeconds, got.Link.InSync)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/probe"
+)
+
+// closedAddr is a loopback address nothing listens on: a command that
+// reaches the network fails with "connection refused", one the guard
+// stops fails with its own error.
+func closedAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestReadOnlyRefusesWritesBeforeTheNetwork(t *testing.T) {
+	probe.SetLogOutput(io.Discard)
+	addr := closedAddr(t)
+	e := probe.NewEndpoint(addr, probe.Auth{}, nil, 200*time.Millisecond)
+	defer e.Close()
+	guardReadOnly(e)
+	ctx := context.Background()
+
+	for _, args := range [][]any{
+		{"SET", "k", "v"},
+		{"REPLICAOF", "127.0.0.1", "6380"},
+		{"SENTINEL", "FAILOVER", "flyover"},
+		{"SENTINEL", "RESET", "*"},
+		{"CLIENT", "PAUSE", "1000", "WRITE"},
+		{"CLIENT", "KILL", "TYPE", "normal"},
+		{"CONFIG", "SET", "maxmemory", "1"},
+		{"FLUSHALL"},
+	} {
+		_, err := e.Do(ctx, args...)
+		var refusal *readOnlyRefusal
+		if !errors.As(err, &refusal) {
+			t.Errorf("%v: got %v, want the read-only refusal (and nothing sent)", args, err)
+		}
+	}
+	// Reads pass the guard and meet the closed port.
+	for _, args := range [][]any{{"INFO"}, {"ROLE"}, {"SENTINEL", "MASTER", "flyover"}, {"CONFIG", "GET", "maxmemory"}} {
+		_, err := e.Do(ctx, args...)
+		var refusal *readOnlyRefusal
+		if err == nil || errors.As(err, &refusal) {
+			t.Errorf("%v: got %v, want a connection error", args, err)
+		}
+	}
+	// A pipeline with one write in it is refused whole.
+	pipe := e.Client().Pipeline()
+	info := pipe.Info(ctx)
+	pipe.Do(ctx, "SET", "k", "v")
+	_, err := pipe.Exec(ctx)
+	if err == nil || !strings.Contains(err.Error(), "--read-only") || !strings.Contains(info.Err().Error(), "--read-only") {
+		t.Errorf("pipeline with a SET: %v / %v, want it refused whole", err, info.Err())
+	}
+}
+
+func TestReadOnlyCheckNamesTheCommand(t *testing.T) {
+	err := readOnlyCheck("127.0.0.1:7001", []any{"sentinel", "failover", "flyover"})
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:7001: SENTINEL FAILOVER refused") {
+		t.Errorf("got %v", err)
+	}
+	if err := readOnlyCheck("a", []any{"hello", "2", "setname", "flyover"}); err != nil {
+		t.Errorf("the connection handshake is refused: %v", err)
+	}
+}

@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
+)
+
+// Mode is what the keyboard drives right now. In ModeNormal the side panel
+// sees each key first and the dashboard gets the rest. In ModeConfirm and
+// ModePrompt (the checklist's y/N before a step, and the master name typed
+// before the point of no return) every key goes to the panel, which draws
+// the question; only Ctrl-C keeps its meaning. The panel switches modes by
+// returning a command that yields a ModeMsg.
+type Mode int
+
+const (
+	ModeNormal  Mode = iota // keys drive the dashboard and the side panel
+	ModeConfirm             // a yes/no question owns the keyboard
+	ModePrompt              // a typed answer owns the keyboard
+)
+
+// ModeMsg switches the root model's mode.
+type ModeMsg struct{ Mode Mode }
+
+// Panel is a component shown beside the dashboard: the checklist. The root
+// model gives it its messages, its share of the screen and its keys.
+type Panel interface {
+	Init() tea.Cmd
+	// Update handles a message. A key it does not use is left to the
+	// dashboard; handled reports whether it used it.
+	Update(msg tea.Msg) (cmd tea.Cmd, handled bool)
+	// Width is how many columns the panel wants out of total; 0 hides it.
+	Width(total int) int
+	SetSize(w, h int)
+	// View is the panel, exactly the size it was given.
+	View() string
+	// Help lists the panel's keys for the footer.
+	Help() []key.Binding
+}
+
+// Model is the root model: the dashboard, room for a side panel, the mode,
+// and the footer.
+type Model struct {
+	cfg    Config
+	styles Styles
+	keys   KeyMap
+	help   help.Model
+	mode   Mode
+
+	dash *Dashboard
+	side Panel
+
+	width, height int
+	sideWidth     int
+	footer        string
+	content       string // dashboard and side panel, rendered in Update
+}
+
+// New builds the root model. ctx bounds every poll.
+func New(ctx context.Context, cfg Config) *Model {
+	m := &Model{cfg: cfg, styles: DefaultStyles(true), keys: DefaultKeyMap(), help: help.New()}
+	m.help.Styles = m.styles.Help
+	m.dash = NewDashboard(ctx, cfg, &m.styles)
+	return m
+}
+
+// SetPanel puts a panel beside the dashboard (the checklist).
+func (m *Model) SetPanel(p Panel) { m.side = p; m.layout() }
+
+// Dashboard is the embedded dashboard.
+func (m *Model) Dashboard() *Dashboard { return m.dash }
+
+// Mode is the current input mode.
+func (m *Model) Mode() Mode { return m.mode }
+
+// Init asks the terminal for its background colour (light or dark
+// styles) and starts the polls.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.dash.Init()}
+	if m.side != nil {
+		cmds = append(cmds, m.side.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message: window and terminal facts here, keys by mode,
+// everything else to the components.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.cfg.Debug && m.cfg.Log != nil {
+		m.cfg.Log.Printf("msg %s", describeMsg(msg))
+	}
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.styles = DefaultStyles(msg.IsDark())
+		m.help.Styles = m.styles.Help
+		m.dash.SetStyles(&m.styles)
+		m.layout()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case ModeMsg:
+		m.mode = msg.Mode
+		m.layout() // the footer's keys change with the mode
+		return m, nil
+	}
+	cmd := m.dash.Update(msg)
+	if m.side != nil {
+		c, _ := m.side.Update(msg)
+		cmd = tea.Batch(cmd, c)
+	}
+	m.compose()
+	return m, cmd
+}
+
+// key handles a key press by mode.
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
+		return tea.Quit // in every mode
+	}
+	switch m.mode {
+	case ModeNormal:
+		if m.side != nil {
+			if cmd, handled := m.side.Update(k); handled {
+				m.compose()
+				return cmd
+			}
+		}
+		switch {
+		case key.Matches(k, m.keys.Quit):
+			return tea.Quit
+		case key.Matches(k, m.keys.Help):
+			m.help.ShowAll = !m.help.ShowAll
+			m.layout()
+		case key.Matches(k, m.keys.EventsUp):
+			m.dash.ScrollEvents(-1)
+		case key.Matches(k, m.keys.EventsDn):
+			m.dash.ScrollEvents(1)
+		case key.Matches(k, m.keys.PageUp):
+			m.dash.ScrollEvents(-m.dash.EventsPage())
+		case key.Matches(k, m.keys.PageDn):
+			m.dash.ScrollEvents(m.dash.EventsPage())
+		case key.Matches(k, m.keys.EventsTop):
+			m.dash.ScrollEventsTop()
+		}
+	default:
+		// A question is open: its panel owns the keyboard.
+		if m.side != nil {
+			cmd, _ := m.side.Update(k)
+			m.compose()
+			return cmd
+		}
+	}
+	m.compose()
+	return nil
+}
+
+// helpKeys is the footer's key map: the panel's keys first, then ours.
+type helpKeys struct {
+	keys  KeyMap
+	panel []key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding { return append(h.panel, h.keys.ShortHelp()...) }
+func (h helpKeys) FullHelp() [][]key.Binding {
+	if len(h.panel) == 0 {
+		return h.keys.FullHelp()
+	}
+	return append([][]key.Binding{h.panel}, h.keys.FullHelp()...)
+}
+
+// layout shares the screen out after a resize, a style change or the help
+// opening: footer at the bottom, the side panel on the right.
+func (m *Model) layout() {
+	if m.width <= 0 || m.height <= 0 {
+		return
+	}
+	hk := helpKeys{keys: m.keys}
+	if m.side != nil {
+		hk.panel = m.side.Help()
+		if m.mode != ModeNormal {
+			hk.keys = KeyMap{Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))}
+		}
+	}
+	m.help.SetWidth(m.width)
+	m.footer = m.renderFooter(hk)
+	fh := strings.Count(m.footer, "\n") + 1
+	bodyH := max(1, m.height-fh)
+	m.sideWidth = 0
+	if m.side != nil {
+		m.sideWidth = min(m.side.Width(m.width), m.width-41)
+		if m.sideWidth > 0 {
+			m.side.SetSize(m.sideWidth, bodyH)
+		}
+	}
+	dw := m.width
+	if m.sideWidth > 0 {
+		dw = m.width - m.sideWidth - 1
+	}
+	m.dash.SetSize(dw, bodyH)
+	m.compose()
+}
+
+// renderFooter is the key help, with where the log goes when there is room.
+func (m *Model) renderFooter(hk helpKeys) string {
+	h := m.help.View(hk)
+	if m.help.ShowAll {
+		lines := strings.Split(h, "\n")
+		for i := range lines {
+			lines[i] = fit(lines[i], m.width)
+		}
+		return strings.Join(lines, "\n")
+	}
+	hw := ansi.StringWidth(h)
+	if m.cfg.LogPath != "" {
+		note := "log " + m.cfg.LogPath
+		if hw+4+ansi.StringWidth(note) <= m.width {
+			return h + strings.Repeat(" ", m.width-hw-ansi.StringWidth(note)) + m.styles.paint(toneMuted, note)
+		}
+	}
+	return fit(h, m.width)
+}
+
+// compose joins the dashboard and the side panel into the body.
+func (m *Model) compose() {
+	body := m.dash.View()
+	if m.side != nil && m.sideWidth > 0 {
+		left := strings.Split(body, "\n")
+		right := strings.Split(m.side.View(), "\n")
+		sep := m.styles.Rule.Render("│")
+		dw := m.width - m.sideWidth - 1
+		var b strings.Builder
+		for i := range left {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(fit(left[i], dw))
+			b.WriteString(sep)
+			if i < len(right) {
+				b.WriteString(fit(right[i], m.sideWidth))
+			}
+		}
+		body = b.String()
+	}
+	m.content = body
+}
+
+// View hands over the screen rendered in Update.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "flyover · " + m.cfg.Topo.MasterName
+	if m.width <= 0 {
+		v.SetContent("flyover: starting…")
+		return v
+	}
+	v.SetContent(m.content + "\n" + m.footer)
+	return v
+}
+
+// ErrNoTerminal: the dashboard was started without a terminal to draw on.
+var ErrNoTerminal = errors.New("the live dashboard needs a terminal, and standard output is not one")
+
+// IsTerminal reports whether standard output is a terminal the dashboard
+// can draw on.
+func IsTerminal() bool { return term.IsTerminal(os.Stdout.Fd()) }
+
+// NoColor reports whether the user asked for no colour (https://no-color.org:
+// NO_COLOR set to anything but the empty string).
+func NoColor() bool { return os.Getenv("NO_COLOR") != "" }
+
+// Run shows the dashboard full-screen until the operator quits.
+func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
+	if !IsTerminal() {
+		return ErrNoTerminal
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends polls still in flight
+	if NoColor() {
+		// Bold, faint and reverse stay: badges remain badges.
+		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
+	}
+	// 30 frames a second answers a key within 33 ms and costs half the
+	// idle wake-ups of Bubble Tea's default 60.
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
+	_, err := tea.NewProgram(New(ctx, cfg), opts...).Run()
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
+
+// describeMsg is a message in one line for the debug log: its type and the
+// fields that tell one from the next, never a whole INFO reply.
+func describeMsg(msg tea.Msg) string {
+	switch m := msg.(type) {
+	case nodePolledMsg:
+		return fmt.Sprintf("nodePolled %s %s reachable=%t rtt=%s err=%q", m.which, m.node.Addr, m.node.Reachable, m.node.RTT, m.node.Error)
+	case sentinelPolledMsg:
+		return fmt.Sprintf("sentinelPolled #%d %s reachable=%t master=%s err=%q", m.i, m.view.Addr, m.view.Reachable, m.view.MasterAddr, m.view.Error)
+	case sentinelEventsMsg:
+		var b strings.Builder
+		for _, e := range m.events {
+			fmt.Fprintf(&b, " [%s %s %s]", e.Sentinel, e.Type, e.Message)
+		}
+		return fmt.Sprintf("sentinelEvents n=%d closed=%t%s", len(m.events), m.closed, b.String())
+	case tea.KeyPressMsg:
+		return "key " + m.String()
+	case tea.WindowSizeMsg:
+		return fmt.Sprintf("windowSize %dx%d", m.Width, m.Height)
+	}
+	// Only the type: some messages (tea.EnvMsg) carry the environment,
+	// passwords included.
+	return fmt.Sprintf("%T", msg)
+}

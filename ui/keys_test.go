@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// Each key reaches the binding it is documented for, as Bubble Tea spells
+// the key press.
+func TestKeyMapMatchesKeyPresses(t *testing.T) {
+	k := DefaultKeyMap()
+	for _, c := range []struct {
+		key  string
+		want key.Binding
+		name string
+	}{
+		{"q", k.Quit, "quit"}, {"ctrl+c", k.Quit, "quit"},
+		{"?", k.Help, "help"},
+		{"up", k.EventsUp, "events up"}, {"k", k.EventsUp, "events up"},
+		{"down", k.EventsDn, "events down"}, {"j", k.EventsDn, "events down"},
+		{"pgup", k.PageUp, "page up"}, {"pgdown", k.PageDn, "page down"}, {"space", k.PageDn, "page down"},
+		{"home", k.EventsTop, "top"}, {"g", k.EventsTop, "top"},
+	} {
+		if !key.Matches(press(c.key), c.want) {
+			t.Errorf("%s (%q) does not trigger %s", c.key, press(c.key).String(), c.name)
+		}
+	}
+}
+
+// No key is bound twice: one press, one meaning.
+func TestKeyMapHasNoDuplicates(t *testing.T) {
+	k := DefaultKeyMap()
+	seen := map[string]string{}
+	for _, group := range k.FullHelp() {
+		for _, b := range group {
+			for _, s := range b.Keys() {
+				if other, ok := seen[s]; ok && other != b.Help().Desc {
+					t.Errorf("%q is bound to %q and %q", s, other, b.Help().Desc)
+				}
+				seen[s] = b.Help().Desc
+			}
+		}
+	}
+}
+
+// The short help names quit and help; the full help lists every binding.
+func TestKeyMapHelp(t *testing.T) {
+	k := DefaultKeyMap()
+	short := map[string]bool{}
+	for _, b := range k.ShortHelp() {
+		short[b.Help().Key] = true
+	}
+	if !short["q"] || !short["?"] {
+		t.Errorf("short help lacks q or ?: %v", short)
+	}
+	n := 0
+	for _, g := range k.FullHelp() {
+		n += len(g)
+	}
+	if n != 7 {
+		t.Errorf("full help lists %d bindings, want all 7", n)
+	}
+	for _, g := range k.FullHelp() {
+		for _, b := range g {
+			if b.Help().Key == "" || b.Help().Desc == "" {
+				t.Errorf("binding %v has no help text", b.Keys())
+			}
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"flyover/probe"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name.golden (ANSI already stripped).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ui -run %s -update to create it)", err, t.Name())
+	}
+	if string(want) != got {
+		t.Errorf("screen differs from %s (go test ./ui -update rewrites it after a deliberate change)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+// inSyncScreen is the steady state: attached, streaming, in sync, with a
+// few Sentinel events.
+func inSyncScreen(t testing.TB, w, h int) *harness {
+	hs := newHarness(t, w, h, nil)
+	hs.rounds(8)
+	hs.event(0, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
+	hs.event(1, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
+	hs.event(2, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
+	return hs
+}
+
+func TestViewInSyncGolden(t *testing.T) {
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"insync-120x36", 120, 36}, {"insync-80x24", 80, 24}, {"insync-200x50", 200, 50}} {
+		t.Run(sz.name, func(t *testing.T) {
+			hs := inSyncScreen(t, sz.w, sz.h)
+			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
+			golden(t, sz.name, hs.screen())
+		})
+	}
+}
+
+// troubleScreen: a full sync in progress while one Sentinel is down and
+// the other two disagree.
+func troubleScreen(t testing.TB, w, h int) *harness {
+	hs := newHarness(t, w, h, nil)
+	hs.w.attached = false
+	hs.w.tgtKeys = map[int]probe.DBKeys{}
+	hs.rounds(3)
+	hs.w.attached = true
+	hs.w.phase = "transfer"
+	hs.w.progress = [2]int64{10 << 20, 40 << 20}
+	hs.round()
+	hs.w.progress = [2]int64{25 << 20, 40 << 20}
+	hs.w.sentDown[2] = true
+	hs.w.sentMaster[1] = fxTarget
+	hs.w.sentRTT[0] = 45 * time.Millisecond
+	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.round()
+	hs.event(1, "+switch-master", "flyover 127.0.0.1 7001 127.0.0.1 7002")
+	return hs
+}
+
+func TestViewTroubleGolden(t *testing.T) {
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"trouble-120x36", 120, 36}, {"trouble-80x24", 80, 24}} {
+		t.Run(sz.name, func(t *testing.T) {
+			hs := troubleScreen(t, sz.w, sz.h)
+			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
+			golden(t, sz.name, hs.screen())
+		})
+	}
+}
+
+func TestViewSourceDownGolden(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	hs.w.srcDown = true
+	hs.rounds(4)
+	checkFrame(t, hs.m.View().Content, 120, 36)
+	golden(t, "source-down-120x36", hs.screen())
+}
+
+func TestViewFullHelpGolden(t *testing.T) {
+	hs := inSyncScreen(t, 80, 24)
+	hs.key("?")
+	checkFrame(t, hs.m.View().Content, 80, 24)
+	golden(t, "full-help-80x24", hs.screen())
+	hs.key("?")
+	if strings.Contains(hs.screen(), "fewer keys") {
+		t.Error("? did not close the full help")
+	}
+}
+
+// Every size from the smallest supported to very wide gives a frame of
+// exactly the terminal's size: nothing wraps, nothing scrolls.
+func TestViewFitsEverySize(t *testing.T) {
+	hs := troubleScreen(t, 80, 24)
+	for _, w := range []int{30, 40, 60, 79, 80, 81, 100, 109, 110, 119, 120, 150, 169, 170, 200, 260} {
+		for _, h := range []int{8, 12, 20, 24, 29, 30, 36, 50, 70} {
+			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+			checkFrame(t, hs.m.View().Content, w, h)
+		}
+	}
+}
+
+// The screen keeps its meaning without colour: NO_COLOR drops colours but
+// keeps reverse video, so badges stay badges.
+func TestViewWithoutColourKeepsBadges(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	var buf bytes.Buffer
+	w := &colorprofile.Writer{Forward: &buf, Profile: colorprofile.ASCII}
+	if _, err := w.WriteString(hs.m.View().Content); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, sgr := range []string{"38;2;", "38;5;", "48;2;", "48;5;"} {
+		if strings.Contains(out, sgr) {
+			t.Fatalf("colour sequence %q survives the ASCII profile", sgr)
+		}
+	}
+	if !strings.Contains(out, "7m") && !strings.Contains(out, ";7;") && !strings.Contains(out, ";7m") {
+		t.Error("no reverse video left: the IN SYNC badge is not a badge without colour")
+	}
+	if !strings.Contains(out, "IN SYNC") {
+		t.Error("no IN SYNC on the screen")
+	}
+}
+
+// A light terminal gets the light palette: the styles change with the
+// background the terminal reports.
+func TestBackgroundColourPicksPalette(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	dark := hs.m.View().Content
+	hs.send(tea.BackgroundColorMsg{Color: whiteColor{}})
+	if hs.m.styles.IsDark {
+		t.Fatal("white background: still the dark palette")
+	}
+	if hs.m.View().Content == dark {
+		t.Error("the screen did not change with the light palette")
+	}
+	hs.send(tea.BackgroundColorMsg{Color: blackColor{}})
+	if !hs.m.styles.IsDark {
+		t.Fatal("black background: not the dark palette")
+	}
+}
+
+type whiteColor struct{}
+
+func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+type blackColor struct{}
+
+func (blackColor) RGBA() (r, g, b, a uint32) { return 0, 0, 0, 0xffff }
