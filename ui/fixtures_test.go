@@ -262,4 +262,3 @@ func checkFrame(t *testing.T, content string, width, height int) {
 		}
 	}
 }
-
