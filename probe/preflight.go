@@ -1,0 +1,272 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Doer sends one command to one endpoint and returns its reply. Preflight
+// takes one so that steps can pass its audited path and every command
+// preflight sends is recorded; nil sends straight to the endpoint.
+type Doer func(ctx context.Context, e *Endpoint, args ...any) (any, error)
+
+// PreflightFacts are what preflight reads beyond a Snapshot: configuration
+// the poll does not carry (CONFIG GET on the source and the target), the
+// target's key count straight from DBSIZE, and what the source's host name
+// resolves to. Everything is read-only.
+type PreflightFacts struct {
+	At time.Time `json:"at"`
+	// SourceIPs are the addresses the source's host resolves to, to tell
+	// whether the address Sentinel names is the source.
+	SourceIPs []string     `json:"source_ips,omitempty"`
+	Source    SourceConfig `json:"source"`
+	Target    TargetConfig `json:"target"`
+}
+
+// SourceConfig is the source's configuration that matters to a migration.
+// Known lists the parameters the server answered; a server with CONFIG
+// renamed or disabled answers none.
+type SourceConfig struct {
+	Known           map[string]bool `json:"known"`
+	Errors          []string        `json:"errors,omitempty"`
+	MaxMemory       int64           `json:"maxmemory"`
+	MaxMemoryPolicy string          `json:"maxmemory_policy"`
+	Save            string          `json:"save"`
+	AppendOnly      bool            `json:"appendonly"`
+	// MinReplicasToWrite and MinReplicasMaxLag are min-replicas-to-write
+	// and min-replicas-max-lag.
+	MinReplicasToWrite int64 `json:"min_replicas_to_write"`
+	MinReplicasMaxLag  int64 `json:"min_replicas_max_lag"`
+	DisklessSync       bool  `json:"repl_diskless_sync"`
+	DisklessSyncDelay  int64 `json:"repl_diskless_sync_delay"`
+	// RequiresPassword: requirepass is set. The value itself is never kept.
+	RequiresPassword bool `json:"requires_password"`
+}
+
+// TargetConfig is the target's configuration and contents that matter
+// before REPLICAOF.
+type TargetConfig struct {
+	Known  map[string]bool `json:"known"`
+	Errors []string        `json:"errors,omitempty"`
+	// DBSize is DBSIZE of the connection's database (0); the snapshot's
+	// keyspace covers every database.
+	DBSize    int64 `json:"dbsize"`
+	MaxMemory int64 `json:"maxmemory"`
+	// MasterAuthSet: masterauth is set, so the target can authenticate to
+	// a source that requires a password. The value itself is never kept.
+	MasterAuthSet bool   `json:"masterauth_set"`
+	AnnounceIP    string `json:"replica_announce_ip,omitempty"`
+	AnnouncePort  int    `json:"replica_announce_port,omitempty"`
+}
+
+// Has reports whether the source answered CONFIG GET for param.
+func (c SourceConfig) Has(param string) bool { return c.Known[param] }
+
+// Has reports whether the target answered for param ("dbsize" for DBSIZE).
+func (c TargetConfig) Has(param string) bool { return c.Known[param] }
+
+// PreflightSourceParams and PreflightTargetParams are the parameters
+// preflight reads with CONFIG GET, one per command: Redis before 7 and
+// Dragonfly take one pattern per CONFIG GET.
+var (
+	PreflightSourceParams = []string{
+		"maxmemory", "maxmemory-policy", "save", "appendonly",
+		"min-replicas-to-write", "min-replicas-max-lag",
+		"repl-diskless-sync", "repl-diskless-sync-delay", "requirepass",
+	}
+	PreflightTargetParams = []string{"maxmemory", "masterauth", "replica-announce-ip", "replica-announce-port"}
+)
+
+// GatherPreflight reads the preflight facts. Each command is bounded by its
+// endpoint's timeout; a command that fails is recorded in Errors and its
+// fact is left unknown, so one refused CONFIG does not hide the rest.
+func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target *Endpoint) PreflightFacts {
+	if do == nil {
+		do = func(ctx context.Context, e *Endpoint, args ...any) (any, error) {
+			ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+			defer cancel()
+			return e.Do(ctx, args...)
+		}
+	}
+	f := PreflightFacts{
+		At:     time.Now(),
+		Source: SourceConfig{Known: map[string]bool{}},
+		Target: TargetConfig{Known: map[string]bool{}},
+	}
+	f.SourceIPs = resolveHost(ctx, topo.Source, source.Timeout)
+
+	for _, p := range PreflightSourceParams {
+		v, ok, err := configGet(ctx, do, source, p)
+		if err != nil {
+			f.Source.Errors = append(f.Source.Errors, "CONFIG GET "+p+": "+Describe(source.Addr, err))
+			if !isReply(err) {
+				break // the server is not answering: the rest would wait out their timeouts too
+			}
+			continue
+		}
+		if !ok {
+			continue
+		}
+		f.Source.Known[p] = true
+		applySourceParam(&f.Source, p, v)
+	}
+	targetDown := false
+	for _, p := range PreflightTargetParams {
+		v, ok, err := configGet(ctx, do, target, p)
+		if err != nil {
+			f.Target.Errors = append(f.Target.Errors, "CONFIG GET "+p+": "+Describe(target.Addr, err))
+			if !isReply(err) {
+				targetDown = true
+				break
+			}
+			continue
+		}
+		if !ok {
+			continue
+		}
+		f.Target.Known[p] = true
+		applyTargetParam(&f.Target, p, v)
+	}
+	if targetDown {
+		return f
+	}
+	if v, err := do(ctx, target, "DBSIZE"); err != nil {
+		f.Target.Errors = append(f.Target.Errors, "DBSIZE: "+Describe(target.Addr, err))
+	} else if n, err := asInt(v); err == nil {
+		f.Target.DBSize = n
+		f.Target.Known["dbsize"] = true
+	}
+	return f
+}
+
+// isReply reports whether err is the server's error reply (it answered),
+// as opposed to a network failure.
+func isReply(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re)
+}
+
+// configGet sends CONFIG GET param and returns the value; ok is false when
+// the server does not know the parameter (an empty reply).
+func configGet(ctx context.Context, do Doer, e *Endpoint, param string) (string, bool, error) {
+	v, err := do(ctx, e, "CONFIG", "GET", param)
+	if err != nil {
+		return "", false, err
+	}
+	m, err := pairs(v)
+	if err != nil {
+		return "", false, err
+	}
+	val, ok := m[param]
+	return val, ok, nil
+}
+
+func applySourceParam(c *SourceConfig, p, v string) {
+	switch p {
+	case "maxmemory":
+		c.MaxMemory = atoi(v)
+	case "maxmemory-policy":
+		c.MaxMemoryPolicy = v
+	case "save":
+		c.Save = v
+	case "appendonly":
+		c.AppendOnly = v == "yes"
+	case "min-replicas-to-write":
+		c.MinReplicasToWrite = atoi(v)
+	case "min-replicas-max-lag":
+		c.MinReplicasMaxLag = atoi(v)
+	case "repl-diskless-sync":
+		c.DisklessSync = v == "yes"
+	case "repl-diskless-sync-delay":
+		c.DisklessSyncDelay = atoi(v)
+	case "requirepass":
+		c.RequiresPassword = v != ""
+	}
+}
+
+func applyTargetParam(c *TargetConfig, p, v string) {
+	switch p {
+	case "maxmemory":
+		c.MaxMemory = parseMemory(v)
+	case "masterauth":
+		c.MasterAuthSet = v != ""
+	case "replica-announce-ip":
+		c.AnnounceIP = v
+	case "replica-announce-port":
+		c.AnnouncePort = int(atoi(v))
+	}
+}
+
+// parseMemory reads a byte count that Dragonfly may print with a unit
+// ("8.00GiB", "512mb"); Redis prints plain bytes.
+func parseMemory(v string) int64 {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"tib", 1 << 40}, {"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+		{"tb", 1 << 40}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10},
+		{"t", 1 << 40}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}, {"b", 1},
+	}
+	for _, u := range units {
+		if strings.HasSuffix(v, u.suffix) {
+			f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), 64)
+			if err != nil {
+				return 0
+			}
+			return int64(f * u.mult)
+		}
+	}
+	return 0
+}
+
+// resolveHost returns the addresses addr's host stands for: itself when it
+// is an IP, else what DNS says within timeout.
+func resolveHost(ctx context.Context, addr string, timeout time.Duration) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return []string{ip.String()}
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		return nil
+	}
+	return ips
+}
+
+// SameAddr reports whether two host:port strings name the same server,
+// treating localhost and the loopback addresses as one host.
+func SameAddr(a, b string) bool { return sameAddr(a, b) }
+
+// AddrIn reports whether addr's host is one of ips (or addr equals host
+// exactly) and its port is port's.
+func AddrIn(addr string, ips []string, port string) bool {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil || p != port {
+		return false
+	}
+	for _, ip := range ips {
+		if canonicalHost(ip) == canonicalHost(host) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,470 @@
+package steps
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/probe"
+)
+
+func check(t *testing.T, cs []Check, id string) Check {
+	t.Helper()
+	for _, c := range cs {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no check %q in %+v", id, cs)
+	return Check{}
+}
+
+// The plan lands on the step the topology is at, from nothing but the
+// facts: what a new flyover process would see.
+func TestPlanLandsWhereTheTopologyIs(t *testing.T) {
+	o := Options{}
+	cases := []struct {
+		name  string
+		facts func() Facts
+		stage Stage
+		want  StepID
+	}{
+		{"nothing read yet", func() Facts { f := healthy().facts(); f.Preflight = nil; return f }, StageDetached, StepPreflight},
+		{"preflight read", func() Facts { return healthy().facts() }, StageDetached, StepAttach},
+		{"full sync under way", func() Facts { return healthy().syncing().facts() }, StageSyncing, StepFullSync},
+		{"streaming, not steady yet", func() Facts { return healthy().attached().facts() }, StageStreaming, StepSteady},
+		{"steady, Sentinels not told yet", func() Facts { return steady(healthy().attached().facts(), 5) }, StageStreaming, StepRegister},
+		{"restarted with no preflight facts, registered", func() Facts {
+			f := steady(healthy().attached().registered().facts(), 5)
+			f.Preflight = nil
+			return f
+		}, StageStreaming, StepCutover},
+		{"one Sentinel names the target", func() Facts { return healthy().registered().promoted(1).facts() }, StagePromoting, StepCutover},
+		{"promoted, old primary still master", func() Facts { return healthy().registered().promoted(3).facts() }, StagePromoted, StepCutover},
+		{"promoted and fenced", func() Facts { return healthy().registered().promoted(3).fenced().facts() }, StagePromoted, StepVerify},
+		{"verified this session", func() Facts {
+			f := healthy().registered().promoted(3).fenced().facts()
+			f.VerifiedWrite = time.Now()
+			return f
+		}, StagePromoted, StepDecommission},
+		{"old primary gone and forgotten", func() Facts {
+			x := healthy().promoted(3)
+			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
+			f := x.facts()
+			f.VerifiedWrite = time.Now()
+			return f
+		}, StagePromoted, StepReport},
+		{"report written", func() Facts {
+			x := healthy().promoted(3)
+			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
+			f := x.facts()
+			f.VerifiedWrite, f.Report = time.Now(), "r.md"
+			return f
+		}, StagePromoted, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.facts()
+			c := Plan(f, o)
+			if c.Stage != tc.stage || c.Current != tc.want {
+				t.Fatalf("stage %s, current %s (%s); want %s, %s", c.Stage, c.Current, c.State(c.Current).Reason, tc.stage, tc.want)
+			}
+			seen := false
+			for _, s := range c.Steps {
+				switch {
+				case s.ID == tc.want:
+					seen = true
+					if s.Status != Current {
+						t.Errorf("%s is %s: %s", s.ID, s.Status, s.Reason)
+					}
+				case !seen && s.Status != Done:
+					t.Errorf("%s before the current step is %s", s.ID, s.Status)
+				case seen && s.Status != Pending:
+					t.Errorf("%s after the current step is %s", s.ID, s.Status)
+				}
+			}
+			wantAbort := tc.stage != StagePromoted && tc.stage != StagePromoting
+			if c.CanAbort != wantAbort {
+				t.Errorf("CanAbort %t", c.CanAbort)
+			}
+		})
+	}
+}
+
+func TestPreflightBlocksWithTheFix(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(x *fixture)
+		id     string
+		level  Level
+		words  string
+	}{
+		{"target holds data", func(x *fixture) { x.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}} }, "target-empty", Block, "--allow-nonempty-target"},
+		{"target follows another primary", func(x *fixture) {
+			x.tgt.Role, x.tgt.MasterHost, x.tgt.MasterPort = probe.RoleReplica, "10.9.9.9", 6379
+		}, "target-not-following", Block, "REPLICAOF NO ONE"},
+		{"Sentinels disagree", func(x *fixture) { x.sents[2].MasterAddr = "10.0.0.9:6379" }, "sentinels-name-source", Block, "disagree"},
+		{"Sentinels name another primary", func(x *fixture) {
+			for i := range x.sents {
+				x.sents[i].MasterAddr = "10.0.0.9:6379"
+			}
+		}, "sentinels-name-source", Block, "point --source at 10.0.0.9:6379"},
+		{"source is a replica", func(x *fixture) {
+			x.src.Role, x.src.MasterHost, x.src.MasterPort = probe.RoleReplica, "10.0.0.9", 6379
+		}, "source-primary", Block, "point --source"},
+		{"target too small", func(x *fixture) { x.pre.Target.MaxMemory = 1 << 10 }, "target-memory", Block, "raise the target's limit"},
+		{"target barely big enough", func(x *fixture) { x.pre.Target.MaxMemory = 1<<20 + 1 }, "target-memory", Warn, "headroom"},
+		{"no masterauth", func(x *fixture) {
+			x.pre.Source.RequiresPassword = true
+			x.pre.Target.Known["masterauth"] = true
+		}, "target-masterauth", Block, "masterauth"},
+		{"an unreachable Sentinel", func(x *fixture) {
+			x.sents[1] = probe.SentinelView{Addr: x.sents[1].Addr, Error: x.sents[1].Addr + ": connection refused: is the server running, and is the port right?"}
+		}, "sentinel-2", Block, "every Sentinel"},
+		{"a wrong master name", func(x *fixture) {
+			x.sents[0].Monitors = false
+			x.sents[0].Error = `sentinel 10.0.1.1:26379 does not monitor a master named "mymaster": check --master`
+		}, "sentinel-1", Block, "check --master"},
+		{"no quorum", func(x *fixture) {
+			x.sents[0].QuorumOK, x.sents[0].QuorumReply = false, "NOQUORUM 1 usable Sentinels"
+		}, "sentinel-1", Block, "cannot authorize a failover"},
+		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", Warn, "one more second"},
+		{"a stand-in target", func(x *fixture) { x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", Warn, "not Dragonfly"},
+		{"min-replicas-to-write", func(x *fixture) { x.pre.Source.MinReplicasToWrite, x.pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", Warn, "once a second"},
+		{"other replicas", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "other-replicas", Warn, "failover-timeout (1m0s)"},
+		{"Sentinel would promote another replica", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "promotion-candidate", Warn, "sentinel-1: 10.0.0.3:6379"},
+		{"the REPLICAOF address", func(x *fixture) {}, "replicaof-address", Pass, "REPLICAOF 10.0.0.1 6379"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := healthy()
+			tc.mutate(x)
+			c := check(t, Preflight(x.facts(), Options{}), tc.id)
+			text := c.Detail + " " + c.Fix
+			for _, fc := range c.FixCommands {
+				text += " " + fc.String()
+			}
+			if c.Level != tc.level || !strings.Contains(text, tc.words) {
+				t.Fatalf("%s: %s %q, want %s mentioning %q", tc.id, c.Level, text, tc.level, tc.words)
+			}
+			if tc.level == Block && c.Fix == "" {
+				t.Errorf("a block without a fix: %+v", c)
+			}
+		})
+	}
+	t.Run("healthy", func(t *testing.T) {
+		for _, c := range Preflight(healthy().facts(), Options{}) {
+			if c.Level == Block {
+				t.Errorf("%s blocks: %s", c.ID, c.Detail)
+			}
+		}
+	})
+	t.Run("a non-empty target allowed", func(t *testing.T) {
+		x := healthy()
+		x.pre.Target.DBSize = 7
+		c := check(t, Preflight(x.facts(), Options{AllowNonemptyTarget: true}), "target-empty")
+		if c.Level != Warn || !strings.Contains(c.Detail, "7 keys") {
+			t.Fatalf("%+v", c)
+		}
+	})
+}
+
+// Step 5 names the replica Sentinel would promote instead of the target,
+// and the fix: the other replicas' priorities, with their commands.
+func TestRegistrationBlocksWhenAnotherReplicaWins(t *testing.T) {
+	x := healthy().attached().registered().otherReplica("10.0.0.3", 6379, 50)
+	f := steady(x.facts(), 5)
+	c := Plan(f, Options{})
+	st := c.State(StepRegister)
+	if c.Current != StepRegister || st.Status != Blocked || !strings.Contains(st.Reason, "10.0.0.3:6379") {
+		t.Fatalf("plan at %s, register %s: %s", c.Current, st.Status, st.Reason)
+	}
+	fix := priorityFix(f)
+	if len(fix) != 1 || fix[0].String() != "replica 10.0.0.3:6379> CONFIG SET replica-priority 101   (priority 50 now; the target's is 100, and the lower number wins)" {
+		t.Fatalf("fix %v", fix)
+	}
+	conf := registerStep.Confirmations(f, Options{})
+	if len(conf) != 1 || conf[0].ID != "fix-priorities" || len(conf[0].Commands) != 1 {
+		t.Fatalf("confirmations %+v", conf)
+	}
+
+	// Equal priority: the other replica can still win on run id (the
+	// target, Dragonfly, has none); the fix covers it too.
+	x = healthy().attached().registered().otherReplica("10.0.0.3", 6379, 100)
+	if fix := priorityFix(steady(x.facts(), 5)); len(fix) != 1 {
+		t.Fatalf("equal priority: fix %v", fix)
+	}
+
+	// The target with priority 0 is never promoted.
+	x = healthy().attached().registered()
+	for i := range x.sents {
+		x.sents[i].Replicas[0].Priority = 0
+	}
+	ch := registrationChecks(steady(x.facts(), 5))
+	if ch[0].Level != Block || len(ch[0].FixCommands) != 1 || ch[0].FixCommands[0].Endpoint != "target" {
+		t.Fatalf("priority 0: %+v", ch[0])
+	}
+
+	// Not listed yet is a wait, not a block.
+	x = healthy().attached()
+	if c := Plan(steady(x.facts(), 5), Options{}); c.State(StepRegister).Status != Current {
+		t.Fatalf("unregistered target: %+v", c.State(StepRegister))
+	}
+}
+
+// The cutover's confirmation shows the point of no return, every command
+// in order, and takes only the exact master name.
+func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
+	f := steady(healthy().attached().registered().facts(), 5)
+	if c := Plan(f, Options{}); c.Current != StepCutover || c.State(StepCutover).Status != Current {
+		t.Fatalf("plan at %s: %+v", c.Current, c.State(c.Current))
+	}
+	var lines []string
+	for _, c := range cutoverStep.Commands(f, Options{}) {
+		lines = append(lines, c.Endpoint+"> "+strings.Join(c.Args, " "))
+	}
+	want := []string{
+		"source> CLIENT PAUSE 20000 WRITE",
+		"source> INFO replication",
+		"target> INFO replication",
+		"sentinel-1> SENTINEL FAILOVER mymaster",
+		"sentinel-*> SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
+		"target> ROLE",
+		"source> REPLICAOF 10.0.0.2 6380",
+		"source> CLIENT KILL TYPE normal SKIPME yes",
+		"source> CLIENT KILL TYPE pubsub SKIPME yes",
+		"source> CLIENT UNPAUSE",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("commands:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	conf := cutoverStep.Confirmations(f, Options{})
+	if len(conf) != 1 || conf[0].Kind != ConfirmTypeName || !strings.Contains(conf[0].Warning, "point of no return") {
+		t.Fatalf("confirmation %+v", conf)
+	}
+	for answer, ok := range map[string]bool{"mymaster": true, "y": false, "MYMASTER": false, " mymaster": false, "": false} {
+		if conf[0].Yes(answer) != ok {
+			t.Errorf("answer %q accepted: %t", answer, !ok)
+		}
+	}
+	// An old Dragonfly's own offset is not trusted: judged by the source.
+	x := healthy().attached().registered()
+	x.tgt.Version, x.tgt.OffsetTrusted = "1.30.0", false
+	if p := PlanCutover(steady(x.facts(), 5), Options{}); p.JudgeByTarget {
+		t.Error("drain judged by an untrusted target offset")
+	}
+}
+
+func TestYesNoActsOnlyOnYes(t *testing.T) {
+	c := Confirmation{Kind: ConfirmYesNo}
+	for answer, ok := range map[string]bool{"y": true, "Y": true, "yes": true, " y ": true, "n": false, "": false, "yeah": false, "q": false} {
+		if c.Yes(answer) != ok {
+			t.Errorf("%q: %t", answer, !ok)
+		}
+	}
+}
+
+func TestRedactArgs(t *testing.T) {
+	cases := map[string]string{
+		"AUTH s3cret":                                     "AUTH ***",
+		"auth alice s3cret":                               "auth alice ***",
+		"HELLO 3 AUTH alice s3cret SETNAME x":             "HELLO 3 AUTH alice *** SETNAME x",
+		"CONFIG SET masterauth s3cret":                    "CONFIG SET masterauth ***",
+		"CONFIG SET maxmemory 1gb requirepass s3cret":     "CONFIG SET maxmemory 1gb requirepass ***",
+		"SENTINEL SET mymaster auth-pass s3cret quorum 2": "SENTINEL SET mymaster auth-pass *** quorum 2",
+		"SENTINEL CONFIG SET sentinel-pass s3cret":        "SENTINEL CONFIG SET sentinel-pass ***",
+		"ACL SETUSER bob on >s3cret #abcd ~* +@all":       "ACL SETUSER bob on >*** #*** ~* +@all",
+		"MIGRATE h 1 k 0 10 AUTH s3cret":                  "MIGRATE h 1 k 0 10 AUTH ***",
+		"MIGRATE h 1 k 0 10 AUTH2 u s3cret KEYS a":        "MIGRATE h 1 k 0 10 AUTH2 u *** KEYS a",
+		"REPLICAOF 10.0.0.1 6379":                         "REPLICAOF 10.0.0.1 6379",
+		"CONFIG SET replica-priority 101":                 "CONFIG SET replica-priority 101",
+		"SET k v":                                         "SET k v",
+	}
+	for in, want := range cases {
+		if got := strings.Join(RedactArgs(strings.Fields(in)), " "); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	got := redactReply([]string{"CONFIG", "GET", "masterauth"}, []any{"masterauth", "s3cret"})
+	if fmt.Sprint(got) != "[masterauth ***]" {
+		t.Errorf("CONFIG GET reply %v", got)
+	}
+	got = redactReply([]string{"CONFIG", "GET", "requirepass"}, []any{"requirepass", ""})
+	if fmt.Sprint(got) != "[requirepass ]" {
+		t.Errorf("an unset password should show as unset: %v", got)
+	}
+}
+
+func TestIsReadAllowsOnlyReads(t *testing.T) {
+	reads := []string{"INFO replication", "ROLE", "PING", "DBSIZE", "CONFIG GET maxmemory", "SENTINEL MASTER m",
+		"SENTINEL REPLICAS m", "SENTINEL GET-MASTER-ADDR-BY-NAME m", "SENTINEL CKQUORUM m", "sentinel config get x", "GET k", "client list"}
+	writes := []string{"SET k v", "REPLICAOF NO ONE", "CLIENT PAUSE 10 WRITE", "CLIENT UNPAUSE", "CLIENT KILL TYPE normal",
+		"CONFIG SET x y", "SENTINEL FAILOVER m", "SENTINEL RESET m", "SENTINEL SET m quorum 2", "SENTINEL CONFIG SET x y",
+		"SHUTDOWN", "FLUSHALL", "CONFIG", "SENTINEL", "DEBUG SLEEP 1", "EVAL x 0"}
+	for _, c := range reads {
+		if !IsRead(strings.Fields(c)) {
+			t.Errorf("%s is a read", c)
+		}
+	}
+	for _, c := range writes {
+		if IsRead(strings.Fields(c)) {
+			t.Errorf("%s is not a read", c)
+		}
+	}
+}
+
+type fakeReplyError string
+
+func (e fakeReplyError) Error() string { return string(e) }
+func (e fakeReplyError) RedisError()   {}
+
+func TestSentinelRefusalsInPlainWords(t *testing.T) {
+	cases := map[string]string{
+		"NOGOODSLAVE No suitable replica to promote": "has not rated the new replica",
+		"INPROG Failover already in progress":        "already running",
+		"NOQUORUM 1 usable Sentinels":                "cannot reach a majority",
+		"ERR No such master with that name":          "does not monitor that master name",
+	}
+	for reply, words := range cases {
+		err := &CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: fakeReplyError(reply)}
+		r := explainFailoverError("sentinel-1", err)
+		if !strings.Contains(r.Error(), words) || r.Next == "" || !strings.Contains(r.Error(), reply) {
+			t.Errorf("%s: %q (next %q)", reply, r.Error(), r.Next)
+		}
+	}
+	if replyCode(errors.New("dial tcp: connection refused")) != "" {
+		t.Error("a network error has no reply code")
+	}
+}
+
+// The audit log never holds a known secret, reads back in order, and
+// survives a torn last line.
+func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DefaultAuditPath(time.Now()))
+	a, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetSecrets("hunter2")
+	a.Log(Entry{Kind: KindCommand, Args: []string{"HELLO", "3", "AUTH", "default", "hunter2"}, Write: true}, true)
+	a.Log(Entry{Kind: KindReply, Ref: 2, Reply: []any{"masterauth", "xhunter2x"}, Error: "WRONGPASS hunter2"}, false)
+	a.Log(Entry{Kind: KindNote, Message: "password is hunter2"}, false)
+	a.Close()
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"seq":99,"kind":"comm`)
+	f.Close()
+
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "hunter2") {
+		t.Fatalf("secret in the log:\n%s", b)
+	}
+	es, err := ReadAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 4 || es[0].Kind != KindOpen || es[1].Seq != 2 || es[3].Seq != 4 {
+		t.Fatalf("read back %+v", es)
+	}
+	if _, err := a.Log(Entry{Kind: KindNote}, false); err == nil {
+		t.Error("a closed log accepted an entry")
+	}
+	if ReportPath(path) != strings.Replace(strings.Replace(path, "flyover-audit-", "flyover-report-", 1), ".jsonl", ".md", 1) {
+		t.Errorf("report path %s", ReportPath(path))
+	}
+}
+
+// In read-only mode the audited path refuses anything but a read before
+// any network I/O, and says so in the log.
+func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
+	a, err := OpenAudit(filepath.Join(t.TempDir(), "a.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	// Nothing listens on port 1: a command that were sent would fail with
+	// a connection error, not a ReadOnlyError.
+	e := probe.NewEndpoint("127.0.0.1:1", probe.Auth{}, nil, 100*time.Millisecond)
+	defer e.Close()
+	r := NewRunner(&probe.Prober{Source: e, Target: e}, a, nil, Options{})
+	r.ReadOnly = true
+	_, err = r.Send(t.Context(), e, "CLIENT", "PAUSE", "1000", "WRITE")
+	var ro *ReadOnlyError
+	if !errors.As(err, &ro) || !strings.Contains(err.Error(), "CLIENT PAUSE 1000 WRITE") {
+		t.Fatalf("%v", err)
+	}
+	_, err = r.Send(t.Context(), e, "INFO", "replication")
+	if err == nil || errors.As(err, &ro) {
+		t.Fatalf("a read in read-only mode: %v", err)
+	}
+	es, _ := ReadAudit(a.Path())
+	for _, x := range es {
+		if x.Kind == KindCommand && x.Args[0] == "CLIENT" {
+			t.Errorf("refused command logged as sent: %+v", x)
+		}
+	}
+}
+
+func TestSessionCountsConsecutiveSpacedPollsInSync(t *testing.T) {
+	s := NewSession()
+	x := healthy().attached()
+	at := x.at
+	poll := func(d time.Duration, mutate func(*fixture)) {
+		y := healthy().attached()
+		if mutate != nil {
+			mutate(y)
+		}
+		at = at.Add(d)
+		y.at, y.src.PolledAt, y.tgt.PolledAt = at, at, at
+		s.Observe(y.facts().Snapshot)
+	}
+	poll(0, nil)
+	poll(300*time.Millisecond, nil)
+	poll(10*time.Millisecond, nil) // too close: the UI and a step polling together
+	f := s.Facts(x.topo, probe.Snapshot{})
+	if f.InSyncPolls != 2 || !f.KeysMatched {
+		t.Fatalf("streak %d, keys %t", f.InSyncPolls, f.KeysMatched)
+	}
+	poll(300*time.Millisecond, func(y *fixture) { y.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 99, Expires: 10}} })
+	if f = s.Facts(x.topo, probe.Snapshot{}); f.InSyncPolls != 3 || f.KeysDiff != "db0: source 90, target 89" {
+		t.Fatalf("streak %d, diff %q", f.InSyncPolls, f.KeysDiff)
+	}
+	poll(300*time.Millisecond, func(y *fixture) { y.tgt.LinkState, y.tgt.SyncInProgress = "full_sync", true })
+	if f = s.Facts(x.topo, probe.Snapshot{}); f.InSyncPolls != 0 || f.KeysMatched {
+		t.Fatalf("out of sync: streak %d, keys %t", f.InSyncPolls, f.KeysMatched)
+	}
+}
+
+func TestReportFromTheAuditLog(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	x := healthy().attached().registered()
+	snap := x.facts().Snapshot
+	res := CutoverResult{PausedAt: t0, UnpausedAt: t0.Add(1100 * time.Millisecond), Stall: 1100 * time.Millisecond,
+		Drain: time.Millisecond, Promote: time.Second, FailoverSentinel: "sentinel-1", FailoverAttempts: 2, NoGoodSlaveRetries: 1,
+		NewPrimary: fxTarget, Offsets: Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
+	es := []Entry{
+		{Seq: 1, Time: t0, Kind: KindOpen},
+		{Seq: 2, Time: t0, Kind: KindSnapshot, Step: StepCutover, Snapshot: &snap},
+		{Seq: 3, Time: t0, Kind: KindConfirm, Step: StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
+		{Seq: 4, Time: t0, Kind: KindCommand, Step: StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
+		{Seq: 5, Time: t0, Kind: KindReply, Ref: 4, Reply: "OK", Millis: 0.2},
+		{Seq: 6, Time: t0, Kind: KindCommand, Endpoint: "source", Args: []string{"INFO", "replication"}},
+		{Seq: 7, Time: t0.Add(time.Second), Kind: KindResult, Step: StepCutover, Data: mustJSON(res)},
+		{Seq: 8, Time: t0.Add(time.Second), Kind: KindStep, Step: StepCutover, Event: "done"},
+	}
+	md := RenderReport(es, ReportExtras{Topo: x.topo, Final: &snap})
+	for _, want := range []string{"# flyover report: mymaster", "Measured write stall", "**1.1s**", "after 2 attempt(s) (1 -NOGOODSLAVE retries)",
+		"| db0 | 100 / 10 | 100 / 10 |", "`CLIENT PAUSE 20000 WRITE` | OK (0.2 ms)", "Plus 1 read commands", `typed \"mymaster\"`} {
+		if !strings.Contains(md, strings.ReplaceAll(want, `\"`, `"`)) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	var back CutoverResult
+	if err := json.Unmarshal(mustJSON(res), &back); err != nil || back.Stall != res.Stall {
+		t.Errorf("result does not round-trip: %v", err)
+	}
+}

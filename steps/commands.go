@@ -1,0 +1,230 @@
+package steps
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Command is one command as the operator sees it before it runs: which
+// endpoint, and the arguments with passwords redacted.
+type Command struct {
+	Endpoint string   `json:"endpoint"` // source, target, sentinel-1, replica
+	Addr     string   `json:"addr"`
+	Args     []string `json:"args"`
+	// Note says when or how often it is sent, for commands that repeat
+	// or depend on what came before ("until the offsets are equal").
+	Note string `json:"note,omitempty"`
+}
+
+// String renders the command the way redis-cli would show it:
+// "target 127.0.0.1:7001> REPLICAOF 127.0.0.1 7000".
+func (c Command) String() string {
+	var b strings.Builder
+	b.WriteString(c.Endpoint)
+	if c.Addr != "" {
+		b.WriteString(" " + c.Addr)
+	}
+	b.WriteString("> ")
+	for i, a := range c.Args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteArg(a))
+	}
+	if c.Note != "" {
+		b.WriteString("   (" + c.Note + ")")
+	}
+	return b.String()
+}
+
+func quoteArg(a string) string {
+	if a == "" || strings.ContainsAny(a, " \t\"'\n") {
+		return strconv.Quote(a)
+	}
+	return a
+}
+
+// Redacted is what every redacted secret reads as.
+const Redacted = "***"
+
+// sensitiveParam reports whether a configuration parameter holds a secret
+// (requirepass, masterauth, tls-key-file-pass, sentinel auth-pass, ...).
+func sensitiveParam(p string) bool {
+	p = strings.ToLower(p)
+	return strings.Contains(p, "pass") || strings.Contains(p, "auth")
+}
+
+// RedactArgs returns args with every password replaced by Redacted: AUTH,
+// HELLO ... AUTH, CONFIG SET of a secret, SENTINEL SET ... auth-pass,
+// SENTINEL CONFIG SET sentinel-pass, ACL SETUSER >password and #hash,
+// MIGRATE ... AUTH / AUTH2.
+func RedactArgs(args []string) []string {
+	out := append([]string(nil), args...)
+	if len(out) == 0 {
+		return out
+	}
+	up := func(i int) string {
+		if i < len(out) {
+			return strings.ToUpper(out[i])
+		}
+		return ""
+	}
+	switch up(0) {
+	case "AUTH":
+		if len(out) == 2 {
+			out[1] = Redacted
+		} else if len(out) >= 3 {
+			out[2] = Redacted
+		}
+	case "HELLO":
+		for i := 1; i < len(out); i++ {
+			if strings.EqualFold(out[i], "AUTH") && i+2 < len(out) {
+				out[i+2] = Redacted
+				i += 2
+			}
+		}
+	case "CONFIG":
+		if up(1) == "SET" {
+			for i := 2; i+1 < len(out); i += 2 {
+				if sensitiveParam(out[i]) {
+					out[i+1] = Redacted
+				}
+			}
+		}
+	case "SENTINEL":
+		switch up(1) {
+		case "SET":
+			for i := 3; i+1 < len(out); i += 2 {
+				if sensitiveParam(out[i]) {
+					out[i+1] = Redacted
+				}
+			}
+		case "CONFIG":
+			if up(2) == "SET" {
+				for i := 3; i+1 < len(out); i += 2 {
+					if sensitiveParam(out[i]) {
+						out[i+1] = Redacted
+					}
+				}
+			}
+		}
+	case "ACL":
+		if up(1) == "SETUSER" {
+			for i := 3; i < len(out); i++ {
+				if strings.HasPrefix(out[i], ">") || strings.HasPrefix(out[i], "<") {
+					out[i] = out[i][:1] + Redacted
+				} else if strings.HasPrefix(out[i], "#") || strings.HasPrefix(out[i], "!") {
+					out[i] = out[i][:1] + Redacted
+				}
+			}
+		}
+	case "MIGRATE":
+		for i := 1; i < len(out); i++ {
+			switch strings.ToUpper(out[i]) {
+			case "AUTH":
+				if i+1 < len(out) {
+					out[i+1] = Redacted
+				}
+			case "AUTH2":
+				if i+2 < len(out) {
+					out[i+2] = Redacted
+				}
+			}
+		}
+	}
+	return out
+}
+
+// redactReply hides secrets in replies: CONFIG GET of a secret parameter
+// answers with the secret itself. An empty value is kept, so "not set"
+// stays visible.
+func redactReply(args []string, reply any) any {
+	if len(args) < 2 || !strings.EqualFold(args[0], "CONFIG") || !strings.EqualFold(args[1], "GET") {
+		return reply
+	}
+	arr, ok := reply.([]any)
+	if !ok {
+		return reply
+	}
+	out := append([]any(nil), arr...)
+	for i := 0; i+1 < len(out); i += 2 {
+		if k, ok := out[i].(string); ok && sensitiveParam(k) {
+			if v, ok := out[i+1].(string); ok && v != "" {
+				out[i+1] = Redacted
+			}
+		}
+	}
+	return out
+}
+
+// readCommands are the commands that only read: the only ones the audited
+// path sends in read-only mode. Multi-word commands are listed with their
+// subcommand.
+var readCommands = map[string]bool{
+	"INFO": true, "ROLE": true, "PING": true, "DBSIZE": true, "TIME": true, "ECHO": true,
+	"LASTSAVE": true, "COMMAND": true,
+	"CONFIG GET":  true,
+	"CLIENT LIST": true, "CLIENT INFO": true, "CLIENT GETNAME": true, "CLIENT ID": true,
+	"MEMORY USAGE": true, "MEMORY STATS": true, "MEMORY DOCTOR": true,
+	"SLOWLOG GET": true, "SLOWLOG LEN": true, "LATENCY LATEST": true, "LATENCY HISTORY": true,
+	"GET": true, "MGET": true, "EXISTS": true, "TTL": true, "PTTL": true, "TYPE": true,
+	"STRLEN": true, "SCAN": true,
+	"SENTINEL MASTER": true, "SENTINEL MASTERS": true, "SENTINEL REPLICAS": true,
+	"SENTINEL SLAVES": true, "SENTINEL SENTINELS": true, "SENTINEL GET-MASTER-ADDR-BY-NAME": true,
+	"SENTINEL CKQUORUM": true, "SENTINEL INFO-CACHE": true, "SENTINEL MYID": true,
+	"SENTINEL PENDING-SCRIPTS": true, "SENTINEL CONFIG GET": true,
+}
+
+// multiWord are the commands whose subcommand decides whether they read.
+var multiWord = map[string]bool{
+	"CONFIG": true, "CLIENT": true, "MEMORY": true, "SLOWLOG": true, "LATENCY": true, "SENTINEL": true,
+}
+
+// IsRead reports whether a command only reads.
+func IsRead(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	name := strings.ToUpper(args[0])
+	if multiWord[name] {
+		if len(args) < 2 {
+			return false
+		}
+		name += " " + strings.ToUpper(args[1])
+		if name == "SENTINEL CONFIG" {
+			if len(args) < 3 {
+				return false
+			}
+			name += " " + strings.ToUpper(args[2])
+		}
+	}
+	return readCommands[name]
+}
+
+// ReadOnlyError is the audited path refusing a command in read-only mode.
+type ReadOnlyError struct {
+	Endpoint string
+	Args     []string // redacted
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("read-only mode: refused to send %q to %s: it is not a read; restart flyover without --read-only to act",
+		strings.Join(e.Args, " "), e.Endpoint)
+}
+
+// stringArgs turns command arguments into the strings the server receives.
+func stringArgs(args []any) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			out[i] = v
+		case []byte:
+			out[i] = string(v)
+		default:
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return out
+}

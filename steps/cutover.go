@@ -1,0 +1,746 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"flyover/probe"
+)
+
+// CutoverOptions bound each phase of the guarded cutover. The pause's hard
+// expiry is their sum plus Margin: long enough that it never lifts while
+// flyover is still working, short enough that it lifts soon if flyover dies.
+type CutoverOptions struct {
+	// DrainTimeout: past it, the drain gives up, unpauses, and nothing has
+	// changed (default 5 s; Dragonfly before v1.39 needs about 1 s).
+	DrainTimeout time.Duration
+	// FailoverBudget is how long -NOGOODSLAVE is retried (default 5 s).
+	FailoverBudget time.Duration
+	// PromoteTimeout bounds the wait for a majority of Sentinels to name
+	// the target and the target to report master (default 8 s). While a
+	// Sentinel still reports the failover in progress, the wait goes on
+	// up to failover-timeout, and the pause is renewed.
+	PromoteTimeout time.Duration
+	// Margin is added to the pause's expiry for the fence (default 2 s).
+	Margin time.Duration
+	// PollEvery is how often the drain and the promotion wait read the
+	// offsets and the Sentinels (default 10 ms).
+	PollEvery time.Duration
+}
+
+func (o CutoverOptions) withDefaults() CutoverOptions {
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 5 * time.Second
+	}
+	if o.FailoverBudget <= 0 {
+		o.FailoverBudget = 5 * time.Second
+	}
+	if o.PromoteTimeout <= 0 {
+		o.PromoteTimeout = 8 * time.Second
+	}
+	if o.Margin <= 0 {
+		o.Margin = 2 * time.Second
+	}
+	if o.PollEvery <= 0 {
+		o.PollEvery = 10 * time.Millisecond
+	}
+	return o
+}
+
+// Pause is the CLIENT PAUSE expiry.
+func (o CutoverOptions) Pause() time.Duration {
+	o = o.withDefaults()
+	return o.DrainTimeout + o.FailoverBudget + o.PromoteTimeout + o.Margin
+}
+
+// The cutover's phases, in order, as Progress.Phase.
+const (
+	PhasePausing   = "pausing"
+	PhaseDraining  = "draining"
+	PhaseFailover  = "failover"
+	PhasePromoting = "waiting for majority"
+	PhaseFencing   = "fencing"
+	PhaseUnpaused  = "unpaused"
+	PhaseUndoing   = "undoing"
+	PhaseAborted   = "aborted"
+)
+
+// CutoverPlan is what the cutover will do, fixed from the facts the
+// operator confirmed on.
+type CutoverPlan struct {
+	MasterName string `json:"master_name"`
+	// TargetListedAs is the target's address as the source and the
+	// Sentinels list it: what Sentinel will name, and the fence's address.
+	TargetListedAs string `json:"target_listed_as"`
+	// JudgeByTarget: the drain compares the source's offset with the
+	// target's own slave_repl_offset (a Redis replica, Dragonfly v1.39+),
+	// else with what the source's slaveN line says the target acked.
+	JudgeByTarget bool `json:"judge_by_target"`
+	// Sentinels is the order to try SENTINEL FAILOVER in (indexes into the
+	// prober's Sentinels): those that would promote the target first.
+	Sentinels       []int         `json:"sentinels"`
+	Majority        int           `json:"majority"`
+	FailoverTimeout time.Duration `json:"failover_timeout_ns"`
+	Pause           time.Duration `json:"pause_ns"`
+	// FenceOnly: the failover has already happened (flyover was started,
+	// or restarted, after it): only wait for the majority and fence.
+	FenceOnly bool `json:"fence_only"`
+}
+
+// PlanCutover fixes the cutover's parameters from f.
+func PlanCutover(f Facts, o Options) CutoverPlan {
+	o = o.withDefaults()
+	p := CutoverPlan{
+		MasterName:      f.Topo.MasterName,
+		TargetListedAs:  targetListedAs(f),
+		JudgeByTarget:   f.Snapshot.Target.OffsetTrusted,
+		Majority:        majority(f),
+		FailoverTimeout: failoverTimeout(f),
+		Pause:           o.Cutover.Pause(),
+		FenceOnly:       afterCutover(f),
+	}
+	if p.TargetListedAs == "" {
+		p.TargetListedAs = f.Topo.Target
+	}
+	var later []int
+	for i, v := range f.Snapshot.Sentinels {
+		switch {
+		case v.WouldPromoteTarget:
+			p.Sentinels = append(p.Sentinels, i)
+		default:
+			later = append(later, i)
+		}
+	}
+	p.Sentinels = append(p.Sentinels, later...)
+	return p
+}
+
+func cutoverCommands(f Facts, o Options) []Command {
+	o = o.withDefaults()
+	p := PlanCutover(f, o)
+	src := func(note string, args ...string) Command {
+		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
+	}
+	th, tp, _ := net.SplitHostPort(p.TargetListedAs)
+	first := "sentinel-1"
+	firstAddr := ""
+	if len(p.Sentinels) > 0 {
+		first, firstAddr = endpointLabel(p.Sentinels[0]), sentinelAddr(f, p.Sentinels[0])
+	}
+	var cs []Command
+	if !p.FenceOnly {
+		judged := "the source's slaveN line for the target"
+		if p.JudgeByTarget {
+			judged = "the target's own slave_repl_offset"
+		}
+		cs = append(cs,
+			src(fmt.Sprintf("hard expiry: the pause lifts by itself after %s even if flyover dies", p.Pause), "CLIENT", "PAUSE", strconv.FormatInt(p.Pause.Milliseconds(), 10), "WRITE"),
+			src(fmt.Sprintf("every %s until master_repl_offset equals %s; past %s: CLIENT UNPAUSE and stop, nothing changed", o.Cutover.PollEvery, judged, o.Cutover.DrainTimeout), "INFO", "replication"))
+		if p.JudgeByTarget {
+			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"}, Note: "with each of the above"})
+		}
+		cs = append(cs, Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
+			Note: fmt.Sprintf("POINT OF NO RETURN; -NOGOODSLAVE is retried for %s, then CLIENT UNPAUSE and stop", o.Cutover.FailoverBudget)})
+	}
+	cs = append(cs,
+		Command{Endpoint: "sentinel-*", Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", p.MasterName},
+			Note: fmt.Sprintf("on every Sentinel, until %d name the target", p.Majority)},
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ROLE"}, Note: "until it reports master"},
+		src("the old primary becomes a read-only replica of the target", "REPLICAOF", th, tp),
+		src("its clients reconnect and ask Sentinel again", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"),
+		src("", "CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"),
+		src("paused writes fail with READONLY and are retried on the target", "CLIENT", "UNPAUSE"))
+	return cs
+}
+
+// CutoverResult is what the cutover measured.
+type CutoverResult struct {
+	PausedAt   time.Time `json:"paused_at"`
+	DrainedAt  time.Time `json:"drained_at"`
+	FailoverAt time.Time `json:"failover_at"` // SENTINEL FAILOVER accepted
+	PromotedAt time.Time `json:"promoted_at"` // a majority names the target, and it reports master
+	FencedAt   time.Time `json:"fenced_at"`
+	UnpausedAt time.Time `json:"unpaused_at"`
+	// Stall is the write pause as flyover measured it: from sending CLIENT
+	// PAUSE to the reply to CLIENT UNPAUSE.
+	Stall   time.Duration `json:"stall_ns"`
+	Drain   time.Duration `json:"drain_ns"`
+	Promote time.Duration `json:"promote_ns"`
+	// Offsets are the readings that ended the drain.
+	Offsets            Offsets  `json:"offsets"`
+	FailoverSentinel   string   `json:"failover_sentinel,omitempty"`
+	FailoverAttempts   int      `json:"failover_attempts"`
+	NoGoodSlaveRetries int      `json:"nogoodslave_retries"`
+	NewPrimary         string   `json:"new_primary,omitempty"`
+	SentinelsNaming    int      `json:"sentinels_naming"`
+	PauseRenewals      int      `json:"pause_renewals,omitempty"`
+	Notes              []string `json:"notes,omitempty"`
+}
+
+// CutoverError says what failed, what flyover undid, and what to do next.
+type CutoverError struct {
+	Phase string
+	Err   error
+	// Undone is what flyover did to put things back, or, past the point
+	// of no return, the state things are in.
+	Undone string
+	Next   string
+	// PastPointOfNoReturn: Sentinel accepted SENTINEL FAILOVER.
+	PastPointOfNoReturn bool
+	Result              CutoverResult
+}
+
+func (e *CutoverError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cutover stopped while %s: %v", e.Phase, e.Err)
+	if e.Undone != "" {
+		b.WriteString(". " + e.Undone)
+	}
+	if e.Next != "" {
+		b.WriteString(". Next: " + e.Next)
+	}
+	return b.String()
+}
+
+func (e *CutoverError) Unwrap() error { return e.Err }
+
+func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	fresh := r.Facts(ctx)
+	if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
+		return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+	}
+	p := PlanCutover(f, r.opts())
+	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {
+		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
+	}
+	res, err := r.Cutover(ctx, p, progress)
+	r.Session.setCutover(res)
+	r.Audit.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(res)}, true)
+	return err
+}
+
+// Cutover runs the guarded cutover (SPEC): pause writes with a hard expiry,
+// drain until the target has everything, SENTINEL FAILOVER, wait until a
+// majority of Sentinels name the target and it reports master, fence the
+// old primary, unpause. Every failure before Sentinel accepts the failover
+// unpauses and leaves the topology as it was. Cancelling ctx stops it
+// before that point (and undoes); after it, cancelling is ignored.
+func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progress)) (CutoverResult, error) {
+	c := &cutover{r: r, p: p, o: r.opts().Cutover, progress: progress,
+		safe: context.WithoutCancel(ctx)}
+	if p.FenceOnly {
+		return c.fenceOnly()
+	}
+	return c.run(ctx)
+}
+
+type cutover struct {
+	r        *Runner
+	p        CutoverPlan
+	o        CutoverOptions
+	progress func(Progress)
+	// safe is for what must finish whatever the caller does: undoing,
+	// and everything after the point of no return.
+	safe       context.Context
+	res        CutoverResult
+	pauseUntil time.Time
+	// targetSilent: the target did not answer during the drain.
+	targetSilent bool
+}
+
+func (c *cutover) say(phase, msg string, deadline time.Time, off *Offsets) {
+	c.progress(Progress{Phase: phase, Message: msg, Fraction: -1, Deadline: deadline, Offsets: off})
+}
+
+func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
+	src := c.r.Prober.Source
+	ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
+
+	// 1. Pause writes, with a hard expiry.
+	c.say(PhasePausing, fmt.Sprintf("CLIENT PAUSE %s WRITE on the source: writes wait; the pause lifts by itself after %s", ms, c.p.Pause), time.Time{}, nil)
+	c.res.PausedAt = time.Now()
+	c.pauseUntil = c.res.PausedAt.Add(c.p.Pause)
+	if _, err := c.r.Send(ctx, src, "CLIENT", "PAUSE", ms, "WRITE"); err != nil {
+		// The reply may have been lost after the pause took effect.
+		return c.res, c.undo(PhasePausing, err, "check the source and that the user may run CLIENT PAUSE, then run the cutover again")
+	}
+
+	// 2. Drain.
+	if err := c.drain(ctx); err != nil {
+		return c.res, c.undo(PhaseDraining, err, "the target is not keeping up or not answering: check it and the link, wait for a steady state, and run the cutover again")
+	}
+
+	// 3. SENTINEL FAILOVER: the point of no return once accepted.
+	if err := c.failover(ctx); err != nil {
+		return c.res, c.undo(PhaseFailover, err, failoverNext(err))
+	}
+
+	// 4. Wait for a majority to name the target, and the target to say master.
+	primary, err := c.awaitPromotion(c.res.FailoverAt, true)
+	if errors.Is(err, errNotPromoted) {
+		return c.res, c.undo(PhasePromoting, err,
+			"read the Sentinels' logs for -failover-abort-*; when the cause is fixed, run the cutover again")
+	}
+
+	// 5. Fence the old primary, 6. unpause.
+	return c.res, c.fence(primary)
+}
+
+// fenceOnly finishes a cutover whose failover happened before this run.
+func (c *cutover) fenceOnly() (CutoverResult, error) {
+	c.res.Notes = append(c.res.Notes, "the failover had already happened: fenced only")
+	primary, err := c.awaitPromotion(time.Now(), false)
+	if err != nil {
+		return c.res, &CutoverError{Phase: PhasePromoting, Err: err, PastPointOfNoReturn: true,
+			Undone: "nothing was sent to the old primary",
+			Next:   "look at the Sentinels: they do not agree that the target is the primary"}
+	}
+	return c.res, c.fence(primary)
+}
+
+// undo lifts the pause (nothing else has changed before the point of no
+// return) and describes the result.
+func (c *cutover) undo(phase string, cause error, next string) error {
+	c.say(PhaseUndoing, "CLIENT UNPAUSE on the source", time.Time{}, nil)
+	undone := "CLIENT UNPAUSE sent: writes flow to the source again; nothing else changed"
+	if err := c.unpause(); err != nil {
+		undone = fmt.Sprintf("CLIENT UNPAUSE failed (%v): the pause lifts by itself at %s; nothing else changed",
+			err, c.pauseUntil.Format("15:04:05.000"))
+	} else if !c.res.PausedAt.IsZero() {
+		c.res.Stall = c.res.UnpausedAt.Sub(c.res.PausedAt)
+	}
+	c.say(PhaseAborted, undone, time.Time{}, nil)
+	return &CutoverError{Phase: phase, Err: cause, Undone: undone, Next: next, Result: c.res}
+}
+
+// unpause sends CLIENT UNPAUSE until it is answered or the pause has run
+// out anyway: the connection it goes on may just have been killed.
+func (c *cutover) unpause() error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		if _, err = c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "UNPAUSE"); err == nil {
+			c.res.UnpausedAt = time.Now()
+			return nil
+		}
+		if attempt >= 2 && (c.pauseUntil.IsZero() || time.Now().After(c.pauseUntil)) || attempt >= 20 {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// drain waits until the target has everything the source wrote.
+func (c *cutover) drain(ctx context.Context) error {
+	src, tgt := c.r.Prober.Source, c.r.Prober.Target
+	start := time.Now()
+	deadline := start.Add(c.o.DrainTimeout)
+	var last Offsets
+	lastErr := ""
+	for {
+		off, ok, err := c.readOffsets(ctx, src, tgt)
+		if err != nil {
+			lastErr = err.Error()
+		}
+		if ok {
+			last = off
+		}
+		c.say(PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
+		if ok && off.Target >= off.Source {
+			c.res.DrainedAt = time.Now()
+			c.res.Drain = c.res.DrainedAt.Sub(start)
+			c.res.Offsets = off
+			return nil
+		}
+		if time.Now().After(deadline) {
+			msg := fmt.Sprintf("the target did not catch up within %s: source at %d, target at %d (%s)",
+				c.o.DrainTimeout, last.Source, last.Target, last.JudgedBy)
+			if lastErr != "" {
+				msg += "; last error: " + lastErr
+			}
+			return errors.New(msg)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cancelled by the operator: %w", ctx.Err())
+		case <-time.After(c.o.PollEvery):
+		}
+	}
+}
+
+// readOffsets reads the source's master_repl_offset and the offset the
+// drain is judged by. ok is false when there is no usable target offset.
+func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Offsets, bool, error) {
+	v, err := c.r.Send(ctx, src, "INFO", "replication")
+	if err != nil {
+		return Offsets{}, false, err
+	}
+	info := probe.ParseInfo(asText(v))
+	off := Offsets{Source: info.Int("master_repl_offset")}
+	var line *probe.ReplicaLine
+	for _, l := range info.ReplicaLines() {
+		if c.r.Prober.Topo.IsTarget(l.Addr()) {
+			l := l
+			line = &l
+			break
+		}
+	}
+	if c.p.JudgeByTarget && !c.targetSilent {
+		if tv, terr := c.r.Send(ctx, tgt, "INFO", "replication"); terr == nil {
+			ti := probe.ParseInfo(asText(tv))
+			if ti.Has("slave_repl_offset") {
+				off.Target, off.JudgedBy = ti.Int("slave_repl_offset"), "target's slave_repl_offset"
+				return off, true, nil
+			}
+		} else {
+			// Each try would cost a whole timeout of the pause: judge by
+			// the source's side from now on.
+			err, c.targetSilent = terr, true
+		}
+	}
+	if line != nil && line.HasOffset {
+		off.Target, off.JudgedBy = line.Offset, "source's slaveN offset"
+		return off, true, err
+	}
+	off.JudgedBy = "no offset for the target"
+	if err == nil {
+		err = errors.New("the source does not list the target")
+	}
+	return off, false, err
+}
+
+func asText(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []byte:
+		return string(t)
+	}
+	return fmt.Sprint(v)
+}
+
+// sentinelRefusal is a SENTINEL FAILOVER error reply in plain words.
+type sentinelRefusal struct {
+	Code     string
+	Sentinel string
+	Reply    string
+	Words    string
+	Next     string
+}
+
+func (e *sentinelRefusal) Error() string {
+	return fmt.Sprintf("%s answered %q: %s", e.Sentinel, e.Reply, e.Words)
+}
+
+// explainFailoverError maps Sentinel's refusals to plain words and a next
+// action (SPEC: -NOGOODSLAVE, -INPROG, -NOQUORUM).
+func explainFailoverError(sentinel string, err error) *sentinelRefusal {
+	code := replyCode(err)
+	var ce *CommandError
+	reply := err.Error()
+	if errors.As(err, &ce) {
+		reply = ce.Err.Error()
+	}
+	r := &sentinelRefusal{Code: code, Sentinel: sentinel, Reply: reply}
+	switch code {
+	case "NOGOODSLAVE":
+		r.Words = "Sentinel has no replica it is willing to promote (often: it has not rated the new replica yet)"
+		r.Next = "wait until every Sentinel lists the target as healthy and would promote it (step 5), then run the cutover again"
+	case "INPROG":
+		r.Words = "a failover of this master is already running"
+		r.Next = "wait for it to end (+failover-end or -failover-abort-*), look at who is the primary, then review the plan"
+	case "NOQUORUM":
+		r.Words = "the Sentinels cannot reach a majority to authorize a failover"
+		r.Next = "check SENTINEL CKQUORUM on each Sentinel and that they reach each other, then run the cutover again"
+	case "ERR":
+		r.Words = "Sentinel refused the command"
+		if strings.Contains(reply, "No such master") {
+			r.Words = "this Sentinel does not monitor that master name"
+		}
+		r.Next = "check --master and the Sentinel's configuration"
+	default:
+		r.Words = "the command failed"
+		r.Next = "check the Sentinel, then run the cutover again"
+	}
+	return r
+}
+
+func failoverNext(err error) string {
+	var sr *sentinelRefusal
+	if errors.As(err, &sr) {
+		return sr.Next
+	}
+	return "check the Sentinels, then run the cutover again"
+}
+
+// notDelivered reports whether a command surely never reached the server
+// (refused connection, unknown host), so trying another Sentinel is safe.
+func notDelivered(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr)
+}
+
+// failover sends SENTINEL FAILOVER, retrying -NOGOODSLAVE within the
+// budget and moving to the next Sentinel only when the command surely did
+// not arrive. It returns nil once a Sentinel accepted it.
+func (c *cutover) failover(ctx context.Context) error {
+	budgetEnd := time.Now().Add(c.o.FailoverBudget)
+	sentinels := c.r.Prober.Sentinels
+	order := c.p.Sentinels
+	if len(order) == 0 {
+		return errors.New("no Sentinel to ask")
+	}
+	idx := 0
+	for {
+		i := order[idx]
+		name := endpointLabel(i)
+		c.say(PhaseFailover, fmt.Sprintf("SENTINEL FAILOVER %s on %s (attempt %d)", c.p.MasterName, name, c.res.FailoverAttempts+1), budgetEnd, nil)
+		c.res.FailoverAttempts++
+		// Sent with the safe context: a cancel in mid-send would leave it
+		// unknown whether Sentinel got it. The operator's cancel is
+		// honoured between attempts.
+		_, err := c.r.Send(c.safe, sentinels[i], "SENTINEL", "FAILOVER", c.p.MasterName)
+		if err == nil {
+			c.res.FailoverAt = time.Now()
+			c.res.FailoverSentinel = name + " " + sentinels[i].Addr
+			return nil
+		}
+		code := replyCode(err)
+		switch {
+		case code == "NOGOODSLAVE":
+			if time.Now().Add(200 * time.Millisecond).After(budgetEnd) {
+				return explainFailoverError(name, err)
+			}
+			c.res.NoGoodSlaveRetries++
+			c.say(PhaseFailover, fmt.Sprintf("%s: no replica it will promote yet (it has not rated the target): retrying until %s",
+				name, budgetEnd.Format("15:04:05.000")), budgetEnd, nil)
+		case code == "INPROG":
+			// A failover started after the precondition was checked (the
+			// Sentinels may have seen the paused source as down).
+			// Unpausing under it would lose what the old primary takes
+			// until clients switch: wait for it instead, and fence if it
+			// promotes the target.
+			c.res.FailoverAt = time.Now()
+			c.res.FailoverSentinel = name + " " + sentinels[i].Addr + " (-INPROG)"
+			c.res.Notes = append(c.res.Notes, explainFailoverError(name, err).Error()+": waited for that failover instead of starting one")
+			return nil
+		case code != "":
+			return explainFailoverError(name, err)
+		case notDelivered(err):
+			if idx+1 >= len(order) {
+				return fmt.Errorf("no Sentinel took SENTINEL FAILOVER: %w", err)
+			}
+			idx++
+			continue
+		default:
+			// No answer: the Sentinel may have started the failover.
+			if c.failoverEvident() {
+				c.res.FailoverAt = time.Now()
+				c.res.FailoverSentinel = name + " " + sentinels[i].Addr + " (no reply; failover seen under way)"
+				c.res.Notes = append(c.res.Notes, name+" did not answer SENTINEL FAILOVER but a failover started")
+				return nil
+			}
+			if idx+1 >= len(order) {
+				return fmt.Errorf("%w (if that Sentinel is hung and recovers it may still start the failover: check it)", err)
+			}
+			c.res.Notes = append(c.res.Notes, name+" did not answer SENTINEL FAILOVER and no failover started: asked the next Sentinel")
+			idx++
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cancelled by the operator: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// failoverEvident polls for a moment for any sign a failover started: a
+// Sentinel naming the target or reporting a failover in progress, or the
+// target reporting master.
+func (c *cutover) failoverEvident() bool {
+	end := time.Now().Add(2 * time.Second)
+	for time.Now().Before(end) {
+		naming, _, targetMaster := c.readPromotion()
+		if naming > 0 || targetMaster || c.anyInProgress() {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+var errNotPromoted = errors.New("Sentinel did not promote the target")
+
+// awaitPromotion waits until a majority of Sentinels name the target and
+// the target reports role master (a single +switch-master is not trusted:
+// a rejoining Sentinel can replay a stale one). It returns the address the
+// Sentinels name. Past PromoteTimeout it keeps waiting while a Sentinel
+// reports the failover in progress (up to failover-timeout); then, if
+// there is any sign of promotion it fences anyway, and if none it returns
+// errNotPromoted: nothing changed.
+func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
+	deadline := start.Add(c.o.PromoteTimeout)
+	hard := start.Add(max(c.o.PromoteTimeout, c.p.FailoverTimeout+5*time.Second))
+	lastFlags := time.Time{}
+	inProgress := false
+	for {
+		naming, addr, targetMaster := c.readPromotion()
+		c.res.SentinelsNaming = naming
+		role := "replica"
+		if targetMaster {
+			role = "master"
+		}
+		shown := deadline
+		if time.Now().After(deadline) {
+			shown = hard
+		}
+		c.say(PhasePromoting, fmt.Sprintf("%d of %d Sentinels name the target (need %d); the target reports %s",
+			naming, len(c.r.Prober.Sentinels), c.p.Majority, role), shown, nil)
+		if naming >= c.p.Majority && targetMaster {
+			c.res.PromotedAt = time.Now()
+			c.res.Promote = c.res.PromotedAt.Sub(start)
+			c.res.NewPrimary = addr
+			return addr, nil
+		}
+		if paused && time.Until(c.pauseUntil) < 2*time.Second {
+			ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
+			if _, err := c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "PAUSE", ms, "WRITE"); err == nil {
+				c.pauseUntil = time.Now().Add(c.p.Pause)
+				c.res.PauseRenewals++
+			}
+		}
+		now := time.Now()
+		if now.After(deadline) {
+			if now.Sub(lastFlags) > 500*time.Millisecond {
+				inProgress, lastFlags = c.anyInProgress(), now
+			}
+			if !inProgress || now.After(hard) {
+				if naming > 0 || targetMaster {
+					if addr == "" {
+						addr = c.p.TargetListedAs
+					}
+					c.res.NewPrimary = addr
+					c.res.Notes = append(c.res.Notes, fmt.Sprintf("only %d Sentinels named the target (target master: %t) when the wait ended: fenced anyway, since the failover had begun", naming, targetMaster))
+					return addr, nil
+				}
+				return "", fmt.Errorf("%w within %s (no Sentinel names it, it is still a replica, and no failover is in progress)", errNotPromoted, now.Sub(start).Round(time.Millisecond))
+			}
+		}
+		time.Sleep(c.o.PollEvery)
+	}
+}
+
+// readPromotion asks every Sentinel, in parallel, whom it names, and the
+// target its role.
+func (c *cutover) readPromotion() (naming int, addr string, targetMaster bool) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, e := range c.r.Prober.Sentinels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := c.r.Send(c.safe, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", c.p.MasterName)
+			if err != nil {
+				return
+			}
+			a, err := probe.ParseMasterAddr(v)
+			if err != nil || !c.r.Prober.Topo.IsTarget(a) {
+				return
+			}
+			mu.Lock()
+			naming++
+			addr = a
+			mu.Unlock()
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		v, err := c.r.Send(c.safe, c.r.Prober.Target, "ROLE")
+		if err != nil {
+			return
+		}
+		if role, err := probe.ParseRole(v); err == nil && role.Role == probe.RolePrimary {
+			mu.Lock()
+			targetMaster = true
+			mu.Unlock()
+		}
+	}()
+	wg.Wait()
+	return naming, addr, targetMaster
+}
+
+// anyInProgress asks every Sentinel whether it is running a failover.
+func (c *cutover) anyInProgress() bool {
+	for _, e := range c.r.Prober.Sentinels {
+		v, err := c.r.Send(c.safe, e, "SENTINEL", "MASTER", c.p.MasterName)
+		if err != nil {
+			continue
+		}
+		var view probe.SentinelView
+		if probe.ParseSentinelMaster(v, &view) == nil && view.FailoverInProgress() {
+			return true
+		}
+	}
+	return false
+}
+
+// fence turns the old primary into a read-only replica of the new one,
+// disconnects its clients so they ask Sentinel again, and unpauses: the
+// paused writes then fail with READONLY (or a closed connection) and
+// go-redis retries them on the new primary.
+func (c *cutover) fence(primary string) error {
+	src := c.r.Prober.Source
+	h, p, err := net.SplitHostPort(primary)
+	if err != nil {
+		h, p, _ = net.SplitHostPort(c.p.TargetListedAs)
+	}
+	c.say(PhaseFencing, fmt.Sprintf("REPLICAOF %s %s on the old primary, then disconnect its clients", h, p), time.Time{}, nil)
+	var failed []string
+	for _, args := range [][]any{
+		{"REPLICAOF", h, p},
+		{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"},
+		{"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"},
+	} {
+		if _, err := c.sendRetryingClosed(src, args...); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
+	c.res.FencedAt = time.Now()
+	uerr := c.unpause()
+	if uerr == nil {
+		c.res.Stall = c.res.UnpausedAt.Sub(c.res.PausedAt)
+		if c.res.PausedAt.IsZero() {
+			c.res.Stall = 0
+		}
+		c.say(PhaseUnpaused, fmt.Sprintf("unpaused: writes go to the target at %s", primary), time.Time{}, nil)
+	} else {
+		failed = append(failed, "CLIENT UNPAUSE: "+uerr.Error())
+	}
+	if len(failed) > 0 {
+		return &CutoverError{Phase: PhaseFencing, Err: errors.New(strings.Join(failed, "; ")), PastPointOfNoReturn: true,
+			Undone: "the target is the primary; the old primary is not fully fenced",
+			Next:   "stop the old Redis at " + c.r.Prober.Topo.Source + " now: clients that never ask Sentinel may still write to it, and those writes are lost",
+			Result: c.res}
+	}
+	return nil
+}
+
+// sendRetryingClosed sends an idempotent command, once more if the
+// connection turned out to be closed (Sentinel and the fence itself kill
+// client connections on the old primary).
+func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
+	v, err := c.r.sendMust(c.safe, e, args...)
+	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return c.r.sendMust(c.safe, e, args...)
+	}
+	return v, err
+}

@@ -1,0 +1,208 @@
+package steps
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"flyover/probe"
+)
+
+// ReportExtras are what the report needs beyond the audit log.
+type ReportExtras struct {
+	Topo probe.Topology
+	// Final is the latest snapshot, for the key counts after.
+	Final  *probe.Snapshot
+	Canary *probe.CanaryStats
+}
+
+// RenderReport writes the Markdown report of a session from its audit log:
+// outcome, measured stall, key counts, timeline and every command that
+// changed something. It is a pure function of its inputs.
+func RenderReport(entries []Entry, x ReportExtras) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	var t0, t1 time.Time
+	if len(entries) > 0 {
+		t0, t1 = entries[0].Time, entries[len(entries)-1].Time
+	}
+	w("# flyover report: %s\n\n", x.Topo.MasterName)
+	w("- Source (old primary): `%s`\n- Target: `%s`\n", x.Topo.Source, x.Topo.Target)
+	if x.Final != nil {
+		var ss []string
+		for _, v := range x.Final.Sentinels {
+			ss = append(ss, "`"+v.Addr+"`")
+		}
+		w("- Sentinels: %s\n", strings.Join(ss, ", "))
+	}
+	if !t0.IsZero() {
+		w("- Session: %s to %s (%s), %d audit entries\n", t0.Format(time.RFC3339), t1.Format(time.RFC3339), t1.Sub(t0).Round(time.Second), len(entries))
+	}
+	w("\n## Outcome\n\n")
+
+	var cut *CutoverResult
+	var canaryVerdict *probe.CanaryVerdict
+	var canaryStats *probe.CanaryStats
+	steps := map[StepID]Entry{}
+	for _, e := range entries {
+		switch {
+		case e.Kind == KindResult && e.Step == StepCutover && len(e.Data) > 0:
+			var r CutoverResult
+			if json.Unmarshal(e.Data, &r) == nil {
+				cut = &r
+			}
+		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
+			var d struct {
+				Stats   probe.CanaryStats   `json:"stats"`
+				Verdict probe.CanaryVerdict `json:"verdict"`
+			}
+			if json.Unmarshal(e.Data, &d) == nil {
+				canaryVerdict, canaryStats = &d.Verdict, &d.Stats
+			}
+		case e.Kind == KindStep && e.Event != "start":
+			steps[e.Step] = e
+		}
+	}
+	if x.Canary != nil {
+		canaryStats = x.Canary
+	}
+	if e, ok := steps[StepCutover]; ok {
+		if e.Event == "failed" {
+			w("- **Cutover failed**: %s\n", e.Error)
+		} else {
+			w("- Cutover done at %s.\n", e.Time.Format("15:04:05.000"))
+		}
+	} else {
+		w("- The cutover did not run in this session.\n")
+	}
+	if cut != nil && !cut.PausedAt.IsZero() {
+		w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		w("- Drain: %s; source offset %d, target offset %d (judged by the %s).\n", cut.Drain.Round(time.Microsecond), cut.Offsets.Source, cut.Offsets.Target, cut.Offsets.JudgedBy)
+		if cut.FailoverSentinel != "" {
+			w("- SENTINEL FAILOVER accepted by %s after %d attempt(s) (%d -NOGOODSLAVE retries); a majority named the target %s later.\n",
+				cut.FailoverSentinel, cut.FailoverAttempts, cut.NoGoodSlaveRetries, cut.Promote.Round(time.Millisecond))
+		}
+		if cut.NewPrimary != "" {
+			w("- New primary: `%s` (%d Sentinels named it when the old primary was fenced).\n", cut.NewPrimary, cut.SentinelsNaming)
+		}
+		for _, n := range cut.Notes {
+			w("- Note: %s\n", n)
+		}
+	}
+	if canaryStats != nil {
+		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",
+			canaryStats.Namespace, canaryStats.Acked, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
+	}
+	if canaryVerdict != nil {
+		w("- Canary read-back from `%s`: %d acknowledged writes checked, **%d lost**", canaryVerdict.Primary, canaryVerdict.Checked, canaryVerdict.Lost)
+		if canaryVerdict.Expired > 0 {
+			w(" (%d too old to check: their TTL may have run out)", canaryVerdict.Expired)
+		}
+		w(".\n")
+	}
+
+	// Key counts: the first snapshot's source, and the last snapshot's target.
+	var first, last *probe.Snapshot
+	for i := range entries {
+		if s := entries[i].Snapshot; s != nil {
+			if first == nil {
+				first = s
+			}
+			last = s
+		}
+	}
+	if x.Final != nil {
+		last = x.Final
+	}
+	if first != nil && last != nil {
+		w("\n## Key counts\n\n")
+		w("| db | source at %s (keys / expires) | target at %s (keys / expires) |\n|---|---|---|\n",
+			first.At.Format("15:04:05"), last.At.Format("15:04:05"))
+		dbs := map[int]bool{}
+		for db := range first.Source.Keyspace {
+			dbs[db] = true
+		}
+		for db := range last.Target.Keyspace {
+			dbs[db] = true
+		}
+		var ids []int
+		for db := range dbs {
+			ids = append(ids, db)
+		}
+		sort.Ints(ids)
+		for _, db := range ids {
+			s, t := first.Source.Keyspace[db], last.Target.Keyspace[db]
+			w("| db%d | %d / %d | %d / %d |\n", db, s.Keys, s.Expires, t.Keys, t.Expires)
+		}
+		if len(ids) == 0 {
+			w("| - | empty | empty |\n")
+		}
+	}
+
+	w("\n## Timeline\n\n| time | +s | what |\n|---|---|---|\n")
+	for _, e := range entries {
+		what := ""
+		switch e.Kind {
+		case KindStep:
+			what = fmt.Sprintf("step **%s** %s", e.Step, e.Event)
+			if e.Error != "" {
+				what += ": " + e.Error
+			}
+		case KindConfirm:
+			what = fmt.Sprintf("confirmation %s (%s): %s", e.Phase, e.Event, e.Message)
+		case KindPhase:
+			what = fmt.Sprintf("%s: %s", e.Step, e.Phase)
+			if e.Message != "" {
+				what += " (" + e.Message + ")"
+			}
+		case KindNote:
+			what = e.Message
+		case KindCommand:
+			if e.Write {
+				what = fmt.Sprintf("sent `%s` to %s", strings.Join(e.Args, " "), e.Endpoint)
+			}
+		}
+		if what == "" {
+			continue
+		}
+		w("| %s | %.3f | %s |\n", e.Time.Format("15:04:05.000"), e.Time.Sub(t0).Seconds(), mdCell(what))
+	}
+
+	w("\n## Commands that changed something\n\n| time | endpoint | command | reply |\n|---|---|---|---|\n")
+	replies := map[int64]Entry{}
+	for _, e := range entries {
+		if e.Kind == KindReply {
+			replies[e.Ref] = e
+		}
+	}
+	reads := 0
+	for _, e := range entries {
+		if e.Kind != KindCommand {
+			continue
+		}
+		if !e.Write {
+			reads++
+			continue
+		}
+		reply := "(no reply recorded)"
+		if r, ok := replies[e.Seq]; ok {
+			if r.Error != "" {
+				reply = "error: " + r.Error
+			} else {
+				reply = fmt.Sprint(r.Reply)
+			}
+			reply += fmt.Sprintf(" (%.1f ms)", r.Millis)
+		}
+		w("| %s | %s `%s` | `%s` | %s |\n", e.Time.Format("15:04:05.000"), e.Endpoint, e.Addr, strings.Join(e.Args, " "), mdCell(reply))
+	}
+	w("\nPlus %d read commands (INFO, ROLE, SENTINEL ...): see the audit log.\n", reads)
+	return b.String()
+}
+
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "\n", " ")
+}

@@ -1,0 +1,416 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"flyover/probe"
+)
+
+// Runner is the one path every command a step sends goes through: it
+// writes the redacted command to the audit log before the command is sent
+// (and fsyncs it, for anything that is not a read), sends it with a
+// deadline, and logs the reply. In read-only mode it refuses anything that
+// is not a read. Prober, Audit and Session are required.
+type Runner struct {
+	Prober  *probe.Prober
+	Audit   *Audit
+	Session *Session
+	Opts    Options
+	// ReadOnly refuses every command that is not a read (--read-only).
+	ReadOnly bool
+	// Canary, when set, is read back after the cutover (verify), and its
+	// figures go into the report.
+	Canary *probe.Canary
+	// DialReplica opens an endpoint to another replica of the source (with
+	// the source's credentials), for the priority fix of step 5. Nil: the
+	// fix is shown but cannot be run.
+	DialReplica func(addr string) *probe.Endpoint
+
+	mu          sync.Mutex
+	job         *Job
+	lastObserve string
+}
+
+// opts are the runner's options with the defaults filled in. Opts is read,
+// never written, once the runner is in use.
+func (r *Runner) opts() Options { return r.Opts.withDefaults() }
+
+// NewRunner returns a runner over the prober's endpoints.
+func NewRunner(p *probe.Prober, a *Audit, s *Session, o Options) *Runner {
+	if s == nil {
+		s = NewSession()
+	}
+	return &Runner{Prober: p, Audit: a, Session: s, Opts: o.withDefaults()}
+}
+
+// CommandError is a command that failed: where it went, what was sent
+// (redacted), what came back.
+type CommandError struct {
+	Endpoint string
+	Addr     string
+	Args     []string
+	Err      error
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Endpoint, strings.Join(e.Args, " "), probe.Describe(e.Addr, e.Err))
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// replyCode is the first word of a server's error reply (NOGOODSLAVE,
+// INPROG, READONLY, ...), or "".
+func replyCode(err error) string {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return ""
+	}
+	code, _, _ := strings.Cut(re.Error(), " ")
+	return code
+}
+
+type stepKey struct{}
+
+func withStep(ctx context.Context, id StepID) context.Context {
+	return context.WithValue(ctx, stepKey{}, id)
+}
+
+func stepOf(ctx context.Context) StepID {
+	id, _ := ctx.Value(stepKey{}).(StepID)
+	return id
+}
+
+// Send sends one command to one endpoint through the audited path, bounded
+// by the endpoint's timeout (or ctx's deadline, if sooner).
+func (r *Runner) Send(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
+	return r.send(ctx, e, 0, false, args...)
+}
+
+// sendMust is for the commands that undo or finish a pause (CLIENT UNPAUSE,
+// the fence): they are sent even when the audit log has failed, since not
+// sending them is worse than not recording them.
+func (r *Runner) sendMust(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
+	return r.send(ctx, e, 0, true, args...)
+}
+
+func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Duration, must bool, args ...any) (any, error) {
+	sargs := stringArgs(args)
+	red := RedactArgs(sargs)
+	name := r.endpointName(e)
+	write := !IsRead(sargs)
+	if r.ReadOnly && write {
+		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
+		r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
+		return nil, err
+	}
+	seq, aerr := r.Audit.Log(Entry{Kind: KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
+	if aerr != nil && !must {
+		return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(red, " "), aerr)
+	}
+	if timeout <= 0 {
+		timeout = e.Timeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	start := time.Now()
+	reply, err := e.Do(cctx, args...)
+	cancel()
+	elapsed := time.Since(start)
+	if errors.Is(err, redis.Nil) {
+		reply, err = nil, nil
+	}
+	entry := Entry{Kind: KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
+		Millis: float64(elapsed.Microseconds()) / 1000}
+	if err != nil {
+		entry.Error = err.Error()
+	} else {
+		entry.Reply = redactReply(sargs, reply)
+	}
+	r.Audit.Log(entry, false)
+	if err != nil {
+		return nil, &CommandError{Endpoint: name, Addr: e.Addr, Args: red, Err: err}
+	}
+	return reply, nil
+}
+
+func (r *Runner) endpointName(e *probe.Endpoint) string {
+	switch e {
+	case r.Prober.Source:
+		return "source"
+	case r.Prober.Target:
+		return "target"
+	}
+	for i, s := range r.Prober.Sentinels {
+		if e == s {
+			return endpointLabel(i)
+		}
+	}
+	return "replica"
+}
+
+// Doer is the audited path in the shape probe's gatherers take.
+func (r *Runner) Doer() probe.Doer {
+	return func(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
+		return r.Send(ctx, e, args...)
+	}
+}
+
+// Poll reads the topology (through probe: reads only), records it in the
+// session, and notes it in the audit log when its summary changed.
+func (r *Runner) Poll(ctx context.Context) probe.Snapshot {
+	snap := r.Prober.Poll(ctx)
+	r.Session.Observe(snap)
+	sum := summarize(r.Prober.Topo, snap)
+	r.mu.Lock()
+	changed := sum != r.lastObserve
+	r.lastObserve = sum
+	r.mu.Unlock()
+	if changed {
+		r.Audit.Log(Entry{Kind: KindObserve, Step: stepOf(ctx), Message: sum}, false)
+	}
+	return snap
+}
+
+// Facts polls and bundles the snapshot with what the session knows.
+func (r *Runner) Facts(ctx context.Context) Facts {
+	return r.Session.Facts(r.Prober.Topo, r.Poll(ctx))
+}
+
+// summarize is one line of what matters in a snapshot, without the
+// numbers that change on every poll.
+func summarize(topo probe.Topology, s probe.Snapshot) string {
+	node := func(n probe.Node) string {
+		if !n.Reachable {
+			return "unreachable"
+		}
+		if n.Role == probe.RoleReplica {
+			return fmt.Sprintf("replica of %s:%d", n.MasterHost, n.MasterPort)
+		}
+		return string(n.Role)
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "source %s; target %s; link %s in_sync=%t; sentinels:", node(s.Source), node(s.Target), s.Link.Phase, s.Link.InSync)
+	for i, v := range s.Sentinels {
+		switch {
+		case !v.Reachable:
+			fmt.Fprintf(&sb, " %s unreachable", endpointLabel(i))
+		default:
+			fmt.Fprintf(&sb, " %s->%s knows_target=%t promotes_target=%t", endpointLabel(i), v.MasterAddr, v.KnowsTarget, v.WouldPromoteTarget)
+			if v.FailoverInProgress() {
+				sb.WriteString(" failover_in_progress")
+			}
+		}
+		sb.WriteByte(';')
+	}
+	return sb.String()
+}
+
+// Job is one running step. Read Progress until it is closed, then Err.
+type Job struct {
+	Step StepID
+	// Progress carries updates as the step runs; it is closed when the
+	// step ends. Updates are dropped, not queued, when the reader lags.
+	Progress <-chan Progress
+
+	ch      chan Progress
+	done    chan struct{}
+	cancel  context.CancelFunc
+	started time.Time
+
+	mu   sync.Mutex
+	err  error
+	last Progress
+}
+
+// Done is closed when the step has ended.
+func (j *Job) Done() <-chan struct{} { return j.done }
+
+// Err is how the step ended (nil: its postcondition holds). Valid once
+// Done is closed.
+func (j *Job) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err
+}
+
+// Wait blocks until the step ends and returns Err. A reader of Progress is
+// not required.
+func (j *Job) Wait() error {
+	<-j.done
+	return j.Err()
+}
+
+// Started is when the step started, for an elapsed-time display.
+func (j *Job) Started() time.Time { return j.started }
+
+// Last is the latest progress update.
+func (j *Job) Last() Progress {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.last
+}
+
+// Cancel asks the step to stop. Waits stop at once. The cutover stops and
+// undoes everything before SENTINEL FAILOVER; after it, cancelling is
+// ignored: the fence and the unpause must happen.
+func (j *Job) Cancel() { j.cancel() }
+
+func (j *Job) report(p Progress) {
+	if p.At.IsZero() {
+		p.At = time.Now()
+	}
+	p.Step = j.Step
+	j.mu.Lock()
+	j.last = p
+	j.mu.Unlock()
+	select {
+	case j.ch <- p:
+	default:
+	}
+}
+
+// ErrBusy is Start refusing while another step runs.
+var ErrBusy = errors.New("another step is running: wait for it or cancel it first")
+
+// NotConfirmedError is Start refusing because a confirmation was not
+// answered yes.
+type NotConfirmedError struct{ Prompt string }
+
+func (e *NotConfirmedError) Error() string { return "not confirmed: " + e.Prompt }
+
+// Start runs step id in the background. f are the facts the operator saw
+// and confirmed on: the commands are computed from them, and the step
+// checks its precondition again on a fresh poll before it sends anything.
+// Each of the step's confirmations must be answered in a (by its ID); a
+// required one not answered yes, or a typed master name that does not
+// match, refuses the step. Every answer is audited.
+func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job, error) {
+	step := Lookup(id)
+	if step == nil {
+		return nil, fmt.Errorf("no step %q", id)
+	}
+	o := r.opts()
+	for _, c := range step.Confirmations(f, o) {
+		ans := a[c.ID]
+		yes := c.Yes(ans)
+		event := "no"
+		if yes {
+			event = "yes"
+		}
+		msg := c.Prompt
+		if c.Kind == ConfirmTypeName {
+			msg += fmt.Sprintf(" (typed %q)", ans)
+		}
+		if _, err := r.Audit.Log(Entry{Kind: KindConfirm, Step: id, Event: event, Phase: c.ID, Message: msg}, true); err != nil {
+			return nil, fmt.Errorf("not started: %w", err)
+		}
+		if !yes && !c.Optional {
+			return nil, &NotConfirmedError{Prompt: c.Prompt}
+		}
+	}
+	if r.ReadOnly {
+		// What the step would send: the commands of each confirmation
+		// answered yes, or all of them for a step that asks nothing.
+		cmds := step.Commands(f, o)
+		if conf := step.Confirmations(f, o); len(conf) > 0 {
+			cmds = nil
+			for _, c := range conf {
+				if c.Yes(a[c.ID]) {
+					cmds = append(cmds, c.Commands...)
+				}
+			}
+		}
+		for _, c := range cmds {
+			if !IsRead(c.Args) {
+				return nil, &ReadOnlyError{Endpoint: c.Endpoint + " " + c.Addr, Args: c.Args}
+			}
+		}
+	}
+	jctx, cancel := context.WithCancel(withStep(ctx, id))
+	ch := make(chan Progress, 256)
+	j := &Job{Step: id, Progress: ch, ch: ch, done: make(chan struct{}), cancel: cancel, started: time.Now()}
+	r.mu.Lock()
+	if r.job != nil {
+		select {
+		case <-r.job.done:
+		default:
+			r.mu.Unlock()
+			cancel()
+			return nil, ErrBusy
+		}
+	}
+	r.job = j
+	r.mu.Unlock()
+
+	snap := f.Snapshot
+	r.Audit.Log(Entry{Kind: KindStep, Step: id, Event: "start", Message: step.Title}, true)
+	r.Audit.Log(Entry{Kind: KindSnapshot, Step: id, Event: "before", Snapshot: &snap}, false)
+	go func() {
+		defer cancel()
+		lastPhase := ""
+		err := step.run(jctx, r, f, a, func(p Progress) {
+			if p.Phase != lastPhase {
+				lastPhase = p.Phase
+				r.Audit.Log(Entry{Kind: KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
+			}
+			j.report(p)
+		})
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(jctx), 5*time.Second)
+		after := r.Poll(pctx)
+		pcancel()
+		r.Audit.Log(Entry{Kind: KindSnapshot, Step: id, Event: "after", Snapshot: &after}, false)
+		e := Entry{Kind: KindStep, Step: id, Event: "done", Message: step.Title}
+		if err != nil {
+			e.Event, e.Error = "failed", err.Error()
+			e.Message = step.OnFailure
+		}
+		r.Audit.Log(e, true)
+		j.mu.Lock()
+		j.err = err
+		j.mu.Unlock()
+		close(j.ch)
+		close(j.done)
+	}()
+	return j, nil
+}
+
+// Run is Start and Wait in one, for scripts and tests.
+func (r *Runner) Run(ctx context.Context, id StepID, f Facts, a Answers) error {
+	j, err := r.Start(ctx, id, f, a)
+	if err != nil {
+		return err
+	}
+	return j.Wait()
+}
+
+// waitUntil polls the topology every interval until cond says done, the
+// deadline passes (zero: none), or ctx ends. cond also reports progress
+// and may fail the wait early.
+func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline time.Time,
+	cond func(f Facts) (done bool, err error)) (Facts, error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f := r.Facts(ctx)
+		done, err := cond(f)
+		if err != nil || done {
+			return f, err
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return f, errDeadline
+		}
+		select {
+		case <-ctx.Done():
+			return f, fmt.Errorf("stopped: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+var errDeadline = errors.New("deadline passed")

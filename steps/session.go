@@ -1,0 +1,172 @@
+package steps
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"flyover/probe"
+)
+
+// Facts is everything a check looks at, and checks are pure functions of
+// it: one snapshot of the live topology, what preflight read beyond it,
+// what was seen across polls, and what this session itself did for the
+// steps the topology cannot show (a verification write, a report).
+type Facts struct {
+	Topo     probe.Topology
+	Snapshot probe.Snapshot
+	// Preflight is nil until the preflight step has gathered it.
+	Preflight *probe.PreflightFacts
+
+	// InSyncPolls counts consecutive polls with the link in sync.
+	InSyncPolls int
+	// KeysMatched: on a poll of the current in-sync run, keys minus
+	// expires were equal on source and target in every database.
+	KeysMatched bool
+	KeysDiff    string
+	// SwitchMaster is the latest +switch-master naming the target, when
+	// the session relays Sentinel events (Session.ObserveEvent).
+	SwitchMaster *probe.Event
+
+	// What this session did.
+	Cutover        *CutoverResult
+	VerifiedWrite  time.Time
+	LeftOldPrimary bool
+	Decommissioned bool
+	Report         string
+}
+
+// Session is what this flyover process has seen and done. It is not saved
+// anywhere: a new process starts with an empty one and the plan still
+// lands on the right step, because the plan is derived from the topology
+// and the session only adds what the topology cannot show. Safe for
+// concurrent use: the UI and a running step both feed it.
+type Session struct {
+	mu           sync.Mutex
+	streak       int
+	lastCounted  time.Time
+	keysMatched  bool
+	keysDiff     string
+	preflight    *probe.PreflightFacts
+	switchMaster *probe.Event
+	cutover      *CutoverResult
+	verified     time.Time
+	leftOld      bool
+	decomm       bool
+	report       string
+}
+
+// NewSession returns an empty session.
+func NewSession() *Session { return &Session{} }
+
+// minPollSpacing: polls closer together than this count once towards
+// "in sync for N consecutive polls", so a UI and a step polling at the
+// same time do not halve the time it takes.
+const minPollSpacing = 200 * time.Millisecond
+
+// Observe records one snapshot.
+func (s *Session) Observe(snap probe.Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !snap.Link.InSync {
+		s.streak, s.keysMatched, s.keysDiff = 0, false, ""
+		s.lastCounted = snap.At
+		return
+	}
+	if !s.lastCounted.IsZero() && snap.At.Sub(s.lastCounted) < minPollSpacing && s.streak > 0 {
+		return
+	}
+	s.lastCounted = snap.At
+	s.streak++
+	if diff := KeyDiff(snap.Source, snap.Target); diff == "" {
+		s.keysMatched, s.keysDiff = true, ""
+	} else {
+		s.keysDiff = diff
+	}
+}
+
+// ObserveEvent records a Sentinel event; only +switch-master naming the
+// target matters to the plan.
+func (s *Session) ObserveEvent(topo probe.Topology, e probe.Event) {
+	if e.Type != "+switch-master" || e.MasterName != topo.MasterName || !topo.IsTarget(e.NewAddr) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ev := e
+	s.switchMaster = &ev
+}
+
+// SetPreflight records what preflight gathered.
+func (s *Session) SetPreflight(p probe.PreflightFacts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.preflight = &p
+}
+
+func (s *Session) setCutover(r CutoverResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutover = &r
+}
+
+func (s *Session) setVerified(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verified = t
+}
+
+func (s *Session) setDecommissioned(leftOld bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.decomm, s.leftOld = true, leftOld
+}
+
+func (s *Session) setReport(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.report = path
+}
+
+// Facts bundles a snapshot with what the session knows.
+func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := Facts{
+		Topo: topo, Snapshot: snap, Preflight: s.preflight,
+		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
+		SwitchMaster: s.switchMaster, Cutover: s.cutover, VerifiedWrite: s.verified,
+		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
+	}
+	return f
+}
+
+// KeyDiff compares keys minus expires per database on two nodes and
+// describes the differences, or returns "" when they are equal. Keys with
+// a TTL are left out: they expire on the primary's clock and the replica
+// follows, so their counts can differ by what expired in between.
+func KeyDiff(source, target probe.Node) string {
+	dbs := map[int]bool{}
+	for db := range source.Keyspace {
+		dbs[db] = true
+	}
+	for db := range target.Keyspace {
+		dbs[db] = true
+	}
+	var ids []int
+	for db := range dbs {
+		ids = append(ids, db)
+	}
+	sort.Ints(ids)
+	var diffs []string
+	for _, db := range ids {
+		s, t := source.Keyspace[db], target.Keyspace[db]
+		sp, tp := s.Keys-s.Expires, t.Keys-t.Expires
+		if sp != tp {
+			diffs = append(diffs, fmt.Sprintf("db%d: source %d, target %d", db, sp, tp))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
