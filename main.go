@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -70,92 +69,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// connFlags are the flags that name a topology.
-type connFlags struct {
-	source, target, sentinels, master string
-	timeout                           time.Duration
-}
-
-func (c *connFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.source, "source", "", "source Redis primary HOST:PORT")
-	fs.StringVar(&c.target, "target", "", "target (Dragonfly) HOST:PORT")
-	fs.StringVar(&c.sentinels, "sentinel", "", "Sentinels, comma-separated HOST:PORT list")
-	fs.StringVar(&c.master, "master", "", "the master name Sentinel monitors")
-	fs.DurationVar(&c.timeout, "timeout", probe.DefaultTimeout, "deadline for one poll of one endpoint")
-}
-
-// validate checks the flags and returns the Sentinel list. Errors name the
-// flag and what is wrong with it.
-func (c *connFlags) validate() ([]string, error) {
-	var problems []string
-	check := func(flagName, v string) {
-		if v == "" {
-			problems = append(problems, "--"+flagName+" is required")
-			return
-		}
-		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-			problems = append(problems, fmt.Sprintf("--%s %q is not HOST:PORT", flagName, v))
-		}
-	}
-	check("source", c.source)
-	check("target", c.target)
-	var sentinels []string
-	if c.sentinels == "" {
-		problems = append(problems, "--sentinel is required")
-	}
-	for _, s := range strings.Split(c.sentinels, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			check("sentinel", s)
-			sentinels = append(sentinels, s)
-		}
-	}
-	if c.master == "" {
-		problems = append(problems, "--master is required")
-	}
-	if c.source != "" && c.source == c.target {
-		problems = append(problems, "--source and --target are the same address")
-	}
-	if c.timeout <= 0 {
-		problems = append(problems, "--timeout must be positive")
-	}
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
-	}
-	return sentinels, nil
-}
-
-func dataAuth(group string) probe.Auth {
-	pw := os.Getenv("FLYOVER_" + group + "_PASSWORD")
-	if pw == "" {
-		pw = os.Getenv("REDISCLI_AUTH")
-	}
-	return probe.Auth{Username: os.Getenv("FLYOVER_" + group + "_USER"), Password: pw}
-}
-
-func (c *connFlags) prober(sentinels []string) *probe.Prober {
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: c.master, Source: c.source, Target: c.target},
-		Source: probe.NewEndpoint(c.source, dataAuth("SOURCE"), nil, c.timeout),
-		Target: probe.NewEndpoint(c.target, dataAuth("TARGET"), nil, c.timeout),
-	}
-	sauth := probe.Auth{Username: os.Getenv("FLYOVER_SENTINEL_USER"), Password: os.Getenv("FLYOVER_SENTINEL_PASSWORD")}
-	for _, s := range sentinels {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(s, sauth, nil, c.timeout))
-	}
-	p.Topo.ResolveTarget(c.timeout)
-	return p
-}
-
-// args are the flags that name the same topology, for suggesting another
-// subcommand.
-func (c *connFlags) args() string {
-	a := fmt.Sprintf("--source %s --target %s --sentinel %s --master %s", c.source, c.target, c.sentinels, c.master)
-	if c.timeout != probe.DefaultTimeout {
-		a += " --timeout " + c.timeout.String()
-	}
-	return a
-}
-
 // cmdDashboard opens the live dashboard.
 func cmdDashboard(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("flyover", flag.ContinueOnError)
@@ -170,7 +83,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	sentinels, err := c.validate()
+	p, conn, err := c.setup()
 	if err == nil && (*tick <= 0 || *inSync <= 0) {
 		err = errors.New("--tick and --in-sync-polls must be positive")
 	}
@@ -178,6 +91,8 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 2
 	}
+	defer p.Close()
+	_ = conn // warnings and secrets: shown and redacted by the checklist (next)
 	if !ui.IsTerminal() {
 		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
 		return 2
@@ -193,8 +108,6 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	logger := log.New(logf, "flyover: ", log.LstdFlags|log.Lmicroseconds)
 	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
 
-	p := c.prober(sentinels)
-	defer p.Close()
 	if *readOnly {
 		guardReadOnly(append([]*probe.Endpoint{p.Source, p.Target}, p.Sentinels...)...)
 	}
@@ -227,13 +140,15 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	sentinels, err := c.validate()
+	p, conn, err := c.setup()
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover status: %v\n", err)
 		return 2
 	}
-	p := c.prober(sentinels)
 	defer p.Close()
+	for _, w := range conn.warnings {
+		fmt.Fprintf(stderr, "flyover status: warning: %s\n", w)
+	}
 	snap := p.Poll(context.Background())
 	if *asJSON {
 		err = ui.WriteStatusJSON(stdout, snap)
@@ -319,7 +234,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
-	p := c.prober(l.SentinelAddrs())
+	p := c.prober(l.SentinelAddrs(), resolved{})
 	defer p.Close()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
