@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"flyover/lab"
+	"flyover/probe"
+)
+
+func TestMain(m *testing.M) {
+	probe.SetLogOutput(io.Discard)
+	os.Exit(m.Run())
+}
+
+// logWriter sends progress lines to the test log.
+type logWriter struct {
+	t  *testing.T
+	mu sync.Mutex
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// One run of each method on small labs: every run completes, the guarded
+// cutover loses no acknowledged write, the documented methods' figures are
+// recorded (their losses are measurements, logged, not asserted), and the
+// JSON parses back into the same report, which renders as a table.
+func TestEachMethodOnceReportsAndGuardedLosesNothing(t *testing.T) {
+	if err := lab.Check(); err != nil {
+		t.Skip(err)
+	}
+	var stdout bytes.Buffer
+	code := Main([]string{"cutover", "--runs", "1", "--rate", "500", "--keys", "2000", "--window", "1s", "--json"},
+		&stdout, &logWriter{t: t})
+
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the JSON does not parse: %v\n%s", err, stdout.String())
+	}
+	if code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if len(rep.Runs) != len(Methods) || len(rep.Summary) != len(Methods) {
+		t.Fatalf("%d runs and %d summaries, want %d of each", len(rep.Runs), len(rep.Summary), len(Methods))
+	}
+	for _, r := range rep.Runs {
+		if !r.OK {
+			t.Errorf("%s #%d failed: %s", r.Method, r.Run, r.Error)
+			continue
+		}
+		if r.Acked == 0 || r.Checked != r.Acked || r.Promotion == nil || r.Target == "" {
+			t.Errorf("%s #%d: figures missing: %+v", r.Method, r.Run, r)
+		}
+		t.Logf("%s: %s", r.Method, r.line())
+	}
+	for _, r := range rep.Runs {
+		switch r.Method {
+		case MethodGuarded:
+			if r.Lost != 0 {
+				t.Errorf("the guarded cutover lost %d acknowledged writes: %v", r.Lost, r.LostSample)
+			}
+			if g := r.Guarded; g == nil || g.Pause <= 0 || g.FailoverAttempts < 1 {
+				t.Errorf("the guarded cutover's timings are missing: %+v", g)
+			}
+		case MethodFailover:
+			t.Logf("documented SENTINEL FAILOVER lost %d of %d acknowledged writes (a measurement)", r.Lost, r.Checked)
+		}
+	}
+	if rep.Goals == nil || !rep.Goals.LostNothing {
+		t.Errorf("goals: %+v", rep.Goals)
+	}
+	if rep.Machine.CPUs == 0 || rep.Machine.RedisServer == "" || rep.Machine.Target == "" || rep.Command == "" {
+		t.Errorf("machine or command missing: %+v, %q", rep.Machine, rep.Command)
+	}
+
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range Methods {
+		if !strings.Contains(table.String(), m.Title()) {
+			t.Errorf("the table does not name %q:\n%s", m.Title(), table.String())
+		}
+	}
+	t.Logf("\n%s", table.String())
+}
+
+// Bad usage exits 2 with a message that says what is wrong, before any
+// server is started.
+func TestBadUsageExits2(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "which benchmark"},
+		{[]string{"latency"}, `unknown benchmark "latency"`},
+		{[]string{"cutover", "--runs", "0"}, "--runs must be at least 1"},
+		{[]string{"cutover", "--rate", "-5"}, "--rate must be at least 1"},
+		{[]string{"cutover", "--keys", "-1"}, "--keys must not be negative"},
+		{[]string{"cutover", "--methods", "failover,teleport"}, `unknown method "teleport"`},
+		{[]string{"cutover", "--methods", ","}, "name at least one"},
+		{[]string{"cutover", "--window", "0s"}, "--window must be positive"},
+		{[]string{"cutover", "--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"cutover", "--runs", "many"}, "invalid value"},
+		{[]string{"cutover", "extra"}, `unexpected argument "extra"`},
+		{[]string{"cutover", "--audit-dir", "/nonexistent/flyover"}, "is not a directory"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := Main(c.args, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) || !strings.Contains(stderr.String(), "Usage:") {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%q: wrote to stdout: %s", c.args, stdout.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"cutover", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "--runs") {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// The summary is over completed runs; a failed run fails the bench, and
+// so does a guarded run that lost a write.
+func TestSummaryAndPass(t *testing.T) {
+	p := func(v float64) *float64 { return &v }
+	rep := Report{Runs: []RunResult{
+		{Method: MethodGuarded, Run: 1, OK: true, LongestStall: 1100, Promotion: p(1000)},
+		{Method: MethodGuarded, Run: 2, OK: true, LongestStall: 1300, Promotion: p(1050)},
+		{Method: MethodGuarded, Run: 3, OK: true, LongestStall: 1200, Promotion: p(1020)},
+		{Method: MethodFailover, Run: 1, OK: true, LongestStall: 20, Lost: 900, Promotion: p(1000)},
+		{Method: MethodFailover, Run: 2, OK: false, Error: "boom"},
+	}}
+	rep.summarize([]Method{MethodFailover, MethodGuarded})
+	g := rep.Summary[1]
+	if g.Completed != 3 || g.StallMedian != 1200 || g.StallMax != 1300 || *g.Promotion != 1020 {
+		t.Errorf("guarded summary %+v", g)
+	}
+	if rep.Goals == nil || !rep.Goals.LostNothing || rep.Goals.OverPromotionMax != 250 || !rep.Goals.StallWithin {
+		t.Errorf("goals %+v", rep.Goals)
+	}
+	if f := rep.Summary[0]; f.Runs != 2 || f.Completed != 1 || joinInts(f.Lost) != "900" {
+		t.Errorf("failover summary %+v", f)
+	}
+	if rep.Passed() {
+		t.Error("a bench with a failed run passed")
+	}
+	rep.Runs[4] = RunResult{Method: MethodFailover, Run: 2, OK: true, LongestStall: 10, Promotion: p(990)}
+	rep.Runs[0].Lost = 1
+	rep.summarize([]Method{MethodFailover, MethodGuarded})
+	if rep.Passed() || rep.Goals.LostNothing {
+		t.Error("a bench where the guarded cutover lost a write passed")
+	}
+	rep.Runs[0].Lost = 0
+	rep.summarize([]Method{MethodFailover, MethodGuarded})
+	if !rep.Passed() {
+		t.Error("a clean bench did not pass")
+	}
+}

@@ -1,0 +1,575 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"flyover/lab"
+	"flyover/probe"
+	"flyover/steps"
+)
+
+// RunResult is one run of one method on one fresh lab. Durations are in
+// milliseconds. A failed run keeps what it measured before it failed.
+type RunResult struct {
+	Method Method `json:"method"`
+	Run    int    `json:"run"`
+	OK     bool   `json:"ok"`
+	Error  string `json:"error,omitempty"`
+	// Target is the target server as it reported itself.
+	Target string `json:"target,omitempty"`
+
+	// LongestStall is the canary's longest wait from a write being issued
+	// to the next acknowledgement, over the whole run.
+	LongestStall float64 `json:"longest_stall_ms"`
+	// FailedWrites returned an error after go-redis's retries.
+	FailedWrites int64 `json:"failed_writes"`
+	// Acked writes are in the canary's ledger; Checked of them were read
+	// back from the new primary, and Lost were missing or changed there.
+	Acked      int64    `json:"acked"`
+	Checked    int64    `json:"checked"`
+	Lost       int64    `json:"lost"`
+	LostSample []string `json:"lost_sample,omitempty"`
+	// Promotion is Sentinel's own promotion time: from the trigger
+	// (SENTINEL FAILOVER answered OK; SIGTERM sent to the primary) until
+	// a majority of Sentinels answer GET-MASTER-ADDR-BY-NAME with the
+	// target. Nil when it was not seen.
+	Promotion *float64 `json:"promotion_ms,omitempty"`
+	// Guarded is the guarded cutover's own timing, for that method.
+	Guarded *GuardedTimings `json:"guarded,omitempty"`
+	Elapsed float64         `json:"elapsed_s"`
+}
+
+// GuardedTimings break the guarded cutover's stall down, from its
+// CutoverResult and the bench's own observations. Milliseconds.
+type GuardedTimings struct {
+	// Pause is flyover's own measure of the pause: CLIENT PAUSE sent to
+	// CLIENT UNPAUSE answered.
+	Pause float64 `json:"pause_ms"`
+	// PauseToFailover: CLIENT PAUSE sent to SENTINEL FAILOVER answered
+	// (the pause itself, the drain, -NOGOODSLAVE retries).
+	PauseToFailover float64 `json:"pause_to_failover_ms"`
+	Drain           float64 `json:"drain_ms"`
+	// Promote is flyover's wait: SENTINEL FAILOVER answered to a
+	// majority naming the target and the target reporting master.
+	Promote float64 `json:"promote_ms"`
+	// SeenAfterMajority: from the bench's watcher seeing a majority name
+	// the target to flyover concluding the promotion (it also waits for
+	// the target's ROLE). Negative when flyover saw it first.
+	SeenAfterMajority *float64 `json:"seen_after_majority_ms,omitempty"`
+	// Fence: promotion concluded to CLIENT UNPAUSE answered (REPLICAOF on
+	// the old primary, two CLIENT KILLs, the unpause, audited).
+	Fence float64 `json:"fence_ms"`
+	// ClientsBack: CLIENT UNPAUSE answered to the acknowledgement that
+	// ended the canary's longest stall (go-redis retrying on the new
+	// primary). Nil when the longest stall ended before the unpause.
+	ClientsBack *float64 `json:"clients_back_ms,omitempty"`
+
+	JudgedBy           string   `json:"judged_by,omitempty"`
+	FailoverAttempts   int      `json:"failover_attempts"`
+	NoGoodSlaveRetries int      `json:"nogoodslave_retries,omitempty"`
+	PauseRenewals      int      `json:"pause_renewals,omitempty"`
+	Notes              []string `json:"notes,omitempty"`
+}
+
+// line is one run in a few words, for progress and the per-run list.
+func (r RunResult) line() string {
+	s := fmt.Sprintf("longest stall %s, %d failed writes, %d of %d acknowledged writes lost",
+		fmtMS(r.LongestStall), r.FailedWrites, r.Lost, r.Checked)
+	if r.Promotion != nil {
+		s += ", Sentinel promoted in " + fmtMS(*r.Promotion)
+	}
+	if g := r.Guarded; g != nil {
+		s += fmt.Sprintf(" (pause %s: to failover %s, promote %s, fence %s",
+			fmtMS(g.Pause), fmtMS(g.PauseToFailover), fmtMS(g.Promote), fmtMS(g.Fence))
+		if g.ClientsBack != nil {
+			s += ", clients back " + fmtMS(*g.ClientsBack)
+		}
+		s += ")"
+	}
+	return s
+}
+
+// Bounds on each wait of a run.
+const (
+	readyLimit   = 90 * time.Second // full sync, and Sentinel reading the source's INFO every 10 s
+	settleLimit  = 30 * time.Second // after the trigger (plus down-after when the primary is stopped)
+	writingLimit = 20 * time.Second // the canary writing again after the topology settled
+	verifyLimit  = 2 * time.Minute
+)
+
+// runOnce runs method m once on a fresh lab, and stops the lab, whatever
+// happens.
+func runOnce(ctx context.Context, s Settings, m Method, n int, logf func(string, ...any)) (r RunResult) {
+	start := time.Now()
+	r = RunResult{Method: m, Run: n}
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute+s.DownAfter+s.FailoverTimeout+2*s.Window)
+	defer cancel()
+	t := &trial{s: s, m: m, logf: logf}
+	defer t.close()
+	if err := t.run(ctx, n, &r); err != nil {
+		r.Error = err.Error()
+		t.recordStats(&r) // what the canary saw up to the failure
+	}
+	r.OK = r.Error == ""
+	r.Elapsed = seconds(time.Since(start))
+	return r
+}
+
+// trial is what one run holds: its lab, a flyover session over it, the
+// canary.
+type trial struct {
+	s    Settings
+	m    Method
+	logf func(string, ...any)
+
+	lab    *lab.Lab
+	prober *probe.Prober
+	audit  *steps.Audit
+	runner *steps.Runner
+	opts   steps.Options
+	canary *probe.Canary
+}
+
+func (t *trial) close() {
+	if t.canary != nil {
+		t.canary.Close()
+	}
+	if t.prober != nil {
+		t.prober.Close()
+	}
+	if t.audit != nil {
+		t.audit.Close()
+	}
+	if t.lab != nil {
+		t.lab.Stop()
+	}
+}
+
+func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
+	began := time.Now()
+	l, err := lab.Start(ctx, lab.Options{PreloadKeys: t.s.Keys, DownAfter: t.s.DownAfter,
+		FailoverTimeout: t.s.FailoverTimeout, StandIn: t.s.StandIn})
+	if err != nil {
+		return err
+	}
+	t.lab = l
+	if err := t.openSession(n); err != nil {
+		return err
+	}
+	if err := l.AttachTarget(ctx); err != nil {
+		return fmt.Errorf("REPLICAOF on the target %s: %w", l.Target.Addr(), err)
+	}
+	t.logf("lab up in %s (%s); target attached, waiting until it is in sync and every Sentinel would promote it",
+		time.Since(began).Round(100*time.Millisecond), l.Dir)
+	f, err := t.waitReady(ctx)
+	if err != nil {
+		return err
+	}
+	r.Target = targetName(l, f.Snapshot.Target)
+
+	if err := t.startCanary(ctx, n); err != nil {
+		return err
+	}
+	if err := sleep(ctx, t.s.Window); err != nil {
+		return err
+	}
+
+	watch := watchPromotion(ctx, l)
+	defer watch.stop()
+	var trigger time.Time
+	switch t.m {
+	case MethodFailover:
+		trigger, err = t.sentinelFailover(ctx)
+	case MethodStopPrimary:
+		t.logf("stopping the primary %s (SIGTERM); Sentinel fails over after down-after %s", l.Source.Addr(), t.s.DownAfter)
+		trigger = time.Now()
+		l.Source.Stop()
+	case MethodGuarded:
+		trigger, err = t.guarded(ctx, r)
+	default:
+		err = fmt.Errorf("unknown method %q", t.m)
+	}
+	if err != nil {
+		return err
+	}
+
+	limit := settleLimit
+	if t.m == MethodStopPrimary {
+		limit += t.s.DownAfter
+	}
+	if err := t.waitSettled(ctx, limit); err != nil {
+		return err
+	}
+	if at := watch.stop(); !at.IsZero() {
+		p := ms(at.Sub(trigger))
+		r.Promotion = &p
+		if g := r.Guarded; g != nil {
+			if res := t.cutoverResult(); res != nil && !res.PromotedAt.IsZero() {
+				d := ms(res.PromotedAt.Sub(at))
+				g.SeenAfterMajority = &d
+			}
+		}
+	}
+	if err := t.waitWriting(ctx); err != nil {
+		return err
+	}
+	if err := sleep(ctx, t.s.Window); err != nil {
+		return err
+	}
+
+	t.canary.Stop()
+	t.recordStats(r)
+	if g := r.Guarded; g != nil {
+		if res := t.cutoverResult(); res != nil {
+			st := t.canary.Stats()
+			if st.LongestStallAt.After(res.UnpausedAt) && !res.UnpausedAt.IsZero() {
+				d := ms(st.LongestStallAt.Sub(res.UnpausedAt))
+				g.ClientsBack = &d
+			}
+		}
+	}
+	vctx, cancel := context.WithTimeout(ctx, verifyLimit)
+	defer cancel()
+	v, err := t.canary.Verify(vctx)
+	if err != nil {
+		return fmt.Errorf("reading the acknowledged writes back: %w", err)
+	}
+	if !sameAddr(v.Primary, l.Target.Addr()) {
+		return fmt.Errorf("read the acknowledged writes back from %s, but the target is %s", v.Primary, l.Target.Addr())
+	}
+	r.Acked, r.Checked, r.Lost, r.LostSample = v.Acked, v.Checked, v.Lost, v.LostSample
+	if v.Checked != v.Acked {
+		return fmt.Errorf("only %d of %d acknowledged writes were read back (%d skipped as possibly expired)", v.Checked, v.Acked, v.Expired)
+	}
+	return nil
+}
+
+// openSession opens a flyover session over the lab, as main does for an
+// operator: a prober, an audit log and a runner with default options.
+func (t *trial) openSession(n int) error {
+	l := t.lab
+	auth := probe.Auth{Password: l.Opts.Password}
+	p := &probe.Prober{
+		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
+		Source: probe.NewEndpoint(l.Source.Addr(), auth, nil, probe.DefaultTimeout),
+		Target: probe.NewEndpoint(l.Target.Addr(), auth, nil, probe.DefaultTimeout),
+	}
+	for _, a := range l.SentinelAddrs() {
+		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{Password: l.Opts.SentinelPassword}, nil, probe.DefaultTimeout))
+	}
+	p.Topo.ResolveTarget(time.Second)
+	t.prober = p
+	dir := t.s.AuditDir
+	if dir == "" {
+		dir = l.Dir
+	}
+	a, err := steps.OpenAudit(filepath.Join(dir, fmt.Sprintf("flyover-bench-%s-%d-%s.jsonl", t.m, n, time.Now().Format("20060102-150405"))))
+	if err != nil {
+		return err
+	}
+	t.audit = a
+	t.runner = steps.NewRunner(p, a, steps.NewSession(), t.opts)
+	return nil
+}
+
+// waitReady waits until the plan would let an operator run the cutover
+// (the cutover step's precondition: in sync, every Sentinel lists the
+// target, none is failing over) and every Sentinel would promote the
+// target. Every method starts from there.
+func (t *trial) waitReady(ctx context.Context) (steps.Facts, error) {
+	var f steps.Facts
+	why := "no reading yet"
+	err := lab.WaitFor(ctx, readyLimit, func() bool {
+		f = t.runner.Facts(ctx)
+		if b := steps.FirstBlock(steps.Lookup(steps.StepCutover).Precondition(f, t.opts)); b != nil {
+			why = fmt.Sprintf("%s: %s", b.Title, b.Detail)
+			return false
+		}
+		for i, v := range f.Snapshot.Sentinels {
+			if !v.WouldPromoteTarget {
+				why = fmt.Sprintf("sentinel-%d would promote %q, not the target", i+1, v.WouldPromote)
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return f, stopped(ctx, "waiting for the target to be ready: "+why)
+		}
+		return f, fmt.Errorf("the target was not ready for a cutover within %s: %s", readyLimit, why)
+	}
+	return f, nil
+}
+
+func (t *trial) startCanary(ctx context.Context, n int) error {
+	l := t.lab
+	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
+		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
+		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
+		Rate: t.s.Rate, TTL: 30 * time.Minute, Namespace: fmt.Sprintf("flyover:bench:%s:%d", t.m, n),
+	})
+	if err != nil {
+		return err
+	}
+	t.canary = c
+	err = lab.WaitFor(ctx, 10*time.Second, func() bool {
+		st := c.Stats()
+		return st.Acked > 0 && st.CurrentStall < 100*time.Millisecond
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return stopped(ctx, "waiting for the canary to write")
+		}
+		st := c.Stats()
+		return fmt.Errorf("the canary did not start writing within 10s: %d acknowledged, last error %q", st.Acked, st.LastError)
+	}
+	t.logf("writing %d/s through Sentinel; cutting over in %s", t.s.Rate, t.s.Window)
+	return nil
+}
+
+// sentinelFailover is the documented trigger: SENTINEL FAILOVER on the
+// first Sentinel, retried while it answers -NOGOODSLAVE (as an operator
+// would), and nothing else. It returns when Sentinel accepted it.
+func (t *trial) sentinelFailover(ctx context.Context) (time.Time, error) {
+	s := t.lab.Sentinels[0]
+	c := s.Client()
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.Do(ctx, "SENTINEL", "FAILOVER", t.lab.Opts.MasterName).Err()
+		if err == nil {
+			t.logf("SENTINEL FAILOVER %s accepted by %s", t.lab.Opts.MasterName, s.Name)
+			return time.Now(), nil
+		}
+		if !strings.HasPrefix(err.Error(), "NOGOODSLAVE") || time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("SENTINEL FAILOVER on %s (%s): %w", s.Name, s.Addr(), err)
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return time.Time{}, err
+		}
+	}
+}
+
+// guarded runs the cutover step the way the UI does: fresh facts, every
+// confirmation answered (the master name typed), Runner.Start, which
+// checks the precondition again and runs Runner.Cutover with
+// PlanCutover. The trigger is SENTINEL FAILOVER answered OK.
+func (t *trial) guarded(ctx context.Context, r *RunResult) (time.Time, error) {
+	f := t.runner.Facts(ctx)
+	answers := steps.Answers{}
+	for _, c := range steps.Lookup(steps.StepCutover).Confirmations(f, t.opts) {
+		if c.Kind == steps.ConfirmTypeName {
+			answers[c.ID] = c.Expect
+		} else {
+			answers[c.ID] = "y"
+		}
+	}
+	t.logf("guarded cutover: %s", strings.Join(commandLines(f, t.opts), "; "))
+	job, err := t.runner.Start(ctx, steps.StepCutover, f, answers)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("the cutover step did not start: %w", err)
+	}
+	err = job.Wait()
+	res := t.cutoverResult()
+	if res != nil {
+		r.Guarded = guardedTimings(*res)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("guarded cutover: %w", err)
+	}
+	if res == nil || res.FailoverAt.IsZero() {
+		return time.Time{}, errors.New("guarded cutover: it succeeded but recorded no SENTINEL FAILOVER time")
+	}
+	return res.FailoverAt, nil
+}
+
+func (t *trial) cutoverResult() *steps.CutoverResult {
+	return t.runner.Session.Facts(t.prober.Topo, probe.Snapshot{}).Cutover
+}
+
+// commandLines are the commands the cutover step shows before it runs.
+func commandLines(f steps.Facts, o steps.Options) []string {
+	var out []string
+	for _, c := range steps.Lookup(steps.StepCutover).Commands(f, o) {
+		out = append(out, strings.Join(c.Args, " "))
+	}
+	return out
+}
+
+func guardedTimings(res steps.CutoverResult) *GuardedTimings {
+	g := &GuardedTimings{
+		Pause: ms(res.Stall), Drain: ms(res.Drain), Promote: ms(res.Promote),
+		JudgedBy:         res.Offsets.JudgedBy,
+		FailoverAttempts: res.FailoverAttempts, NoGoodSlaveRetries: res.NoGoodSlaveRetries,
+		PauseRenewals: res.PauseRenewals, Notes: res.Notes,
+	}
+	if !res.FailoverAt.IsZero() && !res.PausedAt.IsZero() {
+		g.PauseToFailover = ms(res.FailoverAt.Sub(res.PausedAt))
+	}
+	if !res.UnpausedAt.IsZero() && !res.PromotedAt.IsZero() {
+		g.Fence = ms(res.UnpausedAt.Sub(res.PromotedAt))
+	}
+	return g
+}
+
+// waitSettled waits until every Sentinel names the target and the target
+// reports role master.
+func (t *trial) waitSettled(ctx context.Context, limit time.Duration) error {
+	target := t.lab.Target.Addr()
+	why := "no reading yet"
+	err := lab.WaitFor(ctx, limit, func() bool {
+		s := t.runner.Poll(ctx)
+		n := s.SentinelsNaming(target)
+		if n < len(s.Sentinels) || s.Target.Role != probe.RolePrimary {
+			why = fmt.Sprintf("%d of %d Sentinels name the target, which reports role %q", n, len(s.Sentinels), s.Target.Role)
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return stopped(ctx, "waiting for the topology to settle: "+why)
+		}
+		return fmt.Errorf("the topology did not settle on the target within %s: %s", limit, why)
+	}
+	return nil
+}
+
+// waitWriting waits until the canary's writes are acknowledged again.
+func (t *trial) waitWriting(ctx context.Context) error {
+	before := t.canary.Stats().Acked
+	need := before + max(int64(t.s.Rate/10), 5)
+	err := lab.WaitFor(ctx, writingLimit, func() bool {
+		st := t.canary.Stats()
+		return st.Acked >= need && st.CurrentStall < 100*time.Millisecond
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return stopped(ctx, "waiting for the canary's writes to flow again")
+		}
+		st := t.canary.Stats()
+		return fmt.Errorf("the canary's writes did not flow again within %s after the topology settled: %d acknowledged since, stalled %s, last error %q",
+			writingLimit, st.Acked-before, st.CurrentStall.Round(time.Millisecond), st.LastError)
+	}
+	return nil
+}
+
+func (t *trial) recordStats(r *RunResult) {
+	if t.canary == nil {
+		return
+	}
+	st := t.canary.Stats()
+	r.LongestStall, r.FailedWrites = ms(st.LongestStall), st.Failed
+	if r.Acked == 0 {
+		r.Acked = st.Acked
+	}
+}
+
+// targetName is the target as it reported itself.
+func targetName(l *lab.Lab, n probe.Node) string {
+	if l.TargetStandIn {
+		return fmt.Sprintf("redis-server %s standing in for Dragonfly", n.Version)
+	}
+	return fmt.Sprintf("%s %s", n.Kind, n.Version)
+}
+
+// promotionWatch polls every Sentinel's GET-MASTER-ADDR-BY-NAME every
+// 10 ms and records when a majority first names the target: Sentinel's
+// own promotion, seen from outside, the same way for every method.
+type promotionWatch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	at     time.Time
+}
+
+func watchPromotion(ctx context.Context, l *lab.Lab) *promotionWatch {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &promotionWatch{cancel: cancel, done: make(chan struct{})}
+	target := l.Target.Addr()
+	majority := len(l.Sentinels)/2 + 1
+	go func() {
+		defer close(w.done)
+		clients := make([]*redis.Client, len(l.Sentinels))
+		for i, s := range l.Sentinels {
+			clients[i] = s.Client()
+			defer clients[i].Close()
+		}
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			naming := 0
+			for _, c := range clients {
+				v, err := c.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", l.Opts.MasterName).Result()
+				if err != nil {
+					continue
+				}
+				if a, err := probe.ParseMasterAddr(v); err == nil && sameAddr(a, target) {
+					naming++
+				}
+			}
+			if naming >= majority {
+				w.mu.Lock()
+				w.at = time.Now()
+				w.mu.Unlock()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+// stop ends the watch and returns when a majority first named the
+// target (zero if it has not).
+func (w *promotionWatch) stop() time.Time {
+	w.cancel()
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.at
+}
+
+// stopped says why a wait ended early: the bench was interrupted, or the
+// run went past its overall limit.
+func stopped(ctx context.Context, while string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the run went past its overall time limit while %s", while)
+	}
+	return fmt.Errorf("interrupted while %s", while)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return stopped(ctx, fmt.Sprintf("letting the canary write for %s", d))
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// sameAddr compares two host:port addresses, as the lab and Sentinel
+// write them (numeric loopback IPs).
+func sameAddr(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	if err1 != nil || err2 != nil {
+		return a == b
+	}
+	ia, ib := net.ParseIP(ha), net.ParseIP(hb)
+	return pa == pb && (ha == hb || ia != nil && ib != nil && ia.Equal(ib))
+}
