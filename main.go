@@ -18,6 +18,7 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/ui"
 )
 
@@ -25,17 +26,21 @@ const usage = `flyover supervises a live migration of a Redis primary onto Drago
 
 Usage:
   flyover        --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME
-                 [--tick 500ms] [--read-only] [--log FILE] [--debug]
+                 [--audit-log FILE] [--allow-nonempty-target] [--canary] [--read-only]
+                 [--tick 500ms] [--log FILE] [--debug]
   flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
-  flyover demo
+  flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
 
 Passwords are read from the environment, never from the command line:
   FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
   FLYOVER_SENTINEL_PASSWORD (Sentinels' own requirepass, if any)
 
-The first form opens the live dashboard (it needs a terminal); its log,
-go-redis's included, goes to --log, never to the screen.
+The first form opens the live dashboard and the guided checklist (it needs a
+terminal); its log, go-redis's included, goes to --log, never to the screen.
+Every command a step sends is written to the audit log first (default:
+flyover-audit-YYYYMMDD-HHMMSS.jsonl in the current directory); the report
+goes next to it.
 
 Exit status of status: 0 every endpoint answered, 1 some did not, 2 bad usage.
 `
@@ -69,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// cmdDashboard opens the live dashboard.
+// cmdDashboard opens the live dashboard with the guided checklist.
 func cmdDashboard(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("flyover", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,53 +82,67 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	c.register(fs)
 	tick := fs.Duration("tick", 500*time.Millisecond, "pause between two polls of one endpoint")
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
-	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads (for observers and demos)")
+	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads: the checklist shows the plan and its commands, and runs none")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
 	debug := fs.Bool("debug", false, "also log every message the dashboard handles")
+	auditPath := fs.String("audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
+	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
+	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", probe.DefaultCanaryRate, probe.DefaultCanaryTTL))
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	p, conn, err := c.setup()
-	if err == nil && (*tick <= 0 || *inSync <= 0) {
+	switch {
+	case err != nil:
+	case *tick <= 0 || *inSync <= 0:
 		err = errors.New("--tick and --in-sync-polls must be positive")
+	case *canary && *readOnly:
+		err = errors.New("--canary writes keys: it cannot run with --read-only")
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 2
 	}
 	defer p.Close()
-	_ = conn // warnings and secrets: shown and redacted by the checklist (next)
 	if !ui.IsTerminal() {
 		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
 		return 2
 	}
-	logf, err := os.OpenFile(*logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	logger, closeLog, err := openLog(*logPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: log file: %v (choose another with --log)\n", err)
+		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 2
 	}
-	defer logf.Close()
-	probe.SetLogOutput(logf)
-	log.SetOutput(logf) // anything on the standard logger stays off the screen
-	logger := log.New(logf, "flyover: ", log.LstdFlags|log.Lmicroseconds)
+	defer closeLog()
 	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
 
 	if *readOnly {
 		guardReadOnly(append([]*probe.Endpoint{p.Source, p.Target}, p.Sentinels...)...)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, err := openGuide(ctx, p, guideSetup{
+		conn: conn, timeout: c.timeout, readOnly: *readOnly, auditPath: *auditPath, canary: *canary,
+		opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover: %v\n", err)
+		return 1
+	}
+	defer g.close()
 	watcher := probe.WatchSentinels(ctx, p.Sentinels)
 	cfg := ui.Config{
 		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
 		Tick: *tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 		Log: logger, Debug: *debug, LogPath: *logPath,
+		Guide: &g.guide, Warnings: conn.warnings,
 	}
 	for _, e := range p.Sentinels {
 		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
 	}
 	err = ui.Run(ctx, cfg)
 	logger.Printf("dashboard end: %v", err)
+	g.printRecord(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 1
@@ -212,41 +231,39 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// cmdDemo starts a lab and prints its status every second until Ctrl-C.
+// cmdDemo runs the whole story on a local lab: a source with keys, a
+// target, three Sentinels, an application writing through Sentinel, and
+// the guided migration (by itself with --autoplay).
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	keys := fs.Int("keys", 10000, "keys to preload on the source")
+	var o demoOptions
+	fs.IntVar(&o.keys, "keys", 10000, "keys to preload on the source")
+	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
+	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
+	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
+	fs.DurationVar(&o.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	fs.StringVar(&o.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
+	fs.StringVar(&o.auditPath, "audit-log", "", "the audit log (default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
+	fs.BoolVar(&o.debug, "debug", false, "also log every message the dashboard handles")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	fmt.Fprintln(stderr, "starting lab...")
-	l, err := lab.Start(ctx, lab.Options{PreloadKeys: *keys})
+	if o.rate <= 0 || o.keys < 0 || o.tick <= 0 || o.linger < 0 {
+		fmt.Fprintln(stderr, "flyover demo: --rate and --tick must be positive, --keys and --linger not negative")
+		return 2
+	}
+	return runDemo(o, stdout, stderr)
+}
+
+// openLog opens the log file and sends every logger there, go-redis's
+// included: nothing may reach the screen while the dashboard runs.
+func openLog(path string) (*log.Logger, func(), error) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
-		return 1
+		return nil, nil, fmt.Errorf("log file: %w (choose another with --log)", err)
 	}
-	defer l.Stop()
-	if err := l.AttachTarget(ctx); err != nil {
-		fmt.Fprintf(stderr, "flyover demo: attach: %v\n", err)
-		return 1
-	}
-	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
-	p := c.prober(l.SentinelAddrs(), resolved{})
-	defer p.Close()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		snap := p.Poll(ctx)
-		fmt.Fprint(stdout, "\033[H\033[2J")
-		ui.WriteStatusTable(stdout, snap, l.TargetLabel())
-		fmt.Fprintln(stdout, "\nCtrl-C stops the demo and the lab.")
-		select {
-		case <-ctx.Done():
-			return 0
-		case <-t.C:
-		}
-	}
+	probe.SetLogOutput(f)
+	log.SetOutput(f)
+	return log.New(f, "flyover: ", log.LstdFlags|log.Lmicroseconds), func() { f.Close() }, nil
 }

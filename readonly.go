@@ -9,31 +9,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // --read-only: every command to every endpoint passes a guard that lets
 // through reads and the connection's own handshake, and refuses anything
 // else before it is written to the socket. The dashboard only ever reads;
-// the guard makes that a guarantee for observers and demos, whatever code
-// runs later (the checklist's steps included).
-
-// readOnlyCommands are allowed whatever their arguments.
-var readOnlyCommands = map[string]bool{
-	"info": true, "role": true, "ping": true, "echo": true, "dbsize": true,
-	"hello": true, "auth": true, "select": true, // connection handshake, this connection only
-	"type": true, "ttl": true, "pttl": true, "exists": true, "get": true, "scan": true,
-}
-
-// readOnlySubcommands are allowed for these commands only with these
-// subcommands.
-var readOnlySubcommands = map[string]map[string]bool{
-	"sentinel": {
-		"master": true, "masters": true, "replicas": true, "slaves": true, "sentinels": true,
-		"get-master-addr-by-name": true, "ckquorum": true, "myid": true, "info-cache": true,
-	},
-	"client": {"setname": true, "setinfo": true, "getname": true, "id": true, "info": true},
-	"config": {"get": true},
-}
+// the guard makes that a guarantee for observers, whatever code runs later
+// (the checklist's steps included). Which commands count as reads is
+// steps.AllowedReadOnly: the same list the audited path uses.
 
 // readOnlyRefusal explains a refused command.
 type readOnlyRefusal struct {
@@ -50,18 +34,18 @@ func readOnlyCheck(addr string, args []any) error {
 	if len(args) == 0 {
 		return nil
 	}
-	name := strings.ToLower(fmt.Sprint(args[0]))
-	if readOnlyCommands[name] {
+	s := make([]string, len(args))
+	for i, a := range args {
+		s[i] = fmt.Sprint(a)
+	}
+	if steps.AllowedReadOnly(s) {
 		return nil
 	}
-	if subs, ok := readOnlySubcommands[name]; ok && len(args) > 1 {
-		sub := strings.ToLower(fmt.Sprint(args[1]))
-		if subs[sub] {
-			return nil
-		}
-		name += " " + sub
+	name := strings.ToUpper(s[0])
+	if len(s) > 1 && (name == "SENTINEL" || name == "CLIENT" || name == "CONFIG") {
+		name += " " + strings.ToUpper(s[1])
 	}
-	return &readOnlyRefusal{addr: addr, cmd: strings.ToUpper(name)}
+	return &readOnlyRefusal{addr: addr, cmd: name}
 }
 
 type readOnlyHook struct{ addr string }

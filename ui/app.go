@@ -48,6 +48,10 @@ type Panel interface {
 	Help() []key.Binding
 }
 
+// layoutKeyer is a panel whose keys (or width) change with its state:
+// the root model lays the screen out again when the key changes.
+type layoutKeyer interface{ LayoutKey() string }
+
 // Model is the root model: the dashboard, room for a side panel, the mode,
 // and the footer.
 type Model struct {
@@ -57,25 +61,42 @@ type Model struct {
 	help   help.Model
 	mode   Mode
 
-	dash *Dashboard
-	side Panel
+	dash  *Dashboard
+	side  Panel
+	guide *Checklist // the guided checklist, when cfg.Guide is set
 
 	width, height int
 	sideWidth     int
+	modal         bool // the side panel has the whole width (a step's questions)
+	top           int  // lines above the body: the header beside a panel, warnings
 	footer        string
 	content       string // dashboard and side panel, rendered in Update
+	panelKey      string // the panel's LayoutKey at the last layout
 }
 
-// New builds the root model. ctx bounds every poll.
+// New builds the root model. ctx bounds every poll and every step.
 func New(ctx context.Context, cfg Config) *Model {
+	cfg.defaults()
 	m := &Model{cfg: cfg, styles: DefaultStyles(true), keys: DefaultKeyMap(), help: help.New()}
 	m.help.Styles = m.styles.Help
 	m.dash = NewDashboard(ctx, cfg, &m.styles)
+	if cfg.Guide != nil {
+		m.guide = NewChecklist(ctx, &m.cfg, m.dash, &m.styles)
+		m.SetPanel(m.guide)
+	}
 	return m
 }
 
-// SetPanel puts a panel beside the dashboard (the checklist).
-func (m *Model) SetPanel(p Panel) { m.side = p; m.layout() }
+// SetPanel puts a panel beside the dashboard (the checklist). The header
+// then runs across the whole width, above both.
+func (m *Model) SetPanel(p Panel) {
+	m.side = p
+	m.dash.showHeader(p == nil)
+	m.layout()
+}
+
+// Checklist is the guided checklist, nil without Config.Guide.
+func (m *Model) Checklist() *Checklist { return m.guide }
 
 // Dashboard is the embedded dashboard.
 func (m *Model) Dashboard() *Dashboard { return m.dash }
@@ -108,6 +129,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.styles = DefaultStyles(msg.IsDark())
 		m.help.Styles = m.styles.Help
 		m.dash.SetStyles(&m.styles)
+		if m.guide != nil {
+			m.guide.SetStyles(&m.styles)
+		}
 		m.layout()
 		return m, nil
 	case tea.KeyPressMsg:
@@ -122,8 +146,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c, _ := m.side.Update(msg)
 		cmd = tea.Batch(cmd, c)
 	}
-	m.compose()
+	m.relayoutOrCompose()
 	return m, cmd
+}
+
+// relayoutOrCompose lays the screen out again when the panel's keys
+// changed, else just composes it.
+func (m *Model) relayoutOrCompose() {
+	if lk, ok := m.side.(layoutKeyer); ok && lk.LayoutKey() != m.panelKey {
+		m.layout()
+		return
+	}
+	m.compose()
 }
 
 // key handles a key press by mode.
@@ -135,7 +169,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case ModeNormal:
 		if m.side != nil {
 			if cmd, handled := m.side.Update(k); handled {
-				m.compose()
+				m.relayoutOrCompose()
 				return cmd
 			}
 		}
@@ -160,7 +194,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		// A question is open: its panel owns the keyboard.
 		if m.side != nil {
 			cmd, _ := m.side.Update(k)
-			m.compose()
+			m.relayoutOrCompose()
 			return cmd
 		}
 	}
@@ -189,6 +223,9 @@ func (m *Model) layout() {
 		return
 	}
 	hk := helpKeys{keys: m.keys}
+	if lk, ok := m.side.(layoutKeyer); ok {
+		m.panelKey = lk.LayoutKey()
+	}
 	if m.side != nil {
 		hk.panel = m.side.Help()
 		if m.mode != ModeNormal {
@@ -198,20 +235,47 @@ func (m *Model) layout() {
 	m.help.SetWidth(m.width)
 	m.footer = m.renderFooter(hk)
 	fh := strings.Count(m.footer, "\n") + 1
-	bodyH := max(1, m.height-fh)
-	m.sideWidth = 0
+	m.top = len(m.warningLines())
 	if m.side != nil {
-		m.sideWidth = min(m.side.Width(m.width), m.width-41)
+		m.top++ // the header
+	}
+	bodyH := max(1, m.height-fh-m.top)
+	m.sideWidth, m.modal = 0, false
+	if m.side != nil {
+		sw := m.side.Width(m.width)
+		if m.modal = sw >= m.width; m.modal {
+			sw = m.width
+		} else {
+			sw = min(sw, m.width-41)
+		}
+		m.sideWidth = max(0, sw)
 		if m.sideWidth > 0 {
 			m.side.SetSize(m.sideWidth, bodyH)
 		}
 	}
 	dw := m.width
-	if m.sideWidth > 0 {
+	if m.sideWidth > 0 && !m.modal {
 		dw = m.width - m.sideWidth - 1
 	}
 	m.dash.SetSize(dw, bodyH)
 	m.compose()
+}
+
+// maxWarnings bounds the warning lines at the top of the screen.
+const maxWarnings = 3
+
+// warningLines are the operator's warnings (a password on the command
+// line, TLS verification off), one loud line each, on every screen.
+func (m *Model) warningLines() []string {
+	var out []string
+	for i, w := range m.cfg.Warnings {
+		if i == maxWarnings {
+			out[i-1] = m.styles.BadgeBad.Render(" WARNING ") + " " + m.styles.paint(toneBad, fmt.Sprintf("%d more warnings: see the log", len(m.cfg.Warnings)-i+1))
+			break
+		}
+		out = append(out, m.styles.BadgeBad.Render(" WARNING ")+" "+m.styles.paint(toneBad, w))
+	}
+	return out
 }
 
 // renderFooter is the key help, with where the log goes when there is room.
@@ -234,10 +298,14 @@ func (m *Model) renderFooter(hk helpKeys) string {
 	return fit(h, m.width)
 }
 
-// compose joins the dashboard and the side panel into the body.
+// compose joins the header, the warnings, the dashboard and the side
+// panel into the body.
 func (m *Model) compose() {
 	body := m.dash.View()
-	if m.side != nil && m.sideWidth > 0 {
+	switch {
+	case m.side != nil && m.modal:
+		body = m.side.View()
+	case m.side != nil && m.sideWidth > 0:
 		left := strings.Split(body, "\n")
 		right := strings.Split(m.side.View(), "\n")
 		sep := m.styles.Rule.Render("│")
@@ -255,7 +323,21 @@ func (m *Model) compose() {
 		}
 		body = b.String()
 	}
-	m.content = body
+	if m.top == 0 {
+		m.content = body
+		return
+	}
+	var b strings.Builder
+	if m.side != nil {
+		b.WriteString(m.dash.headerLine(m.width))
+		b.WriteByte('\n')
+	}
+	for _, w := range m.warningLines() {
+		b.WriteString(fit(w, m.width))
+		b.WriteByte('\n')
+	}
+	b.WriteString(body)
+	m.content = b.String()
 }
 
 // View hands over the screen rendered in Update.
@@ -293,11 +375,21 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 		// Bold, faint and reverse stay: badges remain badges.
 		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
 	}
+	if cfg.Guide != nil && cfg.Guide.Autoplay && cfg.Lab == "" {
+		return errors.New("autoplay answers the questions by itself: it runs in a lab only")
+	}
 	// 30 frames a second answers a key within 33 ms and costs half the
 	// idle wake-ups of Bubble Tea's default 60.
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
-	_, err := tea.NewProgram(New(ctx, cfg), opts...).Run()
-	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
+	m := New(ctx, cfg)
+	_, err := tea.NewProgram(m, opts...).Run()
+	if c := m.Checklist(); c != nil {
+		// Quitting (Ctrl-C included) never leaves a step half done: the
+		// cutover unpauses before SENTINEL FAILOVER and finishes the
+		// fence after it.
+		c.Stop(func(s string) { fmt.Fprintln(os.Stderr, "flyover: "+s) })
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	return nil

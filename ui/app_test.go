@@ -43,8 +43,8 @@ func TestSidePanelSharesTheScreen(t *testing.T) {
 	hs := inSyncScreen(t, 160, 40)
 	p := &fakePanel{}
 	hs.m.SetPanel(p)
-	if p.w != 30 || p.h != 39 {
-		t.Errorf("panel got %dx%d, want 30x39 (the footer keeps a line)", p.w, p.h)
+	if p.w != 30 || p.h != 38 {
+		t.Errorf("panel got %dx%d, want 30x38 (the header runs across both, the footer keeps a line)", p.w, p.h)
 	}
 	if hs.m.dash.width != 160-30-1 {
 		t.Errorf("dashboard got %d columns, want %d", hs.m.dash.width, 160-30-1)

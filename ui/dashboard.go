@@ -42,6 +42,14 @@ type Config struct {
 	Debug bool
 	// LogPath is where Log writes, shown in the footer.
 	LogPath string
+
+	// Guide turns the guided checklist on beside the dashboard.
+	Guide *Guide
+	// Warnings are shown on every screen, one loud line each: a password
+	// on the command line, TLS verification off.
+	Warnings []string
+	// Lab, when set, labels the topology as a local lab ("demo").
+	Lab string
 }
 
 func (c *Config) defaults() {
@@ -126,6 +134,16 @@ type Dashboard struct {
 
 	frame     string // the rendered screen, rebuilt in Update
 	eventRows int    // timeline rows the current layout shows
+	noHeader  bool   // the root model draws the header across a side panel
+}
+
+// showHeader says whether the dashboard draws its own header line.
+func (d *Dashboard) showHeader(on bool) {
+	if d.noHeader == !on {
+		return
+	}
+	d.noHeader = !on
+	d.render()
 }
 
 // NewDashboard builds the dashboard for cfg. ctx bounds every poll: cancel

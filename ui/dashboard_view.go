@@ -44,7 +44,12 @@ func (d *Dashboard) render() {
 		return
 	}
 	lines := make([]string, 0, H)
-	lines = append(lines, d.headerLine(W))
+	header := 1
+	if d.noHeader {
+		header = 0
+	} else {
+		lines = append(lines, d.headerLine(W))
+	}
 
 	plans := []plan{
 		{gaps: true, trends: true},
@@ -61,7 +66,7 @@ func (d *Dashboard) render() {
 			continue
 		}
 		top = d.topArea(W, p)
-		used := 1 + len(top) + d.sentinelsHeight()
+		used := header + len(top) + d.sentinelsHeight()
 		if p.gaps {
 			used += 3 // under the header, between the sections
 		}
@@ -185,11 +190,18 @@ func (d *Dashboard) headerLine(W int) string {
 
 	left := st.AppName.Render("flyover") + "  " + "master " + st.paint(toneStrong, d.cfg.Topo.MasterName)
 	lw := 7 + 2 + 7 + ansi.StringWidth(d.cfg.Topo.MasterName)
+	if d.cfg.Lab != "" {
+		left += "  " + st.BadgeWarn.Render(" LAB ")
+		lw += 2 + 5
+	}
 	if d.cfg.ReadOnly {
 		left += "  " + st.BadgeNeutral.Render(" READ-ONLY ")
 		lw += 2 + 11
 	}
 	extra := fmt.Sprintf(" · %d Sentinels · every %s", len(d.sentinels), d.cfg.Tick)
+	if d.cfg.Lab != "" {
+		extra = " " + d.cfg.Lab + extra
+	}
 	if lw+ansi.StringWidth(extra)+2+rw <= W {
 		left += st.paint(toneMuted, extra)
 		lw += ansi.StringWidth(extra)

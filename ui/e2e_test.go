@@ -140,7 +140,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	logPath, statusPath := filepath.Join(dir, "flyover.log"), filepath.Join(dir, "status")
 	// The shell in the pane records flyover's exit status.
-	cmd := fmt.Sprintf("%s %s --read-only --log %s; echo $? > %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, statusPath)
+	cmd := fmt.Sprintf("%s %s --read-only --log %s --audit-log %s; echo $? > %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(dir, "audit.jsonl"), statusPath)
 	s := startTmux(t, 120, 36, nil, cmd)
 
 	s.waitScreen("the target shown not attached", 30*time.Second, func(sc string) bool {
@@ -164,7 +164,13 @@ func TestDashboardEndToEnd(t *testing.T) {
 		t.Errorf("the redis-server target does not say it stands in for Dragonfly:\n%s", sc)
 	}
 
+	// Too narrow for both: the checklist has the screen, tab shows the
+	// dashboard.
 	s.resize(80, 24)
+	s.waitScreen("the checklist alone at 80x24", 10*time.Second, func(sc string) bool {
+		return linesFit(sc, 80) && strings.Contains(sc, "CHECKLIST") && strings.Contains(sc, "READ-ONLY  shown, never sent")
+	})
+	s.keys("Tab")
 	s.waitScreen("the 80x24 layout", 10*time.Second, func(sc string) bool {
 		return linesFit(sc, 80) && strings.Contains(sc, "REPLICATION  ●") && strings.Contains(sc, "IN SYNC")
 	})
@@ -220,7 +226,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// NO_COLOR: the same screen without colours; reverse video stays.
 	l.Sentinels[0].Thaw()
-	nc := startTmux(t, 120, 36, []string{"NO_COLOR=1"}, fmt.Sprintf("exec %s %s --log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath))
+	nc := startTmux(t, 120, 36, []string{"NO_COLOR=1"}, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(dir, "audit2.jsonl")))
 	nc.waitScreen("IN SYNC without colour", 30*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
 	styled, err := nc.run("capture-pane", "-p", "-e", "-t", nc.name)
 	if err != nil {

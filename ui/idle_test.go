@@ -33,7 +33,7 @@ func TestIdleUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(t.TempDir(), "flyover.log")
-	s := startTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath))
+	s := startTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
 	s.waitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
 	pid, err := strconv.Atoi(s.paneValue("pane_pid"))
 	if err != nil {

@@ -63,3 +63,64 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{help, k.Quit},
 	}
 }
+
+// ChecklistKeyMap is the checklist's keys: run and abort steps, and answer
+// the questions asked before one runs.
+type ChecklistKeyMap struct {
+	Run    key.Binding
+	Abort  key.Binding
+	Stop   key.Binding
+	Quit   key.Binding
+	Yes    key.Binding
+	No     key.Binding
+	Cancel key.Binding
+	Submit key.Binding
+	Escape key.Binding
+	Toggle key.Binding
+}
+
+// DefaultChecklistKeyMap is the checklist's key map.
+func DefaultChecklistKeyMap() ChecklistKeyMap {
+	return ChecklistKeyMap{
+		Run: key.NewBinding(
+			key.WithKeys("enter"),
+			key.WithHelp("enter", "run the next step"),
+		),
+		Abort: key.NewBinding(
+			key.WithKeys("a"),
+			key.WithHelp("a", "abort"),
+		),
+		Stop: key.NewBinding(
+			key.WithKeys("esc"),
+			key.WithHelp("esc", "stop the step"),
+		),
+		Quit: key.NewBinding(
+			key.WithKeys("q"),
+			key.WithHelp("q", "quit"),
+		),
+		Yes: key.NewBinding(
+			key.WithKeys("y"),
+			key.WithHelp("y", "yes"),
+		),
+		No: key.NewBinding(
+			key.WithKeys("n"),
+			key.WithHelp("n", "no, go on without it"),
+		),
+		Cancel: key.NewBinding(
+			key.WithKeys("esc"),
+			key.WithHelp("any other key", "cancel"),
+		),
+		Submit: key.NewBinding(
+			key.WithKeys("enter"),
+			key.WithHelp("enter", "confirm"),
+		),
+		Escape: key.NewBinding(
+			key.WithKeys("esc"),
+			key.WithHelp("esc", "cancel"),
+		),
+		Toggle: key.NewBinding(
+			key.WithKeys("tab"),
+			key.WithHelp("tab", "dashboard only"),
+		),
+	}
+}

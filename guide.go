@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"flyover/probe"
+	"flyover/steps"
+	"flyover/ui"
+)
+
+// guideSetup is what the guided checklist is wired from.
+type guideSetup struct {
+	conn      resolved
+	timeout   time.Duration
+	readOnly  bool
+	auditPath string // "" for steps.DefaultAuditPath in the current directory
+	// canary starts a canary writer through Sentinel (--canary); writer is
+	// one already running (the demo's application).
+	canary bool
+	writer *probe.Canary
+	label  string // what the writer is, for the application panel
+	opts   steps.Options
+}
+
+// guide is the guided checklist, wired: the audit log, the session, the
+// runner over the prober's endpoints, and the writer if any.
+type guide struct {
+	guide  ui.Guide
+	audit  *steps.Audit
+	canary *probe.Canary // started here (--canary), closed here
+}
+
+// openGuide opens the audit log and builds the runner every step's
+// commands go through.
+func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, error) {
+	path := s.auditPath
+	if path == "" {
+		path = steps.DefaultAuditPath(time.Now())
+	}
+	a, err := steps.OpenAudit(path)
+	if err != nil {
+		return nil, err
+	}
+	a.SetSecrets(s.conn.secrets...)
+	for _, w := range s.conn.warnings {
+		a.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+	}
+	session := steps.NewSession()
+	r := steps.NewRunner(p, a, session, s.opts)
+	r.ReadOnly = s.readOnly
+	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
+	r.DialReplica = func(addr string) *probe.Endpoint {
+		e := probe.NewEndpoint(addr, src.auth, src.tls, s.timeout)
+		if s.readOnly {
+			guardReadOnly(e)
+		}
+		return e
+	}
+	g := &guide{audit: a}
+	w := s.writer
+	if s.canary {
+		var addrs []string
+		for _, e := range p.Sentinels {
+			addrs = append(addrs, e.Addr)
+		}
+		c, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: p.Topo.MasterName, Sentinels: addrs,
+			Auth: src.auth, SentinelAuth: sen.auth, TLS: src.tls})
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		g.canary, w = c, c
+		s.label = fmt.Sprintf("canary %s, %d/s through Sentinel", c.Namespace(), probe.DefaultCanaryRate)
+	}
+	r.Canary = w
+	g.guide = ui.Guide{Runner: ui.StepsRunner(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
+	if w != nil {
+		g.guide.Writer = w
+	}
+	return g, nil
+}
+
+// close stops the canary it started and closes the audit log.
+func (g *guide) close() {
+	if g.canary != nil {
+		g.canary.Close()
+	}
+	g.audit.Close()
+}
+
+// printRecord says, after the dashboard, where the record of the session is.
+func (g *guide) printRecord(w io.Writer) {
+	fmt.Fprintf(w, "flyover: audit log %s\n", absPath(g.audit.Path()))
+	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
+		fmt.Fprintf(w, "flyover: report    %s\n", absPath(r))
+	}
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

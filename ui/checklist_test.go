@@ -1,0 +1,680 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"flyover/probe"
+	"flyover/steps"
+)
+
+// fakeRunner records what the checklist asks to run and hands back jobs
+// the test drives.
+type fakeRunner struct {
+	mu     sync.Mutex
+	starts []started
+	err    error // Start refuses with it when set
+}
+
+type started struct {
+	id      steps.StepID
+	facts   steps.Facts
+	answers steps.Answers
+	job     *fakeJob
+}
+
+func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	j := &fakeJob{updates: make(chan steps.Progress, 64), done: make(chan struct{})}
+	r.starts = append(r.starts, started{id: id, facts: f, answers: a, job: j})
+	return j, nil
+}
+
+func (r *fakeRunner) ran() []steps.StepID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []steps.StepID
+	for _, s := range r.starts {
+		out = append(out, s.id)
+	}
+	return out
+}
+
+func (r *fakeRunner) last(t *testing.T) started {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.starts) == 0 {
+		t.Fatal("nothing was started")
+	}
+	return r.starts[len(r.starts)-1]
+}
+
+type fakeJob struct {
+	updates   chan steps.Progress
+	done      chan struct{}
+	once      sync.Once
+	err       error
+	cancelled bool
+}
+
+func (j *fakeJob) Updates() <-chan steps.Progress { return j.updates }
+func (j *fakeJob) Done() <-chan struct{}          { return j.done }
+func (j *fakeJob) Err() error                     { return j.err }
+func (j *fakeJob) Cancel()                        { j.cancelled = true }
+func (j *fakeJob) end(err error) {
+	j.once.Do(func() { j.err = err; close(j.updates); close(j.done) })
+}
+
+// fakeWriter is the application panel's writer, frozen.
+type fakeWriter struct{ stats probe.CanaryStats }
+
+func (w *fakeWriter) Stats() probe.CanaryStats { return w.stats }
+func (w *fakeWriter) Verify(context.Context) (probe.CanaryVerdict, error) {
+	return probe.CanaryVerdict{Acked: w.stats.Acked, Checked: w.stats.Acked}, nil
+}
+
+// guided is a harness with the checklist beside the dashboard.
+type guided struct {
+	*harness
+	runner *fakeRunner
+	c      *Checklist
+}
+
+// idlePoller never answers: the tests deliver polls by hand, and a poll
+// command the checklist's tests run by accident waits forever instead.
+type idlePoller struct{}
+
+func (idlePoller) PollNode(ctx context.Context) probe.Node { <-ctx.Done(); return probe.Node{} }
+func (idlePoller) PollSentinel(ctx context.Context, _ string) probe.SentinelView {
+	<-ctx.Done()
+	return probe.SentinelView{}
+}
+
+func newGuided(t *testing.T, w, h int, writer Writer, mod func(*Config)) *guided {
+	r := &fakeRunner{}
+	hs := newHarness(t, w, h, func(c *Config) {
+		c.Source, c.Target = idlePoller{}, idlePoller{}
+		for i := range c.Sentinels {
+			c.Sentinels[i].Poller = idlePoller{}
+		}
+		c.Guide = &Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
+			WriterLabel: "2,000 writes/s via Sentinel"}
+		if mod != nil {
+			mod(c)
+		}
+	})
+	g := &guided{harness: hs, runner: r, c: hs.m.Checklist()}
+	if g.c == nil {
+		t.Fatal("no checklist with Config.Guide set")
+	}
+	if writer != nil {
+		g.send(writerTickMsg{stats: writer.Stats()})
+	}
+	return g
+}
+
+// exec runs a command the model returned as the program would, feeding
+// back the messages that move the checklist (modes, started steps) and
+// reporting a quit. Ticks are left to the tests, which deliver them by
+// hand; a poll never answers (idlePoller).
+func (g *guided) exec(cmd tea.Cmd) (quit bool) {
+	for _, msg := range collect(cmd) {
+		switch m := msg.(type) {
+		case tea.QuitMsg:
+			quit = true
+		case ModeMsg, stepStartedMsg:
+			quit = g.exec(g.send(m)) || quit
+		}
+	}
+	return quit
+}
+
+// collect runs cmd and every command of its batches concurrently, and
+// returns the messages that arrive within a moment: starts and mode
+// switches come at once, ticks later (and are dropped).
+func collect(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 256)
+	var pending sync.WaitGroup
+	var launch func(tea.Cmd)
+	launch = func(c tea.Cmd) {
+		pending.Add(1)
+		go func() {
+			defer pending.Done()
+			m := c()
+			if b, ok := m.(tea.BatchMsg); ok {
+				for _, c := range b {
+					if c != nil {
+						launch(c)
+					}
+				}
+				return
+			}
+			select {
+			case ch <- m:
+			default:
+			}
+		}()
+	}
+	launch(cmd)
+	all := make(chan struct{})
+	go func() { pending.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-time.After(50 * time.Millisecond):
+	}
+	var out []tea.Msg
+	for {
+		select {
+		case m := <-ch:
+			out = append(out, m)
+		default:
+			return out
+		}
+	}
+}
+
+// deliver hands a message to the dashboard and the checklist as the root
+// model does, and runs what the checklist returns.
+func (g *guided) deliver(msg tea.Msg) {
+	g.m.dash.Update(msg)
+	cmd, _ := g.c.Update(msg)
+	g.m.relayoutOrCompose()
+	g.exec(cmd)
+}
+
+// round delivers one poll of every endpoint, then moves the clock a tick.
+func (g *guided) round() {
+	g.w.at = g.clock.Now()
+	g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()})
+	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
+	for i := range fxSentinels {
+		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
+	}
+	g.clock.Advance(g.tick)
+}
+
+func (g *guided) rounds(n int) {
+	for range n {
+		g.round()
+	}
+}
+
+// finishJobs ends every job still running, successfully.
+func (g *guided) finishJobs() {
+	g.runner.mu.Lock()
+	starts := append([]started(nil), g.runner.starts...)
+	g.runner.mu.Unlock()
+	for _, s := range starts {
+		s.job.end(nil)
+	}
+	g.pump()
+}
+
+// pump delivers the running step's tick.
+func (g *guided) pump() bool { return g.exec(g.send(jobTickMsg{})) }
+
+// press types one key and runs what it returns; it reports a quit.
+func (g *guided) press(k string) bool {
+	var msg tea.KeyPressMsg
+	switch k {
+	case "enter":
+		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "backspace":
+		msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	default:
+		msg = press(k)
+	}
+	return g.exec(g.send(msg))
+}
+
+func (g *guided) typeText(s string) {
+	for _, r := range s {
+		g.press(string(r))
+	}
+}
+
+// ready brings the world to the cutover: attached, in sync for long
+// enough, every Sentinel lists the target and would promote it.
+func (g *guided) ready() {
+	for range 8 {
+		g.round()
+		g.finishJobs()
+	}
+	g.clock.Advance(settling)
+	g.round()
+	if g.c.Plan().Current != steps.StepCutover {
+		g.t.Fatalf("plan at %s (%s), want the cutover", g.c.Plan().Current, g.c.Plan().State(g.c.Plan().Current).Reason)
+	}
+}
+
+// detached is a world before the attach, with preflight read.
+func (g *guided) detached() {
+	g.w.attached = false
+	g.w.tgtKeys = map[int]probe.DBKeys{}
+	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.rounds(3)
+	g.finishJobs()
+	if g.c.Plan().Current != steps.StepAttach {
+		g.t.Fatalf("plan at %s (%s), want attach", g.c.Plan().Current, g.c.Plan().State(g.c.Plan().Current).Reason)
+	}
+}
+
+// Preflight runs by itself once the first polls are in: it only reads.
+func TestPreflightRunsByItself(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.w.attached = false
+	g.w.tgtKeys = map[int]probe.DBKeys{}
+	g.w.at = g.clock.Now()
+	if g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()}); len(g.runner.ran()) != 0 {
+		t.Fatal("preflight started before the target answered")
+	}
+	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
+	if len(g.runner.ran()) != 0 {
+		t.Fatal("preflight started before the Sentinels answered")
+	}
+	for i := range fxSentinels {
+		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
+	}
+	if got := g.runner.ran(); len(got) != 1 || got[0] != steps.StepPreflight {
+		t.Fatalf("started %v, want preflight alone", got)
+	}
+	if len(g.runner.last(t).answers) != 0 {
+		t.Error("preflight asked a question")
+	}
+	// It does not start again by itself.
+	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty"))
+	g.pump()
+	g.rounds(3)
+	if n := len(g.runner.ran()); n != 1 {
+		t.Errorf("preflight ran %d times by itself", n)
+	}
+}
+
+func TestChecklistPreflightBlockGolden(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.w.attached = false
+	g.w.tgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
+	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.rounds(3)
+	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
+	g.pump()
+	st := g.c.Plan().State(steps.StepPreflight)
+	if g.c.Plan().Current != steps.StepPreflight || st.Status != steps.Blocked {
+		t.Fatalf("plan at %s %s, want preflight blocked", g.c.Plan().Current, st.Status)
+	}
+	sc := g.screen()
+	for _, want := range []string{"✗ the target is empty", "REPLICAOF wipes", "--allow-", "blocked"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	checkFrame(t, g.m.View().Content, 120, 36)
+	golden(t, "checklist-preflight-block-120x36", sc)
+	// enter runs preflight again: it only reads, so no question.
+	g.press("enter")
+	if g.m.Mode() != ModeNormal || g.runner.last(t).id != steps.StepPreflight {
+		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.ran())
+	}
+}
+
+func TestChecklistAttachConfirmGolden(t *testing.T) {
+	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
+	g.detached()
+	g.press("enter")
+	if g.m.Mode() != ModeConfirm {
+		t.Fatalf("mode %v after enter, want the confirmation", g.m.Mode())
+	}
+	sc := g.screen()
+	if !strings.Contains(sc, "target 127.0.0.1:7002> REPLICAOF 127.0.0.1 7001") {
+		t.Errorf("the confirmation does not show the exact command:\n%s", sc)
+	}
+	checkFrame(t, g.m.View().Content, 120, 36)
+	golden(t, "checklist-attach-confirm-120x36", sc)
+}
+
+// y runs the step with the facts the operator saw; anything else cancels
+// and sends nothing.
+func TestConfirmRunsOnYOnly(t *testing.T) {
+	for _, k := range []string{"n", "x", "Y", "enter", "esc", " "} {
+		g := newGuided(t, 120, 36, nil, nil)
+		g.detached()
+		before := len(g.runner.ran())
+		g.press("enter")
+		seen := g.c.facts
+		g.press(k)
+		if n := len(g.runner.ran()); n != before {
+			t.Errorf("%q started %v", k, g.runner.ran()[before:])
+		}
+		if g.m.Mode() != ModeNormal || g.c.dlg != nil {
+			t.Errorf("%q: the question is still open", k)
+		}
+		if !strings.Contains(g.screen(), "cancelled, nothing sent") {
+			t.Errorf("%q: the screen does not say the step was cancelled", k)
+		}
+		g.press("enter")
+		g.press("y")
+		s := g.runner.last(t)
+		if s.id != steps.StepAttach || s.answers["attach"] != "y" {
+			t.Fatalf("y after %q: started %s with %v", k, s.id, s.answers)
+		}
+		if s.facts.Snapshot.At != seen.Snapshot.At {
+			t.Error("the step got other facts than the ones on screen when enter was pressed")
+		}
+		if g.m.Mode() != ModeNormal {
+			t.Error("the question stays open after y")
+		}
+	}
+}
+
+func TestChecklistCutoverPromptGolden(t *testing.T) {
+	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
+	g.ready()
+	g.press("enter")
+	if g.m.Mode() != ModePrompt {
+		t.Fatalf("mode %v, want the typed prompt", g.m.Mode())
+	}
+	g.typeText("flyo")
+	sc := g.screen()
+	for _, want := range []string{"POINT OF NO RETURN", "SENTINEL FAILOVER flyover", "CLIENT PAUSE", "CLIENT UNPAUSE", "Type the master name (flyover)", "> flyo"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("the cutover prompt lacks %q", want)
+		}
+	}
+	checkFrame(t, g.m.View().Content, 120, 36)
+	golden(t, "checklist-cutover-prompt-120x36", sc)
+}
+
+// The cutover runs only when the master name is typed exactly.
+func TestCutoverNeedsTheExactMasterName(t *testing.T) {
+	for _, typed := range []string{"", "flyove", "flyover ", "Flyover", "flyoverx", "y"} {
+		g := newGuided(t, 120, 36, nil, nil)
+		g.ready()
+		before := len(g.runner.ran())
+		g.press("enter")
+		// While the prompt is open, q and a are letters, not keys.
+		g.typeText(typed)
+		if g.press("enter") {
+			t.Fatalf("%q: quit", typed)
+		}
+		if n := len(g.runner.ran()); n != before {
+			t.Errorf("typed %q: started %v", typed, g.runner.ran()[before:])
+		}
+		if g.m.Mode() != ModeNormal {
+			t.Errorf("typed %q: still prompting", typed)
+		}
+	}
+	g := newGuided(t, 120, 36, nil, nil)
+	g.ready()
+	g.press("enter")
+	g.typeText("flyoverx")
+	g.press("backspace")
+	g.press("enter")
+	s := g.runner.last(t)
+	if s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with the typed name", s.id, s.answers)
+	}
+}
+
+// cutoverRunning starts the cutover and reports its phases up to the
+// drain's end and the wait for a majority.
+func cutoverRunning(t *testing.T) *guided {
+	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
+	g.ready()
+	g.press("enter")
+	g.typeText("flyover")
+	g.press("enter")
+	j := g.runner.last(t).job
+	t1 := g.clock.Now()
+	at := func(ms int) time.Time { return t1.Add(time.Duration(ms) * time.Millisecond) }
+	j.updates <- steps.Progress{At: at(0), Phase: steps.PhasePausing, Message: "CLIENT PAUSE 20000 WRITE on the source", Fraction: -1}
+	j.updates <- steps.Progress{At: at(1), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213100", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_100, JudgedBy: "target's slave_repl_offset"}}
+	j.updates <- steps.Progress{At: at(3), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213904", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_904, JudgedBy: "target's slave_repl_offset"}}
+	j.updates <- steps.Progress{At: at(4), Phase: steps.PhaseFailover, Message: "SENTINEL FAILOVER flyover on sentinel-1 (attempt 1)", Fraction: -1, Deadline: at(5004)}
+	j.updates <- steps.Progress{At: at(9), Phase: steps.PhasePromoting, Message: "1 of 3 Sentinels name the target (need 2); the target reports master", Fraction: -1, Deadline: at(8009)}
+	g.clock.Advance(700 * time.Millisecond)
+	g.pump()
+	return g
+}
+
+func TestChecklistCutoverRunningGolden(t *testing.T) {
+	g := cutoverRunning(t)
+	sc := g.screen()
+	for _, want := range []string{"waiting for majority", "8 s left", "48,213,904", "1 of 3 Sentinels name the target"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("the running cutover lacks %q", want)
+		}
+	}
+	checkFrame(t, g.m.View().Content, 120, 36)
+	golden(t, "checklist-cutover-running-120x36", sc)
+
+	// The countdown moves with the clock.
+	g.clock.Advance(2 * time.Second)
+	g.pump()
+	if !strings.Contains(g.screen(), "6 s left") {
+		t.Errorf("the countdown did not move:\n%s", g.screen())
+	}
+}
+
+// a is the abort, before the cutover only.
+func TestAbortOnlyBeforeTheCutover(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.ready()
+	g.press("a")
+	if g.m.Mode() != ModeConfirm || g.c.dlg == nil || g.c.dlg.id != steps.StepAbort {
+		t.Fatal("a before the cutover did not ask to abort")
+	}
+	if !strings.Contains(g.screen(), "CLIENT UNPAUSE") {
+		t.Errorf("the abort question does not show its command:\n%s", g.screen())
+	}
+	g.press("y") // lift the pause
+	g.press("n") // optional: leave the target replicating
+	s := g.runner.last(t)
+	if s.id != steps.StepAbort || s.answers["abort"] != "y" || s.answers["detach"] != "n" {
+		t.Fatalf("started %s with %v", s.id, s.answers)
+	}
+	s.job.end(nil)
+	g.pump()
+
+	// After the failover: no abort, and the screen says why.
+	for i := range fxSentinels {
+		g.w.sentMaster[i] = fxTarget
+	}
+	g.w.attached = false
+	g.rounds(2)
+	before := len(g.runner.ran())
+	g.press("a")
+	if g.c.dlg != nil || len(g.runner.ran()) != before {
+		t.Fatal("a after the failover opened a question or started something")
+	}
+	if !strings.Contains(g.screen(), "no abort: the failover has happened") {
+		t.Errorf("the screen does not say why there is no abort:\n%s", g.screen())
+	}
+}
+
+// q while a step runs asks first; y stops the step, and flyover quits
+// once it has ended.
+func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
+	g := cutoverRunning(t)
+	j := g.runner.last(t).job
+	if g.press("q") {
+		t.Fatal("q quit while the cutover runs, without asking")
+	}
+	if g.m.Mode() != ModeConfirm || !strings.Contains(g.screen(), "Cutover is running. Quit?") {
+		t.Fatalf("no question after q:\n%s", g.screen())
+	}
+	g.press("x") // anything but y: keep running
+	if j.cancelled || g.m.Mode() != ModeNormal {
+		t.Fatal("x stopped the step or left the question open")
+	}
+	g.press("q")
+	if g.press("y") {
+		t.Fatal("quit before the step ended")
+	}
+	if !j.cancelled {
+		t.Fatal("y did not stop the step")
+	}
+	j.end(errors.New("cutover stopped while draining: cancelled by the operator"))
+	if !g.pump() {
+		t.Error("no quit once the step ended")
+	}
+	// With nothing running, q quits at once.
+	g2 := newGuided(t, 120, 36, nil, nil)
+	g2.ready()
+	if !g2.exec(g2.send(tea.KeyPressMsg{Code: 'q', Text: "q"})) {
+		t.Error("q with nothing running did not quit")
+	}
+}
+
+// doneWorld is after the migration: every Sentinel names the target, the
+// old Redis is gone, the write verified, the report written.
+func doneWorld(t *testing.T) *guided {
+	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
+	g.c.adjust = func(f *steps.Facts) {
+		f.VerifiedWrite = t0.Add(3 * time.Second)
+		f.Decommissioned = true
+		f.Report = "./flyover-report-20250314-092653.md"
+		f.Cutover = &steps.CutoverResult{Stall: 1_183 * time.Millisecond}
+	}
+	g.w.attached = false
+	g.w.srcDown = true
+	for i := range fxSentinels {
+		g.w.sentMaster[i] = fxTarget
+	}
+	g.rounds(3)
+	g.send(verdictMsg{v: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
+	return g
+}
+
+func TestChecklistDoneGolden(t *testing.T) {
+	g := doneWorld(t)
+	if c := g.c.Plan(); c.Current != "" {
+		t.Fatalf("plan at %s (%s), want every step done", c.Current, c.State(c.Current).Reason)
+	}
+	sc := g.screen()
+	for _, want := range []string{"MIGRATION COMPLETE", "flyover-report-20250314-092653.md", "0 lost of 131,877 acknowledged", "1.18 s"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("the final screen lacks %q", want)
+		}
+	}
+	checkFrame(t, g.m.View().Content, 120, 36)
+	golden(t, "checklist-done-120x36", sc)
+}
+
+// In read-only mode the checklist shows the plan and the commands and
+// sends nothing: enter says so instead of asking.
+func TestReadOnlyChecklistRunsNothing(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, func(c *Config) { c.ReadOnly = true })
+	g.detached()
+	before := len(g.runner.ran())
+	g.press("enter")
+	if g.c.dlg != nil || len(g.runner.ran()) != before {
+		t.Fatal("enter in read-only mode asked or started something")
+	}
+	sc := g.screen()
+	if !strings.Contains(sc, "READ-ONLY") || !strings.Contains(sc, "REPLICAOF 127.0.0.1 7001") {
+		t.Errorf("read-only screen lacks the badge or the command:\n%s", sc)
+	}
+	g.press("a")
+	if g.c.dlg != nil {
+		t.Error("a in read-only mode asked to abort")
+	}
+}
+
+// Warnings (a password on the command line, TLS verification off) stay
+// on every screen; the lab is labelled as one.
+func TestWarningsAndLabStayOnScreen(t *testing.T) {
+	warn := "--source-password: a password on the command line is visible in the process list"
+	g := newGuided(t, 120, 36, nil, func(c *Config) {
+		c.Warnings = []string{warn}
+		c.Lab = "demo on loopback"
+	})
+	g.ready()
+	for _, step := range []string{"normal", "prompt"} {
+		if step == "prompt" {
+			g.press("enter")
+		}
+		sc := g.screen()
+		if !strings.Contains(sc, "WARNING  "+warn[:40]) || !strings.Contains(sc, "LAB") {
+			t.Errorf("%s: warning or lab label missing:\n%s", step, sc)
+		}
+		checkFrame(t, g.m.View().Content, 120, 36)
+	}
+}
+
+// The checklist fits any screen the dashboard does.
+func TestChecklistFitsEverySize(t *testing.T) {
+	g := cutoverRunning(t)
+	for _, w := range []int{40, 60, 80, 100, 120, 160, 220} {
+		for _, h := range []int{10, 24, 36, 50} {
+			g.send(tea.WindowSizeMsg{Width: w, Height: h})
+			checkFrame(t, g.m.View().Content, w, h)
+		}
+	}
+	g = newGuided(t, 80, 24, &fakeWriter{stats: demoStats()}, nil)
+	g.ready()
+	g.press("enter")
+	for _, w := range []int{40, 80, 120} {
+		for _, h := range []int{10, 24, 36} {
+			g.send(tea.WindowSizeMsg{Width: w, Height: h})
+			checkFrame(t, g.m.View().Content, w, h)
+		}
+	}
+}
+
+// Autoplay answers the questions itself, only in a lab, and the same way
+// an operator would.
+func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true })
+	if g.c.auto.on {
+		t.Fatal("autoplay on without a lab")
+	}
+	if err := Run(context.Background(), Config{Guide: &Guide{Autoplay: true}}); err == nil && IsTerminal() {
+		t.Error("Run accepted autoplay outside a lab")
+	}
+
+	g = newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
+	g.ready()
+	for i := 0; g.c.dlg == nil || len(g.c.dlg.typed) < len("flyover"); i++ {
+		if i > 100 {
+			t.Fatalf("autoplay did not open and type the cutover prompt:\n%s", g.screen())
+		}
+		g.clock.Advance(autoplayEvery)
+		g.exec(g.send(autoplayTickMsg{}))
+	}
+	if !strings.Contains(g.screen(), "> flyover") {
+		t.Errorf("the typed name is not on screen:\n%s", g.screen())
+	}
+	for i := 0; len(g.runner.ran()) == 0 || g.runner.last(t).id != steps.StepCutover; i++ {
+		if i > 100 {
+			t.Fatal("autoplay did not confirm the cutover")
+		}
+		g.clock.Advance(autoplayEvery)
+		g.exec(g.send(autoplayTickMsg{}))
+	}
+	if a := g.runner.last(t).answers["cutover"]; a != "flyover" {
+		t.Errorf("autoplay answered %q", a)
+	}
+}
+
+func demoStats() probe.CanaryStats {
+	return probe.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
+		WritesPerSec: 1_999.6, CurrentStall: 812 * time.Millisecond, LongestStall: 14 * time.Millisecond}
+}

@@ -1,0 +1,223 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/lab"
+	"flyover/steps"
+)
+
+// e2eTools skips a test that needs tmux and the lab's servers.
+func e2eTools(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	if err := lab.Check(); err != nil {
+		t.Skip(err)
+	}
+}
+
+// waitExit waits, bounded, for the pane's shell to record flyover's exit
+// status, and returns it.
+func waitExit(t *testing.T, s *tmuxSession, statusPath string, limit time.Duration) string {
+	t.Helper()
+	var status []byte
+	err := lab.WaitFor(context.Background(), limit, func() bool {
+		status, _ = os.ReadFile(statusPath)
+		return len(status) > 0
+	})
+	if err != nil {
+		t.Fatalf("flyover did not exit within %s; the screen:\n%s", limit, s.screen())
+	}
+	return strings.TrimSpace(string(status))
+}
+
+// processesIn lists the processes whose working directory is under dir:
+// the lab starts every server in its own directory there.
+func processesIn(dir string) []string {
+	var out []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/cwd")
+	for _, p := range procs {
+		if cwd, err := os.Readlink(p); err == nil && strings.HasPrefix(cwd, dir) {
+			cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+			out = append(out, filepath.Base(filepath.Dir(p))+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	return out
+}
+
+// flyover demo --autoplay, as a visitor would see it at a booth: the
+// whole migration by itself, ending on 0 acknowledged writes lost, with
+// the audit log and the report written; q then stops everything, and no
+// server of the lab is left running.
+func TestDemoAutoplayEndToEnd(t *testing.T) {
+	e2eTools(t)
+	t.Parallel()
+	bin := buildFlyover(t)
+	dir := t.TempDir()
+	audit, logPath, statusPath := filepath.Join(dir, "audit.jsonl"), filepath.Join(dir, "flyover.log"), filepath.Join(dir, "status")
+	// The pane outlives flyover, so its last words stay readable.
+	s := startTmux(t, 120, 36, nil, fmt.Sprintf("%s demo --autoplay --audit-log %s --log %s; echo $? > %s; sleep 600", bin, audit, logPath, statusPath))
+
+	sc := s.waitScreen("the final screen", 3*time.Minute, func(sc string) bool {
+		return strings.Contains(sc, "MIGRATION COMPLETE") && regexp.MustCompile(`0 lost of [0-9,]+ acknowledged`).MatchString(sc)
+	})
+	for _, want := range []string{"LAB", "standing in for Dragonfly", "APPLICATION", "write stall"} {
+		if want == "standing in for Dragonfly" && !strings.Contains(sc, "stand-in") {
+			if _, err := exec.LookPath("dragonfly"); err != nil {
+				t.Errorf("the redis-server target does not say it stands in for Dragonfly:\n%s", sc)
+			}
+			continue
+		}
+		if want != "standing in for Dragonfly" && !strings.Contains(sc, want) {
+			t.Errorf("final screen lacks %q:\n%s", want, sc)
+		}
+	}
+	if !linesFit(sc, 120) {
+		t.Errorf("the final screen does not fit 120 columns:\n%s", sc)
+	}
+	report := steps.ReportPath(audit)
+	for _, p := range []string{audit, report} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	b, _ := os.ReadFile(report)
+	if !strings.Contains(string(b), "**0 lost**") {
+		t.Errorf("the report does not say 0 lost:\n%s", b)
+	}
+
+	// Where the lab runs, from flyover's own log.
+	logb, _ := os.ReadFile(logPath)
+	m := regexp.MustCompile(`demo: .*; lab in (\S+)`).FindSubmatch(logb)
+	if m == nil {
+		t.Fatalf("the log does not say where the lab runs:\n%s", logb)
+	}
+	labDir := string(m[1])
+	// The old Redis is shut down by then: the target and the Sentinels run.
+	if procs := processesIn(labDir); len(procs) != 4 {
+		t.Errorf("lab processes before quitting: %v (want the target and 3 Sentinels)", procs)
+	}
+
+	s.keys("q")
+	if st := waitExit(t, s, statusPath, 30*time.Second); st != "0" {
+		t.Errorf("flyover demo exited with %s", st)
+	}
+	out := s.screen()
+	for _, want := range []string{"acknowledged writes lost", "audit log", "report", "lab stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary after the demo lacks %q:\n%s", want, out)
+		}
+	}
+	if err := lab.WaitFor(context.Background(), 10*time.Second, func() bool { return len(processesIn(labDir)) == 0 }); err != nil {
+		t.Errorf("lab processes left after the demo: %v", processesIn(labDir))
+	}
+	if _, err := os.Stat(labDir); !os.IsNotExist(err) {
+		t.Errorf("the lab's directory %s is left behind", labDir)
+	}
+}
+
+// The guided migration by hand, as an operator types it: attach (a
+// cancelled question first, then y), the waits on their own, the cutover
+// refused on a mistyped master name and run on the right one. Every
+// command is in the audit log, and Sentinel names the target afterwards.
+func TestGuidedMigrationByHand(t *testing.T) {
+	e2eTools(t)
+	t.Parallel()
+	l := e2eLab(t, lab.Options{PreloadKeys: 5000, FailoverTimeout: 20 * time.Second})
+	bin := buildFlyover(t)
+	dir := t.TempDir()
+	audit, logPath, statusPath := filepath.Join(dir, "audit.jsonl"), filepath.Join(dir, "flyover.log"), filepath.Join(dir, "status")
+	s := startTmux(t, 120, 36, nil, fmt.Sprintf("%s %s --canary --audit-log %s --log %s; echo $? > %s",
+		bin, strings.Join(l.FlyoverArgs(), " "), audit, logPath, statusPath))
+
+	s.waitScreen("the attach step", 30*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "STEP 2 · ATTACH THE TARGET") && strings.Contains(sc, "enter  run it")
+	})
+	s.keys("Enter")
+	s.waitScreen("the attach question", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "Attach the target as a replica of the source?") &&
+			strings.Contains(sc, "REPLICAOF 127.0.0.1 "+fmt.Sprint(l.Source.Port))
+	})
+	s.keys("n")
+	s.waitScreen("the attach cancelled", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "cancelled, nothing sent") && strings.Contains(sc, "STEP 2 · ATTACH THE TARGET")
+	})
+	s.keys("Enter")
+	s.waitScreen("the attach question again", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "Attach the target as a replica of the source?")
+	})
+	s.keys("y")
+	s.waitScreen("the cutover, ready", 90*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "STEP 6 · CUTOVER") && strings.Contains(sc, "type the master name first")
+	})
+	s.keys("Enter")
+	s.waitScreen("the typed prompt", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "POINT OF NO RETURN") && strings.Contains(sc, "Type the master name (flyover)")
+	})
+	s.keys("-l", "flyove")
+	s.keys("Enter")
+	s.waitScreen("the mistyped name refused", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, `you typed "flyove"`)
+	})
+	s.keys("Enter")
+	s.waitScreen("the typed prompt again", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "Type the master name (flyover)")
+	})
+	s.keys("-l", "flyover")
+	s.keys("Enter")
+	s.waitScreen("the verify step after the cutover", 60*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "STEP 7 · VERIFY") && strings.Contains(sc, "SWITCHED")
+	})
+
+	s.keys("q")
+	if st := waitExit(t, s, statusPath, 30*time.Second); st != "0" {
+		t.Errorf("flyover exited with %s", st)
+	}
+	entries, err := steps.ReadAudit(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	confirms := map[string]int{}
+	for _, e := range entries {
+		if e.Kind == steps.KindCommand && e.Write {
+			sent = append(sent, strings.Join(e.Args, " "))
+		}
+		if e.Kind == steps.KindConfirm {
+			confirms[e.Phase+" "+e.Event]++
+		}
+	}
+	all := strings.Join(sent, "\n")
+	for _, want := range []string{"REPLICAOF 127.0.0.1", "CLIENT PAUSE", "SENTINEL FAILOVER flyover", "CLIENT KILL TYPE normal", "CLIENT UNPAUSE"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the audit log has no %q among the writes:\n%s", want, all)
+		}
+	}
+	if strings.Count(all, "SENTINEL FAILOVER") != 1 {
+		t.Errorf("SENTINEL FAILOVER sent %d times:\n%s", strings.Count(all, "SENTINEL FAILOVER"), all)
+	}
+	for _, want := range []string{"attach no", "attach yes", "cutover no", "cutover yes"} {
+		if confirms[want] != 1 {
+			t.Errorf("audit log: confirmation %q recorded %d times (%v)", want, confirms[want], confirms)
+		}
+	}
+	c := l.Sentinels[0].Client()
+	defer c.Close()
+	addr, err := c.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "flyover").StringSlice()
+	if err != nil || len(addr) != 2 || addr[1] != fmt.Sprint(l.Target.Port) {
+		t.Errorf("Sentinel names %v (%v), want the target", addr, err)
+	}
+}
