@@ -30,3 +30,26 @@ func TestLagSecondsAfterIdlePlateau(t *testing.T) {
 			got.Link.LagBytes, got.Link.LagSeconds, got.Link.InSync)
 	}
 }
+
+// A caller that polls rarely (the step runner's fresh poll before the
+// cutover) has readings tens of seconds apart. A target 77 bytes behind a
+// source writing 150 KiB/s is a millisecond behind, not forty seconds.
+func TestLagSecondsWithSparseReadings(t *testing.T) {
+	topo := Topology{MasterName: "m", Source: "127.0.0.1:1000", Target: "127.0.0.1:2000"}
+	t0 := time.Unix(1000, 0)
+	src := func(at time.Time, off int64) Node {
+		return Node{Reachable: true, Kind: KindRedis, Role: RolePrimary, PolledAt: at, ReplOffset: off,
+			Replicas: []ReplicaLine{{IP: "127.0.0.1", Port: 2000, State: "online", Offset: off - 45000, HasOffset: true}}}
+	}
+	tgt := func(off int64) Node {
+		return Node{Reachable: true, Kind: KindRedis, Version: "7.0.15", Role: RoleReplica, MasterHost: "127.0.0.1",
+			MasterPort: 1000, LinkStatus: "up", HasOffset: true, OffsetTrusted: true, Offset: off}
+	}
+	first := Derive(topo, nil, t0, src(t0, 1_000_000), tgt(1_000_000), nil)
+	at := t0.Add(40 * time.Second)
+	now := int64(1_000_000 + 40*150*1024)
+	got := Derive(topo, &first, at, src(at, now), tgt(now-77), nil)
+	if got.Link.LagBytes != 77 || got.Link.LagSeconds > 0.01 || !got.Link.InSync {
+		t.Fatalf("lag %d B, %.3f s, in sync %t; want 77 B, ~0.0005 s, in sync", got.Link.LagBytes, got.Link.LagSeconds, got.Link.InSync)
+	}
+}

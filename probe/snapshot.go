@@ -93,14 +93,25 @@ func (s *Snapshot) secondsBehind(off int64) (float64, bool) {
 		}
 		return now.Sub(h[0].at).Seconds(), true // at least this long
 	}
-	last := 0
-	for i, x := range h {
+	// The source passed off between the last reading at or before it and
+	// the next one. Readings can be far apart (a caller that polls rarely),
+	// so place the moment by the offsets rather than take either end: on
+	// an idle plateau that is the plateau's end, under steady writes it is
+	// where the bytes say.
+	i := 0
+	for k, x := range h {
 		if x.offset > off {
 			break
 		}
-		last = i
+		i = k
 	}
-	return now.Sub(h[last].at).Seconds(), true
+	if i == len(h)-1 {
+		return 0, true
+	}
+	a, b := h[i], h[i+1]
+	frac := float64(off-a.offset) / float64(b.offset-a.offset)
+	reached := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
+	return now.Sub(reached).Seconds(), true
 }
 
 // AllReachable reports whether every endpoint answered and every Sentinel
