@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/flyover
 
-.PHONY: build demo test vet bench lab clean
+.PHONY: build demo test vet bench lab tape clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -27,6 +27,10 @@ bench:
 
 lab: build
 	./$(BIN) lab
+
+# Records the guided demo with VHS (vhs, ttyd, ffmpeg, chromium; README).
+tape: build
+	vhs demo.tape
 
 clean:
 	rm -rf bin
