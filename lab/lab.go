@@ -50,6 +50,9 @@ type Options struct {
 	// SentinelPassword is the Sentinels' own requirepass (and what they
 	// use with each other), separate from the data nodes'.
 	SentinelPassword string
+	// TargetNoMasterAuth starts the target without masterauth/masteruser:
+	// it cannot authenticate to a source that requires a password.
+	TargetNoMasterAuth bool
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -379,7 +382,17 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 		extra = append(extra, "replicaof "+h+" "+p)
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
-		return l.startWithConf(ctx, name, "redis-server", port, l.redisConf(port, extra...))
+		conf := l.redisConf(port, extra...)
+		if name == "target" && l.Opts.TargetNoMasterAuth {
+			var keep []string
+			for _, line := range strings.Split(conf, "\n") {
+				if !strings.HasPrefix(line, "masterauth ") && !strings.HasPrefix(line, "masteruser ") {
+					keep = append(keep, line)
+				}
+			}
+			conf = strings.Join(keep, "\n")
+		}
+		return l.startWithConf(ctx, name, "redis-server", port, conf)
 	})
 }
 
@@ -444,7 +457,10 @@ func (l *Lab) startDragonfly(ctx context.Context, df string, port int) (*Server,
 		"--proactor_threads", "2", "--dir", ".",
 	}
 	if l.Opts.Password != "" {
-		args = append(args, "--requirepass", l.Opts.Password, "--masterauth", l.Opts.Password)
+		args = append(args, "--requirepass", l.Opts.Password)
+		if !l.Opts.TargetNoMasterAuth {
+			args = append(args, "--masterauth", l.Opts.Password)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(l.Dir, "target"), 0o700); err != nil {
 		return nil, err

@@ -32,8 +32,11 @@ type Auth struct {
 type Endpoint struct {
 	Addr    string
 	Timeout time.Duration
-	client  *redis.Client
-	tls     bool
+	// Label names a short-lived endpoint in the audit log (see
+	// GatherReplicationAuth); the prober's own endpoints need none.
+	Label  string
+	client *redis.Client
+	tls    bool
 
 	mu       sync.Mutex
 	lastSeen time.Time
@@ -73,7 +76,7 @@ func NewEndpoint(addr string, auth Auth, tlsConf *tls.Config, timeout time.Durat
 func (e *Endpoint) describe(err error) string {
 	d := Describe(e.Addr, err)
 	if e.tls && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)) {
-		d += " (with TLS on, this is also what a server that does not speak TLS on this port looks like)"
+		d += " (with TLS on, this is also what a server that does not speak TLS on this port looks like: if it does not, drop --tls for this endpoint group)"
 	}
 	return d
 }

@@ -27,6 +27,12 @@ type PreflightFacts struct {
 	SourceIPs []string     `json:"source_ips,omitempty"`
 	Source    SourceConfig `json:"source"`
 	Target    TargetConfig `json:"target"`
+	// Replication is whether the target can authenticate to the source
+	// (GatherReplicationAuth); nil when not read.
+	Replication *ReplicationAuth `json:"replication,omitempty"`
+	// ACL are the permissions of flyover's user on each endpoint
+	// (GatherACLs); empty when not read.
+	ACL []ACLFacts `json:"acl,omitempty"`
 }
 
 // SourceConfig is the source's configuration that matters to a migration.

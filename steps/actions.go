@@ -36,6 +36,10 @@ func sameCommands(a, b []Command) bool {
 func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
 	progress(Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
 	pf := probe.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
+	progress(Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})
+	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
+	pf.Replication = &ra
+	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
 	fresh := r.Facts(ctx)
@@ -103,7 +107,12 @@ func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 			return true, nil
 		}
 		if !attached(f) {
-			return false, fmt.Errorf("the target no longer follows the source (%s): read its log", st)
+			if !f.Snapshot.Target.Reachable {
+				return false, fmt.Errorf("the target stopped answering during the full sync (%s): bring it back, then run the attach step again "+
+					"(a restarted target starts a new full sync), or abort; nothing else changed", f.Snapshot.Target.Error)
+			}
+			return false, fmt.Errorf("the target no longer follows the source (it is %s, %s): read its log, then attach again or abort; nothing else changed",
+				st, f.Snapshot.Target.Role)
 		}
 		l := &f.Snapshot.Link
 		m := mark{l.Phase, f.Snapshot.Target.SyncReadBytes, f.Snapshot.Target.Loading, f.Snapshot.Source.ReplOffset}

@@ -79,6 +79,11 @@ const (
 // StageOf derives the stage from the topology alone.
 func StageOf(f Facts) Stage {
 	s := &f.Snapshot
+	if targetIsSource(f) {
+		// Every Sentinel "names the target": nothing about the stage can
+		// be told, and preflight blocks.
+		return StageUnknown
+	}
 	n := targetNaming(f)
 	switch {
 	case n >= majority(f):
@@ -234,6 +239,9 @@ func Preflight(f Facts, o Options) []Check {
 	for i, v := range s.Sentinels {
 		cs = append(cs, sentinelCheck(i, v, f.Topo.MasterName))
 	}
+	if c, ok := targetNotSourceCheck(f); ok {
+		cs = append(cs, c)
+	}
 	if s.Source.Reachable {
 		switch {
 		case s.Source.Kind == probe.KindDragonfly:
@@ -262,8 +270,8 @@ func Preflight(f Facts, o Options) []Check {
 		if s.Source.Reachable {
 			cs = append(cs, targetMemoryCheck(f))
 		}
-		if !attached && f.Preflight != nil && f.Preflight.Source.RequiresPassword {
-			cs = append(cs, masterauthCheck(f))
+		if c, ok := replicationAuthCheck(f); ok && !attached {
+			cs = append(cs, c)
 		}
 	}
 	cs = append(cs, targetAddressCheck(f, attached))
@@ -276,6 +284,7 @@ func Preflight(f Facts, o Options) []Check {
 			"some settings could not be read, so their checks are incomplete: "+
 				strings.Join(append(append([]string(nil), f.Preflight.Source.Errors...), f.Preflight.Target.Errors...), "; ")))
 	}
+	cs = append(cs, aclChecks(f)...)
 	if addr := SourceAsSentinelKnowsIt(f); addr != "" {
 		h, p, _ := net.SplitHostPort(addr)
 		cs = append(cs, pass("replicaof-address", "the address to use for REPLICAOF",
@@ -445,6 +454,9 @@ func masterauthCheck(f Facts) Check {
 func targetAddressCheck(f Facts, attached bool) Check {
 	const id, title = "target-address", "the Sentinels can reach the target as the source lists it"
 	if attached {
+		if detail, ok := listingProblem(f); ok {
+			return block(id, title, detail, listingFix)
+		}
 		listed := targetListedAs(f)
 		if listed == "" {
 			return warn(id, title, "the source does not list the target yet")
@@ -466,6 +478,12 @@ func targetAddressCheck(f Facts, attached bool) Check {
 		announce = f.Preflight.Target.AnnounceIP
 	}
 	th, tp, _ := net.SplitHostPort(f.Topo.Target)
+	if a := announcedAs(f); a != "" {
+		return block(id, title, fmt.Sprintf("the target announces itself as %s (replica-announce-ip/port), not as %s: the source will list it, "+
+			"and the Sentinels will connect to it and promote it, at %s, where flyover cannot follow it", a, f.Topo.Target, a),
+			"if the Sentinels reach the target at "+a+", run flyover with --target "+a+"; if not, set replica-announce-ip/port on the target "+
+				"to an address they reach (Dragonfly: --replica_announce_ip, --announce_port), or unset them")
+	}
 	if announce != "" {
 		return pass(id, title, fmt.Sprintf("the target announces %s: the source will list it as %s:%s and the Sentinels will connect there", announce, announce, tp))
 	}

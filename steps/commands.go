@@ -110,6 +110,10 @@ func RedactArgs(args []string) []string {
 			}
 		}
 	case "ACL":
+		if up(1) == "DRYRUN" && len(out) > 3 {
+			// The command being checked may carry a password itself.
+			copy(out[3:], RedactArgs(out[3:]))
+		}
 		if up(1) == "SETUSER" {
 			for i := 3; i < len(out); i++ {
 				if strings.HasPrefix(out[i], ">") || strings.HasPrefix(out[i], "<") {
@@ -140,6 +144,9 @@ func RedactArgs(args []string) []string {
 // answers with the secret itself. An empty value is kept, so "not set"
 // stays visible.
 func redactReply(args []string, reply any) any {
+	if len(args) >= 2 && strings.EqualFold(args[0], "ACL") && strings.EqualFold(args[1], "GETUSER") {
+		return redactACLUser(reply)
+	}
 	if len(args) < 2 || !strings.EqualFold(args[0], "CONFIG") || !strings.EqualFold(args[1], "GET") {
 		return reply
 	}
@@ -153,6 +160,32 @@ func redactReply(args []string, reply any) any {
 			if v, ok := out[i+1].(string); ok && v != "" {
 				out[i+1] = Redacted
 			}
+		}
+	}
+	return out
+}
+
+// redactACLUser hides the password hashes in an ACL GETUSER reply: a
+// hash of a password is as good as the password to a brute force.
+func redactACLUser(reply any) any {
+	arr, ok := reply.([]any)
+	if !ok {
+		if m, ok := reply.(map[any]any); ok {
+			out := make(map[any]any, len(m))
+			for k, v := range m {
+				if fmt.Sprint(k) == "passwords" {
+					v = Redacted
+				}
+				out[k] = v
+			}
+			return out
+		}
+		return reply
+	}
+	out := append([]any(nil), arr...)
+	for i := 0; i+1 < len(out); i += 2 {
+		if k, ok := out[i].(string); ok && k == "passwords" {
+			out[i+1] = Redacted
 		}
 	}
 	return out
@@ -174,11 +207,13 @@ var readCommands = map[string]bool{
 	"SENTINEL SLAVES": true, "SENTINEL SENTINELS": true, "SENTINEL GET-MASTER-ADDR-BY-NAME": true,
 	"SENTINEL CKQUORUM": true, "SENTINEL INFO-CACHE": true, "SENTINEL MYID": true,
 	"SENTINEL PENDING-SCRIPTS": true, "SENTINEL CONFIG GET": true,
+	// Preflight's permission checks: DRYRUN only evaluates the command.
+	"ACL DRYRUN": true, "ACL GETUSER": true, "ACL WHOAMI": true, "ACL CAT": true,
 }
 
 // multiWord are the commands whose subcommand decides whether they read.
 var multiWord = map[string]bool{
-	"CONFIG": true, "CLIENT": true, "MEMORY": true, "SLOWLOG": true, "LATENCY": true, "SENTINEL": true,
+	"CONFIG": true, "CLIENT": true, "MEMORY": true, "SLOWLOG": true, "LATENCY": true, "SENTINEL": true, "ACL": true,
 }
 
 // IsRead reports whether a command only reads.

@@ -434,7 +434,9 @@ var preflightStep = &Step{
 	Title: "Preflight",
 	Why: "Before anything changes, check every endpoint answers, the Sentinels agree on the source and can fail over, " +
 		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
-		"the poll does not show (CONFIG GET on the source and the target, DBSIZE). A block stops the plan until it is fixed.",
+		"the poll does not show (CONFIG GET on the source and the target, DBSIZE), what flyover's users may run on each endpoint " +
+		"(ACL DRYRUN, which evaluates a command without running it), and whether the target's masterauth opens the source " +
+		"(a PING on a new connection with it). A block stops the plan until it is fixed.",
 	OnFailure: "Fix what the blocking lines say and run preflight again; nothing has changed.",
 	pre:       func(f Facts, o Options) []Check { return Preflight(f, o) },
 	post:      func(f Facts, o Options) []Check { return Preflight(f, o) },
@@ -456,7 +458,7 @@ var preflightStep = &Step{
 			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
 		}
 		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
-		return cs
+		return append(cs, accessCommands(f)...)
 	},
 	run: runPreflight,
 }
@@ -647,6 +649,10 @@ func registrationChecks(f Facts) []Check {
 		r := targetEntry(f, i)
 		switch {
 		case r == nil:
+			if detail, ok := listingProblem(f); ok {
+				cs = append(cs, block(id, title, detail, listingFix))
+				continue
+			}
 			cs = append(cs, warn(id, title, "not listed yet (Sentinel reads the source's INFO every 10 s)"))
 		case r.Down():
 			cs = append(cs, warn(id, title, "listed, flagged "+strings.Join(r.Flags, ",")+": Sentinel cannot reach it at "+r.Addr()))
@@ -781,8 +787,12 @@ func cutoverPre(f Facts, o Options) []Check {
 			cs = append(cs, c)
 		}
 	}
-	if !f.Snapshot.Source.Reachable || f.Snapshot.Source.Role != probe.RolePrimary {
-		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error, "see preflight"))
+	if !f.Snapshot.Source.Reachable {
+		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,
+			fmt.Sprintf("bring the source back; if it stays down, the Sentinels fail over on their own after down-after-milliseconds (%s) "+
+				"and promote the best replica: then the plan moves on to verify", downAfter(f))))
+	} else if f.Snapshot.Source.Role != probe.RolePrimary {
+		cs = append(cs, block("cutover-source", "the source is the primary", "the source is "+string(f.Snapshot.Source.Role), "see preflight"))
 	}
 	if anyFailoverInProgress(f) {
 		cs = append(cs, block("cutover-no-failover", "no failover is running", "a Sentinel reports a failover in progress",

@@ -151,6 +151,9 @@ func (r *Runner) endpointName(e *probe.Endpoint) string {
 			return endpointLabel(i)
 		}
 	}
+	if e.Label != "" {
+		return e.Label
+	}
 	return "replica"
 }
 

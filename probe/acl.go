@@ -1,0 +1,598 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ACLNeed is one command flyover sends to an endpoint, in the form ACL
+// DRYRUN is asked about it: DRYRUN checks the command, its subcommand,
+// and the keys and channels in its arguments.
+type ACLNeed struct {
+	Args []string `json:"args"`
+	// Required: a step cannot run without it. Without an optional one
+	// flyover only loses what For says.
+	Required bool   `json:"required"`
+	For      string `json:"for"`
+}
+
+// Name is the command as an operator says it: "CLIENT PAUSE", "INFO".
+func (n ACLNeed) Name() string {
+	if len(n.Args) > 1 && subcommandParents[strings.ToUpper(n.Args[0])] {
+		return strings.ToUpper(n.Args[0] + " " + n.Args[1])
+	}
+	if len(n.Args) == 0 {
+		return ""
+	}
+	return strings.ToUpper(n.Args[0])
+}
+
+// aclName is the command as ACL rules name it: "client|pause", "info".
+func (n ACLNeed) aclName() string {
+	return strings.ToLower(strings.ReplaceAll(n.Name(), " ", "|"))
+}
+
+// subcommandParents are the commands whose subcommands ACL rules can name
+// one by one (+client|pause).
+var subcommandParents = map[string]bool{"CLIENT": true, "CONFIG": true, "SENTINEL": true, "ACL": true}
+
+// flyoverKey is a key of the kind flyover writes (verify's test key; the
+// canary's keys share the prefix), for checking key permissions.
+const flyoverKey = "flyover:verify:0"
+
+// SourceACLNeeds are the commands flyover sends to the source.
+func SourceACLNeeds() []ACLNeed {
+	return []ACLNeed{
+		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, and the cutover's drain"},
+		{Args: []string{"ROLE"}, Required: true, For: "polling"},
+		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's configuration checks (persistence, memory, min-replicas)"},
+		{Args: []string{"CLIENT", "PAUSE", "1000", "WRITE"}, Required: true, For: "the cutover's write pause"},
+		{Args: []string{"CLIENT", "UNPAUSE"}, Required: true, For: "ending the pause and the abort"},
+		{Args: []string{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, Required: true, For: "the fence: clients reconnect through Sentinel"},
+		{Args: []string{"REPLICAOF", "NO", "ONE"}, Required: true, For: "the fence: the old primary becomes a replica"},
+		{Args: []string{"SHUTDOWN"}, For: "the decommission step's shutdown (without it, stop the old Redis yourself)"},
+	}
+}
+
+// TargetACLNeeds are the commands flyover sends to the target.
+func TargetACLNeeds() []ACLNeed {
+	return []ACLNeed{
+		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, and the cutover's drain"},
+		{Args: []string{"ROLE"}, Required: true, For: "polling, and the promotion wait"},
+		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's memory, masterauth and announce-address checks"},
+		{Args: []string{"DBSIZE"}, For: "preflight's key count"},
+		{Args: []string{"REPLICAOF", "NO", "ONE"}, Required: true, For: "the attach step (and the abort)"},
+		{Args: []string{"SET", flyoverKey, "1", "PX", "60000"}, Required: true, For: "the verify step's test write"},
+		{Args: []string{"GET", flyoverKey}, Required: true, For: "the verify step's read-back"},
+	}
+}
+
+// SentinelACLNeeds are the commands flyover sends to each Sentinel.
+func SentinelACLNeeds(master string) []ACLNeed {
+	return []ACLNeed{
+		{Args: []string{"SENTINEL", "MASTER", master}, Required: true, For: "polling"},
+		{Args: []string{"SENTINEL", "REPLICAS", master}, Required: true, For: "polling: who Sentinel would promote"},
+		{Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", master}, Required: true, For: "polling, and the promotion wait"},
+		{Args: []string{"SENTINEL", "CKQUORUM", master}, Required: true, For: "polling: can the Sentinels fail over"},
+		{Args: []string{"SENTINEL", "FAILOVER", master}, Required: true, For: "the cutover"},
+		{Args: []string{"SENTINEL", "RESET", master}, Required: true, For: "the decommission step and the abort"},
+		{Args: []string{"PSUBSCRIBE", "*"}, For: "the live Sentinel events (+switch-master ...) on screen"},
+		{Args: []string{"SUBSCRIBE", "+switch-master"}, For: "the canary writer's Sentinel client"},
+	}
+}
+
+// ACLVerdict is what is known about one command for one user.
+type ACLVerdict string
+
+const (
+	ACLAllowed ACLVerdict = "allowed"
+	ACLDenied  ACLVerdict = "denied"
+	ACLUnknown ACLVerdict = "unknown"
+)
+
+// ACLCheck is one command checked for one user.
+type ACLCheck struct {
+	ACLNeed
+	Command string     `json:"command"` // Name()
+	Verdict ACLVerdict `json:"verdict"`
+	// Reason is the server's words when denied, or why it is unknown.
+	Reason string `json:"reason,omitempty"`
+	// Grant is the ACL SETUSER rule that would allow it: +client|pause,
+	// ~flyover:*, &*.
+	Grant string `json:"grant,omitempty"`
+}
+
+// How ACLFacts were read.
+const (
+	ACLByDryRun  = "ACL DRYRUN"
+	ACLByGetUser = "ACL GETUSER"
+	// ACLNone: the server has no ACLs (Redis before 6): a password, if
+	// any, gives every command.
+	ACLNone = "no ACLs"
+)
+
+// ACLFacts are the permissions of the user flyover authenticates as on
+// one endpoint, for the commands flyover will send there. Reading them
+// sends no write: ACL DRYRUN when the user may run it (it needs admin
+// rights), else ACL GETUSER of the user itself, evaluated against the
+// commands' ACL categories; when neither is allowed, the commands that
+// only read are tried for real and the others are left unknown.
+type ACLFacts struct {
+	Endpoint string `json:"endpoint"` // source, target, sentinel-1, ...
+	Addr     string `json:"addr"`
+	// User is the ACL user: the one given, or "default" for a password
+	// alone.
+	User string `json:"user"`
+	// Method is how the permissions were read (ACLByDryRun, ACLByGetUser,
+	// ACLNone), or "" when they could not be: then Why says why.
+	Method string     `json:"method,omitempty"`
+	Why    string     `json:"why,omitempty"`
+	Checks []ACLCheck `json:"checks"`
+}
+
+// With returns the checks with verdict v.
+func (f ACLFacts) With(v ACLVerdict) []ACLCheck {
+	var out []ACLCheck
+	for _, c := range f.Checks {
+		if c.Verdict == v {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// User is the ACL user the endpoint authenticates as ("" for the default
+// user).
+func (e *Endpoint) User() string { return e.client.Options().Username }
+
+// GatherACL reads which of needs the endpoint's user may run. name is the
+// endpoint as the operator knows it (source, target, sentinel-2). Every
+// command goes through do; none of them writes.
+func GatherACL(ctx context.Context, do Doer, name string, e *Endpoint, needs []ACLNeed) ACLFacts {
+	do = orDirect(do)
+	f := ACLFacts{Endpoint: name, Addr: e.Addr, User: e.User()}
+	if f.User == "" {
+		f.User = "default"
+	}
+	for _, n := range needs {
+		f.Checks = append(f.Checks, ACLCheck{ACLNeed: n, Command: n.Name(), Verdict: ACLUnknown})
+	}
+	if len(needs) == 0 {
+		return f
+	}
+	method, why, down := dryRun(ctx, do, e, &f)
+	if method == "" && !down {
+		method, why, down = getUser(ctx, do, e, &f, why)
+	}
+	f.Method, f.Why = method, why
+	if method == "" && !down {
+		tryReads(ctx, do, e, &f)
+	}
+	return f
+}
+
+// GatherACLs reads the permissions on the source, the target and every
+// Sentinel.
+func GatherACLs(ctx context.Context, do Doer, master string, source, target *Endpoint, sentinels []*Endpoint) []ACLFacts {
+	out := []ACLFacts{
+		GatherACL(ctx, do, "source", source, SourceACLNeeds()),
+		GatherACL(ctx, do, "target", target, TargetACLNeeds()),
+	}
+	for i, s := range sentinels {
+		out = append(out, GatherACL(ctx, do, fmt.Sprintf("sentinel-%d", i+1), s, SentinelACLNeeds(master)))
+	}
+	return out
+}
+
+func orDirect(do Doer) Doer {
+	if do != nil {
+		return do
+	}
+	return func(ctx context.Context, e *Endpoint, args ...any) (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+		defer cancel()
+		return e.Do(ctx, args...)
+	}
+}
+
+func anyArgs(prefix []any, args []string) []any {
+	out := append([]any(nil), prefix...)
+	for _, a := range args {
+		out = append(out, a)
+	}
+	return out
+}
+
+// dryRun asks ACL DRYRUN about each check. It returns ACLByDryRun when
+// the server answered, ACLNone when it has no ACL command at all, or ""
+// and why it could not use DRYRUN; down when the server did not answer
+// at all (then nothing else is worth sending).
+func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why string, down bool) {
+	for i := range f.Checks {
+		c := &f.Checks[i]
+		v, err := do(ctx, e, anyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
+		if err != nil {
+			msg := replyText(err)
+			switch {
+			case !isReply(err) || needsAuth(err) || authRefused(err):
+				// Not answering, or not letting flyover in: the
+				// reachability check says which.
+				return "", Describe(e.Addr, err), true
+			case i == 0 && strings.Contains(strings.ToLower(msg), "unknown command") && strings.Contains(strings.ToLower(msg), "acl"):
+				for j := range f.Checks {
+					f.Checks[j].Verdict, f.Checks[j].Reason = ACLAllowed, ""
+				}
+				return ACLNone, "", false
+			case i == 0 && (strings.HasPrefix(msg, "NOPERM") || strings.Contains(strings.ToLower(msg), "unknown subcommand")):
+				// The user may not run DRYRUN, or the server predates it
+				// (Redis 6).
+				return "", "ACL DRYRUN: " + msg, false
+			case deniedWords(msg):
+				deny(c, msg)
+			default:
+				// Renamed, disabled, or unknown to this server.
+				c.Verdict, c.Reason = ACLUnknown, msg
+			}
+			continue
+		}
+		if s := asString(v); strings.EqualFold(s, "OK") {
+			c.Verdict, c.Reason = ACLAllowed, ""
+		} else {
+			deny(c, s)
+		}
+	}
+	return ACLByDryRun, "", false
+}
+
+func deniedWords(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "no permissions") || strings.Contains(m, "not allowed") || strings.Contains(m, "noperm")
+}
+
+// deny marks c denied for reason (the server's words) and works out the
+// rule that grants it: a key or channel the user may not access, or the
+// command itself.
+func deny(c *ACLCheck, reason string) {
+	c.Verdict, c.Reason = ACLDenied, reason
+	r := strings.ToLower(reason)
+	switch {
+	case strings.Contains(r, "' key"):
+		c.Grant = "~flyover:*"
+	case strings.Contains(r, "' channel"):
+		c.Grant = "&*"
+	default:
+		c.Grant = "+" + c.aclName()
+	}
+}
+
+// getUser reads the user's rules with ACL GETUSER and evaluates each
+// check against them.
+func getUser(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts, dryWhy string) (method, why string, down bool) {
+	v, err := do(ctx, e, "ACL", "GETUSER", f.User)
+	if err != nil {
+		if !isReply(err) {
+			return "", Describe(e.Addr, err), true
+		}
+		why := "the user " + f.User + " may run neither ACL DRYRUN nor ACL GETUSER"
+		if !strings.HasPrefix(replyText(err), "NOPERM") {
+			why = dryWhy + "; ACL GETUSER: " + replyText(err)
+		}
+		return "", why, false
+	}
+	u, err := parseACLUser(v)
+	if err != nil {
+		return "", "ACL GETUSER: " + err.Error(), false
+	}
+	for i := range f.Checks {
+		c := &f.Checks[i]
+		verdict, reason, grant := u.allows(c.ACLNeed)
+		c.Verdict, c.Reason, c.Grant = verdict, reason, grant
+	}
+	return ACLByGetUser, "", false
+}
+
+// tryReads sends the checks that only read (the server answering says it
+// is allowed; NOPERM says it is not) and leaves the rest unknown.
+func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
+	for i := range f.Checks {
+		c := &f.Checks[i]
+		if !onlyReads(c.Args) {
+			c.Reason = "not checked: " + f.Why
+			continue
+		}
+		_, err := do(ctx, e, anyArgs(nil, c.Args)...)
+		switch {
+		case err == nil:
+			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered"
+		case isReply(err) && strings.HasPrefix(replyText(err), "NOPERM"):
+			deny(c, replyText(err))
+		case isReply(err):
+			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered "+replyText(err)
+		default:
+			// Not answering: the rest would wait out their timeouts too.
+			for j := i; j < len(f.Checks); j++ {
+				f.Checks[j].Reason = Describe(e.Addr, err)
+			}
+			return
+		}
+	}
+}
+
+// onlyReads: the checks that are safe to try for real.
+func onlyReads(args []string) bool {
+	switch strings.ToUpper(strings.Join(args[:min(2, len(args))], " ")) {
+	case "INFO REPLICATION", "ROLE", "CONFIG GET", "DBSIZE",
+		"SENTINEL MASTER", "SENTINEL REPLICAS", "SENTINEL GET-MASTER-ADDR-BY-NAME", "SENTINEL CKQUORUM":
+		return true
+	}
+	return strings.EqualFold(args[0], "GET")
+}
+
+// ---- ACL GETUSER ----
+
+// aclUser is the part of an ACL GETUSER reply that decides commands,
+// keys and channels: the root rules and each selector's.
+type aclUser struct {
+	rules []aclRules
+}
+
+type aclRules struct {
+	commands string   // "+@all -@dangerous +info"
+	keys     []string // "~*", "%R~app:*"
+	channels []string // "&*"
+}
+
+func parseACLUser(v any) (aclUser, error) {
+	m, err := anyPairs(v)
+	if err != nil {
+		return aclUser{}, err
+	}
+	root := rulesFrom(m)
+	u := aclUser{rules: []aclRules{root}}
+	if sels, ok := m["selectors"].([]any); ok {
+		for _, s := range sels {
+			if sm, err := anyPairs(s); err == nil {
+				u.rules = append(u.rules, rulesFrom(sm))
+			}
+		}
+	}
+	return u, nil
+}
+
+// anyPairs is pairs without flattening the values.
+func anyPairs(v any) (map[string]any, error) {
+	switch t := v.(type) {
+	case []any:
+		out := make(map[string]any, len(t)/2)
+		for i := 0; i+1 < len(t); i += 2 {
+			out[asString(t[i])] = t[i+1]
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[asString(k)] = x
+		}
+		return out, nil
+	case nil:
+		return nil, fmt.Errorf("no such user")
+	}
+	return nil, fmt.Errorf("unexpected reply %T", v)
+}
+
+// rulesFrom reads commands, keys and channels, in Redis 7's form (one
+// string each: "~* %R~app:*", "&*") or Redis 6's (a list of patterns
+// without the prefix).
+func rulesFrom(m map[string]any) aclRules {
+	var r aclRules
+	r.commands = asString(m["commands"])
+	r.keys = patterns(m["keys"], "~")
+	r.channels = patterns(m["channels"], "&")
+	return r
+}
+
+func patterns(v any, prefix string) []string {
+	switch t := v.(type) {
+	case []any:
+		var out []string
+		for _, x := range t {
+			out = append(out, prefix+asString(x))
+		}
+		return out
+	case nil:
+		return nil
+	}
+	return strings.Fields(asString(v))
+}
+
+// commandCategories are the ACL categories (Redis 7.0's COMMAND INFO) of
+// the commands flyover needs, for evaluating +@category rules.
+var commandCategories = map[string][]string{
+	"info":            {"slow", "dangerous"},
+	"role":            {"admin", "fast", "dangerous"},
+	"config|get":      {"admin", "slow", "dangerous"},
+	"client|pause":    {"admin", "slow", "dangerous", "connection"},
+	"client|unpause":  {"admin", "slow", "dangerous", "connection"},
+	"client|kill":     {"admin", "slow", "dangerous", "connection"},
+	"replicaof":       {"admin", "slow", "dangerous"},
+	"shutdown":        {"admin", "slow", "dangerous"},
+	"dbsize":          {"keyspace", "read", "fast"},
+	"set":             {"write", "string", "slow"},
+	"get":             {"read", "string", "fast"},
+	"psubscribe":      {"pubsub", "slow"},
+	"subscribe":       {"pubsub", "slow"},
+	"sentinel|master": {"admin", "slow", "dangerous"}, "sentinel|replicas": {"admin", "slow", "dangerous"},
+	"sentinel|get-master-addr-by-name": {"admin", "slow", "dangerous"}, "sentinel|ckquorum": {"admin", "slow", "dangerous"},
+	"sentinel|failover": {"admin", "slow", "dangerous"}, "sentinel|reset": {"admin", "slow", "dangerous"},
+}
+
+// allows evaluates one need against the user's rules: the command must be
+// allowed by the root rules or by one selector, together with that
+// selector's keys and channels.
+func (u aclUser) allows(n ACLNeed) (ACLVerdict, string, string) {
+	name := n.aclName()
+	cats, known := commandCategories[name]
+	if !known {
+		return ACLUnknown, "flyover does not know the ACL categories of " + n.Name(), ""
+	}
+	verdict, reason, grant := ACLDenied, "the user's rules do not allow "+n.Name(), "+"+name
+	for _, r := range u.rules {
+		if !r.allowsCommand(name, cats) {
+			continue
+		}
+		switch {
+		case name == "set" && !r.allowsKey(flyoverKey, 'W'):
+			reason, grant = "the user may not write the key "+flyoverKey, "~flyover:*"
+		case name == "get" && !r.allowsKey(flyoverKey, 'R'):
+			reason, grant = "the user may not read the key "+flyoverKey, "~flyover:*"
+		case (name == "psubscribe" || name == "subscribe") && !r.allowsChannel(n.Args[1], name == "psubscribe"):
+			reason, grant = "the user may not access the channel "+n.Args[1], "&*"
+		default:
+			return ACLAllowed, "", ""
+		}
+	}
+	return verdict, reason, grant
+}
+
+// allowsCommand applies the rules in order, as Redis does.
+func (r aclRules) allowsCommand(name string, cats []string) bool {
+	parent, _, _ := strings.Cut(name, "|")
+	allowed := false
+	for _, rule := range strings.Fields(strings.ToLower(r.commands)) {
+		switch rule {
+		case "+@all", "allcommands":
+			allowed = true
+			continue
+		case "-@all", "nocommands":
+			allowed = false
+			continue
+		}
+		if len(rule) < 2 || (rule[0] != '+' && rule[0] != '-') {
+			continue
+		}
+		on, target := rule[0] == '+', rule[1:]
+		switch {
+		case strings.HasPrefix(target, "@"):
+			for _, c := range cats {
+				if c == target[1:] {
+					allowed = on
+				}
+			}
+		case target == name || target == parent:
+			allowed = on
+		}
+	}
+	return allowed
+}
+
+// allowsKey: a key pattern (~p, %R~p, %W~p, %RW~p, allkeys) matches key
+// for the access wanted ('R' or 'W').
+func (r aclRules) allowsKey(key string, access byte) bool {
+	for _, p := range r.keys {
+		if p == "allkeys" {
+			return true
+		}
+		perm := "RW"
+		if strings.HasPrefix(p, "%") {
+			var ok bool
+			perm, p, ok = strings.Cut(p[1:], "~")
+			if !ok {
+				continue
+			}
+			p = "~" + p
+		}
+		if !strings.HasPrefix(p, "~") || !strings.ContainsRune(strings.ToUpper(perm), rune(access)) {
+			continue
+		}
+		if globMatch(p[1:], key) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsChannel: for PSUBSCRIBE the pattern must be one the user may use
+// as it is (Redis compares patterns literally); for SUBSCRIBE the channel
+// must match a pattern.
+func (r aclRules) allowsChannel(ch string, pattern bool) bool {
+	for _, p := range r.channels {
+		if p == "allchannels" || p == "&*" {
+			return true
+		}
+		if !strings.HasPrefix(p, "&") {
+			continue
+		}
+		if pattern && p[1:] == ch || !pattern && globMatch(p[1:], ch) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch is Redis's glob: * ? [abc] [^a-z] and \ escapes.
+func globMatch(pattern, s string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for len(pattern) > 1 && pattern[1] == '*' {
+				pattern = pattern[1:]
+			}
+			if len(pattern) == 1 {
+				return true
+			}
+			for i := 0; i <= len(s); i++ {
+				if globMatch(pattern[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+			s = s[1:]
+		case '[':
+			if s == "" {
+				return false
+			}
+			end := strings.IndexByte(pattern[1:], ']')
+			if end < 0 {
+				return pattern == s
+			}
+			class := pattern[1 : end+1]
+			neg := strings.HasPrefix(class, "^")
+			if neg {
+				class = class[1:]
+			}
+			match := false
+			for i := 0; i < len(class); i++ {
+				if i+2 < len(class) && class[i+1] == '-' {
+					if class[i] <= s[0] && s[0] <= class[i+2] {
+						match = true
+					}
+					i += 2
+				} else if class[i] == s[0] {
+					match = true
+				}
+			}
+			if match == neg {
+				return false
+			}
+			s = s[1:]
+			pattern = pattern[end+1:]
+		case '\\':
+			if len(pattern) > 1 {
+				pattern = pattern[1:]
+			}
+			fallthrough
+		default:
+			if s == "" || s[0] != pattern[0] {
+				return false
+			}
+			s = s[1:]
+		}
+		pattern = pattern[1:]
+	}
+	return s == ""
+}

@@ -1,0 +1,354 @@
+package steps
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"flyover/probe"
+)
+
+// Checks about access: what flyover's users may run on each endpoint, and
+// whether the target will be able to authenticate to the source. All pure
+// functions of the facts preflight gathered (probe.GatherACLs,
+// probe.GatherReplicationAuth); no password is in the facts.
+
+// aclChecks is one line per endpoint whose permissions preflight read.
+// Endpoints that do not answer are left to their reachability line.
+func aclChecks(f Facts) []Check {
+	if f.Preflight == nil {
+		return nil
+	}
+	// Endpoints where every command is allowed share one line; the
+	// others get one each.
+	var cs []Check
+	var ok []string
+	for _, a := range f.Preflight.ACL {
+		if !endpointAnswers(f, a.Endpoint) {
+			continue
+		}
+		c := aclCheck(a)
+		if c.Level == Pass {
+			how := a.Method
+			if how == probe.ACLNone {
+				how = "no ACLs"
+			}
+			ok = append(ok, fmt.Sprintf("%s as %q (%s)", a.Endpoint, a.User, how))
+			continue
+		}
+		cs = append(cs, c)
+	}
+	if len(ok) > 0 {
+		cs = append([]Check{pass("acl", "flyover's users may run what it sends",
+			strings.Join(ok, ", ")+": every command flyover sends there is allowed")}, cs...)
+	}
+	return cs
+}
+
+func endpointAnswers(f Facts, name string) bool {
+	s := &f.Snapshot
+	switch name {
+	case "source":
+		return s.Source.Reachable
+	case "target":
+		return s.Target.Reachable
+	}
+	for i, v := range s.Sentinels {
+		if endpointLabel(i) == name {
+			return v.Reachable
+		}
+	}
+	return false
+}
+
+func aclCheck(a probe.ACLFacts) Check {
+	id := "acl-" + a.Endpoint
+	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", a.Endpoint, a.User)
+	if a.Method == probe.ACLNone {
+		return pass(id, title, "the server has no ACLs: the password gives every command")
+	}
+	denied, unknown := a.With(probe.ACLDenied), a.With(probe.ACLUnknown)
+	var required, optional []probe.ACLCheck
+	for _, c := range denied {
+		if c.Required {
+			required = append(required, c)
+		} else {
+			optional = append(optional, c)
+		}
+	}
+	how := "checked with " + a.Method
+	if a.Method == "" {
+		how = "the reads were tried; the rest could not be checked"
+	}
+	var parts []string
+	if len(required) > 0 {
+		parts = append(parts, fmt.Sprintf("%s %s: user %q may not run %s (%s)", a.Endpoint, a.Addr, a.User, aclNames(required), how))
+	}
+	if len(optional) > 0 {
+		parts = append(parts, fmt.Sprintf("without %s flyover loses: %s", aclNames(optional), aclFors(optional)))
+	}
+	if len(unknown) > 0 {
+		if a.Method == "" {
+			parts = append(parts, fmt.Sprintf("cannot tell whether %q may run %s: %s", a.User, aclNames(unknown), a.Why))
+		} else {
+			parts = append(parts, fmt.Sprintf("cannot tell for %s (%s)", aclNames(unknown), unknown[0].Reason))
+		}
+	}
+	if len(parts) == 0 {
+		return pass(id, title, fmt.Sprintf("all %d commands allowed (%s)", len(a.Checks), how))
+	}
+	detail := strings.Join(parts, "; ")
+	grant := aclGrant(a, denied)
+	if len(required) > 0 {
+		c := block(id, title, detail,
+			fmt.Sprintf("as an admin on %s %s, grant them: %s (then ACL SAVE, or CONFIG REWRITE when the users are in the config file), and run preflight again", a.Endpoint, a.Addr, grant))
+		c.FixCommands = []Command{aclFixCommand(a, denied)}
+		return c
+	}
+	c := warn(id, title, detail)
+	switch {
+	case len(denied) > 0:
+		c.Fix = "to have it, grant: " + grant
+		c.FixCommands = []Command{aclFixCommand(a, denied)}
+	case a.Method == "":
+		c.Fix = fmt.Sprintf("grant %q +acl|dryrun so flyover can check, or have an admin run, for each command: ACL DRYRUN %s <command> (for example ACL DRYRUN %s %s)",
+			a.User, a.User, a.User, strings.Join(unknown[0].Args, " "))
+	}
+	return c
+}
+
+func aclNames(cs []probe.ACLCheck) string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Command)
+	}
+	return strings.Join(out, ", ")
+}
+
+func aclFors(cs []probe.ACLCheck) string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.For)
+	}
+	return strings.Join(out, "; ")
+}
+
+// aclFixCommand is the ACL SETUSER that grants every denied command. It
+// carries no password: the user keeps the ones it has.
+func aclFixCommand(a probe.ACLFacts, denied []probe.ACLCheck) Command {
+	args := []string{"ACL", "SETUSER", a.User}
+	seen := map[string]bool{}
+	for _, c := range denied {
+		if c.Grant != "" && !seen[c.Grant] {
+			seen[c.Grant] = true
+			args = append(args, c.Grant)
+		}
+	}
+	return Command{Endpoint: a.Endpoint, Addr: a.Addr, Args: args, Note: "as an admin"}
+}
+
+func aclGrant(a probe.ACLFacts, denied []probe.ACLCheck) string {
+	return strings.Join(aclFixCommand(a, denied).Args, " ")
+}
+
+// replicationAuthCheck says whether the target, once attached, can
+// authenticate to the source. Without it REPLICAOF is accepted and the
+// target never syncs: block before attaching.
+func replicationAuthCheck(f Facts) (Check, bool) {
+	const id, title = "target-masterauth", "the target can authenticate to the source"
+	if f.Preflight == nil {
+		return Check{}, false
+	}
+	ra := f.Preflight.Replication
+	if ra == nil {
+		if f.Preflight.Source.RequiresPassword {
+			return masterauthCheck(f), true
+		}
+		return Check{}, false
+	}
+	switch ra.Verdict {
+	case probe.ReplAuthOpen, probe.ReplAuthOK:
+		return pass(id, title, ra.Detail), true
+	case probe.ReplAuthMissing, probe.ReplAuthRefused:
+		c := block(id, title, ra.Detail, masterauthFix(f, ra))
+		c.FixCommands = masterauthFixCommands(f, ra)
+		return c, true
+	}
+	return warn(id, title, ra.Detail+": a target that cannot authenticate is accepted by REPLICAOF and never syncs. "+
+		"Make sure it has the source's password: Dragonfly --masterauth (and --masteruser), a Redis stand-in CONFIG SET masterauth"), true
+}
+
+func masterauthFix(f Facts, ra *probe.ReplicationAuth) string {
+	fix := "give the target the source's credentials before attaching (Redis stand-in: CONFIG SET masterauth <the source's password>; " +
+		"Dragonfly: restart it with --masterauth=<the source's password>)"
+	switch {
+	case ra.MasterUser != "":
+		fix += "; the target authenticates as masteruser " + ra.MasterUser + ": the password must be that user's"
+	case flyoverSourceUser(f) != "":
+		fix += "; when replicas must authenticate as an ACL user, also set masteruser (CONFIG SET masteruser, Dragonfly --masteruser), " +
+			"as a user allowed to replicate (PSYNC, REPLCONF)"
+	}
+	return fix + "; then run preflight again. flyover does not send passwords for you"
+}
+
+// flyoverSourceUser is the ACL user flyover logs in to the source as, ""
+// for the default user.
+func flyoverSourceUser(f Facts) string {
+	for _, a := range f.Preflight.ACL {
+		if a.Endpoint == "source" && a.User != "default" {
+			return a.User
+		}
+	}
+	return ""
+}
+
+func masterauthFixCommands(f Facts, ra *probe.ReplicationAuth) []Command {
+	return []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "SET", "masterauth", Redacted},
+		Note: "Redis stand-in; Dragonfly: --masterauth"}}
+}
+
+// targetNotSourceCheck blocks when --target names the source itself:
+// REPLICAOF would make the primary a replica of itself.
+func targetNotSourceCheck(f Facts) (Check, bool) {
+	s := &f.Snapshot
+	const id, title = "target-not-source", "the target is not the source"
+	if !targetIsSource(f) {
+		return Check{}, false
+	}
+	same := probe.SameAddr(f.Topo.Source, f.Topo.Target)
+	why := "--target and --source are the same address " + f.Topo.Target
+	if !same {
+		why = fmt.Sprintf("%s and %s are the same server (run_id %s)", f.Topo.Source, f.Topo.Target, s.Source.RunID)
+	}
+	return block(id, title, why, "point --target at the Dragonfly instance to migrate to"), true
+}
+
+// targetIsSource: --target names the source, by its address or another
+// one (same run_id).
+func targetIsSource(f Facts) bool {
+	s := &f.Snapshot
+	return probe.SameAddr(f.Topo.Source, f.Topo.Target) ||
+		s.Source.Reachable && s.Target.Reachable && s.Source.RunID != "" && s.Source.RunID == s.Target.RunID
+}
+
+// announcedAs is the address the target announces to its primary
+// (replica-announce-ip/port), when it is not the address flyover was
+// given; "" otherwise.
+func announcedAs(f Facts) string {
+	if f.Preflight == nil {
+		return ""
+	}
+	t := f.Preflight.Target
+	if t.AnnounceIP == "" && t.AnnouncePort == 0 {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(f.Topo.Target)
+	if err != nil {
+		return ""
+	}
+	if t.AnnounceIP != "" {
+		host = t.AnnounceIP
+	}
+	if t.AnnouncePort != 0 {
+		port = strconv.Itoa(t.AnnouncePort)
+	}
+	a := net.JoinHostPort(host, port)
+	if f.Topo.IsTarget(a) {
+		return ""
+	}
+	return a
+}
+
+// listingProblem explains, once the target streams from the source,
+// that the source does not list it at the address flyover knows it by:
+// the Sentinels learn replicas from that list, so they know the target by
+// another address (replica-announce-ip/port, NAT) that flyover cannot
+// follow, and that they may not reach.
+func listingProblem(f Facts) (string, bool) {
+	s := &f.Snapshot
+	if !s.Link.FollowsSource || s.Link.ListedBySource || s.Link.Phase != probe.PhaseOnline || !s.Source.Reachable {
+		return "", false
+	}
+	var listed []string
+	for _, r := range s.Source.Replicas {
+		if !f.Topo.IsTarget(r.Addr()) {
+			listed = append(listed, r.Addr())
+		}
+	}
+	detail := fmt.Sprintf("the target streams from the source, but the source does not list it as %s", f.Topo.Target)
+	if a := announcedAs(f); a != "" {
+		detail += fmt.Sprintf(": it announces itself as %s (replica-announce-ip/port)", a)
+	}
+	if len(listed) > 0 {
+		detail += "; the source lists " + strings.Join(listed, ", ")
+		var down []string
+		for i, v := range s.Sentinels {
+			for _, l := range listed {
+				if r := v.Replica(l); r != nil && r.Down() {
+					down = append(down, fmt.Sprintf("%s cannot reach %s (%s)", endpointLabel(i), l, strings.Join(r.Flags, ",")))
+				}
+			}
+		}
+		if len(down) > 0 {
+			detail += "; " + strings.Join(down, "; ")
+		}
+	}
+	return detail, true
+}
+
+// listingFix is what to do about a listingProblem.
+const listingFix = "the Sentinels know the target by the address the source lists, so they must reach it there and flyover must be given it: " +
+	"abort (detach the target), then set replica-announce-ip/port on the target to an address the Sentinels reach " +
+	"(Dragonfly: --replica_announce_ip, --announce_port) and run flyover with --target at that address"
+
+// accessCommands are the reads preflight sends to find out what flyover's
+// users may run and whether the target can authenticate to the source.
+func accessCommands(f Facts) []Command {
+	user := func(endpoint string) string {
+		if f.Preflight != nil {
+			for _, a := range f.Preflight.ACL {
+				if a.Endpoint == endpoint {
+					return a.User
+				}
+			}
+		}
+		return "<user>"
+	}
+	names := func(needs []probe.ACLNeed) string {
+		var out []string
+		for _, n := range needs {
+			out = append(out, n.Name())
+		}
+		return strings.Join(out, ", ")
+	}
+	note := func(needs []probe.ACLNeed) string {
+		return "as the user flyover logs in as, for each of " + names(needs) +
+			"; if it may not: ACL GETUSER of that user; if not that either, only the reads are tried"
+	}
+	cs := []Command{
+		{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"ACL", "DRYRUN", user("source"), "..."}, Note: note(probe.SourceACLNeeds())},
+		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ACL", "DRYRUN", user("target"), "..."}, Note: note(probe.TargetACLNeeds())},
+	}
+	for i, v := range f.Snapshot.Sentinels {
+		cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(endpointLabel(i)), "..."},
+			Note: note(probe.SentinelACLNeeds(f.Topo.MasterName))})
+	}
+	return append(cs,
+		Command{Endpoint: probe.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},
+			Note: "on a new connection without a password: does a replica need one?"},
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masteruser"}, Note: "if it does"},
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masterauth"}, Note: "if it does; the value is never shown"},
+		Command{Endpoint: probe.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
+			Note: "on a new connection with the target's masteruser/masterauth: will the source accept the target?"})
+}
+
+// downAfter is the largest down-after-milliseconds the Sentinels report.
+func downAfter(f Facts) time.Duration {
+	var d time.Duration
+	for _, v := range f.Snapshot.Sentinels {
+		d = max(d, v.DownAfter)
+	}
+	return d
+}

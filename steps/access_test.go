@@ -1,0 +1,175 @@
+package steps
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"flyover/probe"
+)
+
+func findCheck(cs []Check, id string) *Check {
+	for i := range cs {
+		if cs[i].ID == id {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+func aclFacts(endpoint, addr, user, method string, checks ...probe.ACLCheck) probe.ACLFacts {
+	return probe.ACLFacts{Endpoint: endpoint, Addr: addr, User: user, Method: method, Checks: checks}
+}
+
+func aclc(verdict probe.ACLVerdict, required bool, grant string, args ...string) probe.ACLCheck {
+	n := probe.ACLNeed{Args: args, Required: required, For: "what it is for"}
+	return probe.ACLCheck{ACLNeed: n, Command: n.Name(), Verdict: verdict, Grant: grant}
+}
+
+// A user that may not run a command flyover needs blocks preflight: the
+// endpoint, the user, the commands, and the ACL SETUSER that grants them.
+// Optional ones warn with what is lost; endpoints where all is allowed
+// share one line.
+func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
+	x := healthy()
+	x.pre.ACL = []probe.ACLFacts{
+		aclFacts("source", fxSource, "migrator", probe.ACLByDryRun,
+			aclc(probe.ACLAllowed, true, "", "INFO", "replication"),
+			aclc(probe.ACLDenied, true, "+client|pause", "CLIENT", "PAUSE", "1000", "WRITE"),
+			aclc(probe.ACLDenied, true, "+client|kill", "CLIENT", "KILL", "TYPE", "normal"),
+			aclc(probe.ACLDenied, false, "+shutdown", "SHUTDOWN")),
+		aclFacts("target", fxTarget, "default", probe.ACLByDryRun, aclc(probe.ACLAllowed, true, "", "ROLE")),
+		aclFacts("sentinel-1", x.sents[0].Addr, "default", probe.ACLByDryRun, aclc(probe.ACLAllowed, true, "", "SENTINEL", "MASTER", "m")),
+		aclFacts("sentinel-2", x.sents[1].Addr, "watcher", "",
+			aclc(probe.ACLAllowed, true, "", "SENTINEL", "MASTER", "m"),
+			aclc(probe.ACLUnknown, true, "", "SENTINEL", "FAILOVER", "m")),
+		aclFacts("sentinel-3", x.sents[2].Addr, "default", probe.ACLByDryRun, aclc(probe.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
+	}
+	x.pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
+	cs := Preflight(x.facts(), Options{})
+
+	src := findCheck(cs, "acl-source")
+	if src == nil || src.Level != Block {
+		t.Fatalf("source: %+v", src)
+	}
+	for _, w := range []string{"source " + fxSource, `"migrator"`, "CLIENT PAUSE, CLIENT KILL", "SHUTDOWN", "ACL DRYRUN"} {
+		if !strings.Contains(src.Detail, w) {
+			t.Errorf("source detail lacks %q: %s", w, src.Detail)
+		}
+	}
+	if len(src.FixCommands) != 1 || strings.Join(src.FixCommands[0].Args, " ") != "ACL SETUSER migrator +client|pause +client|kill +shutdown" ||
+		!strings.Contains(src.Fix, "ACL SETUSER migrator +client|pause") {
+		t.Errorf("source fix: %s %v", src.Fix, src.FixCommands)
+	}
+	if c := findCheck(cs, "acl"); c == nil || c.Level != Pass || !strings.Contains(c.Detail, "target") || !strings.Contains(c.Detail, "sentinel-1") {
+		t.Errorf("the shared pass line: %+v", c)
+	}
+	if c := findCheck(cs, "acl-sentinel-2"); c == nil || c.Level != Warn || !strings.Contains(c.Detail, "cannot tell") ||
+		!strings.Contains(c.Fix, "ACL DRYRUN watcher SENTINEL FAILOVER m") {
+		t.Errorf("cannot tell: %+v", c)
+	}
+	if c := findCheck(cs, "acl-sentinel-3"); c == nil || c.Level != Warn || !strings.Contains(c.Detail, "PSUBSCRIBE") || !strings.Contains(c.Fix, "&*") {
+		t.Errorf("optional: %+v", c)
+	}
+	if c := FirstBlock(cs); c == nil || c.ID != "acl-source" {
+		t.Errorf("first block %+v", c)
+	}
+	// The attach refuses while it blocks.
+	if b := FirstBlock(attachPre(x.facts(), Options{})); b == nil || b.ID != "acl-source" {
+		t.Errorf("attach precondition: %+v", b)
+	}
+}
+
+// The target's credentials for the source: checked before attaching, the
+// fix shown with the password redacted, for a Redis stand-in and for
+// Dragonfly.
+func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
+	cases := []struct {
+		ra    probe.ReplicationAuth
+		level Level
+		words string
+	}{
+		{probe.ReplicationAuth{Verdict: probe.ReplAuthOpen, Detail: "the source takes connections without a password"}, Pass, "without a password"},
+		{probe.ReplicationAuth{Verdict: probe.ReplAuthOK, Detail: "the source accepts the target's masterauth"}, Pass, "accepts"},
+		{probe.ReplicationAuth{Verdict: probe.ReplAuthMissing, Detail: "the target has no masterauth"}, Block, "--masterauth"},
+		{probe.ReplicationAuth{Verdict: probe.ReplAuthRefused, MasterUser: "repl", Detail: "the source refuses the target's masteruser repl and masterauth"}, Block, "masteruser repl"},
+		{probe.ReplicationAuth{Verdict: probe.ReplAuthUnknown, Detail: "the target does not say"}, Warn, "--masterauth"},
+	}
+	for _, c := range cases {
+		x := healthy()
+		ra := c.ra
+		x.pre.Replication = &ra
+		ch := findCheck(Preflight(x.facts(), Options{}), "target-masterauth")
+		if ch == nil || ch.Level != c.level || !strings.Contains(ch.Detail+" "+ch.Fix, c.words) {
+			t.Errorf("%s: %+v", c.ra.Verdict, ch)
+			continue
+		}
+		if c.level == Block {
+			if len(ch.FixCommands) == 0 || strings.Join(ch.FixCommands[0].Args, " ") != "CONFIG SET masterauth ***" || !strings.Contains(ch.Fix, "CONFIG SET masterauth") {
+				t.Errorf("%s fix: %s %v", c.ra.Verdict, ch.Fix, ch.FixCommands)
+			}
+		}
+		// Once attached, the question is past.
+		x.attached()
+		if ch := findCheck(Preflight(x.facts(), Options{}), "target-masterauth"); ch != nil {
+			t.Errorf("%s: shown after attach: %+v", c.ra.Verdict, ch)
+		}
+	}
+}
+
+func TestTargetThatIsTheSourceBlocks(t *testing.T) {
+	x := healthy()
+	x.topo.Target = fxSource
+	if c := findCheck(Preflight(x.facts(), Options{}), "target-not-source"); c == nil || c.Level != Block || !strings.Contains(c.Fix, "--target") {
+		t.Errorf("same address: %+v", c)
+	}
+	x = healthy()
+	x.tgt.RunID = x.src.RunID // another name for the same server
+	if c := findCheck(Preflight(x.facts(), Options{}), "target-not-source"); c == nil || c.Level != Block || !strings.Contains(c.Detail, "same server") {
+		t.Errorf("same run_id: %+v", c)
+	}
+	if c := findCheck(Preflight(healthy().facts(), Options{}), "target-not-source"); c != nil {
+		t.Errorf("healthy: %+v", c)
+	}
+}
+
+// A target that announces another address than flyover's: blocked before
+// attaching; once attached, the source's listing under that address is
+// named, with the Sentinels that cannot reach it.
+func TestTargetKnownByAnotherAddressIsNamed(t *testing.T) {
+	x := healthy()
+	x.pre.Target.AnnounceIP = "10.9.9.9"
+	c := findCheck(Preflight(x.facts(), Options{}), "target-address")
+	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "10.9.9.9:6380") || !strings.Contains(c.Fix, "--target 10.9.9.9:6380") {
+		t.Fatalf("before attach: %+v", c)
+	}
+
+	x.attached()
+	x.src.Replicas[0].IP = "10.9.9.9"
+	for i := range x.sents {
+		x.sents[i].Replicas = []probe.SentinelReplica{{IP: "10.9.9.9", Port: 6380, Flags: []string{"slave", "s_down", "disconnected"}, Priority: 100}}
+	}
+	f := steady(x.facts(), 5)
+	c = findCheck(Preflight(f, Options{}), "target-address")
+	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "lists 10.9.9.9:6380") || !strings.Contains(c.Detail, "sentinel-1 cannot reach 10.9.9.9:6380") ||
+		!strings.Contains(c.Fix, "abort") {
+		t.Errorf("after attach: %+v", c)
+	}
+	reg := registrationChecks(f)
+	if len(reg) == 0 || reg[0].Level != Block || !strings.Contains(reg[0].Detail, "10.9.9.9:6380") {
+		t.Errorf("registration: %+v", reg)
+	}
+}
+
+func TestACLGetUserRepliesAreRedacted(t *testing.T) {
+	got := redactReply([]string{"ACL", "GETUSER", "u"}, []any{"flags", []any{"on"}, "passwords", []any{"5e884898da28"}, "commands", "+@all"})
+	if b, _ := json.Marshal(got); strings.Contains(string(b), "5e884898da28") || !strings.Contains(string(b), `"passwords","***"`) {
+		t.Errorf("hash in %s", b)
+	}
+	if !IsRead([]string{"ACL", "DRYRUN", "u", "CLIENT", "PAUSE", "1000"}) || !IsRead([]string{"ACL", "GETUSER", "u"}) || IsRead([]string{"ACL", "SETUSER", "u", "+@all"}) {
+		t.Error("ACL DRYRUN and GETUSER read; SETUSER writes")
+	}
+	if got := RedactArgs([]string{"ACL", "DRYRUN", "u", "AUTH", "u", "s3cret"}); strings.Join(got, " ") != "ACL DRYRUN u AUTH u ***" {
+		t.Errorf("DRYRUN of AUTH: %v", got)
+	}
+}
