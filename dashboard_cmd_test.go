@@ -42,3 +42,39 @@ func TestDashboardFlagErrors(t *testing.T) {
 		t.Errorf("--tick 0s: status %d, stderr %s", code, stderr.String())
 	}
 }
+
+// Flags that cannot work together, or a demo flag out of range, are bad
+// usage: exit 2, nothing started, nothing on stdout.
+func TestGuidedAndDemoFlagErrors(t *testing.T) {
+	for name, args := range map[string][]string{
+		"canary in read-only": {"--source", "127.0.0.1:7001", "--target", "127.0.0.1:7002", "--sentinel", "127.0.0.1:26380", "--master", "m", "--canary", "--read-only"},
+		"demo rate 0":         {"demo", "--rate", "0"},
+		"demo negative keys":  {"demo", "--keys", "-1"},
+		"demo unknown flag":   {"demo", "--nope"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(args, &stdout, &stderr); code != 2 {
+				t.Errorf("exit status %d, want 2; stderr %s", code, stderr.String())
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout: %q", stdout.String())
+			}
+		})
+	}
+}
+
+// Without a terminal the demo says so before it starts anything.
+func TestDemoWithoutTerminal(t *testing.T) {
+	if ui.IsTerminal() {
+		t.Skip("standard output is a terminal here")
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"demo"}, &stdout, &stderr)
+	if code != 2 && code != 1 { // 1: the lab's servers are not installed
+		t.Errorf("exit status %d", code)
+	}
+	if code == 2 && !strings.Contains(stderr.String(), "needs a terminal") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}

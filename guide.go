@@ -75,7 +75,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 			return nil, err
 		}
 		g.canary, w = c, c
-		s.label = fmt.Sprintf("canary %s, %d/s through Sentinel", c.Namespace(), probe.DefaultCanaryRate)
+		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", probe.DefaultCanaryRate)
 	}
 	r.Canary = w
 	g.guide = ui.Guide{Runner: ui.StepsRunner(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}

@@ -32,9 +32,12 @@ Usage:
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
 
-Passwords are read from the environment, never from the command line:
+Passwords come from the environment or a file:
   FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
   FLYOVER_SENTINEL_PASSWORD (Sentinels' own requirepass, if any)
+  --source-password-file FILE (and --target-, --sentinel-)
+--source-password PW works too, but shows in ps and shell history: every
+screen then carries a warning. Passwords never appear on screen or in logs.
 
 The first form opens the live dashboard and the guided checklist (it needs a
 terminal); its log, go-redis's included, goes to --log, never to the screen.
@@ -135,7 +138,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
 		Tick: *tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 		Log: logger, Debug: *debug, LogPath: *logPath,
-		Guide: &g.guide, Warnings: conn.warnings,
+		Guide: &g.guide, Warnings: conn.warnings, Secrets: conn.secrets,
 	}
 	for _, e := range p.Sentinels {
 		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // closedAddr is a loopback address nothing listens on: a command that
@@ -74,5 +75,31 @@ func TestReadOnlyCheckNamesTheCommand(t *testing.T) {
 	}
 	if err := readOnlyCheck("a", []any{"hello", "2", "setname", "flyover"}); err != nil {
 		t.Errorf("the connection handshake is refused: %v", err)
+	}
+}
+
+// The guard and the audited path share one list (steps.AllowedReadOnly):
+// what the steps send as reads passes, the connection's own handshake
+// passes, and anything that is not a read is refused whatever its case.
+func TestReadOnlyUsesTheStepsList(t *testing.T) {
+	for _, args := range [][]any{
+		{"CLIENT", "SETINFO", "lib-name", "go-redis"}, {"select", "0"}, {"HELLO", "3"}, {"AUTH", "x"},
+		{"CLIENT", "LIST"}, {"ACL", "WHOAMI"}, {"SENTINEL", "CKQUORUM", "m"}, {"DBSIZE"}, {"TIME"},
+	} {
+		if err := readOnlyCheck("a", args); err != nil {
+			t.Errorf("%v refused: %v", args, err)
+		}
+		s := make([]string, len(args))
+		for i, a := range args {
+			s[i] = a.(string)
+		}
+		if !steps.AllowedReadOnly(s) {
+			t.Errorf("%v: the guard lets it through but steps.AllowedReadOnly does not", args)
+		}
+	}
+	for _, args := range [][]any{{"shutdown"}, {"Client", "Pause", "10"}, {"acl", "setuser", "u"}, {"SENTINEL", "SET", "m", "quorum", "1"}} {
+		if readOnlyCheck("a", args) == nil {
+			t.Errorf("%v let through", args)
+		}
 	}
 }

@@ -375,8 +375,8 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 		// Bold, faint and reverse stay: badges remain badges.
 		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
 	}
-	if cfg.Guide != nil && cfg.Guide.Autoplay && cfg.Lab == "" {
-		return errors.New("autoplay answers the questions by itself: it runs in a lab only")
+	if err := cfg.check(); err != nil {
+		return err
 	}
 	// 30 frames a second answers a key within 33 ms and costs half the
 	// idle wake-ups of Bubble Tea's default 60.
@@ -391,6 +391,18 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	}
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
+
+// ErrAutoplayOutsideLab: autoplay confirms every step by itself, which
+// only a lab may allow.
+var ErrAutoplayOutsideLab = errors.New("autoplay answers the questions by itself: it runs in a lab only")
+
+// check refuses a configuration that must not run.
+func (c *Config) check() error {
+	if c.Guide != nil && c.Guide.Autoplay && c.Lab == "" {
+		return ErrAutoplayOutsideLab
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		return nil
 	}
 	st := c.plan.State(id)
-	if st.Status == steps.Blocked && id != steps.StepPreflight {
+	if st.Status == steps.Blocked && id != steps.StepPreflight && !offersFix(id, steps.Lookup(id).Confirmations(c.facts, c.g.Options)) {
 		a.what, a.status = "", "autoplay: waiting for "+stepTitle(id)+" to be unblocked"
 		return nil
 	}

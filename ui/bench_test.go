@@ -40,3 +40,34 @@ func BenchmarkPollUpdate(b *testing.B) {
 		hs.m.Update(msg)
 	}
 }
+
+// BenchmarkViewGuided is a frame with the checklist beside the dashboard
+// while the cutover runs: View hands over what Update rendered.
+func BenchmarkViewGuided(b *testing.B) {
+	g := cutoverRunning(&testing.T{})
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = g.m.View()
+	}
+}
+
+// BenchmarkJobTick is what one progress tick of a running step costs:
+// reading the progress and rendering the panel and the screen again.
+func BenchmarkJobTick(b *testing.B) {
+	g := cutoverRunning(&testing.T{})
+	b.ReportAllocs()
+	for b.Loop() {
+		g.m.Update(jobTickMsg{})
+	}
+}
+
+// BenchmarkPollUpdateGuided is one poll result with the checklist: the
+// dashboard's work plus the plan derived again and the panel rendered.
+func BenchmarkPollUpdateGuided(b *testing.B) {
+	g := cutoverRunning(&testing.T{})
+	msg := nodePolledMsg{which: sourceNode, node: g.w.source()}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.m.Update(msg)
+	}
+}

@@ -348,7 +348,7 @@ func (c *Checklist) maybeAuto() tea.Cmd {
 		return nil
 	}
 	id := c.plan.Current
-	if id == "" || !waitStep(id) {
+	if id == "" || !waitStep(id) || (id == steps.StepReport && c.cfg.ReadOnly) {
 		return nil
 	}
 	st := c.plan.State(id)
@@ -559,11 +559,11 @@ func (c *Checklist) runCurrent() tea.Cmd {
 	}
 	st := c.plan.State(id)
 	step := steps.Lookup(id)
-	if st.Status == steps.Blocked && id != steps.StepPreflight {
+	confs := step.Confirmations(c.facts, c.g.Options)
+	if st.Status == steps.Blocked && id != steps.StepPreflight && !offersFix(id, confs) {
 		c.note = cell{text: "blocked: " + st.Reason, tone: toneBad}
 		return nil
 	}
-	confs := step.Confirmations(c.facts, c.g.Options)
 	if c.cfg.ReadOnly && writes(step, c.facts, c.g.Options) {
 		c.note = cell{text: "read-only: flyover shows this step's commands but sends none of them (restart without --read-only to act)", tone: toneWarn}
 		return nil
@@ -572,6 +572,13 @@ func (c *Checklist) runCurrent() tea.Cmd {
 		return c.start(id, c.facts, nil)
 	}
 	return c.open(&dialog{kind: dialogStep, id: id, step: step, facts: c.facts, confs: confs, answers: steps.Answers{}})
+}
+
+// offersFix reports whether a blocked step's questions are its fix: step
+// 5 offers to raise the other replicas' priority numbers when another
+// replica would be promoted instead of the target.
+func offersFix(id steps.StepID, confs []steps.Confirmation) bool {
+	return id == steps.StepRegister && len(confs) > 0
 }
 
 // writes reports whether a step would send anything but reads.

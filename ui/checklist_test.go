@@ -646,8 +646,11 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 	if g.c.auto.on {
 		t.Fatal("autoplay on without a lab")
 	}
-	if err := Run(context.Background(), Config{Guide: &Guide{Autoplay: true}}); err == nil && IsTerminal() {
-		t.Error("Run accepted autoplay outside a lab")
+	if err := (&Config{Guide: &Guide{Autoplay: true}}).check(); !errors.Is(err, ErrAutoplayOutsideLab) {
+		t.Errorf("autoplay outside a lab: %v", err)
+	}
+	if err := (&Config{Guide: &Guide{Autoplay: true}, Lab: "demo"}).check(); err != nil {
+		t.Errorf("autoplay in a lab: %v", err)
 	}
 
 	g = newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
@@ -677,4 +680,49 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 func demoStats() probe.CanaryStats {
 	return probe.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
 		WritesPerSec: 1_999.6, CurrentStall: 812 * time.Millisecond, LongestStall: 14 * time.Millisecond}
+}
+
+// No password flyover was given ever reaches the screen, even inside a
+// server's error.
+func TestNoPasswordOnScreen(t *testing.T) {
+	const pw = "hunter2-s3cret"
+	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Secrets = []string{pw} })
+	g.detached()
+	g.runner.err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
+	g.press("enter")
+	g.press("y")
+	sc := g.screen()
+	if strings.Contains(sc, pw) {
+		t.Fatalf("the password is on screen:\n%s", sc)
+	}
+	if !strings.Contains(sc, "WRONGPASS the password ***") {
+		t.Errorf("the error is not shown (redacted):\n%s", sc)
+	}
+}
+
+// When another replica would be promoted instead of the target, step 5 is
+// blocked, and enter offers its fix: the exact CONFIG SET on that replica.
+func TestRegisterOffersThePriorityFix(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.w.otherReplica = true
+	for range 8 {
+		g.round()
+		g.finishJobs()
+	}
+	c := g.c.Plan()
+	if c.Current != steps.StepRegister || c.State(steps.StepRegister).Status != steps.Blocked {
+		t.Fatalf("plan at %s %s (%s), want step 5 blocked", c.Current, c.State(c.Current).Status, c.State(c.Current).Reason)
+	}
+	if !strings.Contains(g.screen(), "apply the fix") {
+		t.Errorf("the screen does not offer the fix:\n%s", g.screen())
+	}
+	g.press("enter")
+	sc := g.screen()
+	if g.m.Mode() != ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 101") {
+		t.Fatalf("no fix question with the exact command:\n%s", sc)
+	}
+	g.press("y")
+	if s := g.runner.last(t); s.id != steps.StepRegister || s.answers["fix-priorities"] != "y" {
+		t.Errorf("started %s with %v", s.id, s.answers)
+	}
 }

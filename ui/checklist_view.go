@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"flyover/probe"
 	"flyover/steps"
 )
 
@@ -102,6 +103,7 @@ func (c *Checklist) wrapText(text string, w, indent int, t tone) []string {
 	if text == "" {
 		return nil
 	}
+	text = probe.Redact(text, c.cfg.Secrets...)
 	pad := strings.Repeat(" ", indent)
 	var out []string
 	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
@@ -444,9 +446,16 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 		return c.goalLines(state, W)
 	}
 	var blocks, warns, passes []string
+	seen := map[string]bool{} // a block said once: the same one on every Sentinel is one line more
 	for _, ch := range state.Checks {
 		switch ch.Level {
 		case steps.Block:
+			same := ch.Detail + "\x00" + ch.Fix
+			if seen[same] {
+				blocks = append(blocks, " "+st.paint(toneBad, "✗ ")+st.paint(toneStrong, clip(ch.Title, W-10))+st.paint(toneMuted, " · same"))
+				continue
+			}
+			seen[same] = true
 			blocks = append(blocks, " "+st.paint(toneBad, "✗ ")+st.paint(toneStrong, clip(ch.Title, W-3)))
 			blocks = append(blocks, c.wrapText(ch.Detail, W, 3, toneBad)...)
 			if ch.Fix != "" {
@@ -523,6 +532,8 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 	switch {
 	case c.cfg.ReadOnly && writes(step, c.facts, c.g.Options):
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.paint(toneWarn, "shown, never sent"))
+	case state.Status == steps.Blocked && offersFix(id, confs):
+		out = append(out, key("enter", "apply the fix · you confirm first"))
 	case state.Status == steps.Blocked && id != steps.StepPreflight:
 		out = append(out, st.paint(toneMuted, "fix what is marked ✗: the plan moves on by itself"))
 	case id == steps.StepPreflight && state.Status == steps.Blocked:
@@ -814,10 +825,21 @@ func (c *Checklist) commandLines(cmds []steps.Command, W int) []string {
 	var out []string
 	for _, r := range rows {
 		head := strings.Repeat(" ", indent) + st.paint(toneMuted, fitRight(r.at, aw)) + " " + st.paint(toneStrong, r.args)
-		if width(ansi.Strip(head)) > W {
-			// A very long command wraps rather than being cut.
-			for _, l := range strings.Split(ansi.Wrap(ansi.Strip(head), W, ""), "\n") {
-				out = append(out, st.paint(toneStrong, l))
+		if argCol := indent + aw + 1; argCol+width(r.args) > W {
+			// A very long command wraps under its arguments rather than
+			// being cut: every byte of it is what will be sent.
+			pad := strings.Repeat(" ", argCol)
+			if W-argCol < 20 {
+				argCol, pad = indent+4, strings.Repeat(" ", indent+4)
+			}
+			args := strings.Split(ansi.Wrap(r.args, W-argCol, ""), "\n")
+			out = append(out, strings.Repeat(" ", indent)+st.paint(toneMuted, fitRight(r.at, aw)))
+			if argCol == indent+aw+1 {
+				out[len(out)-1] += " " + st.paint(toneStrong, strings.TrimRight(args[0], " "))
+				args = args[1:]
+			}
+			for _, a := range args {
+				out = append(out, pad+st.paint(toneStrong, strings.TrimRight(a, " ")))
 			}
 			head = ""
 		}

@@ -50,6 +50,9 @@ type Config struct {
 	Warnings []string
 	// Lab, when set, labels the topology as a local lab ("demo").
 	Lab string
+	// Secrets are the passwords flyover was given: no text the checklist
+	// shows (a server's error, a step's failure) ever carries one.
+	Secrets []string
 }
 
 func (c *Config) defaults() {

@@ -54,6 +54,9 @@ type world struct {
 	tgtOps      int64
 	sentRTT     map[int]time.Duration
 	sentFlags   map[int][]string
+	// otherReplica is a Redis replica of the source (127.0.0.1:7003) with
+	// a lower priority number than the target's: Sentinel prefers it.
+	otherReplica bool
 }
 
 func newWorld(at time.Time) *world {
@@ -95,6 +98,9 @@ func (w *world) source() probe.Node {
 			state = "send_bulk"
 		}
 		n.Replicas = []probe.ReplicaLine{{IP: "127.0.0.1", Port: 7002, State: state, Offset: w.ackedOffset, HasOffset: w.phase == "online"}}
+	}
+	if w.otherReplica {
+		n.Replicas = append(n.Replicas, probe.ReplicaLine{Index: len(n.Replicas), IP: "127.0.0.1", Port: 7003, State: "online", Offset: w.ackedOffset, HasOffset: true})
 	}
 	return n
 }
@@ -155,6 +161,11 @@ func (w *world) sentinel(i int) probe.SentinelView {
 		v.Replicas = []probe.SentinelReplica{{IP: "127.0.0.1", Port: 7002, RunID: "b2", Flags: []string{"slave"},
 			Priority: 100, Offset: w.ackedOffset, LastOKPing: 300 * time.Millisecond, InfoRefresh: 4 * time.Second,
 			MasterLinkStatus: "ok", MasterHost: "127.0.0.1", MasterPort: 7001}}
+	}
+	if w.otherReplica {
+		v.Replicas = append(v.Replicas, probe.SentinelReplica{IP: "127.0.0.1", Port: 7003, RunID: "c3", Flags: []string{"slave"},
+			Priority: 50, Offset: w.ackedOffset, LastOKPing: 300 * time.Millisecond, InfoRefresh: 4 * time.Second,
+			MasterLinkStatus: "ok", MasterHost: "127.0.0.1", MasterPort: 7001})
 	}
 	return v
 }
