@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/bench"
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui"
@@ -31,6 +32,7 @@ Usage:
   flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
+  flyover bench  cutover [--runs 3] [--rate 2000] [--methods failover,stop-primary,guarded] [--json]
 
 Passwords come from the environment or a file:
   FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdStatus(args[1:], stdout, stderr)
 	case "lab":
 		return cmdLab(args[1:], stdout, stderr)
+	case "bench":
+		return bench.Main(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
 	case "-h", "--help", "help":

@@ -448,6 +448,14 @@ func (d *Dashboard) estimateCatchUp() cell {
 	return cell{text: "measuring…", tone: toneMuted}
 }
 
+// switched reports whether the migration has happened: the target is a
+// primary and every Sentinel names it. The old primary is then a replica,
+// or gone, and the link from it no longer means anything.
+func (d *Dashboard) switched() bool {
+	s := &d.snap
+	return s.Target.Reachable && s.Target.Role == probe.RolePrimary && s.SentinelsAgree && d.cfg.Topo.IsTarget(s.AgreedMaster)
+}
+
 // verdict is the header badge.
 func (d *Dashboard) verdict() badge {
 	s := &d.snap
@@ -455,7 +463,7 @@ func (d *Dashboard) verdict() badge {
 	switch {
 	case !d.source.polled || !d.target.polled:
 		return badge{"CONNECTING", toneMuted}
-	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && s.SentinelsAgree && d.cfg.Topo.IsTarget(s.AgreedMaster):
+	case d.switched():
 		return badge{"SWITCHED · target is the primary", toneOK}
 	case !s.Source.Reachable:
 		return badge{"SOURCE DOWN", toneBad}

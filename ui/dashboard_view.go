@@ -344,6 +344,11 @@ func (d *Dashboard) statusCell(ns *nodeState, width int) cell {
 	if !n.LastSeen.IsZero() {
 		seen = "seen " + duration(d.now.Sub(n.LastSeen)) + " ago"
 	}
+	if ns == &d.source && d.switched() {
+		// After the switch the old primary going away is the plan
+		// (decommission), not an alarm.
+		return cell{text: "○ retired · " + seen, tone: toneMuted}
+	}
 	text := "✗ DOWN · " + seen
 	// The reason where it fits whole; the timeline always has it.
 	if full := text + " · " + shortError(n.Error, n.Addr); ansi.StringWidth(full) <= width {
@@ -547,6 +552,9 @@ func (d *Dashboard) phaseLine(percent bool) string {
 			cur = i
 		}
 	}
+	if d.switched() {
+		cur = len(phases) // every phase behind it
+	}
 	var b strings.Builder
 	for i := range phases {
 		if i > 0 {
@@ -568,6 +576,10 @@ func (d *Dashboard) phaseLine(percent bool) string {
 	name := string(l.Phase)
 	if cur < 0 {
 		name = "unknown (an endpoint is down)"
+	}
+	if d.switched() {
+		// The link from the old primary is over: say why, not "not attached".
+		name = "switched · the target is the primary"
 	}
 	b.WriteString("  ")
 	b.WriteString(st.paint(toneStrong, name))
