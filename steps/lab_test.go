@@ -68,15 +68,7 @@ func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 	t.Helper()
 	auth := probe.Auth{Password: l.Opts.Password}
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
-		Source: probe.NewEndpoint(l.Source.Addr(), auth, nil, time.Second),
-		Target: probe.NewEndpoint(l.Target.Addr(), auth, nil, time.Second),
-	}
-	for _, a := range l.SentinelAddrs() {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{Password: l.Opts.SentinelPassword}, nil, time.Second))
-	}
-	p.Topo.ResolveTarget(time.Second)
+	p := l.Prober(time.Second)
 	a, err := steps.OpenAudit(filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
 	if err != nil {
 		t.Fatal(err)

@@ -257,16 +257,7 @@ func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 // operator: a prober, an audit log and a runner with default options.
 func (t *trial) openSession(n int) error {
 	l := t.lab
-	auth := probe.Auth{Password: l.Opts.Password}
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
-		Source: probe.NewEndpoint(l.Source.Addr(), auth, nil, probe.DefaultTimeout),
-		Target: probe.NewEndpoint(l.Target.Addr(), auth, nil, probe.DefaultTimeout),
-	}
-	for _, a := range l.SentinelAddrs() {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{Password: l.Opts.SentinelPassword}, nil, probe.DefaultTimeout))
-	}
-	p.Topo.ResolveTarget(time.Second)
+	p := l.Prober(probe.DefaultTimeout)
 	t.prober = p
 	dir := t.s.AuditDir
 	if dir == "" {
