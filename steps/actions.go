@@ -92,11 +92,17 @@ func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 // ---- full sync ----
 
 func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	// Progress is judged on the target's side only: the source's offset
+	// moves with every application write, and counting it would keep a
+	// sync that can never finish (no masterauth, no route back) waiting
+	// forever. Dragonfly reports no transfer bytes, but its keys arrive as
+	// it streams; Redis reports bytes read, then bytes loaded.
 	type mark struct {
 		phase   probe.Phase
 		read    int64
 		loading bool
-		offset  int64
+		loaded  int64
+		keys    int64
 	}
 	var last mark
 	moved := time.Now()
@@ -115,11 +121,17 @@ func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 				st, f.Snapshot.Target.Role)
 		}
 		l := &f.Snapshot.Link
-		m := mark{l.Phase, f.Snapshot.Target.SyncReadBytes, f.Snapshot.Target.Loading, f.Snapshot.Source.ReplOffset}
+		tg := &f.Snapshot.Target
+		m := mark{l.Phase, tg.SyncReadBytes, tg.Loading, tg.Info.Int("loading_loaded_bytes"), tg.Keys()}
 		if m != last {
 			last, moved = m, time.Now()
 		} else if time.Since(moved) > r.opts().SyncStallTimeout {
-			return false, fmt.Errorf("the full sync has not moved for %s (%s): read the source's and the target's logs", r.opts().SyncStallTimeout, l.Phase)
+			why := "read the source's and the target's logs"
+			if l.Phase == probe.PhaseHandshake {
+				why = "a target that cannot authenticate to the source (masterauth/masteruser) or cannot reach it stays here: " +
+					"read the target's log, then abort (detach) or fix it and attach again"
+			}
+			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.opts().SyncStallTimeout, l.Phase, why)
 		}
 		msg := "full sync: " + string(l.Phase)
 		if f.Snapshot.Target.SyncTotalBytes > 0 {

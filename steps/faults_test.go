@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -836,4 +837,40 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 		t.Fatalf("canary: %+v, %v", v, verr)
 	}
 	t.Logf("stall %s; canary: %d checked, %d lost", res.Stall, v.Checked, v.Lost)
+}
+
+// A target that can never sync (no masterauth for a source that requires a
+// password) attached behind flyover's back, while the application writes:
+// the full-sync step must give up when nothing moves on the target's side,
+// not wait forever because the source's offset keeps moving.
+func TestFullSyncThatCannotFinishGivesUpUnderWrites(t *testing.T) {
+	t.Parallel()
+	so := steps.Options{PollInterval: 200 * time.Millisecond, SyncStallTimeout: 3 * time.Second}
+	g := startRig(t, lab.Options{PreloadKeys: 500, Password: "stall-pw", TargetNoMasterAuth: true}, so)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := g.lab.Source.Client()
+	defer src.Close()
+	go func() {
+		for i := 0; ctx.Err() == nil; i++ {
+			src.Set(ctx, fmt.Sprintf("app:%d", i%100), i, 0)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	if err := g.lab.AttachTarget(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, f := g.plan()
+	job, err := g.runner.Start(ctx, steps.StepFullSync, f, steps.Answers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-job.Done():
+	case <-time.After(30 * time.Second):
+		job.Cancel()
+		t.Fatal("the full-sync step kept waiting on a sync that cannot move")
+	}
+	mustSay(t, "full sync", errString(job.Err()), "has not moved for 3s", "masterauth", "abort")
+	assertSourceNotPaused(t, g.lab)
 }
