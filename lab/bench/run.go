@@ -209,7 +209,7 @@ func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 	if err := t.waitSettled(ctx, limit); err != nil {
 		return err
 	}
-	if at := watch.stop(); !at.IsZero() {
+	if at := watch.settled(); !at.IsZero() {
 		p := ms(at.Sub(trigger))
 		r.Promotion = &p
 		if g := r.Guarded; g != nil {
@@ -523,6 +523,18 @@ func watchPromotion(ctx context.Context, l *lab.Lab) *promotionWatch {
 		}
 	}()
 	return w
+}
+
+// settled ends the watch once the run has settled. A majority names the
+// target by then, but the settle check can see it before the watcher's
+// next poll does (on a loaded machine, by a lot): give the watcher a
+// bounded moment to record it rather than cancel it mid-poll.
+func (w *promotionWatch) settled() time.Time {
+	select {
+	case <-w.done:
+	case <-time.After(3 * time.Second):
+	}
+	return w.stop()
 }
 
 // stop ends the watch and returns when a majority first named the
