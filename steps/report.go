@@ -97,7 +97,8 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 			canaryStats.Namespace, canaryStats.Acked, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
 	}
 	if canaryVerdict != nil {
-		w("- Canary read-back from `%s`: %d acknowledged writes checked, **%d lost**", canaryVerdict.Primary, canaryVerdict.Checked, canaryVerdict.Lost)
+		w("- Canary read-back from `%s`: of %d acknowledged writes, %d read back (%d not checked: their TTL may have run out), **%d lost**",
+			canaryVerdict.Primary, canaryVerdict.Acked, canaryVerdict.Checked, canaryVerdict.Expired, canaryVerdict.Lost)
 		if canaryVerdict.Expired > 0 {
 			w(" (%d too old to check: their TTL may have run out)", canaryVerdict.Expired)
 		}
