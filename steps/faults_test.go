@@ -532,8 +532,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 500)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 200 })
+	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
@@ -579,8 +578,7 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "in sync", func() bool { return g.facts().Snapshot.Link.InSync })
-	canary := startCanary(t, g.lab, 300)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 100 })
+	canary := startWritingCanary(t, g.lab, 300, 100)
 	tc := g.lab.Target.Client()
 	defer tc.Close()
 	if err := tc.ConfigSet(ctx, "replica-priority", "0").Err(); err != nil {
@@ -620,8 +618,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 500)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 200 })
+	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	other := g.lab.Sentinels[plan.Sentinels[0]].Client()
 	defer other.Close()
@@ -726,8 +723,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 300)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 100 })
+	canary := startWritingCanary(t, g.lab, 300, 100)
 
 	audit := filepath.Join(t.TempDir(), "flyover-audit-child.jsonl")
 	spec, _ := json.Marshal(cutoverChild{Master: g.lab.Opts.MasterName, Source: g.lab.Source.Addr(), Target: g.lab.Target.Addr(),
@@ -802,8 +798,7 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 300)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 100 })
+	canary := startWritingCanary(t, g.lab, 300, 100)
 	plan := steps.PlanCutover(f, so)
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false

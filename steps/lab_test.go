@@ -172,6 +172,15 @@ func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
 	return c
 }
 
+// startWritingCanary starts a canary and waits, bounded, until it has more
+// than acked acknowledged writes: the application is demonstrably writing.
+func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
+	t.Helper()
+	c := startCanary(t, l, rate)
+	waitFor(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
+	return c
+}
+
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
@@ -188,9 +197,8 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	const pw = "flyover-secret-pw"
 	so := steps.Options{SteadyPolls: 3, PollInterval: 250 * time.Millisecond}
 	g := startRig(t, lab.Options{PreloadKeys: 20000, Password: pw}, so)
-	canary := startCanary(t, g.lab, 2000)
+	canary := startWritingCanary(t, g.lab, 2000, 500)
 	g.runner.Canary = canary
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 500 })
 
 	c, _ := g.plan()
 	if c.Current != steps.StepPreflight || c.Stage != steps.StageDetached {
@@ -438,8 +446,7 @@ func TestDocumentedFailoverLosesAcknowledgedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 2000)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 1000 })
+	canary := startWritingCanary(t, g.lab, 2000, 1000)
 	sc := g.lab.Sentinels[0].Client()
 	defer sc.Close()
 	if err := sc.Do(ctx, "SENTINEL", "FAILOVER", g.lab.Opts.MasterName).Err(); err != nil {
@@ -589,8 +596,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := g.waitRegistered(45 * time.Second)
-	canary := startCanary(t, g.lab, 1000)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 200 })
+	canary := startWritingCanary(t, g.lab, 1000, 200)
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
 	// the moment it lists the target again (from the source's INFO, up to

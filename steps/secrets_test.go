@@ -66,9 +66,8 @@ func TestSecretsNeverAppearInAnyArtefact(t *testing.T) {
 	so := steps.Options{SteadyPolls: 3, PollInterval: 250 * time.Millisecond}
 	l := startRig(t, lo, so).lab
 	g := rigWith(t, l, so, probe.Auth{Username: "flyover", Password: pwFlyover}, probe.Auth{Password: pwSentinel}, nil)
-	canary := startCanary(t, l, 500)
+	canary := startWritingCanary(t, l, 500, 100)
 	g.runner.Canary = canary
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return canary.Stats().Acked > 100 })
 	ctx := context.Background()
 
 	var seen []string // everything flyover would show or write, besides the files
