@@ -559,11 +559,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 	assertOnlyWrites(t, g.audit.Path(), cutoverWrites...)
 	assertSourceNotPaused(t, g.lab)
 	waitFor(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
-	canary.Stop()
-	v, err := canary.Verify(ctx)
-	if err != nil || v.Lost != 0 || v.Checked == 0 {
-		t.Fatalf("canary: %+v, %v", v, err)
-	}
+	assertNothingLost(t, canary)
 }
 
 // -NOGOODSLAVE that does not go away (the target's priority turned 0
@@ -598,11 +594,7 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 	}
 	assertOnlyWrites(t, g.audit.Path(), "source CLIENT PAUSE", "sentinel-1 SENTINEL FAILOVER", "sentinel-2 SENTINEL FAILOVER",
 		"sentinel-3 SENTINEL FAILOVER", "source CLIENT UNPAUSE")
-	canary.Stop()
-	v, err := canary.Verify(ctx)
-	if err != nil || v.Lost != 0 || v.Checked == 0 {
-		t.Fatalf("canary: %+v, %v", v, err)
-	}
+	assertNothingLost(t, canary)
 }
 
 // A failover started by someone else just before the cutover: the step
@@ -650,11 +642,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	assertSourceNotPaused(t, g.lab)
 	assertOnlyWrites(t, g.audit.Path(), cutoverWrites...)
 	waitFor(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
-	canary.Stop()
-	v, err := canary.Verify(ctx)
-	if err != nil || v.Lost != 0 || v.Checked == 0 {
-		t.Fatalf("canary: %+v, %v", v, err)
-	}
+	assertNothingLost(t, canary)
 }
 
 // cutoverChild is what TestFlyoverKilledDuringThePause hands the flyover
@@ -775,11 +763,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 		t.Errorf("topology changed: Sentinels name %s, source %s, target %s", s.AgreedMaster, s.Source.Role, s.Target.Role)
 	}
 	assertResumesAt(t, g.lab, so, steps.StepCutover)
-	canary.Stop()
-	v, err := canary.Verify(ctx)
-	if err != nil || v.Lost != 0 || v.Checked == 0 {
-		t.Fatalf("canary: %+v, %v", v, err)
-	}
+	v := assertNothingLost(t, canary)
 	t.Logf("canary: %d acknowledged writes checked, %d lost; longest stall %s", v.Checked, v.Lost, canary.Stats().LongestStall)
 }
 
@@ -826,11 +810,7 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	}
 	assertOnlyWrites(t, g.audit.Path(), cutoverWrites...)
 	assertSourceNotPaused(t, g.lab)
-	canary.Stop()
-	v, verr := canary.Verify(ctx)
-	if verr != nil || v.Lost != 0 || v.Checked == 0 {
-		t.Fatalf("canary: %+v, %v", v, verr)
-	}
+	v := assertNothingLost(t, canary)
 	t.Logf("stall %s; canary: %d checked, %d lost", res.Stall, v.Checked, v.Lost)
 }
 

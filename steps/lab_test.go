@@ -172,6 +172,18 @@ func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
 	return c
 }
 
+// assertNothingLost stops the canary and reads every acknowledged write
+// back from the primary Sentinel names: none may be missing.
+func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
+	t.Helper()
+	c.Stop()
+	v, err := c.Verify(context.Background())
+	if err != nil || v.Lost != 0 || v.Checked == 0 {
+		t.Fatalf("canary: %+v, %v", v, err)
+	}
+	return v
+}
+
 // startWritingCanary starts a canary and waits, bounded, until it has more
 // than acked acknowledged writes: the application is demonstrably writing.
 func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
