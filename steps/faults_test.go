@@ -495,10 +495,7 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 	so := steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g.waitRegistered(45 * time.Second)
+	g.attachRegistered()
 	g.lab.Source.Kill()
 	c, f := g.plan()
 	mustSay(t, "plan ("+string(c.Current)+")", c.State(c.Current).Reason, g.lab.Source.Addr(), "connection refused", "source")
@@ -528,10 +525,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 	so := steps.Options{}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := g.waitRegistered(45 * time.Second)
+	f := g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
@@ -606,10 +600,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	so := steps.Options{}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := g.waitRegistered(45 * time.Second)
+	f := g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	other := g.lab.Sentinels[plan.Sentinels[0]].Client()
@@ -706,11 +697,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 	// down-after above the pause, so that the Sentinels do not fail over
 	// on their own while it holds.
 	g := startRig(t, lab.Options{PreloadKeys: 1000, DownAfter: 10 * time.Second}, so)
-	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g.waitRegistered(45 * time.Second)
+	g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 300, 100)
 
 	audit := filepath.Join(t.TempDir(), "flyover-audit-child.jsonl")
@@ -778,10 +765,7 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	so := steps.Options{Cutover: steps.CutoverOptions{PromoteTimeout: 4 * time.Second}}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := g.waitRegistered(45 * time.Second)
+	f := g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 300, 100)
 	plan := steps.PlanCutover(f, so)
 	leader := g.lab.Sentinels[plan.Sentinels[0]]

@@ -328,6 +328,16 @@ func keep(t *testing.T, paths ...string) {
 
 // waitRegistered waits until every Sentinel lists the target and would
 // promote it, reading the topology the way the plan does.
+// attachRegistered attaches the target outside flyover (REPLICAOF) and
+// waits until every Sentinel registers it: a topology ready to cut over.
+func (g *rig) attachRegistered() steps.Facts {
+	g.t.Helper()
+	if err := g.lab.AttachTarget(context.Background()); err != nil {
+		g.t.Fatal(err)
+	}
+	return g.waitRegistered(45 * time.Second)
+}
+
 func (g *rig) waitRegistered(limit time.Duration) steps.Facts {
 	g.t.Helper()
 	var f steps.Facts
@@ -381,10 +391,7 @@ func TestResumeLandsOnTheStepTheTopologyIsAt(t *testing.T) {
 	ctx := context.Background()
 	assertResumesAt(t, g.lab, so, steps.StepPreflight)
 
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g.waitRegistered(45 * time.Second)
+	g.attachRegistered()
 	assertResumesAt(t, g.lab, so, steps.StepCutover)
 
 	// The documented procedure: SENTINEL FAILOVER alone. The old primary
@@ -454,10 +461,7 @@ func TestDocumentedFailoverLosesAcknowledgedWrites(t *testing.T) {
 	t.Parallel()
 	g := startRig(t, lab.Options{PreloadKeys: 2000}, steps.Options{})
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g.waitRegistered(45 * time.Second)
+	g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 2000, 1000)
 	sc := g.lab.Sentinels[0].Client()
 	defer sc.Close()
@@ -489,10 +493,7 @@ func TestAbortBeforeCutoverRestoresTheTopology(t *testing.T) {
 	t.Parallel()
 	g := startRig(t, lab.Options{PreloadKeys: 2000}, steps.Options{})
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g.waitRegistered(45 * time.Second)
+	g.attachRegistered()
 	sc := g.lab.Source.Client()
 	defer sc.Close()
 	if err := sc.Do(ctx, "CLIENT", "PAUSE", "60000", "WRITE").Err(); err != nil {
@@ -604,10 +605,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	so := steps.Options{}
 	g := startRig(t, lab.Options{PreloadKeys: 2000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := g.waitRegistered(45 * time.Second)
+	f := g.attachRegistered()
 	canary := startWritingCanary(t, g.lab, 1000, 200)
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
