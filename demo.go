@@ -67,7 +67,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	p := c.prober(l.SentinelAddrs(), resolved{})
 	defer p.Close()
 
-	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", thousandsInt(o.rate))
+	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
 	app, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Rate: o.rate, Namespace: "app:" + time.Now().Format("150405")})
 	if err != nil {
@@ -77,7 +77,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	defer app.Close()
 
 	g, err := openGuide(ctx, p, guideSetup{timeout: c.timeout, auditPath: o.auditPath, writer: app,
-		label: fmt.Sprintf("%s writes/s via Sentinel", thousandsInt(o.rate))})
+		label: fmt.Sprintf("%s writes/s via Sentinel", probe.Thousands(int64(o.rate)))})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
 		return 1
@@ -128,7 +128,7 @@ func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab,
 		l, err := lab.Start(ctx, o)
 		done <- started{l, err}
 	}()
-	what := fmt.Sprintf("starting the lab: a Redis source with %s keys, a target, 3 Sentinels", thousandsInt(o.PreloadKeys))
+	what := fmt.Sprintf("starting the lab: a Redis source with %s keys, a target, 3 Sentinels", probe.Thousands(int64(o.PreloadKeys)))
 	t0 := time.Now()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
@@ -171,7 +171,7 @@ func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab,
 func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *guide) {
 	s := app.Stats()
 	fmt.Fprintf(w, "\nflyover demo\n  application  %s writes acknowledged, %s failed, longest stall %s\n",
-		thousandsInt(int(s.Acked)), thousandsInt(int(s.Failed)), s.LongestStall.Round(time.Millisecond).String())
+		probe.Thousands(int64(s.Acked)), probe.Thousands(int64(s.Failed)), s.LongestStall.Round(time.Millisecond).String())
 	if ctx.Err() == nil {
 		vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		v, err := app.Verify(vctx)
@@ -180,23 +180,11 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *gu
 			fmt.Fprintf(w, "  verified     not checked: %v\n", err)
 		} else {
 			fmt.Fprintf(w, "  verified     %s of %s acknowledged writes lost (read back from %s)\n",
-				thousandsInt(int(v.Lost)), thousandsInt(int(v.Checked)), v.Primary)
+				probe.Thousands(int64(v.Lost)), probe.Thousands(int64(v.Checked)), v.Primary)
 		}
 	}
 	fmt.Fprintf(w, "  audit log    %s\n", absPath(g.audit.Path()))
 	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
 		fmt.Fprintf(w, "  report       %s\n", absPath(r))
 	}
-}
-
-// thousandsInt formats n with thousands separators.
-func thousandsInt(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousandsInt(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

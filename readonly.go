@@ -9,7 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"flyover/probe"
-	"flyover/steps"
 )
 
 // --read-only: every command to every endpoint passes a guard that lets
@@ -17,7 +16,7 @@ import (
 // else before it is written to the socket. The dashboard only ever reads;
 // the guard makes that a guarantee for observers, whatever code runs later
 // (the checklist's steps included). Which commands count as reads is
-// steps.AllowedReadOnly: the same list the audited path uses.
+// probe.AllowedReadOnly: the same list the audited path uses.
 
 // readOnlyRefusal explains a refused command.
 type readOnlyRefusal struct {
@@ -38,7 +37,7 @@ func readOnlyCheck(addr string, args []any) error {
 	for i, a := range args {
 		s[i] = fmt.Sprint(a)
 	}
-	if steps.AllowedReadOnly(s) {
+	if probe.AllowedReadOnly(s) {
 		return nil
 	}
 	name := strings.ToUpper(s[0])

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"flyover/probe"
-	"flyover/steps"
 )
 
 // closedAddr is a loopback address nothing listens on: a command that
@@ -78,7 +77,7 @@ func TestReadOnlyCheckNamesTheCommand(t *testing.T) {
 	}
 }
 
-// The guard and the audited path share one list (steps.AllowedReadOnly):
+// The guard and the audited path share one list (probe.AllowedReadOnly):
 // what the steps send as reads passes, the connection's own handshake
 // passes, and anything that is not a read is refused whatever its case.
 func TestReadOnlyUsesTheStepsList(t *testing.T) {
@@ -93,8 +92,8 @@ func TestReadOnlyUsesTheStepsList(t *testing.T) {
 		for i, a := range args {
 			s[i] = a.(string)
 		}
-		if !steps.AllowedReadOnly(s) {
-			t.Errorf("%v: the guard lets it through but steps.AllowedReadOnly does not", args)
+		if !probe.AllowedReadOnly(s) {
+			t.Errorf("%v: the guard lets it through but probe.AllowedReadOnly does not", args)
 		}
 	}
 	for _, args := range [][]any{{"shutdown"}, {"Client", "Pause", "10"}, {"acl", "setuser", "u"}, {"SENTINEL", "SET", "m", "quorum", "1"}} {

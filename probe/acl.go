@@ -18,24 +18,14 @@ type ACLNeed struct {
 }
 
 // Name is the command as an operator says it: "CLIENT PAUSE", "INFO".
-func (n ACLNeed) Name() string {
-	if len(n.Args) > 1 && subcommandParents[strings.ToUpper(n.Args[0])] {
-		return strings.ToUpper(n.Args[0] + " " + n.Args[1])
-	}
-	if len(n.Args) == 0 {
-		return ""
-	}
-	return strings.ToUpper(n.Args[0])
-}
+func (n ACLNeed) Name() string { return CommandName(n.Args) }
 
 // aclName is the command as ACL rules name it: "client|pause", "info".
+// Rules name a command and at most one subcommand.
 func (n ACLNeed) aclName() string {
-	return strings.ToLower(strings.ReplaceAll(n.Name(), " ", "|"))
+	words := strings.Fields(n.Name())
+	return strings.ToLower(strings.Join(words[:min(2, len(words))], "|"))
 }
-
-// subcommandParents are the commands whose subcommands ACL rules can name
-// one by one (+client|pause).
-var subcommandParents = map[string]bool{"CLIENT": true, "CONFIG": true, "SENTINEL": true, "ACL": true}
 
 // flyoverKey is a key of the kind flyover writes (verify's test key; the
 // canary's keys share the prefix), for checking key permissions.
@@ -236,7 +226,7 @@ func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why
 			}
 			continue
 		}
-		if s := asString(v); strings.EqualFold(s, "OK") {
+		if s := AsString(v); strings.EqualFold(s, "OK") {
 			c.Verdict, c.Reason = ACLAllowed, ""
 		} else {
 			deny(c, s)
@@ -297,7 +287,7 @@ func getUser(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts, dryWhy stri
 func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
 	for i := range f.Checks {
 		c := &f.Checks[i]
-		if !onlyReads(c.Args) {
+		if !IsRead(c.Args) {
 			c.Reason = "not checked: " + f.Why
 			continue
 		}
@@ -319,16 +309,6 @@ func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
 	}
 }
 
-// onlyReads: the checks that are safe to try for real.
-func onlyReads(args []string) bool {
-	switch strings.ToUpper(strings.Join(args[:min(2, len(args))], " ")) {
-	case "INFO REPLICATION", "ROLE", "CONFIG GET", "DBSIZE",
-		"SENTINEL MASTER", "SENTINEL REPLICAS", "SENTINEL GET-MASTER-ADDR-BY-NAME", "SENTINEL CKQUORUM":
-		return true
-	}
-	return strings.EqualFold(args[0], "GET")
-}
-
 // ---- ACL GETUSER ----
 
 // aclUser is the part of an ACL GETUSER reply that decides commands,
@@ -344,6 +324,9 @@ type aclRules struct {
 }
 
 func parseACLUser(v any) (aclUser, error) {
+	if v == nil {
+		return aclUser{}, fmt.Errorf("no such user")
+	}
 	m, err := anyPairs(v)
 	if err != nil {
 		return aclUser{}, err
@@ -360,33 +343,12 @@ func parseACLUser(v any) (aclUser, error) {
 	return u, nil
 }
 
-// anyPairs is pairs without flattening the values.
-func anyPairs(v any) (map[string]any, error) {
-	switch t := v.(type) {
-	case []any:
-		out := make(map[string]any, len(t)/2)
-		for i := 0; i+1 < len(t); i += 2 {
-			out[asString(t[i])] = t[i+1]
-		}
-		return out, nil
-	case map[any]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[asString(k)] = x
-		}
-		return out, nil
-	case nil:
-		return nil, fmt.Errorf("no such user")
-	}
-	return nil, fmt.Errorf("unexpected reply %T", v)
-}
-
 // rulesFrom reads commands, keys and channels, in Redis 7's form (one
 // string each: "~* %R~app:*", "&*") or Redis 6's (a list of patterns
 // without the prefix).
 func rulesFrom(m map[string]any) aclRules {
 	var r aclRules
-	r.commands = asString(m["commands"])
+	r.commands = AsString(m["commands"])
 	r.keys = patterns(m["keys"], "~")
 	r.channels = patterns(m["channels"], "&")
 	return r
@@ -397,13 +359,13 @@ func patterns(v any, prefix string) []string {
 	case []any:
 		var out []string
 		for _, x := range t {
-			out = append(out, prefix+asString(x))
+			out = append(out, prefix+AsString(x))
 		}
 		return out
 	case nil:
 		return nil
 	}
-	return strings.Fields(asString(v))
+	return strings.Fields(AsString(v))
 }
 
 // commandCategories are the ACL categories (Redis 7.0's COMMAND INFO) of

@@ -174,7 +174,7 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 		v.Replicas, _ = ParseSentinelReplicas(rv)
 	}
 	if q, err := quorumCmd.Result(); err == nil {
-		v.QuorumOK, v.QuorumReply = true, asString(q)
+		v.QuorumOK, v.QuorumReply = true, AsString(q)
 	} else {
 		v.QuorumReply = err.Error()
 	}

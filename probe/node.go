@@ -121,7 +121,7 @@ func (n *Node) Synced() bool {
 
 // Follows reports whether the node is a replica of host:port.
 func (n *Node) Follows(addr string) bool {
-	return n.Role == RoleReplica && sameAddr(joinHostPort(n.MasterHost, n.MasterPort), addr)
+	return n.Role == RoleReplica && SameAddr(joinHostPort(n.MasterHost, n.MasterPort), addr)
 }
 
 // NodeFromInfo builds a Node from a parsed INFO reply and, when the server
@@ -206,11 +206,11 @@ func offsetTrusted(k Kind, version string) bool {
 	if k != KindDragonfly {
 		return true
 	}
-	return versionAtLeast(version, 1, 39)
+	return VersionAtLeast(version, 1, 39)
 }
 
-// versionAtLeast compares a "X.Y[.Z...]" version to major.minor.
-func versionAtLeast(v string, major, minor int) bool {
+// VersionAtLeast compares a "X.Y[.Z...]" version to major.minor.
+func VersionAtLeast(v string, major, minor int) bool {
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) < 2 {
 		return false
@@ -227,9 +227,9 @@ func joinHostPort(host string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// sameAddr compares two host:port strings, treating localhost and the
-// loopback addresses as one host.
-func sameAddr(a, b string) bool {
+// SameAddr reports whether two host:port strings name the same server,
+// treating localhost and the loopback addresses as one host.
+func SameAddr(a, b string) bool {
 	ha, pa, err1 := net.SplitHostPort(a)
 	hb, pb, err2 := net.SplitHostPort(b)
 	if err1 != nil || err2 != nil {

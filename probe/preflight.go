@@ -258,10 +258,6 @@ func resolveHost(ctx context.Context, addr string, timeout time.Duration) []stri
 	return ips
 }
 
-// SameAddr reports whether two host:port strings name the same server,
-// treating localhost and the loopback addresses as one host.
-func SameAddr(a, b string) bool { return sameAddr(a, b) }
-
 // AddrIn reports whether addr's host is one of ips (or addr equals host
 // exactly) and its port is port's.
 func AddrIn(addr string, ips []string, port string) bool {

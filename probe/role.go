@@ -2,7 +2,6 @@ package probe
 
 import (
 	"fmt"
-	"strconv"
 )
 
 // RoleReply is a parsed ROLE reply. Redis and Dragonfly shape it
@@ -42,7 +41,7 @@ func ParseRole(v any) (RoleReply, error) {
 		return RoleReply{}, fmt.Errorf("ROLE: unexpected reply %T", v)
 	}
 	var r RoleReply
-	name := asString(arr[0])
+	name := AsString(arr[0])
 	r.Role = normalizeRole(name)
 	switch r.Role {
 	case RolePrimary:
@@ -62,23 +61,23 @@ func ParseRole(v any) (RoleReply, error) {
 				if len(f) < 3 {
 					continue
 				}
-				rep := RoleEntry{IP: asString(f[0])}
+				rep := RoleEntry{IP: AsString(f[0])}
 				p, _ := asInt(f[1])
 				rep.Port = int(p)
 				if off, err := asInt(f[2]); err == nil {
 					rep.Offset, rep.HasOffset = off, true
 				} else {
-					rep.State = asString(f[2])
+					rep.State = AsString(f[2])
 				}
 				r.Replicas = append(r.Replicas, rep)
 			}
 		}
 	case RoleReplica:
 		if len(arr) >= 4 {
-			r.MasterHost = asString(arr[1])
+			r.MasterHost = AsString(arr[1])
 			p, _ := asInt(arr[2])
 			r.MasterPort = int(p)
-			r.State = asString(arr[3])
+			r.State = AsString(arr[3])
 		}
 		if len(arr) >= 5 {
 			if off, err := asInt(arr[4]); err == nil {
@@ -90,32 +89,4 @@ func ParseRole(v any) (RoleReply, error) {
 		return r, fmt.Errorf("ROLE: unknown role %q", name)
 	}
 	return r, nil
-}
-
-func asString(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case []byte:
-		return string(t)
-	case int64:
-		return strconv.FormatInt(t, 10)
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(t)
-	}
-}
-
-func asInt(v any) (int64, error) {
-	switch t := v.(type) {
-	case int64:
-		return t, nil
-	case string:
-		return strconv.ParseInt(t, 10, 64)
-	case []byte:
-		return strconv.ParseInt(string(t), 10, 64)
-	default:
-		return 0, fmt.Errorf("not an integer: %T", v)
-	}
 }

@@ -55,7 +55,7 @@ func (s *SentinelView) MasterDown() bool {
 // Replica returns Sentinel's view of the replica at addr, or nil.
 func (s *SentinelView) Replica(addr string) *SentinelReplica {
 	for i := range s.Replicas {
-		if sameAddr(s.Replicas[i].Addr(), addr) {
+		if SameAddr(s.Replicas[i].Addr(), addr) {
 			return &s.Replicas[i]
 		}
 	}
@@ -92,27 +92,6 @@ func hasFlag(flags []string, f string) bool {
 		}
 	}
 	return false
-}
-
-// pairs turns a flat RESP2 [k, v, k, v, ...] reply into a map.
-func pairs(v any) (map[string]string, error) {
-	arr, ok := v.([]any)
-	if !ok {
-		// RESP3 servers reply with a map.
-		if m, ok := v.(map[any]any); ok {
-			out := make(map[string]string, len(m))
-			for k, val := range m {
-				out[asString(k)] = asString(val)
-			}
-			return out, nil
-		}
-		return nil, fmt.Errorf("expected a list of fields, got %T", v)
-	}
-	out := make(map[string]string, len(arr)/2)
-	for i := 0; i+1 < len(arr); i += 2 {
-		out[asString(arr[i])] = asString(arr[i+1])
-	}
-	return out, nil
 }
 
 func atoi(s string) int64 {
@@ -185,7 +164,7 @@ func ParseMasterAddr(reply any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("GET-MASTER-ADDR-BY-NAME: bad port %v", arr[1])
 	}
-	return joinHostPort(asString(arr[0]), int(p)), nil
+	return joinHostPort(AsString(arr[0]), int(p)), nil
 }
 
 // Sentinel's replica selection (sentinelSelectSlave in sentinel.c): these

@@ -132,7 +132,7 @@ func (s *Snapshot) AllReachable() bool {
 func (s *Snapshot) SentinelsNaming(addr string) int {
 	n := 0
 	for _, v := range s.Sentinels {
-		if v.Reachable && v.Monitors && sameAddr(v.MasterAddr, addr) {
+		if v.Reachable && v.Monitors && SameAddr(v.MasterAddr, addr) {
 			n++
 		}
 	}
@@ -169,7 +169,7 @@ func (t *Topology) ResolveTarget(timeout time.Duration) {
 
 // IsTarget reports whether addr (as a server or Sentinel lists it) is the target.
 func (t *Topology) IsTarget(addr string) bool {
-	if sameAddr(addr, t.Target) {
+	if SameAddr(addr, t.Target) {
 		return true
 	}
 	host, port, err := net.SplitHostPort(addr)
@@ -312,7 +312,7 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		seen++
 		if agreed == "" {
 			agreed = v.MasterAddr
-		} else if !sameAddr(agreed, v.MasterAddr) {
+		} else if !SameAddr(agreed, v.MasterAddr) {
 			s.SentinelsAgree = false
 		}
 	}

@@ -166,7 +166,7 @@ func TestACLGetUserRepliesAreRedacted(t *testing.T) {
 	if b, _ := json.Marshal(got); strings.Contains(string(b), "5e884898da28") || !strings.Contains(string(b), `"passwords","***"`) {
 		t.Errorf("hash in %s", b)
 	}
-	if !IsRead([]string{"ACL", "DRYRUN", "u", "CLIENT", "PAUSE", "1000"}) || !IsRead([]string{"ACL", "GETUSER", "u"}) || IsRead([]string{"ACL", "SETUSER", "u", "+@all"}) {
+	if !probe.IsRead([]string{"ACL", "DRYRUN", "u", "CLIENT", "PAUSE", "1000"}) || !probe.IsRead([]string{"ACL", "GETUSER", "u"}) || probe.IsRead([]string{"ACL", "SETUSER", "u", "+@all"}) {
 		t.Error("ACL DRYRUN and GETUSER read; SETUSER writes")
 	}
 	if got := RedactArgs([]string{"ACL", "DRYRUN", "u", "AUTH", "u", "s3cret"}); strings.Join(got, " ") != "ACL DRYRUN u AUTH u ***" {

@@ -135,7 +135,7 @@ func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 		}
 		msg := "full sync: " + string(l.Phase)
 		if f.Snapshot.Target.SyncTotalBytes > 0 {
-			msg += fmt.Sprintf(", %s of %s", bytesHuman(f.Snapshot.Target.SyncReadBytes), bytesHuman(f.Snapshot.Target.SyncTotalBytes))
+			msg += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
 		}
 		progress(Progress{Phase: string(l.Phase), Message: msg, Fraction: l.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
 		return false, nil
@@ -272,8 +272,8 @@ func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	if err != nil {
 		return err
 	}
-	if asText(v) != key {
-		return fmt.Errorf("the test key read back as %q, not %q", asText(v), key)
+	if probe.AsString(v) != key {
+		return fmt.Errorf("the test key read back as %q, not %q", probe.AsString(v), key)
 	}
 	r.Session.setVerified(time.Now())
 

@@ -323,7 +323,7 @@ func sentinelCheck(i int, v probe.SentinelView, master string) Check {
 func targetKindCheck(n probe.Node) Check {
 	switch n.Kind {
 	case probe.KindDragonfly:
-		if !versionAtLeast(n.Version, 1, 39) {
+		if !probe.VersionAtLeast(n.Version, 1, 39) {
 			return warn("target-kind", "the target is Dragonfly", "Dragonfly "+n.Version+
 				": before v1.39 its own replication offset is not the source's byte offset, so the drain is judged by the offset it acknowledges, about once a second: expect about one more second of write stall")
 		}
@@ -333,14 +333,6 @@ func targetKindCheck(n probe.Node) Check {
 	}
 	return warn("target-kind", "the target is Dragonfly",
 		fmt.Sprintf("the target is %s %s, not Dragonfly (a stand-in?): the steps work the same", n.Kind, n.Version))
-}
-
-func versionAtLeast(v string, major, minor int) bool {
-	var ma, mi int
-	if _, err := fmt.Sscanf(v, "%d.%d", &ma, &mi); err != nil {
-		return false
-	}
-	return ma > major || ma == major && mi >= minor
 }
 
 func sentinelAgreementCheck(f Facts) Check {
@@ -425,14 +417,14 @@ func targetMemoryCheck(f Facts) Check {
 	used := s.UsedMemory
 	switch {
 	case limit <= 0:
-		return pass(id, title, fmt.Sprintf("no limit on the target; the source uses %s", bytesHuman(used)))
+		return pass(id, title, fmt.Sprintf("no limit on the target; the source uses %s", probe.Bytes(used)))
 	case limit < used:
-		return block(id, title, fmt.Sprintf("target maxmemory %s < source used_memory %s", bytesHuman(limit), bytesHuman(used)),
+		return block(id, title, fmt.Sprintf("target maxmemory %s < source used_memory %s", probe.Bytes(limit), probe.Bytes(used)),
 			"raise the target's limit (Dragonfly: --maxmemory; CONFIG SET maxmemory) before attaching")
 	case float64(limit) < 1.2*float64(used):
-		return warn(id, title, fmt.Sprintf("target maxmemory %s leaves less than 20%% headroom over source used_memory %s", bytesHuman(limit), bytesHuman(used)))
+		return warn(id, title, fmt.Sprintf("target maxmemory %s leaves less than 20%% headroom over source used_memory %s", probe.Bytes(limit), probe.Bytes(used)))
 	}
-	return pass(id, title, fmt.Sprintf("target maxmemory %s, source uses %s", bytesHuman(limit), bytesHuman(used)))
+	return pass(id, title, fmt.Sprintf("target maxmemory %s, source uses %s", probe.Bytes(limit), probe.Bytes(used)))
 }
 
 func masterauthCheck(f Facts) Check {
@@ -594,17 +586,4 @@ func minReplicasCheck(f Facts) Check {
 	}
 	return warn(id, title, fmt.Sprintf("%d with max lag %d s: the source refuses writes when fewer replicas acknowledged within that lag. Dragonfly acknowledges about once a second, so a max lag under 2 s may not count it; the fence turns the source into a replica anyway",
 		c.MinReplicasToWrite, c.MinReplicasMaxLag))
-}
-
-func bytesHuman(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

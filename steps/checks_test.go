@@ -307,12 +307,12 @@ func TestIsReadAllowsOnlyReads(t *testing.T) {
 		"CONFIG SET x y", "SENTINEL FAILOVER m", "SENTINEL RESET m", "SENTINEL SET m quorum 2", "SENTINEL CONFIG SET x y",
 		"SHUTDOWN", "FLUSHALL", "CONFIG", "SENTINEL", "DEBUG SLEEP 1", "EVAL x 0"}
 	for _, c := range reads {
-		if !IsRead(strings.Fields(c)) {
+		if !probe.IsRead(strings.Fields(c)) {
 			t.Errorf("%s is a read", c)
 		}
 	}
 	for _, c := range writes {
-		if IsRead(strings.Fields(c)) {
+		if probe.IsRead(strings.Fields(c)) {
 			t.Errorf("%s is not a read", c)
 		}
 	}

@@ -191,52 +191,6 @@ func redactACLUser(reply any) any {
 	return out
 }
 
-// readCommands are the commands that only read: the only ones the audited
-// path sends in read-only mode. Multi-word commands are listed with their
-// subcommand.
-var readCommands = map[string]bool{
-	"INFO": true, "ROLE": true, "PING": true, "DBSIZE": true, "TIME": true, "ECHO": true,
-	"LASTSAVE": true, "COMMAND": true,
-	"CONFIG GET":  true,
-	"CLIENT LIST": true, "CLIENT INFO": true, "CLIENT GETNAME": true, "CLIENT ID": true,
-	"MEMORY USAGE": true, "MEMORY STATS": true, "MEMORY DOCTOR": true,
-	"SLOWLOG GET": true, "SLOWLOG LEN": true, "LATENCY LATEST": true, "LATENCY HISTORY": true,
-	"GET": true, "MGET": true, "EXISTS": true, "TTL": true, "PTTL": true, "TYPE": true,
-	"STRLEN": true, "SCAN": true,
-	"SENTINEL MASTER": true, "SENTINEL MASTERS": true, "SENTINEL REPLICAS": true,
-	"SENTINEL SLAVES": true, "SENTINEL SENTINELS": true, "SENTINEL GET-MASTER-ADDR-BY-NAME": true,
-	"SENTINEL CKQUORUM": true, "SENTINEL INFO-CACHE": true, "SENTINEL MYID": true,
-	"SENTINEL PENDING-SCRIPTS": true, "SENTINEL CONFIG GET": true,
-	// Preflight's permission checks: DRYRUN only evaluates the command.
-	"ACL DRYRUN": true, "ACL GETUSER": true, "ACL WHOAMI": true, "ACL CAT": true,
-}
-
-// multiWord are the commands whose subcommand decides whether they read.
-var multiWord = map[string]bool{
-	"CONFIG": true, "CLIENT": true, "MEMORY": true, "SLOWLOG": true, "LATENCY": true, "SENTINEL": true, "ACL": true,
-}
-
-// IsRead reports whether a command only reads.
-func IsRead(args []string) bool {
-	if len(args) == 0 {
-		return false
-	}
-	name := strings.ToUpper(args[0])
-	if multiWord[name] {
-		if len(args) < 2 {
-			return false
-		}
-		name += " " + strings.ToUpper(args[1])
-		if name == "SENTINEL CONFIG" {
-			if len(args) < 3 {
-				return false
-			}
-			name += " " + strings.ToUpper(args[2])
-		}
-	}
-	return readCommands[name]
-}
-
 // ReadOnlyError is the audited path refusing a command in read-only mode.
 type ReadOnlyError struct {
 	Endpoint string

@@ -382,7 +382,7 @@ func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Of
 	if err != nil {
 		return Offsets{}, false, err
 	}
-	info := probe.ParseInfo(asText(v))
+	info := probe.ParseInfo(probe.AsString(v))
 	off := Offsets{Source: info.Int("master_repl_offset")}
 	var line *probe.ReplicaLine
 	for _, l := range info.ReplicaLines() {
@@ -394,7 +394,7 @@ func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Of
 	}
 	if c.p.JudgeByTarget && !c.targetSilent {
 		if tv, terr := c.r.Send(ctx, tgt, "INFO", "replication"); terr == nil {
-			ti := probe.ParseInfo(asText(tv))
+			ti := probe.ParseInfo(probe.AsString(tv))
 			if ti.Has("slave_repl_offset") {
 				off.Target, off.JudgedBy = ti.Int("slave_repl_offset"), "target's slave_repl_offset"
 				return off, true, nil
@@ -414,16 +414,6 @@ func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Of
 		err = errors.New("the source does not list the target")
 	}
 	return off, false, err
-}
-
-func asText(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case []byte:
-		return string(t)
-	}
-	return fmt.Sprint(v)
 }
 
 // sentinelRefusal is a SENTINEL FAILOVER error reply in plain words.

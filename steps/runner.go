@@ -104,7 +104,7 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	sargs := stringArgs(args)
 	red := RedactArgs(sargs)
 	name := r.endpointName(e)
-	write := !IsRead(sargs)
+	write := !probe.IsRead(sargs)
 	if r.ReadOnly && write {
 		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
 		r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
@@ -330,7 +330,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			}
 		}
 		for _, c := range cmds {
-			if !IsRead(c.Args) {
+			if !probe.IsRead(c.Args) {
 				return nil, &ReadOnlyError{Endpoint: c.Endpoint + " " + c.Addr, Args: c.Args}
 			}
 		}

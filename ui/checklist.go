@@ -588,7 +588,7 @@ func writes(step *steps.Step, f steps.Facts, o steps.Options) bool {
 		cmds = append(cmds, q.Commands...)
 	}
 	for _, cmd := range cmds {
-		if !steps.IsRead(cmd.Args) {
+		if !probe.IsRead(cmd.Args) {
 			return true
 		}
 	}

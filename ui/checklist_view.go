@@ -150,7 +150,7 @@ func (c *Checklist) appBlock(W int) []string {
 	if s.CurrentStall >= 200*time.Millisecond {
 		stallNow.tone = toneWarn
 	}
-	failed := cell{text: thousands(s.Failed), tone: toneText}
+	failed := cell{text: probe.Thousands(s.Failed), tone: toneText}
 	if s.Failed > 0 {
 		failed.tone = toneWarn
 	}
@@ -159,9 +159,9 @@ func (c *Checklist) appBlock(W int) []string {
 	label := func(t string) cell { return cell{text: t, tone: toneMuted} }
 	rows := st.table([]column{
 		{cells: []cell{label("writes/s"), label("stall now"), label("failed")}, min: 9},
-		{cells: []cell{{text: thousands(int64(s.WritesPerSec + 0.5))}, stallNow, failed}, min: 9},
+		{cells: []cell{{text: probe.Thousands(int64(s.WritesPerSec + 0.5))}, stallNow, failed}, min: 9},
 		{cells: []cell{label("acked"), label("longest"), label("lost")}, min: 7},
-		{cells: []cell{{text: thousands(s.Acked)}, longest, lost}},
+		{cells: []cell{{text: probe.Thousands(s.Acked)}, longest, lost}},
 	}, W-2, 2)
 	out := []string{title}
 	for _, r := range rows {
@@ -179,8 +179,8 @@ func (c *Checklist) appLine(W int) string {
 	s := c.stats
 	lost := c.lostCell()
 	parts := []string{
-		thousands(int64(s.WritesPerSec+0.5)) + " writes/s",
-		thousands(s.Failed) + " failed",
+		probe.Thousands(int64(s.WritesPerSec+0.5)) + " writes/s",
+		probe.Thousands(s.Failed) + " failed",
 		"stall now " + ms(s.CurrentStall),
 		"longest " + ms(s.LongestStall),
 	}
@@ -197,9 +197,9 @@ func (c *Checklist) lostCell() cell {
 	case c.verdictErr != "":
 		return cell{text: "not checked: " + c.verdictErr, tone: toneWarn}
 	case c.verdict != nil && c.verdict.Lost == 0:
-		return cell{text: fmt.Sprintf("0 of %s ✓", thousands(c.verdict.Checked)), tone: toneOK}
+		return cell{text: fmt.Sprintf("0 of %s ✓", probe.Thousands(c.verdict.Checked)), tone: toneOK}
 	case c.verdict != nil:
-		return cell{text: fmt.Sprintf("%s of %s LOST", thousands(c.verdict.Lost), thousands(c.verdict.Checked)), tone: toneBad}
+		return cell{text: fmt.Sprintf("%s of %s LOST", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked)), tone: toneBad}
 	}
 	return cell{text: "after cutover", tone: toneMuted}
 }
@@ -580,8 +580,8 @@ func (c *Checklist) runningView(W, H int) []string {
 			t = toneOK
 		}
 		lines := []string{
-			st.paint(toneMuted, "source offset  ") + thousands(o.Source),
-			st.paint(toneMuted, "target offset  ") + st.paint(t, thousands(o.Target)) + st.paint(toneMuted, "  "+signed(o.Target-o.Source)),
+			st.paint(toneMuted, "source offset  ") + probe.Thousands(o.Source),
+			st.paint(toneMuted, "target offset  ") + st.paint(t, probe.Thousands(o.Target)) + st.paint(toneMuted, "  "+signed(o.Target-o.Source)),
 			st.paint(toneMuted, "judged by the "+o.JudgedBy),
 		}
 		secs = append(secs, section{lines: lines, prio: 80})
@@ -691,7 +691,7 @@ func (c *Checklist) completeView(W, H int) []string {
 	if c.g.Writer != nil {
 		lost := c.lostCell()
 		if c.verdict != nil {
-			lost.text = fmt.Sprintf("%s lost of %s acknowledged", thousands(c.verdict.Lost), thousands(c.verdict.Checked))
+			lost.text = fmt.Sprintf("%s lost of %s acknowledged", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked))
 		}
 		rows = append(rows, [2]cell{{text: "application"}, lost})
 	}

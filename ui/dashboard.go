@@ -345,7 +345,7 @@ func (d *Dashboard) derive(sourcePolled bool) {
 	switch {
 	case !d.inSync && d.inSyncStreak >= d.cfg.InSyncPolls:
 		d.inSync = true
-		d.addEntry(d.own("in sync", fmt.Sprintf("lag %s for %d polls in a row", Bytes(l.LagBytes), d.inSyncStreak), toneOK), true)
+		d.addEntry(d.own("in sync", fmt.Sprintf("lag %s for %d polls in a row", probe.Bytes(l.LagBytes), d.inSyncStreak), toneOK), true)
 	case d.inSync && (broken || d.outStreak >= d.cfg.InSyncPolls):
 		d.inSync = false
 		d.addEntry(d.own("sync lost", "no longer in sync: "+d.syncWhy(), toneWarn), true)
@@ -371,7 +371,7 @@ func (d *Dashboard) syncWhy() string {
 	case l.Phase != probe.PhaseOnline:
 		return "link phase " + string(l.Phase)
 	}
-	return fmt.Sprintf("lag %s (%s)", Bytes(l.LagBytes), lagSeconds(l.LagSeconds))
+	return fmt.Sprintf("lag %s (%s)", probe.Bytes(l.LagBytes), lagSeconds(l.LagSeconds))
 }
 
 func (d *Dashboard) pushSample() {
@@ -476,7 +476,7 @@ func (d *Dashboard) verdict() badge {
 	case l.Phase == probe.PhaseOnline && l.InSync:
 		return badge{fmt.Sprintf("CONFIRMING · %d/%d polls in sync", d.inSyncStreak, d.cfg.InSyncPolls), toneWarn}
 	case l.Phase == probe.PhaseOnline:
-		return badge{"CATCHING UP · lag " + Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), toneWarn}
+		return badge{"CATCHING UP · lag " + probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), toneWarn}
 	case l.Phase == probe.PhaseTransfer && l.Progress >= 0:
 		return badge{fmt.Sprintf("SYNCING · %d%%", int(l.Progress*100)), toneWarn}
 	}

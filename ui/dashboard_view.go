@@ -368,27 +368,27 @@ func memCell(n *probe.Node) cell {
 		return cell{text: "—", tone: toneMuted}
 	}
 	if n.MaxMemory <= 0 {
-		return cell{text: Bytes(n.UsedMemory) + " / no limit"}
+		return cell{text: probe.Bytes(n.UsedMemory) + " / no limit"}
 	}
 	t := toneText
 	if float64(n.UsedMemory) > 0.9*float64(n.MaxMemory) {
 		t = toneWarn
 	}
-	return cell{text: Bytes(n.UsedMemory) + " / " + Bytes(n.MaxMemory), tone: t}
+	return cell{text: probe.Bytes(n.UsedMemory) + " / " + probe.Bytes(n.MaxMemory), tone: t}
 }
 
 func numCell(n *probe.Node, v int64) cell {
 	if !n.Reachable {
 		return cell{text: "—", tone: toneMuted}
 	}
-	return cell{text: thousands(v)}
+	return cell{text: probe.Thousands(v)}
 }
 
 func loadCell(n *probe.Node) cell {
 	if !n.Reachable {
 		return cell{text: "—", tone: toneMuted}
 	}
-	return cell{text: thousands(n.OpsPerSec) + " ops/s · " + thousands(n.Clients) + " cl"}
+	return cell{text: probe.Thousands(n.OpsPerSec) + " ops/s · " + probe.Thousands(n.Clients) + " cl"}
 }
 
 type keyRow struct {
@@ -420,9 +420,9 @@ func keyRows(src, tgt *probe.Node, compact bool) []keyRow {
 			return cell{text: "—", tone: toneMuted}
 		}
 		if db < 0 {
-			return cell{text: thousands(n.Keys())}
+			return cell{text: probe.Thousands(n.Keys())}
 		}
-		return cell{text: thousands(n.Keyspace[db].Keys)}
+		return cell{text: probe.Thousands(n.Keyspace[db].Keys)}
 	}
 	diffOf := func(db int) cell {
 		if !src.Reachable || !tgt.Reachable {
@@ -473,16 +473,16 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	}
 	srcOff := cell{text: "—", tone: toneMuted}
 	if src.Reachable && src.Role == probe.RolePrimary {
-		srcOff = cell{text: thousands(src.ReplOffset)}
+		srcOff = cell{text: probe.Thousands(src.ReplOffset)}
 	}
 	acked := cell{text: "—", tone: toneMuted}
 	if l.HasAckedOffset {
-		acked = cell{text: thousands(l.AckedOffset)}
+		acked = cell{text: probe.Thousands(l.AckedOffset)}
 		if d.snap.Target.OffsetTrusted && d.snap.Target.Offset != l.AckedOffset {
-			acked.text += " · own " + thousands(d.snap.Target.Offset)
+			acked.text += " · own " + probe.Thousands(d.snap.Target.Offset)
 		}
 	} else if d.snap.Target.OffsetTrusted && l.FollowsSource {
-		acked = cell{text: "own " + thousands(d.snap.Target.Offset)}
+		acked = cell{text: "own " + probe.Thousands(d.snap.Target.Offset)}
 	}
 	lag := cell{text: "—", tone: toneMuted}
 	if l.Phase == probe.PhaseOnline && src.Reachable {
@@ -490,7 +490,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 		if !l.InSync {
 			t = toneWarn
 		}
-		lag = cell{text: Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), tone: t}
+		lag = cell{text: probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), tone: t}
 	}
 	rateCell := cell{text: "—", tone: toneMuted}
 	if src.Reachable && src.Role == probe.RolePrimary {
@@ -597,7 +597,7 @@ func (d *Dashboard) progressLine(w int) string {
 	switch {
 	case l.Progress >= 0:
 		pct := fmt.Sprintf(" %3d%%", int(l.Progress*100))
-		figures := pct + " · " + Bytes(tgt.SyncReadBytes) + " of " + Bytes(tgt.SyncTotalBytes)
+		figures := pct + " · " + probe.Bytes(tgt.SyncReadBytes) + " of " + probe.Bytes(tgt.SyncTotalBytes)
 		if w-ansi.StringWidth(figures) < 12 {
 			figures = pct // the bar matters more than the byte counts
 		}
@@ -607,7 +607,7 @@ func (d *Dashboard) progressLine(w int) string {
 		}
 		return fit(d.progressBar(l.Progress, barW)+figures, w)
 	case tgt.SyncReadBytes > 0:
-		return fit(d.styles.paint(toneMuted, Bytes(tgt.SyncReadBytes)+" read · size not reported (diskless)"), w)
+		return fit(d.styles.paint(toneMuted, probe.Bytes(tgt.SyncReadBytes)+" read · size not reported (diskless)"), w)
 	}
 	return fit(d.styles.paint(toneMuted, "not reported by the server"), w)
 }
@@ -638,10 +638,10 @@ func (d *Dashboard) trendsBlock(w int) []string {
 		}
 		return f(v)
 	}
-	ops := func(v int64) string { return thousands(v) + "/s" }
+	ops := func(v int64) string { return probe.Thousands(v) + "/s" }
 	return []string{
 		title,
-		row("lag", sparkline(d.history, sw, func(s sample) int64 { return s.LagBytes }), st.sparkLag, val(last.LagBytes, Bytes)),
+		row("lag", sparkline(d.history, sw, func(s sample) int64 { return s.LagBytes }), st.sparkLag, val(last.LagBytes, probe.Bytes)),
 		row("source ops", sparkline(d.history, sw, func(s sample) int64 { return s.SourceOps }), st.spark, val(last.SourceOps, ops)),
 		row("target ops", sparkline(d.history, sw, func(s sample) int64 { return s.TargetOps }), st.spark, val(last.TargetOps, ops)),
 	}

@@ -1,37 +1,13 @@
 package ui
 
 import (
+	"flyover/probe"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
-
-// thousands formats n with thousands separators: 1,234,567.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	sign := ""
-	if n < 0 {
-		sign, s = "-", s[1:]
-	}
-	if len(s) <= 3 {
-		return sign + s
-	}
-	var b strings.Builder
-	b.WriteString(sign)
-	head := len(s) % 3
-	if head == 0 {
-		head = 3
-	}
-	b.WriteString(s[:head])
-	for i := head; i < len(s); i += 3 {
-		b.WriteByte(',')
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
 
 // signed formats a difference with its sign: +3, -1,204, =.
 func signed(n int64) string {
@@ -39,9 +15,9 @@ func signed(n int64) string {
 	case n == 0:
 		return "="
 	case n > 0:
-		return "+" + thousands(n)
+		return "+" + probe.Thousands(n)
 	}
-	return thousands(n)
+	return probe.Thousands(n)
 }
 
 // rate formats a bytes-per-second figure.
@@ -49,7 +25,7 @@ func rate(bps float64) string {
 	if bps <= 0 {
 		return "0 B/s"
 	}
-	return Bytes(int64(bps+0.5)) + "/s"
+	return probe.Bytes(int64(bps+0.5)) + "/s"
 }
 
 // duration formats a span for people: 0.4 s, 12 s, 3 m 05 s, 2 h 07 m.

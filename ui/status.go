@@ -171,7 +171,7 @@ func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 			verdict = "IN SYNC"
 		}
 		fmt.Fprintf(w, "link      phase %s · source says %s · acked %s · lag %s (%s) · %s\n",
-			l.Phase, l.State, acked, Bytes(l.LagBytes), seconds(l.LagSeconds), verdict)
+			l.Phase, l.State, acked, probe.Bytes(l.LagBytes), seconds(l.LagSeconds), verdict)
 	}
 	fmt.Fprintln(w)
 
@@ -239,23 +239,7 @@ func seconds(s float64) string {
 
 func memory(used, limit int64) string {
 	if limit <= 0 {
-		return Bytes(used) + " / no limit"
+		return probe.Bytes(used) + " / no limit"
 	}
-	return Bytes(used) + " / " + Bytes(limit)
-}
-
-// Bytes formats a byte count in binary units.
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit && n > -unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		f /= unit
-		if f < unit && f > -unit {
-			return fmt.Sprintf("%.1f %s", f, u)
-		}
-	}
-	return fmt.Sprintf("%.1f PiB", f/unit)
+	return probe.Bytes(used) + " / " + probe.Bytes(limit)
 }

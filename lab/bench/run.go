@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -243,7 +242,7 @@ func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 	if err != nil {
 		return fmt.Errorf("reading the acknowledged writes back: %w", err)
 	}
-	if !sameAddr(v.Primary, l.Target.Addr()) {
+	if !probe.SameAddr(v.Primary, l.Target.Addr()) {
 		return fmt.Errorf("read the acknowledged writes back from %s, but the target is %s", v.Primary, l.Target.Addr())
 	}
 	r.Acked, r.Checked, r.Lost, r.LostSample = v.Acked, v.Checked, v.Lost, v.LostSample
@@ -505,7 +504,7 @@ func watchPromotion(ctx context.Context, l *lab.Lab) *promotionWatch {
 				if err != nil {
 					continue
 				}
-				if a, err := probe.ParseMasterAddr(v); err == nil && sameAddr(a, target) {
+				if a, err := probe.ParseMasterAddr(v); err == nil && probe.SameAddr(a, target) {
 					naming++
 				}
 			}
@@ -563,16 +562,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
-}
-
-// sameAddr compares two host:port addresses, as the lab and Sentinel
-// write them (numeric loopback IPs).
-func sameAddr(a, b string) bool {
-	ha, pa, err1 := net.SplitHostPort(a)
-	hb, pb, err2 := net.SplitHostPort(b)
-	if err1 != nil || err2 != nil {
-		return a == b
-	}
-	ia, ib := net.ParseIP(ha), net.ParseIP(hb)
-	return pa == pb && (ha == hb || ia != nil && ib != nil && ia.Equal(ib))
 }

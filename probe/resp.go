@@ -1,0 +1,72 @@
+package probe
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// RESP replies as go-redis hands them over (RESP2 arrays, RESP3 maps,
+// strings, integers), coerced in one place.
+
+// AsString is a reply element as text: bulk and simple strings as they
+// are, integers in decimal, nil as "".
+func AsString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []byte:
+		return string(t)
+	case int64:
+		return strconv.FormatInt(t, 10)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+func asInt(v any) (int64, error) {
+	switch t := v.(type) {
+	case int64:
+		return t, nil
+	case string:
+		return strconv.ParseInt(t, 10, 64)
+	case []byte:
+		return strconv.ParseInt(string(t), 10, 64)
+	default:
+		return 0, fmt.Errorf("not an integer: %T", v)
+	}
+}
+
+// anyPairs turns a field/value reply (a flat RESP2 [k, v, k, v, ...]
+// array or a RESP3 map) into a map, leaving the values as they came.
+func anyPairs(v any) (map[string]any, error) {
+	switch t := v.(type) {
+	case []any:
+		out := make(map[string]any, len(t)/2)
+		for i := 0; i+1 < len(t); i += 2 {
+			out[AsString(t[i])] = t[i+1]
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[AsString(k)] = x
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("expected a list of fields, got %T", v)
+}
+
+// pairs is anyPairs with every value as text.
+func pairs(v any) (map[string]string, error) {
+	m, err := anyPairs(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(m))
+	for k, x := range m {
+		out[k] = AsString(x)
+	}
+	return out, nil
+}
