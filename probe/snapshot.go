@@ -139,6 +139,25 @@ func (s *Snapshot) SentinelsNaming(addr string) int {
 	return n
 }
 
+// Majority is how many Sentinels make a majority of those given.
+func (s *Snapshot) Majority() int { return len(s.Sentinels)/2 + 1 }
+
+// MostNamedMaster is the master address named by the most reachable
+// Sentinels (addresses compared with SameAddr; ties to the smaller), and
+// how many name it. "" when none names one.
+func (s *Snapshot) MostNamedMaster() (addr string, n int) {
+	for _, v := range s.Sentinels {
+		if !v.Reachable || !v.Monitors || v.MasterAddr == "" {
+			continue
+		}
+		c := s.SentinelsNaming(v.MasterAddr)
+		if c > n || (c == n && v.MasterAddr < addr) {
+			addr, n = v.MasterAddr, c
+		}
+	}
+	return addr, n
+}
+
 // Topology names the endpoints a Snapshot is about.
 type Topology struct {
 	MasterName string
