@@ -172,6 +172,28 @@ type Step struct {
 	// OnFailure says what to do when the step fails.
 	OnFailure string
 
+	// What the checklist needs to know about the step, so that it asks
+	// the step instead of comparing IDs.
+
+	// Watches: the step only watches or reads, so it starts without a
+	// question when it becomes current.
+	Watches bool
+	// Survey: its blocks are findings to show, not a reason not to run:
+	// it runs once at startup even when blocked, and enter runs it again.
+	Survey bool
+	// FixWhenBlocked: when blocked, its confirmations are the fix it
+	// offers (another replica would be promoted: raise its priority).
+	FixWhenBlocked bool
+	// WritesFiles: it writes files on the operator's machine, so it is not
+	// started on its own in read-only mode.
+	WritesFiles bool
+	// PointOfNoReturn: the cutover. Its progress has phases and a write
+	// stall, and its confirmation asks for the master name.
+	PointOfNoReturn bool
+	// ReadsBackWrites: once it succeeds, the application's acknowledged
+	// writes are read back from the new primary.
+	ReadsBackWrites bool
+
 	deadline func(Facts, Options) time.Duration
 	pre      func(Facts, Options) []Check
 	post     func(Facts, Options) []Check
@@ -430,8 +452,10 @@ func currentReason(id StepID, f Facts, o Options) string {
 // ---- Step 1: preflight ----
 
 var preflightStep = &Step{
-	ID:    StepPreflight,
-	Title: "Preflight",
+	Watches: true,
+	Survey:  true,
+	ID:      StepPreflight,
+	Title:   "Preflight",
 	Why: "Before anything changes, check every endpoint answers, the Sentinels agree on the source and can fail over, " +
 		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
 		"the poll does not show (CONFIG GET on the source and the target, DBSIZE), what flyover's users may run on each endpoint " +
@@ -520,8 +544,9 @@ func attachCommands(f Facts) []Command {
 // ---- Step 3: full sync ----
 
 var fullSyncStep = &Step{
-	ID:    StepFullSync,
-	Title: "Full sync",
+	Watches: true,
+	ID:      StepFullSync,
+	Title:   "Full sync",
 	Why: "The source forks, streams a snapshot to the target, and the target loads it; then the link streams every write. " +
 		"Nothing to do but watch: the wait has no fixed deadline, since it takes what the data takes, but it gives up " +
 		"when nothing moves for two minutes. Dragonfly says the link is up before it is synced; flyover waits for the real thing.",
@@ -550,8 +575,9 @@ var fullSyncStep = &Step{
 // ---- Step 4: steady state ----
 
 var steadyStep = &Step{
-	ID:    StepSteady,
-	Title: "Steady state",
+	Watches: true,
+	ID:      StepSteady,
+	Title:   "Steady state",
 	Why: "Before the cutover the target must keep up: in sync for several consecutive polls, and the same number of keys " +
 		"without a TTL in every database (keys with a TTL expire on the source's clock, so their counts may differ for a moment).",
 	OnFailure: "If the lag does not settle, the target or the network cannot keep up with the write rate: look at the target's " +
@@ -603,8 +629,10 @@ func anyNotPass(cs []Check) bool {
 // ---- Step 5: Sentinel registers the target ----
 
 var registerStep = &Step{
-	ID:    StepRegister,
-	Title: "Sentinel registers the target",
+	Watches:        true,
+	FixWhenBlocked: true,
+	ID:             StepRegister,
+	Title:          "Sentinel registers the target",
 	Why: "Sentinel discovers a new replica from the source's INFO, which it reads every 10 s, then rates it. The cutover asks " +
 		"Sentinel to fail over, and Sentinel promotes the replica it likes best: lowest priority number, then highest offset, " +
 		"then lowest run id. Every Sentinel must list the target as healthy, with priority above 0, and pick it over any other replica.",
@@ -733,8 +761,9 @@ func priorityFix(f Facts) []Command {
 // ---- Step 6: the guarded cutover ----
 
 var cutoverStep = &Step{
-	ID:    StepCutover,
-	Title: "Cutover",
+	PointOfNoReturn: true,
+	ID:              StepCutover,
+	Title:           "Cutover",
 	Why: "The documented SENTINEL FAILOVER loses every write the old primary acknowledges before clients learn of the switch. " +
 		"The guarded cutover pauses writes on the source (with a hard expiry, so the pause lifts itself even if flyover dies), " +
 		"waits until the target has every byte, asks Sentinel to fail over, waits until a majority of Sentinels name the target " +
@@ -832,8 +861,9 @@ func fenceDetail(f Facts) string {
 // ---- Step 7: verify ----
 
 var verifyStep = &Step{
-	ID:    StepVerify,
-	Title: "Verify",
+	ReadsBackWrites: true,
+	ID:              StepVerify,
+	Title:           "Verify",
 	Why: "Clients reach the primary through Sentinel, so check what they will see: every Sentinel names the target, the target " +
 		"is master and takes a write sent to the address Sentinel gives, and Sentinel has finished the failover (+switch-master). " +
 		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down.",
@@ -1005,8 +1035,11 @@ func resetCommands(f Facts) []Command {
 // ---- Step 9: report ----
 
 var reportStep = &Step{
-	ID:    StepReport,
-	Title: "Report",
+	Watches:         true,
+	WritesFiles:     true,
+	ReadsBackWrites: true,
+	ID:              StepReport,
+	Title:           "Report",
 	Why: "A Markdown record of what happened, written next to the audit log: the timeline, every command that changed something, " +
 		"the measured write stall, and key counts before and after.",
 	OnFailure: "The audit log holds everything the report would; write it elsewhere or read the log.",
