@@ -53,6 +53,11 @@ type Options struct {
 	// TargetNoMasterAuth starts the target without masterauth/masteruser:
 	// it cannot authenticate to a source that requires a password.
 	TargetNoMasterAuth bool
+	// TargetAnnounceIP and TargetAnnouncePort are what the target tells
+	// its primary to list it as (replica-announce-ip/port; Dragonfly
+	// --replica_announce_ip/--announce_port, which it takes only at start).
+	TargetAnnounceIP   string
+	TargetAnnouncePort int
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -113,6 +118,10 @@ type Lab struct {
 	TLS *TLSFiles
 	// tlsClient is the client side of TLS, for the lab's own connections.
 	tlsClient *tls.Config
+
+	// extra are servers started after Start (StartStandalone).
+	extraMu sync.Mutex
+	extra   []*Server
 
 	stopOnce sync.Once
 }
@@ -212,7 +221,10 @@ func (l *Lab) Stop() {
 
 func (l *Lab) servers() []*Server {
 	var out []*Server
-	for _, s := range append([]*Server{l.Source, l.Target}, append(l.Replicas, l.Sentinels...)...) {
+	l.extraMu.Lock()
+	extra := append([]*Server(nil), l.extra...)
+	l.extraMu.Unlock()
+	for _, s := range append(append([]*Server{l.Source, l.Target}, append(l.Replicas, l.Sentinels...)...), extra...) {
 		if s != nil {
 			out = append(out, s)
 		}
@@ -316,6 +328,12 @@ func (s *Server) signal(sig syscall.Signal) {
 // directory. The process gets its own process group (a terminal's Ctrl-C
 // reaches flyover, which stops the lab in order) and dies with its parent.
 func (l *Lab) start(name, program string, port int, args ...string) (*Server, error) {
+	return l.startEnv(name, program, port, nil, args...)
+}
+
+// startEnv is start with extra environment variables (name=value), for
+// settings that must not show in the process list, such as passwords.
+func (l *Lab) startEnv(name, program string, port int, env []string, args ...string) (*Server, error) {
 	dir := filepath.Join(l.Dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -328,6 +346,9 @@ func (l *Lab) start(name, program string, port int, args ...string) (*Server, er
 	}
 	cmd := exec.Command(program, args...)
 	cmd.Dir = dir
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -380,6 +401,9 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 	if replicaOf != "" {
 		h, p, _ := net.SplitHostPort(replicaOf)
 		extra = append(extra, "replicaof "+h+" "+p)
+	}
+	if name == "target" {
+		extra = append(extra, l.targetAnnounceConf()...)
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
 		conf := l.redisConf(port, extra...)
@@ -442,34 +466,14 @@ func (l *Lab) startWithConfAs(ctx context.Context, name, program string, port in
 // standing in for it.
 func (l *Lab) startTarget(ctx context.Context) (*Server, error) {
 	df, err := exec.LookPath("dragonfly")
-	if err != nil || l.Opts.StandIn || l.Opts.TLS || len(l.Opts.Users) > 0 {
-		// The lab configures TLS and ACL users for redis-server only.
+	if err != nil || l.Opts.StandIn {
 		l.TargetStandIn = true
 		return l.startRedis(ctx, "target", "")
 	}
+	if err := l.dragonflyCanServe(); err != nil {
+		return nil, err
+	}
 	return l.onFreePort(func(port int) (*Server, error) { return l.startDragonfly(ctx, df, port) })
-}
-
-func (l *Lab) startDragonfly(ctx context.Context, df string, port int) (*Server, error) {
-	args := []string{
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--dbfilename=", "--version_check=false", "--logtostderr",
-		"--proactor_threads", "2", "--dir", ".",
-	}
-	if l.Opts.Password != "" {
-		args = append(args, "--requirepass", l.Opts.Password)
-		if !l.Opts.TargetNoMasterAuth {
-			args = append(args, "--masterauth", l.Opts.Password)
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(l.Dir, "target"), 0o700); err != nil {
-		return nil, err
-	}
-	s, err := l.start("target", df, port, args...)
-	if err != nil {
-		return nil, err
-	}
-	return s, s.waitReady(ctx)
 }
 
 func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {

@@ -69,22 +69,18 @@ func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	if len(cmds) == 0 || !sameCommands(cmds, attachCommands(fresh)) {
 		return errors.New("not started, nothing sent: the source's address as the Sentinels know it changed since you confirmed: review the step again")
 	}
-	args := make([]any, len(cmds[0].Args))
-	for i, s := range cmds[0].Args {
-		args[i] = s
-	}
+	host, port := cmds[0].Args[1], cmds[0].Args[2]
 	progress(Progress{Phase: "attaching", Message: cmds[0].String(), Fraction: -1})
-	if _, err := r.Send(ctx, r.Prober.Target, args...); err != nil {
+	if err := r.sendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(r.opts().AttachTimeout)
-	_, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	last, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
 		progress(Progress{Phase: "waiting", Message: "the target follows the source: " + string(f.Snapshot.Link.Phase), Fraction: -1, Deadline: deadline})
-		return attached(f), nil
+		return attached(f) && handshakeDone(f), nil
 	})
 	if errors.Is(err, errDeadline) {
-		return fmt.Errorf("REPLICAOF was accepted but the target does not follow the source after %s: read the target's log (masterauth? can it reach %s?)",
-			r.opts().AttachTimeout, cmds[0].Args[1]+":"+cmds[0].Args[2])
+		return r.attachStuck(ctx, last, host, port, r.opts().AttachTimeout)
 	}
 	return err
 }
@@ -462,7 +458,7 @@ func runAbort(ctx context.Context, r *Runner, f Facts, a Answers, progress func(
 		return nil
 	}
 	progress(Progress{Phase: "detaching", Message: "REPLICAOF NO ONE on the target", Fraction: -1})
-	if _, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE"); err != nil {
+	if err := r.sendReplicaOf(ctx, r.Prober.Target, "NO", "ONE", "", nil); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)

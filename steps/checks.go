@@ -323,9 +323,8 @@ func sentinelCheck(i int, v probe.SentinelView, master string) Check {
 func targetKindCheck(n probe.Node) Check {
 	switch n.Kind {
 	case probe.KindDragonfly:
-		if !probe.VersionAtLeast(n.Version, 1, 39) {
-			return warn("target-kind", "the target is Dragonfly", "Dragonfly "+n.Version+
-				": before v1.39 its own replication offset is not the source's byte offset, so the drain is judged by the offset it acknowledges, about once a second: expect about one more second of write stall")
+		if note := dragonflyAckNote(n); note != "" {
+			return warn("target-kind", "the target is Dragonfly", note)
 		}
 		return pass("target-kind", "the target is Dragonfly", "Dragonfly "+n.Version)
 	case probe.KindUnknown:

@@ -133,7 +133,7 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 		{"no quorum", func(x *fixture) {
 			x.sents[0].QuorumOK, x.sents[0].QuorumReply = false, "NOQUORUM 1 usable Sentinels"
 		}, "sentinel-1", Block, "cannot authorize a failover"},
-		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", Warn, "one more second"},
+		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", Warn, "about a second longer"},
 		{"a stand-in target", func(x *fixture) { x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", Warn, "not Dragonfly"},
 		{"min-replicas-to-write", func(x *fixture) { x.pre.Source.MinReplicasToWrite, x.pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", Warn, "once a second"},
 		{"other replicas", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "other-replicas", Warn, "failover-timeout (1m0s)"},

@@ -701,6 +701,9 @@ func (c *cutover) fence(primary string) error {
 		{"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"},
 	} {
 		if _, err := c.sendRetryingClosed(src, args...); err != nil {
+			if args[0] == "REPLICAOF" {
+				err = c.r.explainReplicaOf(c.safe, src, h, p, "target", c.r.Prober.Target, err)
+			}
 			failed = append(failed, err.Error())
 		}
 	}

@@ -783,7 +783,8 @@ var cutoverStep = &Step{
 		}
 		return []Confirmation{{ID: "cutover", Kind: ConfirmTypeName, Expect: f.Topo.MasterName, Commands: cutoverCommands(f, o),
 			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, any failure unpauses and changes nothing. " +
-				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly.",
+				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
+				cutoverAckWarning(f),
 			Prompt: fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
 	},
 	run: runCutover,

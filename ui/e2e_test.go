@@ -160,8 +160,16 @@ func TestDashboardEndToEnd(t *testing.T) {
 			t.Errorf("in-sync screen lacks %q:\n%s", want, sc)
 		}
 	}
-	if !strings.Contains(sc, "stand-in") && !strings.Contains(sc, "standing in") {
-		t.Errorf("the redis-server target does not say it stands in for Dragonfly:\n%s", sc)
+	// The label follows what the target says it is.
+	pr := l.Prober(time.Second)
+	tgt := pr.Target.PollNode(ctx)
+	pr.Close()
+	if tgt.Kind == probe.KindDragonfly {
+		if !strings.Contains(sc, "dragonfly "+tgt.Version) {
+			t.Errorf("the Dragonfly target is not shown as dragonfly %s:\n%s", tgt.Version, sc)
+		}
+	} else if !strings.Contains(sc, "stand-in") && !strings.Contains(sc, "standing in") {
+		t.Errorf("the %s target does not say it stands in for Dragonfly:\n%s", tgt.Kind, sc)
 	}
 
 	// Too narrow for both: the checklist has the screen, tab shows the

@@ -1,0 +1,122 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"flyover/probe"
+)
+
+// Dragonfly v1.40.1's answer to REPLICAOF when its first handshake with
+// the source fails (closed port, or NOAUTH for want of masterauth), as
+// the audited path returns it.
+var dragonflyReplicationCancelled = &CommandError{Endpoint: "target", Addr: "10.0.0.2:6380",
+	Args: []string{"REPLICAOF", "10.0.0.1", "6379"}, Err: fakeReplyError("ERR replication cancelled")}
+
+func TestReplicaOfRefusalsAreRecognised(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{dragonflyReplicationCancelled, true},
+		{fakeReplyError("ERR could not connect to master: Connection refused"), true},
+		{fakeReplyError("ERR could not resolve master dns"), true},
+		{fakeReplyError("ERR could not greet master "), true},
+		{fakeReplyError("ERR syntax error"), false},
+		{fakeReplyError("NOPERM this user has no permissions to run the 'replicaof' command"), false},
+		{&CommandError{Endpoint: "target", Err: syscall.ECONNREFUSED}, false},
+		{nil, false},
+	} {
+		if got := refusedReplicaOf(tc.err); got != tc.want {
+			t.Errorf("%v: %v", tc.err, got)
+		}
+	}
+}
+
+// The attach step's answer to "ERR replication cancelled": what it means,
+// what flyover checked from where it stands, and what to check on the
+// target.
+func TestReplicationCancelledSaysWhatItMeansAndWhatToCheck(t *testing.T) {
+	missing := &probe.ReplicationAuth{Verdict: probe.ReplAuthMissing,
+		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH"}
+	e := &ReplicaOfError{Replica: "target", ReplicaAddr: fxTarget, PrimaryName: "source", Primary: fxSource, Kind: probe.KindDragonfly,
+		Reply: "ERR replication cancelled", Err: dragonflyReplicationCancelled,
+		Diagnosis: linkDiagnosis{Primary: fxSource, Auth: missing}}
+	msg := e.Error()
+	for _, want := range []string{
+		"target 10.0.0.2:6380 refused REPLICAOF 10.0.0.1 6379", `"ERR replication cancelled"`,
+		"Dragonfly tries the first handshake before it answers",
+		"could not reach or authenticate to the source at 10.0.0.1:6379", "stays a master and nothing else was sent",
+		"flyover reaches 10.0.0.1:6379", "the target has no masterauth", "likely cause",
+		"masterauth/masteruser", "--masterauth", "the address 10.0.0.1:6379 as the target sees it", "--tls_replication", "run the step again",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("lacks %q:\n%s", want, msg)
+		}
+	}
+	if !errors.Is(e, dragonflyReplicationCancelled) {
+		t.Error("the reply is not kept")
+	}
+
+	// Nothing wrong from flyover's side: say so, and that the target's
+	// view differs.
+	e.Diagnosis = linkDiagnosis{Primary: fxSource, TLS: true,
+		Auth: &probe.ReplicationAuth{Verdict: probe.ReplAuthOK, Detail: "the source accepts the target's masterauth"}}
+	msg = e.Error()
+	for _, want := range []string{"accepts the target's masterauth", "flyover speaks TLS to it, so the replica must too",
+		"Nothing flyover can check from here is wrong, so the target's own view differs"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("lacks %q:\n%s", want, msg)
+		}
+	}
+	e.Diagnosis = linkDiagnosis{Primary: fxSource, Unreachable: "10.0.0.1:6379: connection refused"}
+	if msg = e.Error(); !strings.Contains(msg, "flyover cannot reach 10.0.0.1:6379 either") || !strings.Contains(msg, "likely cause") {
+		t.Errorf("unreachable:\n%s", msg)
+	}
+
+	// Redis answers OK and stays in the handshake: the same reasons.
+	e = &ReplicaOfError{Replica: "target", ReplicaAddr: fxTarget, PrimaryName: "source", Primary: fxSource, Kind: probe.KindRedis,
+		Stuck: 3 * time.Second, Diagnosis: linkDiagnosis{Primary: fxSource, Auth: missing}}
+	msg = e.Error()
+	for _, want := range []string{"answered OK to REPLICAOF 10.0.0.1 6379 but has not got past the handshake after 3s",
+		"cannot reach or authenticate to the source", "keeps retrying", "the target has no masterauth", "CONFIG SET masterauth",
+		"tls-replication yes", "abort to detach it"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "Dragonfly") {
+		t.Errorf("a Redis target's message speaks of Dragonfly:\n%s", msg)
+	}
+}
+
+// A Redis target that follows the source but never authenticated: not
+// listed by the source, link down, ROLE state connecting.
+func TestHandshakeDoneOnlyOnceTheSourceHasTheTarget(t *testing.T) {
+	x := healthy().attached()
+	x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15"
+	x.tgt.LinkStatus, x.tgt.LinkState, x.tgt.HasOffset = "down", "connecting", false
+	x.src.Replicas = nil
+	if f := x.facts(); !attached(f) || handshakeDone(f) {
+		t.Errorf("stuck: attached %v, handshake done %v", attached(f), handshakeDone(f))
+	}
+	x.tgt.LinkState, x.tgt.SyncInProgress = "sync", true
+	if !handshakeDone(x.facts()) {
+		t.Error("a transfer under way is past the handshake")
+	}
+	if !handshakeDone(healthy().syncing().facts()) {
+		t.Error("listed by the source")
+	}
+}
+
+func TestReplicaOfNoOneIsNeverDiagnosed(t *testing.T) {
+	var r Runner
+	err := r.explainReplicaOf(context.Background(), nil, "NO", "ONE", "", nil, dragonflyReplicationCancelled)
+	if err != dragonflyReplicationCancelled {
+		t.Errorf("%v", err)
+	}
+}
