@@ -1,0 +1,53 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// Topology names the endpoints a Snapshot is about.
+type Topology struct {
+	MasterName string
+	Source     string
+	Target     string
+	// TargetIPs are the addresses the target's host resolves to, so that
+	// a target given by name can be found in the source's replica list.
+	TargetIPs []string
+}
+
+// ResolveTarget fills TargetIPs, bounded by timeout.
+func (t *Topology) ResolveTarget(timeout time.Duration) {
+	host, _, err := net.SplitHostPort(t.Target)
+	if err != nil {
+		return
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		t.TargetIPs = []string{ip.String()}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err == nil {
+		t.TargetIPs = addrs
+	}
+}
+
+// IsTarget reports whether addr (as a server or Sentinel lists it) is the target.
+func (t *Topology) IsTarget(addr string) bool {
+	if SameAddr(addr, t.Target) {
+		return true
+	}
+	host, port, err := net.SplitHostPort(addr)
+	_, tport, err2 := net.SplitHostPort(t.Target)
+	if err != nil || err2 != nil || port != tport {
+		return false
+	}
+	for _, ip := range t.TargetIPs {
+		if canonicalHost(ip) == canonicalHost(host) {
+			return true
+		}
+	}
+	return false
+}
