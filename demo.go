@@ -64,7 +64,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	logger.Printf("demo: %s; lab in %s", strings.Join(l.FlyoverArgs(), " "), l.Dir)
 
 	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
-	p := c.prober(l.SentinelAddrs(), resolved{})
+	p := c.prober(l.SentinelAddrs(), resolved{}, false)
 	defer p.Close()
 
 	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))

@@ -207,24 +207,28 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 	return r, nil
 }
 
-// prober builds the endpoints for a validated topology.
-func (c *connFlags) prober(sentinels []string, r resolved) *probe.Prober {
+// prober builds the endpoints for a validated topology, every one guarded
+// when readOnly.
+func (c *connFlags) prober(sentinels []string, r resolved, readOnly bool) *probe.Prober {
 	src, tgt, sen := r.groups[groupSource], r.groups[groupTarget], r.groups[groupSentinel]
+	reach := func(g groupConn) probe.EndpointOptions {
+		return probe.EndpointOptions{Auth: g.auth, TLS: g.tls, Timeout: c.timeout, ReadOnly: readOnly}
+	}
 	p := &probe.Prober{
 		Topo:   probe.Topology{MasterName: c.master, Source: c.source, Target: c.target},
-		Source: probe.NewEndpoint(c.source, src.auth, src.tls, c.timeout),
-		Target: probe.NewEndpoint(c.target, tgt.auth, tgt.tls, c.timeout),
+		Source: reach(src).Endpoint(c.source),
+		Target: reach(tgt).Endpoint(c.target),
 	}
 	for _, s := range sentinels {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(s, sen.auth, sen.tls, c.timeout))
+		p.Sentinels = append(p.Sentinels, reach(sen).Endpoint(s))
 	}
 	p.Topo.ResolveTarget(c.timeout)
 	return p
 }
 
-// setup validates the flags and builds the prober: the common start of
-// every command that talks to a topology.
-func (c *connFlags) setup() (*probe.Prober, resolved, error) {
+// setup validates the flags and builds the prober, guarded when readOnly:
+// the common start of every command that talks to a topology.
+func (c *connFlags) setup(readOnly bool) (*probe.Prober, resolved, error) {
 	sentinels, err := c.validate()
 	if err != nil {
 		return nil, resolved{}, err
@@ -233,7 +237,7 @@ func (c *connFlags) setup() (*probe.Prober, resolved, error) {
 	if err != nil {
 		return nil, r, err
 	}
-	return c.prober(sentinels, r), r, nil
+	return c.prober(sentinels, r, readOnly), r, nil
 }
 
 // args are the flags that name the same topology, for suggesting another

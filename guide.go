@@ -54,13 +54,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r := steps.NewRunner(p, a, session, s.opts)
 	r.ReadOnly = s.readOnly
 	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
-	r.DialReplica = func(addr string) *probe.Endpoint {
-		e := probe.NewEndpoint(addr, src.auth, src.tls, s.timeout)
-		if s.readOnly {
-			guardReadOnly(e)
-		}
-		return e
-	}
+	r.DialReplica = probe.EndpointOptions{Auth: src.auth, TLS: src.tls, Timeout: s.timeout, ReadOnly: s.readOnly}.Endpoint
 	g := &guide{audit: a}
 	w := s.writer
 	if s.canary {

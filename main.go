@@ -98,7 +98,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup()
+	p, conn, err := c.setup(*readOnly)
 	switch {
 	case err != nil:
 	case *tick <= 0 || *inSync <= 0:
@@ -123,9 +123,6 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	defer closeLog()
 	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
 
-	if *readOnly {
-		guardReadOnly(append([]*probe.Endpoint{p.Source, p.Target}, p.Sentinels...)...)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
@@ -166,7 +163,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup()
+	p, conn, err := c.setup(false)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover status: %v\n", err)
 		return 2
