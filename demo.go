@@ -63,8 +63,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	}()
 	logger.Printf("demo: %s; lab in %s", strings.Join(l.FlyoverArgs(), " "), l.Dir)
 
-	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
-	p := c.prober(l.SentinelAddrs(), resolved{}, false)
+	p := l.Prober(probe.DefaultTimeout)
 	defer p.Close()
 
 	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
@@ -76,7 +75,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	}
 	defer app.Close()
 
-	g, err := openGuide(ctx, p, guideSetup{timeout: c.timeout, auditPath: o.auditPath, writer: app,
+	g, err := openGuide(ctx, p, guideSetup{auditPath: o.auditPath, writer: app,
 		label: fmt.Sprintf("%s writes/s via Sentinel", probe.Thousands(int64(o.rate)))})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -207,28 +208,10 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 	return r, nil
 }
 
-// prober builds the endpoints for a validated topology, every one guarded
-// when readOnly.
-func (c *connFlags) prober(sentinels []string, r resolved, readOnly bool) *probe.Prober {
-	src, tgt, sen := r.groups[groupSource], r.groups[groupTarget], r.groups[groupSentinel]
-	reach := func(g groupConn) probe.EndpointOptions {
-		return probe.EndpointOptions{Auth: g.auth, TLS: g.tls, Timeout: c.timeout, ReadOnly: readOnly}
-	}
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: c.master, Source: c.source, Target: c.target},
-		Source: reach(src).Endpoint(c.source),
-		Target: reach(tgt).Endpoint(c.target),
-	}
-	for _, s := range sentinels {
-		p.Sentinels = append(p.Sentinels, reach(sen).Endpoint(s))
-	}
-	p.Topo.ResolveTarget(c.timeout)
-	return p
-}
-
 // setup validates the flags and builds the prober, guarded when readOnly:
-// the common start of every command that talks to a topology.
-func (c *connFlags) setup(readOnly bool) (*probe.Prober, resolved, error) {
+// the common start of every command that talks to a topology. ctx, bounded
+// by --timeout here, bounds the lookup of the target's host name.
+func (c *connFlags) setup(ctx context.Context, readOnly bool) (*probe.Prober, resolved, error) {
 	sentinels, err := c.validate()
 	if err != nil {
 		return nil, resolved{}, err
@@ -237,7 +220,16 @@ func (c *connFlags) setup(readOnly bool) (*probe.Prober, resolved, error) {
 	if err != nil {
 		return nil, r, err
 	}
-	return c.prober(sentinels, r, readOnly), r, nil
+	src, tgt, sen := r.groups[groupSource], r.groups[groupTarget], r.groups[groupSentinel]
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	p, err := probe.NewProber(ctx, probe.ProberOptions{
+		MasterName: c.master, Source: c.source, Target: c.target, Sentinels: sentinels,
+		SourceAuth: src.auth, TargetAuth: tgt.auth, SentinelAuth: sen.auth,
+		SourceTLS: src.tls, TargetTLS: tgt.tls, SentinelTLS: sen.tls,
+		Timeout: c.timeout, ReadOnly: readOnly,
+	})
+	return p, r, err
 }
 
 // args are the flags that name the same topology, for suggesting another

@@ -16,7 +16,6 @@ import (
 // guideSetup is what the guided checklist is wired from.
 type guideSetup struct {
 	conn      resolved
-	timeout   time.Duration
 	readOnly  bool
 	auditPath string // "" for steps.DefaultAuditPath in the current directory
 	// canary starts a canary writer through Sentinel (--canary); writer is
@@ -54,7 +53,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r := steps.NewRunner(p, a, session, s.opts)
 	r.ReadOnly = s.readOnly
 	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
-	r.DialReplica = probe.EndpointOptions{Auth: src.auth, TLS: src.tls, Timeout: s.timeout, ReadOnly: s.readOnly}.Endpoint
+	r.DialReplica = p.Source.WithAddr // as the source is reached, guard included
 	g := &guide{audit: a}
 	w := s.writer
 	if s.canary {

@@ -98,7 +98,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup(*readOnly)
+	p, conn, err := c.setup(context.Background(), *readOnly)
 	switch {
 	case err != nil:
 	case *tick <= 0 || *inSync <= 0:
@@ -126,7 +126,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
-		conn: conn, timeout: c.timeout, readOnly: *readOnly, auditPath: *auditPath, canary: *canary,
+		conn: conn, readOnly: *readOnly, auditPath: *auditPath, canary: *canary,
 		opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
 	})
 	if err != nil {
@@ -163,7 +163,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup(false)
+	p, conn, err := c.setup(context.Background(), false)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover status: %v\n", err)
 		return 2

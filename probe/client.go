@@ -37,6 +37,9 @@ type Endpoint struct {
 	Label  string
 	client *redis.Client
 	tls    bool
+	// reach is how the endpoint was made, for WithAddr. A pointer, so
+	// that printing an Endpoint never prints its password.
+	reach *EndpointOptions
 
 	mu       sync.Mutex
 	lastSeen time.Time
@@ -91,7 +94,14 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 	if o.ReadOnly {
 		c.AddHook(readOnlyHook{addr: addr})
 	}
-	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil}
+	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o}
+}
+
+// WithAddr is a new endpoint for addr reached as e is: the same
+// credentials, TLS, timeout and read-only guard. The steps reach the
+// source's other replicas this way.
+func (e *Endpoint) WithAddr(addr string) *Endpoint {
+	return e.reach.Endpoint(addr)
 }
 
 // describe is Describe with what the endpoint knows: a TLS handshake to a

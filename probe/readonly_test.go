@@ -96,3 +96,25 @@ func TestReadOnlyUsesTheStepsList(t *testing.T) {
 		}
 	}
 }
+
+// NewProber with ReadOnly guards every endpoint it makes, and the
+// endpoints made from them (the steps' replicas).
+func TestReadOnlyProberGuardsEveryEndpoint(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	p, err := NewProber(ctx, ProberOptions{MasterName: "m", Source: closedAddr(t), Target: closedAddr(t),
+		Sentinels: []string{closedAddr(t), closedAddr(t)}, Timeout: 200 * time.Millisecond, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	replica := p.Source.WithAddr(closedAddr(t))
+	defer replica.Close()
+	for _, e := range append([]*Endpoint{p.Source, p.Target, replica}, p.Sentinels...) {
+		_, err := e.Do(ctx, "SET", "k", "v")
+		var refusal *readOnlyRefusal
+		if !errors.As(err, &refusal) {
+			t.Errorf("%s: SET got %v, want the read-only refusal", e.Addr, err)
+		}
+	}
+}

@@ -16,8 +16,17 @@ type Topology struct {
 	TargetIPs []string
 }
 
-// ResolveTarget fills TargetIPs, bounded by timeout.
+// ResolveTarget is lookupTarget bounded by timeout alone, for callers
+// that build a Prober by hand; NewProber looks the target up itself.
 func (t *Topology) ResolveTarget(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	t.lookupTarget(ctx)
+}
+
+// lookupTarget fills TargetIPs, bounded by ctx. A name that does not
+// resolve leaves them empty: the target's own poll then says so.
+func (t *Topology) lookupTarget(ctx context.Context) {
 	host, _, err := net.SplitHostPort(t.Target)
 	if err != nil {
 		return
@@ -26,8 +35,6 @@ func (t *Topology) ResolveTarget(timeout time.Duration) {
 		t.TargetIPs = []string{ip.String()}
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
 	if err == nil {
 		t.TargetIPs = addrs
