@@ -86,18 +86,8 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	g.guide.Autoplay, g.guide.Linger = o.autoplay, o.linger
 	g.guide.Finished = func() { finished = true }
 
-	watcher := probe.WatchSentinels(ctx, p.Sentinels)
-	cfg := ui.Config{
-		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events, Tick: o.tick,
-		Log: logger, Debug: o.debug, LogPath: o.logPath,
-		Guide: &g.guide, Lab: "demo on loopback",
-	}
-	for _, e := range p.Sentinels {
-		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
-	}
-	err = ui.Run(ctx, cfg)
+	err = runDashboard(ctx, p, g, dashboard{tick: o.tick, lab: "demo on loopback", logger: logger, logPath: o.logPath, debug: o.debug})
 	logger.Printf("demo end: %v", err)
-	watcher.Stop()
 	app.Stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)

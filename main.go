@@ -134,17 +134,8 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer g.close()
-	watcher := probe.WatchSentinels(ctx, p.Sentinels)
-	cfg := ui.Config{
-		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
-		Tick: *tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
-		Log: logger, Debug: *debug, LogPath: *logPath,
-		Guide: &g.guide, Warnings: conn.warnings, Secrets: conn.secrets,
-	}
-	for _, e := range p.Sentinels {
-		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
-	}
-	err = ui.Run(ctx, cfg)
+	err = runDashboard(ctx, p, g, dashboard{tick: *tick, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn,
+		logger: logger, logPath: *logPath, debug: *debug})
 	logger.Printf("dashboard end: %v", err)
 	g.printRecord(stderr)
 	if err != nil {
@@ -152,6 +143,36 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// dashboard is how the dashboard runs: an operator's flags, or the demo's.
+type dashboard struct {
+	tick        time.Duration
+	inSyncPolls int // 0: the UI's default
+	readOnly    bool
+	conn        resolved // its warnings are shown, its secrets redacted
+	lab         string   // labels a local lab; "" for an operator's topology
+	logger      *log.Logger
+	logPath     string
+	debug       bool
+}
+
+// runDashboard watches the Sentinels' events and runs the dashboard with
+// the guided checklist over p until the operator quits or ctx ends; the
+// watch ends with it.
+func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) error {
+	watcher := probe.WatchSentinels(ctx, p.Sentinels)
+	defer watcher.Stop()
+	cfg := ui.Config{
+		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
+		Tick: d.tick, InSyncPolls: d.inSyncPolls, ReadOnly: d.readOnly,
+		Log: d.logger, Debug: d.debug, LogPath: d.logPath,
+		Guide: &g.guide, Warnings: d.conn.warnings, Secrets: d.conn.secrets, Lab: d.lab,
+	}
+	for _, e := range p.Sentinels {
+		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
+	}
+	return ui.Run(ctx, cfg)
 }
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
