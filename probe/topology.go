@@ -27,18 +27,24 @@ func (t *Topology) ResolveTarget(timeout time.Duration) {
 // lookupTarget fills TargetIPs, bounded by ctx. A name that does not
 // resolve leaves them empty: the target's own poll then says so.
 func (t *Topology) lookupTarget(ctx context.Context) {
-	host, _, err := net.SplitHostPort(t.Target)
+	t.TargetIPs = hostIPs(ctx, t.Target)
+}
+
+// hostIPs are the addresses addr's host stands for: itself when it is an
+// IP, else what it resolves to within ctx; none when it does not resolve.
+func hostIPs(ctx context.Context, addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return
+		return nil
 	}
 	if ip := net.ParseIP(host); ip != nil {
-		t.TargetIPs = []string{ip.String()}
-		return
+		return []string{ip.String()}
 	}
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
-	if err == nil {
-		t.TargetIPs = addrs
+	ips, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		return nil
 	}
+	return ips
 }
 
 // IsTarget reports whether addr (as a server or Sentinel lists it) is the target.
