@@ -13,7 +13,6 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
-	"flyover/steps"
 	"flyover/ui"
 )
 
@@ -172,8 +171,9 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *gu
 				probe.Thousands(int64(v.Lost)), probe.Thousands(int64(v.Checked)), v.Primary)
 		}
 	}
-	fmt.Fprintf(w, "  audit log    %s\n", absPath(g.audit.Path()))
-	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
-		fmt.Fprintf(w, "  report       %s\n", absPath(r))
+	audit, report := g.record()
+	fmt.Fprintf(w, "  audit log    %s\n", audit)
+	if report != "" {
+		fmt.Fprintf(w, "  report       %s\n", report)
 	}
 }

@@ -88,10 +88,21 @@ func (g *guide) close() {
 
 // printRecord says, after the dashboard, where the record of the session is.
 func (g *guide) printRecord(w io.Writer) {
-	fmt.Fprintf(w, "flyover: audit log %s\n", absPath(g.audit.Path()))
-	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
-		fmt.Fprintf(w, "flyover: report    %s\n", absPath(r))
+	audit, report := g.record()
+	fmt.Fprintf(w, "flyover: audit log %s\n", audit)
+	if report != "" {
+		fmt.Fprintf(w, "flyover: report    %s\n", report)
 	}
+}
+
+// record is where the session's record is, as absolute paths: the audit
+// log, and the report when a step wrote one ("" when none).
+func (g *guide) record() (audit, report string) {
+	audit = absPath(g.audit.Path())
+	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
+		report = absPath(r)
+	}
+	return audit, report
 }
 
 func absPath(p string) string {
