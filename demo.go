@@ -18,11 +18,10 @@ import (
 
 // demoOptions are flyover demo's flags.
 type demoOptions struct {
-	keys, rate         int
-	autoplay           bool
-	linger, tick       time.Duration
-	logPath, auditPath string
-	debug              bool
+	screenFlags
+	keys, rate int
+	autoplay   bool
+	linger     time.Duration
 }
 
 // runDemo starts a lab, an application writing through Sentinel, and the
@@ -85,7 +84,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	g.guide.Autoplay, g.guide.Linger = o.autoplay, o.linger
 	g.guide.Finished = func() { finished = true }
 
-	err = runDashboard(ctx, p, g, dashboard{tick: o.tick, lab: "demo on loopback", logger: logger, logPath: o.logPath, debug: o.debug})
+	err = runDashboard(ctx, p, g, dashboard{screenFlags: o.screenFlags, lab: "demo on loopback", logger: logger})
 	logger.Printf("demo end: %v", err)
 	app.Stop()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,6 +48,21 @@ const (
 	groupTarget
 	groupSentinel
 )
+
+// screenFlags are the flags of a session on screen, the dashboard's and
+// the demo's alike: how often to poll, and where the logs go.
+type screenFlags struct {
+	tick               time.Duration
+	logPath, auditPath string
+	debug              bool
+}
+
+func (s *screenFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&s.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	fs.StringVar(&s.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
+	fs.StringVar(&s.auditPath, "audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
+	fs.BoolVar(&s.debug, "debug", false, "also log every message the dashboard handles")
+}
 
 func (c *connFlags) register(fs *flag.FlagSet) {
 	c.fs = fs

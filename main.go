@@ -11,7 +11,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -87,12 +86,10 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c connFlags
 	c.register(fs)
-	tick := fs.Duration("tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	var sf screenFlags
+	sf.register(fs)
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
 	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads: the checklist shows the plan and its commands, and runs none")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
-	debug := fs.Bool("debug", false, "also log every message the dashboard handles")
-	auditPath := fs.String("audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", probe.DefaultCanaryRate, probe.DefaultCanaryTTL))
 	if err := fs.Parse(args); err != nil {
@@ -101,7 +98,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	p, conn, err := c.setup(context.Background(), *readOnly)
 	switch {
 	case err != nil:
-	case *tick <= 0 || *inSync <= 0:
+	case sf.tick <= 0 || *inSync <= 0:
 		err = errors.New("--tick and --in-sync-polls must be positive")
 	case *canary && *readOnly:
 		err = errors.New("--canary writes keys: it cannot run with --read-only")
@@ -115,18 +112,18 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
 		return 2
 	}
-	logger, closeLog, err := openLog(*logPath)
+	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 2
 	}
 	defer closeLog()
-	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
+	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, sf.tick)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
-		conn: conn, readOnly: *readOnly, auditPath: *auditPath, canary: *canary,
+		conn: conn, readOnly: *readOnly, auditPath: sf.auditPath, canary: *canary,
 		opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
 	})
 	if err != nil {
@@ -134,8 +131,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer g.close()
-	err = runDashboard(ctx, p, g, dashboard{tick: *tick, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn,
-		logger: logger, logPath: *logPath, debug: *debug})
+	err = runDashboard(ctx, p, g, dashboard{screenFlags: sf, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn, logger: logger})
 	logger.Printf("dashboard end: %v", err)
 	g.printRecord(stderr)
 	if err != nil {
@@ -147,14 +143,12 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 
 // dashboard is how the dashboard runs: an operator's flags, or the demo's.
 type dashboard struct {
-	tick        time.Duration
+	screenFlags
 	inSyncPolls int // 0: the UI's default
 	readOnly    bool
 	conn        resolved // its warnings are shown, its secrets redacted
 	lab         string   // labels a local lab; "" for an operator's topology
 	logger      *log.Logger
-	logPath     string
-	debug       bool
 }
 
 // runDashboard watches the Sentinels' events and runs the dashboard with
@@ -267,10 +261,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
 	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
 	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
-	fs.DurationVar(&o.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
-	fs.StringVar(&o.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
-	fs.StringVar(&o.auditPath, "audit-log", "", "the audit log (default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
-	fs.BoolVar(&o.debug, "debug", false, "also log every message the dashboard handles")
+	o.screenFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
