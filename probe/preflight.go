@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -230,19 +229,4 @@ func parseMemory(v string) int64 {
 		}
 	}
 	return 0
-}
-
-// AddrIn reports whether addr's host is one of ips (or addr equals host
-// exactly) and its port is port's.
-func AddrIn(addr string, ips []string, port string) bool {
-	host, p, err := net.SplitHostPort(addr)
-	if err != nil || p != port {
-		return false
-	}
-	for _, ip := range ips {
-		if canonicalHost(ip) == canonicalHost(host) {
-			return true
-		}
-	}
-	return false
 }

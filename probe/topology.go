@@ -52,15 +52,6 @@ func (t *Topology) IsTarget(addr string) bool {
 	if SameAddr(addr, t.Target) {
 		return true
 	}
-	host, port, err := net.SplitHostPort(addr)
-	_, tport, err2 := net.SplitHostPort(t.Target)
-	if err != nil || err2 != nil || port != tport {
-		return false
-	}
-	for _, ip := range t.TargetIPs {
-		if canonicalHost(ip) == canonicalHost(host) {
-			return true
-		}
-	}
-	return false
+	_, port, err := net.SplitHostPort(t.Target)
+	return err == nil && AddrIn(addr, t.TargetIPs, port)
 }
