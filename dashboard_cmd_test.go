@@ -52,15 +52,7 @@ func TestGuidedAndDemoFlagErrors(t *testing.T) {
 		"demo negative keys":  {"demo", "--keys", "-1"},
 		"demo unknown flag":   {"demo", "--nope"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if code := run(args, &stdout, &stderr); code != 2 {
-				t.Errorf("exit status %d, want 2; stderr %s", code, stderr.String())
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout: %q", stdout.String())
-			}
-		})
+		t.Run(name, func(t *testing.T) { wantUsageError(t, args) })
 	}
 }
 

@@ -13,17 +13,15 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
-	"flyover/steps"
 	"flyover/ui"
 )
 
 // demoOptions are flyover demo's flags.
 type demoOptions struct {
-	keys, rate         int
-	autoplay           bool
-	linger, tick       time.Duration
-	logPath, auditPath string
-	debug              bool
+	screenFlags
+	keys, rate int
+	autoplay   bool
+	linger     time.Duration
 }
 
 // runDemo starts a lab, an application writing through Sentinel, and the
@@ -63,8 +61,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	}()
 	logger.Printf("demo: %s; lab in %s", strings.Join(l.FlyoverArgs(), " "), l.Dir)
 
-	c := connFlags{source: l.Source.Addr(), target: l.Target.Addr(), master: l.Opts.MasterName, timeout: probe.DefaultTimeout}
-	p := c.prober(l.SentinelAddrs(), resolved{})
+	p := l.Prober(probe.DefaultTimeout)
 	defer p.Close()
 
 	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
@@ -76,7 +73,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	}
 	defer app.Close()
 
-	g, err := openGuide(ctx, p, guideSetup{timeout: c.timeout, auditPath: o.auditPath, writer: app,
+	g, err := openGuide(ctx, p, guideSetup{auditPath: o.auditPath, writer: app,
 		label: fmt.Sprintf("%s writes/s via Sentinel", probe.Thousands(int64(o.rate)))})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
@@ -87,18 +84,8 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	g.guide.Autoplay, g.guide.Linger = o.autoplay, o.linger
 	g.guide.Finished = func() { finished = true }
 
-	watcher := probe.WatchSentinels(ctx, p.Sentinels)
-	cfg := ui.Config{
-		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events, Tick: o.tick,
-		Log: logger, Debug: o.debug, LogPath: o.logPath,
-		Guide: &g.guide, Lab: "demo on loopback",
-	}
-	for _, e := range p.Sentinels {
-		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
-	}
-	err = ui.Run(ctx, cfg)
+	err = runDashboard(ctx, p, g, dashboard{screenFlags: o.screenFlags, lab: "demo on loopback", logger: logger})
 	logger.Printf("demo end: %v", err)
-	watcher.Stop()
 	app.Stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
@@ -183,8 +170,9 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *gu
 				probe.Thousands(int64(v.Lost)), probe.Thousands(int64(v.Checked)), v.Primary)
 		}
 	}
-	fmt.Fprintf(w, "  audit log    %s\n", absPath(g.audit.Path()))
-	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
-		fmt.Fprintf(w, "  report       %s\n", absPath(r))
+	audit, report := g.record()
+	fmt.Fprintf(w, "  audit log    %s\n", audit)
+	if report != "" {
+		fmt.Fprintf(w, "  report       %s\n", report)
 	}
 }

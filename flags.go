@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,6 +48,21 @@ const (
 	groupTarget
 	groupSentinel
 )
+
+// screenFlags are the flags of a session on screen, the dashboard's and
+// the demo's alike: how often to poll, and where the logs go.
+type screenFlags struct {
+	tick               time.Duration
+	logPath, auditPath string
+	debug              bool
+}
+
+func (s *screenFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&s.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	fs.StringVar(&s.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
+	fs.StringVar(&s.auditPath, "audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
+	fs.BoolVar(&s.debug, "debug", false, "also log every message the dashboard handles")
+}
 
 func (c *connFlags) register(fs *flag.FlagSet) {
 	c.fs = fs
@@ -207,24 +224,10 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 	return r, nil
 }
 
-// prober builds the endpoints for a validated topology.
-func (c *connFlags) prober(sentinels []string, r resolved) *probe.Prober {
-	src, tgt, sen := r.groups[groupSource], r.groups[groupTarget], r.groups[groupSentinel]
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: c.master, Source: c.source, Target: c.target},
-		Source: probe.NewEndpoint(c.source, src.auth, src.tls, c.timeout),
-		Target: probe.NewEndpoint(c.target, tgt.auth, tgt.tls, c.timeout),
-	}
-	for _, s := range sentinels {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(s, sen.auth, sen.tls, c.timeout))
-	}
-	p.Topo.ResolveTarget(c.timeout)
-	return p
-}
-
-// setup validates the flags and builds the prober: the common start of
-// every command that talks to a topology.
-func (c *connFlags) setup() (*probe.Prober, resolved, error) {
+// setup validates the flags and builds the prober, guarded when readOnly:
+// the common start of every command that talks to a topology. ctx, bounded
+// by --timeout here, bounds the lookup of the target's host name.
+func (c *connFlags) setup(ctx context.Context, readOnly bool) (*probe.Prober, resolved, error) {
 	sentinels, err := c.validate()
 	if err != nil {
 		return nil, resolved{}, err
@@ -233,7 +236,16 @@ func (c *connFlags) setup() (*probe.Prober, resolved, error) {
 	if err != nil {
 		return nil, r, err
 	}
-	return c.prober(sentinels, r), r, nil
+	src, tgt, sen := r.groups[groupSource], r.groups[groupTarget], r.groups[groupSentinel]
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	p, err := probe.NewProber(ctx, probe.ProberOptions{
+		MasterName: c.master, Source: c.source, Target: c.target, Sentinels: sentinels,
+		SourceAuth: src.auth, TargetAuth: tgt.auth, SentinelAuth: sen.auth,
+		SourceTLS: src.tls, TargetTLS: tgt.tls, SentinelTLS: sen.tls,
+		Timeout: c.timeout, ReadOnly: readOnly,
+	})
+	return p, r, err
 }
 
 // args are the flags that name the same topology, for suggesting another

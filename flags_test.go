@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"flyover/lab"
 )
@@ -87,13 +85,7 @@ func TestTLSFlagsPerGroupOverrideTheCommonOnes(t *testing.T) {
 }
 
 func TestStatusOverTLSWithPasswordFiles(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{TLS: true, Password: "data-pw-123", SentinelPassword: "sent-pw-456"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
+	l := startLab(t, lab.Options{TLS: true, Password: "data-pw-123", SentinelPassword: "sent-pw-456"})
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "data"), []byte("data-pw-123"), 0o600)
 	os.WriteFile(filepath.Join(dir, "sent"), []byte("sent-pw-456"), 0o600)

@@ -16,7 +16,6 @@ import (
 // guideSetup is what the guided checklist is wired from.
 type guideSetup struct {
 	conn      resolved
-	timeout   time.Duration
 	readOnly  bool
 	auditPath string // "" for steps.DefaultAuditPath in the current directory
 	// canary starts a canary writer through Sentinel (--canary); writer is
@@ -54,13 +53,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r := steps.NewRunner(p, a, session, s.opts)
 	r.ReadOnly = s.readOnly
 	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
-	r.DialReplica = func(addr string) *probe.Endpoint {
-		e := probe.NewEndpoint(addr, src.auth, src.tls, s.timeout)
-		if s.readOnly {
-			guardReadOnly(e)
-		}
-		return e
-	}
+	r.DialReplica = p.Source.WithAddr // as the source is reached, guard included
 	g := &guide{audit: a}
 	w := s.writer
 	if s.canary {
@@ -95,10 +88,21 @@ func (g *guide) close() {
 
 // printRecord says, after the dashboard, where the record of the session is.
 func (g *guide) printRecord(w io.Writer) {
-	fmt.Fprintf(w, "flyover: audit log %s\n", absPath(g.audit.Path()))
-	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
-		fmt.Fprintf(w, "flyover: report    %s\n", absPath(r))
+	audit, report := g.record()
+	fmt.Fprintf(w, "flyover: audit log %s\n", audit)
+	if report != "" {
+		fmt.Fprintf(w, "flyover: report    %s\n", report)
 	}
+}
+
+// record is where the session's record is, as absolute paths: the audit
+// log, and the report when a step wrote one ("" when none).
+func (g *guide) record() (audit, report string) {
+	audit = absPath(g.audit.Path())
+	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
+		report = absPath(r)
+	}
+	return audit, report
 }
 
 func absPath(p string) string {

@@ -11,7 +11,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -87,21 +86,19 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c connFlags
 	c.register(fs)
-	tick := fs.Duration("tick", 500*time.Millisecond, "pause between two polls of one endpoint")
+	var sf screenFlags
+	sf.register(fs)
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
 	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads: the checklist shows the plan and its commands, and runs none")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
-	debug := fs.Bool("debug", false, "also log every message the dashboard handles")
-	auditPath := fs.String("audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", probe.DefaultCanaryRate, probe.DefaultCanaryTTL))
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup()
+	p, conn, err := c.setup(context.Background(), *readOnly)
 	switch {
 	case err != nil:
-	case *tick <= 0 || *inSync <= 0:
+	case sf.tick <= 0 || *inSync <= 0:
 		err = errors.New("--tick and --in-sync-polls must be positive")
 	case *canary && *readOnly:
 		err = errors.New("--canary writes keys: it cannot run with --read-only")
@@ -115,21 +112,18 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
 		return 2
 	}
-	logger, closeLog, err := openLog(*logPath)
+	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
 		return 2
 	}
 	defer closeLog()
-	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, *tick)
+	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, sf.tick)
 
-	if *readOnly {
-		guardReadOnly(append([]*probe.Endpoint{p.Source, p.Target}, p.Sentinels...)...)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
-		conn: conn, timeout: c.timeout, readOnly: *readOnly, auditPath: *auditPath, canary: *canary,
+		conn: conn, readOnly: *readOnly, auditPath: sf.auditPath, canary: *canary,
 		opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
 	})
 	if err != nil {
@@ -137,17 +131,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer g.close()
-	watcher := probe.WatchSentinels(ctx, p.Sentinels)
-	cfg := ui.Config{
-		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
-		Tick: *tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
-		Log: logger, Debug: *debug, LogPath: *logPath,
-		Guide: &g.guide, Warnings: conn.warnings, Secrets: conn.secrets,
-	}
-	for _, e := range p.Sentinels {
-		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
-	}
-	err = ui.Run(ctx, cfg)
+	err = runDashboard(ctx, p, g, dashboard{screenFlags: sf, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn, logger: logger})
 	logger.Printf("dashboard end: %v", err)
 	g.printRecord(stderr)
 	if err != nil {
@@ -155,6 +139,34 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// dashboard is how the dashboard runs: an operator's flags, or the demo's.
+type dashboard struct {
+	screenFlags
+	inSyncPolls int // 0: the UI's default
+	readOnly    bool
+	conn        resolved // its warnings are shown, its secrets redacted
+	lab         string   // labels a local lab; "" for an operator's topology
+	logger      *log.Logger
+}
+
+// runDashboard watches the Sentinels' events and runs the dashboard with
+// the guided checklist over p until the operator quits or ctx ends; the
+// watch ends with it.
+func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) error {
+	watcher := probe.WatchSentinels(ctx, p.Sentinels)
+	defer watcher.Stop()
+	cfg := ui.Config{
+		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
+		Tick: d.tick, InSyncPolls: d.inSyncPolls, ReadOnly: d.readOnly,
+		Log: d.logger, Debug: d.debug, LogPath: d.logPath,
+		Guide: &g.guide, Warnings: d.conn.warnings, Secrets: d.conn.secrets, Lab: d.lab,
+	}
+	for _, e := range p.Sentinels {
+		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
+	}
+	return ui.Run(ctx, cfg)
 }
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
@@ -166,7 +178,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	p, conn, err := c.setup()
+	p, conn, err := c.setup(context.Background(), false)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover status: %v\n", err)
 		return 2
@@ -249,10 +261,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
 	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
 	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
-	fs.DurationVar(&o.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
-	fs.StringVar(&o.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
-	fs.StringVar(&o.auditPath, "audit-log", "", "the audit log (default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
-	fs.BoolVar(&o.debug, "debug", false, "also log every message the dashboard handles")
+	o.screenFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

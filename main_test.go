@@ -20,26 +20,38 @@ func TestStatusUsageErrorsExit2(t *testing.T) {
 		"unknown flag":    {"status", "--nope"},
 	}
 	for name, args := range cases {
-		t.Run(name, func(t *testing.T) {
-			var out, errb bytes.Buffer
-			if code := run(args, &out, &errb); code != 2 {
-				t.Errorf("exit %d, want 2; stderr %q", code, errb.String())
-			}
-			if out.Len() != 0 {
-				t.Errorf("nothing on stdout for bad usage, got %q", out.String())
-			}
-		})
+		t.Run(name, func(t *testing.T) { wantUsageError(t, args) })
 	}
 }
 
-func TestStatusAgainstLab(t *testing.T) {
+// wantUsageError runs flyover with args and wants bad usage: exit status
+// 2, and nothing on stdout.
+func wantUsageError(t *testing.T, args []string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != 2 {
+		t.Errorf("exit %d, want 2; stderr %q", code, errb.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("nothing on stdout for bad usage, got %q", out.String())
+	}
+}
+
+// startLab starts a lab, stopped when the test ends.
+func startLab(t *testing.T, o lab.Options) *lab.Lab {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{PreloadKeys: 100})
+	l, err := lab.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.Stop)
+	return l
+}
+
+func TestStatusAgainstLab(t *testing.T) {
+	l := startLab(t, lab.Options{PreloadKeys: 100})
 	args := append([]string{"status", "--json"}, l.FlyoverArgs()...)
 
 	var out, errb bytes.Buffer

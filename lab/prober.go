@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"flyover/probe"
@@ -8,17 +10,21 @@ import (
 
 // Prober opens flyover's view of the lab the way an operator's flags would:
 // the lab's data-node password, the Sentinels' own password, and its TLS
-// client settings when the lab serves TLS.
+// client settings when the lab serves TLS. timeout bounds each poll.
 func (l *Lab) Prober(timeout time.Duration) *probe.Prober {
-	data := probe.Auth{Password: l.Opts.Password}
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
-		Source: probe.NewEndpoint(l.Source.Addr(), data, l.tlsClient, timeout),
-		Target: probe.NewEndpoint(l.Target.Addr(), data, l.tlsClient, timeout),
+	data, sentinel := probe.Auth{Password: l.Opts.Password}, probe.Auth{Password: l.Opts.SentinelPassword}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	p, err := probe.NewProber(ctx, probe.ProberOptions{
+		MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr(), Sentinels: l.SentinelAddrs(),
+		SourceAuth: data, TargetAuth: data, SentinelAuth: sentinel,
+		SourceTLS: l.tlsClient, TargetTLS: l.tlsClient, SentinelTLS: l.tlsClient,
+		Timeout: timeout,
+	})
+	if err != nil {
+		// A started lab always has a master name, two servers on
+		// different ports and at least one Sentinel.
+		panic(fmt.Sprintf("lab: %v", err))
 	}
-	for _, a := range l.SentinelAddrs() {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{Password: l.Opts.SentinelPassword}, l.tlsClient, timeout))
-	}
-	p.Topo.ResolveTarget(timeout)
 	return p
 }

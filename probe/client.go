@@ -37,24 +37,47 @@ type Endpoint struct {
 	Label  string
 	client *redis.Client
 	tls    bool
+	// reach is how the endpoint was made, for WithAddr. A pointer, so
+	// that printing an Endpoint never prints its password.
+	reach *EndpointOptions
 
 	mu       sync.Mutex
 	lastSeen time.Time
 }
 
-// NewEndpoint prepares a client for addr. Nothing is dialled until the
-// first command. The options make every failure come back within the
-// timeout: one dial attempt, no command retries, and the context's
-// deadline applied to socket reads and writes.
+// EndpointOptions are how flyover reaches one endpoint.
+type EndpointOptions struct {
+	Auth Auth
+	TLS  *tls.Config // nil: plain text
+	// Timeout bounds one poll: dial, send and read (DefaultTimeout when
+	// zero).
+	Timeout time.Duration
+	// ReadOnly refuses, before anything is written to the socket, every
+	// command but a read or the connection's own handshake
+	// (AllowedReadOnly): flyover --read-only.
+	ReadOnly bool
+}
+
+// NewEndpoint prepares a client for addr with credentials, TLS and a
+// timeout, and no read-only guard.
 func NewEndpoint(addr string, auth Auth, tlsConf *tls.Config, timeout time.Duration) *Endpoint {
+	return EndpointOptions{Auth: auth, TLS: tlsConf, Timeout: timeout}.Endpoint(addr)
+}
+
+// Endpoint prepares a client for addr. Nothing is dialled until the first
+// command. The options make every failure come back within the timeout:
+// one dial attempt, no command retries, and the context's deadline
+// applied to socket reads and writes.
+func (o EndpointOptions) Endpoint(addr string) *Endpoint {
+	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	c := redis.NewClient(&redis.Options{
 		Addr:                  addr,
-		Username:              auth.Username,
-		Password:              auth.Password,
-		TLSConfig:             tlsConf,
+		Username:              o.Auth.Username,
+		Password:              o.Auth.Password,
+		TLSConfig:             o.TLS,
 		ClientName:            "flyover",
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
 		DisableIdentity:       true,
@@ -68,7 +91,17 @@ func NewEndpoint(addr string, auth Auth, tlsConf *tls.Config, timeout time.Durat
 		PoolTimeout:           timeout,
 		MaxIdleConns:          2,
 	})
-	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: tlsConf != nil}
+	if o.ReadOnly {
+		c.AddHook(readOnlyHook{addr: addr})
+	}
+	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o}
+}
+
+// WithAddr is a new endpoint for addr reached as e is: the same
+// credentials, TLS, timeout and read-only guard. The steps reach the
+// source's other replicas this way.
+func (e *Endpoint) WithAddr(addr string) *Endpoint {
+	return e.reach.Endpoint(addr)
 }
 
 // describe is Describe with what the endpoint knows: a TLS handshake to a

@@ -40,15 +40,15 @@ func startLab(t testing.TB, o lab.Options) *lab.Lab {
 }
 
 func proberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
-	p := &probe.Prober{
-		Topo:   probe.Topology{MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr()},
-		Source: probe.NewEndpoint(l.Source.Addr(), auth, nil, time.Second),
-		Target: probe.NewEndpoint(l.Target.Addr(), auth, nil, time.Second),
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	p, err := probe.NewProber(ctx, probe.ProberOptions{
+		MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr(), Sentinels: l.SentinelAddrs(),
+		SourceAuth: auth, TargetAuth: auth, Timeout: time.Second,
+	})
+	if err != nil {
+		panic(err)
 	}
-	for _, a := range l.SentinelAddrs() {
-		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{}, nil, time.Second))
-	}
-	p.Topo.ResolveTarget(time.Second)
 	return p
 }
 

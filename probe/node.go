@@ -238,6 +238,21 @@ func SameAddr(a, b string) bool {
 	return pa == pb && canonicalHost(ha) == canonicalHost(hb)
 }
 
+// AddrIn reports whether addr's host is one of ips (or addr equals host
+// exactly) and its port is port's.
+func AddrIn(addr string, ips []string, port string) bool {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil || p != port {
+		return false
+	}
+	for _, ip := range ips {
+		if canonicalHost(ip) == canonicalHost(host) {
+			return true
+		}
+	}
+	return false
+}
+
 func canonicalHost(h string) string {
 	h = strings.ToLower(h)
 	if h == "localhost" {

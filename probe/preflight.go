@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -105,41 +104,14 @@ func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target
 		Source: SourceConfig{Known: map[string]bool{}},
 		Target: TargetConfig{Known: map[string]bool{}},
 	}
-	f.SourceIPs = resolveHost(ctx, topo.Source, source.Timeout)
+	lookupCtx, cancel := context.WithTimeout(ctx, source.Timeout)
+	f.SourceIPs = hostIPs(lookupCtx, topo.Source)
+	cancel()
 
-	for _, p := range PreflightSourceParams {
-		v, ok, err := configGet(ctx, do, source, p)
-		if err != nil {
-			f.Source.Errors = append(f.Source.Errors, "CONFIG GET "+p+": "+Describe(source.Addr, err))
-			if !isReply(err) {
-				break // the server is not answering: the rest would wait out their timeouts too
-			}
-			continue
-		}
-		if !ok {
-			continue
-		}
-		f.Source.Known[p] = true
-		applySourceParam(&f.Source, p, v)
-	}
-	targetDown := false
-	for _, p := range PreflightTargetParams {
-		v, ok, err := configGet(ctx, do, target, p)
-		if err != nil {
-			f.Target.Errors = append(f.Target.Errors, "CONFIG GET "+p+": "+Describe(target.Addr, err))
-			if !isReply(err) {
-				targetDown = true
-				break
-			}
-			continue
-		}
-		if !ok {
-			continue
-		}
-		f.Target.Known[p] = true
-		applyTargetParam(&f.Target, p, v)
-	}
-	if targetDown {
+	readConfig(ctx, do, source, PreflightSourceParams, f.Source.Known, &f.Source.Errors,
+		func(p, v string) { applySourceParam(&f.Source, p, v) })
+	if down := readConfig(ctx, do, target, PreflightTargetParams, f.Target.Known, &f.Target.Errors,
+		func(p, v string) { applyTargetParam(&f.Target, p, v) }); down {
 		return f
 	}
 	if v, err := do(ctx, target, "DBSIZE"); err != nil {
@@ -156,6 +128,29 @@ func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target
 func isReply(err error) bool {
 	var re redis.Error
 	return errors.As(err, &re)
+}
+
+// readConfig sends CONFIG GET for each of params to e, marks each answered
+// one known and hands its value to apply. A failure is recorded in errs
+// and leaves its parameter unknown; one that is no reply (the server is
+// not answering) ends the reading, as the rest would wait out their
+// timeouts too, and down is then true.
+func readConfig(ctx context.Context, do Doer, e *Endpoint, params []string, known map[string]bool, errs *[]string, apply func(param, value string)) (down bool) {
+	for _, p := range params {
+		v, ok, err := configGet(ctx, do, e, p)
+		if err != nil {
+			*errs = append(*errs, "CONFIG GET "+p+": "+Describe(e.Addr, err))
+			if !isReply(err) {
+				return true
+			}
+			continue
+		}
+		if ok {
+			known[p] = true
+			apply(p, v)
+		}
+	}
+	return false
 }
 
 // configGet sends CONFIG GET param and returns the value; ok is false when
@@ -234,41 +229,4 @@ func parseMemory(v string) int64 {
 		}
 	}
 	return 0
-}
-
-// resolveHost returns the addresses addr's host stands for: itself when it
-// is an IP, else what DNS says within timeout.
-func resolveHost(ctx context.Context, addr string, timeout time.Duration) []string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		return []string{ip.String()}
-	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	ips, err := net.DefaultResolver.LookupHost(ctx, host)
-	if err != nil {
-		return nil
-	}
-	return ips
-}
-
-// AddrIn reports whether addr's host is one of ips (or addr equals host
-// exactly) and its port is port's.
-func AddrIn(addr string, ips []string, port string) bool {
-	host, p, err := net.SplitHostPort(addr)
-	if err != nil || p != port {
-		return false
-	}
-	for _, ip := range ips {
-		if canonicalHost(ip) == canonicalHost(host) {
-			return true
-		}
-	}
-	return false
 }

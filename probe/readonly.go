@@ -1,22 +1,23 @@
-package main
+package probe
 
 import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
-
-	"flyover/probe"
 )
 
-// --read-only: every command to every endpoint passes a guard that lets
+// The read-only guard (EndpointOptions.ReadOnly, flyover --read-only):
+// every command to a guarded endpoint passes a go-redis hook that lets
 // through reads and the connection's own handshake, and refuses anything
 // else before it is written to the socket. The dashboard only ever reads;
 // the guard makes that a guarantee for observers, whatever code runs later
-// (the checklist's steps included). Which commands count as reads is
-// probe.AllowedReadOnly: the same list the audited path uses.
+// (the checklist's steps included). Which commands pass is AllowedReadOnly:
+// the same list the audited path in steps uses.
+//
+// Sentinel Pub/Sub (PSUBSCRIBE, PING) does not pass through go-redis
+// hooks; it is read-only by nature and WatchSentinels sends nothing else.
 
 // readOnlyRefusal explains a refused command.
 type readOnlyRefusal struct {
@@ -35,16 +36,12 @@ func readOnlyCheck(addr string, args []any) error {
 	}
 	s := make([]string, len(args))
 	for i, a := range args {
-		s[i] = fmt.Sprint(a)
+		s[i] = AsString(a)
 	}
-	if probe.AllowedReadOnly(s) {
+	if AllowedReadOnly(s) {
 		return nil
 	}
-	name := strings.ToUpper(s[0])
-	if len(s) > 1 && (name == "SENTINEL" || name == "CLIENT" || name == "CONFIG") {
-		name += " " + strings.ToUpper(s[1])
-	}
-	return &readOnlyRefusal{addr: addr, cmd: name}
+	return &readOnlyRefusal{addr: addr, cmd: CommandName(s)}
 }
 
 type readOnlyHook struct{ addr string }
@@ -75,14 +72,5 @@ func (h readOnlyHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 			}
 		}
 		return next(ctx, cmds)
-	}
-}
-
-// guardReadOnly installs the guard on every endpoint. Sentinel Pub/Sub
-// (PSUBSCRIBE, PING) does not pass through go-redis hooks; it is read-only
-// by nature and probe.WatchSentinels sends nothing else.
-func guardReadOnly(endpoints ...*probe.Endpoint) {
-	for _, e := range endpoints {
-		e.Client().AddHook(readOnlyHook{addr: e.Addr})
 	}
 }

@@ -1,15 +1,12 @@
-package main
+package probe
 
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"flyover/probe"
 )
 
 // closedAddr is a loopback address nothing listens on: a command that
@@ -26,11 +23,8 @@ func closedAddr(t *testing.T) string {
 }
 
 func TestReadOnlyRefusesWritesBeforeTheNetwork(t *testing.T) {
-	probe.SetLogOutput(io.Discard)
-	addr := closedAddr(t)
-	e := probe.NewEndpoint(addr, probe.Auth{}, nil, 200*time.Millisecond)
+	e := EndpointOptions{Timeout: 200 * time.Millisecond, ReadOnly: true}.Endpoint(closedAddr(t))
 	defer e.Close()
-	guardReadOnly(e)
 	ctx := context.Background()
 
 	for _, args := range [][]any{
@@ -77,7 +71,7 @@ func TestReadOnlyCheckNamesTheCommand(t *testing.T) {
 	}
 }
 
-// The guard and the audited path share one list (probe.AllowedReadOnly):
+// The guard and the audited path share one list (AllowedReadOnly):
 // what the steps send as reads passes, the connection's own handshake
 // passes, and anything that is not a read is refused whatever its case.
 func TestReadOnlyUsesTheStepsList(t *testing.T) {
@@ -92,13 +86,35 @@ func TestReadOnlyUsesTheStepsList(t *testing.T) {
 		for i, a := range args {
 			s[i] = a.(string)
 		}
-		if !probe.AllowedReadOnly(s) {
-			t.Errorf("%v: the guard lets it through but probe.AllowedReadOnly does not", args)
+		if !AllowedReadOnly(s) {
+			t.Errorf("%v: the guard lets it through but AllowedReadOnly does not", args)
 		}
 	}
 	for _, args := range [][]any{{"shutdown"}, {"Client", "Pause", "10"}, {"acl", "setuser", "u"}, {"SENTINEL", "SET", "m", "quorum", "1"}} {
 		if readOnlyCheck("a", args) == nil {
 			t.Errorf("%v let through", args)
+		}
+	}
+}
+
+// NewProber with ReadOnly guards every endpoint it makes, and the
+// endpoints made from them (the steps' replicas).
+func TestReadOnlyProberGuardsEveryEndpoint(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	p, err := NewProber(ctx, ProberOptions{MasterName: "m", Source: closedAddr(t), Target: closedAddr(t),
+		Sentinels: []string{closedAddr(t), closedAddr(t)}, Timeout: 200 * time.Millisecond, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	replica := p.Source.WithAddr(closedAddr(t))
+	defer replica.Close()
+	for _, e := range append([]*Endpoint{p.Source, p.Target, replica}, p.Sentinels...) {
+		_, err := e.Do(ctx, "SET", "k", "v")
+		var refusal *readOnlyRefusal
+		if !errors.As(err, &refusal) {
+			t.Errorf("%s: SET got %v, want the read-only refusal", e.Addr, err)
 		}
 	}
 }
