@@ -209,17 +209,26 @@ var readCommands = map[string]bool{
 	"SENTINEL PENDING-SCRIPTS": true, "SENTINEL CONFIG GET": true,
 	// Preflight's permission checks: DRYRUN only evaluates the command.
 	"ACL DRYRUN": true, "ACL GETUSER": true, "ACL WHOAMI": true, "ACL CAT": true,
+	// Readiness (steps/readiness.go): what the source runs, and the
+	// sampled comparison of keys (probe.Sample), values read in pieces.
+	"FUNCTION LIST": true, "MODULE LIST": true, "PUBSUB NUMPAT": true, "PUBSUB CHANNELS": true,
+	"RANDOMKEY": true, "GETRANGE": true, "HLEN": true, "HSCAN": true, "LLEN": true, "LRANGE": true,
+	"SCARD": true, "SSCAN": true, "ZCARD": true, "ZRANGE": true, "XLEN": true, "XRANGE": true,
 }
 
 // multiWord are the commands whose subcommand decides whether they read.
 var multiWord = map[string]bool{
 	"CONFIG": true, "CLIENT": true, "MEMORY": true, "SLOWLOG": true, "LATENCY": true, "SENTINEL": true, "ACL": true,
+	"FUNCTION": true, "MODULE": true, "PUBSUB": true,
 }
 
 // IsRead reports whether a command only reads.
 func IsRead(args []string) bool {
 	if len(args) == 0 {
 		return false
+	}
+	if isLuaProbe(args) {
+		return true // exactly the readiness probe, nothing like it
 	}
 	name := strings.ToUpper(args[0])
 	if multiWord[name] {
