@@ -53,6 +53,9 @@ type Options struct {
 	// TargetNoMasterAuth starts the target without masterauth/masteruser:
 	// it cannot authenticate to a source that requires a password.
 	TargetNoMasterAuth bool
+	// SourceDatabases, when set, is the source's databases (Redis's
+	// default is 16), for a source with keys beyond the target's db15.
+	SourceDatabases int
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -380,6 +383,9 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 	if replicaOf != "" {
 		h, p, _ := net.SplitHostPort(replicaOf)
 		extra = append(extra, "replicaof "+h+" "+p)
+	}
+	if name == "source" && l.Opts.SourceDatabases > 0 {
+		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
 		conf := l.redisConf(port, extra...)
