@@ -337,6 +337,9 @@ func (s *sampler) compareKey(ctx context.Context, key string, res *SampleResult)
 		return nil
 	}
 	res.Compared++
+	if s1.SizeOnly {
+		res.SizeOnly++
+	}
 	t1, err := s.read(ctx, s.target, key)
 	if err != nil {
 		return err
@@ -370,10 +373,9 @@ func (s *sampler) compareKey(ctx context.Context, key string, res *SampleResult)
 			return nil
 		}
 		if diffKeys(key, s1, s2, s.o.TTLTolerance) == nil || !res.TargetReplicating {
+			// Without replication (res.TargetReplicating false) it was
+			// read again without waiting; the result says so once.
 			m := diffKeys(key, s2, t2, s.o.TTLTolerance)
-			if !res.TargetReplicating {
-				m.What += " (the target does not replicate from the source: read again without waiting)"
-			}
 			res.Mismatches = append(res.Mismatches, *m)
 			return nil
 		}
