@@ -29,6 +29,8 @@ Usage:
                  [--audit-log FILE] [--allow-nonempty-target] [--canary] [--read-only]
                  [--tick 500ms] [--log FILE] [--debug]
   flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
+  flyover preflight --source ... (as status) [--json] [--allow-nonempty-target]
+  flyover verify --source ... (as status) --sample N [--rate 200] [--json]
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
   flyover bench  cutover [--runs 3] [--rate 2000] [--methods failover,stop-primary,guarded] [--json]
@@ -47,6 +49,8 @@ flyover-audit-YYYYMMDD-HHMMSS.jsonl in the current directory); the report
 goes next to it.
 
 Exit status of status: 0 every endpoint answered, 1 some did not, 2 bad usage.
+Of preflight and verify: 0 nothing blocks (no key differs), 1 something
+blocks (differs) or an endpoint did not answer, 2 bad usage.
 `
 
 func main() {
@@ -63,6 +67,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "status":
 		return cmdStatus(args[1:], stdout, stderr)
+	case "preflight":
+		return cmdPreflight(args[1:], stdout, stderr)
+	case "verify":
+		return cmdVerify(args[1:], stdout, stderr)
 	case "lab":
 		return cmdLab(args[1:], stdout, stderr)
 	case "bench":

@@ -58,6 +58,9 @@ type Options struct {
 	// --replica_announce_ip/--announce_port, which it takes only at start).
 	TargetAnnounceIP   string
 	TargetAnnouncePort int
+	// SourceDatabases, when set, is the source's databases (Redis's
+	// default is 16), for a source with keys beyond the target's db15.
+	SourceDatabases int
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -404,6 +407,9 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 	}
 	if name == "target" {
 		extra = append(extra, l.targetAnnounceConf()...)
+	}
+	if name == "source" && l.Opts.SourceDatabases > 0 {
+		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
 		conf := l.redisConf(port, extra...)

@@ -52,10 +52,18 @@ var readCommands = map[string]bool{
 	"SENTINEL PENDING-SCRIPTS": true, "SENTINEL CONFIG GET": true,
 	// Preflight's permission checks: DRYRUN only evaluates the command.
 	"ACL DRYRUN": true, "ACL GETUSER": true, "ACL WHOAMI": true, "ACL CAT": true,
+	// Readiness: what the source runs, and the sampled comparison of keys
+	// (Sample), values read in pieces.
+	"FUNCTION LIST": true, "MODULE LIST": true, "PUBSUB NUMPAT": true, "PUBSUB CHANNELS": true,
+	"RANDOMKEY": true, "GETRANGE": true, "HLEN": true, "HSCAN": true, "LLEN": true, "LRANGE": true,
+	"SCARD": true, "SSCAN": true, "ZCARD": true, "ZRANGE": true, "XLEN": true, "XRANGE": true,
 }
 
 // IsRead reports whether a command only reads.
 func IsRead(args []string) bool {
+	if isLuaProbe(args) {
+		return true // exactly the readiness probe, nothing like it
+	}
 	name := CommandName(args)
 	if name == "COMMAND" || strings.HasPrefix(name, "COMMAND ") {
 		// COMMAND, COMMAND INFO, COMMAND COUNT, COMMAND DOCS: all reads.
@@ -76,4 +84,11 @@ var handshake = map[string]bool{
 // a read, or the connection's own handshake.
 func AllowedReadOnly(args []string) bool {
 	return IsRead(args) || handshake[CommandName(args)]
+}
+
+// isLuaProbe reports whether args are exactly the readiness Lua probe,
+// which reads one undeclared key: the only EVAL flyover calls a read.
+func isLuaProbe(args []string) bool {
+	return len(args) == 3 && strings.EqualFold(args[0], "EVAL") &&
+		args[1] == LuaProbeScript && args[2] == "0"
 }
