@@ -22,6 +22,13 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 	l := &s.Link
 	l.Progress = -1
 	l.Phase = PhaseUnknown
+	l.LagSeconds, l.AckAge = -1, -1
+	if !target.Reachable {
+		l.TargetSilent = -1
+		if !target.LastSeen.IsZero() {
+			l.TargetSilent = at.Sub(target.LastSeen)
+		}
+	}
 
 	if prev != nil && prev.Source.Reachable && source.Reachable && source.Role == RolePrimary && prev.Source.Role == RolePrimary {
 		dt := source.PolledAt.Sub(prev.Source.PolledAt).Seconds()
@@ -66,6 +73,11 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		if l.Line.HasOffset {
 			l.AckedOffset, l.HasAckedOffset = l.Line.Offset, true
 		}
+		if source.Kind != KindDragonfly {
+			// Redis's lag= is seconds since the replica's last ACK;
+			// Dragonfly's counts journal records.
+			l.AckAge = time.Duration(l.Line.Lag) * time.Second
+		}
 	}
 
 	switch {
@@ -100,23 +112,16 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 			}
 		}
 		if lag >= 0 {
-			l.LagBytes = lag
-			secs, known := s.secondsBehind(behind)
-			switch {
-			case lag == 0:
-				l.LagSeconds = 0
-			case known:
-				l.LagSeconds = secs
-			case l.Line != nil && source.Kind != KindDragonfly:
-				// Seconds since the last ACK: an upper bound when the
-				// history cannot tell (first poll).
-				l.LagSeconds = float64(l.Line.Lag)
-			default:
-				l.LagSeconds = -1
-			}
+			s.setLag(lag, behind)
 			l.InSync = target.Synced() && l.LagSeconds >= 0 &&
 				time.Duration(l.LagSeconds*float64(time.Second)) <= InSyncMaxLag
 		}
+	}
+	if source.Reachable && source.Role == RolePrimary && !target.Reachable && l.HasAckedOffset {
+		// The target does not answer, but the source knows what it last
+		// acknowledged: the moment the truth matters most. Never in sync.
+		s.setLag(max(0, source.ReplOffset-l.AckedOffset), l.AckedOffset)
+		l.SourceView = true
 	}
 
 	agreed := ""
@@ -140,6 +145,26 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		s.AgreedMaster = agreed
 	}
 	return s
+}
+
+// setLag records a lag of lag bytes, the target holding the source's
+// stream up to offset behind, with the seconds the history tells.
+func (s *Snapshot) setLag(lag, behind int64) {
+	l := &s.Link
+	l.LagKnown, l.LagBytes = true, lag
+	secs, known := s.secondsBehind(behind)
+	switch {
+	case lag == 0:
+		l.LagSeconds = 0
+	case known:
+		l.LagSeconds = secs
+	case l.AckAge >= 0:
+		// Seconds since the last ACK: an upper bound when the history
+		// cannot tell (first poll).
+		l.LagSeconds = l.AckAge.Seconds()
+	default:
+		l.LagSeconds = -1
+	}
 }
 
 // syncPhase reads the full-sync phase off the target and, when listed, the

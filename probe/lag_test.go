@@ -53,3 +53,43 @@ func TestLagSecondsWithSparseReadings(t *testing.T) {
 		t.Fatalf("lag %d B, %.3f s, in sync %t; want 77 B, ~0.0005 s, in sync", got.Link.LagBytes, got.Link.LagSeconds, got.Link.InSync)
 	}
 }
+
+// A target that stops answering is not zero behind: the source's slaveN
+// line still says what it last acknowledged, and that is the lag to show,
+// labelled as the source's view, with how long the target has been silent.
+func TestSilentTargetLagComesFromTheSourcesView(t *testing.T) {
+	topo := Topology{MasterName: "m", Source: "127.0.0.1:1000", Target: "127.0.0.1:2000"}
+	t0 := time.Unix(1000, 0)
+	src := func(at time.Time, off, acked int64, ackAge int64) Node {
+		return Node{Reachable: true, Kind: KindRedis, Role: RolePrimary, PolledAt: at, ReplOffset: off,
+			Replicas: []ReplicaLine{{IP: "127.0.0.1", Port: 2000, State: "online", Offset: acked, HasOffset: true, Lag: ackAge}}}
+	}
+	tgt := Node{Reachable: true, Kind: KindRedis, Version: "7.0.15", Role: RoleReplica, MasterHost: "127.0.0.1",
+		MasterPort: 1000, LinkStatus: "up", HasOffset: true, OffsetTrusted: true, Offset: 1668, LastSeen: t0}
+	first := Derive(topo, nil, t0, src(t0, 1668, 1668, 0), tgt, nil)
+	if !first.Link.LagKnown || first.Link.LagBytes != 0 || first.Link.SourceView || !first.Link.InSync {
+		t.Fatalf("answering target: %+v; want a known zero lag, in sync, not the source's view", first.Link)
+	}
+	at := t0.Add(6 * time.Second)
+	silent := Node{Addr: "127.0.0.1:2000", PolledAt: at, LastSeen: t0, Error: "i/o timeout"}
+	got := Derive(topo, &first, at, src(at, 2_002_104, 1668, 6), silent, nil)
+	l := got.Link
+	if !l.LagKnown || l.LagBytes != 2_002_104-1668 || !l.SourceView {
+		t.Fatalf("silent target: lag known %t, %d B, source view %t; want the source's view of %d B", l.LagKnown, l.LagBytes, l.SourceView, 2_002_104-1668)
+	}
+	if l.InSync {
+		t.Fatal("a silent target must not read in sync")
+	}
+	if l.TargetSilent != 6*time.Second || l.AckAge != 6*time.Second {
+		t.Fatalf("silent for %v, last ack %v ago; want 6s and 6s", l.TargetSilent, l.AckAge)
+	}
+	if l.LagSeconds <= 0 {
+		t.Fatalf("lag seconds %.2f; want how long ago the source was at the acknowledged offset", l.LagSeconds)
+	}
+
+	// Neither the target nor a slaveN line: the lag is unknown, not zero.
+	none := Derive(topo, &first, at, Node{Reachable: true, Kind: KindRedis, Role: RolePrimary, PolledAt: at, ReplOffset: 5000}, silent, nil)
+	if none.Link.LagKnown || none.Link.LagSeconds != -1 {
+		t.Fatalf("no figures: lag known %t, %.1f s; want unknown", none.Link.LagKnown, none.Link.LagSeconds)
+	}
+}

@@ -30,12 +30,26 @@ type Link struct {
 	Line          *ReplicaLine `json:"line,omitempty"`
 	// State is the source's word for the link (online, wait_bgsave, ...),
 	// or the phase when the source does not list the target.
-	State          string  `json:"state"`
-	Phase          Phase   `json:"phase"`
-	AckedOffset    int64   `json:"acked_offset"`
-	HasAckedOffset bool    `json:"has_acked_offset"`
-	LagBytes       int64   `json:"lag_bytes"`
-	LagSeconds     float64 `json:"lag_seconds"`
+	State          string `json:"state"`
+	Phase          Phase  `json:"phase"`
+	AckedOffset    int64  `json:"acked_offset"`
+	HasAckedOffset bool   `json:"has_acked_offset"`
+	// LagKnown says whether LagBytes is a figure: without it LagBytes
+	// means nothing (not zero) and is shown as unknown.
+	LagKnown bool  `json:"lag_known"`
+	LagBytes int64 `json:"lag_bytes"`
+	// LagSeconds is how long ago the source was where the target is; -1
+	// when unknown.
+	LagSeconds float64 `json:"lag_seconds"`
+	// SourceView: the target does not answer, so the lag is what the
+	// source's slaveN line says the target last acknowledged.
+	SourceView bool `json:"source_view,omitempty"`
+	// AckAge is how long ago the target last acknowledged, from the
+	// source's slaveN lag= field (a Redis source); -1 when unknown.
+	AckAge time.Duration `json:"ack_age_ns"`
+	// TargetSilent is how long the target has not answered: zero while it
+	// answers, -1 when it has never answered.
+	TargetSilent time.Duration `json:"target_silent_ns"`
 	// RateBytes is how fast the source's replication offset grows (B/s).
 	RateBytes float64 `json:"rate_bytes_per_sec"`
 	// Progress is the full-sync transfer fraction 0..1, or -1 when the
