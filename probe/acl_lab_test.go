@@ -174,3 +174,21 @@ func TestReplicationAuthVerdicts(t *testing.T) {
 	}
 	rec.onlyReads(t)
 }
+
+// A user that may not name its connection still connects: the name is a
+// courtesy, not a need, so an operator's least-privileged user works.
+func TestUserWithoutClientSetnameConnects(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Options{Password: "pw-default", Sentinels: 1, Quorum: 1,
+		Users: []lab.User{{Name: "watcher", Password: "pw-watcher", Rules: "-@all +info +role"}}})
+	e := probe.NewEndpoint(l.Source.Addr(), probe.Auth{Username: "watcher", Password: "pw-watcher"}, nil, 2*time.Second)
+	t.Cleanup(func() { e.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := e.Do(ctx, "ROLE"); err != nil {
+		t.Fatalf("ROLE as a user without +client|setname: %v", err)
+	}
+	if n := e.PollNode(ctx); !n.Reachable {
+		t.Fatalf("poll as a user without +client|setname: %s", n.Error)
+	}
+}

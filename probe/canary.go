@@ -130,7 +130,7 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 		SentinelUsername: opts.SentinelAuth.Username,
 		SentinelPassword: opts.SentinelAuth.Password,
 		TLSConfig:        opts.TLS,
-		ClientName:       "flyover-canary",
+		OnConnect:        nameConnection("flyover-canary"),
 		DisableIdentity:  true,
 	})
 	ctx, cancel := context.WithCancel(ctx)

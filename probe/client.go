@@ -78,7 +78,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		Username:              o.Auth.Username,
 		Password:              o.Auth.Password,
 		TLSConfig:             o.TLS,
-		ClientName:            "flyover",
+		OnConnect:             nameConnection("flyover"),
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
 		DisableIdentity:       true,
 		DialTimeout:           timeout,
@@ -95,6 +95,17 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		c.AddHook(readOnlyHook{addr: addr})
 	}
 	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o}
+}
+
+// nameConnection names each new connection in CLIENT LIST, as a courtesy
+// only: go-redis's ClientName sends CLIENT SETNAME in the handshake and
+// fails the connection when the ACL user may not run it, so an operator's
+// least-privileged user could not connect at all.
+func nameConnection(name string) func(context.Context, *redis.Conn) error {
+	return func(ctx context.Context, cn *redis.Conn) error {
+		_ = cn.ClientSetName(ctx, name).Err()
+		return nil
+	}
 }
 
 // WithAddr is a new endpoint for addr reached as e is: the same
