@@ -227,7 +227,7 @@ func (c *Checklist) Plan() steps.Checklist { return c.plan }
 
 // LayoutKey changes when the panel's keys or width do.
 func (c *Checklist) LayoutKey() string {
-	k := fmt.Sprintf("%t %t %t %t %t %t", c.job != nil, c.job != nil && waitStep(c.jobID), c.plan.Current == "", c.plan.CanAbort, c.dlg != nil, c.hidden)
+	k := fmt.Sprintf("%t %t %t %t %t %t", c.job != nil, c.job != nil && steps.Lookup(c.jobID).Watches, c.plan.Current == "", c.plan.CanAbort, c.dlg != nil, c.hidden)
 	if c.dlg != nil {
 		k += fmt.Sprintf(" %s %d", c.dlg.id, c.dlg.i)
 	}
@@ -255,7 +255,7 @@ func (c *Checklist) Help() []key.Binding {
 	case c.plan.Current != "" && !c.cfg.ReadOnly:
 		out = append(out, k.Run)
 	}
-	if c.plan.CanAbort && !c.cfg.ReadOnly && (c.job == nil || waitStep(c.jobID)) {
+	if c.plan.CanAbort && !c.cfg.ReadOnly && (c.job == nil || steps.Lookup(c.jobID).Watches) {
 		out = append(out, k.Abort)
 	}
 	t := k.Toggle
@@ -329,16 +329,6 @@ func (c *Checklist) derive() {
 	c.plan = steps.Plan(c.facts, c.g.Options)
 }
 
-// waitStep reports whether a step only watches (and may be started
-// without a question): it asks nothing and sends nothing but reads.
-func waitStep(id steps.StepID) bool {
-	switch id {
-	case steps.StepPreflight, steps.StepFullSync, steps.StepSteady, steps.StepRegister, steps.StepReport:
-		return true
-	}
-	return false
-}
-
 // maybeAuto starts, without a question, the steps that only watch or
 // read: preflight once at startup, then the waits (full sync, steady
 // state, Sentinel registering the target) and the report as they become
@@ -348,21 +338,25 @@ func (c *Checklist) maybeAuto() tea.Cmd {
 		return nil
 	}
 	id := c.plan.Current
-	if id == "" || !waitStep(id) || (id == steps.StepReport && c.cfg.ReadOnly) {
+	if id == "" {
+		return nil
+	}
+	step := steps.Lookup(id)
+	if !step.Watches || (step.WritesFiles && c.cfg.ReadOnly) {
 		return nil
 	}
 	st := c.plan.State(id)
-	if st.Status != steps.Current && !(id == steps.StepPreflight && st.Status == steps.Blocked) {
+	if st.Status != steps.Current && !(step.Survey && st.Status == steps.Blocked) {
 		return nil
 	}
-	if len(steps.Lookup(id).Confirmations(c.facts, c.g.Options)) > 0 {
+	if len(step.Confirmations(c.facts, c.g.Options)) > 0 {
 		return nil // the priority fix asks first
 	}
 	if r, ran := c.results[id]; ran {
-		// Once is enough for preflight (enter runs it again); a wait that
+		// Once is enough for a survey (enter runs it again); a wait that
 		// failed waits for enter; one that succeeded while the plan has
 		// not caught up yet is given a moment.
-		if id == steps.StepPreflight || r.err != nil || c.justDone(id) {
+		if step.Survey || r.err != nil || c.justDone(id) {
 			return nil
 		}
 	}
@@ -469,17 +463,15 @@ func (c *Checklist) finish() tea.Cmd {
 		c.dlg = nil // nothing runs any more: nothing to ask
 		cmds = append(cmds, c.setMode(ModeNormal))
 	}
-	if id == steps.StepVerify && err == nil && c.g.Writer != nil {
-		cmds = append(cmds, c.verifyWriter())
-	}
 	if p := c.pending; p != nil {
 		c.pending = nil
 		cmds = append(cmds, c.start(p.id, p.f, p.a))
 	}
 	c.derive()
 	cmds = append(cmds, c.maybeAuto())
-	if id == steps.StepReport && err == nil && c.g.Writer != nil && !c.verifying {
-		// The last word: every acknowledged write so far, read back.
+	if steps.Lookup(id).ReadsBackWrites && err == nil && c.g.Writer != nil && !c.verifying {
+		// Every acknowledged write so far, read back: after the cutover
+		// is verified, and again as the last word.
 		cmds = append(cmds, c.verifyWriter())
 	}
 	return tea.Batch(cmds...)
@@ -527,7 +519,7 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		c.job.Cancel()
 		c.note = cell{text: "stopping " + stepTitle(c.jobID) + "…", tone: toneWarn}
-		if c.jobID == steps.StepCutover {
+		if steps.Lookup(c.jobID).PointOfNoReturn {
 			c.note.text = "stopping the cutover: before SENTINEL FAILOVER it unpauses and changes nothing; after it, the fence finishes"
 		}
 		return nil, true
@@ -560,7 +552,7 @@ func (c *Checklist) runCurrent() tea.Cmd {
 	st := c.plan.State(id)
 	step := steps.Lookup(id)
 	confs := step.Confirmations(c.facts, c.g.Options)
-	if st.Status == steps.Blocked && id != steps.StepPreflight && !offersFix(id, confs) {
+	if st.Status == steps.Blocked && !step.Survey && !offersFix(step, confs) {
 		c.note = cell{text: "blocked: " + st.Reason, tone: toneBad}
 		return nil
 	}
@@ -577,8 +569,8 @@ func (c *Checklist) runCurrent() tea.Cmd {
 // offersFix reports whether a blocked step's questions are its fix: step
 // 5 offers to raise the other replicas' priority numbers when another
 // replica would be promoted instead of the target.
-func offersFix(id steps.StepID, confs []steps.Confirmation) bool {
-	return id == steps.StepRegister && len(confs) > 0
+func offersFix(step *steps.Step, confs []steps.Confirmation) bool {
+	return step.FixWhenBlocked && len(confs) > 0
 }
 
 // writes reports whether a step would send anything but reads.
@@ -606,14 +598,14 @@ func (c *Checklist) abort() tea.Cmd {
 		return nil
 	}
 	if c.job != nil {
-		if !waitStep(c.jobID) {
+		if !steps.Lookup(c.jobID).Watches {
 			c.note = cell{text: stepTitle(c.jobID) + " is running: wait for it, or esc to stop it, then a", tone: toneWarn}
 			return nil
 		}
 		c.job.Cancel() // a wait: nothing to undo
 	}
-	step := steps.Lookup(steps.StepAbort)
-	return c.open(&dialog{kind: dialogStep, id: steps.StepAbort, step: step, facts: c.facts,
+	step := abortStep()
+	return c.open(&dialog{kind: dialogStep, id: step.ID, step: step, facts: c.facts,
 		confs: step.Confirmations(c.facts, c.g.Options), answers: steps.Answers{}})
 }
 

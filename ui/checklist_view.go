@@ -304,7 +304,7 @@ func (c *Checklist) settlingView(W, H int) []string {
 	id := c.plan.Current
 	secs := []section{{lines: []string{c.stepHeading(id, cell{text: "✓ done", tone: toneOK}, W)}, prio: 100}}
 	if l := c.last; l != nil && l.id == id {
-		if id == steps.StepCutover {
+		if steps.Lookup(id).PointOfNoReturn {
 			secs = append(secs, section{lines: c.phaseLines(l.phases, l.prog, W, l.ended, true), prio: 90})
 		}
 		secs = append(secs, section{lines: []string{st.paint(toneOK, "finished in "+duration(l.took))}, prio: 95})
@@ -329,7 +329,7 @@ func (c *Checklist) lastLine(W int) []string {
 		return c.wrapText(stepTitle(l.id)+": "+errText(l.err), W, 0, t)
 	}
 	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), duration(l.took))
-	if l.id == steps.StepCutover && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
+	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
 		text += " · writes paused " + ms(c.facts.Cutover.Stall)
 	}
 	return []string{st.paint(toneOK, "✓ ") + st.paint(toneMuted, clip(text, W-2))}
@@ -355,11 +355,11 @@ func (c *Checklist) stepView(W, H int) []string {
 	switch {
 	case state.Status == steps.Blocked:
 		status = cell{text: "blocked", tone: toneBad}
-	case waitStep(id) && id != steps.StepPreflight && id != steps.StepReport:
+	case step.Watches && !step.Survey && !step.WritesFiles:
 		status = cell{text: "waiting", tone: toneWarn}
 	}
 	r, ran := c.results[id]
-	failed := ran && r.err != nil && !(id == steps.StepPreflight && state.Status == steps.Blocked)
+	failed := ran && r.err != nil && !(step.Survey && state.Status == steps.Blocked)
 	if failed {
 		status = cell{text: "failed", tone: toneBad}
 		if stopped(r.err) {
@@ -411,13 +411,7 @@ func commandSummary(cmds []steps.Command) string {
 	var order []string
 	count := map[string]int{}
 	for _, c := range cmds {
-		name := ""
-		if len(c.Args) > 0 {
-			name = strings.ToUpper(c.Args[0])
-		}
-		if len(c.Args) > 1 && (name == "CONFIG" || name == "ACL" || name == "SENTINEL" || name == "CLIENT") {
-			name += " " + strings.ToUpper(c.Args[1])
-		}
+		name := probe.CommandName(c.Args)
 		if count[name] == 0 {
 			order = append(order, name)
 		}
@@ -442,7 +436,7 @@ func stopped(err error) bool {
 // warnings with why, passes by title (or counted when room is short).
 func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 	st := c.styles
-	if state.Status == steps.Current && state.ID != steps.StepPreflight {
+	if state.Status == steps.Current && !steps.Lookup(state.ID).Survey {
 		return c.goalLines(state, W)
 	}
 	var blocks, warns, passes []string
@@ -532,15 +526,15 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 	switch {
 	case c.cfg.ReadOnly && writes(step, c.facts, c.g.Options):
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.paint(toneWarn, "shown, never sent"))
-	case state.Status == steps.Blocked && offersFix(id, confs):
+	case state.Status == steps.Blocked && offersFix(step, confs):
 		out = append(out, key("enter", "apply the fix · you confirm first"))
-	case state.Status == steps.Blocked && id != steps.StepPreflight:
+	case state.Status == steps.Blocked && !step.Survey:
 		out = append(out, st.paint(toneMuted, "fix what is marked ✗: the plan moves on by itself"))
-	case id == steps.StepPreflight && state.Status == steps.Blocked:
+	case step.Survey && state.Status == steps.Blocked:
 		out = append(out, key("enter", "run preflight again (reads only)"))
 	case failed:
 		out = append(out, key("enter", "try again"))
-	case len(confs) == 0 && waitStep(id):
+	case len(confs) == 0 && step.Watches:
 		out = append(out, st.paint(toneMuted, "runs by itself: it only reads"))
 	case len(confs) > 0 && confs[0].Kind == steps.ConfirmTypeName:
 		out = append(out, key("enter", "run it · type the master name first"))
@@ -561,7 +555,7 @@ func (c *Checklist) runningView(W, H int) []string {
 	elapsed := cell{text: spinner(now) + " " + duration(now.Sub(c.jobStart)), tone: toneAccent}
 	secs := []section{{lines: []string{c.stepHeading(c.jobID, elapsed, W)}, prio: 100}}
 	p := c.prog
-	if c.jobID == steps.StepCutover {
+	if steps.Lookup(c.jobID).PointOfNoReturn {
 		secs = append(secs, section{lines: c.phaseLines(c.phases, c.prog, W, now, false), prio: 90})
 	} else if c.hasProg {
 		lines := []string{st.paint(toneMuted, "phase  ") + st.paint(toneStrong, p.Phase)}
@@ -598,7 +592,7 @@ func (c *Checklist) runningView(W, H int) []string {
 		act = append(act, c.quitLines(W)...)
 	case !c.quitting:
 		stop := "esc  stop this step"
-		if c.jobID == steps.StepCutover {
+		if steps.Lookup(c.jobID).PointOfNoReturn {
 			stop = "esc  stop: before SENTINEL FAILOVER it unpauses, nothing changes"
 		}
 		act = append(act, st.paint(toneMuted, clip(stop, W)))
@@ -904,7 +898,7 @@ func keyLines(W int, hints ...string) []string {
 func (c *Checklist) quitLines(W int) []string {
 	st := c.styles
 	what := "flyover stops it first, then quits."
-	if c.jobID == steps.StepCutover {
+	if steps.Lookup(c.jobID).PointOfNoReturn {
 		what = "flyover stops it first: before SENTINEL FAILOVER it unpauses the source and nothing changes; after it, it finishes the fence and the unpause, then quits."
 	}
 	lines := c.wrapText(fmt.Sprintf("%s is running. Quit? %s", stepTitle(c.jobID), what), W, 0, toneStrong)
