@@ -61,7 +61,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 	}
 	now := c.now()
 	if d := c.dlg; d != nil {
-		if d.kind != dialogStep {
+		if d.kind != confirmStep {
 			return nil
 		}
 		q := d.conf()

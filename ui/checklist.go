@@ -21,12 +21,11 @@ import (
 // steps run through the runner (the audited path), started from a
 // tea.Cmd, and their progress is read on a tick while they run.
 type Checklist struct {
-	g      Guide
-	ctx    context.Context
-	cfg    *Config
-	dash   *Dashboard
-	styles *Styles
-	keys   ChecklistKeyMap
+	*common
+	g    Guide
+	ctx  context.Context
+	dash *Dashboard
+	keys ChecklistKeyMap
 
 	width, height int
 	mode          Mode
@@ -35,7 +34,7 @@ type Checklist struct {
 	plan  steps.Checklist
 	ready bool // the source and the target have answered once: the plan means something
 
-	dlg *dialog
+	dlg *Confirm // the open question, if any
 
 	job      RunningStep
 	jobID    steps.StepID
@@ -110,29 +109,6 @@ type pendingStart struct {
 	a  steps.Answers
 }
 
-// dialogKind says what a dialog asks about.
-type dialogKind int
-
-const (
-	dialogStep dialogKind = iota // the questions before a step
-	dialogQuit                   // quit while a step runs?
-)
-
-// dialog is an open question: the step's confirmations, asked in order,
-// over the facts the operator saw when they pressed enter.
-type dialog struct {
-	kind    dialogKind
-	id      steps.StepID
-	step    *steps.Step
-	facts   steps.Facts
-	confs   []steps.Confirmation
-	i       int
-	answers steps.Answers
-	typed   []rune // the typed answer (master name)
-}
-
-func (d *dialog) conf() steps.Confirmation { return d.confs[d.i] }
-
 // Messages of the checklist.
 type (
 	stepStartedMsg struct {
@@ -157,7 +133,7 @@ const writerTick = 250 * time.Millisecond
 
 // NewChecklist builds the checklist for cfg.Guide beside dash.
 func NewChecklist(ctx context.Context, cfg *Config, dash *Dashboard, styles *Styles) *Checklist {
-	c := &Checklist{g: *cfg.Guide, ctx: ctx, cfg: cfg, dash: dash, styles: styles,
+	c := &Checklist{common: &common{cfg: cfg, styles: styles}, g: *cfg.Guide, ctx: ctx, dash: dash,
 		keys: DefaultChecklistKeyMap(), results: map[steps.StepID]result{}}
 	if c.g.Session == nil {
 		c.g.Session = steps.NewSession()
@@ -197,7 +173,7 @@ func (c *Checklist) Width(total int) int {
 		return total
 	}
 	w := min(64, max(48, total*42/100))
-	if c.dlg != nil && c.dlg.kind == dialogStep && (c.height <= 0 || c.dialogNeed(w) > c.height) {
+	if c.dlg != nil && c.dlg.kind == confirmStep && (c.height <= 0 || c.dlg.need(w, c.dialogTop(w)) > c.height) {
 		return total
 	}
 	return w
@@ -238,15 +214,7 @@ func (c *Checklist) LayoutKey() string {
 func (c *Checklist) Help() []key.Binding {
 	k := c.keys
 	if c.dlg != nil {
-		switch {
-		case c.dlg.kind == dialogQuit:
-			return []key.Binding{k.Yes, k.Cancel}
-		case c.dlg.conf().Kind == steps.ConfirmTypeName:
-			return []key.Binding{k.Submit, k.Escape}
-		case c.dlg.conf().Optional:
-			return []key.Binding{k.Yes, k.No, k.Cancel}
-		}
-		return []key.Binding{k.Yes, k.Cancel}
+		return c.dlg.Help()
 	}
 	var out []key.Binding
 	switch {
@@ -288,6 +256,10 @@ func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, false
 	case stepStartedMsg:
 		return c.started(msg), false
+	case confirmDoneMsg:
+		cmd := c.confirmed(msg)
+		c.render()
+		return cmd, false
 	case jobTickMsg:
 		cmd := c.tickJob()
 		c.render()
@@ -459,7 +431,7 @@ func (c *Checklist) finish() tea.Cmd {
 	if c.quitting {
 		return tea.Quit
 	}
-	if c.dlg != nil && c.dlg.kind == dialogQuit {
+	if c.dlg != nil && c.dlg.kind == confirmQuit {
 		c.dlg = nil // nothing runs any more: nothing to ask
 		cmds = append(cmds, c.setMode(ModeNormal))
 	}
@@ -527,7 +499,7 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if c.job == nil {
 			return nil, false
 		}
-		return c.open(&dialog{kind: dialogQuit, id: c.jobID}), true
+		return c.open(newQuitConfirm(c.common, c.jobID)), true
 	}
 	return nil, false
 }
@@ -563,7 +535,7 @@ func (c *Checklist) runCurrent() tea.Cmd {
 	if len(confs) == 0 {
 		return c.start(id, c.facts, nil)
 	}
-	return c.open(&dialog{kind: dialogStep, id: id, step: step, facts: c.facts, confs: confs, answers: steps.Answers{}})
+	return c.open(newStepConfirm(c.common, step, c.facts, confs))
 }
 
 // offersFix reports whether a blocked step's questions are its fix: step
@@ -605,12 +577,11 @@ func (c *Checklist) abort() tea.Cmd {
 		c.job.Cancel() // a wait: nothing to undo
 	}
 	step := abortStep()
-	return c.open(&dialog{kind: dialogStep, id: step.ID, step: step, facts: c.facts,
-		confs: step.Confirmations(c.facts, c.g.Options), answers: steps.Answers{}})
+	return c.open(newStepConfirm(c.common, step, c.facts, step.Confirmations(c.facts, c.g.Options)))
 }
 
-// open shows a dialog and hands it the keyboard.
-func (c *Checklist) open(d *dialog) tea.Cmd {
+// open shows a question and hands it the keyboard.
+func (c *Checklist) open(d *Confirm) tea.Cmd {
 	c.dlg = d
 	c.note = cell{}
 	return c.setMode(c.dialogMode())
@@ -620,10 +591,7 @@ func (c *Checklist) dialogMode() Mode {
 	if c.dlg == nil {
 		return ModeNormal
 	}
-	if c.dlg.kind == dialogStep && c.dlg.conf().Kind == steps.ConfirmTypeName {
-		return ModePrompt
-	}
-	return ModeConfirm
+	return c.dlg.Mode()
 }
 
 func (c *Checklist) setMode(m Mode) tea.Cmd {
@@ -631,83 +599,49 @@ func (c *Checklist) setMode(m Mode) tea.Cmd {
 	return func() tea.Msg { return ModeMsg{Mode: m} }
 }
 
-// answer handles a key while a question is open: y acts, n declines an
-// optional part, anything else cancels; a typed answer is checked on
-// enter.
+// answer hands a key to the open question; the keyboard mode follows the
+// question (a typed name after a y/N).
 func (c *Checklist) answer(k tea.KeyPressMsg) tea.Cmd {
-	d := c.dlg
-	if d.kind == dialogQuit {
-		if k.String() != "y" {
-			return c.cancel("quit cancelled: " + stepTitle(d.id) + " keeps running")
-		}
-		c.dlg = nil
-		if c.job == nil {
-			return tea.Quit
-		}
+	cmd := c.dlg.Update(k)
+	if m := c.dialogMode(); m != c.mode && !c.dlg.done {
+		return tea.Batch(cmd, c.setMode(m))
+	}
+	return cmd
+}
+
+// confirmed acts on a question's end: the step starts with the answers,
+// or flyover quits once the running step has stopped; a cancel sends
+// nothing.
+func (c *Checklist) confirmed(msg confirmDoneMsg) tea.Cmd {
+	d := msg.dlg
+	if d != c.dlg {
+		return nil
+	}
+	c.dlg = nil
+	switch {
+	case !msg.ok:
+		return c.declined(d, msg.why)
+	case d.kind == confirmQuit && c.job == nil:
+		return tea.Quit
+	case d.kind == confirmQuit:
 		c.quitting = true
 		c.job.Cancel()
 		c.note = cell{text: "stopping " + stepTitle(c.jobID) + " before quitting…", tone: toneWarn}
 		return c.setMode(ModeNormal)
 	}
-	q := d.conf()
-	if q.Kind == steps.ConfirmTypeName {
-		switch k.String() {
-		case "enter":
-			if string(d.typed) != q.Expect {
-				return c.cancel(fmt.Sprintf("cancelled, nothing sent: you typed %q, the master name is %q", string(d.typed), q.Expect))
-			}
-			d.answers[q.ID] = string(d.typed)
-			return c.next()
-		case "esc":
-			return c.cancel("cancelled, nothing sent")
-		case "backspace":
-			if len(d.typed) > 0 {
-				d.typed = d.typed[:len(d.typed)-1]
-			}
-		case "ctrl+u":
-			d.typed = nil
-		default:
-			if t := k.Text; t != "" && len(d.typed) < 200 {
-				d.typed = append(d.typed, []rune(t)...)
-			}
-		}
-		return nil
-	}
-	switch {
-	case k.String() == "y":
-		d.answers[q.ID] = "y"
-	case k.String() == "n" && q.Optional:
-		d.answers[q.ID] = "n"
-	default:
-		return c.cancel("cancelled, nothing sent")
-	}
-	return c.next()
-}
-
-// next moves to the next question, or starts the step once all are
-// answered.
-func (c *Checklist) next() tea.Cmd {
-	d := c.dlg
-	d.i++
-	if d.i < len(d.confs) {
-		d.typed = nil
-		return c.setMode(c.dialogMode())
-	}
-	c.dlg = nil
 	return tea.Batch(c.setMode(ModeNormal), c.start(d.id, d.facts, d.answers))
 }
 
-// cancel closes the dialog; nothing is sent. The answer is recorded in
-// the audit log, so it shows who declined what.
-func (c *Checklist) cancel(why string) tea.Cmd {
-	d := c.dlg
-	c.dlg = nil
+// declined closes a cancelled question; nothing is sent. A step's answer
+// is recorded in the audit log, so it shows who declined what.
+func (c *Checklist) declined(d *Confirm, why string) tea.Cmd {
 	c.note = cell{text: why, tone: toneWarn}
 	c.logf("%s", why)
 	cmds := []tea.Cmd{c.setMode(ModeNormal)}
-	if d.kind == dialogStep && c.g.Audit != nil {
+	if d.kind == confirmStep && c.g.Audit != nil {
 		a, q, id := c.g.Audit, d.conf(), d.id
 		cmds = append(cmds, func() tea.Msg {
+			// TODO(merge): use Runner.Declined
 			a.Log(steps.Entry{Kind: steps.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
 			return nil
 		})

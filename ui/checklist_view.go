@@ -19,8 +19,8 @@ func (c *Checklist) render() {
 		return
 	}
 	var lines []string
-	if c.dlg != nil && c.dlg.kind == dialogStep {
-		lines = c.dialogView(W, H)
+	if c.dlg != nil && c.dlg.kind == confirmStep {
+		lines = c.dlg.View(W, H, c.dialogTop(W))
 	} else {
 		lines = c.panelView(W, H)
 	}
@@ -95,31 +95,6 @@ func fitSections(secs []section, h int) []string {
 		out = append(out, s.lines...)
 	}
 	return out
-}
-
-// wrapText wraps plain text to w cells, painted in a tone, each line
-// indented by indent spaces.
-func (c *Checklist) wrapText(text string, w, indent int, t tone) []string {
-	if text == "" {
-		return nil
-	}
-	text = probe.Redact(text, c.cfg.Secrets...)
-	pad := strings.Repeat(" ", indent)
-	var out []string
-	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
-		out = append(out, pad+c.styles.paint(t, strings.TrimRight(l, " ")))
-	}
-	return out
-}
-
-// titleRight is a section title with a fact on the right.
-func (c *Checklist) titleRight(left string, right cell, w int) string {
-	lw := ansi.StringWidth(left)
-	r := clip(right.text, max(0, w-lw-2))
-	if r == "" {
-		return left
-	}
-	return left + strings.Repeat(" ", max(1, w-lw-ansi.StringWidth(r))) + c.styles.paint(right.tone, r)
 }
 
 // ---- the panel beside the dashboard ----
@@ -588,8 +563,8 @@ func (c *Checklist) runningView(W, H int) []string {
 		act = append(act, c.wrapText(c.note.text, W, 0, c.note.tone)...)
 	}
 	switch {
-	case c.dlg != nil && c.dlg.kind == dialogQuit:
-		act = append(act, c.quitLines(W)...)
+	case c.dlg != nil && c.dlg.kind == confirmQuit:
+		act = append(act, c.dlg.View(W, 0, nil)...)
 	case !c.quitting:
 		stop := "esc  stop this step"
 		if steps.Lookup(c.jobID).PointOfNoReturn {
@@ -714,194 +689,17 @@ func (c *Checklist) completeView(W, H int) []string {
 	return lines
 }
 
-// ---- the questions, full width ----
-
-func (c *Checklist) dialogView(W, H int) []string {
-	return fitSections(c.dialogSections(W), H)
-}
-
-// dialogNeed is how many lines the dialog needs at width W, leaving out
-// what may go (the step's why).
-func (c *Checklist) dialogNeed(W int) int {
-	for _, cmd := range c.dlg.conf().Commands {
-		cmd.Note = ""
-		if width(cmd.String())+2 > W {
-			return 1 << 20 // a command would wrap: give it the whole width
-		}
+// dialogTop is the application, above the questions: what the
+// operator watches while deciding.
+func (c *Checklist) dialogTop(W int) []string {
+	if c.g.Writer == nil {
+		return nil
 	}
-	n, k := 0, 0
-	for _, s := range c.dialogSections(W) {
-		if s.whole || len(s.lines) == 0 {
-			continue
-		}
-		n += len(s.lines)
-		k++
-	}
-	return n + k - 1
-}
-
-func (c *Checklist) dialogSections(W int) []section {
-	st := c.styles
-	d := c.dlg
-	q := d.conf()
 	var top []string
-	if c.g.Writer != nil {
-		if W >= 90 {
-			top = append(top, c.appLine(W))
-		} else {
-			top = append(top, c.appBlock(W)...)
-		}
-		top = append(top, st.Rule.Render(strings.Repeat("─", W)))
+	if W >= 90 {
+		top = append(top, c.appLine(W))
+	} else {
+		top = append(top, c.appBlock(W)...)
 	}
-	right := cell{text: fmt.Sprintf("question %d of %d", d.i+1, len(d.confs)), tone: toneMuted}
-	name := strings.ToUpper(d.step.Title)
-	if n := stepNumber(d.id); n > 0 {
-		name = fmt.Sprintf("STEP %d OF %d · %s", n, len(steps.Steps()), name)
-	}
-	secs := []section{{lines: append(top, c.titleRight(st.title.Render(name), right, W)), prio: 100}}
-	secs = append(secs, section{lines: c.wrapText(d.step.Why, W, 0, toneMuted), prio: 10, whole: true})
-
-	var before []string
-	for i := 0; i < d.i; i++ {
-		p := d.confs[i]
-		ans := "yes"
-		if !p.Yes(d.answers[p.ID]) {
-			ans = "no"
-		}
-		before = append(before, st.paint(toneOK, "✓ ")+st.paint(toneMuted, clip(p.Prompt, W-10)+"  ")+st.paint(toneStrong, ans))
-	}
-	if len(before) > 0 {
-		secs = append(secs, section{lines: before, prio: 50, min: 1})
-	}
-	if q.Warning != "" {
-		const label = " POINT OF NO RETURN "
-		lines := c.wrapText(q.Warning, W, len(label)+1, toneBad)
-		lines[0] = st.BadgeBad.Render(label) + strings.TrimPrefix(lines[0], strings.Repeat(" ", len(label)))
-		secs = append(secs, section{lines: lines, prio: 90})
-	}
-	if len(q.Commands) > 0 {
-		head := "flyover will send, in this order:"
-		if len(q.Commands) == 1 {
-			head = "flyover will send:"
-		}
-		if c.cfg.ReadOnly {
-			head = "read-only: flyover would send (and will not):"
-		}
-		secs = append(secs, section{lines: append([]string{st.paint(toneMuted, head)}, c.commandLines(q.Commands, W)...), prio: 95})
-	}
-	secs = append(secs, section{lines: c.questionLines(q, W), prio: 99})
-	return secs
-}
-
-// commandLines are commands exactly as they will be sent, aligned:
-// endpoint, arguments, and when or how often (muted), wrapped, never cut.
-func (c *Checklist) commandLines(cmds []steps.Command, W int) []string {
-	st := c.styles
-	type row struct{ at, args, note string }
-	rows := make([]row, len(cmds))
-	aw, gw := 0, 0
-	for i, cmd := range cmds {
-		note := cmd.Note
-		cmd.Note = ""
-		s := cmd.String()
-		at, args, _ := strings.Cut(s, "> ")
-		rows[i] = row{at: at + ">", args: args, note: note}
-		aw = max(aw, width(rows[i].at))
-		gw = max(gw, width(args))
-	}
-	const indent = 2
-	noteCol := indent + aw + 1 + gw + 3
-	inline := W-noteCol >= 30
-	noteIndent := indent + aw + 1
-	if W < 80 {
-		noteIndent = indent + 4
-	}
-	var out []string
-	for _, r := range rows {
-		head := strings.Repeat(" ", indent) + st.paint(toneMuted, fitRight(r.at, aw)) + " " + st.paint(toneStrong, r.args)
-		if argCol := indent + aw + 1; argCol+width(r.args) > W {
-			// A very long command wraps under its arguments rather than
-			// being cut: every byte of it is what will be sent.
-			pad := strings.Repeat(" ", argCol)
-			if W-argCol < 20 {
-				argCol, pad = indent+4, strings.Repeat(" ", indent+4)
-			}
-			args := strings.Split(ansi.Wrap(r.args, W-argCol, ""), "\n")
-			out = append(out, strings.Repeat(" ", indent)+st.paint(toneMuted, fitRight(r.at, aw)))
-			if argCol == indent+aw+1 {
-				out[len(out)-1] += " " + st.paint(toneStrong, strings.TrimRight(args[0], " "))
-				args = args[1:]
-			}
-			for _, a := range args {
-				out = append(out, pad+st.paint(toneStrong, strings.TrimRight(a, " ")))
-			}
-			head = ""
-		}
-		if r.note == "" {
-			if head != "" {
-				out = append(out, head)
-			}
-			continue
-		}
-		if inline && head != "" {
-			notes := strings.Split(ansi.Wrap(r.note, W-noteCol, ""), "\n")
-			out = append(out, fit(head, noteCol)+st.paint(toneMuted, notes[0]))
-			for _, n := range notes[1:] {
-				out = append(out, strings.Repeat(" ", noteCol)+st.paint(toneMuted, n))
-			}
-			continue
-		}
-		if head != "" {
-			out = append(out, head)
-		}
-		out = append(out, c.wrapText(r.note, W, noteIndent, toneMuted)...)
-	}
-	return out
-}
-
-// questionLines are the prompt and the keys that answer it.
-func (c *Checklist) questionLines(q steps.Confirmation, W int) []string {
-	st := c.styles
-	key := func(k, what string) string { return st.paint(toneAccent, k) + " " + st.paint(toneMuted, what) }
-	lines := c.wrapText(q.Prompt, W, 0, toneStrong)
-	switch {
-	case q.Kind == steps.ConfirmTypeName:
-		typed := string(c.dlg.typed)
-		tt := toneText
-		if typed != "" && !strings.HasPrefix(q.Expect, typed) {
-			tt = toneWarn
-		}
-		lines = append(lines, "  "+st.paint(toneAccent, "> ")+st.paint(tt, typed)+st.paint(toneAccent, "█"))
-		lines = append(lines, keyLines(W, key("enter", "run it if the name matches exactly"), key("esc", "cancel, nothing is sent"))...)
-	case q.Optional:
-		lines = append(lines, keyLines(W, key("y", "yes"), key("n", "no, go on without it"), key("any other key", "cancel the step, nothing is sent"))...)
-	default:
-		lines = append(lines, keyLines(W, key("y", "yes, send it"), key("any other key", "cancel, nothing is sent"))...)
-	}
-	return lines
-}
-
-// keyLines sets key hints on one line, or one per line when they do not fit.
-func keyLines(W int, hints ...string) []string {
-	one := "  " + strings.Join(hints, "   ")
-	if ansi.StringWidth(one) <= W {
-		return []string{one}
-	}
-	out := make([]string, len(hints))
-	for i, h := range hints {
-		out[i] = "  " + h
-	}
-	return out
-}
-
-// quitLines are the question asked when q is pressed while a step runs.
-func (c *Checklist) quitLines(W int) []string {
-	st := c.styles
-	what := "flyover stops it first, then quits."
-	if steps.Lookup(c.jobID).PointOfNoReturn {
-		what = "flyover stops it first: before SENTINEL FAILOVER it unpauses the source and nothing changes; after it, it finishes the fence and the unpause, then quits."
-	}
-	lines := c.wrapText(fmt.Sprintf("%s is running. Quit? %s", stepTitle(c.jobID), what), W, 0, toneStrong)
-	return append(lines, "  "+st.paint(toneAccent, "y")+" "+st.paint(toneMuted, "quit")+"   "+
-		st.paint(toneAccent, "any other key")+" "+st.paint(toneMuted, "keep it running"))
+	return append(top, c.styles.Rule.Render(strings.Repeat("─", W)))
 }
