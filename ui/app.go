@@ -162,7 +162,7 @@ func (m *Model) relayoutOrCompose() {
 
 // key handles a key press by mode.
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
-	if k.String() == "ctrl+c" {
+	if key.Matches(k, m.keys.Interrupt) {
 		return tea.Quit // in every mode
 	}
 	switch m.mode {
@@ -229,7 +229,7 @@ func (m *Model) layout() {
 	if m.side != nil {
 		hk.panel = m.side.Help()
 		if m.mode != ModeNormal {
-			hk.keys = KeyMap{Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))}
+			hk.keys = KeyMap{Quit: m.keys.Interrupt}
 		}
 	}
 	m.help.SetWidth(m.width)

@@ -84,7 +84,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		if waited < autoplayRead {
 			return nil
 		}
-		return c.answer(keyText("y"))
+		return c.answer(keyText(d.keys.Yes.Keys()[0]))
 	}
 	if c.job != nil || c.starting || !c.ready {
 		a.what, a.status = "", ""

@@ -495,7 +495,7 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			c.note.text = "stopping the cutover: before SENTINEL FAILOVER it unpauses and changes nothing; after it, the fence finishes"
 		}
 		return nil, true
-	case key.Matches(k, c.keys.Quit) && k.String() == "q":
+	case key.Matches(k, c.keys.Quit):
 		if c.job == nil {
 			return nil, false
 		}

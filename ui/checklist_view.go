@@ -488,7 +488,7 @@ func (c *Checklist) goalLines(state steps.StepState, W int) []string {
 // actionLines say what the operator can do now.
 func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed bool, W int) []string {
 	st := c.styles
-	key := func(k, what string) string { return st.paint(toneAccent, k) + "  " + what }
+	enter := func(what string) string { return st.paint(toneAccent, c.keys.Run.Help().Key) + "  " + what }
 	var out []string
 	if c.note.text != "" {
 		out = append(out, c.wrapText(c.note.text, W, 0, c.note.tone)...)
@@ -502,19 +502,19 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 	case c.cfg.ReadOnly && writes(step, c.facts, c.g.Options):
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.paint(toneWarn, "shown, never sent"))
 	case state.Status == steps.Blocked && offersFix(step, confs):
-		out = append(out, key("enter", "apply the fix · you confirm first"))
+		out = append(out, enter("apply the fix · you confirm first"))
 	case state.Status == steps.Blocked && !step.Survey:
 		out = append(out, st.paint(toneMuted, "fix what is marked ✗: the plan moves on by itself"))
 	case step.Survey && state.Status == steps.Blocked:
-		out = append(out, key("enter", "run preflight again (reads only)"))
+		out = append(out, enter("run preflight again (reads only)"))
 	case failed:
-		out = append(out, key("enter", "try again"))
+		out = append(out, enter("try again"))
 	case len(confs) == 0 && step.Watches:
 		out = append(out, st.paint(toneMuted, "runs by itself: it only reads"))
 	case len(confs) > 0 && confs[0].Kind == steps.ConfirmTypeName:
-		out = append(out, key("enter", "run it · type the master name first"))
+		out = append(out, enter("run it · type the master name first"))
 	default:
-		out = append(out, key("enter", "run it · you see every command first"))
+		out = append(out, enter("run it · you see every command first"))
 	}
 	return out
 }

@@ -18,6 +18,8 @@ type KeyMap struct {
 	EventsTop key.Binding
 	PageUp    key.Binding
 	PageDn    key.Binding
+	// Interrupt quits in every mode, a question open or not.
+	Interrupt key.Binding
 }
 
 // DefaultKeyMap is the dashboard's key map.
@@ -30,6 +32,7 @@ func DefaultKeyMap() KeyMap {
 		PageUp:    bind("pgup/b", "page up events", "pgup", "b"),
 		PageDn:    bind("pgdn/f", "page down events", "pgdown", "f", "space"),
 		EventsTop: bind("g/home", "newest event", "home", "g"),
+		Interrupt: bind("ctrl+c", "quit", "ctrl+c"),
 	}
 }
 
