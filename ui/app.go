@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+
+	"flyover/steps"
 )
 
 // Mode is what the keyboard drives right now. In ModeNormal the side panel
@@ -61,9 +63,12 @@ type Model struct {
 	help   help.Model
 	mode   Mode
 
-	dash  *Dashboard
-	side  Panel
-	guide *Checklist // the guided checklist, when cfg.Guide is set
+	dash *Dashboard
+	side Panel
+	// session is what this process has seen and done (the in-sync
+	// streak among it): fed here, on every poll, and read by all.
+	session *steps.Session
+	guide   *Checklist // the guided checklist, when cfg.Guide is set
 
 	width, height int
 	sideWidth     int
@@ -79,11 +84,19 @@ func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
 	m := &Model{cfg: cfg, styles: DefaultStyles(true), keys: DefaultKeyMap(), help: help.New()}
 	m.help.Styles = m.styles.Help
+	m.session = steps.NewSession()
+	if g := m.cfg.Guide; g != nil {
+		if g.Session == nil {
+			g.Session = steps.NewSession()
+		}
+		m.session = g.Session
+	}
 	m.dash = NewDashboard(ctx, cfg, &m.styles)
-	if cfg.Guide != nil {
-		m.guide = NewChecklist(ctx, &m.cfg, m.dash, &m.styles)
+	if m.cfg.Guide != nil {
+		m.guide = NewChecklist(ctx, &m.cfg, &m.styles)
 		m.SetPanel(m.guide)
 	}
+	m.observe(false) // the starting state: nothing has answered yet
 	return m
 }
 
@@ -140,6 +153,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.mode = msg.Mode
 		m.layout() // the footer's keys change with the mode
 		return m, nil
+	case nodePolledMsg, sentinelPolledMsg:
+		rearm, cmd := m.polled(msg)
+		m.relayoutOrCompose()
+		return m, tea.Batch(rearm, cmd)
+	case sentinelEventsMsg:
+		for _, e := range msg.events {
+			m.session.ObserveEvent(m.cfg.Topo, e)
+		}
 	}
 	cmd := m.dash.Update(msg)
 	if m.side != nil {
@@ -148,6 +169,42 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	m.relayoutOrCompose()
 	return m, cmd
+}
+
+// observedMsg is one poll result, digested: the snapshot with what the
+// session knows of it, and whether every endpoint has answered once. The
+// root model hands the same value to the dashboard and to the side panel,
+// so neither reads the other.
+type observedMsg struct {
+	facts        steps.Facts
+	ready        bool
+	sourcePolled bool
+}
+
+// polled takes one poll result: the dashboard keeps it and derives the
+// snapshot (rearm is that endpoint's next poll), then every component
+// observes the result.
+func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
+	rearm = m.dash.Update(msg)
+	n, ok := msg.(nodePolledMsg)
+	return rearm, m.observe(ok && n.which == sourceNode)
+}
+
+// observe feeds the session and hands the observation to every
+// component. The streak counts source polls in sync; any poll out of sync
+// breaks it.
+func (m *Model) observe(sourcePolled bool) tea.Cmd {
+	snap := m.dash.Snapshot()
+	if sourcePolled || !snap.Link.InSync {
+		m.session.Observe(snap)
+	}
+	o := observedMsg{facts: m.session.Facts(m.cfg.Topo, snap), ready: m.dash.Ready(), sourcePolled: sourcePolled}
+	m.dash.Update(o)
+	if m.side == nil {
+		return nil
+	}
+	cmd, _ := m.side.Update(o)
+	return cmd
 }
 
 // relayoutOrCompose lays the screen out again when the panel's keys

@@ -24,7 +24,6 @@ type Checklist struct {
 	*common
 	g    Guide
 	ctx  context.Context
-	dash *Dashboard
 	keys ChecklistKeyMap
 
 	width, height int
@@ -132,14 +131,10 @@ const jobTick = 100 * time.Millisecond
 const writerTick = 250 * time.Millisecond
 
 // NewChecklist builds the checklist for cfg.Guide beside dash.
-func NewChecklist(ctx context.Context, cfg *Config, dash *Dashboard, styles *Styles) *Checklist {
-	c := &Checklist{common: &common{cfg: cfg, styles: styles}, g: *cfg.Guide, ctx: ctx, dash: dash,
+func NewChecklist(ctx context.Context, cfg *Config, styles *Styles) *Checklist {
+	c := &Checklist{common: &common{cfg: cfg, styles: styles}, g: *cfg.Guide, ctx: ctx,
 		keys: DefaultChecklistKeyMap(), results: map[steps.StepID]result{}}
-	if c.g.Session == nil {
-		c.g.Session = steps.NewSession()
-	}
 	c.auto.on = c.g.Autoplay && cfg.Lab != ""
-	c.derive()
 	return c
 }
 
@@ -241,19 +236,12 @@ func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 		cmd, handled := c.key(msg)
 		c.render()
 		return cmd, handled
-	case nodePolledMsg, sentinelPolledMsg:
-		if n, ok := msg.(nodePolledMsg); ok && n.which == sourceNode && c.dash.source.polled {
-			c.g.Session.Observe(c.dash.Snapshot())
-		}
-		c.derive()
+	case observedMsg:
+		c.ready = msg.ready
+		c.derive(msg.facts)
 		cmd := c.maybeAuto()
 		c.render()
 		return cmd, false
-	case sentinelEventsMsg:
-		for _, e := range msg.events {
-			c.g.Session.ObserveEvent(c.cfg.Topo, e)
-		}
-		return nil, false
 	case stepStartedMsg:
 		return c.started(msg), false
 	case confirmDoneMsg:
@@ -287,14 +275,9 @@ func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// derive recomputes the plan from the dashboard's latest snapshot.
-func (c *Checklist) derive() {
-	snap := c.dash.Snapshot()
-	c.ready = c.dash.source.polled && c.dash.target.polled
-	for _, s := range c.dash.sentinels {
-		c.ready = c.ready && s.polled
-	}
-	c.facts = c.g.Session.Facts(c.cfg.Topo, snap)
+// derive recomputes the plan from f.
+func (c *Checklist) derive(f steps.Facts) {
+	c.facts = f
 	if c.adjust != nil {
 		c.adjust(&c.facts)
 	}
@@ -439,7 +422,8 @@ func (c *Checklist) finish() tea.Cmd {
 		c.pending = nil
 		cmds = append(cmds, c.start(p.id, p.f, p.a))
 	}
-	c.derive()
+	// What the step did (a cutover, a report) is in the session now.
+	c.derive(c.g.Session.Facts(c.cfg.Topo, c.facts.Snapshot))
 	cmds = append(cmds, c.maybeAuto())
 	if steps.Lookup(id).ReadsBackWrites && err == nil && c.g.Writer != nil && !c.verifying {
 		// Every acknowledged write so far, read back: after the cutover

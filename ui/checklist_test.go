@@ -190,8 +190,7 @@ func collect(cmd tea.Cmd) []tea.Msg {
 // deliver hands a message to the dashboard and the checklist as the root
 // model does, and runs what the checklist returns.
 func (g *guided) deliver(msg tea.Msg) {
-	g.m.dash.Update(msg)
-	cmd, _ := g.c.Update(msg)
+	_, cmd := g.m.polled(msg)
 	g.m.relayoutOrCompose()
 	g.exec(cmd)
 }

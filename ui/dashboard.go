@@ -120,7 +120,7 @@ type Dashboard struct {
 	srcPrev, srcSnap *probe.Snapshot
 	prevTarget       probe.Node // the target's previous poll, for the transfer rate
 
-	inSyncStreak int // consecutive in-sync polls of the source
+	inSyncStreak int // consecutive in-sync polls of the source: the session's count
 	outStreak    int // consecutive polls out of sync
 	inSync       bool
 	badge        badge
@@ -170,6 +170,7 @@ func NewDashboard(ctx context.Context, cfg Config, styles *Styles) *Dashboard {
 		d.labels[s.Addr] = label
 	}
 	d.derive(false)
+	d.badge = d.verdict()
 	return d
 }
 
@@ -230,6 +231,15 @@ func (d *Dashboard) SetStyles(s *Styles) {
 // Snapshot is the latest derived snapshot.
 func (d *Dashboard) Snapshot() probe.Snapshot { return d.snap }
 
+// Ready reports whether every endpoint has answered once.
+func (d *Dashboard) Ready() bool {
+	ready := d.source.polled && d.target.polled
+	for _, s := range d.sentinels {
+		ready = ready && s.polled
+	}
+	return ready
+}
+
 // InSync reports whether the IN SYNC badge is on.
 func (d *Dashboard) InSync() bool { return d.inSync }
 
@@ -265,7 +275,6 @@ func (d *Dashboard) Update(msg tea.Msg) tea.Cmd {
 		}
 		n.node, n.polled = msg.node, true
 		d.derive(msg.which == sourceNode)
-		d.render()
 		return d.armNode(msg.which, d.cfg.Tick)
 
 	case sentinelPolledMsg:
@@ -278,8 +287,12 @@ func (d *Dashboard) Update(msg tea.Msg) tea.Cmd {
 		d.noteSentinel(s, msg.view)
 		s.view, s.polled = msg.view, true
 		d.derive(false)
-		d.render()
 		return d.armSentinel(msg.i, d.cfg.Tick)
+
+	case observedMsg:
+		d.observe(msg)
+		d.render()
+		return nil
 
 	case sentinelEventsMsg:
 		d.now = d.cfg.Now()
@@ -325,21 +338,22 @@ func (d *Dashboard) derive(sourcePolled bool) {
 		d.srcSnap = &snap
 	}
 	d.snap, d.hasSnap = snap, true
+}
 
+// observe takes what the root model made of the latest poll: the badge,
+// the timeline's news, the trends.
+func (d *Dashboard) observe(o observedMsg) {
+	snap := &d.snap
 	l := &snap.Link
-	// The badge turns on after N consecutive in-sync polls of the source,
-	// and off after N consecutive polls out of sync (at once when the link
-	// is down): one late acknowledgement does not flip it back and forth.
+	// The badge turns on after N consecutive in-sync polls of the source
+	// (the session counts them), and off after N consecutive polls out of
+	// sync (at once when the link is down): one late acknowledgement does
+	// not flip it back and forth.
+	d.inSyncStreak = o.facts.InSyncPolls
 	if l.InSync {
 		d.outStreak = 0
-		if sourcePolled {
-			d.inSyncStreak++
-		}
-	} else {
-		d.inSyncStreak = 0
-		if sourcePolled {
-			d.outStreak++
-		}
+	} else if o.sourcePolled {
+		d.outStreak++
 	}
 	broken := l.Phase != probe.PhaseOnline || !snap.Source.Reachable || !snap.Target.Reachable
 	switch {
@@ -353,7 +367,7 @@ func (d *Dashboard) derive(sourcePolled bool) {
 
 	d.notePhase(l.Phase)
 	d.noteAgreement()
-	if sourcePolled {
+	if o.sourcePolled {
 		d.pushSample()
 	}
 	d.catchUp = d.estimateCatchUp()

@@ -662,19 +662,8 @@ func (d *Dashboard) sentinelsHeight() int { return 2 + len(d.sentinels) }
 // whether it knows the target, and whom it would promote now.
 func (d *Dashboard) sentinelsBlock(w int) []string {
 	s := &d.snap
-	// The majority's master address: rows that differ are flagged.
-	votes := map[string]int{}
-	for _, v := range s.Sentinels {
-		if v.Reachable && v.Monitors && v.MasterAddr != "" {
-			votes[v.MasterAddr]++
-		}
-	}
-	majority, best := "", 0
-	for a, n := range votes {
-		if n > best || (n == best && a < majority) {
-			majority, best = a, n
-		}
-	}
+	// The master most Sentinels name: rows that differ are flagged.
+	named, _ := s.MostNamedMaster()
 
 	cols := []column{
 		{head: "", drop: 0},
@@ -724,7 +713,7 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				row[2] = cell{text: "● " + rtt(v.RTT), tone: toneWarn}
 			}
 			mt := toneOK
-			if !s.SentinelsAgree || v.MasterAddr != majority {
+			if !s.SentinelsAgree || !probe.SameAddr(v.MasterAddr, named) {
 				mt = toneWarn
 			}
 			row[3] = cell{text: v.MasterAddr + mark(v.MasterAddr), tone: mt}
