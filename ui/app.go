@@ -75,7 +75,8 @@ type Model struct {
 	modal         bool // the side panel has the whole width (a step's questions)
 	top           int  // lines above the body: the header beside a panel, warnings
 	footer        string
-	content       string // dashboard and side panel, rendered in Update
+	content       string // dashboard and side panel, composed in View
+	dirty         bool   // content is stale: View composes it again
 	panelKey      string // the panel's LayoutKey at the last layout
 }
 
@@ -130,6 +131,7 @@ func (m *Model) Init() tea.Cmd {
 // Update routes a message: window and terminal facts here, keys by mode,
 // everything else to the components.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.invalidate() // whatever the message did, the next View shows it
 	if m.cfg.Debug && m.cfg.Log != nil {
 		m.cfg.Log.Printf("msg %s", describeMsg(msg))
 	}
@@ -155,7 +157,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case nodePolledMsg, sentinelPolledMsg:
 		rearm, cmd := m.polled(msg)
-		m.relayoutOrCompose()
 		return m, tea.Batch(rearm, cmd)
 	case sentinelEventsMsg:
 		for _, e := range msg.events {
@@ -167,7 +168,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c, _ := m.side.Update(msg)
 		cmd = tea.Batch(cmd, c)
 	}
-	m.relayoutOrCompose()
 	return m, cmd
 }
 
@@ -207,14 +207,17 @@ func (m *Model) observe(sourcePolled bool) tea.Cmd {
 	return cmd
 }
 
-// relayoutOrCompose lays the screen out again when the panel's keys
-// changed, else just composes it.
-func (m *Model) relayoutOrCompose() {
+// invalidate marks the screen stale; View composes it again.
+func (m *Model) invalidate() { m.dirty = true }
+
+// refresh lays the screen out again when the panel's keys (or width)
+// changed, and composes it.
+func (m *Model) refresh() {
 	if lk, ok := m.side.(layoutKeyer); ok && lk.LayoutKey() != m.panelKey {
 		m.layout()
-		return
 	}
 	m.compose()
+	m.dirty = false
 }
 
 // key handles a key press by mode.
@@ -226,7 +229,6 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case ModeNormal:
 		if m.side != nil {
 			if cmd, handled := m.side.Update(k); handled {
-				m.relayoutOrCompose()
 				return cmd
 			}
 		}
@@ -251,11 +253,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		// A question is open: its panel owns the keyboard.
 		if m.side != nil {
 			cmd, _ := m.side.Update(k)
-			m.relayoutOrCompose()
 			return cmd
 		}
 	}
-	m.compose()
 	return nil
 }
 
@@ -315,7 +315,7 @@ func (m *Model) layout() {
 		dw = m.width - m.sideWidth - 1
 	}
 	m.dash.SetSize(dw, bodyH)
-	m.compose()
+	m.invalidate()
 }
 
 // maxWarnings bounds the warning lines at the top of the screen.
@@ -397,7 +397,7 @@ func (m *Model) compose() {
 	m.content = b.String()
 }
 
-// View hands over the screen rendered in Update.
+// View is the screen, composed again when Update changed anything.
 func (m *Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
@@ -405,6 +405,9 @@ func (m *Model) View() tea.View {
 	if m.width <= 0 {
 		v.SetContent("flyover: starting…")
 		return v
+	}
+	if m.dirty {
+		m.refresh()
 	}
 	v.SetContent(m.content + "\n" + m.footer)
 	return v

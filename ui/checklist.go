@@ -65,6 +65,8 @@ type Checklist struct {
 	adjust func(*steps.Facts)
 
 	frame string
+	dirty bool      // the frame is stale: View renders it again
+	at    time.Time // the clock as of the last change, for the frame
 }
 
 // phaseMark is one phase of the running step and when it began.
@@ -96,9 +98,11 @@ type lastRun struct {
 const settling = 4 * time.Second
 
 // justDone reports whether step id succeeded moments ago.
-func (c *Checklist) justDone(id steps.StepID) bool {
+func (c *Checklist) justDone(id steps.StepID) bool { return c.justDoneAt(id, c.now()) }
+
+func (c *Checklist) justDoneAt(id steps.StepID, now time.Time) bool {
 	r, ok := c.results[id]
-	return ok && r.err == nil && c.now().Sub(r.at) < settling
+	return ok && r.err == nil && now.Sub(r.at) < settling
 }
 
 // pendingStart is a step confirmed while another was still stopping.
@@ -153,7 +157,7 @@ func (c *Checklist) Init() tea.Cmd {
 }
 
 // SetStyles follows the root model's styles.
-func (c *Checklist) SetStyles(s *Styles) { c.styles = s; c.render() }
+func (c *Checklist) SetStyles(s *Styles) { c.styles = s; c.invalidate() }
 
 // Width is the panel's share: beside the dashboard normally, the whole
 // screen while a step's questions are open (the commands read in full).
@@ -184,11 +188,25 @@ func (c *Checklist) SetSize(w, h int) {
 		return
 	}
 	c.width, c.height = w, h
-	c.render()
+	c.invalidate()
 }
 
-// View is the panel, rendered in Update.
-func (c *Checklist) View() string { return c.frame }
+// View is the panel, rendered again when something changed.
+func (c *Checklist) View() string {
+	if c.dirty {
+		c.render()
+		c.dirty = false
+	}
+	return c.frame
+}
+
+// invalidate marks the frame stale. It is called from one place, the end
+// of Update (and the setters), so no change can miss a redraw; the frame
+// shows the clock as of then, the moment the change happened.
+func (c *Checklist) invalidate() {
+	c.dirty = true
+	c.at = c.now()
+}
 
 // Running is the step running now, or nil.
 func (c *Checklist) Running() RunningStep { return c.job }
@@ -231,30 +249,33 @@ func (c *Checklist) Help() []key.Binding {
 // Update handles a message; keys it does not use are left to the
 // dashboard.
 func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg.(type) {
+	case tea.KeyPressMsg, observedMsg, stepStartedMsg, confirmDoneMsg, jobTickMsg, writerTickMsg, verdictMsg, autoplayTickMsg:
+		defer c.invalidate()
+	}
+	return c.update(msg)
+}
+
+func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		cmd, handled := c.key(msg)
-		c.render()
 		return cmd, handled
 	case observedMsg:
 		c.ready = msg.ready
 		c.derive(msg.facts)
 		cmd := c.maybeAuto()
-		c.render()
 		return cmd, false
 	case stepStartedMsg:
 		return c.started(msg), false
 	case confirmDoneMsg:
 		cmd := c.confirmed(msg)
-		c.render()
 		return cmd, false
 	case jobTickMsg:
 		cmd := c.tickJob()
-		c.render()
 		return cmd, false
 	case writerTickMsg:
 		c.stats, c.hasStats = msg.stats, true
-		c.render()
 		return c.writerTick(), false
 	case verdictMsg:
 		c.verifying = false
@@ -265,11 +286,9 @@ func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 			c.verdict, c.verdictErr = &v, ""
 		}
 		c.logf("application writes verified: %+v err=%v", msg.v, msg.err)
-		c.render()
 		return nil, false
 	case autoplayTickMsg:
 		cmd := c.autoplayStep()
-		c.render()
 		return tea.Batch(cmd, autoplayTick()), false
 	}
 	return nil, false
@@ -341,13 +360,11 @@ func (c *Checklist) started(msg stepStartedMsg) tea.Cmd {
 	if msg.err != nil {
 		c.results[msg.id] = result{err: msg.err, at: c.now()}
 		c.logf("%s not started: %v", msg.id, msg.err)
-		c.render()
 		return nil
 	}
 	c.job, c.jobID, c.jobStart = msg.job, msg.id, c.now()
 	c.prog, c.hasProg, c.phases = steps.Progress{}, false, nil
 	delete(c.results, msg.id)
-	c.render()
 	return c.armJobTick()
 }
 

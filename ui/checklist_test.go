@@ -191,7 +191,7 @@ func collect(cmd tea.Cmd) []tea.Msg {
 // model does, and runs what the checklist returns.
 func (g *guided) deliver(msg tea.Msg) {
 	_, cmd := g.m.polled(msg)
-	g.m.relayoutOrCompose()
+	g.m.invalidate()
 	g.exec(cmd)
 }
 

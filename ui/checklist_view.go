@@ -11,7 +11,7 @@ import (
 	"flyover/steps"
 )
 
-// render lays the panel out into c.frame; View hands it over.
+// render lays the panel out into c.frame, from View when it is stale.
 func (c *Checklist) render() {
 	W, H := c.width, c.height
 	if W <= 0 || H <= 0 || c.styles == nil {
@@ -191,7 +191,7 @@ func ms(d time.Duration) string {
 func (c *Checklist) stepIcon(s steps.StepState) cell {
 	switch {
 	case c.job != nil && s.ID == c.jobID:
-		return cell{text: spinner(c.now()), tone: toneAccent}
+		return cell{text: spinner(c.at), tone: toneAccent}
 	case s.Status == steps.Done:
 		return cell{text: "✓", tone: toneOK}
 	case s.Status == steps.Blocked:
@@ -266,7 +266,7 @@ func (c *Checklist) detail(W, H int) []string {
 		return []string{c.styles.paint(toneMuted, "Polling the source, the target and the Sentinels…")}
 	case c.plan.Current == "":
 		return c.completeView(W, H)
-	case c.justDone(c.plan.Current):
+	case c.justDoneAt(c.plan.Current, c.at):
 		return c.settlingView(W, H)
 	}
 	return c.stepView(W, H)
@@ -523,7 +523,7 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 // drain's offsets.
 func (c *Checklist) runningView(W, H int) []string {
 	st := c.styles
-	now := c.now()
+	now := c.at
 	if c.job == nil {
 		return []string{st.paint(toneMuted, "starting…")}
 	}

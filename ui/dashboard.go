@@ -135,7 +135,8 @@ type Dashboard struct {
 
 	now time.Time
 
-	frame     string // the rendered screen, rebuilt in Update
+	frame     string // the rendered screen
+	dirty     bool   // frame is stale: View renders it again
 	eventRows int    // timeline rows the current layout shows
 	noHeader  bool   // the root model draws the header across a side panel
 }
@@ -146,7 +147,7 @@ func (d *Dashboard) showHeader(on bool) {
 		return
 	}
 	d.noHeader = !on
-	d.render()
+	d.invalidate()
 }
 
 // NewDashboard builds the dashboard for cfg. ctx bounds every poll: cancel
@@ -163,6 +164,7 @@ func NewDashboard(ctx context.Context, cfg Config, styles *Styles) *Dashboard {
 		history: NewRing[sample](int(cfg.History / cfg.Tick)),
 		events:  newTimeline(),
 		now:     cfg.Now(),
+		dirty:   true,
 	}
 	for i, s := range cfg.Sentinels {
 		label := fmt.Sprintf("s%d", i+1)
@@ -219,13 +221,13 @@ func (d *Dashboard) SetSize(w, h int) {
 		return
 	}
 	d.width, d.height = w, h
-	d.render()
+	d.invalidate()
 }
 
 // SetStyles switches styles (the terminal reported its background).
 func (d *Dashboard) SetStyles(s *Styles) {
 	d.styles = s
-	d.render()
+	d.invalidate()
 }
 
 // Snapshot is the latest derived snapshot.
@@ -243,15 +245,26 @@ func (d *Dashboard) Ready() bool {
 // InSync reports whether the IN SYNC badge is on.
 func (d *Dashboard) InSync() bool { return d.inSync }
 
-// View is the rendered dashboard, exactly its size.
-func (d *Dashboard) View() string { return d.frame }
+// View is the rendered dashboard, exactly its size, rendered again when
+// something changed.
+func (d *Dashboard) View() string {
+	if d.dirty {
+		d.render()
+		d.dirty = false
+	}
+	return d.frame
+}
+
+// invalidate marks the frame stale: the end of Update and the setters
+// call it, View renders.
+func (d *Dashboard) invalidate() { d.dirty = true }
 
 // ScrollEvents moves the timeline by delta rows (positive: older).
 func (d *Dashboard) ScrollEvents(delta int) {
 	s := min(max(0, d.scroll+delta), max(0, d.events.len()-1))
 	if s != d.scroll {
 		d.scroll = s
-		d.render()
+		d.invalidate()
 	}
 }
 
@@ -264,6 +277,14 @@ func (d *Dashboard) EventsPage() int { return max(1, d.eventRows) }
 // Update handles the dashboard's own messages and returns the commands
 // that re-arm what answered.
 func (d *Dashboard) Update(msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case nodePolledMsg, sentinelPolledMsg, sentinelEventsMsg, observedMsg:
+		defer d.invalidate()
+	}
+	return d.update(msg)
+}
+
+func (d *Dashboard) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case nodePolledMsg:
 		d.now = d.cfg.Now()
@@ -291,7 +312,6 @@ func (d *Dashboard) Update(msg tea.Msg) tea.Cmd {
 
 	case observedMsg:
 		d.observe(msg)
-		d.render()
 		return nil
 
 	case sentinelEventsMsg:
@@ -303,7 +323,6 @@ func (d *Dashboard) Update(msg tea.Msg) tea.Cmd {
 			}
 			d.addEntry(sentinelEntry(e, who, &d.cfg.Topo, d.labels), false)
 		}
-		d.render()
 		if msg.closed {
 			d.eventsClosed = true
 			return nil

@@ -31,8 +31,8 @@ type plan struct {
 	gaps, trends, compactNodes, compactRepl bool
 }
 
-// render lays the whole dashboard out into d.frame. It runs in Update,
-// when something changed; View only hands the string over.
+// render lays the whole dashboard out into d.frame. It runs in View,
+// when Update or a setter has marked it stale (invalidate).
 func (d *Dashboard) render() {
 	W, H := d.width, d.height
 	if W <= 0 || H <= 0 || d.styles == nil {
