@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
@@ -298,12 +299,13 @@ func (m *Model) layout() {
 	}
 	bodyH := max(1, m.height-fh-m.top)
 	m.sideWidth, m.modal = 0, false
+	sepW := lipgloss.Width(m.separator())
 	if m.side != nil {
 		sw := m.side.Width(m.width)
 		if m.modal = sw >= m.width; m.modal {
 			sw = m.width
 		} else {
-			sw = min(sw, m.width-41)
+			sw = min(sw, m.width-minDashWidth-sepW)
 		}
 		m.sideWidth = max(0, sw)
 		if m.sideWidth > 0 {
@@ -312,7 +314,7 @@ func (m *Model) layout() {
 	}
 	dw := m.width
 	if m.sideWidth > 0 && !m.modal {
-		dw = m.width - m.sideWidth - 1
+		dw = m.width - m.sideWidth - sepW
 	}
 	m.dash.SetSize(dw, bodyH)
 	m.invalidate()
@@ -355,6 +357,9 @@ func (m *Model) renderFooter(hk helpKeys) string {
 	return fit(h, m.width)
 }
 
+// separator is the rule between the dashboard and the side panel.
+func (m *Model) separator() string { return m.styles.Rule.Render("│") }
+
 // compose joins the header, the warnings, the dashboard and the side
 // panel into the body.
 func (m *Model) compose() {
@@ -365,8 +370,8 @@ func (m *Model) compose() {
 	case m.side != nil && m.sideWidth > 0:
 		left := strings.Split(body, "\n")
 		right := strings.Split(m.side.View(), "\n")
-		sep := m.styles.Rule.Render("│")
-		dw := m.width - m.sideWidth - 1
+		sep := m.separator()
+		dw := m.width - m.sideWidth - lipgloss.Width(sep)
 		var b strings.Builder
 		for i := range left {
 			if i > 0 {

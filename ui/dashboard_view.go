@@ -24,6 +24,9 @@ const (
 	gapHeight   = 30  // blank lines between sections from this height
 	minEvents   = 4   // timeline title and three rows
 	colGap      = 3   // between side-by-side sections
+	// minDashWidth is the narrowest dashboard that shows more than its
+	// verdict; a side panel leaves it at least this much.
+	minDashWidth = 40
 )
 
 // plan is how the dashboard's sections share the screen.
@@ -39,7 +42,7 @@ func (d *Dashboard) render() {
 		d.frame = ""
 		return
 	}
-	if W < 40 || H < 10 {
+	if W < minDashWidth || H < 10 {
 		d.frame = d.tooSmall(W, H)
 		return
 	}
@@ -186,25 +189,23 @@ func hjoin(widths []int, blocks ...[]string) []string {
 func (d *Dashboard) headerLine(W int) string {
 	st := d.styles
 	right := st.badgeStyle(d.badge.tone).Render(" "+d.badge.text+" ") + "  " + st.paint(toneMuted, d.now.Format("15:04:05"))
-	rw := ansi.StringWidth(right)
+	rw := lipgloss.Width(right)
 
 	left := st.AppName.Render("flyover") + "  " + "master " + st.paint(toneStrong, d.cfg.Topo.MasterName)
-	lw := 7 + 2 + 7 + ansi.StringWidth(d.cfg.Topo.MasterName)
 	if d.cfg.Lab != "" {
 		left += "  " + st.BadgeWarn.Render(" LAB ")
-		lw += 2 + 5
 	}
 	if d.cfg.ReadOnly {
 		left += "  " + st.BadgeNeutral.Render(" READ-ONLY ")
-		lw += 2 + 11
 	}
+	lw := lipgloss.Width(left)
 	extra := fmt.Sprintf(" · %d Sentinels · every %s", len(d.sentinels), d.cfg.Tick)
 	if d.cfg.Lab != "" {
 		extra = " " + d.cfg.Lab + extra
 	}
-	if lw+ansi.StringWidth(extra)+2+rw <= W {
+	if ew := lipgloss.Width(extra); lw+ew+2+rw <= W {
 		left += st.paint(toneMuted, extra)
-		lw += ansi.StringWidth(extra)
+		lw += ew
 	}
 	if lw+1+rw > W {
 		return fit(right, W)
