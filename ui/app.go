@@ -10,9 +10,12 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+
+	"flyover/steps"
 )
 
 // Mode is what the keyboard drives right now. In ModeNormal the side panel
@@ -61,16 +64,20 @@ type Model struct {
 	help   help.Model
 	mode   Mode
 
-	dash  *Dashboard
-	side  Panel
-	guide *Checklist // the guided checklist, when cfg.Guide is set
+	dash *Dashboard
+	side Panel
+	// session is what this process has seen and done (the in-sync
+	// streak among it): fed here, on every poll, and read by all.
+	session *steps.Session
+	guide   *Checklist // the guided checklist, when cfg.Guide is set
 
 	width, height int
 	sideWidth     int
 	modal         bool // the side panel has the whole width (a step's questions)
 	top           int  // lines above the body: the header beside a panel, warnings
 	footer        string
-	content       string // dashboard and side panel, rendered in Update
+	content       string // dashboard and side panel, composed in View
+	dirty         bool   // content is stale: View composes it again
 	panelKey      string // the panel's LayoutKey at the last layout
 }
 
@@ -79,11 +86,19 @@ func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
 	m := &Model{cfg: cfg, styles: DefaultStyles(true), keys: DefaultKeyMap(), help: help.New()}
 	m.help.Styles = m.styles.Help
+	m.session = steps.NewSession()
+	if g := m.cfg.Guide; g != nil {
+		if g.Session == nil {
+			g.Session = steps.NewSession()
+		}
+		m.session = g.Session
+	}
 	m.dash = NewDashboard(ctx, cfg, &m.styles)
-	if cfg.Guide != nil {
-		m.guide = NewChecklist(ctx, &m.cfg, m.dash, &m.styles)
+	if m.cfg.Guide != nil {
+		m.guide = NewChecklist(ctx, &m.cfg, &m.styles)
 		m.SetPanel(m.guide)
 	}
+	m.observe(false) // the starting state: nothing has answered yet
 	return m
 }
 
@@ -117,6 +132,7 @@ func (m *Model) Init() tea.Cmd {
 // Update routes a message: window and terminal facts here, keys by mode,
 // everything else to the components.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.invalidate() // whatever the message did, the next View shows it
 	if m.cfg.Debug && m.cfg.Log != nil {
 		m.cfg.Log.Printf("msg %s", describeMsg(msg))
 	}
@@ -140,36 +156,80 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.mode = msg.Mode
 		m.layout() // the footer's keys change with the mode
 		return m, nil
+	case nodePolledMsg, sentinelPolledMsg:
+		rearm, cmd := m.polled(msg)
+		return m, tea.Batch(rearm, cmd)
+	case sentinelEventsMsg:
+		for _, e := range msg.events {
+			m.session.ObserveEvent(m.cfg.Topo, e)
+		}
 	}
 	cmd := m.dash.Update(msg)
 	if m.side != nil {
 		c, _ := m.side.Update(msg)
 		cmd = tea.Batch(cmd, c)
 	}
-	m.relayoutOrCompose()
 	return m, cmd
 }
 
-// relayoutOrCompose lays the screen out again when the panel's keys
-// changed, else just composes it.
-func (m *Model) relayoutOrCompose() {
+// observedMsg is one poll result, digested: the snapshot with what the
+// session knows of it, and whether every endpoint has answered once. The
+// root model hands the same value to the dashboard and to the side panel,
+// so neither reads the other.
+type observedMsg struct {
+	facts        steps.Facts
+	ready        bool
+	sourcePolled bool
+}
+
+// polled takes one poll result: the dashboard keeps it and derives the
+// snapshot (rearm is that endpoint's next poll), then every component
+// observes the result.
+func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
+	rearm = m.dash.Update(msg)
+	n, ok := msg.(nodePolledMsg)
+	return rearm, m.observe(ok && n.which == sourceNode)
+}
+
+// observe feeds the session and hands the observation to every
+// component. The streak counts source polls in sync; any poll out of sync
+// breaks it.
+func (m *Model) observe(sourcePolled bool) tea.Cmd {
+	snap := m.dash.Snapshot()
+	if sourcePolled || !snap.Link.InSync {
+		m.session.Observe(snap)
+	}
+	o := observedMsg{facts: m.session.Facts(m.cfg.Topo, snap), ready: m.dash.Ready(), sourcePolled: sourcePolled}
+	m.dash.Update(o)
+	if m.side == nil {
+		return nil
+	}
+	cmd, _ := m.side.Update(o)
+	return cmd
+}
+
+// invalidate marks the screen stale; View composes it again.
+func (m *Model) invalidate() { m.dirty = true }
+
+// refresh lays the screen out again when the panel's keys (or width)
+// changed, and composes it.
+func (m *Model) refresh() {
 	if lk, ok := m.side.(layoutKeyer); ok && lk.LayoutKey() != m.panelKey {
 		m.layout()
-		return
 	}
 	m.compose()
+	m.dirty = false
 }
 
 // key handles a key press by mode.
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
-	if k.String() == "ctrl+c" {
+	if key.Matches(k, m.keys.Interrupt) {
 		return tea.Quit // in every mode
 	}
 	switch m.mode {
 	case ModeNormal:
 		if m.side != nil {
 			if cmd, handled := m.side.Update(k); handled {
-				m.relayoutOrCompose()
 				return cmd
 			}
 		}
@@ -194,11 +254,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		// A question is open: its panel owns the keyboard.
 		if m.side != nil {
 			cmd, _ := m.side.Update(k)
-			m.relayoutOrCompose()
 			return cmd
 		}
 	}
-	m.compose()
 	return nil
 }
 
@@ -229,7 +287,7 @@ func (m *Model) layout() {
 	if m.side != nil {
 		hk.panel = m.side.Help()
 		if m.mode != ModeNormal {
-			hk.keys = KeyMap{Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))}
+			hk.keys = KeyMap{Quit: m.keys.Interrupt}
 		}
 	}
 	m.help.SetWidth(m.width)
@@ -241,12 +299,13 @@ func (m *Model) layout() {
 	}
 	bodyH := max(1, m.height-fh-m.top)
 	m.sideWidth, m.modal = 0, false
+	sepW := lipgloss.Width(m.separator())
 	if m.side != nil {
 		sw := m.side.Width(m.width)
 		if m.modal = sw >= m.width; m.modal {
 			sw = m.width
 		} else {
-			sw = min(sw, m.width-41)
+			sw = min(sw, m.width-minDashWidth-sepW)
 		}
 		m.sideWidth = max(0, sw)
 		if m.sideWidth > 0 {
@@ -255,10 +314,10 @@ func (m *Model) layout() {
 	}
 	dw := m.width
 	if m.sideWidth > 0 && !m.modal {
-		dw = m.width - m.sideWidth - 1
+		dw = m.width - m.sideWidth - sepW
 	}
 	m.dash.SetSize(dw, bodyH)
-	m.compose()
+	m.invalidate()
 }
 
 // maxWarnings bounds the warning lines at the top of the screen.
@@ -298,6 +357,9 @@ func (m *Model) renderFooter(hk helpKeys) string {
 	return fit(h, m.width)
 }
 
+// separator is the rule between the dashboard and the side panel.
+func (m *Model) separator() string { return m.styles.Rule.Render("│") }
+
 // compose joins the header, the warnings, the dashboard and the side
 // panel into the body.
 func (m *Model) compose() {
@@ -308,8 +370,8 @@ func (m *Model) compose() {
 	case m.side != nil && m.sideWidth > 0:
 		left := strings.Split(body, "\n")
 		right := strings.Split(m.side.View(), "\n")
-		sep := m.styles.Rule.Render("│")
-		dw := m.width - m.sideWidth - 1
+		sep := m.separator()
+		dw := m.width - m.sideWidth - lipgloss.Width(sep)
 		var b strings.Builder
 		for i := range left {
 			if i > 0 {
@@ -340,7 +402,7 @@ func (m *Model) compose() {
 	m.content = b.String()
 }
 
-// View hands over the screen rendered in Update.
+// View is the screen, composed again when Update changed anything.
 func (m *Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
@@ -348,6 +410,9 @@ func (m *Model) View() tea.View {
 	if m.width <= 0 {
 		v.SetContent("flyover: starting…")
 		return v
+	}
+	if m.dirty {
+		m.refresh()
 	}
 	v.SetContent(m.content + "\n" + m.footer)
 	return v

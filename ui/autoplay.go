@@ -61,7 +61,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 	}
 	now := c.now()
 	if d := c.dlg; d != nil {
-		if d.kind != dialogStep {
+		if d.kind != confirmStep {
 			return nil
 		}
 		q := d.conf()
@@ -84,7 +84,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		if waited < autoplayRead {
 			return nil
 		}
-		return c.answer(keyText("y"))
+		return c.answer(keyText(d.keys.Yes.Keys()[0]))
 	}
 	if c.job != nil || c.starting || !c.ready {
 		a.what, a.status = "", ""
@@ -114,13 +114,14 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		return nil
 	}
 	st := c.plan.State(id)
-	if st.Status == steps.Blocked && id != steps.StepPreflight && !offersFix(id, steps.Lookup(id).Confirmations(c.facts, c.g.Options)) {
+	step := steps.Lookup(id)
+	if st.Status == steps.Blocked && !step.Survey && !offersFix(step, step.Confirmations(c.facts, c.g.Options)) {
 		a.what, a.status = "", "autoplay: waiting for "+stepTitle(id)+" to be unblocked"
 		return nil
 	}
 	r, ran := c.results[id]
 	failed := ran && r.err != nil
-	needsEnter := failed || len(steps.Lookup(id).Confirmations(c.facts, c.g.Options)) > 0
+	needsEnter := failed || len(step.Confirmations(c.facts, c.g.Options)) > 0
 	if !needsEnter {
 		a.what, a.status = "", ""
 		return nil // a wait: maybeAuto runs it

@@ -21,7 +21,8 @@ func benchScreen(b *testing.B) *harness {
 	return hs
 }
 
-// BenchmarkView is what every frame costs: View runs after every message.
+// BenchmarkView is a frame when nothing changed since the last one: View
+// runs after every message.
 func BenchmarkView(b *testing.B) {
 	hs := benchScreen(b)
 	b.ReportAllocs()
@@ -30,8 +31,8 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
-// BenchmarkPollUpdate is the cost of one poll result: Derive, the
-// timeline, and rendering the whole screen again (done in Update).
+// BenchmarkPollUpdate is the cost of one poll result in Update: Derive
+// and the timeline (the frame is rendered in the next View: Redraw).
 func BenchmarkPollUpdate(b *testing.B) {
 	hs := benchScreen(b)
 	msg := nodePolledMsg{which: sourceNode, node: hs.w.source()}
@@ -42,7 +43,7 @@ func BenchmarkPollUpdate(b *testing.B) {
 }
 
 // BenchmarkViewGuided is a frame with the checklist beside the dashboard
-// while the cutover runs: View hands over what Update rendered.
+// while the cutover runs, nothing changed since the last one.
 func BenchmarkViewGuided(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
 	b.ReportAllocs()
@@ -51,8 +52,8 @@ func BenchmarkViewGuided(b *testing.B) {
 	}
 }
 
-// BenchmarkJobTick is what one progress tick of a running step costs:
-// reading the progress and rendering the panel and the screen again.
+// BenchmarkJobTick is what one progress tick of a running step costs in
+// Update (the frame is rendered in the next View: RedrawGuided).
 func BenchmarkJobTick(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
 	b.ReportAllocs()
@@ -69,5 +70,28 @@ func BenchmarkPollUpdateGuided(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		g.m.Update(msg)
+	}
+}
+
+// BenchmarkRedraw is one poll result and the frame that shows it: Update
+// then View, what the terminal waits for.
+func BenchmarkRedraw(b *testing.B) {
+	hs := benchScreen(b)
+	msg := nodePolledMsg{which: sourceNode, node: hs.w.source()}
+	b.ReportAllocs()
+	for b.Loop() {
+		hs.m.Update(msg)
+		_ = hs.m.View()
+	}
+}
+
+// BenchmarkRedrawGuided is one progress tick of the running cutover and
+// the frame that shows it.
+func BenchmarkRedrawGuided(b *testing.B) {
+	g := cutoverRunning(&testing.T{})
+	b.ReportAllocs()
+	for b.Loop() {
+		g.m.Update(jobTickMsg{})
+		_ = g.m.View()
 	}
 }

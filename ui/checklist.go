@@ -21,12 +21,10 @@ import (
 // steps run through the runner (the audited path), started from a
 // tea.Cmd, and their progress is read on a tick while they run.
 type Checklist struct {
-	g      Guide
-	ctx    context.Context
-	cfg    *Config
-	dash   *Dashboard
-	styles *Styles
-	keys   ChecklistKeyMap
+	*common
+	g    Guide
+	ctx  context.Context
+	keys ChecklistKeyMap
 
 	width, height int
 	mode          Mode
@@ -35,7 +33,7 @@ type Checklist struct {
 	plan  steps.Checklist
 	ready bool // the source and the target have answered once: the plan means something
 
-	dlg *dialog
+	dlg *Confirm // the open question, if any
 
 	job      RunningStep
 	jobID    steps.StepID
@@ -67,30 +65,8 @@ type Checklist struct {
 	adjust func(*steps.Facts)
 
 	frame string
-}
-
-// phaseMark is one phase of the running step and when it began.
-type phaseMark struct {
-	phase string
-	at    time.Time
-}
-
-// result is how a step's last run in this session ended.
-type result struct {
-	err error
-	at  time.Time
-}
-
-// lastRun is how the last step ended, kept for a summary line (the
-// cutover's stall) and to bridge the moment until the polls show it.
-type lastRun struct {
-	id      steps.StepID
-	err     error
-	took    time.Duration
-	ended   time.Time
-	phases  []phaseMark
-	prog    steps.Progress
-	hasProg bool
+	dirty bool      // the frame is stale: View renders it again
+	at    time.Time // the clock as of the last change, for the frame
 }
 
 // settling is how long after a step succeeded the plan may still show
@@ -98,72 +74,18 @@ type lastRun struct {
 const settling = 4 * time.Second
 
 // justDone reports whether step id succeeded moments ago.
-func (c *Checklist) justDone(id steps.StepID) bool {
+func (c *Checklist) justDone(id steps.StepID) bool { return c.justDoneAt(id, c.now()) }
+
+func (c *Checklist) justDoneAt(id steps.StepID, now time.Time) bool {
 	r, ok := c.results[id]
-	return ok && r.err == nil && c.now().Sub(r.at) < settling
+	return ok && r.err == nil && now.Sub(r.at) < settling
 }
-
-// pendingStart is a step confirmed while another was still stopping.
-type pendingStart struct {
-	id steps.StepID
-	f  steps.Facts
-	a  steps.Answers
-}
-
-// dialogKind says what a dialog asks about.
-type dialogKind int
-
-const (
-	dialogStep dialogKind = iota // the questions before a step
-	dialogQuit                   // quit while a step runs?
-)
-
-// dialog is an open question: the step's confirmations, asked in order,
-// over the facts the operator saw when they pressed enter.
-type dialog struct {
-	kind    dialogKind
-	id      steps.StepID
-	step    *steps.Step
-	facts   steps.Facts
-	confs   []steps.Confirmation
-	i       int
-	answers steps.Answers
-	typed   []rune // the typed answer (master name)
-}
-
-func (d *dialog) conf() steps.Confirmation { return d.confs[d.i] }
-
-// Messages of the checklist.
-type (
-	stepStartedMsg struct {
-		id  steps.StepID
-		job RunningStep
-		err error
-	}
-	jobTickMsg    struct{}
-	writerTickMsg struct{ stats probe.CanaryStats }
-	verdictMsg    struct {
-		v   probe.CanaryVerdict
-		err error
-	}
-)
-
-// jobTick is how often a running step's progress is read and its
-// countdown redrawn.
-const jobTick = 100 * time.Millisecond
-
-// writerTick is how often the application panel is refreshed.
-const writerTick = 250 * time.Millisecond
 
 // NewChecklist builds the checklist for cfg.Guide beside dash.
-func NewChecklist(ctx context.Context, cfg *Config, dash *Dashboard, styles *Styles) *Checklist {
-	c := &Checklist{g: *cfg.Guide, ctx: ctx, cfg: cfg, dash: dash, styles: styles,
+func NewChecklist(ctx context.Context, cfg *Config, styles *Styles) *Checklist {
+	c := &Checklist{common: &common{cfg: cfg, styles: styles}, g: *cfg.Guide, ctx: ctx,
 		keys: DefaultChecklistKeyMap(), results: map[steps.StepID]result{}}
-	if c.g.Session == nil {
-		c.g.Session = steps.NewSession()
-	}
 	c.auto.on = c.g.Autoplay && cfg.Lab != ""
-	c.derive()
 	return c
 }
 
@@ -182,7 +104,7 @@ func (c *Checklist) Init() tea.Cmd {
 }
 
 // SetStyles follows the root model's styles.
-func (c *Checklist) SetStyles(s *Styles) { c.styles = s; c.render() }
+func (c *Checklist) SetStyles(s *Styles) { c.styles = s; c.invalidate() }
 
 // Width is the panel's share: beside the dashboard normally, the whole
 // screen while a step's questions are open (the commands read in full).
@@ -197,7 +119,7 @@ func (c *Checklist) Width(total int) int {
 		return total
 	}
 	w := min(64, max(48, total*42/100))
-	if c.dlg != nil && c.dlg.kind == dialogStep && (c.height <= 0 || c.dialogNeed(w) > c.height) {
+	if c.dlg != nil && c.dlg.kind == confirmStep && (c.height <= 0 || c.dlg.need(w, c.dialogTop(w)) > c.height) {
 		return total
 	}
 	return w
@@ -213,11 +135,25 @@ func (c *Checklist) SetSize(w, h int) {
 		return
 	}
 	c.width, c.height = w, h
-	c.render()
+	c.invalidate()
 }
 
-// View is the panel, rendered in Update.
-func (c *Checklist) View() string { return c.frame }
+// View is the panel, rendered again when something changed.
+func (c *Checklist) View() string {
+	if c.dirty {
+		c.render()
+		c.dirty = false
+	}
+	return c.frame
+}
+
+// invalidate marks the frame stale. It is called from one place, the end
+// of Update (and the setters), so no change can miss a redraw; the frame
+// shows the clock as of then, the moment the change happened.
+func (c *Checklist) invalidate() {
+	c.dirty = true
+	c.at = c.now()
+}
 
 // Running is the step running now, or nil.
 func (c *Checklist) Running() RunningStep { return c.job }
@@ -227,7 +163,7 @@ func (c *Checklist) Plan() steps.Checklist { return c.plan }
 
 // LayoutKey changes when the panel's keys or width do.
 func (c *Checklist) LayoutKey() string {
-	k := fmt.Sprintf("%t %t %t %t %t %t", c.job != nil, c.job != nil && waitStep(c.jobID), c.plan.Current == "", c.plan.CanAbort, c.dlg != nil, c.hidden)
+	k := fmt.Sprintf("%t %t %t %t %t %t", c.job != nil, c.job != nil && steps.Lookup(c.jobID).Watches, c.plan.Current == "", c.plan.CanAbort, c.dlg != nil, c.hidden)
 	if c.dlg != nil {
 		k += fmt.Sprintf(" %s %d", c.dlg.id, c.dlg.i)
 	}
@@ -238,15 +174,7 @@ func (c *Checklist) LayoutKey() string {
 func (c *Checklist) Help() []key.Binding {
 	k := c.keys
 	if c.dlg != nil {
-		switch {
-		case c.dlg.kind == dialogQuit:
-			return []key.Binding{k.Yes, k.Cancel}
-		case c.dlg.conf().Kind == steps.ConfirmTypeName:
-			return []key.Binding{k.Submit, k.Escape}
-		case c.dlg.conf().Optional:
-			return []key.Binding{k.Yes, k.No, k.Cancel}
-		}
-		return []key.Binding{k.Yes, k.Cancel}
+		return c.dlg.Help()
 	}
 	var out []key.Binding
 	switch {
@@ -255,7 +183,7 @@ func (c *Checklist) Help() []key.Binding {
 	case c.plan.Current != "" && !c.cfg.ReadOnly:
 		out = append(out, k.Run)
 	}
-	if c.plan.CanAbort && !c.cfg.ReadOnly && (c.job == nil || waitStep(c.jobID)) {
+	if c.plan.CanAbort && !c.cfg.ReadOnly && (c.job == nil || steps.Lookup(c.jobID).Watches) {
 		out = append(out, k.Abort)
 	}
 	t := k.Toggle
@@ -268,33 +196,33 @@ func (c *Checklist) Help() []key.Binding {
 // Update handles a message; keys it does not use are left to the
 // dashboard.
 func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg.(type) {
+	case tea.KeyPressMsg, observedMsg, stepStartedMsg, confirmDoneMsg, jobTickMsg, writerTickMsg, verdictMsg, autoplayTickMsg:
+		defer c.invalidate()
+	}
+	return c.update(msg)
+}
+
+func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		cmd, handled := c.key(msg)
-		c.render()
 		return cmd, handled
-	case nodePolledMsg, sentinelPolledMsg:
-		if n, ok := msg.(nodePolledMsg); ok && n.which == sourceNode && c.dash.source.polled {
-			c.g.Session.Observe(c.dash.Snapshot())
-		}
-		c.derive()
+	case observedMsg:
+		c.ready = msg.ready
+		c.derive(msg.facts)
 		cmd := c.maybeAuto()
-		c.render()
 		return cmd, false
-	case sentinelEventsMsg:
-		for _, e := range msg.events {
-			c.g.Session.ObserveEvent(c.cfg.Topo, e)
-		}
-		return nil, false
 	case stepStartedMsg:
 		return c.started(msg), false
+	case confirmDoneMsg:
+		cmd := c.confirmed(msg)
+		return cmd, false
 	case jobTickMsg:
 		cmd := c.tickJob()
-		c.render()
 		return cmd, false
 	case writerTickMsg:
 		c.stats, c.hasStats = msg.stats, true
-		c.render()
 		return c.writerTick(), false
 	case verdictMsg:
 		c.verifying = false
@@ -305,38 +233,21 @@ func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 			c.verdict, c.verdictErr = &v, ""
 		}
 		c.logf("application writes verified: %+v err=%v", msg.v, msg.err)
-		c.render()
 		return nil, false
 	case autoplayTickMsg:
 		cmd := c.autoplayStep()
-		c.render()
 		return tea.Batch(cmd, autoplayTick()), false
 	}
 	return nil, false
 }
 
-// derive recomputes the plan from the dashboard's latest snapshot.
-func (c *Checklist) derive() {
-	snap := c.dash.Snapshot()
-	c.ready = c.dash.source.polled && c.dash.target.polled
-	for _, s := range c.dash.sentinels {
-		c.ready = c.ready && s.polled
-	}
-	c.facts = c.g.Session.Facts(c.cfg.Topo, snap)
+// derive recomputes the plan from f.
+func (c *Checklist) derive(f steps.Facts) {
+	c.facts = f
 	if c.adjust != nil {
 		c.adjust(&c.facts)
 	}
 	c.plan = steps.Plan(c.facts, c.g.Options)
-}
-
-// waitStep reports whether a step only watches (and may be started
-// without a question): it asks nothing and sends nothing but reads.
-func waitStep(id steps.StepID) bool {
-	switch id {
-	case steps.StepPreflight, steps.StepFullSync, steps.StepSteady, steps.StepRegister, steps.StepReport:
-		return true
-	}
-	return false
 }
 
 // maybeAuto starts, without a question, the steps that only watch or
@@ -348,402 +259,29 @@ func (c *Checklist) maybeAuto() tea.Cmd {
 		return nil
 	}
 	id := c.plan.Current
-	if id == "" || !waitStep(id) || (id == steps.StepReport && c.cfg.ReadOnly) {
+	if id == "" {
+		return nil
+	}
+	step := steps.Lookup(id)
+	if !step.Watches || (step.WritesFiles && c.cfg.ReadOnly) {
 		return nil
 	}
 	st := c.plan.State(id)
-	if st.Status != steps.Current && !(id == steps.StepPreflight && st.Status == steps.Blocked) {
+	if st.Status != steps.Current && !(step.Survey && st.Status == steps.Blocked) {
 		return nil
 	}
-	if len(steps.Lookup(id).Confirmations(c.facts, c.g.Options)) > 0 {
+	if len(step.Confirmations(c.facts, c.g.Options)) > 0 {
 		return nil // the priority fix asks first
 	}
 	if r, ran := c.results[id]; ran {
-		// Once is enough for preflight (enter runs it again); a wait that
+		// Once is enough for a survey (enter runs it again); a wait that
 		// failed waits for enter; one that succeeded while the plan has
 		// not caught up yet is given a moment.
-		if id == steps.StepPreflight || r.err != nil || c.justDone(id) {
+		if step.Survey || r.err != nil || c.justDone(id) {
 			return nil
 		}
 	}
 	return c.start(id, c.facts, nil)
-}
-
-// start runs step id through the runner, from a command: Start writes the
-// answers to the audit log (fsync'd) before it returns.
-func (c *Checklist) start(id steps.StepID, f steps.Facts, a steps.Answers) tea.Cmd {
-	if c.job != nil {
-		// Still stopping: start once it has.
-		c.pending = &pendingStart{id: id, f: f, a: a}
-		return nil
-	}
-	c.starting = true
-	c.note = cell{}
-	r, ctx := c.g.Runner, c.ctx
-	c.logf("start %s answers=%v", id, a)
-	return func() tea.Msg {
-		job, err := r.Start(ctx, id, f, a)
-		return stepStartedMsg{id: id, job: job, err: err}
-	}
-}
-
-func (c *Checklist) started(msg stepStartedMsg) tea.Cmd {
-	c.starting = false
-	if msg.err != nil {
-		c.results[msg.id] = result{err: msg.err, at: c.now()}
-		c.logf("%s not started: %v", msg.id, msg.err)
-		c.render()
-		return nil
-	}
-	c.job, c.jobID, c.jobStart = msg.job, msg.id, c.now()
-	c.prog, c.hasProg, c.phases = steps.Progress{}, false, nil
-	delete(c.results, msg.id)
-	c.render()
-	return c.armJobTick()
-}
-
-func (c *Checklist) armJobTick() tea.Cmd {
-	if c.ticking {
-		return nil
-	}
-	c.ticking = true
-	return tea.Tick(jobTick, func(time.Time) tea.Msg { return jobTickMsg{} })
-}
-
-// tickJob reads what the running step reported since the last tick, and
-// finishes it when it has ended.
-func (c *Checklist) tickJob() tea.Cmd {
-	c.ticking = false
-	if c.job == nil {
-		return nil
-	}
-	ups := c.job.Updates()
-	for ups != nil {
-		select {
-		case p, ok := <-ups:
-			if !ok {
-				ups = nil
-				break
-			}
-			c.progress(p)
-		default:
-			ups = nil
-		}
-	}
-	select {
-	case <-c.job.Done():
-		return c.finish()
-	default:
-	}
-	return c.armJobTick()
-}
-
-func (c *Checklist) progress(p steps.Progress) {
-	if len(c.phases) == 0 || c.phases[len(c.phases)-1].phase != p.Phase {
-		at := p.At
-		if at.IsZero() {
-			at = c.now()
-		}
-		c.phases = append(c.phases, phaseMark{phase: p.Phase, at: at})
-	}
-	if p.Offsets == nil && c.prog.Offsets != nil && p.Phase == c.prog.Phase {
-		p.Offsets = c.prog.Offsets
-	}
-	c.prog, c.hasProg = p, true
-}
-
-// finish records how the running step ended and starts what follows.
-func (c *Checklist) finish() tea.Cmd {
-	err := c.job.Err()
-	id := c.jobID
-	now := c.now()
-	c.results[id] = result{err: err, at: now}
-	c.last = &lastRun{id: id, err: err, took: now.Sub(c.jobStart), ended: now, phases: c.phases, prog: c.prog, hasProg: c.hasProg}
-	c.job = nil
-	c.logf("%s ended: %v", id, err)
-	var cmds []tea.Cmd
-	if c.quitting {
-		return tea.Quit
-	}
-	if c.dlg != nil && c.dlg.kind == dialogQuit {
-		c.dlg = nil // nothing runs any more: nothing to ask
-		cmds = append(cmds, c.setMode(ModeNormal))
-	}
-	if id == steps.StepVerify && err == nil && c.g.Writer != nil {
-		cmds = append(cmds, c.verifyWriter())
-	}
-	if p := c.pending; p != nil {
-		c.pending = nil
-		cmds = append(cmds, c.start(p.id, p.f, p.a))
-	}
-	c.derive()
-	cmds = append(cmds, c.maybeAuto())
-	if id == steps.StepReport && err == nil && c.g.Writer != nil && !c.verifying {
-		// The last word: every acknowledged write so far, read back.
-		cmds = append(cmds, c.verifyWriter())
-	}
-	return tea.Batch(cmds...)
-}
-
-// verifyWriter reads every acknowledged write of the application back
-// from the primary Sentinel names.
-func (c *Checklist) verifyWriter() tea.Cmd {
-	c.verifying = true
-	w, ctx := c.g.Writer, c.ctx
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		v, err := w.Verify(ctx)
-		return verdictMsg{v: v, err: err}
-	}
-}
-
-func (c *Checklist) writerTick() tea.Cmd {
-	w := c.g.Writer
-	return tea.Tick(writerTick, func(time.Time) tea.Msg { return writerTickMsg{stats: w.Stats()} })
-}
-
-// ---- keys ----
-
-func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if c.dlg != nil {
-		return c.answer(k), true
-	}
-	if c.quitting {
-		return nil, true // stopping the step; Ctrl-C still quits at once
-	}
-	switch {
-	case key.Matches(k, c.keys.Toggle):
-		c.hidden = !c.hidden
-		return nil, true
-	case key.Matches(k, c.keys.Run):
-		c.hidden = false
-		return c.runCurrent(), true
-	case key.Matches(k, c.keys.Abort):
-		return c.abort(), true
-	case key.Matches(k, c.keys.Stop):
-		if c.job == nil {
-			return nil, false
-		}
-		c.job.Cancel()
-		c.note = cell{text: "stopping " + stepTitle(c.jobID) + "…", tone: toneWarn}
-		if c.jobID == steps.StepCutover {
-			c.note.text = "stopping the cutover: before SENTINEL FAILOVER it unpauses and changes nothing; after it, the fence finishes"
-		}
-		return nil, true
-	case key.Matches(k, c.keys.Quit) && k.String() == "q":
-		if c.job == nil {
-			return nil, false
-		}
-		return c.open(&dialog{kind: dialogQuit, id: c.jobID}), true
-	}
-	return nil, false
-}
-
-// runCurrent is enter: ask to run the current step.
-func (c *Checklist) runCurrent() tea.Cmd {
-	id := c.plan.Current
-	switch {
-	case c.job != nil || c.starting:
-		c.note = cell{text: stepTitle(c.jobID) + " is running: wait for it, or esc to stop it", tone: toneWarn}
-		return nil
-	case id == "":
-		c.note = cell{text: "every step is done", tone: toneOK}
-		return nil
-	case !c.ready:
-		c.note = cell{text: "waiting for the first poll of the source and the target", tone: toneMuted}
-		return nil
-	case c.justDone(id):
-		c.note = cell{text: stepTitle(id) + " just finished: confirming it on the next poll", tone: toneMuted}
-		return nil
-	}
-	st := c.plan.State(id)
-	step := steps.Lookup(id)
-	confs := step.Confirmations(c.facts, c.g.Options)
-	if st.Status == steps.Blocked && id != steps.StepPreflight && !offersFix(id, confs) {
-		c.note = cell{text: "blocked: " + st.Reason, tone: toneBad}
-		return nil
-	}
-	if c.cfg.ReadOnly && writes(step, c.facts, c.g.Options) {
-		c.note = cell{text: "read-only: flyover shows this step's commands but sends none of them (restart without --read-only to act)", tone: toneWarn}
-		return nil
-	}
-	if len(confs) == 0 {
-		return c.start(id, c.facts, nil)
-	}
-	return c.open(&dialog{kind: dialogStep, id: id, step: step, facts: c.facts, confs: confs, answers: steps.Answers{}})
-}
-
-// offersFix reports whether a blocked step's questions are its fix: step
-// 5 offers to raise the other replicas' priority numbers when another
-// replica would be promoted instead of the target.
-func offersFix(id steps.StepID, confs []steps.Confirmation) bool {
-	return id == steps.StepRegister && len(confs) > 0
-}
-
-// writes reports whether a step would send anything but reads.
-func writes(step *steps.Step, f steps.Facts, o steps.Options) bool {
-	cmds := step.Commands(f, o)
-	for _, q := range step.Confirmations(f, o) {
-		cmds = append(cmds, q.Commands...)
-	}
-	for _, cmd := range cmds {
-		if !probe.IsRead(cmd.Args) {
-			return true
-		}
-	}
-	return false
-}
-
-// abort is a: ask to go back to how things were, before the cutover.
-func (c *Checklist) abort() tea.Cmd {
-	if c.cfg.ReadOnly {
-		c.note = cell{text: "read-only: the abort sends commands; restart without --read-only to act", tone: toneWarn}
-		return nil
-	}
-	if !c.plan.CanAbort {
-		c.note = cell{text: "no abort: " + c.plan.AbortWhy, tone: toneBad}
-		return nil
-	}
-	if c.job != nil {
-		if !waitStep(c.jobID) {
-			c.note = cell{text: stepTitle(c.jobID) + " is running: wait for it, or esc to stop it, then a", tone: toneWarn}
-			return nil
-		}
-		c.job.Cancel() // a wait: nothing to undo
-	}
-	step := steps.Lookup(steps.StepAbort)
-	return c.open(&dialog{kind: dialogStep, id: steps.StepAbort, step: step, facts: c.facts,
-		confs: step.Confirmations(c.facts, c.g.Options), answers: steps.Answers{}})
-}
-
-// open shows a dialog and hands it the keyboard.
-func (c *Checklist) open(d *dialog) tea.Cmd {
-	c.dlg = d
-	c.note = cell{}
-	return c.setMode(c.dialogMode())
-}
-
-func (c *Checklist) dialogMode() Mode {
-	if c.dlg == nil {
-		return ModeNormal
-	}
-	if c.dlg.kind == dialogStep && c.dlg.conf().Kind == steps.ConfirmTypeName {
-		return ModePrompt
-	}
-	return ModeConfirm
-}
-
-func (c *Checklist) setMode(m Mode) tea.Cmd {
-	c.mode = m
-	return func() tea.Msg { return ModeMsg{Mode: m} }
-}
-
-// answer handles a key while a question is open: y acts, n declines an
-// optional part, anything else cancels; a typed answer is checked on
-// enter.
-func (c *Checklist) answer(k tea.KeyPressMsg) tea.Cmd {
-	d := c.dlg
-	if d.kind == dialogQuit {
-		if k.String() != "y" {
-			return c.cancel("quit cancelled: " + stepTitle(d.id) + " keeps running")
-		}
-		c.dlg = nil
-		if c.job == nil {
-			return tea.Quit
-		}
-		c.quitting = true
-		c.job.Cancel()
-		c.note = cell{text: "stopping " + stepTitle(c.jobID) + " before quitting…", tone: toneWarn}
-		return c.setMode(ModeNormal)
-	}
-	q := d.conf()
-	if q.Kind == steps.ConfirmTypeName {
-		switch k.String() {
-		case "enter":
-			if string(d.typed) != q.Expect {
-				return c.cancel(fmt.Sprintf("cancelled, nothing sent: you typed %q, the master name is %q", string(d.typed), q.Expect))
-			}
-			d.answers[q.ID] = string(d.typed)
-			return c.next()
-		case "esc":
-			return c.cancel("cancelled, nothing sent")
-		case "backspace":
-			if len(d.typed) > 0 {
-				d.typed = d.typed[:len(d.typed)-1]
-			}
-		case "ctrl+u":
-			d.typed = nil
-		default:
-			if t := k.Text; t != "" && len(d.typed) < 200 {
-				d.typed = append(d.typed, []rune(t)...)
-			}
-		}
-		return nil
-	}
-	switch {
-	case k.String() == "y":
-		d.answers[q.ID] = "y"
-	case k.String() == "n" && q.Optional:
-		d.answers[q.ID] = "n"
-	default:
-		return c.cancel("cancelled, nothing sent")
-	}
-	return c.next()
-}
-
-// next moves to the next question, or starts the step once all are
-// answered.
-func (c *Checklist) next() tea.Cmd {
-	d := c.dlg
-	d.i++
-	if d.i < len(d.confs) {
-		d.typed = nil
-		return c.setMode(c.dialogMode())
-	}
-	c.dlg = nil
-	return tea.Batch(c.setMode(ModeNormal), c.start(d.id, d.facts, d.answers))
-}
-
-// cancel closes the dialog; nothing is sent. The answer is recorded in
-// the audit log, so it shows who declined what.
-func (c *Checklist) cancel(why string) tea.Cmd {
-	d := c.dlg
-	c.dlg = nil
-	c.note = cell{text: why, tone: toneWarn}
-	c.logf("%s", why)
-	cmds := []tea.Cmd{c.setMode(ModeNormal)}
-	if d.kind == dialogStep && c.g.Audit != nil {
-		a, q, id := c.g.Audit, d.conf(), d.id
-		cmds = append(cmds, func() tea.Msg {
-			a.Log(steps.Entry{Kind: steps.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
-			return nil
-		})
-	}
-	return tea.Batch(cmds...)
-}
-
-// Stop stops the running step, if any, and waits for it to end: the
-// cutover unpauses (before SENTINEL FAILOVER) or finishes the fence
-// (after). say reports what it waits for.
-func (c *Checklist) Stop(say func(string)) {
-	j := c.job
-	if j == nil {
-		return
-	}
-	select {
-	case <-j.Done():
-		return
-	default:
-	}
-	say(fmt.Sprintf("stopping %s…", stepTitle(c.jobID)))
-	j.Cancel()
-	<-j.Done()
-	if err := j.Err(); err != nil {
-		say(fmt.Sprintf("%s: %v", stepTitle(c.jobID), err))
-	} else {
-		say(stepTitle(c.jobID) + ": finished")
-	}
 }
 
 func (c *Checklist) logf(format string, args ...any) {

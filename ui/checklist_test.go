@@ -125,7 +125,7 @@ func newGuided(t *testing.T, w, h int, writer Writer, mod func(*Config)) *guided
 }
 
 // exec runs a command the model returned as the program would, feeding
-// back the messages that move the checklist (modes, started steps) and
+// back the messages that move the checklist (modes, answers, started steps) and
 // reporting a quit. Ticks are left to the tests, which deliver them by
 // hand; a poll never answers (idlePoller).
 func (g *guided) exec(cmd tea.Cmd) (quit bool) {
@@ -133,7 +133,7 @@ func (g *guided) exec(cmd tea.Cmd) (quit bool) {
 		switch m := msg.(type) {
 		case tea.QuitMsg:
 			quit = true
-		case ModeMsg, stepStartedMsg:
+		case ModeMsg, stepStartedMsg, confirmDoneMsg:
 			quit = g.exec(g.send(m)) || quit
 		}
 	}
@@ -190,9 +190,8 @@ func collect(cmd tea.Cmd) []tea.Msg {
 // deliver hands a message to the dashboard and the checklist as the root
 // model does, and runs what the checklist returns.
 func (g *guided) deliver(msg tea.Msg) {
-	g.m.dash.Update(msg)
-	cmd, _ := g.c.Update(msg)
-	g.m.relayoutOrCompose()
+	_, cmd := g.m.polled(msg)
+	g.m.invalidate()
 	g.exec(cmd)
 }
 

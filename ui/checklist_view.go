@@ -5,13 +5,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"flyover/probe"
 	"flyover/steps"
 )
 
-// render lays the panel out into c.frame; View hands it over.
+// render lays the panel out into c.frame, from View when it is stale.
 func (c *Checklist) render() {
 	W, H := c.width, c.height
 	if W <= 0 || H <= 0 || c.styles == nil {
@@ -19,8 +17,8 @@ func (c *Checklist) render() {
 		return
 	}
 	var lines []string
-	if c.dlg != nil && c.dlg.kind == dialogStep {
-		lines = c.dialogView(W, H)
+	if c.dlg != nil && c.dlg.kind == confirmStep {
+		lines = c.dlg.View(W, H, c.dialogTop(W))
 	} else {
 		lines = c.panelView(W, H)
 	}
@@ -97,31 +95,6 @@ func fitSections(secs []section, h int) []string {
 	return out
 }
 
-// wrapText wraps plain text to w cells, painted in a tone, each line
-// indented by indent spaces.
-func (c *Checklist) wrapText(text string, w, indent int, t tone) []string {
-	if text == "" {
-		return nil
-	}
-	text = probe.Redact(text, c.cfg.Secrets...)
-	pad := strings.Repeat(" ", indent)
-	var out []string
-	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
-		out = append(out, pad+c.styles.paint(t, strings.TrimRight(l, " ")))
-	}
-	return out
-}
-
-// titleRight is a section title with a fact on the right.
-func (c *Checklist) titleRight(left string, right cell, w int) string {
-	lw := ansi.StringWidth(left)
-	r := clip(right.text, max(0, w-lw-2))
-	if r == "" {
-		return left
-	}
-	return left + strings.Repeat(" ", max(1, w-lw-ansi.StringWidth(r))) + c.styles.paint(right.tone, r)
-}
-
 // ---- the panel beside the dashboard ----
 
 func (c *Checklist) panelView(W, H int) []string {
@@ -138,85 +111,11 @@ func (c *Checklist) panelView(W, H int) []string {
 	return append(top, c.detail(W, rest)...)
 }
 
-// appBlock is the application panel: the writer, live.
-func (c *Checklist) appBlock(W int) []string {
-	st := c.styles
-	s := c.stats
-	title := c.titleRight(st.title.Render("APPLICATION"), cell{text: c.g.WriterLabel, tone: toneMuted}, W)
-	if !c.hasStats {
-		return []string{title, st.paint(toneMuted, "  starting the writer…")}
-	}
-	stallNow := cell{text: ms(s.CurrentStall), tone: toneText}
-	if s.CurrentStall >= 200*time.Millisecond {
-		stallNow.tone = toneWarn
-	}
-	failed := cell{text: probe.Thousands(s.Failed), tone: toneText}
-	if s.Failed > 0 {
-		failed.tone = toneWarn
-	}
-	longest := cell{text: ms(s.LongestStall)}
-	lost := c.lostCell()
-	label := func(t string) cell { return cell{text: t, tone: toneMuted} }
-	rows := st.table([]column{
-		{cells: []cell{label("writes/s"), label("stall now"), label("failed")}, min: 9},
-		{cells: []cell{{text: probe.Thousands(int64(s.WritesPerSec + 0.5))}, stallNow, failed}, min: 9},
-		{cells: []cell{label("acked"), label("longest"), label("lost")}, min: 7},
-		{cells: []cell{{text: probe.Thousands(s.Acked)}, longest, lost}},
-	}, W-2, 2)
-	out := []string{title}
-	for _, r := range rows {
-		out = append(out, "  "+r)
-	}
-	return out
-}
-
-// appLine is the application panel in one line, for the questions.
-func (c *Checklist) appLine(W int) string {
-	st := c.styles
-	if !c.hasStats {
-		return st.title.Render("APPLICATION") + "  " + st.paint(toneMuted, "starting the writer…")
-	}
-	s := c.stats
-	lost := c.lostCell()
-	parts := []string{
-		probe.Thousands(int64(s.WritesPerSec+0.5)) + " writes/s",
-		probe.Thousands(s.Failed) + " failed",
-		"stall now " + ms(s.CurrentStall),
-		"longest " + ms(s.LongestStall),
-	}
-	return st.title.Render("APPLICATION") + "  " + strings.Join(parts, st.paint(toneMuted, " · ")) +
-		st.paint(toneMuted, " · lost ") + st.paint(lost.tone, lost.text)
-}
-
-// lostCell is the verified count of acknowledged writes lost, once the
-// cutover is verified.
-func (c *Checklist) lostCell() cell {
-	switch {
-	case c.verifying:
-		return cell{text: "reading every acknowledged write back…", tone: toneMuted}
-	case c.verdictErr != "":
-		return cell{text: "not checked: " + c.verdictErr, tone: toneWarn}
-	case c.verdict != nil && c.verdict.Lost == 0:
-		return cell{text: fmt.Sprintf("0 of %s ✓", probe.Thousands(c.verdict.Checked)), tone: toneOK}
-	case c.verdict != nil:
-		return cell{text: fmt.Sprintf("%s of %s LOST", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked)), tone: toneBad}
-	}
-	return cell{text: "after cutover", tone: toneMuted}
-}
-
-// ms formats a stall: 0 ms, 14 ms, 1.18 s.
-func ms(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
-
 // stepIcon is a step's status as a symbol and a tone.
 func (c *Checklist) stepIcon(s steps.StepState) cell {
 	switch {
 	case c.job != nil && s.ID == c.jobID:
-		return cell{text: spinner(c.now()), tone: toneAccent}
+		return cell{text: spinner(c.at), tone: toneAccent}
 	case s.Status == steps.Done:
 		return cell{text: "✓", tone: toneOK}
 	case s.Status == steps.Blocked:
@@ -291,7 +190,7 @@ func (c *Checklist) detail(W, H int) []string {
 		return []string{c.styles.paint(toneMuted, "Polling the source, the target and the Sentinels…")}
 	case c.plan.Current == "":
 		return c.completeView(W, H)
-	case c.justDone(c.plan.Current):
+	case c.justDoneAt(c.plan.Current, c.at):
 		return c.settlingView(W, H)
 	}
 	return c.stepView(W, H)
@@ -304,7 +203,7 @@ func (c *Checklist) settlingView(W, H int) []string {
 	id := c.plan.Current
 	secs := []section{{lines: []string{c.stepHeading(id, cell{text: "✓ done", tone: toneOK}, W)}, prio: 100}}
 	if l := c.last; l != nil && l.id == id {
-		if id == steps.StepCutover {
+		if steps.Lookup(id).PointOfNoReturn {
 			secs = append(secs, section{lines: c.phaseLines(l.phases, l.prog, W, l.ended, true), prio: 90})
 		}
 		secs = append(secs, section{lines: []string{st.paint(toneOK, "finished in "+duration(l.took))}, prio: 95})
@@ -329,7 +228,7 @@ func (c *Checklist) lastLine(W int) []string {
 		return c.wrapText(stepTitle(l.id)+": "+errText(l.err), W, 0, t)
 	}
 	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), duration(l.took))
-	if l.id == steps.StepCutover && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
+	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
 		text += " · writes paused " + ms(c.facts.Cutover.Stall)
 	}
 	return []string{st.paint(toneOK, "✓ ") + st.paint(toneMuted, clip(text, W-2))}
@@ -342,340 +241,6 @@ func (c *Checklist) stepHeading(id steps.StepID, right cell, W int) string {
 		name = fmt.Sprintf("STEP %d · %s", n, name)
 	}
 	return c.titleRight(c.styles.title.Render(name), right, W)
-}
-
-// stepView is the current step: why, what it checks, what it sends, and
-// what enter does.
-func (c *Checklist) stepView(W, H int) []string {
-	st := c.styles
-	id := c.plan.Current
-	state := c.plan.State(id)
-	step := steps.Lookup(id)
-	status := cell{text: "ready", tone: toneOK}
-	switch {
-	case state.Status == steps.Blocked:
-		status = cell{text: "blocked", tone: toneBad}
-	case waitStep(id) && id != steps.StepPreflight && id != steps.StepReport:
-		status = cell{text: "waiting", tone: toneWarn}
-	}
-	r, ran := c.results[id]
-	failed := ran && r.err != nil && !(id == steps.StepPreflight && state.Status == steps.Blocked)
-	if failed {
-		status = cell{text: "failed", tone: toneBad}
-		if stopped(r.err) {
-			status = cell{text: "stopped", tone: toneWarn}
-		}
-	}
-	secs := []section{{lines: []string{c.stepHeading(id, status, W)}, prio: 100}}
-	if failed {
-		t := toneBad
-		if stopped(r.err) {
-			t = toneWarn
-		}
-		lines := c.wrapText(errText(r.err), W, 0, t)
-		if !stopped(r.err) {
-			lines = append(lines, c.wrapText(step.OnFailure, W, 0, toneMuted)...)
-		}
-		secs = append(secs, section{lines: lines, prio: 90, min: 2})
-	}
-	if l := c.lastLine(W); len(l) > 0 {
-		secs = append(secs, section{lines: l, prio: 30})
-	}
-	secs = append(secs, section{lines: c.wrapText(step.Why, W, 0, toneMuted), prio: 10, whole: true})
-	if checks := c.checkLines(state, W); len(checks) > 0 {
-		secs = append(secs, section{lines: checks, prio: 60, min: 2, more: func(n int) string {
-			return st.paint(toneMuted, fmt.Sprintf("  … %d more lines", n))
-		}})
-	}
-	cmds := step.Commands(c.facts, c.g.Options)
-	switch {
-	case len(cmds) == 0:
-	case !writes(step, c.facts, c.g.Options) && len(cmds) > 3:
-		secs = append(secs, section{lines: c.wrapText("reads only: "+commandSummary(cmds), W, 0, toneMuted), prio: 40, min: 1})
-	default:
-		lines := []string{st.paint(toneMuted, "sends")}
-		for _, cmd := range cmds {
-			cmd.Note = ""
-			lines = append(lines, " "+clip(cmd.String(), W-1))
-		}
-		secs = append(secs, section{lines: lines, prio: 40, min: 2, more: func(n int) string {
-			return st.paint(toneMuted, clip(fmt.Sprintf("  … %d more: enter shows them all before anything is sent", n), W))
-		}})
-	}
-	secs = append(secs, section{lines: c.actionLines(id, state, failed, W), prio: 95, min: 1})
-	return fitSections(secs, H)
-}
-
-// commandSummary names commands by kind and count: "CONFIG GET ×11, DBSIZE".
-func commandSummary(cmds []steps.Command) string {
-	var order []string
-	count := map[string]int{}
-	for _, c := range cmds {
-		name := ""
-		if len(c.Args) > 0 {
-			name = strings.ToUpper(c.Args[0])
-		}
-		if len(c.Args) > 1 && (name == "CONFIG" || name == "ACL" || name == "SENTINEL" || name == "CLIENT") {
-			name += " " + strings.ToUpper(c.Args[1])
-		}
-		if count[name] == 0 {
-			order = append(order, name)
-		}
-		count[name]++
-	}
-	parts := make([]string, len(order))
-	for i, n := range order {
-		parts[i] = n
-		if count[n] > 1 {
-			parts[i] += fmt.Sprintf(" ×%d", count[n])
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// stopped reports whether a step ended because the operator stopped it.
-func stopped(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "context canceled")
-}
-
-// checkLines are a step's checks: blocks in full with their fix,
-// warnings with why, passes by title (or counted when room is short).
-func (c *Checklist) checkLines(state steps.StepState, W int) []string {
-	st := c.styles
-	if state.Status == steps.Current && state.ID != steps.StepPreflight {
-		return c.goalLines(state, W)
-	}
-	var blocks, warns, passes []string
-	seen := map[string]bool{} // a block said once: the same one on every Sentinel is one line more
-	for _, ch := range state.Checks {
-		switch ch.Level {
-		case steps.Block:
-			same := ch.Detail + "\x00" + ch.Fix
-			if seen[same] {
-				blocks = append(blocks, " "+st.paint(toneBad, "✗ ")+st.paint(toneStrong, clip(ch.Title, W-10))+st.paint(toneMuted, " · same"))
-				continue
-			}
-			seen[same] = true
-			blocks = append(blocks, " "+st.paint(toneBad, "✗ ")+st.paint(toneStrong, clip(ch.Title, W-3)))
-			blocks = append(blocks, c.wrapText(ch.Detail, W, 3, toneBad)...)
-			if ch.Fix != "" {
-				blocks = append(blocks, c.wrapText("fix: "+ch.Fix, W, 3, toneText)...)
-			}
-			for _, fc := range ch.FixCommands {
-				fc.Note = ""
-				blocks = append(blocks, "   "+st.paint(toneAccent, clip(fc.String(), W-3)))
-			}
-		case steps.Warn:
-			warns = append(warns, " "+st.paint(toneWarn, "! ")+clip(ch.Title, W-3))
-			if ch.Detail != "" {
-				d := c.wrapText(ch.Detail, W, 3, toneMuted)
-				if len(d) > 2 {
-					d = append(d[:1], st.paint(toneMuted, clip(ansi.Strip(d[1])+" …", W)))
-				}
-				warns = append(warns, d...)
-			}
-		default:
-			line := " " + st.paint(toneOK, "✓ ") + ch.Title
-			if ch.Detail != "" && len(state.Checks) <= 4 {
-				line = c.titleRight(line, cell{text: ch.Detail, tone: toneMuted}, W)
-			}
-			passes = append(passes, line)
-		}
-	}
-	out := append(blocks, warns...)
-	if len(blocks)+len(warns) > 0 && len(passes) > 3 {
-		return append(out, " "+st.paint(toneOK, "✓ ")+st.paint(toneMuted, fmt.Sprintf("%d more checks pass", len(passes))))
-	}
-	return append(out, passes...)
-}
-
-// goalLines are what the current step waits for: met or not yet. They
-// are its postcondition, not warnings.
-func (c *Checklist) goalLines(state steps.StepState, W int) []string {
-	st := c.styles
-	out := []string{st.paint(toneMuted, "done when")}
-	for _, ch := range state.Checks {
-		icon, t := "○", toneMuted
-		if ch.Level == steps.Pass {
-			icon, t = "✓", toneOK
-		}
-		line := " " + st.paint(t, icon) + " " + ch.Title
-		if ch.Detail != "" && width(ansi.Strip(line))+2+width(ch.Detail) <= W {
-			out = append(out, c.titleRight(line, cell{text: ch.Detail, tone: toneMuted}, W))
-			continue
-		}
-		out = append(out, line)
-		if ch.Detail != "" {
-			d := c.wrapText(ch.Detail, W, 3, toneMuted)
-			if len(d) > 2 {
-				d = d[:2]
-			}
-			out = append(out, d...)
-		}
-	}
-	return out
-}
-
-// actionLines say what the operator can do now.
-func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed bool, W int) []string {
-	st := c.styles
-	key := func(k, what string) string { return st.paint(toneAccent, k) + "  " + what }
-	var out []string
-	if c.note.text != "" {
-		out = append(out, c.wrapText(c.note.text, W, 0, c.note.tone)...)
-	}
-	if c.auto.on && c.auto.status != "" {
-		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.paint(toneMuted, strings.TrimPrefix(c.auto.status, "autoplay: ")))
-	}
-	step := steps.Lookup(id)
-	confs := step.Confirmations(c.facts, c.g.Options)
-	switch {
-	case c.cfg.ReadOnly && writes(step, c.facts, c.g.Options):
-		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.paint(toneWarn, "shown, never sent"))
-	case state.Status == steps.Blocked && offersFix(id, confs):
-		out = append(out, key("enter", "apply the fix · you confirm first"))
-	case state.Status == steps.Blocked && id != steps.StepPreflight:
-		out = append(out, st.paint(toneMuted, "fix what is marked ✗: the plan moves on by itself"))
-	case id == steps.StepPreflight && state.Status == steps.Blocked:
-		out = append(out, key("enter", "run preflight again (reads only)"))
-	case failed:
-		out = append(out, key("enter", "try again"))
-	case len(confs) == 0 && waitStep(id):
-		out = append(out, st.paint(toneMuted, "runs by itself: it only reads"))
-	case len(confs) > 0 && confs[0].Kind == steps.ConfirmTypeName:
-		out = append(out, key("enter", "run it · type the master name first"))
-	default:
-		out = append(out, key("enter", "run it · you see every command first"))
-	}
-	return out
-}
-
-// runningView is the running step's progress: phases, countdown, the
-// drain's offsets.
-func (c *Checklist) runningView(W, H int) []string {
-	st := c.styles
-	now := c.now()
-	if c.job == nil {
-		return []string{st.paint(toneMuted, "starting…")}
-	}
-	elapsed := cell{text: spinner(now) + " " + duration(now.Sub(c.jobStart)), tone: toneAccent}
-	secs := []section{{lines: []string{c.stepHeading(c.jobID, elapsed, W)}, prio: 100}}
-	p := c.prog
-	if c.jobID == steps.StepCutover {
-		secs = append(secs, section{lines: c.phaseLines(c.phases, c.prog, W, now, false), prio: 90})
-	} else if c.hasProg {
-		lines := []string{st.paint(toneMuted, "phase  ") + st.paint(toneStrong, p.Phase)}
-		if p.Fraction >= 0 {
-			lines = append(lines, c.bar(p.Fraction, W))
-		}
-		if !p.Deadline.IsZero() {
-			lines = append(lines, st.paint(toneMuted, "gives up in ")+st.paint(toneText, countdown(p.Deadline.Sub(now))))
-		}
-		secs = append(secs, section{lines: lines, prio: 90})
-	}
-	if p.Offsets != nil {
-		o := p.Offsets
-		t := toneWarn
-		if o.Target >= o.Source {
-			t = toneOK
-		}
-		lines := []string{
-			st.paint(toneMuted, "source offset  ") + probe.Thousands(o.Source),
-			st.paint(toneMuted, "target offset  ") + st.paint(t, probe.Thousands(o.Target)) + st.paint(toneMuted, "  "+signed(o.Target-o.Source)),
-			st.paint(toneMuted, "judged by the "+o.JudgedBy),
-		}
-		secs = append(secs, section{lines: lines, prio: 80})
-	}
-	if c.hasProg && p.Message != "" {
-		secs = append(secs, section{lines: c.wrapText(p.Message, W, 0, toneText), prio: 70, min: 1})
-	}
-	var act []string
-	if c.note.text != "" {
-		act = append(act, c.wrapText(c.note.text, W, 0, c.note.tone)...)
-	}
-	switch {
-	case c.dlg != nil && c.dlg.kind == dialogQuit:
-		act = append(act, c.quitLines(W)...)
-	case !c.quitting:
-		stop := "esc  stop this step"
-		if c.jobID == steps.StepCutover {
-			stop = "esc  stop: before SENTINEL FAILOVER it unpauses, nothing changes"
-		}
-		act = append(act, st.paint(toneMuted, clip(stop, W)))
-	}
-	secs = append(secs, section{lines: act, prio: 95, min: 1})
-	return fitSections(secs, H)
-}
-
-// phaseLines are the guarded cutover as a stepper: each phase, when it
-// began, and the countdown of the one under way (ended: none is).
-func (c *Checklist) phaseLines(phases []phaseMark, prog steps.Progress, W int, now time.Time, ended bool) []string {
-	st := c.styles
-	order := []string{steps.PhasePausing, steps.PhaseDraining, steps.PhaseFailover, steps.PhasePromoting, steps.PhaseFencing, steps.PhaseUnpaused}
-	if len(phases) > 0 && phases[0].phase == steps.PhasePromoting {
-		order = order[3:] // fence only: the failover happened before
-	}
-	seen := map[string]time.Time{}
-	undo := false
-	for _, ph := range phases {
-		if _, ok := seen[ph.phase]; !ok {
-			seen[ph.phase] = ph.at
-		}
-		undo = undo || ph.phase == steps.PhaseUndoing || ph.phase == steps.PhaseAborted
-	}
-	if undo {
-		order = append(order, steps.PhaseUndoing, steps.PhaseAborted)
-	}
-	cur := prog.Phase
-	var t0 time.Time
-	if len(phases) > 0 {
-		t0 = phases[0].at
-	}
-	var out []string
-	for _, ph := range order {
-		at, ok := seen[ph]
-		icon, t := "○", toneMuted
-		right := ""
-		switch {
-		case ph == cur && !ended:
-			icon, t = spinner(now), toneAccent
-			if ph == steps.PhaseUnpaused || ph == steps.PhaseAborted {
-				icon = "✓"
-			}
-			right = "+" + ms(at.Sub(t0))
-			if !prog.Deadline.IsZero() {
-				right += " · " + countdown(prog.Deadline.Sub(now)) + " left"
-			}
-		case ok:
-			icon, t = "✓", toneOK
-			right = "+" + ms(at.Sub(t0))
-		case undo:
-			continue
-		}
-		if ph == steps.PhaseUndoing || ph == steps.PhaseAborted {
-			t = toneWarn
-		}
-		name := ph
-		if ph == steps.PhaseFailover {
-			name = "failover · point of no return"
-		}
-		nt := toneText
-		if ph == cur && !ended {
-			nt = toneStrong
-		}
-		line := " " + st.paint(t, icon) + " " + st.paint(nt, name)
-		out = append(out, c.titleRight(line, cell{text: right, tone: toneMuted}, W))
-	}
-	return out
-}
-
-// bar is a progress bar with its percentage.
-func (c *Checklist) bar(f float64, W int) string {
-	f = min(1, max(0, f))
-	w := min(30, W-6)
-	done := int(f*float64(w) + 0.5)
-	return c.styles.phaseDone.Render(strings.Repeat("█", done)) + c.styles.phaseTodo.Render(strings.Repeat("░", w-done)) +
-		fmt.Sprintf(" %3d%%", int(f*100))
 }
 
 // completeView is the end: what was done, what it cost, where the record is.
@@ -720,194 +285,17 @@ func (c *Checklist) completeView(W, H int) []string {
 	return lines
 }
 
-// ---- the questions, full width ----
-
-func (c *Checklist) dialogView(W, H int) []string {
-	return fitSections(c.dialogSections(W), H)
-}
-
-// dialogNeed is how many lines the dialog needs at width W, leaving out
-// what may go (the step's why).
-func (c *Checklist) dialogNeed(W int) int {
-	for _, cmd := range c.dlg.conf().Commands {
-		cmd.Note = ""
-		if width(cmd.String())+2 > W {
-			return 1 << 20 // a command would wrap: give it the whole width
-		}
+// dialogTop is the application, above the questions: what the
+// operator watches while deciding.
+func (c *Checklist) dialogTop(W int) []string {
+	if c.g.Writer == nil {
+		return nil
 	}
-	n, k := 0, 0
-	for _, s := range c.dialogSections(W) {
-		if s.whole || len(s.lines) == 0 {
-			continue
-		}
-		n += len(s.lines)
-		k++
-	}
-	return n + k - 1
-}
-
-func (c *Checklist) dialogSections(W int) []section {
-	st := c.styles
-	d := c.dlg
-	q := d.conf()
 	var top []string
-	if c.g.Writer != nil {
-		if W >= 90 {
-			top = append(top, c.appLine(W))
-		} else {
-			top = append(top, c.appBlock(W)...)
-		}
-		top = append(top, st.Rule.Render(strings.Repeat("─", W)))
+	if W >= 90 {
+		top = append(top, c.appLine(W))
+	} else {
+		top = append(top, c.appBlock(W)...)
 	}
-	right := cell{text: fmt.Sprintf("question %d of %d", d.i+1, len(d.confs)), tone: toneMuted}
-	name := strings.ToUpper(d.step.Title)
-	if n := stepNumber(d.id); n > 0 {
-		name = fmt.Sprintf("STEP %d OF %d · %s", n, len(steps.Steps()), name)
-	}
-	secs := []section{{lines: append(top, c.titleRight(st.title.Render(name), right, W)), prio: 100}}
-	secs = append(secs, section{lines: c.wrapText(d.step.Why, W, 0, toneMuted), prio: 10, whole: true})
-
-	var before []string
-	for i := 0; i < d.i; i++ {
-		p := d.confs[i]
-		ans := "yes"
-		if !p.Yes(d.answers[p.ID]) {
-			ans = "no"
-		}
-		before = append(before, st.paint(toneOK, "✓ ")+st.paint(toneMuted, clip(p.Prompt, W-10)+"  ")+st.paint(toneStrong, ans))
-	}
-	if len(before) > 0 {
-		secs = append(secs, section{lines: before, prio: 50, min: 1})
-	}
-	if q.Warning != "" {
-		const label = " POINT OF NO RETURN "
-		lines := c.wrapText(q.Warning, W, len(label)+1, toneBad)
-		lines[0] = st.BadgeBad.Render(label) + strings.TrimPrefix(lines[0], strings.Repeat(" ", len(label)))
-		secs = append(secs, section{lines: lines, prio: 90})
-	}
-	if len(q.Commands) > 0 {
-		head := "flyover will send, in this order:"
-		if len(q.Commands) == 1 {
-			head = "flyover will send:"
-		}
-		if c.cfg.ReadOnly {
-			head = "read-only: flyover would send (and will not):"
-		}
-		secs = append(secs, section{lines: append([]string{st.paint(toneMuted, head)}, c.commandLines(q.Commands, W)...), prio: 95})
-	}
-	secs = append(secs, section{lines: c.questionLines(q, W), prio: 99})
-	return secs
-}
-
-// commandLines are commands exactly as they will be sent, aligned:
-// endpoint, arguments, and when or how often (muted), wrapped, never cut.
-func (c *Checklist) commandLines(cmds []steps.Command, W int) []string {
-	st := c.styles
-	type row struct{ at, args, note string }
-	rows := make([]row, len(cmds))
-	aw, gw := 0, 0
-	for i, cmd := range cmds {
-		note := cmd.Note
-		cmd.Note = ""
-		s := cmd.String()
-		at, args, _ := strings.Cut(s, "> ")
-		rows[i] = row{at: at + ">", args: args, note: note}
-		aw = max(aw, width(rows[i].at))
-		gw = max(gw, width(args))
-	}
-	const indent = 2
-	noteCol := indent + aw + 1 + gw + 3
-	inline := W-noteCol >= 30
-	noteIndent := indent + aw + 1
-	if W < 80 {
-		noteIndent = indent + 4
-	}
-	var out []string
-	for _, r := range rows {
-		head := strings.Repeat(" ", indent) + st.paint(toneMuted, fitRight(r.at, aw)) + " " + st.paint(toneStrong, r.args)
-		if argCol := indent + aw + 1; argCol+width(r.args) > W {
-			// A very long command wraps under its arguments rather than
-			// being cut: every byte of it is what will be sent.
-			pad := strings.Repeat(" ", argCol)
-			if W-argCol < 20 {
-				argCol, pad = indent+4, strings.Repeat(" ", indent+4)
-			}
-			args := strings.Split(ansi.Wrap(r.args, W-argCol, ""), "\n")
-			out = append(out, strings.Repeat(" ", indent)+st.paint(toneMuted, fitRight(r.at, aw)))
-			if argCol == indent+aw+1 {
-				out[len(out)-1] += " " + st.paint(toneStrong, strings.TrimRight(args[0], " "))
-				args = args[1:]
-			}
-			for _, a := range args {
-				out = append(out, pad+st.paint(toneStrong, strings.TrimRight(a, " ")))
-			}
-			head = ""
-		}
-		if r.note == "" {
-			if head != "" {
-				out = append(out, head)
-			}
-			continue
-		}
-		if inline && head != "" {
-			notes := strings.Split(ansi.Wrap(r.note, W-noteCol, ""), "\n")
-			out = append(out, fit(head, noteCol)+st.paint(toneMuted, notes[0]))
-			for _, n := range notes[1:] {
-				out = append(out, strings.Repeat(" ", noteCol)+st.paint(toneMuted, n))
-			}
-			continue
-		}
-		if head != "" {
-			out = append(out, head)
-		}
-		out = append(out, c.wrapText(r.note, W, noteIndent, toneMuted)...)
-	}
-	return out
-}
-
-// questionLines are the prompt and the keys that answer it.
-func (c *Checklist) questionLines(q steps.Confirmation, W int) []string {
-	st := c.styles
-	key := func(k, what string) string { return st.paint(toneAccent, k) + " " + st.paint(toneMuted, what) }
-	lines := c.wrapText(q.Prompt, W, 0, toneStrong)
-	switch {
-	case q.Kind == steps.ConfirmTypeName:
-		typed := string(c.dlg.typed)
-		tt := toneText
-		if typed != "" && !strings.HasPrefix(q.Expect, typed) {
-			tt = toneWarn
-		}
-		lines = append(lines, "  "+st.paint(toneAccent, "> ")+st.paint(tt, typed)+st.paint(toneAccent, "█"))
-		lines = append(lines, keyLines(W, key("enter", "run it if the name matches exactly"), key("esc", "cancel, nothing is sent"))...)
-	case q.Optional:
-		lines = append(lines, keyLines(W, key("y", "yes"), key("n", "no, go on without it"), key("any other key", "cancel the step, nothing is sent"))...)
-	default:
-		lines = append(lines, keyLines(W, key("y", "yes, send it"), key("any other key", "cancel, nothing is sent"))...)
-	}
-	return lines
-}
-
-// keyLines sets key hints on one line, or one per line when they do not fit.
-func keyLines(W int, hints ...string) []string {
-	one := "  " + strings.Join(hints, "   ")
-	if ansi.StringWidth(one) <= W {
-		return []string{one}
-	}
-	out := make([]string, len(hints))
-	for i, h := range hints {
-		out[i] = "  " + h
-	}
-	return out
-}
-
-// quitLines are the question asked when q is pressed while a step runs.
-func (c *Checklist) quitLines(W int) []string {
-	st := c.styles
-	what := "flyover stops it first, then quits."
-	if c.jobID == steps.StepCutover {
-		what = "flyover stops it first: before SENTINEL FAILOVER it unpauses the source and nothing changes; after it, it finishes the fence and the unpause, then quits."
-	}
-	lines := c.wrapText(fmt.Sprintf("%s is running. Quit? %s", stepTitle(c.jobID), what), W, 0, toneStrong)
-	return append(lines, "  "+st.paint(toneAccent, "y")+" "+st.paint(toneMuted, "quit")+"   "+
-		st.paint(toneAccent, "any other key")+" "+st.paint(toneMuted, "keep it running"))
+	return append(top, c.styles.Rule.Render(strings.Repeat("─", W)))
 }

@@ -2,6 +2,12 @@ package ui
 
 import "charm.land/bubbles/v2/key"
 
+// bind is a binding: the keys it answers to, and its help (the key as
+// the footer shows it, and what it does).
+func bind(helpKey, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
+}
+
 // KeyMap is every key the dashboard answers to. The checklist adds its own
 // bindings beside these; help is built from both.
 type KeyMap struct {
@@ -12,39 +18,21 @@ type KeyMap struct {
 	EventsTop key.Binding
 	PageUp    key.Binding
 	PageDn    key.Binding
+	// Interrupt quits in every mode, a question open or not.
+	Interrupt key.Binding
 }
 
 // DefaultKeyMap is the dashboard's key map.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Quit: key.NewBinding(
-			key.WithKeys("q", "ctrl+c"),
-			key.WithHelp("q", "quit"),
-		),
-		Help: key.NewBinding(
-			key.WithKeys("?"),
-			key.WithHelp("?", "more keys"),
-		),
-		EventsUp: key.NewBinding(
-			key.WithKeys("up", "k"),
-			key.WithHelp("↑/k", "newer events"),
-		),
-		EventsDn: key.NewBinding(
-			key.WithKeys("down", "j"),
-			key.WithHelp("↓/j", "older events"),
-		),
-		PageUp: key.NewBinding(
-			key.WithKeys("pgup", "b"),
-			key.WithHelp("pgup/b", "page up events"),
-		),
-		PageDn: key.NewBinding(
-			key.WithKeys("pgdown", "f", "space"),
-			key.WithHelp("pgdn/f", "page down events"),
-		),
-		EventsTop: key.NewBinding(
-			key.WithKeys("home", "g"),
-			key.WithHelp("g/home", "newest event"),
-		),
+		Quit:      bind("q", "quit", "q", "ctrl+c"),
+		Help:      bind("?", "more keys", "?"),
+		EventsUp:  bind("↑/k", "newer events", "up", "k"),
+		EventsDn:  bind("↓/j", "older events", "down", "j"),
+		PageUp:    bind("pgup/b", "page up events", "pgup", "b"),
+		PageDn:    bind("pgdn/f", "page down events", "pgdown", "f", "space"),
+		EventsTop: bind("g/home", "newest event", "home", "g"),
+		Interrupt: bind("ctrl+c", "quit", "ctrl+c"),
 	}
 }
 
@@ -64,63 +52,49 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
-// ChecklistKeyMap is the checklist's keys: run and abort steps, and answer
-// the questions asked before one runs.
+// ChecklistKeyMap is the checklist's keys: run and abort steps, stop one,
+// show the dashboard alone.
 type ChecklistKeyMap struct {
 	Run    key.Binding
 	Abort  key.Binding
 	Stop   key.Binding
 	Quit   key.Binding
-	Yes    key.Binding
-	No     key.Binding
-	Cancel key.Binding
-	Submit key.Binding
-	Escape key.Binding
 	Toggle key.Binding
 }
 
 // DefaultChecklistKeyMap is the checklist's key map.
 func DefaultChecklistKeyMap() ChecklistKeyMap {
 	return ChecklistKeyMap{
-		Run: key.NewBinding(
-			key.WithKeys("enter"),
-			key.WithHelp("enter", "run the next step"),
-		),
-		Abort: key.NewBinding(
-			key.WithKeys("a"),
-			key.WithHelp("a", "abort"),
-		),
-		Stop: key.NewBinding(
-			key.WithKeys("esc"),
-			key.WithHelp("esc", "stop the step"),
-		),
-		Quit: key.NewBinding(
-			key.WithKeys("q"),
-			key.WithHelp("q", "quit"),
-		),
-		Yes: key.NewBinding(
-			key.WithKeys("y"),
-			key.WithHelp("y", "yes"),
-		),
-		No: key.NewBinding(
-			key.WithKeys("n"),
-			key.WithHelp("n", "no, go on without it"),
-		),
-		Cancel: key.NewBinding(
-			key.WithKeys("esc"),
-			key.WithHelp("any other key", "cancel"),
-		),
-		Submit: key.NewBinding(
-			key.WithKeys("enter"),
-			key.WithHelp("enter", "confirm"),
-		),
-		Escape: key.NewBinding(
-			key.WithKeys("esc"),
-			key.WithHelp("esc", "cancel"),
-		),
-		Toggle: key.NewBinding(
-			key.WithKeys("tab"),
-			key.WithHelp("tab", "dashboard only"),
-		),
+		Run:    bind("enter", "run the next step", "enter"),
+		Abort:  bind("a", "abort", "a"),
+		Stop:   bind("esc", "stop the step", "esc"),
+		Quit:   bind("q", "quit", "q"),
+		Toggle: bind("tab", "dashboard only", "tab"),
+	}
+}
+
+// ConfirmKeyMap is the keys that answer a question (Confirm). Only Yes,
+// an optional No and a matching Submit act; Cancel stands for every
+// other key.
+type ConfirmKeyMap struct {
+	Yes    key.Binding
+	No     key.Binding
+	Cancel key.Binding
+	Submit key.Binding
+	Escape key.Binding
+	Erase  key.Binding
+	Clear  key.Binding
+}
+
+// DefaultConfirmKeyMap is the questions' key map.
+func DefaultConfirmKeyMap() ConfirmKeyMap {
+	return ConfirmKeyMap{
+		Yes:    bind("y", "yes", "y"),
+		No:     bind("n", "no, go on without it", "n"),
+		Cancel: bind("any other key", "cancel", "esc"),
+		Submit: bind("enter", "confirm", "enter"),
+		Escape: bind("esc", "cancel", "esc"),
+		Erase:  bind("backspace", "erase a letter", "backspace"),
+		Clear:  bind("ctrl+u", "erase all", "ctrl+u"),
 	}
 }

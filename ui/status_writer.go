@@ -1,3 +1,6 @@
+// The non-TUI status writer: `flyover status` as a table or JSON, from one
+// Snapshot.
+
 package ui
 
 import (

@@ -1,0 +1,126 @@
+// The dashboard's judgements of a snapshot: the header's verdict, the
+// catch-up estimate, the trend samples.
+
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"flyover/probe"
+)
+
+// badge is the verdict the header shows: the one thing that matters.
+type badge struct {
+	text string
+	tone tone
+}
+
+func (d *Dashboard) pushSample() {
+	s := sample{At: d.now, LagBytes: -1, SourceOps: -1, TargetOps: -1}
+	if d.snap.Link.Phase == probe.PhaseOnline && d.snap.Source.Reachable {
+		s.LagBytes = d.snap.Link.LagBytes
+	}
+	if d.snap.Source.Reachable {
+		s.SourceOps = d.snap.Source.OpsPerSec
+	}
+	if d.snap.Target.Reachable {
+		s.TargetOps = d.snap.Target.OpsPerSec
+	}
+	d.history.Push(s)
+}
+
+// catchUpWindow is how far back the lag trend is read for the estimate.
+const catchUpWindow = 10 * time.Second
+
+// estimateCatchUp says how long until the target has caught up: from the
+// transfer's progress during a full sync, from the lag's trend once
+// streaming.
+func (d *Dashboard) estimateCatchUp() cell {
+	l := &d.snap.Link
+	tgt := &d.snap.Target
+	if !d.snap.Source.Reachable && l.Phase != probe.PhaseDetached {
+		return cell{text: "unknown while the source is down", tone: toneMuted}
+	}
+	switch l.Phase {
+	case probe.PhaseUnknown:
+		return cell{text: "unknown while an endpoint is down", tone: toneMuted}
+	case probe.PhaseDetached:
+		return cell{text: "not attached", tone: toneMuted}
+	case probe.PhaseHandshake:
+		return cell{text: "waiting for the source's snapshot", tone: toneMuted}
+	case probe.PhaseLoading:
+		return cell{text: "after the target loads the snapshot", tone: toneMuted}
+	case probe.PhaseTransfer:
+		prev := &d.prevTarget
+		if tgt.SyncTotalBytes > 0 && prev.Reachable && prev.SyncReadBytes > 0 && tgt.SyncReadBytes > prev.SyncReadBytes {
+			dt := tgt.PolledAt.Sub(prev.PolledAt).Seconds()
+			if dt > 0 {
+				bps := float64(tgt.SyncReadBytes-prev.SyncReadBytes) / dt
+				left := float64(tgt.SyncTotalBytes - tgt.SyncReadBytes)
+				return cell{text: "~" + duration(time.Duration(left/bps*float64(time.Second))) + " at " + rate(bps), tone: toneText}
+			}
+		}
+		return cell{text: "after the transfer (size not reported)", tone: toneMuted}
+	}
+	if l.InSync || l.LagBytes == 0 {
+		return cell{text: "caught up", tone: toneOK}
+	}
+	// Lag trend: compare with the oldest known lag in the window.
+	now, ok := d.history.Last()
+	if !ok || now.LagBytes < 0 {
+		return cell{text: "measuring…", tone: toneMuted}
+	}
+	for i := 0; i < d.history.Len(); i++ {
+		then := d.history.At(i)
+		if then.LagBytes < 0 || now.At.Sub(then.At) > catchUpWindow {
+			continue
+		}
+		dt := now.At.Sub(then.At).Seconds()
+		if dt < 1 {
+			break
+		}
+		slope := float64(now.LagBytes-then.LagBytes) / dt // bytes/s, negative when closing
+		if slope < 0 {
+			eta := time.Duration(float64(now.LagBytes) / -slope * float64(time.Second))
+			return cell{text: "~" + duration(eta) + " (closing " + rate(-slope) + ")", tone: toneText}
+		}
+		return cell{text: "not closing (lag +" + rate(slope) + ")", tone: toneWarn}
+	}
+	return cell{text: "measuring…", tone: toneMuted}
+}
+
+// switched reports whether the migration has happened: the target is a
+// primary and every Sentinel names it. The old primary is then a replica,
+// or gone, and the link from it no longer means anything.
+func (d *Dashboard) switched() bool {
+	s := &d.snap
+	return s.Target.Reachable && s.Target.Role == probe.RolePrimary && s.SentinelsAgree && d.cfg.Topo.IsTarget(s.AgreedMaster)
+}
+
+// verdict is the header badge.
+func (d *Dashboard) verdict() badge {
+	s := &d.snap
+	l := &s.Link
+	switch {
+	case !d.source.polled || !d.target.polled:
+		return badge{"CONNECTING", toneMuted}
+	case d.switched():
+		return badge{"SWITCHED · target is the primary", toneOK}
+	case !s.Source.Reachable:
+		return badge{"SOURCE DOWN", toneBad}
+	case !s.Target.Reachable:
+		return badge{"TARGET DOWN", toneBad}
+	case d.inSync:
+		return badge{"● IN SYNC", toneOK}
+	case l.Phase == probe.PhaseDetached:
+		return badge{"NOT ATTACHED", toneMuted}
+	case l.Phase == probe.PhaseOnline && l.InSync:
+		return badge{fmt.Sprintf("CONFIRMING · %d/%d polls in sync", d.inSyncStreak, d.cfg.InSyncPolls), toneWarn}
+	case l.Phase == probe.PhaseOnline:
+		return badge{"CATCHING UP · lag " + probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), toneWarn}
+	case l.Phase == probe.PhaseTransfer && l.Progress >= 0:
+		return badge{fmt.Sprintf("SYNCING · %d%%", int(l.Progress*100)), toneWarn}
+	}
+	return badge{"SYNCING · " + string(l.Phase), toneWarn}
+}
