@@ -190,6 +190,9 @@ type resolved struct {
 // configurations. Errors name the flag or file at fault.
 func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 	var r resolved
+	// Passwords in argv: one warning naming every flag, not one a group.
+	var argvFlags []string
+	var argvWarn string
 	for i := range c.groups {
 		g := &c.groups[i]
 		up := strings.ToUpper(g.name)
@@ -202,7 +205,8 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 			return r, fmt.Errorf("--%s-password-file: %w", g.name, err)
 		}
 		if warn != "" {
-			r.warnings = append(r.warnings, "--"+g.name+"-password: "+warn)
+			argvFlags = append(argvFlags, "--"+g.name+"-password")
+			argvWarn = warn
 		}
 		user := g.user
 		if user == "" {
@@ -220,6 +224,9 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 		if pw != "" {
 			r.secrets = append(r.secrets, pw)
 		}
+	}
+	if len(argvFlags) > 0 {
+		r.warnings = append([]string{strings.Join(argvFlags, ", ") + ": " + argvWarn}, r.warnings...)
 	}
 	return r, nil
 }

@@ -103,3 +103,22 @@ func TestStatusOverTLSWithPasswordFiles(t *testing.T) {
 		}
 	}
 }
+
+// Passwords given in argv for several groups are one warning, naming each
+// flag: the warning is shown on every screen, and three lines of the same
+// advice crowd an 80x24 terminal.
+func TestArgvPasswordsAreOneWarning(t *testing.T) {
+	c := parseConn(t, "--source-password", "a1", "--target-password", "b2", "--sentinel-password", "c3")
+	r, err := c.resolve(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.warnings) != 1 {
+		t.Fatalf("warnings %q; want one", r.warnings)
+	}
+	for _, f := range []string{"--source-password", "--target-password", "--sentinel-password"} {
+		if !strings.Contains(r.warnings[0], f) {
+			t.Errorf("warning %q does not name %s", r.warnings[0], f)
+		}
+	}
+}
