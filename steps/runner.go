@@ -417,3 +417,16 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 }
 
 var errDeadline = errors.New("deadline passed")
+
+// notStarted wraps a failed fresh precondition: nothing was sent.
+func notStarted(cs []Check) error {
+	b := FirstBlock(cs)
+	if b == nil {
+		return nil
+	}
+	msg := "not started, nothing sent: " + b.Title + ": " + b.Detail
+	if b.Fix != "" {
+		msg += " (fix: " + b.Fix + ")"
+	}
+	return errors.New(msg)
+}
