@@ -101,7 +101,7 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 		MasterName:      f.Topo.MasterName,
 		TargetListedAs:  targetListedAs(f),
 		JudgeByTarget:   f.Snapshot.Target.OffsetTrusted,
-		Majority:        majority(f),
+		Majority:        f.Snapshot.Majority(),
 		FailoverTimeout: failoverTimeout(f),
 		Pause:           o.Cutover.Pause(),
 		FenceOnly:       afterCutover(f),

@@ -24,7 +24,7 @@ func StageOf(f Facts) Stage {
 	}
 	n := targetNaming(f)
 	switch {
-	case n >= majority(f):
+	case n >= s.Majority():
 		return StagePromoted
 	case n > 0:
 		return StagePromoting
@@ -50,17 +50,16 @@ func attached(f Facts) bool {
 	return st == StageSyncing || st == StageStreaming || afterCutover(f)
 }
 
-// majority is how many Sentinels make a majority of those configured.
-func majority(f Facts) int { return len(f.Snapshot.Sentinels)/2 + 1 }
-
+// targetNaming is how many Sentinels name the target: probe's count, for
+// the address they name it by (the source's listing of it, which need not
+// be the address flyover was given).
 func targetNaming(f Facts) int {
-	n := 0
 	for _, v := range f.Snapshot.Sentinels {
-		if v.Reachable && v.Monitors && v.MasterAddr != "" && f.Topo.IsTarget(v.MasterAddr) {
-			n++
+		if v.Reachable && v.Monitors && f.Topo.IsTarget(v.MasterAddr) {
+			return f.Snapshot.SentinelsNaming(v.MasterAddr)
 		}
 	}
-	return n
+	return 0
 }
 
 func anyFailoverInProgress(f Facts) bool {
