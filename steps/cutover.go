@@ -36,21 +36,11 @@ type CutoverOptions struct {
 }
 
 func (o CutoverOptions) withDefaults() CutoverOptions {
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 5 * time.Second
-	}
-	if o.FailoverBudget <= 0 {
-		o.FailoverBudget = 5 * time.Second
-	}
-	if o.PromoteTimeout <= 0 {
-		o.PromoteTimeout = 8 * time.Second
-	}
-	if o.Margin <= 0 {
-		o.Margin = 2 * time.Second
-	}
-	if o.PollEvery <= 0 {
-		o.PollEvery = 10 * time.Millisecond
-	}
+	orDefault(&o.DrainTimeout, 5*time.Second)
+	orDefault(&o.FailoverBudget, 5*time.Second)
+	orDefault(&o.PromoteTimeout, 8*time.Second)
+	orDefault(&o.Margin, 2*time.Second)
+	orDefault(&o.PollEvery, 10*time.Millisecond)
 	return o
 }
 

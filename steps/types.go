@@ -53,29 +53,22 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.SteadyPolls <= 0 {
-		o.SteadyPolls = 5
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 500 * time.Millisecond
-	}
-	if o.AttachTimeout <= 0 {
-		o.AttachTimeout = 15 * time.Second
-	}
-	if o.SyncStallTimeout <= 0 {
-		o.SyncStallTimeout = 2 * time.Minute
-	}
-	if o.SteadyTimeout <= 0 {
-		o.SteadyTimeout = 2 * time.Minute
-	}
-	if o.RegisterTimeout <= 0 {
-		o.RegisterTimeout = 45 * time.Second
-	}
-	if o.ResetTimeout <= 0 {
-		o.ResetTimeout = 20 * time.Second
-	}
+	orDefault(&o.SteadyPolls, 5)
+	orDefault(&o.PollInterval, 500*time.Millisecond)
+	orDefault(&o.AttachTimeout, 15*time.Second)
+	orDefault(&o.SyncStallTimeout, 2*time.Minute)
+	orDefault(&o.SteadyTimeout, 2*time.Minute)
+	orDefault(&o.RegisterTimeout, 45*time.Second)
+	orDefault(&o.ResetTimeout, 20*time.Second)
 	o.Cutover = o.Cutover.withDefaults()
 	return o
+}
+
+// orDefault sets an option left at zero (or below) to its default.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // ConfirmKind is how the operator confirms.
@@ -188,51 +181,36 @@ type Step struct {
 }
 
 // Precondition checks, against f, what must hold before the step runs.
-func (s *Step) Precondition(f Facts, o Options) []Check {
-	if s.pre == nil {
-		return nil
-	}
-	return s.pre(f, o.withDefaults())
-}
+func (s *Step) Precondition(f Facts, o Options) []Check { return ask(s.pre, f, o) }
 
 // Verify checks the step's postcondition against f.
-func (s *Step) Verify(f Facts, o Options) []Check {
-	if s.post == nil {
-		return nil
-	}
-	return s.post(f, o.withDefaults())
-}
+func (s *Step) Verify(f Facts, o Options) []Check { return ask(s.post, f, o) }
 
 // Deadline bounds the wait for the step's postcondition once its action
 // is done; zero when each command's own timeout is the only bound. The
 // full sync has no deadline as such: its bound is on a sync that stops
 // moving.
-func (s *Step) Deadline(f Facts, o Options) time.Duration {
-	if s.deadline == nil {
-		return 0
-	}
-	return s.deadline(f, o.withDefaults())
-}
+func (s *Step) Deadline(f Facts, o Options) time.Duration { return ask(s.deadline, f, o) }
 
 // Done reports whether the step's postcondition holds in f.
-func (s *Step) Done(f Facts, o Options) bool { return s.done(f, o.withDefaults()) }
+func (s *Step) Done(f Facts, o Options) bool { return ask(s.done, f, o) }
 
 // Commands are the exact commands the step will send, redacted. Steps that
 // only wait send none.
-func (s *Step) Commands(f Facts, o Options) []Command {
-	if s.commands == nil {
-		return nil
-	}
-	return s.commands(f, o.withDefaults())
-}
+func (s *Step) Commands(f Facts, o Options) []Command { return ask(s.commands, f, o) }
 
 // Confirmations are the questions to ask, in order, before the step runs;
 // none for a step that only reads or waits.
-func (s *Step) Confirmations(f Facts, o Options) []Confirmation {
-	if s.confirm == nil {
-		return nil
+func (s *Step) Confirmations(f Facts, o Options) []Confirmation { return ask(s.confirm, f, o) }
+
+// ask asks one of a step's parts, with the defaults filled in; a part the
+// step does not have answers nothing (nil, zero, false).
+func ask[T any](part func(Facts, Options) T, f Facts, o Options) T {
+	if part == nil {
+		var none T
+		return none
 	}
-	return s.confirm(f, o.withDefaults())
+	return part(f, o.withDefaults())
 }
 
 // Status is a step's place in the plan.
