@@ -5,12 +5,10 @@ import (
 	"errors"
 	"flyover/probe"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -514,7 +512,7 @@ func (c *cutover) fence(primary string) error {
 // client connections on the old primary).
 func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
 	v, err := c.r.sendMust(c.safe, e, args...)
-	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)) {
+	if err != nil && connectionClosed(err) {
 		return c.r.sendMust(c.safe, e, args...)
 	}
 	return v, err

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -418,6 +420,13 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 
 var errDeadline = errors.New("deadline passed")
 
+// recheck polls afresh and checks pre again before anything is sent: the
+// operator confirmed on facts that may have moved since.
+func (r *Runner) recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
+	fresh := r.Facts(ctx)
+	return fresh, notStarted(pre(fresh, r.opts()))
+}
+
 // notStarted wraps a failed fresh precondition: nothing was sent.
 func notStarted(cs []Check) error {
 	b := FirstBlock(cs)
@@ -429,4 +438,10 @@ func notStarted(cs []Check) error {
 		msg += " (fix: " + b.Fix + ")"
 	}
 	return errors.New(msg)
+}
+
+// connectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
+// KILL on the old primary), so the command may well have done its work.
+func connectionClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -46,8 +46,8 @@ func abortCommands(f Facts, detach bool) []Command {
 }
 
 func runAbort(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if err := notStarted(abortPre(fresh, r.opts())); err != nil {
+	fresh, err := r.recheck(ctx, abortPre)
+	if err != nil {
 		return err
 	}
 	progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})

@@ -63,8 +63,8 @@ func attachCommands(f Facts) []Command {
 }
 
 func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if err := notStarted(attachPre(fresh, r.opts())); err != nil {
+	fresh, err := r.recheck(ctx, attachPre)
+	if err != nil {
 		return err
 	}
 	cmds := attachCommands(f)
@@ -80,7 +80,7 @@ func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 		return err
 	}
 	deadline := time.Now().Add(r.opts().AttachTimeout)
-	_, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	_, err = r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
 		progress(Progress{Phase: "waiting", Message: "the target follows the source: " + string(f.Snapshot.Link.Phase), Fraction: -1, Deadline: deadline})
 		return attached(f), nil
 	})

@@ -2,11 +2,8 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -85,8 +82,7 @@ func shutdownCommands(f Facts) []Command {
 }
 
 func runDecommission(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if err := notStarted(decommissionPre(fresh, r.opts())); err != nil {
+	if _, err := r.recheck(ctx, decommissionPre); err != nil {
 		return err
 	}
 	shutdown := f.Snapshot.Source.Reachable && isYes(a["shutdown"])
@@ -128,8 +124,4 @@ func runDecommission(ctx context.Context, r *Runner, f Facts, a Answers, progres
 	}
 	r.Session.setDecommissioned(!shutdown)
 	return nil
-}
-
-func connectionClosed(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

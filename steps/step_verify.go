@@ -93,8 +93,8 @@ func verifyCommands(f Facts) []Command {
 }
 
 func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if err := notStarted(verifyPre(fresh, r.opts())); err != nil {
+	fresh, err := r.recheck(ctx, verifyPre)
+	if err != nil {
 		return err
 	}
 	// A write through Sentinel: ask a Sentinel where the primary is, as a
