@@ -385,6 +385,17 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	return j, nil
 }
 
+// Declined records, in the audit log, that the operator answered no to
+// confirmation q of step id (or closed its question), so nothing was
+// sent; why is what the operator was told ("cancelled, nothing sent").
+// Start records the answers of a step it is given; this is for the
+// answers that never reach Start. The entry is synced: it is the record
+// of who declined what.
+func (r *Runner) Declined(id StepID, q Confirmation, why string) error {
+	_, err := r.Audit.Log(Entry{Kind: KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
+	return err
+}
+
 // Run is Start and Wait in one, for scripts and tests.
 func (r *Runner) Run(ctx context.Context, id StepID, f Facts, a Answers) error {
 	j, err := r.Start(ctx, id, f, a)
