@@ -62,3 +62,15 @@ func anyNotPass(cs []Check) bool {
 	}
 	return false
 }
+
+// waitingOn is the checks that do not pass yet, each as "title: detail",
+// for a wait's progress line and its timeout error.
+func waitingOn(cs []Check) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Level != Pass {
+			out = append(out, c.Title+": "+c.Detail)
+		}
+	}
+	return out
+}

@@ -162,15 +162,8 @@ func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 			return true, nil
 		}
 		cs := registrationChecks(f)
-		ready := 0
-		var waiting []string
-		for _, c := range cs {
-			if c.Level == Pass {
-				ready++
-			} else {
-				waiting = append(waiting, c.Title+": "+c.Detail)
-			}
-		}
+		waiting := waitingOn(cs)
+		ready := len(cs) - len(waiting)
 		msg := fmt.Sprintf("%d of %d Sentinels list the target and would promote it", ready, len(cs))
 		if len(waiting) > 0 {
 			msg += "; " + waiting[0]

@@ -156,13 +156,7 @@ func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	}
 	deadline := start.Add(ft + 10*time.Second)
 	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
-		cs := verifyChecks(f, r.opts())
-		var waiting []string
-		for _, c := range cs {
-			if c.Level != Pass {
-				waiting = append(waiting, c.Title+": "+c.Detail)
-			}
-		}
+		waiting := waitingOn(verifyChecks(f, r.opts()))
 		if len(waiting) == 0 {
 			progress(Progress{Phase: "verified", Message: "every Sentinel names the target; the write landed", Fraction: 1})
 			return true, nil
@@ -171,13 +165,7 @@ func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 		return false, nil
 	})
 	if errors.Is(err, errDeadline) {
-		var not []string
-		for _, c := range verifyChecks(last, r.opts()) {
-			if c.Level != Pass {
-				not = append(not, c.Title+": "+c.Detail)
-			}
-		}
-		return fmt.Errorf("past failover-timeout: %s", strings.Join(not, "; "))
+		return fmt.Errorf("past failover-timeout: %s", strings.Join(waitingOn(verifyChecks(last, r.opts())), "; "))
 	}
 	return err
 }
