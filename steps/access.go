@@ -1,13 +1,9 @@
 package steps
 
 import (
-	"fmt"
-	"net"
-	"strconv"
-	"strings"
-	"time"
-
 	"flyover/probe"
+	"fmt"
+	"strings"
 )
 
 // Checks about access: what flyover's users may run on each endpoint, and
@@ -180,6 +176,22 @@ func replicationAuthCheck(f Facts) (Check, bool) {
 		"Make sure it has the source's password: Dragonfly --masterauth (and --masteruser), a Redis stand-in CONFIG SET masterauth"), true
 }
 
+func masterauthCheck(f Facts) Check {
+	const id, title = "target-masterauth", "the target can authenticate to the source"
+	t := f.Preflight.Target
+	if !t.Has("masterauth") {
+		return warn(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
+	}
+	if t.MasterAuthSet {
+		return pass(id, title, "masterauth is set on the target")
+	}
+	return Check{ID: id, Title: title, Level: Block,
+		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH",
+		Fix:    "set masterauth on the target to the source's password (Dragonfly: --masterauth); flyover does not send passwords for you",
+		FixCommands: []Command{{Endpoint: "target", Addr: f.Topo.Target,
+			Args: []string{"CONFIG", "SET", "masterauth", Redacted}}}}
+}
+
 func masterauthFix(f Facts, ra *probe.ReplicationAuth) string {
 	fix := "give the target the source's credentials before attaching (Redis stand-in: CONFIG SET masterauth <the source's password>; " +
 		"Dragonfly: restart it with --masterauth=<the source's password>)"
@@ -208,100 +220,6 @@ func masterauthFixCommands(f Facts, ra *probe.ReplicationAuth) []Command {
 	return []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "SET", "masterauth", Redacted},
 		Note: "Redis stand-in; Dragonfly: --masterauth"}}
 }
-
-// targetNotSourceCheck blocks when --target names the source itself:
-// REPLICAOF would make the primary a replica of itself.
-func targetNotSourceCheck(f Facts) (Check, bool) {
-	s := &f.Snapshot
-	const id, title = "target-not-source", "the target is not the source"
-	if !targetIsSource(f) {
-		return Check{}, false
-	}
-	same := probe.SameAddr(f.Topo.Source, f.Topo.Target)
-	why := "--target and --source are the same address " + f.Topo.Target
-	if !same {
-		why = fmt.Sprintf("%s and %s are the same server (run_id %s)", f.Topo.Source, f.Topo.Target, s.Source.RunID)
-	}
-	return block(id, title, why, "point --target at the Dragonfly instance to migrate to"), true
-}
-
-// targetIsSource: --target names the source, by its address or another
-// one (same run_id).
-func targetIsSource(f Facts) bool {
-	s := &f.Snapshot
-	return probe.SameAddr(f.Topo.Source, f.Topo.Target) ||
-		s.Source.Reachable && s.Target.Reachable && s.Source.RunID != "" && s.Source.RunID == s.Target.RunID
-}
-
-// announcedAs is the address the target announces to its primary
-// (replica-announce-ip/port), when it is not the address flyover was
-// given; "" otherwise.
-func announcedAs(f Facts) string {
-	if f.Preflight == nil {
-		return ""
-	}
-	t := f.Preflight.Target
-	if t.AnnounceIP == "" && t.AnnouncePort == 0 {
-		return ""
-	}
-	host, port, err := net.SplitHostPort(f.Topo.Target)
-	if err != nil {
-		return ""
-	}
-	if t.AnnounceIP != "" {
-		host = t.AnnounceIP
-	}
-	if t.AnnouncePort != 0 {
-		port = strconv.Itoa(t.AnnouncePort)
-	}
-	a := net.JoinHostPort(host, port)
-	if f.Topo.IsTarget(a) {
-		return ""
-	}
-	return a
-}
-
-// listingProblem explains, once the target streams from the source,
-// that the source does not list it at the address flyover knows it by:
-// the Sentinels learn replicas from that list, so they know the target by
-// another address (replica-announce-ip/port, NAT) that flyover cannot
-// follow, and that they may not reach.
-func listingProblem(f Facts) (string, bool) {
-	s := &f.Snapshot
-	if !s.Link.FollowsSource || s.Link.ListedBySource || s.Link.Phase != probe.PhaseOnline || !s.Source.Reachable {
-		return "", false
-	}
-	var listed []string
-	for _, r := range s.Source.Replicas {
-		if !f.Topo.IsTarget(r.Addr()) {
-			listed = append(listed, r.Addr())
-		}
-	}
-	detail := fmt.Sprintf("the target streams from the source, but the source does not list it as %s", f.Topo.Target)
-	if a := announcedAs(f); a != "" {
-		detail += fmt.Sprintf(": it announces itself as %s (replica-announce-ip/port)", a)
-	}
-	if len(listed) > 0 {
-		detail += "; the source lists " + strings.Join(listed, ", ")
-		var down []string
-		for i, v := range s.Sentinels {
-			for _, l := range listed {
-				if r := v.Replica(l); r != nil && r.Down() {
-					down = append(down, fmt.Sprintf("%s cannot reach %s (%s)", endpointLabel(i), l, strings.Join(r.Flags, ",")))
-				}
-			}
-		}
-		if len(down) > 0 {
-			detail += "; " + strings.Join(down, "; ")
-		}
-	}
-	return detail, true
-}
-
-// listingFix is what to do about a listingProblem.
-const listingFix = "the Sentinels know the target by the address the source lists, so they must reach it there and flyover must be given it: " +
-	"abort (detach the target), then set replica-announce-ip/port on the target to an address the Sentinels reach " +
-	"(Dragonfly: --replica_announce_ip, --announce_port) and run flyover with --target at that address"
 
 // accessCommands are the reads preflight sends to find out what flyover's
 // users may run and whether the target can authenticate to the source.
@@ -342,13 +260,4 @@ func accessCommands(f Facts) []Command {
 		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masterauth"}, Note: "if it does; the value is never shown"},
 		Command{Endpoint: probe.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
 			Note: "on a new connection with the target's masteruser/masterauth: will the source accept the target?"})
-}
-
-// downAfter is the largest down-after-milliseconds the Sentinels report.
-func downAfter(f Facts) time.Duration {
-	var d time.Duration
-	for _, v := range f.Snapshot.Sentinels {
-		d = max(d, v.DownAfter)
-	}
-	return d
 }

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"flyover/probe"
 	"fmt"
 	"strconv"
 	"strings"
@@ -61,16 +62,7 @@ func sensitiveParam(p string) bool {
 // MIGRATE ... AUTH / AUTH2.
 func RedactArgs(args []string) []string {
 	out := append([]string(nil), args...)
-	if len(out) == 0 {
-		return out
-	}
-	up := func(i int) string {
-		if i < len(out) {
-			return strings.ToUpper(out[i])
-		}
-		return ""
-	}
-	switch up(0) {
+	switch probe.CommandName(out) {
 	case "AUTH":
 		if len(out) == 2 {
 			out[1] = Redacted
@@ -84,43 +76,21 @@ func RedactArgs(args []string) []string {
 				i += 2
 			}
 		}
-	case "CONFIG":
-		if up(1) == "SET" {
-			for i := 2; i+1 < len(out); i += 2 {
-				if sensitiveParam(out[i]) {
-					out[i+1] = Redacted
-				}
-			}
-		}
-	case "SENTINEL":
-		switch up(1) {
-		case "SET":
-			for i := 3; i+1 < len(out); i += 2 {
-				if sensitiveParam(out[i]) {
-					out[i+1] = Redacted
-				}
-			}
-		case "CONFIG":
-			if up(2) == "SET" {
-				for i := 3; i+1 < len(out); i += 2 {
-					if sensitiveParam(out[i]) {
-						out[i+1] = Redacted
-					}
-				}
-			}
-		}
-	case "ACL":
-		if up(1) == "DRYRUN" && len(out) > 3 {
+	case "CONFIG SET":
+		redactParams(out, 2)
+	case "SENTINEL SET", "SENTINEL CONFIG SET":
+		redactParams(out, 3)
+	case "ACL DRYRUN":
+		if len(out) > 3 {
 			// The command being checked may carry a password itself.
 			copy(out[3:], RedactArgs(out[3:]))
 		}
-		if up(1) == "SETUSER" {
-			for i := 3; i < len(out); i++ {
-				if strings.HasPrefix(out[i], ">") || strings.HasPrefix(out[i], "<") {
-					out[i] = out[i][:1] + Redacted
-				} else if strings.HasPrefix(out[i], "#") || strings.HasPrefix(out[i], "!") {
-					out[i] = out[i][:1] + Redacted
-				}
+	case "ACL SETUSER":
+		for i := 3; i < len(out); i++ {
+			if strings.HasPrefix(out[i], ">") || strings.HasPrefix(out[i], "<") {
+				out[i] = out[i][:1] + Redacted
+			} else if strings.HasPrefix(out[i], "#") || strings.HasPrefix(out[i], "!") {
+				out[i] = out[i][:1] + Redacted
 			}
 		}
 	case "MIGRATE":
@@ -140,14 +110,25 @@ func RedactArgs(args []string) []string {
 	return out
 }
 
+// redactParams redacts the value of each secret parameter in the
+// parameter-value pairs from args[from] on.
+func redactParams(args []string, from int) {
+	for i := from; i+1 < len(args); i += 2 {
+		if sensitiveParam(args[i]) {
+			args[i+1] = Redacted
+		}
+	}
+}
+
 // redactReply hides secrets in replies: CONFIG GET of a secret parameter
 // answers with the secret itself. An empty value is kept, so "not set"
 // stays visible.
 func redactReply(args []string, reply any) any {
-	if len(args) >= 2 && strings.EqualFold(args[0], "ACL") && strings.EqualFold(args[1], "GETUSER") {
+	name := probe.CommandName(args)
+	if name == "ACL GETUSER" {
 		return redactACLUser(reply)
 	}
-	if len(args) < 2 || !strings.EqualFold(args[0], "CONFIG") || !strings.EqualFold(args[1], "GET") {
+	if name != "CONFIG GET" {
 		return reply
 	}
 	arr, ok := reply.([]any)

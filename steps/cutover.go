@@ -3,16 +3,13 @@ package steps
 import (
 	"context"
 	"errors"
+	"flyover/probe"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"flyover/probe"
 )
 
 // CutoverOptions bound each phase of the guarded cutover. The pause's hard
@@ -37,21 +34,11 @@ type CutoverOptions struct {
 }
 
 func (o CutoverOptions) withDefaults() CutoverOptions {
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 5 * time.Second
-	}
-	if o.FailoverBudget <= 0 {
-		o.FailoverBudget = 5 * time.Second
-	}
-	if o.PromoteTimeout <= 0 {
-		o.PromoteTimeout = 8 * time.Second
-	}
-	if o.Margin <= 0 {
-		o.Margin = 2 * time.Second
-	}
-	if o.PollEvery <= 0 {
-		o.PollEvery = 10 * time.Millisecond
-	}
+	orDefault(&o.DrainTimeout, 5*time.Second)
+	orDefault(&o.FailoverBudget, 5*time.Second)
+	orDefault(&o.PromoteTimeout, 8*time.Second)
+	orDefault(&o.Margin, 2*time.Second)
+	orDefault(&o.PollEvery, 10*time.Millisecond)
 	return o
 }
 
@@ -102,7 +89,7 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 		MasterName:      f.Topo.MasterName,
 		TargetListedAs:  targetListedAs(f),
 		JudgeByTarget:   f.Snapshot.Target.OffsetTrusted,
-		Majority:        majority(f),
+		Majority:        f.Snapshot.Majority(),
 		FailoverTimeout: failoverTimeout(f),
 		Pause:           o.Cutover.Pause(),
 		FenceOnly:       afterCutover(f),
@@ -121,44 +108,6 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 	}
 	p.Sentinels = append(p.Sentinels, later...)
 	return p
-}
-
-func cutoverCommands(f Facts, o Options) []Command {
-	o = o.withDefaults()
-	p := PlanCutover(f, o)
-	src := func(note string, args ...string) Command {
-		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
-	}
-	th, tp, _ := net.SplitHostPort(p.TargetListedAs)
-	first := "sentinel-1"
-	firstAddr := ""
-	if len(p.Sentinels) > 0 {
-		first, firstAddr = endpointLabel(p.Sentinels[0]), sentinelAddr(f, p.Sentinels[0])
-	}
-	var cs []Command
-	if !p.FenceOnly {
-		judged := "the source's slaveN line for the target"
-		if p.JudgeByTarget {
-			judged = "the target's own slave_repl_offset"
-		}
-		cs = append(cs,
-			src(fmt.Sprintf("hard expiry: the pause lifts by itself after %s even if flyover dies", p.Pause), "CLIENT", "PAUSE", strconv.FormatInt(p.Pause.Milliseconds(), 10), "WRITE"),
-			src(fmt.Sprintf("every %s until master_repl_offset equals %s; past %s: CLIENT UNPAUSE and stop, nothing changed", o.Cutover.PollEvery, judged, o.Cutover.DrainTimeout), "INFO", "replication"))
-		if p.JudgeByTarget {
-			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"}, Note: "with each of the above"})
-		}
-		cs = append(cs, Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
-			Note: fmt.Sprintf("POINT OF NO RETURN; -NOGOODSLAVE is retried for %s, then CLIENT UNPAUSE and stop", o.Cutover.FailoverBudget)})
-	}
-	cs = append(cs,
-		Command{Endpoint: "sentinel-*", Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", p.MasterName},
-			Note: fmt.Sprintf("on every Sentinel, until %d name the target", p.Majority)},
-		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ROLE"}, Note: "until it reports master"},
-		src("the old primary becomes a read-only replica of the target", "REPLICAOF", th, tp),
-		src("its clients reconnect and ask Sentinel again", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"),
-		src("", "CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"),
-		src("paused writes fail with READONLY and are retried on the target", "CLIENT", "UNPAUSE"))
-	return cs
 }
 
 // CutoverResult is what the cutover measured.
@@ -211,21 +160,6 @@ func (e *CutoverError) Error() string {
 }
 
 func (e *CutoverError) Unwrap() error { return e.Err }
-
-func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
-		return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
-	}
-	p := PlanCutover(f, r.opts())
-	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {
-		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
-	}
-	res, err := r.Cutover(ctx, p, progress)
-	r.Session.setCutover(res)
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(res)}, true)
-	return err
-}
 
 // Cutover runs the guarded cutover (SPEC): pause writes with a hard expiry,
 // drain until the target has everything, SENTINEL FAILOVER, wait until a
@@ -416,157 +350,6 @@ func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Of
 	return off, false, err
 }
 
-// sentinelRefusal is a SENTINEL FAILOVER error reply in plain words.
-type sentinelRefusal struct {
-	Code     string
-	Sentinel string
-	Reply    string
-	Words    string
-	Next     string
-}
-
-func (e *sentinelRefusal) Error() string {
-	return fmt.Sprintf("%s answered %q: %s", e.Sentinel, e.Reply, e.Words)
-}
-
-// explainFailoverError maps Sentinel's refusals to plain words and a next
-// action (SPEC: -NOGOODSLAVE, -INPROG, -NOQUORUM).
-func explainFailoverError(sentinel string, err error) *sentinelRefusal {
-	code := replyCode(err)
-	var ce *CommandError
-	reply := err.Error()
-	if errors.As(err, &ce) {
-		reply = ce.Err.Error()
-	}
-	r := &sentinelRefusal{Code: code, Sentinel: sentinel, Reply: reply}
-	switch code {
-	case "NOGOODSLAVE":
-		r.Words = "Sentinel has no replica it is willing to promote (often: it has not rated the new replica yet)"
-		r.Next = "wait until every Sentinel lists the target as healthy and would promote it (step 5), then run the cutover again"
-	case "INPROG":
-		r.Words = "a failover of this master is already running"
-		r.Next = "wait for it to end (+failover-end or -failover-abort-*), look at who is the primary, then review the plan"
-	case "NOQUORUM":
-		r.Words = "the Sentinels cannot reach a majority to authorize a failover"
-		r.Next = "check SENTINEL CKQUORUM on each Sentinel and that they reach each other, then run the cutover again"
-	case "ERR":
-		r.Words = "Sentinel refused the command"
-		if strings.Contains(reply, "No such master") {
-			r.Words = "this Sentinel does not monitor that master name"
-		}
-		r.Next = "check --master and the Sentinel's configuration"
-	default:
-		r.Words = "the command failed"
-		r.Next = "check the Sentinel, then run the cutover again"
-	}
-	return r
-}
-
-func failoverNext(err error) string {
-	var sr *sentinelRefusal
-	if errors.As(err, &sr) {
-		return sr.Next
-	}
-	return "check the Sentinels, then run the cutover again"
-}
-
-// notDelivered reports whether a command surely never reached the server
-// (refused connection, unknown host), so trying another Sentinel is safe.
-func notDelivered(err error) bool {
-	var dnsErr *net.DNSError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr)
-}
-
-// failover sends SENTINEL FAILOVER, retrying -NOGOODSLAVE within the
-// budget and moving to the next Sentinel only when the command surely did
-// not arrive. It returns nil once a Sentinel accepted it.
-func (c *cutover) failover(ctx context.Context) error {
-	budgetEnd := time.Now().Add(c.o.FailoverBudget)
-	sentinels := c.r.Prober.Sentinels
-	order := c.p.Sentinels
-	if len(order) == 0 {
-		return errors.New("no Sentinel to ask")
-	}
-	idx := 0
-	for {
-		i := order[idx]
-		name := endpointLabel(i)
-		c.say(PhaseFailover, fmt.Sprintf("SENTINEL FAILOVER %s on %s (attempt %d)", c.p.MasterName, name, c.res.FailoverAttempts+1), budgetEnd, nil)
-		c.res.FailoverAttempts++
-		// Sent with the safe context: a cancel in mid-send would leave it
-		// unknown whether Sentinel got it. The operator's cancel is
-		// honoured between attempts.
-		_, err := c.r.Send(c.safe, sentinels[i], "SENTINEL", "FAILOVER", c.p.MasterName)
-		if err == nil {
-			c.res.FailoverAt = time.Now()
-			c.res.FailoverSentinel = name + " " + sentinels[i].Addr
-			return nil
-		}
-		code := replyCode(err)
-		switch {
-		case code == "NOGOODSLAVE":
-			if time.Now().Add(200 * time.Millisecond).After(budgetEnd) {
-				return explainFailoverError(name, err)
-			}
-			c.res.NoGoodSlaveRetries++
-			c.say(PhaseFailover, fmt.Sprintf("%s: no replica it will promote yet (it has not rated the target): retrying until %s",
-				name, budgetEnd.Format("15:04:05.000")), budgetEnd, nil)
-		case code == "INPROG":
-			// A failover started after the precondition was checked (the
-			// Sentinels may have seen the paused source as down).
-			// Unpausing under it would lose what the old primary takes
-			// until clients switch: wait for it instead, and fence if it
-			// promotes the target.
-			c.res.FailoverAt = time.Now()
-			c.res.FailoverSentinel = name + " " + sentinels[i].Addr + " (-INPROG)"
-			c.res.Notes = append(c.res.Notes, explainFailoverError(name, err).Error()+": waited for that failover instead of starting one")
-			return nil
-		case code != "":
-			return explainFailoverError(name, err)
-		case notDelivered(err):
-			if idx+1 >= len(order) {
-				return fmt.Errorf("no Sentinel took SENTINEL FAILOVER: %w", err)
-			}
-			idx++
-			continue
-		default:
-			// No answer: the Sentinel may have started the failover.
-			if c.failoverEvident() {
-				c.res.FailoverAt = time.Now()
-				c.res.FailoverSentinel = name + " " + sentinels[i].Addr + " (no reply; failover seen under way)"
-				c.res.Notes = append(c.res.Notes, name+" did not answer SENTINEL FAILOVER but a failover started")
-				return nil
-			}
-			if idx+1 >= len(order) {
-				return fmt.Errorf("%w (if that Sentinel is hung and recovers it may still start the failover: check it)", err)
-			}
-			c.res.Notes = append(c.res.Notes, name+" did not answer SENTINEL FAILOVER and no failover started: asked the next Sentinel")
-			idx++
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cancelled by the operator: %w", ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// failoverEvident polls for a moment for any sign a failover started: a
-// Sentinel naming the target or reporting a failover in progress, or the
-// target reporting master.
-func (c *cutover) failoverEvident() bool {
-	end := time.Now().Add(2 * time.Second)
-	for time.Now().Before(end) {
-		naming, _, targetMaster := c.readPromotion()
-		if naming > 0 || targetMaster || c.anyInProgress() {
-			return true
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return false
-}
-
 var errNotPromoted = errors.New("Sentinel did not promote the target")
 
 // awaitPromotion waits until a majority of Sentinels name the target and
@@ -732,7 +515,7 @@ func (c *cutover) fence(primary string) error {
 // client connections on the old primary).
 func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
 	v, err := c.r.sendMust(c.safe, e, args...)
-	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)) {
+	if err != nil && connectionClosed(err) {
 		return c.r.sendMust(c.safe, e, args...)
 	}
 	return v, err

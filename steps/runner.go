@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -383,6 +385,17 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	return j, nil
 }
 
+// Declined records, in the audit log, that the operator answered no to
+// confirmation q of step id (or closed its question), so nothing was
+// sent; why is what the operator was told ("cancelled, nothing sent").
+// Start records the answers of a step it is given; this is for the
+// answers that never reach Start. The entry is synced: it is the record
+// of who declined what.
+func (r *Runner) Declined(id StepID, q Confirmation, why string) error {
+	_, err := r.Audit.Log(Entry{Kind: KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
+	return err
+}
+
 // Run is Start and Wait in one, for scripts and tests.
 func (r *Runner) Run(ctx context.Context, id StepID, f Facts, a Answers) error {
 	j, err := r.Start(ctx, id, f, a)
@@ -417,3 +430,29 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 }
 
 var errDeadline = errors.New("deadline passed")
+
+// recheck polls afresh and checks pre again before anything is sent: the
+// operator confirmed on facts that may have moved since.
+func (r *Runner) recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
+	fresh := r.Facts(ctx)
+	return fresh, notStarted(pre(fresh, r.opts()))
+}
+
+// notStarted wraps a failed fresh precondition: nothing was sent.
+func notStarted(cs []Check) error {
+	b := FirstBlock(cs)
+	if b == nil {
+		return nil
+	}
+	msg := "not started, nothing sent: " + b.Title + ": " + b.Detail
+	if b.Fix != "" {
+		msg += " (fix: " + b.Fix + ")"
+	}
+	return errors.New(msg)
+}
+
+// connectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
+// KILL on the old primary), so the command may well have done its work.
+func connectionClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}

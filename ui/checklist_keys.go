@@ -181,11 +181,10 @@ func (c *Checklist) declined(d *Confirm, why string) tea.Cmd {
 	c.note = cell{text: why, tone: toneWarn}
 	c.logf("%s", why)
 	cmds := []tea.Cmd{c.setMode(ModeNormal)}
-	if d.kind == confirmStep && c.g.Audit != nil {
-		a, q, id := c.g.Audit, d.conf(), d.id
+	if d.kind == confirmStep && c.g.Runner != nil {
+		r, q, id := c.g.Runner, d.conf(), d.id
 		cmds = append(cmds, func() tea.Msg {
-			// TODO(merge): use Runner.Declined
-			a.Log(steps.Entry{Kind: steps.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
+			r.Declined(id, q, why)
 			return nil
 		})
 	}

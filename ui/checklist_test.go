@@ -29,6 +29,8 @@ type started struct {
 	job     *fakeJob
 }
 
+func (r *fakeRunner) Declined(steps.StepID, steps.Confirmation, string) error { return nil }
+
 func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

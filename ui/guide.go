@@ -16,8 +16,7 @@ type Guide struct {
 	Session *steps.Session
 	// Options are the runner's options: the plan is derived with the same.
 	Options steps.Options
-	// Audit is the audit log: its path is shown, and answers that cancel
-	// a step are recorded in it. Nil in tests.
+	// Audit is the audit log, whose path is shown. Nil in tests.
 	Audit *steps.Audit
 	// Writer is the application-like writer (probe.Canary), nil for none.
 	Writer Writer
@@ -36,6 +35,9 @@ type Guide struct {
 // StepRunner starts steps; StepsRunner adapts *steps.Runner.
 type StepRunner interface {
 	Start(ctx context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error)
+	// Declined records an answer that cancelled a step's question: the
+	// runner is the only writer of the audit trail.
+	Declined(id steps.StepID, q steps.Confirmation, why string) error
 }
 
 // RunningStep is a step the runner is running (*steps.Job).
@@ -69,6 +71,10 @@ func (s stepsRunner) Start(ctx context.Context, id steps.StepID, f steps.Facts, 
 		return nil, err
 	}
 	return stepsJob{j}, nil
+}
+
+func (s stepsRunner) Declined(id steps.StepID, q steps.Confirmation, why string) error {
+	return s.r.Declined(id, q, why)
 }
 
 type stepsJob struct{ j *steps.Job }

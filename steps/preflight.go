@@ -1,227 +1,12 @@
 package steps
 
 import (
+	"flyover/probe"
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 	"time"
-
-	"flyover/probe"
 )
-
-// Level is a check's verdict.
-type Level string
-
-const (
-	Pass  Level = "pass"
-	Warn  Level = "warn"  // proceed, but read why
-	Block Level = "block" // the plan stops here until it is fixed
-)
-
-// Check is one line of a checklist: what was checked, the verdict, what was
-// found (for a warning, why it matters), and for a block, the fix.
-type Check struct {
-	ID     string `json:"id"`
-	Title  string `json:"title"`
-	Level  Level  `json:"level"`
-	Detail string `json:"detail,omitempty"`
-	Fix    string `json:"fix,omitempty"`
-	// FixCommands are commands that would fix it, when flyover can say
-	// exactly which (shown to the operator; a step may offer to run them).
-	FixCommands []Command `json:"fix_commands,omitempty"`
-}
-
-func pass(id, title, detail string) Check {
-	return Check{ID: id, Title: title, Level: Pass, Detail: detail}
-}
-func warn(id, title, detail string) Check {
-	return Check{ID: id, Title: title, Level: Warn, Detail: detail}
-}
-func block(id, title, detail, fix string) Check {
-	return Check{ID: id, Title: title, Level: Block, Detail: detail, Fix: fix}
-}
-
-// AnyBlock reports whether any check blocks.
-func AnyBlock(cs []Check) bool {
-	for _, c := range cs {
-		if c.Level == Block {
-			return true
-		}
-	}
-	return false
-}
-
-// FirstBlock returns the first blocking check, or nil.
-func FirstBlock(cs []Check) *Check {
-	for i := range cs {
-		if cs[i].Level == Block {
-			return &cs[i]
-		}
-	}
-	return nil
-}
-
-// ---- Facts about the topology, all pure ----
-
-// Stage is where the migration stands, read off the live topology.
-type Stage string
-
-const (
-	StageUnknown   Stage = "unknown"   // the target does not answer: cannot tell
-	StageDetached  Stage = "detached"  // the target does not follow the source
-	StageSyncing   Stage = "syncing"   // the target follows the source; full sync under way
-	StageStreaming Stage = "streaming" // the target follows the source and streams
-	StagePromoting Stage = "promoting" // some Sentinels name the target, not yet a majority
-	StagePromoted  Stage = "promoted"  // a majority of Sentinels name the target
-)
-
-// StageOf derives the stage from the topology alone.
-func StageOf(f Facts) Stage {
-	s := &f.Snapshot
-	if targetIsSource(f) {
-		// Every Sentinel "names the target": nothing about the stage can
-		// be told, and preflight blocks.
-		return StageUnknown
-	}
-	n := targetNaming(f)
-	switch {
-	case n >= majority(f):
-		return StagePromoted
-	case n > 0:
-		return StagePromoting
-	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && anyFailoverInProgress(f):
-		return StagePromoting
-	case s.Link.FollowsSource && s.Link.Phase == probe.PhaseOnline:
-		return StageStreaming
-	case s.Link.FollowsSource:
-		return StageSyncing
-	case !s.Target.Reachable:
-		return StageUnknown
-	}
-	return StageDetached
-}
-
-// majority is how many Sentinels make a majority of those configured.
-func majority(f Facts) int { return len(f.Snapshot.Sentinels)/2 + 1 }
-
-func targetNaming(f Facts) int {
-	n := 0
-	for _, v := range f.Snapshot.Sentinels {
-		if v.Reachable && v.Monitors && v.MasterAddr != "" && f.Topo.IsTarget(v.MasterAddr) {
-			n++
-		}
-	}
-	return n
-}
-
-func anyFailoverInProgress(f Facts) bool {
-	for i := range f.Snapshot.Sentinels {
-		if f.Snapshot.Sentinels[i].FailoverInProgress() {
-			return true
-		}
-	}
-	return false
-}
-
-// isSource reports whether addr (as a Sentinel or server lists it) is the
-// source: the same address, or one its host name resolves to.
-func isSource(f Facts, addr string) bool {
-	if addr == "" {
-		return false
-	}
-	if probe.SameAddr(addr, f.Topo.Source) {
-		return true
-	}
-	_, port, err := net.SplitHostPort(f.Topo.Source)
-	if err != nil || f.Preflight == nil {
-		return false
-	}
-	return probe.AddrIn(addr, f.Preflight.SourceIPs, port)
-}
-
-// SourceAsSentinelKnowsIt is the source's address as the Sentinels name it:
-// what REPLICAOF on the target must use (SPEC: a target pointed at a
-// hostname while Sentinel knows an IP is "fixed" by Sentinel later, with a
-// full resync). Empty when the Sentinels do not agree on the source.
-func SourceAsSentinelKnowsIt(f Facts) string {
-	s := &f.Snapshot
-	if s.SentinelsAgree && isSource(f, s.AgreedMaster) {
-		return s.AgreedMaster
-	}
-	return ""
-}
-
-// targetListedAs is the target's address as the Sentinels list it (which
-// is how the source lists it), or "".
-func targetListedAs(f Facts) string {
-	for _, v := range f.Snapshot.Sentinels {
-		for _, r := range v.Replicas {
-			if f.Topo.IsTarget(r.Addr()) {
-				return r.Addr()
-			}
-		}
-	}
-	if l := f.Snapshot.Link.Line; l != nil {
-		return l.Addr()
-	}
-	return ""
-}
-
-// oldPrimaryFenced: the old primary can no longer take writes: it is gone
-// or it is a replica.
-func oldPrimaryFenced(f Facts) bool {
-	return !f.Snapshot.Source.Reachable || f.Snapshot.Source.Role == probe.RoleReplica
-}
-
-// OtherReplicas are the source's replicas other than the target, as the
-// source and the Sentinels list them, sorted.
-func OtherReplicas(f Facts) []string {
-	seen := map[string]bool{}
-	add := func(addr string) {
-		if addr == "" || f.Topo.IsTarget(addr) || isSource(f, addr) {
-			return
-		}
-		for a := range seen {
-			if probe.SameAddr(a, addr) {
-				return
-			}
-		}
-		seen[addr] = true
-	}
-	if f.Snapshot.Source.Reachable && f.Snapshot.Source.Role == probe.RolePrimary {
-		for _, r := range f.Snapshot.Source.Replicas {
-			add(r.Addr())
-		}
-	}
-	for _, v := range f.Snapshot.Sentinels {
-		if !v.Reachable || !v.Monitors || !isSource(f, v.MasterAddr) {
-			continue
-		}
-		for _, r := range v.Replicas {
-			add(r.Addr())
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for a := range seen {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// failoverTimeout is the largest failover-timeout the Sentinels report.
-func failoverTimeout(f Facts) time.Duration {
-	var d time.Duration
-	for _, v := range f.Snapshot.Sentinels {
-		d = max(d, v.FailoverTimeout)
-	}
-	return d
-}
-
-func endpointLabel(i int) string { return fmt.Sprintf("sentinel-%d", i+1) }
-
-// ---- Preflight ----
 
 // Preflight is SPEC's preflight list, each a line: pass, warn with why, or
 // block with the fix. It adapts to the stage: once the target follows the
@@ -320,6 +105,22 @@ func sentinelCheck(i int, v probe.SentinelView, master string) Check {
 		master, v.MasterAddr, v.Quorum, v.NumOtherSentinels, v.DownAfter, v.FailoverTimeout))
 }
 
+// targetNotSourceCheck blocks when --target names the source itself:
+// REPLICAOF would make the primary a replica of itself.
+func targetNotSourceCheck(f Facts) (Check, bool) {
+	s := &f.Snapshot
+	const id, title = "target-not-source", "the target is not the source"
+	if !targetIsSource(f) {
+		return Check{}, false
+	}
+	same := probe.SameAddr(f.Topo.Source, f.Topo.Target)
+	why := "--target and --source are the same address " + f.Topo.Target
+	if !same {
+		why = fmt.Sprintf("%s and %s are the same server (run_id %s)", f.Topo.Source, f.Topo.Target, s.Source.RunID)
+	}
+	return block(id, title, why, "point --target at the Dragonfly instance to migrate to"), true
+}
+
 func targetKindCheck(n probe.Node) Check {
 	switch n.Kind {
 	case probe.KindDragonfly:
@@ -382,14 +183,6 @@ func targetFollowCheck(f Facts, attached bool) Check {
 	return pass(id, title, "the target is a primary of its own")
 }
 
-func targetKeys(f Facts) int64 {
-	n := f.Snapshot.Target.Keys()
-	if f.Preflight != nil && f.Preflight.Target.Has("dbsize") {
-		n = max(n, f.Preflight.Target.DBSize)
-	}
-	return n
-}
-
 func targetEmptyCheck(f Facts, o Options, attached bool) Check {
 	const id, title = "target-empty", "the target is empty"
 	if attached {
@@ -424,22 +217,6 @@ func targetMemoryCheck(f Facts) Check {
 		return warn(id, title, fmt.Sprintf("target maxmemory %s leaves less than 20%% headroom over source used_memory %s", probe.Bytes(limit), probe.Bytes(used)))
 	}
 	return pass(id, title, fmt.Sprintf("target maxmemory %s, source uses %s", probe.Bytes(limit), probe.Bytes(used)))
-}
-
-func masterauthCheck(f Facts) Check {
-	const id, title = "target-masterauth", "the target can authenticate to the source"
-	t := f.Preflight.Target
-	if !t.Has("masterauth") {
-		return warn(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
-	}
-	if t.MasterAuthSet {
-		return pass(id, title, "masterauth is set on the target")
-	}
-	return Check{ID: id, Title: title, Level: Block,
-		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH",
-		Fix:    "set masterauth on the target to the source's password (Dragonfly: --masterauth); flyover does not send passwords for you",
-		FixCommands: []Command{{Endpoint: "target", Addr: f.Topo.Target,
-			Args: []string{"CONFIG", "SET", "masterauth", Redacted}}}}
 }
 
 func targetAddressCheck(f Facts, attached bool) Check {
@@ -487,6 +264,48 @@ func targetAddressCheck(f Facts, attached bool) Check {
 	}
 	return pass(id, title, "the source will list the target by the IP it connects from, port "+tp+"; step 5 checks that every Sentinel reaches it")
 }
+
+// listingProblem explains, once the target streams from the source,
+// that the source does not list it at the address flyover knows it by:
+// the Sentinels learn replicas from that list, so they know the target by
+// another address (replica-announce-ip/port, NAT) that flyover cannot
+// follow, and that they may not reach.
+func listingProblem(f Facts) (string, bool) {
+	s := &f.Snapshot
+	if !s.Link.FollowsSource || s.Link.ListedBySource || s.Link.Phase != probe.PhaseOnline || !s.Source.Reachable {
+		return "", false
+	}
+	var listed []string
+	for _, r := range s.Source.Replicas {
+		if !f.Topo.IsTarget(r.Addr()) {
+			listed = append(listed, r.Addr())
+		}
+	}
+	detail := fmt.Sprintf("the target streams from the source, but the source does not list it as %s", f.Topo.Target)
+	if a := announcedAs(f); a != "" {
+		detail += fmt.Sprintf(": it announces itself as %s (replica-announce-ip/port)", a)
+	}
+	if len(listed) > 0 {
+		detail += "; the source lists " + strings.Join(listed, ", ")
+		var down []string
+		for i, v := range s.Sentinels {
+			for _, l := range listed {
+				if r := v.Replica(l); r != nil && r.Down() {
+					down = append(down, fmt.Sprintf("%s cannot reach %s (%s)", endpointLabel(i), l, strings.Join(r.Flags, ",")))
+				}
+			}
+		}
+		if len(down) > 0 {
+			detail += "; " + strings.Join(down, "; ")
+		}
+	}
+	return detail, true
+}
+
+// listingFix is what to do about a listingProblem.
+const listingFix = "the Sentinels know the target by the address the source lists, so they must reach it there and flyover must be given it: " +
+	"abort (detach the target), then set replica-announce-ip/port on the target to an address the Sentinels reach " +
+	"(Dragonfly: --replica_announce_ip, --announce_port) and run flyover with --target at that address"
 
 func isLoopback(host string) bool {
 	if host == "localhost" {

@@ -1,14 +1,50 @@
 package steps
 
 import (
+	"context"
 	"encoding/json"
+	"flyover/probe"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
-
-	"flyover/probe"
 )
+
+// Step 9: the Markdown report, rendered from the audit log.
+var reportStep = &Step{
+	Watches:         true,
+	WritesFiles:     true,
+	ReadsBackWrites: true,
+	ID:              StepReport,
+	Title:           "Report",
+	Why: "A Markdown record of what happened, written next to the audit log: the timeline, every command that changed something, " +
+		"the measured write stall, and key counts before and after.",
+	OnFailure: "The audit log holds everything the report would; write it elsewhere or read the log.",
+	done:      func(f Facts, o Options) bool { return f.Report != "" },
+	run:       runReport,
+}
+
+func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	path := ReportPath(r.Audit.Path())
+	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
+	entries, err := ReadAudit(r.Audit.Path())
+	if err != nil {
+		return fmt.Errorf("reading the audit log back: %w", err)
+	}
+	var canary *probe.CanaryStats
+	if r.Canary != nil {
+		s := r.Canary.Stats()
+		canary = &s
+	}
+	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary})
+	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	r.Session.setReport(path)
+	r.Audit.Log(Entry{Kind: KindNote, Step: StepReport, Message: "report written to " + path}, true)
+	return nil
+}
 
 // ReportExtras are what the report needs beyond the audit log.
 type ReportExtras struct {

@@ -1,0 +1,76 @@
+package steps
+
+// Level is a check's verdict.
+type Level string
+
+const (
+	Pass  Level = "pass"
+	Warn  Level = "warn"  // proceed, but read why
+	Block Level = "block" // the plan stops here until it is fixed
+)
+
+// Check is one line of a checklist: what was checked, the verdict, what was
+// found (for a warning, why it matters), and for a block, the fix.
+type Check struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Level  Level  `json:"level"`
+	Detail string `json:"detail,omitempty"`
+	Fix    string `json:"fix,omitempty"`
+	// FixCommands are commands that would fix it, when flyover can say
+	// exactly which (shown to the operator; a step may offer to run them).
+	FixCommands []Command `json:"fix_commands,omitempty"`
+}
+
+func pass(id, title, detail string) Check {
+	return Check{ID: id, Title: title, Level: Pass, Detail: detail}
+}
+
+func warn(id, title, detail string) Check {
+	return Check{ID: id, Title: title, Level: Warn, Detail: detail}
+}
+
+func block(id, title, detail, fix string) Check {
+	return Check{ID: id, Title: title, Level: Block, Detail: detail, Fix: fix}
+}
+
+// AnyBlock reports whether any check blocks.
+func AnyBlock(cs []Check) bool {
+	for _, c := range cs {
+		if c.Level == Block {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstBlock returns the first blocking check, or nil.
+func FirstBlock(cs []Check) *Check {
+	for i := range cs {
+		if cs[i].Level == Block {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+func anyNotPass(cs []Check) bool {
+	for _, c := range cs {
+		if c.Level != Pass {
+			return true
+		}
+	}
+	return false
+}
+
+// waitingOn is the checks that do not pass yet, each as "title: detail",
+// for a wait's progress line and its timeout error.
+func waitingOn(cs []Check) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Level != Pass {
+			out = append(out, c.Title+": "+c.Detail)
+		}
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"flyover/probe"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Step 6: the guarded cutover (the engine is in cutover.go and failover.go).
+var cutoverStep = &Step{
+	PointOfNoReturn: true,
+	ID:              StepCutover,
+	Title:           "Cutover",
+	Why: "The documented SENTINEL FAILOVER loses every write the old primary acknowledges before clients learn of the switch. " +
+		"The guarded cutover pauses writes on the source (with a hard expiry, so the pause lifts itself even if flyover dies), " +
+		"waits until the target has every byte, asks Sentinel to fail over, waits until a majority of Sentinels name the target " +
+		"and it reports master, fences the old primary (it becomes a replica of the target and its clients are disconnected so " +
+		"they ask Sentinel again), and unpauses. Writes stall for about a second and none is lost.",
+	OnFailure: "Before SENTINEL FAILOVER every failure unpauses and leaves the topology as it was: read the message, fix, retry. " +
+		"After it, there is no way back by replication (Redis cannot sync from Dragonfly): finish the fence, then verify.",
+	deadline: func(f Facts, o Options) time.Duration { return o.Cutover.Pause() },
+	pre:      cutoverPre,
+	post:     cutoverPost,
+	done:     func(f Facts, o Options) bool { return !anyNotPass(cutoverPost(f, o)) },
+	commands: func(f Facts, o Options) []Command { return cutoverCommands(f, o) },
+	confirm: func(f Facts, o Options) []Confirmation {
+		if afterCutover(f) {
+			return []Confirmation{{ID: "fence", Kind: ConfirmYesNo, Commands: cutoverCommands(f, o),
+				Prompt: "The failover has happened and the old primary still takes writes. Fence it now?"}}
+		}
+		return []Confirmation{{ID: "cutover", Kind: ConfirmTypeName, Expect: f.Topo.MasterName, Commands: cutoverCommands(f, o),
+			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, any failure unpauses and changes nothing. " +
+				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
+				cutoverAckWarning(f),
+			Prompt: fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
+	},
+	run: runCutover,
+}
+
+func cutoverPre(f Facts, o Options) []Check {
+	if afterCutover(f) {
+		if targetNaming(f) == 0 && !f.Snapshot.Target.Reachable {
+			return []Check{block("fence-target", "the target answers", f.Snapshot.Target.Error, "the failover is under way: bring the target back")}
+		}
+		return nil
+	}
+	var cs []Check
+	if b := FirstBlock(Preflight(f, o)); b != nil {
+		cs = append(cs, *b)
+	}
+	if StageOf(f) != StageStreaming {
+		cs = append(cs, block("cutover-streaming", "the target streams", "the target is "+string(StageOf(f)), "complete the steps before"))
+		return cs
+	}
+	if !f.Snapshot.Link.InSync {
+		cs = append(cs, block("cutover-in-sync", "the target is in sync now", fmt.Sprintf("lag %d bytes", f.Snapshot.Link.LagBytes), "wait for the steady state"))
+	}
+	for _, c := range registrationChecks(f) {
+		if c.Level != Pass {
+			c.Level = Block
+			if c.Fix == "" {
+				c.Fix = "wait for step 5"
+			}
+			cs = append(cs, c)
+		}
+	}
+	if !f.Snapshot.Source.Reachable {
+		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,
+			fmt.Sprintf("bring the source back; if it stays down, the Sentinels fail over on their own after down-after-milliseconds (%s) "+
+				"and promote the best replica: then the plan moves on to verify", downAfter(f))))
+	} else if f.Snapshot.Source.Role != probe.RolePrimary {
+		cs = append(cs, block("cutover-source", "the source is the primary", "the source is "+string(f.Snapshot.Source.Role), "see preflight"))
+	}
+	if anyFailoverInProgress(f) {
+		cs = append(cs, block("cutover-no-failover", "no failover is running", "a Sentinel reports a failover in progress",
+			"wait for it to end (+failover-end or -failover-abort-*), then review the plan"))
+	}
+	return cs
+}
+
+func cutoverPost(f Facts, o Options) []Check {
+	var cs []Check
+	n, m := targetNaming(f), len(f.Snapshot.Sentinels)
+	if StageOf(f) == StagePromoted {
+		cs = append(cs, pass("cutover-majority", "a majority of Sentinels name the target", fmt.Sprintf("%d of %d", n, m)))
+	} else {
+		cs = append(cs, warn("cutover-majority", "a majority of Sentinels name the target", fmt.Sprintf("%d of %d", n, m)))
+	}
+	if f.Snapshot.Target.Reachable && f.Snapshot.Target.Role == probe.RolePrimary {
+		cs = append(cs, pass("cutover-target-master", "the target reports role master", ""))
+	} else {
+		cs = append(cs, warn("cutover-target-master", "the target reports role master", "role "+string(f.Snapshot.Target.Role)))
+	}
+	if oldPrimaryFenced(f) {
+		cs = append(cs, pass("cutover-fenced", "the old primary is fenced", fenceDetail(f)))
+	} else {
+		cs = append(cs, warn("cutover-fenced", "the old primary is fenced", "it reports role master and takes writes"))
+	}
+	return cs
+}
+
+func fenceDetail(f Facts) string {
+	if !f.Snapshot.Source.Reachable {
+		return "it does not answer"
+	}
+	return fmt.Sprintf("it is a replica of %s:%d", f.Snapshot.Source.MasterHost, f.Snapshot.Source.MasterPort)
+}
+
+func cutoverCommands(f Facts, o Options) []Command {
+	o = o.withDefaults()
+	p := PlanCutover(f, o)
+	src := func(note string, args ...string) Command {
+		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
+	}
+	th, tp, _ := net.SplitHostPort(p.TargetListedAs)
+	first := "sentinel-1"
+	firstAddr := ""
+	if len(p.Sentinels) > 0 {
+		first, firstAddr = endpointLabel(p.Sentinels[0]), sentinelAddr(f, p.Sentinels[0])
+	}
+	var cs []Command
+	if !p.FenceOnly {
+		judged := "the source's slaveN line for the target"
+		if p.JudgeByTarget {
+			judged = "the target's own slave_repl_offset"
+		}
+		cs = append(cs,
+			src(fmt.Sprintf("hard expiry: the pause lifts by itself after %s even if flyover dies", p.Pause), "CLIENT", "PAUSE", strconv.FormatInt(p.Pause.Milliseconds(), 10), "WRITE"),
+			src(fmt.Sprintf("every %s until master_repl_offset equals %s; past %s: CLIENT UNPAUSE and stop, nothing changed", o.Cutover.PollEvery, judged, o.Cutover.DrainTimeout), "INFO", "replication"))
+		if p.JudgeByTarget {
+			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"}, Note: "with each of the above"})
+		}
+		cs = append(cs, Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
+			Note: fmt.Sprintf("POINT OF NO RETURN; -NOGOODSLAVE is retried for %s, then CLIENT UNPAUSE and stop", o.Cutover.FailoverBudget)})
+	}
+	cs = append(cs,
+		Command{Endpoint: "sentinel-*", Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", p.MasterName},
+			Note: fmt.Sprintf("on every Sentinel, until %d name the target", p.Majority)},
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ROLE"}, Note: "until it reports master"},
+		src("the old primary becomes a read-only replica of the target", "REPLICAOF", th, tp),
+		src("its clients reconnect and ask Sentinel again", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"),
+		src("", "CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"),
+		src("paused writes fail with READONLY and are retried on the target", "CLIENT", "UNPAUSE"))
+	return cs
+}
+
+func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	fresh := r.Facts(ctx)
+	if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
+		return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+	}
+	p := PlanCutover(f, r.opts())
+	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {
+		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
+	}
+	res, err := r.Cutover(ctx, p, progress)
+	r.Session.setCutover(res)
+	r.Audit.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(res)}, true)
+	return err
+}

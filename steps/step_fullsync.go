@@ -1,0 +1,90 @@
+package steps
+
+import (
+	"context"
+	"flyover/probe"
+	"fmt"
+	"time"
+)
+
+// Step 3: watch the full sync until the target streams.
+var fullSyncStep = &Step{
+	Watches: true,
+	ID:      StepFullSync,
+	Title:   "Full sync",
+	Why: "The source forks, streams a snapshot to the target, and the target loads it; then the link streams every write. " +
+		"Nothing to do but watch: the wait has no fixed deadline, since it takes what the data takes, but it gives up " +
+		"when nothing moves for two minutes. Dragonfly says the link is up before it is synced; flyover waits for the real thing.",
+	OnFailure: "Read the target's and the source's logs (memory? output buffer limits? the link dropping?). " +
+		"The target stays attached; the abort path detaches it.",
+	pre: func(f Facts, o Options) []Check {
+		if !attached(f) {
+			return []Check{block("sync-attached", "the target follows the source", "it does not", "run the attach step")}
+		}
+		return nil
+	},
+	post: func(f Facts, o Options) []Check {
+		if f.Snapshot.Link.Phase == probe.PhaseOnline {
+			return []Check{pass("sync-online", "the target streams", "online")}
+		}
+		return []Check{warn("sync-online", "the target streams", string(f.Snapshot.Link.Phase))}
+	},
+	done: func(f Facts, o Options) bool {
+		st := StageOf(f)
+		return st == StageStreaming || afterCutover(f)
+	},
+	deadline: func(f Facts, o Options) time.Duration { return o.SyncStallTimeout },
+	run:      runFullSync,
+}
+
+func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	// Progress is judged on the target's side only: the source's offset
+	// moves with every application write, and counting it would keep a
+	// sync that can never finish (no masterauth, no route back) waiting
+	// forever. Dragonfly reports no transfer bytes, but its keys arrive as
+	// it streams; Redis reports bytes read, then bytes loaded.
+	type mark struct {
+		phase   probe.Phase
+		read    int64
+		loading bool
+		loaded  int64
+		keys    int64
+	}
+	var last mark
+	moved := time.Now()
+	_, err := r.waitUntil(ctx, r.opts().PollInterval, time.Time{}, func(f Facts) (bool, error) {
+		st := StageOf(f)
+		if st == StageStreaming || afterCutover(f) {
+			progress(Progress{Phase: string(probe.PhaseOnline), Message: "the target streams from the source", Fraction: 1})
+			return true, nil
+		}
+		if !attached(f) {
+			if !f.Snapshot.Target.Reachable {
+				return false, fmt.Errorf("the target stopped answering during the full sync (%s): bring it back, then run the attach step again "+
+					"(a restarted target starts a new full sync), or abort; nothing else changed", f.Snapshot.Target.Error)
+			}
+			return false, fmt.Errorf("the target no longer follows the source (it is %s, %s): read its log, then attach again or abort; nothing else changed",
+				st, f.Snapshot.Target.Role)
+		}
+		l := &f.Snapshot.Link
+		tg := &f.Snapshot.Target
+		m := mark{l.Phase, tg.SyncReadBytes, tg.Loading, tg.Info.Int("loading_loaded_bytes"), tg.Keys()}
+		if m != last {
+			last, moved = m, time.Now()
+		} else if time.Since(moved) > r.opts().SyncStallTimeout {
+			why := "read the source's and the target's logs"
+			if l.Phase == probe.PhaseHandshake {
+				why = "a target that cannot authenticate to the source (masterauth/masteruser) or cannot reach it stays here: " +
+					"read the target's log, then abort (detach) or fix it and attach again"
+			}
+			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.opts().SyncStallTimeout, l.Phase, why)
+		}
+		msg := "full sync: " + string(l.Phase)
+		if f.Snapshot.Target.SyncTotalBytes > 0 {
+			msg += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
+		}
+		progress(Progress{Phase: string(l.Phase), Message: msg, Fraction: l.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
+		return false, nil
+	})
+	return err
+}

@@ -1,0 +1,78 @@
+package steps
+
+import (
+	"context"
+	"flyover/probe"
+	"fmt"
+	"strings"
+)
+
+// Step 1, preflight: every check the plan needs before anything changes; it only reads.
+var preflightStep = &Step{
+	Watches: true,
+	Survey:  true,
+	ID:      StepPreflight,
+	Title:   "Preflight",
+	Why: "Before anything changes, check every endpoint answers, the Sentinels agree on the source and can fail over, " +
+		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
+		"the poll does not show (CONFIG GET on the source and the target, DBSIZE), what flyover's users may run on each endpoint " +
+		"(ACL DRYRUN, which evaluates a command without running it), and whether the target's masterauth opens the source " +
+		"(a PING on a new connection with it). A block stops the plan until it is fixed.",
+	OnFailure: "Fix what the blocking lines say and run preflight again; nothing has changed.",
+	pre:       func(f Facts, o Options) []Check { return Preflight(f, o) },
+	post:      func(f Facts, o Options) []Check { return Preflight(f, o) },
+	done: func(f Facts, o Options) bool {
+		if afterCutover(f) {
+			return true
+		}
+		// Before the attach, the settings preflight reads are needed to
+		// judge it; once the target follows the source, what they were
+		// for is past, and a restarted flyover must not stop here.
+		return (f.Preflight != nil || attached(f)) && !AnyBlock(Preflight(f, o))
+	},
+	commands: func(f Facts, o Options) []Command {
+		var cs []Command
+		for _, p := range probe.PreflightSourceParams {
+			cs = append(cs, Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CONFIG", "GET", p}})
+		}
+		for _, p := range probe.PreflightTargetParams {
+			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
+		}
+		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
+		return append(cs, accessCommands(f)...)
+	},
+	run: runPreflight,
+}
+
+func preflightOrSkip(f Facts, o Options) []Check {
+	switch StageOf(f) {
+	case StagePromoting, StagePromoted:
+		return nil
+	}
+	return Preflight(f, o)
+}
+
+func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	progress(Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
+	pf := probe.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
+	progress(Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})
+	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
+	pf.Replication = &ra
+	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
+	r.Session.SetPreflight(pf)
+	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
+	fresh := r.Facts(ctx)
+	checks := Preflight(fresh, r.opts())
+	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks", Data: mustJSON(checks)}, false)
+	var blocks []string
+	for _, c := range checks {
+		if c.Level == Block {
+			blocks = append(blocks, c.Title+": "+c.Detail+" (fix: "+c.Fix+")")
+		}
+	}
+	if len(blocks) > 0 {
+		return fmt.Errorf("preflight blocks: %s", strings.Join(blocks, "; "))
+	}
+	progress(Progress{Phase: "done", Message: "no check blocks", Fraction: 1})
+	return nil
+}

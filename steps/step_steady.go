@@ -1,0 +1,73 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Step 4: watch until the target keeps up, poll after poll.
+var steadyStep = &Step{
+	Watches: true,
+	ID:      StepSteady,
+	Title:   "Steady state",
+	Why: "Before the cutover the target must keep up: in sync for several consecutive polls, and the same number of keys " +
+		"without a TTL in every database (keys with a TTL expire on the source's clock, so their counts may differ for a moment).",
+	OnFailure: "If the lag does not settle, the target or the network cannot keep up with the write rate: look at the target's " +
+		"CPU and the link before going on.",
+	deadline: func(f Facts, o Options) time.Duration { return o.SteadyTimeout },
+	pre: func(f Facts, o Options) []Check {
+		if StageOf(f) != StageStreaming {
+			return []Check{block("steady-streaming", "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
+		}
+		return nil
+	},
+	post: steadyChecks,
+	done: func(f Facts, o Options) bool {
+		return afterCutover(f) || StageOf(f) == StageStreaming && !anyNotPass(steadyChecks(f, o))
+	},
+	run: runSteady,
+}
+
+func steadyChecks(f Facts, o Options) []Check {
+	l := &f.Snapshot.Link
+	var cs []Check
+	lag := fmt.Sprintf("lag %d bytes", l.LagBytes)
+	if f.InSyncPolls >= o.SteadyPolls && l.InSync {
+		cs = append(cs, pass("steady-polls", "in sync for consecutive polls", fmt.Sprintf("%d polls; %s", f.InSyncPolls, lag)))
+	} else {
+		cs = append(cs, warn("steady-polls", "in sync for consecutive polls", fmt.Sprintf("%d of %d; %s", f.InSyncPolls, o.SteadyPolls, lag)))
+	}
+	if f.KeysMatched {
+		cs = append(cs, pass("steady-keys", "keys minus expires equal in every database", ""))
+	} else {
+		d := f.KeysDiff
+		if d == "" {
+			d = "not compared yet"
+		}
+		cs = append(cs, warn("steady-keys", "keys minus expires equal in every database", d))
+	}
+	return cs
+}
+
+func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	o := r.opts()
+	deadline := time.Now().Add(o.SteadyTimeout)
+	last, err := r.waitUntil(ctx, max(o.PollInterval, minPollSpacing), deadline, func(f Facts) (bool, error) {
+		if st := StageOf(f); st != StageStreaming {
+			if afterCutover(f) {
+				return true, nil
+			}
+			return false, fmt.Errorf("the target is %s, not streaming", st)
+		}
+		cs := steadyChecks(f, o)
+		progress(Progress{Phase: "settling", Message: cs[0].Detail + "; " + cs[1].Detail,
+			Fraction: min(1, float64(f.InSyncPolls)/float64(o.SteadyPolls)), Deadline: deadline})
+		return !anyNotPass(cs), nil
+	})
+	if errors.Is(err, errDeadline) {
+		return fmt.Errorf("no steady state within %s: lag %d bytes, %s", o.SteadyTimeout, last.Snapshot.Link.LagBytes, last.KeysDiff)
+	}
+	return err
+}

@@ -1,0 +1,178 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"flyover/probe"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Step 7: clients reach the target through Sentinel.
+var verifyStep = &Step{
+	ReadsBackWrites: true,
+	ID:              StepVerify,
+	Title:           "Verify",
+	Why: "Clients reach the primary through Sentinel, so check what they will see: every Sentinel names the target, the target " +
+		"is master and takes a write sent to the address Sentinel gives, and Sentinel has finished the failover (+switch-master). " +
+		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down.",
+	OnFailure: "If a Sentinel still names the old primary, check it can reach the others (SENTINEL CKQUORUM); if the write fails, " +
+		"read the error: the target must accept writes as a primary.",
+	deadline: func(f Facts, o Options) time.Duration { return failoverTimeout(f) + 10*time.Second },
+	pre:      verifyPre,
+	post:     verifyChecks,
+	done:     func(f Facts, o Options) bool { return !anyNotPass(verifyChecks(f, o)) },
+	commands: func(f Facts, o Options) []Command { return verifyCommands(f) },
+	confirm: func(f Facts, o Options) []Confirmation {
+		return []Confirmation{{ID: "verify", Kind: ConfirmYesNo, Commands: verifyCommands(f),
+			Prompt: "Write one test key (60 s TTL) to the primary Sentinel names?"}}
+	},
+	run: runVerify,
+}
+
+func verifyPre(f Facts, o Options) []Check {
+	if StageOf(f) != StagePromoted {
+		return []Check{block("verify-promoted", "a majority of Sentinels name the target", string(StageOf(f)), "run the cutover")}
+	}
+	if !oldPrimaryFenced(f) {
+		return []Check{block("verify-fenced", "the old primary is fenced", "it still takes writes", "fence it (cutover step)")}
+	}
+	return nil
+}
+
+func verifyChecks(f Facts, o Options) []Check {
+	s := &f.Snapshot
+	var cs []Check
+	n, m := targetNaming(f), len(s.Sentinels)
+	if n == m {
+		cs = append(cs, pass("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d", n, m)))
+	} else {
+		cs = append(cs, warn("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d", n, m)))
+	}
+	if s.Target.Reachable && s.Target.Role == probe.RolePrimary {
+		cs = append(cs, pass("verify-target-master", "the target is master", ""))
+	} else {
+		cs = append(cs, warn("verify-target-master", "the target is master", "role "+string(s.Target.Role)+" "+s.Target.Error))
+	}
+	switch {
+	case f.SwitchMaster != nil:
+		cs = append(cs, pass("verify-switch", "+switch-master", "seen from "+f.SwitchMaster.Sentinel+" at "+f.SwitchMaster.Time.Format(time.TimeOnly)))
+	case n == m && !anyFailoverInProgress(f):
+		cs = append(cs, pass("verify-switch", "+switch-master", "every Sentinel has switched (no failover in progress)"))
+	default:
+		detail := "Sentinel is still finishing the failover"
+		if others := OtherReplicas(f); len(others) > 0 {
+			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so it waits for failover-timeout (%s)", strings.Join(others, ", "), failoverTimeout(f))
+		}
+		cs = append(cs, warn("verify-switch", "+switch-master", detail))
+	}
+	if f.VerifiedWrite.IsZero() {
+		cs = append(cs, warn("verify-write", "a write through Sentinel lands on the target", "not tried yet in this session"))
+	} else {
+		cs = append(cs, pass("verify-write", "a write through Sentinel lands on the target", "at "+f.VerifiedWrite.Format(time.TimeOnly)))
+	}
+	return cs
+}
+
+// verifyKey is the test key the verify step writes; it is derived from
+// the facts so that the command shown is the command sent.
+func verifyKey(f Facts) string {
+	return "flyover:verify:" + strconv.FormatInt(f.Snapshot.At.UnixMilli(), 10)
+}
+
+func verifyCommands(f Facts) []Command {
+	key := verifyKey(f)
+	cs := []Command{{Endpoint: "sentinel-1", Addr: sentinelAddr(f, 0), Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", f.Topo.MasterName},
+		Note: "or the next Sentinel that answers; the address must be the target's"}}
+	cs = append(cs,
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"SET", key, key, "PX", "60000"}},
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"GET", key}})
+	return cs
+}
+
+func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	fresh, err := r.recheck(ctx, verifyPre)
+	if err != nil {
+		return err
+	}
+	// A write through Sentinel: ask a Sentinel where the primary is, as a
+	// client would, and write there.
+	progress(Progress{Phase: "writing", Message: "asking a Sentinel for the primary, then writing a test key", Fraction: -1})
+	addr := ""
+	var lastErr error
+	for _, e := range r.Prober.Sentinels {
+		v, err := r.Send(ctx, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", f.Topo.MasterName)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		if addr, err = probe.ParseMasterAddr(v); err == nil {
+			break
+		}
+		lastErr = err
+	}
+	if addr == "" {
+		return fmt.Errorf("no Sentinel named the primary: %v", lastErr)
+	}
+	if !r.Prober.Topo.IsTarget(addr) {
+		return fmt.Errorf("a Sentinel sends clients to %s, not to the target %s", addr, r.Prober.Topo.Target)
+	}
+	key := verifyKey(f)
+	if _, err := r.Send(ctx, r.Prober.Target, "SET", key, key, "PX", "60000"); err != nil {
+		return fmt.Errorf("the target refused a write: %w", err)
+	}
+	v, err := r.Send(ctx, r.Prober.Target, "GET", key)
+	if err != nil {
+		return err
+	}
+	if probe.AsString(v) != key {
+		return fmt.Errorf("the test key read back as %q, not %q", probe.AsString(v), key)
+	}
+	r.Session.setVerified(time.Now())
+
+	// The canary's ledger, read back from the new primary.
+	if r.Canary != nil {
+		progress(Progress{Phase: "canary", Message: "reading every acknowledged canary write back from the new primary", Fraction: -1})
+		stats := r.Canary.Stats()
+		verdict, err := r.Canary.Verify(ctx)
+		r.Audit.Log(Entry{Kind: KindResult, Step: StepVerify, Message: "canary",
+			Data: mustJSON(map[string]any{"stats": stats, "verdict": verdict, "error": errString(err)})}, true)
+		if err != nil {
+			return err
+		}
+		if verdict.Lost > 0 {
+			return fmt.Errorf("%d of %d acknowledged canary writes are missing on the new primary %s (e.g. %s)",
+				verdict.Lost, verdict.Checked, verdict.Primary, strings.Join(verdict.LostSample, ", "))
+		}
+	}
+
+	// Sentinel finishing the failover (+switch-master).
+	ft := failoverTimeout(fresh)
+	start := time.Now()
+	if f.Cutover != nil && !f.Cutover.FailoverAt.IsZero() {
+		start = f.Cutover.FailoverAt
+	}
+	deadline := start.Add(ft + 10*time.Second)
+	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+		waiting := waitingOn(verifyChecks(f, r.opts()))
+		if len(waiting) == 0 {
+			progress(Progress{Phase: "verified", Message: "every Sentinel names the target; the write landed", Fraction: 1})
+			return true, nil
+		}
+		progress(Progress{Phase: "waiting for +switch-master", Message: strings.Join(waiting, "; "), Fraction: -1, Deadline: deadline})
+		return false, nil
+	})
+	if errors.Is(err, errDeadline) {
+		return fmt.Errorf("past failover-timeout: %s", strings.Join(waitingOn(verifyChecks(last, r.opts())), "; "))
+	}
+	return err
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
