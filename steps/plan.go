@@ -59,6 +59,10 @@ func Plan(f Facts, o Options) Checklist {
 // Steps is the migration, in order.
 func Steps() []*Step { return append([]*Step(nil), allSteps...) }
 
+// Abort is the way back before the cutover: not a step of the plan, but
+// offered beside it.
+func Abort() *Step { return abortStep }
+
 // Lookup returns the step with id (StepAbort included), or nil.
 func Lookup(id StepID) *Step {
 	for _, s := range allSteps {

@@ -119,7 +119,7 @@ func (c *Checklist) abort() tea.Cmd {
 		}
 		c.job.Cancel() // a wait: nothing to undo
 	}
-	step := abortStep()
+	step := steps.Abort()
 	return c.open(newStepConfirm(c.common, step, c.facts, step.Confirmations(c.facts, c.g.Options)))
 }
 
