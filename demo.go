@@ -36,6 +36,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", ui.ErrNoTerminal)
 		return 2
 	}
+	o.logPath = o.logFile(false)
 	logger, closeLog, err := openLog(o.logPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)

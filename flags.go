@@ -57,9 +57,24 @@ type screenFlags struct {
 	debug              bool
 }
 
+// defaultLogPath is where the log goes when --log is not given.
+func defaultLogPath() string { return filepath.Join(os.TempDir(), "flyover.log") }
+
+// logFile is where the log goes: --log, else the default, except in
+// read-only mode, where nothing is written unless asked for ("").
+func (s *screenFlags) logFile(readOnly bool) string {
+	switch {
+	case s.logPath != "":
+		return s.logPath
+	case readOnly:
+		return ""
+	}
+	return defaultLogPath()
+}
+
 func (s *screenFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.tick, "tick", 500*time.Millisecond, "pause between two polls of one endpoint")
-	fs.StringVar(&s.logPath, "log", filepath.Join(os.TempDir(), "flyover.log"), "append flyover's and go-redis's log lines to this file")
+	fs.StringVar(&s.logPath, "log", "", "append flyover's and go-redis's log lines to this file (default "+defaultLogPath()+"; none with --read-only)")
 	fs.StringVar(&s.auditPath, "audit-log", "", "the audit log (JSON lines; default flyover-audit-YYYYMMDD-HHMMSS.jsonl here); the report goes next to it")
 	fs.BoolVar(&s.debug, "debug", false, "also log every message the dashboard handles")
 }

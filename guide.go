@@ -37,11 +37,7 @@ type guide struct {
 // openGuide opens the audit log and builds the runner every step's
 // commands go through.
 func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, error) {
-	path := s.auditPath
-	if path == "" {
-		path = steps.DefaultAuditPath(time.Now())
-	}
-	a, err := steps.OpenAudit(path)
+	a, err := auditFor(s)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +74,19 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	return g, nil
 }
 
+// auditFor opens the audit log: --audit-log, else a new one here, except
+// in read-only mode, where nothing is kept unless asked for.
+func auditFor(s guideSetup) (*steps.Audit, error) {
+	path := s.auditPath
+	switch {
+	case path == "" && s.readOnly:
+		return steps.NoAudit(), nil
+	case path == "":
+		path = steps.DefaultAuditPath(time.Now())
+	}
+	return steps.OpenAudit(path)
+}
+
 // close stops the canary it started and closes the audit log.
 func (g *guide) close() {
 	if g.canary != nil {
@@ -88,6 +97,10 @@ func (g *guide) close() {
 
 // printRecord says, after the dashboard, where the record of the session is.
 func (g *guide) printRecord(w io.Writer) {
+	if g.audit.Path() == "" {
+		fmt.Fprintln(w, "flyover: read-only: no audit log written (--audit-log FILE keeps one)")
+		return
+	}
 	audit, report := g.record()
 	fmt.Fprintf(w, "flyover: audit log %s\n", audit)
 	if report != "" {

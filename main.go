@@ -120,6 +120,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover: %v.\nFor a one-shot report that works in pipes and scripts, run:\n  flyover status %s\n", ui.ErrNoTerminal, c.args())
 		return 2
 	}
+	sf.logPath = sf.logFile(*readOnly)
 	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)
@@ -283,6 +284,12 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 // openLog opens the log file and sends every logger there, go-redis's
 // included: nothing may reach the screen while the dashboard runs.
 func openLog(path string) (*log.Logger, func(), error) {
+	if path == "" {
+		// Nowhere, but never the terminal the dashboard draws on.
+		probe.SetLogOutput(io.Discard)
+		log.SetOutput(io.Discard)
+		return log.New(io.Discard, "", 0), func() {}, nil
+	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("log file: %w (choose another with --log)", err)

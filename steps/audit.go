@@ -152,7 +152,12 @@ func OpenAudit(path string) (*Audit, error) {
 	return a, nil
 }
 
-// Path is where the log is.
+// NoAudit is an audit trail kept nowhere, for --read-only without
+// --audit-log: an observer leaves no files behind, and read-only sends
+// nothing worth a record.
+func NoAudit() *Audit { return &Audit{} }
+
+// Path is where the log is; "" for NoAudit.
 func (a *Audit) Path() string { return a.path }
 
 // Err is the first write error, if any.
@@ -176,6 +181,9 @@ func (a *Audit) Log(e Entry, sync bool) (int64, error) {
 	a.scrub(&e)
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if a.path == "" {
+		return e.Seq, nil // NoAudit
 	}
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -468,3 +468,41 @@ func TestReportFromTheAuditLog(t *testing.T) {
 		t.Errorf("result does not round-trip: %v", err)
 	}
 }
+
+// The same finding on several Sentinels is one line naming them, not a
+// paragraph each: three NOQUORUM blocks with one fix fill an 80x24 screen.
+func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
+	x := healthy()
+	for i := range x.sents {
+		x.sents[i].QuorumOK, x.sents[i].QuorumReply = false, "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority"
+	}
+	var lines []Check
+	for _, c := range Preflight(x.facts(), Options{}) {
+		if strings.HasPrefix(c.ID, "sentinel-") {
+			lines = append(lines, c)
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("%d Sentinel lines; want one: %+v", len(lines), lines)
+	}
+	c := lines[0]
+	if c.Level != Block || !strings.HasPrefix(c.Title, "3 of 3 Sentinels: ") || !strings.Contains(c.Detail, "NOQUORUM") || c.Fix == "" {
+		t.Fatalf("line %+v; want one block titled 3 of 3 Sentinels with the reply and the fix", c)
+	}
+	for _, s := range x.sents {
+		if !strings.Contains(c.Title, s.Addr) {
+			t.Errorf("title %q does not name %s", c.Title, s.Addr)
+		}
+	}
+	// Sentinels that differ stay apart: one healthy, two without quorum.
+	x.sents[0].QuorumOK = true
+	n := 0
+	for _, c := range Preflight(x.facts(), Options{}) {
+		if strings.HasPrefix(c.ID, "sentinel-") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d Sentinel lines; want 2 (one passing, one for the two without quorum)", n)
+	}
+}

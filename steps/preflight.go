@@ -21,9 +21,7 @@ func Preflight(f Facts, o Options) []Check {
 	// Reachability, auth, kind and version of every endpoint.
 	cs = append(cs, nodeCheck("source", "source", s.Source))
 	cs = append(cs, nodeCheck("target", "target", s.Target))
-	for i, v := range s.Sentinels {
-		cs = append(cs, sentinelCheck(i, v, f.Topo.MasterName))
-	}
+	cs = append(cs, sentinelChecks(s.Sentinels, f.Topo.MasterName)...)
 	if c, ok := targetNotSourceCheck(f); ok {
 		cs = append(cs, c)
 	}
@@ -88,6 +86,42 @@ func nodeCheck(id, name string, n probe.Node) Check {
 		kind = "unknown server"
 	}
 	return pass(id+"-reachable", title, fmt.Sprintf("%s %s, role %s, %s round trip", kind, n.Version, n.Role, n.RTT.Round(10*time.Microsecond)))
+}
+
+// sentinelChecks is one line per distinct finding about the Sentinels:
+// the same verdict, detail and fix on several of them is one line that
+// names each ("3 of 3 Sentinels: sentinel-1 a, ..."), not one paragraph a
+// Sentinel. The line keeps the first one's ID.
+func sentinelChecks(views []probe.SentinelView, master string) []Check {
+	type group struct {
+		c   Check
+		who []string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for i, v := range views {
+		c := sentinelCheck(i, v, master)
+		// A Sentinel's own address in its detail (a dial error names it)
+		// does not make its finding another one.
+		detail := strings.ReplaceAll(c.Detail, v.Addr, "")
+		key := string(c.Level) + "\x00" + detail + "\x00" + c.Fix
+		if g, ok := byKey[key]; ok {
+			g.who = append(g.who, c.Title)
+			continue
+		}
+		g := &group{c: c, who: []string{c.Title}}
+		byKey[key] = g
+		groups = append(groups, g)
+	}
+	out := make([]Check, 0, len(groups))
+	for _, g := range groups {
+		c := g.c
+		if len(g.who) > 1 {
+			c.Title = fmt.Sprintf("%d of %d Sentinels: %s", len(g.who), len(views), strings.Join(g.who, ", "))
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func sentinelCheck(i int, v probe.SentinelView, master string) Check {

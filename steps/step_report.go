@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flyover/probe"
 	"fmt"
 	"os"
@@ -26,6 +27,9 @@ var reportStep = &Step{
 }
 
 func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	if r.Audit.Path() == "" {
+		return errors.New("no audit log is kept (read-only without --audit-log), so there is no report to write: start flyover with --audit-log FILE to keep both")
+	}
 	path := ReportPath(r.Audit.Path())
 	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := ReadAudit(r.Audit.Path())

@@ -263,7 +263,7 @@ func (c *Checklist) completeView(W, H int) []string {
 	if f.Report != "" {
 		rows = append(rows, [2]cell{{text: "report"}, {text: f.Report}})
 	}
-	if c.g.Audit != nil {
+	if c.g.Audit != nil && c.g.Audit.Path() != "" {
 		rows = append(rows, [2]cell{{text: "audit log"}, {text: c.g.Audit.Path()}})
 	}
 	if len(rows) > 0 {
