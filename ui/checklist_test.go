@@ -727,3 +727,29 @@ func TestRegisterOffersThePriorityFix(t *testing.T) {
 		t.Errorf("started %s with %v", s.id, s.answers)
 	}
 }
+
+// A verdict on screen is true now: a preflight that blocked when it ran
+// (NOQUORUM while the Sentinels were still finding each other) and passes
+// on the latest snapshot shows as passing, never its stale block beside a
+// ✓; one still blocking says how old it is.
+func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
+	g := newGuided(t, 80, 24, nil, nil)
+	g.w.attached = false
+	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.rounds(3) // blocked: the target holds keys
+	g.runner.last(t).job.end(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
+	g.pump()
+	g.w.tgtKeys = map[int]probe.DBKeys{} // the condition clears
+	g.rounds(3)
+	if g.c.Plan().State(steps.StepPreflight).Status != steps.Done {
+		t.Fatalf("preflight is %s on a healthy snapshot: %s", g.c.Plan().State(steps.StepPreflight).Status, g.c.Plan().State(steps.StepPreflight).Reason)
+	}
+	sc := g.screen()
+	if strings.Contains(sc, "NOQUORUM") {
+		t.Errorf("the stale block is still on screen:\n%s", sc)
+	}
+	if !strings.Contains(sc, "Preflight passes now") {
+		t.Errorf("screen does not say preflight passes now:\n%s", sc)
+	}
+	checkFrame(t, g.m.View().Content, 80, 24)
+}

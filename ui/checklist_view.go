@@ -212,6 +212,10 @@ func (c *Checklist) settlingView(W, H int) []string {
 	return fitSections(secs, H)
 }
 
+// staleAfter is when a remembered outcome says its age: the screen shows
+// what is true now, or says how old it is.
+const staleAfter = 5 * time.Second
+
 // lastLine sums up the step that ended last, when it is not the one on
 // screen: the cutover's stall, a failure elsewhere.
 func (c *Checklist) lastLine(W int) []string {
@@ -221,11 +225,21 @@ func (c *Checklist) lastLine(W int) []string {
 	}
 	st := c.styles
 	if l.err != nil {
+		if c.plan.State(l.id).Status == steps.Done {
+			// What failed then holds now: the latest snapshot says so,
+			// and a ✓ beside a stale block would contradict it.
+			text := fmt.Sprintf("%s passes now (it did not %s ago)", stepTitle(l.id), duration(c.now().Sub(l.ended)))
+			return []string{st.paint(toneOK, "✓ ") + st.paint(toneMuted, clip(text, W-2))}
+		}
 		t := toneBad
 		if stopped(l.err) {
 			t = toneWarn
 		}
-		return c.wrapText(stepTitle(l.id)+": "+errText(l.err), W, 0, t)
+		text := stepTitle(l.id) + ": " + errText(l.err)
+		if age := c.now().Sub(l.ended); age >= staleAfter {
+			text = fmt.Sprintf("%s (as of %s ago: enter runs it again)", text, duration(age))
+		}
+		return c.wrapText(text, W, 0, t)
 	}
 	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), duration(l.took))
 	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
