@@ -506,3 +506,24 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 		t.Fatalf("%d Sentinel lines; want 2 (one passing, one for the two without quorum)", n)
 	}
 }
+
+// A target that stops answering is not in sync: the cutover refuses,
+// naming the target's silence and the lag the source reports for it.
+func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
+	x := healthy().attached().registered()
+	x.src.ReplOffset += 2_000_000 // the source moved on; the target acked the old offset
+	x.tgt = probe.Node{Addr: x.tgt.Addr, Error: x.tgt.Addr + ": i/o timeout", LastSeen: x.at.Add(-12 * time.Second)}
+	f := steady(x.facts(), 10)
+	if f.Snapshot.Link.InSync {
+		t.Fatal("a silent target reads in sync")
+	}
+	c := findCheck(Lookup(StepCutover).Precondition(f, Options{}), "cutover-target")
+	if c == nil || c.Level != Block {
+		t.Fatalf("cutover-target %+v; want a block", c)
+	}
+	for _, want := range []string{"i/o timeout", "lag 2000000 bytes", "the source's view", "not answered for 12s"} {
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("detail %q lacks %q", c.Detail, want)
+		}
+	}
+}

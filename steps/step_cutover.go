@@ -52,12 +52,21 @@ func cutoverPre(f Facts, o Options) []Check {
 	if b := FirstBlock(Preflight(f, o)); b != nil {
 		cs = append(cs, *b)
 	}
+	if t := &f.Snapshot.Target; !t.Reachable {
+		why := t.Error
+		if f.Snapshot.Link.LagKnown {
+			why += "; " + lagText(f)
+		}
+		cs = append(cs, block("cutover-target", "the target answers", why,
+			"bring the target back: the cutover needs a target that has every byte and answers"))
+		return cs
+	}
 	if StageOf(f) != StageStreaming {
 		cs = append(cs, block("cutover-streaming", "the target streams", "the target is "+string(StageOf(f)), "complete the steps before"))
 		return cs
 	}
 	if !f.Snapshot.Link.InSync {
-		cs = append(cs, block("cutover-in-sync", "the target is in sync now", fmt.Sprintf("lag %d bytes", f.Snapshot.Link.LagBytes), "wait for the steady state"))
+		cs = append(cs, block("cutover-in-sync", "the target is in sync now", lagText(f), "wait for the steady state"))
 	}
 	for _, c := range registrationChecks(f) {
 		if c.Level != Pass {

@@ -33,7 +33,7 @@ var steadyStep = &Step{
 func steadyChecks(f Facts, o Options) []Check {
 	l := &f.Snapshot.Link
 	var cs []Check
-	lag := fmt.Sprintf("lag %d bytes", l.LagBytes)
+	lag := lagText(f)
 	if f.InSyncPolls >= o.SteadyPolls && l.InSync {
 		cs = append(cs, pass("steady-polls", "in sync for consecutive polls", fmt.Sprintf("%d polls; %s", f.InSyncPolls, lag)))
 	} else {
@@ -67,7 +67,7 @@ func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 		return !anyNotPass(cs), nil
 	})
 	if errors.Is(err, errDeadline) {
-		return fmt.Errorf("no steady state within %s: lag %d bytes, %s", o.SteadyTimeout, last.Snapshot.Link.LagBytes, last.KeysDiff)
+		return fmt.Errorf("no steady state within %s: %s, %s", o.SteadyTimeout, lagText(last), last.KeysDiff)
 	}
 	return err
 }

@@ -169,3 +169,34 @@ func sentinelAddr(f Facts, i int) string {
 	}
 	return ""
 }
+
+// lagText is the lag as the operator reads it: bytes when known, whose
+// view it is when the target does not answer, and "unknown" rather than a
+// zero that means nothing.
+func lagText(f Facts) string {
+	l := &f.Snapshot.Link
+	if !l.LagKnown {
+		return "lag unknown"
+	}
+	s := fmt.Sprintf("lag %d bytes", l.LagBytes)
+	if l.SourceView {
+		s += " (the source's view: " + targetSilence(l) + ")"
+	}
+	return s
+}
+
+// targetSilence says how long the target has not answered and when it
+// last acknowledged, as far as anyone knows.
+func targetSilence(l *probe.Link) string {
+	s := "the target has not answered"
+	switch {
+	case l.TargetSilent > 0:
+		s += " for " + l.TargetSilent.Round(time.Second).String()
+	case l.TargetSilent < 0:
+		s += " since flyover started"
+	}
+	if l.AckAge >= 0 {
+		s += ", last acknowledged " + l.AckAge.Round(time.Second).String() + " ago"
+	}
+	return s
+}
