@@ -28,5 +28,3 @@ func TestFleetLabStartsEveryMasterUnderOneSentinelSet(t *testing.T) {
 		}
 	}
 }
-
-
