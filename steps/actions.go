@@ -423,12 +423,13 @@ func orDone(s string) string {
 // ---- report ----
 
 func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	path := ReportPath(r.Audit.Path())
+	path := r.Audit.ReportPath()
 	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := ReadAudit(r.Audit.Path())
 	if err != nil {
 		return fmt.Errorf("reading the audit log back: %w", err)
 	}
+	entries = r.Audit.Mine(entries)
 	var canary *probe.CanaryStats
 	if r.Canary != nil {
 		s := r.Canary.Stats()
