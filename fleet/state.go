@@ -48,6 +48,35 @@ type Row struct {
 	Snapshot probe.Snapshot `json:"snapshot"`
 	// LastEvent is the last Sentinel event about this master.
 	LastEvent *probe.Event `json:"last_event,omitempty"`
+	// Verdicts count the preflight checks by level, once the master's
+	// preflight has run in this process (Known).
+	Verdicts Verdicts `json:"verdicts"`
+	// Stall is the write stall of this master's cutover, 0 before one.
+	Stall time.Duration `json:"stall_ns,omitempty"`
+}
+
+// Verdicts count checks by level.
+type Verdicts struct {
+	Known bool `json:"known"`
+	Pass  int  `json:"pass"`
+	Warn  int  `json:"warn"`
+	Block int  `json:"block"`
+}
+
+// CountVerdicts counts checks by level.
+func CountVerdicts(checks []steps.Check) Verdicts {
+	v := Verdicts{Known: len(checks) > 0}
+	for _, c := range checks {
+		switch c.Level {
+		case steps.Pass:
+			v.Pass++
+		case steps.Warn:
+			v.Warn++
+		case steps.Block:
+			v.Block++
+		}
+	}
+	return v
 }
 
 // PhaseOf derives a master's phase from one snapshot of it.
@@ -127,6 +156,9 @@ type State struct {
 	prev   map[string]*probe.Snapshot // the snapshot before the latest node poll, for rates
 	at     map[string]time.Time
 	events map[string]probe.Event
+	// what a master's own session learned (preflight, cutover)
+	verdicts map[string]Verdicts
+	stalls   map[string]time.Duration
 	// per Sentinel
 	sentinels []sentinelAnswer
 }
@@ -140,7 +172,8 @@ type sentinelAnswer struct {
 // NewState is an empty state for f: nothing has answered yet.
 func NewState(f *Fleet) *State {
 	return &State{f: f, nodes: map[string][2]probe.Node{}, prev: map[string]*probe.Snapshot{},
-		at: map[string]time.Time{}, events: map[string]probe.Event{}, sentinels: make([]sentinelAnswer, len(f.Sentinels))}
+		at: map[string]time.Time{}, events: map[string]probe.Event{},
+		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels))}
 }
 
 // Topology is what a master's snapshots are about.
@@ -204,6 +237,17 @@ func (s *State) Event(e probe.Event) {
 	s.events[e.MasterName] = e
 }
 
+// Session records what master name's own session learned: its preflight
+// verdicts and its cutover's stall (0: none yet).
+func (s *State) Session(name string, v Verdicts, stall time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verdicts[name] = v
+	if stall > 0 {
+		s.stalls[name] = stall
+	}
+}
+
 // views is every Sentinel's view of master name, as PollSentinel would
 // have it. Called with mu held.
 func (s *State) views(name string) []probe.SentinelView {
@@ -256,6 +300,7 @@ func (s *State) row(m *Master) Row {
 	if e, ok := s.events[m.Name]; ok {
 		r.LastEvent = &e
 	}
+	r.Verdicts, r.Stall = s.verdicts[m.Name], s.stalls[m.Name]
 	return r
 }
 
