@@ -163,7 +163,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	st := fleet.NewState(f)
 	turns := fleet.NewTurns(ff.maxSyncs)
 	if ff.metricsAddr != "" {
-		closeMetrics, err := serveMetrics(ff.metricsAddr, f, st, turns, logger)
+		_, closeMetrics, err := serveMetrics(ff.metricsAddr, f, st, turns, logger)
 		if err != nil {
 			fmt.Fprintf(stderr, "flyover fleet: --metrics-addr: %v\n", err)
 			return 2

@@ -94,15 +94,16 @@ func (c *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // serveMetrics serves /metrics on addr until the returned function is
-// called. Its errors go to the log, never to the screen.
-func serveMetrics(addr string, f *fleet.Fleet, st *fleet.State, turns *fleet.Turns, logger *log.Logger) (func(), error) {
+// called, and says where it listens (addr with port 0: a free port). Its
+// errors go to the log, never to the screen.
+func serveMetrics(addr string, f *fleet.Fleet, st *fleet.State, turns *fleet.Turns, logger *log.Logger) (string, func(), error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newFleetCollector(f, st, turns))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: logger}))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: logger}
 	go func() {
@@ -110,7 +111,7 @@ func serveMetrics(addr string, f *fleet.Fleet, st *fleet.State, turns *fleet.Tur
 			logger.Printf("metrics: %v", err)
 		}
 	}()
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)

@@ -22,6 +22,9 @@ type FleetOptions struct {
 	Password        string
 	DownAfter       time.Duration // default 5 s
 	FailoverTimeout time.Duration // default 60 s
+	// SyncDelay is each source's repl-diskless-sync-delay (0 by default):
+	// a full sync then shows as syncing at least this long.
+	SyncDelay time.Duration
 }
 
 // Fleet is a running fleet lab. Targets are redis-server stand-ins for
@@ -45,7 +48,7 @@ func StartFleet(ctx context.Context, opts FleetOptions) (f *Fleet, err error) {
 		opts.NamePrefix = "flyover-"
 	}
 	lo := Options{MasterName: opts.NamePrefix + "fleet", Sentinels: opts.Sentinels, Quorum: opts.Quorum,
-		Password: opts.Password, DownAfter: opts.DownAfter, FailoverTimeout: opts.FailoverTimeout, StandIn: true}
+		Password: opts.Password, DownAfter: opts.DownAfter, FailoverTimeout: opts.FailoverTimeout, StandIn: true, SyncDelay: opts.SyncDelay}
 	lo.defaults()
 	if err := Check(); err != nil {
 		return nil, err
@@ -171,6 +174,14 @@ func (f *Fleet) waitFleetSentinels(ctx context.Context) error {
 		return fmt.Errorf("lab: fleet Sentinels not ready after %s: %s", limit, why)
 	}
 	return nil
+}
+
+// Attach makes master i's target a replica of its source (REPLICAOF), for
+// tests that need an attached target without flyover's steps.
+func (f *Fleet) Attach(ctx context.Context, i int) error {
+	c := f.Targets[i].Client()
+	defer c.Close()
+	return c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(f.Sources[i].Port)).Err()
 }
 
 // preloadOn writes n keys to s in pipelined batches.

@@ -148,7 +148,7 @@ func (m *FleetModel) render() string {
 	table := st.table(m.columns(m.shown[m.top:end]), m.width, 2)
 	lines = append(lines, table...)
 	for range n + 1 - len(table) {
-		lines = append(lines, "")
+		lines = append(lines, strings.Repeat(" ", m.width))
 	}
 	note := m.note
 	if note == "" && len(m.shown) == 0 {
@@ -160,6 +160,9 @@ func (m *FleetModel) render() string {
 		keys = "type a name · enter keep · esc clear"
 	}
 	lines = append(lines, fit(st.paint(toneMuted, keys), m.width))
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
 	return strings.Join(lines, "\n")
 }
 
