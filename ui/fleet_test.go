@@ -20,7 +20,7 @@ import (
 // fleetDriver runs a FleetModel as Bubble Tea would: commands in
 // goroutines, their messages back through Update on the test's goroutine.
 type fleetDriver struct {
-	t     *testing.T
+	t     testing.TB
 	m     *FleetModel
 	msgs  chan tea.Msg
 	ctx   context.Context
@@ -32,7 +32,7 @@ type fleetDriver struct {
 // startFleetDriver starts a fleet lab of n masters, writes a targets file
 // without the masters in without, discovers the fleet and builds the
 // model with a guide per master over one audit log, as flyover fleet does.
-func startFleetDriver(t *testing.T, o lab.FleetOptions, maxSyncs int, without ...string) *fleetDriver {
+func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ...string) *fleetDriver {
 	t.Helper()
 	if err := lab.Check(); err != nil {
 		t.Skip(err)
