@@ -24,6 +24,9 @@ type guideSetup struct {
 	writer *probe.Canary
 	label  string // what the writer is, for the application panel
 	opts   steps.Options
+	// audit, when set, is the log to use (a master's view of the fleet's
+	// log); the guide then neither opens nor closes one.
+	audit *steps.Audit
 }
 
 // guide is the guided checklist, wired: the audit log, the session, the
@@ -37,13 +40,16 @@ type guide struct {
 // openGuide opens the audit log and builds the runner every step's
 // commands go through.
 func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, error) {
-	a, err := auditFor(s)
-	if err != nil {
-		return nil, err
-	}
-	a.SetSecrets(s.conn.secrets...)
-	for _, w := range s.conn.warnings {
-		a.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+	a := s.audit
+	if a == nil {
+		var err error
+		if a, err = auditFor(s); err != nil {
+			return nil, err
+		}
+		a.SetSecrets(s.conn.secrets...)
+		for _, w := range s.conn.warnings {
+			a.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+		}
 	}
 	session := steps.NewSession()
 	r := steps.NewRunner(p, a, session, s.opts)

@@ -31,7 +31,9 @@ Usage:
   flyover status --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME [--json]
   flyover preflight --source ... (as status) [--json] [--allow-nonempty-target]
   flyover verify --source ... (as status) --sample N [--rate 200] [--json]
-  flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR]
+  flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR] [--masters N]
+  flyover fleet  --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1] [--metrics-addr HOST:PORT]
+  flyover status --sentinel HOST:PORT[,...] [--targets FILE] [--json]   (every master: no --master)
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
   flyover bench  cutover [--runs 3] [--rate 2000] [--methods failover,stop-primary,guarded] [--json]
 
@@ -73,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdVerify(args[1:], stdout, stderr)
 	case "lab":
 		return cmdLab(args[1:], stdout, stderr)
+	case "fleet":
+		return cmdFleet(args[1:], stderr)
 	case "bench":
 		return bench.Main(args[1:], stdout, stderr)
 	case "demo":
@@ -184,8 +188,12 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	var c connFlags
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON (schema in the README)")
+	targets := fs.String("targets", "", "with --sentinel and no --master: the fleet's targets file (see flyover fleet)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if c.master == "" && c.source == "" && c.target == "" && c.sentinels != "" {
+		return cmdStatusFleet(&c, *targets, *asJSON, stdout, stderr)
 	}
 	p, conn, err := c.setup(context.Background(), false)
 	if err != nil {
@@ -224,6 +232,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.DownAfter, "down-after", 5*time.Second, "Sentinel down-after-milliseconds")
 	fs.DurationVar(&o.FailoverTimeout, "failover-timeout", 60*time.Second, "Sentinel failover-timeout")
 	pwEnv := fs.String("password-env", "", "protect the lab with the password in this environment variable")
+	masters := fs.Int("masters", 0, "start a fleet: this many sources, each with its target, under one Sentinel set")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -235,6 +244,10 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *masters > 0 {
+		return runFleetLab(ctx, lab.FleetOptions{Masters: *masters, Sentinels: o.Sentinels, Quorum: o.Quorum,
+			PreloadKeys: o.PreloadKeys, Password: o.Password, DownAfter: o.DownAfter, FailoverTimeout: o.FailoverTimeout}, stdout, stderr)
+	}
 	fmt.Fprintln(stderr, "starting lab...")
 	l, err := lab.Start(ctx, o)
 	if err != nil {

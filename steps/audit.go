@@ -53,6 +53,9 @@ type Entry struct {
 	Time time.Time `json:"t"`
 	Kind Kind      `json:"kind"`
 	Step StepID    `json:"step,omitempty"`
+	// Master names the master an entry is about in a fleet's shared log
+	// (Audit.ForMaster); "" in a single master's log.
+	Master string `json:"master,omitempty"`
 
 	// Commands and replies.
 	Endpoint string   `json:"endpoint,omitempty"` // source, target, sentinel-2, replica
@@ -83,12 +86,19 @@ type Audit struct {
 	seq     int64
 	err     error
 	secrets []string
+	// parent and master: a master's view of a fleet's log (ForMaster).
+	parent *Audit
+	master string
 }
 
 // SetSecrets names values that must never reach the log (the passwords
 // flyover was given): they are replaced in every argument, reply, error
 // and message, on top of the redaction by command shape (RedactArgs).
 func (a *Audit) SetSecrets(secrets ...string) {
+	if a.parent != nil {
+		a.parent.SetSecrets(secrets...)
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.secrets = nil
@@ -162,6 +172,9 @@ func (a *Audit) Path() string { return a.path }
 
 // Err is the first write error, if any.
 func (a *Audit) Err() error {
+	if a.parent != nil {
+		return a.parent.Err()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.err
@@ -170,6 +183,9 @@ func (a *Audit) Err() error {
 // Log numbers and timestamps e, writes it as one line, and, with sync,
 // waits until it is on disk. It returns the entry's sequence number.
 func (a *Audit) Log(e Entry, sync bool) (int64, error) {
+	if a.parent != nil {
+		return a.forward(e, sync)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.err != nil {
@@ -211,6 +227,9 @@ func (a *Audit) fail(err error) error {
 
 // Close flushes and closes the log.
 func (a *Audit) Close() error {
+	if a.parent != nil {
+		return nil // the fleet's log is closed by its owner
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.f == nil {

@@ -30,12 +30,13 @@ func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	if r.Audit.Path() == "" {
 		return errors.New("no audit log is kept (read-only without --audit-log), so there is no report to write: start flyover with --audit-log FILE to keep both")
 	}
-	path := ReportPath(r.Audit.Path())
+	path := r.Audit.ReportPath()
 	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := ReadAudit(r.Audit.Path())
 	if err != nil {
 		return fmt.Errorf("reading the audit log back: %w", err)
 	}
+	entries = r.Audit.Mine(entries)
 	var canary *probe.CanaryStats
 	if r.Canary != nil {
 		s := r.Canary.Stats()

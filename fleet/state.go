@@ -1,0 +1,316 @@
+package fleet
+
+import (
+	"sync"
+	"time"
+
+	"flyover/probe"
+	"flyover/steps"
+)
+
+// Phase is where one master's migration stands, read off the topology.
+type Phase string
+
+const (
+	PhaseNoTarget       Phase = "no target"      // the targets file has no line for it: never touched
+	PhaseUnknown        Phase = "unknown"        // the source or the target does not answer
+	PhaseDetached       Phase = "not attached"   // the target does not follow the source
+	PhaseSyncing        Phase = "syncing"        // the target follows the source; full sync or catching up
+	PhaseInSync         Phase = "in sync"        // streaming, lag within a second and a half
+	PhaseRegistered     Phase = "registered"     // in sync, and every Sentinel lists the target
+	PhaseSwitching      Phase = "switching"      // some Sentinels name the target, not yet a majority
+	PhaseSwitched       Phase = "switched"       // a majority of Sentinels name the target
+	PhaseDecommissioned Phase = "decommissioned" // switched, and no Sentinel lists the old source any more
+)
+
+// Phases lists the phases in the order a migration goes through them.
+var Phases = []Phase{PhaseNoTarget, PhaseUnknown, PhaseDetached, PhaseSyncing, PhaseInSync,
+	PhaseRegistered, PhaseSwitching, PhaseSwitched, PhaseDecommissioned}
+
+// Rank is the phase's place in Phases, for sorting.
+func (p Phase) Rank() int {
+	for i, x := range Phases {
+		if x == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// Row is one master as the fleet sees it.
+type Row struct {
+	Master   string         `json:"master"`
+	Source   string         `json:"source"`
+	Target   string         `json:"target,omitempty"`
+	Phase    Phase          `json:"phase"`
+	Why      string         `json:"why,omitempty"` // why it cannot be migrated from here
+	Polled   bool           `json:"polled"`        // its nodes have been polled at least once
+	Snapshot probe.Snapshot `json:"snapshot"`
+	// LastEvent is the last Sentinel event about this master.
+	LastEvent *probe.Event `json:"last_event,omitempty"`
+	// Verdicts count the preflight checks by level, once the master's
+	// preflight has run in this process (Known).
+	Verdicts Verdicts `json:"verdicts"`
+	// Stall is the write stall of this master's cutover, 0 before one.
+	Stall time.Duration `json:"stall_ns,omitempty"`
+}
+
+// Verdicts count checks by level.
+type Verdicts struct {
+	Known bool `json:"known"`
+	Pass  int  `json:"pass"`
+	Warn  int  `json:"warn"`
+	Block int  `json:"block"`
+}
+
+// CountVerdicts counts checks by level.
+func CountVerdicts(checks []steps.Check) Verdicts {
+	v := Verdicts{Known: len(checks) > 0}
+	for _, c := range checks {
+		switch c.Level {
+		case steps.Pass:
+			v.Pass++
+		case steps.Warn:
+			v.Warn++
+		case steps.Block:
+			v.Block++
+		}
+	}
+	return v
+}
+
+// PhaseOf derives a master's phase from one snapshot of it.
+func PhaseOf(m *Master, topo probe.Topology, snap probe.Snapshot) Phase {
+	switch {
+	case m.Target == "":
+		return PhaseNoTarget
+	case m.Prober == nil && m.Source != "" && probe.SameAddr(m.Source, m.Target):
+		return PhaseSwitched
+	case m.Prober == nil:
+		return PhaseUnknown
+	}
+	switch steps.StageOf(steps.Facts{Topo: topo, Snapshot: snap}) {
+	case steps.StagePromoted:
+		if forgotten(snap, m.Source) {
+			return PhaseDecommissioned
+		}
+		return PhaseSwitched
+	case steps.StagePromoting:
+		return PhaseSwitching
+	case steps.StageSyncing:
+		return PhaseSyncing
+	case steps.StageStreaming:
+		switch {
+		case !snap.Link.InSync:
+			return PhaseSyncing
+		case registered(snap):
+			return PhaseRegistered
+		}
+		return PhaseInSync
+	case steps.StageDetached:
+		return PhaseDetached
+	}
+	return PhaseUnknown
+}
+
+// registered: every Sentinel that answered lists the target, and one did.
+func registered(s probe.Snapshot) bool {
+	n := 0
+	for _, v := range s.Sentinels {
+		if !v.Reachable || !v.Monitors {
+			continue
+		}
+		if !v.KnowsTarget {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// forgotten: no Sentinel that answered lists the old source as a replica
+// any more (the decommission step's SENTINEL RESET), and one answered.
+func forgotten(s probe.Snapshot, source string) bool {
+	n := 0
+	for _, v := range s.Sentinels {
+		if !v.Reachable || !v.Monitors {
+			continue
+		}
+		if v.Replica(source) != nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// State is the fleet's latest polls: each master's nodes, each Sentinel's
+// answer for all masters, each master's last event. Polls land in it as
+// they arrive, each endpoint on its own schedule; Rows derives every row
+// from the latest of each. Safe for concurrent use.
+type State struct {
+	f  *Fleet
+	mu sync.Mutex
+	// per master
+	nodes  map[string][2]probe.Node
+	prev   map[string]*probe.Snapshot // the snapshot before the latest node poll, for rates
+	at     map[string]time.Time
+	events map[string]probe.Event
+	// what a master's own session learned (preflight, cutover)
+	verdicts map[string]Verdicts
+	stalls   map[string]time.Duration
+	// per Sentinel
+	sentinels []sentinelAnswer
+}
+
+type sentinelAnswer struct {
+	masters map[string]probe.SentinelView
+	err     error
+	at      time.Time
+}
+
+// NewState is an empty state for f: nothing has answered yet.
+func NewState(f *Fleet) *State {
+	return &State{f: f, nodes: map[string][2]probe.Node{}, prev: map[string]*probe.Snapshot{},
+		at: map[string]time.Time{}, events: map[string]probe.Event{},
+		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels))}
+}
+
+// Topology is what a master's snapshots are about.
+func Topology(m *Master) probe.Topology {
+	if m.Prober != nil {
+		return m.Prober.Topo
+	}
+	return probe.Topology{MasterName: m.Name, Source: m.Source, Target: m.Target}
+}
+
+// Nodes records one poll of a master's source and target.
+func (s *State) Nodes(name string, src, tgt probe.Node) {
+	m := s.f.Master(name)
+	if m == nil {
+		return
+	}
+	at := src.PolledAt
+	if tgt.PolledAt.After(at) {
+		at = tgt.PolledAt
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.nodes[name]; ok {
+		snap := probe.Derive(Topology(m), s.prev[name], s.at[name], old[0], old[1], s.views(name))
+		s.prev[name] = &snap
+	}
+	s.nodes[name] = [2]probe.Node{src, tgt}
+	s.at[name] = at
+}
+
+// Sentinel records Sentinel i's answer to SENTINEL MASTERS (and the
+// replica lists asked with it), or its failure.
+func (s *State) Sentinel(i int, ms []probe.MonitoredMaster, err error) {
+	a := sentinelAnswer{err: err, at: time.Now()}
+	if err == nil {
+		a.masters = make(map[string]probe.SentinelView, len(ms))
+		for _, m := range ms {
+			a.masters[m.Name] = m.View
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i >= 0 && i < len(s.sentinels) {
+		if err != nil {
+			a.masters = s.sentinels[i].masters // last known, shown as unreachable below
+		}
+		s.sentinels[i] = a
+	}
+}
+
+// Event records a Sentinel event: the last one per master is shown.
+func (s *State) Event(e probe.Event) {
+	if e.MasterName == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events[e.MasterName] = e
+}
+
+// Session records what master name's own session learned: its preflight
+// verdicts and its cutover's stall (0: none yet).
+func (s *State) Session(name string, v Verdicts, stall time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verdicts[name] = v
+	if stall > 0 {
+		s.stalls[name] = stall
+	}
+}
+
+// views is every Sentinel's view of master name, as PollSentinel would
+// have it. Called with mu held.
+func (s *State) views(name string) []probe.SentinelView {
+	out := make([]probe.SentinelView, len(s.sentinels))
+	for i, a := range s.sentinels {
+		addr := s.f.Sentinels[i].Addr
+		switch v, ok := a.masters[name]; {
+		case a.at.IsZero():
+			out[i] = probe.SentinelView{Addr: addr, Error: "not polled yet"}
+		case a.err != nil:
+			out[i] = probe.SentinelView{Addr: addr, Error: a.err.Error(), LastSeen: s.f.Sentinels[i].LastSeen(), PolledAt: a.at}
+		case ok:
+			out[i] = v
+		default:
+			out[i] = probe.SentinelView{Addr: addr, Reachable: true, PolledAt: a.at, LastSeen: a.at,
+				Error: "sentinel " + addr + " does not monitor " + name}
+		}
+	}
+	return out
+}
+
+// Row is master name's row now.
+func (s *State) Row(name string) Row {
+	m := s.f.Master(name)
+	if m == nil {
+		return Row{Master: name, Phase: PhaseUnknown}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.row(m)
+}
+
+func (s *State) row(m *Master) Row {
+	r := Row{Master: m.Name, Source: m.Source, Target: m.Target, Why: m.Why}
+	n, polled := s.nodes[m.Name]
+	if !polled {
+		n = [2]probe.Node{{Addr: m.Source}, {Addr: m.Target}}
+	}
+	topo := Topology(m)
+	at := s.at[m.Name]
+	if at.IsZero() {
+		at = time.Now()
+	}
+	r.Polled = polled
+	r.Snapshot = probe.Derive(topo, s.prev[m.Name], at, n[0], n[1], s.views(m.Name))
+	r.Phase = PhaseOf(m, topo, r.Snapshot)
+	if !polled && r.Phase != PhaseNoTarget {
+		r.Phase = PhaseUnknown
+	}
+	if e, ok := s.events[m.Name]; ok {
+		r.LastEvent = &e
+	}
+	r.Verdicts, r.Stall = s.verdicts[m.Name], s.stalls[m.Name]
+	return r
+}
+
+// Rows is every master's row, by name.
+func (s *State) Rows() []Row {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Row, len(s.f.Masters))
+	for i, m := range s.f.Masters {
+		out[i] = s.row(m)
+	}
+	return out
+}

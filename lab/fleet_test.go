@@ -1,0 +1,30 @@
+package lab
+
+import (
+	"context"
+	"strconv"
+	"testing"
+)
+
+func TestFleetLabStartsEveryMasterUnderOneSentinelSet(t *testing.T) {
+	if err := Check(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	f, err := StartFleet(ctx, FleetOptions{Masters: 3, PreloadKeys: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	if len(f.Sources) != 3 || len(f.Targets) != 3 || len(f.Sentinels) != 3 {
+		t.Fatalf("sources %d targets %d sentinels %d", len(f.Sources), len(f.Targets), len(f.Sentinels))
+	}
+	c := f.Sentinels[0].Client()
+	defer c.Close()
+	for i, name := range f.Names {
+		addr, err := c.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", name).StringSlice()
+		if err != nil || addr[1] != strconv.Itoa(f.Sources[i].Port) {
+			t.Errorf("%s: sentinel names %v (%v), want port %d", name, addr, err, f.Sources[i].Port)
+		}
+	}
+}

@@ -1,0 +1,488 @@
+// The fleet: every master a Sentinel set monitors, one row each, and the
+// single-master dashboard with its checklist for the one the operator
+// enters.
+
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"reflect"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"flyover/fleet"
+	"flyover/probe"
+)
+
+// FleetConfig is what the fleet screen watches, and how.
+type FleetConfig struct {
+	Fleet *fleet.Fleet
+	State *fleet.State
+	Turns *fleet.Turns
+	// Events are every Sentinel event of the fleet (probe.WatchSentinels
+	// over the fleet's Sentinels); nil for none. Open's configs get each
+	// master's own share.
+	Events <-chan probe.Event
+	// Open builds the single-master configuration of m, as flyover alone
+	// builds it (its guide, its view of the audit log, its events), the
+	// first time the operator enters it.
+	Open func(m *fleet.Master) (Config, error)
+	// Tick is the master in focus's poll interval (default 500 ms);
+	// SlowTick every other master's (default 2 s).
+	Tick, SlowTick time.Duration
+	Warnings       []string
+	Log            *log.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c *FleetConfig) defaults() {
+	if c.Tick <= 0 {
+		c.Tick = 500 * time.Millisecond
+	}
+	if c.SlowTick <= 0 {
+		c.SlowTick = 2 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.State == nil {
+		c.State = fleet.NewState(c.Fleet)
+	}
+	if c.Turns == nil {
+		c.Turns = fleet.NewTurns(1)
+	}
+}
+
+// fleetSort is what the rows are sorted by.
+type fleetSort int
+
+const (
+	sortName fleetSort = iota
+	sortPhase
+	sortLag
+)
+
+func (s fleetSort) String() string { return [...]string{"name", "phase", "lag"}[s] }
+
+// FleetModel is the fleet's root model: the table of masters, and the
+// master the operator entered, if any.
+type FleetModel struct {
+	cfg    FleetConfig
+	ctx    context.Context
+	styles Styles
+	keys   FleetKeyMap
+
+	width, height int
+	bg            tea.Msg // the terminal's background colour, for masters entered later
+
+	rows      []fleet.Row // every master, latest
+	shown     []int       // indexes into rows: filtered and sorted
+	cursor    int         // index into shown
+	top       int         // first shown row on screen
+	filter    string
+	typing    bool // the filter is being typed
+	phaseIdx  int  // 0: every phase; else fleet.Phases[phaseIdx-1]
+	sortBy    fleetSort
+	note      string
+	dirty     bool
+	rowsDirty bool
+
+	subs  map[string]*Model // entered masters, by name
+	paces map[string]*pace
+	focus string // the master on screen, "" for the table
+}
+
+// FleetKeyMap is the fleet screen's keys.
+type FleetKeyMap struct {
+	Up, Down, PageUp, PageDn, Top, Bottom key.Binding
+	Enter, Filter, Phase, Sort, Quit      key.Binding
+	Back                                  key.Binding // from a master back to the fleet
+	Interrupt                             key.Binding
+}
+
+// DefaultFleetKeyMap is the fleet's key map.
+func DefaultFleetKeyMap() FleetKeyMap {
+	return FleetKeyMap{
+		Up: bind("↑/k", "up", "up", "k"), Down: bind("↓/j", "down", "down", "j"),
+		PageUp: bind("pgup", "page up", "pgup"), PageDn: bind("pgdn", "page down", "pgdown", "space"),
+		Top: bind("g", "first", "home", "g"), Bottom: bind("G", "last", "end", "G"),
+		Enter:     bind("enter", "open the master", "enter"),
+		Filter:    bind("/", "filter by name", "/"),
+		Phase:     bind("p", "filter by phase", "p"),
+		Sort:      bind("s", "sort", "s"),
+		Quit:      bind("q", "quit", "q"),
+		Back:      bind("esc/←", "back to the fleet", "esc", "left"),
+		Interrupt: bind("ctrl+c", "quit", "ctrl+c"),
+	}
+}
+
+// NewFleet builds the fleet's root model. ctx bounds every poll and step.
+func NewFleet(ctx context.Context, cfg FleetConfig) *FleetModel {
+	cfg.defaults()
+	m := &FleetModel{cfg: cfg, ctx: ctx, styles: DefaultStyles(true), keys: DefaultFleetKeyMap(),
+		subs: map[string]*Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
+	m.refreshRows()
+	return m
+}
+
+// Messages of the fleet screen.
+type (
+	fleetNodesMsg struct {
+		name     string
+		src, tgt probe.Node
+	}
+	fleetSentinelMsg struct {
+		i       int
+		masters []probe.MonitoredMaster
+		err     error
+	}
+	fleetEventsMsg struct {
+		events []probe.Event
+		closed bool
+	}
+	// masterMsg is a message of an entered master's model, tagged with
+	// the master so that it reaches that model whichever is on screen.
+	masterMsg struct {
+		name string
+		msg  tea.Msg
+	}
+)
+
+// Init starts every poll: each master's nodes and each Sentinel on their
+// own chains, re-armed by their own results.
+func (m *FleetModel) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	for _, ms := range m.cfg.Fleet.Masters {
+		cmds = append(cmds, m.pollNodes(ms, 0))
+	}
+	for i := range m.cfg.Fleet.Sentinels {
+		cmds = append(cmds, m.pollSentinel(i, 0))
+	}
+	if m.cfg.Events != nil {
+		cmds = append(cmds, m.waitEvents())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *FleetModel) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
+	ctx := m.ctx
+	return func() tea.Msg {
+		if !sleep(ctx, delay) {
+			return nil
+		}
+		src, tgt := ms.PollNodes(ctx)
+		return fleetNodesMsg{name: ms.Name, src: src, tgt: tgt}
+	}
+}
+
+func (m *FleetModel) pollSentinel(i int, delay time.Duration) tea.Cmd {
+	ctx, f := m.ctx, m.cfg.Fleet
+	want := f.ReplicasWanted()
+	return func() tea.Msg {
+		if !sleep(ctx, delay) {
+			return nil
+		}
+		ms, err := f.Sentinels[i].SentinelMasters(ctx, want)
+		return fleetSentinelMsg{i: i, masters: ms, err: err}
+	}
+}
+
+func (m *FleetModel) waitEvents() tea.Cmd {
+	inner := waitEvents(m.ctx, m.cfg.Events)
+	return func() tea.Msg {
+		e, _ := inner().(sentinelEventsMsg)
+		return fleetEventsMsg{events: e.events, closed: e.closed}
+	}
+}
+
+// Update routes a message: the fleet's own polls here, a master's tagged
+// messages to that master, keys to the screen in front.
+func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.dirty = true
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		var cmds []tea.Cmd
+		for name, s := range m.subs {
+			cmds = append(cmds, m.toSub(name, s, m.subSize()))
+		}
+		return m, tea.Batch(cmds...)
+	case tea.BackgroundColorMsg:
+		m.bg = msg
+		m.styles = DefaultStyles(msg.IsDark())
+		var cmds []tea.Cmd
+		for name, s := range m.subs {
+			cmds = append(cmds, m.toSub(name, s, msg))
+		}
+		return m, tea.Batch(cmds...)
+	case fleetNodesMsg:
+		m.cfg.State.Nodes(msg.name, msg.src, msg.tgt)
+		m.cfg.Turns.Observe(msg.name, m.cfg.State.Row(msg.name).Phase)
+		m.rowsDirty = true
+		return m, m.pollNodes(m.cfg.Fleet.Master(msg.name), m.cfg.SlowTick)
+	case fleetSentinelMsg:
+		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
+		m.rowsDirty = true
+		return m, m.pollSentinel(msg.i, m.cfg.SlowTick)
+	case fleetEventsMsg:
+		for _, e := range msg.events {
+			m.cfg.State.Event(e)
+		}
+		m.rowsDirty = true
+		if msg.closed {
+			return m, nil
+		}
+		return m, m.waitEvents()
+	case masterMsg:
+		if s := m.subs[msg.name]; s != nil {
+			m.rowsDirty = true
+			return m, m.toSub(msg.name, s, msg.msg)
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		if m.focus != "" {
+			return m, m.subKey(msg)
+		}
+		return m, m.key(msg)
+	}
+	// Anything else (a component's own message) goes to the master on
+	// screen, if any.
+	if s := m.subs[m.focus]; s != nil {
+		return m, m.toSub(m.focus, s, msg)
+	}
+	return m, nil
+}
+
+// toSub hands msg to master name's model and tags what comes back.
+func (m *FleetModel) toSub(name string, s *Model, msg tea.Msg) tea.Cmd {
+	_, cmd := s.Update(msg)
+	return tagCmd(name, cmd)
+}
+
+// subSize is an entered master's share of the screen: all of it but the
+// line that says which master it is and how to get back.
+func (m *FleetModel) subSize() tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: m.width, Height: max(1, m.height-1)}
+}
+
+// uiPackage is this package's import path: messages of its types are an
+// entered master's own, and are tagged.
+var uiPackage = reflect.TypeOf(masterMsg{}).PkgPath()
+
+// tagCmd wraps an entered master's command so that its message comes
+// back tagged with the master. Messages of other packages (Bubble Tea's
+// own: quit, background colour) pass untouched; a batch is tagged
+// command by command.
+func tagCmd(name string, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg { return tagMsg(name, cmd()) }
+}
+
+func tagMsg(name string, msg tea.Msg) tea.Msg {
+	switch b := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		out := make(tea.BatchMsg, len(b))
+		for i, c := range b {
+			out[i] = tagCmd(name, c)
+		}
+		return out
+	}
+	t := reflect.TypeOf(msg)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.PkgPath() == uiPackage {
+		return masterMsg{name: name, msg: msg}
+	}
+	return msg
+}
+
+// subKey is a key while a master is on screen. Back returns to the fleet
+// when no question is open and, for esc, no step runs: esc stops a
+// running step, as it does in flyover alone; ← goes back even then.
+func (m *FleetModel) subKey(k tea.KeyPressMsg) tea.Cmd {
+	s := m.subs[m.focus]
+	if s == nil {
+		m.focus = ""
+		return nil
+	}
+	if key.Matches(k, m.keys.Back) && s.Mode() == ModeNormal && (s.guide == nil || s.guide.dlg == nil) {
+		running := s.guide != nil && (s.guide.job != nil || s.guide.starting)
+		if k.String() != "esc" || !running {
+			m.leave()
+			return nil
+		}
+	}
+	return m.toSub(m.focus, s, k)
+}
+
+// leave returns from the master on screen to the fleet.
+func (m *FleetModel) leave() {
+	if p := m.paces[m.focus]; p != nil {
+		p.setFocus(false)
+	}
+	m.note = ""
+	m.focus = ""
+	m.rowsDirty = true
+}
+
+// enter opens master name: its model is built the first time, and kept
+// (its steps, answers and results) when the operator goes back.
+func (m *FleetModel) enter(name string) tea.Cmd {
+	ms := m.cfg.Fleet.Master(name)
+	if ms == nil {
+		return nil
+	}
+	if !ms.Migratable() {
+		m.note = name + ": " + ms.Why
+		return nil
+	}
+	var cmds []tea.Cmd
+	s := m.subs[name]
+	if s == nil {
+		cfg, err := m.cfg.Open(ms)
+		if err != nil {
+			m.note = name + ": " + err.Error()
+			return nil
+		}
+		p := newPace(max(0, m.cfg.SlowTick-cfg.Tick))
+		cfg.Source, cfg.Target = pacedNode{p, cfg.Source}, pacedNode{p, cfg.Target}
+		for i := range cfg.Sentinels {
+			cfg.Sentinels[i].Poller = pacedSentinel{p, cfg.Sentinels[i].Poller}
+		}
+		if cfg.Guide != nil && cfg.Guide.Runner != nil {
+			cfg.Guide.Runner = turnRunner{inner: cfg.Guide.Runner, master: name, turns: m.cfg.Turns}
+		}
+		s = New(m.ctx, cfg)
+		m.subs[name], m.paces[name] = s, p
+		cmds = append(cmds, tagCmd(name, s.Init()))
+		if m.bg != nil {
+			cmds = append(cmds, m.toSub(name, s, m.bg))
+		}
+	}
+	m.paces[name].setFocus(true)
+	m.focus = name
+	if m.width > 0 {
+		cmds = append(cmds, m.toSub(name, s, m.subSize()))
+	}
+	return tea.Batch(cmds...)
+}
+
+// key handles a key on the fleet screen.
+func (m *FleetModel) key(k tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(k, m.keys.Interrupt) {
+		return tea.Quit
+	}
+	if m.typing {
+		switch k.String() {
+		case "enter", "esc":
+			m.typing = false
+			if k.String() == "esc" {
+				m.filter = ""
+			}
+		case "backspace":
+			if r := []rune(m.filter); len(r) > 0 {
+				m.filter = string(r[:len(r)-1])
+			}
+		default:
+			if t := k.Text; t != "" {
+				m.filter += t
+			}
+		}
+		m.rowsDirty = true
+		return nil
+	}
+	page := max(1, m.tableRows()-1)
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(k, m.keys.Up):
+		m.move(-1)
+	case key.Matches(k, m.keys.Down):
+		m.move(1)
+	case key.Matches(k, m.keys.PageUp):
+		m.move(-page)
+	case key.Matches(k, m.keys.PageDn):
+		m.move(page)
+	case key.Matches(k, m.keys.Top):
+		m.move(-len(m.rows))
+	case key.Matches(k, m.keys.Bottom):
+		m.move(len(m.rows))
+	case key.Matches(k, m.keys.Filter):
+		m.typing = true
+	case key.Matches(k, m.keys.Phase):
+		m.phaseIdx = (m.phaseIdx + 1) % (len(fleet.Phases) + 1)
+		m.rowsDirty = true
+	case key.Matches(k, m.keys.Sort):
+		m.sortBy = (m.sortBy + 1) % 3
+		m.rowsDirty = true
+	case k.String() == "esc":
+		m.filter, m.phaseIdx = "", 0
+		m.rowsDirty = true
+	case key.Matches(k, m.keys.Enter):
+		m.refreshRows()
+		if m.cursor < len(m.shown) {
+			return m.enter(m.rows[m.shown[m.cursor]].Master)
+		}
+	}
+	return nil
+}
+
+func (m *FleetModel) move(d int) {
+	m.refreshRows()
+	m.cursor = max(0, min(len(m.shown)-1, m.cursor+d))
+}
+
+// Focus is the master on screen, "" for the fleet table.
+func (m *FleetModel) Focus() string { return m.focus }
+
+// Master is the entered master's model, nil if never entered.
+func (m *FleetModel) Master(name string) *Model { return m.subs[name] }
+
+// Rows are the rows as last derived (every master, by name).
+func (m *FleetModel) Rows() []fleet.Row {
+	m.refreshRows()
+	return m.rows
+}
+
+// Stop stops every entered master's running step the safe way (see
+// Checklist.Stop).
+func (m *FleetModel) Stop(say func(string)) {
+	for name, s := range m.subs {
+		if c := s.Checklist(); c != nil {
+			c.Stop(func(t string) { say(name + ": " + t) })
+		}
+	}
+}
+
+// RunFleet shows the fleet full-screen until the operator quits.
+func RunFleet(ctx context.Context, cfg FleetConfig, opts ...tea.ProgramOption) error {
+	if !IsTerminal() {
+		return ErrNoTerminal
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if NoColor() {
+		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
+	}
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
+	m := NewFleet(ctx, cfg)
+	_, err := tea.NewProgram(m, opts...).Run()
+	m.Stop(func(s string) { fmt.Fprintln(os.Stderr, "flyover: "+s) })
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
+		return fmt.Errorf("fleet: %w", err)
+	}
+	return nil
+}

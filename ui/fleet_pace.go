@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"flyover/fleet"
+	"flyover/probe"
+	"flyover/steps"
+)
+
+// pace slows a master's dashboard polls while the master is not in focus:
+// the fleet shows it from its own slower polls, and 50 masters polled
+// every 500 ms would be 600 round trips a second for nothing. In focus it
+// polls on the dashboard's tick as flyover alone does.
+type pace struct {
+	mu      sync.Mutex
+	focused bool
+	wake    chan struct{} // closed when the master comes into focus
+	slow    time.Duration // the extra wait between polls out of focus
+}
+
+func newPace(slow time.Duration) *pace { return &pace{wake: make(chan struct{}), slow: slow} }
+
+func (p *pace) setFocus(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if on == p.focused {
+		return
+	}
+	p.focused = on
+	if on {
+		close(p.wake)
+	} else {
+		p.wake = make(chan struct{})
+	}
+}
+
+// wait returns at once in focus; out of focus, after the slow wait, or
+// as soon as the master comes into focus.
+func (p *pace) wait(ctx context.Context) {
+	p.mu.Lock()
+	on, wake := p.focused, p.wake
+	p.mu.Unlock()
+	if on {
+		return
+	}
+	t := time.NewTimer(p.slow)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-wake:
+	case <-t.C:
+	}
+}
+
+type pacedNode struct {
+	p     *pace
+	inner NodePoller
+}
+
+func (n pacedNode) PollNode(ctx context.Context) probe.Node {
+	n.p.wait(ctx)
+	return n.inner.PollNode(ctx)
+}
+
+type pacedSentinel struct {
+	p     *pace
+	inner SentinelPoller
+}
+
+func (s pacedSentinel) PollSentinel(ctx context.Context, master string) probe.SentinelView {
+	s.p.wait(ctx)
+	return s.inner.PollSentinel(ctx, master)
+}
+
+// turnRunner makes a master's steps wait their turn in the fleet
+// (fleet.Turns): the checklist shows the refusal as the step's result.
+type turnRunner struct {
+	inner  StepRunner
+	master string
+	turns  *fleet.Turns
+}
+
+func (r turnRunner) Declined(id steps.StepID, q steps.Confirmation, why string) error {
+	return r.inner.Declined(id, q, why)
+}
+
+func (r turnRunner) Start(ctx context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
+	release, err := r.turns.Acquire(r.master, id)
+	if err != nil {
+		return nil, err
+	}
+	job, err := r.inner.Start(ctx, id, f, a)
+	if err != nil {
+		release(err)
+		return nil, err
+	}
+	go func() {
+		<-job.Done()
+		release(job.Err())
+	}()
+	return job, nil
+}
