@@ -31,31 +31,75 @@ func (n ACLNeed) aclName() string {
 // canary's keys share the prefix), for checking key permissions.
 const flyoverKey = "flyover:verify:0"
 
+// sampleKey stands for any key of the application, which the sampled
+// comparison reads on both sides.
+const sampleKey = "any:application:key"
+
+// readinessSourceNeeds are the readiness reads on the source beyond INFO
+// (INFO commandstats, server, keyspace and clients are INFO) and CONFIG
+// GET (notify-keyspace-events, maxmemory-policy, maxmemory).
+func readinessSourceNeeds() []ACLNeed {
+	return []ACLNeed{
+		{Args: []string{"FUNCTION", "LIST"}, For: "readiness: whether Functions are loaded (Dragonfly cannot load them from the full sync)"},
+		{Args: []string{"MODULE", "LIST"}, For: "readiness: whether modules hold data Dragonfly cannot load"},
+		{Args: []string{"PUBSUB", "NUMPAT"}, For: "readiness: whether anyone listens to keyspace notifications"},
+		{Args: []string{"PUBSUB", "CHANNELS", "__key*"}, For: "readiness: who listens to keyspace notifications"},
+	}
+}
+
+// sampleNeeds are the sampled comparison's reads of one key, on either
+// side: type, TTL, and the value in pieces, by type.
+func sampleNeeds() []ACLNeed {
+	const why = "the sampled comparison of keys (before the cutover and after it)"
+	var out []ACLNeed
+	for _, args := range [][]string{
+		{"TYPE", sampleKey}, {"PTTL", sampleKey},
+		{"STRLEN", sampleKey}, {"GETRANGE", sampleKey, "0", "1023"},
+		{"LLEN", sampleKey}, {"LRANGE", sampleKey, "0", "99"},
+		{"HLEN", sampleKey}, {"HSCAN", sampleKey, "0", "COUNT", "100"},
+		{"SCARD", sampleKey}, {"SSCAN", sampleKey, "0", "COUNT", "100"},
+		{"ZCARD", sampleKey}, {"ZRANGE", sampleKey, "0", "99", "WITHSCORES"},
+		{"XLEN", sampleKey}, {"XRANGE", sampleKey, "-", "+", "COUNT", "100"},
+	} {
+		out = append(out, ACLNeed{Args: args, For: why})
+	}
+	return out
+}
+
 // SourceACLNeeds are the commands flyover sends to the source.
 func SourceACLNeeds() []ACLNeed {
-	return []ACLNeed{
-		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, and the cutover's drain"},
+	needs := []ACLNeed{
+		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, the cutover's drain, and readiness (INFO commandstats, server, keyspace, clients)"},
 		{Args: []string{"ROLE"}, Required: true, For: "polling"},
-		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's configuration checks (persistence, memory, min-replicas)"},
+		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's configuration checks (persistence, memory, min-replicas) and readiness (notify-keyspace-events, maxmemory-policy)"},
 		{Args: []string{"CLIENT", "PAUSE", "1000", "WRITE"}, Required: true, For: "the cutover's write pause"},
 		{Args: []string{"CLIENT", "UNPAUSE"}, Required: true, For: "ending the pause and the abort"},
 		{Args: []string{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, Required: true, For: "the fence: clients reconnect through Sentinel"},
 		{Args: []string{"REPLICAOF", "NO", "ONE"}, Required: true, For: "the fence: the old primary becomes a replica"},
 		{Args: []string{"SHUTDOWN"}, For: "the decommission step's shutdown (without it, stop the old Redis yourself)"},
 	}
+	needs = append(needs, readinessSourceNeeds()...)
+	needs = append(needs,
+		ACLNeed{Args: []string{"DBSIZE"}, For: "the sampled comparison: whether to read every key or a sample"},
+		ACLNeed{Args: []string{"RANDOMKEY"}, For: "the sampled comparison: which keys to compare"},
+		ACLNeed{Args: []string{"SCAN", "0", "COUNT", "100"}, For: "the sampled comparison of a small database: every key"})
+	return append(needs, sampleNeeds()...)
 }
 
 // TargetACLNeeds are the commands flyover sends to the target.
 func TargetACLNeeds() []ACLNeed {
-	return []ACLNeed{
-		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, and the cutover's drain"},
+	needs := []ACLNeed{
+		{Args: []string{"INFO", "replication"}, Required: true, For: "polling (with INFO commandstats: the commands the target drops), the cutover's drain, and readiness (INFO server, memory, errorstats)"},
 		{Args: []string{"ROLE"}, Required: true, For: "polling, and the promotion wait"},
-		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's memory, masterauth and announce-address checks"},
+		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's memory, masterauth and announce-address checks, and readiness (databases, notify-keyspace-events, maxmemory-policy)"},
 		{Args: []string{"DBSIZE"}, For: "preflight's key count"},
 		{Args: []string{"REPLICAOF", "NO", "ONE"}, Required: true, For: "the attach step (and the abort)"},
 		{Args: []string{"SET", flyoverKey, "1", "PX", "60000"}, Required: true, For: "the verify step's test write"},
 		{Args: []string{"GET", flyoverKey}, Required: true, For: "the verify step's read-back"},
+		{Args: []string{"COMMAND", "INFO", "get"}, For: "readiness: whether the target knows each command the application runs"},
+		{Args: []string{"EVAL", LuaProbeScript, "0"}, For: "readiness, when the application runs scripts: whether the target lets a script touch a key it did not declare"},
 	}
+	return append(needs, sampleNeeds()...)
 }
 
 // SentinelACLNeeds are the commands flyover sends to each Sentinel.
@@ -247,6 +291,8 @@ func deny(c *ACLCheck, reason string) {
 	c.Verdict, c.Reason = ACLDenied, reason
 	r := strings.ToLower(reason)
 	switch {
+	case strings.Contains(r, "' key") && len(c.Args) > 1 && c.Args[1] == sampleKey:
+		c.Grant = "%R~*" // the sample reads the application's keys
 	case strings.Contains(r, "' key"):
 		c.Grant = "~flyover:*"
 	case strings.Contains(r, "' channel"):
@@ -387,6 +433,19 @@ var commandCategories = map[string][]string{
 	"sentinel|master": {"admin", "slow", "dangerous"}, "sentinel|replicas": {"admin", "slow", "dangerous"},
 	"sentinel|get-master-addr-by-name": {"admin", "slow", "dangerous"}, "sentinel|ckquorum": {"admin", "slow", "dangerous"},
 	"sentinel|failover": {"admin", "slow", "dangerous"}, "sentinel|reset": {"admin", "slow", "dangerous"},
+	// Readiness.
+	"function|list": {"slow", "scripting"}, "module|list": {"admin", "slow", "dangerous"},
+	"pubsub|numpat": {"pubsub", "slow"}, "pubsub|channels": {"pubsub", "slow"},
+	"command|info": {"slow", "connection"}, "eval": {"slow", "scripting"},
+	// The sampled comparison.
+	"randomkey": {"keyspace", "read", "slow"}, "scan": {"keyspace", "read", "slow"},
+	"type": {"keyspace", "read", "fast"}, "pttl": {"keyspace", "read", "fast"},
+	"strlen": {"read", "string", "fast"}, "getrange": {"read", "string", "slow"},
+	"llen": {"read", "list", "fast"}, "lrange": {"read", "list", "slow"},
+	"hlen": {"read", "hash", "fast"}, "hscan": {"read", "hash", "slow"},
+	"scard": {"read", "set", "fast"}, "sscan": {"read", "set", "slow"},
+	"zcard": {"read", "sortedset", "fast"}, "zrange": {"read", "sortedset", "slow"},
+	"xlen": {"read", "stream", "fast"}, "xrange": {"read", "stream", "slow"},
 }
 
 // allows evaluates one need against the user's rules: the command must be
@@ -408,6 +467,8 @@ func (u aclUser) allows(n ACLNeed) (ACLVerdict, string, string) {
 			reason, grant = "the user may not write the key "+flyoverKey, "~flyover:*"
 		case name == "get" && !r.allowsKey(flyoverKey, 'R'):
 			reason, grant = "the user may not read the key "+flyoverKey, "~flyover:*"
+		case len(n.Args) > 1 && n.Args[1] == sampleKey && !r.allowsKey(sampleKey, 'R'):
+			reason, grant = "the user may not read every key (the sample reads the application's keys)", "%R~*"
 		case (name == "psubscribe" || name == "subscribe") && !r.allowsChannel(n.Args[1], name == "psubscribe"):
 			reason, grant = "the user may not access the channel "+n.Args[1], "&*"
 		default:

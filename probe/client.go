@@ -40,6 +40,8 @@ type Endpoint struct {
 	// reach is how the endpoint was made, for WithAddr. A pointer, so
 	// that printing an Endpoint never prints its password.
 	reach *EndpointOptions
+	// commandStats: PollNode also reads INFO commandstats.
+	commandStats bool
 
 	mu       sync.Mutex
 	lastSeen time.Time
@@ -56,6 +58,10 @@ type EndpointOptions struct {
 	// command but a read or the connection's own handshake
 	// (AllowedReadOnly): flyover --read-only.
 	ReadOnly bool
+	// CommandStats makes PollNode read INFO commandstats in the same
+	// pipeline: the target's count of replicated commands it did not know
+	// (the divergence watch), at no extra round trip.
+	CommandStats bool
 }
 
 // NewEndpoint prepares a client for addr with credentials, TLS and a
@@ -94,7 +100,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 	if o.ReadOnly {
 		c.AddHook(readOnlyHook{addr: addr})
 	}
-	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o}
+	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o, commandStats: o.CommandStats}
 }
 
 // nameConnection names each new connection in CLIENT LIST, as a courtesy
@@ -150,7 +156,8 @@ func (e *Endpoint) Do(ctx context.Context, args ...any) (any, error) {
 // Client exposes the underlying client for long-lived uses such as Pub/Sub.
 func (e *Endpoint) Client() *redis.Client { return e.client }
 
-// PollNode reads a data node in one pipelined round trip (INFO and ROLE)
+// PollNode reads a data node in one pipelined round trip (INFO and ROLE,
+// and INFO commandstats when the endpoint was made with CommandStats)
 // bounded by the endpoint's timeout.
 func (e *Endpoint) PollNode(ctx context.Context) Node {
 	start := time.Now()
@@ -159,10 +166,16 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 	pipe := e.client.Pipeline()
 	infoCmd := pipe.Info(ctx)
 	roleCmd := pipe.Do(ctx, "ROLE")
+	var statsCmd *redis.StringCmd
+	cmds := []redis.Cmder{roleCmd}
+	if e.commandStats {
+		statsCmd = pipe.Info(ctx, "commandstats")
+		cmds = append(cmds, statsCmd)
+	}
 	_, execErr := pipe.Exec(ctx)
 
 	end := time.Now()
-	if err := cmdErr(infoCmd, execErr, roleCmd); err != nil {
+	if err := cmdErr(infoCmd, execErr, cmds...); err != nil {
 		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err)}
 	}
 	var role *RoleReply
@@ -172,6 +185,10 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 		}
 	}
 	n := NodeFromInfo(ParseInfo(infoCmd.Val()), role)
+	if statsCmd != nil && statsCmd.Err() == nil {
+		n.CommandStatsRead = true
+		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
+	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)
 	n.LastSeen = end

@@ -56,6 +56,15 @@ type Node struct {
 	Version string `json:"version"`
 	RunID   string `json:"run_id,omitempty"` // Dragonfly has none
 	Role    Role   `json:"role"`
+	// UptimeSeconds is uptime_in_seconds: a restart makes it go down.
+	UptimeSeconds int64 `json:"uptime_seconds,omitempty"`
+
+	// CommandStatsRead: this poll read INFO commandstats (the target's
+	// poll does, see EndpointOptions.CommandStats). UnknownCommands are
+	// then its unknown_NAME counters: replicated commands the target did
+	// not know and dropped (see UnknownCommands).
+	CommandStatsRead bool             `json:"command_stats_read,omitempty"`
+	UnknownCommands  map[string]int64 `json:"unknown_commands,omitempty"`
 
 	// As a replica.
 	MasterHost     string `json:"master_host,omitempty"`
@@ -130,6 +139,7 @@ func NodeFromInfo(info Info, role *RoleReply) Node {
 	n := Node{Info: info}
 	n.Kind, n.Version = detectKind(info)
 	n.RunID = info["run_id"]
+	n.UptimeSeconds = info.Int("uptime_in_seconds")
 	n.Role = normalizeRole(info["role"])
 	if n.Role == RoleUnknown && role != nil {
 		n.Role = role.Role

@@ -55,8 +55,12 @@ func NewProber(ctx context.Context, o ProberOptions) (*Prober, error) {
 	p := &Prober{
 		Topo:   Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},
 		Source: reach(o.SourceAuth, o.SourceTLS).Endpoint(o.Source),
-		Target: reach(o.TargetAuth, o.TargetTLS).Endpoint(o.Target),
 	}
+	// The target's poll also reads INFO commandstats: the commands it
+	// dropped while replicating (steps' divergence watch).
+	tr := reach(o.TargetAuth, o.TargetTLS)
+	tr.CommandStats = true
+	p.Target = tr.Endpoint(o.Target)
 	for _, a := range o.Sentinels {
 		p.Sentinels = append(p.Sentinels, reach(o.SentinelAuth, o.SentinelTLS).Endpoint(a))
 	}

@@ -354,6 +354,19 @@ type DivergenceCounters struct {
 	ScriptErrors int64 `json:"script_error"`
 }
 
+// DivergenceCounters are the divergence counters this poll of the node
+// carries: Known only when the poll read INFO commandstats. The poll
+// does not read INFO errorstats, so UnknownCmd and ScriptErrors are zero
+// (ReadDivergence reads them).
+func (n *Node) DivergenceCounters() DivergenceCounters {
+	c := DivergenceCounters{At: n.PolledAt, Known: n.Reachable && n.CommandStatsRead,
+		RunID: n.RunID, UptimeSeconds: n.UptimeSeconds}
+	if c.Known {
+		c.Unknown = n.UnknownCommands
+	}
+	return c
+}
+
 // ReadDivergence reads the target's divergence counters through do (nil:
 // directly): INFO server, INFO commandstats, INFO errorstats.
 func ReadDivergence(ctx context.Context, do Doer, target *Endpoint) (DivergenceCounters, error) {
@@ -409,6 +422,21 @@ func (d Divergence) Total() int64 {
 		n += c
 	}
 	return n
+}
+
+// Names are the dropped commands, most often dropped first.
+func (d Divergence) Names() []string {
+	names := make([]string, 0, len(d.ByCommand))
+	for n := range d.ByCommand {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if d.ByCommand[names[i]] != d.ByCommand[names[j]] {
+			return d.ByCommand[names[i]] > d.ByCommand[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	return names
 }
 
 // DivergenceGrowth returns what grew between base and now. A zero base

@@ -50,6 +50,10 @@ func (o CutoverOptions) Pause() time.Duration {
 
 // The cutover's phases, in order, as Progress.Phase.
 const (
+	// PhaseChecking: before the pause, readiness is read again and, when
+	// this session has not sampled keys since the last full sync, a
+	// sample is compared (reads only).
+	PhaseChecking  = "checking"
 	PhasePausing   = "pausing"
 	PhaseDraining  = "draining"
 	PhaseFailover  = "failover"

@@ -255,7 +255,7 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	if err := job.Err(); err != nil {
 		t.Fatalf("cutover: %v", err)
 	}
-	want := []string{steps.PhasePausing, steps.PhaseDraining, steps.PhaseFailover, steps.PhasePromoting, steps.PhaseFencing, steps.PhaseUnpaused}
+	want := []string{steps.PhaseChecking, steps.PhasePausing, steps.PhaseDraining, steps.PhaseFailover, steps.PhasePromoting, steps.PhaseFencing, steps.PhaseUnpaused}
 	if strings.Join(phases, ",") != strings.Join(want, ",") {
 		t.Errorf("phases %v, want %v", phases, want)
 	}

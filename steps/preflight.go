@@ -68,6 +68,9 @@ func Preflight(f Facts, o Options) []Check {
 				strings.Join(append(append([]string(nil), f.Preflight.Source.Errors...), f.Preflight.Target.Errors...), "; ")))
 	}
 	cs = append(cs, aclChecks(f)...)
+	if f.Readiness != nil {
+		cs = append(cs, ReadinessChecks(*f.Readiness)...)
+	}
 	if addr := SourceAsSentinelKnowsIt(f); addr != "" {
 		h, p, _ := net.SplitHostPort(addr)
 		cs = append(cs, pass("replicaof-address", "the address to use for REPLICAOF",

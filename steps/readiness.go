@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -406,16 +407,7 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 		since = "since the target restarted (after " + base.At.Format("15:04:05") + ": what came before the restart is not known)"
 	}
 	if total := d.Total(); total > 0 {
-		names := make([]string, 0, len(d.ByCommand))
-		for n := range d.ByCommand {
-			names = append(names, n)
-		}
-		sort.Slice(names, func(i, j int) bool {
-			if d.ByCommand[names[i]] != d.ByCommand[names[j]] {
-				return d.ByCommand[names[i]] > d.ByCommand[names[j]]
-			}
-			return names[i] < names[j]
-		})
+		names := d.Names()
 		parts := make([]string, len(names))
 		for i, n := range names {
 			parts[i] = fmt.Sprintf("%s %s times", n, probe.Thousands(d.ByCommand[n]))
@@ -428,4 +420,34 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 		return warn(id, title, fmt.Sprintf("%s the target refused %s direct call(s) to unknown commands (INFO errorstats unknown_cmd): a client talks to the target directly with commands it does not know", since, probe.Thousands(d.UnknownCmd)))
 	}
 	return pass(id, title, since+" no replicated command was unknown to the target")
+}
+
+// readReadiness reads the readiness facts through the audited path (reads
+// only), records them in the session and, as one entry, in the audit log.
+func (r *Runner) readReadiness(ctx context.Context, step StepID) probe.ReadinessFacts {
+	rf := probe.ReadReadiness(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
+	r.Session.SetReadiness(rf)
+	r.Audit.Log(Entry{Kind: KindResult, Step: step, Message: "readiness facts", Data: mustJSON(rf)}, false)
+	return rf
+}
+
+// readinessCommands are the readiness reads, as the preflight step shows
+// them.
+func readinessCommands(f Facts) []Command {
+	src := func(note string, args ...string) Command {
+		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
+	}
+	tgt := func(note string, args ...string) Command {
+		return Command{Endpoint: "target", Addr: f.Topo.Target, Args: args, Note: note}
+	}
+	return []Command{
+		src("the commands the application has run; then INFO server, keyspace, clients", "INFO", "commandstats"),
+		src("", "FUNCTION", "LIST"),
+		src("", "MODULE", "LIST"),
+		src("and maxmemory-policy, maxmemory", "CONFIG", "GET", "notify-keyspace-events"),
+		src("and PUBSUB CHANNELS __key*", "PUBSUB", "NUMPAT"),
+		tgt("and INFO commandstats, errorstats, memory; CONFIG GET databases, notify-keyspace-events, maxmemory-policy", "INFO", "server"),
+		tgt("once for each command the application runs", "COMMAND", "INFO", "<command>"),
+		tgt("only when the application runs scripts: reads one key it does not declare", "EVAL", probe.LuaProbeScript, "0"),
+	}
 }

@@ -19,6 +19,18 @@ type Facts struct {
 	Snapshot probe.Snapshot
 	// Preflight is nil until the preflight step has gathered it.
 	Preflight *probe.PreflightFacts
+	// Readiness is nil until the preflight step (or the cutover, again
+	// before its pause) has read it.
+	Readiness *probe.ReadinessFacts
+	// DivergenceBase is the target's divergence counters read just before
+	// this session's REPLICAOF; nil when the target was attached before
+	// this session, and the watch then counts since the target started.
+	DivergenceBase *probe.DivergenceCounters
+	// Sample is this session's latest sampled comparison of keys before
+	// the cutover (cleared when a new full sync starts); VerifySample the
+	// one after it, against the new primary.
+	Sample       *SampleRun
+	VerifySample *SampleRun
 
 	// InSyncPolls counts consecutive polls with the link in sync.
 	InSyncPolls int
@@ -50,6 +62,10 @@ type Session struct {
 	keysMatched  bool
 	keysDiff     string
 	preflight    *probe.PreflightFacts
+	readiness    *probe.ReadinessFacts
+	divBase      *probe.DivergenceCounters
+	sample       *SampleRun
+	verifySample *SampleRun
 	switchMaster *probe.Event
 	cutover      *CutoverResult
 	verified     time.Time
@@ -70,6 +86,12 @@ const minPollSpacing = 200 * time.Millisecond
 func (s *Session) Observe(snap probe.Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch snap.Link.Phase {
+	case probe.PhaseHandshake, probe.PhaseTransfer, probe.PhaseLoading:
+		// A new full sync: the target's data is new, a sample of the old
+		// says nothing about it.
+		s.sample = nil
+	}
 	if !snap.Link.InSync {
 		s.streak, s.keysMatched, s.keysDiff = 0, false, ""
 		s.lastCounted = snap.At
@@ -106,6 +128,30 @@ func (s *Session) SetPreflight(p probe.PreflightFacts) {
 	s.preflight = &p
 }
 
+// SetReadiness records the readiness facts (preflight reads them, the
+// cutover reads them again).
+func (s *Session) SetReadiness(rf probe.ReadinessFacts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readiness = &rf
+}
+
+func (s *Session) setDivergenceBase(c *probe.DivergenceCounters) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.divBase = c
+}
+
+func (s *Session) setSample(run SampleRun) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if run.AfterCutover {
+		s.verifySample = &run
+	} else {
+		s.sample = &run
+	}
+}
+
 func (s *Session) setCutover(r CutoverResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,6 +182,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 	defer s.mu.Unlock()
 	f := Facts{
 		Topo: topo, Snapshot: snap, Preflight: s.preflight,
+		Readiness: s.readiness, DivergenceBase: s.divBase, Sample: s.sample, VerifySample: s.verifySample,
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, Cutover: s.cutover, VerifiedWrite: s.verified,
 		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,

@@ -7,6 +7,8 @@ import (
 	"net"
 	"slices"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 2: REPLICAOF on the target, at the source as the Sentinels know it.
@@ -15,7 +17,8 @@ var attachStep = &Step{
 	Title: "Attach the target",
 	Why: "REPLICAOF makes the target a replica of the source: it wipes the target and starts a full sync. " +
 		"It uses the source's address exactly as the Sentinels know it: a target pointed at another name for the " +
-		"same server is \"fixed\" by Sentinel after failover-timeout, with a second full sync.",
+		"same server is \"fixed\" by Sentinel after failover-timeout, with a second full sync. Just before, flyover reads the target's " +
+		"INFO commandstats: from there on, every replicated command the target drops (Dragonfly counts them and says nothing) shows at once.",
 	OnFailure: "Nothing else changed. If the target does not follow the source, read its log (masterauth? " +
 		"can it reach the source's address?). The abort path detaches it.",
 	deadline: func(f Facts, o Options) time.Duration { return o.AttachTimeout },
@@ -72,6 +75,15 @@ func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 		return errors.New("not started, nothing sent: the source's address as the Sentinels know it changed since you confirmed: review the step again")
 	}
 	host, port := cmds[0].Args[1], cmds[0].Args[2]
+	// The divergence watch's baseline: what the target had already
+	// dropped before it replicates from the source is not the source's.
+	progress(Progress{Phase: "baseline", Message: "the target's INFO commandstats before it replicates: the divergence watch counts from here", Fraction: -1})
+	if base, err := probe.ReadDivergence(ctx, r.Doer(), r.Prober.Target); err == nil {
+		r.Session.setDivergenceBase(&base)
+	} else {
+		r.Session.setDivergenceBase(nil)
+		r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
+	}
 	progress(Progress{Phase: "attaching", Message: cmds[0].String(), Fraction: -1})
 	if err := r.sendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {
 		return err

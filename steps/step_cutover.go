@@ -49,8 +49,18 @@ func cutoverPre(f Facts, o Options) []Check {
 		return nil
 	}
 	var cs []Check
-	if b := FirstBlock(Preflight(f, o)); b != nil {
-		cs = append(cs, *b)
+	first := FirstBlock(Preflight(f, o))
+	if first != nil {
+		cs = append(cs, *first)
+	}
+	// Every readiness block, not only the first: each is a reason the
+	// application would break after a switch that has no way back.
+	if f.Readiness != nil {
+		for _, c := range ReadinessChecks(*f.Readiness) {
+			if c.Level == Block && (first == nil || c.ID != first.ID) {
+				cs = append(cs, c)
+			}
+		}
 	}
 	if t := &f.Snapshot.Target; !t.Reachable {
 		why := t.Error
@@ -83,6 +93,14 @@ func cutoverPre(f Facts, o Options) []Check {
 				"and promote the best replica: then the plan moves on to verify", downAfter(f))))
 	} else if f.Snapshot.Source.Role != probe.RolePrimary {
 		cs = append(cs, block("cutover-source", "the source is the primary", "the source is "+string(f.Snapshot.Source.Role), "see preflight"))
+	}
+	// The target holds what the source holds: it dropped no replicated
+	// command, and the latest sample of keys agrees.
+	if c, ok := DivergenceWatch(f); ok && c.Level != Pass {
+		cs = append(cs, c)
+	}
+	if c := sampleCheck(f); c.Level != Pass {
+		cs = append(cs, c)
 	}
 	if anyFailoverInProgress(f) {
 		cs = append(cs, block("cutover-no-failover", "no failover is running", "a Sentinel reports a failover in progress",
@@ -161,6 +179,20 @@ func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress fun
 	fresh := r.Facts(ctx)
 	if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
 		return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+	}
+	if !afterCutover(fresh) {
+		// Before the pause, with reads only: does the application still
+		// run only what the target has, and does the target hold what the
+		// source holds? What changed since preflight refuses here.
+		progress(Progress{Phase: PhaseChecking, Message: "reading readiness again: the commands the application runs, Functions, modules, databases (reads only)", Fraction: -1})
+		r.readReadiness(ctx, StepCutover)
+		if fresh.Sample == nil {
+			r.runSample(ctx, StepCutover, false, func(p Progress) { p.Phase = PhaseChecking; progress(p) })
+		}
+		fresh = r.Facts(ctx)
+		if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
+			return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+		}
 	}
 	p := PlanCutover(f, r.opts())
 	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {

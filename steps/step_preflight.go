@@ -17,7 +17,10 @@ var preflightStep = &Step{
 		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
 		"the poll does not show (CONFIG GET on the source and the target, DBSIZE), what flyover's users may run on each endpoint " +
 		"(ACL DRYRUN, which evaluates a command without running it), and whether the target's masterauth opens the source " +
-		"(a PING on a new connection with it). A block stops the plan until it is fixed.",
+		"(a PING on a new connection with it). It also reads whether the data will load on Dragonfly and the application will work there: " +
+		"the commands the source has served (INFO commandstats) against what the target knows (COMMAND INFO), Functions, modules, databases, " +
+		"keyspace notifications, eviction and client-side caching, and, when the application runs scripts, one read-only script on the target. " +
+		"A block stops the plan until it is fixed.",
 	OnFailure: "Fix what the blocking lines say and run preflight again; nothing has changed.",
 	pre:       func(f Facts, o Options) []Check { return Preflight(f, o) },
 	post:      func(f Facts, o Options) []Check { return Preflight(f, o) },
@@ -39,7 +42,8 @@ var preflightStep = &Step{
 			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
 		}
 		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
-		return append(cs, accessCommands(f)...)
+		cs = append(cs, accessCommands(f)...)
+		return append(cs, readinessCommands(f)...)
 	},
 	run: runPreflight,
 }
@@ -61,6 +65,8 @@ func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress f
 	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
+	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
+	r.readReadiness(ctx, StepPreflight)
 	fresh := r.Facts(ctx)
 	checks := Preflight(fresh, r.opts())
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks", Data: mustJSON(checks)}, false)

@@ -71,7 +71,8 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 		t0, t1 = entries[0].Time, entries[len(entries)-1].Time
 	}
 	w("# flyover report: %s\n\n", x.Topo.MasterName)
-	w("- Source (old primary): `%s`\n- Target: `%s`\n", x.Topo.Source, x.Topo.Target)
+	srcKind, tgtKind := serverKinds(entries, x.Final)
+	w("- Source (old primary): `%s`%s\n- Target: `%s`%s\n", x.Topo.Source, srcKind, x.Topo.Target, tgtKind)
 	if x.Final != nil {
 		var ss []string
 		for _, v := range x.Final.Sentinels {
@@ -85,6 +86,7 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	w("\n## Outcome\n\n")
 
 	var cut *CutoverResult
+	var samples []SampleRun
 	var canaryVerdict *probe.CanaryVerdict
 	var canaryStats *probe.CanaryStats
 	steps := map[StepID]Entry{}
@@ -94,6 +96,11 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 			var r CutoverResult
 			if json.Unmarshal(e.Data, &r) == nil {
 				cut = &r
+			}
+		case e.Kind == KindResult && e.Message == "sample" && len(e.Data) > 0:
+			var r SampleRun
+			if json.Unmarshal(e.Data, &r) == nil {
+				samples = append(samples, r)
 			}
 		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
 			var d struct {
@@ -184,6 +191,8 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 		}
 	}
 
+	writeSamples(w, samples)
+
 	w("\n## Timeline\n\n| time | +s | what |\n|---|---|---|\n")
 	for _, e := range entries {
 		what := ""
@@ -242,6 +251,85 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 	w("\nPlus %d read commands (INFO, ROLE, SENTINEL ...): see the audit log.\n", reads)
 	return b.String()
+}
+
+// serverKinds are ", Redis 7.0.15" and ", Dragonfly 1.40.1" (or "redis-server
+// 7.0.15, a stand-in for Dragonfly"): the kind and version each server
+// reported, from the first snapshot where it answered (the target: the
+// last, or the final one).
+func serverKinds(entries []Entry, final *probe.Snapshot) (source, target string) {
+	var src, tgt *probe.Node
+	for i := range entries {
+		s := entries[i].Snapshot
+		if s == nil {
+			continue
+		}
+		if src == nil && s.Source.Reachable && s.Source.Kind != probe.KindUnknown {
+			src = &s.Source
+		}
+		if s.Target.Reachable && s.Target.Kind != probe.KindUnknown {
+			tgt = &s.Target
+		}
+	}
+	if final != nil && final.Target.Reachable && final.Target.Kind != probe.KindUnknown {
+		tgt = &final.Target
+	}
+	if final != nil && src == nil && final.Source.Reachable && final.Source.Kind != probe.KindUnknown {
+		src = &final.Source
+	}
+	return serverKind(src, false), serverKind(tgt, true)
+}
+
+func serverKind(n *probe.Node, target bool) string {
+	if n == nil {
+		return ", kind not known (it did not answer a poll that was recorded)"
+	}
+	switch n.Kind {
+	case probe.KindDragonfly:
+		return ", Dragonfly " + n.Version
+	case probe.KindRedis:
+		if target {
+			return ", redis-server " + n.Version + " (a stand-in for Dragonfly)"
+		}
+		return ", Redis " + n.Version
+	}
+	return fmt.Sprintf(", %s %s", n.Kind, n.Version)
+}
+
+// writeSamples is the report's section on the sampled comparisons of keys.
+func writeSamples(w func(string, ...any), samples []SampleRun) {
+	w("\n## Sampled comparison of keys\n\n")
+	if len(samples) == 0 {
+		w("No sample of keys was compared in this session.\n")
+		return
+	}
+	w("| time | step | compared | keys compared | matched | differ | written too often | gone meanwhile | took |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range samples {
+		what := "source with target (replica)"
+		if s.AfterCutover {
+			what = "old primary with new primary"
+		}
+		r := &s.Result
+		w("| %s | %s | %s | %d (%s) | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
+			r.Compared, modeWord(r.Mode), r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))
+	}
+	for _, s := range samples {
+		r := &s.Result
+		if r.Error != "" {
+			w("\n- %s (%s): stopped early: %s\n", s.At.Format("15:04:05"), s.Step, mdCell(r.Error))
+		}
+		if len(r.Mismatches) == 0 {
+			continue
+		}
+		w("\nKeys that differ at %s (%s)", s.At.Format("15:04:05"), s.Step)
+		if s.AfterCutover {
+			w(": the old primary's data stopped at the cutover, so a key the application changed since differs too")
+		}
+		w(":\n\n")
+		for _, m := range r.Mismatches {
+			w("- `%s`: %s (source %s, target %s)\n", mdCell(m.Key), m.What, mdCell(m.Source), mdCell(m.Target))
+		}
+	}
 }
 
 func mdCell(s string) string {

@@ -13,7 +13,9 @@ var steadyStep = &Step{
 	ID:      StepSteady,
 	Title:   "Steady state",
 	Why: "Before the cutover the target must keep up: in sync for several consecutive polls, and the same number of keys " +
-		"without a TTL in every database (keys with a TTL expire on the source's clock, so their counts may differ for a moment).",
+		"without a TTL in every database (keys with a TTL expire on the source's clock, so their counts may differ for a moment). " +
+		"Equal counts do not prove equal data, so once it keeps up flyover compares a sample of keys, type, TTL and value, on both " +
+		"sides (reads only, about a second); a key that still differs after the target caught up blocks the cutover.",
 	OnFailure: "If the lag does not settle, the target or the network cannot keep up with the write rate: look at the target's " +
 		"CPU and the link before going on.",
 	deadline: func(f Facts, o Options) time.Duration { return o.SteadyTimeout },
@@ -69,5 +71,13 @@ func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	if errors.Is(err, errDeadline) {
 		return fmt.Errorf("no steady state within %s: %s, %s", o.SteadyTimeout, lagText(last), last.KeysDiff)
 	}
-	return err
+	if err != nil || afterCutover(last) {
+		return err
+	}
+	run := r.runSample(ctx, StepSteady, false, progress)
+	if n := len(run.Result.Mismatches); n > 0 {
+		return fmt.Errorf("the target differs from the source in %d of %d sampled keys: %s; the cutover is blocked until a new sample agrees",
+			n, run.Result.Compared, run.Mismatched(5))
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ var verifyStep = &Step{
 	Title:           "Verify",
 	Why: "Clients reach the primary through Sentinel, so check what they will see: every Sentinel names the target, the target " +
 		"is master and takes a write sent to the address Sentinel gives, and Sentinel has finished the failover (+switch-master). " +
+		"It also compares a sample of keys of the old primary, whose data stopped at the cutover, with the new primary (reads only). " +
 		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down.",
 	OnFailure: "If a Sentinel still names the old primary, check it can reach the others (SENTINEL CKQUORUM); if the write fails, " +
 		"read the error: the target must accept writes as a primary.",
@@ -88,7 +89,9 @@ func verifyCommands(f Facts) []Command {
 		Note: "or the next Sentinel that answers; the address must be the target's"}}
 	cs = append(cs,
 		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"SET", key, key, "PX", "60000"}},
-		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"GET", key}})
+		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"GET", key}},
+		Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"RANDOMKEY"},
+			Note: fmt.Sprintf("%d keys, each read (TYPE, PTTL, the value) on the old primary and on the target: reads only, one summary in the audit log", DefaultSampleKeys)})
 	return cs
 }
 
@@ -146,6 +149,16 @@ func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 			return fmt.Errorf("%d of %d acknowledged canary writes are missing on the new primary %s (e.g. %s)",
 				verdict.Lost, verdict.Checked, verdict.Primary, strings.Join(verdict.LostSample, ", "))
 		}
+	}
+
+	// A sample of keys: the old primary's data stopped at the cutover
+	// (it cannot sync from Dragonfly), so a key it holds that the new
+	// primary lacks or holds otherwise was lost, or changed since by the
+	// application: the report says which keys, to look at.
+	if fresh.Snapshot.Source.Reachable {
+		r.runSample(ctx, StepVerify, true, progress)
+	} else {
+		r.Audit.Log(Entry{Kind: KindNote, Step: StepVerify, Message: "no sample of keys after the cutover: the old primary does not answer"}, false)
 	}
 
 	// Sentinel finishing the failover (+switch-master).

@@ -59,6 +59,9 @@ type Dashboard struct {
 	inSync       bool
 	badge        badge
 	catchUp      cell
+	// dropped is what the target dropped since the divergence baseline
+	// (steps.DroppedCommands): "" while it dropped nothing.
+	dropped string
 
 	lastPhase    probe.Phase
 	lastAgree    string // "" until every Sentinel has answered once
@@ -320,6 +323,7 @@ func (d *Dashboard) observe(o observedMsg) {
 
 	d.notePhase(l.Phase)
 	d.noteAgreement()
+	d.noteDivergence(o.facts)
 	if o.sourcePolled {
 		d.pushSample()
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // badge is the verdict the header shows: the one thing that matters.
@@ -90,6 +91,19 @@ func (d *Dashboard) estimateCatchUp() cell {
 	return cell{text: "measuring…", tone: toneMuted}
 }
 
+// noteDivergence takes what the target dropped since the baseline: the
+// badge says it at once, the timeline says it in full when it changes.
+func (d *Dashboard) noteDivergence(f steps.Facts) {
+	dropped := steps.DroppedCommands(f)
+	if dropped == d.dropped {
+		return
+	}
+	d.dropped = dropped
+	if c, ok := steps.DivergenceWatch(f); ok && dropped != "" {
+		d.addEntry(d.own("target diverged", c.Detail, toneBad), true)
+	}
+}
+
 // switched reports whether the migration has happened: the target is a
 // primary and every Sentinel names it. The old primary is then a replica,
 // or gone, and the link from it no longer means anything.
@@ -111,6 +125,8 @@ func (d *Dashboard) verdict() badge {
 		return badge{"SOURCE DOWN", toneBad}
 	case !s.Target.Reachable:
 		return badge{"TARGET DOWN", toneBad}
+	case d.dropped != "":
+		return badge{"DIVERGED · target dropped " + d.dropped, toneBad}
 	case d.inSync:
 		return badge{"● IN SYNC", toneOK}
 	case l.Phase == probe.PhaseDetached:

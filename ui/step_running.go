@@ -88,6 +88,10 @@ func (c *Checklist) phaseLines(phases []phaseMark, prog steps.Progress, W int, n
 	if undo {
 		order = append(order, steps.PhaseUndoing, steps.PhaseAborted)
 	}
+	if _, ok := seen[steps.PhaseChecking]; ok {
+		// The reads before the pause (readiness, a sample of keys).
+		order = append([]string{steps.PhaseChecking}, order...)
+	}
 	cur := prog.Phase
 	var t0 time.Time
 	if len(phases) > 0 {
