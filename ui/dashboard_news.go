@@ -177,9 +177,10 @@ func roleWord(r probe.Role) string {
 	return string(r)
 }
 
+// lagSeconds is the lag in seconds, "—" when unknown.
 func lagSeconds(s float64) string {
 	if s < 0 {
-		return "? s"
+		return unknown
 	}
 	return fmt.Sprintf("%.1f s", s)
 }

@@ -32,7 +32,7 @@ func rate(bps float64) string {
 func duration(d time.Duration) string {
 	switch {
 	case d < 0:
-		return "?"
+		return unknown
 	case d < 10*time.Second:
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	case d < time.Minute:
@@ -103,4 +103,31 @@ func clip(s string, w int) string {
 		return ""
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// unknown stands for a figure flyover does not know.
+const unknown = "—"
+
+// lagText is the lag in bytes and seconds, "—" for what is not known.
+func lagText(l probe.Link) string {
+	if !l.LagKnown {
+		return unknown
+	}
+	return probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds)
+}
+
+// lagFrom says whose word a lag is when it is not both sides': the
+// source's view, with how long the target has been silent (or, when
+// flyover never saw it answer, how long ago it last acknowledged).
+func lagFrom(l probe.Link) string {
+	if !l.LagKnown || !l.SourceView {
+		return ""
+	}
+	switch {
+	case l.TargetSilent > 0:
+		return "source's view, target silent " + duration(l.TargetSilent)
+	case l.AckAge >= 0:
+		return "source's view, target silent, last ACK " + duration(l.AckAge) + " ago"
+	}
+	return "source's view, target silent"
 }
