@@ -162,7 +162,7 @@ func (d *Dashboard) syncWhy() string {
 	case l.Phase != probe.PhaseOnline:
 		return "link phase " + string(l.Phase)
 	}
-	return fmt.Sprintf("lag %s (%s)", probe.Bytes(l.LagBytes), lagSeconds(l.LagSeconds))
+	return "lag " + lagText(*l)
 }
 
 func roleWord(r probe.Role) string {

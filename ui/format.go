@@ -131,3 +131,11 @@ func lagFrom(l probe.Link) string {
 	}
 	return "source's view, target silent"
 }
+
+// shortLagFrom is lagFrom for a narrow column.
+func shortLagFrom(l probe.Link) string {
+	if l.TargetSilent > 0 {
+		return "source's view · silent " + duration(l.TargetSilent)
+	}
+	return "source's view"
+}
