@@ -113,7 +113,22 @@ func lagText(l probe.Link) string {
 	if !l.LagKnown {
 		return unknown
 	}
-	return probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds)
+	secs, ok := lagSecondsOf(l)
+	if !ok {
+		secs = -1
+	}
+	return probe.Bytes(l.LagBytes) + " · " + lagSeconds(secs)
+}
+
+// lagSecondsOf is the lag in seconds when it is a figure. A target bytes
+// behind is never 0 seconds behind: when its history cannot tell (a first
+// reading, as in a one-shot status), Derive falls back to the source's
+// whole-second ACK age, and a 0 there means unknown.
+func lagSecondsOf(l probe.Link) (float64, bool) {
+	if !l.LagKnown || l.LagSeconds < 0 || (l.LagBytes > 0 && l.LagSeconds == 0) {
+		return 0, false
+	}
+	return l.LagSeconds, true
 }
 
 // lagFrom says whose word a lag is when it is not both sides': the

@@ -141,8 +141,8 @@ func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	}
 	if l.LagKnown {
 		d.Link.LagBytes = ptr(l.LagBytes)
-		if l.LagSeconds >= 0 {
-			d.Link.LagSeconds = ptr(l.LagSeconds)
+		if secs, ok := lagSecondsOf(*l); ok {
+			d.Link.LagSeconds = ptr(secs)
 		}
 		d.Link.LagFrom = ptr(LagFromBoth)
 		if l.SourceView {
