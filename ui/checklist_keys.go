@@ -127,7 +127,7 @@ func (c *Checklist) abort() tea.Cmd {
 func (c *Checklist) open(d *Confirm) tea.Cmd {
 	c.dlg = d
 	c.note = cell{}
-	return c.setMode(c.dialogMode())
+	return tea.Batch(c.setMode(c.dialogMode()), d.settle())
 }
 
 func (c *Checklist) dialogMode() Mode {
@@ -175,19 +175,37 @@ func (c *Checklist) confirmed(msg confirmDoneMsg) tea.Cmd {
 	return tea.Batch(c.setMode(ModeNormal), c.start(d.id, d.facts, d.answers))
 }
 
+// refusedName records a wrong typed answer; the question stays open for
+// another try.
+func (c *Checklist) refusedName(msg confirmRefusedMsg) tea.Cmd {
+	if msg.dlg != c.dlg {
+		return nil
+	}
+	return c.record(msg.dlg.id, msg.q, msg.why)
+}
+
+// record writes a question answered no (or refused) to the log and the
+// audit log, so the record shows who declined what.
+func (c *Checklist) record(id steps.StepID, q steps.Confirmation, why string) tea.Cmd {
+	c.logf("%s", why)
+	a := c.g.Audit
+	if a == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		// TODO(merge): use Runner.Declined
+		a.Log(steps.Entry{Kind: steps.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
+		return nil
+	}
+}
+
 // declined closes a cancelled question; nothing is sent. A step's answer
 // is recorded in the audit log, so it shows who declined what.
 func (c *Checklist) declined(d *Confirm, why string) tea.Cmd {
 	c.note = cell{text: why, tone: toneWarn}
-	c.logf("%s", why)
-	cmds := []tea.Cmd{c.setMode(ModeNormal)}
-	if d.kind == confirmStep && c.g.Audit != nil {
-		a, q, id := c.g.Audit, d.conf(), d.id
-		cmds = append(cmds, func() tea.Msg {
-			// TODO(merge): use Runner.Declined
-			a.Log(steps.Entry{Kind: steps.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
-			return nil
-		})
+	if d.kind != confirmStep {
+		c.logf("%s", why)
+		return c.setMode(ModeNormal)
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(c.setMode(ModeNormal), c.record(d.id, d.conf(), why))
 }
