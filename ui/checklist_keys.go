@@ -42,6 +42,13 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if c.job == nil {
 			return nil, false
 		}
+		if c.onlyWatching() {
+			// A wait sends nothing: stopping it changes nothing, so
+			// there is nothing to ask.
+			c.job.Cancel()
+			c.logf("quit while %s waits: stopped it", c.jobID)
+			return tea.Quit, true
+		}
 		return c.open(newQuitConfirm(c.common, c.jobID)), true
 	}
 	return nil, false
@@ -86,6 +93,13 @@ func (c *Checklist) runCurrent() tea.Cmd {
 // replica would be promoted instead of the target.
 func offersFix(step *steps.Step, confs []steps.Confirmation) bool {
 	return step.FixWhenBlocked && len(confs) > 0
+}
+
+// onlyWatching reports whether the running step is a wait that sends
+// nothing but reads.
+func (c *Checklist) onlyWatching() bool {
+	step := steps.Lookup(c.jobID)
+	return step != nil && step.Watches && !writes(step, c.facts, c.g.Options)
 }
 
 // writes reports whether a step would send anything but reads.

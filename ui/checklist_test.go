@@ -632,6 +632,51 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 	}
 }
 
+// q while only a wait runs (a step that sends nothing) quits at once and
+// stops the wait: there is nothing to ask. Read-only at 80x24, the wait
+// for steady state running again after the target came back.
+func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
+	g := newGuided(t, 80, 24, nil, func(c *Config) { c.ReadOnly = true })
+	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
+	g.round()
+	g.finishJobs() // preflight
+	for i := 0; g.c.job == nil; i++ {
+		if i > 20 {
+			t.Fatalf("no wait started; plan at %s", g.c.Plan().Current)
+		}
+		g.round()
+	}
+	if step := steps.Lookup(g.c.jobID); !step.Watches {
+		t.Fatalf("%s runs; want a wait", g.c.jobID)
+	}
+	j := g.runner.last(t).job
+	if !g.press("q") {
+		t.Fatalf("q while %s waits did not quit:\n%s", g.c.jobID, g.screen())
+	}
+	if !j.cancelled {
+		t.Error("the wait was not stopped")
+	}
+}
+
+// q while a step that writes runs asks first, and the question is on
+// screen at every size, 80x24 included.
+func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {100, 20}, {80, 14}, {200, 50}} {
+		g := cutoverRunning(t)
+		g.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		if g.press("q") {
+			t.Fatalf("%dx%d: q quit while the cutover runs, without asking", sz[0], sz[1])
+		}
+		sc := g.screen()
+		for _, want := range []string{"Cutover is running. Quit?", "y quit", "keep it running"} {
+			if !strings.Contains(sc, want) {
+				t.Errorf("%dx%d: the quit question lacks %q on screen:\n%s", sz[0], sz[1], want, sc)
+			}
+		}
+		checkFrame(t, g.m.View().Content, sz[0], sz[1])
+	}
+}
+
 // doneWorld is after the migration: every Sentinel names the target, the
 // old Redis is gone, the write verified, the report written.
 func doneWorld(t *testing.T) *guided {
