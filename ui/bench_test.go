@@ -3,6 +3,9 @@ package ui
 import (
 	"fmt"
 	"testing"
+	"time"
+
+	"flyover/steps"
 )
 
 // benchScreen is a busy dashboard at 160x48: full trend history, a long
@@ -93,5 +96,35 @@ func BenchmarkRedrawGuided(b *testing.B) {
 	for b.Loop() {
 		g.m.Update(jobTickMsg{})
 		_ = g.m.View()
+	}
+}
+
+// BenchmarkWaitStepSecond is one second of a running wait (steady state)
+// beside the dashboard at 120x36, with nothing else happening: the
+// progress ticks the checklist arms in a second, each read and drawn.
+// ns/op is CPU per second of waiting: 1e7 ns/op would be 1% of a core.
+func BenchmarkWaitStepSecond(b *testing.B) {
+	g := newGuided(&testing.T{}, 120, 36, nil, func(c *Config) { c.ReadOnly = true })
+	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.round()
+	g.finishJobs()
+	for i := 0; g.c.job == nil; i++ {
+		if i > 20 {
+			b.Fatal("no wait started")
+		}
+		g.round()
+	}
+	if !steps.Lookup(g.c.jobID).Watches {
+		b.Fatalf("%s runs, not a wait", g.c.jobID)
+	}
+	every := g.c.tickEvery()
+	b.ReportMetric(float64(time.Second/every), "ticks/s")
+	b.ReportAllocs()
+	for b.Loop() {
+		for range time.Second / every {
+			g.clock.Advance(every)
+			g.m.Update(jobTickMsg{})
+			_ = g.m.View()
+		}
 	}
 }

@@ -197,7 +197,7 @@ func (c *Checklist) Help() []key.Binding {
 // dashboard.
 func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg.(type) {
-	case tea.KeyPressMsg, observedMsg, stepStartedMsg, confirmDoneMsg, jobTickMsg, writerTickMsg, verdictMsg, autoplayTickMsg:
+	case tea.KeyPressMsg, observedMsg, stepStartedMsg, confirmDoneMsg, confirmRefusedMsg, promptSettledMsg, jobTickMsg, jobDoneMsg, writerTickMsg, verdictMsg, autoplayTickMsg:
 		defer c.invalidate()
 	}
 	return c.update(msg)
@@ -218,9 +218,15 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 	case confirmDoneMsg:
 		cmd := c.confirmed(msg)
 		return cmd, false
+	case confirmRefusedMsg:
+		return c.refusedName(msg), false
+	case promptSettledMsg:
+		return nil, false // the frame is redrawn: the cursor shows
 	case jobTickMsg:
 		cmd := c.tickJob()
 		return cmd, false
+	case jobDoneMsg:
+		return c.jobDone(msg), false
 	case writerTickMsg:
 		c.stats, c.hasStats = msg.stats, true
 		return c.writerTick(), false

@@ -42,6 +42,13 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if c.job == nil {
 			return nil, false
 		}
+		if c.onlyWatching() {
+			// A wait sends nothing: stopping it changes nothing, so
+			// there is nothing to ask.
+			c.job.Cancel()
+			c.logf("quit while %s waits: stopped it", c.jobID)
+			return tea.Quit, true
+		}
 		return c.open(newQuitConfirm(c.common, c.jobID)), true
 	}
 	return nil, false
@@ -88,6 +95,13 @@ func offersFix(step *steps.Step, confs []steps.Confirmation) bool {
 	return step.FixWhenBlocked && len(confs) > 0
 }
 
+// onlyWatching reports whether the running step is a wait that sends
+// nothing but reads.
+func (c *Checklist) onlyWatching() bool {
+	step := steps.Lookup(c.jobID)
+	return step != nil && step.Watches && !writes(step, c.facts, c.g.Options)
+}
+
 // writes reports whether a step would send anything but reads.
 func writes(step *steps.Step, f steps.Facts, o steps.Options) bool {
 	cmds := step.Commands(f, o)
@@ -127,7 +141,7 @@ func (c *Checklist) abort() tea.Cmd {
 func (c *Checklist) open(d *Confirm) tea.Cmd {
 	c.dlg = d
 	c.note = cell{}
-	return c.setMode(c.dialogMode())
+	return tea.Batch(c.setMode(c.dialogMode()), d.settle())
 }
 
 func (c *Checklist) dialogMode() Mode {
@@ -175,18 +189,36 @@ func (c *Checklist) confirmed(msg confirmDoneMsg) tea.Cmd {
 	return tea.Batch(c.setMode(ModeNormal), c.start(d.id, d.facts, d.answers))
 }
 
+// refusedName records a wrong typed answer; the question stays open for
+// another try.
+func (c *Checklist) refusedName(msg confirmRefusedMsg) tea.Cmd {
+	if msg.dlg != c.dlg {
+		return nil
+	}
+	return c.record(msg.dlg.id, msg.q, msg.why)
+}
+
+// record writes a question answered no (or refused) to the log and the
+// audit log, so the record shows who declined what.
+func (c *Checklist) record(id steps.StepID, q steps.Confirmation, why string) tea.Cmd {
+	c.logf("%s", why)
+	r := c.g.Runner
+	if r == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		r.Declined(id, q, why)
+		return nil
+	}
+}
+
 // declined closes a cancelled question; nothing is sent. A step's answer
 // is recorded in the audit log, so it shows who declined what.
 func (c *Checklist) declined(d *Confirm, why string) tea.Cmd {
 	c.note = cell{text: why, tone: toneWarn}
-	c.logf("%s", why)
-	cmds := []tea.Cmd{c.setMode(ModeNormal)}
-	if d.kind == confirmStep && c.g.Runner != nil {
-		r, q, id := c.g.Runner, d.conf(), d.id
-		cmds = append(cmds, func() tea.Msg {
-			r.Declined(id, q, why)
-			return nil
-		})
+	if d.kind != confirmStep {
+		c.logf("%s", why)
+		return c.setMode(ModeNormal)
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(c.setMode(ModeNormal), c.record(d.id, d.conf(), why))
 }

@@ -52,7 +52,10 @@ type (
 		job RunningStep
 		err error
 	}
-	jobTickMsg    struct{}
+	jobTickMsg struct{}
+	// jobDoneMsg: the running step job has ended; it is read at once,
+	// not at the next tick.
+	jobDoneMsg    struct{ job RunningStep }
 	writerTickMsg struct{ stats probe.CanaryStats }
 	verdictMsg    struct {
 		v   probe.CanaryVerdict
@@ -60,9 +63,18 @@ type (
 	}
 )
 
-// jobTick is how often a running step's progress is read and its
-// countdown redrawn.
+// jobTick is the spinner's frame: one glyph per 100 ms of the clock.
 const jobTick = 100 * time.Millisecond
+
+// Redraws while a step runs cost a frame each: the panel is drawn again
+// only as often as what is on screen moves. A visible spinner turns at
+// spinnerEvery (skipping glyphs: it still turns, at half the frames); with
+// none on screen, progress and countdowns are read at countdownEvery. The
+// step's end is read at once (waitJob).
+const (
+	spinnerEvery   = 200 * time.Millisecond
+	countdownEvery = time.Second
+)
 
 // writerTick is how often the application panel is refreshed.
 const writerTick = 250 * time.Millisecond
@@ -100,7 +112,20 @@ func (c *Checklist) started(msg stepStartedMsg) tea.Cmd {
 	c.job, c.jobID, c.jobStart = msg.job, msg.id, c.now()
 	c.prog, c.hasProg, c.phases = steps.Progress{}, false, nil
 	delete(c.results, msg.id)
-	return c.armJobTick()
+	return tea.Batch(c.armJobTick(), waitJob(c.ctx, msg.job))
+}
+
+// waitJob waits for job to end. It only waits on Done, which nothing
+// drains: the ticks read the progress.
+func waitJob(ctx context.Context, job RunningStep) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-job.Done():
+			return jobDoneMsg{job: job}
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 func (c *Checklist) armJobTick() tea.Cmd {
@@ -108,7 +133,33 @@ func (c *Checklist) armJobTick() tea.Cmd {
 		return nil
 	}
 	c.ticking = true
-	return tea.Tick(jobTick, func(time.Time) tea.Msg { return jobTickMsg{} })
+	return tea.Tick(c.tickEvery(), func(time.Time) tea.Msg { return jobTickMsg{} })
+}
+
+// tickEvery is how often the running step is read and drawn again.
+func (c *Checklist) tickEvery() time.Duration {
+	if c.spinnerVisible() {
+		return spinnerEvery
+	}
+	return countdownEvery
+}
+
+// spinnerVisible reports whether the running step's spinner is on
+// screen: the panel is shown, and no step's questions cover it.
+func (c *Checklist) spinnerVisible() bool {
+	if c.width <= 0 || c.height <= 0 || (c.hidden && c.dlg == nil) {
+		return false
+	}
+	return c.dlg == nil || c.dlg.kind != confirmStep
+}
+
+// jobDone reads the end of the running step as soon as it comes.
+func (c *Checklist) jobDone(msg jobDoneMsg) tea.Cmd {
+	if c.job == nil || msg.job != c.job {
+		return nil // already read by a tick
+	}
+	c.drain()
+	return c.finish()
 }
 
 // tickJob reads what the running step reported since the last tick, and
@@ -118,6 +169,17 @@ func (c *Checklist) tickJob() tea.Cmd {
 	if c.job == nil {
 		return nil
 	}
+	c.drain()
+	select {
+	case <-c.job.Done():
+		return c.finish()
+	default:
+	}
+	return c.armJobTick()
+}
+
+// drain reads what the running step reported since it was last read.
+func (c *Checklist) drain() {
 	ups := c.job.Updates()
 	for ups != nil {
 		select {
@@ -131,12 +193,6 @@ func (c *Checklist) tickJob() tea.Cmd {
 			ups = nil
 		}
 	}
-	select {
-	case <-c.job.Done():
-		return c.finish()
-	default:
-	}
-	return c.armJobTick()
 }
 
 func (c *Checklist) progress(p steps.Progress) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -244,6 +245,18 @@ func (g *guided) press(k string) bool {
 	return g.exec(g.send(msg))
 }
 
+// settle lets the open typed question take keys, as the operator reading
+// it would: a second passes (past promptSettle; a whole turn of the
+// spinner, so frames read the same) and its redraw arrives.
+func (g *guided) settle() {
+	g.t.Helper()
+	if g.c.dlg == nil {
+		g.t.Fatal("no question open to settle")
+	}
+	g.clock.Advance(time.Second)
+	g.exec(g.send(promptSettledMsg{dlg: g.c.dlg, i: g.c.dlg.i}))
+}
+
 func (g *guided) typeText(s string) {
 	for _, r := range s {
 		g.press(string(r))
@@ -390,6 +403,7 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	if g.m.Mode() != ModePrompt {
 		t.Fatalf("mode %v, want the typed prompt", g.m.Mode())
 	}
+	g.settle()
 	g.typeText("flyo")
 	sc := g.screen()
 	for _, want := range []string{"POINT OF NO RETURN", "SENTINEL FAILOVER flyover", "CLIENT PAUSE", "CLIENT UNPAUSE", "Type the master name (flyover)", "> flyo"} {
@@ -401,13 +415,15 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	golden(t, "checklist-cutover-prompt-120x36", sc)
 }
 
-// The cutover runs only when the master name is typed exactly.
+// The cutover runs only when the master name is typed exactly. A wrong
+// name says so and leaves the field empty for another try.
 func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	for _, typed := range []string{"", "flyove", "flyover ", "Flyover", "flyoverx", "y"} {
 		g := newGuided(t, 120, 36, nil, nil)
 		g.ready()
 		before := len(g.runner.ran())
 		g.press("enter")
+		g.settle()
 		// While the prompt is open, q and a are letters, not keys.
 		g.typeText(typed)
 		if g.press("enter") {
@@ -416,19 +432,92 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		if n := len(g.runner.ran()); n != before {
 			t.Errorf("typed %q: started %v", typed, g.runner.ran()[before:])
 		}
-		if g.m.Mode() != ModeNormal {
-			t.Errorf("typed %q: still prompting", typed)
+		if g.m.Mode() != ModePrompt || g.c.dlg == nil || len(g.c.dlg.typed) != 0 {
+			t.Errorf("typed %q: the prompt is not open with an empty field for another try", typed)
+		}
+		sc := g.screen()
+		want := "that is not the master name: you typed " + fmt.Sprintf("%q", typed)
+		if typed == "" {
+			want = "nothing typed: type flyover"
+		}
+		if !strings.Contains(sc, want) || !strings.Contains(sc, "  > █") {
+			t.Errorf("typed %q: the screen does not say %q over an empty field:\n%s", typed, want, sc)
+		}
+		g.typeText("flyover")
+		g.press("enter")
+		if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
+			t.Fatalf("after %q, flyover: started %s with %v, want the cutover", typed, s.id, s.answers)
 		}
 	}
 	g := newGuided(t, 120, 36, nil, nil)
 	g.ready()
 	g.press("enter")
+	g.settle()
 	g.typeText("flyoverx")
 	g.press("backspace")
 	g.press("enter")
 	s := g.runner.last(t)
 	if s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
 		t.Fatalf("started %s with %v, want the cutover with the typed name", s.id, s.answers)
+	}
+	// esc still cancels, and sends nothing.
+	g = newGuided(t, 120, 36, nil, nil)
+	g.ready()
+	before := len(g.runner.ran())
+	g.press("enter")
+	g.press("esc")
+	if g.c.dlg != nil || g.m.Mode() != ModeNormal || len(g.runner.ran()) != before {
+		t.Error("esc did not cancel the prompt at once")
+	}
+}
+
+// Keys typed before the name prompt was on screen are not for it: the y
+// typed out of habit after enter (or held down), and, in a question
+// after a y/N, the y that answered the one before.
+func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.ready()
+	g.press("enter")
+	g.press("y")
+	g.press("enter") // a second enter, too soon, submits nothing
+	if g.c.dlg == nil || len(g.c.dlg.typed) != 0 || g.m.Mode() != ModePrompt {
+		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.dlg.typed))
+	}
+	if sc := g.screen(); !strings.Contains(sc, "ignored 2 keys typed before this question was on screen") || strings.Contains(sc, "█") {
+		t.Errorf("the prompt does not say what it ignored, or shows a cursor before it takes keys:\n%s", sc)
+	}
+	g.settle()
+	if !strings.Contains(g.screen(), "  > █") {
+		t.Errorf("no cursor once the prompt takes keys:\n%s", g.screen())
+	}
+	g.typeText("flyover")
+	g.press("enter")
+	if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with \"flyover\"", s.id, s.answers)
+	}
+
+	// A y/N before the typed question: its y, repeated, is not the name.
+	clock := &fakeClock{t: t0}
+	cm := &common{cfg: &Config{Now: clock.Now}, styles: &Styles{}}
+	confs := []steps.Confirmation{
+		{ID: "first", Kind: steps.ConfirmYesNo, Prompt: "First?"},
+		{ID: "name", Kind: steps.ConfirmTypeName, Expect: "flyover", Prompt: "Type the master name:"},
+	}
+	d := newStepConfirm(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
+	clock.Advance(time.Second) // read the first question
+	if cmd := d.Update(press("y")); cmd == nil || !d.typing() {
+		t.Fatal("y did not move on to the typed question, or did not ask for its redraw")
+	}
+	d.Update(press("y")) // the key repeat of that y
+	if len(d.typed) != 0 || d.early != 1 {
+		t.Fatalf("the y that answered the question before is in the field: %q", string(d.typed))
+	}
+	clock.Advance(promptSettle)
+	for _, r := range "flyover" {
+		d.Update(press(string(r)))
+	}
+	if string(d.typed) != "flyover" {
+		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.typed))
 	}
 }
 
@@ -438,6 +527,7 @@ func cutoverRunning(t *testing.T) *guided {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.ready()
 	g.press("enter")
+	g.settle()
 	g.typeText("flyover")
 	g.press("enter")
 	j := g.runner.last(t).job
@@ -541,6 +631,51 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 	g2.ready()
 	if !g2.exec(g2.send(tea.KeyPressMsg{Code: 'q', Text: "q"})) {
 		t.Error("q with nothing running did not quit")
+	}
+}
+
+// q while only a wait runs (a step that sends nothing) quits at once and
+// stops the wait: there is nothing to ask. Read-only at 80x24, the wait
+// for steady state running again after the target came back.
+func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
+	g := newGuided(t, 80, 24, nil, func(c *Config) { c.ReadOnly = true })
+	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
+	g.round()
+	g.finishJobs() // preflight
+	for i := 0; g.c.job == nil; i++ {
+		if i > 20 {
+			t.Fatalf("no wait started; plan at %s", g.c.Plan().Current)
+		}
+		g.round()
+	}
+	if step := steps.Lookup(g.c.jobID); !step.Watches {
+		t.Fatalf("%s runs; want a wait", g.c.jobID)
+	}
+	j := g.runner.last(t).job
+	if !g.press("q") {
+		t.Fatalf("q while %s waits did not quit:\n%s", g.c.jobID, g.screen())
+	}
+	if !j.cancelled {
+		t.Error("the wait was not stopped")
+	}
+}
+
+// q while a step that writes runs asks first, and the question is on
+// screen at every size, 80x24 included.
+func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {100, 20}, {80, 14}, {200, 50}} {
+		g := cutoverRunning(t)
+		g.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		if g.press("q") {
+			t.Fatalf("%dx%d: q quit while the cutover runs, without asking", sz[0], sz[1])
+		}
+		sc := g.screen()
+		for _, want := range []string{"Cutover is running. Quit?", "y quit", "keep it running"} {
+			if !strings.Contains(sc, want) {
+				t.Errorf("%dx%d: the quit question lacks %q on screen:\n%s", sz[0], sz[1], want, sc)
+			}
+		}
+		checkFrame(t, g.m.View().Content, sz[0], sz[1])
 	}
 }
 

@@ -107,6 +107,9 @@ func (c *Checklist) panelView(W, H int) []string {
 	compact := H < 30
 	top = append(top, c.listBlock(W, compact)...)
 	top = append(top, st.Rule.Render(strings.Repeat("─", W)))
+	if d := c.dlg; d != nil && d.kind == confirmQuit && H-len(top) < len(d.View(W, 0, nil))+2 {
+		return c.detail(W, H) // the question and its step, without the list
+	}
 	rest := max(1, H-len(top))
 	return append(top, c.detail(W, rest)...)
 }

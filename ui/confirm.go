@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -31,6 +32,29 @@ type Confirm struct {
 	answers steps.Answers
 	typed   []rune // the typed answer (master name)
 	done    bool   // answered: keys that follow are not for it
+
+	// opened is when the typed question became the open one. Keys that
+	// arrive within promptSettle of it were typed before the operator
+	// could see it (the y of the question before, a y out of habit
+	// after enter): early counts them, and they are dropped.
+	opened time.Time
+	early  int
+	// wrong says why the last name submitted was refused; the field is
+	// empty again for another try.
+	wrong string
+}
+
+// promptSettle is how long a typed question ignores keys after it opens.
+// The screen shows it within a frame (33 ms); nobody reads a prompt and
+// answers it in a fifth of a second, so what comes sooner was typed
+// before it was there.
+const promptSettle = 200 * time.Millisecond
+
+// promptSettledMsg redraws a typed question once it takes keys: the
+// cursor appears.
+type promptSettledMsg struct {
+	dlg *Confirm
+	i   int
 }
 
 // confirmKind says what a Confirm asks about.
@@ -51,9 +75,24 @@ type confirmDoneMsg struct {
 
 // newStepConfirm asks step's confirmations before it runs with f.
 func newStepConfirm(c *common, step *steps.Step, f steps.Facts, confs []steps.Confirmation) *Confirm {
-	return &Confirm{common: c, keys: DefaultConfirmKeyMap(), kind: confirmStep, id: step.ID, step: step,
+	d := &Confirm{common: c, keys: DefaultConfirmKeyMap(), kind: confirmStep, id: step.ID, step: step,
 		facts: f, confs: confs, answers: steps.Answers{}}
+	d.opened = c.cfg.Now()
+	return d
 }
+
+// settle is the command that redraws a typed question once it takes
+// keys; nil for any other question.
+func (d *Confirm) settle() tea.Cmd {
+	if !d.typing() {
+		return nil
+	}
+	i := d.i
+	return tea.Tick(promptSettle, func(time.Time) tea.Msg { return promptSettledMsg{dlg: d, i: i} })
+}
+
+// settled reports whether the typed question takes keys at now.
+func (d *Confirm) settled(now time.Time) bool { return !now.Before(d.opened.Add(promptSettle)) }
 
 // newQuitConfirm asks whether to quit while step id runs.
 func newQuitConfirm(c *common, id steps.StepID) *Confirm {
@@ -103,14 +142,21 @@ func (d *Confirm) Update(k tea.KeyPressMsg) tea.Cmd {
 	q := d.conf()
 	if q.Kind == steps.ConfirmTypeName {
 		switch {
+		case key.Matches(k, d.keys.Escape):
+			return d.end(false, "cancelled, nothing sent")
+		case !d.settled(d.cfg.Now()):
+			d.early++ // typed before the prompt was on screen
 		case key.Matches(k, d.keys.Submit):
 			if string(d.typed) != q.Expect {
-				return d.end(false, fmt.Sprintf("cancelled, nothing sent: you typed %q, the master name is %q", string(d.typed), q.Expect))
+				d.wrong = fmt.Sprintf("that is not the master name: you typed %q. Type %s exactly, or esc to cancel; nothing was sent.", string(d.typed), q.Expect)
+				if len(d.typed) == 0 {
+					d.wrong = fmt.Sprintf("nothing typed: type %s, or esc to cancel; nothing was sent.", q.Expect)
+				}
+				d.typed = nil
+				return d.refused(q)
 			}
 			d.answers[q.ID] = string(d.typed)
 			return d.next()
-		case key.Matches(k, d.keys.Escape):
-			return d.end(false, "cancelled, nothing sent")
 		case key.Matches(k, d.keys.Erase):
 			if len(d.typed) > 0 {
 				d.typed = d.typed[:len(d.typed)-1]
@@ -120,6 +166,7 @@ func (d *Confirm) Update(k tea.KeyPressMsg) tea.Cmd {
 		default:
 			if t := k.Text; t != "" && len(d.typed) < 200 {
 				d.typed = append(d.typed, []rune(t)...)
+				d.wrong = ""
 			}
 		}
 		return nil
@@ -135,14 +182,30 @@ func (d *Confirm) Update(k tea.KeyPressMsg) tea.Cmd {
 	return d.next()
 }
 
-// next moves to the next question, or ends once all are answered.
+// next moves to the next question, or ends once all are answered. A
+// typed question opens now: the y that answered the one before is not
+// for it.
 func (d *Confirm) next() tea.Cmd {
 	if d.i+1 < len(d.confs) {
 		d.i++
-		d.typed = nil
-		return nil
+		d.typed, d.wrong, d.early = nil, "", 0
+		d.opened = d.cfg.Now()
+		return d.settle()
 	}
 	return d.end(true, "")
+}
+
+// confirmRefusedMsg: a typed answer was wrong; the question stays open.
+// The checklist records the refusal as it does a cancel.
+type confirmRefusedMsg struct {
+	dlg *Confirm
+	q   steps.Confirmation
+	why string
+}
+
+func (d *Confirm) refused(q steps.Confirmation) tea.Cmd {
+	why := d.wrong
+	return func() tea.Msg { return confirmRefusedMsg{dlg: d, q: q, why: why} }
 }
 
 func (d *Confirm) end(ok bool, why string) tea.Cmd {
@@ -304,7 +367,17 @@ func (d *Confirm) questionLines(q steps.Confirmation, W int) []string {
 		if typed != "" && !strings.HasPrefix(q.Expect, typed) {
 			tt = toneWarn
 		}
-		lines = append(lines, "  "+st.paint(toneAccent, "> ")+st.paint(tt, typed)+st.paint(toneAccent, "█"))
+		field := "  " + st.paint(toneAccent, "> ") + st.paint(tt, typed)
+		if d.settled(d.cfg.Now()) {
+			field += st.paint(toneAccent, "█") // the cursor: it takes keys now
+		}
+		lines = append(lines, field)
+		if d.wrong != "" {
+			lines = append(lines, d.wrapText(d.wrong, W, 2, toneBad)...)
+		}
+		if d.early > 0 {
+			lines = append(lines, d.wrapText(fmt.Sprintf("ignored %d key%s typed before this question was on screen", d.early, plural(d.early)), W, 2, toneMuted)...)
+		}
 		lines = append(lines, d.keyLines(W, d.hint(k.Submit, "run it if the name matches exactly"), d.hint(k.Escape, "cancel, nothing is sent"))...)
 	case q.Optional:
 		lines = append(lines, d.keyLines(W, d.hint(k.Yes, "yes"), d.hint(k.No, "no, go on without it"), d.hint(k.Cancel, "cancel the step, nothing is sent"))...)

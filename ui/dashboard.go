@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
+	"reflect"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -267,6 +269,50 @@ func (d *Dashboard) update(msg tea.Msg) tea.Cmd {
 		return waitEvents(d.ctx, d.cfg.Events)
 	}
 	return nil
+}
+
+// repeats reports whether a Sentinel's new reply says nothing its last
+// one did not: the same facts, newer timings.
+func (d *Dashboard) repeats(msg sentinelPolledMsg) bool {
+	if msg.i < 0 || msg.i >= len(d.sentinels) {
+		return false
+	}
+	s := &d.sentinels[msg.i]
+	return s.polled && sameSentinelFacts(s.view, msg.view)
+}
+
+// keepSentinel takes a reply that repeats the last one: it is kept (the
+// next snapshot has its timings) and its poll re-armed; the frame stands.
+func (d *Dashboard) keepSentinel(msg sentinelPolledMsg) tea.Cmd {
+	s := &d.sentinels[msg.i]
+	s.inFlight = false
+	s.view = msg.view
+	return d.armSentinel(msg.i, d.cfg.Tick)
+}
+
+// sameSentinelFacts compares two replies of one Sentinel, leaving out what
+// changes on every poll and shows nowhere: when it was polled, its round
+// trip below slowRTT, how long ago it pinged and read each replica (those
+// count only through whom it would promote, and why it skips the others,
+// which are compared).
+func sameSentinelFacts(a, b probe.SentinelView) bool {
+	if (a.RTT >= slowRTT || b.RTT >= slowRTT) && rtt(a.RTT) != rtt(b.RTT) {
+		return false
+	}
+	pa, skipA := a.PromotionCandidate()
+	pb, skipB := b.PromotionCandidate()
+	if (pa == nil) != (pb == nil) || (pa != nil && pa.Addr() != pb.Addr()) || !maps.Equal(skipA, skipB) {
+		return false
+	}
+	timeless := func(v probe.SentinelView) probe.SentinelView {
+		v.PolledAt, v.LastSeen, v.RTT = time.Time{}, time.Time{}, 0
+		v.Replicas = append([]probe.SentinelReplica(nil), v.Replicas...)
+		for i := range v.Replicas {
+			v.Replicas[i].LastOKPing, v.Replicas[i].InfoRefresh = 0, 0
+		}
+		return v
+	}
+	return reflect.DeepEqual(timeless(a), timeless(b))
 }
 
 // derive rebuilds the snapshot from the latest result of every endpoint.

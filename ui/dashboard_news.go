@@ -162,7 +162,7 @@ func (d *Dashboard) syncWhy() string {
 	case l.Phase != probe.PhaseOnline:
 		return "link phase " + string(l.Phase)
 	}
-	return fmt.Sprintf("lag %s (%s)", probe.Bytes(l.LagBytes), lagSeconds(l.LagSeconds))
+	return "lag " + lagText(*l)
 }
 
 func roleWord(r probe.Role) string {
@@ -177,9 +177,10 @@ func roleWord(r probe.Role) string {
 	return string(r)
 }
 
+// lagSeconds is the lag in seconds, "—" when unknown.
 func lagSeconds(s float64) string {
 	if s < 0 {
-		return "? s"
+		return unknown
 	}
 	return fmt.Sprintf("%.1f s", s)
 }

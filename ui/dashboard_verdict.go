@@ -19,8 +19,8 @@ type badge struct {
 
 func (d *Dashboard) pushSample() {
 	s := sample{At: d.now, LagBytes: -1, SourceOps: -1, TargetOps: -1}
-	if d.snap.Link.Phase == probe.PhaseOnline && d.snap.Source.Reachable {
-		s.LagBytes = d.snap.Link.LagBytes
+	if l := &d.snap.Link; l.LagKnown && (l.SourceView || l.Phase == probe.PhaseOnline && d.snap.Source.Reachable) {
+		s.LagBytes = l.LagBytes // a silent target's too: the source's view
 	}
 	if d.snap.Source.Reachable {
 		s.SourceOps = d.snap.Source.OpsPerSec
@@ -45,6 +45,9 @@ func (d *Dashboard) estimateCatchUp() cell {
 	}
 	switch l.Phase {
 	case probe.PhaseUnknown:
+		if !tgt.Reachable {
+			return cell{text: "unknown: target silent", tone: toneMuted}
+		}
 		return cell{text: "unknown while an endpoint is down", tone: toneMuted}
 	case probe.PhaseDetached:
 		return cell{text: "not attached", tone: toneMuted}
@@ -63,6 +66,9 @@ func (d *Dashboard) estimateCatchUp() cell {
 			}
 		}
 		return cell{text: "after the transfer (size not reported)", tone: toneMuted}
+	}
+	if !l.LagKnown {
+		return cell{text: "unknown: neither side says how far behind", tone: toneMuted}
 	}
 	if l.InSync || l.LagBytes == 0 {
 		return cell{text: "caught up", tone: toneOK}
@@ -134,7 +140,7 @@ func (d *Dashboard) verdict() badge {
 	case l.Phase == probe.PhaseOnline && l.InSync:
 		return badge{fmt.Sprintf("CONFIRMING · %d/%d polls in sync", d.inSyncStreak, d.cfg.InSyncPolls), toneWarn}
 	case l.Phase == probe.PhaseOnline:
-		return badge{"CATCHING UP · lag " + probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), toneWarn}
+		return badge{"CATCHING UP · lag " + lagText(*l), toneWarn}
 	case l.Phase == probe.PhaseTransfer && l.Progress >= 0:
 		return badge{fmt.Sprintf("SYNCING · %d%%", int(l.Progress*100)), toneWarn}
 	}

@@ -164,17 +164,15 @@ func TestGuidedMigrationByHand(t *testing.T) {
 		return strings.Contains(sc, "STEP 6 · CUTOVER") && strings.Contains(sc, "type the master name first")
 	})
 	s.keys("Enter")
+	// The cursor shows once the prompt takes keys: what came sooner was
+	// typed before it was on screen.
 	s.waitScreen("the typed prompt", 10*time.Second, func(sc string) bool {
-		return strings.Contains(sc, "POINT OF NO RETURN") && strings.Contains(sc, "Type the master name (flyover)")
+		return strings.Contains(sc, "POINT OF NO RETURN") && strings.Contains(sc, "Type the master name (flyover)") && strings.Contains(sc, "> █")
 	})
 	s.keys("-l", "flyove")
 	s.keys("Enter")
-	s.waitScreen("the mistyped name refused", 10*time.Second, func(sc string) bool {
-		return strings.Contains(sc, `you typed "flyove"`)
-	})
-	s.keys("Enter")
-	s.waitScreen("the typed prompt again", 10*time.Second, func(sc string) bool {
-		return strings.Contains(sc, "Type the master name (flyover)")
+	s.waitScreen("the mistyped name refused, the field empty again", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, `that is not the master name: you typed "flyove"`) && strings.Contains(sc, "> █")
 	})
 	s.keys("-l", "flyover")
 	s.keys("Enter")

@@ -54,6 +54,9 @@ type world struct {
 	tgtOps      int64
 	sentRTT     map[int]time.Duration
 	sentFlags   map[int][]string
+	// ackAge is the source's lag= for the target: seconds since its
+	// last acknowledgement.
+	ackAge int64
 	// otherReplica is a Redis replica of the source (127.0.0.1:7003) with
 	// a lower priority number than the target's: Sentinel prefers it.
 	otherReplica bool
@@ -97,7 +100,7 @@ func (w *world) source() probe.Node {
 		case "transfer":
 			state = "send_bulk"
 		}
-		n.Replicas = []probe.ReplicaLine{{IP: "127.0.0.1", Port: 7002, State: state, Offset: w.ackedOffset, HasOffset: w.phase == "online"}}
+		n.Replicas = []probe.ReplicaLine{{IP: "127.0.0.1", Port: 7002, State: state, Offset: w.ackedOffset, HasOffset: w.phase == "online", Lag: w.ackAge}}
 	}
 	if w.otherReplica {
 		n.Replicas = append(n.Replicas, probe.ReplicaLine{Index: len(n.Replicas), IP: "127.0.0.1", Port: 7003, State: "online", Offset: w.ackedOffset, HasOffset: true})

@@ -32,7 +32,7 @@ func rate(bps float64) string {
 func duration(d time.Duration) string {
 	switch {
 	case d < 0:
-		return "?"
+		return unknown
 	case d < 10*time.Second:
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	case d < time.Minute:
@@ -103,4 +103,54 @@ func clip(s string, w int) string {
 		return ""
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// unknown stands for a figure flyover does not know.
+const unknown = "—"
+
+// lagText is the lag in bytes and seconds, "—" for what is not known.
+func lagText(l probe.Link) string {
+	if !l.LagKnown {
+		return unknown
+	}
+	secs, ok := lagSecondsOf(l)
+	if !ok {
+		secs = -1
+	}
+	return probe.Bytes(l.LagBytes) + " · " + lagSeconds(secs)
+}
+
+// lagSecondsOf is the lag in seconds when it is a figure. A target bytes
+// behind is never 0 seconds behind: when its history cannot tell (a first
+// reading, as in a one-shot status), Derive falls back to the source's
+// whole-second ACK age, and a 0 there means unknown.
+func lagSecondsOf(l probe.Link) (float64, bool) {
+	if !l.LagKnown || l.LagSeconds < 0 || (l.LagBytes > 0 && l.LagSeconds == 0) {
+		return 0, false
+	}
+	return l.LagSeconds, true
+}
+
+// lagFrom says whose word a lag is when it is not both sides': the
+// source's view, with how long the target has been silent (or, when
+// flyover never saw it answer, how long ago it last acknowledged).
+func lagFrom(l probe.Link) string {
+	if !l.LagKnown || !l.SourceView {
+		return ""
+	}
+	switch {
+	case l.TargetSilent > 0:
+		return "source's view, target silent " + duration(l.TargetSilent)
+	case l.AckAge >= 0:
+		return "source's view, target silent, last ACK " + duration(l.AckAge) + " ago"
+	}
+	return "source's view, target silent"
+}
+
+// shortLagFrom is lagFrom for a narrow column.
+func shortLagFrom(l probe.Link) string {
+	if l.TargetSilent > 0 {
+		return "source's view · silent " + duration(l.TargetSilent)
+	}
+	return "source's view"
 }

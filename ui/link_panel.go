@@ -39,40 +39,51 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	} else if d.snap.Target.OffsetTrusted && l.FollowsSource {
 		acked = cell{text: "own " + probe.Thousands(d.snap.Target.Offset)}
 	}
-	lag := cell{text: "—", tone: toneMuted}
-	if l.Phase == probe.PhaseOnline && src.Reachable {
+	lag := cell{text: unknown, tone: toneMuted}
+	// from says whose word the lag is when the target is silent: the
+	// source's record of its last acknowledgement, a floor.
+	var from cell
+	switch {
+	case l.LagKnown && l.SourceView:
+		lag = cell{text: lagText(*l), tone: toneBad}
+		from = cell{text: lagFrom(*l), tone: toneBad}
+		if short := shortLagFrom(*l); !compact && width(from.text) > w-len("source offset")-2 {
+			from.text = short
+		}
+	case l.LagKnown && l.Phase == probe.PhaseOnline && src.Reachable:
 		t := toneOK
 		if !l.InSync {
 			t = toneWarn
 		}
-		lag = cell{text: probe.Bytes(l.LagBytes) + " · " + lagSeconds(l.LagSeconds), tone: t}
+		lag = cell{text: lagText(*l), tone: t}
 	}
-	rateCell := cell{text: "—", tone: toneMuted}
-	if src.Reachable && src.Role == probe.RolePrimary {
+	rateCell := cell{text: unknown, tone: toneMuted}
+	if d.rateKnown() {
 		rateCell = cell{text: rate(l.RateBytes)}
 	}
 
 	if compact {
 		first := st.title.Render("REPLICATION") + "  " + fit(d.phaseLine(true), w-13)
+		lagLine := d.joinCells(lag, cell{text: " · rate ", tone: toneMuted}, rateCell, cell{text: " · catch-up ", tone: toneMuted}, d.catchUp)
+		if from.text != "" {
+			// Whose word the lag is matters more than the rate.
+			lagLine = d.joinCells(lag, cell{text: " · ", tone: toneMuted}, from)
+		}
 		rest := st.table([]column{
 			{cells: []cell{{text: "offset", tone: toneMuted}, {text: "lag", tone: toneMuted}}},
-			{cells: []cell{
-				d.joinCells(srcOff, cell{text: " → acked ", tone: toneMuted}, acked),
-				d.joinCells(lag, cell{text: " · rate ", tone: toneMuted}, rateCell, cell{text: " · catch-up ", tone: toneMuted}, d.catchUp),
-			}},
+			{cells: []cell{d.joinCells(srcOff, cell{text: " → acked ", tone: toneMuted}, acked), lagLine}},
 		}, w, 2)
 		return append([]string{first}, rest...)
 	}
-	rows := st.table([]column{
-		{cells: []cell{
-			{text: "source offset", tone: toneMuted},
-			{text: "target acked", tone: toneMuted},
-			{text: "lag", tone: toneMuted},
-			{text: "rate", tone: toneMuted},
-			{text: "catch-up", tone: toneMuted},
-		}},
-		{cells: []cell{srcOff, acked, lag, rateCell, d.catchUp}},
-	}, w, 2)
+	labels := []cell{{text: "source offset", tone: toneMuted}, {text: "target acked", tone: toneMuted}, {text: "lag", tone: toneMuted}}
+	values := []cell{srcOff, acked, lag}
+	if from.text != "" {
+		labels = append(labels, cell{text: "lag from", tone: toneMuted})
+		values = append(values, from)
+	}
+	labels = append(labels, cell{text: "rate", tone: toneMuted}, cell{text: "catch-up", tone: toneMuted})
+	values = append(values, rateCell, d.catchUp)
+	rows := st.table([]column{{cells: labels}, {cells: values}}, w, 2)
 	const labelW = len("source offset") + 2
 	out := []string{
 		d.sectionTitle("REPLICATION", stateNote, w),
@@ -129,7 +140,11 @@ func (d *Dashboard) phaseLine(percent bool) string {
 		}
 	}
 	name := string(l.Phase)
-	if cur < 0 {
+	switch {
+	case cur >= 0:
+	case d.snap.Source.Reachable && !d.snap.Target.Reachable:
+		name = "unknown: target silent"
+	default:
 		name = "unknown (an endpoint is down)"
 	}
 	if d.switched() {
@@ -207,4 +222,12 @@ func spanWords(d time.Duration) string {
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	}
 	return duration(d)
+}
+
+// rateKnown reports whether the source's replication rate was measured:
+// two readings in a row of a reachable primary. Before that its 0 means
+// nothing.
+func (d *Dashboard) rateKnown() bool {
+	p, s := d.srcPrev, &d.snap.Source
+	return p != nil && p.Source.Reachable && p.Source.Role == probe.RolePrimary && s.Reachable && s.Role == probe.RolePrimary
 }

@@ -502,3 +502,30 @@ func waitUntil(limit time.Duration, cond func() bool) error {
 	}
 	return nil
 }
+
+// A Sentinel saying again what it said costs no redraw: its poll is
+// re-armed and the frame stands. A reply that changes a fact is drawn.
+func TestRepeatedSentinelReplyIsNotRedrawn(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	before := hs.screen()
+	v := hs.w.sentinel(1)
+	v.PolledAt, v.LastSeen, v.RTT = v.PolledAt.Add(time.Second), v.LastSeen.Add(time.Second), 530*time.Microsecond
+	v.Replicas[0].LastOKPing, v.Replicas[0].InfoRefresh = 800*time.Millisecond, 9*time.Second
+	hs.m.dash.sentinels[1].inFlight = true
+	cmd := hs.send(sentinelPolledMsg{i: 1, view: v})
+	if hs.m.dirty || hs.m.dash.dirty {
+		t.Error("a repeated Sentinel reply marked the frame stale")
+	}
+	if cmd == nil || hs.m.dash.sentinels[1].inFlight != true {
+		t.Error("a repeated Sentinel reply did not re-arm its poll")
+	}
+	if hs.screen() != before {
+		t.Error("the screen changed on a repeated reply")
+	}
+	v.MasterAddr = fxTarget
+	hs.m.dash.sentinels[1].inFlight = true
+	hs.send(sentinelPolledMsg{i: 1, view: v})
+	if !strings.Contains(hs.screen(), "DISAGREE") {
+		t.Errorf("a Sentinel naming another master was not drawn:\n%s", hs.screen())
+	}
+}

@@ -28,7 +28,8 @@ type StatusDoc struct {
 	AllReachable   bool          `json:"all_reachable"`
 }
 
-// NodeDoc is one data node in StatusDoc.
+// NodeDoc is one data node in StatusDoc. A figure flyover does not know
+// (the node did not answer) is null, never 0.
 type NodeDoc struct {
 	Addr      string `json:"addr"`
 	Reachable bool   `json:"reachable"`
@@ -40,27 +41,49 @@ type NodeDoc struct {
 	// offset for a replica (null when the server does not report a
 	// trustworthy one).
 	ReplOffset *int64           `json:"repl_offset"`
-	Keys       int64            `json:"keys"`
+	Keys       *int64           `json:"keys"`
 	Keyspace   map[string]int64 `json:"keyspace,omitempty"`
 	Following  string           `json:"following,omitempty"`
-	UsedMemory int64            `json:"used_memory"`
-	MaxMemory  int64            `json:"max_memory"`
-	OpsPerSec  int64            `json:"ops_per_sec"`
-	Clients    int64            `json:"clients"`
+	UsedMemory *int64           `json:"used_memory"`
+	MaxMemory  *int64           `json:"max_memory"`
+	OpsPerSec  *int64           `json:"ops_per_sec"`
+	Clients    *int64           `json:"clients"`
 }
 
-// LinkDoc is the replication link in StatusDoc.
+// LinkDoc is the replication link in StatusDoc. A lag flyover does not
+// know is null, never 0; LagFrom says whose word a known lag is.
 type LinkDoc struct {
-	ListedBySource bool    `json:"listed_by_source"`
-	State          string  `json:"state"`
-	Phase          string  `json:"phase"`
-	AckedOffset    *int64  `json:"acked_offset"`
-	LagBytes       int64   `json:"lag_bytes"`
-	LagSeconds     float64 `json:"lag_seconds"`
-	InSync         bool    `json:"in_sync"`
+	ListedBySource bool     `json:"listed_by_source"`
+	State          string   `json:"state"`
+	Phase          string   `json:"phase"`
+	AckedOffset    *int64   `json:"acked_offset"`
+	LagBytes       *int64   `json:"lag_bytes"`
+	LagSeconds     *float64 `json:"lag_seconds"`
+	// LagFrom is LagFromBoth or LagFromSource; null with the lag.
+	LagFrom *string `json:"lag_from"`
+	// TargetSilentSeconds is how long the target has not answered: null
+	// while it answers, and when flyover never saw it answer (it cannot
+	// tell since when).
+	TargetSilentSeconds *float64 `json:"target_silent_seconds"`
+	// AckAgeSeconds is how long ago the target last acknowledged, as the
+	// source's slaveN line says (a Redis source); null when unknown.
+	AckAgeSeconds *float64 `json:"ack_age_seconds"`
+	InSync        bool     `json:"in_sync"`
 }
 
-// SentinelDoc is one Sentinel in StatusDoc.
+// The values of LinkDoc.LagFrom: plain words, stable for scripts.
+const (
+	// LagFromBoth: the source and the target both answered; the lag is
+	// the target's own offset where it is trustworthy, else its
+	// acknowledgement as the source lists it.
+	LagFromBoth = "both"
+	// LagFromSource: the target does not answer; the lag is what the
+	// source's slaveN line says the target last acknowledged.
+	LagFromSource = "source_view"
+)
+
+// SentinelDoc is one Sentinel in StatusDoc. Its counts are null unless it
+// answered and monitors the master name.
 type SentinelDoc struct {
 	Addr         string `json:"addr"`
 	Reachable    bool   `json:"reachable"`
@@ -69,17 +92,24 @@ type SentinelDoc struct {
 	MasterAddr   string `json:"master_addr"`
 	KnowsTarget  bool   `json:"knows_target"`
 	QuorumOK     bool   `json:"quorum_ok"`
-	Quorum       int    `json:"quorum"`
-	Sentinels    int    `json:"sentinels"`
-	Replicas     int    `json:"replicas"`
+	Quorum       *int   `json:"quorum"`
+	Sentinels    *int   `json:"sentinels"`
+	Replicas     *int   `json:"replicas"`
 	Flags        string `json:"flags"`
 	WouldPromote string `json:"would_promote,omitempty"`
 }
 
+// ptr is a figure flyover knows, for a nullable field.
+func ptr[T any](v T) *T { return &v }
+
 func nodeDoc(n probe.Node) NodeDoc {
 	d := NodeDoc{Addr: n.Addr, Reachable: n.Reachable, Error: n.Error, Kind: string(n.Kind),
-		Version: n.Version, Role: string(n.Role), Keys: n.Keys(), UsedMemory: n.UsedMemory,
-		MaxMemory: n.MaxMemory, OpsPerSec: n.OpsPerSec, Clients: n.Clients}
+		Version: n.Version, Role: string(n.Role)}
+	if !n.Reachable {
+		return d // nothing it said is known: every figure null
+	}
+	d.Keys, d.UsedMemory, d.MaxMemory = ptr(n.Keys()), ptr(n.UsedMemory), ptr(n.MaxMemory)
+	d.OpsPerSec, d.Clients = ptr(n.OpsPerSec), ptr(n.Clients)
 	switch {
 	case n.Role == probe.RolePrimary:
 		off := n.ReplOffset
@@ -104,18 +134,36 @@ func nodeDoc(n probe.Node) NodeDoc {
 func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	d := StatusDoc{At: s.At, Master: s.MasterName, Source: nodeDoc(s.Source), Target: nodeDoc(s.Target),
 		SentinelsAgree: s.SentinelsAgree, AllReachable: s.AllReachable()}
-	d.Link = LinkDoc{ListedBySource: s.Link.ListedBySource, State: s.Link.State, Phase: string(s.Link.Phase),
-		LagBytes: s.Link.LagBytes, LagSeconds: s.Link.LagSeconds, InSync: s.Link.InSync}
-	if s.Link.HasAckedOffset {
-		off := s.Link.AckedOffset
-		d.Link.AckedOffset = &off
+	l := &s.Link
+	d.Link = LinkDoc{ListedBySource: l.ListedBySource, State: l.State, Phase: string(l.Phase), InSync: l.InSync}
+	if l.HasAckedOffset {
+		d.Link.AckedOffset = ptr(l.AckedOffset)
+	}
+	if l.LagKnown {
+		d.Link.LagBytes = ptr(l.LagBytes)
+		if secs, ok := lagSecondsOf(*l); ok {
+			d.Link.LagSeconds = ptr(secs)
+		}
+		d.Link.LagFrom = ptr(LagFromBoth)
+		if l.SourceView {
+			d.Link.LagFrom = ptr(LagFromSource)
+		}
+	}
+	if l.TargetSilent > 0 {
+		d.Link.TargetSilentSeconds = ptr(l.TargetSilent.Seconds())
+	}
+	if l.AckAge >= 0 {
+		d.Link.AckAgeSeconds = ptr(l.AckAge.Seconds())
 	}
 	d.Sentinels = []SentinelDoc{}
 	for _, v := range s.Sentinels {
-		d.Sentinels = append(d.Sentinels, SentinelDoc{Addr: v.Addr, Reachable: v.Reachable, Error: v.Error,
+		sd := SentinelDoc{Addr: v.Addr, Reachable: v.Reachable, Error: v.Error,
 			Monitors: v.Monitors, MasterAddr: v.MasterAddr, KnowsTarget: v.KnowsTarget, QuorumOK: v.QuorumOK,
-			Quorum: v.Quorum, Sentinels: v.NumOtherSentinels + 1, Replicas: v.NumReplicas,
-			Flags: strings.Join(v.MasterFlags, ","), WouldPromote: v.WouldPromote})
+			Flags: strings.Join(v.MasterFlags, ","), WouldPromote: v.WouldPromote}
+		if v.Reachable && v.Monitors {
+			sd.Quorum, sd.Sentinels, sd.Replicas = ptr(v.Quorum), ptr(v.NumOtherSentinels+1), ptr(v.NumReplicas)
+		}
+		d.Sentinels = append(d.Sentinels, sd)
 	}
 	return d
 }
@@ -128,14 +176,14 @@ func WriteStatusJSON(w io.Writer, s probe.Snapshot) error {
 }
 
 // WriteStatusTable writes the snapshot as a plain, uncoloured table for
-// terminals, logs and scripts.
+// terminals, logs and scripts. A figure flyover does not know is "—".
 func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "flyover status · master %q · %s\n\n", s.MasterName, s.At.Format("2006-01-02 15:04:05"))
 	fmt.Fprintln(tw, "NODE\tADDRESS\tSERVER\tROLE\tKEYS\tOFFSET\tMEMORY\tOPS/S\tCLIENTS")
 	row := func(name string, n probe.Node, label string) {
 		if !n.Reachable {
-			fmt.Fprintf(tw, "%s\t%s\tunreachable\t\t\t\t\t\t\n", name, n.Addr)
+			fmt.Fprintf(tw, "%s\t%s\tunreachable\t%s\t%s\t%s\t%s\t%s\t%s\n", name, n.Addr, unknown, unknown, unknown, unknown, unknown, unknown)
 			return
 		}
 		server := string(n.Kind) + " " + n.Version
@@ -146,7 +194,7 @@ func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 		if n.Role == probe.RoleReplica {
 			role = fmt.Sprintf("replica of %s:%d", n.MasterHost, n.MasterPort)
 		}
-		off := "-"
+		off := unknown
 		if d := nodeDoc(n); d.ReplOffset != nil {
 			off = fmt.Sprint(*d.ReplOffset)
 		}
@@ -157,25 +205,8 @@ func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 	row("target", s.Target, targetLabel)
 	tw.Flush()
 
-	l := s.Link
 	fmt.Fprintln(w)
-	switch {
-	case l.Phase == probe.PhaseUnknown:
-		fmt.Fprintln(w, "link      unknown (an endpoint did not answer)")
-	case l.Phase == probe.PhaseDetached:
-		fmt.Fprintf(w, "link      target not attached to the source (listed by source: %s)\n", yesNo(l.ListedBySource))
-	default:
-		acked := "-"
-		if l.HasAckedOffset {
-			acked = fmt.Sprint(l.AckedOffset)
-		}
-		verdict := "not in sync"
-		if l.InSync {
-			verdict = "IN SYNC"
-		}
-		fmt.Fprintf(w, "link      phase %s · source says %s · acked %s · lag %s (%s) · %s\n",
-			l.Phase, l.State, acked, probe.Bytes(l.LagBytes), seconds(l.LagSeconds), verdict)
-	}
+	fmt.Fprintln(w, "link      "+linkLine(s.Link))
 	fmt.Fprintln(w)
 
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -219,6 +250,32 @@ func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 	return nil
 }
 
+// linkLine is the link in one line: its phase, what the source says, the
+// lag and whose word it is, the verdict.
+func linkLine(l probe.Link) string {
+	acked := unknown
+	if l.HasAckedOffset {
+		acked = fmt.Sprint(l.AckedOffset)
+	}
+	verdict := "not in sync"
+	if l.InSync {
+		verdict = "IN SYNC"
+	}
+	lag := "lag " + lagText(l)
+	if from := lagFrom(l); from != "" {
+		lag += " (" + from + ")"
+	}
+	switch {
+	case l.SourceView:
+		return fmt.Sprintf("target not answering · source says %s · acked %s · %s · %s", l.State, acked, lag, verdict)
+	case l.Phase == probe.PhaseUnknown:
+		return "unknown (an endpoint did not answer)"
+	case l.Phase == probe.PhaseDetached:
+		return fmt.Sprintf("target not attached to the source (listed by source: %s)", yesNo(l.ListedBySource))
+	}
+	return fmt.Sprintf("phase %s · source says %s · acked %s · %s · %s", l.Phase, l.State, acked, lag, verdict)
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -228,16 +285,9 @@ func yesNo(b bool) string {
 
 func orDash(s string) string {
 	if s == "" {
-		return "-"
+		return unknown
 	}
 	return s
-}
-
-func seconds(s float64) string {
-	if s < 0 {
-		return "? s"
-	}
-	return fmt.Sprintf("%.1f s", s)
 }
 
 func memory(used, limit int64) string {

@@ -57,7 +57,10 @@ func (c *Checklist) runningView(W, H int) []string {
 	}
 	switch {
 	case c.dlg != nil && c.dlg.kind == confirmQuit:
-		act = append(act, c.dlg.View(W, 0, nil)...)
+		// A question the screen does not show is no question: it is
+		// never cut, and goes right under the heading.
+		q := c.dlg.View(W, 0, nil)
+		secs = append(secs[:1], append([]section{{lines: q, prio: 101, min: len(q)}}, secs[1:]...)...)
 	case !c.quitting:
 		stop := "esc  stop this step"
 		if steps.Lookup(c.jobID).PointOfNoReturn {

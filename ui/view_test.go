@@ -105,6 +105,48 @@ func TestViewSourceDownGolden(t *testing.T) {
 	golden(t, "source-down-120x36", hs.screen())
 }
 
+// silentTargetScreen: in sync, then the target stops answering (a hung
+// server: SIGSTOP) while the source takes 2 MiB more. The source's slaveN
+// line still says what the target last acknowledged.
+func silentTargetScreen(t testing.TB, w, h int) *harness {
+	hs := inSyncScreen(t, w, h)
+	hs.w.tgtDown = true
+	for range 12 { // six seconds of polls
+		hs.w.srcOffset += 2 << 20 / 12
+		hs.w.ackAge++
+		hs.round()
+	}
+	return hs
+}
+
+// A silent target is not zero behind, nor "—": the dashboard shows the
+// source's view of its lag, says so, and how long it has been silent.
+func TestViewSilentTargetGolden(t *testing.T) {
+	for _, sz := range []struct {
+		name string
+		w, h int
+		want []string
+	}{
+		{"silent-target-120x36", 120, 36, []string{"2.0 MiB · 6.0 s", "lag from       source's view · silent 9.5 s", "TARGET DOWN"}},
+		{"silent-target-80x24", 80, 24, []string{"2.0 MiB · 6.0 s · source's view", "TARGET DOWN"}},
+	} {
+		t.Run(sz.name, func(t *testing.T) {
+			hs := silentTargetScreen(t, sz.w, sz.h)
+			sc := hs.screen()
+			for _, want := range sz.want {
+				if !strings.Contains(sc, want) {
+					t.Errorf("the screen lacks %q:\n%s", want, sc)
+				}
+			}
+			if strings.Contains(sc, "caught up") {
+				t.Errorf("a silent target reads caught up:\n%s", sc)
+			}
+			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
+			golden(t, sz.name, sc)
+		})
+	}
+}
+
 func TestViewFullHelpGolden(t *testing.T) {
 	hs := inSyncScreen(t, 80, 24)
 	hs.key("?")
