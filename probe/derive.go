@@ -158,11 +158,11 @@ func (s *Snapshot) setLag(lag, behind int64) {
 		l.LagSeconds = 0
 	case known:
 		l.LagSeconds = secs
-	case l.AckAge >= 0:
-		// Seconds since the last ACK: an upper bound when the history
-		// cannot tell (first poll).
-		l.LagSeconds = l.AckAge.Seconds()
 	default:
+		// The history cannot tell (a first reading). The age of the last
+		// ACK is no bound worth showing: the source was at that offset at
+		// least that long ago, maybe much longer, so it could read in
+		// sync with megabytes to go. Unknown until the next reading.
 		l.LagSeconds = -1
 	}
 }
