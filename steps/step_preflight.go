@@ -59,6 +59,7 @@ func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress f
 	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	pf.Replication = &ra
 	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
+	pf.ReplicaClients = r.gatherReplicaClients(ctx, f) // replicas.go
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
 	fresh := r.Facts(ctx)
