@@ -293,3 +293,12 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 		}
 	}
 }
+
+// haReportLine is the report's line on HA: what became of the old Redis
+// servers, and the promotable replicas now against before.
+func haReportLine(f Facts, o Options) string {
+	if StageOf(f) != StagePromoted {
+		return ""
+	}
+	return decommissionDoneReason(f, o) + "; " + restoreHADoneReason(f, o)
+}
