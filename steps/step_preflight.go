@@ -46,7 +46,7 @@ var preflightStep = &Step{
 
 func preflightOrSkip(f Facts, o Options) []Check {
 	switch StageOf(f) {
-	case StagePromoting, StagePromoted:
+	case StagePromoting, StagePromoted, StagePromotedUnannounced:
 		return nil
 	}
 	return Preflight(f, o)
