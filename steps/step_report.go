@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Step 9: the Markdown report, rendered from the audit log.
+// Step 11: the Markdown report, rendered from the audit log.
 var reportStep = &Step{
 	Watches:         true,
 	WritesFiles:     true,

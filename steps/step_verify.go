@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Step 7: clients reach the target through Sentinel.
+// Step 8: clients reach the target through Sentinel.
 var verifyStep = &Step{
 	ReadsBackWrites: true,
 	ID:              StepVerify,
