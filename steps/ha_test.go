@@ -151,6 +151,22 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 	if lines != 3 {
 		t.Errorf("%d lines say the old servers serve stale data, want 3: %+v", lines, decommissionChecks(f, o))
 	}
+	// While Sentinel waits for failover-timeout, verify says why, with
+	// what each replica serves.
+	f.Snapshot.Sentinels[0].MasterFlags = []string{"master", "failover_in_progress"}
+	found := false
+	for _, c := range verifyChecks(f, o) {
+		if c.ID == "verify-switch" {
+			found = true
+			if !strings.Contains(c.Detail, "10.0.0.3:6379: following the target, never synced: serving data from 03:04:06") {
+				t.Errorf("verify: %s", c.Detail)
+			}
+		}
+	}
+	if !found {
+		t.Error("no +switch-master line in verify")
+	}
+	f.Snapshot.Sentinels[0].MasterFlags = []string{"master"}
 	var ids []string
 	for _, c := range decommissionStep.Confirmations(f, o) {
 		ids = append(ids, c.ID)

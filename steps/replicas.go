@@ -225,3 +225,17 @@ func (r *Runner) gatherReplicaClients(ctx context.Context, f Facts) []probe.Repl
 	}
 	return out
 }
+
+// staleReplicaLines are the old Redis replicas (not the old primary),
+// each with what it serves now, for the lines shown before the
+// decommission.
+func staleReplicaLines(f Facts, o Options) []string {
+	var out []string
+	for _, n := range oldRedisServers(f, o) {
+		if n.Primary || n.Down {
+			continue
+		}
+		out = append(out, n.Addr+": "+staleLine(f, n))
+	}
+	return out
+}
