@@ -279,3 +279,19 @@ func (c *connFlags) args() string {
 	}
 	return a
 }
+
+// addrList is a repeatable host:port flag (--new-replica).
+type addrList []string
+
+func (a *addrList) String() string { return strings.Join(*a, ",") }
+
+func (a *addrList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+			return fmt.Errorf("%q is not host:port", s)
+		}
+		*a = append(*a, s)
+	}
+	return nil
+}

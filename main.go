@@ -103,6 +103,8 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
 	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads: the checklist shows the plan and its commands, and runs none")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
+	var newReplicas addrList
+	fs.Var(&newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover, so Sentinel can promote it (repeatable)")
 	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", probe.DefaultCanaryRate, probe.DefaultCanaryTTL))
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -137,7 +139,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
 		conn: conn, readOnly: *readOnly, auditPath: sf.auditPath, canary: *canary,
-		opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
+		opts: steps.Options{AllowNonemptyTarget: *allowNonempty, NewReplicas: newReplicas},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover: %v\n", err)

@@ -35,6 +35,9 @@ type Options struct {
 	// StandIn forces a redis-server stand-in for the target even when a
 	// dragonfly binary is on PATH.
 	StandIn bool
+	// StandInRefusesRedisReplicas makes the stand-in target refuse SYNC
+	// and PSYNC to Redis replicas, as Dragonfly does (lab/replicas.go).
+	StandInRefusesRedisReplicas bool
 
 	// TLS serves every server on TLS only (a throwaway CA in the lab's
 	// directory; see Lab.TLS).
@@ -180,6 +183,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 		l.Replicas = append(l.Replicas, r)
 	}
 	if l.Target, err = l.startTarget(ctx); err != nil {
+		return l, err
+	}
+	if err := l.refuseRedisReplicas(ctx); err != nil { // lab/replicas.go
 		return l, err
 	}
 	if opts.PreloadKeys > 0 {

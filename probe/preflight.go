@@ -32,6 +32,9 @@ type PreflightFacts struct {
 	// ACL are the permissions of flyover's user on each endpoint
 	// (GatherACLs); empty when not read.
 	ACL []ACLFacts `json:"acl,omitempty"`
+	// ReplicaClients are, per other replica of the source, whether
+	// clients read from it (GatherReplicaClients); empty when not read.
+	ReplicaClients []ReplicaClients `json:"replica_clients,omitempty"`
 }
 
 // SourceConfig is the source's configuration that matters to a migration.

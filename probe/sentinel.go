@@ -76,6 +76,9 @@ type SentinelReplica struct {
 	MasterLinkStatus string        `json:"master_link_status"`
 	MasterHost       string        `json:"master_host"`
 	MasterPort       int           `json:"master_port"`
+	// RoleReported is the role the replica's own INFO last reported
+	// ("master" for a replica promoted behind this Sentinel's back).
+	RoleReported string `json:"role_reported,omitempty"`
 }
 
 func (r SentinelReplica) Addr() string { return joinHostPort(r.IP, r.Port) }
@@ -145,6 +148,7 @@ func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
 			MasterLinkStatus: m["master-link-status"],
 			MasterHost:       m["master-host"],
 			MasterPort:       int(atoi(m["master-port"])),
+			RoleReported:     m["role-reported"],
 		}
 		if _, ok := m["slave-priority"]; !ok {
 			r.Priority = int(atoi(m["replica-priority"]))

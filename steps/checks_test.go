@@ -174,30 +174,54 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 	})
 }
 
-// Step 5 names the replica Sentinel would promote instead of the target,
-// and the fix: the other replicas' priorities, with their commands.
-func TestRegistrationBlocksWhenAnotherReplicaWins(t *testing.T) {
+// Another replica Sentinel would promote instead of the target: step 5
+// is done (the target is eligible), and step 6 gives the other replica
+// priority 0, one confirmation, with the exact command; until then the
+// cutover is blocked.
+func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
 	x := healthy().attached().registered().otherReplica("10.0.0.3", 6379, 50)
 	f := steady(x.facts(), 5)
 	c := Plan(f, Options{})
-	st := c.State(StepRegister)
-	if c.Current != StepRegister || st.Status != Blocked || !strings.Contains(st.Reason, "10.0.0.3:6379") {
-		t.Fatalf("plan at %s, register %s: %s", c.Current, st.Status, st.Reason)
+	if st := c.State(StepRegister); st.Status != Done {
+		t.Fatalf("register %s: %s", st.Status, st.Reason)
 	}
-	fix := priorityFix(f)
-	if len(fix) != 1 || fix[0].String() != "replica 10.0.0.3:6379> CONFIG SET replica-priority 101   (priority 50 now; the target's is 100, and the lower number wins)" {
-		t.Fatalf("fix %v", fix)
+	st := c.State(StepPriority)
+	if c.Current != StepPriority || st.Status != Current || len(st.Checks) != 1 || !strings.Contains(st.Checks[0].Detail, "never syncs from Dragonfly") {
+		t.Fatalf("plan at %s, priority %s: %s %+v", c.Current, st.Status, st.Reason, st.Checks)
 	}
-	conf := registerStep.Confirmations(f, Options{})
-	if len(conf) != 1 || conf[0].ID != "fix-priorities" || len(conf[0].Commands) != 1 {
+	cmds := priorityCommands(f)
+	if len(cmds) != 1 || cmds[0].String() != "replica 10.0.0.3:6379> CONFIG SET replica-priority 0   (priority 50 now; abort restores it)" {
+		t.Fatalf("commands %v", cmds)
+	}
+	conf := priorityStep.Confirmations(f, Options{})
+	if len(conf) != 1 || conf[0].ID != "priority-zero" || len(conf[0].Commands) != 1 {
 		t.Fatalf("confirmations %+v", conf)
+	}
+	if b := FirstBlock(cutoverPre(f, Options{})); b == nil || !strings.Contains(b.Title, "10.0.0.3:6379") {
+		t.Fatalf("the cutover is not blocked by the other replica: %+v", b)
 	}
 
 	// Equal priority: the other replica can still win on run id (the
-	// target, Dragonfly, has none); the fix covers it too.
+	// target, Dragonfly, has none); priority 0 covers it too.
 	x = healthy().attached().registered().otherReplica("10.0.0.3", 6379, 100)
-	if fix := priorityFix(steady(x.facts(), 5)); len(fix) != 1 {
-		t.Fatalf("equal priority: fix %v", fix)
+	if cmds := priorityCommands(steady(x.facts(), 5)); len(cmds) != 1 {
+		t.Fatalf("equal priority: commands %v", cmds)
+	}
+
+	// At priority 0 on every Sentinel: done, and the cutover is next.
+	x = healthy().attached().registered().otherReplica("10.0.0.3", 6379, 0)
+	f = steady(x.facts(), 5)
+	if c := Plan(f, Options{}); c.Current != StepCutover || !strings.Contains(c.State(StepPriority).Reason, "priority 0") {
+		t.Fatalf("plan at %s; priority: %s", c.Current, c.State(StepPriority).Reason)
+	}
+	if len(priorityStep.Confirmations(f, Options{})) != 0 {
+		t.Error("asks to set a priority that is already 0")
+	}
+
+	// No other replica: nothing to do.
+	x = healthy().attached().registered()
+	if r := Plan(steady(x.facts(), 5), Options{}).State(StepPriority).Reason; !strings.Contains(r, "no other replica") {
+		t.Errorf("no other replica: %s", r)
 	}
 
 	// The target with priority 0 is never promoted.

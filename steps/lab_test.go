@@ -666,9 +666,8 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 }
 
 // Another replica that Sentinel would promote instead of the target is
-// detected: preflight flags it, step 5 blocks with the fix (the other
-// replica's priority, with its command), and running the fix makes every
-// Sentinel pick the target.
+// detected: preflight flags it, step 6 shows it with its command
+// (priority 0), and running step 6 makes every Sentinel pick the target.
 func TestOtherReplicaSentinelWouldPreferIsDetectedAndFixed(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond}
@@ -694,29 +693,25 @@ func TestOtherReplicaSentinelWouldPreferIsDetectedAndFixed(t *testing.T) {
 		t.Errorf("preflight does not flag the other replica %s", other.Addr())
 	}
 	g.mustRun(steps.StepAttach)
-	g.advanceTo(steps.StepRegister)
+	g.advanceTo(steps.StepPriority)
 
-	var f steps.Facts
-	waitFor(t, 45*time.Second, "step 5 to block on the other replica", func() bool {
-		c, f = g.plan()
-		return c.Current == steps.StepRegister && c.State(steps.StepRegister).Status == steps.Blocked
-	})
-	st := c.State(steps.StepRegister)
-	t.Logf("blocked: %s", st.Reason)
+	// Step 5 passed (the target is eligible); step 6 shows the other
+	// replica and sets its priority to 0.
+	c, f := g.plan()
+	st := c.State(steps.StepPriority)
 	var fix []steps.Command
 	for _, ch := range st.Checks {
-		if ch.Level == steps.Block {
-			fix = ch.FixCommands
-		}
+		t.Logf("step 6: %s %s: %s", ch.Level, ch.Title, ch.Detail)
+		fix = append(fix, ch.FixCommands...)
 	}
-	if len(fix) != 1 || fix[0].Addr != other.Addr() || strings.Join(fix[0].Args, " ") != "CONFIG SET replica-priority 101" {
+	if len(fix) != 1 || fix[0].Addr != other.Addr() || strings.Join(fix[0].Args, " ") != "CONFIG SET replica-priority 0" {
 		t.Fatalf("fix commands %v", fix)
 	}
-	conf := steps.Lookup(steps.StepRegister).Confirmations(f, so)
-	if len(conf) != 1 || conf[0].ID != "fix-priorities" {
+	conf := steps.Lookup(steps.StepPriority).Confirmations(f, so)
+	if len(conf) != 1 || conf[0].ID != "priority-zero" {
 		t.Fatalf("confirmations %+v", conf)
 	}
-	if err := g.runner.Run(ctx, steps.StepRegister, f, steps.Answers{"fix-priorities": "y"}); err != nil {
+	if err := g.runner.Run(ctx, steps.StepPriority, f, steps.Answers{"priority-zero": "y"}); err != nil {
 		t.Fatal(err)
 	}
 	c, f = g.plan()

@@ -48,6 +48,8 @@ func Plan(f Facts, o Options) Checklist {
 		c.Steps = append(c.Steps, st)
 	}
 	switch c.Stage {
+	case StagePromotedUnannounced:
+		c.AbortWhy = "the target has been promoted: " + unannouncedDo(f)
 	case StagePromoting, StagePromoted:
 		c.AbortWhy = "the failover has happened: there is no way back by replication (Redis cannot sync from Dragonfly)"
 	default:
@@ -79,8 +81,8 @@ func Lookup(id StepID) *Step {
 var allSteps []*Step
 
 func init() {
-	allSteps = []*Step{preflightStep, attachStep, fullSyncStep, steadyStep, registerStep,
-		cutoverStep, verifyStep, decommissionStep, reportStep}
+	allSteps = []*Step{preflightStep, attachStep, fullSyncStep, steadyStep, registerStep, priorityStep,
+		cutoverStep, verifyStep, decommissionStep, restoreHAStep, reportStep}
 }
 
 func doneReason(id StepID, f Facts, o Options) string {
@@ -104,16 +106,17 @@ func doneReason(id StepID, f Facts, o Options) string {
 		if afterCutover(f) {
 			return "the cutover has happened"
 		}
-		return "every Sentinel lists the target and would promote it"
+		return "every Sentinel lists the target, healthy and eligible"
+	case StepPriority:
+		return priorityDoneReason(f)
 	case StepCutover:
 		return fmt.Sprintf("%d of %d Sentinels name the target; the old primary is fenced", targetNaming(f), len(s.Sentinels))
 	case StepVerify:
 		return "every Sentinel names the target, a write through Sentinel landed on it"
 	case StepDecommission:
-		if f.LeftOldPrimary {
-			return "the old Redis is left to the operator; the Sentinels were reset"
-		}
-		return "the old Redis is gone and no Sentinel lists it"
+		return decommissionDoneReason(f, o)
+	case StepRestoreHA:
+		return restoreHADoneReason(f, o)
 	case StepReport:
 		return "written to " + f.Report
 	}
@@ -143,8 +146,12 @@ func currentReason(id StepID, f Facts, o Options) string {
 		return "ready for the guarded cutover"
 	case StepVerify:
 		return "check that clients reach the target through Sentinel"
+	case StepPriority:
+		return "give the other replicas priority 0 so that Sentinel can promote only the target"
 	case StepDecommission:
-		return "shut the old Redis down (or leave it to you) and reset the Sentinels"
+		return "shut the old Redis servers down (or leave them to you) and reset the Sentinels"
+	case StepRestoreHA:
+		return "attach the new replicas to the new primary and wait until every Sentinel would promote them"
 	case StepReport:
 		return "write the report"
 	}

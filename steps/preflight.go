@@ -59,6 +59,7 @@ func Preflight(f Facts, o Options) []Check {
 	}
 	cs = append(cs, targetAddressCheck(f, attached))
 	cs = append(cs, otherReplicasCheck(f))
+	cs = append(cs, replicaReadsChecks(f)...) // replicas.go
 	cs = append(cs, promotionCheck(f))
 	cs = append(cs, persistenceCheck(f))
 	cs = append(cs, minReplicasCheck(f))
@@ -358,7 +359,7 @@ func otherReplicasCheck(f Facts) Check {
 	if len(others) == 0 {
 		return pass(id, title, "none: Sentinel switches as soon as the target is promoted")
 	}
-	return warn(id, title, fmt.Sprintf("%s: after the cutover Sentinel tells them to follow Dragonfly, which Redis replicas can never sync from, so +switch-master waits the whole failover-timeout (%s); they also compete with the target for promotion (step 5 checks who wins)",
+	return warn(id, title, fmt.Sprintf("%s: after the cutover Sentinel tells them to follow Dragonfly, which Redis replicas can never sync from, so +switch-master waits the whole failover-timeout (%s); step 6 gives them priority 0 so that only the target can be promoted (abort restores it)",
 		strings.Join(others, ", "), failoverTimeout(f)))
 }
 
@@ -390,7 +391,7 @@ func promotionCheck(f Facts) Check {
 	case allTarget:
 		return pass(id, title, "every Sentinel would promote the target")
 	case other:
-		return warn(id, title, detail+": the target must outrank it before the cutover; step 5 shows the priority fix")
+		return warn(id, title, detail+": step 6 gives the other replicas priority 0 so that only the target can be promoted")
 	case !anyKnows:
 		return pass(id, title, detail+" (the target is not registered with Sentinel yet; step 5 waits for it)")
 	}

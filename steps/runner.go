@@ -31,7 +31,8 @@ type Runner struct {
 	// figures go into the report.
 	Canary *probe.Canary
 	// DialReplica opens an endpoint to another replica of the source (with
-	// the source's credentials), for the priority fix of step 5. Nil: the
+	// the source's credentials), for their priority (step 6), their
+	// decommission and the new replicas of restore HA. Nil: the
 	// fix is shown but cannot be run.
 	DialReplica func(addr string) *probe.Endpoint
 

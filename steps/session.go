@@ -48,6 +48,8 @@ type Facts struct {
 	LeftOldPrimary bool
 	Decommissioned bool
 	Report         string
+	// HA is what this session did to the other replicas (ha.go).
+	HA HAFacts
 }
 
 // Session is what this flyover process has seen and done. It is not saved
@@ -72,6 +74,7 @@ type Session struct {
 	leftOld      bool
 	decomm       bool
 	report       string
+	ha           haRecord
 }
 
 // NewSession returns an empty session.
@@ -186,6 +189,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, Cutover: s.cutover, VerifiedWrite: s.verified,
 		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
+		HA: s.ha.facts(),
 	}
 	return f
 }

@@ -12,6 +12,10 @@ const (
 	StageStreaming Stage = "streaming" // the target follows the source and streams
 	StagePromoting Stage = "promoting" // some Sentinels name the target, not yet a majority
 	StagePromoted  Stage = "promoted"  // a majority of Sentinels name the target
+	// StagePromotedUnannounced: the target reports master and no
+	// Sentinel names it: the Sentinel that ran the failover stopped before
+	// the others heard of it (stage_unannounced.go).
+	StagePromotedUnannounced Stage = "promoted-unannounced"
 )
 
 // StageOf derives the stage from the topology alone.
@@ -30,6 +34,8 @@ func StageOf(f Facts) Stage {
 		return StagePromoting
 	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && anyFailoverInProgress(f):
 		return StagePromoting
+	case promotedUnannounced(f):
+		return StagePromotedUnannounced
 	case s.Link.FollowsSource && s.Link.Phase == probe.PhaseOnline:
 		return StageStreaming
 	case s.Link.FollowsSource:
@@ -42,7 +48,7 @@ func StageOf(f Facts) Stage {
 
 func afterCutover(f Facts) bool {
 	st := StageOf(f)
-	return st == StagePromoting || st == StagePromoted
+	return st == StagePromoting || st == StagePromoted || st == StagePromotedUnannounced
 }
 
 func attached(f Facts) bool {

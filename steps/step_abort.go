@@ -14,7 +14,9 @@ var abortStep = &Step{
 		"target (REPLICAOF NO ONE) and reset the Sentinels one at a time so they forget it. The target keeps the data it copied.",
 	OnFailure: "Read which command failed; each can be sent again.",
 	pre:       abortPre,
-	commands:  func(f Facts, o Options) []Command { return abortCommands(f, true) },
+	commands: func(f Facts, o Options) []Command {
+		return append(abortCommands(f, true), restorePriorityCommands(f)...)
+	},
 	confirm: func(f Facts, o Options) []Confirmation {
 		cs := []Confirmation{{ID: "abort", Kind: ConfirmYesNo, Commands: abortCommands(f, false),
 			Prompt: "Abort: lift any pause on the source?"}}
@@ -22,6 +24,10 @@ var abortStep = &Step{
 			cs = append(cs, Confirmation{ID: "detach", Kind: ConfirmYesNo, Optional: true,
 				Commands: abortCommands(f, true)[1:],
 				Prompt:   "Also detach the target and reset the Sentinels so they forget it? (n leaves it replicating)"})
+		}
+		if rc := restorePriorityCommands(f); len(rc) > 0 { // step_priority.go
+			cs = append(cs, Confirmation{ID: "restore-priorities", Kind: ConfirmYesNo, Optional: true, Commands: rc,
+				Prompt: "Also put back the other replicas' priorities, which step 6 set to 0? (n leaves them at 0: Sentinel will not promote them)"})
 		}
 		return cs
 	},
@@ -53,6 +59,11 @@ func runAbort(ctx context.Context, r *Runner, f Facts, a Answers, progress func(
 	progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})
 	if _, err := r.sendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
 		return fmt.Errorf("could not unpause the source: %w", err)
+	}
+	if isYes(a["restore-priorities"]) {
+		if err := r.restorePriorities(ctx, fresh, progress); err != nil { // step_priority.go
+			return err
+		}
 	}
 	if !attached(fresh) || !isYes(a["detach"]) {
 		return nil

@@ -42,6 +42,9 @@ var cutoverStep = &Step{
 }
 
 func cutoverPre(f Facts, o Options) []Check {
+	if StageOf(f) == StagePromotedUnannounced {
+		return []Check{unannouncedCheck(f)} // stage_unannounced.go
+	}
 	if afterCutover(f) {
 		if targetNaming(f) == 0 && !f.Snapshot.Target.Reachable {
 			return []Check{block("fence-target", "the target answers", f.Snapshot.Target.Error, "the failover is under way: bring the target back")}
@@ -87,6 +90,7 @@ func cutoverPre(f Facts, o Options) []Check {
 			cs = append(cs, c)
 		}
 	}
+	cs = append(cs, priorityBlocks(f)...) // only the target can be promoted (step_priority.go)
 	if !f.Snapshot.Source.Reachable {
 		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,
 			fmt.Sprintf("bring the source back; if it stays down, the Sentinels fail over on their own after down-after-milliseconds (%s) "+

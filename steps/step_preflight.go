@@ -50,7 +50,7 @@ var preflightStep = &Step{
 
 func preflightOrSkip(f Facts, o Options) []Check {
 	switch StageOf(f) {
-	case StagePromoting, StagePromoted:
+	case StagePromoting, StagePromoted, StagePromotedUnannounced:
 		return nil
 	}
 	return Preflight(f, o)
@@ -63,6 +63,7 @@ func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress f
 	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	pf.Replication = &ra
 	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
+	pf.ReplicaClients = r.gatherReplicaClients(ctx, f) // replicas.go
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
 	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})

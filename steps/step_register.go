@@ -5,22 +5,22 @@ import (
 	"errors"
 	"flyover/probe"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// Step 5: wait until every Sentinel lists the target and would promote it.
+// Step 5: wait until every Sentinel lists the target, healthy and
+// eligible. Who Sentinel picks among eligible replicas is step 6's
+// (only the target can be promoted).
 var registerStep = &Step{
-	Watches:        true,
-	FixWhenBlocked: true,
-	ID:             StepRegister,
-	Title:          "Sentinel registers the target",
+	Watches: true,
+	ID:      StepRegister,
+	Title:   "Sentinel registers the target",
 	Why: "Sentinel discovers a new replica from the source's INFO, which it reads every 10 s, then rates it. The cutover asks " +
-		"Sentinel to fail over, and Sentinel promotes the replica it likes best: lowest priority number, then highest offset, " +
-		"then lowest run id. Every Sentinel must list the target as healthy, with priority above 0, and pick it over any other replica.",
+		"Sentinel to fail over, and Sentinel promotes only a replica it lists as healthy, recently heard from, with priority above 0. " +
+		"Every Sentinel must list the target that way; the next step makes sure no other replica can win.",
 	OnFailure: "If a Sentinel never lists the target, it cannot reach the address the source lists it by (see preflight's target " +
-		"address line). If another replica wins, apply the priority fix shown.",
+		"address line).",
 	deadline: func(f Facts, o Options) time.Duration { return o.RegisterTimeout },
 	pre: func(f Facts, o Options) []Check {
 		if StageOf(f) != StageStreaming {
@@ -32,27 +32,17 @@ var registerStep = &Step{
 	done: func(f Facts, o Options) bool {
 		return afterCutover(f) || StageOf(f) == StageStreaming && !anyNotPass(registrationChecks(f))
 	},
-	commands: func(f Facts, o Options) []Command { return priorityFix(f) },
-	confirm: func(f Facts, o Options) []Confirmation {
-		fix := priorityFix(f)
-		if len(fix) == 0 {
-			return nil
-		}
-		return []Confirmation{{ID: "fix-priorities", Kind: ConfirmYesNo, Commands: fix,
-			Prompt: "Another replica would be promoted instead of the target. Raise the other replicas' priority numbers so Sentinel picks the target?"}}
-	},
 	run: runRegister,
 }
 
 // registrationChecks says, per Sentinel, whether it lists the target,
-// healthy, with priority above 0, and would promote it. A Sentinel that
-// has not listed it yet is a wait (warn); another replica winning, or
-// priority 0, is a block with the fix.
+// healthy, with priority above 0, and could promote it. A Sentinel that
+// has not listed it yet is a wait (warn); the target at priority 0 is a
+// block with the fix; another replica ranking higher is step 6's.
 func registrationChecks(f Facts) []Check {
 	var cs []Check
-	fix := priorityFix(f)
 	for i, v := range f.Snapshot.Sentinels {
-		id, title := endpointLabel(i)+"-registers", endpointLabel(i)+" lists the target and would promote it"
+		id, title := endpointLabel(i)+"-registers", endpointLabel(i)+" lists the target, healthy and eligible"
 		if !v.Reachable || !v.Monitors {
 			cs = append(cs, block(id, title, v.Error, "every Sentinel must answer: see preflight"))
 			continue
@@ -74,14 +64,16 @@ func registrationChecks(f Facts) []Check {
 			cs = append(cs, c)
 		case v.WouldPromoteTarget:
 			cs = append(cs, pass(id, title, fmt.Sprintf("listed as %s, priority %d, offset %d", r.Addr(), r.Priority, r.Offset)))
-		case v.WouldPromote != "" && len(fix) > 0:
-			c := block(id, title, fmt.Sprintf("it would promote %s instead (priority, then offset, then run id)", v.WouldPromote),
-				"raise the other replicas' priority numbers above the target's")
-			c.FixCommands = fix
-			cs = append(cs, c)
 		default:
 			_, skipped := v.PromotionCandidate()
 			why := skipped[r.Addr()]
+			if v.WouldPromote != "" && strings.HasPrefix(why, "ranked lower") {
+				// Eligible; another replica ranks higher today: step 6
+				// gives the others priority 0.
+				cs = append(cs, pass(id, title, fmt.Sprintf("listed as %s, priority %d, offset %d; %s ranks higher today: the next step gives the other replicas priority 0",
+					r.Addr(), r.Priority, r.Offset, v.WouldPromote)))
+				continue
+			}
 			if why == "" {
 				why = "not rated yet"
 			}
@@ -101,61 +93,7 @@ func targetEntry(f Facts, i int) *probe.SentinelReplica {
 	return nil
 }
 
-// priorityFix returns the commands that make every Sentinel prefer the
-// target: each other eligible replica whose priority number is not above
-// the target's gets the target's plus one. Empty when no Sentinel prefers
-// another replica.
-func priorityFix(f Facts) []Command {
-	need := false
-	for _, v := range f.Snapshot.Sentinels {
-		if v.Reachable && v.Monitors && v.KnowsTarget && !v.WouldPromoteTarget && v.WouldPromote != "" {
-			need = true
-		}
-	}
-	if !need {
-		return nil
-	}
-	tp := 0
-	for i := range f.Snapshot.Sentinels {
-		if r := targetEntry(f, i); r != nil {
-			tp = r.Priority
-			break
-		}
-	}
-	if tp <= 0 {
-		return nil
-	}
-	seen := map[string]bool{}
-	var cs []Command
-	for _, v := range f.Snapshot.Sentinels {
-		for _, r := range v.Replicas {
-			if f.Topo.IsTarget(r.Addr()) || seen[r.Addr()] || r.Priority == 0 || r.Priority > tp {
-				continue
-			}
-			seen[r.Addr()] = true
-			cs = append(cs, Command{Endpoint: "replica", Addr: r.Addr(),
-				Args: []string{"CONFIG", "SET", "replica-priority", strconv.Itoa(tp + 1)},
-				Note: fmt.Sprintf("priority %d now; the target's is %d, and the lower number wins", r.Priority, tp)})
-		}
-	}
-	return cs
-}
-
 func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	if fix := priorityFix(f); len(fix) > 0 && isYes(a["fix-priorities"]) {
-		if r.DialReplica == nil {
-			return fmt.Errorf("flyover cannot reach the other replicas: run these yourself: %s", commandList(fix))
-		}
-		for _, c := range fix {
-			e := r.DialReplica(c.Addr)
-			progress(Progress{Phase: "fixing priorities", Message: c.String(), Fraction: -1})
-			_, err := r.Send(ctx, e, "CONFIG", "SET", "replica-priority", c.Args[3])
-			e.Close()
-			if err != nil {
-				return err
-			}
-		}
-	}
 	deadline := time.Now().Add(r.opts().RegisterTimeout)
 	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
 		if afterCutover(f) {
@@ -164,7 +102,7 @@ func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 		cs := registrationChecks(f)
 		waiting := waitingOn(cs)
 		ready := len(cs) - len(waiting)
-		msg := fmt.Sprintf("%d of %d Sentinels list the target and would promote it", ready, len(cs))
+		msg := fmt.Sprintf("%d of %d Sentinels list the target, healthy and eligible", ready, len(cs))
 		if len(waiting) > 0 {
 			msg += "; " + waiting[0]
 		}

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Step 9: the Markdown report, rendered from the audit log.
+// Step 11: the Markdown report, rendered from the audit log.
 var reportStep = &Step{
 	Watches:         true,
 	WritesFiles:     true,
@@ -42,7 +42,7 @@ func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 		s := r.Canary.Stats()
 		canary = &s
 	}
-	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary})
+	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.opts())})
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
@@ -57,6 +57,9 @@ type ReportExtras struct {
 	// Final is the latest snapshot, for the key counts after.
 	Final  *probe.Snapshot
 	Canary *probe.CanaryStats
+	// HA is one line on the old Redis servers and the promotable
+	// replicas now against before (haReportLine).
+	HA string
 }
 
 // RenderReport writes the Markdown report of a session from its audit log:
@@ -139,6 +142,9 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 		for _, n := range cut.Notes {
 			w("- Note: %s\n", n)
 		}
+	}
+	if x.HA != "" {
+		w("- High availability: %s.\n", x.HA)
 	}
 	if canaryStats != nil {
 		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Step 7: clients reach the target through Sentinel.
+// Step 8: clients reach the target through Sentinel.
 var verifyStep = &Step{
 	ReadsBackWrites: true,
 	ID:              StepVerify,
@@ -64,8 +64,8 @@ func verifyChecks(f Facts, o Options) []Check {
 		cs = append(cs, pass("verify-switch", "+switch-master", "every Sentinel has switched (no failover in progress)"))
 	default:
 		detail := "Sentinel is still finishing the failover"
-		if others := OtherReplicas(f); len(others) > 0 {
-			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so it waits for failover-timeout (%s)", strings.Join(others, ", "), failoverTimeout(f))
+		if others := staleReplicaLines(f, o); len(others) > 0 { // replicas.go
+			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so it waits for failover-timeout (%s)", strings.Join(others, "; "), failoverTimeout(f))
 		}
 		cs = append(cs, warn("verify-switch", "+switch-master", detail))
 	}

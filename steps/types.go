@@ -15,9 +15,11 @@ const (
 	StepFullSync     StepID = "full-sync"
 	StepSteady       StepID = "steady-state"
 	StepRegister     StepID = "sentinel-registers"
+	StepPriority     StepID = "only-target-promotable"
 	StepCutover      StepID = "cutover"
 	StepVerify       StepID = "verify"
 	StepDecommission StepID = "decommission"
+	StepRestoreHA    StepID = "restore-ha"
 	StepReport       StepID = "report"
 	// StepAbort is not in the plan: it is the way back, offered before the
 	// cutover (Checklist.CanAbort).
@@ -49,7 +51,11 @@ type Options struct {
 	// ResetTimeout bounds the wait, per Sentinel, for it to know the
 	// other Sentinels again after SENTINEL RESET (default 20 s).
 	ResetTimeout time.Duration
-	Cutover      CutoverOptions
+	// NewReplicas are Dragonfly instances (host:port) to attach to the new
+	// primary after the cutover, so that Sentinel has a replica to promote
+	// again (--new-replica, repeatable).
+	NewReplicas []string
+	Cutover     CutoverOptions
 }
 
 func (o Options) withDefaults() Options {

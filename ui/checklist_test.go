@@ -836,9 +836,10 @@ func TestNoPasswordOnScreen(t *testing.T) {
 	}
 }
 
-// When another replica would be promoted instead of the target, step 5 is
-// blocked, and enter offers its fix: the exact CONFIG SET on that replica.
-func TestRegisterOffersThePriorityFix(t *testing.T) {
+// When another replica could be promoted instead of the target, step 6
+// (only the target can be promoted) is next, and enter asks before the
+// exact CONFIG SET replica-priority 0 on that replica.
+func TestPriorityStepOffersPriorityZero(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.w.otherReplica = true
 	for range 8 {
@@ -846,19 +847,16 @@ func TestRegisterOffersThePriorityFix(t *testing.T) {
 		g.finishJobs()
 	}
 	c := g.c.Plan()
-	if c.Current != steps.StepRegister || c.State(steps.StepRegister).Status != steps.Blocked {
-		t.Fatalf("plan at %s %s (%s), want step 5 blocked", c.Current, c.State(c.Current).Status, c.State(c.Current).Reason)
-	}
-	if !strings.Contains(g.screen(), "apply the fix") {
-		t.Errorf("the screen does not offer the fix:\n%s", g.screen())
+	if c.Current != steps.StepPriority || c.State(steps.StepPriority).Status != steps.Current {
+		t.Fatalf("plan at %s %s (%s), want step 6 current", c.Current, c.State(c.Current).Status, c.State(c.Current).Reason)
 	}
 	g.press("enter")
 	sc := g.screen()
-	if g.m.Mode() != ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 101") {
-		t.Fatalf("no fix question with the exact command:\n%s", sc)
+	if g.m.Mode() != ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 0") {
+		t.Fatalf("no question with the exact command:\n%s", sc)
 	}
 	g.press("y")
-	if s := g.runner.last(t); s.id != steps.StepRegister || s.answers["fix-priorities"] != "y" {
+	if s := g.runner.last(t); s.id != steps.StepPriority || s.answers["priority-zero"] != "y" {
 		t.Errorf("started %s with %v", s.id, s.answers)
 	}
 }

@@ -161,7 +161,7 @@ func TestGuidedMigrationByHand(t *testing.T) {
 	})
 	s.keys("y")
 	s.waitScreen("the cutover, ready", 90*time.Second, func(sc string) bool {
-		return strings.Contains(sc, "STEP 6 · CUTOVER") && strings.Contains(sc, "type the master name first")
+		return strings.Contains(sc, "STEP 7 · CUTOVER") && strings.Contains(sc, "type the master name first")
 	})
 	s.keys("Enter")
 	// The cursor shows once the prompt takes keys: what came sooner was
@@ -177,7 +177,7 @@ func TestGuidedMigrationByHand(t *testing.T) {
 	s.keys("-l", "flyover")
 	s.keys("Enter")
 	s.waitScreen("the verify step after the cutover", 60*time.Second, func(sc string) bool {
-		return strings.Contains(sc, "STEP 7 · VERIFY") && strings.Contains(sc, "SWITCHED")
+		return strings.Contains(sc, "STEP 8 · VERIFY") && strings.Contains(sc, "SWITCHED")
 	})
 
 	s.keys("q")

@@ -1,0 +1,241 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"flyover/probe"
+)
+
+// The Redis servers the migration leaves behind: the old primary and each
+// other Redis replica of it. After the switch Sentinel points them all at
+// the new primary, and a Redis replica never syncs from Dragonfly, so each
+// keeps serving the data it had at the switch until it is shut down or
+// left to the operator, and the Sentinels are reset to forget it.
+
+// oldRedis is one old Redis server as the facts show it.
+type oldRedis struct {
+	Addr string
+	// Primary: the old primary (the source).
+	Primary bool
+	// Listed are the Sentinels (labels) that list it as a replica.
+	Listed []string
+	// Down: it does not answer (the old primary), or every Sentinel that
+	// lists it flags it down, or this session shut it down and no
+	// Sentinel lists it.
+	Down bool
+	// FollowsTarget: it is (as Sentinel or its own INFO says) a replica
+	// of the new primary; LinkUp: its link to it is up (synced).
+	FollowsTarget bool
+	LinkUp        bool
+	Fate          Fate
+}
+
+func (n oldRedis) label() string {
+	if n.Primary {
+		return "the old primary " + n.Addr
+	}
+	return "replica " + n.Addr
+}
+
+// oldRedisServers lists the old primary, then the other old Redis
+// replicas: those this session saw before the cutover, and those the
+// Sentinels list under the new primary that are not the target, not a
+// new replica (--new-replica) and never synced.
+func oldRedisServers(f Facts, o Options) []oldRedis {
+	src := &f.Snapshot.Source
+	out := []oldRedis{{Addr: f.Topo.Source, Primary: true, Down: !src.Reachable, FollowsTarget: sourceFollowsTarget(f),
+		LinkUp: src.Role == probe.RoleReplica && src.LinkStatus == "up", Fate: f.HA.Fates[f.Topo.Source]}}
+	for i, v := range f.Snapshot.Sentinels {
+		for _, r := range v.Replicas {
+			if isSource(f, r.Addr()) {
+				out[0].Listed = append(out[0].Listed, endpointLabel(i))
+			}
+		}
+	}
+	known := map[string]bool{}
+	for _, a := range f.HA.Others {
+		known[a] = true
+	}
+	for _, v := range f.Snapshot.Sentinels {
+		if !v.Reachable || !v.Monitors || !f.Topo.IsTarget(v.MasterAddr) {
+			continue
+		}
+		for _, r := range v.Replicas {
+			a := r.Addr()
+			if f.Topo.IsTarget(a) || isSource(f, a) || isNewReplica(o, a) || known[a] {
+				continue
+			}
+			if r.MasterLinkStatus == "ok" && !sentinelSeesDown(r) {
+				continue // a replica that syncs from the new primary: not an old Redis
+			}
+			known[a] = true
+		}
+	}
+	var addrs []string
+	for a := range known {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		n := oldRedis{Addr: a, Fate: f.HA.Fates[a]}
+		down := 0
+		for i, v := range f.Snapshot.Sentinels {
+			if !v.Reachable || !v.Monitors {
+				continue
+			}
+			if r := v.Replica(a); r != nil {
+				n.Listed = append(n.Listed, endpointLabel(i))
+				if sentinelSeesDown(*r) {
+					down++
+				}
+				if f.Topo.IsTarget(net.JoinHostPort(r.MasterHost, strconv.Itoa(r.MasterPort))) {
+					n.FollowsTarget = true
+					n.LinkUp = n.LinkUp || r.MasterLinkStatus == "ok"
+				}
+			}
+		}
+		n.Down = len(n.Listed) > 0 && down == len(n.Listed) || len(n.Listed) == 0 && n.Fate == FateShutDown
+		out = append(out, n)
+	}
+	return out
+}
+
+// sentinelSeesDown: Sentinel flags the server down (not merely
+// disconnected: Sentinel's own links drop for a moment when it
+// reconfigures a replica).
+func sentinelSeesDown(r probe.SentinelReplica) bool {
+	return slices.Contains(r.Flags, "s_down") || slices.Contains(r.Flags, "o_down")
+}
+
+func isNewReplica(o Options, addr string) bool {
+	for _, a := range o.NewReplicas {
+		if probe.SameAddr(a, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// switchTime is when the target became the primary, as this session knows
+// it; zero when it does not.
+func switchTime(f Facts) time.Time {
+	switch {
+	case f.Cutover != nil && !f.Cutover.PromotedAt.IsZero():
+		return f.Cutover.PromotedAt
+	case f.Cutover != nil && !f.Cutover.FailoverAt.IsZero():
+		return f.Cutover.FailoverAt
+	case f.SwitchMaster != nil:
+		return f.SwitchMaster.Time
+	}
+	return time.Time{}
+}
+
+// staleLine says what a running old Redis is doing for the clients that
+// still reach it.
+func staleLine(f Facts, n oldRedis) string {
+	since := "the switch"
+	if t := switchTime(f); !t.IsZero() {
+		since = t.Format("15:04:05")
+	}
+	switch {
+	case n.FollowsTarget && !n.LinkUp:
+		return "following the target, never synced: serving data from " + since
+	case n.FollowsTarget:
+		return "following the target"
+	case n.Primary && f.Snapshot.Source.Role == probe.RolePrimary:
+		return "still a primary, taking writes"
+	}
+	return "still running, not yet pointed at the target: serving data from " + since
+}
+
+// leftCommands are what the operator runs to finish an old Redis left to
+// them.
+func leftCommands(f Facts, addr string) string {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		h, p = addr, "6379"
+	}
+	return fmt.Sprintf("redis-cli -h %s -p %s SHUTDOWN (add --askpass if it needs a password), then SENTINEL RESET %s on each Sentinel, one at a time",
+		h, p, f.Topo.MasterName)
+}
+
+func shutdownID(n oldRedis) string {
+	if n.Primary {
+		return "shutdown"
+	}
+	return "shutdown " + n.Addr
+}
+
+func joinLabels(ls []string) string { return strings.Join(ls, ", ") }
+
+// replicaReadsNote says whether clients read from the replica at addr (as
+// preflight found), since a replica left behind serves them stale data;
+// "" when preflight did not look.
+func replicaReadsNote(f Facts, addr string) string {
+	if f.Preflight == nil {
+		return ""
+	}
+	for _, c := range f.Preflight.ReplicaClients {
+		if probe.SameAddr(c.Addr, addr) {
+			return c.Summary()
+		}
+	}
+	return ""
+}
+
+// replicaReadsChecks are preflight's lines on whether clients read from
+// the other replicas: a line per replica preflight read.
+func replicaReadsChecks(f Facts) []Check {
+	if f.Preflight == nil {
+		return nil
+	}
+	var cs []Check
+	for _, c := range f.Preflight.ReplicaClients {
+		id, title := "replica-reads-"+c.Addr, "clients reading from replica "+c.Addr
+		switch {
+		case c.Error != "":
+			cs = append(cs, warn(id, title, c.Summary()))
+		case c.ReadsSeen():
+			cs = append(cs, warn(id, title, c.Summary()))
+		default:
+			cs = append(cs, pass(id, title, c.Summary()))
+		}
+	}
+	return cs
+}
+
+// gatherReplicaClients reads, through the audited path (reads only),
+// whether clients read from each other replica of the source.
+func (r *Runner) gatherReplicaClients(ctx context.Context, f Facts) []probe.ReplicaClients {
+	if r.DialReplica == nil {
+		return nil
+	}
+	var out []probe.ReplicaClients
+	for _, addr := range OtherReplicas(f) {
+		e := r.DialReplica(addr)
+		out = append(out, probe.GatherReplicaClients(ctx, r.Doer(), e))
+		e.Close()
+	}
+	return out
+}
+
+// staleReplicaLines are the old Redis replicas (not the old primary),
+// each with what it serves now, for the lines shown before the
+// decommission.
+func staleReplicaLines(f Facts, o Options) []string {
+	var out []string
+	for _, n := range oldRedisServers(f, o) {
+		if n.Primary || n.Down {
+			continue
+		}
+		out = append(out, n.Addr+": "+staleLine(f, n))
+	}
+	return out
+}
