@@ -51,11 +51,14 @@ type Canary struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu        sync.Mutex
-	started   time.Time
-	stopped   time.Time
-	next      int64              // the next sequence number to write
-	unacked   map[int64]struct{} // failed or abandoned: not in the ledger
+	mu      sync.Mutex
+	started time.Time
+	stopped time.Time
+	next    int64              // the next sequence number to write
+	unacked map[int64]struct{} // failed or abandoned: not in the ledger
+	// inFlight is the write sent and not yet answered, -1 when none: not
+	// acknowledged yet, so a Verify while the canary runs must not count it.
+	inFlight  int64
 	failed    int64
 	acked     int64
 	marks     []seqMark // (seq, time) about once a second
@@ -135,7 +138,7 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 	})
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Canary{opts: opts, client: client, cancel: cancel, done: make(chan struct{}),
-		started: now, unacked: map[int64]struct{}{}}
+		started: now, unacked: map[int64]struct{}{}, inFlight: -1}
 	go c.run(ctx)
 	return c, nil
 }
@@ -192,6 +195,7 @@ func (c *Canary) writeOne(ctx context.Context) {
 	c.mu.Lock()
 	seq := c.next
 	c.next++
+	c.inFlight = seq
 	start := time.Now()
 	if c.stallFrom.IsZero() {
 		c.stallFrom = start
@@ -206,6 +210,7 @@ func (c *Canary) writeOne(ctx context.Context) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.inFlight = -1
 	if err != nil {
 		c.unacked[seq] = struct{}{}
 		if ctx.Err() != nil {
@@ -265,12 +270,20 @@ func (c *Canary) Stats() CanaryStats {
 // Verify reads every acknowledged key back from the primary the Sentinels
 // name now and counts the ones missing or changed. Keys old enough that
 // their TTL may have run out are skipped and counted as Expired.
-func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
+// ledger is what Verify reads back: sequence numbers first to end, less
+// unacked (failed, abandoned, or still in flight); those before first may
+// have expired.
+func (c *Canary) ledger() (first, end int64, unacked map[int64]struct{}) {
 	c.mu.Lock()
-	end := c.next
-	unacked := make(map[int64]struct{}, len(c.unacked))
+	end = c.next
+	unacked = make(map[int64]struct{}, len(c.unacked))
 	for k := range c.unacked {
 		unacked[k] = struct{}{}
+	}
+	if c.inFlight >= 0 {
+		// Sent, not answered: it may or may not land, and nobody was told
+		// it did. Verify while the canary runs reads only what was acked.
+		unacked[c.inFlight] = struct{}{}
 	}
 	// The first sequence number whose key cannot have expired yet, with a
 	// margin for the time Verify itself takes. A mark is the first write
@@ -279,7 +292,7 @@ func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 	// cutoff is skipped, which errs towards checking less, never towards
 	// calling an expired key lost.
 	cutoff := time.Now().Add(-c.opts.TTL + 30*time.Second)
-	first := end
+	first = end
 	for _, m := range c.marks {
 		if !m.at.Before(cutoff) {
 			first = m.n
@@ -287,7 +300,11 @@ func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 		}
 	}
 	c.mu.Unlock()
-	first = min(first, end)
+	return min(first, end), end, unacked
+}
+
+func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
+	first, end, unacked := c.ledger()
 
 	v := CanaryVerdict{}
 	for seq := int64(0); seq < end; seq++ {

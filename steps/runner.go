@@ -380,8 +380,10 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		j.mu.Lock()
 		j.err = err
 		j.mu.Unlock()
-		close(j.ch)
+		// Done first: whoever reads Progress to its end may start the
+		// next step at once, and must not find this one still running.
 		close(j.done)
+		close(j.ch)
 	}()
 	return j, nil
 }
