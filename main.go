@@ -10,9 +10,7 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"flyover/lab"
@@ -109,6 +107,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	cmd := command{name: "flyover", stderr: stderr}
 	p, conn, err := c.setup(context.Background(), *readOnly)
 	switch {
 	case err != nil:
@@ -118,8 +117,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		err = errors.New("--canary writes keys: it cannot run with --read-only")
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer p.Close()
 	if !ui.IsTerminal() {
@@ -129,29 +127,26 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	sf.logPath = sf.logFile(*readOnly)
 	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer closeLog()
 	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, sf.tick)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
 		conn: conn, readOnly: *readOnly, auditPath: sf.auditPath, canary: *canary,
 		opts: steps.Options{AllowNonemptyTarget: *allowNonempty, NewReplicas: newReplicas},
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 1
+		return cmd.fail(1, err)
 	}
 	defer g.close()
 	err = runDashboard(ctx, p, g, dashboard{screenFlags: sf, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn, logger: logger})
 	logger.Printf("dashboard end: %v", err)
 	g.printRecord(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 1
+		return cmd.fail(1, err)
 	}
 	return 0
 }
@@ -197,29 +192,20 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	if c.master == "" && c.source == "" && c.target == "" && c.sentinels != "" {
 		return cmdStatusFleet(&c, *targets, *asJSON, stdout, stderr)
 	}
-	p, conn, err := c.setup(context.Background(), false)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
+	cmd := command{name: "flyover status", stderr: stderr}
+	p := cmd.connect(context.Background(), &c, false)
+	if p == nil {
 		return 2
 	}
 	defer p.Close()
-	for _, w := range conn.warnings {
-		fmt.Fprintf(stderr, "flyover status: warning: %s\n", w)
-	}
 	snap := p.Poll(context.Background())
+	var err error
 	if *asJSON {
 		err = ui.WriteStatusJSON(stdout, snap)
 	} else {
 		err = ui.WriteStatusTable(stdout, snap, "")
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
-		return 1
-	}
-	if !snap.AllReachable() {
-		return 1
-	}
-	return 0
+	return cmd.exit(err, !snap.AllReachable())
 }
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -244,7 +230,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if *masters > 0 {
 		return runFleetLab(ctx, lab.FleetOptions{Masters: *masters, Sentinels: o.Sentinels, Quorum: o.Quorum,
