@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,17 @@ import (
 type command struct {
 	name   string
 	stderr io.Writer
+}
+
+// oneShot starts a one-shot command against one master ("status",
+// "preflight", "verify"): its flag set, whose errors go to stderr, with the
+// connection flags registered.
+func oneShot(name string, stderr io.Writer) (command, *flag.FlagSet, *connFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c connFlags
+	c.register(fs)
+	return command{name: "flyover " + name, stderr: stderr}, fs, &c
 }
 
 // signalContext ends on Ctrl-C or SIGTERM: every command that runs for a

@@ -180,20 +180,16 @@ func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) e
 }
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("status", stderr)
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON (schema in the README)")
 	targets := fs.String("targets", "", "with --sentinel and no --master: the fleet's targets file (see flyover fleet)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if c.master == "" && c.source == "" && c.target == "" && c.sentinels != "" {
-		return cmdStatusFleet(&c, *targets, *asJSON, stdout, stderr)
+		return cmdStatusFleet(c, *targets, *asJSON, stdout, stderr)
 	}
-	cmd := command{name: "flyover status", stderr: stderr}
-	p := cmd.connect(context.Background(), &c, false)
+	p := cmd.connect(context.Background(), c, false)
 	if p == nil {
 		return 2
 	}

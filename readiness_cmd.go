@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -39,22 +38,18 @@ type VerifyDoc struct {
 }
 
 func cmdPreflight(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("preflight", stderr)
 	asJSON := fs.Bool("json", false, "print the checks and the facts as JSON (schema in the README)")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "do not block on a target that holds keys")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cmd := command{name: "flyover preflight", stderr: stderr}
 	if fs.NArg() > 0 {
 		return cmd.fail(2, fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	p := cmd.connect(ctx, &c, true)
+	p := cmd.connect(ctx, c, true)
 	if p == nil {
 		return 2
 	}
@@ -108,17 +103,13 @@ func writeChecks(w io.Writer, header string, checks []steps.Check) error {
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("verify", stderr)
 	asJSON := fs.Bool("json", false, "print the result as JSON (schema in the README)")
 	n := fs.Int("sample", 0, "keys to compare (required; at or above the source's DBSIZE, every key of db0 once)")
 	rate := fs.Int("rate", probe.DefaultSampleRate, "keys compared per second (each costs the source about four reads)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cmd := command{name: "flyover verify", stderr: stderr}
 	switch {
 	case fs.NArg() > 0:
 		return cmd.fail(2, fmt.Errorf("unexpected arguments %q", fs.Args()))
@@ -129,7 +120,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	p := cmd.connect(ctx, &c, true)
+	p := cmd.connect(ctx, c, true)
 	if p == nil {
 		return 2
 	}
