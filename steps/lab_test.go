@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -49,21 +50,7 @@ type rig struct {
 
 func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 	t.Helper()
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, labOptions(lo))
-	var unsupported *lab.UnsupportedError
-	if errors.As(err, &unsupported) {
-		t.Skip(err) // names what Dragonfly lacks
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return newRig(t, l, so)
+	return newRig(t, labtest.Start(t, labOptions(lo)), so)
 }
 
 // newRig opens a new flyover session on a running lab: new connections, a
