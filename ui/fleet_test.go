@@ -110,20 +110,7 @@ func (d *fleetDriver) send(msg tea.Msg) {
 }
 
 func (d *fleetDriver) key(k string) {
-	var msg tea.KeyPressMsg
-	switch k {
-	case "enter":
-		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "left":
-		msg = tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "down":
-		msg = tea.KeyPressMsg{Code: tea.KeyDown}
-	default:
-		msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-	}
-	d.send(msg)
+	d.send(press(k))
 }
 
 // until handles messages until cond holds, failing after limit with

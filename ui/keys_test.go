@@ -7,8 +7,18 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
+// press is the key press Bubble Tea delivers for s: a named key ("enter",
+// "ctrl+c") or a character.
 func press(s string) tea.KeyPressMsg {
 	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "up":
