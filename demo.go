@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"flyover/lab"
@@ -43,7 +40,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer closeLog()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 
 	l, err := startLabShowing(ctx, lab.Options{PreloadKeys: o.keys}, stderr)

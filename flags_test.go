@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 func parseConn(t *testing.T, args ...string) *connFlags {
@@ -85,7 +86,7 @@ func TestTLSFlagsPerGroupOverrideTheCommonOnes(t *testing.T) {
 }
 
 func TestStatusOverTLSWithPasswordFiles(t *testing.T) {
-	l := startLab(t, lab.Options{TLS: true, Password: "data-pw-123", SentinelPassword: "sent-pw-456"})
+	l := labtest.Start(t, lab.Options{TLS: true, Password: "data-pw-123", SentinelPassword: "sent-pw-456"})
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "data"), []byte("data-pw-123"), 0o600)
 	os.WriteFile(filepath.Join(dir, "sent"), []byte("sent-pw-456"), 0o600)

@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -124,14 +121,10 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "flyover fleet: --canary writes keys: it cannot run with --read-only")
 		return 2
 	}
-	f, conn, err := fleetSetup(context.Background(), &c, ff.targets, *readOnly)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover fleet: %v\n", err)
-		var te *fleet.TargetsError
-		if errors.As(err, &te) || !strings.HasPrefix(err.Error(), "fleet: no Sentinel answered") {
-			return 2
-		}
-		return 1
+	cmd := command{name: "flyover fleet", stderr: stderr}
+	f, conn, code := cmd.connectFleet(context.Background(), &c, ff.targets, *readOnly)
+	if f == nil {
+		return code
 	}
 	defer f.Close()
 	if !ui.IsTerminal() {
@@ -140,8 +133,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	}
 	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover fleet: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer closeLog()
 	auditPath := sf.auditPath
@@ -150,15 +142,14 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	}
 	audit, err := steps.OpenAudit(auditPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover fleet: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer audit.Close()
 	audit.SetSecrets(conn.secrets...)
 	for _, w := range conn.warnings {
 		audit.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	st := fleet.NewState(f)
 	turns := fleet.NewTurns(ff.maxSyncs)
@@ -209,8 +200,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "flyover: audit log %s\n", absPath(audit.Path()))
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover fleet: %v\n", err)
-		return 1
+		return cmd.fail(1, err)
 	}
 	return 0
 }
@@ -279,37 +269,28 @@ func (f *eventFan) stop() {
 // cmdStatusFleet is status for every master the Sentinels monitor: one
 // full poll of the fleet, a row each (an array with --json).
 func cmdStatusFleet(c *connFlags, targetsPath string, asJSON bool, stdout, stderr io.Writer) int {
-	f, conn, err := fleetSetup(context.Background(), c, targetsPath, true)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
-		var te *fleet.TargetsError
-		if errors.As(err, &te) || !strings.HasPrefix(err.Error(), "fleet: no Sentinel answered") {
-			return 2
-		}
-		return 1
+	cmd := command{name: "flyover status", stderr: stderr}
+	f, conn, code := cmd.connectFleet(context.Background(), c, targetsPath, true)
+	if f == nil {
+		return code
 	}
 	defer f.Close()
-	for _, w := range append(conn.warnings, f.Warnings()...) {
-		fmt.Fprintf(stderr, "flyover status: warning: %s\n", w)
-	}
+	cmd.warn(append(conn.warnings, f.Warnings()...))
 	rows := f.PollAll(context.Background(), fleet.NewState(f))
+	var err error
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rows)
+		err = writeJSON(stdout, rows)
 	} else {
 		err = writeFleetTable(stdout, rows)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
-		return 1
-	}
+	unreachable := false
 	for _, r := range rows {
 		if !r.Snapshot.Source.Reachable || r.Target != "" && !r.Snapshot.Target.Reachable {
-			return 1
+			unreachable = true
+			break
 		}
 	}
-	return 0
+	return cmd.exit(err, unreachable)
 }
 
 // writeFleetTable is the fleet's status as text: a row per master.

@@ -14,21 +14,12 @@ import (
 
 	"flyover/fleet"
 	"flyover/lab"
-	"flyover/probe"
+	"flyover/lab/labtest"
 )
 
 func startFleetLab(t *testing.T, n int) *lab.Fleet {
 	t.Helper()
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
-	probe.SetLogOutput(io.Discard)
-	l, err := lab.StartFleet(context.Background(), lab.FleetOptions{Masters: n, PreloadKeys: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return l
+	return labtest.StartFleet(t, lab.FleetOptions{Masters: n, PreloadKeys: 20})
 }
 
 func TestFleetStatusJSONPrintsEveryMaster(t *testing.T) {

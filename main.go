@@ -10,10 +10,8 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"flyover/lab"
@@ -131,6 +129,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	cmd := command{name: "flyover", stderr: stderr}
 	p, conn, err := c.setup(context.Background(), *readOnly)
 	switch {
 	case err != nil:
@@ -140,8 +139,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 		err = errors.New("--canary writes keys: it cannot run with --read-only")
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer p.Close()
 	if !ui.IsTerminal() {
@@ -151,29 +149,26 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	sf.logPath = sf.logFile(*readOnly)
 	logger, closeLog, err := openLog(sf.logPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 2
+		return cmd.fail(2, err)
 	}
 	defer closeLog()
 	logger.Printf("dashboard start: %s read-only=%t tick=%s", c.args(), *readOnly, sf.tick)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	g, err := openGuide(ctx, p, guideSetup{
 		conn: conn, readOnly: *readOnly, auditPath: sf.auditPath, canary: *canary,
 		opts: steps.Options{AllowNonemptyTarget: *allowNonempty, NewReplicas: newReplicas},
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 1
+		return cmd.fail(1, err)
 	}
 	defer g.close()
 	err = runDashboard(ctx, p, g, dashboard{screenFlags: sf, inSyncPolls: *inSync, readOnly: *readOnly, conn: conn, logger: logger})
 	logger.Printf("dashboard end: %v", err)
 	g.printRecord(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "flyover: %v\n", err)
-		return 1
+		return cmd.fail(1, err)
 	}
 	return 0
 }
@@ -207,41 +202,28 @@ func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) e
 }
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("status", stderr)
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON (schema in the README)")
 	targets := fs.String("targets", "", "with --sentinel and no --master: the fleet's targets file (see flyover fleet)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if c.master == "" && c.source == "" && c.target == "" && c.sentinels != "" {
-		return cmdStatusFleet(&c, *targets, *asJSON, stdout, stderr)
+		return cmdStatusFleet(c, *targets, *asJSON, stdout, stderr)
 	}
-	p, conn, err := c.setup(context.Background(), false)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
+	p := cmd.connect(context.Background(), c, false)
+	if p == nil {
 		return 2
 	}
 	defer p.Close()
-	for _, w := range conn.warnings {
-		fmt.Fprintf(stderr, "flyover status: warning: %s\n", w)
-	}
 	snap := p.Poll(context.Background())
+	var err error
 	if *asJSON {
 		err = ui.WriteStatusJSON(stdout, snap)
 	} else {
 		err = ui.WriteStatusTable(stdout, snap, "")
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover status: %v\n", err)
-		return 1
-	}
-	if !snap.AllReachable() {
-		return 1
-	}
-	return 0
+	return cmd.exit(err, !snap.AllReachable())
 }
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -266,7 +248,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if *masters > 0 {
 		return runFleetLab(ctx, lab.FleetOptions{Masters: *masters, Sentinels: o.Sentinels, Quorum: o.Quorum,

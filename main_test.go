@@ -2,13 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 func TestStatusUsageErrorsExit2(t *testing.T) {
@@ -37,21 +36,8 @@ func wantUsageError(t *testing.T, args []string) {
 	}
 }
 
-// startLab starts a lab, stopped when the test ends.
-func startLab(t *testing.T, o lab.Options) *lab.Lab {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return l
-}
-
 func TestStatusAgainstLab(t *testing.T) {
-	l := startLab(t, lab.Options{PreloadKeys: 100})
+	l := labtest.Start(t, lab.Options{PreloadKeys: 100})
 	args := append([]string{"status", "--json"}, l.FlyoverArgs()...)
 
 	var out, errb bytes.Buffer

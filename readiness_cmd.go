@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"flyover/probe"
@@ -43,30 +38,22 @@ type VerifyDoc struct {
 }
 
 func cmdPreflight(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("preflight", stderr)
 	asJSON := fs.Bool("json", false, "print the checks and the facts as JSON (schema in the README)")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "do not block on a target that holds keys")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "flyover preflight: unexpected arguments %q\n", fs.Args())
-		return 2
+		return cmd.fail(2, fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
-	p, conn, err := c.setup(ctx, true)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover preflight: %v\n", err)
+	p := cmd.connect(ctx, c, true)
+	if p == nil {
 		return 2
 	}
 	defer p.Close()
-	for _, w := range conn.warnings {
-		fmt.Fprintf(stderr, "flyover preflight: warning: %s\n", w)
-	}
 
 	snap := p.Poll(ctx)
 	pf := probe.GatherPreflight(ctx, nil, p.Topo, p.Source, p.Target)
@@ -85,21 +72,13 @@ func cmdPreflight(args []string, stdout, stderr io.Writer) int {
 	}
 	doc := PreflightDoc{At: snap.At, Master: p.Topo.MasterName, Checks: checks, Readiness: &rf,
 		Blocked: steps.AnyBlock(checks) || !snap.AllReachable()}
+	var err error
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(doc)
+		err = writeJSON(stdout, doc)
 	} else {
 		err = writeChecks(stdout, fmt.Sprintf("flyover preflight · master %q · %s", doc.Master, doc.At.Format("2006-01-02 15:04:05")), checks)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover preflight: %v\n", err)
-		return 1
-	}
-	if doc.Blocked {
-		return 1
-	}
-	return 0
+	return cmd.exit(err, doc.Blocked)
 }
 
 // writeChecks prints checks one a line, a block's fix under it.
@@ -124,10 +103,7 @@ func writeChecks(w io.Writer, header string, checks []steps.Check) error {
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c connFlags
-	c.register(fs)
+	cmd, fs, c := oneShot("verify", stderr)
 	asJSON := fs.Bool("json", false, "print the result as JSON (schema in the README)")
 	n := fs.Int("sample", 0, "keys to compare (required; at or above the source's DBSIZE, every key of db0 once)")
 	rate := fs.Int("rate", probe.DefaultSampleRate, "keys compared per second (each costs the source about four reads)")
@@ -136,26 +112,19 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "flyover verify: unexpected arguments %q\n", fs.Args())
-		return 2
+		return cmd.fail(2, fmt.Errorf("unexpected arguments %q", fs.Args()))
 	case *n <= 0:
-		fmt.Fprintln(stderr, "flyover verify: --sample N is required and must be positive")
-		return 2
+		return cmd.fail(2, errors.New("--sample N is required and must be positive"))
 	case *rate <= 0:
-		fmt.Fprintln(stderr, "flyover verify: --rate must be positive")
-		return 2
+		return cmd.fail(2, errors.New("--rate must be positive"))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
-	p, conn, err := c.setup(ctx, true)
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover verify: %v\n", err)
+	p := cmd.connect(ctx, c, true)
+	if p == nil {
 		return 2
 	}
 	defer p.Close()
-	for _, w := range conn.warnings {
-		fmt.Fprintf(stderr, "flyover verify: warning: %s\n", w)
-	}
 
 	at := time.Now()
 	counters, cerr := probe.ReadDivergence(ctx, nil, p.Target)
@@ -174,21 +143,13 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	doc := VerifyDoc{At: at, Sample: res, Divergence: div,
 		Diverged: len(res.Mismatches) > 0 || res.Error != "" || div.Level == steps.Block}
+	var err error
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(doc)
+		err = writeJSON(stdout, doc)
 	} else {
 		err = writeVerify(stdout, doc)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flyover verify: %v\n", err)
-		return 1
-	}
-	if doc.Diverged {
-		return 1
-	}
-	return 0
+	return cmd.exit(err, doc.Diverged)
 }
 
 func writeVerify(w io.Writer, d VerifyDoc) error {

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"flyover/steps"
 	"os"
 	"testing"
+
+	"flyover/steps"
 )
 
 // An observer on a wall screen leaves no files behind: --read-only keeps

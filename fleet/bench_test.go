@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -27,16 +28,9 @@ func benchMasters() int {
 //
 //	go test -run '^$' -bench FleetPollAll -benchtime 20x ./fleet
 func BenchmarkFleetPollAll(b *testing.B) {
-	if err := lab.Check(); err != nil {
-		b.Skip(err)
-	}
 	probe.SetLogOutput(io.Discard)
+	l := labtest.StartFleet(b, lab.FleetOptions{Masters: benchMasters(), PreloadKeys: 100})
 	ctx := context.Background()
-	l, err := lab.StartFleet(ctx, lab.FleetOptions{Masters: benchMasters(), PreloadKeys: 100})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(l.Stop)
 	path, _ := l.TargetsFile()
 	targets, _ := ReadTargets(path)
 	f, err := Discover(ctx, Options{Sentinels: l.SentinelAddrs(), Targets: targets, Timeout: 2 * time.Second})

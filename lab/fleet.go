@@ -184,23 +184,6 @@ func (f *Fleet) Attach(ctx context.Context, i int) error {
 	return c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(f.Sources[i].Port)).Err()
 }
 
-// preloadOn writes n keys to s in pipelined batches.
-func preloadOn(ctx context.Context, s *Server, n int) error {
-	c := s.Client()
-	defer c.Close()
-	const batch = 1000
-	for i := 0; i < n; i += batch {
-		pipe := c.Pipeline()
-		for j := i; j < min(i+batch, n); j++ {
-			pipe.Set(ctx, fmt.Sprintf("preload:%08d", j), "value-"+strconv.Itoa(j), 0)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return fmt.Errorf("lab: preload %s: %w", s.Name, err)
-		}
-	}
-	return nil
-}
-
 // TargetsFile writes a targets file for the fleet into its directory,
 // leaving out the masters named in without, and returns its path.
 func (f *Fleet) TargetsFile(without ...string) (string, error) {

@@ -1,21 +1,17 @@
-package lab
+package lab_test
 
 import (
 	"context"
 	"strconv"
 	"testing"
+
+	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 func TestFleetLabStartsEveryMasterUnderOneSentinelSet(t *testing.T) {
-	if err := Check(); err != nil {
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	f, err := StartFleet(ctx, FleetOptions{Masters: 3, PreloadKeys: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
+	f := labtest.StartFleet(t, lab.FleetOptions{Masters: 3, PreloadKeys: 10})
 	if len(f.Sources) != 3 || len(f.Targets) != 3 || len(f.Sentinels) != 3 {
 		t.Fatalf("sources %d targets %d sentinels %d", len(f.Sources), len(f.Targets), len(f.Sentinels))
 	}

@@ -189,7 +189,7 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 		return l, err
 	}
 	if opts.PreloadKeys > 0 {
-		if err := l.preload(ctx, opts.PreloadKeys); err != nil {
+		if err := preloadOn(ctx, l.Source, opts.PreloadKeys); err != nil {
 			return l, err
 		}
 	}
@@ -499,9 +499,9 @@ func (l *Lab) waitSentinels(ctx context.Context) error {
 	return nil
 }
 
-// preload writes n keys to the source in pipelined batches.
-func (l *Lab) preload(ctx context.Context, n int) error {
-	c := l.Source.Client()
+// preloadOn writes n keys to s in pipelined batches.
+func preloadOn(ctx context.Context, s *Server, n int) error {
+	c := s.Client()
 	defer c.Close()
 	const batch = 1000
 	for i := 0; i < n; i += batch {
@@ -510,7 +510,7 @@ func (l *Lab) preload(ctx context.Context, n int) error {
 			pipe.Set(ctx, fmt.Sprintf("preload:%08d", j), "value-"+strconv.Itoa(j), 0)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
-			return fmt.Errorf("lab: preload: %w", err)
+			return fmt.Errorf("lab: preload %s: %w", s.Name, err)
 		}
 	}
 	return nil

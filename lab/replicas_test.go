@@ -1,4 +1,4 @@
-package lab
+package lab_test
 
 import (
 	"context"
@@ -6,22 +6,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 // The stand-in that refuses Redis replicas: an old Redis pointed at it
 // never syncs (as with Dragonfly), and a new replica started for restore
 // HA does.
 func TestStandInRefusesRedisReplicasButNotNewReplicas(t *testing.T) {
-	if err := Check(); err != nil {
-		t.Skip(err)
-	}
+	l := labtest.Start(t, lab.Options{ExtraReplicas: 1, PreloadKeys: 100, StandIn: true, StandInRefusesRedisReplicas: true, Password: "pw"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	l, err := Start(ctx, Options{ExtraReplicas: 1, PreloadKeys: 100, StandIn: true, StandInRefusesRedisReplicas: true, Password: "pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
 	port := strconv.Itoa(l.Target.Port)
 	old := l.Replicas[0].Client()
 	defer old.Close()
@@ -38,7 +34,7 @@ func TestStandInRefusesRedisReplicasButNotNewReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := func(info string) bool { return strings.Contains(info, "master_link_status:up") }
-	if err := WaitFor(ctx, 15*time.Second, func() bool { return up(nc.Info(ctx, "replication").Val()) }); err != nil {
+	if err := lab.WaitFor(ctx, 15*time.Second, func() bool { return up(nc.Info(ctx, "replication").Val()) }); err != nil {
 		t.Fatalf("the new replica does not sync: %s", nc.Info(ctx, "replication").Val())
 	}
 	if up(old.Info(ctx, "replication").Val()) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -63,7 +64,7 @@ func verdicts(f probe.ACLFacts) map[string]probe.ACLVerdict {
 // tried for real and the rest unknown. Nothing that writes is sent.
 func TestACLPermissionsAreReadWithoutWriting(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Password: "pw-default", SentinelPassword: "pw-sentinel", Sentinels: 1, Quorum: 1,
+	l := labtest.Start(t, lab.Options{Password: "pw-default", SentinelPassword: "pw-sentinel", Sentinels: 1, Quorum: 1,
 		Users: []lab.User{
 			{Name: "migrator", Password: "pw-migrator", Rules: "+@all -client|pause -client|kill resetkeys ~app:*"},
 			{Name: "reader", Password: "pw-reader", Rules: "-@all +info +role +client|setname +config|get"},
@@ -143,8 +144,8 @@ func TestACLPermissionsAreReadWithoutWriting(t *testing.T) {
 func TestReplicationAuthVerdicts(t *testing.T) {
 	t.Parallel()
 	const pw = "pw-repl-source"
-	l := startLab(t, lab.Options{Password: pw, Sentinels: 1, Quorum: 1, TargetNoMasterAuth: true})
-	open := startLab(t, lab.Options{Sentinels: 1, Quorum: 1})
+	l := labtest.Start(t, lab.Options{Password: pw, Sentinels: 1, Quorum: 1, TargetNoMasterAuth: true})
+	open := labtest.Start(t, lab.Options{Sentinels: 1, Quorum: 1})
 	ctx := context.Background()
 	auth := probe.Auth{Password: pw}
 	src := probe.NewEndpoint(l.Source.Addr(), auth, nil, time.Second)
@@ -183,7 +184,7 @@ func TestReplicationAuthVerdicts(t *testing.T) {
 // courtesy, not a need, so an operator's least-privileged user works.
 func TestUserWithoutClientSetnameConnects(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Password: "pw-default", Sentinels: 1, Quorum: 1,
+	l := labtest.Start(t, lab.Options{Password: "pw-default", Sentinels: 1, Quorum: 1,
 		Users: []lab.User{{Name: "watcher", Password: "pw-watcher", Rules: "-@all +info +role"}}})
 	e := probe.NewEndpoint(l.Source.Addr(), probe.Auth{Username: "watcher", Password: "pw-watcher"}, nil, 2*time.Second)
 	t.Cleanup(func() { e.Close() })

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
 // BenchmarkPoll is one full poll of the lab: 2 data nodes and 3 Sentinels,
 // each one pipelined round trip, concurrently, plus Derive.
 func BenchmarkPoll(b *testing.B) {
-	l := startLab(b, lab.Options{PreloadKeys: 1000})
+	l := labtest.Start(b, lab.Options{PreloadKeys: 1000})
 	if err := l.AttachTarget(context.Background()); err != nil {
 		b.Fatal(err)
 	}

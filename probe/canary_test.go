@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -21,7 +22,7 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 // acknowledged keys that are gone.
 func TestCanaryLedgerCountsLostWrites(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Password: "canary-pw", Sentinels: 1})
+	l := labtest.Start(t, lab.Options{Password: "canary-pw", Sentinels: 1})
 	ctx := context.Background()
 	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
@@ -67,7 +68,7 @@ func TestCanaryLedgerCountsLostWrites(t *testing.T) {
 // and the writes blocked by it are acknowledged afterwards, not failed.
 func TestCanaryMeasuresStall(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Sentinels: 1})
+	l := labtest.Start(t, lab.Options{Sentinels: 1})
 	ctx := context.Background()
 	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(), Rate: 1000, TTL: time.Minute,

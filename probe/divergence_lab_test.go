@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -14,7 +15,7 @@ import (
 // tell a restart); the source's poll does not pay for it.
 func TestDivergenceCountersRideTheTargetsPoll(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Sentinels: 1, Quorum: 1, StandIn: true})
+	l := labtest.Start(t, lab.Options{Sentinels: 1, Quorum: 1, StandIn: true})
 	p := l.Prober(2 * time.Second)
 	t.Cleanup(p.Close)
 	snap := p.Poll(context.Background())

@@ -3,11 +3,8 @@ package probe_test
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,29 +12,11 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
-func TestMain(m *testing.M) {
-	probe.SetLogOutput(io.Discard)
-	os.Exit(m.Run())
-}
-
-func startLab(t testing.TB, o lab.Options) *lab.Lab {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, o)
-	var unsupported *lab.UnsupportedError
-	if errors.As(err, &unsupported) {
-		t.Skip(err) // names what Dragonfly lacks
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return l
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 func proberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -68,7 +47,7 @@ func waitSnap(t *testing.T, p *probe.Prober, limit time.Duration, what string, c
 
 func TestHealthyTopologyBeforeAttach(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{PreloadKeys: 500})
+	l := labtest.Start(t, lab.Options{PreloadKeys: 500})
 	p := proberFor(l, probe.Auth{})
 	defer p.Close()
 	s := p.Poll(context.Background())
@@ -96,7 +75,7 @@ func TestHealthyTopologyBeforeAttach(t *testing.T) {
 
 func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{PreloadKeys: 20000})
+	l := labtest.Start(t, lab.Options{PreloadKeys: 20000})
 	p := proberFor(l, probe.Auth{})
 	defer p.Close()
 	ctx := context.Background()
@@ -155,7 +134,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 
 func TestExtraReplicaIsListedAndWouldBePromoted(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{ExtraReplicas: 1})
+	l := labtest.Start(t, lab.Options{ExtraReplicas: 1})
 	p := proberFor(l, probe.Auth{})
 	defer p.Close()
 	s := waitSnap(t, p, 15*time.Second, "replica known", func(s probe.Snapshot) bool {
@@ -171,7 +150,7 @@ func TestExtraReplicaIsListedAndWouldBePromoted(t *testing.T) {
 
 func TestStoppedAndSilentEndpointsAnswerWithinTheDeadline(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{})
+	l := labtest.Start(t, lab.Options{})
 
 	// A listener that accepts connections and never answers.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -230,7 +209,7 @@ func TestStoppedAndSilentEndpointsAnswerWithinTheDeadline(t *testing.T) {
 
 func TestWrongMasterNameAndWrongPassword(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Password: "s3cret-lab-pw"})
+	l := labtest.Start(t, lab.Options{Password: "s3cret-lab-pw"})
 
 	p := proberFor(l, probe.Auth{Password: "s3cret-lab-pw"})
 	defer p.Close()
@@ -266,7 +245,7 @@ func TestWrongMasterNameAndWrongPassword(t *testing.T) {
 
 func TestSentinelEventsArriveTyped(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, lab.Options{Sentinels: 1, Quorum: 1})
+	l := labtest.Start(t, lab.Options{Sentinels: 1, Quorum: 1})
 	eps := []*probe.Endpoint{probe.NewEndpoint(l.Sentinels[0].Addr(), probe.Auth{}, nil, time.Second)}
 	w := probe.WatchSentinels(context.Background(), eps)
 	defer w.Stop()
@@ -297,8 +276,8 @@ func TestSentinelEventsArriveTyped(t *testing.T) {
 
 func TestTLSEndpointsAndMismatches(t *testing.T) {
 	t.Parallel()
-	tl := startLab(t, lab.Options{TLS: true, Sentinels: 1, Quorum: 1})
-	plain := startLab(t, lab.Options{Sentinels: 1, Quorum: 1})
+	tl := labtest.Start(t, lab.Options{TLS: true, Sentinels: 1, Quorum: 1})
+	plain := labtest.Start(t, lab.Options{Sentinels: 1, Quorum: 1})
 	good := probe.TLSOptions{Enabled: true, CAFile: tl.TLS.CA, CertFile: tl.TLS.ClientCert, KeyFile: tl.TLS.ClientKey}
 	conf := func(o probe.TLSOptions) *tls.Config {
 		c, err := o.Config()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -18,7 +19,7 @@ import (
 // has caught up with it, with keys of every type on the source.
 func attachedLab(t *testing.T, preload int) (*lab.Lab, *probe.Prober) {
 	t.Helper()
-	l := startLab(t, lab.Options{PreloadKeys: preload, StandIn: true})
+	l := labtest.Start(t, lab.Options{PreloadKeys: preload, StandIn: true})
 	ctx := context.Background()
 	src := l.Source.Client()
 	defer src.Close()

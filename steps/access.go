@@ -1,9 +1,10 @@
 package steps
 
 import (
-	"flyover/probe"
 	"fmt"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Checks about access: what flyover's users may run on each endpoint, and

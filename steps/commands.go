@@ -1,10 +1,11 @@
 package steps
 
 import (
-	"flyover/probe"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Command is one command as the operator sees it before it runs: which

@@ -3,13 +3,14 @@ package steps
 import (
 	"context"
 	"errors"
-	"flyover/probe"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"flyover/probe"
 )
 
 // CutoverOptions bound each phase of the guarded cutover. The pause's hard

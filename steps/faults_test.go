@@ -99,10 +99,7 @@ func assertSourceNotPaused(t *testing.T, l *lab.Lab) {
 // something, as "endpoint ARGS".
 func writesSent(t *testing.T, path string) []string {
 	t.Helper()
-	es, err := steps.ReadAudit(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	es := readAudit(t, path)
 	var out []string
 	for _, e := range es {
 		if e.Kind == steps.KindCommand && e.Write {
@@ -431,10 +428,7 @@ func TestQuorumUnreachableBlocks(t *testing.T) {
 
 func readAll(t *testing.T, path string) []string {
 	t.Helper()
-	es, err := steps.ReadAudit(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	es := readAudit(t, path)
 	var out []string
 	for _, e := range es {
 		out = append(out, e.Message+" "+e.Error+" "+strings.Join(e.Args, " ")+" "+jsonString(e.Reply)+" "+string(e.Data))
@@ -573,10 +567,7 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 	so := steps.Options{Cutover: steps.CutoverOptions{FailoverBudget: 1500 * time.Millisecond}}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 20*time.Second, "in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	g.attachInSync(20 * time.Second)
 	canary := startWritingCanary(t, g.lab, 300, 100)
 	tc := g.lab.Target.Client()
 	defer tc.Close()

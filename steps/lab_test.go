@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -49,21 +50,7 @@ type rig struct {
 
 func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 	t.Helper()
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, labOptions(lo))
-	var unsupported *lab.UnsupportedError
-	if errors.As(err, &unsupported) {
-		t.Skip(err) // names what Dragonfly lacks
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return newRig(t, l, so)
+	return newRig(t, labtest.Start(t, labOptions(lo)), so)
 }
 
 // newRig opens a new flyover session on a running lab: new connections, a
@@ -330,8 +317,6 @@ func keep(t *testing.T, paths ...string) {
 	}
 }
 
-// waitRegistered waits until every Sentinel lists the target and would
-// promote it, reading the topology the way the plan does.
 // attachRegistered attaches the target outside flyover (REPLICAOF) and
 // waits until every Sentinel registers it: a topology ready to cut over.
 func (g *rig) attachRegistered() steps.Facts {
@@ -342,6 +327,8 @@ func (g *rig) attachRegistered() steps.Facts {
 	return g.waitRegistered(45 * time.Second)
 }
 
+// waitRegistered waits until every Sentinel lists the target and would
+// promote it, reading the topology the way the plan does.
 func (g *rig) waitRegistered(limit time.Duration) steps.Facts {
 	g.t.Helper()
 	var f steps.Facts
@@ -357,14 +344,31 @@ func (g *rig) waitRegistered(limit time.Duration) steps.Facts {
 	return f
 }
 
-// auditHas reports whether the audit log holds a command whose arguments
-// start with prefix.
-func auditHas(t *testing.T, path string, prefix ...string) bool {
+// attachInSync attaches the target outside flyover (REPLICAOF) and waits,
+// bounded, until it is in sync.
+func (g *rig) attachInSync(limit time.Duration) {
+	g.t.Helper()
+	if err := g.lab.AttachTarget(context.Background()); err != nil {
+		g.t.Fatal(err)
+	}
+	waitFor(g.t, limit, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+}
+
+// readAudit reads the audit log at path.
+func readAudit(t *testing.T, path string) []steps.Entry {
 	t.Helper()
 	es, err := steps.ReadAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return es
+}
+
+// auditHas reports whether the audit log holds a command whose arguments
+// start with prefix.
+func auditHas(t *testing.T, path string, prefix ...string) bool {
+	t.Helper()
+	es := readAudit(t, path)
 	for _, e := range es {
 		if e.Kind == steps.KindCommand && len(e.Args) >= len(prefix) && strings.EqualFold(strings.Join(e.Args[:len(prefix)], " "), strings.Join(prefix, " ")) {
 			return true
@@ -554,10 +558,7 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 	so := steps.Options{Cutover: steps.CutoverOptions{DrainTimeout: 1500 * time.Millisecond}}
 	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
 	ctx := context.Background()
-	if err := g.lab.AttachTarget(ctx); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 20*time.Second, "in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	g.attachInSync(20 * time.Second)
 	defer g.lab.Target.Thaw()
 	src := g.lab.Source.Client()
 	defer src.Close()

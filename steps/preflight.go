@@ -1,11 +1,12 @@
 package steps
 
 import (
-	"flyover/probe"
 	"fmt"
 	"net"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Preflight is SPEC's preflight list, each a line: pass, warn with why, or

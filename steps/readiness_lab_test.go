@@ -103,10 +103,7 @@ func TestReadinessCleanSourcePassesOnARealLab(t *testing.T) {
 	g := startRig(t, lab.Options{PreloadKeys: 100, StandIn: true}, steps.Options{})
 	// The lab's own traffic (preload, Sentinel's hello messages) and a
 	// Redis replica's syncing must not count as the application's.
-	if err := g.lab.AttachTarget(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 30*time.Second, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	g.attachInSync(30 * time.Second)
 	for _, c := range steps.ReadinessChecks(g.readReadiness()) {
 		if c.Level != steps.Pass {
 			t.Errorf("%s: %s: %s", c.ID, c.Level, c.Detail)

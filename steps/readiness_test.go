@@ -10,17 +10,6 @@ import (
 	"flyover/probe"
 )
 
-func readinessCheck(t *testing.T, cs []Check, id string) Check {
-	t.Helper()
-	for _, c := range cs {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("no check %s in %+v", id, cs)
-	return Check{}
-}
-
 // cleanReadiness is a source and a Dragonfly v1.40.1 target with nothing
 // in the way.
 func cleanReadiness() probe.ReadinessFacts {
@@ -69,7 +58,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 	s.TrackingClients = 2
 	cs := ReadinessChecks(rf)
 
-	cmd := readinessCheck(t, cs, "ready-commands")
+	cmd := check(t, cs, "ready-commands")
 	for _, want := range []string{
 		"the application called OBJECT ENCODING 12,345 times; the target does not know OBJECT",
 		"SWAPDB 2 times; the target does not know SWAPDB",
@@ -102,7 +91,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 		"ready-eviction":       {Warn, "cache_mode off", "--cache_mode=true"},
 		"ready-tracking":       {Warn, "2 client(s)", ""},
 	} {
-		c := readinessCheck(t, cs, id)
+		c := check(t, cs, id)
 		if c.Level != want.level || !strings.Contains(c.Detail, want.text) || !strings.Contains(c.Fix, want.fix) {
 			t.Errorf("%s: got %s %q fix %q; want %s with %q and fix %q", id, c.Level, c.Detail, c.Fix, want.level, want.text, want.fix)
 		}
@@ -114,7 +103,7 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 	rf.Target.Kind, rf.Target.Version = probe.KindRedis, "7.0.15"
 	rf.Source.Calls["object|encoding"] = 5
 	rf.Target.Commands["object"] = true
-	c := readinessCheck(t, ReadinessChecks(rf), "ready-commands")
+	c := check(t, ReadinessChecks(rf), "ready-commands")
 	if c.Level != Warn || !strings.Contains(c.Detail, "a Dragonfly target would not run these") || !strings.Contains(c.Detail, "OBJECT ENCODING 5 times") {
 		t.Errorf("%+v", c)
 	}
@@ -123,16 +112,16 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 func TestReadinessSourceVersionAndDatabasesUnknown(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Source.Version = "8.10.0"
-	if c := readinessCheck(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Block || !strings.Contains(c.Detail, "#8361") {
+	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Block || !strings.Contains(c.Detail, "#8361") {
 		t.Errorf("8.10: %+v", c)
 	}
 	rf.Source.Version = "8.2.1"
-	if c := readinessCheck(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Warn {
+	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Warn {
 		t.Errorf("8.2: %+v", c)
 	}
 	// CONFIG GET databases answered an empty array.
 	rf.Target.DatabasesKnown = false
-	if c := readinessCheck(t, ReadinessChecks(rf), "ready-databases"); c.Level != Warn {
+	if c := check(t, ReadinessChecks(rf), "ready-databases"); c.Level != Warn {
 		t.Errorf("databases unknown: %+v", c)
 	}
 }
@@ -141,12 +130,12 @@ func TestReadinessExpiredEventsNeedTheTargetSetToSendThem(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Source.NotifyKeyspaceEvents = "Ex"
 	rf.Source.KeyspaceChannels = []string{"__keyevent@0__:expired"}
-	c := readinessCheck(t, ReadinessChecks(rf), "ready-notifications")
+	c := check(t, ReadinessChecks(rf), "ready-notifications")
 	if c.Level != Block || !strings.Contains(c.Fix, "--notify_keyspace_events=Ex") {
 		t.Errorf("%+v", c)
 	}
 	rf.Target.NotifyKeyspaceEvents = "Ex"
-	if c := readinessCheck(t, ReadinessChecks(rf), "ready-notifications"); c.Level != Pass {
+	if c := check(t, ReadinessChecks(rf), "ready-notifications"); c.Level != Pass {
 		t.Errorf("%+v", c)
 	}
 }

@@ -113,10 +113,7 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 		t.Errorf("the source does not take writes: %v", err)
 	}
 
-	entries, err := steps.ReadAudit(g.audit.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := readAudit(t, g.audit.Path())
 	samples := 0
 	for _, e := range entries {
 		if e.Kind == steps.KindResult && e.Message == "sample" {

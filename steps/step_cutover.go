@@ -3,11 +3,12 @@ package steps
 import (
 	"context"
 	"errors"
-	"flyover/probe"
 	"fmt"
 	"net"
 	"strconv"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 6: the guarded cutover (the engine is in cutover.go and failover.go).

@@ -2,9 +2,10 @@ package steps
 
 import (
 	"context"
-	"flyover/probe"
 	"fmt"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 3: watch the full sync until the target streams.

@@ -2,9 +2,10 @@ package steps
 
 import (
 	"context"
-	"flyover/probe"
 	"fmt"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Step 1, preflight: every check the plan needs before anything changes; it only reads.

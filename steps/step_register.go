@@ -3,10 +3,11 @@ package steps
 import (
 	"context"
 	"errors"
-	"flyover/probe"
 	"fmt"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 5: wait until every Sentinel lists the target, healthy and

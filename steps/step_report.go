@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flyover/probe"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.

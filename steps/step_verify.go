@@ -3,11 +3,12 @@ package steps
 import (
 	"context"
 	"errors"
-	"flyover/probe"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Step 8: clients reach the target through Sentinel.

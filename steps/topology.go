@@ -1,12 +1,13 @@
 package steps
 
 import (
-	"flyover/probe"
 	"fmt"
 	"net"
 	"sort"
 	"strconv"
 	"time"
+
+	"flyover/probe"
 )
 
 // Who is who in the facts: the source and the target under the names the

@@ -231,18 +231,7 @@ func (g *guided) pump() bool { return g.exec(g.send(jobTickMsg{})) }
 
 // press types one key and runs what it returns; it reports a quit.
 func (g *guided) press(k string) bool {
-	var msg tea.KeyPressMsg
-	switch k {
-	case "enter":
-		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "backspace":
-		msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
-	default:
-		msg = press(k)
-	}
-	return g.exec(g.send(msg))
+	return g.exec(g.send(press(k)))
 }
 
 // settle lets the open typed question take keys, as the operator reading

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/steps"
 )
 
@@ -24,9 +25,7 @@ func e2eTools(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
+	labtest.Skip(t)
 }
 
 // waitExit waits, bounded, for the pane's shell to record flyover's exit

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -107,18 +108,8 @@ func e2eLab(t testing.TB, opts lab.Options) *lab.Lab {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
 	probe.SetLogOutput(io.Discard) // the lab's dial retries while servers start
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
-	return l
+	return labtest.Start(t, opts)
 }
 
 func linesFit(screen string, w int) bool {

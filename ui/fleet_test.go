@@ -13,6 +13,7 @@ import (
 
 	"flyover/fleet"
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -34,17 +35,10 @@ type fleetDriver struct {
 // model with a guide per master over one audit log, as flyover fleet does.
 func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ...string) *fleetDriver {
 	t.Helper()
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
 	probe.SetLogOutput(io.Discard)
+	l := labtest.StartFleet(t, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	l, err := lab.StartFleet(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Stop)
 	var skip []string
 	for _, w := range without {
 		skip = append(skip, l.Names[int(w[0]-'0')])
@@ -116,20 +110,7 @@ func (d *fleetDriver) send(msg tea.Msg) {
 }
 
 func (d *fleetDriver) key(k string) {
-	var msg tea.KeyPressMsg
-	switch k {
-	case "enter":
-		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "left":
-		msg = tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "down":
-		msg = tea.KeyPressMsg{Code: tea.KeyDown}
-	default:
-		msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-	}
-	d.send(msg)
+	d.send(press(k))
 }
 
 // until handles messages until cond holds, failing after limit with

@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"flyover/probe"
 	"fmt"
 	"strings"
 	"time"
+
+	"flyover/probe"
 
 	"github.com/charmbracelet/x/ansi"
 )

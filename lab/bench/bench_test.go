@@ -3,20 +3,14 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
-	"flyover/lab"
-	"flyover/probe"
+	"flyover/lab/labtest"
 )
 
-func TestMain(m *testing.M) {
-	probe.SetLogOutput(io.Discard)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // logWriter sends progress lines to the test log.
 type logWriter struct {
@@ -36,9 +30,7 @@ func (w *logWriter) Write(p []byte) (int, error) {
 // recorded (their losses are measurements, logged, not asserted), and the
 // JSON parses back into the same report, which renders as a table.
 func TestEachMethodOnceReportsAndGuardedLosesNothing(t *testing.T) {
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
+	labtest.Skip(t)
 	var stdout bytes.Buffer
 	code := Main([]string{"cutover", "--runs", "1", "--rate", "500", "--keys", "2000", "--window", "1s", "--json"},
 		&stdout, &logWriter{t: t})
