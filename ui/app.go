@@ -77,6 +77,7 @@ type Model struct {
 	top           int  // lines above the body: the header beside a panel, warnings
 	footer        string
 	content       string // dashboard and side panel, composed in View
+	frame         string // content and footer: what View hands over
 	dirty         bool   // content is stale: View composes it again
 	panelKey      string // the panel's LayoutKey at the last layout
 }
@@ -224,6 +225,7 @@ func (m *Model) refresh() {
 		m.layout()
 	}
 	m.compose()
+	m.frame = m.content + "\n" + m.footer
 	m.dirty = false
 }
 
@@ -423,7 +425,7 @@ func (m *Model) View() tea.View {
 	if m.dirty {
 		m.refresh()
 	}
-	v.SetContent(m.content + "\n" + m.footer)
+	v.SetContent(m.frame)
 	return v
 }
 

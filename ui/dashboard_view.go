@@ -179,29 +179,43 @@ func hjoin(widths []int, blocks ...[]string) []string {
 // headerLine: who we watch on the left, the verdict and the clock on the right.
 func (d *Dashboard) headerLine(W int) string {
 	st := d.styles
-	right := st.badgeStyle(d.badge.tone).Render(" "+d.badge.text+" ") + "  " + st.paint(toneMuted, d.now.Format("15:04:05"))
-	rw := lipgloss.Width(right)
+	// Each piece is measured as plain text and painted once: the badges'
+	// styles only colour, so the width is the text's, and measuring the
+	// painted strings would parse their escape codes on every frame.
+	var left, right strings.Builder
+	lw, rw := 0, 0
+	add := func(b *strings.Builder, w *int, text string, paint func(...string) string) {
+		b.WriteString(paint(text))
+		*w += width(text)
+	}
+	plain := func(s ...string) string { return s[0] }
+	badge := " " + d.badge.text + " "
+	add(&right, &rw, badge, st.badgeStyle(d.badge.tone).Render)
+	add(&right, &rw, "  ", plain)
+	add(&right, &rw, d.now.Format("15:04:05"), func(s ...string) string { return st.paint(toneMuted, s[0]) })
 
-	left := st.AppName.Render("flyover") + "  " + "master " + st.paint(toneStrong, d.cfg.Topo.MasterName)
+	add(&left, &lw, "flyover", st.AppName.Render)
+	add(&left, &lw, "  master ", plain)
+	add(&left, &lw, d.cfg.Topo.MasterName, func(s ...string) string { return st.paint(toneStrong, s[0]) })
 	if d.cfg.Lab != "" {
-		left += "  " + st.BadgeWarn.Render(" LAB ")
+		add(&left, &lw, "  ", plain)
+		add(&left, &lw, " LAB ", st.BadgeWarn.Render)
 	}
 	if d.cfg.ReadOnly {
-		left += "  " + st.BadgeNeutral.Render(" READ-ONLY ")
+		add(&left, &lw, "  ", plain)
+		add(&left, &lw, " READ-ONLY ", st.BadgeNeutral.Render)
 	}
-	lw := lipgloss.Width(left)
 	extra := fmt.Sprintf(" · %d Sentinels · every %s", len(d.sentinels), d.cfg.Tick)
 	if d.cfg.Lab != "" {
 		extra = " " + d.cfg.Lab + extra
 	}
-	if ew := lipgloss.Width(extra); lw+ew+2+rw <= W {
-		left += st.paint(toneMuted, extra)
-		lw += ew
+	if ew := width(extra); lw+ew+2+rw <= W {
+		add(&left, &lw, extra, func(s ...string) string { return st.paint(toneMuted, s[0]) })
 	}
 	if lw+1+rw > W {
-		return fit(right, W)
+		return fit(right.String(), W)
 	}
-	return left + strings.Repeat(" ", W-lw-rw) + right
+	return left.String() + strings.Repeat(" ", W-lw-rw) + right.String()
 }
 
 func (st *Styles) badgeStyle(t tone) lipgloss.Style {
