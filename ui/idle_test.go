@@ -35,6 +35,10 @@ func TestIdleUsage(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "flyover.log")
 	s := startTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
 	s.waitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
+	// Idle is after the checklist's own start-up work (preflight's reads,
+	// the steady state's key sample, the waits for Sentinel): measured
+	// from the moment the cutover is the step that waits for the operator.
+	s.waitScreen("the cutover, ready", 90*time.Second, func(sc string) bool { return strings.Contains(sc, "▶ 7 Cutover") })
 	pid, err := strconv.Atoi(s.paneValue("pane_pid"))
 	if err != nil {
 		t.Fatalf("pane pid: %v", err)
