@@ -190,19 +190,41 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		}
 		return cfg, nil
 	}
+	var names []string
+	for _, m := range f.Masters {
+		names = append(names, m.Name)
+	}
+	writeReport := func() (string, error) { return steps.WriteFleetReport(audit, names) }
 	err = ui.RunFleet(ctx, ui.FleetConfig{
-		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open,
+		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open, Report: writeReport,
 		Tick: sf.tick, SlowTick: ff.slowTick, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
 	})
 	logger.Printf("fleet end: %v", err)
 	for _, g := range guides {
 		g.close()
 	}
-	fmt.Fprintf(stderr, "flyover: audit log %s\n", absPath(audit.Path()))
+	printFleetRecord(stderr, audit, names, writeReport)
 	if err != nil {
 		return cmd.fail(1, err)
 	}
 	return 0
+}
+
+// printFleetRecord writes the fleet's report and says, after the fleet
+// screen, where the record is: the one audit log, the fleet's report, and
+// each master's own report that its Report step wrote.
+func printFleetRecord(w io.Writer, audit *steps.Audit, names []string, writeReport func() (string, error)) {
+	fmt.Fprintf(w, "flyover: audit log    %s\n", absPath(audit.Path()))
+	if p, err := writeReport(); err != nil {
+		fmt.Fprintf(w, "flyover: fleet report not written: %v\n", err)
+	} else {
+		fmt.Fprintf(w, "flyover: fleet report %s\n", absPath(p))
+	}
+	for _, n := range names {
+		if p := audit.ForMaster(n).ReportPath(); fileExists(p) {
+			fmt.Fprintf(w, "flyover: report of %s %s\n", n, absPath(p))
+		}
+	}
 }
 
 // eventFan is one Pub/Sub watch of the fleet's Sentinels, fanned out: every

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -89,35 +88,8 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 	w("\n## Outcome\n\n")
 
-	var cut *CutoverResult
-	var samples []SampleRun
-	var canaryVerdict *probe.CanaryVerdict
-	var canaryStats *probe.CanaryStats
-	steps := map[StepID]Entry{}
-	for _, e := range entries {
-		switch {
-		case e.Kind == KindResult && e.Step == StepCutover && len(e.Data) > 0:
-			var r CutoverResult
-			if json.Unmarshal(e.Data, &r) == nil {
-				cut = &r
-			}
-		case e.Kind == KindResult && e.Message == "sample" && len(e.Data) > 0:
-			var r SampleRun
-			if json.Unmarshal(e.Data, &r) == nil {
-				samples = append(samples, r)
-			}
-		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
-			var d struct {
-				Stats   probe.CanaryStats   `json:"stats"`
-				Verdict probe.CanaryVerdict `json:"verdict"`
-			}
-			if json.Unmarshal(e.Data, &d) == nil {
-				canaryVerdict, canaryStats = &d.Verdict, &d.Stats
-			}
-		case e.Kind == KindStep && e.Event != "start":
-			steps[e.Step] = e
-		}
-	}
+	rf := readReportFacts(entries)
+	cut, samples, canaryVerdict, canaryStats, steps := rf.cutover, rf.samples, rf.canaryVerdict, rf.canaryStats, rf.steps
 	if x.Canary != nil {
 		canaryStats = x.Canary
 	}
@@ -161,15 +133,7 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 
 	// Key counts: the first snapshot's source, and the last snapshot's target.
-	var first, last *probe.Snapshot
-	for i := range entries {
-		if s := entries[i].Snapshot; s != nil {
-			if first == nil {
-				first = s
-			}
-			last = s
-		}
-	}
+	first, last := rf.first, rf.last
 	if x.Final != nil {
 		last = x.Final
 	}

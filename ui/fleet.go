@@ -39,6 +39,10 @@ type FleetConfig struct {
 	Tick, SlowTick time.Duration
 	Warnings       []string
 	Log            *log.Logger
+	// Report writes the fleet's report (a row per master, from the one
+	// audit log) and returns its path; nil when no log is kept. The
+	// Report key runs it.
+	Report func() (string, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -98,12 +102,15 @@ type FleetModel struct {
 	subs  map[string]*Model // entered masters, by name
 	paces map[string]*pace
 	focus string // the master on screen, "" for the table
+	// report is where the fleet's report was last written ("" before).
+	report string
 }
 
 // FleetKeyMap is the fleet screen's keys.
 type FleetKeyMap struct {
 	Up, Down, PageUp, PageDn, Top, Bottom key.Binding
 	Enter, Filter, Phase, Sort, Quit      key.Binding
+	Report                                key.Binding // the fleet's report, now
 	Back                                  key.Binding // from a master back to the fleet
 	Interrupt                             key.Binding
 }
@@ -119,6 +126,7 @@ func DefaultFleetKeyMap() FleetKeyMap {
 		Phase:     bind("p", "filter by phase", "p"),
 		Sort:      bind("s", "sort", "s"),
 		Quit:      bind("q", "quit", "q"),
+		Report:    bind("r", "write the fleet report", "r"),
 		Back:      bind("esc/←", "back to the fleet", "esc", "left"),
 		Interrupt: bind("ctrl+c", "quit", "ctrl+c"),
 	}
@@ -147,6 +155,11 @@ type (
 	fleetEventsMsg struct {
 		events []probe.Event
 		closed bool
+	}
+	// fleetReportMsg: the fleet's report was written to path, or not.
+	fleetReportMsg struct {
+		path string
+		err  error
 	}
 	// masterMsg is a message of an entered master's model, tagged with
 	// the master so that it reaches that model whichever is on screen.
@@ -241,6 +254,14 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.waitEvents()
+	case fleetReportMsg:
+		if msg.err != nil {
+			m.note = "fleet report: " + msg.err.Error()
+		} else {
+			m.report = msg.path
+			m.note = "fleet report written to " + msg.path
+		}
+		return m, nil
 	case masterMsg:
 		if s := m.subs[msg.name]; s != nil {
 			m.rowsDirty = true
@@ -428,6 +449,12 @@ func (m *FleetModel) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Sort):
 		m.sortBy = (m.sortBy + 1) % 3
 		m.rowsDirty = true
+	case key.Matches(k, m.keys.Report) && m.cfg.Report != nil:
+		write := m.cfg.Report
+		return func() tea.Msg {
+			p, err := write()
+			return fleetReportMsg{path: p, err: err}
+		}
 	case k.String() == "esc":
 		m.filter, m.phaseIdx = "", 0
 		m.rowsDirty = true
@@ -444,6 +471,10 @@ func (m *FleetModel) move(d int) {
 	m.refreshRows()
 	m.cursor = max(0, min(len(m.shown)-1, m.cursor+d))
 }
+
+// ReportPath is where the Report key last wrote the fleet's report, ""
+// before it did.
+func (m *FleetModel) ReportPath() string { return m.report }
 
 // Focus is the master on screen, "" for the fleet table.
 func (m *FleetModel) Focus() string { return m.focus }

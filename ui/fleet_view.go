@@ -154,8 +154,14 @@ func (m *FleetModel) render() string {
 	if note == "" && len(m.shown) == 0 {
 		note = "no master matches: esc clears the filters"
 	}
+	if note == "" && m.report != "" {
+		note = "fleet report: " + m.report
+	}
 	lines = append(lines, fit(st.paint(toneWarn, note), m.width))
 	keys := "↑/↓ move · enter open · / filter · p phase · s sort · q quit"
+	if m.cfg.Report != nil {
+		keys = "↑/↓ move · enter open · / filter · p phase · s sort · r report · q quit"
+	}
 	if m.typing {
 		keys = "type a name · enter keep · esc clear"
 	}

@@ -1,0 +1,255 @@
+package steps
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"flyover/probe"
+)
+
+// reportFacts are what a report reads out of a session's audit entries:
+// the cutover's result, the sampled comparisons, the canary's read-back,
+// each step's last outcome, the last preflight checks, and the first and
+// last snapshots. RenderReport and the fleet's report both read them here.
+type reportFacts struct {
+	cutover       *CutoverResult
+	samples       []SampleRun
+	canaryVerdict *probe.CanaryVerdict
+	canaryStats   *probe.CanaryStats
+	steps         map[StepID]Entry
+	lastStep      *Entry // the last step that ended (done or failed)
+	checks        []Check
+	checksKnown   bool
+	first, last   *probe.Snapshot
+}
+
+func readReportFacts(entries []Entry) reportFacts {
+	f := reportFacts{steps: map[StepID]Entry{}}
+	for i, e := range entries {
+		switch {
+		case e.Kind == KindResult && e.Step == StepCutover && len(e.Data) > 0:
+			var r CutoverResult
+			if json.Unmarshal(e.Data, &r) == nil {
+				f.cutover = &r
+			}
+		case e.Kind == KindResult && e.Message == "sample" && len(e.Data) > 0:
+			var r SampleRun
+			if json.Unmarshal(e.Data, &r) == nil {
+				f.samples = append(f.samples, r)
+			}
+		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
+			var d struct {
+				Stats   probe.CanaryStats   `json:"stats"`
+				Verdict probe.CanaryVerdict `json:"verdict"`
+			}
+			if json.Unmarshal(e.Data, &d) == nil {
+				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
+			}
+		case e.Kind == KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
+			var cs []Check
+			if json.Unmarshal(e.Data, &cs) == nil {
+				f.checks, f.checksKnown = cs, true
+			}
+		case e.Kind == KindStep && e.Event != "start":
+			f.steps[e.Step] = e
+			f.lastStep = &entries[i]
+		}
+		if s := e.Snapshot; s != nil {
+			if f.first == nil {
+				f.first = s
+			}
+			f.last = s
+		}
+	}
+	return f
+}
+
+// FleetRow is one master's line in the fleet's report, read from its
+// entries in the fleet's audit log.
+type FleetRow struct {
+	Master  string
+	Entries int
+	// Outcome is the cutover's ("cutover done", "cutover failed: ..."),
+	// else the last step that ended, else "not started".
+	Outcome string
+	Stall   time.Duration // measured write stall; 0 when no cutover ran
+	Stalled bool          // a stall was measured
+	Canary  *probe.CanaryVerdict
+	// KeysBefore is the source's keys in the first snapshot, KeysAfter
+	// the target's in the last; -1 when no snapshot was recorded.
+	KeysBefore, KeysAfter int64
+	// Pass, Warn, Block count the last preflight's checks (Checked: it ran).
+	Pass, Warn, Block int
+	Checked           bool
+	// Report is the master's own report file, "" when none was written.
+	Report string
+}
+
+// FleetRows is a row per master: each master named in masters (in that
+// order), then any other master the log names, by name. A master with no
+// entries is "not started".
+func FleetRows(entries []Entry, masters []string) []FleetRow {
+	by := map[string][]Entry{}
+	for _, e := range entries {
+		if e.Master != "" {
+			by[e.Master] = append(by[e.Master], e)
+		}
+	}
+	names := append([]string(nil), masters...)
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	var extra []string
+	for n := range by {
+		if !seen[n] {
+			extra = append(extra, n)
+		}
+	}
+	sort.Strings(extra)
+	names = append(names, extra...)
+	rows := make([]FleetRow, 0, len(names))
+	for _, n := range names {
+		rows = append(rows, fleetRow(n, by[n]))
+	}
+	return rows
+}
+
+func fleetRow(master string, entries []Entry) FleetRow {
+	f := readReportFacts(entries)
+	r := FleetRow{Master: master, Entries: len(entries), Outcome: "not started", KeysBefore: -1, KeysAfter: -1, Canary: f.canaryVerdict}
+	if e, ok := f.steps[StepCutover]; ok {
+		r.Outcome = "cutover done"
+		if e.Event == "failed" {
+			r.Outcome = "cutover failed: " + e.Error
+		}
+	} else if f.lastStep != nil {
+		r.Outcome = fmt.Sprintf("%s %s", f.lastStep.Step, f.lastStep.Event)
+		if f.lastStep.Error != "" {
+			r.Outcome += ": " + f.lastStep.Error
+		}
+	} else if len(entries) > 0 {
+		r.Outcome = "opened, no step ended"
+	}
+	if c := f.cutover; c != nil && !c.PausedAt.IsZero() {
+		r.Stall, r.Stalled = c.Stall, true
+	}
+	if f.first != nil && f.first.Source.Reachable {
+		r.KeysBefore = f.first.Source.Keys()
+	}
+	if f.last != nil && f.last.Target.Reachable {
+		r.KeysAfter = f.last.Target.Keys()
+	}
+	if f.checksKnown {
+		r.Checked = true
+		for _, c := range f.checks {
+			switch c.Level {
+			case Pass:
+				r.Pass++
+			case Warn:
+				r.Warn++
+			case Block:
+				r.Block++
+			}
+		}
+	}
+	return r
+}
+
+// RenderFleetReport is the fleet's Markdown report: a row per master
+// (outcome, write stall, canary writes lost, keys, preflight verdicts),
+// from the fleet's one audit log. auditPath is named in it.
+func RenderFleetReport(rows []FleetRow, auditPath string, at time.Time) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# flyover fleet report\n\n")
+	w("- Audit log: `%s` (each entry names its master)\n- Written: %s\n- Masters: %d\n", auditPath, at.Format(time.RFC3339), len(rows))
+	done, lost := 0, int64(0)
+	for _, r := range rows {
+		if r.Outcome == "cutover done" {
+			done++
+		}
+		if r.Canary != nil {
+			lost += r.Canary.Lost
+		}
+	}
+	w("- Cut over: %d of %d; canary writes lost, all masters: **%d**\n\n", done, len(rows), lost)
+	w("| master | outcome | write stall | writes lost | keys before → after | preflight | report |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		stall := "—"
+		if r.Stalled {
+			stall = r.Stall.Round(time.Millisecond).String()
+		}
+		lostCell := "— (no canary read back)"
+		if v := r.Canary; v != nil {
+			lostCell = fmt.Sprintf("**%d** of %s acknowledged", v.Lost, probe.Thousands(v.Acked))
+		}
+		keys := func(n int64) string {
+			if n < 0 {
+				return "—"
+			}
+			return probe.Thousands(n)
+		}
+		verdict := "—"
+		if r.Checked {
+			verdict = fmt.Sprintf("%d pass, %d warn, %d block", r.Pass, r.Warn, r.Block)
+		}
+		report := "—"
+		if r.Report != "" {
+			report = "`" + filepath.Base(r.Report) + "`"
+		}
+		w("| %s | %s | %s | %s | %s → %s | %s | %s |\n", mdCell(r.Master), mdCell(r.Outcome), stall, lostCell,
+			keys(r.KeysBefore), keys(r.KeysAfter), verdict, report)
+	}
+	w("\nEach master's own report (its timeline and every command) is written by its Report step; the audit log holds everything.\n")
+	return b.String()
+}
+
+// FleetReportPath is where the fleet's report goes: next to the audit
+// log, named after it, "<audit-log-base>-fleet-report.md".
+func (a *Audit) FleetReportPath() string {
+	if a.parent != nil {
+		return a.parent.FleetReportPath()
+	}
+	if a.path == "" {
+		return ""
+	}
+	return strings.TrimSuffix(a.path, filepath.Ext(a.path)) + "-fleet-report.md"
+}
+
+// WriteFleetReport reads the fleet's audit log back and writes its report
+// (FleetReportPath), a row per master in masters and any other the log
+// names. It returns the report's path.
+func WriteFleetReport(a *Audit, masters []string) (string, error) {
+	if a.parent != nil {
+		a = a.parent
+	}
+	if a.Path() == "" {
+		return "", fmt.Errorf("no audit log is kept, so there is no fleet report to write")
+	}
+	entries, err := ReadAudit(a.Path())
+	if err != nil {
+		return "", fmt.Errorf("reading the audit log back: %w", err)
+	}
+	rows := FleetRows(entries, masters)
+	for i := range rows {
+		if p := a.ForMaster(rows[i].Master).ReportPath(); fileExists(p) {
+			rows[i].Report = p
+		}
+	}
+	path := a.FleetReportPath()
+	if err := os.WriteFile(path, []byte(RenderFleetReport(rows, a.Path(), time.Now())), 0o644); err != nil {
+		return "", fmt.Errorf("writing the fleet report: %w", err)
+	}
+	return path, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,61 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/probe"
+)
+
+// The fleet's report is a row per master from the one audit log: each
+// master's stall, canary writes lost, keys and verdicts from its own
+// entries only, and a master with none as not started.
+func TestFleetReportRowPerMaster(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	a, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	orders, carts := a.ForMaster("orders"), a.ForMaster("carts")
+	snap := func(src, tgt int64) *probe.Snapshot {
+		return &probe.Snapshot{At: time.Now(),
+			Source: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: src}}},
+			Target: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: tgt}}}}
+	}
+	orders.Log(Entry{Kind: KindPhase, Step: StepPreflight, Snapshot: snap(1000, 0)}, false)
+	orders.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks",
+		Data: mustJSON([]Check{{ID: "a", Level: Pass}, {ID: "b", Level: Pass}, {ID: "c", Level: Warn}})}, false)
+	carts.Log(Entry{Kind: KindStep, Step: StepAttach, Event: "done"}, false)
+	orders.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
+	orders.Log(Entry{Kind: KindStep, Step: StepCutover, Event: "done"}, false)
+	orders.Log(Entry{Kind: KindResult, Step: StepVerify, Message: "canary",
+		Data: mustJSON(map[string]any{"verdict": probe.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
+	orders.Log(Entry{Kind: KindPhase, Step: StepVerify, Snapshot: snap(1000, 1007)}, false)
+
+	p, err := WriteFleetReport(orders, []string{"orders", "carts", "idle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(path), "audit-fleet-report.md"); p != want {
+		t.Errorf("fleet report at %s, want %s", p, want)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	for _, want := range []string{
+		"| orders | cutover done | 1.234s | **0** of 5,000 acknowledged | 1,000 → 1,007 | 2 pass, 1 warn, 0 block |",
+		"| carts | attach done | — | — (no canary read back) | — → — | — |",
+		"| idle | not started |",
+		"Cut over: 1 of 3",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the fleet report lacks %q:\n%s", want, md)
+		}
+	}
+}
