@@ -29,7 +29,9 @@ FILE maps each master to its Dragonfly target, one "master-name host:port" a
 line (# comments). A master without a line shows as "no target" and is never
 written to. enter opens a master's dashboard and checklist; esc (or ←) comes
 back. At most --max-syncs attaches run their full syncs at once; cutovers run
-one at a time. One audit log for the fleet: each line names its master.
+one at a time. One audit log for the fleet: each line names its master. On
+exit (or r on the fleet screen) the fleet's report, a row per master, is
+written next to it as <audit-log-base>-fleet-report.md.
 `
 
 // fleetFlags are the fleet's own flags beside the connection flags.
