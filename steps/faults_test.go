@@ -526,10 +526,8 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 func TestSentinelDiesMidFailover(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
@@ -598,10 +596,8 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	other := g.lab.Sentinels[plan.Sentinels[0]].Client()
 	defer other.Close()
@@ -696,9 +692,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 		DrainTimeout: 2 * time.Second, FailoverBudget: time.Second, PromoteTimeout: 2 * time.Second, Margin: time.Second}}
 	// down-after above the pause, so that the Sentinels do not fail over
 	// on their own while it holds.
-	g := startRig(t, lab.Options{PreloadKeys: 1000, DownAfter: 10 * time.Second}, so)
-	g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 300, 100)
+	g, _, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000, DownAfter: 10 * time.Second}, so, 300, 100)
 
 	audit := filepath.Join(t.TempDir(), "flyover-audit-child.jsonl")
 	spec, _ := json.Marshal(cutoverChild{Master: g.lab.Opts.MasterName, Source: g.lab.Source.Addr(), Target: g.lab.Target.Addr(),
@@ -763,10 +757,8 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{Cutover: steps.CutoverOptions{PromoteTimeout: 4 * time.Second}}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 300, 100)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 300, 100)
 	plan := steps.PlanCutover(f, so)
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false

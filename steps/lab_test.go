@@ -184,6 +184,17 @@ func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.
 	return c
 }
 
+// startCuttingOver starts a rig, attaches the target and waits until
+// every Sentinel registers it, and starts a canary writing rate a second
+// until it has more than acked acknowledged writes: a lab ready to cut
+// over with a write canary running.
+func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.Facts, *probe.Canary) {
+	t.Helper()
+	g := startRig(t, lo, so)
+	f := g.attachRegistered()
+	return g, f, startWritingCanary(t, g.lab, rate, acked)
+}
+
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
@@ -467,10 +478,8 @@ func TestResumeLandsOnTheStepTheTopologyIsAt(t *testing.T) {
 // FAILOVER alone) loses acknowledged writes, and the canary sees it.
 func TestDocumentedFailoverLosesAcknowledgedWrites(t *testing.T) {
 	t.Parallel()
-	g := startRig(t, lab.Options{PreloadKeys: 2000}, steps.Options{})
+	g, _, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, steps.Options{}, 2000, 1000)
 	ctx := context.Background()
-	g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 2000, 1000)
 	sc := g.lab.Sentinels[0].Client()
 	defer sc.Close()
 	if err := sc.Do(ctx, "SENTINEL", "FAILOVER", g.lab.Opts.MasterName).Err(); err != nil {
@@ -608,10 +617,8 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 2000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, so, 1000, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 1000, 200)
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
 	// the moment it lists the target again (from the source's INFO, up to
