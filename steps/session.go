@@ -126,23 +126,17 @@ func (s *Session) ObserveEvent(topo probe.Topology, e probe.Event) {
 
 // SetPreflight records what preflight gathered.
 func (s *Session) SetPreflight(p probe.PreflightFacts) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.preflight = &p
+	set(s, &s.preflight, &p)
 }
 
 // SetReadiness records the readiness facts (preflight reads them, the
 // cutover reads them again).
 func (s *Session) SetReadiness(rf probe.ReadinessFacts) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.readiness = &rf
+	set(s, &s.readiness, &rf)
 }
 
 func (s *Session) setDivergenceBase(c *probe.DivergenceCounters) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.divBase = c
+	set(s, &s.divBase, c)
 }
 
 func (s *Session) setSample(run SampleRun) {
@@ -156,15 +150,11 @@ func (s *Session) setSample(run SampleRun) {
 }
 
 func (s *Session) setCutover(r CutoverResult) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cutover = &r
+	set(s, &s.cutover, &r)
 }
 
 func (s *Session) setVerified(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.verified = t
+	set(s, &s.verified, t)
 }
 
 func (s *Session) setDecommissioned(leftOld bool) {
@@ -174,9 +164,14 @@ func (s *Session) setDecommissioned(leftOld bool) {
 }
 
 func (s *Session) setReport(path string) {
+	set(s, &s.report, path)
+}
+
+// set stores v in the session's field under its lock.
+func set[T any](s *Session, field *T, v T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.report = path
+	*field = v
 }
 
 // Facts bundles a snapshot with what the session knows.
