@@ -199,15 +199,7 @@ func (g *guided) deliver(msg tea.Msg) {
 }
 
 // round delivers one poll of every endpoint, then moves the clock a tick.
-func (g *guided) round() {
-	g.w.at = g.clock.Now()
-	g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()})
-	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
-	for i := range fxSentinels {
-		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
-	}
-	g.clock.Advance(g.tick)
-}
+func (g *guided) round() { g.roundThrough(g.deliver) }
 
 func (g *guided) rounds(n int) {
 	for range n {
