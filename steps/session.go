@@ -2,7 +2,8 @@ package steps
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -189,25 +190,25 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 	return f
 }
 
+// keyspaceDBs are the databases either keyspace lists, in order.
+func keyspaceDBs(source, target map[int]probe.DBKeys) []int {
+	dbs := map[int]bool{}
+	for db := range source {
+		dbs[db] = true
+	}
+	for db := range target {
+		dbs[db] = true
+	}
+	return slices.Sorted(maps.Keys(dbs))
+}
+
 // KeyDiff compares keys minus expires per database on two nodes and
 // describes the differences, or returns "" when they are equal. Keys with
 // a TTL are left out: they expire on the primary's clock and the replica
 // follows, so their counts can differ by what expired in between.
 func KeyDiff(source, target probe.Node) string {
-	dbs := map[int]bool{}
-	for db := range source.Keyspace {
-		dbs[db] = true
-	}
-	for db := range target.Keyspace {
-		dbs[db] = true
-	}
-	var ids []int
-	for db := range dbs {
-		ids = append(ids, db)
-	}
-	sort.Ints(ids)
 	var diffs []string
-	for _, db := range ids {
+	for _, db := range keyspaceDBs(source.Keyspace, target.Keyspace) {
 		s, t := source.Keyspace[db], target.Keyspace[db]
 		sp, tp := s.Keys-s.Expires, t.Keys-t.Expires
 		if sp != tp {

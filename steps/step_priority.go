@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -313,13 +315,8 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 
 // restorePriorityCommands put back what this session replaced with 0.
 func restorePriorityCommands(f Facts) []Command {
-	var addrs []string
-	for a := range f.HA.OldPriorities {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
 	var cs []Command
-	for _, a := range addrs {
+	for _, a := range slices.Sorted(maps.Keys(f.HA.OldPriorities)) {
 		cs = append(cs, Command{Endpoint: "replica", Addr: a, Args: []string{"CONFIG", "SET", "replica-priority", strconv.Itoa(f.HA.OldPriorities[a])},
 			Note: "its priority before flyover set 0; skipped if it is no longer 0"})
 	}
