@@ -137,17 +137,7 @@ func priorityChecks(f Facts) []Check {
 // priorityBlocks are the replicas that could still be promoted instead of
 // the target, as blocks for the cutover's precondition.
 func priorityBlocks(f Facts) []Check {
-	var out []Check
-	for _, c := range priorityChecks(f) {
-		if c.Level != Pass {
-			c.Level = Block
-			if c.Fix == "" {
-				c.Fix = "wait for the Sentinels to list it, then set replica-priority 0 on it"
-			}
-			out = append(out, c)
-		}
-	}
-	return out
+	return asBlocks(priorityChecks(f), "wait for the Sentinels to list it, then set replica-priority 0 on it")
 }
 
 func priorityDone(f Facts) bool {
