@@ -249,27 +249,9 @@ func runPriority(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 			}
 		}
 	}
-	deadline := time.Now().Add(r.opts().RegisterTimeout)
-	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
-		if afterCutover(f) {
-			return true, nil
-		}
-		cs := priorityChecks(f)
-		waiting := waitingOn(cs)
-		msg := fmt.Sprintf("%d of %d other replicas at priority 0 on every Sentinel", len(cs)-len(waiting), len(cs))
-		if len(waiting) > 0 {
-			msg += "; " + waiting[0]
-		}
-		progress(Progress{Phase: "waiting for Sentinel", Message: msg, Fraction: float64(len(cs)-len(waiting)) / float64(max(1, len(cs))), Deadline: deadline})
-		return priorityDone(f), nil
-	})
+	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks, priorityDone)
 	if errors.Is(err, errDeadline) {
-		var not []string
-		for _, c := range priorityChecks(last) {
-			if c.Level != Pass {
-				not = append(not, c.Title+": "+c.Detail)
-			}
-		}
+		not := waitingOn(priorityChecks(last))
 		for i, v := range last.Snapshot.Sentinels {
 			if v.Reachable && v.Monitors && !v.WouldPromoteTarget {
 				not = append(not, fmt.Sprintf("%s would promote %q, not the target", endpointLabel(i), v.WouldPromote))
