@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,6 +30,15 @@ func Skip(t testing.TB) {
 	if err := lab.Check(); err != nil {
 		t.Skip(err)
 	}
+}
+
+// BenchMasters is the fleet size of the fleet benchmarks (fleet's and the
+// fleet screen's): 50, or FLYOVER_FLEET_BENCH_MASTERS.
+func BenchMasters() int {
+	if n, err := strconv.Atoi(os.Getenv("FLYOVER_FLEET_BENCH_MASTERS")); err == nil && n > 0 {
+		return n
+	}
+	return 50
 }
 
 // Start starts a lab of o, bounded by a minute, stopped when t ends.
