@@ -24,8 +24,8 @@ var registerStep = &Step{
 		"address line).",
 	deadline: func(f Facts, o Options) time.Duration { return o.RegisterTimeout },
 	pre: func(f Facts, o Options) []Check {
-		if StageOf(f) != StageStreaming {
-			return []Check{block("register-streaming", "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
+		if cs := streamingPre(f, "register-streaming"); cs != nil {
+			return cs
 		}
 		return registrationChecks(f)
 	},
