@@ -180,7 +180,7 @@ func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
 func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
 	t.Helper()
 	c := startCanary(t, l, rate)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
+	labtest.Wait(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
 	return c
 }
 
@@ -193,13 +193,6 @@ func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, 
 	g := startRig(t, lo, so)
 	f := g.attachRegistered()
 	return g, f, startWritingCanary(t, g.lab, rate, acked)
-}
-
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
-		t.Fatalf("%s: not within %s", what, limit)
-	}
 }
 
 // The whole migration, step by step as the UI would drive it, under
@@ -343,7 +336,7 @@ func (g *rig) attachRegistered() steps.Facts {
 func (g *rig) waitRegistered(limit time.Duration) steps.Facts {
 	g.t.Helper()
 	var f steps.Facts
-	waitFor(g.t, limit, "every Sentinel to register the target", func() bool {
+	labtest.Wait(g.t, limit, "every Sentinel to register the target", func() bool {
 		f = g.facts()
 		for _, v := range f.Snapshot.Sentinels {
 			if !v.WouldPromoteTarget {
@@ -362,7 +355,7 @@ func (g *rig) attachInSync(limit time.Duration) {
 	if err := g.lab.AttachTarget(context.Background()); err != nil {
 		g.t.Fatal(err)
 	}
-	waitFor(g.t, limit, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	labtest.Wait(g.t, limit, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
 }
 
 // readAudit reads the audit log at path.
@@ -422,7 +415,7 @@ func TestResumeLandsOnTheStepTheTopologyIsAt(t *testing.T) {
 	}
 	var c steps.Checklist
 	var f steps.Facts
-	waitFor(t, 15*time.Second, "the failover", func() bool {
+	labtest.Wait(t, 15*time.Second, "the failover", func() bool {
 		c, f = g.plan()
 		return c.Stage == steps.StagePromoted && f.Snapshot.Target.Role == probe.RolePrimary
 	})
@@ -485,12 +478,12 @@ func TestDocumentedFailoverLosesAcknowledgedWrites(t *testing.T) {
 	if err := sc.Do(ctx, "SENTINEL", "FAILOVER", g.lab.Opts.MasterName).Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "clients on the target", func() bool {
+	labtest.Wait(t, 20*time.Second, "clients on the target", func() bool {
 		f := g.facts()
 		return steps.StageOf(f) == steps.StagePromoted && canary.Stats().CurrentStall < 100*time.Millisecond
 	})
 	before := canary.Stats().Acked
-	waitFor(t, 10*time.Second, "writes on the target", func() bool { return canary.Stats().Acked > before+1000 })
+	labtest.Wait(t, 10*time.Second, "writes on the target", func() bool { return canary.Stats().Acked > before+1000 })
 	canary.Stop()
 	v, err := canary.Verify(ctx)
 	if err != nil {
@@ -665,7 +658,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	if s.Target.Role != probe.RolePrimary || s.Source.Role != probe.RoleReplica {
 		t.Errorf("after the cutover: target %s, old primary %s", s.Target.Role, s.Source.Role)
 	}
-	waitFor(t, 10*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
+	labtest.Wait(t, 10*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
 	canary.Stop()
 	v, err := canary.Verify(ctx)
 	if err != nil || v.Lost != 0 {
@@ -852,7 +845,7 @@ func TestAuditEntryIsWrittenBeforeTheCommandIsSent(t *testing.T) {
 		done <- err
 	}()
 	var cmd, reply bool
-	waitFor(t, 5*time.Second, "the command entry on disk", func() bool {
+	labtest.Wait(t, 5*time.Second, "the command entry on disk", func() bool {
 		es, _ := steps.ReadAudit(g.audit.Path())
 		for _, e := range es {
 			if e.Kind == steps.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {

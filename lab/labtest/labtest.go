@@ -41,6 +41,15 @@ func BenchMasters() int {
 	return 50
 }
 
+// Wait waits until cond holds, checking it for at most limit; after that
+// it fails t, saying what it waited for.
+func Wait(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
+		t.Fatalf("%s: not within %s", what, limit)
+	}
+}
+
 // Start starts a lab of o, bounded by a minute, stopped when t ends.
 func Start(t testing.TB, o lab.Options) *lab.Lab {
 	t.Helper()
