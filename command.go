@@ -67,6 +67,17 @@ func (cmd command) connect(ctx context.Context, c *connFlags, readOnly bool) *pr
 	return p
 }
 
+// connectUntilSignal is connect under a context that ends on Ctrl-C or
+// SIGTERM; done closes the connection and ends the context. A nil prober:
+// connecting failed (printed), the command exits 2.
+func (cmd command) connectUntilSignal(c *connFlags, readOnly bool) (ctx context.Context, p *probe.Prober, done func()) {
+	ctx, stop := signalContext()
+	if p = cmd.connect(ctx, c, readOnly); p == nil {
+		return ctx, nil, stop
+	}
+	return ctx, p, func() { p.Close(); stop() }
+}
+
 // connectFleet is connect for every master the Sentinels monitor. On an
 // error it prints it and returns the exit status: 1 when no Sentinel
 // answered, 2 for bad usage (a bad targets file, a bad flag).

@@ -47,13 +47,11 @@ func cmdPreflight(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return cmd.fail(2, fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	p := cmd.connect(ctx, c, true)
+	ctx, p, done := cmd.connectUntilSignal(c, true)
+	defer done()
 	if p == nil {
 		return 2
 	}
-	defer p.Close()
 
 	snap := p.Poll(ctx)
 	pf := probe.GatherPreflight(ctx, nil, p.Topo, p.Source, p.Target)
@@ -118,13 +116,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	case *rate <= 0:
 		return cmd.fail(2, errors.New("--rate must be positive"))
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	p := cmd.connect(ctx, c, true)
+	ctx, p, done := cmd.connectUntilSignal(c, true)
+	defer done()
 	if p == nil {
 		return 2
 	}
-	defer p.Close()
 
 	at := time.Now()
 	counters, cerr := probe.ReadDivergence(ctx, nil, p.Target)

@@ -3,8 +3,6 @@ package fleet
 import (
 	"context"
 	"io"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -13,15 +11,6 @@ import (
 	"flyover/probe"
 )
 
-// benchMasters is the fleet size of the benchmarks: 50, or
-// FLYOVER_FLEET_BENCH_MASTERS.
-func benchMasters() int {
-	if n, err := strconv.Atoi(os.Getenv("FLYOVER_FLEET_BENCH_MASTERS")); err == nil && n > 0 {
-		return n
-	}
-	return 50
-}
-
 // BenchmarkFleetPollAll is one full poll cycle of a fleet lab: every
 // Sentinel's SENTINEL MASTERS (with the replica lists) and every source
 // and target, concurrently, then every row derived.
@@ -29,7 +18,7 @@ func benchMasters() int {
 //	go test -run '^$' -bench FleetPollAll -benchtime 20x ./fleet
 func BenchmarkFleetPollAll(b *testing.B) {
 	probe.SetLogOutput(io.Discard)
-	l := labtest.StartFleet(b, lab.FleetOptions{Masters: benchMasters(), PreloadKeys: 100})
+	l := labtest.StartFleet(b, lab.FleetOptions{Masters: labtest.BenchMasters(), PreloadKeys: 100})
 	ctx := context.Background()
 	path, _ := l.TargetsFile()
 	targets, _ := ReadTargets(path)

@@ -49,13 +49,9 @@ func StartFleet(ctx context.Context, opts FleetOptions) (f *Fleet, err error) {
 	}
 	lo := Options{MasterName: opts.NamePrefix + "fleet", Sentinels: opts.Sentinels, Quorum: opts.Quorum,
 		Password: opts.Password, DownAfter: opts.DownAfter, FailoverTimeout: opts.FailoverTimeout, StandIn: true, SyncDelay: opts.SyncDelay}
-	lo.defaults()
-	if err := Check(); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "flyover-fleet-")
+	dir, err := lo.prepare("flyover-fleet-")
 	if err != nil {
-		return nil, fmt.Errorf("lab: temp dir: %w", err)
+		return nil, err
 	}
 	f = &Fleet{Lab: &Lab{Opts: lo, Dir: dir, TargetStandIn: true}}
 	defer func() {

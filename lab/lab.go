@@ -144,17 +144,26 @@ func Check() error {
 	return nil
 }
 
+// prepare fills in o's defaults, makes sure the servers are installed and
+// makes the lab's directory, named after pattern (os.MkdirTemp).
+func (o *Options) prepare(pattern string) (dir string, err error) {
+	o.defaults()
+	if err := Check(); err != nil {
+		return "", err
+	}
+	if dir, err = os.MkdirTemp("", pattern); err != nil {
+		return "", fmt.Errorf("lab: temp dir: %w", err)
+	}
+	return dir, nil
+}
+
 // Start starts a topology and waits, bounded, until it is ready: every
 // server answers, every Sentinel knows the others and CKQUORUM passes.
 // On any failure it stops what it started.
 func Start(ctx context.Context, opts Options) (l *Lab, err error) {
-	opts.defaults()
-	if err := Check(); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "flyover-lab-")
+	dir, err := opts.prepare("flyover-lab-")
 	if err != nil {
-		return nil, fmt.Errorf("lab: temp dir: %w", err)
+		return nil, err
 	}
 	l = &Lab{Opts: opts, Dir: dir}
 	defer func() {

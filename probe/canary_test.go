@@ -10,13 +10,6 @@ import (
 	"flyover/probe"
 )
 
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
-		t.Fatalf("%s: not within %s", what, limit)
-	}
-}
-
 // The canary writes through Sentinel, keeps a ledger of what was
 // acknowledged, reads it all back, and counts as lost exactly the
 // acknowledged keys that are gone.
@@ -32,7 +25,7 @@ func TestCanaryLedgerCountsLostWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	waitUntil(t, 10*time.Second, "300 acknowledged writes", func() bool { return c.Stats().Acked >= 300 })
+	labtest.Wait(t, 10*time.Second, "300 acknowledged writes", func() bool { return c.Stats().Acked >= 300 })
 	c.Stop()
 	st := c.Stats()
 	if st.Failed != 0 {
@@ -77,16 +70,16 @@ func TestCanaryMeasuresStall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	waitUntil(t, 10*time.Second, "first writes", func() bool { return c.Stats().Acked >= 100 })
+	labtest.Wait(t, 10*time.Second, "first writes", func() bool { return c.Stats().Acked >= 100 })
 	rc := l.Source.Client()
 	defer rc.Close()
 	const pause = 400 * time.Millisecond
 	if err := rc.Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "WRITE").Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "a stall to be seen", func() bool { return c.Stats().CurrentStall > pause/2 })
+	labtest.Wait(t, 5*time.Second, "a stall to be seen", func() bool { return c.Stats().CurrentStall > pause/2 })
 	before := c.Stats().Acked
-	waitUntil(t, 5*time.Second, "writes to resume", func() bool { return c.Stats().Acked > before+100 })
+	labtest.Wait(t, 5*time.Second, "writes to resume", func() bool { return c.Stats().Acked > before+100 })
 	c.Stop()
 	st := c.Stats()
 	t.Logf("pause %s: longest stall %s, %d acknowledged, %d failed, %.0f writes/s at the end", pause, st.LongestStall, st.Acked, st.Failed, st.WritesPerSec)

@@ -18,6 +18,16 @@ import (
 
 func TestMain(m *testing.M) { labtest.Main(m) }
 
+// startProbed starts a lab and a prober of it without a password,
+// closed when the test ends.
+func startProbed(t *testing.T, o lab.Options) (*lab.Lab, *probe.Prober) {
+	t.Helper()
+	l := labtest.Start(t, o)
+	p := proberFor(l, probe.Auth{})
+	t.Cleanup(p.Close)
+	return l, p
+}
+
 func proberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -47,9 +57,7 @@ func waitSnap(t *testing.T, p *probe.Prober, limit time.Duration, what string, c
 
 func TestHealthyTopologyBeforeAttach(t *testing.T) {
 	t.Parallel()
-	l := labtest.Start(t, lab.Options{PreloadKeys: 500})
-	p := proberFor(l, probe.Auth{})
-	defer p.Close()
+	l, p := startProbed(t, lab.Options{PreloadKeys: 500})
 	s := p.Poll(context.Background())
 	if !s.AllReachable() {
 		t.Fatalf("unreachable: %+v / %+v / %+v", s.Source.Error, s.Target.Error, s.Sentinels)
@@ -75,9 +83,7 @@ func TestHealthyTopologyBeforeAttach(t *testing.T) {
 
 func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 	t.Parallel()
-	l := labtest.Start(t, lab.Options{PreloadKeys: 20000})
-	p := proberFor(l, probe.Auth{})
-	defer p.Close()
+	l, p := startProbed(t, lab.Options{PreloadKeys: 20000})
 	ctx := context.Background()
 
 	// An application writing steadily to the source.
@@ -134,9 +140,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 
 func TestExtraReplicaIsListedAndWouldBePromoted(t *testing.T) {
 	t.Parallel()
-	l := labtest.Start(t, lab.Options{ExtraReplicas: 1})
-	p := proberFor(l, probe.Auth{})
-	defer p.Close()
+	l, p := startProbed(t, lab.Options{ExtraReplicas: 1})
 	s := waitSnap(t, p, 15*time.Second, "replica known", func(s probe.Snapshot) bool {
 		return len(s.Source.Replicas) == 1 && s.Sentinels[0].WouldPromote != ""
 	})

@@ -186,6 +186,16 @@ func (r *reader) send(args ...any) (any, error) {
 	return v, err
 }
 
+// answered tells whether the node answered the reads so far and, when
+// it did not, why: a node that does not answer has no other errors.
+func (r *reader) answered() (bool, string) {
+	if r.down == nil {
+		return true, ""
+	}
+	*r.errors = nil
+	return false, Describe(r.e.Addr, r.down)
+}
+
 // info reads one INFO section.
 func (r *reader) info(section string) (Info, bool) {
 	v, err := r.send("INFO", section)
@@ -212,12 +222,9 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 	r := &reader{ctx: ctx, do: do, e: e, errors: &s.Errors}
 	// commandstats first, before this read's own commands add to it.
 	stats, ok := r.info("commandstats")
-	if r.down != nil {
-		s.Error = Describe(e.Addr, r.down)
-		s.Errors = nil
+	if s.Reachable, s.Error = r.answered(); !s.Reachable {
 		return s
 	}
-	s.Reachable = true
 	if ok {
 		s.Calls = CommandCalls(stats)
 	}
@@ -274,12 +281,9 @@ func readTargetReadiness(ctx context.Context, do Doer, e *Endpoint, sourceCalls 
 	t := TargetReadiness{Addr: e.Addr}
 	r := &reader{ctx: ctx, do: do, e: e, errors: &t.Errors}
 	srv, ok := r.info("server")
-	if r.down != nil {
-		t.Error = Describe(e.Addr, r.down)
-		t.Errors = nil
+	if t.Reachable, t.Error = r.answered(); !t.Reachable {
 		return t
 	}
-	t.Reachable = true
 	if ok {
 		t.Kind, t.Version = detectKind(srv)
 	}

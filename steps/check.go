@@ -34,6 +34,22 @@ func block(id, title, detail, fix string) Check {
 	return Check{ID: id, Title: title, Level: Block, Detail: detail, Fix: fix}
 }
 
+// asBlocks are the checks that do not pass, as blocks: a precondition
+// made of another step's checks. One without a fix of its own gets fix.
+func asBlocks(checks []Check, fix string) []Check {
+	var out []Check
+	for _, c := range checks {
+		if c.Level != Pass {
+			c.Level = Block
+			if c.Fix == "" {
+				c.Fix = fix
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // AnyBlock reports whether any check blocks.
 func AnyBlock(cs []Check) bool {
 	for _, c := range cs {

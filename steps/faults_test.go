@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -308,7 +309,7 @@ func TestCredentialsBlockWithTheFix(t *testing.T) {
 		}
 		g.mustRun(steps.StepPreflight)
 		g.mustRun(steps.StepAttach)
-		waitFor(t, 20*time.Second, "the target to sync", func() bool { return steps.StageOf(g.facts()) == steps.StageStreaming })
+		labtest.Wait(t, 20*time.Second, "the target to sync", func() bool { return steps.StageOf(g.facts()) == steps.StageStreaming })
 		assertOnlyWrites(t, g.audit.Path(), "target REPLICAOF 127.0.0.1 ")
 		for _, e := range readAll(t, g.audit.Path()) {
 			for _, s := range secrets {
@@ -381,7 +382,7 @@ func TestTargetAnnouncedWhereSentinelsCannotReachIt(t *testing.T) {
 		}
 		var c steps.Checklist
 		var f steps.Facts
-		waitFor(t, 30*time.Second, "a Sentinel to list the announced address", func() bool {
+		labtest.Wait(t, 30*time.Second, "a Sentinel to list the announced address", func() bool {
 			c, f = g.plan()
 			for _, v := range f.Snapshot.Sentinels {
 				if r := v.Replica(announced); r != nil && r.Down() {
@@ -411,7 +412,7 @@ func TestQuorumUnreachableBlocks(t *testing.T) {
 	msg, _ := g.blockedAt(steps.StepPreflight)
 	mustSay(t, "preflight", msg, "sentinel-2 "+g.lab.Sentinels[1].Addr(), "sentinel-3", "connection refused", "flyover needs every Sentinel")
 	var reason string
-	waitFor(t, 20*time.Second, "sentinel-1 to lose its quorum", func() bool {
+	labtest.Wait(t, 20*time.Second, "sentinel-1 to lose its quorum", func() bool {
 		f := g.facts()
 		for _, ch := range steps.Preflight(f, g.opts) {
 			if ch.ID == "sentinel-1" && ch.Level == steps.Block {
@@ -512,7 +513,7 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 			mustSay(t, "cutover precondition", ch.Fix, "bring the source back", "fail over on their own")
 		}
 	}
-	waitFor(t, 40*time.Second, "the Sentinels' own failover", func() bool {
+	labtest.Wait(t, 40*time.Second, "the Sentinels' own failover", func() bool {
 		c, _ = g.plan()
 		return c.Current == steps.StepVerify
 	})
@@ -526,10 +527,8 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 func TestSentinelDiesMidFailover(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
@@ -555,7 +554,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 	}
 	assertOnlyWrites(t, g.audit.Path(), cutoverWrites...)
 	assertSourceNotPaused(t, g.lab)
-	waitFor(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
+	labtest.Wait(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
 	assertNothingLost(t, canary)
 }
 
@@ -598,10 +597,8 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 500, 200)
 	plan := steps.PlanCutover(f, so)
 	other := g.lab.Sentinels[plan.Sentinels[0]].Client()
 	defer other.Close()
@@ -632,7 +629,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	}
 	assertSourceNotPaused(t, g.lab)
 	assertOnlyWrites(t, g.audit.Path(), cutoverWrites...)
-	waitFor(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
+	labtest.Wait(t, 15*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
 	assertNothingLost(t, canary)
 }
 
@@ -696,9 +693,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 		DrainTimeout: 2 * time.Second, FailoverBudget: time.Second, PromoteTimeout: 2 * time.Second, Margin: time.Second}}
 	// down-after above the pause, so that the Sentinels do not fail over
 	// on their own while it holds.
-	g := startRig(t, lab.Options{PreloadKeys: 1000, DownAfter: 10 * time.Second}, so)
-	g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 300, 100)
+	g, _, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000, DownAfter: 10 * time.Second}, so, 300, 100)
 
 	audit := filepath.Join(t.TempDir(), "flyover-audit-child.jsonl")
 	spec, _ := json.Marshal(cutoverChild{Master: g.lab.Opts.MasterName, Source: g.lab.Source.Addr(), Target: g.lab.Target.Addr(),
@@ -716,7 +711,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 
 	// Kill it once CLIENT PAUSE is acknowledged, as written to its audit
 	// log.
-	waitFor(t, 30*time.Second, "the child flyover to pause the source", func() bool {
+	labtest.Wait(t, 30*time.Second, "the child flyover to pause the source", func() bool {
 		es, _ := steps.ReadAudit(audit)
 		seq := int64(0)
 		for _, e := range es {
@@ -738,7 +733,7 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 		t.Fatalf("the source is not paused right after flyover was killed; child output:\n%s", out.String())
 	}
 	pause := so.Cutover.Pause()
-	waitFor(t, pause+3*time.Second, "the pause to lift by itself", func() bool { return !sourcePaused(t, g.lab) })
+	labtest.Wait(t, pause+3*time.Second, "the pause to lift by itself", func() bool { return !sourcePaused(t, g.lab) })
 	t.Logf("the pause (hard expiry %s) lifted by itself %s after flyover was killed", pause, time.Since(killedAt).Round(100*time.Millisecond))
 
 	w := writesSent(t, audit)
@@ -763,10 +758,8 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{Cutover: steps.CutoverOptions{PromoteTimeout: 4 * time.Second}}
-	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 300, 100)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 300, 100)
 	plan := steps.PlanCutover(f, so)
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false

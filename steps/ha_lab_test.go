@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -172,7 +173,7 @@ func TestHAGuidedMigrationWithTwoReplicasAndRestoreHA(t *testing.T) {
 	canary2 := startWritingCanary(t, l, 1000, 200)
 	l.Target.Kill()
 	killed := time.Now()
-	waitFor(t, 45*time.Second, "the Sentinels to promote the new replica", func() bool {
+	labtest.Wait(t, 45*time.Second, "the Sentinels to promote the new replica", func() bool {
 		n := 0
 		for _, s := range l.Sentinels {
 			sc := s.Client()
@@ -186,7 +187,7 @@ func TestHAGuidedMigrationWithTwoReplicasAndRestoreHA(t *testing.T) {
 	})
 	promoted := time.Since(killed)
 	acked := canary2.Stats().Acked
-	waitFor(t, 20*time.Second, "the canary to write to the new replica", func() bool { return canary2.Stats().Acked > acked+200 })
+	labtest.Wait(t, 20*time.Second, "the canary to write to the new replica", func() bool { return canary2.Stats().Acked > acked+200 })
 	canary2.Stop()
 	v2, err := canary2.Verify(ctx)
 	st2 := canary2.Stats()

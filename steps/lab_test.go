@@ -180,15 +180,19 @@ func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
 func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
 	t.Helper()
 	c := startCanary(t, l, rate)
-	waitFor(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
+	labtest.Wait(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
 	return c
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+// startCuttingOver starts a rig, attaches the target and waits until
+// every Sentinel registers it, and starts a canary writing rate a second
+// until it has more than acked acknowledged writes: a lab ready to cut
+// over with a write canary running.
+func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.Facts, *probe.Canary) {
 	t.Helper()
-	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
-		t.Fatalf("%s: not within %s", what, limit)
-	}
+	g := startRig(t, lo, so)
+	f := g.attachRegistered()
+	return g, f, startWritingCanary(t, g.lab, rate, acked)
 }
 
 // The whole migration, step by step as the UI would drive it, under
@@ -332,7 +336,7 @@ func (g *rig) attachRegistered() steps.Facts {
 func (g *rig) waitRegistered(limit time.Duration) steps.Facts {
 	g.t.Helper()
 	var f steps.Facts
-	waitFor(g.t, limit, "every Sentinel to register the target", func() bool {
+	labtest.Wait(g.t, limit, "every Sentinel to register the target", func() bool {
 		f = g.facts()
 		for _, v := range f.Snapshot.Sentinels {
 			if !v.WouldPromoteTarget {
@@ -351,7 +355,7 @@ func (g *rig) attachInSync(limit time.Duration) {
 	if err := g.lab.AttachTarget(context.Background()); err != nil {
 		g.t.Fatal(err)
 	}
-	waitFor(g.t, limit, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	labtest.Wait(g.t, limit, "target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
 }
 
 // readAudit reads the audit log at path.
@@ -411,7 +415,7 @@ func TestResumeLandsOnTheStepTheTopologyIsAt(t *testing.T) {
 	}
 	var c steps.Checklist
 	var f steps.Facts
-	waitFor(t, 15*time.Second, "the failover", func() bool {
+	labtest.Wait(t, 15*time.Second, "the failover", func() bool {
 		c, f = g.plan()
 		return c.Stage == steps.StagePromoted && f.Snapshot.Target.Role == probe.RolePrimary
 	})
@@ -467,21 +471,19 @@ func TestResumeLandsOnTheStepTheTopologyIsAt(t *testing.T) {
 // FAILOVER alone) loses acknowledged writes, and the canary sees it.
 func TestDocumentedFailoverLosesAcknowledgedWrites(t *testing.T) {
 	t.Parallel()
-	g := startRig(t, lab.Options{PreloadKeys: 2000}, steps.Options{})
+	g, _, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, steps.Options{}, 2000, 1000)
 	ctx := context.Background()
-	g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 2000, 1000)
 	sc := g.lab.Sentinels[0].Client()
 	defer sc.Close()
 	if err := sc.Do(ctx, "SENTINEL", "FAILOVER", g.lab.Opts.MasterName).Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "clients on the target", func() bool {
+	labtest.Wait(t, 20*time.Second, "clients on the target", func() bool {
 		f := g.facts()
 		return steps.StageOf(f) == steps.StagePromoted && canary.Stats().CurrentStall < 100*time.Millisecond
 	})
 	before := canary.Stats().Acked
-	waitFor(t, 10*time.Second, "writes on the target", func() bool { return canary.Stats().Acked > before+1000 })
+	labtest.Wait(t, 10*time.Second, "writes on the target", func() bool { return canary.Stats().Acked > before+1000 })
 	canary.Stop()
 	v, err := canary.Verify(ctx)
 	if err != nil {
@@ -608,10 +610,8 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g := startRig(t, lab.Options{PreloadKeys: 2000}, so)
+	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, so, 1000, 200)
 	ctx := context.Background()
-	f := g.attachRegistered()
-	canary := startWritingCanary(t, g.lab, 1000, 200)
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
 	// the moment it lists the target again (from the source's INFO, up to
@@ -658,7 +658,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	if s.Target.Role != probe.RolePrimary || s.Source.Role != probe.RoleReplica {
 		t.Errorf("after the cutover: target %s, old primary %s", s.Target.Role, s.Source.Role)
 	}
-	waitFor(t, 10*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
+	labtest.Wait(t, 10*time.Second, "writes through Sentinel", func() bool { return canary.Stats().CurrentStall < 100*time.Millisecond })
 	canary.Stop()
 	v, err := canary.Verify(ctx)
 	if err != nil || v.Lost != 0 {
@@ -845,7 +845,7 @@ func TestAuditEntryIsWrittenBeforeTheCommandIsSent(t *testing.T) {
 		done <- err
 	}()
 	var cmd, reply bool
-	waitFor(t, 5*time.Second, "the command entry on disk", func() bool {
+	labtest.Wait(t, 5*time.Second, "the command entry on disk", func() bool {
 		es, _ := steps.ReadAudit(g.audit.Path())
 		for _, e := range es {
 			if e.Kind == steps.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {

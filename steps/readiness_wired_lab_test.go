@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -67,7 +68,7 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 		t.Fatalf("no divergence baseline after the attach: %+v", f.DivergenceBase)
 	}
 	g.advanceTo(steps.StepSteady)
-	waitFor(t, 30*time.Second, "the target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
+	labtest.Wait(t, 30*time.Second, "the target in sync", func() bool { return g.facts().Snapshot.Link.InSync })
 
 	// Same key count, different data: one key gone, one key changed, one
 	// key the source does not have.

@@ -3,9 +3,9 @@ package steps
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -78,12 +78,7 @@ func oldRedisServers(f Facts, o Options) []oldRedis {
 			known[a] = true
 		}
 	}
-	var addrs []string
-	for a := range known {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	for _, a := range addrs {
+	for _, a := range slices.Sorted(maps.Keys(known)) {
 		n := oldRedis{Addr: a, Fate: f.HA.Fates[a]}
 		down := 0
 		for i, v := range f.Snapshot.Sentinels {

@@ -2,7 +2,8 @@ package steps
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -126,23 +127,17 @@ func (s *Session) ObserveEvent(topo probe.Topology, e probe.Event) {
 
 // SetPreflight records what preflight gathered.
 func (s *Session) SetPreflight(p probe.PreflightFacts) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.preflight = &p
+	set(s, &s.preflight, &p)
 }
 
 // SetReadiness records the readiness facts (preflight reads them, the
 // cutover reads them again).
 func (s *Session) SetReadiness(rf probe.ReadinessFacts) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.readiness = &rf
+	set(s, &s.readiness, &rf)
 }
 
 func (s *Session) setDivergenceBase(c *probe.DivergenceCounters) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.divBase = c
+	set(s, &s.divBase, c)
 }
 
 func (s *Session) setSample(run SampleRun) {
@@ -156,15 +151,11 @@ func (s *Session) setSample(run SampleRun) {
 }
 
 func (s *Session) setCutover(r CutoverResult) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cutover = &r
+	set(s, &s.cutover, &r)
 }
 
 func (s *Session) setVerified(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.verified = t
+	set(s, &s.verified, t)
 }
 
 func (s *Session) setDecommissioned(leftOld bool) {
@@ -174,9 +165,14 @@ func (s *Session) setDecommissioned(leftOld bool) {
 }
 
 func (s *Session) setReport(path string) {
+	set(s, &s.report, path)
+}
+
+// set stores v in the session's field under its lock.
+func set[T any](s *Session, field *T, v T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.report = path
+	*field = v
 }
 
 // Facts bundles a snapshot with what the session knows.
@@ -194,25 +190,25 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 	return f
 }
 
+// keyspaceDBs are the databases either keyspace lists, in order.
+func keyspaceDBs(source, target map[int]probe.DBKeys) []int {
+	dbs := map[int]bool{}
+	for db := range source {
+		dbs[db] = true
+	}
+	for db := range target {
+		dbs[db] = true
+	}
+	return slices.Sorted(maps.Keys(dbs))
+}
+
 // KeyDiff compares keys minus expires per database on two nodes and
 // describes the differences, or returns "" when they are equal. Keys with
 // a TTL are left out: they expire on the primary's clock and the replica
 // follows, so their counts can differ by what expired in between.
 func KeyDiff(source, target probe.Node) string {
-	dbs := map[int]bool{}
-	for db := range source.Keyspace {
-		dbs[db] = true
-	}
-	for db := range target.Keyspace {
-		dbs[db] = true
-	}
-	var ids []int
-	for db := range dbs {
-		ids = append(ids, db)
-	}
-	sort.Ints(ids)
 	var diffs []string
-	for _, db := range ids {
+	for _, db := range keyspaceDBs(source.Keyspace, target.Keyspace) {
 		s, t := source.Keyspace[db], target.Keyspace[db]
 		sp, tp := s.Keys-s.Expires, t.Keys-t.Expires
 		if sp != tp {

@@ -82,15 +82,7 @@ func cutoverPre(f Facts, o Options) []Check {
 	if !f.Snapshot.Link.InSync {
 		cs = append(cs, block("cutover-in-sync", "the target is in sync now", lagText(f), "wait for the steady state"))
 	}
-	for _, c := range registrationChecks(f) {
-		if c.Level != Pass {
-			c.Level = Block
-			if c.Fix == "" {
-				c.Fix = "wait for step 5"
-			}
-			cs = append(cs, c)
-		}
-	}
+	cs = append(cs, asBlocks(registrationChecks(f), "wait for step 5")...)
 	cs = append(cs, priorityBlocks(f)...) // only the target can be promoted (step_priority.go)
 	if !f.Snapshot.Source.Reachable {
 		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,

@@ -57,9 +57,13 @@ var decommissionStep = &Step{
 	run: runDecommission,
 }
 
-func decommissionPre(f Facts, o Options) []Check {
+func decommissionPre(f Facts, o Options) []Check { return cutoverDonePre(f, "decommission-promoted") }
+
+// cutoverDonePre is the precondition of a step after the cutover, as the
+// check id: the cutover is done.
+func cutoverDonePre(f Facts, id string) []Check {
 	if StageOf(f) != StagePromoted {
-		return []Check{block("decommission-promoted", "the cutover is done", string(StageOf(f)), "run the cutover")}
+		return []Check{block(id, "the cutover is done", string(StageOf(f)), "run the cutover")}
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,17 +137,7 @@ func priorityChecks(f Facts) []Check {
 // priorityBlocks are the replicas that could still be promoted instead of
 // the target, as blocks for the cutover's precondition.
 func priorityBlocks(f Facts) []Check {
-	var out []Check
-	for _, c := range priorityChecks(f) {
-		if c.Level != Pass {
-			c.Level = Block
-			if c.Fix == "" {
-				c.Fix = "wait for the Sentinels to list it, then set replica-priority 0 on it"
-			}
-			out = append(out, c)
-		}
-	}
-	return out
+	return asBlocks(priorityChecks(f), "wait for the Sentinels to list it, then set replica-priority 0 on it")
 }
 
 func priorityDone(f Facts) bool {
@@ -257,27 +249,9 @@ func runPriority(ctx context.Context, r *Runner, f Facts, a Answers, progress fu
 			}
 		}
 	}
-	deadline := time.Now().Add(r.opts().RegisterTimeout)
-	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
-		if afterCutover(f) {
-			return true, nil
-		}
-		cs := priorityChecks(f)
-		waiting := waitingOn(cs)
-		msg := fmt.Sprintf("%d of %d other replicas at priority 0 on every Sentinel", len(cs)-len(waiting), len(cs))
-		if len(waiting) > 0 {
-			msg += "; " + waiting[0]
-		}
-		progress(Progress{Phase: "waiting for Sentinel", Message: msg, Fraction: float64(len(cs)-len(waiting)) / float64(max(1, len(cs))), Deadline: deadline})
-		return priorityDone(f), nil
-	})
+	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks, priorityDone)
 	if errors.Is(err, errDeadline) {
-		var not []string
-		for _, c := range priorityChecks(last) {
-			if c.Level != Pass {
-				not = append(not, c.Title+": "+c.Detail)
-			}
-		}
+		not := waitingOn(priorityChecks(last))
 		for i, v := range last.Snapshot.Sentinels {
 			if v.Reachable && v.Monitors && !v.WouldPromoteTarget {
 				not = append(not, fmt.Sprintf("%s would promote %q, not the target", endpointLabel(i), v.WouldPromote))
@@ -313,13 +287,8 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 
 // restorePriorityCommands put back what this session replaced with 0.
 func restorePriorityCommands(f Facts) []Command {
-	var addrs []string
-	for a := range f.HA.OldPriorities {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
 	var cs []Command
-	for _, a := range addrs {
+	for _, a := range slices.Sorted(maps.Keys(f.HA.OldPriorities)) {
 		cs = append(cs, Command{Endpoint: "replica", Addr: a, Args: []string{"CONFIG", "SET", "replica-priority", strconv.Itoa(f.HA.OldPriorities[a])},
 			Note: "its priority before flyover set 0; skipped if it is no longer 0"})
 	}

@@ -24,8 +24,8 @@ var registerStep = &Step{
 		"address line).",
 	deadline: func(f Facts, o Options) time.Duration { return o.RegisterTimeout },
 	pre: func(f Facts, o Options) []Check {
-		if StageOf(f) != StageStreaming {
-			return []Check{block("register-streaming", "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
+		if cs := streamingPre(f, "register-streaming"); cs != nil {
+			return cs
 		}
 		return registrationChecks(f)
 	},
@@ -94,22 +94,33 @@ func targetEntry(f Facts, i int) *probe.SentinelReplica {
 	return nil
 }
 
-func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+// waitForSentinels waits, within the register timeout, until done (nil:
+// every check passes), showing at each poll how many of checks pass ("n
+// of m " + what) and the first that does not. After the cutover there is
+// nothing to wait for.
+func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), what string, checks func(Facts) []Check, done func(Facts) bool) (Facts, error) {
 	deadline := time.Now().Add(r.opts().RegisterTimeout)
-	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+	return r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
 		if afterCutover(f) {
 			return true, nil
 		}
-		cs := registrationChecks(f)
+		cs := checks(f)
 		waiting := waitingOn(cs)
 		ready := len(cs) - len(waiting)
-		msg := fmt.Sprintf("%d of %d Sentinels list the target, healthy and eligible", ready, len(cs))
+		msg := fmt.Sprintf("%d of %d %s", ready, len(cs), what)
 		if len(waiting) > 0 {
 			msg += "; " + waiting[0]
 		}
 		progress(Progress{Phase: "waiting for Sentinel", Message: msg, Fraction: float64(ready) / float64(max(1, len(cs))), Deadline: deadline})
-		return ready == len(cs), nil
+		if done == nil {
+			return ready == len(cs), nil
+		}
+		return done(f), nil
 	})
+}
+
+func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	last, err := r.waitForSentinels(ctx, progress, "Sentinels list the target, healthy and eligible", registrationChecks, nil)
 	if errors.Is(err, errDeadline) {
 		cs := registrationChecks(last)
 		var not []string

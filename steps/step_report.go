@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -141,18 +140,7 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 		w("\n## Key counts\n\n")
 		w("| db | source at %s (keys / expires) | target at %s (keys / expires) |\n|---|---|---|\n",
 			first.At.Format("15:04:05"), last.At.Format("15:04:05"))
-		dbs := map[int]bool{}
-		for db := range first.Source.Keyspace {
-			dbs[db] = true
-		}
-		for db := range last.Target.Keyspace {
-			dbs[db] = true
-		}
-		var ids []int
-		for db := range dbs {
-			ids = append(ids, db)
-		}
-		sort.Ints(ids)
+		ids := keyspaceDBs(first.Source.Keyspace, last.Target.Keyspace)
 		for _, db := range ids {
 			s, t := first.Source.Keyspace[db], last.Target.Keyspace[db]
 			w("| db%d | %d / %d | %d / %d |\n", db, s.Keys, s.Expires, t.Keys, t.Expires)

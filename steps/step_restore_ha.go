@@ -46,12 +46,7 @@ var restoreHAStep = &Step{
 	run: runRestoreHA,
 }
 
-func restoreHAPre(f Facts, o Options) []Check {
-	if StageOf(f) != StagePromoted {
-		return []Check{block("restore-ha-promoted", "the cutover is done", string(StageOf(f)), "run the cutover")}
-	}
-	return nil
-}
+func restoreHAPre(f Facts, o Options) []Check { return cutoverDonePre(f, "restore-ha-promoted") }
 
 // newPrimary is the new primary's address as the Sentinels name it (what
 // a new replica must follow), else the target's.

@@ -19,13 +19,8 @@ var steadyStep = &Step{
 	OnFailure: "If the lag does not settle, the target or the network cannot keep up with the write rate: look at the target's " +
 		"CPU and the link before going on.",
 	deadline: func(f Facts, o Options) time.Duration { return o.SteadyTimeout },
-	pre: func(f Facts, o Options) []Check {
-		if StageOf(f) != StageStreaming {
-			return []Check{block("steady-streaming", "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
-		}
-		return nil
-	},
-	post: steadyChecks,
+	pre:      func(f Facts, o Options) []Check { return streamingPre(f, "steady-streaming") },
+	post:     steadyChecks,
 	done: func(f Facts, o Options) bool {
 		return afterCutover(f) || StageOf(f) == StageStreaming && !anyNotPass(steadyChecks(f, o))
 	},
@@ -78,6 +73,16 @@ func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 	if n := len(run.Result.Mismatches); n > 0 {
 		return fmt.Errorf("the target differs from the source in %d of %d sampled keys: %s; the cutover is blocked until a new sample agrees",
 			n, run.Result.Compared, run.Mismatched(5))
+	}
+	return nil
+}
+
+// streamingPre is the precondition of a step that waits on a streaming
+// target, as the check id: nil while the target streams, else a block
+// until the full sync ends.
+func streamingPre(f Facts, id string) []Check {
+	if StageOf(f) != StageStreaming {
+		return []Check{block(id, "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
 	}
 	return nil
 }

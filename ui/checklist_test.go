@@ -199,15 +199,7 @@ func (g *guided) deliver(msg tea.Msg) {
 }
 
 // round delivers one poll of every endpoint, then moves the clock a tick.
-func (g *guided) round() {
-	g.w.at = g.clock.Now()
-	g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()})
-	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
-	for i := range fxSentinels {
-		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
-	}
-	g.clock.Advance(g.tick)
-}
+func (g *guided) round() { g.roundThrough(g.deliver) }
 
 func (g *guided) rounds(n int) {
 	for range n {
@@ -327,8 +319,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 			t.Errorf("screen lacks %q", want)
 		}
 	}
-	checkFrame(t, g.m.View().Content, 120, 36)
-	golden(t, "checklist-preflight-block-120x36", sc)
+	goldenFrame(t, g.harness, "checklist-preflight-block-120x36", 120, 36)
 	// enter runs preflight again: it only reads, so no question.
 	g.press("enter")
 	if g.m.Mode() != ModeNormal || g.runner.last(t).id != steps.StepPreflight {
@@ -347,8 +338,7 @@ func TestChecklistAttachConfirmGolden(t *testing.T) {
 	if !strings.Contains(sc, "target 127.0.0.1:7002> REPLICAOF 127.0.0.1 7001") {
 		t.Errorf("the confirmation does not show the exact command:\n%s", sc)
 	}
-	checkFrame(t, g.m.View().Content, 120, 36)
-	golden(t, "checklist-attach-confirm-120x36", sc)
+	goldenFrame(t, g.harness, "checklist-attach-confirm-120x36", 120, 36)
 }
 
 // y runs the step with the facts the operator saw; anything else cancels
@@ -400,8 +390,7 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 			t.Errorf("the cutover prompt lacks %q", want)
 		}
 	}
-	checkFrame(t, g.m.View().Content, 120, 36)
-	golden(t, "checklist-cutover-prompt-120x36", sc)
+	goldenFrame(t, g.harness, "checklist-cutover-prompt-120x36", 120, 36)
 }
 
 // The cutover runs only when the master name is typed exactly. A wrong
@@ -542,8 +531,7 @@ func TestChecklistCutoverRunningGolden(t *testing.T) {
 			t.Errorf("the running cutover lacks %q", want)
 		}
 	}
-	checkFrame(t, g.m.View().Content, 120, 36)
-	golden(t, "checklist-cutover-running-120x36", sc)
+	goldenFrame(t, g.harness, "checklist-cutover-running-120x36", 120, 36)
 
 	// The countdown moves with the clock.
 	g.clock.Advance(2 * time.Second)
@@ -699,8 +687,7 @@ func TestChecklistDoneGolden(t *testing.T) {
 			t.Errorf("the final screen lacks %q", want)
 		}
 	}
-	checkFrame(t, g.m.View().Content, 120, 36)
-	golden(t, "checklist-done-120x36", sc)
+	goldenFrame(t, g.harness, "checklist-done-120x36", 120, 36)
 }
 
 // In read-only mode the checklist shows the plan and the commands and

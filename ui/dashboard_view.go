@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -190,7 +189,8 @@ func (d *Dashboard) headerLine(W int) string {
 	}
 	plain := func(s ...string) string { return s[0] }
 	badge := " " + d.badge.text + " "
-	add(&right, &rw, badge, st.badgeStyle(d.badge.tone).Render)
+	_, badgeStyle := st.byTone(d.badge.tone)
+	add(&right, &rw, badge, badgeStyle.Render)
 	add(&right, &rw, "  ", plain)
 	add(&right, &rw, d.now.Format("15:04:05"), func(s ...string) string { return st.paint(toneMuted, s[0]) })
 
@@ -216,18 +216,6 @@ func (d *Dashboard) headerLine(W int) string {
 		return fit(right.String(), W)
 	}
 	return left.String() + strings.Repeat(" ", W-lw-rw) + right.String()
-}
-
-func (st *Styles) badgeStyle(t tone) lipgloss.Style {
-	switch t {
-	case toneOK:
-		return st.BadgeOK
-	case toneWarn:
-		return st.BadgeWarn
-	case toneBad:
-		return st.BadgeBad
-	}
-	return st.BadgeNeutral
 }
 
 // sectionTitle is a section's name, and facts about it on the right.

@@ -17,7 +17,7 @@ import (
 )
 
 // e2eTools skips a test that needs tmux and the lab's servers.
-func e2eTools(t *testing.T) {
+func e2eTools(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")

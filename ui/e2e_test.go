@@ -102,12 +102,7 @@ func buildFlyover(t testing.TB) string {
 // missing.
 func e2eLab(t testing.TB, opts lab.Options) *lab.Lab {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end: skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
+	e2eTools(t)
 	probe.SetLogOutput(io.Discard) // the lab's dial retries while servers start
 	return labtest.Start(t, opts)
 }

@@ -205,12 +205,15 @@ func newHarness(t testing.TB, width, height int, mod func(*Config)) *harness {
 }
 
 // round delivers one poll of every endpoint, then moves the clock a tick.
-func (h *harness) round() {
+func (h *harness) round() { h.roundThrough(func(msg tea.Msg) { h.send(msg) }) }
+
+// roundThrough is round with each poll handed to deliver.
+func (h *harness) roundThrough(deliver func(tea.Msg)) {
 	h.w.at = h.clock.Now()
-	h.send(nodePolledMsg{which: sourceNode, node: h.w.source()})
-	h.send(nodePolledMsg{which: targetNode, node: h.w.target()})
+	deliver(nodePolledMsg{which: sourceNode, node: h.w.source()})
+	deliver(nodePolledMsg{which: targetNode, node: h.w.target()})
 	for i := range fxSentinels {
-		h.send(sentinelPolledMsg{i: i, view: h.w.sentinel(i)})
+		deliver(sentinelPolledMsg{i: i, view: h.w.sentinel(i)})
 	}
 	h.clock.Advance(h.tick)
 }

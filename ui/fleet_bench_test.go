@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -12,15 +10,9 @@ import (
 
 	"flyover/fleet"
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
-
-func fleetBenchMasters() int {
-	if n, err := strconv.Atoi(os.Getenv("FLYOVER_FLEET_BENCH_MASTERS")); err == nil && n > 0 {
-		return n
-	}
-	return 50
-}
 
 // BenchmarkFleetView is the fleet screen at 160x48 with 50 masters after
 // a poll changed it: every row derived again, filtered, sorted, drawn.
@@ -32,7 +24,7 @@ func BenchmarkFleetView(b *testing.B) {
 	for i := range 3 {
 		f.Sentinels = append(f.Sentinels, probe.NewEndpoint(fmt.Sprintf("127.0.0.1:%d", 26400+i), probe.Auth{}, nil, time.Second))
 	}
-	n := fleetBenchMasters()
+	n := labtest.BenchMasters()
 	for i := range n {
 		name := fmt.Sprintf("flyover-%02d", i+1)
 		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: fxSource, Target: fxTarget, Sentinels: []string{"127.0.0.1:26400"}})
@@ -68,7 +60,7 @@ func BenchmarkFleetView(b *testing.B) {
 //
 //	go test -run '^$' -bench FleetKeyWhileAThirdFrozen -benchtime 200x ./ui
 func BenchmarkFleetKeyWhileAThirdFrozen(b *testing.B) {
-	d := startFleetDriver(b, lab.FleetOptions{Masters: fleetBenchMasters(), PreloadKeys: 100}, 1)
+	d := startFleetDriver(b, lab.FleetOptions{Masters: labtest.BenchMasters(), PreloadKeys: 100}, 1)
 	n := len(d.lab.Names)
 	d.until("every master polled", 30*time.Second, func() bool {
 		for i := range n {

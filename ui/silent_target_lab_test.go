@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 )
 
@@ -25,9 +26,7 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 	if testing.Short() {
 		t.Skip("lab: skipped with -short")
 	}
-	if err := lab.Check(); err != nil {
-		t.Skip(err)
-	}
+	labtest.Skip(t)
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip(err)
 	}

@@ -157,22 +157,24 @@ const (
 	toneBad
 )
 
+// of is a tone's text style.
 func (s *Styles) of(t tone) lipgloss.Style {
-	switch t {
-	case toneMuted:
-		return s.Muted
-	case toneStrong:
-		return s.Strong
-	case toneAccent:
-		return s.Accent
-	case toneOK:
-		return s.OK
-	case toneWarn:
-		return s.Warn
-	case toneBad:
-		return s.Bad
+	text, _ := s.byTone(t)
+	return *text
+}
+
+// byTone is the one lookup from a tone to its text and badge styles: a
+// tone with no badge of its own takes the neutral one.
+func (s *Styles) byTone(t tone) (text, badge *lipgloss.Style) {
+	byTone := [...]struct{ text, badge *lipgloss.Style }{
+		toneText: {&s.Text, &s.BadgeNeutral}, toneMuted: {&s.Muted, &s.BadgeNeutral},
+		toneStrong: {&s.Strong, &s.BadgeNeutral}, toneAccent: {&s.Accent, &s.BadgeNeutral},
+		toneOK: {&s.OK, &s.BadgeOK}, toneWarn: {&s.Warn, &s.BadgeWarn}, toneBad: {&s.Bad, &s.BadgeBad},
 	}
-	return s.Text
+	if int(t) >= len(byTone) {
+		t = toneText
+	}
+	return byTone[t].text, byTone[t].badge
 }
 
 // paint renders text in a tone. Plain text is returned as is: most cells

@@ -18,6 +18,28 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // golden compares got with testdata/name.golden (ANSI already stripped).
+// goldenFrame checks that hs shows a w×h frame and compares its screen
+// with the golden file name.
+func goldenFrame(t *testing.T, hs *harness, name string, w, h int) {
+	t.Helper()
+	checkFrame(t, hs.m.View().Content, w, h)
+	golden(t, name, hs.screen())
+}
+
+// goldenSize is one size a golden test renders a screen at.
+type goldenSize struct {
+	name string
+	w, h int
+}
+
+// goldenSizes renders screen at each size, each in a subtest, and checks
+// it with goldenFrame.
+func goldenSizes(t *testing.T, screen func(t testing.TB, w, h int) *harness, sizes []goldenSize) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) { goldenFrame(t, screen(t, sz.w, sz.h), sz.name, sz.w, sz.h) })
+	}
+}
+
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
@@ -51,16 +73,7 @@ func inSyncScreen(t testing.TB, w, h int) *harness {
 }
 
 func TestViewInSyncGolden(t *testing.T) {
-	for _, sz := range []struct {
-		name string
-		w, h int
-	}{{"insync-120x36", 120, 36}, {"insync-80x24", 80, 24}, {"insync-200x50", 200, 50}} {
-		t.Run(sz.name, func(t *testing.T) {
-			hs := inSyncScreen(t, sz.w, sz.h)
-			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
-			golden(t, sz.name, hs.screen())
-		})
-	}
+	goldenSizes(t, inSyncScreen, []goldenSize{{"insync-120x36", 120, 36}, {"insync-80x24", 80, 24}, {"insync-200x50", 200, 50}})
 }
 
 // troubleScreen: a full sync in progress while one Sentinel is down and
@@ -85,24 +98,14 @@ func troubleScreen(t testing.TB, w, h int) *harness {
 }
 
 func TestViewTroubleGolden(t *testing.T) {
-	for _, sz := range []struct {
-		name string
-		w, h int
-	}{{"trouble-120x36", 120, 36}, {"trouble-80x24", 80, 24}} {
-		t.Run(sz.name, func(t *testing.T) {
-			hs := troubleScreen(t, sz.w, sz.h)
-			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
-			golden(t, sz.name, hs.screen())
-		})
-	}
+	goldenSizes(t, troubleScreen, []goldenSize{{"trouble-120x36", 120, 36}, {"trouble-80x24", 80, 24}})
 }
 
 func TestViewSourceDownGolden(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
 	hs.w.srcDown = true
 	hs.rounds(4)
-	checkFrame(t, hs.m.View().Content, 120, 36)
-	golden(t, "source-down-120x36", hs.screen())
+	goldenFrame(t, hs, "source-down-120x36", 120, 36)
 }
 
 // silentTargetScreen: in sync, then the target stops answering (a hung
@@ -150,8 +153,7 @@ func TestViewSilentTargetGolden(t *testing.T) {
 func TestViewFullHelpGolden(t *testing.T) {
 	hs := inSyncScreen(t, 80, 24)
 	hs.key("?")
-	checkFrame(t, hs.m.View().Content, 80, 24)
-	golden(t, "full-help-80x24", hs.screen())
+	goldenFrame(t, hs, "full-help-80x24", 80, 24)
 	hs.key("?")
 	if strings.Contains(hs.screen(), "fewer keys") {
 		t.Error("? did not close the full help")

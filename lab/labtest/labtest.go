@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -28,6 +29,24 @@ func Skip(t testing.TB) {
 	t.Helper()
 	if err := lab.Check(); err != nil {
 		t.Skip(err)
+	}
+}
+
+// BenchMasters is the fleet size of the fleet benchmarks (fleet's and the
+// fleet screen's): 50, or FLYOVER_FLEET_BENCH_MASTERS.
+func BenchMasters() int {
+	if n, err := strconv.Atoi(os.Getenv("FLYOVER_FLEET_BENCH_MASTERS")); err == nil && n > 0 {
+		return n
+	}
+	return 50
+}
+
+// Wait waits until cond holds, checking it for at most limit; after that
+// it fails t, saying what it waited for.
+func Wait(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if err := lab.WaitFor(context.Background(), limit, cond); err != nil {
+		t.Fatalf("%s: not within %s", what, limit)
 	}
 }
 
