@@ -61,6 +61,17 @@ func Plan(f Facts, o Options) Checklist {
 // Steps is the migration, in order.
 func Steps() []*Step { return append([]*Step(nil), allSteps...) }
 
+// Survey is the state of the plan's survey step (preflight): its checks
+// are the verdicts on the whole topology.
+func (c Checklist) Survey() StepState {
+	for _, st := range c.Steps {
+		if s := Lookup(st.ID); s != nil && s.Survey {
+			return st
+		}
+	}
+	return StepState{}
+}
+
 // Abort is the way back before the cutover: not a step of the plan, but
 // offered beside it.
 func Abort() *Step { return abortStep }

@@ -26,8 +26,9 @@ func (m *FleetModel) refreshRows() {
 		var v fleet.Verdicts
 		var stall time.Duration
 		if c := s.Checklist(); c != nil {
-			v = fleet.CountVerdicts(c.Plan().State(steps.StepPreflight).Checks)
-			if c.Plan().State(steps.StepPreflight).Status != steps.Done {
+			survey := c.Plan().Survey()
+			v = fleet.CountVerdicts(survey.Checks)
+			if survey.Status != steps.Done {
 				v = fleet.Verdicts{}
 			}
 			if r := c.facts.Cutover; r != nil {
