@@ -830,3 +830,58 @@ func TestFullSyncThatCannotFinishGivesUpUnderWrites(t *testing.T) {
 	mustSay(t, "full sync", errString(job.Err()), "has not moved for 3s", "masterauth", "abort")
 	assertSourceNotPaused(t, g.lab)
 }
+
+// A transient condition that clears leaves no verdict behind: two
+// Sentinels hung (SIGSTOP) are one line naming both, the third one's
+// NOQUORUM blocks preflight; once they answer again the plan's preflight
+// passes on the next poll, with nothing run again and no key pressed.
+func TestTransientQuorumLossClearsOnTheNextPoll(t *testing.T) {
+	t.Parallel()
+	g := startRig(t, lab.Options{PreloadKeys: 100, DownAfter: 2 * time.Second}, steps.Options{})
+	g.mustRun(steps.StepPreflight)
+	if c, _ := g.plan(); c.State(steps.StepPreflight).Status != steps.Done {
+		t.Fatalf("preflight %s before the fault", c.State(steps.StepPreflight).Status)
+	}
+	hung := g.lab.Sentinels[1:]
+	for _, s := range hung {
+		s.Freeze()
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			for _, s := range hung {
+				s.Thaw()
+			}
+			thawed = true
+		}
+	}
+	t.Cleanup(thaw)
+
+	var lines []steps.Check
+	labtest.Wait(t, 30*time.Second, "the hung Sentinels as one line and sentinel-1's NOQUORUM", func() bool {
+		lines = nil
+		noquorum, both := false, false
+		for _, ch := range steps.Preflight(g.facts(), g.opts) {
+			if !strings.HasPrefix(ch.ID, "sentinel-") {
+				continue
+			}
+			lines = append(lines, ch)
+			noquorum = noquorum || ch.Level == steps.Block && strings.Contains(ch.Detail, "NOQUORUM")
+			both = both || ch.Level == steps.Block && strings.HasPrefix(ch.Title, "2 of 3 Sentinels: ")
+		}
+		return noquorum && both
+	})
+	if len(lines) != 2 {
+		t.Errorf("%d Sentinel lines for two findings: %+v", len(lines), lines)
+	}
+	if c, _ := g.plan(); c.State(steps.StepPreflight).Status != steps.Blocked {
+		t.Errorf("preflight is %s while two Sentinels hang", c.State(steps.StepPreflight).Status)
+	}
+
+	thaw()
+	labtest.Wait(t, 30*time.Second, "preflight to pass again on a poll", func() bool {
+		c, f := g.plan()
+		return c.State(steps.StepPreflight).Status == steps.Done && !steps.AnyBlock(steps.Preflight(f, g.opts))
+	})
+	assertOnlyWrites(t, g.audit.Path())
+}
