@@ -80,7 +80,7 @@ func GatherReplicationAuth(ctx context.Context, do Doer, source, target *Endpoin
 		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and CONFIG GET masterauth on the target failed: "+Describe(target.Addr, perr)
 		return ra
 	case !pok:
-		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and the target does not say whether masterauth is set (CONFIG GET masterauth answered nothing: older Dragonfly versions do not register it)"
+		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and the target does not say whether masterauth is set (CONFIG GET masterauth answered an empty list)"
 		return ra
 	case pass == "":
 		ra.Verdict, ra.Detail = ReplAuthMissing, "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH"
