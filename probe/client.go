@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"strings"
 	"sync"
@@ -313,13 +312,34 @@ func isTimeout(err error) bool {
 }
 
 // SetLogOutput sends go-redis's own log lines to w. They must never reach
-// the terminal while the UI runs.
-func SetLogOutput(w io.Writer) {
-	redis.SetLogger(&redisLogger{l: log.New(w, "go-redis: ", log.LstdFlags|log.Lmicroseconds)})
+// the terminal while the UI runs. go-redis keeps its logger in a global
+// it reads without a lock, so it is set once, before any client exists,
+// and only the writer behind it changes here.
+func SetLogOutput(w io.Writer) { goRedisLog.set(w) }
+
+// goRedisLog is the one logger go-redis is given (in init); its writer is
+// swapped under a lock.
+var goRedisLog = &redisLogger{w: io.Discard}
+
+func init() { redis.SetLogger(goRedisLog) }
+
+type redisLogger struct {
+	mu sync.Mutex
+	w  io.Writer
 }
 
-type redisLogger struct{ l *log.Logger }
+func (r *redisLogger) set(w io.Writer) {
+	r.mu.Lock()
+	r.w = w
+	r.mu.Unlock()
+}
 
 func (r *redisLogger) Printf(_ context.Context, format string, v ...any) {
-	r.l.Printf(format, v...)
+	line := time.Now().Format("2006/01/02 15:04:05.000000") + " go-redis: " + fmt.Sprintf(format, v...)
+	if !strings.HasSuffix(line, "\n") {
+		line += "\n"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	io.WriteString(r.w, line)
 }
