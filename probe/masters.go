@@ -23,23 +23,17 @@ type MonitoredMaster struct {
 // master's address (ip, port), flags, quorum and timings, as SENTINEL
 // MASTER would; Addr and the reachability fields are the caller's.
 func ParseSentinelMasters(reply any) ([]MonitoredMaster, error) {
-	arr, ok := reply.([]any)
-	if !ok {
-		return nil, fmt.Errorf("SENTINEL MASTERS: expected a list, got %T", reply)
+	entries, err := pairsList(reply)
+	if err != nil {
+		return nil, fmt.Errorf("SENTINEL MASTERS: %w", err)
 	}
-	out := make([]MonitoredMaster, 0, len(arr))
-	for _, e := range arr {
-		m, err := pairs(e)
-		if err != nil {
-			return nil, fmt.Errorf("SENTINEL MASTERS: %w", err)
-		}
+	out := make([]MonitoredMaster, 0, len(entries))
+	for _, m := range entries {
 		mm := MonitoredMaster{Name: m["name"]}
 		if mm.Name == "" {
-			return nil, fmt.Errorf("SENTINEL MASTERS: an entry without a name: %v", e)
+			return nil, fmt.Errorf("SENTINEL MASTERS: an entry without a name: %v", m)
 		}
-		if err := ParseSentinelMaster(e, &mm.View); err != nil {
-			return nil, err
-		}
+		sentinelMasterFields(m, &mm.View)
 		mm.View.Monitors = true
 		out = append(out, mm)
 	}

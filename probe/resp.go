@@ -70,3 +70,21 @@ func pairs(v any) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// pairsList is a list of field/value entries (SENTINEL MASTERS, SENTINEL
+// REPLICAS, MODULE LIST), each as pairs gives it.
+func pairsList(reply any) ([]map[string]string, error) {
+	arr, ok := reply.([]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a list, got %T", reply)
+	}
+	out := make([]map[string]string, 0, len(arr))
+	for _, e := range arr {
+		m, err := pairs(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

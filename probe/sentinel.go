@@ -110,6 +110,13 @@ func ParseSentinelMaster(reply any, v *SentinelView) error {
 	if err != nil {
 		return fmt.Errorf("SENTINEL MASTER: %w", err)
 	}
+	sentinelMasterFields(m, v)
+	return nil
+}
+
+// sentinelMasterFields fills v from one master's fields, as SENTINEL
+// MASTER and each entry of SENTINEL MASTERS give them.
+func sentinelMasterFields(m map[string]string, v *SentinelView) {
 	v.MasterFlags = strings.Split(m["flags"], ",")
 	v.Quorum = int(atoi(m["quorum"]))
 	v.NumOtherSentinels = int(atoi(m["num-other-sentinels"]))
@@ -120,21 +127,16 @@ func ParseSentinelMaster(reply any, v *SentinelView) error {
 	if v.MasterAddr == "" && m["ip"] != "" {
 		v.MasterAddr = joinHostPort(m["ip"], int(atoi(m["port"])))
 	}
-	return nil
 }
 
 // ParseSentinelReplicas parses a SENTINEL REPLICAS reply.
 func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
-	arr, ok := reply.([]any)
-	if !ok {
-		return nil, fmt.Errorf("SENTINEL REPLICAS: expected a list, got %T", reply)
+	entries, err := pairsList(reply)
+	if err != nil {
+		return nil, fmt.Errorf("SENTINEL REPLICAS: %w", err)
 	}
-	out := make([]SentinelReplica, 0, len(arr))
-	for _, e := range arr {
-		m, err := pairs(e)
-		if err != nil {
-			return nil, fmt.Errorf("SENTINEL REPLICAS: %w", err)
-		}
+	out := make([]SentinelReplica, 0, len(entries))
+	for _, m := range entries {
 		r := SentinelReplica{
 			IP:               m["ip"],
 			Port:             int(atoi(m["port"])),
