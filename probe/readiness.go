@@ -196,11 +196,21 @@ func (r *reader) answered() (bool, string) {
 	return false, Describe(r.e.Addr, r.down)
 }
 
+// read sends one read; a failure is noted in the errors under the
+// command as sent ("CONFIG GET maxmemory") and the reply is not used.
+func (r *reader) read(args ...any) (any, bool) {
+	v, err := r.send(args...)
+	if err != nil {
+		*r.errors = append(*r.errors, strings.TrimSuffix(fmt.Sprintln(args...), "\n")+": "+Describe(r.e.Addr, err))
+		return nil, false
+	}
+	return v, true
+}
+
 // info reads one INFO section.
 func (r *reader) info(section string) (Info, bool) {
-	v, err := r.send("INFO", section)
-	if err != nil {
-		*r.errors = append(*r.errors, "INFO "+section+": "+Describe(r.e.Addr, err))
+	v, ok := r.read("INFO", section)
+	if !ok {
 		return nil, false
 	}
 	return ParseInfo(AsString(v)), true
@@ -209,9 +219,8 @@ func (r *reader) info(section string) (Info, bool) {
 // config reads one parameter with CONFIG GET (one per call: Redis before
 // 7 and Dragonfly take one pattern).
 func (r *reader) config(param string) (string, bool) {
-	v, err := r.send("CONFIG", "GET", param)
-	if err != nil {
-		*r.errors = append(*r.errors, "CONFIG GET "+param+": "+Describe(r.e.Addr, err))
+	v, ok := r.read("CONFIG", "GET", param)
+	if !ok {
 		return "", false
 	}
 	return ConfigValue(v, param)
@@ -238,15 +247,11 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 	if cl, ok := r.info("clients"); ok {
 		s.TrackingClients, s.TrackingKnown = cl.Int("tracking_clients"), cl.Has("tracking_clients")
 	}
-	if v, err := r.send("FUNCTION", "LIST"); err == nil {
+	if v, ok := r.read("FUNCTION", "LIST"); ok {
 		s.Libraries, s.LibrariesKnown = ParseFunctionList(v), true
-	} else {
-		s.Errors = append(s.Errors, "FUNCTION LIST: "+Describe(e.Addr, err))
 	}
-	if v, err := r.send("MODULE", "LIST"); err == nil {
+	if v, ok := r.read("MODULE", "LIST"); ok {
 		s.Modules, s.ModulesKnown = ParseModuleList(v), true
-	} else {
-		s.Errors = append(s.Errors, "MODULE LIST: "+Describe(e.Addr, err))
 	}
 	s.NotifyKeyspaceEvents, s.NotifyKnown = r.config("notify-keyspace-events")
 	s.MaxMemoryPolicy, s.PolicyKnown = r.config("maxmemory-policy")
