@@ -401,46 +401,51 @@ func promotionCheck(f Facts) Check {
 
 func persistenceCheck(f Facts) Check {
 	const id, title = "source-persistence", "persistence on the source"
-	if f.Preflight == nil {
-		return warn(id, title, "not read yet: run preflight")
-	}
-	c := f.Preflight.Source
-	if !c.Has("save") && !c.Has("appendonly") {
-		return warn(id, title, "unknown (CONFIG GET refused): a full sync forks the source; make sure it has memory headroom for copy-on-write")
-	}
-	save := c.Save
-	if save == "" {
-		save = "off"
-	}
-	aof := "no"
-	if c.AppendOnly {
-		aof = "yes"
-	}
-	detail := fmt.Sprintf("save %q, appendonly %s", save, aof)
-	if c.Has("repl-diskless-sync") && !c.DisklessSync {
-		return warn(id, title, detail+"; repl-diskless-sync no: the full sync forks the source and writes an RDB to its disk before sending it (disk space, time)")
-	}
-	if c.Has("repl-diskless-sync-delay") && c.DisklessSyncDelay > 0 {
-		detail += fmt.Sprintf("; the full sync starts %d s after REPLICAOF (repl-diskless-sync-delay)", c.DisklessSyncDelay)
-	}
-	return pass(id, title, detail+"; a full sync forks the source: leave memory headroom for copy-on-write")
+	return sourceConfigCheck(f, id, title, func(c probe.SourceConfig) Check {
+		if !c.Has("save") && !c.Has("appendonly") {
+			return warn(id, title, "unknown (CONFIG GET refused): a full sync forks the source; make sure it has memory headroom for copy-on-write")
+		}
+		save := c.Save
+		if save == "" {
+			save = "off"
+		}
+		aof := "no"
+		if c.AppendOnly {
+			aof = "yes"
+		}
+		detail := fmt.Sprintf("save %q, appendonly %s", save, aof)
+		if c.Has("repl-diskless-sync") && !c.DisklessSync {
+			return warn(id, title, detail+"; repl-diskless-sync no: the full sync forks the source and writes an RDB to its disk before sending it (disk space, time)")
+		}
+		if c.Has("repl-diskless-sync-delay") && c.DisklessSyncDelay > 0 {
+			detail += fmt.Sprintf("; the full sync starts %d s after REPLICAOF (repl-diskless-sync-delay)", c.DisklessSyncDelay)
+		}
+		return pass(id, title, detail+"; a full sync forks the source: leave memory headroom for copy-on-write")
+	})
 }
 
 func minReplicasCheck(f Facts) Check {
 	const id, title = "source-min-replicas", "min-replicas-to-write on the source"
+	return sourceConfigCheck(f, id, title, func(c probe.SourceConfig) Check {
+		if !c.Has("min-replicas-to-write") {
+			if f.Snapshot.Source.MinReplicasToWrite > 0 {
+				return warn(id, title, "set (INFO reports good replicas), value unknown: the source refuses writes when too few replicas acknowledge in time")
+			}
+			return warn(id, title, "unknown (CONFIG GET refused)")
+		}
+		if c.MinReplicasToWrite == 0 {
+			return pass(id, title, "0: the source does not wait for replicas")
+		}
+		return warn(id, title, fmt.Sprintf("%d with max lag %d s: the source refuses writes when fewer replicas acknowledged within that lag. Dragonfly acknowledges about once a second, so a max lag under 2 s may not count it; the fence turns the source into a replica anyway",
+			c.MinReplicasToWrite, c.MinReplicasMaxLag))
+	})
+}
+
+// sourceConfigCheck judges the source's configuration as preflight read
+// it; until preflight has run, it says so.
+func sourceConfigCheck(f Facts, id, title string, judge func(probe.SourceConfig) Check) Check {
 	if f.Preflight == nil {
 		return warn(id, title, "not read yet: run preflight")
 	}
-	c := f.Preflight.Source
-	if !c.Has("min-replicas-to-write") {
-		if f.Snapshot.Source.MinReplicasToWrite > 0 {
-			return warn(id, title, "set (INFO reports good replicas), value unknown: the source refuses writes when too few replicas acknowledge in time")
-		}
-		return warn(id, title, "unknown (CONFIG GET refused)")
-	}
-	if c.MinReplicasToWrite == 0 {
-		return pass(id, title, "0: the source does not wait for replicas")
-	}
-	return warn(id, title, fmt.Sprintf("%d with max lag %d s: the source refuses writes when fewer replicas acknowledged within that lag. Dragonfly acknowledges about once a second, so a max lag under 2 s may not count it; the fence turns the source into a replica anyway",
-		c.MinReplicasToWrite, c.MinReplicasMaxLag))
+	return judge(f.Preflight.Source)
 }

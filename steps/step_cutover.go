@@ -173,9 +173,9 @@ func cutoverCommands(f Facts, o Options) []Command {
 }
 
 func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh := r.Facts(ctx)
-	if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
-		return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+	fresh, err := r.recheck(ctx, cutoverPre)
+	if err != nil {
+		return err
 	}
 	if !afterCutover(fresh) {
 		// Before the pause, with reads only: does the application still
@@ -186,9 +186,8 @@ func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress fun
 		if fresh.Sample == nil {
 			r.runSample(ctx, StepCutover, false, func(p Progress) { p.Phase = PhaseChecking; progress(p) })
 		}
-		fresh = r.Facts(ctx)
-		if b := FirstBlock(cutoverPre(fresh, r.opts())); b != nil {
-			return fmt.Errorf("not started, nothing sent: %s: %s (%s)", b.Title, b.Detail, b.Fix)
+		if fresh, err = r.recheck(ctx, cutoverPre); err != nil {
+			return err
 		}
 	}
 	p := PlanCutover(f, r.opts())
