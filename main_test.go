@@ -77,11 +77,7 @@ func TestStatusAgainstLab(t *testing.T) {
 	if code := run(append([]string{"status"}, l.FlyoverArgs()...), &out, &errb); code != 0 {
 		t.Fatalf("table exit %d", code)
 	}
-	for _, want := range []string{l.Source.Addr(), l.Target.Addr(), l.Sentinels[2].Addr(), "not attached"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, out.String())
-		}
-	}
+	labtest.ContainsAll(t, "table", out.String(), l.Source.Addr(), l.Target.Addr(), l.Sentinels[2].Addr(), "not attached")
 
 	// A wrong master name is an error that says so, exit 1.
 	out.Reset()

@@ -1,18 +1,12 @@
 package steps
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestFleetAuditViewsNameTheirMasterInOneLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "flyover-audit-20260101-000000.jsonl")
-	a, err := OpenAudit(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a, path := openAudit(t, "flyover-audit-20260101-000000.jsonl")
 	one, two := a.ForMaster("orders"), a.ForMaster("carts")
 	one.Log(Entry{Kind: KindNote, Message: "a"}, false)
 	two.Log(Entry{Kind: KindNote, Message: "b"}, true)

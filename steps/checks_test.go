@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -369,11 +368,7 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 // The audit log never holds a known secret, reads back in order, and
 // survives a torn last line.
 func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DefaultAuditPath(time.Now()))
-	a, err := OpenAudit(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, path := openAudit(t, DefaultAuditPath(time.Now()))
 	a.SetSecrets("hunter2")
 	a.Log(Entry{Kind: KindCommand, Args: []string{"HELLO", "3", "AUTH", "default", "hunter2"}, Write: true}, true)
 	a.Log(Entry{Kind: KindReply, Ref: 2, Reply: []any{"masterauth", "xhunter2x"}, Error: "WRONGPASS hunter2"}, false)
@@ -405,18 +400,14 @@ func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
 // In read-only mode the audited path refuses anything but a read before
 // any network I/O, and says so in the log.
 func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
-	a, err := OpenAudit(filepath.Join(t.TempDir(), "a.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := openAudit(t, "a.jsonl")
 	// Nothing listens on port 1: a command that were sent would fail with
 	// a connection error, not a ReadOnlyError.
 	e := probe.NewEndpoint("127.0.0.1:1", probe.Auth{}, nil, 100*time.Millisecond)
 	defer e.Close()
 	r := NewRunner(&probe.Prober{Source: e, Target: e}, a, nil, Options{})
 	r.ReadOnly = true
-	_, err = r.Send(t.Context(), e, "CLIENT", "PAUSE", "1000", "WRITE")
+	_, err := r.Send(t.Context(), e, "CLIENT", "PAUSE", "1000", "WRITE")
 	var ro *ReadOnlyError
 	if !errors.As(err, &ro) || !strings.Contains(err.Error(), "CLIENT PAUSE 1000 WRITE") {
 		t.Fatalf("%v", err)

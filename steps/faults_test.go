@@ -527,9 +527,8 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 func TestSentinelDiesMidFailover(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
+	g, plan, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
 	ctx := context.Background()
-	plan := steps.PlanCutover(f, so)
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
 	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {
@@ -597,9 +596,9 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
+	g, plan, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 500, 200)
+	f := g.facts()
 	ctx := context.Background()
-	plan := steps.PlanCutover(f, so)
 	other := g.lab.Sentinels[plan.Sentinels[0]].Client()
 	defer other.Close()
 
@@ -758,9 +757,8 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{Cutover: steps.CutoverOptions{PromoteTimeout: 4 * time.Second}}
-	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 300, 100)
+	g, plan, canary := startCuttingOver(t, lab.Options{PreloadKeys: 1000}, so, 300, 100)
 	ctx := context.Background()
-	plan := steps.PlanCutover(f, so)
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false
 	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {

@@ -2,12 +2,11 @@ package steps_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -18,10 +17,7 @@ import (
 // after SENTINEL FAILOVER +switch-master comes and verify finishes.
 // FLYOVER_HA_FIGURES=N runs each case N times.
 func TestHAFiguresReplicaStallAndSwitchMaster(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("FLYOVER_HA_FIGURES"))
-	if n <= 0 {
-		t.Skip("FLYOVER_HA_FIGURES=N runs it")
-	}
+	n := labtest.Measure(t, "FLYOVER_HA_FIGURES")
 	for _, extra := range []int{2, 0} {
 		for run := 1; run <= n; run++ {
 			haFigureRun(t, extra, run)

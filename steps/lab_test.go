@@ -188,11 +188,11 @@ func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.
 // every Sentinel registers it, and starts a canary writing rate a second
 // until it has more than acked acknowledged writes: a lab ready to cut
 // over with a write canary running.
-func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.Facts, *probe.Canary) {
+func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.CutoverPlan, *probe.Canary) {
 	t.Helper()
 	g := startRig(t, lo, so)
 	f := g.attachRegistered()
-	return g, f, startWritingCanary(t, g.lab, rate, acked)
+	return g, steps.PlanCutover(f, so), startWritingCanary(t, g.lab, rate, acked)
 }
 
 // The whole migration, step by step as the UI would drive it, under
@@ -303,21 +303,15 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	keep(t, g.audit.Path(), report)
 }
 
-// keep copies files to $FLYOVER_TEST_KEEP, when set, to read them after
-// the test's temporary directory is gone.
+// keep copies files to $FLYOVER_TEST_KEEP (labtest.Keep).
 func keep(t *testing.T, paths ...string) {
-	dir := os.Getenv("FLYOVER_TEST_KEEP")
-	if dir == "" {
-		return
-	}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, t.Name()+"-"+filepath.Base(p)), b, 0o644)
-		}
 		if err != nil {
 			t.Logf("keep %s: %v", p, err)
+			continue
 		}
+		labtest.Keep(t, filepath.Base(p), b)
 	}
 }
 
@@ -610,14 +604,14 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	t.Parallel()
 	so := steps.Options{}
-	g, f, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, so, 1000, 200)
+	g, plan, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, so, 1000, 200)
 	ctx := context.Background()
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
 	// the moment it lists the target again (from the source's INFO, up to
 	// 10 s later) but has not rated it (no INFO from the target yet, for
 	// about 100 ms): the window "right after registration".
-	sentinel := g.lab.Sentinels[steps.PlanCutover(f, so).Sentinels[0]]
+	sentinel := g.lab.Sentinels[plan.Sentinels[0]]
 	sc := sentinel.Client()
 	defer sc.Close()
 	caught := false
@@ -646,7 +640,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	if !caught {
 		t.Fatal("never caught the Sentinel between listing the target and rating it")
 	}
-	res, err := g.runner.Cutover(ctx, steps.PlanCutover(f, so), func(steps.Progress) {})
+	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatal(err)
 	}

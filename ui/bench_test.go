@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"flyover/steps"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // benchScreen is a busy dashboard at 160x48: full trend history, a long
@@ -24,79 +26,59 @@ func benchScreen(b *testing.B) *harness {
 	return hs
 }
 
-// BenchmarkView is a frame when nothing changed since the last one: View
-// runs after every message.
-func BenchmarkView(b *testing.B) {
-	hs := benchScreen(b)
+// benchFrames times, per iteration, msg through Update (none when nil)
+// and then, with view, the frame View hands over.
+func benchFrames(b *testing.B, m *Model, msg tea.Msg, view bool) {
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = hs.m.View()
+		if msg != nil {
+			m.Update(msg)
+		}
+		if view {
+			_ = m.View()
+		}
 	}
 }
+
+// BenchmarkView is a frame when nothing changed since the last one: View
+// runs after every message.
+func BenchmarkView(b *testing.B) { benchFrames(b, benchScreen(b).m, nil, true) }
 
 // BenchmarkPollUpdate is the cost of one poll result in Update: Derive
 // and the timeline (the frame is rendered in the next View: Redraw).
 func BenchmarkPollUpdate(b *testing.B) {
 	hs := benchScreen(b)
-	msg := nodePolledMsg{which: sourceNode, node: hs.w.source()}
-	b.ReportAllocs()
-	for b.Loop() {
-		hs.m.Update(msg)
-	}
+	benchFrames(b, hs.m, nodePolledMsg{which: sourceNode, node: hs.w.source()}, false)
 }
 
 // BenchmarkViewGuided is a frame with the checklist beside the dashboard
 // while the cutover runs, nothing changed since the last one.
-func BenchmarkViewGuided(b *testing.B) {
-	g := cutoverRunning(&testing.T{})
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = g.m.View()
-	}
-}
+func BenchmarkViewGuided(b *testing.B) { benchFrames(b, cutoverRunning(&testing.T{}).m, nil, true) }
 
 // BenchmarkJobTick is what one progress tick of a running step costs in
 // Update (the frame is rendered in the next View: RedrawGuided).
 func BenchmarkJobTick(b *testing.B) {
-	g := cutoverRunning(&testing.T{})
-	b.ReportAllocs()
-	for b.Loop() {
-		g.m.Update(jobTickMsg{})
-	}
+	benchFrames(b, cutoverRunning(&testing.T{}).m, jobTickMsg{}, false)
 }
 
 // BenchmarkPollUpdateGuided is one poll result with the checklist: the
 // dashboard's work plus the plan derived again and the panel rendered.
 func BenchmarkPollUpdateGuided(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
-	msg := nodePolledMsg{which: sourceNode, node: g.w.source()}
-	b.ReportAllocs()
-	for b.Loop() {
-		g.m.Update(msg)
-	}
+	benchFrames(b, g.m, nodePolledMsg{which: sourceNode, node: g.w.source()}, false)
 }
 
 // BenchmarkRedraw is one poll result and the frame that shows it: Update
 // then View, what the terminal waits for.
 func BenchmarkRedraw(b *testing.B) {
 	hs := benchScreen(b)
-	msg := nodePolledMsg{which: sourceNode, node: hs.w.source()}
-	b.ReportAllocs()
-	for b.Loop() {
-		hs.m.Update(msg)
-		_ = hs.m.View()
-	}
+	benchFrames(b, hs.m, nodePolledMsg{which: sourceNode, node: hs.w.source()}, true)
 }
 
 // BenchmarkRedrawGuided is one progress tick of the running cutover and
 // the frame that shows it.
 func BenchmarkRedrawGuided(b *testing.B) {
-	g := cutoverRunning(&testing.T{})
-	b.ReportAllocs()
-	for b.Loop() {
-		g.m.Update(jobTickMsg{})
-		_ = g.m.View()
-	}
+	benchFrames(b, cutoverRunning(&testing.T{}).m, jobTickMsg{}, true)
 }
 
 // BenchmarkWaitStepSecond is one second of a running wait (steady state)

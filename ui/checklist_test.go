@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -314,11 +315,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 		t.Fatalf("plan at %s %s, want preflight blocked", g.c.Plan().Current, st.Status)
 	}
 	sc := g.screen()
-	for _, want := range []string{"✗ the target is empty", "REPLICAOF wipes", "--allow-", "blocked"} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("screen lacks %q", want)
-		}
-	}
+	labtest.ContainsAll(t, "screen", sc, "✗ the target is empty", "REPLICAOF wipes", "--allow-", "blocked")
 	goldenFrame(t, g.harness, "checklist-preflight-block-120x36", 120, 36)
 	// enter runs preflight again: it only reads, so no question.
 	g.press("enter")
@@ -385,11 +382,7 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	g.settle()
 	g.typeText("flyo")
 	sc := g.screen()
-	for _, want := range []string{"POINT OF NO RETURN", "SENTINEL FAILOVER flyover", "CLIENT PAUSE", "CLIENT UNPAUSE", "Type the master name (flyover)", "> flyo"} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("the cutover prompt lacks %q", want)
-		}
-	}
+	labtest.ContainsAll(t, "the cutover prompt", sc, "POINT OF NO RETURN", "SENTINEL FAILOVER flyover", "CLIENT PAUSE", "CLIENT UNPAUSE", "Type the master name (flyover)", "> flyo")
 	goldenFrame(t, g.harness, "checklist-cutover-prompt-120x36", 120, 36)
 }
 
@@ -526,11 +519,7 @@ func cutoverRunning(t *testing.T) *guided {
 func TestChecklistCutoverRunningGolden(t *testing.T) {
 	g := cutoverRunning(t)
 	sc := g.screen()
-	for _, want := range []string{"waiting for majority", "8 s left", "48,213,904", "1 of 3 Sentinels name the target"} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("the running cutover lacks %q", want)
-		}
-	}
+	labtest.ContainsAll(t, "the running cutover", sc, "waiting for majority", "8 s left", "48,213,904", "1 of 3 Sentinels name the target")
 	goldenFrame(t, g.harness, "checklist-cutover-running-120x36", 120, 36)
 
 	// The countdown moves with the clock.
@@ -682,11 +671,7 @@ func TestChecklistDoneGolden(t *testing.T) {
 		t.Fatalf("plan at %s (%s), want every step done", c.Current, c.State(c.Current).Reason)
 	}
 	sc := g.screen()
-	for _, want := range []string{"MIGRATION COMPLETE", "flyover-report-20250314-092653.md", "0 lost of 131,877 acknowledged", "1.18 s"} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("the final screen lacks %q", want)
-		}
-	}
+	labtest.ContainsAll(t, "the final screen", sc, "MIGRATION COMPLETE", "flyover-report-20250314-092653.md", "0 lost of 131,877 acknowledged", "1.18 s")
 	goldenFrame(t, g.harness, "checklist-done-120x36", 120, 36)
 }
 

@@ -115,11 +115,7 @@ func TestDemoAutoplayEndToEnd(t *testing.T) {
 		t.Errorf("flyover demo exited with %s", st)
 	}
 	out := s.screen()
-	for _, want := range []string{"acknowledged writes lost", "audit log", "report", "lab stopped"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the summary after the demo lacks %q:\n%s", want, out)
-		}
-	}
+	labtest.ContainsAll(t, "the summary after the demo", out, "acknowledged writes lost", "audit log", "report", "lab stopped")
 	if err := lab.WaitFor(context.Background(), 10*time.Second, func() bool { return len(processesIn(labDir)) == 0 }); err != nil {
 		t.Errorf("lab processes left after the demo: %v", processesIn(labDir))
 	}

@@ -141,11 +141,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	sc := s.waitScreen("IN SYNC after REPLICAOF", 60*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "IN SYNC")
 	})
-	for _, want := range []string{"5,000", "sync started", "sync finished"} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("in-sync screen lacks %q:\n%s", want, sc)
-		}
-	}
+	labtest.ContainsAll(t, "in-sync screen", sc, "5,000", "sync started", "sync finished")
 	// The label follows what the target says it is.
 	pr := l.Prober(time.Second)
 	tgt := pr.Target.PollNode(ctx)
@@ -209,11 +205,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"dashboard start", "event: sync started", "event: sync finished", "event: sentinel s1 down", "dashboard end: <nil>"} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("log lacks %q:\n%s", want, b)
-		}
-	}
+	labtest.ContainsAll(t, "log", string(b), "dashboard start", "event: sync started", "event: sync finished", "event: sentinel s1 down", "dashboard end: <nil>")
 	if strings.Contains(string(b), "--read-only") && strings.Contains(string(b), "refused") {
 		t.Errorf("the read-only guard refused a command the dashboard sent:\n%s", b)
 	}

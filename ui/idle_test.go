@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 // TestIdleUsage measures what the dashboard costs while nothing happens:
@@ -21,10 +22,7 @@ import (
 //
 //	FLYOVER_IDLE_SECONDS=60 go test -run TestIdleUsage -v ./ui/
 func TestIdleUsage(t *testing.T) {
-	secs, _ := strconv.Atoi(os.Getenv("FLYOVER_IDLE_SECONDS"))
-	if secs <= 0 {
-		t.Skip("set FLYOVER_IDLE_SECONDS to measure")
-	}
+	secs := labtest.Measure(t, "FLYOVER_IDLE_SECONDS")
 	l := e2eLab(t, lab.Options{PreloadKeys: 5000})
 	bin := buildFlyover(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +84,41 @@ func check(t testing.TB, err error) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ContainsAll reports each of wants that text lacks, naming what text is
+// ("the report") and showing it.
+func ContainsAll(t testing.TB, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
+}
+
+// Measure is the number in the environment variable env, for a test that
+// measures figures for the README rather than checking behaviour: it
+// skips t unless env holds a positive number.
+func Measure(t testing.TB, env string) int {
+	t.Helper()
+	n, _ := strconv.Atoi(os.Getenv(env))
+	if n <= 0 {
+		t.Skipf("set %s to measure", env)
+	}
+	return n
+}
+
+// Keep writes b as name into $FLYOVER_TEST_KEEP, when it is set, to read
+// after the test's temporary directory is gone.
+func Keep(t testing.TB, name string, b []byte) {
+	t.Helper()
+	dir := os.Getenv("FLYOVER_TEST_KEEP")
+	if dir == "" {
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, t.Name()+"-"+name), b, 0o644); err != nil {
+		t.Logf("keep %s: %v", name, err)
 	}
 }
