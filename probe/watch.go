@@ -24,7 +24,7 @@ type Watcher struct {
 func (w *Watcher) Dropped() int64 { return w.dropped.Load() }
 
 // WatchSentinels subscribes to every event on each Sentinel (PSUBSCRIBE *)
-// until Stop. Each Sentinel gets its own subscription, reconnected by
+// until Stop or ctx ends; then Events is closed. Each Sentinel gets its own subscription, reconnected by
 // go-redis when the Sentinel goes away and comes back. flyover's own
 // "subscribed" and "lost" events are reported with Type "flyover:...".
 func WatchSentinels(ctx context.Context, sentinels []*Endpoint) *Watcher {
@@ -42,6 +42,8 @@ func WatchSentinels(ctx context.Context, sentinels []*Endpoint) *Watcher {
 		for range sentinels {
 			<-finished
 		}
+		// Every sender has returned: a reader ranging over Events ends.
+		close(ch)
 		close(w.done)
 	}()
 	return w
