@@ -244,7 +244,7 @@ func (c *Checklist) lastLine(W int) []string {
 		}
 		return c.wrapText(text, W, 0, t)
 	}
-	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), duration(l.took))
+	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), took(l.took))
 	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
 		text += " · writes paused " + ms(c.facts.Cutover.Stall)
 	}

@@ -44,6 +44,15 @@ func duration(d time.Duration) string {
 	return fmt.Sprintf("%d h %02d m", int(d.Hours()), int(d.Minutes())%60)
 }
 
+// took is how long something the operator started took: milliseconds
+// under a second (a step that only read is done in 40 ms, not "0.0 s").
+func took(d time.Duration) string {
+	if d >= 0 && d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return duration(d)
+}
+
 // rtt formats a round-trip time compactly.
 func rtt(d time.Duration) string {
 	switch {
