@@ -59,7 +59,11 @@ func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func
 			return false, fmt.Errorf("the target is %s, not streaming", st)
 		}
 		cs := steadyChecks(f, o)
-		progress(Progress{Phase: "settling", Message: cs[0].Detail + "; " + cs[1].Detail,
+		keys := "keys equal"
+		if cs[1].Level != Pass {
+			keys = "keys: " + cs[1].Detail
+		}
+		progress(Progress{Phase: "settling", Message: fmt.Sprintf("in sync for %d of %d polls; %s; %s", min(f.InSyncPolls, o.SteadyPolls), o.SteadyPolls, lagText(f), keys),
 			Fraction: min(1, float64(f.InSyncPolls)/float64(o.SteadyPolls)), Deadline: deadline})
 		return !anyNotPass(cs), nil
 	})
