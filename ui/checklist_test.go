@@ -386,6 +386,26 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	goldenFrame(t, g.harness, "checklist-cutover-prompt-120x36", 120, 36)
 }
 
+// At 80x24 the cutover's question shows every command it will send, one
+// line each, with the point of no return; on a screen too short even for
+// that, it says how many lines are not shown rather than cutting them
+// silently.
+func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
+	g := newGuided(t, 80, 24, &fakeWriter{stats: demoStats()}, nil)
+	g.ready()
+	g.press("enter")
+	g.settle()
+	sc := g.screen()
+	labtest.ContainsAll(t, "the cutover prompt at 80x24", sc, "POINT OF NO RETURN", "CLIENT PAUSE", "SENTINEL FAILOVER flyover",
+		"REPLICAOF", "CLIENT KILL TYPE normal", "CLIENT KILL TYPE pubsub", "CLIENT UNPAUSE", "Type the master name (flyover)")
+	checkFrame(t, g.m.View().Content, 80, 24)
+
+	g.send(tea.WindowSizeMsg{Width: 80, Height: 16})
+	sc = g.screen()
+	labtest.ContainsAll(t, "the cutover prompt at 80x16", sc, "CLIENT PAUSE", "more lines: make the window taller", "Type the master name (flyover)")
+	checkFrame(t, g.m.View().Content, 80, 16)
+}
+
 // The cutover runs only when the master name is typed exactly. A wrong
 // name says so and leaves the field empty for another try.
 func TestCutoverNeedsTheExactMasterName(t *testing.T) {

@@ -45,19 +45,28 @@ type section struct {
 	whole bool // all of it or none (a paragraph cut short reads wrong)
 }
 
+// sectionsHeight is how many lines the sections take, stacked with a
+// blank line between them, when those below prio are cut to their
+// minimum (0: none cut).
+func sectionsHeight(secs []section, prio int) int {
+	n, k := 0, 0
+	for _, s := range secs {
+		l := len(s.lines)
+		if s.prio < prio {
+			l = min(l, s.min)
+		}
+		if l > 0 {
+			n += l
+			k++
+		}
+	}
+	return n + max(0, k-1)
+}
+
 // fitSections stacks sections, one blank line between them, shortening
 // the least important until they fit in h lines.
 func fitSections(secs []section, h int) []string {
-	total := func() int {
-		n, k := 0, 0
-		for _, s := range secs {
-			if len(s.lines) > 0 {
-				n += len(s.lines)
-				k++
-			}
-		}
-		return n + max(0, k-1)
-	}
+	total := func() int { return sectionsHeight(secs, 0) }
 	for total() > h {
 		worst := -1
 		for i, s := range secs {

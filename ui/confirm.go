@@ -221,8 +221,22 @@ func (d *Confirm) View(W, H int, top []string) []string {
 	if d.kind == confirmQuit {
 		return d.quitLines(W)
 	}
-	return fitSections(d.sections(W, top), H)
+	secs := d.sections(W, top, true)
+	if sectionsHeight(secs, prioCommands) > H {
+		// The commands with their notes and the question do not fit: the
+		// commands alone, one line each, so that every one is on screen,
+		// and then without the application's panel above them.
+		secs = d.sections(W, top, false)
+		if sectionsHeight(secs, prioCommands) > H {
+			secs = d.sections(W, nil, false)
+		}
+	}
+	return fitSections(secs, H)
 }
+
+// prioCommands is the commands' place among the sections: above it only
+// the step's name and the question itself.
+const prioCommands = 95
 
 // need is how many lines the questions need at width W, leaving out what
 // may go (the step's why).
@@ -234,7 +248,7 @@ func (d *Confirm) need(W int, top []string) int {
 		}
 	}
 	n, k := 0, 0
-	for _, s := range d.sections(W, top) {
+	for _, s := range d.sections(W, top, true) {
 		if s.whole || len(s.lines) == 0 {
 			continue
 		}
@@ -244,7 +258,9 @@ func (d *Confirm) need(W int, top []string) int {
 	return n + k - 1
 }
 
-func (d *Confirm) sections(W int, top []string) []section {
+// sections are the question's parts; without notes, the commands are one
+// line each.
+func (d *Confirm) sections(W int, top []string, notes bool) []section {
 	st := d.styles
 	q := d.conf()
 	right := cell{text: fmt.Sprintf("question %d of %d", d.i+1, len(d.confs)), tone: toneMuted}
@@ -273,7 +289,11 @@ func (d *Confirm) sections(W int, top []string) []section {
 		lw := lipgloss.Width(label)
 		lines := d.wrapText(q.Warning, W, lw+1, toneBad)
 		lines[0] = label + strings.TrimPrefix(lines[0], strings.Repeat(" ", lw))
-		secs = append(secs, section{lines: lines, prio: 90})
+		first, _, _ := strings.Cut(q.Warning, ". ")
+		secs = append(secs, section{lines: lines, prio: 90, min: 1, more: func(int) string {
+			// Short of room: the badge and the first sentence, never nothing.
+			return label + " " + st.paint(toneBad, clip(strings.TrimSuffix(first, ".")+".", W-lw-1))
+		}})
 	}
 	if len(q.Commands) > 0 {
 		head := "flyover will send, in this order:"
@@ -283,7 +303,18 @@ func (d *Confirm) sections(W int, top []string) []section {
 		if d.cfg.ReadOnly {
 			head = "read-only: flyover would send (and will not):"
 		}
-		secs = append(secs, section{lines: append([]string{st.paint(toneMuted, head)}, d.commandLines(q.Commands, W)...), prio: 95})
+		cmds := q.Commands
+		if !notes {
+			cmds = make([]steps.Command, len(q.Commands))
+			for i, c := range q.Commands {
+				c.Note = ""
+				cmds[i] = c
+			}
+		}
+		secs = append(secs, section{lines: append([]string{st.paint(toneMuted, head)}, d.commandLines(cmds, W)...), prio: prioCommands, min: 2,
+			more: func(n int) string {
+				return st.paint(toneWarn, clip(fmt.Sprintf("  … %d more lines: make the window taller to see every command", n), W))
+			}})
 	}
 	secs = append(secs, section{lines: d.questionLines(q, W), prio: 99})
 	return secs
