@@ -121,7 +121,7 @@ func doneReason(id StepID, f Facts, o Options) string {
 	case StepPriority:
 		return priorityDoneReason(f)
 	case StepCutover:
-		return fmt.Sprintf("%d of %d Sentinels name the target; the old primary is fenced", targetNaming(f), len(s.Sentinels))
+		return fmt.Sprintf("%d of %d Sentinels name the target; the old primary is fenced", TargetNaming(f), len(s.Sentinels))
 	case StepVerify:
 		return "every Sentinel names the target, a write through Sentinel landed on it"
 	case StepDecommission:

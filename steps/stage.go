@@ -26,7 +26,7 @@ func StageOf(f Facts) Stage {
 		// be told, and preflight blocks.
 		return StageUnknown
 	}
-	n := targetNaming(f)
+	n := TargetNaming(f)
 	switch {
 	case n >= s.Majority():
 		return StagePromoted
@@ -56,10 +56,10 @@ func attached(f Facts) bool {
 	return st == StageSyncing || st == StageStreaming || afterCutover(f)
 }
 
-// targetNaming is how many Sentinels name the target: probe's count, for
+// TargetNaming is how many Sentinels name the target: probe's count, for
 // the address they name it by (the source's listing of it, which need not
 // be the address flyover was given).
-func targetNaming(f Facts) int {
+func TargetNaming(f Facts) int {
 	for _, v := range f.Snapshot.Sentinels {
 		if v.Reachable && v.Monitors && f.Topo.IsTarget(v.MasterAddr) {
 			return f.Snapshot.SentinelsNaming(v.MasterAddr)

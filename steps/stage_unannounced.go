@@ -25,7 +25,7 @@ import (
 // says master.
 func promotedUnannounced(f Facts) bool {
 	s := &f.Snapshot
-	if !s.Target.Reachable || s.Target.Role != probe.RolePrimary || targetNaming(f) > 0 || anyFailoverInProgress(f) {
+	if !s.Target.Reachable || s.Target.Role != probe.RolePrimary || TargetNaming(f) > 0 || anyFailoverInProgress(f) {
 		return false
 	}
 	if f.Cutover != nil && !f.Cutover.FailoverAt.IsZero() {

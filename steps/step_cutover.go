@@ -47,7 +47,7 @@ func cutoverPre(f Facts, o Options) []Check {
 		return []Check{unannouncedCheck(f)} // stage_unannounced.go
 	}
 	if afterCutover(f) {
-		if targetNaming(f) == 0 && !f.Snapshot.Target.Reachable {
+		if TargetNaming(f) == 0 && !f.Snapshot.Target.Reachable {
 			return []Check{block("fence-target", "the target answers", f.Snapshot.Target.Error, "the failover is under way: bring the target back")}
 		}
 		return nil
@@ -108,7 +108,7 @@ func cutoverPre(f Facts, o Options) []Check {
 
 func cutoverPost(f Facts, o Options) []Check {
 	var cs []Check
-	n, m := targetNaming(f), len(f.Snapshot.Sentinels)
+	n, m := TargetNaming(f), len(f.Snapshot.Sentinels)
 	if StageOf(f) == StagePromoted {
 		cs = append(cs, pass("cutover-majority", "a majority of Sentinels name the target", fmt.Sprintf("%d of %d", n, m)))
 	} else {

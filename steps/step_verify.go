@@ -47,7 +47,7 @@ func verifyPre(f Facts, o Options) []Check {
 func verifyChecks(f Facts, o Options) []Check {
 	s := &f.Snapshot
 	var cs []Check
-	n, m := targetNaming(f), len(s.Sentinels)
+	n, m := TargetNaming(f), len(s.Sentinels)
 	if n == m {
 		cs = append(cs, pass("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d", n, m)))
 	} else {

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // nodeState is the latest word from one data node.
@@ -60,6 +61,8 @@ type Dashboard struct {
 	outStreak    int // consecutive polls out of sync
 	inSync       bool
 	badge        badge
+	stage        steps.Stage // where the migration stands, for the badge
+	naming       int         // how many Sentinels name the target
 	catchUp      cell
 	// dropped is what the target dropped since the divergence baseline
 	// (steps.DroppedCommands): "" while it dropped nothing.
@@ -374,5 +377,6 @@ func (d *Dashboard) observe(o observedMsg) {
 		d.pushSample()
 	}
 	d.catchUp = d.estimateCatchUp()
+	d.stage, d.naming = steps.StageOf(o.facts), steps.TargetNaming(o.facts)
 	d.badge = d.verdict()
 }

@@ -131,6 +131,12 @@ func (d *Dashboard) verdict() badge {
 		return badge{"SOURCE DOWN", toneBad}
 	case !s.Target.Reachable:
 		return badge{"TARGET DOWN", toneBad}
+	case s.Target.Role == probe.RolePrimary && (d.stage == steps.StagePromoting || d.stage == steps.StagePromoted):
+		// Mid-failover the target reports master and follows no one:
+		// "not attached" would be the wrong word for the busiest second.
+		return badge{fmt.Sprintf("PROMOTING · %d of %d Sentinels name the target", d.naming, len(s.Sentinels)), toneWarn}
+	case s.Target.Role == probe.RolePrimary && d.stage == steps.StagePromotedUnannounced:
+		return badge{"PROMOTED · no Sentinel names it yet", toneBad}
 	case d.dropped != "":
 		return badge{"DIVERGED · target dropped " + d.dropped, toneBad}
 	case d.inSync:

@@ -220,3 +220,18 @@ func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0x
 type blackColor struct{}
 
 func (blackColor) RGBA() (r, g, b, a uint32) { return 0, 0, 0, 0xffff }
+
+// Mid-failover the target reports master, follows no one, and one
+// Sentinel names it: the badge says the switch is under way, not "not
+// attached".
+func TestBadgeSaysPromotingMidFailover(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	hs.w.attached = false // the target was promoted: master, following no one
+	hs.w.sentMaster[1] = fxTarget
+	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.rounds(2)
+	sc := hs.screen()
+	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "PROMOTING · 1 of 3 Sentinels name the target") {
+		t.Errorf("the header during the failover: %q", first)
+	}
+}
