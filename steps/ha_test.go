@@ -99,6 +99,9 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 	if r := restoreHADoneReason(f, o); !strings.Contains(r, "1 promotable replica, 1 fewer than before (2): HA is not restored") {
 		t.Errorf("reason: %s", r)
 	}
+	if text, ok := Failover(f); ok || !strings.Contains(text, "1 fewer than before (2)") {
+		t.Errorf("failover with fewer replicas than before: %t %s", ok, text)
+	}
 
 	// Listed but still in full sync: not done, and no second REPLICAOF.
 	f = switched("full_sync", false)
@@ -124,6 +127,9 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 	// No --new-replica: nothing to do, and it says HA is short.
 	if r := restoreHADoneReason(f, Options{}); !strings.Contains(r, "no --new-replica") || !strings.Contains(r, "2 fewer than before") {
 		t.Errorf("no new replica: %s", r)
+	}
+	if text, ok := Failover(f); ok || !strings.Contains(text, "Sentinel has nothing to promote") {
+		t.Errorf("failover with no replica at all: %t %s", ok, text)
 	}
 }
 

@@ -160,17 +160,28 @@ func restoreHADone(f Facts, o Options) bool {
 	return true
 }
 
-func restoreHADoneReason(f Facts, o Options) string {
+// Failover says what happens if the new primary fails: how many replicas
+// every Sentinel could promote, against before the cutover; ok is false
+// when there are fewer than before, or none.
+func Failover(f Facts) (text string, ok bool) {
 	now, before, known := promotableCount(f)
-	count := "the new primary has " + plural(now, "1 promotable replica", "%d promotable replicas")
+	text = "the new primary has " + plural(now, "1 promotable replica", "%d promotable replicas")
 	switch {
 	case !known:
-		count += " (this session did not see how many there were before)"
+		text += " (this session did not see how many there were before)"
 	case now >= before:
-		count += fmt.Sprintf(", as many as before (%d): the migration is done", before)
+		text += fmt.Sprintf(", as many as before (%d)", before)
 	default:
-		count += fmt.Sprintf(", %d fewer than before (%d): HA is not restored", before-now, before)
+		text += fmt.Sprintf(", %d fewer than before (%d): HA is not restored", before-now, before)
 	}
+	if now == 0 {
+		text += "; if it fails, Sentinel has nothing to promote: attach Dragonfly replicas with --new-replica"
+	}
+	return text, now > 0 && (!known || now >= before)
+}
+
+func restoreHADoneReason(f Facts, o Options) string {
+	count, _ := Failover(f)
 	if len(o.NewReplicas) == 0 {
 		return "nothing to attach (no --new-replica); " + count
 	}

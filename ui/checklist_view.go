@@ -301,6 +301,15 @@ func (c *Checklist) completeView(W, H int) []string {
 		lines = append(lines, "")
 		lines = append(lines, st.table([]column{a, b}, W, 2)...)
 	}
+	// What happens if the new primary fails, so that "complete" is never
+	// read as "highly available" when it is not.
+	failover, ok := steps.Failover(*f)
+	tone := toneOK
+	if !ok {
+		tone = toneWarn
+	}
+	lines = append(lines, "")
+	lines = append(lines, c.wrapText("Failover: "+failover+".", W, 0, tone)...)
 	if c.note.text != "" {
 		lines = append(lines, "")
 		lines = append(lines, c.wrapText(c.note.text, W, 0, c.note.tone)...)
