@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -185,7 +186,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 			Topo: p.Topo, Source: p.Source, Target: p.Target, Events: events.forMaster(m.Name),
 			Tick: sf.tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 			Log: logger, Debug: sf.debug, LogPath: sf.logPath,
-			Guide: &g.guide, Warnings: conn.warnings, Secrets: conn.secrets,
+			Guide: &g.guide, Warnings: append(slices.Clone(conn.warnings), g.recalled...), Secrets: conn.secrets,
 		}
 		for _, e := range p.Sentinels {
 			cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})

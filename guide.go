@@ -35,6 +35,9 @@ type guide struct {
 	guide  ui.Guide
 	audit  *steps.Audit
 	canary *probe.Canary // started here (--canary), closed here
+	// recalled are the replica priorities an earlier run replaced with 0,
+	// read back from the audit logs: shown with the warnings.
+	recalled []string
 }
 
 // openGuide opens the audit log and builds the runner every step's
@@ -56,7 +59,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r.ReadOnly = s.readOnly
 	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
 	r.DialReplica = p.Source.WithAddr // as the source is reached, guard included
-	g := &guide{audit: a}
+	g := &guide{audit: a, recalled: r.RecallPriorities()}
 	w := s.writer
 	if s.canary {
 		var addrs []string

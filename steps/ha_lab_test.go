@@ -195,8 +195,10 @@ func TestHAGuidedMigrationWithTwoReplicasAndRestoreHA(t *testing.T) {
 		promoted.Round(100*time.Millisecond), st2.Acked, st2.Failed, st2.LongestStall, v2.Checked, v2.Lost, err)
 }
 
-// Abort after step 6 puts back each replica's old priority.
-func TestPriorityZeroIsRestoredOnAbort(t *testing.T) {
+// Abort after step 6 puts back each replica's old priority, also from a
+// flyover started again after step 6 (it reads them back from the audit
+// log the first run left beside its own).
+func TestPriorityZeroIsRestoredOnAbortAfterARestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	so := steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond}
@@ -215,6 +217,11 @@ func TestPriorityZeroIsRestoredOnAbort(t *testing.T) {
 		if p := priorityOf(t, s); p != "0" {
 			t.Fatalf("%s priority %s after step 6", s.Name, p)
 		}
+	}
+	g = g.restart()
+	recalled := g.runner.RecallPriorities()
+	if len(recalled) != 2 || !strings.Contains(strings.Join(recalled, "\n"), r1.Addr()+" had replica-priority 42") {
+		t.Fatalf("recalled after the restart: %q", recalled)
 	}
 	_, f := g.plan()
 	conf := steps.Abort().Confirmations(f, so)

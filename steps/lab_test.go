@@ -58,9 +58,22 @@ func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 // in the middle of a migration looks like.
 func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 	t.Helper()
+	return newRigAt(t, l, so, filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
+}
+
+// restart is flyover started again on the same lab, as after a dropped
+// SSH session: a new rig whose audit log is beside g's, named as the
+// default names it a second later.
+func (g *rig) restart() *rig {
+	g.t.Helper()
+	return newRigAt(g.t, g.lab, g.opts, filepath.Join(filepath.Dir(g.audit.Path()), steps.DefaultAuditPath(time.Now().Add(time.Second))))
+}
+
+func newRigAt(t *testing.T, l *lab.Lab, so steps.Options, auditPath string) *rig {
+	t.Helper()
 	auth := probe.Auth{Password: l.Opts.Password}
 	p := l.Prober(time.Second)
-	a, err := steps.OpenAudit(filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
+	a, err := steps.OpenAudit(auditPath)
 	if err != nil {
 		t.Fatal(err)
 	}

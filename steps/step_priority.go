@@ -278,8 +278,8 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 	}
 	if old != 0 {
 		r.Session.recordOldPriority(addr, old)
-		r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: "replica", Addr: addr,
-			Message: fmt.Sprintf("replica-priority was %d; abort restores it", old)}, true)
+		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: addr, Old: old},
+			fmt.Sprintf("replica-priority was %d; abort restores it", old))
 	}
 	_, err = r.Send(ctx, e, "CONFIG", "SET", "replica-priority", "0")
 	return err
@@ -309,8 +309,8 @@ func (r *Runner) restorePriorities(ctx context.Context, f Facts, progress func(P
 		reply, err := r.Send(ctx, e, "CONFIG", "GET", "replica-priority")
 		if err == nil {
 			if v, _ := probe.ConfigReply(reply, "replica-priority"); v != "0" {
-				r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: "replica", Addr: c.Addr,
-					Message: "replica-priority is " + v + ", not the 0 flyover set: left as it is"}, false)
+				r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: c.Addr},
+					"replica-priority is "+v+", not the 0 flyover set: left as it is")
 				r.Session.forgetOldPriority(c.Addr)
 				e.Close()
 				continue
@@ -322,6 +322,7 @@ func (r *Runner) restorePriorities(ctx context.Context, f Facts, progress func(P
 			errs = append(errs, fmt.Errorf("replica %s: put back replica-priority %s yourself: %w", c.Addr, c.Args[3], err))
 			continue
 		}
+		r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: c.Addr}, "replica-priority put back to "+c.Args[3])
 		r.Session.forgetOldPriority(c.Addr)
 	}
 	return errors.Join(errs...)
