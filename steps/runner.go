@@ -360,13 +360,22 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	go func() {
 		defer cancel()
 		lastPhase := ""
-		err := step.run(jctx, r, f, a, func(p Progress) {
-			if p.Phase != lastPhase {
-				lastPhase = p.Phase
-				r.Audit.Log(Entry{Kind: KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
-			}
-			j.report(p)
-		})
+		// A step that asks before it sends checks its precondition again
+		// on facts polled now: the operator confirmed on facts that may
+		// have moved since, and nothing is sent if it no longer holds.
+		fresh, err := f, error(nil)
+		if step.confirm != nil && step.pre != nil {
+			fresh, err = r.recheck(jctx, step.pre)
+		}
+		if err == nil {
+			err = step.run(jctx, r, f, fresh, a, func(p Progress) {
+				if p.Phase != lastPhase {
+					lastPhase = p.Phase
+					r.Audit.Log(Entry{Kind: KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
+				}
+				j.report(p)
+			})
+		}
 		pctx, pcancel := context.WithTimeout(context.WithoutCancel(jctx), 5*time.Second)
 		after := r.Poll(pctx)
 		pcancel()

@@ -51,11 +51,7 @@ func abortCommands(f Facts, detach bool) []Command {
 	return cs
 }
 
-func runAbort(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, abortPre)
-	if err != nil {
-		return err
-	}
+func runAbort(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})
 	if _, err := r.sendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
 		return fmt.Errorf("could not unpause the source: %w", err)

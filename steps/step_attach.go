@@ -65,11 +65,7 @@ func attachCommands(f Facts) []Command {
 	return []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"REPLICAOF", h, p}}}
 }
 
-func runAttach(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, attachPre)
-	if err != nil {
-		return err
-	}
+func runAttach(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	cmds := attachCommands(f)
 	if len(cmds) == 0 || !sameCommands(cmds, attachCommands(fresh)) {
 		return errors.New("not started, nothing sent: the source's address as the Sentinels know it changed since you confirmed: review the step again")

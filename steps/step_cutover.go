@@ -172,11 +172,7 @@ func cutoverCommands(f Facts, o Options) []Command {
 	return cs
 }
 
-func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, cutoverPre)
-	if err != nil {
-		return err
-	}
+func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	if !afterCutover(fresh) {
 		// Before the pause, with reads only: does the application still
 		// run only what the target has, and does the target hold what the
@@ -186,6 +182,7 @@ func runCutover(ctx context.Context, r *Runner, f Facts, a Answers, progress fun
 		if fresh.Sample == nil {
 			r.runSample(ctx, StepCutover, false, func(p Progress) { p.Phase = PhaseChecking; progress(p) })
 		}
+		var err error
 		if fresh, err = r.recheck(ctx, cutoverPre); err != nil {
 			return err
 		}

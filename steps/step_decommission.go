@@ -136,10 +136,7 @@ func shutdownCommand(n oldRedis) Command {
 	return Command{Endpoint: ep, Addr: n.Addr, Args: []string{"SHUTDOWN"}}
 }
 
-func runDecommission(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	if _, err := r.recheck(ctx, decommissionPre); err != nil {
-		return err
-	}
+func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	nodes := oldRedisServers(f, r.opts())
 	shutSource := false
 	var gone []string

@@ -38,7 +38,7 @@ var fullSyncStep = &Step{
 	run:      runFullSync,
 }
 
-func runFullSync(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	// Progress is judged on the target's side only: the source's offset
 	// moves with every application write, and counting it would keep a
 	// sync that can never finish (no masterauth, no route back) waiting

@@ -57,7 +57,7 @@ func preflightOrSkip(f Facts, o Options) []Check {
 	return Preflight(f, o)
 }
 
-func runPreflight(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progress func(Progress)) error {
 	progress(Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
 	pf := probe.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
 	progress(Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})

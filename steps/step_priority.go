@@ -231,11 +231,7 @@ func promotableBy(f Facts, v *probe.SentinelView, keep func(addr string) bool) i
 	return n
 }
 
-func runPriority(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, priorityPre)
-	if err != nil {
-		return err
-	}
+func runPriority(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	r.Session.recordBefore(OtherReplicas(fresh), promotableOthers(fresh))
 	cmds := priorityCommands(f)
 	if len(cmds) > 0 && isYes(a["priority-zero"]) {

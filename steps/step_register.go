@@ -119,7 +119,7 @@ func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), 
 	})
 }
 
-func runRegister(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+func runRegister(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	last, err := r.waitForSentinels(ctx, progress, "Sentinels list the target, healthy and eligible", registrationChecks, nil)
 	if errors.Is(err, errDeadline) {
 		cs := registrationChecks(last)

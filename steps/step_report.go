@@ -25,7 +25,7 @@ var reportStep = &Step{
 	run:       runReport,
 }
 
-func runReport(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	if r.Audit.Path() == "" {
 		return errors.New("no audit log is kept (read-only without --audit-log), so there is no report to write: start flyover with --audit-log FILE to keep both")
 	}

@@ -204,11 +204,7 @@ func restoreHACommands(f Facts, o Options) []Command {
 	return cs
 }
 
-func runRestoreHA(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, restoreHAPre)
-	if err != nil {
-		return err
-	}
+func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	o := r.opts()
 	if len(o.NewReplicas) > 0 && r.DialReplica == nil {
 		return fmt.Errorf("flyover cannot reach the new replicas: run these yourself: %s", commandList(restoreHACommands(fresh, o)))

@@ -48,7 +48,7 @@ func steadyChecks(f Facts, o Options) []Check {
 	return cs
 }
 
-func runSteady(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+func runSteady(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	o := r.opts()
 	deadline := time.Now().Add(o.SteadyTimeout)
 	last, err := r.waitUntil(ctx, max(o.PollInterval, minPollSpacing), deadline, func(f Facts) (bool, error) {

@@ -96,11 +96,7 @@ func verifyCommands(f Facts) []Command {
 	return cs
 }
 
-func runVerify(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	fresh, err := r.recheck(ctx, verifyPre)
-	if err != nil {
-		return err
-	}
+func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	// A write through Sentinel: ask a Sentinel where the primary is, as a
 	// client would, and write there.
 	progress(Progress{Phase: "writing", Message: "asking a Sentinel for the primary, then writing a test key", Fraction: -1})

@@ -183,7 +183,10 @@ type Step struct {
 	done     func(Facts, Options) bool
 	commands func(Facts, Options) []Command
 	confirm  func(Facts, Options) []Confirmation
-	run      func(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error
+	// run is the step's action, given the facts the operator confirmed
+	// on (f) and, for a step that asks before it sends, the same polled
+	// again with its precondition checked on them (fresh; else f).
+	run func(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error
 }
 
 // Precondition checks, against f, what must hold before the step runs.
