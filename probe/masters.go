@@ -23,19 +23,17 @@ type MonitoredMaster struct {
 // master's address (ip, port), flags, quorum and timings, as SENTINEL
 // MASTER would; Addr and the reachability fields are the caller's.
 func ParseSentinelMasters(reply any) ([]MonitoredMaster, error) {
-	entries, err := pairsList(reply)
-	if err != nil {
-		return nil, fmt.Errorf("SENTINEL MASTERS: %w", err)
-	}
-	out := make([]MonitoredMaster, 0, len(entries))
-	for _, m := range entries {
+	out, err := pairsEach(reply, "SENTINEL MASTERS", func(m map[string]string) (MonitoredMaster, error) {
 		mm := MonitoredMaster{Name: m["name"]}
 		if mm.Name == "" {
-			return nil, fmt.Errorf("SENTINEL MASTERS: an entry without a name: %v", m)
+			return mm, fmt.Errorf("an entry without a name: %v", m)
 		}
 		sentinelMasterFields(m, &mm.View)
 		mm.View.Monitors = true
-		out = append(out, mm)
+		return mm, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

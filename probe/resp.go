@@ -71,20 +71,25 @@ func pairs(v any) (map[string]string, error) {
 	return out, nil
 }
 
-// pairsList is a list of field/value entries (SENTINEL MASTERS, SENTINEL
-// REPLICAS, MODULE LIST), each as pairs gives it.
-func pairsList(reply any) ([]map[string]string, error) {
+// pairsEach parses a list of field/value entries (SENTINEL MASTERS,
+// SENTINEL REPLICAS) with parse, one entry each; what names the reply in
+// errors.
+func pairsEach[T any](reply any, what string, parse func(map[string]string) (T, error)) ([]T, error) {
 	arr, ok := reply.([]any)
 	if !ok {
-		return nil, fmt.Errorf("expected a list, got %T", reply)
+		return nil, fmt.Errorf("%s: expected a list, got %T", what, reply)
 	}
-	out := make([]map[string]string, 0, len(arr))
+	out := make([]T, 0, len(arr))
 	for _, e := range arr {
 		m, err := pairs(e)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, m)
+		v, err := parse(m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -131,12 +131,7 @@ func sentinelMasterFields(m map[string]string, v *SentinelView) {
 
 // ParseSentinelReplicas parses a SENTINEL REPLICAS reply.
 func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
-	entries, err := pairsList(reply)
-	if err != nil {
-		return nil, fmt.Errorf("SENTINEL REPLICAS: %w", err)
-	}
-	out := make([]SentinelReplica, 0, len(entries))
-	for _, m := range entries {
+	return pairsEach(reply, "SENTINEL REPLICAS", func(m map[string]string) (SentinelReplica, error) {
 		r := SentinelReplica{
 			IP:               m["ip"],
 			Port:             int(atoi(m["port"])),
@@ -155,9 +150,8 @@ func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
 		if _, ok := m["slave-priority"]; !ok {
 			r.Priority = int(atoi(m["replica-priority"]))
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return r, nil
+	})
 }
 
 // ParseMasterAddr parses GET-MASTER-ADDR-BY-NAME ([ip, port] or nil).
