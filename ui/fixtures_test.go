@@ -81,17 +81,25 @@ func newWorld(at time.Time) *world {
 	}
 }
 
+// down is a data node that did not answer this poll, last seen at t0.
+func (w *world) down(addr, why string) probe.Node {
+	return probe.Node{Addr: addr, PolledAt: w.at, LastSeen: t0, Error: addr + ": " + why}
+}
+
+// up is a data node that answered this poll: a Redis 7.0.15 primary
+// unless the caller changes it.
+func (w *world) up(addr, runID string, rtt time.Duration) probe.Node {
+	return probe.Node{Addr: addr, Reachable: true, PolledAt: w.at, LastSeen: w.at, RTT: rtt,
+		Kind: probe.KindRedis, Version: "7.0.15", RunID: runID, Role: probe.RolePrimary, Priority: 100}
+}
+
 func (w *world) source() probe.Node {
 	if w.srcDown {
-		return probe.Node{Addr: fxSource, PolledAt: w.at, LastSeen: t0,
-			Error: fxSource + ": connection refused: is the server running, and is the port right?"}
+		return w.down(fxSource, "connection refused: is the server running, and is the port right?")
 	}
-	n := probe.Node{
-		Addr: fxSource, Reachable: true, PolledAt: w.at, LastSeen: w.at, RTT: 310 * time.Microsecond,
-		Kind: probe.KindRedis, Version: "7.0.15", RunID: "a1", Role: probe.RolePrimary,
-		ReplOffset: w.srcOffset, Keyspace: w.srcKeys, UsedMemory: 23_456_789, MaxMemory: 0,
-		OpsPerSec: w.srcOps, Clients: 14, Priority: 100,
-	}
+	n := w.up(fxSource, "a1", 310*time.Microsecond)
+	n.ReplOffset, n.Keyspace, n.UsedMemory, n.MaxMemory = w.srcOffset, w.srcKeys, 23_456_789, 0
+	n.OpsPerSec, n.Clients = w.srcOps, 14
 	if w.attached {
 		state := "online"
 		switch w.phase {
@@ -110,14 +118,10 @@ func (w *world) source() probe.Node {
 
 func (w *world) target() probe.Node {
 	if w.tgtDown {
-		return probe.Node{Addr: fxTarget, PolledAt: w.at, LastSeen: t0,
-			Error: fxTarget + ": no answer within the deadline: the server is hung, overloaded, paused, or this is not a Redis port"}
+		return w.down(fxTarget, "no answer within the deadline: the server is hung, overloaded, paused, or this is not a Redis port")
 	}
-	n := probe.Node{
-		Addr: fxTarget, Reachable: true, PolledAt: w.at, LastSeen: w.at, RTT: 280 * time.Microsecond,
-		Kind: probe.KindRedis, Version: "7.0.15", RunID: "b2", Role: probe.RolePrimary,
-		Keyspace: w.tgtKeys, UsedMemory: 21_004_112, MaxMemory: 4 << 30, OpsPerSec: w.tgtOps, Clients: 3, Priority: 100,
-	}
+	n := w.up(fxTarget, "b2", 280*time.Microsecond)
+	n.Keyspace, n.UsedMemory, n.MaxMemory, n.OpsPerSec, n.Clients = w.tgtKeys, 21_004_112, 4<<30, w.tgtOps, 3
 	if w.attached {
 		n.Role = probe.RoleReplica
 		n.MasterHost, n.MasterPort = "127.0.0.1", 7001
