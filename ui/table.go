@@ -35,14 +35,18 @@ type column struct {
 func (st *Styles) table(cols []column, w, gap int) []string {
 	widths := make([]int, len(cols))
 	shown := make([]bool, len(cols))
+	// textW[i][r] is the width of column i's cell r, measured once.
+	textW := make([][]int, len(cols))
 	rows, heads := 0, false
 	for i, c := range cols {
 		shown[i] = true
 		widths[i] = width(c.head)
 		heads = heads || c.head != ""
-		for _, x := range c.cells {
+		textW[i] = make([]int, len(c.cells))
+		for r, x := range c.cells {
+			textW[i][r] = width(x.text)
 			if !x.span {
-				widths[i] = max(widths[i], width(x.text))
+				widths[i] = max(widths[i], textW[i][r])
 			}
 		}
 		if c.max > 0 {
@@ -101,13 +105,14 @@ func (st *Styles) table(cols []column, w, gap int) []string {
 				used += gap
 			}
 			var x cell
+			n := 0
 			if row < 0 {
-				x = cell{text: c.head, tone: toneMuted}
+				x, n = cell{text: c.head, tone: toneMuted}, width(c.head)
 			} else if row < len(c.cells) {
-				x = c.cells[row]
+				x, n = c.cells[row], textW[i][row]
 			}
 			if x.span {
-				b.WriteString(st.cellText(x, w-used, false))
+				b.WriteString(st.cellText(x, n, w-used, false))
 				used = w
 				break
 			}
@@ -115,7 +120,7 @@ func (st *Styles) table(cols []column, w, gap int) []string {
 			if i == last {
 				cw = w - used
 			}
-			b.WriteString(st.cellText(x, cw, c.right && row >= 0))
+			b.WriteString(st.cellText(x, n, cw, c.right && row >= 0))
 			used += cw
 		}
 		if used < w {
@@ -132,12 +137,13 @@ func (st *Styles) table(cols []column, w, gap int) []string {
 	return out
 }
 
-// cellText renders a cell exactly w wide: cut, painted, padded.
-func (st *Styles) cellText(c cell, w int, right bool) string {
+// cellText renders a cell whose text is n cells wide exactly w wide: cut,
+// painted, padded.
+func (st *Styles) cellText(c cell, n, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
-	t, n := c.text, width(c.text)
+	t := c.text
 	if n > w {
 		t = ansi.Truncate(t, w, "…")
 		n = width(t)
