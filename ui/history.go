@@ -62,7 +62,7 @@ var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 // line always spans the whole history window; a cell shows the largest value
 // in its share, because a lag spike is what matters. Unknown values (< 0)
 // and cells not yet reached by the history are blank.
-func sparkline[T any](r *Ring[T], width int, pick func(T) int64) string {
+func sparkline[T any](r *Ring[T], width int, pick func(*T) int64) string {
 	if width <= 0 {
 		return ""
 	}
@@ -74,15 +74,19 @@ func sparkline[T any](r *Ring[T], width int, pick func(T) int64) string {
 	for i := range cells {
 		cells[i] = -1
 	}
-	// Walk from the newest entry back, filling cells from the right.
-	for i := 0; i < r.Len(); i++ {
+	// Walk from the newest entry back, filling cells from the right (the
+	// index steps back through the buffer: no copy, no division).
+	idx := (r.start + r.n - 1) % len(r.buf)
+	for i := 0; i < r.n; i++ {
 		c := width - 1 - i/per
 		if c < 0 {
 			break
 		}
-		v := pick(r.At(r.Len() - 1 - i))
-		if v > cells[c] {
+		if v := pick(&r.buf[idx]); v > cells[c] {
 			cells[c] = v
+		}
+		if idx--; idx < 0 {
+			idx = len(r.buf) - 1
 		}
 	}
 	var top int64

@@ -211,9 +211,9 @@ func (d *Dashboard) trendsBlock(w int) []string {
 	ops := func(v int64) string { return probe.Thousands(v) + "/s" }
 	return []string{
 		title,
-		row("lag", sparkline(d.history, sw, func(s sample) int64 { return s.LagBytes }), st.sparkLag, val(last.LagBytes, probe.Bytes)),
-		row("source ops", sparkline(d.history, sw, func(s sample) int64 { return s.SourceOps }), st.spark, val(last.SourceOps, ops)),
-		row("target ops", sparkline(d.history, sw, func(s sample) int64 { return s.TargetOps }), st.spark, val(last.TargetOps, ops)),
+		row("lag", sparkline(d.history, sw, func(s *sample) int64 { return s.LagBytes }), st.sparkLag, val(last.LagBytes, probe.Bytes)),
+		row("source ops", sparkline(d.history, sw, func(s *sample) int64 { return s.SourceOps }), st.spark, val(last.SourceOps, ops)),
+		row("target ops", sparkline(d.history, sw, func(s *sample) int64 { return s.TargetOps }), st.spark, val(last.TargetOps, ops)),
 	}
 }
 

@@ -265,7 +265,7 @@ func TestSparkline(t *testing.T) {
 	for _, v := range []int64{0, 0, 1, 7, -1} {
 		r.Push(v)
 	}
-	got := sparkline(r, 8, func(v int64) int64 { return v })
+	got := sparkline(r, 8, func(v *int64) int64 { return *v })
 	if got != "   ▁▁▂█ " {
 		t.Errorf("sparkline %q", got)
 	}
@@ -274,7 +274,7 @@ func TestSparkline(t *testing.T) {
 	for i := range 16 {
 		r.Push(int64(i % 2 * 10))
 	}
-	if got := sparkline(r, 4, func(v int64) int64 { return v }); got != "████" {
+	if got := sparkline(r, 4, func(v *int64) int64 { return *v }); got != "████" {
 		t.Errorf("bucketed sparkline %q, want the peaks", got)
 	}
 }
