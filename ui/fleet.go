@@ -237,9 +237,13 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case fleetNodesMsg:
-		m.cfg.State.Nodes(msg.name, msg.src, msg.tgt)
-		m.cfg.Turns.Observe(msg.name, m.cfg.State.Row(msg.name).Phase)
-		m.rowsDirty = true
+		if m.subs[msg.name] != nil {
+			// The master's dashboard polls its nodes now (paced when out
+			// of focus), and its row follows those polls: this one is
+			// older, and the fleet's own polls of it end here.
+			return m, nil
+		}
+		m.nodes(msg.name, msg.src, msg.tgt)
 		return m, m.pollNodes(m.cfg.Fleet.Master(msg.name), m.cfg.SlowTick)
 	case fleetSentinelMsg:
 		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
@@ -263,11 +267,20 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case masterMsg:
-		if s := m.subs[msg.name]; s != nil {
-			m.rowsDirty = true
-			return m, m.toSub(msg.name, s, msg.msg)
+		s := m.subs[msg.name]
+		if s == nil {
+			return m, nil
 		}
-		return m, nil
+		m.rowsDirty = true
+		cmd := m.toSub(msg.name, s, msg.msg)
+		if _, ok := msg.msg.(nodePolledMsg); ok {
+			// One poll of a master, one row: its row is what its
+			// dashboard just saw.
+			if snap := s.Dashboard().Snapshot(); !snap.Source.PolledAt.IsZero() && !snap.Target.PolledAt.IsZero() {
+				m.nodes(msg.name, snap.Source, snap.Target)
+			}
+		}
+		return m, cmd
 	case tea.KeyPressMsg:
 		if m.focus != "" {
 			return m, m.subKey(msg)
@@ -280,6 +293,14 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.toSub(m.focus, s, msg)
 	}
 	return m, nil
+}
+
+// nodes takes a poll of master name's source and target into its row and
+// its turn.
+func (m *FleetModel) nodes(name string, src, tgt probe.Node) {
+	m.cfg.State.Nodes(name, src, tgt)
+	m.cfg.Turns.Observe(name, m.cfg.State.Row(name).Phase)
+	m.rowsDirty = true
 }
 
 // toSub hands msg to master name's model and tags what comes back.

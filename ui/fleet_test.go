@@ -172,6 +172,40 @@ func TestFleetEnterOpensTheMastersChecklistAndEscReturns(t *testing.T) {
 	}
 }
 
+// Once a master is entered its dashboard's polls are its row's: the
+// fleet stops polling its nodes (one poll, one row), and the row shows
+// what the dashboard saw last, even after esc.
+func TestEnteredMasterRowFollowsItsDashboard(t *testing.T) {
+	d := startFleetDriver(t, lab.FleetOptions{Masters: 2}, 1)
+	name := d.lab.Names[0]
+	d.until("polled", 10*time.Second, func() bool { return d.phase(0) == fleet.PhaseDetached })
+	d.key("enter")
+	sub := d.m.Master(name)
+	d.until("the dashboard polled both nodes", 10*time.Second, func() bool {
+		s := sub.Dashboard().Snapshot()
+		return !s.Source.PolledAt.IsZero() && !s.Target.PolledAt.IsZero()
+	})
+	d.key("esc")
+	// A late result of the fleet's own poll of that master is dropped and
+	// not polled again.
+	_, cmd := d.m.Update(fleetNodesMsg{name: name, src: probe.Node{Addr: "stale", Error: "stale"}, tgt: probe.Node{Addr: "stale", Error: "stale"}})
+	if cmd != nil {
+		t.Error("the fleet polls an entered master's nodes itself as well")
+	}
+	if err := d.lab.Attach(d.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	d.until("the row follows the dashboard's polls", 20*time.Second, func() bool {
+		p := d.phase(0)
+		return p != fleet.PhaseDetached && p != ""
+	})
+	for _, r := range d.m.Rows() {
+		if r.Master == name && (r.Snapshot.Source.Error == "stale" || r.Snapshot.Source.PolledAt != sub.Dashboard().Snapshot().Source.PolledAt) {
+			t.Errorf("row %+v, dashboard polled the source at %s", r.Snapshot.Source, sub.Dashboard().Snapshot().Source.PolledAt)
+		}
+	}
+}
+
 // A master's checklist is idle on its current step once preflight has run.
 func (d *fleetDriver) readyFor(i int, id steps.StepID) func() bool {
 	return func() bool {
