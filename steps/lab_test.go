@@ -314,6 +314,10 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 		t.Error("the password is in the audit log or the report")
 	}
 	keep(t, g.audit.Path(), report)
+	// No other replica before, none now: the session knows both.
+	if text, ok := steps.Failover(g.facts()); ok || !strings.Contains(text, "0 promotable replicas, as many as before (0)") {
+		t.Errorf("failover after the migration: %t %s", ok, text)
+	}
 }
 
 // keep copies files to $FLYOVER_TEST_KEEP (labtest.Keep).

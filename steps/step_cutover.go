@@ -173,6 +173,12 @@ func cutoverCommands(f Facts, o Options) []Command {
 }
 
 func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
+	if !afterCutover(fresh) && len(OtherReplicas(fresh)) == 0 {
+		// No other replica: step 6 had nothing to record, and before the
+		// switch Sentinel had none to promote but the target. (With
+		// others, only step 6 knows what they were before it set 0.)
+		r.Session.recordBefore(nil, 0)
+	}
 	if !afterCutover(fresh) {
 		// Before the pause, with reads only: does the application still
 		// run only what the target has, and does the target hold what the
