@@ -245,7 +245,8 @@ func runPriority(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			}
 		}
 	}
-	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks, priorityDone)
+	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks,
+		func(c Check) string { return "replica " + strings.TrimPrefix(c.ID, "priority-") }, priorityDone)
 	if errors.Is(err, errDeadline) {
 		not := waitingOn(priorityChecks(last))
 		for i, v := range last.Snapshot.Sentinels {

@@ -96,21 +96,27 @@ func targetEntry(f Facts, i int) *probe.SentinelReplica {
 
 // waitForSentinels waits, within the register timeout, until done (nil:
 // every check passes), showing at each poll how many of checks pass ("n
-// of m " + what) and the first that does not. After the cutover there is
-// nothing to wait for.
-func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), what string, checks func(Facts) []Check, done func(Facts) bool) (Facts, error) {
+// of m " + what) and the first that does not, named by subject
+// ("sentinel-2: not listed yet"). After the cutover there is nothing to
+// wait for.
+func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), what string, checks func(Facts) []Check,
+	subject func(Check) string, done func(Facts) bool) (Facts, error) {
 	deadline := time.Now().Add(r.opts().RegisterTimeout)
 	return r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
 		if afterCutover(f) {
 			return true, nil
 		}
 		cs := checks(f)
-		waiting := waitingOn(cs)
-		ready := len(cs) - len(waiting)
-		msg := fmt.Sprintf("%d of %d %s", ready, len(cs), what)
-		if len(waiting) > 0 {
-			msg += "; " + waiting[0]
+		ready, msg := 0, ""
+		for _, c := range cs {
+			switch {
+			case c.Level == Pass:
+				ready++
+			case msg == "":
+				msg = "; " + subject(c) + ": " + c.Detail
+			}
 		}
+		msg = fmt.Sprintf("%d of %d %s", ready, len(cs), what) + msg
 		progress(Progress{Phase: "waiting for Sentinel", Message: msg, Fraction: float64(ready) / float64(max(1, len(cs))), Deadline: deadline})
 		if done == nil {
 			return ready == len(cs), nil
@@ -120,7 +126,8 @@ func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), 
 }
 
 func runRegister(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	last, err := r.waitForSentinels(ctx, progress, "Sentinels list the target, healthy and eligible", registrationChecks, nil)
+	last, err := r.waitForSentinels(ctx, progress, "Sentinels list the target, healthy and eligible", registrationChecks,
+		func(c Check) string { return strings.TrimSuffix(c.ID, "-registers") }, nil)
 	if errors.Is(err, errDeadline) {
 		cs := registrationChecks(last)
 		var not []string
