@@ -68,7 +68,7 @@ func (c *Checklist) stepView(W, H int) []string {
 			lines = append(lines, " "+clip(cmd.String(), W-1))
 		}
 		secs = append(secs, section{lines: lines, prio: 40, min: 2, more: func(n int) string {
-			return st.paint(toneMuted, clip(fmt.Sprintf("  … %d more: enter shows them all before anything is sent", n), W))
+			return st.paint(toneMuted, clip(fmt.Sprintf("  … %d more: enter shows every one first", n), W))
 		}})
 	}
 	secs = append(secs, section{lines: c.actionLines(id, state, failed, W), prio: 95, min: 1})
