@@ -188,3 +188,38 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 		}
 	}
 }
+
+// What the old primary serves, as the dashboard's status says it: stale
+// while it follows the target without a link, nothing while it is synced
+// or gone, and nothing before a majority names the target.
+func TestOldPrimaryStale(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		f    func() Facts
+		want string
+	}{
+		{"before the cutover", func() Facts { return healthy().attached().facts() }, ""},
+		{"one Sentinel of three names the target", func() Facts { return healthy().promoted(1).facts() }, ""},
+		{"fenced, never synced", func() Facts {
+			f := healthy().attached().promoted(3).fenced().facts()
+			f.Cutover = &CutoverResult{PromotedAt: at}
+			return f
+		}, "stale since 03:04:00"},
+		{"fenced and synced", func() Facts {
+			x := healthy().attached().promoted(3).fenced()
+			x.src.LinkStatus = "up"
+			return x.facts()
+		}, ""},
+		{"still a primary", func() Facts { return healthy().attached().promoted(3).facts() }, "still a primary"},
+		{"gone", func() Facts {
+			x := healthy().attached().promoted(3)
+			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
+			return x.facts()
+		}, ""},
+	} {
+		if got := OldPrimaryStale(c.f()); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -132,6 +132,30 @@ func switchTime(f Facts) time.Time {
 	return time.Time{}
 }
 
+// OldPrimaryStale is, after the cutover, a few words on what the old
+// primary serves to any client that still reads from it while it runs:
+// "stale since 19:30:42" (it follows the target but never synced, as a
+// Redis replica of Dragonfly never does), "still a primary"; "" while it
+// is down, synced with the target, or before a majority of Sentinels
+// names the target.
+func OldPrimaryStale(f Facts) string {
+	src := &f.Snapshot.Source
+	if StageOf(f) != StagePromoted || !src.Reachable {
+		return "" // before a majority names the target, the source is the primary
+	}
+	switch {
+	case src.Role == probe.RolePrimary:
+		return "still a primary"
+	case sourceFollowsTarget(f) && src.LinkStatus == "up":
+		return ""
+	}
+	since := "switch" // the time is not known to this session
+	if t := switchTime(f); !t.IsZero() {
+		since = t.Format("15:04:05")
+	}
+	return "stale since " + since
+}
+
 // staleLine says what a running old Redis is doing for the clients that
 // still reach it.
 func staleLine(f Facts, n oldRedis) string {

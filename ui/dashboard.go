@@ -63,6 +63,7 @@ type Dashboard struct {
 	badge        badge
 	stage        steps.Stage // where the migration stands, for the badge
 	naming       int         // how many Sentinels name the target
+	oldStale     string      // after the cutover, what the old primary serves (steps.OldPrimaryStale)
 	catchUp      cell
 	// dropped is what the target dropped since the divergence baseline
 	// (steps.DroppedCommands): "" while it dropped nothing.
@@ -378,5 +379,6 @@ func (d *Dashboard) observe(o observedMsg) {
 	}
 	d.catchUp = d.estimateCatchUp()
 	d.stage, d.naming = steps.StageOf(o.facts), steps.TargetNaming(o.facts)
+	d.oldStale = steps.OldPrimaryStale(o.facts)
 	d.badge = d.verdict()
 }

@@ -60,6 +60,9 @@ type world struct {
 	// otherReplica is a Redis replica of the source (127.0.0.1:7003) with
 	// a lower priority number than the target's: Sentinel prefers it.
 	otherReplica bool
+	// fenced: after the cutover the old primary is a replica of the
+	// target whose link never comes up (a Redis replica of Dragonfly).
+	fenced bool
 }
 
 func newWorld(at time.Time) *world {
@@ -100,6 +103,10 @@ func (w *world) source() probe.Node {
 	n := w.up(fxSource, "a1", 310*time.Microsecond)
 	n.ReplOffset, n.Keyspace, n.UsedMemory, n.MaxMemory = w.srcOffset, w.srcKeys, 23_456_789, 0
 	n.OpsPerSec, n.Clients = w.srcOps, 14
+	if w.fenced {
+		n.Role, n.MasterHost, n.MasterPort, n.LinkStatus, n.ReadOnly = probe.RoleReplica, "127.0.0.1", 7002, "down", true
+		return n
+	}
 	if w.attached {
 		state := "online"
 		switch w.phase {

@@ -116,6 +116,11 @@ func (d *Dashboard) statusCell(ns *nodeState, width int) cell {
 		return cell{text: "… connecting", tone: toneMuted}
 	}
 	n := &ns.node
+	if n.Reachable && ns == &d.source && d.oldStale != "" {
+		// The old primary still answers clients after the switch, with
+		// data that stopped at it.
+		return cell{text: "● " + d.oldStale, tone: toneWarn}
+	}
 	if n.Reachable {
 		if n.RTT >= slowRTT {
 			return cell{text: "● up · slow: " + rtt(n.RTT), tone: toneWarn}

@@ -235,3 +235,19 @@ func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 		t.Errorf("the header during the failover: %q", first)
 	}
 }
+
+// After the switch an old primary that still answers, following the
+// target without ever syncing, serves data that stopped at the switch:
+// its status says so instead of a plain "up".
+func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	hs.w.attached, hs.w.fenced = false, true
+	for i := range fxSentinels {
+		hs.w.sentMaster[i] = fxTarget
+	}
+	hs.rounds(2)
+	sc := hs.screen()
+	if !strings.Contains(sc, "SWITCHED") || !strings.Contains(sc, "● stale since") {
+		t.Errorf("the old primary after the switch:\n%s", sc)
+	}
+}
