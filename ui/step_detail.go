@@ -130,13 +130,7 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 			}
 		case steps.Warn:
 			warns = append(warns, " "+st.paint(toneWarn, "! ")+clip(ch.Title, W-3))
-			if ch.Detail != "" {
-				d := c.wrapText(ch.Detail, W, 3, toneMuted)
-				if len(d) > 2 {
-					d = append(d[:1], st.paint(toneMuted, clip(ansi.Strip(d[1])+" …", W)))
-				}
-				warns = append(warns, d...)
-			}
+			warns = append(warns, c.detailLines(ch.Detail, W)...)
 		default:
 			line := " " + st.paint(toneOK, "✓ ") + ch.Title
 			if ch.Detail != "" && len(state.Checks) <= 4 {
@@ -168,15 +162,22 @@ func (c *Checklist) goalLines(state steps.StepState, W int) []string {
 			continue
 		}
 		out = append(out, line)
-		if ch.Detail != "" {
-			d := c.wrapText(ch.Detail, W, 3, toneMuted)
-			if len(d) > 2 {
-				d = d[:2]
-			}
-			out = append(out, d...)
-		}
+		out = append(out, c.detailLines(ch.Detail, W)...)
 	}
 	return out
+}
+
+// detailLines are a check's detail under its title: two lines at most,
+// the second ending in "…" when more was cut.
+func (c *Checklist) detailLines(detail string, W int) []string {
+	if detail == "" {
+		return nil
+	}
+	d := c.wrapText(detail, W, 3, toneMuted)
+	if len(d) > 2 {
+		d = append(d[:1], c.styles.paint(toneMuted, clip(ansi.Strip(d[1])+" …", W)))
+	}
+	return d
 }
 
 // actionLines say what the operator can do now.
