@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -186,7 +185,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 			Topo: p.Topo, Source: p.Source, Target: p.Target, Events: events.forMaster(m.Name),
 			Tick: sf.tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 			Log: logger, Debug: sf.debug, LogPath: sf.logPath,
-			Guide: &g.guide, Warnings: append(slices.Clone(conn.warnings), g.recalled...), Secrets: conn.secrets,
+			Guide: &g.guide, Warnings: conn.warnings, Notes: g.recalled, Secrets: conn.secrets,
 		}
 		for _, e := range p.Sentinels {
 			cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})

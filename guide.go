@@ -36,8 +36,8 @@ type guide struct {
 	audit  *steps.Audit
 	canary *probe.Canary // started here (--canary), closed here
 	// recalled are the replica priorities an earlier run replaced with 0,
-	// read back from the audit logs: shown with the warnings.
-	recalled []string
+	// read back from the audit logs: timeline entries at the start.
+	recalled []ui.Note
 }
 
 // openGuide opens the audit log and builds the runner every step's
@@ -59,7 +59,10 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r.ReadOnly = s.readOnly
 	src, sen := s.conn.groups[groupSource], s.conn.groups[groupSentinel]
 	r.DialReplica = p.Source.WithAddr // as the source is reached, guard included
-	g := &guide{audit: a, recalled: r.RecallPriorities()}
+	g := &guide{audit: a}
+	for _, line := range r.RecallPriorities() {
+		g.recalled = append(g.recalled, ui.Note{Kind: "recalled", Text: line})
+	}
 	w := s.writer
 	if s.canary {
 		var addrs []string

@@ -11,7 +11,6 @@ import (
 	"log"
 	"os"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"time"
 
@@ -194,7 +193,7 @@ func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) e
 		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
 		Tick: d.tick, InSyncPolls: d.inSyncPolls, ReadOnly: d.readOnly,
 		Log: d.logger, Debug: d.debug, LogPath: d.logPath,
-		Guide: &g.guide, Warnings: append(slices.Clone(d.conn.warnings), g.recalled...), Secrets: d.conn.secrets, Lab: d.lab,
+		Guide: &g.guide, Warnings: d.conn.warnings, Notes: g.recalled, Secrets: d.conn.secrets, Lab: d.lab,
 	}
 	for _, e := range p.Sentinels {
 		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})

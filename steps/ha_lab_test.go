@@ -220,7 +220,7 @@ func TestPriorityZeroIsRestoredOnAbortAfterARestart(t *testing.T) {
 	}
 	g = g.restart()
 	recalled := g.runner.RecallPriorities()
-	if len(recalled) != 2 || !strings.Contains(strings.Join(recalled, "\n"), r1.Addr()+" had replica-priority 42") {
+	if len(recalled) != 2 || !strings.Contains(strings.Join(recalled, "\n"), r1.Addr()+" was at replica-priority 42") {
 		t.Fatalf("recalled after the restart: %q", recalled)
 	}
 	_, f := g.plan()

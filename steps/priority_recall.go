@@ -72,9 +72,9 @@ func (r *Runner) RecallPriorities() []string {
 	var lines []string
 	for _, addr := range slices.Sorted(maps.Keys(old)) {
 		r.Session.recordOldPriority(addr, old[addr])
-		msg := fmt.Sprintf("replica %s had replica-priority %d before an earlier flyover set 0 (%s): abort puts it back while it is 0",
-			addr, old[addr], filepath.Base(from[addr]))
-		r.Audit.Log(Entry{Kind: KindNote, Endpoint: "replica", Addr: addr, Message: "recalled: " + msg}, false)
+		msg := fmt.Sprintf("replica %s was at replica-priority %d before an earlier run set 0: abort puts it back", addr, old[addr])
+		r.Audit.Log(Entry{Kind: KindNote, Endpoint: "replica", Addr: addr,
+			Message: "recalled from " + from[addr] + ": " + msg + " (while it is still 0)"}, false)
 		lines = append(lines, msg)
 	}
 	return lines

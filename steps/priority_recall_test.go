@@ -43,7 +43,7 @@ func TestRestartRecallsPrioritiesAnEarlierRunReplaced(t *testing.T) {
 	defer a.Close()
 	r := NewRunner(&probe.Prober{Topo: probe.Topology{MasterName: "orders"}}, a, nil, Options{})
 	lines := r.RecallPriorities()
-	if len(lines) != 1 || !strings.Contains(lines[0], "10.0.0.5:6379 had replica-priority 100") || !strings.Contains(lines[0], "flyover-audit-20260101-000000.jsonl") {
+	if len(lines) != 1 || !strings.Contains(lines[0], "10.0.0.5:6379 was at replica-priority 100") {
 		t.Fatalf("recalled %q", lines)
 	}
 	f := r.Session.Facts(probe.Topology{}, probe.Snapshot{})

@@ -42,6 +42,11 @@ type Config struct {
 	// Warnings are shown on every screen, one loud line each: a password
 	// on the command line, TLS verification off.
 	Warnings []string
+	// Notes are things flyover learned as it started, each a timeline
+	// entry of its own at the start (what a restart read back from
+	// earlier audit logs): they were true then, and the timeline says
+	// when.
+	Notes []Note
 	// Lab, when set, labels the topology as a local lab ("demo").
 	Lab string
 	// Secrets are the passwords flyover was given: no text the checklist
@@ -62,4 +67,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+}
+
+// Note is one of Config.Notes: a timeline entry's kind and text.
+type Note struct {
+	Kind, Text string
 }

@@ -114,6 +114,9 @@ func NewDashboard(ctx context.Context, cfg Config, styles *Styles) *Dashboard {
 		d.sentinels = append(d.sentinels, sentinelState{addr: s.Addr, label: label, poller: s.Poller})
 		d.labels[s.Addr] = label
 	}
+	for _, n := range cfg.Notes {
+		d.addEntry(d.own(n.Kind, n.Text, toneWarn), true)
+	}
 	d.derive(false)
 	d.badge = d.verdict()
 	return d

@@ -251,3 +251,17 @@ func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
 		t.Errorf("the old primary after the switch:\n%s", sc)
 	}
 }
+
+// What flyover read back as it started (a restart's recalled priorities)
+// is a timeline entry of the start, not a warning that stays on screen
+// after abort has done what it says.
+func TestStartNotesAreTimelineEntries(t *testing.T) {
+	hs := newHarness(t, 120, 36, func(c *Config) {
+		c.Notes = []Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
+	})
+	hs.rounds(2)
+	sc := hs.screen()
+	if strings.Contains(sc, "WARNING") || !strings.Contains(sc, "recalled") || !strings.Contains(sc, "replica 10.0.0.5:6379 was at") {
+		t.Errorf("the start note:\n%s", sc)
+	}
+}
