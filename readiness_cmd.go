@@ -125,7 +125,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	at := time.Now()
 	counters, cerr := probe.ReadDivergence(ctx, nil, p.Target)
 	lastReport := time.Now()
-	res := probe.Sample(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: *n, Rate: *rate,
+	res := probe.SampleDatabases(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: *n, Rate: *rate,
 		Progress: func(sp probe.SampleProgress) {
 			if !*asJSON && time.Since(lastReport) >= 2*time.Second {
 				lastReport = time.Now()
@@ -154,8 +154,9 @@ func writeVerify(w io.Writer, d VerifyDoc) error {
 	fmt.Fprintf(&b, "flyover verify · %s\n\n", d.At.Format("2006-01-02 15:04:05"))
 	how := "random keys (RANDOMKEY)"
 	if r.Mode == "scan" {
-		how = "every key of db0 (SCAN)"
+		how = "every key (SCAN)"
 	}
+	how += " of " + probe.DatabaseList(r.Databases)
 	fmt.Fprintf(&b, "compared %d of %d requested, %s, in %s (%.0f keys/s)\n", r.Compared, r.Requested, how,
 		r.Elapsed.Round(time.Millisecond), r.KeysPerSecond)
 	fmt.Fprintf(&b, "matched %d · differ %d · re-read %d · still changing %d · gone before read %d · by size only %d\n",

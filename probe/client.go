@@ -61,6 +61,8 @@ type EndpointOptions struct {
 	// pipeline: the target's count of replicated commands it did not know
 	// (the divergence watch), at no extra round trip.
 	CommandStats bool
+	// DB is the database the connections select (0 unless WithDB).
+	DB int
 }
 
 // NewEndpoint prepares a client for addr with credentials, TLS and a
@@ -82,6 +84,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		Addr:                  addr,
 		Username:              o.Auth.Username,
 		Password:              o.Auth.Password,
+		DB:                    o.DB,
 		TLSConfig:             o.TLS,
 		OnConnect:             nameConnection("flyover"),
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
@@ -118,6 +121,15 @@ func nameConnection(name string) func(context.Context, *redis.Conn) error {
 // source's other replicas this way.
 func (e *Endpoint) WithAddr(addr string) *Endpoint {
 	return e.reach.Endpoint(addr)
+}
+
+// WithDB is a new endpoint to the same server, reached the same way, whose
+// connections select database db: the sampler reads every database the
+// source has keys in. The caller closes it.
+func (e *Endpoint) WithDB(db int) *Endpoint {
+	o := *e.reach
+	o.DB = db
+	return o.Endpoint(e.Addr)
 }
 
 // describe is Describe with what the endpoint knows: a TLS handshake to a

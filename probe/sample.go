@@ -75,6 +75,7 @@ type SampleProgress struct {
 
 // Mismatch is one key that differs, and how.
 type Mismatch struct {
+	DB     int    `json:"db"`
 	Key    string `json:"key"`
 	What   string `json:"what"` // "missing on the target", "type", "TTL", "size", "value"
 	Source string `json:"source"`
@@ -82,14 +83,25 @@ type Mismatch struct {
 }
 
 func (m Mismatch) String() string {
-	return fmt.Sprintf("%q: %s (source %s, target %s)", m.Key, m.What, m.Source, m.Target)
+	return fmt.Sprintf("%s: %s (source %s, target %s)", dbKey(m.DB, m.Key), m.What, m.Source, m.Target)
+}
+
+// dbKey names a key with its database when that is not 0: "db3:cart:7".
+func dbKey(db int, key string) string {
+	if db == 0 {
+		return fmt.Sprintf("%q", key)
+	}
+	return fmt.Sprintf("db%d:%q", db, key)
 }
 
 // SampleResult is what Sample found.
 type SampleResult struct {
-	// Mode is "scan" (every key once) or "random" (RANDOMKEY).
+	// Mode is "scan" (every key once) or "random" (RANDOMKEY); "random"
+	// when any database was sampled at random.
 	Mode      string `json:"mode"`
 	Requested int    `json:"requested"`
+	// Databases are the databases compared, in order (SampleDatabases).
+	Databases []int `json:"databases,omitempty"`
 	// Compared keys were read on both sides; Matched of them agreed.
 	Compared int `json:"compared"`
 	Matched  int `json:"matched"`

@@ -3,6 +3,7 @@ package probe_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -168,4 +169,48 @@ func TestSampleMeasureSourceLoad(t *testing.T) {
 		t.Fatalf("%+v", fast)
 	}
 	t.Logf("unpaced: %d keys in %s = %.0f keys/s", fast.Compared, fast.Elapsed.Round(time.Millisecond), fast.KeysPerSecond)
+}
+
+// A source with keys in db0 and db3: the sample reads both, each on
+// connections that select it, and a key changed in db3 on the target is
+// found there, named with its database.
+func TestSampleReadsEveryDatabaseWithKeys(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.Options{PreloadKeys: 100, StandIn: true})
+	ctx := context.Background()
+	src := l.Source.Client()
+	defer src.Close()
+	for _, cmd := range [][]any{{"SELECT", "3"}, {"SET", "cart:1", "a"}, {"SET", "cart:2", "b"}, {"SET", "cart:3", "c"}} {
+		if err := src.Do(ctx, cmd...).Err(); err != nil {
+			t.Fatal(cmd, err)
+		}
+	}
+	if err := l.AttachTarget(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := proberFor(l, probe.Auth{})
+	t.Cleanup(p.Close)
+	waitSnap(t, p, 30*time.Second, "target in sync with db3", func(s probe.Snapshot) bool {
+		return s.Link.InSync && s.Target.Keyspace[3].Keys == 3
+	})
+	tgt := l.Target.Client()
+	defer tgt.Close()
+	for _, cmd := range [][]any{{"CONFIG", "SET", "replica-read-only", "no"}, {"SELECT", "3"}, {"SET", "cart:2", "z"}} {
+		if err := tgt.Do(ctx, cmd...).Err(); err != nil {
+			t.Fatal(cmd, err)
+		}
+	}
+	res := probe.SampleDatabases(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: 1000, Rate: 2000})
+	if res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	if !slices.Equal(res.Databases, []int{0, 3}) || res.Mode != "scan" || res.Compared != 103 {
+		t.Errorf("databases %v, mode %s, compared %d: want [0 3], scan, 103", res.Databases, res.Mode, res.Compared)
+	}
+	if len(res.Mismatches) != 1 || res.Mismatches[0].DB != 3 || res.Mismatches[0].Key != "cart:2" || res.Mismatches[0].What != "value" {
+		t.Errorf("mismatches %v: want db3 cart:2's value", res.Mismatches)
+	}
+	if s := res.Mismatches[0].String(); !strings.HasPrefix(s, `db3:"cart:2"`) {
+		t.Errorf("the mismatch reads %s", s)
+	}
 }

@@ -41,6 +41,9 @@ func (s SampleRun) Summary() string {
 		return "no key compared: " + res.Error
 	}
 	line := fmt.Sprintf("%d keys compared (%s), %d differ", res.Compared, modeWord(res.Mode), len(res.Mismatches))
+	if len(res.Databases) > 1 {
+		line = fmt.Sprintf("%d keys of %s compared (%s), %d differ", res.Compared, probe.DatabaseList(res.Databases), modeWord(res.Mode), len(res.Mismatches))
+	}
 	if len(res.Unsettled) > 0 {
 		line += fmt.Sprintf(", %d written too often to compare", len(res.Unsettled))
 	}
@@ -85,7 +88,7 @@ func (r *Runner) runSample(ctx context.Context, step StepID, afterCutover bool, 
 		what = "the old primary with the new one"
 	}
 	progress(Progress{Phase: "sampling", Message: fmt.Sprintf("comparing %d keys of %s (reads only)", DefaultSampleKeys, what), Fraction: 0})
-	run.Result = probe.Sample(ctx, nil, src, tgt, probe.SampleOptions{
+	run.Result = probe.SampleDatabases(ctx, nil, src, tgt, probe.SampleOptions{
 		Keys: DefaultSampleKeys, Rate: probe.DefaultSampleRate,
 		Progress: func(p probe.SampleProgress) {
 			progress(Progress{Phase: "sampling", Message: fmt.Sprintf("compared %d of %d keys of %s, %d differ", p.Done, p.Total, what, p.Mismatches),

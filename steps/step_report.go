@@ -269,8 +269,12 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 			what = "old primary with new primary"
 		}
 		r := &s.Result
-		w("| %s | %s | %s | %d (%s) | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
-			r.Compared, modeWord(r.Mode), r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))
+		keys := fmt.Sprintf("%d (%s)", r.Compared, modeWord(r.Mode))
+		if len(r.Databases) > 1 {
+			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, probe.DatabaseList(r.Databases), modeWord(r.Mode))
+		}
+		w("| %s | %s | %s | %s | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
+			keys, r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))
 	}
 	for _, s := range samples {
 		r := &s.Result
@@ -286,7 +290,11 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 		}
 		w(":\n\n")
 		for _, m := range r.Mismatches {
-			w("- `%s`: %s (source %s, target %s)\n", mdCell(m.Key), m.What, mdCell(m.Source), mdCell(m.Target))
+			key := m.Key
+			if m.DB != 0 {
+				key = fmt.Sprintf("db%d:%s", m.DB, m.Key)
+			}
+			w("- `%s`: %s (source %s, target %s)\n", mdCell(key), m.What, mdCell(m.Source), mdCell(m.Target))
 		}
 	}
 }
