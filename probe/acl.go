@@ -102,6 +102,20 @@ func TargetACLNeeds() []ACLNeed {
 	return append(needs, sampleNeeds()...)
 }
 
+// ReplicaACLNeeds are the commands flyover sends to each other Redis
+// replica of the source, as the source's user. None is required: a
+// replica already at priority 0 needs no CONFIG SET, and one flyover may
+// not shut down the operator stops.
+func ReplicaACLNeeds() []ACLNeed {
+	return []ACLNeed{
+		{Args: []string{"INFO", "clients"}, For: "preflight: whether clients read from the replica (with CLIENT LIST and INFO commandstats)"},
+		{Args: []string{"CLIENT", "LIST"}, For: "preflight: whether clients read from the replica"},
+		{Args: []string{"CONFIG", "GET", "replica-priority"}, For: "step 6: the priority abort puts back"},
+		{Args: []string{"CONFIG", "SET", "replica-priority", "0"}, For: "step 6: only the target can be promoted (and abort)"},
+		{Args: []string{"SHUTDOWN"}, For: "the decommission step's shutdown (without it, stop the replica yourself)"},
+	}
+}
+
 // SentinelACLNeeds are the commands flyover sends to each Sentinel.
 func SentinelACLNeeds(master string) []ACLNeed {
 	return []ACLNeed{

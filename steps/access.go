@@ -32,7 +32,7 @@ func aclChecks(f Facts) []Check {
 			if how == probe.ACLNone {
 				how = "no ACLs"
 			}
-			ok = append(ok, fmt.Sprintf("%s as %q (%s)", a.Endpoint, a.User, how))
+			ok = append(ok, fmt.Sprintf("%s as %q (%s)", aclWhere(a), a.User, how))
 			continue
 		}
 		cs = append(cs, c)
@@ -51,6 +51,8 @@ func endpointAnswers(f Facts, name string) bool {
 		return s.Source.Reachable
 	case "target":
 		return s.Target.Reachable
+	case aclReplica:
+		return true // not polled: its own ACL line says when it did not answer
 	}
 	for i, v := range s.Sentinels {
 		if endpointLabel(i) == name {
@@ -60,9 +62,18 @@ func endpointAnswers(f Facts, name string) bool {
 	return false
 }
 
+// aclWhere names the endpoint of a's permissions: "source",
+// "sentinel-2", "replica 10.0.0.5:6379".
+func aclWhere(a probe.ACLFacts) string {
+	if a.Endpoint == aclReplica {
+		return a.Endpoint + " " + a.Addr
+	}
+	return a.Endpoint
+}
+
 func aclCheck(a probe.ACLFacts) Check {
-	id := "acl-" + a.Endpoint
-	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", a.Endpoint, a.User)
+	id := "acl-" + strings.ReplaceAll(aclWhere(a), " ", "-")
+	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", aclWhere(a), a.User)
 	if a.Method == probe.ACLNone {
 		return pass(id, title, "the server has no ACLs: the password gives every command")
 	}
@@ -253,6 +264,10 @@ func accessCommands(f Facts) []Command {
 	for i, v := range f.Snapshot.Sentinels {
 		cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(endpointLabel(i)), "..."},
 			Note: note(probe.SentinelACLNeeds(f.Topo.MasterName))})
+	}
+	for _, addr := range OtherReplicas(f) {
+		cs = append(cs, Command{Endpoint: aclReplica, Addr: addr, Args: []string{"ACL", "DRYRUN", user("source"), "..."},
+			Note: note(probe.ReplicaACLNeeds()) + " (as the source's user: flyover reaches the replicas as it reaches the source)"})
 	}
 	return append(cs,
 		Command{Endpoint: probe.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},

@@ -252,3 +252,40 @@ func priorityOf(t *testing.T, s *lab.Server) string {
 	}
 	return v["replica-priority"]
 }
+
+// Preflight reads what flyover's user may run on the other replicas too
+// (reached as the source is): a user without CONFIG SET there is told, by
+// replica, what step 6 will not be able to do and the grant that fixes
+// it, before anything is sent; the source's line stays clean.
+func TestPreflightReadsThePermissionsOnTheOtherReplicas(t *testing.T) {
+	t.Parallel()
+	const pw, pwMigrator = "data-pw-r7", "migrator-pw-r7"
+	l := startRig(t, lab.Options{PreloadKeys: 10, ExtraReplicas: 1, Password: pw,
+		Users: []lab.User{{Name: "migrator", Password: pwMigrator, Rules: "+@all -config|set"}}}, steps.Options{}).lab
+	g := rigWith(t, l, steps.Options{}, probe.Auth{Username: "migrator", Password: pwMigrator}, probe.Auth{Password: pw}, nil, pw, pwMigrator)
+	if err := g.run(steps.StepPreflight); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := g.plan()
+	rep := l.Replicas[0].Addr()
+	var line *steps.Check
+	for _, ch := range c.State(steps.StepPreflight).Checks {
+		if ch.ID == "acl-replica-"+rep {
+			line = &ch
+		}
+		if ch.ID == "acl-source" {
+			t.Errorf("the source's permissions flagged: %s", ch.Detail)
+		}
+	}
+	if line == nil {
+		t.Fatalf("no ACL line for replica %s in %+v", rep, c.State(steps.StepPreflight).Checks)
+	}
+	t.Logf("%s: %s (fix: %s)", line.Title, line.Detail, line.Fix)
+	if line.Level != steps.Warn || !strings.Contains(line.Detail, "CONFIG SET") || !strings.Contains(line.Detail, "step 6") ||
+		len(line.FixCommands) != 1 || line.FixCommands[0].Addr != rep || !strings.Contains(strings.Join(line.FixCommands[0].Args, " "), "+config|set") {
+		t.Errorf("replica line %s: %s (fix %v)", line.Level, line.Detail, line.FixCommands)
+	}
+	for _, w := range writesSent(t, g.audit.Path()) {
+		t.Errorf("preflight sent a write: %v", w)
+	}
+}

@@ -245,6 +245,25 @@ func (r *Runner) gatherReplicaClients(ctx context.Context, f Facts) []probe.Repl
 	return out
 }
 
+// gatherReplicaACLs reads, through the audited path (reads only), what
+// the source's user may run on each other replica of the source: flyover
+// reaches them as it reaches the source.
+func (r *Runner) gatherReplicaACLs(ctx context.Context, f Facts) []probe.ACLFacts {
+	if r.DialReplica == nil {
+		return nil
+	}
+	var out []probe.ACLFacts
+	for _, addr := range OtherReplicas(f) {
+		e := r.DialReplica(addr)
+		out = append(out, probe.GatherACL(ctx, r.Doer(), aclReplica, e, probe.ReplicaACLNeeds()))
+		e.Close()
+	}
+	return out
+}
+
+// aclReplica is ACLFacts.Endpoint for an other replica of the source.
+const aclReplica = "replica"
+
 // staleReplicaLines are the old Redis replicas (not the old primary),
 // each with what it serves now, for the lines shown before the
 // decommission.
