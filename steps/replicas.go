@@ -230,35 +230,22 @@ func replicaReadsChecks(f Facts) []Check {
 	return cs
 }
 
-// gatherReplicaClients reads, through the audited path (reads only),
-// whether clients read from each other replica of the source.
-func (r *Runner) gatherReplicaClients(ctx context.Context, f Facts) []probe.ReplicaClients {
+// gatherReplicas reads, through the audited path (reads only), on each
+// other replica of the source, reached as the source is: whether clients
+// read from it, and what the source's user may run there.
+func (r *Runner) gatherReplicas(ctx context.Context, f Facts) ([]probe.ReplicaClients, []probe.ACLFacts) {
 	if r.DialReplica == nil {
-		return nil
+		return nil, nil
 	}
-	var out []probe.ReplicaClients
+	var clients []probe.ReplicaClients
+	var acls []probe.ACLFacts
 	for _, addr := range OtherReplicas(f) {
 		e := r.DialReplica(addr)
-		out = append(out, probe.GatherReplicaClients(ctx, r.Doer(), e))
+		clients = append(clients, probe.GatherReplicaClients(ctx, r.Doer(), e))
+		acls = append(acls, probe.GatherACL(ctx, r.Doer(), aclReplica, e, probe.ReplicaACLNeeds()))
 		e.Close()
 	}
-	return out
-}
-
-// gatherReplicaACLs reads, through the audited path (reads only), what
-// the source's user may run on each other replica of the source: flyover
-// reaches them as it reaches the source.
-func (r *Runner) gatherReplicaACLs(ctx context.Context, f Facts) []probe.ACLFacts {
-	if r.DialReplica == nil {
-		return nil
-	}
-	var out []probe.ACLFacts
-	for _, addr := range OtherReplicas(f) {
-		e := r.DialReplica(addr)
-		out = append(out, probe.GatherACL(ctx, r.Doer(), aclReplica, e, probe.ReplicaACLNeeds()))
-		e.Close()
-	}
-	return out
+	return clients, acls
 }
 
 // aclReplica is ACLFacts.Endpoint for an other replica of the source.

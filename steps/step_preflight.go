@@ -64,8 +64,9 @@ func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progres
 	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	pf.Replication = &ra
 	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
-	pf.ReplicaClients = r.gatherReplicaClients(ctx, f) // replicas.go
-	pf.ACL = append(pf.ACL, r.gatherReplicaACLs(ctx, f)...)
+	var replicaACLs []probe.ACLFacts
+	pf.ReplicaClients, replicaACLs = r.gatherReplicas(ctx, f) // replicas.go
+	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
 	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
