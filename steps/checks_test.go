@@ -536,7 +536,7 @@ func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
 	if c == nil || c.Level != Block {
 		t.Fatalf("cutover-target %+v; want a block", c)
 	}
-	for _, want := range []string{"i/o timeout", "lag 2000000 bytes", "the source's view", "not answered for 12s"} {
+	for _, want := range []string{"i/o timeout", "lag 1.9 MiB", "the source's view", "not answered for 12s"} {
 		if !strings.Contains(c.Detail, want) {
 			t.Errorf("detail %q lacks %q", c.Detail, want)
 		}

@@ -179,7 +179,7 @@ func lagText(f Facts) string {
 	if !l.LagKnown {
 		return "lag unknown"
 	}
-	s := fmt.Sprintf("lag %d bytes", l.LagBytes)
+	s := "lag " + probe.Bytes(l.LagBytes)
 	if l.SourceView {
 		s += " (the source's view: " + targetSilence(l) + ")"
 	}

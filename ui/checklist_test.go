@@ -867,3 +867,29 @@ func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	}
 	checkFrame(t, g.m.View().Content, 80, 24)
 }
+
+// A wait that failed stays failed on screen until enter runs it again, and
+// once that is a few seconds old it says how old: the header may already
+// be IN SYNC again.
+func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
+	g := newGuided(t, 120, 36, nil, nil)
+	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.round()
+	g.finishJobs()
+	for i := 0; g.c.job == nil || g.c.jobID != steps.StepSteady; i++ {
+		if i > 20 {
+			t.Fatalf("no steady-state wait started (job %v)", g.c.jobID)
+		}
+		g.round()
+	}
+	g.runner.last(t).job.end(errors.New("the target is unknown, not streaming"))
+	g.pump()
+	if sc := g.screen(); !strings.Contains(sc, "the target is unknown, not streaming") || strings.Contains(sc, "as of") {
+		t.Fatalf("the fresh failure:\n%s", sc)
+	}
+	g.clock.Advance(12 * time.Second)
+	g.round()
+	if sc := g.screen(); !strings.Contains(sc, "the target is unknown, not streaming (as of 12 s") {
+		t.Errorf("the failure 12 s later:\n%s", sc)
+	}
+}

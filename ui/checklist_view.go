@@ -228,6 +228,17 @@ func (c *Checklist) settlingView(W, H int) []string {
 // what is true now, or says how old it is.
 const staleAfter = 5 * time.Second
 
+// failure is a step's error as it was at ended, with its age once that
+// is staleAfter or more (and then then): the screen may show an old
+// outcome, but says how old.
+func (c *Checklist) failure(err error, ended time.Time, then string) string {
+	text := errText(err)
+	if age := c.now().Sub(ended); age >= staleAfter {
+		text = fmt.Sprintf("%s (as of %s ago%s)", text, duration(age), then)
+	}
+	return text
+}
+
 // lastLine sums up the step that ended last, when it is not the one on
 // screen: the cutover's stall, a failure elsewhere.
 func (c *Checklist) lastLine(W int) []string {
@@ -247,11 +258,7 @@ func (c *Checklist) lastLine(W int) []string {
 		if stopped(l.err) {
 			t = toneWarn
 		}
-		text := stepTitle(l.id) + ": " + errText(l.err)
-		if age := c.now().Sub(l.ended); age >= staleAfter {
-			text = fmt.Sprintf("%s (as of %s ago: enter runs it again)", text, duration(age))
-		}
-		return c.wrapText(text, W, 0, t)
+		return c.wrapText(stepTitle(l.id)+": "+c.failure(l.err, l.ended, ": enter runs it again"), W, 0, t)
 	}
 	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), took(l.took))
 	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {

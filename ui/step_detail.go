@@ -41,7 +41,7 @@ func (c *Checklist) stepView(W, H int) []string {
 		if stopped(r.err) {
 			t = toneWarn
 		}
-		lines := c.wrapText(errText(r.err), W, 0, t)
+		lines := c.wrapText(c.failure(r.err, r.at, ""), W, 0, t)
 		if !stopped(r.err) {
 			lines = append(lines, c.wrapText(step.OnFailure, W, 0, toneMuted)...)
 		}
