@@ -56,11 +56,7 @@ type ReplicaLine struct {
 	Port  int    `json:"port"`
 	State string `json:"state"` // online, wait_bgsave, send_bulk, ... (Dragonfly: preparation, full_sync, stable_sync)
 	// Offset is the replication offset the replica last acknowledged.
-	// HasOffset is false on a Dragonfly primary, which prints none, and
-	// while a Redis primary prints offset=0: its count of the replica's
-	// acknowledgements starts at 0, and a replica that has not sent its
-	// first REPLCONF ACK yet (about a second after it connects, or one
-	// that hung right away) shows 0, which is not an offset.
+	// HasOffset is false on a Dragonfly primary, which prints none.
 	Offset    int64 `json:"offset"`
 	HasOffset bool  `json:"has_offset"`
 	// Lag is seconds since the replica's last ACK on Redis; on a Dragonfly
@@ -103,7 +99,7 @@ func parseReplicaLine(idx int, v string) ReplicaLine {
 			r.State = val
 		case "offset":
 			r.Offset, _ = strconv.ParseInt(val, 10, 64)
-			r.HasOffset = r.Offset > 0
+			r.HasOffset = true
 		case "lag":
 			r.Lag, _ = strconv.ParseInt(val, 10, 64)
 		}

@@ -16,20 +16,6 @@ func TestDragonflyPrimaryReplicaLineWithoutOffset(t *testing.T) {
 	}
 }
 
-// A Redis primary prints offset=0 for a replica that has not sent its
-// first REPLCONF ACK (its acknowledged offset starts at 0): that is no
-// offset, so the lag from the source's view is unknown, not the whole
-// offset; any other value is one.
-func TestRedisReplicaLineOffsetZeroIsNoAckYet(t *testing.T) {
-	info := ParseInfo("# Replication\r\nrole:master\r\nconnected_slaves:2\r\n" +
-		"slave0:ip=127.0.0.1,port=7002,state=online,offset=0,lag=1\r\n" +
-		"slave1:ip=127.0.0.1,port=7003,state=online,offset=436,lag=0\r\nmaster_repl_offset:436\r\n")
-	ls := info.ReplicaLines()
-	if len(ls) != 2 || ls[0].HasOffset || !ls[1].HasOffset || ls[1].Offset != 436 {
-		t.Fatalf("%+v", ls)
-	}
-}
-
 func TestReplicaClientsFromClientListAndCommandStats(t *testing.T) {
 	list := "id=3 addr=127.0.0.1:5001 laddr=127.0.0.1:6380 fd=8 name=sentinel-1a2b-cmd age=9 idle=0 flags=N db=0 cmd=ping\n" +
 		"id=4 addr=127.0.0.1:5002 laddr=127.0.0.1:6380 fd=9 name= age=9 idle=0 flags=M db=0 cmd=ping\n" +
