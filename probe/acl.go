@@ -244,7 +244,8 @@ func orDirect(do Doer) Doer {
 	}
 }
 
-func anyArgs(prefix []any, args []string) []any {
+// AnyArgs is prefix followed by args, as the arguments go-redis sends.
+func AnyArgs(prefix []any, args []string) []any {
 	out := append([]any(nil), prefix...)
 	for _, a := range args {
 		out = append(out, a)
@@ -259,7 +260,7 @@ func anyArgs(prefix []any, args []string) []any {
 func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why string, down bool) {
 	for i := range f.Checks {
 		c := &f.Checks[i]
-		v, err := do(ctx, e, anyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
+		v, err := do(ctx, e, AnyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
 		if err != nil {
 			msg := replyText(err)
 			switch {
@@ -351,7 +352,7 @@ func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
 			c.Reason = "not checked: " + f.Why
 			continue
 		}
-		_, err := do(ctx, e, anyArgs(nil, c.Args)...)
+		_, err := do(ctx, e, AnyArgs(nil, c.Args)...)
 		switch {
 		case err == nil:
 			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered"
