@@ -97,6 +97,9 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 			w("- **Cutover failed**: %s\n", e.Error)
 		} else {
 			w("- Cutover done at %s.\n", e.Time.Format("15:04:05.000"))
+			if x.Final != nil {
+				w("- %s\n", switchReportLine(Facts{Topo: x.Topo, Snapshot: *x.Final}))
+			}
 		}
 	} else {
 		w("- The cutover did not run in this session.\n")
