@@ -63,6 +63,8 @@ type Dashboard struct {
 	badge        badge
 	stage        steps.Stage // where the migration stands, for the badge
 	naming       int         // how many Sentinels name the target
+	switchedN    int         // how many Sentinels' own records name the target, no failover in progress
+	complete     bool        // steps.SwitchComplete: the switch is done
 	oldStale     string      // after the cutover, what the old primary serves (steps.OldPrimaryStale)
 	catchUp      cell
 	// dropped is what the target dropped since the divergence baseline
@@ -382,6 +384,7 @@ func (d *Dashboard) observe(o observedMsg) {
 	}
 	d.catchUp = d.estimateCatchUp()
 	d.stage, d.naming = steps.StageOf(o.facts), steps.TargetNaming(o.facts)
+	d.switchedN, d.complete = steps.SentinelsSwitched(o.facts), steps.SwitchComplete(o.facts)
 	d.oldStale = steps.OldPrimaryStale(o.facts)
 	d.badge = d.verdict()
 }

@@ -111,12 +111,10 @@ func (d *Dashboard) noteDivergence(f steps.Facts) {
 }
 
 // switched reports whether the migration has happened: the target is a
-// primary and every Sentinel names it. The old primary is then a replica,
-// or gone, and the link from it no longer means anything.
-func (d *Dashboard) switched() bool {
-	s := &d.snap
-	return s.Target.Reachable && s.Target.Role == probe.RolePrimary && s.SentinelsAgree && d.cfg.Topo.IsTarget(s.AgreedMaster)
-}
+// primary and every Sentinel's own record names it, none of them in a
+// failover (steps.SwitchComplete). The old primary is then a replica, or
+// gone, and the link from it no longer means anything.
+func (d *Dashboard) switched() bool { return d.complete }
 
 // verdict is the header badge.
 func (d *Dashboard) verdict() badge {
@@ -127,11 +125,16 @@ func (d *Dashboard) verdict() badge {
 		return badge{"CONNECTING", toneMuted}
 	case d.switched():
 		return badge{"SWITCHED · target is the primary", toneOK}
+	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && d.stage == steps.StagePromoted:
+		// Clients are sent to the target, but a Sentinel is still in its
+		// failover or names another primary in its own record: not done,
+		// whatever the old primary does now.
+		return badge{fmt.Sprintf("SWITCHING · %d of %d Sentinels switched", d.switchedN, len(s.Sentinels)), toneWarn}
 	case !s.Source.Reachable:
 		return badge{"SOURCE DOWN", toneBad}
 	case !s.Target.Reachable:
 		return badge{"TARGET DOWN", toneBad}
-	case s.Target.Role == probe.RolePrimary && (d.stage == steps.StagePromoting || d.stage == steps.StagePromoted):
+	case s.Target.Role == probe.RolePrimary && d.stage == steps.StagePromoting:
 		// Mid-failover the target reports master and follows no one:
 		// "not attached" would be the wrong word for the busiest second.
 		return badge{fmt.Sprintf("PROMOTING · %d of %d Sentinels name the target", d.naming, len(s.Sentinels)), toneWarn}

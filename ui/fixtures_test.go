@@ -49,6 +49,9 @@ type world struct {
 	tgtDown     bool
 	sentDown    map[int]bool
 	sentMaster  map[int]string
+	// sentRecord is a Sentinel's own record when it is not sentMaster
+	// (the leader mid-failover).
+	sentRecord  map[int]string
 	knowsTarget bool
 	srcOps      int64
 	tgtOps      int64
@@ -161,12 +164,15 @@ func (w *world) sentinel(i int) probe.SentinelView {
 	}
 	v := probe.SentinelView{
 		Addr: addr, Reachable: true, PolledAt: w.at, LastSeen: w.at, RTT: 420 * time.Microsecond,
-		Monitors: true, MasterAddr: master, MasterFlags: []string{"master"}, Quorum: 2,
+		Monitors: true, MasterAddr: master, RecordAddr: master, MasterFlags: []string{"master"}, Quorum: 2,
 		NumOtherSentinels: 2, NumReplicas: 1, QuorumOK: true, QuorumReply: "OK 3 usable Sentinels",
 		DownAfter: 5 * time.Second, FailoverTimeout: time.Minute,
 	}
 	if f := w.sentFlags[i]; f != nil {
 		v.MasterFlags = f
+	}
+	if r := w.sentRecord[i]; r != "" {
+		v.RecordAddr = r
 	}
 	if d := w.sentRTT[i]; d > 0 {
 		v.RTT = d

@@ -73,6 +73,11 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				mt = toneWarn
 			}
 			row[3] = cell{text: v.MasterAddr + mark(v.MasterAddr), tone: mt}
+			if v.RecordAddr != "" && !probe.SameAddr(v.RecordAddr, v.MasterAddr) {
+				// Mid-failover the leader sends clients to the target
+				// while its own record is still the old primary.
+				row[3] = cell{text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr), tone: toneWarn}
+			}
 			q := cell{text: fmt.Sprintf("%d ok", v.Quorum), tone: toneOK}
 			if !v.QuorumOK {
 				q = cell{text: fmt.Sprintf("%d NO", v.Quorum), tone: toneBad}
