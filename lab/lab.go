@@ -35,9 +35,12 @@ type Options struct {
 	// StandIn forces a redis-server stand-in for the target even when a
 	// dragonfly binary is on PATH.
 	StandIn bool
-	// StandInRefusesRedisReplicas makes the stand-in target refuse SYNC
-	// and PSYNC to Redis replicas, as Dragonfly does (lab/replicas.go).
-	StandInRefusesRedisReplicas bool
+	// StandInAcceptsRedisReplicas lets Redis replicas sync from the
+	// stand-in target. By default it refuses SYNC and PSYNC to them, as
+	// Dragonfly does (lab/replicas.go): after the cutover the old primary
+	// and the old replicas never resync, and Sentinel's leader stays in
+	// its failover for them, as with a real Dragonfly.
+	StandInAcceptsRedisReplicas bool
 
 	// TLS serves every server on TLS only (a throwaway CA in the lab's
 	// directory; see Lab.TLS).

@@ -28,7 +28,7 @@ func (l *Lab) haPassword() string {
 // replicate as haUser, which keeps them. Nothing to do for a Dragonfly
 // target, which refuses them by itself.
 func (l *Lab) refuseRedisReplicas(ctx context.Context) error {
-	if !l.Opts.StandInRefusesRedisReplicas || !l.TargetStandIn {
+	if l.Opts.StandInAcceptsRedisReplicas || !l.TargetStandIn {
 		return nil
 	}
 	c := l.Target.Client()
@@ -58,12 +58,12 @@ func (l *Lab) StartNewReplica(ctx context.Context, name string) (*Server, error)
 		s, err = l.onFreePort(func(port int) (*Server, error) {
 			var keep []string
 			for _, line := range strings.Split(l.redisConf(port), "\n") {
-				if l.Opts.StandInRefusesRedisReplicas && (strings.HasPrefix(line, "masterauth ") || strings.HasPrefix(line, "masteruser ")) {
+				if !l.Opts.StandInAcceptsRedisReplicas && (strings.HasPrefix(line, "masterauth ") || strings.HasPrefix(line, "masteruser ")) {
 					continue
 				}
 				keep = append(keep, line)
 			}
-			if l.Opts.StandInRefusesRedisReplicas {
+			if !l.Opts.StandInAcceptsRedisReplicas {
 				keep = append(keep, "masteruser "+haUser, "masterauth "+l.haPassword())
 			}
 			return l.startWithConf(ctx, name, "redis-server", port, strings.Join(keep, "\n")+"\n")

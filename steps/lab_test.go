@@ -134,6 +134,9 @@ func (g *rig) advanceTo(id steps.StepID) {
 		if c.Current == id {
 			return
 		}
+		if c.Current == "" {
+			g.t.Fatalf("every step is done before %s: stage %s, %+v", id, c.Stage, c.Steps)
+		}
 		st := c.State(c.Current)
 		if st.Status == steps.Blocked {
 			g.t.Fatalf("blocked at %s: %s", c.Current, st.Reason)
