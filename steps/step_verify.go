@@ -19,7 +19,8 @@ var verifyStep = &Step{
 	Why: "Clients reach the primary through Sentinel, so check what they will see: every Sentinel names the target, the target " +
 		"is master and takes a write sent to the address Sentinel gives, and Sentinel has finished the failover (+switch-master). " +
 		"It also compares a sample of keys of the old primary, whose data stopped at the cutover, with the new primary (reads only). " +
-		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down.",
+		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down, " +
+		"and offers to shut them down, which ends it down-after-milliseconds later.",
 	OnFailure: "If a Sentinel still names the old primary, check it can reach the others (SENTINEL CKQUORUM); if the write fails, " +
 		"read the error: the target must accept writes as a primary.",
 	deadline: func(f Facts, o Options) time.Duration { return failoverTimeout(f) + 10*time.Second },

@@ -172,18 +172,27 @@ func (sw SentinelSwitch) Describe(f Facts) string {
 		if sw.FailoverState != "" {
 			msg += " (" + strings.ReplaceAll(sw.FailoverState, "_", "-") + ")"
 		}
-		if len(sw.Waits) > 0 {
-			msg += ", waiting for " + strings.Join(sw.Waits, ", ") + " to resync, which never happens from Dragonfly"
-		}
 		if !sw.Ends.IsZero() {
-			msg += "; failover-timeout ends it at " + sw.Ends.Format(time.TimeOnly) + " (" + countdown(sw.Ends, now) + ")"
+			msg += ": failover-timeout ends it at " + sw.Ends.Format(time.TimeOnly) + " (" + countdown(sw.Ends, now) + ")"
 		} else {
-			msg += "; failover-timeout ends it"
+			msg += ": failover-timeout ends it"
 		}
-		if len(sw.Waits) > 0 {
-			if da := downAfter(f); da > 0 {
-				msg += fmt.Sprintf(", or %g s after those replicas are shut down (down-after-milliseconds)", da.Seconds())
+		var up, gone []string
+		for _, w := range sw.Waits {
+			if f.HA.Fates[w] == FateShutDown {
+				gone = append(gone, w)
+			} else {
+				up = append(up, w)
 			}
+		}
+		da := fmt.Sprintf("%g s", downAfter(f).Seconds())
+		switch {
+		case len(up) > 0:
+			msg += ", or " + da + " (down-after-milliseconds) after the old replicas it waits for are shut down: " +
+				strings.Join(up, ", ") + " (they never resync from Dragonfly)"
+		case len(gone) > 0:
+			msg += ", or sooner: the old replicas it waited for are shut down (" + strings.Join(gone, ", ") +
+				"); it ends once it sees them down (down-after-milliseconds, " + da + ")"
 		}
 		return msg
 	case SwitchBehind:

@@ -43,11 +43,17 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	}
 	d := sw.Describe(f)
 	t.Log(d)
-	for _, want := range []string{"sentinel-1 is still in its failover", "10.0.0.3:6379", "52 s left", "down-after-milliseconds"} {
+	for _, want := range []string{"sentinel-1 is still in its failover (reconf-slaves): failover-timeout ends it at 03:04:57 (52 s left)",
+		"or 5 s (down-after-milliseconds) after the old replicas it waits for are shut down: 10.0.0.3:6379"} {
 		if !strings.Contains(d, want) {
 			t.Errorf("description lacks %q: %s", want, d)
 		}
 	}
+	f.HA.Fates = map[string]Fate{"10.0.0.3:6379": FateShutDown}
+	if d := SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
+		t.Errorf("once this session shut them down: %s", d)
+	}
+	f.HA.Fates = nil
 	// Verify does not pass on a +switch-master from another Sentinel.
 	f.SwitchMaster = &probe.Event{Sentinel: x.sents[1].Addr, Type: "+switch-master", Time: x.at}
 	f.VerifiedWrite = x.at
