@@ -386,6 +386,9 @@ func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progres
 		return fmt.Errorf("%s is not one of flyover's Sentinels", rep.Label)
 	}
 	e := r.Prober.Sentinels[rep.Index]
+	if err := r.waitNoFailover(ctx, progress, "the repair of "+rep.Label); err != nil {
+		return err
+	}
 	progress(Progress{Phase: "repairing " + rep.Label, Message: "SENTINEL REMOVE, MONITOR, SET on " + rep.Label, Fraction: -1})
 	for i, c := range rep.Commands {
 		args := append([]string(nil), c.Args...)
