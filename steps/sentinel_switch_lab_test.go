@@ -40,16 +40,8 @@ func TestHALeaderFailoverEndsBeforeTheDecommission(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			so := steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond}
-			g := startRig(t, lab.Options{PreloadKeys: 2000, ExtraReplicas: 2, FailoverTimeout: tc.timeout}, so)
+			g, canary, res := migrateThroughCutover(t, lab.Options{PreloadKeys: 2000, ExtraReplicas: 2, FailoverTimeout: tc.timeout}, 2000, 500)
 			l := g.lab
-			canary := startWritingCanary(t, l, 2000, 500)
-			g.runner.Canary = canary
-			g.mustRun(steps.StepPreflight)
-			g.mustRun(steps.StepAttach)
-			g.advanceTo(steps.StepCutover)
-			g.mustRun(steps.StepCutover)
-			res := g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).Cutover
 			t.Logf("cutover: stall %s, promoted by %s", res.Stall.Round(time.Millisecond), res.FailoverSentinel)
 
 			// Right after the cutover the leader is in its failover: its
@@ -138,16 +130,9 @@ func TestHALeaderFailoverEndsBeforeTheDecommission(t *testing.T) {
 func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	so := steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond}
 	const pw = "stuck-sentinel-pw"
-	g := startRig(t, lab.Options{PreloadKeys: 500, ExtraReplicas: 1, Password: pw}, so)
+	g, canary, _ := migrateThroughCutover(t, lab.Options{PreloadKeys: 500, ExtraReplicas: 1, Password: pw}, 1000, 200)
 	l := g.lab
-	canary := startWritingCanary(t, l, 1000, 200)
-	g.runner.Canary = canary
-	g.mustRun(steps.StepPreflight)
-	g.mustRun(steps.StepAttach)
-	g.advanceTo(steps.StepCutover)
-	g.mustRun(steps.StepCutover)
 
 	// The leader, still in its failover, is reset behind flyover's back,
 	// and the old primary is shut down.
@@ -201,6 +186,21 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 	}
 	v := assertNothingLost(t, canary)
 	t.Logf("canary: %d acknowledged writes read back, 0 lost", v.Checked)
+}
+
+// migrateThroughCutover starts a lab and a canary writing rate a second
+// through Sentinel, and runs every step up to and including the cutover,
+// each confirmed.
+func migrateThroughCutover(t *testing.T, lo lab.Options, rate int, acked int64) (*rig, *probe.Canary, *steps.CutoverResult) {
+	t.Helper()
+	g := startRig(t, lo, steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond})
+	canary := startWritingCanary(t, g.lab, rate, acked)
+	g.runner.Canary = canary
+	g.mustRun(steps.StepPreflight)
+	g.mustRun(steps.StepAttach)
+	g.advanceTo(steps.StepCutover)
+	g.mustRun(steps.StepCutover)
+	return g, canary, g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).Cutover
 }
 
 // assertEveryRecordNamesTheTarget reads each Sentinel's own master record
