@@ -67,6 +67,10 @@ func TestTLSAndACLTopologiesStart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			l, err := Start(ctx, o)
+			var ue *UnsupportedError
+			if errors.As(err, &ue) {
+				t.Skip(err) // this version lacks it (FLYOVER_REDIS_BIN_DIR)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

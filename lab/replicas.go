@@ -66,7 +66,7 @@ func (l *Lab) StartNewReplica(ctx context.Context, name string) (*Server, error)
 			if l.Opts.StandInRefusesRedisReplicas {
 				keep = append(keep, "masteruser "+haUser, "masterauth "+l.haPassword())
 			}
-			return l.startWithConf(ctx, name, "redis-server", port, strings.Join(keep, "\n")+"\n")
+			return l.startWithConf(ctx, name, serverPath(), port, strings.Join(keep, "\n")+"\n")
 		})
 	} else {
 		df, lerr := exec.LookPath("dragonfly")
