@@ -1,0 +1,104 @@
+package steps
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"flyover/probe"
+)
+
+// What the source's version allows, said up front (preflight's first
+// check after reachability) and followed by the cutover. The facts are
+// probe.Capabilities.
+
+// sourceAllowsCheck says what the source's kind and version allow the
+// cutover to do, or why it cannot run.
+func sourceAllowsCheck(f Facts, o Options) Check {
+	const id, title = "source-version", "what the source's version allows"
+	s := &f.Snapshot.Source
+	caps := s.Capabilities()
+	switch {
+	case s.Kind == probe.KindDragonfly:
+		return pass(id, title, "Dragonfly "+s.Version) // source-kind blocks it
+	case !caps.Known && s.Kind == probe.KindRedis:
+		return block(id, title, caps.Name()+": flyover supports Redis 6.0 and later (CLIENT PAUSE with an expiry, REPLICAOF, ACL)",
+			"upgrade the source to Redis 6.0 or later first")
+	case !caps.Known:
+		return warn(id, title, "the source did not say its version: the cutover assumes CLIENT PAUSE WRITE and CLIENT UNPAUSE (Redis 6.2+)")
+	case caps.PauseWrites:
+		return pass(id, title, caps.Name()+": CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE (the pause ends as soon as the cutover does)"+aclMethodNote(caps))
+	}
+	o = o.withDefaults()
+	if t := &f.Snapshot.Target; t.Reachable && t.DrainWaitsForAck() {
+		return block(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+			"; that pause holds flyover's reads of the source too, so the drain needs the target's own offset, which "+
+			targetName(f.Snapshot.Target)+" does not report as the source's byte offset",
+			"upgrade the target to Dragonfly v1.39 or later, or the source to Redis 6.2 or later")
+	}
+	return warn(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+		"; while it lasts, min-replicas-to-write is set to the replicas online so that the old primary refuses writes once the target leaves it (put back after)"+aclMethodNote(caps))
+}
+
+func pauseAllWhat(source string, pause time.Duration) string {
+	return fmt.Sprintf("%s has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE: the cutover pauses every client, reads too, for %s, and the pause cannot be lifted early",
+		source, fmtSeconds(pause))
+}
+
+func aclMethodNote(c probe.Capabilities) string {
+	if c.ACLDryRun {
+		return ""
+	}
+	return "; permissions are read with ACL GETUSER (no ACL DRYRUN before 7.0)"
+}
+
+func targetName(n probe.Node) string {
+	if n.Kind == probe.KindUnknown {
+		return "the target"
+	}
+	return fmt.Sprintf("%s %s", n.Kind, n.Version)
+}
+
+// fmtSeconds is "3.0 s".
+func fmtSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+}
+
+// pauseAllWarning is what the cutover's confirmation says before the
+// operator types the name, on a source whose pause holds every client
+// and cannot be lifted: the figure, and that reads stall too.
+func pauseAllWarning(p CutoverPlan) string {
+	if !p.PauseAllClients || p.FenceOnly {
+		return ""
+	}
+	return fmt.Sprintf(" %s has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE: EVERY client of the source, reads too, stalls for %s, "+
+		"and the pause cannot be lifted early, even if the cutover stops before SENTINEL FAILOVER.", p.Source, fmtSeconds(p.Pause))
+}
+
+// pauseAllCommands are the cutover's commands up to SENTINEL FAILOVER on
+// such a source (cutover_pause_all.go).
+func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
+	src := func(note string, args ...string) Command {
+		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
+	}
+	online := 0
+	for _, l := range f.Snapshot.Source.Replicas {
+		if l.State == "online" {
+			online++
+		}
+	}
+	ms := strconv.FormatInt(p.Pause.Milliseconds(), 10)
+	return []Command{
+		src("the replicas online now, and the settings to put back", "INFO", "replication"),
+		src("", "CONFIG", "GET", "min-replicas-to-write"),
+		src("", "CONFIG", "GET", "min-replicas-max-lag"),
+		src("one transaction, with the next three", "MULTI"),
+		src(fmt.Sprintf("the replicas online (%d now): once the target leaves, the old primary refuses writes (-NOREPLICAS); put back after the fence (min-replicas-max-lag set to 10 for the pause if it is 0)", online),
+			"CONFIG", "SET", "min-replicas-to-write", strconv.Itoa(online)),
+		src(fmt.Sprintf("EVERY client, reads too, for %s: this version cannot lift it early", fmtSeconds(p.Pause)), "CLIENT", "PAUSE", ms),
+		src("the source's offset at the instant the pause began", "INFO", "replication"),
+		src("", "EXEC"),
+		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"},
+			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, fmtSeconds(p.Pause-o.Cutover.PromoteReserve))},
+	}
+}
