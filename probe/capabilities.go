@@ -24,6 +24,9 @@ type Capabilities struct {
 	// ACLChannels: ACL rules on Pub/Sub channels (6.2+): on 6.0 every
 	// user may publish and subscribe.
 	ACLChannels bool `json:"acl_channels"`
+	// Functions: FUNCTION and FCALL (Redis 7.0+, Valkey): before, there
+	// is nothing to ask.
+	Functions bool `json:"functions"`
 }
 
 // CapabilitiesOf reads what kind k at version v allows.
@@ -35,15 +38,17 @@ func CapabilitiesOf(k Kind, v string) Capabilities {
 		// WRITE and CLIENT UNPAUSE.
 		c.Known = v != ""
 		c.PauseWrites, c.Unpause, c.ACLDryRun, c.ACLChannels = true, true, k == KindValkey, true
+		c.Functions = k == KindValkey
 	case KindRedis:
 		c.Known = VersionAtLeast(v, 6, 0)
 		c.PauseWrites = VersionAtLeast(v, 6, 2)
 		c.Unpause = c.PauseWrites
 		c.ACLChannels = c.PauseWrites
 		c.ACLDryRun = VersionAtLeast(v, 7, 0)
+		c.Functions = c.ACLDryRun
 	default:
 		// Unknown: assume what every supported version has, and say so.
-		c.PauseWrites, c.Unpause = true, true
+		c.PauseWrites, c.Unpause, c.Functions = true, true, true
 	}
 	return c
 }
