@@ -124,9 +124,9 @@ func isExecutable(p string) bool {
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
-// versionOutput matches "Redis server v=6.2.16 sha=..." and "Valkey
-// server v=8.0.1 sha=...".
-var versionOutput = regexp.MustCompile(`(?i)^(redis|valkey) server v=(\S+)`)
+// versionOutput matches "Redis server v=6.2.16 sha=...", "Valkey server
+// v=8.0.1 sha=..." and Valkey 7.2's "Server v=7.2.7 sha=...".
+var versionOutput = regexp.MustCompile(`(?i)^(?:(redis|valkey) )?server v=(\S+)`)
 
 // identify runs path --version and reads its kind and version.
 func identify(path string) (Binary, error) {
@@ -145,7 +145,7 @@ func parseVersionOutput(path, out string) (Binary, error) {
 		return Binary{Path: path}, fmt.Errorf("lab: %s --version said %q, not a Redis or Valkey server", path, strings.TrimSpace(out))
 	}
 	b := Binary{Path: path, Kind: probe.KindRedis, Version: m[2]}
-	if strings.EqualFold(m[1], "valkey") {
+	if strings.EqualFold(m[1], "valkey") || (m[1] == "" && strings.Contains(filepath.Base(path), "valkey")) {
 		b.Kind = probe.KindValkey
 	}
 	return b, nil
