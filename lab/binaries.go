@@ -81,6 +81,29 @@ func Binaries() (server, sentinel Binary, err error) {
 	return r.server, r.sentinel, r.err
 }
 
+// BinariesIn are the redis-server and redis-sentinel (or valkey-server
+// and valkey-sentinel) in dir, whatever the environment says: the
+// version matrix test finds each version's this way.
+func BinariesIn(dir string) (server, sentinel Binary, err error) {
+	var paths [2]string
+	for i, names := range [][]string{{"redis-server", "valkey-server"}, {"redis-sentinel", "valkey-sentinel"}} {
+		for _, n := range names {
+			if p := filepath.Join(dir, n); isExecutable(p) {
+				paths[i] = p
+				break
+			}
+		}
+		if paths[i] == "" {
+			return server, sentinel, fmt.Errorf("%s holds none of %s", dir, strings.Join(names, ", "))
+		}
+	}
+	if server, err = identify(paths[0]); err != nil {
+		return server, sentinel, err
+	}
+	sentinel, err = identify(paths[1])
+	return server, sentinel, err
+}
+
 func resolveBinaries() (server, sentinel Binary, err error) {
 	dir := os.Getenv("FLYOVER_REDIS_BIN_DIR")
 	pick := func(env string, names ...string) (string, error) {
