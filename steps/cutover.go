@@ -152,14 +152,17 @@ type CutoverResult struct {
 	Drain   time.Duration `json:"drain_ns"`
 	Promote time.Duration `json:"promote_ns"`
 	// Offsets are the readings that ended the drain.
-	Offsets            Offsets  `json:"offsets"`
-	FailoverSentinel   string   `json:"failover_sentinel,omitempty"`
-	FailoverAttempts   int      `json:"failover_attempts"`
-	NoGoodSlaveRetries int      `json:"nogoodslave_retries"`
-	NewPrimary         string   `json:"new_primary,omitempty"`
-	SentinelsNaming    int      `json:"sentinels_naming"`
-	PauseRenewals      int      `json:"pause_renewals,omitempty"`
-	Notes              []string `json:"notes,omitempty"`
+	Offsets            Offsets `json:"offsets"`
+	FailoverSentinel   string  `json:"failover_sentinel,omitempty"`
+	FailoverAttempts   int     `json:"failover_attempts"`
+	NoGoodSlaveRetries int     `json:"nogoodslave_retries"`
+	NewPrimary         string  `json:"new_primary,omitempty"`
+	SentinelsNaming    int     `json:"sentinels_naming"`
+	PauseRenewals      int     `json:"pause_renewals,omitempty"`
+	// PausedAllClients: the pause held every client and lifted by itself
+	// (a source without CLIENT PAUSE WRITE and UNPAUSE: Redis 6.0).
+	PausedAllClients bool     `json:"paused_all_clients,omitempty"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 // CutoverError says what failed, what flyover undid, and what to do next.
@@ -333,6 +336,8 @@ func (c *cutover) drain(ctx context.Context) error {
 		}
 		if ok {
 			last = off
+		} else if c.frozenSource {
+			last.Source, last.JudgedBy = off.Source, off.JudgedBy
 		}
 		c.say(PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
 		if ok && off.Target >= off.Source {

@@ -73,7 +73,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	c.say(PhasePausing, fmt.Sprintf("MULTI: min-replicas-to-write %d, CLIENT PAUSE %s (every client, reads too: it cannot be lifted early), INFO replication; EXEC",
 		arm.Replicas, ms), time.Time{}, nil)
 	cmds := append(arm.setCommands(), []any{"CLIENT", "PAUSE", ms}, []any{"INFO", "replication"})
-	c.res.PausedAt = time.Now()
+	c.res.PausedAt, c.res.PausedAllClients = time.Now(), true
 	c.pauseUntil = c.res.PausedAt.Add(c.p.Pause)
 	replies, err := c.r.sendTx(ctx, src, false, cmds...)
 	if err != nil {
@@ -85,7 +85,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 
 	// 2. Drain, within the pause less what Sentinel needs.
 	saved := c.o.DrainTimeout
-	c.o.DrainTimeout = min(saved, time.Until(c.pauseUntil.Add(-c.o.PromoteReserve)))
+	c.o.DrainTimeout = min(saved, time.Until(c.pauseUntil.Add(-c.o.PromoteReserve)).Round(time.Millisecond))
 	err = c.drain(ctx)
 	c.o.DrainTimeout = saved
 	if err != nil {
@@ -115,7 +115,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	}
 
 	// 5. Fence once the pause has ended, then put min-replicas back.
-	c.awaitPauseEnd()
+	c.awaitPauseEnd(PhaseFencing, "REPLICAOF and CLIENT KILL on the old primary")
 	err = c.fence(primary)
 	c.restoreArm(arm)
 	return c.res, err
@@ -161,10 +161,10 @@ func (c *cutover) readArm(ctx context.Context) (pauseAllArm, error) {
 
 // awaitPauseEnd waits until the pause has lifted by itself: commands sent
 // before would only wait in the source's queue.
-func (c *cutover) awaitPauseEnd() {
+func (c *cutover) awaitPauseEnd(phase, then string) {
 	if d := time.Until(c.pauseUntil); d > 0 {
-		c.say(PhaseFencing, fmt.Sprintf("the pause lifts by itself at %s (it cannot be lifted early on %s); then REPLICAOF and CLIENT KILL on the old primary",
-			c.pauseUntil.Format("15:04:05.000"), c.p.Source), c.pauseUntil, nil)
+		c.say(phase, fmt.Sprintf("the pause lifts by itself at %s (it cannot be lifted early on %s); then %s",
+			c.pauseUntil.Format("15:04:05.000"), c.p.Source, then), c.pauseUntil, nil)
 		time.Sleep(d)
 	}
 }
@@ -183,9 +183,7 @@ func (c *cutover) restoreArm(a pauseAllArm) {
 // whose pause cannot be lifted: it waits for the pause to end, puts
 // min-replicas back, and describes the result.
 func (c *cutover) stopPauseAll(phase string, a pauseAllArm, cause error, next string) error {
-	c.say(PhaseUndoing, fmt.Sprintf("waiting for the pause to lift by itself at %s, then putting min-replicas-to-write back to %d",
-		c.pauseUntil.Format("15:04:05.000"), a.WasToWrite), c.pauseUntil, nil)
-	c.awaitPauseEnd()
+	c.awaitPauseEnd(PhaseUndoing, fmt.Sprintf("min-replicas-to-write back to %d", a.WasToWrite))
 	// The first command answered after the pause is when clients ran again.
 	c.restoreArm(a)
 	c.res.UnpausedAt = time.Now()

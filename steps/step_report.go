@@ -102,7 +102,11 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 		w("- The cutover did not run in this session.\n")
 	}
 	if cut != nil && !cut.PausedAt.IsZero() {
-		w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		if cut.PausedAllClients {
+			w("- Measured stall of every client, reads too (CLIENT PAUSE sent to the first command answered after the pause lifted by itself; the source has no CLIENT PAUSE WRITE or UNPAUSE): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		} else {
+			w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		}
 		w("- Drain: %s; source offset %d, target offset %d (judged by the %s).\n", cut.Drain.Round(time.Microsecond), cut.Offsets.Source, cut.Offsets.Target, cut.Offsets.JudgedBy)
 		if cut.FailoverSentinel != "" {
 			w("- SENTINEL FAILOVER accepted by %s after %d attempt(s) (%d -NOGOODSLAVE retries); a majority named the target %s later.\n",

@@ -1,6 +1,8 @@
 package steps_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,4 +159,75 @@ func migrateUnderWrites(t *testing.T) string {
 	return fmt.Sprintf("%s; preflight %d pass, %d warn, %d block (%s); stall %s by flyover, longest write stall %s by the application; %d failed, %d of %d acknowledged writes lost",
 		pause, counts[steps.Pass], counts[steps.Warn], counts[steps.Block], strings.Join(verdicts, ", "),
 		res.Stall.Round(time.Millisecond), st.LongestStall.Round(time.Millisecond), st.Failed, v.Lost, v.Checked)
+}
+
+// useVersion points the lab at a binary of fam for the rest of t, or
+// skips t naming the version.
+func useVersion(t *testing.T, fam versionFamily) lab.Binary {
+	t.Helper()
+	for _, c := range versionCandidates(t) {
+		if fam.has(c[0]) {
+			t.Setenv("FLYOVER_REDIS_BIN_DIR", "")
+			t.Setenv("FLYOVER_REDIS_SERVER", c[0].Path)
+			t.Setenv("FLYOVER_REDIS_SENTINEL", c[1].Path)
+			return c[0]
+		}
+	}
+	t.Skipf("no %s binaries here: set FLYOVER_REDIS_VERSIONS_DIR to a directory holding one", fam.name)
+	return lab.Binary{}
+}
+
+// On Redis 6.0 a cutover that stops before SENTINEL FAILOVER cannot lift
+// its pause: it waits for the pause to end by itself, puts
+// min-replicas-to-write back, and changes nothing; it never sends CLIENT
+// UNPAUSE (which 6.0 does not have).
+func TestPauseAllDrainThatCannotFinishWaitsForThePauseAndChangesNothing(t *testing.T) {
+	useVersion(t, versionFamilies[0])
+	so := steps.Options{}
+	g := startRig(t, lab.Options{PreloadKeys: 1000}, so)
+	ctx := context.Background()
+	g.attachInSync(20 * time.Second)
+	defer g.lab.Target.Thaw()
+	f := g.facts()
+	p := steps.PlanCutover(f, so)
+	if !p.PauseAllClients {
+		t.Fatalf("plan %+v", p)
+	}
+	var phases []string
+	_, err := g.runner.Cutover(ctx, p, func(pr steps.Progress) {
+		if len(phases) == 0 || phases[len(phases)-1] != pr.Phase {
+			phases = append(phases, pr.Phase)
+		}
+		if pr.Phase == steps.PhasePausing && len(phases) == 1 {
+			g.lab.Target.Freeze() // it can never report the source's offset
+		}
+	})
+	var ce *steps.CutoverError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a CutoverError, got %v", err)
+	}
+	t.Logf("error: %v", err)
+	if ce.Phase != steps.PhaseDraining || ce.PastPointOfNoReturn || !strings.Contains(ce.Undone, "lifted by itself") ||
+		!strings.Contains(ce.Undone, "min-replicas-to-write put back to 0") {
+		t.Errorf("error %+v", ce)
+	}
+	if got := strings.Join(phases, ","); got != "pausing,draining,undoing,aborted" {
+		t.Errorf("phases %s", got)
+	}
+	if auditHas(t, g.audit.Path(), "SENTINEL", "FAILOVER") || auditHas(t, g.audit.Path(), "CLIENT", "UNPAUSE") {
+		t.Error("SENTINEL FAILOVER or CLIENT UNPAUSE was sent")
+	}
+	if err := sourceTakesWrites(t, g.lab); err != nil {
+		t.Errorf("the source does not take writes after the stopped cutover: %v", err)
+	}
+	src := g.lab.Source.Client()
+	defer src.Close()
+	if v, err := src.ConfigGet(ctx, "min-replicas-to-write").Result(); err != nil || v["min-replicas-to-write"] != "0" {
+		t.Errorf("min-replicas-to-write after the stop: %v, %v", v, err)
+	}
+	g.lab.Target.Thaw()
+	s := g.facts().Snapshot
+	if s.AgreedMaster != g.lab.Source.Addr() || s.Source.Role != probe.RolePrimary {
+		t.Errorf("topology changed: Sentinels name %s, source %s", s.AgreedMaster, s.Source.Role)
+	}
 }
