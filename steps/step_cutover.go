@@ -154,7 +154,7 @@ func cutoverCommands(f Facts, o Options) []Command {
 	if !p.FenceOnly && p.PauseAllClients {
 		cs = append(cs, pauseAllCommands(f, o, p)...) // versions.go
 		cs = append(cs, Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
-			Note: fmt.Sprintf("POINT OF NO RETURN; sent only while at least %s of the pause is left; -NOGOODSLAVE is retried until then", fmtSeconds(o.Cutover.PromoteReserve))})
+			Note: fmt.Sprintf("POINT OF NO RETURN; sent only while at least %s of the pause is left; -NOGOODSLAVE is retried until then", o.Cutover.PromoteReserve)})
 	} else if !p.FenceOnly {
 		judged := "the source's slaveN line for the target"
 		if p.JudgeByTarget {

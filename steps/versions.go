@@ -42,7 +42,7 @@ func sourceAllowsCheck(f Facts, o Options) Check {
 
 func pauseAllWhat(source string, pause time.Duration) string {
 	return fmt.Sprintf("%s has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE: the cutover pauses every client, reads too, for %s, and the pause cannot be lifted early",
-		source, fmtSeconds(pause))
+		source, pause.Round(time.Millisecond))
 }
 
 func aclMethodNote(c probe.Capabilities) string {
@@ -59,11 +59,6 @@ func targetName(n probe.Node) string {
 	return fmt.Sprintf("%s %s", n.Kind, n.Version)
 }
 
-// fmtSeconds is "3.0 s".
-func fmtSeconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
-}
-
 // pauseAllWarning is what the cutover's confirmation says before the
 // operator types the name, on a source whose pause holds every client
 // and cannot be lifted: the figure, and that reads stall too.
@@ -72,7 +67,7 @@ func pauseAllWarning(p CutoverPlan) string {
 		return ""
 	}
 	return fmt.Sprintf(" %s has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE: EVERY client of the source, reads too, stalls for %s, "+
-		"and the pause cannot be lifted early, even if the cutover stops before SENTINEL FAILOVER.", p.Source, fmtSeconds(p.Pause))
+		"and the pause cannot be lifted early, even if the cutover stops before SENTINEL FAILOVER.", p.Source, p.Pause.Round(time.Millisecond))
 }
 
 // pauseAllCommands are the cutover's commands up to SENTINEL FAILOVER on
@@ -95,10 +90,10 @@ func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 		src("one transaction, with the next three", "MULTI"),
 		src(fmt.Sprintf("the replicas online (%d now): once the target leaves, the old primary refuses writes (-NOREPLICAS); put back after the fence (min-replicas-max-lag set to 10 for the pause if it is 0)", online),
 			"CONFIG", "SET", "min-replicas-to-write", strconv.Itoa(online)),
-		src(fmt.Sprintf("EVERY client, reads too, for %s: this version cannot lift it early", fmtSeconds(p.Pause)), "CLIENT", "PAUSE", ms),
+		src(fmt.Sprintf("EVERY client, reads too, for %s: this version cannot lift it early", p.Pause.Round(time.Millisecond)), "CLIENT", "PAUSE", ms),
 		src("the source's offset at the instant the pause began", "INFO", "replication"),
 		src("", "EXEC"),
 		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"},
-			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, fmtSeconds(p.Pause-o.Cutover.PromoteReserve))},
+			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, (p.Pause-o.Cutover.PromoteReserve).Round(time.Millisecond))},
 	}
 }

@@ -127,7 +127,7 @@ func migrateUnderWrites(t *testing.T) string {
 	}
 	if pauseAll {
 		q := steps.Lookup(steps.StepCutover).Confirmations(f, so)
-		if len(q) != 1 || !strings.Contains(q[0].Warning, "reads too, stalls for 3.0 s") || !strings.Contains(q[0].Warning, "cannot be lifted early") {
+		if len(q) != 1 || !strings.Contains(q[0].Warning, "reads too, stalls for 3s") || !strings.Contains(q[0].Warning, "cannot be lifted early") {
 			t.Errorf("the confirmation does not say that every client stalls, and for how long: %+v", q)
 		}
 	}

@@ -20,7 +20,7 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 		{probe.KindRedis, "7.0.15", "1.40.1", Pass, "Redis 7.0.15: CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE", "GETUSER"},
 		{probe.KindRedis, "6.2.16", "1.40.1", Pass, "Redis 6.2.16: CLIENT PAUSE WRITE", "every client"},
 		{probe.KindValkey, "8.0.1", "1.40.1", Pass, "Valkey 8.0.1: CLIENT PAUSE WRITE", "every client"},
-		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "the cutover pauses every client, reads too, for 3.0 s, and the pause cannot be lifted early", "UNPAUSE sent"},
+		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "the cutover pauses every client, reads too, for 3s, and the pause cannot be lifted early", "UNPAUSE sent"},
 		// The drain cannot read a paused 6.0 source; Dragonfly before
 		// v1.39 has no offset of its own to read instead.
 		{probe.KindRedis, "6.0.20", "1.34.2", Block, "does not report as the source's byte offset", ""},
@@ -69,7 +69,7 @@ func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
 	if len(conf) != 1 || conf[0].Kind != ConfirmTypeName {
 		t.Fatalf("confirmation %+v", conf)
 	}
-	for _, want := range []string{"Redis 6.0.20 has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE", "reads too, stalls for 3.0 s",
+	for _, want := range []string{"Redis 6.0.20 has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE", "reads too, stalls for 3s",
 		"cannot be lifted early", "changes nothing once the pause has lifted by itself"} {
 		if !strings.Contains(conf[0].Warning, want) {
 			t.Errorf("the confirmation lacks %q: %s", want, conf[0].Warning)
