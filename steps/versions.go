@@ -94,6 +94,6 @@ func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 		src("the source's offset at the instant the pause began", "INFO", "replication"),
 		src("", "EXEC"),
 		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"},
-			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, (p.Pause-o.Cutover.PromoteReserve).Round(time.Millisecond))},
+			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, (p.Pause - o.Cutover.PromoteReserve).Round(time.Millisecond))},
 	}
 }
