@@ -37,7 +37,23 @@ func sourceAllowsCheck(f Facts, o Options) Check {
 			"upgrade the target to Dragonfly v1.39 or later, or the source to Redis 6.2 or later")
 	}
 	return warn(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
-		"; while it lasts, min-replicas-to-write is set to the replicas online so that the old primary refuses writes once the target leaves it (put back after)"+aclMethodNote(caps))
+		"; while it lasts, min-replicas-to-write is set to the replicas online so that the old primary refuses writes once the target leaves it (put back after)"+
+		downAfterNote(f, o.Cutover.PauseAll)+aclMethodNote(caps))
+}
+
+// downAfterNote warns when a Sentinel would judge the source down during
+// a pause that holds its PINGs too.
+func downAfterNote(f Facts, pause time.Duration) string {
+	var shortest time.Duration
+	for _, v := range f.Snapshot.Sentinels {
+		if v.DownAfter > 0 && (shortest == 0 || v.DownAfter < shortest) {
+			shortest = v.DownAfter
+		}
+	}
+	if shortest == 0 || shortest > pause {
+		return ""
+	}
+	return fmt.Sprintf("; a Sentinel's down-after-milliseconds (%s) is not longer than the pause: it will see the source as down during it and may start a failover of its own, which the cutover then waits for", shortest)
 }
 
 func pauseAllWhat(source string, pause time.Duration) string {

@@ -3,6 +3,7 @@ package steps
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"flyover/probe"
 )
@@ -17,10 +18,11 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 		level            Level
 		detail, notThere string
 	}{
-		{probe.KindRedis, "7.0.15", "1.40.1", Pass, "Redis 7.0.15: CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE", "GETUSER"},
+		{probe.KindRedis, "7.0.15", "1.40.1", Pass, "Redis 7.0.15: CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE", "down-after"},
 		{probe.KindRedis, "6.2.16", "1.40.1", Pass, "Redis 6.2.16: CLIENT PAUSE WRITE", "every client"},
 		{probe.KindValkey, "8.0.1", "1.40.1", Pass, "Valkey 8.0.1: CLIENT PAUSE WRITE", "every client"},
 		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "the cutover pauses every client, reads too, for 3s, and the pause cannot be lifted early", "UNPAUSE sent"},
+		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "a Sentinel's down-after-milliseconds (2s) is not longer than the pause", ""},
 		// The drain cannot read a paused 6.0 source; Dragonfly before
 		// v1.39 has no offset of its own to read instead.
 		{probe.KindRedis, "6.0.20", "1.34.2", Block, "does not report as the source's byte offset", ""},
@@ -28,6 +30,7 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 	}
 	for _, c := range cases {
 		x := healthy()
+		x.sents[2].DownAfter = 2 * time.Second
 		x.src.Kind, x.src.Version, x.tgt.Version = c.kind, c.version, c.target
 		cs := Preflight(x.facts(), Options{})
 		if cs[0].ID != "source-reachable" || cs[1].ID != "source-version" {
