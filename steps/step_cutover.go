@@ -205,7 +205,8 @@ func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progr
 		}
 	}
 	p := PlanCutover(f, r.opts())
-	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {
+	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs ||
+		fp.PauseAllClients != p.PauseAllClients { // the pause confirmed is the pause sent
 		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
 	}
 	res, err := r.Cutover(ctx, p, progress)
