@@ -207,6 +207,12 @@ func versionCanServe(o Options) error {
 			return &UnsupportedError{Server: short(server), What: fmt.Sprintf("take ACL user %q's channel rules", u.Name),
 				Why: "ACL channel rules are Redis 6.2+"}
 		}
+		for _, r := range strings.Fields(u.Rules) {
+			if strings.HasPrefix(r, "-") && strings.Contains(r, "|") && !server.AtLeast(7, 0) {
+				return &UnsupportedError{Server: short(server), What: fmt.Sprintf("take ACL user %q's rule %s", u.Name, r),
+					Why: "taking a subcommand away is Redis 7.0+ (\"Unknown command or category name in ACL\")"}
+			}
+		}
 	}
 	return nil
 }

@@ -47,6 +47,9 @@ func TestStopEndsEveryProcessAndRemovesTheDirectory(t *testing.T) {
 
 func TestMissingBinaryNamesTheInstallCommand(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
+	for _, env := range []string{"FLYOVER_REDIS_SERVER", "FLYOVER_REDIS_SENTINEL", "FLYOVER_REDIS_BIN_DIR"} {
+		t.Setenv(env, "")
+	}
 	_, err := Start(context.Background(), Options{})
 	var missing *MissingBinaryError
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "apt-get install redis-server redis-sentinel") {

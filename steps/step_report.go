@@ -103,7 +103,7 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 	if cut != nil && !cut.PausedAt.IsZero() {
 		if cut.PausedAllClients {
-			w("- Measured stall of every client, reads too (CLIENT PAUSE sent to the first command answered after the pause lifted by itself; the source has no CLIENT PAUSE WRITE or UNPAUSE): **%s**.\n", cut.Stall.Round(time.Millisecond))
+			w("- Measured write stall, of every client and reads too (CLIENT PAUSE sent to the first command answered after the pause lifted by itself; the source has no CLIENT PAUSE WRITE or UNPAUSE): **%s**.\n", cut.Stall.Round(time.Millisecond))
 		} else {
 			w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
 		}
@@ -250,11 +250,11 @@ func serverKind(n *probe.Node, target bool) string {
 	switch n.Kind {
 	case probe.KindDragonfly:
 		return ", Dragonfly " + n.Version
-	case probe.KindRedis:
+	case probe.KindRedis, probe.KindValkey:
 		if target {
-			return ", redis-server " + n.Version + " (a stand-in for Dragonfly)"
+			return fmt.Sprintf(", %s-server %s (a stand-in for Dragonfly)", n.Kind, n.Version)
 		}
-		return ", Redis " + n.Version
+		return ", " + n.Capabilities().Name() // Redis 6.0.20, Valkey 8.0.1
 	}
 	return fmt.Sprintf(", %s %s", n.Kind, n.Version)
 }

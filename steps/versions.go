@@ -104,7 +104,7 @@ func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 		src("", "CONFIG", "GET", "min-replicas-to-write"),
 		src("", "CONFIG", "GET", "min-replicas-max-lag"),
 		src("one transaction, with the next three", "MULTI"),
-		src(fmt.Sprintf("the replicas online (%d now): once the target leaves, the old primary refuses writes (-NOREPLICAS); put back after the fence (min-replicas-max-lag set to 10 for the pause if it is 0)", online),
+		src(fmt.Sprintf("the replicas online (%d now): once the target leaves, the old primary refuses writes (-NOREPLICAS); put back after the fence, or after the pause on a stop (min-replicas-max-lag set to 10 for the pause if it is 0); if flyover dies first it stays: the audit log has the old value", online),
 			"CONFIG", "SET", "min-replicas-to-write", strconv.Itoa(online)),
 		src(fmt.Sprintf("EVERY client, reads too, for %s: this version cannot lift it early", p.Pause.Round(time.Millisecond)), "CLIENT", "PAUSE", ms),
 		src("the source's offset at the instant the pause began", "INFO", "replication"),

@@ -231,3 +231,22 @@ func TestPauseAllDrainThatCannotFinishWaitsForThePauseAndChangesNothing(t *testi
 		t.Errorf("topology changed: Sentinels name %s, source %s", s.AgreedMaster, s.Source.Role)
 	}
 }
+
+// unpausedSays is what a cutover that stopped before SENTINEL FAILOVER
+// says it did about the pause on this lab's source: CLIENT UNPAUSE, or on
+// Redis 6.0 waited for the pause to lift by itself.
+func unpausedSays(g *rig) string {
+	if g.prober.Source.Capabilities().Unpause {
+		return "CLIENT UNPAUSE sent"
+	}
+	return "lifted by itself"
+}
+
+// skipWithoutFunctions skips a test that loads Functions where the lab's
+// version has none (before Redis 7.0).
+func skipWithoutFunctions(t *testing.T) {
+	t.Helper()
+	if s, _, err := lab.Binaries(); err == nil && !probe.CapabilitiesOf(s.Kind, s.Version).Functions {
+		t.Skipf("%s has no Functions to load", s)
+	}
+}
