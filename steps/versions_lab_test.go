@@ -250,3 +250,25 @@ func skipWithoutFunctions(t *testing.T) {
 		t.Skipf("%s has no Functions to load", s)
 	}
 }
+
+// Redis 7.4's hash-field TTLs, set on a real 7.4 source: readiness reads
+// the calls from its INFO commandstats and blocks (Dragonfly's full sync
+// cannot load those types, dragonfly#8253; not tried here against a real
+// Dragonfly).
+func TestHashFieldTTLsOnRedis74BlockReadiness(t *testing.T) {
+	useVersion(t, versionFamilies[4])
+	g := startRig(t, lab.Options{PreloadKeys: 10, StandIn: true}, steps.Options{})
+	src := g.lab.Source.Client()
+	defer src.Close()
+	ctx := context.Background()
+	for _, cmd := range [][]any{{"HSET", "h", "f", "v"}, {"HEXPIRE", "h", "600", "FIELDS", "1", "f"}} {
+		if err := src.Do(ctx, cmd...).Err(); err != nil {
+			t.Fatalf("%v: %v", cmd, err)
+		}
+	}
+	c := findCheck(t, steps.ReadinessChecks(g.readReadiness()), "ready-hash-field-ttl")
+	if c.Level != steps.Block || !strings.Contains(c.Detail, "HEXPIRE") {
+		t.Errorf("%s: %s (fix: %s)", c.Level, c.Detail, c.Fix)
+	}
+	t.Logf("%s: %s (fix: %s)", c.Level, c.Detail, c.Fix)
+}
