@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,5 +65,35 @@ func TestBinDirWithoutServersSaysWhich(t *testing.T) {
 	server, sentinel, err := Binaries()
 	if err != nil || server.Version != "6.2.16" || !strings.HasPrefix(sentinel.String(), "redis-sentinel 6.2.16") {
 		t.Fatalf("%v, %v, %v", server, sentinel, err)
+	}
+}
+
+// A lab option the binaries' version cannot serve is refused before
+// anything starts, naming the version, so that a test asking for it skips.
+func TestOptionsAVersionCannotServeNameIt(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"redis-server", "redis-sentinel"} {
+		_ = os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\necho 'Redis server v=6.0.20 sha=0'\n"), 0o755)
+	}
+	t.Setenv("FLYOVER_REDIS_SERVER", "")
+	t.Setenv("FLYOVER_REDIS_SENTINEL", "")
+	t.Setenv("FLYOVER_REDIS_BIN_DIR", dir)
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{ReplicationUser: "repl", Users: []User{{Name: "repl", Rules: "+@all"}}}, "redis-sentinel 6.0.20 cannot authenticate to the data nodes as an ACL user"},
+		{Options{SentinelPassword: "x"}, "sentinel sentinel-pass is Redis 6.2+"},
+		{Options{Users: []User{{Name: "u", Rules: "&* +@all"}}}, "redis-server 6.0.20 cannot take ACL user \"u\"'s channel rules"},
+		{Options{Users: []User{{Name: "u", Rules: "+@all -config|set"}}}, "taking a subcommand away is Redis 7.0+"},
+	} {
+		err := versionCanServe(c.o)
+		var ue *UnsupportedError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v", c.o, err)
+		}
+	}
+	if err := versionCanServe(Options{Password: "pw"}); err != nil {
+		t.Errorf("a password alone: %v", err)
 	}
 }
