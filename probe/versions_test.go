@@ -114,6 +114,23 @@ func TestVersionFixtures(t *testing.T) {
 				t.Errorf("%s %s is not a known version", kind, version)
 			}
 
+			// ACL GETUSER in this version's shape (6.0: keys as a list, no
+			// channels; 7.0+: selectors): the default user may run all
+			// that flyover sends to a source of this version.
+			if v, e := versionReply(t, dir, "source-acl-getuser"); e == "" {
+				u, err := parseACLUser(v)
+				if err != nil {
+					t.Fatalf("ACL GETUSER: %v", err)
+				}
+				for _, n := range SourceACLNeedsFor(caps) {
+					if verdict, why, _ := u.allows(n); verdict != ACLAllowed {
+						t.Errorf("ACL GETUSER default: %s %s (%s)", n.Name(), verdict, why)
+					}
+				}
+			} else {
+				t.Errorf("ACL GETUSER: %s", e)
+			}
+
 			// The Sentinel: its own kind and version, and the replies the
 			// prober reads.
 			sen := NodeFromInfo(info("sentinel-info"), nil)
