@@ -145,6 +145,7 @@ func SentinelACLNeeds(master string) []ACLNeed {
 		{Args: []string{"SENTINEL", "FAILOVER", master}, Required: true, For: "the cutover"},
 		{Args: []string{"SENTINEL", "RESET", master}, Required: true, For: "the decommission step and the abort"},
 		{Args: []string{"PSUBSCRIBE", "*"}, For: "the live Sentinel events (+switch-master ...) on screen"},
+		{Args: []string{"INFO", "server"}, For: "preflight: the Sentinel's version"},
 		{Args: []string{"SUBSCRIBE", "+switch-master"}, For: "the canary writer's Sentinel client"},
 	}
 }

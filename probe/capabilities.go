@@ -1,6 +1,9 @@
 package probe
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Capabilities are what a source's kind and version let flyover send,
 // read from each version's source and checked against the real servers
@@ -67,4 +70,32 @@ func (c Capabilities) Name() string {
 		return "Dragonfly " + c.Version
 	}
 	return fmt.Sprintf("an unknown server %s", c.Version)
+}
+
+// SentinelServer is what a Sentinel says it is (INFO server).
+type SentinelServer struct {
+	Addr    string `json:"addr"`
+	Kind    Kind   `json:"kind"`
+	Version string `json:"version"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Name is "Redis 7.0.15", "Valkey 8.0.1".
+func (s SentinelServer) Name() string { return CapabilitiesOf(s.Kind, s.Version).Name() }
+
+// GatherSentinelServers reads each Sentinel's kind and version, through
+// do (reads only).
+func GatherSentinelServers(ctx context.Context, do Doer, sentinels []*Endpoint) []SentinelServer {
+	do = orDirect(do)
+	out := make([]SentinelServer, len(sentinels))
+	for i, e := range sentinels {
+		out[i].Addr = e.Addr
+		v, err := do(ctx, e, "INFO", "server")
+		if err != nil {
+			out[i].Error = Describe(e.Addr, err)
+			continue
+		}
+		out[i].Kind, out[i].Version = detectKind(ParseInfo(AsString(v)))
+	}
+	return out
 }

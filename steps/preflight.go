@@ -26,6 +26,9 @@ func Preflight(f Facts, o Options) []Check {
 	}
 	cs = append(cs, nodeCheck("target", "target", s.Target))
 	cs = append(cs, sentinelChecks(s.Sentinels, f.Topo.MasterName)...)
+	if c, ok := sentinelVersionsCheck(f); ok { // versions.go
+		cs = append(cs, c)
+	}
 	if c, ok := targetNotSourceCheck(f); ok {
 		cs = append(cs, c)
 	}

@@ -3,6 +3,7 @@ package steps
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"flyover/probe"
@@ -112,4 +113,39 @@ func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"INFO", "replication"},
 			Note: fmt.Sprintf("every %s until its slave_repl_offset reaches the source's; past %s before the pause ends: stop, nothing changed once the pause lifts", o.Cutover.PollEvery, (p.Pause - o.Cutover.PromoteReserve).Round(time.Millisecond))},
 	}
+}
+
+// sentinelVersionsCheck names the Sentinels' kinds and versions, as read
+// by the preflight step. Every Sentinel from Redis 6.0 to 8.x and Valkey
+// 7.2 to 8.x, of the source's version or another, ran the whole migration
+// here (README: Source and Sentinel versions); an older one warns.
+func sentinelVersionsCheck(f Facts) (Check, bool) {
+	const id, title = "sentinel-versions", "the Sentinels' versions"
+	if f.Preflight == nil || len(f.Preflight.Sentinels) == 0 {
+		return Check{}, false
+	}
+	var parts, old []string
+	count := map[string]int{}
+	var order []string
+	for i, s := range f.Preflight.Sentinels {
+		name := s.Name()
+		switch {
+		case s.Error != "":
+			name = "not read (" + s.Error + ")"
+		case !probe.CapabilitiesOf(s.Kind, s.Version).Known:
+			old = append(old, endpointLabel(i)+" "+name)
+		}
+		if count[name] == 0 {
+			order = append(order, name)
+		}
+		count[name]++
+	}
+	for _, n := range order {
+		parts = append(parts, fmt.Sprintf("%s on %d of %d", n, count[n], len(f.Preflight.Sentinels)))
+	}
+	detail := strings.Join(parts, "; ")
+	if len(old) > 0 {
+		return warn(id, title, detail+": flyover was not verified with "+strings.Join(old, ", ")+" (Sentinels from Redis 6.0 were)"), true
+	}
+	return pass(id, title, detail), true
 }

@@ -121,6 +121,11 @@ func migrateUnderWrites(t *testing.T) string {
 			t.Logf("preflight %s %s: %s", ch.Level, ch.Title, ch.Detail)
 		}
 	}
+	_, sb, _ := lab.Binaries()
+	sv := probe.SentinelServer{Kind: sb.Kind, Version: sb.Version}.Name()
+	if c := findCheck(t, c.State(steps.StepPreflight).Checks, "sentinel-versions"); c.Detail != sv+" on 3 of 3" {
+		t.Errorf("the Sentinels' versions: %q, want %s on 3 of 3", c.Detail, sv)
+	}
 	pauseAll := steps.PlanCutover(f, so).PauseAllClients
 	if want := !f.Snapshot.Source.Capabilities().PauseWrites; pauseAll != want {
 		t.Fatalf("the cutover pauses every client: %t, want %t", pauseAll, want)

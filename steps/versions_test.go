@@ -106,3 +106,27 @@ func TestACLNeedsFollowTheVersion(t *testing.T) {
 		t.Errorf("7.0's needs:\n%s", cur)
 	}
 }
+
+// Preflight names the Sentinels' versions once the preflight step has
+// read them, and warns about one older than flyover was verified with.
+func TestPreflightNamesTheSentinelsVersions(t *testing.T) {
+	x := healthy()
+	x.pre.Sentinels = []probe.SentinelServer{
+		{Addr: "10.0.1.1:26379", Kind: probe.KindRedis, Version: "7.0.15"},
+		{Addr: "10.0.1.2:26379", Kind: probe.KindRedis, Version: "7.0.15"},
+		{Addr: "10.0.1.3:26379", Kind: probe.KindValkey, Version: "8.0.1"},
+	}
+	c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions")
+	if c == nil || c.Level != Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
+		t.Fatalf("%+v", c)
+	}
+	x.pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
+	if c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions"); c == nil || c.Level != Warn ||
+		!strings.Contains(c.Detail, "not verified with sentinel-3 Redis 5.0.14") {
+		t.Fatalf("%+v", c)
+	}
+	x.pre.Sentinels = nil
+	if c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions"); c != nil {
+		t.Errorf("a line before the Sentinels were read: %+v", c)
+	}
+}
