@@ -137,14 +137,11 @@ func (e *MissingBinaryError) Error() string {
 	return fmt.Sprintf("%s not found on PATH: install it (Debian/Ubuntu: apt-get install redis-server redis-sentinel)", e.Program)
 }
 
-// Check reports whether the binaries the lab needs are on PATH.
+// Check reports whether the binaries the lab needs are there (see
+// Binaries: the environment, else PATH).
 func Check() error {
-	for _, p := range []string{"redis-server", "redis-sentinel"} {
-		if _, err := exec.LookPath(p); err != nil {
-			return &MissingBinaryError{Program: p}
-		}
-	}
-	return nil
+	_, _, err := Binaries()
+	return err
 }
 
 // prepare fills in o's defaults, makes sure the servers are installed and
@@ -152,6 +149,9 @@ func Check() error {
 func (o *Options) prepare(pattern string) (dir string, err error) {
 	o.defaults()
 	if err := Check(); err != nil {
+		return "", err
+	}
+	if err := versionCanServe(*o); err != nil {
 		return "", err
 	}
 	if dir, err = os.MkdirTemp("", pattern); err != nil {
@@ -334,15 +334,23 @@ func (l *Lab) redisConf(port int, extra ...string) string {
 		`save ""`,
 		"appendonly no",
 		"protected-mode no",
-		"enable-debug-command local",
 		"repl-diskless-sync yes",
 		"repl-diskless-sync-delay "+strconv.Itoa(int(l.Opts.SyncDelay/time.Second)),
 	)
+	server, _, _ := Binaries()
+	if server.AtLeast(7, 0) {
+		// 7.0+ refuses DEBUG without it; 6.x refuses the directive itself.
+		lines = append(lines, "enable-debug-command local")
+	}
 	if l.Opts.Password != "" {
 		lines = append(lines, "requirepass "+l.Opts.Password, "masterauth "+l.Opts.Password)
 	}
+	channels := "&* " // channel rules are 6.2+; 6.0 lets every user publish and subscribe
+	if !server.AtLeast(6, 2) {
+		channels = ""
+	}
 	for _, u := range l.Opts.Users {
-		lines = append(lines, fmt.Sprintf("user %s on >%s ~* &* %s", u.Name, u.Password, u.Rules))
+		lines = append(lines, fmt.Sprintf("user %s on >%s ~* %s%s", u.Name, u.Password, channels, u.Rules))
 		if u.Name == l.Opts.ReplicationUser {
 			lines = append(lines, "masteruser "+u.Name, "masterauth "+u.Password)
 		}
@@ -373,7 +381,7 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 			}
 			conf = strings.Join(keep, "\n")
 		}
-		return l.startWithConf(ctx, name, "redis-server", port, conf)
+		return l.startWithConf(ctx, name, serverPath(), port, conf)
 	})
 }
 
@@ -465,7 +473,7 @@ func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error)
 	}
 	// The Sentinel's own password is not the data nodes'.
 	conf := strings.Join(lines, "\n") + "\n"
-	s, err := l.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, conf, l.Opts.SentinelPassword)
+	s, err := l.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), sentinelPath(), port, conf, l.Opts.SentinelPassword)
 	return s, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -36,7 +37,11 @@ func (l *Lab) refuseRedisReplicas(ctx context.Context) error {
 	if err := c.Do(ctx, "ACL", "SETUSER", "default", "-sync", "-psync").Err(); err != nil {
 		return fmt.Errorf("lab: refusing SYNC on the stand-in target: %w", err)
 	}
-	if err := c.Do(ctx, "ACL", "SETUSER", haUser, "on", ">"+l.haPassword(), "~*", "&*", "+@all").Err(); err != nil {
+	args := []any{"ACL", "SETUSER", haUser, "on", ">" + l.haPassword(), "~*", "&*", "+@all"}
+	if server, _, _ := Binaries(); !server.AtLeast(6, 2) {
+		args = slices.Delete(args, 6, 7) // no channel rules before 6.2: every user has every channel
+	}
+	if err := c.Do(ctx, args...).Err(); err != nil {
 		return fmt.Errorf("lab: ACL SETUSER %s on the stand-in target: %w", haUser, err)
 	}
 	return nil
@@ -66,7 +71,7 @@ func (l *Lab) StartNewReplica(ctx context.Context, name string) (*Server, error)
 			if !l.Opts.StandInAcceptsRedisReplicas {
 				keep = append(keep, "masteruser "+haUser, "masterauth "+l.haPassword())
 			}
-			return l.startWithConf(ctx, name, "redis-server", port, strings.Join(keep, "\n")+"\n")
+			return l.startWithConf(ctx, name, serverPath(), port, strings.Join(keep, "\n")+"\n")
 		})
 	} else {
 		df, lerr := exec.LookPath("dragonfly")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -93,7 +94,11 @@ func (s *Server) waitReady(ctx context.Context) error {
 		return last == nil
 	})
 	if !s.Running() {
-		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, tail(s.LogPath))
+		log := tail(s.LogPath)
+		if strings.Contains(log, "'tls-port") && strings.Contains(log, "Bad directive") {
+			return &UnsupportedError{Server: s.Program, What: "serve TLS", Why: "it was built without TLS (BUILD_TLS=yes)"}
+		}
+		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, log)
 	}
 	if err != nil {
 		return fmt.Errorf("lab: %s (%s on port %d) not answering after 15s: %v", s.Name, s.Program, s.Port, last)

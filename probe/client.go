@@ -44,6 +44,9 @@ type Endpoint struct {
 
 	mu       sync.Mutex
 	lastSeen time.Time
+	// caps: what the server's kind and version allow, from the last poll
+	// that read them.
+	caps Capabilities
 }
 
 // EndpointOptions are how flyover reaches one endpoint.
@@ -152,6 +155,17 @@ func (e *Endpoint) LastSeen() time.Time {
 	return e.lastSeen
 }
 
+// Capabilities is what the server's kind and version allow, as its last
+// poll read them (an unknown server's are a modern Redis's).
+func (e *Endpoint) Capabilities() Capabilities {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.caps.Kind == KindUnknown {
+		return CapabilitiesOf(KindUnknown, "")
+	}
+	return e.caps
+}
+
 func (e *Endpoint) seen(t time.Time) {
 	e.mu.Lock()
 	e.lastSeen = t
@@ -162,6 +176,26 @@ func (e *Endpoint) seen(t time.Time) {
 // (steps' audited path) chooses the deadline.
 func (e *Endpoint) Do(ctx context.Context, args ...any) (any, error) {
 	return e.client.Do(ctx, args...).Result()
+}
+
+// DoTx sends cmds as one MULTI ... EXEC on one connection and returns
+// each command's reply. The server runs them with nothing in between:
+// CLIENT PAUSE <ms> and INFO in one transaction read the offset at the
+// instant the pause began, on a server (Redis 6.0) whose pause would
+// stop any later INFO.
+func (e *Endpoint) DoTx(ctx context.Context, cmds ...[]any) ([]any, error) {
+	var out []*redis.Cmd
+	_, err := e.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range cmds {
+			out = append(out, p.Do(ctx, c...))
+		}
+		return nil
+	})
+	replies := make([]any, len(out))
+	for i, c := range out {
+		replies[i] = c.Val()
+	}
+	return replies, err
 }
 
 // Client exposes the underlying client for long-lived uses such as Pub/Sub.
@@ -202,6 +236,11 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)
+	if n.Kind != KindUnknown {
+		e.mu.Lock()
+		e.caps = n.Capabilities()
+		e.mu.Unlock()
+	}
 	n.LastSeen = end
 	return n
 }

@@ -32,6 +32,15 @@ type CutoverOptions struct {
 	// PollEvery is how often the drain and the promotion wait read the
 	// offsets and the Sentinels (default 10 ms).
 	PollEvery time.Duration
+	// PauseAll is the pause of every client on a source without CLIENT
+	// PAUSE WRITE and CLIENT UNPAUSE (Redis 6.0): it cannot be lifted
+	// early, so it is the stall whatever happens (default 3 s).
+	PauseAll time.Duration
+	// PromoteReserve: on such a source, SENTINEL FAILOVER is sent only
+	// while at least this much of the pause is left, for Sentinel's
+	// promotion (about 1.1 s: it reads INFO once a second during a
+	// failover); default 1.8 s.
+	PromoteReserve time.Duration
 }
 
 func (o CutoverOptions) withDefaults() CutoverOptions {
@@ -40,6 +49,8 @@ func (o CutoverOptions) withDefaults() CutoverOptions {
 	orDefault(&o.PromoteTimeout, 8*time.Second)
 	orDefault(&o.Margin, 2*time.Second)
 	orDefault(&o.PollEvery, 10*time.Millisecond)
+	orDefault(&o.PauseAll, 3*time.Second)
+	orDefault(&o.PromoteReserve, 1800*time.Millisecond)
 	return o
 }
 
@@ -85,6 +96,12 @@ type CutoverPlan struct {
 	// FenceOnly: the failover has already happened (flyover was started,
 	// or restarted, after it): only wait for the majority and fence.
 	FenceOnly bool `json:"fence_only"`
+	// PauseAllClients: the source has no CLIENT PAUSE WRITE and no CLIENT
+	// UNPAUSE (Redis 6.0): the cutover pauses every client for Pause,
+	// which cannot be lifted early (cutover_pause_all.go).
+	PauseAllClients bool `json:"pause_all_clients,omitempty"`
+	// Source is the source's name and version ("Redis 6.0.20").
+	Source string `json:"source,omitempty"`
 }
 
 // PlanCutover fixes the cutover's parameters from f.
@@ -101,6 +118,12 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 	}
 	if p.TargetListedAs == "" {
 		p.TargetListedAs = f.Topo.Target
+	}
+	if caps := f.Snapshot.Source.Capabilities(); f.Snapshot.Source.Reachable {
+		p.Source = caps.Name()
+		if !caps.PauseWrites {
+			p.PauseAllClients, p.Pause = true, o.Cutover.PauseAll
+		}
 	}
 	var later []int
 	for i, v := range f.Snapshot.Sentinels {
@@ -129,14 +152,17 @@ type CutoverResult struct {
 	Drain   time.Duration `json:"drain_ns"`
 	Promote time.Duration `json:"promote_ns"`
 	// Offsets are the readings that ended the drain.
-	Offsets            Offsets  `json:"offsets"`
-	FailoverSentinel   string   `json:"failover_sentinel,omitempty"`
-	FailoverAttempts   int      `json:"failover_attempts"`
-	NoGoodSlaveRetries int      `json:"nogoodslave_retries"`
-	NewPrimary         string   `json:"new_primary,omitempty"`
-	SentinelsNaming    int      `json:"sentinels_naming"`
-	PauseRenewals      int      `json:"pause_renewals,omitempty"`
-	Notes              []string `json:"notes,omitempty"`
+	Offsets            Offsets `json:"offsets"`
+	FailoverSentinel   string  `json:"failover_sentinel,omitempty"`
+	FailoverAttempts   int     `json:"failover_attempts"`
+	NoGoodSlaveRetries int     `json:"nogoodslave_retries"`
+	NewPrimary         string  `json:"new_primary,omitempty"`
+	SentinelsNaming    int     `json:"sentinels_naming"`
+	PauseRenewals      int     `json:"pause_renewals,omitempty"`
+	// PausedAllClients: the pause held every client and lifted by itself
+	// (a source without CLIENT PAUSE WRITE and UNPAUSE: Redis 6.0).
+	PausedAllClients bool     `json:"paused_all_clients,omitempty"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 // CutoverError says what failed, what flyover undid, and what to do next.
@@ -178,6 +204,9 @@ func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progr
 	if p.FenceOnly {
 		return c.fenceOnly()
 	}
+	if p.PauseAllClients {
+		return c.runPauseAll(ctx) // cutover_pause_all.go
+	}
 	return c.run(ctx)
 }
 
@@ -193,6 +222,14 @@ type cutover struct {
 	pauseUntil time.Time
 	// targetSilent: the target did not answer during the drain.
 	targetSilent bool
+	// frozenSource: the source's offset was read as the pause began
+	// (sourceOffset) and the source is not asked again during the drain:
+	// a pause of every client would hold the question (Redis 6.0).
+	frozenSource bool
+	sourceOffset int64
+	// failoverBy, when set, ends the SENTINEL FAILOVER budget early: a
+	// pause that cannot be renewed must outlast Sentinel's promotion.
+	failoverBy time.Time
 }
 
 func (c *cutover) say(phase, msg string, deadline time.Time, off *Offsets) {
@@ -263,6 +300,15 @@ func (c *cutover) undo(phase string, cause error, next string) error {
 // unpause sends CLIENT UNPAUSE until it is answered or the pause has run
 // out anyway: the connection it goes on may just have been killed.
 func (c *cutover) unpause() error {
+	if c.p.PauseAllClients {
+		// No CLIENT UNPAUSE on this version: the pause has lifted by
+		// itself (awaitPauseEnd), and the fence's commands, the first
+		// answered after it, mark when clients ran again.
+		if c.res.UnpausedAt.IsZero() {
+			c.res.UnpausedAt = time.Now()
+		}
+		return nil
+	}
 	var err error
 	for attempt := 0; ; attempt++ {
 		if _, err = c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "UNPAUSE"); err == nil {
@@ -290,6 +336,8 @@ func (c *cutover) drain(ctx context.Context) error {
 		}
 		if ok {
 			last = off
+		} else if c.frozenSource {
+			last.Source, last.JudgedBy = off.Source, off.JudgedBy
 		}
 		c.say(PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
 		if ok && off.Target >= off.Source {
@@ -317,6 +365,9 @@ func (c *cutover) drain(ctx context.Context) error {
 // readOffsets reads the source's master_repl_offset and the offset the
 // drain is judged by. ok is false when there is no usable target offset.
 func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Offsets, bool, error) {
+	if c.frozenSource {
+		return c.readTargetOffset(ctx, tgt)
+	}
 	v, err := c.r.Send(ctx, src, "INFO", "replication")
 	if err != nil {
 		return Offsets{}, false, err

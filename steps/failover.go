@@ -15,6 +15,9 @@ import (
 // not arrive. It returns nil once a Sentinel accepted it.
 func (c *cutover) failover(ctx context.Context) error {
 	budgetEnd := time.Now().Add(c.o.FailoverBudget)
+	if !c.failoverBy.IsZero() && c.failoverBy.Before(budgetEnd) {
+		budgetEnd = c.failoverBy
+	}
 	sentinels := c.r.Prober.Sentinels
 	order := c.p.Sentinels
 	if len(order) == 0 {
