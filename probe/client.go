@@ -63,7 +63,13 @@ type EndpointOptions struct {
 	CommandStats bool
 	// DB is the database the connections select (0 unless WithDB).
 	DB int
+	// Dialer, when set, opens the connections (the partition lab dials
+	// from a network namespace of its own); nil is a plain TCP dial.
+	Dialer Dialer
 }
+
+// Dialer opens a connection to addr, as go-redis's Options.Dialer.
+type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // NewEndpoint prepares a client for addr with credentials, TLS and a
 // timeout, and no read-only guard.
@@ -86,6 +92,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		Password:              o.Auth.Password,
 		DB:                    o.DB,
 		TLSConfig:             o.TLS,
+		Dialer:                TLSDialer(o.Dialer, o.TLS),
 		OnConnect:             nameConnection("flyover"),
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
 		DisableIdentity:       true,
@@ -354,4 +361,23 @@ func (r *redisLogger) Printf(_ context.Context, format string, v ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	io.WriteString(r.w, line)
+}
+
+// TLSDialer is d with TLS on top when t is set (go-redis applies
+// TLSConfig only in its own dialer); nil leaves go-redis's dialer.
+func TLSDialer(d Dialer, t *tls.Config) Dialer {
+	if d == nil || t == nil {
+		return d
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := t.Clone()
+		if c.ServerName == "" {
+			c.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		return tls.Client(conn, c), nil
+	}
 }
