@@ -507,3 +507,78 @@ func TestPartitionWriterCutFromSentinelsDuringSwitch(t *testing.T) {
 	t.Logf("before the heal: %+v", canary.Stats())
 	g.healAndSettle(canary, g.lab.Target.Addr())
 }
+
+// 10. Flapping: the link between the source and the target, and then
+// flyover's link to the target, cut and healed every 300 ms through the
+// full sync, the steady state and the cutover's drain. flyover never says
+// IN SYNC while the target has not finished its full sync or does not
+// answer, and the drain is never judged on a stale offset: whatever the
+// cutover does, no acknowledged write is lost.
+func TestPartitionFlappingDuringSyncAndDrain(t *testing.T) {
+	t.Parallel()
+	g := startPartitionRig(t, lab.Options{PreloadKeys: 20000})
+	canary := startWritingCanary(t, g.lab, 300, 60)
+	stopSync := g.net().Flap("source", "target", true, 300*time.Millisecond)
+	defer stopSync()
+	if err := g.lab.AttachTarget(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tc := g.lab.Target.Client()
+	defer tc.Close()
+	var f steps.Facts
+	inSync, checked := 0, 0
+	labtest.Wait(t, 90*time.Second, "the target in sync and rated by every Sentinel, under flapping", func() bool {
+		f = g.facts()
+		s := f.Snapshot
+		if !s.Link.InSync {
+			return false
+		}
+		inSync++
+		// What the target says of itself, read right after flyover's
+		// reading: a full sync cannot have finished since and then
+		// started again within 300 ms flaps (repl-timeout is 60 s).
+		if !s.Target.Reachable {
+			t.Errorf("IN SYNC with the target not answering flyover: %+v", s.Link)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		info, err := tc.Info(ctx, "replication").Result()
+		cancel()
+		if err == nil {
+			checked++
+			if !strings.Contains(info, "master_sync_in_progress:0") {
+				t.Errorf("IN SYNC while the target is still in its full sync:\n%s", info)
+			}
+		}
+		for _, v := range s.Sentinels {
+			if !v.WouldPromoteTarget {
+				return false
+			}
+		}
+		return true
+	})
+	flaps, err := stopSync()
+	g.must(err)
+	t.Logf("full sync under flapping: %d flaps; %d IN SYNC readings, %d checked against the target", flaps, inSync, checked)
+
+	// The drain, with both of the target's links flapping.
+	stopSync = g.net().Flap("source", "target", true, 300*time.Millisecond)
+	stopFlyover := g.net().Flap(lab.NodeFlyover, "target", true, 300*time.Millisecond)
+	var p progressLog
+	res, cerr := g.runner.Cutover(context.Background(), steps.PlanCutover(f, g.opts), p.fn)
+	_, err1 := stopSync()
+	_, err2 := stopFlyover()
+	g.must(errors.Join(err1, err2))
+	t.Logf("cutover under flapping: %v; drain %s judged by %s, offsets %+v; progress %s",
+		cerr, res.Drain, res.Offsets.JudgedBy, res.Offsets, strings.Join(p.lines, " | "))
+	if cerr == nil && res.Offsets.Target < res.Offsets.Source {
+		t.Errorf("drain ended with the target behind: %+v", res.Offsets)
+	}
+	want := ""
+	if cerr != nil {
+		var ce *steps.CutoverError
+		if errors.As(cerr, &ce) && !ce.PastPointOfNoReturn {
+			want = g.lab.Source.Addr()
+		}
+	}
+	g.healAndSettle(canary, want)
+}
