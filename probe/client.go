@@ -224,12 +224,13 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	replicasCmd := pipe.Do(ctx, "SENTINEL", "REPLICAS", master)
 	addrCmd := pipe.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", master)
 	quorumCmd := pipe.Do(ctx, "SENTINEL", "CKQUORUM", master)
+	peersCmd := pipe.Do(ctx, "SENTINEL", "SENTINELS", master)
 	_, execErr := pipe.Exec(ctx)
 	end := time.Now()
 
 	v := SentinelView{Addr: e.Addr, PolledAt: end}
 	mv := masterCmd.Val()
-	if err := cmdErr(masterCmd, execErr, replicasCmd, addrCmd, quorumCmd); err != nil {
+	if err := cmdErr(masterCmd, execErr, replicasCmd, addrCmd, quorumCmd, peersCmd); err != nil {
 		if isNoSuchMaster(err) {
 			// It answered: reachable, but of no use for this master name.
 			e.seen(end)
@@ -251,6 +252,9 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	}
 	if rv, err := replicasCmd.Result(); err == nil {
 		v.Replicas, _ = ParseSentinelReplicas(rv)
+	}
+	if pv, err := peersCmd.Result(); err == nil {
+		v.Peers, _ = ParseSentinelPeers(pv)
 	}
 	if q, err := quorumCmd.Result(); err == nil {
 		v.QuorumOK, v.QuorumReply = true, AsString(q)

@@ -295,6 +295,14 @@ func TestPartitionFlyoverCutFromSourceAfterPause(t *testing.T) {
 		t.Error("SENTINEL FAILOVER was sent")
 	}
 	_ = res
+	// The dashboard's view of the partition: the source silent to
+	// flyover, up for the others.
+	u := steps.Unreachable(g.facts())
+	if len(u) != 1 || u[0].Name != "source" || !u[0].UpForOthers {
+		t.Errorf("unreachable: %+v", u)
+	} else {
+		mustSay(t, "partition", u[0].String(), "source "+g.lab.Source.Addr()+" silent to flyover, but", "the target replicates from it, link up", "names it the primary")
+	}
 	g.healAndSettle(canary, g.lab.Source.Addr())
 }
 
@@ -442,6 +450,14 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 		t.Error("the source was fenced on a minority's word")
 	}
 	assertSourceNotPaused(t, g.lab)
+	var names []string
+	for _, u := range steps.Unreachable(g.facts()) {
+		names = append(names, u.Name)
+		t.Logf("partition: %s", u)
+	}
+	if strings.Join(names, ",") != strings.Join(cut, ",") {
+		t.Errorf("flyover cannot reach %v, want %v", names, cut)
+	}
 	g.healAndSettle(canary, g.lab.Source.Addr())
 }
 
