@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"flyover/probe"
 )
 
 // Options describe a topology. The zero value is a source, a target and
@@ -65,6 +67,11 @@ type Options struct {
 	// SourceDatabases, when set, is the source's databases (Redis's
 	// default is 16), for a source with keys beyond the target's db15.
 	SourceDatabases int
+	// Partitions puts every server, flyover, the writer and the lab's
+	// observer in network namespaces of their own (lab/netns.go), so a
+	// test can cut and heal any link (Lab.Net). It needs root; without
+	// it Start fails with a PartitionsUnavailableError.
+	Partitions bool
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -102,9 +109,14 @@ type Server struct {
 
 	password string
 	tls      *tls.Config
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	// host is the address the server listens on: 127.0.0.1, or its
+	// namespace's address in a partition lab, where dial reaches it
+	// from the lab's observer.
+	host   string
+	dial   probe.Dialer
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // Lab is a running topology.
@@ -122,6 +134,8 @@ type Lab struct {
 	TLS *TLSFiles
 	// tlsClient is the client side of TLS, for the lab's own connections.
 	tlsClient *tls.Config
+	// Net is the partition lab's network (Options.Partitions), else nil.
+	Net *Net
 
 	// extra are servers started after Start (StartStandalone).
 	extraMu sync.Mutex
@@ -175,6 +189,19 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 			l = nil
 		}
 	}()
+	if opts.Partitions {
+		// The Dragonfly lab binds 127.0.0.1 (lab/dragonfly.go): the
+		// partition lab stands in with redis-server.
+		l.Opts.StandIn = true
+		if l.Net, err = newNet(); err != nil {
+			return l, err
+		}
+		for _, n := range []string{NodeLab, NodeFlyover, NodeWriter} {
+			if _, err = l.Net.node(n); err != nil {
+				return l, err
+			}
+		}
+	}
 	if opts.TLS {
 		if l.TLS, err = makeTLSFiles(filepath.Join(dir, "tls")); err != nil {
 			return l, err
@@ -229,6 +256,9 @@ func (l *Lab) Stop() {
 			go func() { defer wg.Done(); s.Stop() }()
 		}
 		wg.Wait()
+		if l.Net != nil {
+			l.Net.Close()
+		}
 		if l.Dir != "" {
 			os.RemoveAll(l.Dir)
 		}
@@ -267,6 +297,23 @@ func (l *Lab) FlyoverArgs() []string {
 	}
 }
 
+// Dialer dials from node's namespace in a partition lab (NodeFlyover,
+// NodeWriter, NodeLab); nil, a plain dial, in any other lab.
+func (l *Lab) Dialer(node string) probe.Dialer {
+	if l.Net == nil {
+		return nil
+	}
+	return l.Net.Dialer(node)
+}
+
+// host is the address server name listens on.
+func (l *Lab) host(name string) (string, error) {
+	if l.Net == nil {
+		return "127.0.0.1", nil
+	}
+	return l.Net.IP(name)
+}
+
 // TargetLabel says what the target is, for screens and logs.
 func (l *Lab) TargetLabel() string {
 	if l.TargetStandIn {
@@ -294,11 +341,21 @@ func (l *Lab) startEnv(name, program string, port int, env []string, args ...str
 	}
 	s := &Server{Name: name, Port: port, Program: program, Dir: dir, LogPath: filepath.Join(dir, "server.log"),
 		password: l.Opts.Password, tls: l.tlsClient, exited: make(chan struct{})}
+	cmd := exec.Command(program, args...)
+	if l.Net != nil {
+		var err error
+		if s.host, err = l.Net.IP(name); err != nil {
+			return nil, err
+		}
+		if cmd, err = l.Net.command(name, program, args...); err != nil {
+			return nil, err
+		}
+		s.dial = l.Net.Dialer(NodeLab)
+	}
 	logf, err := os.Create(s.LogPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(program, args...)
 	cmd.Dir = dir
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -326,9 +383,13 @@ func (l *Lab) listen(port int) []string {
 	return []string{"port " + strconv.Itoa(port)}
 }
 
-func (l *Lab) redisConf(port int, extra ...string) string {
+func (l *Lab) redisConf(name string, port int, extra ...string) (string, error) {
+	host, err := l.host(name)
+	if err != nil {
+		return "", err
+	}
 	lines := append(l.listen(port),
-		"bind 127.0.0.1",
+		"bind "+host,
 		"daemonize no",
 		`logfile ""`,
 		`save ""`,
@@ -355,7 +416,7 @@ func (l *Lab) redisConf(port int, extra ...string) string {
 			lines = append(lines, "masteruser "+u.Name, "masterauth "+u.Password)
 		}
 	}
-	return strings.Join(append(lines, extra...), "\n") + "\n"
+	return strings.Join(append(lines, extra...), "\n") + "\n", nil
 }
 
 func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, error) {
@@ -371,7 +432,10 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
-		conf := l.redisConf(port, extra...)
+		conf, err := l.redisConf(name, port, extra...)
+		if err != nil {
+			return nil, err
+		}
 		if name == "target" && l.Opts.TargetNoMasterAuth {
 			var keep []string
 			for _, line := range strings.Split(conf, "\n") {
@@ -447,12 +511,16 @@ func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {
 
 func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error) {
 	name := l.Opts.MasterName
+	host, err := l.host(fmt.Sprintf("sentinel-%d", i))
+	if err != nil {
+		return nil, err
+	}
 	lines := append(l.listen(port),
-		"bind 127.0.0.1",
+		"bind "+host,
 		"daemonize no",
 		`logfile ""`,
 		"protected-mode no",
-		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d %d", name, l.Source.Port, l.Opts.Quorum),
+		fmt.Sprintf("sentinel monitor %s %s %d %d", name, l.Source.Host(), l.Source.Port, l.Opts.Quorum),
 		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, l.Opts.DownAfter.Milliseconds()),
 		fmt.Sprintf("sentinel failover-timeout %s %d", name, l.Opts.FailoverTimeout.Milliseconds()),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", name),
@@ -541,7 +609,7 @@ func preloadOn(ctx context.Context, s *Server, n int) error {
 func (l *Lab) AttachTarget(ctx context.Context) error {
 	c := l.Target.Client()
 	defer c.Close()
-	return c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(l.Source.Port)).Err()
+	return c.Do(ctx, "REPLICAOF", l.Source.Host(), strconv.Itoa(l.Source.Port)).Err()
 }
 
 // WaitFor polls cond every 50 ms until it returns true, ctx ends, or limit

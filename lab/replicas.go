@@ -61,8 +61,12 @@ func (l *Lab) StartNewReplica(ctx context.Context, name string) (*Server, error)
 	var err error
 	if l.TargetStandIn {
 		s, err = l.onFreePort(func(port int) (*Server, error) {
+			conf, err := l.redisConf(name, port)
+			if err != nil {
+				return nil, err
+			}
 			var keep []string
-			for _, line := range strings.Split(l.redisConf(port), "\n") {
+			for _, line := range strings.Split(conf, "\n") {
 				if !l.Opts.StandInAcceptsRedisReplicas && (strings.HasPrefix(line, "masterauth ") || strings.HasPrefix(line, "masteruser ")) {
 					continue
 				}

@@ -11,17 +11,28 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"flyover/probe"
 )
 
 // One server of a lab: its address, a client, and its process.
 
 // Addr is the server's loopback address.
-func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host(), strconv.Itoa(s.Port)) }
+
+// Host is the address the server listens on: 127.0.0.1, or its own in a
+// partition lab.
+func (s *Server) Host() string {
+	if s.host == "" {
+		return "127.0.0.1"
+	}
+	return s.host
+}
 
 // Client opens a go-redis client to one of the lab's data nodes.
 func (s *Server) Client() *redis.Client {
 	return redis.NewClient(&redis.Options{
-		Addr: s.Addr(), Password: s.password, TLSConfig: s.tls, DialerRetries: 1, MaxRetries: -1,
+		Addr: s.Addr(), Password: s.password, TLSConfig: s.tls, Dialer: probe.TLSDialer(s.dial, s.tls), DialerRetries: 1, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 		ContextTimeoutEnabled: true, Protocol: 2, DisableIdentity: true,
 	})

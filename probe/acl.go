@@ -142,6 +142,7 @@ func SentinelACLNeeds(master string) []ACLNeed {
 		{Args: []string{"SENTINEL", "REPLICAS", master}, Required: true, For: "polling: who Sentinel would promote"},
 		{Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", master}, Required: true, For: "polling, and the promotion wait"},
 		{Args: []string{"SENTINEL", "CKQUORUM", master}, Required: true, For: "polling: can the Sentinels fail over"},
+		{Args: []string{"SENTINEL", "SENTINELS", master}, For: "polling: what the others say of a Sentinel flyover cannot reach"},
 		{Args: []string{"SENTINEL", "FAILOVER", master}, Required: true, For: "the cutover"},
 		{Args: []string{"SENTINEL", "RESET", master}, Required: true, For: "the decommission step and the abort"},
 		{Args: []string{"PSUBSCRIBE", "*"}, For: "the live Sentinel events (+switch-master ...) on screen"},

@@ -44,6 +44,9 @@ type SentinelView struct {
 	QuorumOK          bool              `json:"quorum_ok"`
 	QuorumReply       string            `json:"quorum_reply,omitempty"`
 	Replicas          []SentinelReplica `json:"replicas,omitempty"`
+	// Peers are the other Sentinels as this one sees them (SENTINEL
+	// SENTINELS): what it says of a Sentinel flyover cannot reach.
+	Peers []SentinelPeer `json:"peers,omitempty"`
 
 	// Derived against the topology (see Derive).
 	KnowsTarget bool `json:"knows_target"`
@@ -180,6 +183,30 @@ func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
 			r.Priority = int(atoi(m["replica-priority"]))
 		}
 		return r, nil
+	})
+}
+
+// SentinelPeer is one entry of SENTINEL SENTINELS: another Sentinel as
+// this one sees it.
+type SentinelPeer struct {
+	IP         string        `json:"ip"`
+	Port       int           `json:"port"`
+	Flags      []string      `json:"flags"`
+	LastOKPing time.Duration `json:"last_ok_ping_ns"`
+}
+
+func (p SentinelPeer) Addr() string { return joinHostPort(p.IP, p.Port) }
+
+// Down reports whether the Sentinel flags its peer down or disconnected.
+func (p SentinelPeer) Down() bool {
+	return hasFlag(p.Flags, "s_down") || hasFlag(p.Flags, "disconnected")
+}
+
+// ParseSentinelPeers parses a SENTINEL SENTINELS reply.
+func ParseSentinelPeers(reply any) ([]SentinelPeer, error) {
+	return pairsEach(reply, "SENTINEL SENTINELS", func(m map[string]string) (SentinelPeer, error) {
+		return SentinelPeer{IP: m["ip"], Port: int(atoi(m["port"])), Flags: strings.Split(m["flags"], ","),
+			LastOKPing: millis(m["last-ok-ping-reply"])}, nil
 	})
 }
 

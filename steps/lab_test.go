@@ -170,7 +170,7 @@ func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
 	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
-		Rate: rate, TTL: 10 * time.Minute,
+		Rate: rate, TTL: 10 * time.Minute, Dialer: l.Dialer(lab.NodeWriter),
 	})
 	if err != nil {
 		t.Fatal(err)

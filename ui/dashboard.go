@@ -70,6 +70,9 @@ type Dashboard struct {
 	// dropped is what the target dropped since the divergence baseline
 	// (steps.DroppedCommands): "" while it dropped nothing.
 	dropped string
+	// partition names the endpoints flyover cannot reach that others
+	// still reach (steps.Unreachable), as last put on the timeline.
+	partition string
 
 	lastPhase    probe.Phase
 	lastAgree    string // "" until every Sentinel has answered once
@@ -379,6 +382,7 @@ func (d *Dashboard) observe(o observedMsg) {
 	d.notePhase(l.Phase)
 	d.noteAgreement()
 	d.noteDivergence(o.facts)
+	d.notePartition(o.facts)
 	if o.sourcePolled {
 		d.pushSample()
 	}

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"flyover/probe"
@@ -107,6 +108,28 @@ func (d *Dashboard) noteDivergence(f steps.Facts) {
 	d.dropped = dropped
 	if c, ok := steps.DivergenceWatch(f); ok && dropped != "" {
 		d.addEntry(d.own("target diverged", c.Detail, toneBad), true)
+	}
+}
+
+// notePartition puts on the timeline each endpoint flyover cannot reach
+// while an endpoint it does reach still reaches it (a partition, not a
+// crash, which the "down" entries say), with what the others say of it,
+// when that set changes.
+func (d *Dashboard) notePartition(f steps.Facts) {
+	var names, lines []string
+	for _, u := range steps.Unreachable(f) {
+		if u.UpForOthers {
+			names = append(names, u.Name)
+			lines = append(lines, u.String())
+		}
+	}
+	now := strings.Join(names, ",")
+	if now == d.partition {
+		return
+	}
+	d.partition = now
+	for _, l := range lines {
+		d.addEntry(d.own("partition", l, toneWarn), true)
 	}
 }
 
