@@ -226,7 +226,9 @@ func onePrimary(l *lab.Lab) (string, string) {
 	defer cancel()
 	var masters []string
 	for _, s := range l.Servers() {
-		if s.Program != "redis-server" || !s.Running() {
+		// Every data node (a Dragonfly target too), whichever binary
+		// the lab took: not the Sentinels.
+		if strings.HasPrefix(s.Name, "sentinel-") || !s.Running() {
 			continue
 		}
 		c := s.Client()
