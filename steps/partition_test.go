@@ -461,6 +461,34 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	g.healAndSettle(canary, g.lab.Source.Addr())
 }
 
+// 6b. The same two Sentinels cut off just after SENTINEL FAILOVER was
+// accepted: the one that took it runs the failover alone (a forced
+// failover asks no other Sentinel) and promotes the target. flyover
+// fences only on the target's own word (it reports master), not on the
+// one Sentinel's; after the heal the two take the new primary.
+func TestPartitionTwoSentinelsCutAfterFailover(t *testing.T) {
+	t.Parallel()
+	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
+	var cut []string
+	for _, i := range plan.Sentinels[1:] {
+		cut = append(cut, g.lab.Sentinels[i].Name)
+	}
+	var p progressLog
+	p.on(steps.PhasePromoting, "", func() {
+		for _, n := range cut {
+			g.must(g.net().Isolate(n))
+		}
+	})
+	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	t.Logf("cutover: %v; notes %v", err, res.Notes)
+	if err != nil {
+		t.Fatalf("cutover: %v", err)
+	}
+	mustSay(t, "notes", strings.Join(res.Notes, "; "), "fenced because the target reports master", cut[0]+" (", "did not answer")
+	assertSourceNotPaused(t, g.lab)
+	g.healAndSettle(canary, g.lab.Target.Addr())
+}
+
 // 7. The old primary is cut from everyone after the promotion, before the
 // fence (split brain): the fence cannot reach it; the pause holds writes
 // there until its expiry; the error says what to run once it is
