@@ -86,6 +86,24 @@ func (g *rig) splitFrom(node string, others ...string) {
 	}
 }
 
+// allButFirstAsked names the Sentinels the cutover would not ask first
+// for SENTINEL FAILOVER.
+func (g *rig) allButFirstAsked(plan steps.CutoverPlan) []string {
+	var out []string
+	for _, i := range plan.Sentinels[1:] {
+		out = append(out, g.lab.Sentinels[i].Name)
+	}
+	return out
+}
+
+// isolate cuts each of nodes from every other node, both directions.
+func (g *rig) isolate(nodes ...string) {
+	g.t.Helper()
+	for _, n := range nodes {
+		g.must(g.net().Isolate(n))
+	}
+}
+
 // progressLog records a cutover's progress and runs a hook, once, the
 // first time a phase (or a message containing a word) shows.
 type progressLog struct {
@@ -431,15 +449,8 @@ func TestPartitionOneSentinelCutDuringCutover(t *testing.T) {
 func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	t.Parallel()
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
-	var cut []string
-	for _, i := range plan.Sentinels[1:] {
-		cut = append(cut, g.lab.Sentinels[i].Name)
-	}
-	afterCommand(g.prober.Source, "client pause", func() {
-		for _, n := range cut {
-			g.must(g.net().Isolate(n))
-		}
-	})
+	cut := g.allButFirstAsked(plan)
+	afterCommand(g.prober.Source, "client pause", func() { g.isolate(cut...) })
 	_, err := g.runner.Cutover(context.Background(), plan, (&progressLog{}).fn)
 	ce := cutoverError(t, err)
 	if ce.PastPointOfNoReturn {
@@ -469,16 +480,9 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 func TestPartitionTwoSentinelsCutAfterFailover(t *testing.T) {
 	t.Parallel()
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
-	var cut []string
-	for _, i := range plan.Sentinels[1:] {
-		cut = append(cut, g.lab.Sentinels[i].Name)
-	}
+	cut := g.allButFirstAsked(plan)
 	var p progressLog
-	p.on(steps.PhasePromoting, "", func() {
-		for _, n := range cut {
-			g.must(g.net().Isolate(n))
-		}
-	})
+	p.on(steps.PhasePromoting, "", func() { g.isolate(cut...) })
 	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
 	t.Logf("cutover: %v; notes %v", err, res.Notes)
 	if err != nil {
@@ -498,7 +502,7 @@ func TestPartitionOldPrimaryCutBeforeFence(t *testing.T) {
 	t.Parallel()
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
-	p.on(steps.PhaseFencing, "", func() { g.must(g.net().Isolate("source")) })
+	p.on(steps.PhaseFencing, "", func() { g.isolate("source") })
 	_, err := g.runner.Cutover(context.Background(), plan, p.fn)
 	ce := cutoverError(t, err)
 	if !ce.PastPointOfNoReturn || ce.Phase != steps.PhaseFencing {
