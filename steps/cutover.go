@@ -528,11 +528,18 @@ func (c *cutover) fenceAnyway(v promotionView) string {
 func (c *cutover) notPromoted(v promotionView, waited time.Duration, sawInProgress bool) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, " within %s (", waited.Round(time.Millisecond))
+	state := "it is still a replica"
+	if v.targetErr != "" {
+		state = "the target does not answer flyover (" + v.targetErr + ")"
+	}
 	switch {
 	case v.naming > 0:
-		fmt.Fprintf(&b, "only %d of %d Sentinels name it, a minority, and the target does not report master: the old primary is not fenced on a minority's word", v.naming, len(c.r.Prober.Sentinels))
+		fmt.Fprintf(&b, "only %d of %d Sentinels name it, a minority, and %s: the old primary is not fenced on a minority's word", v.naming, len(c.r.Prober.Sentinels), state)
 	default:
-		b.WriteString("no Sentinel names it, it is still a replica")
+		b.WriteString("no Sentinel names it, " + state)
+	}
+	if len(v.silent) > 0 {
+		b.WriteString("; no answer from " + strings.Join(v.silent, ", "))
 	}
 	if sawInProgress {
 		fmt.Fprintf(&b, "; the failover ran until Sentinel's failover-timeout (%s) and ended without promoting it", c.p.FailoverTimeout)
@@ -583,6 +590,8 @@ type promotionView struct {
 	// silent those that did not answer ("sentinel-2 ADDR (error)").
 	elsewhere []string
 	silent    []string
+	// down are those that refused the connection: not running.
+	down []string
 }
 
 // laggards are notes on the Sentinels that do not name the target yet:
@@ -590,6 +599,9 @@ type promotionView struct {
 // they reach them.
 func (v promotionView) laggards(master string) []string {
 	var out []string
+	for _, s := range v.down {
+		out = append(out, s+" is not running: once it is back it takes the new primary from the other Sentinels")
+	}
 	for _, s := range v.elsewhere {
 		out = append(out, s+": it takes the new primary from the other Sentinels once it reaches them; if it still does a minute after it can, check its links (SENTINEL SENTINELS "+master+" on it)")
 	}
@@ -620,6 +632,10 @@ func (c *cutover) readPromotionView() promotionView {
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
+			case err != nil && notDelivered(err):
+				// Refused: no Sentinel runs there, so none runs a
+				// failover there either. An answer, not silence.
+				v.down = append(v.down, label+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case err != nil:
 				v.silent = append(v.silent, endpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case perr != nil:
@@ -649,6 +665,7 @@ func (c *cutover) readPromotionView() promotionView {
 	wg.Wait()
 	sort.Strings(v.elsewhere)
 	sort.Strings(v.silent)
+	sort.Strings(v.down)
 	return v
 }
 
@@ -658,7 +675,9 @@ func (c *cutover) anyInProgress() (inProgress bool, silent int) {
 	for _, e := range c.r.Prober.Sentinels {
 		v, err := c.r.Send(c.safe, e, "SENTINEL", "MASTER", c.p.MasterName)
 		if err != nil {
-			silent++
+			if !notDelivered(err) {
+				silent++
+			}
 			continue
 		}
 		var view probe.SentinelView

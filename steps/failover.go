@@ -27,9 +27,9 @@ func (c *cutover) failover(ctx context.Context) error {
 	// asks no other Sentinel): send it only while a majority answers, or
 	// a minority could promote the target while the rest go on sending
 	// clients to the old primary.
-	if v := c.readPromotionView(); len(sentinels)-len(v.silent) < c.p.Majority {
-		return &noMajorityError{answering: len(sentinels) - len(v.silent), total: len(sentinels), majority: c.p.Majority,
-			silent: v.silent, master: c.p.MasterName}
+	if v := c.readPromotionView(); len(sentinels)-len(v.silent)-len(v.down) < c.p.Majority {
+		return &noMajorityError{answering: len(sentinels) - len(v.silent) - len(v.down), total: len(sentinels), majority: c.p.Majority,
+			silent: append(v.silent, v.down...), master: c.p.MasterName}
 	}
 	idx := 0
 	for {

@@ -86,6 +86,24 @@ func (g *rig) splitFrom(node string, others ...string) {
 	}
 }
 
+// allButFirstAsked names the Sentinels the cutover would not ask first
+// for SENTINEL FAILOVER.
+func (g *rig) allButFirstAsked(plan steps.CutoverPlan) []string {
+	var out []string
+	for _, i := range plan.Sentinels[1:] {
+		out = append(out, g.lab.Sentinels[i].Name)
+	}
+	return out
+}
+
+// isolate cuts each of nodes from every other node, both directions.
+func (g *rig) isolate(nodes ...string) {
+	g.t.Helper()
+	for _, n := range nodes {
+		g.must(g.net().Isolate(n))
+	}
+}
+
 // progressLog records a cutover's progress and runs a hook, once, the
 // first time a phase (or a message containing a word) shows.
 type progressLog struct {
@@ -433,15 +451,8 @@ func TestPartitionOneSentinelCutDuringCutover(t *testing.T) {
 func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	t.Parallel()
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
-	var cut []string
-	for _, i := range plan.Sentinels[1:] {
-		cut = append(cut, g.lab.Sentinels[i].Name)
-	}
-	afterCommand(g.prober.Source, "client pause", func() {
-		for _, n := range cut {
-			g.must(g.net().Isolate(n))
-		}
-	})
+	cut := g.allButFirstAsked(plan)
+	afterCommand(g.prober.Source, "client pause", func() { g.isolate(cut...) })
 	_, err := g.runner.Cutover(context.Background(), plan, (&progressLog{}).fn)
 	ce := cutoverError(t, err)
 	if ce.PastPointOfNoReturn {
@@ -463,6 +474,27 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	g.healAndSettle(canary, g.lab.Source.Addr())
 }
 
+// 6b. The same two Sentinels cut off just after SENTINEL FAILOVER was
+// accepted: the one that took it runs the failover alone (a forced
+// failover asks no other Sentinel) and promotes the target. flyover
+// fences only on the target's own word (it reports master), not on the
+// one Sentinel's; after the heal the two take the new primary.
+func TestPartitionTwoSentinelsCutAfterFailover(t *testing.T) {
+	t.Parallel()
+	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
+	cut := g.allButFirstAsked(plan)
+	var p progressLog
+	p.on(steps.PhasePromoting, "", func() { g.isolate(cut...) })
+	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	t.Logf("cutover: %v; notes %v", err, res.Notes)
+	if err != nil {
+		t.Fatalf("cutover: %v", err)
+	}
+	mustSay(t, "notes", strings.Join(res.Notes, "; "), "fenced because the target reports master", cut[0]+" (", "did not answer")
+	assertSourceNotPaused(t, g.lab)
+	g.healAndSettle(canary, g.lab.Target.Addr())
+}
+
 // 7. The old primary is cut from everyone after the promotion, before the
 // fence (split brain): the fence cannot reach it; the pause holds writes
 // there until its expiry; the error says what to run once it is
@@ -472,7 +504,7 @@ func TestPartitionOldPrimaryCutBeforeFence(t *testing.T) {
 	t.Parallel()
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
-	p.on(steps.PhaseFencing, "", func() { g.must(g.net().Isolate("source")) })
+	p.on(steps.PhaseFencing, "", func() { g.isolate("source") })
 	_, err := g.runner.Cutover(context.Background(), plan, p.fn)
 	ce := cutoverError(t, err)
 	if !ce.PastPointOfNoReturn || ce.Phase != steps.PhaseFencing {
