@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui"
@@ -79,7 +80,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", probe.DefaultCanaryRate)
 	}
 	r.Canary = w
-	g.guide = ui.Guide{Runner: ui.StepsRunner(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
+	g.guide = ui.Guide{Runner: driver.Steps(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
 	if w != nil {
 		g.guide.Writer = w
 	}

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/driver"
 	"flyover/steps"
 )
 
@@ -86,11 +87,11 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		}
 		return c.answer(keyText(d.keys.Yes.Keys()[0]))
 	}
-	if c.job != nil || c.starting || !c.ready {
+	if c.running() || c.drv.Starting() || !c.drv.Ready() {
 		a.what, a.status = "", ""
 		return nil
 	}
-	id := c.plan.Current
+	id := c.drv.Plan().Current
 	if id == "" {
 		if a.doneAt.IsZero() {
 			a.doneAt = now
@@ -109,19 +110,19 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		return nil
 	}
 	a.doneAt = time.Time{}
-	if c.justDone(id) {
+	if c.drv.JustDone(id) {
 		a.what, a.status = "", "autoplay: waiting for the polls to confirm "+stepTitle(id)
 		return nil
 	}
-	st := c.plan.State(id)
+	st := c.drv.Plan().State(id)
 	step := steps.Lookup(id)
-	if st.Status == steps.Blocked && !step.Survey && !offersFix(step, step.Confirmations(c.facts, c.g.Options)) {
+	if st.Status == steps.Blocked && !step.Survey && !driver.OffersFix(step, step.Confirmations(*c.drv.Facts(), c.g.Options)) {
 		a.what, a.status = "", "autoplay: waiting for "+stepTitle(id)+" to be unblocked"
 		return nil
 	}
-	r, ran := c.results[id]
-	failed := ran && r.err != nil
-	needsEnter := failed || len(step.Confirmations(c.facts, c.g.Options)) > 0
+	r, ran := c.drv.Result(id)
+	failed := ran && r.Err != nil
+	needsEnter := failed || len(step.Confirmations(*c.drv.Facts(), c.g.Options)) > 0
 	if !needsEnter {
 		a.what, a.status = "", ""
 		return nil // a wait: maybeAuto runs it
@@ -134,7 +135,7 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		}
 		pause = autoplayRetry
 	}
-	waited := a.waitOn(fmt.Sprintf("enter %s %v", id, r.at), now)
+	waited := a.waitOn(fmt.Sprintf("enter %s %v", id, r.At), now)
 	a.status = "autoplay: enter in " + countdown(pause-waited)
 	if waited < pause {
 		return nil

@@ -90,14 +90,14 @@ func BenchmarkWaitStepSecond(b *testing.B) {
 	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
-	for i := 0; g.c.job == nil; i++ {
+	for i := 0; !g.c.running(); i++ {
 		if i > 20 {
 			b.Fatal("no wait started")
 		}
 		g.round()
 	}
-	if !steps.Lookup(g.c.jobID).Watches {
-		b.Fatalf("%s runs, not a wait", g.c.jobID)
+	if !steps.Lookup(g.c.runningID()).Watches {
+		b.Fatalf("%s runs, not a wait", g.c.runningID())
 	}
 	every := g.c.tickEvery()
 	b.ReportMetric(float64(time.Second/every), "ticks/s")

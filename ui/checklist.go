@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -29,25 +30,14 @@ type Checklist struct {
 	width, height int
 	mode          Mode
 
-	facts steps.Facts
-	plan  steps.Checklist
-	ready bool // the source and the target have answered once: the plan means something
+	// drv drives the migration: the plan, the running step, how each
+	// step ended. The checklist feeds it facts and answers and draws it.
+	drv *driver.Driver
 
 	dlg *Confirm // the open question, if any
 
-	job      RunningStep
-	jobID    steps.StepID
-	jobStart time.Time
-	prog     steps.Progress
-	hasProg  bool
-	phases   []phaseMark
-	starting bool // a Start is on its way
-	ticking  bool // the job tick is armed
-	pending  *pendingStart
-
-	results map[steps.StepID]result
-	last    *lastRun // the step that ended last
-	note    cell     // one line about the last thing the operator did
+	ticking bool // the job tick is armed
+	note    cell // one line about the last thing the operator did
 
 	quitting bool // quit once the running step has stopped
 	hidden   bool // tab: the dashboard has the whole screen
@@ -60,31 +50,17 @@ type Checklist struct {
 
 	auto autoplay
 
-	// adjust, in tests, adds to the facts what only a real session could
-	// know (a verified write, a report).
-	adjust func(*steps.Facts)
-
 	frame string
 	dirty bool      // the frame is stale: View renders it again
 	at    time.Time // the clock as of the last change, for the frame
 }
 
-// settling is how long after a step succeeded the plan may still show
-// it current: the dashboard's polls have not caught up yet.
-const settling = 4 * time.Second
-
-// justDone reports whether step id succeeded moments ago.
-func (c *Checklist) justDone(id steps.StepID) bool { return c.justDoneAt(id, c.now()) }
-
-func (c *Checklist) justDoneAt(id steps.StepID, now time.Time) bool {
-	r, ok := c.results[id]
-	return ok && r.err == nil && now.Sub(r.at) < settling
-}
-
 // NewChecklist builds the checklist for cfg.Guide beside dash.
 func NewChecklist(ctx context.Context, cfg *Config, styles *Styles) *Checklist {
 	c := &Checklist{common: &common{cfg: cfg, styles: styles}, g: *cfg.Guide, ctx: ctx,
-		keys: DefaultChecklistKeyMap(), results: map[steps.StepID]result{}}
+		keys: DefaultChecklistKeyMap()}
+	c.drv = driver.New(ctx, driver.Config{Runner: c.g.Runner, Session: c.g.Session, Options: c.g.Options,
+		ReadOnly: cfg.ReadOnly, Gate: c.g.Gate, Now: cfg.Now, Logf: c.logf})
 	c.auto.on = c.g.Autoplay && cfg.Lab != ""
 	return c
 }
@@ -155,15 +131,31 @@ func (c *Checklist) invalidate() {
 	c.at = c.now()
 }
 
+// Driver is the migration's driver the checklist shows.
+func (c *Checklist) Driver() *driver.Driver { return c.drv }
+
 // Running is the step running now, or nil.
-func (c *Checklist) Running() RunningStep { return c.job }
+func (c *Checklist) Running() driver.Job {
+	j, _ := c.drv.Running()
+	return j
+}
+
+// running reports whether a step runs now.
+func (c *Checklist) running() bool { return c.Running() != nil }
+
+// runningID is the step running now, or "".
+func (c *Checklist) runningID() steps.StepID {
+	_, id := c.drv.Running()
+	return id
+}
 
 // Plan is the checklist as last derived.
-func (c *Checklist) Plan() steps.Checklist { return c.plan }
+func (c *Checklist) Plan() steps.Checklist { return c.drv.Plan() }
 
 // LayoutKey changes when the panel's keys or width do.
 func (c *Checklist) LayoutKey() string {
-	k := fmt.Sprintf("%t %t %t %t %t %t", c.job != nil, c.job != nil && steps.Lookup(c.jobID).Watches, c.plan.Current == "", c.plan.CanAbort, c.dlg != nil, c.hidden)
+	plan := c.drv.Plan()
+	k := fmt.Sprintf("%t %t %t %t %t %t", c.running(), c.running() && steps.Lookup(c.runningID()).Watches, plan.Current == "", plan.CanAbort, c.dlg != nil, c.hidden)
 	if c.dlg != nil {
 		k += fmt.Sprintf(" %s %d", c.dlg.id, c.dlg.i)
 	}
@@ -177,13 +169,14 @@ func (c *Checklist) Help() []key.Binding {
 		return c.dlg.Help()
 	}
 	var out []key.Binding
+	plan := c.drv.Plan()
 	switch {
-	case c.job != nil:
+	case c.running():
 		out = append(out, k.Stop)
-	case c.plan.Current != "" && !c.cfg.ReadOnly:
+	case plan.Current != "" && !c.cfg.ReadOnly:
 		out = append(out, k.Run)
 	}
-	if c.plan.CanAbort && !c.cfg.ReadOnly && (c.job == nil || steps.Lookup(c.jobID).Watches) {
+	if plan.CanAbort && !c.cfg.ReadOnly && (!c.running() || steps.Lookup(c.runningID()).Watches) {
 		out = append(out, k.Abort)
 	}
 	t := k.Toggle
@@ -209,8 +202,7 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 		cmd, handled := c.key(msg)
 		return cmd, handled
 	case observedMsg:
-		c.ready = msg.ready
-		c.derive(msg.facts)
+		c.drv.Observe(msg.facts, msg.ready)
 		cmd := c.maybeAuto()
 		return cmd, false
 	case stepStartedMsg:
@@ -247,47 +239,17 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// derive recomputes the plan from f.
-func (c *Checklist) derive(f steps.Facts) {
-	c.facts = f
-	if c.adjust != nil {
-		c.adjust(&c.facts)
-	}
-	c.plan = steps.Plan(c.facts, c.g.Options)
-}
-
 // maybeAuto starts, without a question, the steps that only watch or
-// read: preflight once at startup, then the waits (full sync, steady
-// state, Sentinel registering the target) and the report as they become
-// current. A wait that failed or was stopped is not restarted: enter does.
+// read (driver.Auto), unless a question is open or flyover is quitting.
 func (c *Checklist) maybeAuto() tea.Cmd {
-	if !c.ready || c.job != nil || c.starting || c.dlg != nil || c.quitting {
+	if c.dlg != nil || c.quitting {
 		return nil
 	}
-	id := c.plan.Current
-	if id == "" {
+	id, ok := c.drv.Auto()
+	if !ok {
 		return nil
 	}
-	step := steps.Lookup(id)
-	if !step.Watches || (step.WritesFiles && c.cfg.ReadOnly) {
-		return nil
-	}
-	st := c.plan.State(id)
-	if st.Status != steps.Current && !(step.Survey && st.Status == steps.Blocked) {
-		return nil
-	}
-	if len(step.Confirmations(c.facts, c.g.Options)) > 0 {
-		return nil // the priority fix asks first
-	}
-	if r, ran := c.results[id]; ran {
-		// Once is enough for a survey (enter runs it again); a wait that
-		// failed waits for enter; one that succeeded while the plan has
-		// not caught up yet is given a moment.
-		if step.Survey || r.err != nil || c.justDone(id) {
-			return nil
-		}
-	}
-	return c.start(id, c.facts, nil)
+	return c.start(id, *c.drv.Facts(), nil)
 }
 
 func (c *Checklist) logf(format string, args ...any) {
@@ -296,12 +258,7 @@ func (c *Checklist) logf(format string, args ...any) {
 	}
 }
 
-func stepTitle(id steps.StepID) string {
-	if s := steps.Lookup(id); s != nil {
-		return s.Title
-	}
-	return string(id)
-}
+func stepTitle(id steps.StepID) string { return driver.Title(id) }
 
 // stepNumber is a step's place in the plan, from 1; 0 for the abort.
 func stepNumber(id steps.StepID) int {
@@ -320,4 +277,10 @@ func errText(err error) string {
 		return "not confirmed, nothing sent"
 	}
 	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+// result is how step id's last run ended (zero when it has not run).
+func (c *Checklist) result(id steps.StepID) driver.Result {
+	r, _ := c.drv.Result(id)
+	return r
 }

@@ -6,7 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"flyover/probe"
+	"flyover/driver"
 	"flyover/steps"
 )
 
@@ -29,112 +29,63 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(k, c.keys.Abort):
 		return c.abort(), true
 	case key.Matches(k, c.keys.Stop):
-		if c.job == nil {
+		why := c.drv.Stop()
+		if why == "" {
 			return nil, false
 		}
-		c.job.Cancel()
-		c.note = cell{text: "stopping " + stepTitle(c.jobID) + "…", tone: toneWarn}
-		if steps.Lookup(c.jobID).PointOfNoReturn {
-			c.note.text = "stopping the cutover: before SENTINEL FAILOVER it unpauses and changes nothing; after it, the fence finishes"
-		}
+		c.note = cell{text: why, tone: toneWarn}
 		return nil, true
 	case key.Matches(k, c.keys.Quit):
-		if c.job == nil {
+		job, id := c.drv.Running()
+		if job == nil {
 			return nil, false
 		}
-		if c.onlyWatching() {
+		if c.drv.OnlyWatching() {
 			// A wait sends nothing: stopping it changes nothing, so
 			// there is nothing to ask.
-			c.job.Cancel()
-			c.logf("quit while %s waits: stopped it", c.jobID)
+			job.Cancel()
+			c.logf("quit while %s waits: stopped it", id)
 			return tea.Quit, true
 		}
-		return c.open(newQuitConfirm(c.common, c.jobID)), true
+		return c.open(newQuitConfirm(c.common, id)), true
 	}
 	return nil, false
 }
 
 // runCurrent is enter: ask to run the current step.
 func (c *Checklist) runCurrent() tea.Cmd {
-	id := c.plan.Current
-	switch {
-	case c.job != nil || c.starting:
-		c.note = cell{text: stepTitle(c.jobID) + " is running: wait for it, or esc to stop it", tone: toneWarn}
-		return nil
-	case id == "":
-		c.note = cell{text: "every step is done", tone: toneOK}
-		return nil
-	case !c.ready:
-		c.note = cell{text: "waiting for the first poll of the source and the target", tone: toneMuted}
-		return nil
-	case c.justDone(id):
-		c.note = cell{text: stepTitle(id) + " just finished: confirming it on the next poll", tone: toneMuted}
-		return nil
+	n := c.drv.Next()
+	switch n.Kind {
+	case driver.Run:
+		return c.start(n.Step.ID, n.Facts, nil)
+	case driver.Ask:
+		return c.open(newStepConfirm(c.common, n.Step, n.Facts, n.Confirmations))
 	}
-	st := c.plan.State(id)
-	step := steps.Lookup(id)
-	confs := step.Confirmations(c.facts, c.g.Options)
-	if st.Status == steps.Blocked && !step.Survey && !offersFix(step, confs) {
-		c.note = cell{text: "blocked: " + st.Reason, tone: toneBad}
-		return nil
-	}
-	if c.cfg.ReadOnly && writes(step, c.facts, c.g.Options) {
-		c.note = cell{text: "read-only: flyover shows this step's commands but sends none of them (restart without --read-only to act)", tone: toneWarn}
-		return nil
-	}
-	if len(confs) == 0 {
-		return c.start(id, c.facts, nil)
-	}
-	return c.open(newStepConfirm(c.common, step, c.facts, confs))
+	c.note = cell{text: n.Why, tone: whyTone(n.Kind)}
+	return nil
 }
 
-// offersFix reports whether a blocked step's questions are its fix: step
-// 5 offers to raise the other replicas' priority numbers when another
-// replica would be promoted instead of the target.
-func offersFix(step *steps.Step, confs []steps.Confirmation) bool {
-	return step.FixWhenBlocked && len(confs) > 0
-}
-
-// onlyWatching reports whether the running step is a wait that sends
-// nothing but reads.
-func (c *Checklist) onlyWatching() bool {
-	step := steps.Lookup(c.jobID)
-	return step != nil && step.Watches && !writes(step, c.facts, c.g.Options)
-}
-
-// writes reports whether a step would send anything but reads.
-func writes(step *steps.Step, f steps.Facts, o steps.Options) bool {
-	cmds := step.Commands(f, o)
-	for _, q := range step.Confirmations(f, o) {
-		cmds = append(cmds, q.Commands...)
+// whyTone is how a refusal reads on the panel.
+func whyTone(k driver.Kind) tone {
+	switch k {
+	case driver.Finished:
+		return toneOK
+	case driver.NotReady, driver.Settling:
+		return toneMuted
+	case driver.Blocked, driver.Refused:
+		return toneBad
 	}
-	for _, cmd := range cmds {
-		if !probe.IsRead(cmd.Args) {
-			return true
-		}
-	}
-	return false
+	return toneWarn
 }
 
 // abort is a: ask to go back to how things were, before the cutover.
 func (c *Checklist) abort() tea.Cmd {
-	if c.cfg.ReadOnly {
-		c.note = cell{text: "read-only: the abort sends commands; restart without --read-only to act", tone: toneWarn}
+	n := c.drv.Abort()
+	if n.Kind != driver.Ask {
+		c.note = cell{text: n.Why, tone: whyTone(n.Kind)}
 		return nil
 	}
-	if !c.plan.CanAbort {
-		c.note = cell{text: "no abort: " + c.plan.AbortWhy, tone: toneBad}
-		return nil
-	}
-	if c.job != nil {
-		if !steps.Lookup(c.jobID).Watches {
-			c.note = cell{text: stepTitle(c.jobID) + " is running: wait for it, or esc to stop it, then a", tone: toneWarn}
-			return nil
-		}
-		c.job.Cancel() // a wait: nothing to undo
-	}
-	step := steps.Abort()
-	return c.open(newStepConfirm(c.common, step, c.facts, step.Confirmations(c.facts, c.g.Options)))
+	return c.open(newStepConfirm(c.common, n.Step, n.Facts, n.Confirmations))
 }
 
 // open shows a question and hands it the keyboard.
@@ -178,12 +129,13 @@ func (c *Checklist) confirmed(msg confirmDoneMsg) tea.Cmd {
 	switch {
 	case !msg.ok:
 		return c.declined(d, msg.why)
-	case d.kind == confirmQuit && c.job == nil:
+	case d.kind == confirmQuit && !c.running():
 		return tea.Quit
 	case d.kind == confirmQuit:
 		c.quitting = true
-		c.job.Cancel()
-		c.note = cell{text: "stopping " + stepTitle(c.jobID) + " before quitting…", tone: toneWarn}
+		_, id := c.drv.Running()
+		c.drv.Cancel()
+		c.note = cell{text: "stopping " + stepTitle(id) + " before quitting…", tone: toneWarn}
 		return c.setMode(ModeNormal)
 	}
 	return tea.Batch(c.setMode(ModeNormal), c.start(d.id, d.facts, d.answers))
@@ -201,13 +153,12 @@ func (c *Checklist) refusedName(msg confirmRefusedMsg) tea.Cmd {
 // record writes a question answered no (or refused) to the log and the
 // audit log, so the record shows who declined what.
 func (c *Checklist) record(id steps.StepID, q steps.Confirmation, why string) tea.Cmd {
-	c.logf("%s", why)
-	r := c.g.Runner
-	if r == nil {
+	rec := c.drv.Declined(id, q, why)
+	if rec == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		r.Declined(id, q, why)
+		rec()
 		return nil
 	}
 }

@@ -5,57 +5,22 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
 )
 
-// phaseMark is one phase of the running step and when it began.
-type phaseMark struct {
-	phase string
-	at    time.Time
-}
-
-// result is how a step's last run in this session ended.
-type result struct {
-	err error
-	at  time.Time
-}
-
-// lastRun is how the last step ended, kept for a summary line (the
-// cutover's stall) and to bridge the moment until the polls show it.
-type lastRun struct {
-	id      steps.StepID
-	err     error
-	took    time.Duration
-	ended   time.Time
-	phases  []phaseMark
-	prog    steps.Progress
-	hasProg bool
-}
-
-// pendingStart is a step confirmed while another was still stopping.
-type pendingStart struct {
-	id steps.StepID
-	f  steps.Facts
-	a  steps.Answers
-}
-
 // Messages of the checklist.
 type (
-	stepStartedMsg struct {
-		id  steps.StepID
-		job RunningStep
-		err error
-	}
-	jobTickMsg struct{}
+	stepStartedMsg struct{ driver.Started }
+	jobTickMsg     struct{}
 	// jobDoneMsg: the running step job has ended; it is read at once,
 	// not at the next tick.
-	jobDoneMsg    struct{ job RunningStep }
+	jobDoneMsg    struct{ job driver.Job }
 	writerTickMsg struct{ stats probe.CanaryStats }
 	verdictMsg    struct {
 		v   probe.CanaryVerdict
@@ -84,40 +49,27 @@ func (c *Checklist) writerTick() tea.Cmd {
 	return tea.Tick(writerTick, func(time.Time) tea.Msg { return writerTickMsg{stats: w.Stats()} })
 }
 
-// start runs step id through the runner, from a command: Start writes the
-// answers to the audit log (fsync'd) before it returns.
+// start runs step id through the driver, from a command: the runner
+// writes the answers to the audit log (fsync'd) before the step runs.
 func (c *Checklist) start(id steps.StepID, f steps.Facts, a steps.Answers) tea.Cmd {
-	if c.job != nil {
-		// Still stopping: start once it has.
-		c.pending = &pendingStart{id: id, f: f, a: a}
-		return nil
+	l := c.drv.Start(id, f, a)
+	if l == nil {
+		return nil // still stopping: it starts once the running step has
 	}
-	c.starting = true
 	c.note = cell{}
-	r, ctx := c.g.Runner, c.ctx
-	c.logf("start %s answers=%v", id, a)
-	return func() tea.Msg {
-		job, err := r.Start(ctx, id, f, a)
-		return stepStartedMsg{id: id, job: job, err: err}
-	}
+	return func() tea.Msg { return stepStartedMsg{l()} }
 }
 
 func (c *Checklist) started(msg stepStartedMsg) tea.Cmd {
-	c.starting = false
-	if msg.err != nil {
-		c.results[msg.id] = result{err: msg.err, at: c.now()}
-		c.logf("%s not started: %v", msg.id, msg.err)
+	if !c.drv.Started(msg.Started) {
 		return nil
 	}
-	c.job, c.jobID, c.jobStart = msg.job, msg.id, c.now()
-	c.prog, c.hasProg, c.phases = steps.Progress{}, false, nil
-	delete(c.results, msg.id)
-	return tea.Batch(c.armJobTick(), waitJob(c.ctx, msg.job))
+	return tea.Batch(c.armJobTick(), waitJob(c.ctx, msg.Job))
 }
 
 // waitJob waits for job to end. It only waits on Done, which nothing
 // drains: the ticks read the progress.
-func waitJob(ctx context.Context, job RunningStep) tea.Cmd {
+func waitJob(ctx context.Context, job driver.Job) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case <-job.Done():
@@ -155,10 +107,9 @@ func (c *Checklist) spinnerVisible() bool {
 
 // jobDone reads the end of the running step as soon as it comes.
 func (c *Checklist) jobDone(msg jobDoneMsg) tea.Cmd {
-	if c.job == nil || msg.job != c.job {
+	if job, _ := c.drv.Running(); job == nil || msg.job != job {
 		return nil // already read by a tick
 	}
-	c.drain()
 	return c.finish()
 }
 
@@ -166,58 +117,19 @@ func (c *Checklist) jobDone(msg jobDoneMsg) tea.Cmd {
 // finishes it when it has ended.
 func (c *Checklist) tickJob() tea.Cmd {
 	c.ticking = false
-	if c.job == nil {
+	if job, _ := c.drv.Running(); job == nil {
 		return nil
 	}
-	c.drain()
-	select {
-	case <-c.job.Done():
+	c.drv.Drain()
+	if c.drv.Ended() {
 		return c.finish()
-	default:
 	}
 	return c.armJobTick()
 }
 
-// drain reads what the running step reported since it was last read.
-func (c *Checklist) drain() {
-	ups := c.job.Updates()
-	for ups != nil {
-		select {
-		case p, ok := <-ups:
-			if !ok {
-				ups = nil
-				break
-			}
-			c.progress(p)
-		default:
-			ups = nil
-		}
-	}
-}
-
-func (c *Checklist) progress(p steps.Progress) {
-	if len(c.phases) == 0 || c.phases[len(c.phases)-1].phase != p.Phase {
-		at := p.At
-		if at.IsZero() {
-			at = c.now()
-		}
-		c.phases = append(c.phases, phaseMark{phase: p.Phase, at: at})
-	}
-	if p.Offsets == nil && c.prog.Offsets != nil && p.Phase == c.prog.Phase {
-		p.Offsets = c.prog.Offsets
-	}
-	c.prog, c.hasProg = p, true
-}
-
 // finish records how the running step ended and starts what follows.
 func (c *Checklist) finish() tea.Cmd {
-	err := c.job.Err()
-	id := c.jobID
-	now := c.now()
-	c.results[id] = result{err: err, at: now}
-	c.last = &lastRun{id: id, err: err, took: now.Sub(c.jobStart), ended: now, phases: c.phases, prog: c.prog, hasProg: c.hasProg}
-	c.job = nil
-	c.logf("%s ended: %v", id, err)
+	last, pending := c.drv.Finish()
 	var cmds []tea.Cmd
 	if c.quitting {
 		return tea.Quit
@@ -226,14 +138,12 @@ func (c *Checklist) finish() tea.Cmd {
 		c.dlg = nil // nothing runs any more: nothing to ask
 		cmds = append(cmds, c.setMode(ModeNormal))
 	}
-	if p := c.pending; p != nil {
-		c.pending = nil
-		cmds = append(cmds, c.start(p.id, p.f, p.a))
+	if pending != nil {
+		c.note = cell{}
+		cmds = append(cmds, func() tea.Msg { return stepStartedMsg{pending()} })
 	}
-	// What the step did (a cutover, a report) is in the session now.
-	c.derive(c.g.Session.Facts(c.cfg.Topo, c.facts.Snapshot))
 	cmds = append(cmds, c.maybeAuto())
-	if steps.Lookup(id).ReadsBackWrites && err == nil && c.g.Writer != nil && !c.verifying {
+	if steps.Lookup(last.ID).ReadsBackWrites && last.Err == nil && c.g.Writer != nil && !c.verifying {
 		// Every acknowledged write so far, read back: after the cutover
 		// is verified, and again as the last word.
 		cmds = append(cmds, c.verifyWriter())
@@ -257,22 +167,4 @@ func (c *Checklist) verifyWriter() tea.Cmd {
 // Stop stops the running step, if any, and waits for it to end: the
 // cutover unpauses (before SENTINEL FAILOVER) or finishes the fence
 // (after). say reports what it waits for.
-func (c *Checklist) Stop(say func(string)) {
-	j := c.job
-	if j == nil {
-		return
-	}
-	select {
-	case <-j.Done():
-		return
-	default:
-	}
-	say(fmt.Sprintf("stopping %s…", stepTitle(c.jobID)))
-	j.Cancel()
-	<-j.Done()
-	if err := j.Err(); err != nil {
-		say(fmt.Sprintf("%s: %v", stepTitle(c.jobID), err))
-	} else {
-		say(stepTitle(c.jobID) + ": finished")
-	}
-}
+func (c *Checklist) Stop(say func(string)) { c.drv.StopAndWait(say) }

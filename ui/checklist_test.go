@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/driver"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
@@ -33,7 +34,7 @@ type started struct {
 
 func (r *fakeRunner) Declined(steps.StepID, steps.Confirmation, string) error { return nil }
 
-func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
+func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (driver.Job, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -252,7 +253,7 @@ func (g *guided) ready() {
 		g.round()
 		g.finishJobs()
 	}
-	g.clock.Advance(settling)
+	g.clock.Advance(driver.SettleTime)
 	g.round()
 	if g.c.Plan().Current != steps.StepCutover {
 		g.t.Fatalf("plan at %s (%s), want the cutover", g.c.Plan().Current, g.c.Plan().State(g.c.Plan().Current).Reason)
@@ -346,7 +347,7 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		g.detached()
 		before := len(g.runner.ran())
 		g.press("enter")
-		seen := g.c.facts
+		seen := *g.c.drv.Facts()
 		g.press(k)
 		if n := len(g.runner.ran()); n != before {
 			t.Errorf("%q started %v", k, g.runner.ran()[before:])
@@ -628,18 +629,18 @@ func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
 	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
 	g.round()
 	g.finishJobs() // preflight
-	for i := 0; g.c.job == nil; i++ {
+	for i := 0; !g.c.running(); i++ {
 		if i > 20 {
 			t.Fatalf("no wait started; plan at %s", g.c.Plan().Current)
 		}
 		g.round()
 	}
-	if step := steps.Lookup(g.c.jobID); !step.Watches {
-		t.Fatalf("%s runs; want a wait", g.c.jobID)
+	if step := steps.Lookup(g.c.runningID()); !step.Watches {
+		t.Fatalf("%s runs; want a wait", g.c.runningID())
 	}
 	j := g.runner.last(t).job
 	if !g.press("q") {
-		t.Fatalf("q while %s waits did not quit:\n%s", g.c.jobID, g.screen())
+		t.Fatalf("q while %s waits did not quit:\n%s", g.c.runningID(), g.screen())
 	}
 	if !j.cancelled {
 		t.Error("the wait was not stopped")
@@ -669,12 +670,12 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 // old Redis is gone, the write verified, the report written.
 func doneWorld(t *testing.T) *guided {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
-	g.c.adjust = func(f *steps.Facts) {
+	g.c.drv.Adjust(func(f *steps.Facts) {
 		f.VerifiedWrite = t0.Add(3 * time.Second)
 		f.Decommissioned = true
 		f.Report = "./flyover-report-20250314-092653.md"
 		f.Cutover = &steps.CutoverResult{Stall: 1_183 * time.Millisecond}
-	}
+	})
 	g.w.attached = false
 	g.w.srcDown = true
 	for i := range fxSentinels {
@@ -876,9 +877,9 @@ func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
 	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
-	for i := 0; g.c.job == nil || g.c.jobID != steps.StepSteady; i++ {
+	for i := 0; !g.c.running() || g.c.runningID() != steps.StepSteady; i++ {
 		if i > 20 {
-			t.Fatalf("no steady-state wait started (job %v)", g.c.jobID)
+			t.Fatalf("no steady-state wait started (job %v)", g.c.runningID())
 		}
 		g.round()
 	}

@@ -126,7 +126,7 @@ func (c *Checklist) panelView(W, H int) []string {
 // stepIcon is a step's status as a symbol and a tone.
 func (c *Checklist) stepIcon(s steps.StepState) cell {
 	switch {
-	case c.job != nil && s.ID == c.jobID:
+	case c.running() && s.ID == c.runningID():
 		return cell{text: spinner(c.at), tone: toneAccent}
 	case s.Status == steps.Done:
 		return cell{text: "✓", tone: toneOK}
@@ -147,44 +147,45 @@ func spinner(now time.Time) string {
 // listBlock is the plan: every step and where it stands.
 func (c *Checklist) listBlock(W int, compact bool) []string {
 	st := c.styles
-	total := len(c.plan.Steps)
+	total := len(c.drv.Plan().Steps)
 	right := cell{text: "derived from the live topology", tone: toneMuted}
 	switch {
-	case !c.ready:
+	case !c.drv.Ready():
 		right = cell{text: "waiting for the first poll", tone: toneMuted}
-	case c.plan.Current == "":
+	case c.drv.Plan().Current == "":
 		right = cell{text: "all done", tone: toneOK}
 	default:
-		right = cell{text: fmt.Sprintf("step %d of %d", stepNumber(c.plan.Current), total), tone: toneMuted}
+		right = cell{text: fmt.Sprintf("step %d of %d", stepNumber(c.drv.Plan().Current), total), tone: toneMuted}
 	}
 	title := c.titleRight(st.title.Render("CHECKLIST"), right, W)
 	if compact {
 		var b strings.Builder
-		for _, s := range c.plan.Steps {
+		for _, s := range c.drv.Plan().Steps {
 			ic := c.stepIcon(s)
 			b.WriteString(st.paint(ic.tone, ic.text))
 		}
 		cur := ""
-		if c.plan.Current != "" {
-			cur = "  " + st.paint(toneStrong, stepTitle(c.plan.Current))
+		if c.drv.Plan().Current != "" {
+			cur = "  " + st.paint(toneStrong, stepTitle(c.drv.Plan().Current))
 		}
 		return []string{title, " " + b.String() + cur}
 	}
 	out := []string{title}
-	for i, s := range c.plan.Steps {
+	prog, hasProg := c.drv.Progress()
+	for i, s := range c.drv.Plan().Steps {
 		ic := c.stepIcon(s)
 		name := fmt.Sprintf("%d %s", i+1, s.Title)
 		t := toneText
 		switch {
 		case s.Status == steps.Pending:
 			t = toneMuted
-		case s.ID == c.plan.Current:
+		case s.ID == c.drv.Plan().Current:
 			t = toneStrong
 		}
 		line := " " + st.paint(ic.tone, ic.text) + " " + st.paint(t, name)
 		switch {
-		case c.job != nil && s.ID == c.jobID && c.hasProg:
-			line = c.titleRight(line, cell{text: c.prog.Phase, tone: toneAccent}, W)
+		case c.running() && s.ID == c.runningID() && hasProg:
+			line = c.titleRight(line, cell{text: prog.Phase, tone: toneAccent}, W)
 		case s.Status == steps.Blocked:
 			line = c.titleRight(line, cell{text: "blocked", tone: toneBad}, W)
 		}
@@ -196,13 +197,13 @@ func (c *Checklist) listBlock(W int, compact bool) []string {
 // detail is the lower part: what matters now.
 func (c *Checklist) detail(W, H int) []string {
 	switch {
-	case c.job != nil || c.starting:
+	case c.running() || c.drv.Starting():
 		return c.runningView(W, H)
-	case !c.ready:
+	case !c.drv.Ready():
 		return []string{c.styles.paint(toneMuted, "Polling the source, the target and the Sentinels…")}
-	case c.plan.Current == "":
+	case c.drv.Plan().Current == "":
 		return c.completeView(W, H)
-	case c.justDoneAt(c.plan.Current, c.at):
+	case c.drv.JustDoneAt(c.drv.Plan().Current, c.at):
 		return c.settlingView(W, H)
 	}
 	return c.stepView(W, H)
@@ -212,13 +213,13 @@ func (c *Checklist) detail(W, H int) []string {
 // showing it: the step's outcome, not a stale plan.
 func (c *Checklist) settlingView(W, H int) []string {
 	st := c.styles
-	id := c.plan.Current
+	id := c.drv.Plan().Current
 	secs := []section{{lines: []string{c.stepHeading(id, cell{text: "✓ done", tone: toneOK}, W)}, prio: 100}}
-	if l := c.last; l != nil && l.id == id {
+	if l := c.drv.Last(); l != nil && l.ID == id {
 		if steps.Lookup(id).PointOfNoReturn {
-			secs = append(secs, section{lines: c.phaseLines(l.phases, l.prog, W, l.ended, true), prio: 90})
+			secs = append(secs, section{lines: c.phaseLines(l.Phases, l.Progress, W, l.Ended, true), prio: 90})
 		}
-		secs = append(secs, section{lines: []string{st.paint(toneOK, "finished in "+duration(l.took))}, prio: 95})
+		secs = append(secs, section{lines: []string{st.paint(toneOK, "finished in "+duration(l.Took))}, prio: 95})
 	}
 	secs = append(secs, section{lines: []string{st.paint(toneMuted, "confirming on the next poll…")}, prio: 95})
 	return fitSections(secs, H)
@@ -242,27 +243,27 @@ func (c *Checklist) failure(err error, ended time.Time, then string) string {
 // lastLine sums up the step that ended last, when it is not the one on
 // screen: the cutover's stall, a failure elsewhere.
 func (c *Checklist) lastLine(W int) []string {
-	l := c.last
-	if l == nil || l.id == c.plan.Current {
+	l := c.drv.Last()
+	if l == nil || l.ID == c.drv.Plan().Current {
 		return nil
 	}
 	st := c.styles
-	if l.err != nil {
-		if c.plan.State(l.id).Status == steps.Done {
+	if l.Err != nil {
+		if c.drv.Plan().State(l.ID).Status == steps.Done {
 			// What failed then holds now: the latest snapshot says so,
 			// and a ✓ beside a stale block would contradict it.
-			text := fmt.Sprintf("%s passes now (it did not %s ago)", stepTitle(l.id), duration(c.now().Sub(l.ended)))
+			text := fmt.Sprintf("%s passes now (it did not %s ago)", stepTitle(l.ID), duration(c.now().Sub(l.Ended)))
 			return []string{st.paint(toneOK, "✓ ") + st.paint(toneMuted, clip(text, W-2))}
 		}
 		t := toneBad
-		if stopped(l.err) {
+		if stopped(l.Err) {
 			t = toneWarn
 		}
-		return c.wrapText(stepTitle(l.id)+": "+c.failure(l.err, l.ended, ": enter runs it again"), W, 0, t)
+		return c.wrapText(stepTitle(l.ID)+": "+c.failure(l.Err, l.Ended, ": enter runs it again"), W, 0, t)
 	}
-	text := fmt.Sprintf("%s done in %s", stepTitle(l.id), took(l.took))
-	if steps.Lookup(l.id).PointOfNoReturn && c.facts.Cutover != nil && c.facts.Cutover.Stall > 0 {
-		text += " · writes paused " + ms(c.facts.Cutover.Stall)
+	text := fmt.Sprintf("%s done in %s", stepTitle(l.ID), took(l.Took))
+	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {
+		text += " · writes paused " + ms(c.drv.Facts().Cutover.Stall)
 	}
 	return []string{st.paint(toneOK, "✓ ") + st.paint(toneMuted, clip(text, W-2))}
 }
@@ -279,7 +280,7 @@ func (c *Checklist) stepHeading(id steps.StepID, right cell, W int) string {
 // completeView is the end: what was done, what it cost, where the record is.
 func (c *Checklist) completeView(W, H int) []string {
 	st := c.styles
-	f := &c.facts
+	f := c.drv.Facts()
 	lines := []string{st.paint(toneOK, "✓ ") + st.title.Render("MIGRATION COMPLETE")}
 	lines = append(lines, c.wrapText(fmt.Sprintf("The target %s is the primary; every Sentinel names it.", c.cfg.Topo.Target), W, 0, toneText)...)
 	var rows [][2]cell

@@ -361,7 +361,7 @@ func (m *FleetModel) subKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(k, m.keys.Back) && s.Mode() == ModeNormal && (s.guide == nil || s.guide.dlg == nil) {
-		running := s.guide != nil && (s.guide.job != nil || s.guide.starting)
+		running := s.guide != nil && s.guide.drv.Busy()
 		if k.String() != "esc" || !running {
 			m.leave()
 			return nil
@@ -405,7 +405,7 @@ func (m *FleetModel) enter(name string) tea.Cmd {
 			cfg.Sentinels[i].Poller = pacedSentinel{p, cfg.Sentinels[i].Poller}
 		}
 		if cfg.Guide != nil && cfg.Guide.Runner != nil {
-			cfg.Guide.Runner = turnRunner{inner: cfg.Guide.Runner, master: name, turns: m.cfg.Turns}
+			cfg.Guide.Gate = turnGate(m.cfg.Turns, name)
 		}
 		s = New(m.ctx, cfg)
 		m.subs[name], m.paces[name] = s, p

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/driver"
 	"flyover/fleet"
 	"flyover/lab"
 	"flyover/probe"
@@ -48,12 +49,12 @@ func (d *fleetDriver) migrate(name string, limit time.Duration) {
 		if d.m.Focus() != name {
 			d.t.Fatalf("focus %q, want %s", d.m.Focus(), name)
 		}
-		if r, ok := c.results[steps.StepVerify]; ok && r.err == nil {
+		if r, ok := c.drv.Result(steps.StepVerify); ok && r.Err == nil {
 			return true
 		}
-		for id, r := range c.results {
-			if r.err != nil && id != steps.StepPreflight {
-				d.t.Fatalf("%s: step %s failed: %v\n%s", name, id, r.err, d.screen())
+		for id, r := range c.drv.Results() {
+			if r.Err != nil && id != steps.StepPreflight {
+				d.t.Fatalf("%s: step %s failed: %v\n%s", name, id, r.Err, d.screen())
 			}
 		}
 		if dlg := c.dlg; dlg != nil {
@@ -73,18 +74,18 @@ func (d *fleetDriver) migrate(name string, limit time.Duration) {
 			}
 			return false
 		}
-		if !c.ready || c.job != nil || c.starting || s.Mode() != ModeNormal {
+		if !c.drv.Ready() || c.drv.Busy() || s.Mode() != ModeNormal {
 			return false
 		}
-		id := c.plan.Current
+		id := c.drv.Plan().Current
 		step := steps.Lookup(id)
 		if id == "" || step == nil {
 			return false
 		}
-		if step.Watches && len(step.Confirmations(c.facts, c.g.Options)) == 0 {
+		if step.Watches && len(step.Confirmations(*c.drv.Facts(), c.g.Options)) == 0 {
 			return false // a wait: it runs by itself
 		}
-		if at, ok := pressed[id]; ok && !c.results[id].at.After(at) {
+		if at, ok := pressed[id]; ok && !c.result(id).At.After(at) {
 			return false // pressed already; its question or its run is coming
 		}
 		pressed[id] = time.Now()
@@ -115,7 +116,7 @@ func TestFleetMigratesTwoMastersInTurnUnderWritesLosingNothing(t *testing.T) {
 		r := steps.NewRunner(m.Prober, a, s, opts)
 		r.Canary = canaries[m.Name]
 		cfg := Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
-			Guide: &Guide{Runner: StepsRunner(r), Session: s, Options: opts, Audit: a, Writer: canaries[m.Name]}}
+			Guide: &Guide{Runner: driver.Steps(r), Session: s, Options: opts, Audit: a, Writer: canaries[m.Name]}}
 		for _, e := range m.Prober.Sentinels {
 			cfg.Sentinels = append(cfg.Sentinels, Sentinel{Addr: e.Addr, Poller: e})
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"flyover/driver"
 	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
@@ -75,31 +76,8 @@ func (s pacedSentinel) PollSentinel(ctx context.Context, master string) probe.Se
 	return s.inner.PollSentinel(ctx, master)
 }
 
-// turnRunner makes a master's steps wait their turn in the fleet
+// turnGate makes a master's steps wait their turn in the fleet
 // (fleet.Turns): the checklist shows the refusal as the step's result.
-type turnRunner struct {
-	inner  StepRunner
-	master string
-	turns  *fleet.Turns
-}
-
-func (r turnRunner) Declined(id steps.StepID, q steps.Confirmation, why string) error {
-	return r.inner.Declined(id, q, why)
-}
-
-func (r turnRunner) Start(ctx context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
-	release, err := r.turns.Acquire(r.master, id)
-	if err != nil {
-		return nil, err
-	}
-	job, err := r.inner.Start(ctx, id, f, a)
-	if err != nil {
-		release(err)
-		return nil, err
-	}
-	go func() {
-		<-job.Done()
-		release(job.Err())
-	}()
-	return job, nil
+func turnGate(turns *fleet.Turns, master string) driver.Gate {
+	return func(id steps.StepID) (func(error), error) { return turns.Acquire(master, id) }
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"flyover/driver"
 	"flyover/fleet"
 	"flyover/lab"
 	"flyover/lab/labtest"
@@ -66,7 +67,7 @@ func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ..
 		s := steps.NewSession()
 		r := steps.NewRunner(m.Prober, audit.ForMaster(m.Name), s, steps.Options{})
 		cfg := Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
-			Guide: &Guide{Runner: StepsRunner(r), Session: s, Audit: audit.ForMaster(m.Name)}}
+			Guide: &Guide{Runner: driver.Steps(r), Session: s, Audit: audit.ForMaster(m.Name)}}
 		for _, e := range m.Prober.Sentinels {
 			cfg.Sentinels = append(cfg.Sentinels, Sentinel{Addr: e.Addr, Poller: e})
 		}
@@ -211,7 +212,7 @@ func (d *fleetDriver) readyFor(i int, id steps.StepID) func() bool {
 	return func() bool {
 		s := d.m.Master(d.lab.Names[i])
 		c := s.Checklist()
-		return c.ready && c.job == nil && !c.starting && c.plan.Current == id && s.Mode() == ModeNormal
+		return c.drv.Ready() && !c.drv.Busy() && c.drv.Plan().Current == id && s.Mode() == ModeNormal
 	}
 }
 
@@ -236,8 +237,8 @@ func TestFleetMaxSyncsHoldsTheSecondAttachUntilTheFirstSyncIsDone(t *testing.T) 
 	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[1]).Mode() != ModeNormal })
 	d.key("y")
 	c2 := d.m.Master(d.lab.Names[1]).Checklist()
-	d.until("the second attach refused", 5*time.Second, func() bool { return c2.results[steps.StepAttach].err != nil })
-	if err := c2.results[steps.StepAttach].err.Error(); !strings.Contains(err, "waiting its turn: 1 syncs running (--max-syncs 1)") {
+	d.until("the second attach refused", 5*time.Second, func() bool { return c2.result(steps.StepAttach).Err != nil })
+	if err := c2.result(steps.StepAttach).Err.Error(); !strings.Contains(err, "waiting its turn: 1 syncs running (--max-syncs 1)") {
 		t.Fatalf("the second attach: %s", err)
 	}
 	if d.phase(1) != fleet.PhaseDetached {

@@ -31,7 +31,7 @@ func (m *FleetModel) refreshRows() {
 			if survey.Status != steps.Done {
 				v = fleet.Verdicts{}
 			}
-			if r := c.facts.Cutover; r != nil {
+			if r := c.drv.Facts().Cutover; r != nil {
 				stall = r.Stall
 			}
 		}
@@ -47,7 +47,7 @@ func (m *FleetModel) refreshRows() {
 		ms := m.cfg.Fleet.Master(r.Master)
 		r.Snapshot, r.Polled = s.dash.Snapshot(), true
 		r.Phase = fleet.PhaseOf(ms, fleet.Topology(ms), r.Snapshot)
-		if c := s.Checklist(); c != nil && c.facts.Decommissioned && r.Phase == fleet.PhaseSwitched {
+		if c := s.Checklist(); c != nil && c.drv.Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
 			r.Phase = fleet.PhaseDecommissioned
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -17,8 +18,8 @@ import (
 // what enter does.
 func (c *Checklist) stepView(W, H int) []string {
 	st := c.styles
-	id := c.plan.Current
-	state := c.plan.State(id)
+	id := c.drv.Plan().Current
+	state := c.drv.Plan().State(id)
 	step := steps.Lookup(id)
 	status := cell{text: "ready", tone: toneOK}
 	switch {
@@ -27,22 +28,22 @@ func (c *Checklist) stepView(W, H int) []string {
 	case step.Watches && !step.Survey && !step.WritesFiles:
 		status = cell{text: "waiting", tone: toneWarn}
 	}
-	r, ran := c.results[id]
-	failed := ran && r.err != nil && !(step.Survey && state.Status == steps.Blocked)
+	r, ran := c.drv.Result(id)
+	failed := ran && r.Err != nil && !(step.Survey && state.Status == steps.Blocked)
 	if failed {
 		status = cell{text: "failed", tone: toneBad}
-		if stopped(r.err) {
+		if stopped(r.Err) {
 			status = cell{text: "stopped", tone: toneWarn}
 		}
 	}
 	secs := []section{{lines: []string{c.stepHeading(id, status, W)}, prio: 100}}
 	if failed {
 		t := toneBad
-		if stopped(r.err) {
+		if stopped(r.Err) {
 			t = toneWarn
 		}
-		lines := c.wrapText(c.failure(r.err, r.at, ""), W, 0, t)
-		if !stopped(r.err) {
+		lines := c.wrapText(c.failure(r.Err, r.At, ""), W, 0, t)
+		if !stopped(r.Err) {
 			lines = append(lines, c.wrapText(step.OnFailure, W, 0, toneMuted)...)
 		}
 		secs = append(secs, section{lines: lines, prio: 90, min: 2})
@@ -56,10 +57,10 @@ func (c *Checklist) stepView(W, H int) []string {
 			return st.paint(toneMuted, fmt.Sprintf("  … %d more lines", n))
 		}})
 	}
-	cmds := step.Commands(c.facts, c.g.Options)
+	cmds := step.Commands(*c.drv.Facts(), c.g.Options)
 	switch {
 	case len(cmds) == 0:
-	case !writes(step, c.facts, c.g.Options) && len(cmds) > 3:
+	case !driver.Writes(step, *c.drv.Facts(), c.g.Options) && len(cmds) > 3:
 		secs = append(secs, section{lines: c.wrapText("reads only: "+commandSummary(cmds), W, 0, toneMuted), prio: 40, min: 1})
 	default:
 		lines := []string{st.paint(toneMuted, "sends")}
@@ -192,11 +193,11 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.paint(toneMuted, strings.TrimPrefix(c.auto.status, "autoplay: ")))
 	}
 	step := steps.Lookup(id)
-	confs := step.Confirmations(c.facts, c.g.Options)
+	confs := step.Confirmations(*c.drv.Facts(), c.g.Options)
 	switch {
-	case c.cfg.ReadOnly && writes(step, c.facts, c.g.Options):
+	case c.cfg.ReadOnly && driver.Writes(step, *c.drv.Facts(), c.g.Options):
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.paint(toneWarn, "shown, never sent"))
-	case state.Status == steps.Blocked && offersFix(step, confs):
+	case state.Status == steps.Blocked && driver.OffersFix(step, confs):
 		out = append(out, enter("apply the fix · you confirm first"))
 	case state.Status == steps.Blocked && !step.Survey:
 		out = append(out, st.paint(toneMuted, "fix what is marked ✗: the plan moves on by itself"))

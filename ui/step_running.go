@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -17,15 +18,15 @@ import (
 func (c *Checklist) runningView(W, H int) []string {
 	st := c.styles
 	now := c.at
-	if c.job == nil {
+	if !c.running() {
 		return []string{st.paint(toneMuted, "starting…")}
 	}
-	elapsed := cell{text: spinner(now) + " " + duration(now.Sub(c.jobStart)), tone: toneAccent}
-	secs := []section{{lines: []string{c.stepHeading(c.jobID, elapsed, W)}, prio: 100}}
-	p := c.prog
-	if steps.Lookup(c.jobID).PointOfNoReturn {
-		secs = append(secs, section{lines: c.phaseLines(c.phases, c.prog, W, now, false), prio: 90})
-	} else if c.hasProg {
+	elapsed := cell{text: spinner(now) + " " + duration(now.Sub(c.drv.Since())), tone: toneAccent}
+	secs := []section{{lines: []string{c.stepHeading(c.runningID(), elapsed, W)}, prio: 100}}
+	p, hasProg := c.drv.Progress()
+	if steps.Lookup(c.runningID()).PointOfNoReturn {
+		secs = append(secs, section{lines: c.phaseLines(c.drv.Phases(), p, W, now, false), prio: 90})
+	} else if hasProg {
 		lines := []string{st.paint(toneMuted, "phase  ") + st.paint(toneStrong, p.Phase)}
 		if p.Fraction >= 0 {
 			lines = append(lines, c.bar(p.Fraction, W))
@@ -48,7 +49,7 @@ func (c *Checklist) runningView(W, H int) []string {
 		}
 		secs = append(secs, section{lines: lines, prio: 80})
 	}
-	if c.hasProg && p.Message != "" {
+	if hasProg && p.Message != "" {
 		secs = append(secs, section{lines: c.wrapText(p.Message, W, 0, toneText), prio: 70, min: 1})
 	}
 	var act []string
@@ -63,7 +64,7 @@ func (c *Checklist) runningView(W, H int) []string {
 		secs = append(secs[:1], append([]section{{lines: q, prio: 101, min: len(q)}}, secs[1:]...)...)
 	case !c.quitting:
 		stop := "esc  stop this step"
-		if steps.Lookup(c.jobID).PointOfNoReturn {
+		if steps.Lookup(c.runningID()).PointOfNoReturn {
 			stop = "esc  stop: before SENTINEL FAILOVER it unpauses, nothing changes"
 		}
 		act = append(act, st.paint(toneMuted, clip(stop, W)))
@@ -74,19 +75,19 @@ func (c *Checklist) runningView(W, H int) []string {
 
 // phaseLines are the guarded cutover as a stepper: each phase, when it
 // began, and the countdown of the one under way (ended: none is).
-func (c *Checklist) phaseLines(phases []phaseMark, prog steps.Progress, W int, now time.Time, ended bool) []string {
+func (c *Checklist) phaseLines(phases []driver.PhaseMark, prog steps.Progress, W int, now time.Time, ended bool) []string {
 	st := c.styles
 	order := []string{steps.PhasePausing, steps.PhaseDraining, steps.PhaseFailover, steps.PhasePromoting, steps.PhaseFencing, steps.PhaseUnpaused}
-	if len(phases) > 0 && phases[0].phase == steps.PhasePromoting {
+	if len(phases) > 0 && phases[0].Phase == steps.PhasePromoting {
 		order = order[3:] // fence only: the failover happened before
 	}
 	seen := map[string]time.Time{}
 	undo := false
 	for _, ph := range phases {
-		if _, ok := seen[ph.phase]; !ok {
-			seen[ph.phase] = ph.at
+		if _, ok := seen[ph.Phase]; !ok {
+			seen[ph.Phase] = ph.At
 		}
-		undo = undo || ph.phase == steps.PhaseUndoing || ph.phase == steps.PhaseAborted
+		undo = undo || ph.Phase == steps.PhaseUndoing || ph.Phase == steps.PhaseAborted
 	}
 	if undo {
 		order = append(order, steps.PhaseUndoing, steps.PhaseAborted)
@@ -98,7 +99,7 @@ func (c *Checklist) phaseLines(phases []phaseMark, prog steps.Progress, W int, n
 	cur := prog.Phase
 	var t0 time.Time
 	if len(phases) > 0 {
-		t0 = phases[0].at
+		t0 = phases[0].At
 	}
 	var out []string
 	for _, ph := range order {
