@@ -18,6 +18,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui"
+	"flyover/ui/common"
 )
 
 const fleetUsage = `flyover fleet --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1]
@@ -169,26 +170,26 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	defer events.stop()
 	var guides []*guide
 	var gmu sync.Mutex
-	open := func(m *fleet.Master) (ui.Config, error) {
+	open := func(m *fleet.Master) (common.Config, error) {
 		g, err := openGuide(ctx, m.Prober, guideSetup{
 			conn: conn, readOnly: *readOnly, canary: *canary, audit: audit.ForMaster(m.Name),
 			opts: steps.Options{AllowNonemptyTarget: *allowNonempty},
 		})
 		if err != nil {
-			return ui.Config{}, err
+			return common.Config{}, err
 		}
 		gmu.Lock()
 		guides = append(guides, g)
 		gmu.Unlock()
 		p := m.Prober
-		cfg := ui.Config{
+		cfg := common.Config{
 			Topo: p.Topo, Source: p.Source, Target: p.Target, Events: events.forMaster(m.Name),
 			Tick: sf.tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 			Log: logger, Debug: sf.debug, LogPath: sf.logPath,
 			Guide: &g.guide, Warnings: conn.warnings, Notes: g.recalled, Secrets: conn.secrets,
 		}
 		for _, e := range p.Sentinels {
-			cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
+			cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: e.Addr, Poller: e})
 		}
 		return cfg, nil
 	}

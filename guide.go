@@ -11,7 +11,7 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
-	"flyover/ui"
+	"flyover/ui/common"
 )
 
 // guideSetup is what the guided checklist is wired from.
@@ -33,12 +33,12 @@ type guideSetup struct {
 // guide is the guided checklist, wired: the audit log, the session, the
 // runner over the prober's endpoints, and the writer if any.
 type guide struct {
-	guide  ui.Guide
+	guide  common.Guide
 	audit  *steps.Audit
 	canary *probe.Canary // started here (--canary), closed here
 	// recalled are the replica priorities an earlier run replaced with 0,
 	// read back from the audit logs: timeline entries at the start.
-	recalled []ui.Note
+	recalled []common.Note
 }
 
 // openGuide opens the audit log and builds the runner every step's
@@ -62,7 +62,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 	r.DialReplica = p.Source.WithAddr // as the source is reached, guard included
 	g := &guide{audit: a}
 	for _, line := range r.RecallPriorities() {
-		g.recalled = append(g.recalled, ui.Note{Kind: "recalled", Text: line})
+		g.recalled = append(g.recalled, common.Note{Kind: "recalled", Text: line})
 	}
 	w := s.writer
 	if s.canary {
@@ -80,7 +80,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", probe.DefaultCanaryRate)
 	}
 	r.Canary = w
-	g.guide = ui.Guide{Runner: driver.Steps(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
+	g.guide = common.Guide{Runner: driver.Steps(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
 	if w != nil {
 		g.guide.Writer = w
 	}

@@ -19,6 +19,8 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui"
+	"flyover/ui/common"
+	"flyover/ui/status"
 )
 
 const usage = `flyover supervises a live migration of a Redis primary onto Dragonfly through Redis Sentinel.
@@ -189,14 +191,14 @@ type dashboard struct {
 func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) error {
 	watcher := probe.WatchSentinels(ctx, p.Sentinels)
 	defer watcher.Stop()
-	cfg := ui.Config{
+	cfg := common.Config{
 		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,
 		Tick: d.tick, InSyncPolls: d.inSyncPolls, ReadOnly: d.readOnly,
 		Log: d.logger, Debug: d.debug, LogPath: d.logPath,
 		Guide: &g.guide, Warnings: d.conn.warnings, Notes: g.recalled, Secrets: d.conn.secrets, Lab: d.lab,
 	}
 	for _, e := range p.Sentinels {
-		cfg.Sentinels = append(cfg.Sentinels, ui.Sentinel{Addr: e.Addr, Poller: e})
+		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: e.Addr, Poller: e})
 	}
 	return ui.Run(ctx, cfg)
 }
@@ -219,9 +221,9 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	snap := p.Poll(context.Background())
 	var err error
 	if *asJSON {
-		err = ui.WriteStatusJSON(stdout, snap)
+		err = status.WriteStatusJSON(stdout, snap)
 	} else {
-		err = ui.WriteStatusTable(stdout, snap, "")
+		err = status.WriteStatusTable(stdout, snap, "")
 	}
 	return cmd.exit(err, !snap.AllReachable())
 }

@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 	"fmt"
 	"strings"
 	"sync"
@@ -93,7 +96,7 @@ func (w *fakeWriter) Verify(context.Context) (probe.CanaryVerdict, error) {
 type guided struct {
 	*harness
 	runner *fakeRunner
-	c      *Checklist
+	c      *checklist.Checklist
 }
 
 // idlePoller never answers: the tests deliver polls by hand, and a poll
@@ -106,14 +109,14 @@ func (idlePoller) PollSentinel(ctx context.Context, _ string) probe.SentinelView
 	return probe.SentinelView{}
 }
 
-func newGuided(t *testing.T, w, h int, writer Writer, mod func(*Config)) *guided {
+func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Config)) *guided {
 	r := &fakeRunner{}
-	hs := newHarness(t, w, h, func(c *Config) {
+	hs := newHarness(t, w, h, func(c *common.Config) {
 		c.Source, c.Target = idlePoller{}, idlePoller{}
 		for i := range c.Sentinels {
 			c.Sentinels[i].Poller = idlePoller{}
 		}
-		c.Guide = &Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
+		c.Guide = &common.Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
 			WriterLabel: "2,000 writes/s via Sentinel"}
 		if mod != nil {
 			mod(c)
@@ -124,7 +127,7 @@ func newGuided(t *testing.T, w, h int, writer Writer, mod func(*Config)) *guided
 		t.Fatal("no checklist with Config.Guide set")
 	}
 	if writer != nil {
-		g.send(writerTickMsg{stats: writer.Stats()})
+		g.send(checklist.WriterTickMsg{Stats: writer.Stats()})
 	}
 	return g
 }
@@ -138,7 +141,7 @@ func (g *guided) exec(cmd tea.Cmd) (quit bool) {
 		switch m := msg.(type) {
 		case tea.QuitMsg:
 			quit = true
-		case ModeMsg, stepStartedMsg, confirmDoneMsg:
+		case common.ModeMsg, checklist.StepStartedMsg, confirm.DoneMsg:
 			quit = g.exec(g.send(m)) || quit
 		}
 	}
@@ -221,7 +224,7 @@ func (g *guided) finishJobs() {
 }
 
 // pump delivers the running step's tick.
-func (g *guided) pump() bool { return g.exec(g.send(jobTickMsg{})) }
+func (g *guided) pump() bool { return g.exec(g.send(checklist.JobTickMsg{})) }
 
 // press types one key and runs what it returns; it reports a quit.
 func (g *guided) press(k string) bool {
@@ -233,11 +236,11 @@ func (g *guided) press(k string) bool {
 // spinner, so frames read the same) and its redraw arrives.
 func (g *guided) settle() {
 	g.t.Helper()
-	if g.c.dlg == nil {
+	if g.c.Dialog == nil {
 		g.t.Fatal("no question open to settle")
 	}
 	g.clock.Advance(time.Second)
-	g.exec(g.send(promptSettledMsg{dlg: g.c.dlg, i: g.c.dlg.i}))
+	g.exec(g.send(confirm.SettledMsg{Dialog: g.c.Dialog, Index: g.c.Dialog.Index}))
 }
 
 func (g *guided) typeText(s string) {
@@ -264,7 +267,7 @@ func (g *guided) ready() {
 func (g *guided) detached() {
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{}
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.finishJobs()
 	if g.c.Plan().Current != steps.StepAttach {
@@ -278,15 +281,15 @@ func TestPreflightRunsByItself(t *testing.T) {
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{}
 	g.w.at = g.clock.Now()
-	if g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()}); len(g.runner.ran()) != 0 {
+	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.source()}); len(g.runner.ran()) != 0 {
 		t.Fatal("preflight started before the target answered")
 	}
-	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
+	g.deliver(common.NodePolledMsg{Which: common.TargetNode, Node: g.w.target()})
 	if len(g.runner.ran()) != 0 {
 		t.Fatal("preflight started before the Sentinels answered")
 	}
 	for i := range fxSentinels {
-		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
+		g.deliver(common.SentinelPolledMsg{Index: i, View: g.w.sentinel(i)})
 	}
 	if got := g.runner.ran(); len(got) != 1 || got[0] != steps.StepPreflight {
 		t.Fatalf("started %v, want preflight alone", got)
@@ -307,7 +310,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
 	g.pump()
@@ -320,7 +323,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	goldenFrame(t, g.harness, "checklist-preflight-block-120x36", 120, 36)
 	// enter runs preflight again: it only reads, so no question.
 	g.press("enter")
-	if g.m.Mode() != ModeNormal || g.runner.last(t).id != steps.StepPreflight {
+	if g.m.Mode() != common.ModeNormal || g.runner.last(t).id != steps.StepPreflight {
 		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.ran())
 	}
 }
@@ -329,7 +332,7 @@ func TestChecklistAttachConfirmGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.detached()
 	g.press("enter")
-	if g.m.Mode() != ModeConfirm {
+	if g.m.Mode() != common.ModeConfirm {
 		t.Fatalf("mode %v after enter, want the confirmation", g.m.Mode())
 	}
 	sc := g.screen()
@@ -347,12 +350,12 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		g.detached()
 		before := len(g.runner.ran())
 		g.press("enter")
-		seen := *g.c.drv.Facts()
+		seen := *g.c.Driver().Facts()
 		g.press(k)
 		if n := len(g.runner.ran()); n != before {
 			t.Errorf("%q started %v", k, g.runner.ran()[before:])
 		}
-		if g.m.Mode() != ModeNormal || g.c.dlg != nil {
+		if g.m.Mode() != common.ModeNormal || g.c.Dialog != nil {
 			t.Errorf("%q: the question is still open", k)
 		}
 		if !strings.Contains(g.screen(), "cancelled, nothing sent") {
@@ -367,7 +370,7 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		if s.facts.Snapshot.At != seen.Snapshot.At {
 			t.Error("the step got other facts than the ones on screen when enter was pressed")
 		}
-		if g.m.Mode() != ModeNormal {
+		if g.m.Mode() != common.ModeNormal {
 			t.Error("the question stays open after y")
 		}
 	}
@@ -377,7 +380,7 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.ready()
 	g.press("enter")
-	if g.m.Mode() != ModePrompt {
+	if g.m.Mode() != common.ModePrompt {
 		t.Fatalf("mode %v, want the typed prompt", g.m.Mode())
 	}
 	g.settle()
@@ -424,7 +427,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		if n := len(g.runner.ran()); n != before {
 			t.Errorf("typed %q: started %v", typed, g.runner.ran()[before:])
 		}
-		if g.m.Mode() != ModePrompt || g.c.dlg == nil || len(g.c.dlg.typed) != 0 {
+		if g.m.Mode() != common.ModePrompt || g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 {
 			t.Errorf("typed %q: the prompt is not open with an empty field for another try", typed)
 		}
 		sc := g.screen()
@@ -458,7 +461,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	before := len(g.runner.ran())
 	g.press("enter")
 	g.press("esc")
-	if g.c.dlg != nil || g.m.Mode() != ModeNormal || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || g.m.Mode() != common.ModeNormal || len(g.runner.ran()) != before {
 		t.Error("esc did not cancel the prompt at once")
 	}
 }
@@ -472,8 +475,8 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	g.press("enter")
 	g.press("y")
 	g.press("enter") // a second enter, too soon, submits nothing
-	if g.c.dlg == nil || len(g.c.dlg.typed) != 0 || g.m.Mode() != ModePrompt {
-		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.dlg.typed))
+	if g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 || g.m.Mode() != common.ModePrompt {
+		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.Dialog.Typed))
 	}
 	if sc := g.screen(); !strings.Contains(sc, "ignored 2 keys typed before this question was on screen") || strings.Contains(sc, "█") {
 		t.Errorf("the prompt does not say what it ignored, or shows a cursor before it takes keys:\n%s", sc)
@@ -490,26 +493,26 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 
 	// A y/N before the typed question: its y, repeated, is not the name.
 	clock := &fakeClock{t: t0}
-	cm := &common{cfg: &Config{Now: clock.Now}, styles: &Styles{}}
+	cm := &common.Common{Cfg: &common.Config{Now: clock.Now}, Styles: &common.Styles{}}
 	confs := []steps.Confirmation{
 		{ID: "first", Kind: steps.ConfirmYesNo, Prompt: "First?"},
 		{ID: "name", Kind: steps.ConfirmTypeName, Expect: "flyover", Prompt: "Type the master name:"},
 	}
-	d := newStepConfirm(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
+	d := confirm.NewStep(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
 	clock.Advance(time.Second) // read the first question
-	if cmd := d.Update(press("y")); cmd == nil || !d.typing() {
+	if cmd := d.Update(press("y")); cmd == nil || !d.Typing() {
 		t.Fatal("y did not move on to the typed question, or did not ask for its redraw")
 	}
 	d.Update(press("y")) // the key repeat of that y
-	if len(d.typed) != 0 || d.early != 1 {
-		t.Fatalf("the y that answered the question before is in the field: %q", string(d.typed))
+	if len(d.Typed) != 0 || d.Early != 1 {
+		t.Fatalf("the y that answered the question before is in the field: %q", string(d.Typed))
 	}
-	clock.Advance(promptSettle)
+	clock.Advance(confirm.PromptSettle)
 	for _, r := range "flyover" {
 		d.Update(press(string(r)))
 	}
-	if string(d.typed) != "flyover" {
-		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.typed))
+	if string(d.Typed) != "flyover" {
+		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.Typed))
 	}
 }
 
@@ -556,7 +559,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.ready()
 	g.press("a")
-	if g.m.Mode() != ModeConfirm || g.c.dlg == nil || g.c.dlg.id != steps.StepAbort {
+	if g.m.Mode() != common.ModeConfirm || g.c.Dialog == nil || g.c.Dialog.ID != steps.StepAbort {
 		t.Fatal("a before the cutover did not ask to abort")
 	}
 	if !strings.Contains(g.screen(), "CLIENT UNPAUSE") {
@@ -579,7 +582,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g.rounds(2)
 	before := len(g.runner.ran())
 	g.press("a")
-	if g.c.dlg != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.ran()) != before {
 		t.Fatal("a after the failover opened a question or started something")
 	}
 	if !strings.Contains(g.screen(), "no abort: the failover has happened") {
@@ -595,11 +598,11 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 	if g.press("q") {
 		t.Fatal("q quit while the cutover runs, without asking")
 	}
-	if g.m.Mode() != ModeConfirm || !strings.Contains(g.screen(), "Cutover is running. Quit?") {
+	if g.m.Mode() != common.ModeConfirm || !strings.Contains(g.screen(), "Cutover is running. Quit?") {
 		t.Fatalf("no question after q:\n%s", g.screen())
 	}
 	g.press("x") // anything but y: keep running
-	if j.cancelled || g.m.Mode() != ModeNormal {
+	if j.cancelled || g.m.Mode() != common.ModeNormal {
 		t.Fatal("x stopped the step or left the question open")
 	}
 	g.press("q")
@@ -625,22 +628,22 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 // stops the wait: there is nothing to ask. Read-only at 80x24, the wait
 // for steady state running again after the target came back.
 func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
-	g := newGuided(t, 80, 24, nil, func(c *Config) { c.ReadOnly = true })
+	g := newGuided(t, 80, 24, nil, func(c *common.Config) { c.ReadOnly = true })
 	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
 	g.round()
 	g.finishJobs() // preflight
-	for i := 0; !g.c.running(); i++ {
+	for i := 0; g.c.Running() == nil; i++ {
 		if i > 20 {
 			t.Fatalf("no wait started; plan at %s", g.c.Plan().Current)
 		}
 		g.round()
 	}
-	if step := steps.Lookup(g.c.runningID()); !step.Watches {
-		t.Fatalf("%s runs; want a wait", g.c.runningID())
+	if step := steps.Lookup(g.c.RunningID()); !step.Watches {
+		t.Fatalf("%s runs; want a wait", g.c.RunningID())
 	}
 	j := g.runner.last(t).job
 	if !g.press("q") {
-		t.Fatalf("q while %s waits did not quit:\n%s", g.c.runningID(), g.screen())
+		t.Fatalf("q while %s waits did not quit:\n%s", g.c.RunningID(), g.screen())
 	}
 	if !j.cancelled {
 		t.Error("the wait was not stopped")
@@ -670,7 +673,7 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 // old Redis is gone, the write verified, the report written.
 func doneWorld(t *testing.T) *guided {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
-	g.c.drv.Adjust(func(f *steps.Facts) {
+	g.c.Driver().Adjust(func(f *steps.Facts) {
 		f.VerifiedWrite = t0.Add(3 * time.Second)
 		f.Decommissioned = true
 		f.Report = "./flyover-report-20250314-092653.md"
@@ -682,7 +685,7 @@ func doneWorld(t *testing.T) *guided {
 		g.w.sentMaster[i] = fxTarget
 	}
 	g.rounds(3)
-	g.send(verdictMsg{v: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
+	g.send(checklist.VerdictMsg{V: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
 	return g
 }
 
@@ -699,11 +702,11 @@ func TestChecklistDoneGolden(t *testing.T) {
 // In read-only mode the checklist shows the plan and the commands and
 // sends nothing: enter says so instead of asking.
 func TestReadOnlyChecklistRunsNothing(t *testing.T) {
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.ReadOnly = true })
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
 	g.detached()
 	before := len(g.runner.ran())
 	g.press("enter")
-	if g.c.dlg != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.ran()) != before {
 		t.Fatal("enter in read-only mode asked or started something")
 	}
 	sc := g.screen()
@@ -711,7 +714,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 		t.Errorf("read-only screen lacks the badge or the command:\n%s", sc)
 	}
 	g.press("a")
-	if g.c.dlg != nil {
+	if g.c.Dialog != nil {
 		t.Error("a in read-only mode asked to abort")
 	}
 }
@@ -720,7 +723,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 // on every screen; the lab is labelled as one.
 func TestWarningsAndLabStayOnScreen(t *testing.T) {
 	warn := "--source-password: a password on the command line is visible in the process list"
-	g := newGuided(t, 120, 36, nil, func(c *Config) {
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) {
 		c.Warnings = []string{warn}
 		c.Lab = "demo on loopback"
 	})
@@ -760,25 +763,25 @@ func TestChecklistFitsEverySize(t *testing.T) {
 // Autoplay answers the questions itself, only in a lab, and the same way
 // an operator would.
 func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true })
-	if g.c.auto.on {
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true })
+	if g.c.Auto.On {
 		t.Fatal("autoplay on without a lab")
 	}
-	if err := (&Config{Guide: &Guide{Autoplay: true}}).check(); !errors.Is(err, ErrAutoplayOutsideLab) {
+	if err := checkConfig(&common.Config{Guide: &common.Guide{Autoplay: true}}); !errors.Is(err, ErrAutoplayOutsideLab) {
 		t.Errorf("autoplay outside a lab: %v", err)
 	}
-	if err := (&Config{Guide: &Guide{Autoplay: true}, Lab: "demo"}).check(); err != nil {
+	if err := checkConfig(&common.Config{Guide: &common.Guide{Autoplay: true}, Lab: "demo"}); err != nil {
 		t.Errorf("autoplay in a lab: %v", err)
 	}
 
-	g = newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
+	g = newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
 	g.ready()
-	for i := 0; g.c.dlg == nil || len(g.c.dlg.typed) < len("flyover"); i++ {
+	for i := 0; g.c.Dialog == nil || len(g.c.Dialog.Typed) < len("flyover"); i++ {
 		if i > 100 {
 			t.Fatalf("autoplay did not open and type the cutover prompt:\n%s", g.screen())
 		}
-		g.clock.Advance(autoplayEvery)
-		g.exec(g.send(autoplayTickMsg{}))
+		g.clock.Advance(checklist.AutoplayEvery)
+		g.exec(g.send(checklist.AutoplayTickMsg{}))
 	}
 	if !strings.Contains(g.screen(), "> flyover") {
 		t.Errorf("the typed name is not on screen:\n%s", g.screen())
@@ -787,8 +790,8 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 		if i > 100 {
 			t.Fatal("autoplay did not confirm the cutover")
 		}
-		g.clock.Advance(autoplayEvery)
-		g.exec(g.send(autoplayTickMsg{}))
+		g.clock.Advance(checklist.AutoplayEvery)
+		g.exec(g.send(checklist.AutoplayTickMsg{}))
 	}
 	if a := g.runner.last(t).answers["cutover"]; a != "flyover" {
 		t.Errorf("autoplay answered %q", a)
@@ -804,7 +807,7 @@ func demoStats() probe.CanaryStats {
 // server's error.
 func TestNoPasswordOnScreen(t *testing.T) {
 	const pw = "hunter2-s3cret"
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Secrets = []string{pw} })
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Secrets = []string{pw} })
 	g.detached()
 	g.runner.err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
 	g.press("enter")
@@ -834,7 +837,7 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 	}
 	g.press("enter")
 	sc := g.screen()
-	if g.m.Mode() != ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 0") {
+	if g.m.Mode() != common.ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 0") {
 		t.Fatalf("no question with the exact command:\n%s", sc)
 	}
 	g.press("y")
@@ -850,7 +853,7 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, nil)
 	g.w.attached = false
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3) // blocked: the target holds keys
 	g.runner.last(t).job.end(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.pump()
@@ -877,9 +880,9 @@ func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
 	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
-	for i := 0; !g.c.running() || g.c.runningID() != steps.StepSteady; i++ {
+	for i := 0; g.c.Running() == nil || g.c.RunningID() != steps.StepSteady; i++ {
 		if i > 20 {
-			t.Fatalf("no steady-state wait started (job %v)", g.c.runningID())
+			t.Fatalf("no steady-state wait started (job %v)", g.c.RunningID())
 		}
 		g.round()
 	}

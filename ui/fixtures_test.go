@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"flyover/ui/common"
 	"strings"
 	"testing"
 	"time"
@@ -194,14 +195,14 @@ type harness struct {
 	tick  time.Duration
 }
 
-func newHarness(t testing.TB, width, height int, mod func(*Config)) *harness {
+func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harness {
 	clock := &fakeClock{t: t0}
-	cfg := Config{
+	cfg := common.Config{
 		Topo: fxTopo(), Source: nopNode{}, Target: nopNode{}, Tick: 500 * time.Millisecond,
 		InSyncPolls: 3, Now: clock.Now,
 	}
 	for _, a := range fxSentinels {
-		cfg.Sentinels = append(cfg.Sentinels, Sentinel{Addr: a, Poller: nopSentinel{}})
+		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: nopSentinel{}})
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -221,10 +222,10 @@ func (h *harness) round() { h.roundThrough(func(msg tea.Msg) { h.send(msg) }) }
 // roundThrough is round with each poll handed to deliver.
 func (h *harness) roundThrough(deliver func(tea.Msg)) {
 	h.w.at = h.clock.Now()
-	deliver(nodePolledMsg{which: sourceNode, node: h.w.source()})
-	deliver(nodePolledMsg{which: targetNode, node: h.w.target()})
+	deliver(common.NodePolledMsg{Which: common.SourceNode, Node: h.w.source()})
+	deliver(common.NodePolledMsg{Which: common.TargetNode, Node: h.w.target()})
 	for i := range fxSentinels {
-		deliver(sentinelPolledMsg{i: i, view: h.w.sentinel(i)})
+		deliver(common.SentinelPolledMsg{Index: i, View: h.w.sentinel(i)})
 	}
 	h.clock.Advance(h.tick)
 }
@@ -262,7 +263,7 @@ func (h *harness) screen() string { return ansi.Strip(h.m.View().Content) }
 // event pushes Sentinel events as if the watcher relayed them.
 func (h *harness) event(i int, typ, msg string) {
 	e := probe.ParseEvent(fxSentinels[i], typ, msg, h.clock.Now())
-	h.send(sentinelEventsMsg{events: []probe.Event{e}})
+	h.send(common.SentinelEventsMsg{Events: []probe.Event{e}})
 }
 
 // nopNode and nopSentinel are pollers for tests that deliver results by

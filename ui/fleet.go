@@ -7,10 +7,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"flyover/ui/common"
 	"fmt"
 	"log"
 	"os"
 	"reflect"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -33,7 +35,7 @@ type FleetConfig struct {
 	// Open builds the single-master configuration of m, as flyover alone
 	// builds it (its guide, its view of the audit log, its events), the
 	// first time the operator enters it.
-	Open func(m *fleet.Master) (Config, error)
+	Open func(m *fleet.Master) (common.Config, error)
 	// Tick is the master in focus's poll interval (default 500 ms);
 	// SlowTick every other master's (default 2 s).
 	Tick, SlowTick time.Duration
@@ -81,7 +83,7 @@ func (s fleetSort) String() string { return [...]string{"name", "phase", "lag"}[
 type FleetModel struct {
 	cfg    FleetConfig
 	ctx    context.Context
-	styles Styles
+	styles common.Styles
 	keys   FleetKeyMap
 
 	width, height int
@@ -118,24 +120,24 @@ type FleetKeyMap struct {
 // DefaultFleetKeyMap is the fleet's key map.
 func DefaultFleetKeyMap() FleetKeyMap {
 	return FleetKeyMap{
-		Up: bind("↑/k", "up", "up", "k"), Down: bind("↓/j", "down", "down", "j"),
-		PageUp: bind("pgup", "page up", "pgup"), PageDn: bind("pgdn", "page down", "pgdown", "space"),
-		Top: bind("g", "first", "home", "g"), Bottom: bind("G", "last", "end", "G"),
-		Enter:     bind("enter", "open the master", "enter"),
-		Filter:    bind("/", "filter by name", "/"),
-		Phase:     bind("p", "filter by phase", "p"),
-		Sort:      bind("s", "sort", "s"),
-		Quit:      bind("q", "quit", "q"),
-		Report:    bind("r", "write the fleet report", "r"),
-		Back:      bind("esc/←", "back to the fleet", "esc", "left"),
-		Interrupt: bind("ctrl+c", "quit", "ctrl+c"),
+		Up: common.Bind("↑/k", "up", "up", "k"), Down: common.Bind("↓/j", "down", "down", "j"),
+		PageUp: common.Bind("pgup", "page up", "pgup"), PageDn: common.Bind("pgdn", "page down", "pgdown", "space"),
+		Top: common.Bind("g", "first", "home", "g"), Bottom: common.Bind("G", "last", "end", "G"),
+		Enter:     common.Bind("enter", "open the master", "enter"),
+		Filter:    common.Bind("/", "filter by name", "/"),
+		Phase:     common.Bind("p", "filter by phase", "p"),
+		Sort:      common.Bind("s", "sort", "s"),
+		Quit:      common.Bind("q", "quit", "q"),
+		Report:    common.Bind("r", "write the fleet report", "r"),
+		Back:      common.Bind("esc/←", "back to the fleet", "esc", "left"),
+		Interrupt: common.Bind("ctrl+c", "quit", "ctrl+c"),
 	}
 }
 
 // NewFleet builds the fleet's root model. ctx bounds every poll and step.
 func NewFleet(ctx context.Context, cfg FleetConfig) *FleetModel {
 	cfg.defaults()
-	m := &FleetModel{cfg: cfg, ctx: ctx, styles: DefaultStyles(true), keys: DefaultFleetKeyMap(),
+	m := &FleetModel{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultFleetKeyMap(),
 		subs: map[string]*Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
 	m.refreshRows()
 	return m
@@ -188,7 +190,7 @@ func (m *FleetModel) Init() tea.Cmd {
 func (m *FleetModel) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
 	ctx := m.ctx
 	return func() tea.Msg {
-		if !sleep(ctx, delay) {
+		if !common.Sleep(ctx, delay) {
 			return nil
 		}
 		src, tgt := ms.PollNodes(ctx)
@@ -200,7 +202,7 @@ func (m *FleetModel) pollSentinel(i int, delay time.Duration) tea.Cmd {
 	ctx, f := m.ctx, m.cfg.Fleet
 	want := f.ReplicasWanted()
 	return func() tea.Msg {
-		if !sleep(ctx, delay) {
+		if !common.Sleep(ctx, delay) {
 			return nil
 		}
 		ms, err := f.Sentinels[i].SentinelMasters(ctx, want)
@@ -209,10 +211,10 @@ func (m *FleetModel) pollSentinel(i int, delay time.Duration) tea.Cmd {
 }
 
 func (m *FleetModel) waitEvents() tea.Cmd {
-	inner := waitEvents(m.ctx, m.cfg.Events)
+	inner := common.WaitEvents(m.ctx, m.cfg.Events)
 	return func() tea.Msg {
-		e, _ := inner().(sentinelEventsMsg)
-		return fleetEventsMsg{events: e.events, closed: e.closed}
+		e, _ := inner().(common.SentinelEventsMsg)
+		return fleetEventsMsg{events: e.Events, closed: e.Closed}
 	}
 }
 
@@ -230,7 +232,7 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case tea.BackgroundColorMsg:
 		m.bg = msg
-		m.styles = DefaultStyles(msg.IsDark())
+		m.styles = common.DefaultStyles(msg.IsDark())
 		var cmds []tea.Cmd
 		for name, s := range m.subs {
 			cmds = append(cmds, m.toSub(name, s, msg))
@@ -273,7 +275,7 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.rowsDirty = true
 		cmd := m.toSub(msg.name, s, msg.msg)
-		if _, ok := msg.msg.(nodePolledMsg); ok {
+		if _, ok := msg.msg.(common.NodePolledMsg); ok {
 			// One poll of a master, one row: its row is what its
 			// dashboard just saw.
 			if snap := s.Dashboard().Snapshot(); !snap.Source.PolledAt.IsZero() && !snap.Target.PolledAt.IsZero() {
@@ -315,9 +317,15 @@ func (m *FleetModel) subSize() tea.WindowSizeMsg {
 	return tea.WindowSizeMsg{Width: m.width, Height: max(1, m.height-1)}
 }
 
-// uiPackage is this package's import path: messages of its types are an
-// entered master's own, and are tagged.
-var uiPackage = reflect.TypeOf(masterMsg{}).PkgPath()
+// uiTree is this package's import path: messages of its types, and of
+// the rooms below it (ui/dashboard, ui/checklist, ...), are an entered
+// master's own, and are tagged.
+var uiTree = reflect.TypeOf(masterMsg{}).PkgPath()
+
+// ofUI reports whether a message type was declared in the ui tree.
+func ofUI(pkgPath string) bool {
+	return pkgPath == uiTree || strings.HasPrefix(pkgPath, uiTree+"/")
+}
 
 // tagCmd wraps an entered master's command so that its message comes
 // back tagged with the master. Messages of other packages (Bubble Tea's
@@ -345,7 +353,7 @@ func tagMsg(name string, msg tea.Msg) tea.Msg {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.PkgPath() == uiPackage {
+	if ofUI(t.PkgPath()) {
 		return masterMsg{name: name, msg: msg}
 	}
 	return msg
@@ -360,8 +368,8 @@ func (m *FleetModel) subKey(k tea.KeyPressMsg) tea.Cmd {
 		m.focus = ""
 		return nil
 	}
-	if key.Matches(k, m.keys.Back) && s.Mode() == ModeNormal && (s.guide == nil || s.guide.dlg == nil) {
-		running := s.guide != nil && s.guide.drv.Busy()
+	if key.Matches(k, m.keys.Back) && s.Mode() == common.ModeNormal && (s.guide == nil || !s.guide.Asking()) {
+		running := s.guide != nil && s.guide.Driver().Busy()
 		if k.String() != "esc" || !running {
 			m.leave()
 			return nil

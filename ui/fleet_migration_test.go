@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 	"fmt"
 	"os"
 	"strings"
@@ -43,49 +45,49 @@ func (d *fleetDriver) migrate(name string, limit time.Duration) {
 	s := d.m.Master(name)
 	c := s.Checklist()
 	pressed := map[steps.StepID]time.Time{} // when enter was pressed, against the step's last result
-	typedFor := (*Confirm)(nil)
-	answered := map[*Confirm]int{}
+	typedFor := (*confirm.Confirm)(nil)
+	answered := map[*confirm.Confirm]int{}
 	d.until(name+" migrated through verify", limit, func() bool {
 		if d.m.Focus() != name {
 			d.t.Fatalf("focus %q, want %s", d.m.Focus(), name)
 		}
-		if r, ok := c.drv.Result(steps.StepVerify); ok && r.Err == nil {
+		if r, ok := c.Driver().Result(steps.StepVerify); ok && r.Err == nil {
 			return true
 		}
-		for id, r := range c.drv.Results() {
+		for id, r := range c.Driver().Results() {
 			if r.Err != nil && id != steps.StepPreflight {
 				d.t.Fatalf("%s: step %s failed: %v\n%s", name, id, r.Err, d.screen())
 			}
 		}
-		if dlg := c.dlg; dlg != nil {
+		if dlg := c.Dialog; dlg != nil {
 			switch {
-			case dlg.done:
-			case dlg.typing():
-				if typedFor != dlg && dlg.settled(time.Now()) {
+			case dlg.Done:
+			case dlg.Typing():
+				if typedFor != dlg && dlg.Settled(time.Now()) {
 					typedFor = dlg
 					for _, r := range name {
 						d.key(string(r))
 					}
 					d.key("enter")
 				}
-			case answered[dlg] <= dlg.i:
-				answered[dlg] = dlg.i + 1
+			case answered[dlg] <= dlg.Index:
+				answered[dlg] = dlg.Index + 1
 				d.key("y")
 			}
 			return false
 		}
-		if !c.drv.Ready() || c.drv.Busy() || s.Mode() != ModeNormal {
+		if !c.Driver().Ready() || c.Driver().Busy() || s.Mode() != common.ModeNormal {
 			return false
 		}
-		id := c.drv.Plan().Current
+		id := c.Driver().Plan().Current
 		step := steps.Lookup(id)
 		if id == "" || step == nil {
 			return false
 		}
-		if step.Watches && len(step.Confirmations(*c.drv.Facts(), c.g.Options)) == 0 {
+		if step.Watches && len(step.Confirmations(*c.Driver().Facts(), c.G.Options)) == 0 {
 			return false // a wait: it runs by itself
 		}
-		if at, ok := pressed[id]; ok && !c.result(id).At.After(at) {
+		if at, ok := pressed[id]; ok && !c.Result(id).At.After(at) {
 			return false // pressed already; its question or its run is coming
 		}
 		pressed[id] = time.Now()
@@ -110,15 +112,15 @@ func TestFleetMigratesTwoMastersInTurnUnderWritesLosingNothing(t *testing.T) {
 	for _, name := range d.lab.Names {
 		canaries[name] = startFleetCanary(t, d, name)
 	}
-	d.m.cfg.Open = func(m *fleet.Master) (Config, error) {
+	d.m.cfg.Open = func(m *fleet.Master) (common.Config, error) {
 		s := steps.NewSession()
 		a := d.audit.ForMaster(m.Name)
 		r := steps.NewRunner(m.Prober, a, s, opts)
 		r.Canary = canaries[m.Name]
-		cfg := Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
-			Guide: &Guide{Runner: driver.Steps(r), Session: s, Options: opts, Audit: a, Writer: canaries[m.Name]}}
+		cfg := common.Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
+			Guide: &common.Guide{Runner: driver.Steps(r), Session: s, Options: opts, Audit: a, Writer: canaries[m.Name]}}
 		for _, e := range m.Prober.Sentinels {
-			cfg.Sentinels = append(cfg.Sentinels, Sentinel{Addr: e.Addr, Poller: e})
+			cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: e.Addr, Poller: e})
 		}
 		return cfg, nil
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"flyover/ui/common"
 	"sync"
 	"time"
 
@@ -58,7 +59,7 @@ func (p *pace) wait(ctx context.Context) {
 
 type pacedNode struct {
 	p     *pace
-	inner NodePoller
+	inner common.NodePoller
 }
 
 func (n pacedNode) PollNode(ctx context.Context) probe.Node {
@@ -68,7 +69,7 @@ func (n pacedNode) PollNode(ctx context.Context) probe.Node {
 
 type pacedSentinel struct {
 	p     *pace
-	inner SentinelPoller
+	inner common.SentinelPoller
 }
 
 func (s pacedSentinel) PollSentinel(ctx context.Context, master string) probe.SentinelView {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"flyover/ui/common"
 	"io"
 	"path/filepath"
 	"strings"
@@ -63,13 +64,13 @@ func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ..
 	}
 	t.Cleanup(func() { audit.Close() })
 	d := &fleetDriver{t: t, msgs: make(chan tea.Msg, 4096), ctx: ctx, audit: audit, lab: l, fl: f}
-	open := func(m *fleet.Master) (Config, error) {
+	open := func(m *fleet.Master) (common.Config, error) {
 		s := steps.NewSession()
 		r := steps.NewRunner(m.Prober, audit.ForMaster(m.Name), s, steps.Options{})
-		cfg := Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
-			Guide: &Guide{Runner: driver.Steps(r), Session: s, Audit: audit.ForMaster(m.Name)}}
+		cfg := common.Config{Topo: m.Prober.Topo, Source: m.Prober.Source, Target: m.Prober.Target,
+			Guide: &common.Guide{Runner: driver.Steps(r), Session: s, Audit: audit.ForMaster(m.Name)}}
 		for _, e := range m.Prober.Sentinels {
-			cfg.Sentinels = append(cfg.Sentinels, Sentinel{Addr: e.Addr, Poller: e})
+			cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: e.Addr, Poller: e})
 		}
 		return cfg, nil
 	}
@@ -212,7 +213,7 @@ func (d *fleetDriver) readyFor(i int, id steps.StepID) func() bool {
 	return func() bool {
 		s := d.m.Master(d.lab.Names[i])
 		c := s.Checklist()
-		return c.drv.Ready() && !c.drv.Busy() && c.drv.Plan().Current == id && s.Mode() == ModeNormal
+		return c.Driver().Ready() && !c.Driver().Busy() && c.Driver().Plan().Current == id && s.Mode() == common.ModeNormal
 	}
 }
 
@@ -223,7 +224,7 @@ func TestFleetMaxSyncsHoldsTheSecondAttachUntilTheFirstSyncIsDone(t *testing.T) 
 	d.key("enter")
 	d.until("master 1 ready to attach", 20*time.Second, d.readyFor(0, steps.StepAttach))
 	d.key("enter")
-	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[0]).Mode() != ModeNormal })
+	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[0]).Mode() != common.ModeNormal })
 	d.key("y")
 	d.until("master 1 syncing", 15*time.Second, func() bool { return d.phase(0) == fleet.PhaseSyncing })
 	d.key("left")
@@ -234,11 +235,11 @@ func TestFleetMaxSyncsHoldsTheSecondAttachUntilTheFirstSyncIsDone(t *testing.T) 
 	}
 	d.until("master 2 ready to attach", 20*time.Second, d.readyFor(1, steps.StepAttach))
 	d.key("enter")
-	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[1]).Mode() != ModeNormal })
+	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[1]).Mode() != common.ModeNormal })
 	d.key("y")
 	c2 := d.m.Master(d.lab.Names[1]).Checklist()
-	d.until("the second attach refused", 5*time.Second, func() bool { return c2.result(steps.StepAttach).Err != nil })
-	if err := c2.result(steps.StepAttach).Err.Error(); !strings.Contains(err, "waiting its turn: 1 syncs running (--max-syncs 1)") {
+	d.until("the second attach refused", 5*time.Second, func() bool { return c2.Result(steps.StepAttach).Err != nil })
+	if err := c2.Result(steps.StepAttach).Err.Error(); !strings.Contains(err, "waiting its turn: 1 syncs running (--max-syncs 1)") {
 		t.Fatalf("the second attach: %s", err)
 	}
 	if d.phase(1) != fleet.PhaseDetached {
@@ -249,7 +250,7 @@ func TestFleetMaxSyncsHoldsTheSecondAttachUntilTheFirstSyncIsDone(t *testing.T) 
 	d.until("its turn freed", 10*time.Second, func() bool { return len(d.m.cfg.Turns.Syncs()) == 0 })
 	d.until("master 2 ready to attach", 10*time.Second, d.readyFor(1, steps.StepAttach))
 	d.key("enter")
-	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[1]).Mode() != ModeNormal })
+	d.until("the attach question", 5*time.Second, func() bool { return d.m.Master(d.lab.Names[1]).Mode() != common.ModeNormal })
 	d.key("y")
 	d.until("master 2 syncing or in sync", 20*time.Second, func() bool { p := d.phase(1); return p == fleet.PhaseSyncing || p == fleet.PhaseInSync })
 }

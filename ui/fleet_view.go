@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flyover/ui/common"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,7 +32,7 @@ func (m *FleetModel) refreshRows() {
 			if survey.Status != steps.Done {
 				v = fleet.Verdicts{}
 			}
-			if r := c.drv.Facts().Cutover; r != nil {
+			if r := c.Drv.Facts().Cutover; r != nil {
 				stall = r.Stall
 			}
 		}
@@ -47,7 +48,7 @@ func (m *FleetModel) refreshRows() {
 		ms := m.cfg.Fleet.Master(r.Master)
 		r.Snapshot, r.Polled = s.dash.Snapshot(), true
 		r.Phase = fleet.PhaseOf(ms, fleet.Topology(ms), r.Snapshot)
-		if c := s.Checklist(); c != nil && c.drv.Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
+		if c := s.Checklist(); c != nil && c.Drv.Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
 			r.Phase = fleet.PhaseDecommissioned
 		}
 	}
@@ -99,9 +100,9 @@ func (m *FleetModel) View() tea.View {
 	}
 	if s := m.subs[m.focus]; s != nil {
 		v.WindowTitle = "flyover · " + m.focus
-		crumb := m.styles.paint(toneAccent, "fleet") + m.styles.paint(toneMuted, " › ") + m.styles.paint(toneStrong, m.focus) +
-			m.styles.paint(toneMuted, fmt.Sprintf("   esc/←: back to the fleet (%d masters)", len(m.rows)))
-		v.SetContent(fit(crumb, m.width) + "\n" + s.View().Content)
+		crumb := m.styles.Paint(common.ToneAccent, "fleet") + m.styles.Paint(common.ToneMuted, " › ") + m.styles.Paint(common.ToneStrong, m.focus) +
+			m.styles.Paint(common.ToneMuted, fmt.Sprintf("   esc/←: back to the fleet (%d masters)", len(m.rows)))
+		v.SetContent(common.Fit(crumb, m.width) + "\n" + s.View().Content)
 		return v
 	}
 	v.WindowTitle = "flyover fleet"
@@ -121,21 +122,21 @@ func (m *FleetModel) render() string {
 			answering++
 		}
 	}
-	head := st.AppName.Render("flyover fleet") + st.paint(toneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
+	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
 		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
 	if m.phaseIdx > 0 {
-		head += st.paint(toneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
+		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
 	}
 	if m.filter != "" || m.typing {
 		f := " · /" + m.filter
 		if m.typing {
 			f += "▏"
 		}
-		head += st.paint(toneAccent, f)
+		head += st.Paint(common.ToneAccent, f)
 	}
-	lines = append(lines, fit(head, m.width))
+	lines = append(lines, common.Fit(head, m.width))
 	for _, w := range m.cfg.Warnings {
-		lines = append(lines, fit(st.BadgeBad.Render(" WARNING ")+" "+st.paint(toneBad, w), m.width))
+		lines = append(lines, common.Fit(st.BadgeBad.Render(" WARNING ")+" "+st.Paint(common.ToneBad, w), m.width))
 	}
 	n := m.tableRows() - 1
 	if m.cursor < m.top {
@@ -146,7 +147,7 @@ func (m *FleetModel) render() string {
 	}
 	m.top = max(0, min(m.top, len(m.shown)-n))
 	end := min(len(m.shown), m.top+n)
-	table := st.table(m.columns(m.shown[m.top:end]), m.width, 2)
+	table := st.Table(m.columns(m.shown[m.top:end]), m.width, 2)
 	lines = append(lines, table...)
 	for range n + 1 - len(table) {
 		lines = append(lines, strings.Repeat(" ", m.width))
@@ -158,7 +159,7 @@ func (m *FleetModel) render() string {
 	if note == "" && m.report != "" {
 		note = "fleet report: " + m.report
 	}
-	lines = append(lines, fit(st.paint(toneWarn, note), m.width))
+	lines = append(lines, common.Fit(st.Paint(common.ToneWarn, note), m.width))
 	keys := "↑/↓ move · enter open · / filter · p phase · s sort · q quit"
 	if m.cfg.Report != nil {
 		keys = "↑/↓ move · enter open · / filter · p phase · s sort · r report · q quit"
@@ -166,7 +167,7 @@ func (m *FleetModel) render() string {
 	if m.typing {
 		keys = "type a name · enter keep · esc clear"
 	}
-	lines = append(lines, fit(st.paint(toneMuted, keys), m.width))
+	lines = append(lines, common.Fit(st.Paint(common.ToneMuted, keys), m.width))
 	if len(lines) > m.height {
 		lines = lines[:m.height]
 	}
@@ -174,26 +175,26 @@ func (m *FleetModel) render() string {
 }
 
 // columns are the table's columns for the rows on screen.
-func (m *FleetModel) columns(idx []int) []column {
-	cols := []column{
-		{head: " "}, {head: "MASTER", max: 24}, {head: "SOURCE", drop: 3}, {head: "TARGET", drop: 4},
-		{head: "PHASE", min: 12}, {head: "LAG", right: true}, {head: "KEYS src/tgt", right: true, drop: 2},
-		{head: "VERDICT", drop: 5}, {head: "LAST EVENT", drop: 1},
+func (m *FleetModel) columns(idx []int) []common.Column {
+	cols := []common.Column{
+		{Head: " "}, {Head: "MASTER", Max: 24}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
+		{Head: "PHASE", Min: 12}, {Head: "LAG", Right: true}, {Head: "KEYS src/tgt", Right: true, Drop: 2},
+		{Head: "VERDICT", Drop: 5}, {Head: "LAST EVENT", Drop: 1},
 	}
 	for k, i := range idx {
 		r := m.rows[i]
-		mark := cell{text: " "}
+		mark := common.Cell{Text: " "}
 		if m.top+k == m.cursor {
-			mark = cell{text: "▸", tone: toneAccent}
+			mark = common.Cell{Text: "▸", Tone: common.ToneAccent}
 		}
-		name := cell{text: r.Master, tone: toneStrong}
+		name := common.Cell{Text: r.Master, Tone: common.ToneStrong}
 		if _, in := m.subs[r.Master]; in {
-			name.text += " •"
+			name.Text += " •"
 		}
-		cells := []cell{mark, name, {text: dashIfEmpty(r.Source)}, {text: dashIfEmpty(r.Target), tone: toneMuted},
+		cells := []common.Cell{mark, name, {Text: dashIfEmpty(r.Source)}, {Text: dashIfEmpty(r.Target), Tone: common.ToneMuted},
 			phaseCell(r), lagCell(r), keysCell(r), verdictCell(r), eventCell(r)}
 		for c := range cols {
-			cols[c].cells = append(cols[c].cells, cells[c])
+			cols[c].Cells = append(cols[c].Cells, cells[c])
 		}
 	}
 	return cols
@@ -206,44 +207,44 @@ func dashIfEmpty(s string) string {
 	return s
 }
 
-func phaseCell(r fleet.Row) cell {
-	c := cell{text: string(r.Phase)}
+func phaseCell(r fleet.Row) common.Cell {
+	c := common.Cell{Text: string(r.Phase)}
 	switch r.Phase {
 	case fleet.PhaseNoTarget:
-		c.tone = toneMuted
+		c.Tone = common.ToneMuted
 	case fleet.PhaseUnknown:
-		c.tone = toneBad
+		c.Tone = common.ToneBad
 	case fleet.PhaseSyncing, fleet.PhaseSwitching:
-		c.tone = toneWarn
+		c.Tone = common.ToneWarn
 		if p := r.Snapshot.Link.Progress; r.Phase == fleet.PhaseSyncing && p >= 0 {
-			c.text += fmt.Sprintf(" %d%%", int(p*100))
+			c.Text += fmt.Sprintf(" %d%%", int(p*100))
 		} else if r.Phase == fleet.PhaseSyncing && r.Snapshot.Link.Phase != probe.PhaseOnline {
-			c.text += " (" + string(r.Snapshot.Link.Phase) + ")"
+			c.Text += " (" + string(r.Snapshot.Link.Phase) + ")"
 		}
 	case fleet.PhaseInSync, fleet.PhaseRegistered, fleet.PhaseSwitched, fleet.PhaseDecommissioned:
-		c.tone = toneOK
+		c.Tone = common.ToneOK
 	}
 	return c
 }
 
 // lagCell: bytes and seconds; unknown is a dash, never 0.
-func lagCell(r fleet.Row) cell {
+func lagCell(r fleet.Row) common.Cell {
 	l := r.Snapshot.Link
 	if !r.Polled || !l.LagKnown {
-		return cell{text: "—", tone: toneMuted}
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
 	}
 	t := probe.Bytes(l.LagBytes)
 	if l.LagSeconds >= 0 {
 		t += fmt.Sprintf(" %.1fs", l.LagSeconds)
 	}
-	c := cell{text: t}
+	c := common.Cell{Text: t}
 	if !l.InSync {
-		c.tone = toneWarn
+		c.Tone = common.ToneWarn
 	}
 	return c
 }
 
-func keysCell(r fleet.Row) cell {
+func keysCell(r fleet.Row) common.Cell {
 	k := func(n probe.Node) string {
 		if !r.Polled || !n.Reachable {
 			return "—"
@@ -251,32 +252,32 @@ func keysCell(r fleet.Row) cell {
 		return probe.Thousands(n.Keys())
 	}
 	if r.Target == "" {
-		return cell{text: k(r.Snapshot.Source) + " / —"}
+		return common.Cell{Text: k(r.Snapshot.Source) + " / —"}
 	}
-	return cell{text: k(r.Snapshot.Source) + " / " + k(r.Snapshot.Target)}
+	return common.Cell{Text: k(r.Snapshot.Source) + " / " + k(r.Snapshot.Target)}
 }
 
-func verdictCell(r fleet.Row) cell {
+func verdictCell(r fleet.Row) common.Cell {
 	v := r.Verdicts
 	switch {
 	case !v.Known:
-		return cell{text: "—", tone: toneMuted}
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
 	case v.Block > 0:
-		return cell{text: fmt.Sprintf("%d block", v.Block), tone: toneBad}
+		return common.Cell{Text: fmt.Sprintf("%d block", v.Block), Tone: common.ToneBad}
 	case v.Warn > 0:
-		return cell{text: fmt.Sprintf("%d warn", v.Warn), tone: toneWarn}
+		return common.Cell{Text: fmt.Sprintf("%d warn", v.Warn), Tone: common.ToneWarn}
 	}
-	return cell{text: "pass", tone: toneOK}
+	return common.Cell{Text: "pass", Tone: common.ToneOK}
 }
 
-func eventCell(r fleet.Row) cell {
+func eventCell(r fleet.Row) common.Cell {
 	if r.LastEvent == nil {
-		return cell{text: "—", tone: toneMuted}
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
 	}
 	e := r.LastEvent
-	c := cell{text: e.Time.Format("15:04:05") + " " + e.Type}
+	c := common.Cell{Text: e.Time.Format("15:04:05") + " " + e.Type}
 	if e.IsAbort() || strings.HasPrefix(e.Type, "+sdown") || strings.HasPrefix(e.Type, "+odown") {
-		c.tone = toneBad
+		c.Tone = common.ToneBad
 	}
 	return c
 }

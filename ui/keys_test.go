@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flyover/ui/common"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
@@ -35,7 +36,7 @@ func press(s string) tea.KeyPressMsg {
 // Each key reaches the binding it is documented for, as Bubble Tea spells
 // the key press.
 func TestKeyMapMatchesKeyPresses(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	for _, c := range []struct {
 		key  string
 		want key.Binding
@@ -56,7 +57,7 @@ func TestKeyMapMatchesKeyPresses(t *testing.T) {
 
 // No key is bound twice: one press, one meaning.
 func TestKeyMapHasNoDuplicates(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	seen := map[string]string{}
 	for _, group := range k.FullHelp() {
 		for _, b := range group {
@@ -72,7 +73,7 @@ func TestKeyMapHasNoDuplicates(t *testing.T) {
 
 // The short help names quit and help; the full help lists every binding.
 func TestKeyMapHelp(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	short := map[string]bool{}
 	for _, b := range k.ShortHelp() {
 		short[b.Help().Key] = true

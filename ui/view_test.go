@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"flag"
+	"flyover/ui/common"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,8 +257,8 @@ func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
 // is a timeline entry of the start, not a warning that stays on screen
 // after abort has done what it says.
 func TestStartNotesAreTimelineEntries(t *testing.T) {
-	hs := newHarness(t, 120, 36, func(c *Config) {
-		c.Notes = []Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
+	hs := newHarness(t, 120, 36, func(c *common.Config) {
+		c.Notes = []common.Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
 	})
 	hs.rounds(2)
 	sc := hs.screen()
