@@ -3,9 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"flyover/ui/checklist"
-	"flyover/ui/common"
-	"flyover/ui/dashboard"
 	"fmt"
 	"os"
 	"strings"
@@ -19,6 +16,9 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
+	"flyover/ui/dashboard"
 )
 
 // Panel is a component shown beside the dashboard: the checklist. The root

@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"flyover/ui/common"
 	"strings"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"flyover/ui/common"
 )
 
 // fakePanel stands in for the checklist: it takes "x" in normal mode and

@@ -1,15 +1,15 @@
 package ui
 
 import (
-	"flyover/ui/checklist"
-	"flyover/ui/common"
 	"fmt"
 	"testing"
 	"time"
 
-	"flyover/steps"
-
 	tea "charm.land/bubbletea/v2"
+
+	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
 )
 
 // benchScreen is a busy dashboard at 160x48: full trend history, a long

@@ -3,9 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"flyover/ui/checklist"
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,6 +15,9 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // fakeRunner records what the checklist asks to run and hands back jobs

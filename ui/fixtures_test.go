@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"flyover/ui/common"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // The fixtures describe one topology on loopback: a Redis 7 source, a

@@ -7,7 +7,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"flyover/ui/common"
 	"fmt"
 	"log"
 	"os"
@@ -21,6 +20,7 @@ import (
 
 	"flyover/fleet"
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // FleetConfig is what the fleet screen watches, and how.

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // startFleetCanary starts a canary writing to master name through the

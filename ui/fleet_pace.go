@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"flyover/ui/common"
 	"sync"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // pace slows a master's dashboard polls while the master is not in focus:

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"flyover/ui/common"
 	"io"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // fleetDriver runs a FleetModel as Bubble Tea would: commands in

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // refreshRows derives every row again when a poll or an entered master

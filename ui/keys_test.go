@@ -1,11 +1,12 @@
 package ui
 
 import (
-	"flyover/ui/common"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"flyover/ui/common"
 )
 
 // namedKeys are the key presses Bubble Tea delivers for named keys.

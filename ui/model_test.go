@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flyover/ui/common"
-	"flyover/ui/dashboard"
 	"log"
 	"strings"
 	"sync"
@@ -16,6 +14,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/probe"
+	"flyover/ui/common"
+	"flyover/ui/dashboard"
 )
 
 // The IN SYNC badge needs N consecutive in-sync polls of the source, and

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flyover/ui/common"
-	"flyover/ui/status"
 	"io"
 	"os/exec"
 	"strings"
@@ -18,6 +16,8 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/ui/common"
+	"flyover/ui/status"
 )
 
 // A real target that hangs (SIGSTOP) while the source takes 2 MiB is 2 MiB

@@ -3,13 +3,13 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
-	"flyover/ui/status"
 	"strings"
 	"testing"
 	"time"
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/ui/status"
 )
 
 // statusJSON is the snapshot as `flyover status --json` prints it, read

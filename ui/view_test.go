@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"flag"
-	"flyover/ui/common"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -3,12 +3,12 @@
 package checklist
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 	"time"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // appBlock is the application panel: the writer, live.

@@ -1,8 +1,6 @@
 package checklist
 
 import (
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"time"
 
@@ -10,6 +8,8 @@ import (
 
 	"flyover/driver"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // Autoplay walks the checklist by itself for unattended demo loops: it

@@ -3,8 +3,6 @@ package checklist
 import (
 	"context"
 	"errors"
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"strings"
 	"time"
@@ -15,6 +13,8 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // Checklist is the guided migration beside the dashboard: the plan derived

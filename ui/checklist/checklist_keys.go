@@ -3,14 +3,13 @@
 package checklist
 
 import (
-	"flyover/ui/common"
-	"flyover/ui/confirm"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/driver"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // ---- keys ----

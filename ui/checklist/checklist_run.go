@@ -5,8 +5,6 @@ package checklist
 
 import (
 	"context"
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -14,6 +12,8 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // Messages of the checklist.

@@ -1,14 +1,14 @@
 package checklist
 
 import (
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"strings"
 	"time"
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // render lays the panel out into c.frame, from View when it is stale.

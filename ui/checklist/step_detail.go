@@ -4,7 +4,6 @@
 package checklist
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // stepView is the current step: why, what it checks, what it sends, and

@@ -4,8 +4,6 @@
 package checklist
 
 import (
-	"flyover/ui/common"
-	"flyover/ui/confirm"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +11,8 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
 )
 
 // runningView is the running step's progress: phases, countdown, the

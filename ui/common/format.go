@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"flyover/probe"
-
 	"github.com/charmbracelet/x/ansi"
+
+	"flyover/probe"
 )
 
 // Signed formats a difference with its sign: +3, -1,204, =.

@@ -1,7 +1,6 @@
 package confirm
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // Confirm is an open question, with its state, its keys and its view: the

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"flyover/ui/common"
 	"fmt"
 	"maps"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // nodeState is the latest word from one data node.

@@ -4,12 +4,12 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"sort"
 	"strings"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // own is one of flyover's own timeline entries.

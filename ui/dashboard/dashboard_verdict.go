@@ -4,12 +4,12 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"time"
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/common"
 )
 
 // badge is the verdict the header shows: the one thing that matters.

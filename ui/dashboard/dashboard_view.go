@@ -1,11 +1,12 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"flyover/ui/common"
 )
 
 // Layout thresholds, in terminal cells.

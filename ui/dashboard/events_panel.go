@@ -3,9 +3,10 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
+
+	"flyover/ui/common"
 )
 
 // ---- events ----

@@ -4,7 +4,6 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // ---- replication ----

@@ -3,7 +3,6 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // slowRTT is the round trip from which a poll's time is shown. Below it the

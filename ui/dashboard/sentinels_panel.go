@@ -4,11 +4,11 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"fmt"
 	"strings"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // ---- sentinels ----

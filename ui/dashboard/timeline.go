@@ -1,11 +1,11 @@
 package dashboard
 
 import (
-	"flyover/ui/common"
 	"strings"
 	"time"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // entry is one row of the event timeline: a Sentinel event (possibly

@@ -5,7 +5,6 @@ package status
 
 import (
 	"encoding/json"
-	"flyover/ui/common"
 	"fmt"
 	"io"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/ui/common"
 )
 
 // StatusDoc is the schema of `flyover status --json`. It is documented in
