@@ -1,8 +1,9 @@
-package main
+package commands
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -173,4 +174,26 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *gu
 	if report != "" {
 		fmt.Fprintf(w, "  report       %s\n", report)
 	}
+}
+
+// cmdDemo runs the whole story on a local lab: a source with keys, a
+// target, three Sentinels, an application writing through Sentinel, and
+// the guided migration (by itself with --autoplay).
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o demoOptions
+	fs.IntVar(&o.keys, "keys", 10000, "keys to preload on the source")
+	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
+	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
+	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
+	o.screenFlags.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.rate <= 0 || o.keys < 0 || o.tick <= 0 || o.linger < 0 {
+		fmt.Fprintln(stderr, "flyover demo: --rate and --tick must be positive, --keys and --linger not negative")
+		return 2
+	}
+	return runDemo(o, stdout, stderr)
 }

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ func TestDashboardWithoutTerminalSuggestsStatus(t *testing.T) {
 		t.Skip("standard output is a terminal here")
 	}
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"--source", "127.0.0.1:7001", "--target", "127.0.0.1:7002", "--sentinel", "127.0.0.1:26380", "--master", "flyover", "--tick", "1s"}, &stdout, &stderr)
+	code := Run([]string{"--source", "127.0.0.1:7001", "--target", "127.0.0.1:7002", "--sentinel", "127.0.0.1:26380", "--master", "flyover", "--tick", "1s"}, &stdout, &stderr)
 	if code != 2 {
 		t.Errorf("exit status %d, want 2", code)
 	}
@@ -30,14 +30,14 @@ func TestDashboardWithoutTerminalSuggestsStatus(t *testing.T) {
 
 func TestDashboardFlagErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"--source", "127.0.0.1:7001"}, &stdout, &stderr); code != 2 {
+	if code := Run([]string{"--source", "127.0.0.1:7001"}, &stdout, &stderr); code != 2 {
 		t.Errorf("exit status %d, want 2", code)
 	}
 	if !strings.Contains(stderr.String(), "--target is required") {
 		t.Errorf("stderr: %s", stderr.String())
 	}
 	stderr.Reset()
-	code := run([]string{"--source", "a:1", "--target", "b:2", "--sentinel", "c:3", "--master", "m", "--tick", "0s"}, &stdout, &stderr)
+	code := Run([]string{"--source", "a:1", "--target", "b:2", "--sentinel", "c:3", "--master", "m", "--tick", "0s"}, &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "--tick") {
 		t.Errorf("--tick 0s: status %d, stderr %s", code, stderr.String())
 	}
@@ -62,7 +62,7 @@ func TestDemoWithoutTerminal(t *testing.T) {
 		t.Skip("standard output is a terminal here")
 	}
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"demo"}, &stdout, &stderr)
+	code := Run([]string{"demo"}, &stdout, &stderr)
 	if code != 2 && code != 1 { // 1: the lab's servers are not installed
 		t.Errorf("exit status %d", code)
 	}

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"strings"
@@ -112,4 +113,22 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// openLog opens the log file and sends every logger there, go-redis's
+// included: nothing may reach the screen while the dashboard runs.
+func openLog(path string) (*log.Logger, func(), error) {
+	if path == "" {
+		// Nowhere, but never the terminal the dashboard draws on.
+		probe.SetLogOutput(io.Discard)
+		log.SetOutput(io.Discard)
+		return log.New(io.Discard, "", 0), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w (choose another with --log)", err)
+	}
+	probe.SetLogOutput(f)
+	log.SetOutput(f)
+	return log.New(f, "flyover: ", log.LstdFlags|log.Lmicroseconds), func() { f.Close() }, nil
 }

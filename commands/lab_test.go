@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bufio"
@@ -20,7 +20,7 @@ import (
 // command line it was given, so signal handling is tested in a real process.
 func TestMain(m *testing.M) {
 	if os.Getenv("FLYOVER_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	probe.SetLogOutput(io.Discard) // the lab's readiness probes dial servers not yet up
 	os.Exit(m.Run())

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestReadinessCommandsBadUsageExit2(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			if code := run(args, &out, &errb); code != 2 {
+			if code := Run(args, &out, &errb); code != 2 {
 				t.Errorf("exit %d, want 2; stderr %q", code, errb.String())
 			}
 		})
@@ -43,7 +43,7 @@ func TestReadinessPreflightAndVerifyAgainstLab(t *testing.T) {
 
 	// A clean lab: nothing blocks.
 	var out, errb bytes.Buffer
-	if code := run(append([]string{"preflight", "--json"}, l.FlyoverArgs()...), &out, &errb); code != 0 {
+	if code := Run(append([]string{"preflight", "--json"}, l.FlyoverArgs()...), &out, &errb); code != 0 {
 		t.Fatalf("clean preflight exit %d: %s\n%s", code, errb.String(), out.String())
 	}
 	var doc PreflightDoc
@@ -65,7 +65,7 @@ func TestReadinessPreflightAndVerifyAgainstLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if code := run(append([]string{"preflight"}, l.FlyoverArgs()...), &out, &errb); code != 1 {
+	if code := Run(append([]string{"preflight"}, l.FlyoverArgs()...), &out, &errb); code != 1 {
 		t.Errorf("preflight with a Function: exit %d, want 1", code)
 	}
 	if !strings.Contains(out.String(), "BLOCK  no Redis Functions on the source") || !strings.Contains(out.String(), "fix: move these functions") {
@@ -91,7 +91,7 @@ func TestReadinessPreflightAndVerifyAgainstLab(t *testing.T) {
 	verify := append([]string{"verify", "--sample", "1000", "--rate", "5000"}, l.FlyoverArgs()...)
 	out.Reset()
 	errb.Reset()
-	if code := run(verify, &out, &errb); code != 0 {
+	if code := Run(verify, &out, &errb); code != 0 {
 		t.Fatalf("verify in sync: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	for _, cmd := range [][]any{{"CONFIG", "SET", "replica-read-only", "no"}, {"DEL", "preload:00000042"}} {
@@ -100,7 +100,7 @@ func TestReadinessPreflightAndVerifyAgainstLab(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if code := run(append(verify, "--json"), &out, &errb); code != 1 {
+	if code := Run(append(verify, "--json"), &out, &errb); code != 1 {
 		t.Errorf("verify after a DEL on the target: exit %d, want 1", code)
 	}
 	var vd VerifyDoc
@@ -118,7 +118,7 @@ func TestReadinessPreflightAndVerifyAgainstLab(t *testing.T) {
 			args[i+1] = "127.0.0.1:" + strconv.Itoa(closedPort(t))
 		}
 	}
-	if code := run(append([]string{"verify", "--sample", "5"}, args...), &out, &errb); code != 1 {
+	if code := Run(append([]string{"verify", "--sample", "5"}, args...), &out, &errb); code != 1 {
 		t.Errorf("unreachable target: exit %d, want 1", code)
 	}
 }

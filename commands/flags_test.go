@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -95,7 +95,7 @@ func TestStatusOverTLSWithPasswordFiles(t *testing.T) {
 		"--source-password-file", filepath.Join(dir, "data"), "--target-password-file", filepath.Join(dir, "data"),
 		"--sentinel-password-file", filepath.Join(dir, "sent"))
 	var out, errb bytes.Buffer
-	if code := run(args, &out, &errb); code != 0 {
+	if code := Run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	for _, secret := range []string{"data-pw-123", "sent-pw-456"} {

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestFleetStatusJSONPrintsEveryMaster(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	code := run([]string{"status", "--json", "--sentinel", strings.Join(l.SentinelAddrs(), ","), "--targets", path}, &out, &errOut)
+	code := Run([]string{"status", "--json", "--sentinel", strings.Join(l.SentinelAddrs(), ","), "--targets", path}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
@@ -52,7 +52,7 @@ func TestFleetTargetsFileErrorNamesFileAndLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "targets.txt")
 	os.WriteFile(path, []byte("# ok\norders 10.0.0.1:6380\ncarts\n"), 0o600)
 	var out, errOut bytes.Buffer
-	code := run([]string{"fleet", "--sentinel", "127.0.0.1:1", "--targets", path}, &out, &errOut)
+	code := Run([]string{"fleet", "--sentinel", "127.0.0.1:1", "--targets", path}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), path+":3:") {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}

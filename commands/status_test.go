@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func TestStatusUsageErrorsExit2(t *testing.T) {
 func wantUsageError(t *testing.T, args []string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := run(args, &out, &errb); code != 2 {
+	if code := Run(args, &out, &errb); code != 2 {
 		t.Errorf("exit %d, want 2; stderr %q", code, errb.String())
 	}
 	if out.Len() != 0 {
@@ -41,7 +41,7 @@ func TestStatusAgainstLab(t *testing.T) {
 	args := append([]string{"status", "--json"}, l.FlyoverArgs()...)
 
 	var out, errb bytes.Buffer
-	if code := run(args, &out, &errb); code != 0 {
+	if code := Run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
 	var doc map[string]any
@@ -74,7 +74,7 @@ func TestStatusAgainstLab(t *testing.T) {
 
 	// The table names every endpoint.
 	out.Reset()
-	if code := run(append([]string{"status"}, l.FlyoverArgs()...), &out, &errb); code != 0 {
+	if code := Run(append([]string{"status"}, l.FlyoverArgs()...), &out, &errb); code != 0 {
 		t.Fatalf("table exit %d", code)
 	}
 	labtest.ContainsAll(t, "table", out.String(), l.Source.Addr(), l.Target.Addr(), l.Sentinels[2].Addr(), "not attached")
@@ -83,7 +83,7 @@ func TestStatusAgainstLab(t *testing.T) {
 	out.Reset()
 	bad := append([]string{"status"}, l.FlyoverArgs()...)
 	bad[len(bad)-1] = "nope"
-	if code := run(bad, &out, &errb); code != 1 {
+	if code := Run(bad, &out, &errb); code != 1 {
 		t.Errorf("wrong master name: exit %d", code)
 	}
 	if !strings.Contains(out.String(), `does not monitor a master named "nope"`) {
@@ -93,7 +93,7 @@ func TestStatusAgainstLab(t *testing.T) {
 	// A stopped endpoint: the snapshot still prints, exit 1.
 	l.Target.Stop()
 	out.Reset()
-	if code := run(args, &out, &errb); code != 1 {
+	if code := Run(args, &out, &errb); code != 1 {
 		t.Errorf("stopped target: exit %d", code)
 	}
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
