@@ -18,8 +18,8 @@ var layers = []struct {
 }{
 	{pkgs: []string{"probe"}},
 	{pkgs: []string{"steps", "lab"}},
-	{pkgs: []string{"fleet", "driver", "lab/bench", "lab/labtest"},
-		may: map[string][]string{"lab/bench": {"lab"}, "lab/labtest": {"lab"}}},
+	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},
+		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},
 	{pkgs: []string{"ui/common"}},
 	{pkgs: []string{"ui/confirm", "ui/dashboard", "ui/status"}},
 	{pkgs: []string{"ui/checklist"}},

@@ -1,4 +1,4 @@
-package driver
+package driver_test
 
 import (
 	"context"
@@ -6,35 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"flyover/driver"
+	"flyover/driver/drivertest"
 	"flyover/steps"
 )
 
-type fakeRunner struct{ started []steps.StepID }
-
-func (r *fakeRunner) Start(_ context.Context, id steps.StepID, _ steps.Facts, _ steps.Answers) (Job, error) {
-	r.started = append(r.started, id)
-	return &fakeJob{updates: make(chan steps.Progress, 8), done: make(chan struct{})}, nil
-}
-
-func (r *fakeRunner) Declined(steps.StepID, steps.Confirmation, string) error { return nil }
-
-type fakeJob struct {
-	updates   chan steps.Progress
-	done      chan struct{}
-	err       error
-	cancelled bool
-}
-
-func (j *fakeJob) Updates() <-chan steps.Progress { return j.updates }
-func (j *fakeJob) Done() <-chan struct{}          { return j.done }
-func (j *fakeJob) Err() error                     { return j.err }
-func (j *fakeJob) Cancel()                        { j.cancelled = true }
-func (j *fakeJob) end(err error)                  { j.err = err; close(j.updates); close(j.done) }
-
 func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
-	r := &fakeRunner{}
-	d := New(context.Background(), Config{Runner: r})
-	if n := d.Next(); n.Kind != NotReady && n.Kind != Finished {
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r})
+	if n := d.Next(); n.Kind != driver.NotReady && n.Kind != driver.Finished {
 		t.Fatalf("before any facts: %v %q", n.Kind, n.Why)
 	}
 	d.Observe(steps.Facts{}, true)
@@ -45,12 +25,12 @@ func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
 	if !d.Started(d.Start(id, *d.Facts(), nil)()) {
 		t.Fatal("preflight did not start")
 	}
-	if n := d.Next(); n.Kind != Busy {
+	if n := d.Next(); n.Kind != driver.Busy {
 		t.Fatalf("while preflight runs Next = %v, want Busy", n.Kind)
 	}
 	job, _ := d.Running()
-	job.(*fakeJob).updates <- steps.Progress{Phase: "reading"}
-	job.(*fakeJob).end(errors.New("blocked"))
+	job.(*drivertest.Job).Report(steps.Progress{Phase: "reading"})
+	job.(*drivertest.Job).End(errors.New("blocked"))
 	last, next := d.Follow(nil)
 	if next != nil || last.ID != steps.StepPreflight || last.Err == nil || len(last.Phases) != 1 {
 		t.Fatalf("last %+v next %v", last, next != nil)
@@ -61,15 +41,15 @@ func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
 }
 
 func TestAStepConfirmedWhileAnotherStopsStartsAfterIt(t *testing.T) {
-	r := &fakeRunner{}
-	d := New(context.Background(), Config{Runner: r})
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r})
 	d.Observe(steps.Facts{}, true)
 	d.Started(d.Start(steps.StepPreflight, steps.Facts{}, nil)())
 	if l := d.Start(steps.StepAttach, steps.Facts{}, nil); l != nil {
 		t.Fatal("a second step launched while the first runs")
 	}
 	job, _ := d.Running()
-	job.(*fakeJob).end(nil)
+	job.(*drivertest.Job).End(nil)
 	_, next := d.Finish()
 	if next == nil {
 		t.Fatal("the pending step was not handed back")
@@ -80,15 +60,15 @@ func TestAStepConfirmedWhileAnotherStopsStartsAfterIt(t *testing.T) {
 }
 
 func TestGateRefusalIsTheStepsResult(t *testing.T) {
-	r := &fakeRunner{}
+	r := &drivertest.Runner{}
 	refused := errors.New("waiting its turn")
-	d := New(context.Background(), Config{Runner: r, Now: func() time.Time { return time.Unix(0, 0) },
+	d := driver.New(context.Background(), driver.Config{Runner: r, Now: func() time.Time { return time.Unix(0, 0) },
 		Gate: func(steps.StepID) (func(error), error) { return nil, refused }})
 	d.Observe(steps.Facts{}, true)
 	if d.Started(d.Start(steps.StepAttach, steps.Facts{}, nil)()) {
 		t.Fatal("started past the gate")
 	}
-	if res, ok := d.Result(steps.StepAttach); !ok || !errors.Is(res.Err, refused) || len(r.started) != 0 {
-		t.Fatalf("result %+v %t, runner started %v", res, ok, r.started)
+	if res, ok := d.Result(steps.StepAttach); !ok || !errors.Is(res.Err, refused) || len(r.Ran()) != 0 {
+		t.Fatalf("result %+v %t, runner started %v", res, ok, r.Ran())
 	}
 }

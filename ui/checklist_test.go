@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/driver"
+	"flyover/driver/drivertest"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
@@ -19,70 +20,6 @@ import (
 	"flyover/ui/common"
 	"flyover/ui/confirm"
 )
-
-// fakeRunner records what the checklist asks to run and hands back jobs
-// the test drives.
-type fakeRunner struct {
-	mu     sync.Mutex
-	starts []started
-	err    error // Start refuses with it when set
-}
-
-type started struct {
-	id      steps.StepID
-	facts   steps.Facts
-	answers steps.Answers
-	job     *fakeJob
-}
-
-func (r *fakeRunner) Declined(steps.StepID, steps.Confirmation, string) error { return nil }
-
-func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (driver.Job, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return nil, r.err
-	}
-	j := &fakeJob{updates: make(chan steps.Progress, 64), done: make(chan struct{})}
-	r.starts = append(r.starts, started{id: id, facts: f, answers: a, job: j})
-	return j, nil
-}
-
-func (r *fakeRunner) ran() []steps.StepID {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []steps.StepID
-	for _, s := range r.starts {
-		out = append(out, s.id)
-	}
-	return out
-}
-
-func (r *fakeRunner) last(t *testing.T) started {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.starts) == 0 {
-		t.Fatal("nothing was started")
-	}
-	return r.starts[len(r.starts)-1]
-}
-
-type fakeJob struct {
-	updates   chan steps.Progress
-	done      chan struct{}
-	once      sync.Once
-	err       error
-	cancelled bool
-}
-
-func (j *fakeJob) Updates() <-chan steps.Progress { return j.updates }
-func (j *fakeJob) Done() <-chan struct{}          { return j.done }
-func (j *fakeJob) Err() error                     { return j.err }
-func (j *fakeJob) Cancel()                        { j.cancelled = true }
-func (j *fakeJob) end(err error) {
-	j.once.Do(func() { j.err = err; close(j.updates); close(j.done) })
-}
 
 // fakeWriter is the application panel's writer, frozen.
 type fakeWriter struct{ stats probe.CanaryStats }
@@ -95,8 +32,9 @@ func (w *fakeWriter) Verify(context.Context) (probe.CanaryVerdict, error) {
 // guided is a harness with the checklist beside the dashboard.
 type guided struct {
 	*harness
-	runner *fakeRunner
-	c      *checklist.Checklist
+	runner  *drivertest.Runner
+	session *steps.Session
+	c       *checklist.Checklist
 }
 
 // idlePoller never answers: the tests deliver polls by hand, and a poll
@@ -110,7 +48,8 @@ func (idlePoller) PollSentinel(ctx context.Context, _ string) probe.SentinelView
 }
 
 func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Config)) *guided {
-	r := &fakeRunner{}
+	r := &drivertest.Runner{}
+	var session *steps.Session
 	hs := newHarness(t, w, h, func(c *common.Config) {
 		c.Source, c.Target = idlePoller{}, idlePoller{}
 		for i := range c.Sentinels {
@@ -121,8 +60,9 @@ func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Co
 		if mod != nil {
 			mod(c)
 		}
+		session = c.Guide.Session
 	})
-	g := &guided{harness: hs, runner: r, c: hs.m.Checklist()}
+	g := &guided{harness: hs, runner: r, session: session, c: hs.m.Checklist()}
 	if g.c == nil {
 		t.Fatal("no checklist with Config.Guide set")
 	}
@@ -214,11 +154,8 @@ func (g *guided) rounds(n int) {
 
 // finishJobs ends every job still running, successfully.
 func (g *guided) finishJobs() {
-	g.runner.mu.Lock()
-	starts := append([]started(nil), g.runner.starts...)
-	g.runner.mu.Unlock()
-	for _, s := range starts {
-		s.job.end(nil)
+	for _, s := range g.runner.Starts() {
+		s.Job.End(nil)
 	}
 	g.pump()
 }
@@ -267,7 +204,7 @@ func (g *guided) ready() {
 func (g *guided) detached() {
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{}
-	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.finishJobs()
 	if g.c.Plan().Current != steps.StepAttach {
@@ -281,27 +218,27 @@ func TestPreflightRunsByItself(t *testing.T) {
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{}
 	g.w.at = g.clock.Now()
-	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.source()}); len(g.runner.ran()) != 0 {
+	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.source()}); len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the target answered")
 	}
 	g.deliver(common.NodePolledMsg{Which: common.TargetNode, Node: g.w.target()})
-	if len(g.runner.ran()) != 0 {
+	if len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the Sentinels answered")
 	}
 	for i := range fxSentinels {
 		g.deliver(common.SentinelPolledMsg{Index: i, View: g.w.sentinel(i)})
 	}
-	if got := g.runner.ran(); len(got) != 1 || got[0] != steps.StepPreflight {
+	if got := g.runner.Ran(); len(got) != 1 || got[0] != steps.StepPreflight {
 		t.Fatalf("started %v, want preflight alone", got)
 	}
-	if len(g.runner.last(t).answers) != 0 {
+	if len(g.runner.Last(t).Answers) != 0 {
 		t.Error("preflight asked a question")
 	}
 	// It does not start again by itself.
-	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty"))
 	g.pump()
 	g.rounds(3)
-	if n := len(g.runner.ran()); n != 1 {
+	if n := len(g.runner.Ran()); n != 1 {
 		t.Errorf("preflight ran %d times by itself", n)
 	}
 }
@@ -310,9 +247,9 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.w.attached = false
 	g.w.tgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
-	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
-	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
 	g.pump()
 	st := g.c.Plan().State(steps.StepPreflight)
 	if g.c.Plan().Current != steps.StepPreflight || st.Status != steps.Blocked {
@@ -323,8 +260,8 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	goldenFrame(t, g.harness, "checklist-preflight-block-120x36", 120, 36)
 	// enter runs preflight again: it only reads, so no question.
 	g.press("enter")
-	if g.m.Mode() != common.ModeNormal || g.runner.last(t).id != steps.StepPreflight {
-		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.ran())
+	if g.m.Mode() != common.ModeNormal || g.runner.Last(t).ID != steps.StepPreflight {
+		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.Ran())
 	}
 }
 
@@ -348,12 +285,12 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 	for _, k := range []string{"n", "x", "Y", "enter", "esc", " "} {
 		g := newGuided(t, 120, 36, nil, nil)
 		g.detached()
-		before := len(g.runner.ran())
+		before := len(g.runner.Ran())
 		g.press("enter")
 		seen := *g.c.Driver().Facts()
 		g.press(k)
-		if n := len(g.runner.ran()); n != before {
-			t.Errorf("%q started %v", k, g.runner.ran()[before:])
+		if n := len(g.runner.Ran()); n != before {
+			t.Errorf("%q started %v", k, g.runner.Ran()[before:])
 		}
 		if g.m.Mode() != common.ModeNormal || g.c.Dialog != nil {
 			t.Errorf("%q: the question is still open", k)
@@ -363,11 +300,11 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		}
 		g.press("enter")
 		g.press("y")
-		s := g.runner.last(t)
-		if s.id != steps.StepAttach || s.answers["attach"] != "y" {
-			t.Fatalf("y after %q: started %s with %v", k, s.id, s.answers)
+		s := g.runner.Last(t)
+		if s.ID != steps.StepAttach || s.Answers["attach"] != "y" {
+			t.Fatalf("y after %q: started %s with %v", k, s.ID, s.Answers)
 		}
-		if s.facts.Snapshot.At != seen.Snapshot.At {
+		if s.Facts.Snapshot.At != seen.Snapshot.At {
 			t.Error("the step got other facts than the ones on screen when enter was pressed")
 		}
 		if g.m.Mode() != common.ModeNormal {
@@ -416,7 +353,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	for _, typed := range []string{"", "flyove", "flyover ", "Flyover", "flyoverx", "y"} {
 		g := newGuided(t, 120, 36, nil, nil)
 		g.ready()
-		before := len(g.runner.ran())
+		before := len(g.runner.Ran())
 		g.press("enter")
 		g.settle()
 		// While the prompt is open, q and a are letters, not keys.
@@ -424,8 +361,8 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		if g.press("enter") {
 			t.Fatalf("%q: quit", typed)
 		}
-		if n := len(g.runner.ran()); n != before {
-			t.Errorf("typed %q: started %v", typed, g.runner.ran()[before:])
+		if n := len(g.runner.Ran()); n != before {
+			t.Errorf("typed %q: started %v", typed, g.runner.Ran()[before:])
 		}
 		if g.m.Mode() != common.ModePrompt || g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 {
 			t.Errorf("typed %q: the prompt is not open with an empty field for another try", typed)
@@ -440,8 +377,8 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		}
 		g.typeText("flyover")
 		g.press("enter")
-		if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-			t.Fatalf("after %q, flyover: started %s with %v, want the cutover", typed, s.id, s.answers)
+		if s := g.runner.Last(t); s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+			t.Fatalf("after %q, flyover: started %s with %v, want the cutover", typed, s.ID, s.Answers)
 		}
 	}
 	g := newGuided(t, 120, 36, nil, nil)
@@ -451,17 +388,17 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	g.typeText("flyoverx")
 	g.press("backspace")
 	g.press("enter")
-	s := g.runner.last(t)
-	if s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-		t.Fatalf("started %s with %v, want the cutover with the typed name", s.id, s.answers)
+	s := g.runner.Last(t)
+	if s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with the typed name", s.ID, s.Answers)
 	}
 	// esc still cancels, and sends nothing.
 	g = newGuided(t, 120, 36, nil, nil)
 	g.ready()
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("enter")
 	g.press("esc")
-	if g.c.Dialog != nil || g.m.Mode() != common.ModeNormal || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || g.m.Mode() != common.ModeNormal || len(g.runner.Ran()) != before {
 		t.Error("esc did not cancel the prompt at once")
 	}
 }
@@ -487,8 +424,8 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	}
 	g.typeText("flyover")
 	g.press("enter")
-	if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-		t.Fatalf("started %s with %v, want the cutover with \"flyover\"", s.id, s.answers)
+	if s := g.runner.Last(t); s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with \"flyover\"", s.ID, s.Answers)
 	}
 
 	// A y/N before the typed question: its y, repeated, is not the name.
@@ -525,16 +462,16 @@ func cutoverRunning(t *testing.T) *guided {
 	g.settle()
 	g.typeText("flyover")
 	g.press("enter")
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	t1 := g.clock.Now()
 	at := func(ms int) time.Time { return t1.Add(time.Duration(ms) * time.Millisecond) }
-	j.updates <- steps.Progress{At: at(0), Phase: steps.PhasePausing, Message: "CLIENT PAUSE 20000 WRITE on the source", Fraction: -1}
-	j.updates <- steps.Progress{At: at(1), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213100", Fraction: -1,
-		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_100, JudgedBy: "target's slave_repl_offset"}}
-	j.updates <- steps.Progress{At: at(3), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213904", Fraction: -1,
-		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_904, JudgedBy: "target's slave_repl_offset"}}
-	j.updates <- steps.Progress{At: at(4), Phase: steps.PhaseFailover, Message: "SENTINEL FAILOVER flyover on sentinel-1 (attempt 1)", Fraction: -1, Deadline: at(5004)}
-	j.updates <- steps.Progress{At: at(9), Phase: steps.PhasePromoting, Message: "1 of 3 Sentinels name the target (need 2); the target reports master", Fraction: -1, Deadline: at(8009)}
+	j.Report(steps.Progress{At: at(0), Phase: steps.PhasePausing, Message: "CLIENT PAUSE 20000 WRITE on the source", Fraction: -1})
+	j.Report(steps.Progress{At: at(1), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213100", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_100, JudgedBy: "target's slave_repl_offset"}})
+	j.Report(steps.Progress{At: at(3), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213904", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_904, JudgedBy: "target's slave_repl_offset"}})
+	j.Report(steps.Progress{At: at(4), Phase: steps.PhaseFailover, Message: "SENTINEL FAILOVER flyover on sentinel-1 (attempt 1)", Fraction: -1, Deadline: at(5004)})
+	j.Report(steps.Progress{At: at(9), Phase: steps.PhasePromoting, Message: "1 of 3 Sentinels name the target (need 2); the target reports master", Fraction: -1, Deadline: at(8009)})
 	g.clock.Advance(700 * time.Millisecond)
 	g.pump()
 	return g
@@ -567,11 +504,11 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	}
 	g.press("y") // lift the pause
 	g.press("n") // optional: leave the target replicating
-	s := g.runner.last(t)
-	if s.id != steps.StepAbort || s.answers["abort"] != "y" || s.answers["detach"] != "n" {
-		t.Fatalf("started %s with %v", s.id, s.answers)
+	s := g.runner.Last(t)
+	if s.ID != steps.StepAbort || s.Answers["abort"] != "y" || s.Answers["detach"] != "n" {
+		t.Fatalf("started %s with %v", s.ID, s.Answers)
 	}
-	s.job.end(nil)
+	s.Job.End(nil)
 	g.pump()
 
 	// After the failover: no abort, and the screen says why.
@@ -580,9 +517,9 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	}
 	g.w.attached = false
 	g.rounds(2)
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("a")
-	if g.c.Dialog != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
 		t.Fatal("a after the failover opened a question or started something")
 	}
 	if !strings.Contains(g.screen(), "no abort: the failover has happened") {
@@ -594,7 +531,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 // once it has ended.
 func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 	g := cutoverRunning(t)
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	if g.press("q") {
 		t.Fatal("q quit while the cutover runs, without asking")
 	}
@@ -602,17 +539,17 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 		t.Fatalf("no question after q:\n%s", g.screen())
 	}
 	g.press("x") // anything but y: keep running
-	if j.cancelled || g.m.Mode() != common.ModeNormal {
+	if j.Cancelled() || g.m.Mode() != common.ModeNormal {
 		t.Fatal("x stopped the step or left the question open")
 	}
 	g.press("q")
 	if g.press("y") {
 		t.Fatal("quit before the step ended")
 	}
-	if !j.cancelled {
+	if !j.Cancelled() {
 		t.Fatal("y did not stop the step")
 	}
-	j.end(errors.New("cutover stopped while draining: cancelled by the operator"))
+	j.End(errors.New("cutover stopped while draining: cancelled by the operator"))
 	if !g.pump() {
 		t.Error("no quit once the step ended")
 	}
@@ -641,11 +578,11 @@ func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
 	if step := steps.Lookup(g.c.RunningID()); !step.Watches {
 		t.Fatalf("%s runs; want a wait", g.c.RunningID())
 	}
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	if !g.press("q") {
 		t.Fatalf("q while %s waits did not quit:\n%s", g.c.RunningID(), g.screen())
 	}
-	if !j.cancelled {
+	if !j.Cancelled() {
 		t.Error("the wait was not stopped")
 	}
 }
@@ -704,9 +641,9 @@ func TestChecklistDoneGolden(t *testing.T) {
 func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
 	g.detached()
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("enter")
-	if g.c.Dialog != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
 		t.Fatal("enter in read-only mode asked or started something")
 	}
 	sc := g.screen()
@@ -786,14 +723,14 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 	if !strings.Contains(g.screen(), "> flyover") {
 		t.Errorf("the typed name is not on screen:\n%s", g.screen())
 	}
-	for i := 0; len(g.runner.ran()) == 0 || g.runner.last(t).id != steps.StepCutover; i++ {
+	for i := 0; len(g.runner.Ran()) == 0 || g.runner.Last(t).ID != steps.StepCutover; i++ {
 		if i > 100 {
 			t.Fatal("autoplay did not confirm the cutover")
 		}
 		g.clock.Advance(checklist.AutoplayEvery)
 		g.exec(g.send(checklist.AutoplayTickMsg{}))
 	}
-	if a := g.runner.last(t).answers["cutover"]; a != "flyover" {
+	if a := g.runner.Last(t).Answers["cutover"]; a != "flyover" {
 		t.Errorf("autoplay answered %q", a)
 	}
 }
@@ -809,7 +746,7 @@ func TestNoPasswordOnScreen(t *testing.T) {
 	const pw = "hunter2-s3cret"
 	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Secrets = []string{pw} })
 	g.detached()
-	g.runner.err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
+	g.runner.Err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
 	g.press("enter")
 	g.press("y")
 	sc := g.screen()
@@ -841,8 +778,8 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 		t.Fatalf("no question with the exact command:\n%s", sc)
 	}
 	g.press("y")
-	if s := g.runner.last(t); s.id != steps.StepPriority || s.answers["priority-zero"] != "y" {
-		t.Errorf("started %s with %v", s.id, s.answers)
+	if s := g.runner.Last(t); s.ID != steps.StepPriority || s.Answers["priority-zero"] != "y" {
+		t.Errorf("started %s with %v", s.ID, s.Answers)
 	}
 }
 
@@ -853,9 +790,9 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, nil)
 	g.w.attached = false
-	g.c.G.Session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3) // blocked: the target holds keys
-	g.runner.last(t).job.end(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.pump()
 	g.w.tgtKeys = map[int]probe.DBKeys{} // the condition clears
 	g.rounds(3)
@@ -886,7 +823,7 @@ func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
 		}
 		g.round()
 	}
-	g.runner.last(t).job.end(errors.New("the target is unknown, not streaming"))
+	g.runner.Last(t).Job.End(errors.New("the target is unknown, not streaming"))
 	g.pump()
 	if sc := g.screen(); !strings.Contains(sc, "the target is unknown, not streaming") || strings.Contains(sc, "as of") {
 		t.Fatalf("the fresh failure:\n%s", sc)

@@ -84,7 +84,7 @@ func (d *fleetDriver) migrate(name string, limit time.Duration) {
 		if id == "" || step == nil {
 			return false
 		}
-		if step.Watches && len(step.Confirmations(*c.Driver().Facts(), c.G.Options)) == 0 {
+		if step.Watches && len(step.Confirmations(*c.Driver().Facts(), c.Driver().Options())) == 0 {
 			return false // a wait: it runs by itself
 		}
 		if at, ok := pressed[id]; ok && !c.Result(id).At.After(at) {

@@ -32,7 +32,7 @@ func (m *FleetModel) refreshRows() {
 			if survey.Status != steps.Done {
 				v = fleet.Verdicts{}
 			}
-			if r := c.Drv.Facts().Cutover; r != nil {
+			if r := c.Driver().Facts().Cutover; r != nil {
 				stall = r.Stall
 			}
 		}
@@ -48,7 +48,7 @@ func (m *FleetModel) refreshRows() {
 		ms := m.cfg.Fleet.Master(r.Master)
 		r.Snapshot, r.Polled = s.dash.Snapshot(), true
 		r.Phase = fleet.PhaseOf(ms, fleet.Topology(ms), r.Snapshot)
-		if c := s.Checklist(); c != nil && c.Drv.Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
+		if c := s.Checklist(); c != nil && c.Driver().Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
 			r.Phase = fleet.PhaseDecommissioned
 		}
 	}

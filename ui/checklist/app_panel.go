@@ -15,7 +15,7 @@ import (
 func (c *Checklist) appBlock(W int) []string {
 	st := c.Styles
 	s := c.stats
-	title := c.TitleRight(st.Title.Render("APPLICATION"), common.Cell{Text: c.G.WriterLabel, Tone: common.ToneMuted}, W)
+	title := c.TitleRight(st.Title.Render("APPLICATION"), common.Cell{Text: c.g.WriterLabel, Tone: common.ToneMuted}, W)
 	if !c.hasStats {
 		return []string{title, st.Paint(common.ToneMuted, "  starting the writer…")}
 	}

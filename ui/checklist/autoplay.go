@@ -89,22 +89,22 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		}
 		return c.answer(keyText(d.Keys.Yes.Keys()[0]))
 	}
-	if c.running() || c.Drv.Starting() || !c.Drv.Ready() {
+	if c.running() || c.drv.Starting() || !c.drv.Ready() {
 		a.what, a.status = "", ""
 		return nil
 	}
-	id := c.Drv.Plan().Current
+	id := c.drv.Plan().Current
 	if id == "" {
 		if a.doneAt.IsZero() {
 			a.doneAt = now
 		}
 		a.status = "autoplay: done"
-		if l := c.G.Linger; l > 0 {
+		if l := c.g.Linger; l > 0 {
 			left := l - now.Sub(a.doneAt)
 			a.status = "autoplay: done · quits in " + countdown(left)
 			if left <= 0 {
-				if c.G.Finished != nil {
-					c.G.Finished()
+				if c.g.Finished != nil {
+					c.g.Finished()
 				}
 				return tea.Quit
 			}
@@ -112,19 +112,19 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		return nil
 	}
 	a.doneAt = time.Time{}
-	if c.Drv.JustDone(id) {
+	if c.drv.JustDone(id) {
 		a.what, a.status = "", "autoplay: waiting for the polls to confirm "+common.StepTitle(id)
 		return nil
 	}
-	st := c.Drv.Plan().State(id)
+	st := c.drv.Plan().State(id)
 	step := steps.Lookup(id)
-	if st.Status == steps.Blocked && !step.Survey && !driver.OffersFix(step, step.Confirmations(*c.Drv.Facts(), c.G.Options)) {
+	if st.Status == steps.Blocked && !step.Survey && !driver.OffersFix(step, step.Confirmations(*c.drv.Facts(), c.g.Options)) {
 		a.what, a.status = "", "autoplay: waiting for "+common.StepTitle(id)+" to be unblocked"
 		return nil
 	}
-	r, ran := c.Drv.Result(id)
+	r, ran := c.drv.Result(id)
 	failed := ran && r.Err != nil
-	needsEnter := failed || len(step.Confirmations(*c.Drv.Facts(), c.G.Options)) > 0
+	needsEnter := failed || len(step.Confirmations(*c.drv.Facts(), c.g.Options)) > 0
 	if !needsEnter {
 		a.what, a.status = "", ""
 		return nil // a wait: maybeAuto runs it

@@ -25,7 +25,7 @@ import (
 // tea.Cmd, and their progress is read on a tick while they run.
 type Checklist struct {
 	*common.Common
-	G    common.Guide
+	g    common.Guide
 	ctx  context.Context
 	keys common.ChecklistKeyMap
 
@@ -34,7 +34,7 @@ type Checklist struct {
 
 	// Drv drives the migration: the plan, the running step, how each
 	// step ended. The checklist feeds it facts and answers and draws it.
-	Drv *driver.Driver
+	drv *driver.Driver
 
 	Dialog *confirm.Confirm // the open question, if any
 
@@ -59,11 +59,11 @@ type Checklist struct {
 
 // New builds the checklist for cfg.Guide beside dash.
 func New(ctx context.Context, cfg *common.Config, styles *common.Styles) *Checklist {
-	c := &Checklist{Common: &common.Common{Cfg: cfg, Styles: styles}, G: *cfg.Guide, ctx: ctx,
+	c := &Checklist{Common: &common.Common{Cfg: cfg, Styles: styles}, g: *cfg.Guide, ctx: ctx,
 		keys: common.DefaultChecklistKeyMap()}
-	c.Drv = driver.New(ctx, driver.Config{Runner: c.G.Runner, Session: c.G.Session, Options: c.G.Options,
-		ReadOnly: cfg.ReadOnly, Gate: c.G.Gate, Now: cfg.Now, Logf: c.logf})
-	c.Auto.On = c.G.Autoplay && cfg.Lab != ""
+	c.drv = driver.New(ctx, driver.Config{Runner: c.g.Runner, Session: c.g.Session, Options: c.g.Options,
+		ReadOnly: cfg.ReadOnly, Gate: c.g.Gate, Now: cfg.Now, Logf: c.logf})
+	c.Auto.On = c.g.Autoplay && cfg.Lab != ""
 	return c
 }
 
@@ -72,7 +72,7 @@ func (c *Checklist) now() time.Time { return c.Cfg.Now() }
 // Init starts the application panel's refresh and autoplay.
 func (c *Checklist) Init() tea.Cmd {
 	var cmds []tea.Cmd
-	if c.G.Writer != nil {
+	if c.g.Writer != nil {
 		cmds = append(cmds, c.writerTick())
 	}
 	if c.Auto.On {
@@ -137,11 +137,11 @@ func (c *Checklist) invalidate() {
 func (c *Checklist) Asking() bool { return c.Dialog != nil }
 
 // Driver is the migration's driver the checklist shows.
-func (c *Checklist) Driver() *driver.Driver { return c.Drv }
+func (c *Checklist) Driver() *driver.Driver { return c.drv }
 
 // Running is the step running now, or nil.
 func (c *Checklist) Running() driver.Job {
-	j, _ := c.Drv.Running()
+	j, _ := c.drv.Running()
 	return j
 }
 
@@ -150,16 +150,16 @@ func (c *Checklist) running() bool { return c.Running() != nil }
 
 // RunningID is the step running now, or "".
 func (c *Checklist) RunningID() steps.StepID {
-	_, id := c.Drv.Running()
+	_, id := c.drv.Running()
 	return id
 }
 
 // Plan is the checklist as last derived.
-func (c *Checklist) Plan() steps.Checklist { return c.Drv.Plan() }
+func (c *Checklist) Plan() steps.Checklist { return c.drv.Plan() }
 
 // LayoutKey changes when the panel's keys or width do.
 func (c *Checklist) LayoutKey() string {
-	plan := c.Drv.Plan()
+	plan := c.drv.Plan()
 	k := fmt.Sprintf("%t %t %t %t %t %t", c.running(), c.running() && steps.Lookup(c.RunningID()).Watches, plan.Current == "", plan.CanAbort, c.Dialog != nil, c.hidden)
 	if c.Dialog != nil {
 		k += fmt.Sprintf(" %s %d", c.Dialog.ID, c.Dialog.Index)
@@ -174,7 +174,7 @@ func (c *Checklist) Help() []key.Binding {
 		return c.Dialog.Help()
 	}
 	var out []key.Binding
-	plan := c.Drv.Plan()
+	plan := c.drv.Plan()
 	switch {
 	case c.running():
 		out = append(out, k.Stop)
@@ -207,7 +207,7 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 		cmd, handled := c.key(msg)
 		return cmd, handled
 	case common.ObservedMsg:
-		c.Drv.Observe(msg.Facts, msg.Ready)
+		c.drv.Observe(msg.Facts, msg.Ready)
 		cmd := c.maybeAuto()
 		return cmd, false
 	case StepStartedMsg:
@@ -250,11 +250,11 @@ func (c *Checklist) maybeAuto() tea.Cmd {
 	if c.Dialog != nil || c.quitting {
 		return nil
 	}
-	id, ok := c.Drv.Auto()
+	id, ok := c.drv.Auto()
 	if !ok {
 		return nil
 	}
-	return c.start(id, *c.Drv.Facts(), nil)
+	return c.start(id, *c.drv.Facts(), nil)
 }
 
 func (c *Checklist) logf(format string, args ...any) {
@@ -274,6 +274,6 @@ func errText(err error) string {
 
 // Result is how step id's last run ended (zero when it has not run).
 func (c *Checklist) Result(id steps.StepID) driver.Result {
-	r, _ := c.Drv.Result(id)
+	r, _ := c.drv.Result(id)
 	return r
 }

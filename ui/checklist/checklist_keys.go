@@ -31,18 +31,18 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(k, c.keys.Abort):
 		return c.abort(), true
 	case key.Matches(k, c.keys.Stop):
-		why := c.Drv.Stop()
+		why := c.drv.Stop()
 		if why == "" {
 			return nil, false
 		}
 		c.note = common.Cell{Text: why, Tone: common.ToneWarn}
 		return nil, true
 	case key.Matches(k, c.keys.Quit):
-		job, id := c.Drv.Running()
+		job, id := c.drv.Running()
 		if job == nil {
 			return nil, false
 		}
-		if c.Drv.OnlyWatching() {
+		if c.drv.OnlyWatching() {
 			// A wait sends nothing: stopping it changes nothing, so
 			// there is nothing to ask.
 			job.Cancel()
@@ -56,7 +56,7 @@ func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // runCurrent is enter: ask to run the current step.
 func (c *Checklist) runCurrent() tea.Cmd {
-	n := c.Drv.Next()
+	n := c.drv.Next()
 	switch n.Kind {
 	case driver.Run:
 		return c.start(n.Step.ID, n.Facts, nil)
@@ -82,7 +82,7 @@ func whyTone(k driver.Kind) common.Tone {
 
 // abort is a: ask to go back to how things were, before the cutover.
 func (c *Checklist) abort() tea.Cmd {
-	n := c.Drv.Abort()
+	n := c.drv.Abort()
 	if n.Kind != driver.Ask {
 		c.note = common.Cell{Text: n.Why, Tone: whyTone(n.Kind)}
 		return nil
@@ -135,8 +135,8 @@ func (c *Checklist) confirmed(msg confirm.DoneMsg) tea.Cmd {
 		return tea.Quit
 	case d.Kind == confirm.KindQuit:
 		c.quitting = true
-		_, id := c.Drv.Running()
-		c.Drv.Cancel()
+		_, id := c.drv.Running()
+		c.drv.Cancel()
 		c.note = common.Cell{Text: "stopping " + common.StepTitle(id) + " before quitting…", Tone: common.ToneWarn}
 		return c.setMode(common.ModeNormal)
 	}
@@ -155,7 +155,7 @@ func (c *Checklist) refusedName(msg confirm.RefusedMsg) tea.Cmd {
 // record writes a question answered no (or refused) to the log and the
 // audit log, so the record shows who declined what.
 func (c *Checklist) record(id steps.StepID, q steps.Confirmation, why string) tea.Cmd {
-	rec := c.Drv.Declined(id, q, why)
+	rec := c.drv.Declined(id, q, why)
 	if rec == nil {
 		return nil
 	}

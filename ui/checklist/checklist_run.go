@@ -47,14 +47,14 @@ const (
 const writerTick = 250 * time.Millisecond
 
 func (c *Checklist) writerTick() tea.Cmd {
-	w := c.G.Writer
+	w := c.g.Writer
 	return tea.Tick(writerTick, func(time.Time) tea.Msg { return WriterTickMsg{Stats: w.Stats()} })
 }
 
 // start runs step id through the driver, from a command: the runner
 // writes the answers to the audit log (fsync'd) before the step runs.
 func (c *Checklist) start(id steps.StepID, f steps.Facts, a steps.Answers) tea.Cmd {
-	l := c.Drv.Start(id, f, a)
+	l := c.drv.Start(id, f, a)
 	if l == nil {
 		return nil // still stopping: it starts once the running step has
 	}
@@ -63,7 +63,7 @@ func (c *Checklist) start(id steps.StepID, f steps.Facts, a steps.Answers) tea.C
 }
 
 func (c *Checklist) started(msg StepStartedMsg) tea.Cmd {
-	if !c.Drv.Started(msg.Started) {
+	if !c.drv.Started(msg.Started) {
 		return nil
 	}
 	return tea.Batch(c.armJobTick(), waitJob(c.ctx, msg.Job))
@@ -109,7 +109,7 @@ func (c *Checklist) spinnerVisible() bool {
 
 // jobDone reads the end of the running step as soon as it comes.
 func (c *Checklist) jobDone(msg jobDoneMsg) tea.Cmd {
-	if job, _ := c.Drv.Running(); job == nil || msg.job != job {
+	if job, _ := c.drv.Running(); job == nil || msg.job != job {
 		return nil // already read by a tick
 	}
 	return c.finish()
@@ -119,11 +119,11 @@ func (c *Checklist) jobDone(msg jobDoneMsg) tea.Cmd {
 // finishes it when it has ended.
 func (c *Checklist) tickJob() tea.Cmd {
 	c.ticking = false
-	if job, _ := c.Drv.Running(); job == nil {
+	if job, _ := c.drv.Running(); job == nil {
 		return nil
 	}
-	c.Drv.Drain()
-	if c.Drv.Ended() {
+	c.drv.Drain()
+	if c.drv.Ended() {
 		return c.finish()
 	}
 	return c.armJobTick()
@@ -131,7 +131,7 @@ func (c *Checklist) tickJob() tea.Cmd {
 
 // finish records how the running step ended and starts what follows.
 func (c *Checklist) finish() tea.Cmd {
-	last, pending := c.Drv.Finish()
+	last, pending := c.drv.Finish()
 	var cmds []tea.Cmd
 	if c.quitting {
 		return tea.Quit
@@ -145,7 +145,7 @@ func (c *Checklist) finish() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg { return StepStartedMsg{pending()} })
 	}
 	cmds = append(cmds, c.maybeAuto())
-	if steps.Lookup(last.ID).ReadsBackWrites && last.Err == nil && c.G.Writer != nil && !c.verifying {
+	if steps.Lookup(last.ID).ReadsBackWrites && last.Err == nil && c.g.Writer != nil && !c.verifying {
 		// Every acknowledged write so far, read back: after the cutover
 		// is verified, and again as the last word.
 		cmds = append(cmds, c.verifyWriter())
@@ -157,7 +157,7 @@ func (c *Checklist) finish() tea.Cmd {
 // from the primary Sentinel names.
 func (c *Checklist) verifyWriter() tea.Cmd {
 	c.verifying = true
-	w, ctx := c.G.Writer, c.ctx
+	w, ctx := c.g.Writer, c.ctx
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
@@ -169,4 +169,4 @@ func (c *Checklist) verifyWriter() tea.Cmd {
 // Stop stops the running step, if any, and waits for it to end: the
 // cutover unpauses (before SENTINEL FAILOVER) or finishes the fence
 // (after). say reports what it waits for.
-func (c *Checklist) Stop(say func(string)) { c.Drv.StopAndWait(say) }
+func (c *Checklist) Stop(say func(string)) { c.drv.StopAndWait(say) }

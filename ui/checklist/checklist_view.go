@@ -42,7 +42,7 @@ func (c *Checklist) render() {
 func (c *Checklist) panelView(W, H int) []string {
 	st := c.Styles
 	var top []string
-	if c.G.Writer != nil {
+	if c.g.Writer != nil {
 		top = append(top, c.appBlock(W)...)
 		top = append(top, "")
 	}
@@ -80,39 +80,39 @@ func spinner(now time.Time) string {
 // listBlock is the plan: every step and where it stands.
 func (c *Checklist) listBlock(W int, compact bool) []string {
 	st := c.Styles
-	total := len(c.Drv.Plan().Steps)
+	total := len(c.drv.Plan().Steps)
 	right := common.Cell{Text: "derived from the live topology", Tone: common.ToneMuted}
 	switch {
-	case !c.Drv.Ready():
+	case !c.drv.Ready():
 		right = common.Cell{Text: "waiting for the first poll", Tone: common.ToneMuted}
-	case c.Drv.Plan().Current == "":
+	case c.drv.Plan().Current == "":
 		right = common.Cell{Text: "all done", Tone: common.ToneOK}
 	default:
-		right = common.Cell{Text: fmt.Sprintf("step %d of %d", common.StepNumber(c.Drv.Plan().Current), total), Tone: common.ToneMuted}
+		right = common.Cell{Text: fmt.Sprintf("step %d of %d", common.StepNumber(c.drv.Plan().Current), total), Tone: common.ToneMuted}
 	}
 	title := c.TitleRight(st.Title.Render("CHECKLIST"), right, W)
 	if compact {
 		var b strings.Builder
-		for _, s := range c.Drv.Plan().Steps {
+		for _, s := range c.drv.Plan().Steps {
 			ic := c.stepIcon(s)
 			b.WriteString(st.Paint(ic.Tone, ic.Text))
 		}
 		cur := ""
-		if c.Drv.Plan().Current != "" {
-			cur = "  " + st.Paint(common.ToneStrong, common.StepTitle(c.Drv.Plan().Current))
+		if c.drv.Plan().Current != "" {
+			cur = "  " + st.Paint(common.ToneStrong, common.StepTitle(c.drv.Plan().Current))
 		}
 		return []string{title, " " + b.String() + cur}
 	}
 	out := []string{title}
-	prog, hasProg := c.Drv.Progress()
-	for i, s := range c.Drv.Plan().Steps {
+	prog, hasProg := c.drv.Progress()
+	for i, s := range c.drv.Plan().Steps {
 		ic := c.stepIcon(s)
 		name := fmt.Sprintf("%d %s", i+1, s.Title)
 		t := common.ToneText
 		switch {
 		case s.Status == steps.Pending:
 			t = common.ToneMuted
-		case s.ID == c.Drv.Plan().Current:
+		case s.ID == c.drv.Plan().Current:
 			t = common.ToneStrong
 		}
 		line := " " + st.Paint(ic.Tone, ic.Text) + " " + st.Paint(t, name)
@@ -130,13 +130,13 @@ func (c *Checklist) listBlock(W int, compact bool) []string {
 // detail is the lower part: what matters now.
 func (c *Checklist) detail(W, H int) []string {
 	switch {
-	case c.running() || c.Drv.Starting():
+	case c.running() || c.drv.Starting():
 		return c.runningView(W, H)
-	case !c.Drv.Ready():
+	case !c.drv.Ready():
 		return []string{c.Styles.Paint(common.ToneMuted, "Polling the source, the target and the Sentinels…")}
-	case c.Drv.Plan().Current == "":
+	case c.drv.Plan().Current == "":
 		return c.completeView(W, H)
-	case c.Drv.JustDoneAt(c.Drv.Plan().Current, c.at):
+	case c.drv.JustDoneAt(c.drv.Plan().Current, c.at):
 		return c.settlingView(W, H)
 	}
 	return c.stepView(W, H)
@@ -146,9 +146,9 @@ func (c *Checklist) detail(W, H int) []string {
 // showing it: the step's outcome, not a stale plan.
 func (c *Checklist) settlingView(W, H int) []string {
 	st := c.Styles
-	id := c.Drv.Plan().Current
+	id := c.drv.Plan().Current
 	secs := []common.Section{{Lines: []string{c.stepHeading(id, common.Cell{Text: "✓ done", Tone: common.ToneOK}, W)}, Prio: 100}}
-	if l := c.Drv.Last(); l != nil && l.ID == id {
+	if l := c.drv.Last(); l != nil && l.ID == id {
 		if steps.Lookup(id).PointOfNoReturn {
 			secs = append(secs, common.Section{Lines: c.phaseLines(l.Phases, l.Progress, W, l.Ended, true), Prio: 90})
 		}
@@ -176,13 +176,13 @@ func (c *Checklist) failure(err error, ended time.Time, then string) string {
 // lastLine sums up the step that ended last, when it is not the one on
 // screen: the cutover's stall, a failure elsewhere.
 func (c *Checklist) lastLine(W int) []string {
-	l := c.Drv.Last()
-	if l == nil || l.ID == c.Drv.Plan().Current {
+	l := c.drv.Last()
+	if l == nil || l.ID == c.drv.Plan().Current {
 		return nil
 	}
 	st := c.Styles
 	if l.Err != nil {
-		if c.Drv.Plan().State(l.ID).Status == steps.Done {
+		if c.drv.Plan().State(l.ID).Status == steps.Done {
 			// What failed then holds now: the latest snapshot says so,
 			// and a ✓ beside a stale block would contradict it.
 			text := fmt.Sprintf("%s passes now (it did not %s ago)", common.StepTitle(l.ID), common.Duration(c.now().Sub(l.Ended)))
@@ -195,8 +195,8 @@ func (c *Checklist) lastLine(W int) []string {
 		return c.WrapText(common.StepTitle(l.ID)+": "+c.failure(l.Err, l.Ended, ": enter runs it again"), W, 0, t)
 	}
 	text := fmt.Sprintf("%s done in %s", common.StepTitle(l.ID), common.Took(l.Took))
-	if steps.Lookup(l.ID).PointOfNoReturn && c.Drv.Facts().Cutover != nil && c.Drv.Facts().Cutover.Stall > 0 {
-		text += " · writes paused " + ms(c.Drv.Facts().Cutover.Stall)
+	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {
+		text += " · writes paused " + ms(c.drv.Facts().Cutover.Stall)
 	}
 	return []string{st.Paint(common.ToneOK, "✓ ") + st.Paint(common.ToneMuted, common.Clip(text, W-2))}
 }
@@ -213,14 +213,14 @@ func (c *Checklist) stepHeading(id steps.StepID, right common.Cell, W int) strin
 // completeView is the end: what was done, what it cost, where the record is.
 func (c *Checklist) completeView(W, H int) []string {
 	st := c.Styles
-	f := c.Drv.Facts()
+	f := c.drv.Facts()
 	lines := []string{st.Paint(common.ToneOK, "✓ ") + st.Title.Render("MIGRATION COMPLETE")}
 	lines = append(lines, c.WrapText(fmt.Sprintf("The target %s is the primary; every Sentinel names it.", c.Cfg.Topo.Target), W, 0, common.ToneText)...)
 	var rows [][2]common.Cell
 	if f.Cutover != nil && f.Cutover.Stall > 0 {
 		rows = append(rows, [2]common.Cell{{Text: "write stall"}, {Text: ms(f.Cutover.Stall) + " (pause to unpause)"}})
 	}
-	if c.G.Writer != nil {
+	if c.g.Writer != nil {
 		lost := c.lostCell()
 		if c.verdict != nil {
 			lost.Text = fmt.Sprintf("%s lost of %s acknowledged", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked))
@@ -230,8 +230,8 @@ func (c *Checklist) completeView(W, H int) []string {
 	if f.Report != "" {
 		rows = append(rows, [2]common.Cell{{Text: "report"}, {Text: f.Report}})
 	}
-	if c.G.Audit != nil && c.G.Audit.Path() != "" {
-		rows = append(rows, [2]common.Cell{{Text: "audit log"}, {Text: c.G.Audit.Path()}})
+	if c.g.Audit != nil && c.g.Audit.Path() != "" {
+		rows = append(rows, [2]common.Cell{{Text: "audit log"}, {Text: c.g.Audit.Path()}})
 	}
 	if len(rows) > 0 {
 		var a, b common.Column
@@ -264,7 +264,7 @@ func (c *Checklist) completeView(W, H int) []string {
 // dialogTop is the application, above the questions: what the
 // operator watches while deciding.
 func (c *Checklist) dialogTop(W int) []string {
-	if c.G.Writer == nil {
+	if c.g.Writer == nil {
 		return nil
 	}
 	var top []string

@@ -19,8 +19,8 @@ import (
 // what enter does.
 func (c *Checklist) stepView(W, H int) []string {
 	st := c.Styles
-	id := c.Drv.Plan().Current
-	state := c.Drv.Plan().State(id)
+	id := c.drv.Plan().Current
+	state := c.drv.Plan().State(id)
 	step := steps.Lookup(id)
 	status := common.Cell{Text: "ready", Tone: common.ToneOK}
 	switch {
@@ -29,7 +29,7 @@ func (c *Checklist) stepView(W, H int) []string {
 	case step.Watches && !step.Survey && !step.WritesFiles:
 		status = common.Cell{Text: "waiting", Tone: common.ToneWarn}
 	}
-	r, ran := c.Drv.Result(id)
+	r, ran := c.drv.Result(id)
 	failed := ran && r.Err != nil && !(step.Survey && state.Status == steps.Blocked)
 	if failed {
 		status = common.Cell{Text: "failed", Tone: common.ToneBad}
@@ -58,10 +58,10 @@ func (c *Checklist) stepView(W, H int) []string {
 			return st.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
 		}})
 	}
-	cmds := step.Commands(*c.Drv.Facts(), c.G.Options)
+	cmds := step.Commands(*c.drv.Facts(), c.g.Options)
 	switch {
 	case len(cmds) == 0:
-	case !driver.Writes(step, *c.Drv.Facts(), c.G.Options) && len(cmds) > 3:
+	case !driver.Writes(step, *c.drv.Facts(), c.g.Options) && len(cmds) > 3:
 		secs = append(secs, common.Section{Lines: c.WrapText("reads only: "+commandSummary(cmds), W, 0, common.ToneMuted), Prio: 40, Min: 1})
 	default:
 		lines := []string{st.Paint(common.ToneMuted, "sends")}
@@ -194,9 +194,9 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.Auto.status, "autoplay: ")))
 	}
 	step := steps.Lookup(id)
-	confs := step.Confirmations(*c.Drv.Facts(), c.G.Options)
+	confs := step.Confirmations(*c.drv.Facts(), c.g.Options)
 	switch {
-	case c.Cfg.ReadOnly && driver.Writes(step, *c.Drv.Facts(), c.G.Options):
+	case c.Cfg.ReadOnly && driver.Writes(step, *c.drv.Facts(), c.g.Options):
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.Paint(common.ToneWarn, "shown, never sent"))
 	case state.Status == steps.Blocked && driver.OffersFix(step, confs):
 		out = append(out, enter("apply the fix · you confirm first"))

@@ -23,11 +23,11 @@ func (c *Checklist) runningView(W, H int) []string {
 	if !c.running() {
 		return []string{st.Paint(common.ToneMuted, "starting…")}
 	}
-	elapsed := common.Cell{Text: spinner(now) + " " + common.Duration(now.Sub(c.Drv.Since())), Tone: common.ToneAccent}
+	elapsed := common.Cell{Text: spinner(now) + " " + common.Duration(now.Sub(c.drv.Since())), Tone: common.ToneAccent}
 	secs := []common.Section{{Lines: []string{c.stepHeading(c.RunningID(), elapsed, W)}, Prio: 100}}
-	p, hasProg := c.Drv.Progress()
+	p, hasProg := c.drv.Progress()
 	if steps.Lookup(c.RunningID()).PointOfNoReturn {
-		secs = append(secs, common.Section{Lines: c.phaseLines(c.Drv.Phases(), p, W, now, false), Prio: 90})
+		secs = append(secs, common.Section{Lines: c.phaseLines(c.drv.Phases(), p, W, now, false), Prio: 90})
 	} else if hasProg {
 		lines := []string{st.Paint(common.ToneMuted, "phase  ") + st.Paint(common.ToneStrong, p.Phase)}
 		if p.Fraction >= 0 {
