@@ -20,10 +20,11 @@ var layers = []struct {
 	{pkgs: []string{"steps", "lab"}},
 	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},
 		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},
-	{pkgs: []string{"ui/common"}},
+	{pkgs: []string{"ui/common", "ui/uitest"}, may: map[string][]string{"ui/uitest": {"ui/common"}}},
 	{pkgs: []string{"ui/confirm", "ui/dashboard", "ui/status"}},
 	{pkgs: []string{"ui/checklist"}},
 	{pkgs: []string{"ui"}},
+	{pkgs: []string{"ui/fleetview"}},
 	{pkgs: []string{"commands"}},
 	{pkgs: []string{"."}},
 }

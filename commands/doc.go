@@ -6,7 +6,7 @@
 // and screen flags) and guide.go (the audit log, the session, the runner
 // and the driver's runner wired for the checklist). Run is the one door.
 //
-//	main ──▶ commands ──▶ ui, ui/common, ui/status ──▶ driver ──▶ steps ──▶ probe
+//	main ──▶ commands ──▶ ui/fleetview, ui, ui/common, ui/status ──▶ driver ──▶ steps ──▶ probe
 //	                  └──▶ fleet, lab, lab/bench
 //
 // It may import every package of flyover but main. Nothing imports it

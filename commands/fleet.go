@@ -19,6 +19,7 @@ import (
 	"flyover/steps"
 	"flyover/ui"
 	"flyover/ui/common"
+	"flyover/ui/fleetview"
 )
 
 const fleetUsage = `flyover fleet --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1]
@@ -198,7 +199,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		names = append(names, m.Name)
 	}
 	writeReport := func() (string, error) { return steps.WriteFleetReport(audit, names) }
-	err = ui.RunFleet(ctx, ui.FleetConfig{
+	err = fleetview.Run(ctx, fleetview.Config{
 		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open, Report: writeReport,
 		Tick: sf.tick, SlowTick: ff.slowTick, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
 	})

@@ -50,12 +50,12 @@ type Model struct {
 	help   help.Model
 	mode   common.Mode
 
-	dash *dashboard.Dashboard
+	Dash *dashboard.Dashboard
 	side Panel
 	// session is what this process has seen and done (the in-sync
 	// streak among it): fed here, on every poll, and read by all.
 	session *steps.Session
-	guide   *checklist.Checklist // the guided checklist, when cfg.Guide is set
+	Guide   *checklist.Checklist // the guided checklist, when cfg.Guide is set
 
 	width, height int
 	sideWidth     int
@@ -80,10 +80,10 @@ func New(ctx context.Context, cfg common.Config) *Model {
 		}
 		m.session = g.Session
 	}
-	m.dash = dashboard.New(ctx, cfg, &m.styles)
+	m.Dash = dashboard.New(ctx, cfg, &m.styles)
 	if m.cfg.Guide != nil {
-		m.guide = checklist.New(ctx, &m.cfg, &m.styles)
-		m.SetPanel(m.guide)
+		m.Guide = checklist.New(ctx, &m.cfg, &m.styles)
+		m.SetPanel(m.Guide)
 	}
 	m.observe(false) // the starting state: nothing has answered yet
 	return m
@@ -93,15 +93,15 @@ func New(ctx context.Context, cfg common.Config) *Model {
 // then runs across the whole width, above both.
 func (m *Model) SetPanel(p Panel) {
 	m.side = p
-	m.dash.ShowHeader(p == nil)
+	m.Dash.ShowHeader(p == nil)
 	m.layout()
 }
 
 // Checklist is the guided checklist, nil without Config.Guide.
-func (m *Model) Checklist() *checklist.Checklist { return m.guide }
+func (m *Model) Checklist() *checklist.Checklist { return m.Guide }
 
 // Dashboard is the embedded dashboard.
-func (m *Model) Dashboard() *dashboard.Dashboard { return m.dash }
+func (m *Model) Dashboard() *dashboard.Dashboard { return m.Dash }
 
 // Mode is the current input mode.
 func (m *Model) Mode() common.Mode { return m.mode }
@@ -109,7 +109,7 @@ func (m *Model) Mode() common.Mode { return m.mode }
 // Init asks the terminal for its background colour (light or dark
 // styles) and starts the polls.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.dash.Init()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.Dash.Init()}
 	if m.side != nil {
 		cmds = append(cmds, m.side.Init())
 	}
@@ -122,11 +122,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.cfg.Debug && m.cfg.Log != nil {
 		m.cfg.Log.Printf("msg %s", describeMsg(msg))
 	}
-	if s, ok := msg.(common.SentinelPolledMsg); ok && m.dash.Repeats(s) {
+	if s, ok := msg.(common.SentinelPolledMsg); ok && m.Dash.Repeats(s) {
 		// Most polls of a Sentinel say again what it said: nothing to
 		// derive, plan or draw (six of ten poll results a second with
 		// three Sentinels). Its poll is re-armed all the same.
-		return m, m.dash.KeepSentinel(s)
+		return m, m.Dash.KeepSentinel(s)
 	}
 	defer m.invalidate() // whatever the message did, the next View shows it
 	switch msg := msg.(type) {
@@ -137,9 +137,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.styles = common.DefaultStyles(msg.IsDark())
 		m.help.Styles = m.styles.Help
-		m.dash.SetStyles(&m.styles)
-		if m.guide != nil {
-			m.guide.SetStyles(&m.styles)
+		m.Dash.SetStyles(&m.styles)
+		if m.Guide != nil {
+			m.Guide.SetStyles(&m.styles)
 		}
 		m.layout()
 		return m, nil
@@ -157,7 +157,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.session.ObserveEvent(m.cfg.Topo, e)
 		}
 	}
-	cmd := m.dash.Update(msg)
+	cmd := m.Dash.Update(msg)
 	if m.side != nil {
 		c, _ := m.side.Update(msg)
 		cmd = tea.Batch(cmd, c)
@@ -169,7 +169,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // snapshot (rearm is that endpoint's next poll), then every component
 // observes the result.
 func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
-	rearm = m.dash.Update(msg)
+	rearm = m.Dash.Update(msg)
 	n, ok := msg.(common.NodePolledMsg)
 	return rearm, m.observe(ok && n.Which == common.SourceNode)
 }
@@ -178,12 +178,12 @@ func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
 // component. The streak counts source polls in sync; any poll out of sync
 // breaks it.
 func (m *Model) observe(sourcePolled bool) tea.Cmd {
-	snap := m.dash.Snapshot()
+	snap := m.Dash.Snapshot()
 	if sourcePolled || !snap.Link.InSync {
 		m.session.Observe(snap)
 	}
-	o := common.ObservedMsg{Facts: m.session.Facts(m.cfg.Topo, snap), Ready: m.dash.Ready(), SourcePolled: sourcePolled}
-	m.dash.Update(o)
+	o := common.ObservedMsg{Facts: m.session.Facts(m.cfg.Topo, snap), Ready: m.Dash.Ready(), SourcePolled: sourcePolled}
+	m.Dash.Update(o)
 	if m.side == nil {
 		return nil
 	}
@@ -224,15 +224,15 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.help.ShowAll = !m.help.ShowAll
 			m.layout()
 		case key.Matches(k, m.keys.EventsUp):
-			m.dash.ScrollEvents(-1)
+			m.Dash.ScrollEvents(-1)
 		case key.Matches(k, m.keys.EventsDn):
-			m.dash.ScrollEvents(1)
+			m.Dash.ScrollEvents(1)
 		case key.Matches(k, m.keys.PageUp):
-			m.dash.ScrollEvents(-m.dash.EventsPage())
+			m.Dash.ScrollEvents(-m.Dash.EventsPage())
 		case key.Matches(k, m.keys.PageDn):
-			m.dash.ScrollEvents(m.dash.EventsPage())
+			m.Dash.ScrollEvents(m.Dash.EventsPage())
 		case key.Matches(k, m.keys.EventsTop):
-			m.dash.ScrollEventsTop()
+			m.Dash.ScrollEventsTop()
 		}
 	default:
 		// A question is open: its panel owns the keyboard.
@@ -300,7 +300,7 @@ func (m *Model) layout() {
 	if m.sideWidth > 0 && !m.modal {
 		dw = m.width - m.sideWidth - sepW
 	}
-	m.dash.SetSize(dw, bodyH)
+	m.Dash.SetSize(dw, bodyH)
 	m.invalidate()
 }
 
@@ -347,7 +347,7 @@ func (m *Model) separator() string { return m.styles.Rule.Render("│") }
 // compose joins the header, the warnings, the dashboard and the side
 // panel into the body.
 func (m *Model) compose() {
-	body := m.dash.View()
+	body := m.Dash.View()
 	switch {
 	case m.side != nil && m.modal:
 		body = m.side.View()
@@ -378,7 +378,7 @@ func (m *Model) compose() {
 	}
 	var b strings.Builder
 	if m.side != nil {
-		b.WriteString(m.dash.HeaderLine(m.width))
+		b.WriteString(m.Dash.HeaderLine(m.width))
 		b.WriteByte('\n')
 	}
 	for _, w := range m.warningLines() {

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
 
 // fakePanel stands in for the checklist: it takes "x" in normal mode and
@@ -48,10 +49,10 @@ func TestSidePanelSharesTheScreen(t *testing.T) {
 	if p.w != 30 || p.h != 38 {
 		t.Errorf("panel got %dx%d, want 30x38 (the header runs across both, the footer keeps a line)", p.w, p.h)
 	}
-	if hs.m.dash.Width != 160-30-1 {
-		t.Errorf("dashboard got %d columns, want %d", hs.m.dash.Width, 160-30-1)
+	if hs.m.Dash.Width != 160-30-1 {
+		t.Errorf("dashboard got %d columns, want %d", hs.m.Dash.Width, 160-30-1)
 	}
-	checkFrame(t, hs.m.View().Content, 160, 40)
+	uitest.CheckFrame(t, hs.m.View().Content, 160, 40)
 	sc := hs.screen()
 	if !strings.Contains(sc, "CHECKLIST") || !strings.Contains(sc, "IN SYNC") {
 		t.Errorf("panel or dashboard missing:\n%s", sc)

@@ -16,10 +16,10 @@ import (
 // timeline, every section on screen.
 func benchScreen(b *testing.B) *harness {
 	hs := newHarness(b, 160, 48, nil)
-	for i := range hs.m.dash.History.Cap() + 10 {
-		hs.w.srcOffset += int64(1000 + i%7*300)
-		hs.w.ackedOffset = hs.w.srcOffset - int64(i%5*100)
-		hs.w.srcOps = int64(10000 + i%50*40)
+	for i := range hs.m.Dash.History.Cap() + 10 {
+		hs.w.SrcOffset += int64(1000 + i%7*300)
+		hs.w.AckedOffset = hs.w.SrcOffset - int64(i%5*100)
+		hs.w.SrcOps = int64(10000 + i%50*40)
 		hs.round()
 	}
 	for i := range 200 {
@@ -50,7 +50,7 @@ func BenchmarkView(b *testing.B) { benchFrames(b, benchScreen(b).m, nil, true) }
 // and the timeline (the frame is rendered in the next View: Redraw).
 func BenchmarkPollUpdate(b *testing.B) {
 	hs := benchScreen(b)
-	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.source()}, false)
+	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.Source()}, false)
 }
 
 // BenchmarkViewGuided is a frame with the checklist beside the dashboard
@@ -67,14 +67,14 @@ func BenchmarkJobTick(b *testing.B) {
 // dashboard's work plus the plan derived again and the panel rendered.
 func BenchmarkPollUpdateGuided(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
-	benchFrames(b, g.m, common.NodePolledMsg{Which: common.SourceNode, Node: g.w.source()}, false)
+	benchFrames(b, g.m, common.NodePolledMsg{Which: common.SourceNode, Node: g.w.Source()}, false)
 }
 
 // BenchmarkRedraw is one poll result and the frame that shows it: Update
 // then View, what the terminal waits for.
 func BenchmarkRedraw(b *testing.B) {
 	hs := benchScreen(b)
-	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.source()}, true)
+	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.Source()}, true)
 }
 
 // BenchmarkRedrawGuided is one progress tick of the running cutover and
@@ -89,7 +89,7 @@ func BenchmarkRedrawGuided(b *testing.B) {
 // ns/op is CPU per second of waiting: 1e7 ns/op would be 1% of a core.
 func BenchmarkWaitStepSecond(b *testing.B) {
 	g := newGuided(&testing.T{}, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
-	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.w.SrcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
 	for i := 0; g.c.Running() == nil; i++ {

@@ -19,6 +19,7 @@ import (
 	"flyover/ui/checklist"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
+	"flyover/ui/uitest"
 )
 
 // fakeWriter is the application panel's writer, frozen.
@@ -165,7 +166,7 @@ func (g *guided) pump() bool { return g.exec(g.send(checklist.JobTickMsg{})) }
 
 // press types one key and runs what it returns; it reports a quit.
 func (g *guided) press(k string) bool {
-	return g.exec(g.send(press(k)))
+	return g.exec(g.send(uitest.Press(k)))
 }
 
 // settle lets the open typed question take keys, as the operator reading
@@ -202,8 +203,8 @@ func (g *guided) ready() {
 
 // detached is a world before the attach, with preflight read.
 func (g *guided) detached() {
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{}
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{}
 	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.finishJobs()
@@ -215,18 +216,18 @@ func (g *guided) detached() {
 // Preflight runs by itself once the first polls are in: it only reads.
 func TestPreflightRunsByItself(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{}
-	g.w.at = g.clock.Now()
-	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.source()}); len(g.runner.Ran()) != 0 {
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{}
+	g.w.At = g.clock.Now()
+	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.Source()}); len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the target answered")
 	}
-	g.deliver(common.NodePolledMsg{Which: common.TargetNode, Node: g.w.target()})
+	g.deliver(common.NodePolledMsg{Which: common.TargetNode, Node: g.w.Target()})
 	if len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the Sentinels answered")
 	}
-	for i := range fxSentinels {
-		g.deliver(common.SentinelPolledMsg{Index: i, View: g.w.sentinel(i)})
+	for i := range uitest.FxSentinels {
+		g.deliver(common.SentinelPolledMsg{Index: i, View: g.w.Sentinel(i)})
 	}
 	if got := g.runner.Ran(); len(got) != 1 || got[0] != steps.StepPreflight {
 		t.Fatalf("started %v, want preflight alone", got)
@@ -245,8 +246,8 @@ func TestPreflightRunsByItself(t *testing.T) {
 
 func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
 	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
@@ -339,12 +340,12 @@ func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
 	sc := g.screen()
 	labtest.ContainsAll(t, "the cutover prompt at 80x24", sc, "POINT OF NO RETURN", "CLIENT PAUSE", "SENTINEL FAILOVER flyover",
 		"REPLICAOF", "CLIENT KILL TYPE normal", "CLIENT KILL TYPE pubsub", "CLIENT UNPAUSE", "Type the master name (flyover)")
-	checkFrame(t, g.m.View().Content, 80, 24)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 24)
 
 	g.send(tea.WindowSizeMsg{Width: 80, Height: 16})
 	sc = g.screen()
 	labtest.ContainsAll(t, "the cutover prompt at 80x16", sc, "CLIENT PAUSE", "more lines: make the window taller", "Type the master name (flyover)")
-	checkFrame(t, g.m.View().Content, 80, 16)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 16)
 }
 
 // The cutover runs only when the master name is typed exactly. A wrong
@@ -429,7 +430,7 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	}
 
 	// A y/N before the typed question: its y, repeated, is not the name.
-	clock := &fakeClock{t: t0}
+	clock := &uitest.Clock{T: uitest.T0}
 	cm := &common.Common{Cfg: &common.Config{Now: clock.Now}, Styles: &common.Styles{}}
 	confs := []steps.Confirmation{
 		{ID: "first", Kind: steps.ConfirmYesNo, Prompt: "First?"},
@@ -437,16 +438,16 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	}
 	d := confirm.NewStep(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
 	clock.Advance(time.Second) // read the first question
-	if cmd := d.Update(press("y")); cmd == nil || !d.Typing() {
+	if cmd := d.Update(uitest.Press("y")); cmd == nil || !d.Typing() {
 		t.Fatal("y did not move on to the typed question, or did not ask for its redraw")
 	}
-	d.Update(press("y")) // the key repeat of that y
+	d.Update(uitest.Press("y")) // the key repeat of that y
 	if len(d.Typed) != 0 || d.Early != 1 {
 		t.Fatalf("the y that answered the question before is in the field: %q", string(d.Typed))
 	}
 	clock.Advance(confirm.PromptSettle)
 	for _, r := range "flyover" {
-		d.Update(press(string(r)))
+		d.Update(uitest.Press(string(r)))
 	}
 	if string(d.Typed) != "flyover" {
 		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.Typed))
@@ -512,10 +513,10 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g.pump()
 
 	// After the failover: no abort, and the screen says why.
-	for i := range fxSentinels {
-		g.w.sentMaster[i] = fxTarget
+	for i := range uitest.FxSentinels {
+		g.w.SentMaster[i] = uitest.FxTarget
 	}
-	g.w.attached = false
+	g.w.Attached = false
 	g.rounds(2)
 	before := len(g.runner.Ran())
 	g.press("a")
@@ -566,7 +567,7 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 // for steady state running again after the target came back.
 func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, func(c *common.Config) { c.ReadOnly = true })
-	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
+	g.w.SrcOffset += 10 << 20 // the target is behind: steady state waits
 	g.round()
 	g.finishJobs() // preflight
 	for i := 0; g.c.Running() == nil; i++ {
@@ -602,7 +603,7 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 				t.Errorf("%dx%d: the quit question lacks %q on screen:\n%s", sz[0], sz[1], want, sc)
 			}
 		}
-		checkFrame(t, g.m.View().Content, sz[0], sz[1])
+		uitest.CheckFrame(t, g.m.View().Content, sz[0], sz[1])
 	}
 }
 
@@ -611,15 +612,15 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 func doneWorld(t *testing.T) *guided {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.c.Driver().Adjust(func(f *steps.Facts) {
-		f.VerifiedWrite = t0.Add(3 * time.Second)
+		f.VerifiedWrite = uitest.T0.Add(3 * time.Second)
 		f.Decommissioned = true
 		f.Report = "./flyover-report-20250314-092653.md"
 		f.Cutover = &steps.CutoverResult{Stall: 1_183 * time.Millisecond}
 	})
-	g.w.attached = false
-	g.w.srcDown = true
-	for i := range fxSentinels {
-		g.w.sentMaster[i] = fxTarget
+	g.w.Attached = false
+	g.w.SrcDown = true
+	for i := range uitest.FxSentinels {
+		g.w.SentMaster[i] = uitest.FxTarget
 	}
 	g.rounds(3)
 	g.send(checklist.VerdictMsg{V: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
@@ -673,7 +674,7 @@ func TestWarningsAndLabStayOnScreen(t *testing.T) {
 		if !strings.Contains(sc, "WARNING  "+warn[:40]) || !strings.Contains(sc, "LAB") {
 			t.Errorf("%s: warning or lab label missing:\n%s", step, sc)
 		}
-		checkFrame(t, g.m.View().Content, 120, 36)
+		uitest.CheckFrame(t, g.m.View().Content, 120, 36)
 	}
 }
 
@@ -683,7 +684,7 @@ func TestChecklistFitsEverySize(t *testing.T) {
 	for _, w := range []int{40, 60, 80, 100, 120, 160, 220} {
 		for _, h := range []int{10, 24, 36, 50} {
 			g.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, g.m.View().Content, w, h)
+			uitest.CheckFrame(t, g.m.View().Content, w, h)
 		}
 	}
 	g = newGuided(t, 80, 24, &fakeWriter{stats: demoStats()}, nil)
@@ -692,7 +693,7 @@ func TestChecklistFitsEverySize(t *testing.T) {
 	for _, w := range []int{40, 80, 120} {
 		for _, h := range []int{10, 24, 36} {
 			g.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, g.m.View().Content, w, h)
+			uitest.CheckFrame(t, g.m.View().Content, w, h)
 		}
 	}
 }
@@ -763,7 +764,7 @@ func TestNoPasswordOnScreen(t *testing.T) {
 // exact CONFIG SET replica-priority 0 on that replica.
 func TestPriorityStepOffersPriorityZero(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.otherReplica = true
+	g.w.OtherReplica = true
 	for range 8 {
 		g.round()
 		g.finishJobs()
@@ -789,12 +790,12 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 // ✓; one still blocking says how old it is.
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, nil)
-	g.w.attached = false
+	g.w.Attached = false
 	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3) // blocked: the target holds keys
 	g.runner.Last(t).Job.End(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.pump()
-	g.w.tgtKeys = map[int]probe.DBKeys{} // the condition clears
+	g.w.TgtKeys = map[int]probe.DBKeys{} // the condition clears
 	g.rounds(3)
 	if g.c.Plan().State(steps.StepPreflight).Status != steps.Done {
 		t.Fatalf("preflight is %s on a healthy snapshot: %s", g.c.Plan().State(steps.StepPreflight).Status, g.c.Plan().State(steps.StepPreflight).Reason)
@@ -806,7 +807,7 @@ func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	if !strings.Contains(sc, "Preflight passes now") {
 		t.Errorf("screen does not say preflight passes now:\n%s", sc)
 	}
-	checkFrame(t, g.m.View().Content, 80, 24)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 24)
 }
 
 // A wait that failed stays failed on screen until enter runs it again, and
@@ -814,7 +815,7 @@ func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 // be IN SYNC again.
 func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.w.SrcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
 	for i := 0; g.c.Running() == nil || g.c.RunningID() != steps.StepSteady; i++ {

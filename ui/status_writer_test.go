@@ -10,6 +10,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/ui/status"
+	"flyover/ui/uitest"
 )
 
 // statusJSON is the snapshot as `flyover status --json` prints it, read
@@ -47,14 +48,14 @@ func field(t *testing.T, doc map[string]any, path string) any {
 // stops answering while the source takes 2 MB more: the source's slaveN
 // line still says what the target last acknowledged, 6 s ago.
 func silentTargetSnapshot() probe.Snapshot {
-	w := newWorld(t0)
-	first := probe.Derive(fxTopo(), nil, t0, w.source(), w.target(), nil)
-	w.at = t0.Add(6 * time.Second)
-	w.srcOffset += 2 << 20
-	w.tgtDown = true
-	src := w.source()
+	w := uitest.NewWorld(uitest.T0)
+	first := probe.Derive(uitest.FxTopo(), nil, uitest.T0, w.Source(), w.Target(), nil)
+	w.At = uitest.T0.Add(6 * time.Second)
+	w.SrcOffset += 2 << 20
+	w.TgtDown = true
+	src := w.Source()
 	src.Replicas[0].Lag = 6 // Redis's lag=: seconds since the last ACK
-	return probe.Derive(fxTopo(), &first, w.at, src, w.target(), nil)
+	return probe.Derive(uitest.FxTopo(), &first, w.At, src, w.Target(), nil)
 }
 
 // A silent target is not zero behind: status --json gives the source's
@@ -93,8 +94,8 @@ func TestStatusJSONSilentTargetLagIsTheSourcesView(t *testing.T) {
 // Both sides answering: the lag is both sides' word, and nothing says the
 // target is silent.
 func TestStatusJSONAnsweringPair(t *testing.T) {
-	w := newWorld(t0)
-	s := probe.Derive(fxTopo(), nil, t0, w.source(), w.target(), nil)
+	w := uitest.NewWorld(uitest.T0)
+	s := probe.Derive(uitest.FxTopo(), nil, uitest.T0, w.Source(), w.Target(), nil)
 	doc := statusJSON(t, s)
 	if got := field(t, doc, "link.lag_bytes"); got != 0.0 {
 		t.Errorf("lag_bytes %v, want a known 0", got)
@@ -118,10 +119,10 @@ func TestStatusJSONAnsweringPair(t *testing.T) {
 // Neither side can say: every lag field is null, never 0, and a Sentinel
 // that does not answer has no counts.
 func TestStatusJSONUnknownIsNull(t *testing.T) {
-	w := newWorld(t0)
-	w.srcDown, w.tgtDown = true, true
-	w.sentDown[0] = true
-	s := probe.Derive(fxTopo(), nil, t0, w.source(), w.target(), []probe.SentinelView{w.sentinel(0), w.sentinel(1)})
+	w := uitest.NewWorld(uitest.T0)
+	w.SrcDown, w.TgtDown = true, true
+	w.SentDown[0] = true
+	s := probe.Derive(uitest.FxTopo(), nil, uitest.T0, w.Source(), w.Target(), []probe.SentinelView{w.Sentinel(0), w.Sentinel(1)})
 	doc := statusJSON(t, s)
 	for _, f := range []string{"link.lag_bytes", "link.lag_seconds", "link.lag_from", "link.target_silent_seconds", "link.ack_age_seconds", "link.acked_offset",
 		"source.keys", "source.used_memory", "source.ops_per_sec", "source.clients", "target.max_memory"} {

@@ -14,6 +14,7 @@ import (
 
 	"flyover/probe"
 	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -23,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // with the golden file name.
 func goldenFrame(t *testing.T, hs *harness, name string, w, h int) {
 	t.Helper()
-	checkFrame(t, hs.m.View().Content, w, h)
+	uitest.CheckFrame(t, hs.m.View().Content, w, h)
 	golden(t, name, hs.screen())
 }
 
@@ -81,18 +82,18 @@ func TestViewInSyncGolden(t *testing.T) {
 // the other two disagree.
 func troubleScreen(t testing.TB, w, h int) *harness {
 	hs := newHarness(t, w, h, nil)
-	hs.w.attached = false
-	hs.w.tgtKeys = map[int]probe.DBKeys{}
+	hs.w.Attached = false
+	hs.w.TgtKeys = map[int]probe.DBKeys{}
 	hs.rounds(3)
-	hs.w.attached = true
-	hs.w.phase = "transfer"
-	hs.w.progress = [2]int64{10 << 20, 40 << 20}
+	hs.w.Attached = true
+	hs.w.Phase = "transfer"
+	hs.w.Progress = [2]int64{10 << 20, 40 << 20}
 	hs.round()
-	hs.w.progress = [2]int64{25 << 20, 40 << 20}
-	hs.w.sentDown[2] = true
-	hs.w.sentMaster[1] = fxTarget
-	hs.w.sentRTT[0] = 45 * time.Millisecond
-	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.w.Progress = [2]int64{25 << 20, 40 << 20}
+	hs.w.SentDown[2] = true
+	hs.w.SentMaster[1] = uitest.FxTarget
+	hs.w.SentRTT[0] = 45 * time.Millisecond
+	hs.w.SentFlags[1] = []string{"master", "failover_in_progress"}
 	hs.round()
 	hs.event(1, "+switch-master", "flyover 127.0.0.1 7001 127.0.0.1 7002")
 	return hs
@@ -104,7 +105,7 @@ func TestViewTroubleGolden(t *testing.T) {
 
 func TestViewSourceDownGolden(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.srcDown = true
+	hs.w.SrcDown = true
 	hs.rounds(4)
 	goldenFrame(t, hs, "source-down-120x36", 120, 36)
 }
@@ -114,10 +115,10 @@ func TestViewSourceDownGolden(t *testing.T) {
 // line still says what the target last acknowledged.
 func silentTargetScreen(t testing.TB, w, h int) *harness {
 	hs := inSyncScreen(t, w, h)
-	hs.w.tgtDown = true
+	hs.w.TgtDown = true
 	for range 12 { // six seconds of polls
-		hs.w.srcOffset += 2 << 20 / 12
-		hs.w.ackAge++
+		hs.w.SrcOffset += 2 << 20 / 12
+		hs.w.AckAge++
 		hs.round()
 	}
 	return hs
@@ -145,7 +146,7 @@ func TestViewSilentTargetGolden(t *testing.T) {
 			if strings.Contains(sc, "caught up") {
 				t.Errorf("a silent target reads caught up:\n%s", sc)
 			}
-			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
+			uitest.CheckFrame(t, hs.m.View().Content, sz.w, sz.h)
 			golden(t, sz.name, sc)
 		})
 	}
@@ -168,7 +169,7 @@ func TestViewFitsEverySize(t *testing.T) {
 	for _, w := range []int{30, 40, 60, 79, 80, 81, 100, 109, 110, 119, 120, 150, 169, 170, 200, 260} {
 		for _, h := range []int{8, 12, 20, 24, 29, 30, 36, 50, 70} {
 			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, hs.m.View().Content, w, h)
+			uitest.CheckFrame(t, hs.m.View().Content, w, h)
 		}
 	}
 }
@@ -227,9 +228,9 @@ func (blackColor) RGBA() (r, g, b, a uint32) { return 0, 0, 0, 0xffff }
 // attached".
 func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.attached = false // the target was promoted: master, following no one
-	hs.w.sentMaster[1] = fxTarget
-	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.w.Attached = false // the target was promoted: master, following no one
+	hs.w.SentMaster[1] = uitest.FxTarget
+	hs.w.SentFlags[1] = []string{"master", "failover_in_progress"}
 	hs.rounds(2)
 	sc := hs.screen()
 	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "PROMOTING · 1 of 3 Sentinels name the target") {
@@ -242,9 +243,9 @@ func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 // its status says so instead of a plain "up".
 func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.attached, hs.w.fenced = false, true
-	for i := range fxSentinels {
-		hs.w.sentMaster[i] = fxTarget
+	hs.w.Attached, hs.w.Fenced = false, true
+	for i := range uitest.FxSentinels {
+		hs.w.SentMaster[i] = uitest.FxTarget
 	}
 	hs.rounds(2)
 	sc := hs.screen()

@@ -1,4 +1,4 @@
-package ui
+package fleetview
 
 import (
 	"context"
@@ -18,13 +18,14 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
 
-// fleetDriver runs a FleetModel as Bubble Tea would: commands in
+// fleetDriver runs a Model as Bubble Tea would: commands in
 // goroutines, their messages back through Update on the test's goroutine.
 type fleetDriver struct {
 	t     testing.TB
-	m     *FleetModel
+	m     *Model
 	msgs  chan tea.Msg
 	ctx   context.Context
 	audit *steps.Audit
@@ -74,7 +75,7 @@ func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ..
 		}
 		return cfg, nil
 	}
-	d.m = NewFleet(ctx, FleetConfig{Fleet: f, Turns: fleet.NewTurns(maxSyncs), Open: open, SlowTick: 300 * time.Millisecond})
+	d.m = New(ctx, Config{Fleet: f, Turns: fleet.NewTurns(maxSyncs), Open: open, SlowTick: 300 * time.Millisecond})
 	d.send(tea.WindowSizeMsg{Width: 160, Height: 48})
 	d.run(d.m.Init())
 	t.Cleanup(func() {
@@ -112,7 +113,7 @@ func (d *fleetDriver) send(msg tea.Msg) {
 }
 
 func (d *fleetDriver) key(k string) {
-	d.send(press(k))
+	d.send(uitest.Press(k))
 }
 
 // until handles messages until cond holds, failing after limit with
@@ -157,7 +158,7 @@ func TestFleetListsEveryMasterWithItsPhase(t *testing.T) {
 			t.Errorf("the fleet screen lacks %q:\n%s", want, screen)
 		}
 	}
-	checkFrame(t, d.m.View().Content, 160, 48)
+	uitest.CheckFrame(t, d.m.View().Content, 160, 48)
 }
 
 func TestFleetEnterOpensTheMastersChecklistAndEscReturns(t *testing.T) {

@@ -2,7 +2,7 @@
 // single-master dashboard with its checklist for the one the operator
 // enters.
 
-package ui
+package fleetview
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path"
 	"reflect"
 	"strings"
 	"time"
@@ -20,11 +21,12 @@ import (
 
 	"flyover/fleet"
 	"flyover/probe"
+	"flyover/ui"
 	"flyover/ui/common"
 )
 
-// FleetConfig is what the fleet screen watches, and how.
-type FleetConfig struct {
+// Config is what the fleet screen watches, and how.
+type Config struct {
 	Fleet *fleet.Fleet
 	State *fleet.State
 	Turns *fleet.Turns
@@ -49,7 +51,7 @@ type FleetConfig struct {
 	Now func() time.Time
 }
 
-func (c *FleetConfig) defaults() {
+func (c *Config) defaults() {
 	if c.Tick <= 0 {
 		c.Tick = 500 * time.Millisecond
 	}
@@ -78,13 +80,13 @@ const (
 
 func (s fleetSort) String() string { return [...]string{"name", "phase", "lag"}[s] }
 
-// FleetModel is the fleet's root model: the table of masters, and the
+// Model is the fleet's root model: the table of masters, and the
 // master the operator entered, if any.
-type FleetModel struct {
-	cfg    FleetConfig
+type Model struct {
+	cfg    Config
 	ctx    context.Context
 	styles common.Styles
-	keys   FleetKeyMap
+	keys   KeyMap
 
 	width, height int
 	bg            tea.Msg // the terminal's background colour, for masters entered later
@@ -101,15 +103,15 @@ type FleetModel struct {
 	dirty     bool
 	rowsDirty bool
 
-	subs  map[string]*Model // entered masters, by name
+	subs  map[string]*ui.Model // entered masters, by name
 	paces map[string]*pace
 	focus string // the master on screen, "" for the table
 	// report is where the fleet's report was last written ("" before).
 	report string
 }
 
-// FleetKeyMap is the fleet screen's keys.
-type FleetKeyMap struct {
+// KeyMap is the fleet screen's keys.
+type KeyMap struct {
 	Up, Down, PageUp, PageDn, Top, Bottom key.Binding
 	Enter, Filter, Phase, Sort, Quit      key.Binding
 	Report                                key.Binding // the fleet's report, now
@@ -117,9 +119,9 @@ type FleetKeyMap struct {
 	Interrupt                             key.Binding
 }
 
-// DefaultFleetKeyMap is the fleet's key map.
-func DefaultFleetKeyMap() FleetKeyMap {
-	return FleetKeyMap{
+// DefaultKeyMap is the fleet's key map.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
 		Up: common.Bind("↑/k", "up", "up", "k"), Down: common.Bind("↓/j", "down", "down", "j"),
 		PageUp: common.Bind("pgup", "page up", "pgup"), PageDn: common.Bind("pgdn", "page down", "pgdown", "space"),
 		Top: common.Bind("g", "first", "home", "g"), Bottom: common.Bind("G", "last", "end", "G"),
@@ -134,11 +136,11 @@ func DefaultFleetKeyMap() FleetKeyMap {
 	}
 }
 
-// NewFleet builds the fleet's root model. ctx bounds every poll and step.
-func NewFleet(ctx context.Context, cfg FleetConfig) *FleetModel {
+// New builds the fleet's root model. ctx bounds every poll and step.
+func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
-	m := &FleetModel{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultFleetKeyMap(),
-		subs: map[string]*Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
+	m := &Model{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultKeyMap(),
+		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
 	m.refreshRows()
 	return m
 }
@@ -173,7 +175,7 @@ type (
 
 // Init starts every poll: each master's nodes and each Sentinel on their
 // own chains, re-armed by their own results.
-func (m *FleetModel) Init() tea.Cmd {
+func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	for _, ms := range m.cfg.Fleet.Masters {
 		cmds = append(cmds, m.pollNodes(ms, 0))
@@ -187,7 +189,7 @@ func (m *FleetModel) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *FleetModel) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
+func (m *Model) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
 	ctx := m.ctx
 	return func() tea.Msg {
 		if !common.Sleep(ctx, delay) {
@@ -198,7 +200,7 @@ func (m *FleetModel) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
 	}
 }
 
-func (m *FleetModel) pollSentinel(i int, delay time.Duration) tea.Cmd {
+func (m *Model) pollSentinel(i int, delay time.Duration) tea.Cmd {
 	ctx, f := m.ctx, m.cfg.Fleet
 	want := f.ReplicasWanted()
 	return func() tea.Msg {
@@ -210,7 +212,7 @@ func (m *FleetModel) pollSentinel(i int, delay time.Duration) tea.Cmd {
 	}
 }
 
-func (m *FleetModel) waitEvents() tea.Cmd {
+func (m *Model) waitEvents() tea.Cmd {
 	inner := common.WaitEvents(m.ctx, m.cfg.Events)
 	return func() tea.Msg {
 		e, _ := inner().(common.SentinelEventsMsg)
@@ -220,7 +222,7 @@ func (m *FleetModel) waitEvents() tea.Cmd {
 
 // Update routes a message: the fleet's own polls here, a master's tagged
 // messages to that master, keys to the screen in front.
-func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.dirty = true
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -299,28 +301,28 @@ func (m *FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // nodes takes a poll of master name's source and target into its row and
 // its turn.
-func (m *FleetModel) nodes(name string, src, tgt probe.Node) {
+func (m *Model) nodes(name string, src, tgt probe.Node) {
 	m.cfg.State.Nodes(name, src, tgt)
 	m.cfg.Turns.Observe(name, m.cfg.State.Row(name).Phase)
 	m.rowsDirty = true
 }
 
 // toSub hands msg to master name's model and tags what comes back.
-func (m *FleetModel) toSub(name string, s *Model, msg tea.Msg) tea.Cmd {
+func (m *Model) toSub(name string, s *ui.Model, msg tea.Msg) tea.Cmd {
 	_, cmd := s.Update(msg)
 	return tagCmd(name, cmd)
 }
 
 // subSize is an entered master's share of the screen: all of it but the
 // line that says which master it is and how to get back.
-func (m *FleetModel) subSize() tea.WindowSizeMsg {
+func (m *Model) subSize() tea.WindowSizeMsg {
 	return tea.WindowSizeMsg{Width: m.width, Height: max(1, m.height-1)}
 }
 
-// uiTree is this package's import path: messages of its types, and of
-// the rooms below it (ui/dashboard, ui/checklist, ...), are an entered
-// master's own, and are tagged.
-var uiTree = reflect.TypeOf(masterMsg{}).PkgPath()
+// uiTree is the ui tree's import path, the parent of this package's:
+// messages of its types (the root model's, the dashboard's, the
+// checklist's, ...) are an entered master's own, and are tagged.
+var uiTree = path.Dir(reflect.TypeOf(masterMsg{}).PkgPath())
 
 // ofUI reports whether a message type was declared in the ui tree.
 func ofUI(pkgPath string) bool {
@@ -362,14 +364,14 @@ func tagMsg(name string, msg tea.Msg) tea.Msg {
 // subKey is a key while a master is on screen. Back returns to the fleet
 // when no question is open and, for esc, no step runs: esc stops a
 // running step, as it does in flyover alone; ← goes back even then.
-func (m *FleetModel) subKey(k tea.KeyPressMsg) tea.Cmd {
+func (m *Model) subKey(k tea.KeyPressMsg) tea.Cmd {
 	s := m.subs[m.focus]
 	if s == nil {
 		m.focus = ""
 		return nil
 	}
-	if key.Matches(k, m.keys.Back) && s.Mode() == common.ModeNormal && (s.guide == nil || !s.guide.Asking()) {
-		running := s.guide != nil && s.guide.Driver().Busy()
+	if key.Matches(k, m.keys.Back) && s.Mode() == common.ModeNormal && (s.Guide == nil || !s.Guide.Asking()) {
+		running := s.Guide != nil && s.Guide.Driver().Busy()
 		if k.String() != "esc" || !running {
 			m.leave()
 			return nil
@@ -379,7 +381,7 @@ func (m *FleetModel) subKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 // leave returns from the master on screen to the fleet.
-func (m *FleetModel) leave() {
+func (m *Model) leave() {
 	if p := m.paces[m.focus]; p != nil {
 		p.setFocus(false)
 	}
@@ -390,7 +392,7 @@ func (m *FleetModel) leave() {
 
 // enter opens master name: its model is built the first time, and kept
 // (its steps, answers and results) when the operator goes back.
-func (m *FleetModel) enter(name string) tea.Cmd {
+func (m *Model) enter(name string) tea.Cmd {
 	ms := m.cfg.Fleet.Master(name)
 	if ms == nil {
 		return nil
@@ -415,7 +417,7 @@ func (m *FleetModel) enter(name string) tea.Cmd {
 		if cfg.Guide != nil && cfg.Guide.Runner != nil {
 			cfg.Guide.Gate = turnGate(m.cfg.Turns, name)
 		}
-		s = New(m.ctx, cfg)
+		s = ui.New(m.ctx, cfg)
 		m.subs[name], m.paces[name] = s, p
 		cmds = append(cmds, tagCmd(name, s.Init()))
 		if m.bg != nil {
@@ -431,7 +433,7 @@ func (m *FleetModel) enter(name string) tea.Cmd {
 }
 
 // key handles a key on the fleet screen.
-func (m *FleetModel) key(k tea.KeyPressMsg) tea.Cmd {
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(k, m.keys.Interrupt) {
 		return tea.Quit
 	}
@@ -496,30 +498,30 @@ func (m *FleetModel) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *FleetModel) move(d int) {
+func (m *Model) move(d int) {
 	m.refreshRows()
 	m.cursor = max(0, min(len(m.shown)-1, m.cursor+d))
 }
 
 // ReportPath is where the Report key last wrote the fleet's report, ""
 // before it did.
-func (m *FleetModel) ReportPath() string { return m.report }
+func (m *Model) ReportPath() string { return m.report }
 
 // Focus is the master on screen, "" for the fleet table.
-func (m *FleetModel) Focus() string { return m.focus }
+func (m *Model) Focus() string { return m.focus }
 
 // Master is the entered master's model, nil if never entered.
-func (m *FleetModel) Master(name string) *Model { return m.subs[name] }
+func (m *Model) Master(name string) *ui.Model { return m.subs[name] }
 
 // Rows are the rows as last derived (every master, by name).
-func (m *FleetModel) Rows() []fleet.Row {
+func (m *Model) Rows() []fleet.Row {
 	m.refreshRows()
 	return m.rows
 }
 
 // Stop stops every entered master's running step the safe way (see
 // Checklist.Stop).
-func (m *FleetModel) Stop(say func(string)) {
+func (m *Model) Stop(say func(string)) {
 	for name, s := range m.subs {
 		if c := s.Checklist(); c != nil {
 			c.Stop(func(t string) { say(name + ": " + t) })
@@ -527,18 +529,18 @@ func (m *FleetModel) Stop(say func(string)) {
 	}
 }
 
-// RunFleet shows the fleet full-screen until the operator quits.
-func RunFleet(ctx context.Context, cfg FleetConfig, opts ...tea.ProgramOption) error {
-	if !IsTerminal() {
-		return ErrNoTerminal
+// Run shows the fleet full-screen until the operator quits.
+func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
+	if !ui.IsTerminal() {
+		return ui.ErrNoTerminal
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if NoColor() {
+	if ui.NoColor() {
 		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
 	}
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
-	m := NewFleet(ctx, cfg)
+	m := New(ctx, cfg)
 	_, err := tea.NewProgram(m, opts...).Run()
 	m.Stop(func(s string) { fmt.Fprintln(os.Stderr, "flyover: "+s) })
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {

@@ -1,4 +1,4 @@
-package ui
+package fleetview
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ import (
 // changed anything: the fleet's polls, overlaid, for an entered master,
 // with what its own dashboard and session know (fresher, and its
 // preflight verdicts). Then filter and sort.
-func (m *FleetModel) refreshRows() {
+func (m *Model) refreshRows() {
 	if !m.rowsDirty {
 		return
 	}
@@ -42,11 +42,11 @@ func (m *FleetModel) refreshRows() {
 	for i := range m.rows {
 		r := &m.rows[i]
 		s := m.subs[r.Master]
-		if s == nil || !s.dash.Ready() {
+		if s == nil || !s.Dash.Ready() {
 			continue
 		}
 		ms := m.cfg.Fleet.Master(r.Master)
-		r.Snapshot, r.Polled = s.dash.Snapshot(), true
+		r.Snapshot, r.Polled = s.Dash.Snapshot(), true
 		r.Phase = fleet.PhaseOf(ms, fleet.Topology(ms), r.Snapshot)
 		if c := s.Checklist(); c != nil && c.Driver().Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
 			r.Phase = fleet.PhaseDecommissioned
@@ -85,13 +85,13 @@ func (m *FleetModel) refreshRows() {
 
 // tableRows is how many lines the table has on screen, its heading
 // included.
-func (m *FleetModel) tableRows() int {
+func (m *Model) tableRows() int {
 	return max(2, m.height-3-len(m.cfg.Warnings))
 }
 
 // View is the fleet table, or the master on screen under a line that
 // names it.
-func (m *FleetModel) View() tea.View {
+func (m *Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	if m.width <= 0 {
@@ -113,7 +113,7 @@ func (m *FleetModel) View() tea.View {
 
 // render is the fleet screen: a header, the warnings, the table, a note
 // line and the keys.
-func (m *FleetModel) render() string {
+func (m *Model) render() string {
 	st := &m.styles
 	lines := make([]string, 0, m.height)
 	answering := 0
@@ -175,7 +175,7 @@ func (m *FleetModel) render() string {
 }
 
 // columns are the table's columns for the rows on screen.
-func (m *FleetModel) columns(idx []int) []common.Column {
+func (m *Model) columns(idx []int) []common.Column {
 	cols := []common.Column{
 		{Head: " "}, {Head: "MASTER", Max: 24}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
 		{Head: "PHASE", Min: 12}, {Head: "LAG", Right: true}, {Head: "KEYS src/tgt", Right: true, Drop: 2},

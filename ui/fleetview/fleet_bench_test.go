@@ -1,4 +1,4 @@
-package ui
+package fleetview
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/ui/uitest"
 )
 
 // BenchmarkFleetView is the fleet screen at 160x48 with 50 masters after
@@ -27,23 +28,23 @@ func BenchmarkFleetView(b *testing.B) {
 	n := labtest.BenchMasters()
 	for i := range n {
 		name := fmt.Sprintf("flyover-%02d", i+1)
-		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: fxSource, Target: fxTarget, Sentinels: []string{"127.0.0.1:26400"}})
+		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: uitest.FxSource, Target: uitest.FxTarget, Sentinels: []string{"127.0.0.1:26400"}})
 		if err != nil {
 			b.Fatal(err)
 		}
 		p.Sentinels = f.Sentinels
-		f.Masters = append(f.Masters, &fleet.Master{Name: name, Source: fxSource, Target: fxTarget, Prober: p})
+		f.Masters = append(f.Masters, &fleet.Master{Name: name, Source: uitest.FxSource, Target: uitest.FxTarget, Prober: p})
 	}
 	b.Cleanup(f.Close)
 	st := fleet.NewState(f)
-	w := newWorld(t0)
+	w := uitest.NewWorld(uitest.T0)
 	for _, m := range f.Masters {
-		st.Nodes(m.Name, w.source(), w.target())
-		w.at = w.at.Add(time.Second)
-		w.srcOffset += 1000
-		st.Nodes(m.Name, w.source(), w.target())
+		st.Nodes(m.Name, w.Source(), w.Target())
+		w.At = w.At.Add(time.Second)
+		w.SrcOffset += 1000
+		st.Nodes(m.Name, w.Source(), w.Target())
 	}
-	m := NewFleet(ctx, FleetConfig{Fleet: f, State: st})
+	m := New(ctx, Config{Fleet: f, State: st})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	m.View()
 	for b.Loop() {
