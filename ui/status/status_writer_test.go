@@ -1,4 +1,4 @@
-package ui
+package status
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
-	"flyover/ui/status"
 	"flyover/ui/uitest"
 )
 
@@ -18,7 +17,7 @@ import (
 func statusJSON(t *testing.T, s probe.Snapshot) map[string]any {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := status.WriteStatusJSON(&buf, s); err != nil {
+	if err := WriteStatusJSON(&buf, s); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
@@ -66,8 +65,8 @@ func TestStatusJSONSilentTargetLagIsTheSourcesView(t *testing.T) {
 	if got := field(t, doc, "link.lag_bytes"); got != float64(2<<20) {
 		t.Errorf("lag_bytes %v, want %d", got, 2<<20)
 	}
-	if got := field(t, doc, "link.lag_from"); got != status.LagFromSource {
-		t.Errorf("lag_from %v, want %q", got, status.LagFromSource)
+	if got := field(t, doc, "link.lag_from"); got != LagFromSource {
+		t.Errorf("lag_from %v, want %q", got, LagFromSource)
 	}
 	if got := field(t, doc, "link.target_silent_seconds"); got != 6.0 {
 		t.Errorf("target_silent_seconds %v, want 6", got)
@@ -100,8 +99,8 @@ func TestStatusJSONAnsweringPair(t *testing.T) {
 	if got := field(t, doc, "link.lag_bytes"); got != 0.0 {
 		t.Errorf("lag_bytes %v, want a known 0", got)
 	}
-	if got := field(t, doc, "link.lag_from"); got != status.LagFromBoth {
-		t.Errorf("lag_from %v, want %q", got, status.LagFromBoth)
+	if got := field(t, doc, "link.lag_from"); got != LagFromBoth {
+		t.Errorf("lag_from %v, want %q", got, LagFromBoth)
 	}
 	for _, f := range []string{"link.target_silent_seconds"} {
 		if got := field(t, doc, f); got != nil {
@@ -146,7 +145,7 @@ func TestStatusJSONUnknownIsNull(t *testing.T) {
 // "—" for the silent target's figures.
 func TestStatusTableSilentTarget(t *testing.T) {
 	var buf bytes.Buffer
-	if err := status.WriteStatusTable(&buf, silentTargetSnapshot(), ""); err != nil {
+	if err := WriteStatusTable(&buf, silentTargetSnapshot(), ""); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
