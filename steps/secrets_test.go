@@ -16,7 +16,7 @@ import (
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
-	"flyover/ui"
+	"flyover/ui/status"
 )
 
 // goRedisLog holds go-redis's log lines for the whole test binary
@@ -83,11 +83,11 @@ func TestSecretsNeverAppearInAnyArtefact(t *testing.T) {
 		record("plan", c)
 		record("facts", f)
 		var buf bytes.Buffer
-		if err := ui.WriteStatusJSON(&buf, f.Snapshot); err != nil {
+		if err := status.WriteStatusJSON(&buf, f.Snapshot); err != nil {
 			t.Fatal(err)
 		}
 		seen = append(seen, "status --json: "+buf.String())
-		record("status doc", ui.NewStatusDoc(f.Snapshot))
+		record("status doc", status.NewStatusDoc(f.Snapshot))
 		for _, s := range steps.Steps() {
 			for _, cmd := range s.Commands(f, so) {
 				seen = append(seen, "command: "+cmd.String())

@@ -16,24 +16,10 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
+	"flyover/ui/dashboard"
 )
-
-// Mode is what the keyboard drives right now. In ModeNormal the side panel
-// sees each key first and the dashboard gets the rest. In ModeConfirm and
-// ModePrompt (the checklist's y/N before a step, and the master name typed
-// before the point of no return) every key goes to the panel, which draws
-// the question; only Ctrl-C keeps its meaning. The panel switches modes by
-// returning a command that yields a ModeMsg.
-type Mode int
-
-const (
-	ModeNormal  Mode = iota // keys drive the dashboard and the side panel
-	ModeConfirm             // a yes/no question owns the keyboard
-	ModePrompt              // a typed answer owns the keyboard
-)
-
-// ModeMsg switches the root model's mode.
-type ModeMsg struct{ Mode Mode }
 
 // Panel is a component shown beside the dashboard: the checklist. The root
 // model gives it its messages, its share of the screen and its keys.
@@ -58,18 +44,18 @@ type layoutKeyer interface{ LayoutKey() string }
 // Model is the root model: the dashboard, room for a side panel, the mode,
 // and the footer.
 type Model struct {
-	cfg    Config
-	styles Styles
-	keys   KeyMap
+	cfg    common.Config
+	styles common.Styles
+	keys   common.KeyMap
 	help   help.Model
-	mode   Mode
+	mode   common.Mode
 
-	dash *Dashboard
+	Dash *dashboard.Dashboard
 	side Panel
 	// session is what this process has seen and done (the in-sync
 	// streak among it): fed here, on every poll, and read by all.
 	session *steps.Session
-	guide   *Checklist // the guided checklist, when cfg.Guide is set
+	Guide   *checklist.Checklist // the guided checklist, when cfg.Guide is set
 
 	width, height int
 	sideWidth     int
@@ -83,9 +69,9 @@ type Model struct {
 }
 
 // New builds the root model. ctx bounds every poll and every step.
-func New(ctx context.Context, cfg Config) *Model {
-	cfg.defaults()
-	m := &Model{cfg: cfg, styles: DefaultStyles(true), keys: DefaultKeyMap(), help: help.New()}
+func New(ctx context.Context, cfg common.Config) *Model {
+	cfg.Defaults()
+	m := &Model{cfg: cfg, styles: common.DefaultStyles(true), keys: common.DefaultKeyMap(), help: help.New()}
 	m.help.Styles = m.styles.Help
 	m.session = steps.NewSession()
 	if g := m.cfg.Guide; g != nil {
@@ -94,10 +80,10 @@ func New(ctx context.Context, cfg Config) *Model {
 		}
 		m.session = g.Session
 	}
-	m.dash = NewDashboard(ctx, cfg, &m.styles)
+	m.Dash = dashboard.New(ctx, cfg, &m.styles)
 	if m.cfg.Guide != nil {
-		m.guide = NewChecklist(ctx, &m.cfg, &m.styles)
-		m.SetPanel(m.guide)
+		m.Guide = checklist.New(ctx, &m.cfg, &m.styles)
+		m.SetPanel(m.Guide)
 	}
 	m.observe(false) // the starting state: nothing has answered yet
 	return m
@@ -107,23 +93,23 @@ func New(ctx context.Context, cfg Config) *Model {
 // then runs across the whole width, above both.
 func (m *Model) SetPanel(p Panel) {
 	m.side = p
-	m.dash.showHeader(p == nil)
+	m.Dash.ShowHeader(p == nil)
 	m.layout()
 }
 
 // Checklist is the guided checklist, nil without Config.Guide.
-func (m *Model) Checklist() *Checklist { return m.guide }
+func (m *Model) Checklist() *checklist.Checklist { return m.Guide }
 
 // Dashboard is the embedded dashboard.
-func (m *Model) Dashboard() *Dashboard { return m.dash }
+func (m *Model) Dashboard() *dashboard.Dashboard { return m.Dash }
 
 // Mode is the current input mode.
-func (m *Model) Mode() Mode { return m.mode }
+func (m *Model) Mode() common.Mode { return m.mode }
 
 // Init asks the terminal for its background colour (light or dark
 // styles) and starts the polls.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.dash.Init()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.Dash.Init()}
 	if m.side != nil {
 		cmds = append(cmds, m.side.Init())
 	}
@@ -136,11 +122,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.cfg.Debug && m.cfg.Log != nil {
 		m.cfg.Log.Printf("msg %s", describeMsg(msg))
 	}
-	if s, ok := msg.(sentinelPolledMsg); ok && m.dash.repeats(s) {
+	if s, ok := msg.(common.SentinelPolledMsg); ok && m.Dash.Repeats(s) {
 		// Most polls of a Sentinel say again what it said: nothing to
 		// derive, plan or draw (six of ten poll results a second with
 		// three Sentinels). Its poll is re-armed all the same.
-		return m, m.dash.keepSentinel(s)
+		return m, m.Dash.KeepSentinel(s)
 	}
 	defer m.invalidate() // whatever the message did, the next View shows it
 	switch msg := msg.(type) {
@@ -149,29 +135,29 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.styles = DefaultStyles(msg.IsDark())
+		m.styles = common.DefaultStyles(msg.IsDark())
 		m.help.Styles = m.styles.Help
-		m.dash.SetStyles(&m.styles)
-		if m.guide != nil {
-			m.guide.SetStyles(&m.styles)
+		m.Dash.SetStyles(&m.styles)
+		if m.Guide != nil {
+			m.Guide.SetStyles(&m.styles)
 		}
 		m.layout()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
-	case ModeMsg:
+	case common.ModeMsg:
 		m.mode = msg.Mode
 		m.layout() // the footer's keys change with the mode
 		return m, nil
-	case nodePolledMsg, sentinelPolledMsg:
+	case common.NodePolledMsg, common.SentinelPolledMsg:
 		rearm, cmd := m.polled(msg)
 		return m, tea.Batch(rearm, cmd)
-	case sentinelEventsMsg:
-		for _, e := range msg.events {
+	case common.SentinelEventsMsg:
+		for _, e := range msg.Events {
 			m.session.ObserveEvent(m.cfg.Topo, e)
 		}
 	}
-	cmd := m.dash.Update(msg)
+	cmd := m.Dash.Update(msg)
 	if m.side != nil {
 		c, _ := m.side.Update(msg)
 		cmd = tea.Batch(cmd, c)
@@ -179,35 +165,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// observedMsg is one poll result, digested: the snapshot with what the
-// session knows of it, and whether every endpoint has answered once. The
-// root model hands the same value to the dashboard and to the side panel,
-// so neither reads the other.
-type observedMsg struct {
-	facts        steps.Facts
-	ready        bool
-	sourcePolled bool
-}
-
 // polled takes one poll result: the dashboard keeps it and derives the
 // snapshot (rearm is that endpoint's next poll), then every component
 // observes the result.
 func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
-	rearm = m.dash.Update(msg)
-	n, ok := msg.(nodePolledMsg)
-	return rearm, m.observe(ok && n.which == sourceNode)
+	rearm = m.Dash.Update(msg)
+	n, ok := msg.(common.NodePolledMsg)
+	return rearm, m.observe(ok && n.Which == common.SourceNode)
 }
 
 // observe feeds the session and hands the observation to every
 // component. The streak counts source polls in sync; any poll out of sync
 // breaks it.
 func (m *Model) observe(sourcePolled bool) tea.Cmd {
-	snap := m.dash.Snapshot()
+	snap := m.Dash.Snapshot()
 	if sourcePolled || !snap.Link.InSync {
 		m.session.Observe(snap)
 	}
-	o := observedMsg{facts: m.session.Facts(m.cfg.Topo, snap), ready: m.dash.Ready(), sourcePolled: sourcePolled}
-	m.dash.Update(o)
+	o := common.ObservedMsg{Facts: m.session.Facts(m.cfg.Topo, snap), Ready: m.Dash.Ready(), SourcePolled: sourcePolled}
+	m.Dash.Update(o)
 	if m.side == nil {
 		return nil
 	}
@@ -235,7 +211,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit // in every mode
 	}
 	switch m.mode {
-	case ModeNormal:
+	case common.ModeNormal:
 		if m.side != nil {
 			if cmd, handled := m.side.Update(k); handled {
 				return cmd
@@ -248,15 +224,15 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.help.ShowAll = !m.help.ShowAll
 			m.layout()
 		case key.Matches(k, m.keys.EventsUp):
-			m.dash.ScrollEvents(-1)
+			m.Dash.ScrollEvents(-1)
 		case key.Matches(k, m.keys.EventsDn):
-			m.dash.ScrollEvents(1)
+			m.Dash.ScrollEvents(1)
 		case key.Matches(k, m.keys.PageUp):
-			m.dash.ScrollEvents(-m.dash.EventsPage())
+			m.Dash.ScrollEvents(-m.Dash.EventsPage())
 		case key.Matches(k, m.keys.PageDn):
-			m.dash.ScrollEvents(m.dash.EventsPage())
+			m.Dash.ScrollEvents(m.Dash.EventsPage())
 		case key.Matches(k, m.keys.EventsTop):
-			m.dash.ScrollEventsTop()
+			m.Dash.ScrollEventsTop()
 		}
 	default:
 		// A question is open: its panel owns the keyboard.
@@ -270,7 +246,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 
 // helpKeys is the footer's key map: the panel's keys first, then ours.
 type helpKeys struct {
-	keys  KeyMap
+	keys  common.KeyMap
 	panel []key.Binding
 }
 
@@ -294,8 +270,8 @@ func (m *Model) layout() {
 	}
 	if m.side != nil {
 		hk.panel = m.side.Help()
-		if m.mode != ModeNormal {
-			hk.keys = KeyMap{Quit: m.keys.Interrupt}
+		if m.mode != common.ModeNormal {
+			hk.keys = common.KeyMap{Quit: m.keys.Interrupt}
 		}
 	}
 	m.help.SetWidth(m.width)
@@ -313,7 +289,7 @@ func (m *Model) layout() {
 		if m.modal = sw >= m.width; m.modal {
 			sw = m.width
 		} else {
-			sw = min(sw, m.width-minDashWidth-sepW)
+			sw = min(sw, m.width-dashboard.MinDashWidth-sepW)
 		}
 		m.sideWidth = max(0, sw)
 		if m.sideWidth > 0 {
@@ -324,7 +300,7 @@ func (m *Model) layout() {
 	if m.sideWidth > 0 && !m.modal {
 		dw = m.width - m.sideWidth - sepW
 	}
-	m.dash.SetSize(dw, bodyH)
+	m.Dash.SetSize(dw, bodyH)
 	m.invalidate()
 }
 
@@ -337,10 +313,10 @@ func (m *Model) warningLines() []string {
 	var out []string
 	for i, w := range m.cfg.Warnings {
 		if i == maxWarnings {
-			out[i-1] = m.styles.BadgeBad.Render(" WARNING ") + " " + m.styles.paint(toneBad, fmt.Sprintf("%d more warnings: see the log", len(m.cfg.Warnings)-i+1))
+			out[i-1] = m.styles.BadgeBad.Render(" WARNING ") + " " + m.styles.Paint(common.ToneBad, fmt.Sprintf("%d more warnings: see the log", len(m.cfg.Warnings)-i+1))
 			break
 		}
-		out = append(out, m.styles.BadgeBad.Render(" WARNING ")+" "+m.styles.paint(toneBad, w))
+		out = append(out, m.styles.BadgeBad.Render(" WARNING ")+" "+m.styles.Paint(common.ToneBad, w))
 	}
 	return out
 }
@@ -351,7 +327,7 @@ func (m *Model) renderFooter(hk helpKeys) string {
 	if m.help.ShowAll {
 		lines := strings.Split(h, "\n")
 		for i := range lines {
-			lines[i] = fit(lines[i], m.width)
+			lines[i] = common.Fit(lines[i], m.width)
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -359,10 +335,10 @@ func (m *Model) renderFooter(hk helpKeys) string {
 	if m.cfg.LogPath != "" {
 		note := "log " + m.cfg.LogPath
 		if hw+4+ansi.StringWidth(note) <= m.width {
-			return h + strings.Repeat(" ", m.width-hw-ansi.StringWidth(note)) + m.styles.paint(toneMuted, note)
+			return h + strings.Repeat(" ", m.width-hw-ansi.StringWidth(note)) + m.styles.Paint(common.ToneMuted, note)
 		}
 	}
-	return fit(h, m.width)
+	return common.Fit(h, m.width)
 }
 
 // separator is the rule between the dashboard and the side panel.
@@ -371,7 +347,7 @@ func (m *Model) separator() string { return m.styles.Rule.Render("│") }
 // compose joins the header, the warnings, the dashboard and the side
 // panel into the body.
 func (m *Model) compose() {
-	body := m.dash.View()
+	body := m.Dash.View()
 	switch {
 	case m.side != nil && m.modal:
 		body = m.side.View()
@@ -402,11 +378,11 @@ func (m *Model) compose() {
 	}
 	var b strings.Builder
 	if m.side != nil {
-		b.WriteString(m.dash.headerLine(m.width))
+		b.WriteString(m.Dash.HeaderLine(m.width))
 		b.WriteByte('\n')
 	}
 	for _, w := range m.warningLines() {
-		b.WriteString(fit(w, m.width))
+		b.WriteString(common.Fit(w, m.width))
 		b.WriteByte('\n')
 	}
 	b.WriteString(body)
@@ -441,7 +417,7 @@ func IsTerminal() bool { return term.IsTerminal(os.Stdout.Fd()) }
 func NoColor() bool { return os.Getenv("NO_COLOR") != "" }
 
 // Run shows the dashboard full-screen until the operator quits.
-func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
+func Run(ctx context.Context, cfg common.Config, opts ...tea.ProgramOption) error {
 	if !IsTerminal() {
 		return ErrNoTerminal
 	}
@@ -451,7 +427,7 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 		// Bold, faint and reverse stay: badges remain badges.
 		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
 	}
-	if err := cfg.check(); err != nil {
+	if err := checkConfig(&cfg); err != nil {
 		return err
 	}
 	// Bubble Tea's renderer wakes at every frame, changed or not, and on a
@@ -478,7 +454,7 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 var ErrAutoplayOutsideLab = errors.New("autoplay answers the questions by itself: it runs in a lab only")
 
 // check refuses a configuration that must not run.
-func (c *Config) check() error {
+func checkConfig(c *common.Config) error {
 	if c.Guide != nil && c.Guide.Autoplay && c.Lab == "" {
 		return ErrAutoplayOutsideLab
 	}
@@ -489,16 +465,16 @@ func (c *Config) check() error {
 // fields that tell one from the next, never a whole INFO reply.
 func describeMsg(msg tea.Msg) string {
 	switch m := msg.(type) {
-	case nodePolledMsg:
-		return fmt.Sprintf("nodePolled %s %s reachable=%t rtt=%s err=%q", m.which, m.node.Addr, m.node.Reachable, m.node.RTT, m.node.Error)
-	case sentinelPolledMsg:
-		return fmt.Sprintf("sentinelPolled #%d %s reachable=%t master=%s err=%q", m.i, m.view.Addr, m.view.Reachable, m.view.MasterAddr, m.view.Error)
-	case sentinelEventsMsg:
+	case common.NodePolledMsg:
+		return fmt.Sprintf("nodePolled %s %s reachable=%t rtt=%s err=%q", m.Which, m.Node.Addr, m.Node.Reachable, m.Node.RTT, m.Node.Error)
+	case common.SentinelPolledMsg:
+		return fmt.Sprintf("sentinelPolled #%d %s reachable=%t master=%s err=%q", m.Index, m.View.Addr, m.View.Reachable, m.View.MasterAddr, m.View.Error)
+	case common.SentinelEventsMsg:
 		var b strings.Builder
-		for _, e := range m.events {
+		for _, e := range m.Events {
 			fmt.Fprintf(&b, " [%s %s %s]", e.Sentinel, e.Type, e.Message)
 		}
-		return fmt.Sprintf("sentinelEvents n=%d closed=%t%s", len(m.events), m.closed, b.String())
+		return fmt.Sprintf("sentinelEvents n=%d closed=%t%s", len(m.Events), m.Closed, b.String())
 	case tea.KeyPressMsg:
 		return "key " + m.String()
 	case tea.WindowSizeMsg:

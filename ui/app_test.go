@@ -6,6 +6,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
 
 // fakePanel stands in for the checklist: it takes "x" in normal mode and
@@ -30,7 +33,7 @@ func (p *fakePanel) View() string {
 	for i := range lines {
 		lines[i] = strings.Repeat(".", p.w)
 	}
-	lines[0] = fit("CHECKLIST", p.w)
+	lines[0] = common.Fit("CHECKLIST", p.w)
 	return strings.Join(lines, "\n")
 }
 func (p *fakePanel) Help() []key.Binding {
@@ -46,10 +49,10 @@ func TestSidePanelSharesTheScreen(t *testing.T) {
 	if p.w != 30 || p.h != 38 {
 		t.Errorf("panel got %dx%d, want 30x38 (the header runs across both, the footer keeps a line)", p.w, p.h)
 	}
-	if hs.m.dash.width != 160-30-1 {
-		t.Errorf("dashboard got %d columns, want %d", hs.m.dash.width, 160-30-1)
+	if hs.m.Dash.Width != 160-30-1 {
+		t.Errorf("dashboard got %d columns, want %d", hs.m.Dash.Width, 160-30-1)
 	}
-	checkFrame(t, hs.m.View().Content, 160, 40)
+	uitest.CheckFrame(t, hs.m.View().Content, 160, 40)
 	sc := hs.screen()
 	if !strings.Contains(sc, "CHECKLIST") || !strings.Contains(sc, "IN SYNC") {
 		t.Errorf("panel or dashboard missing:\n%s", sc)
@@ -77,8 +80,8 @@ func TestModesRouteKeys(t *testing.T) {
 	}
 	hs.key("?")
 
-	hs.send(ModeMsg{Mode: ModePrompt})
-	if hs.m.Mode() != ModePrompt {
+	hs.send(common.ModeMsg{Mode: common.ModePrompt})
+	if hs.m.Mode() != common.ModePrompt {
 		t.Fatal("mode not switched")
 	}
 	if cmd := hs.send(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd != nil {

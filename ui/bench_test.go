@@ -5,19 +5,21 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps"
-
 	tea "charm.land/bubbletea/v2"
+
+	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
 )
 
 // benchScreen is a busy dashboard at 160x48: full trend history, a long
 // timeline, every section on screen.
 func benchScreen(b *testing.B) *harness {
 	hs := newHarness(b, 160, 48, nil)
-	for i := range hs.m.dash.history.Cap() + 10 {
-		hs.w.srcOffset += int64(1000 + i%7*300)
-		hs.w.ackedOffset = hs.w.srcOffset - int64(i%5*100)
-		hs.w.srcOps = int64(10000 + i%50*40)
+	for i := range hs.m.Dash.History.Cap() + 10 {
+		hs.w.SrcOffset += int64(1000 + i%7*300)
+		hs.w.AckedOffset = hs.w.SrcOffset - int64(i%5*100)
+		hs.w.SrcOps = int64(10000 + i%50*40)
 		hs.round()
 	}
 	for i := range 200 {
@@ -48,7 +50,7 @@ func BenchmarkView(b *testing.B) { benchFrames(b, benchScreen(b).m, nil, true) }
 // and the timeline (the frame is rendered in the next View: Redraw).
 func BenchmarkPollUpdate(b *testing.B) {
 	hs := benchScreen(b)
-	benchFrames(b, hs.m, nodePolledMsg{which: sourceNode, node: hs.w.source()}, false)
+	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.Source()}, false)
 }
 
 // BenchmarkViewGuided is a frame with the checklist beside the dashboard
@@ -58,27 +60,27 @@ func BenchmarkViewGuided(b *testing.B) { benchFrames(b, cutoverRunning(&testing.
 // BenchmarkJobTick is what one progress tick of a running step costs in
 // Update (the frame is rendered in the next View: RedrawGuided).
 func BenchmarkJobTick(b *testing.B) {
-	benchFrames(b, cutoverRunning(&testing.T{}).m, jobTickMsg{}, false)
+	benchFrames(b, cutoverRunning(&testing.T{}).m, checklist.JobTickMsg{}, false)
 }
 
 // BenchmarkPollUpdateGuided is one poll result with the checklist: the
 // dashboard's work plus the plan derived again and the panel rendered.
 func BenchmarkPollUpdateGuided(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
-	benchFrames(b, g.m, nodePolledMsg{which: sourceNode, node: g.w.source()}, false)
+	benchFrames(b, g.m, common.NodePolledMsg{Which: common.SourceNode, Node: g.w.Source()}, false)
 }
 
 // BenchmarkRedraw is one poll result and the frame that shows it: Update
 // then View, what the terminal waits for.
 func BenchmarkRedraw(b *testing.B) {
 	hs := benchScreen(b)
-	benchFrames(b, hs.m, nodePolledMsg{which: sourceNode, node: hs.w.source()}, true)
+	benchFrames(b, hs.m, common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.Source()}, true)
 }
 
 // BenchmarkRedrawGuided is one progress tick of the running cutover and
 // the frame that shows it.
 func BenchmarkRedrawGuided(b *testing.B) {
-	benchFrames(b, cutoverRunning(&testing.T{}).m, jobTickMsg{}, true)
+	benchFrames(b, cutoverRunning(&testing.T{}).m, checklist.JobTickMsg{}, true)
 }
 
 // BenchmarkWaitStepSecond is one second of a running wait (steady state)
@@ -86,26 +88,26 @@ func BenchmarkRedrawGuided(b *testing.B) {
 // progress ticks the checklist arms in a second, each read and drawn.
 // ns/op is CPU per second of waiting: 1e7 ns/op would be 1% of a core.
 func BenchmarkWaitStepSecond(b *testing.B) {
-	g := newGuided(&testing.T{}, 120, 36, nil, func(c *Config) { c.ReadOnly = true })
-	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g := newGuided(&testing.T{}, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
+	g.w.SrcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
-	for i := 0; g.c.job == nil; i++ {
+	for i := 0; g.c.Running() == nil; i++ {
 		if i > 20 {
 			b.Fatal("no wait started")
 		}
 		g.round()
 	}
-	if !steps.Lookup(g.c.jobID).Watches {
-		b.Fatalf("%s runs, not a wait", g.c.jobID)
+	if !steps.Lookup(g.c.RunningID()).Watches {
+		b.Fatalf("%s runs, not a wait", g.c.RunningID())
 	}
-	every := g.c.tickEvery()
+	every := g.c.TickEvery()
 	b.ReportMetric(float64(time.Second/every), "ticks/s")
 	b.ReportAllocs()
 	for b.Loop() {
 		for range time.Second / every {
 			g.clock.Advance(every)
-			g.m.Update(jobTickMsg{})
+			g.m.Update(checklist.JobTickMsg{})
 			_ = g.m.View()
 		}
 	}

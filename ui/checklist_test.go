@@ -11,74 +11,16 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/driver"
+	"flyover/driver/drivertest"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/ui/checklist"
+	"flyover/ui/common"
+	"flyover/ui/confirm"
+	"flyover/ui/uitest"
 )
-
-// fakeRunner records what the checklist asks to run and hands back jobs
-// the test drives.
-type fakeRunner struct {
-	mu     sync.Mutex
-	starts []started
-	err    error // Start refuses with it when set
-}
-
-type started struct {
-	id      steps.StepID
-	facts   steps.Facts
-	answers steps.Answers
-	job     *fakeJob
-}
-
-func (r *fakeRunner) Declined(steps.StepID, steps.Confirmation, string) error { return nil }
-
-func (r *fakeRunner) Start(_ context.Context, id steps.StepID, f steps.Facts, a steps.Answers) (RunningStep, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return nil, r.err
-	}
-	j := &fakeJob{updates: make(chan steps.Progress, 64), done: make(chan struct{})}
-	r.starts = append(r.starts, started{id: id, facts: f, answers: a, job: j})
-	return j, nil
-}
-
-func (r *fakeRunner) ran() []steps.StepID {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []steps.StepID
-	for _, s := range r.starts {
-		out = append(out, s.id)
-	}
-	return out
-}
-
-func (r *fakeRunner) last(t *testing.T) started {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.starts) == 0 {
-		t.Fatal("nothing was started")
-	}
-	return r.starts[len(r.starts)-1]
-}
-
-type fakeJob struct {
-	updates   chan steps.Progress
-	done      chan struct{}
-	once      sync.Once
-	err       error
-	cancelled bool
-}
-
-func (j *fakeJob) Updates() <-chan steps.Progress { return j.updates }
-func (j *fakeJob) Done() <-chan struct{}          { return j.done }
-func (j *fakeJob) Err() error                     { return j.err }
-func (j *fakeJob) Cancel()                        { j.cancelled = true }
-func (j *fakeJob) end(err error) {
-	j.once.Do(func() { j.err = err; close(j.updates); close(j.done) })
-}
 
 // fakeWriter is the application panel's writer, frozen.
 type fakeWriter struct{ stats probe.CanaryStats }
@@ -91,8 +33,9 @@ func (w *fakeWriter) Verify(context.Context) (probe.CanaryVerdict, error) {
 // guided is a harness with the checklist beside the dashboard.
 type guided struct {
 	*harness
-	runner *fakeRunner
-	c      *Checklist
+	runner  *drivertest.Runner
+	session *steps.Session
+	c       *checklist.Checklist
 }
 
 // idlePoller never answers: the tests deliver polls by hand, and a poll
@@ -105,25 +48,27 @@ func (idlePoller) PollSentinel(ctx context.Context, _ string) probe.SentinelView
 	return probe.SentinelView{}
 }
 
-func newGuided(t *testing.T, w, h int, writer Writer, mod func(*Config)) *guided {
-	r := &fakeRunner{}
-	hs := newHarness(t, w, h, func(c *Config) {
+func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Config)) *guided {
+	r := &drivertest.Runner{}
+	var session *steps.Session
+	hs := newHarness(t, w, h, func(c *common.Config) {
 		c.Source, c.Target = idlePoller{}, idlePoller{}
 		for i := range c.Sentinels {
 			c.Sentinels[i].Poller = idlePoller{}
 		}
-		c.Guide = &Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
+		c.Guide = &common.Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
 			WriterLabel: "2,000 writes/s via Sentinel"}
 		if mod != nil {
 			mod(c)
 		}
+		session = c.Guide.Session
 	})
-	g := &guided{harness: hs, runner: r, c: hs.m.Checklist()}
+	g := &guided{harness: hs, runner: r, session: session, c: hs.m.Checklist()}
 	if g.c == nil {
 		t.Fatal("no checklist with Config.Guide set")
 	}
 	if writer != nil {
-		g.send(writerTickMsg{stats: writer.Stats()})
+		g.send(checklist.WriterTickMsg{Stats: writer.Stats()})
 	}
 	return g
 }
@@ -137,7 +82,7 @@ func (g *guided) exec(cmd tea.Cmd) (quit bool) {
 		switch m := msg.(type) {
 		case tea.QuitMsg:
 			quit = true
-		case ModeMsg, stepStartedMsg, confirmDoneMsg:
+		case common.ModeMsg, checklist.StepStartedMsg, confirm.DoneMsg:
 			quit = g.exec(g.send(m)) || quit
 		}
 	}
@@ -210,21 +155,18 @@ func (g *guided) rounds(n int) {
 
 // finishJobs ends every job still running, successfully.
 func (g *guided) finishJobs() {
-	g.runner.mu.Lock()
-	starts := append([]started(nil), g.runner.starts...)
-	g.runner.mu.Unlock()
-	for _, s := range starts {
-		s.job.end(nil)
+	for _, s := range g.runner.Starts() {
+		s.Job.End(nil)
 	}
 	g.pump()
 }
 
 // pump delivers the running step's tick.
-func (g *guided) pump() bool { return g.exec(g.send(jobTickMsg{})) }
+func (g *guided) pump() bool { return g.exec(g.send(checklist.JobTickMsg{})) }
 
 // press types one key and runs what it returns; it reports a quit.
 func (g *guided) press(k string) bool {
-	return g.exec(g.send(press(k)))
+	return g.exec(g.send(uitest.Press(k)))
 }
 
 // settle lets the open typed question take keys, as the operator reading
@@ -232,11 +174,11 @@ func (g *guided) press(k string) bool {
 // spinner, so frames read the same) and its redraw arrives.
 func (g *guided) settle() {
 	g.t.Helper()
-	if g.c.dlg == nil {
+	if g.c.Dialog == nil {
 		g.t.Fatal("no question open to settle")
 	}
 	g.clock.Advance(time.Second)
-	g.exec(g.send(promptSettledMsg{dlg: g.c.dlg, i: g.c.dlg.i}))
+	g.exec(g.send(confirm.SettledMsg{Dialog: g.c.Dialog, Index: g.c.Dialog.Index}))
 }
 
 func (g *guided) typeText(s string) {
@@ -252,7 +194,7 @@ func (g *guided) ready() {
 		g.round()
 		g.finishJobs()
 	}
-	g.clock.Advance(settling)
+	g.clock.Advance(driver.SettleTime)
 	g.round()
 	if g.c.Plan().Current != steps.StepCutover {
 		g.t.Fatalf("plan at %s (%s), want the cutover", g.c.Plan().Current, g.c.Plan().State(g.c.Plan().Current).Reason)
@@ -261,9 +203,9 @@ func (g *guided) ready() {
 
 // detached is a world before the attach, with preflight read.
 func (g *guided) detached() {
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{}
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{}
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
 	g.finishJobs()
 	if g.c.Plan().Current != steps.StepAttach {
@@ -274,41 +216,41 @@ func (g *guided) detached() {
 // Preflight runs by itself once the first polls are in: it only reads.
 func TestPreflightRunsByItself(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{}
-	g.w.at = g.clock.Now()
-	if g.deliver(nodePolledMsg{which: sourceNode, node: g.w.source()}); len(g.runner.ran()) != 0 {
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{}
+	g.w.At = g.clock.Now()
+	if g.deliver(common.NodePolledMsg{Which: common.SourceNode, Node: g.w.Source()}); len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the target answered")
 	}
-	g.deliver(nodePolledMsg{which: targetNode, node: g.w.target()})
-	if len(g.runner.ran()) != 0 {
+	g.deliver(common.NodePolledMsg{Which: common.TargetNode, Node: g.w.Target()})
+	if len(g.runner.Ran()) != 0 {
 		t.Fatal("preflight started before the Sentinels answered")
 	}
-	for i := range fxSentinels {
-		g.deliver(sentinelPolledMsg{i: i, view: g.w.sentinel(i)})
+	for i := range uitest.FxSentinels {
+		g.deliver(common.SentinelPolledMsg{Index: i, View: g.w.Sentinel(i)})
 	}
-	if got := g.runner.ran(); len(got) != 1 || got[0] != steps.StepPreflight {
+	if got := g.runner.Ran(); len(got) != 1 || got[0] != steps.StepPreflight {
 		t.Fatalf("started %v, want preflight alone", got)
 	}
-	if len(g.runner.last(t).answers) != 0 {
+	if len(g.runner.Last(t).Answers) != 0 {
 		t.Error("preflight asked a question")
 	}
 	// It does not start again by itself.
-	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty"))
 	g.pump()
 	g.rounds(3)
-	if n := len(g.runner.ran()); n != 1 {
+	if n := len(g.runner.Ran()); n != 1 {
 		t.Errorf("preflight ran %d times by itself", n)
 	}
 }
 
 func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.attached = false
-	g.w.tgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.w.Attached = false
+	g.w.TgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3)
-	g.runner.last(t).job.end(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
 	g.pump()
 	st := g.c.Plan().State(steps.StepPreflight)
 	if g.c.Plan().Current != steps.StepPreflight || st.Status != steps.Blocked {
@@ -319,8 +261,8 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	goldenFrame(t, g.harness, "checklist-preflight-block-120x36", 120, 36)
 	// enter runs preflight again: it only reads, so no question.
 	g.press("enter")
-	if g.m.Mode() != ModeNormal || g.runner.last(t).id != steps.StepPreflight {
-		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.ran())
+	if g.m.Mode() != common.ModeNormal || g.runner.Last(t).ID != steps.StepPreflight {
+		t.Errorf("enter on a blocked preflight: mode %v, ran %v", g.m.Mode(), g.runner.Ran())
 	}
 }
 
@@ -328,7 +270,7 @@ func TestChecklistAttachConfirmGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.detached()
 	g.press("enter")
-	if g.m.Mode() != ModeConfirm {
+	if g.m.Mode() != common.ModeConfirm {
 		t.Fatalf("mode %v after enter, want the confirmation", g.m.Mode())
 	}
 	sc := g.screen()
@@ -344,14 +286,14 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 	for _, k := range []string{"n", "x", "Y", "enter", "esc", " "} {
 		g := newGuided(t, 120, 36, nil, nil)
 		g.detached()
-		before := len(g.runner.ran())
+		before := len(g.runner.Ran())
 		g.press("enter")
-		seen := g.c.facts
+		seen := *g.c.Driver().Facts()
 		g.press(k)
-		if n := len(g.runner.ran()); n != before {
-			t.Errorf("%q started %v", k, g.runner.ran()[before:])
+		if n := len(g.runner.Ran()); n != before {
+			t.Errorf("%q started %v", k, g.runner.Ran()[before:])
 		}
-		if g.m.Mode() != ModeNormal || g.c.dlg != nil {
+		if g.m.Mode() != common.ModeNormal || g.c.Dialog != nil {
 			t.Errorf("%q: the question is still open", k)
 		}
 		if !strings.Contains(g.screen(), "cancelled, nothing sent") {
@@ -359,14 +301,14 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		}
 		g.press("enter")
 		g.press("y")
-		s := g.runner.last(t)
-		if s.id != steps.StepAttach || s.answers["attach"] != "y" {
-			t.Fatalf("y after %q: started %s with %v", k, s.id, s.answers)
+		s := g.runner.Last(t)
+		if s.ID != steps.StepAttach || s.Answers["attach"] != "y" {
+			t.Fatalf("y after %q: started %s with %v", k, s.ID, s.Answers)
 		}
-		if s.facts.Snapshot.At != seen.Snapshot.At {
+		if s.Facts.Snapshot.At != seen.Snapshot.At {
 			t.Error("the step got other facts than the ones on screen when enter was pressed")
 		}
-		if g.m.Mode() != ModeNormal {
+		if g.m.Mode() != common.ModeNormal {
 			t.Error("the question stays open after y")
 		}
 	}
@@ -376,7 +318,7 @@ func TestChecklistCutoverPromptGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
 	g.ready()
 	g.press("enter")
-	if g.m.Mode() != ModePrompt {
+	if g.m.Mode() != common.ModePrompt {
 		t.Fatalf("mode %v, want the typed prompt", g.m.Mode())
 	}
 	g.settle()
@@ -398,12 +340,12 @@ func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
 	sc := g.screen()
 	labtest.ContainsAll(t, "the cutover prompt at 80x24", sc, "POINT OF NO RETURN", "CLIENT PAUSE", "SENTINEL FAILOVER flyover",
 		"REPLICAOF", "CLIENT KILL TYPE normal", "CLIENT KILL TYPE pubsub", "CLIENT UNPAUSE", "Type the master name (flyover)")
-	checkFrame(t, g.m.View().Content, 80, 24)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 24)
 
 	g.send(tea.WindowSizeMsg{Width: 80, Height: 16})
 	sc = g.screen()
 	labtest.ContainsAll(t, "the cutover prompt at 80x16", sc, "CLIENT PAUSE", "more lines: make the window taller", "Type the master name (flyover)")
-	checkFrame(t, g.m.View().Content, 80, 16)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 16)
 }
 
 // The cutover runs only when the master name is typed exactly. A wrong
@@ -412,7 +354,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	for _, typed := range []string{"", "flyove", "flyover ", "Flyover", "flyoverx", "y"} {
 		g := newGuided(t, 120, 36, nil, nil)
 		g.ready()
-		before := len(g.runner.ran())
+		before := len(g.runner.Ran())
 		g.press("enter")
 		g.settle()
 		// While the prompt is open, q and a are letters, not keys.
@@ -420,10 +362,10 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		if g.press("enter") {
 			t.Fatalf("%q: quit", typed)
 		}
-		if n := len(g.runner.ran()); n != before {
-			t.Errorf("typed %q: started %v", typed, g.runner.ran()[before:])
+		if n := len(g.runner.Ran()); n != before {
+			t.Errorf("typed %q: started %v", typed, g.runner.Ran()[before:])
 		}
-		if g.m.Mode() != ModePrompt || g.c.dlg == nil || len(g.c.dlg.typed) != 0 {
+		if g.m.Mode() != common.ModePrompt || g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 {
 			t.Errorf("typed %q: the prompt is not open with an empty field for another try", typed)
 		}
 		sc := g.screen()
@@ -436,8 +378,8 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		}
 		g.typeText("flyover")
 		g.press("enter")
-		if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-			t.Fatalf("after %q, flyover: started %s with %v, want the cutover", typed, s.id, s.answers)
+		if s := g.runner.Last(t); s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+			t.Fatalf("after %q, flyover: started %s with %v, want the cutover", typed, s.ID, s.Answers)
 		}
 	}
 	g := newGuided(t, 120, 36, nil, nil)
@@ -447,17 +389,17 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	g.typeText("flyoverx")
 	g.press("backspace")
 	g.press("enter")
-	s := g.runner.last(t)
-	if s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-		t.Fatalf("started %s with %v, want the cutover with the typed name", s.id, s.answers)
+	s := g.runner.Last(t)
+	if s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with the typed name", s.ID, s.Answers)
 	}
 	// esc still cancels, and sends nothing.
 	g = newGuided(t, 120, 36, nil, nil)
 	g.ready()
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("enter")
 	g.press("esc")
-	if g.c.dlg != nil || g.m.Mode() != ModeNormal || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || g.m.Mode() != common.ModeNormal || len(g.runner.Ran()) != before {
 		t.Error("esc did not cancel the prompt at once")
 	}
 }
@@ -471,8 +413,8 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	g.press("enter")
 	g.press("y")
 	g.press("enter") // a second enter, too soon, submits nothing
-	if g.c.dlg == nil || len(g.c.dlg.typed) != 0 || g.m.Mode() != ModePrompt {
-		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.dlg.typed))
+	if g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 || g.m.Mode() != common.ModePrompt {
+		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.Dialog.Typed))
 	}
 	if sc := g.screen(); !strings.Contains(sc, "ignored 2 keys typed before this question was on screen") || strings.Contains(sc, "█") {
 		t.Errorf("the prompt does not say what it ignored, or shows a cursor before it takes keys:\n%s", sc)
@@ -483,32 +425,32 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	}
 	g.typeText("flyover")
 	g.press("enter")
-	if s := g.runner.last(t); s.id != steps.StepCutover || s.answers["cutover"] != "flyover" {
-		t.Fatalf("started %s with %v, want the cutover with \"flyover\"", s.id, s.answers)
+	if s := g.runner.Last(t); s.ID != steps.StepCutover || s.Answers["cutover"] != "flyover" {
+		t.Fatalf("started %s with %v, want the cutover with \"flyover\"", s.ID, s.Answers)
 	}
 
 	// A y/N before the typed question: its y, repeated, is not the name.
-	clock := &fakeClock{t: t0}
-	cm := &common{cfg: &Config{Now: clock.Now}, styles: &Styles{}}
+	clock := &uitest.Clock{T: uitest.T0}
+	cm := &common.Common{Cfg: &common.Config{Now: clock.Now}, Styles: &common.Styles{}}
 	confs := []steps.Confirmation{
 		{ID: "first", Kind: steps.ConfirmYesNo, Prompt: "First?"},
 		{ID: "name", Kind: steps.ConfirmTypeName, Expect: "flyover", Prompt: "Type the master name:"},
 	}
-	d := newStepConfirm(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
+	d := confirm.NewStep(cm, steps.Lookup(steps.StepCutover), steps.Facts{}, confs)
 	clock.Advance(time.Second) // read the first question
-	if cmd := d.Update(press("y")); cmd == nil || !d.typing() {
+	if cmd := d.Update(uitest.Press("y")); cmd == nil || !d.Typing() {
 		t.Fatal("y did not move on to the typed question, or did not ask for its redraw")
 	}
-	d.Update(press("y")) // the key repeat of that y
-	if len(d.typed) != 0 || d.early != 1 {
-		t.Fatalf("the y that answered the question before is in the field: %q", string(d.typed))
+	d.Update(uitest.Press("y")) // the key repeat of that y
+	if len(d.Typed) != 0 || d.Early != 1 {
+		t.Fatalf("the y that answered the question before is in the field: %q", string(d.Typed))
 	}
-	clock.Advance(promptSettle)
+	clock.Advance(confirm.PromptSettle)
 	for _, r := range "flyover" {
-		d.Update(press(string(r)))
+		d.Update(uitest.Press(string(r)))
 	}
-	if string(d.typed) != "flyover" {
-		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.typed))
+	if string(d.Typed) != "flyover" {
+		t.Fatalf("typed %q after the prompt settled, want flyover", string(d.Typed))
 	}
 }
 
@@ -521,16 +463,16 @@ func cutoverRunning(t *testing.T) *guided {
 	g.settle()
 	g.typeText("flyover")
 	g.press("enter")
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	t1 := g.clock.Now()
 	at := func(ms int) time.Time { return t1.Add(time.Duration(ms) * time.Millisecond) }
-	j.updates <- steps.Progress{At: at(0), Phase: steps.PhasePausing, Message: "CLIENT PAUSE 20000 WRITE on the source", Fraction: -1}
-	j.updates <- steps.Progress{At: at(1), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213100", Fraction: -1,
-		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_100, JudgedBy: "target's slave_repl_offset"}}
-	j.updates <- steps.Progress{At: at(3), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213904", Fraction: -1,
-		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_904, JudgedBy: "target's slave_repl_offset"}}
-	j.updates <- steps.Progress{At: at(4), Phase: steps.PhaseFailover, Message: "SENTINEL FAILOVER flyover on sentinel-1 (attempt 1)", Fraction: -1, Deadline: at(5004)}
-	j.updates <- steps.Progress{At: at(9), Phase: steps.PhasePromoting, Message: "1 of 3 Sentinels name the target (need 2); the target reports master", Fraction: -1, Deadline: at(8009)}
+	j.Report(steps.Progress{At: at(0), Phase: steps.PhasePausing, Message: "CLIENT PAUSE 20000 WRITE on the source", Fraction: -1})
+	j.Report(steps.Progress{At: at(1), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213100", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_100, JudgedBy: "target's slave_repl_offset"}})
+	j.Report(steps.Progress{At: at(3), Phase: steps.PhaseDraining, Message: "source at 48213904, target at 48213904", Fraction: -1,
+		Deadline: at(5001), Offsets: &steps.Offsets{Source: 48_213_904, Target: 48_213_904, JudgedBy: "target's slave_repl_offset"}})
+	j.Report(steps.Progress{At: at(4), Phase: steps.PhaseFailover, Message: "SENTINEL FAILOVER flyover on sentinel-1 (attempt 1)", Fraction: -1, Deadline: at(5004)})
+	j.Report(steps.Progress{At: at(9), Phase: steps.PhasePromoting, Message: "1 of 3 Sentinels name the target (need 2); the target reports master", Fraction: -1, Deadline: at(8009)})
 	g.clock.Advance(700 * time.Millisecond)
 	g.pump()
 	return g
@@ -555,7 +497,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.ready()
 	g.press("a")
-	if g.m.Mode() != ModeConfirm || g.c.dlg == nil || g.c.dlg.id != steps.StepAbort {
+	if g.m.Mode() != common.ModeConfirm || g.c.Dialog == nil || g.c.Dialog.ID != steps.StepAbort {
 		t.Fatal("a before the cutover did not ask to abort")
 	}
 	if !strings.Contains(g.screen(), "CLIENT UNPAUSE") {
@@ -563,22 +505,22 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	}
 	g.press("y") // lift the pause
 	g.press("n") // optional: leave the target replicating
-	s := g.runner.last(t)
-	if s.id != steps.StepAbort || s.answers["abort"] != "y" || s.answers["detach"] != "n" {
-		t.Fatalf("started %s with %v", s.id, s.answers)
+	s := g.runner.Last(t)
+	if s.ID != steps.StepAbort || s.Answers["abort"] != "y" || s.Answers["detach"] != "n" {
+		t.Fatalf("started %s with %v", s.ID, s.Answers)
 	}
-	s.job.end(nil)
+	s.Job.End(nil)
 	g.pump()
 
 	// After the failover: no abort, and the screen says why.
-	for i := range fxSentinels {
-		g.w.sentMaster[i] = fxTarget
+	for i := range uitest.FxSentinels {
+		g.w.SentMaster[i] = uitest.FxTarget
 	}
-	g.w.attached = false
+	g.w.Attached = false
 	g.rounds(2)
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("a")
-	if g.c.dlg != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
 		t.Fatal("a after the failover opened a question or started something")
 	}
 	if !strings.Contains(g.screen(), "no abort: the failover has happened") {
@@ -590,25 +532,25 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 // once it has ended.
 func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 	g := cutoverRunning(t)
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	if g.press("q") {
 		t.Fatal("q quit while the cutover runs, without asking")
 	}
-	if g.m.Mode() != ModeConfirm || !strings.Contains(g.screen(), "Cutover is running. Quit?") {
+	if g.m.Mode() != common.ModeConfirm || !strings.Contains(g.screen(), "Cutover is running. Quit?") {
 		t.Fatalf("no question after q:\n%s", g.screen())
 	}
 	g.press("x") // anything but y: keep running
-	if j.cancelled || g.m.Mode() != ModeNormal {
+	if j.Cancelled() || g.m.Mode() != common.ModeNormal {
 		t.Fatal("x stopped the step or left the question open")
 	}
 	g.press("q")
 	if g.press("y") {
 		t.Fatal("quit before the step ended")
 	}
-	if !j.cancelled {
+	if !j.Cancelled() {
 		t.Fatal("y did not stop the step")
 	}
-	j.end(errors.New("cutover stopped while draining: cancelled by the operator"))
+	j.End(errors.New("cutover stopped while draining: cancelled by the operator"))
 	if !g.pump() {
 		t.Error("no quit once the step ended")
 	}
@@ -624,24 +566,24 @@ func TestQuitWhileAStepRunsAsksFirst(t *testing.T) {
 // stops the wait: there is nothing to ask. Read-only at 80x24, the wait
 // for steady state running again after the target came back.
 func TestQuitDuringAWaitQuitsAtOnce(t *testing.T) {
-	g := newGuided(t, 80, 24, nil, func(c *Config) { c.ReadOnly = true })
-	g.w.srcOffset += 10 << 20 // the target is behind: steady state waits
+	g := newGuided(t, 80, 24, nil, func(c *common.Config) { c.ReadOnly = true })
+	g.w.SrcOffset += 10 << 20 // the target is behind: steady state waits
 	g.round()
 	g.finishJobs() // preflight
-	for i := 0; g.c.job == nil; i++ {
+	for i := 0; g.c.Running() == nil; i++ {
 		if i > 20 {
 			t.Fatalf("no wait started; plan at %s", g.c.Plan().Current)
 		}
 		g.round()
 	}
-	if step := steps.Lookup(g.c.jobID); !step.Watches {
-		t.Fatalf("%s runs; want a wait", g.c.jobID)
+	if step := steps.Lookup(g.c.RunningID()); !step.Watches {
+		t.Fatalf("%s runs; want a wait", g.c.RunningID())
 	}
-	j := g.runner.last(t).job
+	j := g.runner.Last(t).Job
 	if !g.press("q") {
-		t.Fatalf("q while %s waits did not quit:\n%s", g.c.jobID, g.screen())
+		t.Fatalf("q while %s waits did not quit:\n%s", g.c.RunningID(), g.screen())
 	}
-	if !j.cancelled {
+	if !j.Cancelled() {
 		t.Error("the wait was not stopped")
 	}
 }
@@ -661,7 +603,7 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 				t.Errorf("%dx%d: the quit question lacks %q on screen:\n%s", sz[0], sz[1], want, sc)
 			}
 		}
-		checkFrame(t, g.m.View().Content, sz[0], sz[1])
+		uitest.CheckFrame(t, g.m.View().Content, sz[0], sz[1])
 	}
 }
 
@@ -669,19 +611,19 @@ func TestQuitQuestionIsVisibleAtEverySize(t *testing.T) {
 // old Redis is gone, the write verified, the report written.
 func doneWorld(t *testing.T) *guided {
 	g := newGuided(t, 120, 36, &fakeWriter{stats: demoStats()}, nil)
-	g.c.adjust = func(f *steps.Facts) {
-		f.VerifiedWrite = t0.Add(3 * time.Second)
+	g.c.Driver().Adjust(func(f *steps.Facts) {
+		f.VerifiedWrite = uitest.T0.Add(3 * time.Second)
 		f.Decommissioned = true
 		f.Report = "./flyover-report-20250314-092653.md"
 		f.Cutover = &steps.CutoverResult{Stall: 1_183 * time.Millisecond}
-	}
-	g.w.attached = false
-	g.w.srcDown = true
-	for i := range fxSentinels {
-		g.w.sentMaster[i] = fxTarget
+	})
+	g.w.Attached = false
+	g.w.SrcDown = true
+	for i := range uitest.FxSentinels {
+		g.w.SentMaster[i] = uitest.FxTarget
 	}
 	g.rounds(3)
-	g.send(verdictMsg{v: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
+	g.send(checklist.VerdictMsg{V: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
 	return g
 }
 
@@ -698,11 +640,11 @@ func TestChecklistDoneGolden(t *testing.T) {
 // In read-only mode the checklist shows the plan and the commands and
 // sends nothing: enter says so instead of asking.
 func TestReadOnlyChecklistRunsNothing(t *testing.T) {
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.ReadOnly = true })
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
 	g.detached()
-	before := len(g.runner.ran())
+	before := len(g.runner.Ran())
 	g.press("enter")
-	if g.c.dlg != nil || len(g.runner.ran()) != before {
+	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
 		t.Fatal("enter in read-only mode asked or started something")
 	}
 	sc := g.screen()
@@ -710,7 +652,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 		t.Errorf("read-only screen lacks the badge or the command:\n%s", sc)
 	}
 	g.press("a")
-	if g.c.dlg != nil {
+	if g.c.Dialog != nil {
 		t.Error("a in read-only mode asked to abort")
 	}
 }
@@ -719,7 +661,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 // on every screen; the lab is labelled as one.
 func TestWarningsAndLabStayOnScreen(t *testing.T) {
 	warn := "--source-password: a password on the command line is visible in the process list"
-	g := newGuided(t, 120, 36, nil, func(c *Config) {
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) {
 		c.Warnings = []string{warn}
 		c.Lab = "demo on loopback"
 	})
@@ -732,7 +674,7 @@ func TestWarningsAndLabStayOnScreen(t *testing.T) {
 		if !strings.Contains(sc, "WARNING  "+warn[:40]) || !strings.Contains(sc, "LAB") {
 			t.Errorf("%s: warning or lab label missing:\n%s", step, sc)
 		}
-		checkFrame(t, g.m.View().Content, 120, 36)
+		uitest.CheckFrame(t, g.m.View().Content, 120, 36)
 	}
 }
 
@@ -742,7 +684,7 @@ func TestChecklistFitsEverySize(t *testing.T) {
 	for _, w := range []int{40, 60, 80, 100, 120, 160, 220} {
 		for _, h := range []int{10, 24, 36, 50} {
 			g.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, g.m.View().Content, w, h)
+			uitest.CheckFrame(t, g.m.View().Content, w, h)
 		}
 	}
 	g = newGuided(t, 80, 24, &fakeWriter{stats: demoStats()}, nil)
@@ -751,7 +693,7 @@ func TestChecklistFitsEverySize(t *testing.T) {
 	for _, w := range []int{40, 80, 120} {
 		for _, h := range []int{10, 24, 36} {
 			g.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, g.m.View().Content, w, h)
+			uitest.CheckFrame(t, g.m.View().Content, w, h)
 		}
 	}
 }
@@ -759,37 +701,37 @@ func TestChecklistFitsEverySize(t *testing.T) {
 // Autoplay answers the questions itself, only in a lab, and the same way
 // an operator would.
 func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true })
-	if g.c.auto.on {
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true })
+	if g.c.Auto.On {
 		t.Fatal("autoplay on without a lab")
 	}
-	if err := (&Config{Guide: &Guide{Autoplay: true}}).check(); !errors.Is(err, ErrAutoplayOutsideLab) {
+	if err := checkConfig(&common.Config{Guide: &common.Guide{Autoplay: true}}); !errors.Is(err, ErrAutoplayOutsideLab) {
 		t.Errorf("autoplay outside a lab: %v", err)
 	}
-	if err := (&Config{Guide: &Guide{Autoplay: true}, Lab: "demo"}).check(); err != nil {
+	if err := checkConfig(&common.Config{Guide: &common.Guide{Autoplay: true}, Lab: "demo"}); err != nil {
 		t.Errorf("autoplay in a lab: %v", err)
 	}
 
-	g = newGuided(t, 120, 36, nil, func(c *Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
+	g = newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
 	g.ready()
-	for i := 0; g.c.dlg == nil || len(g.c.dlg.typed) < len("flyover"); i++ {
+	for i := 0; g.c.Dialog == nil || len(g.c.Dialog.Typed) < len("flyover"); i++ {
 		if i > 100 {
 			t.Fatalf("autoplay did not open and type the cutover prompt:\n%s", g.screen())
 		}
-		g.clock.Advance(autoplayEvery)
-		g.exec(g.send(autoplayTickMsg{}))
+		g.clock.Advance(checklist.AutoplayEvery)
+		g.exec(g.send(checklist.AutoplayTickMsg{}))
 	}
 	if !strings.Contains(g.screen(), "> flyover") {
 		t.Errorf("the typed name is not on screen:\n%s", g.screen())
 	}
-	for i := 0; len(g.runner.ran()) == 0 || g.runner.last(t).id != steps.StepCutover; i++ {
+	for i := 0; len(g.runner.Ran()) == 0 || g.runner.Last(t).ID != steps.StepCutover; i++ {
 		if i > 100 {
 			t.Fatal("autoplay did not confirm the cutover")
 		}
-		g.clock.Advance(autoplayEvery)
-		g.exec(g.send(autoplayTickMsg{}))
+		g.clock.Advance(checklist.AutoplayEvery)
+		g.exec(g.send(checklist.AutoplayTickMsg{}))
 	}
-	if a := g.runner.last(t).answers["cutover"]; a != "flyover" {
+	if a := g.runner.Last(t).Answers["cutover"]; a != "flyover" {
 		t.Errorf("autoplay answered %q", a)
 	}
 }
@@ -803,9 +745,9 @@ func demoStats() probe.CanaryStats {
 // server's error.
 func TestNoPasswordOnScreen(t *testing.T) {
 	const pw = "hunter2-s3cret"
-	g := newGuided(t, 120, 36, nil, func(c *Config) { c.Secrets = []string{pw} })
+	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Secrets = []string{pw} })
 	g.detached()
-	g.runner.err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
+	g.runner.Err = errors.New("target: REPLICAOF: WRONGPASS the password " + pw + " is wrong")
 	g.press("enter")
 	g.press("y")
 	sc := g.screen()
@@ -822,7 +764,7 @@ func TestNoPasswordOnScreen(t *testing.T) {
 // exact CONFIG SET replica-priority 0 on that replica.
 func TestPriorityStepOffersPriorityZero(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.otherReplica = true
+	g.w.OtherReplica = true
 	for range 8 {
 		g.round()
 		g.finishJobs()
@@ -833,12 +775,12 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 	}
 	g.press("enter")
 	sc := g.screen()
-	if g.m.Mode() != ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 0") {
+	if g.m.Mode() != common.ModeConfirm || !strings.Contains(sc, "127.0.0.1:7003> CONFIG SET replica-priority 0") {
 		t.Fatalf("no question with the exact command:\n%s", sc)
 	}
 	g.press("y")
-	if s := g.runner.last(t); s.id != steps.StepPriority || s.answers["priority-zero"] != "y" {
-		t.Errorf("started %s with %v", s.id, s.answers)
+	if s := g.runner.Last(t); s.ID != steps.StepPriority || s.Answers["priority-zero"] != "y" {
+		t.Errorf("started %s with %v", s.ID, s.Answers)
 	}
 }
 
@@ -848,12 +790,12 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 // ✓; one still blocking says how old it is.
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, nil)
-	g.w.attached = false
-	g.c.g.Session.SetPreflight(probe.PreflightFacts{})
+	g.w.Attached = false
+	g.session.SetPreflight(probe.PreflightFacts{})
 	g.rounds(3) // blocked: the target holds keys
-	g.runner.last(t).job.end(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
+	g.runner.Last(t).Job.End(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.pump()
-	g.w.tgtKeys = map[int]probe.DBKeys{} // the condition clears
+	g.w.TgtKeys = map[int]probe.DBKeys{} // the condition clears
 	g.rounds(3)
 	if g.c.Plan().State(steps.StepPreflight).Status != steps.Done {
 		t.Fatalf("preflight is %s on a healthy snapshot: %s", g.c.Plan().State(steps.StepPreflight).Status, g.c.Plan().State(steps.StepPreflight).Reason)
@@ -865,7 +807,7 @@ func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	if !strings.Contains(sc, "Preflight passes now") {
 		t.Errorf("screen does not say preflight passes now:\n%s", sc)
 	}
-	checkFrame(t, g.m.View().Content, 80, 24)
+	uitest.CheckFrame(t, g.m.View().Content, 80, 24)
 }
 
 // A wait that failed stays failed on screen until enter runs it again, and
@@ -873,16 +815,16 @@ func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 // be IN SYNC again.
 func TestFailedWaitSaysHowOldItsFailureIs(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
-	g.w.srcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.w.SrcOffset += 10 << 20 // behind: the steady-state wait runs
 	g.round()
 	g.finishJobs()
-	for i := 0; g.c.job == nil || g.c.jobID != steps.StepSteady; i++ {
+	for i := 0; g.c.Running() == nil || g.c.RunningID() != steps.StepSteady; i++ {
 		if i > 20 {
-			t.Fatalf("no steady-state wait started (job %v)", g.c.jobID)
+			t.Fatalf("no steady-state wait started (job %v)", g.c.RunningID())
 		}
 		g.round()
 	}
-	g.runner.last(t).job.end(errors.New("the target is unknown, not streaming"))
+	g.runner.Last(t).Job.End(errors.New("the target is unknown, not streaming"))
 	g.pump()
 	if sc := g.screen(); !strings.Contains(sc, "the target is unknown, not streaming") || strings.Contains(sc, "as of") {
 		t.Fatalf("the fresh failure:\n%s", sc)

@@ -14,23 +14,12 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/steps"
+	"flyover/ui/uitest"
 )
-
-// e2eTools skips a test that needs tmux and the lab's servers.
-func e2eTools(t testing.TB) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end: skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	labtest.Skip(t)
-}
 
 // waitExit waits, bounded, for the pane's shell to record flyover's exit
 // status, and returns it.
-func waitExit(t *testing.T, s *tmuxSession, statusPath string, limit time.Duration) string {
+func waitExit(t *testing.T, s *uitest.Tmux, statusPath string, limit time.Duration) string {
 	t.Helper()
 	var status []byte
 	err := lab.WaitFor(context.Background(), limit, func() bool {
@@ -38,7 +27,7 @@ func waitExit(t *testing.T, s *tmuxSession, statusPath string, limit time.Durati
 		return len(status) > 0
 	})
 	if err != nil {
-		t.Fatalf("flyover did not exit within %s; the screen:\n%s", limit, s.screen())
+		t.Fatalf("flyover did not exit within %s; the screen:\n%s", limit, s.Screen())
 	}
 	return strings.TrimSpace(string(status))
 }
@@ -62,15 +51,15 @@ func processesIn(dir string) []string {
 // the audit log and the report written; q then stops everything, and no
 // server of the lab is left running.
 func TestDemoAutoplayEndToEnd(t *testing.T) {
-	e2eTools(t)
+	uitest.E2eTools(t)
 	t.Parallel()
-	bin := buildFlyover(t)
+	bin := uitest.BuildFlyover(t)
 	dir := t.TempDir()
 	audit, logPath, statusPath := filepath.Join(dir, "audit.jsonl"), filepath.Join(dir, "flyover.log"), filepath.Join(dir, "status")
 	// The pane outlives flyover, so its last words stay readable.
-	s := startTmux(t, 120, 36, nil, fmt.Sprintf("%s demo --autoplay --audit-log %s --log %s; echo $? > %s; sleep 600", bin, audit, logPath, statusPath))
+	s := uitest.StartTmux(t, 120, 36, nil, fmt.Sprintf("%s demo --autoplay --audit-log %s --log %s; echo $? > %s; sleep 600", bin, audit, logPath, statusPath))
 
-	sc := s.waitScreen("the final screen", 3*time.Minute, func(sc string) bool {
+	sc := s.WaitScreen("the final screen", 3*time.Minute, func(sc string) bool {
 		return strings.Contains(sc, "MIGRATION COMPLETE") && regexp.MustCompile(`0 lost of [0-9,]+ acknowledged`).MatchString(sc)
 	})
 	for _, want := range []string{"LAB", "standing in for Dragonfly", "APPLICATION", "write stall"} {
@@ -84,7 +73,7 @@ func TestDemoAutoplayEndToEnd(t *testing.T) {
 			t.Errorf("final screen lacks %q:\n%s", want, sc)
 		}
 	}
-	if !linesFit(sc, 120) {
+	if !uitest.LinesFit(sc, 120) {
 		t.Errorf("the final screen does not fit 120 columns:\n%s", sc)
 	}
 	report := steps.ReportPath(audit)
@@ -110,11 +99,11 @@ func TestDemoAutoplayEndToEnd(t *testing.T) {
 		t.Errorf("lab processes before quitting: %v (want the target and 3 Sentinels)", procs)
 	}
 
-	s.keys("q")
+	s.Keys("q")
 	if st := waitExit(t, s, statusPath, 30*time.Second); st != "0" {
 		t.Errorf("flyover demo exited with %s", st)
 	}
-	out := s.screen()
+	out := s.Screen()
 	labtest.ContainsAll(t, "the summary after the demo", out, "acknowledged writes lost", "audit log", "report", "lab stopped")
 	if err := lab.WaitFor(context.Background(), 10*time.Second, func() bool { return len(processesIn(labDir)) == 0 }); err != nil {
 		t.Errorf("lab processes left after the demo: %v", processesIn(labDir))
@@ -129,53 +118,53 @@ func TestDemoAutoplayEndToEnd(t *testing.T) {
 // refused on a mistyped master name and run on the right one. Every
 // command is in the audit log, and Sentinel names the target afterwards.
 func TestGuidedMigrationByHand(t *testing.T) {
-	e2eTools(t)
+	uitest.E2eTools(t)
 	t.Parallel()
-	l := e2eLab(t, lab.Options{PreloadKeys: 5000, FailoverTimeout: 20 * time.Second})
-	bin := buildFlyover(t)
+	l := uitest.E2eLab(t, lab.Options{PreloadKeys: 5000, FailoverTimeout: 20 * time.Second})
+	bin := uitest.BuildFlyover(t)
 	dir := t.TempDir()
 	audit, logPath, statusPath := filepath.Join(dir, "audit.jsonl"), filepath.Join(dir, "flyover.log"), filepath.Join(dir, "status")
-	s := startTmux(t, 120, 36, nil, fmt.Sprintf("%s %s --canary --audit-log %s --log %s; echo $? > %s",
+	s := uitest.StartTmux(t, 120, 36, nil, fmt.Sprintf("%s %s --canary --audit-log %s --log %s; echo $? > %s",
 		bin, strings.Join(l.FlyoverArgs(), " "), audit, logPath, statusPath))
 
-	s.waitScreen("the attach step", 30*time.Second, func(sc string) bool {
+	s.WaitScreen("the attach step", 30*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "STEP 2 · ATTACH THE TARGET") && strings.Contains(sc, "enter  run it")
 	})
-	s.keys("Enter")
-	s.waitScreen("the attach question", 10*time.Second, func(sc string) bool {
+	s.Keys("Enter")
+	s.WaitScreen("the attach question", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "Attach the target as a replica of the source?") &&
 			strings.Contains(sc, "REPLICAOF 127.0.0.1 "+fmt.Sprint(l.Source.Port))
 	})
-	s.keys("n")
-	s.waitScreen("the attach cancelled", 10*time.Second, func(sc string) bool {
+	s.Keys("n")
+	s.WaitScreen("the attach cancelled", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "cancelled, nothing sent") && strings.Contains(sc, "STEP 2 · ATTACH THE TARGET")
 	})
-	s.keys("Enter")
-	s.waitScreen("the attach question again", 10*time.Second, func(sc string) bool {
+	s.Keys("Enter")
+	s.WaitScreen("the attach question again", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "Attach the target as a replica of the source?")
 	})
-	s.keys("y")
-	s.waitScreen("the cutover, ready", 90*time.Second, func(sc string) bool {
+	s.Keys("y")
+	s.WaitScreen("the cutover, ready", 90*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "STEP 7 · CUTOVER") && strings.Contains(sc, "type the master name first")
 	})
-	s.keys("Enter")
+	s.Keys("Enter")
 	// The cursor shows once the prompt takes keys: what came sooner was
 	// typed before it was on screen.
-	s.waitScreen("the typed prompt", 10*time.Second, func(sc string) bool {
+	s.WaitScreen("the typed prompt", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "POINT OF NO RETURN") && strings.Contains(sc, "Type the master name (flyover)") && strings.Contains(sc, "> █")
 	})
-	s.keys("-l", "flyove")
-	s.keys("Enter")
-	s.waitScreen("the mistyped name refused, the field empty again", 10*time.Second, func(sc string) bool {
+	s.Keys("-l", "flyove")
+	s.Keys("Enter")
+	s.WaitScreen("the mistyped name refused, the field empty again", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, `that is not the master name: you typed "flyove"`) && strings.Contains(sc, "> █")
 	})
-	s.keys("-l", "flyover")
-	s.keys("Enter")
-	s.waitScreen("the verify step after the cutover", 60*time.Second, func(sc string) bool {
+	s.Keys("-l", "flyover")
+	s.Keys("Enter")
+	s.WaitScreen("the verify step after the cutover", 60*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "STEP 8 · VERIFY") && strings.Contains(sc, "SWITCHED")
 	})
 
-	s.keys("q")
+	s.Keys("q")
 	if st := waitExit(t, s, statusPath, 30*time.Second); st != "0" {
 		t.Errorf("flyover exited with %s", st)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"flyover/lab"
 	"flyover/lab/labtest"
+	"flyover/ui/uitest"
 )
 
 // TestIdleUsage measures what the dashboard costs while nothing happens:
@@ -23,21 +24,21 @@ import (
 //	FLYOVER_IDLE_SECONDS=60 go test -run TestIdleUsage -v ./ui/
 func TestIdleUsage(t *testing.T) {
 	secs := labtest.Measure(t, "FLYOVER_IDLE_SECONDS")
-	l := e2eLab(t, lab.Options{PreloadKeys: 5000})
-	bin := buildFlyover(t)
+	l := uitest.E2eLab(t, lab.Options{PreloadKeys: 5000})
+	bin := uitest.BuildFlyover(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := l.AttachTarget(ctx); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(t.TempDir(), "flyover.log")
-	s := startTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
-	s.waitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
+	s := uitest.StartTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
+	s.WaitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
 	// Idle is after the checklist's own start-up work (preflight's reads,
 	// the steady state's key sample, the waits for Sentinel): measured
 	// from the moment the cutover is the step that waits for the operator.
-	s.waitScreen("the cutover, ready", 90*time.Second, func(sc string) bool { return strings.Contains(sc, "▶ 7 Cutover") })
-	pid, err := strconv.Atoi(s.paneValue("pane_pid"))
+	s.WaitScreen("the cutover, ready", 90*time.Second, func(sc string) bool { return strings.Contains(sc, "▶ 7 Cutover") })
+	pid, err := strconv.Atoi(s.PaneValue("pane_pid"))
 	if err != nil {
 		t.Fatalf("pane pid: %v", err)
 	}
@@ -54,10 +55,10 @@ func TestIdleUsage(t *testing.T) {
 	used := float64(cpu1-cpu0) / float64(hz)
 	t.Logf("idle %s: CPU %.2f s = %.2f%% of one core; RSS %.1f MB (peak %.1f MB); %d Sentinels, tick 500 ms, 120x36",
 		elapsed.Round(time.Second), used, 100*used/elapsed.Seconds(), float64(rss)/1024, float64(hwm)/1024, len(l.Sentinels))
-	if sc := s.screen(); !strings.Contains(sc, "IN SYNC") {
+	if sc := s.Screen(); !strings.Contains(sc, "IN SYNC") {
 		t.Errorf("not in sync at the end of the measurement:\n%s", sc)
 	}
-	s.keys("q")
+	s.Keys("q")
 }
 
 func clockTicks(t *testing.T) int {

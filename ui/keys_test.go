@@ -4,38 +4,15 @@ import (
 	"testing"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
+
+	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
-
-// namedKeys are the key presses Bubble Tea delivers for named keys.
-var namedKeys = map[string]tea.KeyPressMsg{
-	"enter":     {Code: tea.KeyEnter},
-	"esc":       {Code: tea.KeyEscape},
-	"backspace": {Code: tea.KeyBackspace},
-	"left":      {Code: tea.KeyLeft},
-	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
-	"up":        {Code: tea.KeyUp},
-	"down":      {Code: tea.KeyDown},
-	"pgup":      {Code: tea.KeyPgUp},
-	"pgdown":    {Code: tea.KeyPgDown},
-	"home":      {Code: tea.KeyHome},
-	"space":     {Code: tea.KeySpace, Text: " "},
-}
-
-// press is the key press Bubble Tea delivers for s: a named key or a
-// character.
-func press(s string) tea.KeyPressMsg {
-	if k, ok := namedKeys[s]; ok {
-		return k
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
 
 // Each key reaches the binding it is documented for, as Bubble Tea spells
 // the key press.
 func TestKeyMapMatchesKeyPresses(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	for _, c := range []struct {
 		key  string
 		want key.Binding
@@ -48,15 +25,15 @@ func TestKeyMapMatchesKeyPresses(t *testing.T) {
 		{"pgup", k.PageUp, "page up"}, {"pgdown", k.PageDn, "page down"}, {"space", k.PageDn, "page down"},
 		{"home", k.EventsTop, "top"}, {"g", k.EventsTop, "top"},
 	} {
-		if !key.Matches(press(c.key), c.want) {
-			t.Errorf("%s (%q) does not trigger %s", c.key, press(c.key).String(), c.name)
+		if !key.Matches(uitest.Press(c.key), c.want) {
+			t.Errorf("%s (%q) does not trigger %s", c.key, uitest.Press(c.key).String(), c.name)
 		}
 	}
 }
 
 // No key is bound twice: one press, one meaning.
 func TestKeyMapHasNoDuplicates(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	seen := map[string]string{}
 	for _, group := range k.FullHelp() {
 		for _, b := range group {
@@ -72,7 +49,7 @@ func TestKeyMapHasNoDuplicates(t *testing.T) {
 
 // The short help names quit and help; the full help lists every binding.
 func TestKeyMapHelp(t *testing.T) {
-	k := DefaultKeyMap()
+	k := common.DefaultKeyMap()
 	short := map[string]bool{}
 	for _, b := range k.ShortHelp() {
 		short[b.Help().Key] = true

@@ -14,61 +14,64 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/probe"
+	"flyover/ui/common"
+	"flyover/ui/dashboard"
+	"flyover/ui/uitest"
 )
 
 // The IN SYNC badge needs N consecutive in-sync polls of the source, and
 // one poll out of sync starts the count again.
 func TestInSyncBadgeNeedsConsecutivePolls(t *testing.T) {
-	hs := newHarness(t, 120, 36, func(c *Config) { c.InSyncPolls = 4 })
+	hs := newHarness(t, 120, 36, func(c *common.Config) { c.InSyncPolls = 4 })
 	// The first round's source poll arrives before the target's: it
 	// cannot be in sync. Three more make three in-sync polls.
 	hs.rounds(4)
-	if hs.m.dash.InSync() {
+	if hs.m.Dash.InSync() {
 		t.Fatal("badge on after 3 in-sync polls; want 4")
 	}
 	if strings.Contains(hs.screen(), "IN SYNC") {
 		t.Fatal("screen shows IN SYNC before the badge is on")
 	}
 	hs.round()
-	if !hs.m.dash.InSync() || !strings.Contains(hs.screen(), "● IN SYNC") {
+	if !hs.m.Dash.InSync() || !strings.Contains(hs.screen(), "● IN SYNC") {
 		t.Fatal("badge off after 4 in-sync polls")
 	}
 
 	// Lag far beyond what a second of writes explains: out of sync. One
 	// such poll is not enough to take the badge away; N are.
-	hs.w.srcOffset += 50 << 20
-	for i := 0; hs.m.dash.Snapshot().Link.InSync; i++ {
+	hs.w.SrcOffset += 50 << 20
+	for i := 0; hs.m.Dash.Snapshot().Link.InSync; i++ {
 		if i > 20 {
 			t.Fatal("the target never fell out of sync")
 		}
 		hs.round()
 	}
-	if !hs.m.dash.InSync() {
+	if !hs.m.Dash.InSync() {
 		t.Fatal("one poll out of sync took the badge away")
 	}
 	hs.rounds(3)
-	if hs.m.dash.InSync() {
+	if hs.m.Dash.InSync() {
 		t.Fatal("badge still on after 4 polls with the target 50 MiB behind")
 	}
 	if !strings.Contains(hs.screen(), "CATCHING UP") {
 		t.Errorf("no CATCHING UP badge:\n%s", hs.screen())
 	}
-	hs.w.ackedOffset = hs.w.srcOffset
+	hs.w.AckedOffset = hs.w.SrcOffset
 	hs.rounds(3)
-	if hs.m.dash.InSync() {
+	if hs.m.Dash.InSync() {
 		t.Fatal("badge back after 3 polls; the count must restart from zero")
 	}
 	if !strings.Contains(hs.screen(), "CONFIRMING · 3/4") {
 		t.Errorf("no CONFIRMING badge:\n%s", hs.screen())
 	}
 	hs.round()
-	if !hs.m.dash.InSync() {
+	if !hs.m.Dash.InSync() {
 		t.Fatal("badge not back after 4 in-sync polls")
 	}
 	// The link going down takes it away at once.
-	hs.w.tgtDown = true
+	hs.w.TgtDown = true
 	hs.round()
-	if hs.m.dash.InSync() {
+	if hs.m.Dash.InSync() {
 		t.Fatal("badge still on with the target down")
 	}
 }
@@ -78,17 +81,17 @@ func TestInSyncBadgeNeedsConsecutivePolls(t *testing.T) {
 func TestRateIsMeasuredBetweenSourcePolls(t *testing.T) {
 	hs := newHarness(t, 120, 36, nil)
 	hs.rounds(2)
-	hs.w.at = hs.clock.Now()
-	hs.w.srcOffset += 1000 // 1000 B in one 500 ms tick
-	hs.w.ackedOffset = hs.w.srcOffset
-	hs.send(nodePolledMsg{which: sourceNode, node: hs.w.source()})
-	want := hs.m.dash.Snapshot().Link.RateBytes
+	hs.w.At = hs.clock.Now()
+	hs.w.SrcOffset += 1000 // 1000 B in one 500 ms tick
+	hs.w.AckedOffset = hs.w.SrcOffset
+	hs.send(common.NodePolledMsg{Which: common.SourceNode, Node: hs.w.Source()})
+	want := hs.m.Dash.Snapshot().Link.RateBytes
 	if want < 1999 || want > 2001 {
 		t.Fatalf("rate %v B/s, want 2000", want)
 	}
-	hs.send(sentinelPolledMsg{i: 0, view: hs.w.sentinel(0)})
-	hs.send(nodePolledMsg{which: targetNode, node: hs.w.target()})
-	if got := hs.m.dash.Snapshot().Link.RateBytes; got != want {
+	hs.send(common.SentinelPolledMsg{Index: 0, View: hs.w.Sentinel(0)})
+	hs.send(common.NodePolledMsg{Which: common.TargetNode, Node: hs.w.Target()})
+	if got := hs.m.Dash.Snapshot().Link.RateBytes; got != want {
 		t.Errorf("rate after other endpoints answered: %v, want %v", got, want)
 	}
 }
@@ -97,7 +100,7 @@ func TestRateIsMeasuredBetweenSourcePolls(t *testing.T) {
 // first, and says how long ago it was last seen.
 func TestEndpointDownAndUpOnTimeline(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.tgtDown = true
+	hs.w.TgtDown = true
 	hs.rounds(2)
 	s := hs.screen()
 	if !strings.Contains(s, "TARGET DOWN") {
@@ -106,18 +109,18 @@ func TestEndpointDownAndUpOnTimeline(t *testing.T) {
 	if !strings.Contains(s, "✗ DOWN · seen") {
 		t.Errorf("the target's status does not say when it was last seen:\n%s", s)
 	}
-	hs.w.tgtDown = false
+	hs.w.TgtDown = false
 	hs.round()
-	d := hs.m.dash
-	if d.events.len() < 2 {
+	d := hs.m.Dash
+	if d.Events.Len() < 2 {
 		t.Fatal("no events")
 	}
-	if e := d.events.newest(0); e.Kind != "target up" || e.Tone != toneOK {
+	if e := d.Events.Newest(0); e.Kind != "target up" || e.Tone != common.ToneOK {
 		t.Errorf("newest event %q (%v), want target up", e.Kind, e.Tone)
 	}
 	var sawDown bool
-	for i := range d.events.len() {
-		if d.events.newest(i).Kind == "target down" {
+	for i := range d.Events.Len() {
+		if d.Events.Newest(i).Kind == "target down" {
 			sawDown = true
 		}
 	}
@@ -130,17 +133,17 @@ func TestEndpointDownAndUpOnTimeline(t *testing.T) {
 // started, each phase, sync finished, then in sync.
 func TestSyncStartedAndFinishedEvents(t *testing.T) {
 	hs := newHarness(t, 120, 36, nil)
-	hs.w.attached = false
+	hs.w.Attached = false
 	hs.rounds(2)
-	hs.w.attached, hs.w.phase = true, "handshake"
+	hs.w.Attached, hs.w.Phase = true, "handshake"
 	hs.round()
-	hs.w.phase, hs.w.progress = "transfer", [2]int64{1 << 20, 4 << 20}
+	hs.w.Phase, hs.w.Progress = "transfer", [2]int64{1 << 20, 4 << 20}
 	hs.round()
-	hs.w.phase = "online"
+	hs.w.Phase = "online"
 	hs.rounds(4)
 	var kinds []string
-	for i := hs.m.dash.events.len() - 1; i >= 0; i-- {
-		if e := hs.m.dash.events.newest(i); e.Who[0] == flyoverWho && e.Kind != "sentinels" && e.Kind != "target role" {
+	for i := hs.m.Dash.Events.Len() - 1; i >= 0; i-- {
+		if e := hs.m.Dash.Events.Newest(i); e.Who[0] == dashboard.FlyoverWho && e.Kind != "sentinels" && e.Kind != "target role" {
 			kinds = append(kinds, e.Kind)
 		}
 	}
@@ -154,15 +157,15 @@ func TestSyncStartedAndFinishedEvents(t *testing.T) {
 func TestSentinelEventsMergeAndShowReporters(t *testing.T) {
 	hs := newHarness(t, 120, 36, nil)
 	hs.rounds(1)
-	for i := range fxSentinels {
+	for i := range uitest.FxSentinels {
 		hs.event(i, "+switch-master", "flyover 127.0.0.1 7001 127.0.0.1 7002")
 	}
 	hs.event(0, "+sdown", "sentinel 5f0a 127.0.0.1 26382 @ flyover 127.0.0.1 7002")
-	d := hs.m.dash
-	if e := d.events.newest(0); e.Kind != "+sdown" {
+	d := hs.m.Dash
+	if e := d.Events.Newest(0); e.Kind != "+sdown" {
 		t.Errorf("newest is %q, want +sdown (newest first)", e.Kind)
 	}
-	e := d.events.newest(1)
+	e := d.Events.Newest(1)
 	if e.Kind != "+switch-master" || strings.Join(e.Who, " ") != "s1 s2 s3" {
 		t.Errorf("switch-master row: %q by %v, want by s1 s2 s3", e.Kind, e.Who)
 	}
@@ -177,13 +180,13 @@ func TestSentinelEventsMergeAndShowReporters(t *testing.T) {
 // Disagreeing Sentinels are flagged, in the summary and on the timeline.
 func TestSentinelDisagreementIsFlagged(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.sentMaster[2] = fxTarget
+	hs.w.SentMaster[2] = uitest.FxTarget
 	hs.round()
 	if !strings.Contains(hs.screen(), "DISAGREE") {
 		t.Errorf("no DISAGREE:\n%s", hs.screen())
 	}
-	e := hs.m.dash.events.newest(0)
-	if e.Kind != "sentinels" || e.Tone != toneWarn || !strings.Contains(e.Text, "s3 127.0.0.1:7002") {
+	e := hs.m.Dash.Events.Newest(0)
+	if e.Kind != "sentinels" || e.Tone != common.ToneWarn || !strings.Contains(e.Text, "s3 127.0.0.1:7002") {
 		t.Errorf("newest event %+v, want a warning naming s3's master", e)
 	}
 }
@@ -197,18 +200,18 @@ func TestEventsScroll(t *testing.T) {
 	}
 	hs.key("down")
 	hs.key("down")
-	if hs.m.dash.scroll != 2 {
-		t.Fatalf("scroll %d after two downs, want 2", hs.m.dash.scroll)
+	if hs.m.Dash.Scroll != 2 {
+		t.Fatalf("scroll %d after two downs, want 2", hs.m.Dash.Scroll)
 	}
 	if !strings.Contains(hs.screen(), "↑ 2 newer") {
 		t.Errorf("no scroll indicator:\n%s", hs.screen())
 	}
 	hs.key("g")
-	if hs.m.dash.scroll != 0 {
+	if hs.m.Dash.Scroll != 0 {
 		t.Fatalf("g did not go back to the newest")
 	}
 	hs.key("up")
-	if hs.m.dash.scroll != 0 {
+	if hs.m.Dash.Scroll != 0 {
 		t.Fatal("scrolled above the newest event")
 	}
 }
@@ -234,21 +237,21 @@ func TestQuitKeys(t *testing.T) {
 
 // The trend history is a fixed ring: minutes at the tick rate, never more.
 func TestHistoryIsBounded(t *testing.T) {
-	hs := newHarness(t, 120, 36, func(c *Config) { c.History = 10 * time.Second })
-	if got := hs.m.dash.history.Cap(); got != 20 {
+	hs := newHarness(t, 120, 36, func(c *common.Config) { c.History = 10 * time.Second })
+	if got := hs.m.Dash.History.Cap(); got != 20 {
 		t.Fatalf("history holds %d samples, want 10 s / 500 ms = 20", got)
 	}
 	hs.rounds(50)
-	if got := hs.m.dash.history.Len(); got != 20 {
+	if got := hs.m.Dash.History.Len(); got != 20 {
 		t.Errorf("history has %d samples after 50 polls, want 20", got)
 	}
-	if got := hs.m.dash.events.ring.Cap(); got != timelineLen {
-		t.Errorf("timeline holds %d, want %d", got, timelineLen)
+	if got := hs.m.Dash.Events.Ring.Cap(); got != dashboard.TimelineLen {
+		t.Errorf("timeline holds %d, want %d", got, dashboard.TimelineLen)
 	}
 }
 
 func TestRing(t *testing.T) {
-	r := NewRing[int](3)
+	r := common.NewRing[int](3)
 	for i := 1; i <= 5; i++ {
 		r.Push(i)
 	}
@@ -261,20 +264,20 @@ func TestRing(t *testing.T) {
 }
 
 func TestSparkline(t *testing.T) {
-	r := NewRing[int64](8)
+	r := common.NewRing[int64](8)
 	for _, v := range []int64{0, 0, 1, 7, -1} {
 		r.Push(v)
 	}
-	got := sparkline(r, 8, func(v *int64) int64 { return *v })
+	got := common.Sparkline(r, 8, func(v *int64) int64 { return *v })
 	if got != "   ▁▁▂█ " {
 		t.Errorf("sparkline %q", got)
 	}
 	// A ring larger than the width: each cell shows the largest of its share.
-	r = NewRing[int64](16)
+	r = common.NewRing[int64](16)
 	for i := range 16 {
 		r.Push(int64(i % 2 * 10))
 	}
-	if got := sparkline(r, 4, func(v *int64) int64 { return *v }); got != "████" {
+	if got := common.Sparkline(r, 4, func(v *int64) int64 { return *v }); got != "████" {
 		t.Errorf("bucketed sparkline %q, want the peaks", got)
 	}
 }
@@ -316,7 +319,7 @@ func (c *countingNode) PollNode(ctx context.Context) probe.Node {
 		case <-ctx.Done():
 		}
 	} else {
-		sleep(ctx, c.delay)
+		common.Sleep(ctx, c.delay)
 	}
 	c.polls.Add(1)
 	return probe.Node{Addr: c.addr, PolledAt: time.Now(), Error: c.addr + ": test poller"}
@@ -357,11 +360,11 @@ func runProgram(t *testing.T, m *Model) (*tea.Program, func() error) {
 func TestSlowEndpointNeverStacksPolls(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	slow := &countingNode{addr: fxSource, delay: 40 * time.Millisecond}
-	fast := &countingNode{addr: fxTarget}
+	slow := &countingNode{addr: uitest.FxSource, delay: 40 * time.Millisecond}
+	fast := &countingNode{addr: uitest.FxTarget}
 	sent := &countingSentinel{}
-	m := New(ctx, Config{Topo: fxTopo(), Source: slow, Target: fast,
-		Sentinels: []Sentinel{{Addr: fxSentinels[0], Poller: sent}}, Tick: time.Millisecond})
+	m := New(ctx, common.Config{Topo: uitest.FxTopo(), Source: slow, Target: fast,
+		Sentinels: []common.Sentinel{{Addr: uitest.FxSentinels[0], Poller: sent}}, Tick: time.Millisecond})
 	p, wait := runProgram(t, m)
 	err := waitUntil(30*time.Second, func() bool { return slow.polls.Load() >= 10 })
 	p.Quit()
@@ -395,9 +398,9 @@ func TestSlowEndpointNeverStacksPolls(t *testing.T) {
 func TestKeysAnsweredWhileEndpointHangs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	hung := &countingNode{addr: fxSource, hang: make(chan struct{}), started: make(chan struct{}, 1)}
+	hung := &countingNode{addr: uitest.FxSource, hang: make(chan struct{}), started: make(chan struct{}, 1)}
 	defer close(hung.hang)
-	m := New(ctx, Config{Topo: fxTopo(), Source: hung, Target: &countingNode{addr: fxTarget}, Tick: 10 * time.Millisecond})
+	m := New(ctx, common.Config{Topo: uitest.FxTopo(), Source: hung, Target: &countingNode{addr: uitest.FxTarget}, Tick: 10 * time.Millisecond})
 	p, wait := runProgram(t, m)
 	select {
 	case <-hung.started:
@@ -423,20 +426,20 @@ func TestEventsFromChannel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch := make(chan probe.Event, 4)
-	ch <- probe.ParseEvent(fxSentinels[0], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
-	ch <- probe.ParseEvent(fxSentinels[1], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
+	ch <- probe.ParseEvent(uitest.FxSentinels[0], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
+	ch <- probe.ParseEvent(uitest.FxSentinels[1], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
 	close(ch)
-	cmd := waitEvents(ctx, ch)
-	msg, ok := cmd().(sentinelEventsMsg)
-	if !ok || len(msg.events) != 2 || !msg.closed {
+	cmd := common.WaitEvents(ctx, ch)
+	msg, ok := cmd().(common.SentinelEventsMsg)
+	if !ok || len(msg.Events) != 2 || !msg.Closed {
 		t.Fatalf("got %+v, want both events in one batch and closed", msg)
 	}
-	hs := newHarness(t, 120, 36, func(c *Config) { c.Events = ch })
+	hs := newHarness(t, 120, 36, func(c *common.Config) { c.Events = ch })
 	if next := hs.send(msg); next != nil {
 		t.Error("listener re-armed on a closed channel")
 	}
-	e := hs.m.dash.events.newest(0)
-	if e.Kind != "+sdown" || strings.Join(e.Who, " ") != "s1 s2" || e.Tone != toneWarn {
+	e := hs.m.Dash.Events.Newest(0)
+	if e.Kind != "+sdown" || strings.Join(e.Who, " ") != "s1 s2" || e.Tone != common.ToneWarn {
 		t.Errorf("event row %+v", e)
 	}
 	if !strings.Contains(e.Text, "master flyover 127.0.0.1:7001 (source)") {
@@ -446,20 +449,20 @@ func TestEventsFromChannel(t *testing.T) {
 
 // Only the endpoint that answered is polled again.
 func TestPollResultRearmsOnlyItsEndpoint(t *testing.T) {
-	src := &countingNode{addr: fxSource}
-	tgt := &countingNode{addr: fxTarget}
-	m := New(context.Background(), Config{Topo: fxTopo(), Source: src, Target: tgt, Tick: time.Millisecond})
-	d := m.dash
-	d.source.inFlight, d.target.inFlight = true, true // as after Init
-	if d.armNode(sourceNode, 0) != nil {
+	src := &countingNode{addr: uitest.FxSource}
+	tgt := &countingNode{addr: uitest.FxTarget}
+	m := New(context.Background(), common.Config{Topo: uitest.FxTopo(), Source: src, Target: tgt, Tick: time.Millisecond})
+	d := m.Dash
+	d.Source.InFlight, d.Target.InFlight = true, true // as after Init
+	if d.ArmNode(common.SourceNode, 0) != nil {
 		t.Fatal("a second poll was armed while one is in flight")
 	}
-	cmd := d.Update(nodePolledMsg{which: sourceNode, node: probe.Node{Addr: fxSource}})
+	cmd := d.Update(common.NodePolledMsg{Which: common.SourceNode, Node: probe.Node{Addr: uitest.FxSource}})
 	if cmd == nil {
 		t.Fatal("the source's result did not re-arm its poll")
 	}
-	msg, ok := cmd().(nodePolledMsg)
-	if !ok || msg.which != sourceNode {
+	msg, ok := cmd().(common.NodePolledMsg)
+	if !ok || msg.Which != common.SourceNode {
 		t.Fatalf("re-armed command returned %T %+v, want the source's next poll", msg, msg)
 	}
 	if src.polls.Load() != 1 || tgt.polls.Load() != 0 {
@@ -471,7 +474,7 @@ func TestPollResultRearmsOnlyItsEndpoint(t *testing.T) {
 // holds passwords).
 func TestDebugLogLeavesEnvironmentOut(t *testing.T) {
 	var buf bytes.Buffer
-	hs := newHarness(t, 80, 24, func(c *Config) { c.Log, c.Debug = log.New(&buf, "", 0), true })
+	hs := newHarness(t, 80, 24, func(c *common.Config) { c.Log, c.Debug = log.New(&buf, "", 0), true })
 	hs.send(tea.EnvMsg{"FLYOVER_SOURCE_PASSWORD=hunter2"})
 	hs.round()
 	if strings.Contains(buf.String(), "hunter2") {
@@ -486,7 +489,7 @@ func TestRunWithoutTerminal(t *testing.T) {
 	if IsTerminal() {
 		t.Skip("standard output is a terminal here")
 	}
-	err := Run(context.Background(), Config{Topo: fxTopo(), Source: nopNode{}, Target: nopNode{}})
+	err := Run(context.Background(), common.Config{Topo: uitest.FxTopo(), Source: nopNode{}, Target: nopNode{}})
 	if !errors.Is(err, ErrNoTerminal) {
 		t.Fatalf("Run without a terminal: %v, want ErrNoTerminal", err)
 	}
@@ -508,23 +511,23 @@ func waitUntil(limit time.Duration, cond func() bool) error {
 func TestRepeatedSentinelReplyIsNotRedrawn(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
 	before := hs.screen()
-	v := hs.w.sentinel(1)
+	v := hs.w.Sentinel(1)
 	v.PolledAt, v.LastSeen, v.RTT = v.PolledAt.Add(time.Second), v.LastSeen.Add(time.Second), 530*time.Microsecond
 	v.Replicas[0].LastOKPing, v.Replicas[0].InfoRefresh = 800*time.Millisecond, 9*time.Second
-	hs.m.dash.sentinels[1].inFlight = true
-	cmd := hs.send(sentinelPolledMsg{i: 1, view: v})
-	if hs.m.dirty || hs.m.dash.dirty {
+	hs.m.Dash.Sentinels[1].InFlight = true
+	cmd := hs.send(common.SentinelPolledMsg{Index: 1, View: v})
+	if hs.m.dirty || hs.m.Dash.Dirty {
 		t.Error("a repeated Sentinel reply marked the frame stale")
 	}
-	if cmd == nil || hs.m.dash.sentinels[1].inFlight != true {
+	if cmd == nil || hs.m.Dash.Sentinels[1].InFlight != true {
 		t.Error("a repeated Sentinel reply did not re-arm its poll")
 	}
 	if hs.screen() != before {
 		t.Error("the screen changed on a repeated reply")
 	}
-	v.MasterAddr = fxTarget
-	hs.m.dash.sentinels[1].inFlight = true
-	hs.send(sentinelPolledMsg{i: 1, view: v})
+	v.MasterAddr = uitest.FxTarget
+	hs.m.Dash.Sentinels[1].InFlight = true
+	hs.send(common.SentinelPolledMsg{Index: 1, View: v})
 	if !strings.Contains(hs.screen(), "DISAGREE") {
 		t.Errorf("a Sentinel naming another master was not drawn:\n%s", hs.screen())
 	}

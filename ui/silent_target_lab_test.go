@@ -16,6 +16,8 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/ui/common"
+	"flyover/ui/status"
 )
 
 // A real target that hangs (SIGSTOP) while the source takes 2 MiB is 2 MiB
@@ -46,11 +48,11 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 	// polls would be: it has seen the target answer.
 	pr := l.Prober(time.Second)
 	defer pr.Close()
-	m := New(ctx, Config{Topo: pr.Topo, Source: pr.Source, Target: pr.Target, Tick: 500 * time.Millisecond, InSyncPolls: 3})
+	m := New(ctx, common.Config{Topo: pr.Topo, Source: pr.Source, Target: pr.Target, Tick: 500 * time.Millisecond, InSyncPolls: 3})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
 	poll := func() probe.Snapshot {
-		m.Update(nodePolledMsg{which: sourceNode, node: pr.Source.PollNode(ctx)})
-		m.Update(nodePolledMsg{which: targetNode, node: pr.Target.PollNode(ctx)})
+		m.Update(common.NodePolledMsg{Which: common.SourceNode, Node: pr.Source.PollNode(ctx)})
+		m.Update(common.NodePolledMsg{Which: common.TargetNode, Node: pr.Target.PollNode(ctx)})
 		return m.Dashboard().Snapshot()
 	}
 	if err := lab.WaitFor(ctx, 60*time.Second, func() bool { return poll().Link.InSync }); err != nil {
@@ -75,7 +77,7 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 	t.Logf("source offset %s -> %s", infoField(before, "master_repl_offset"), infoField(after, "master_repl_offset"))
 
 	// status --json, as the command runs it.
-	var doc StatusDoc
+	var doc status.StatusDoc
 	var raw []byte
 	var one probe.Snapshot
 	err = lab.WaitFor(ctx, 15*time.Second, func() bool {
@@ -84,15 +86,15 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 		p.Close()
 		one = snap
 		var buf bytes.Buffer
-		if err := WriteStatusJSON(&buf, snap); err != nil {
+		if err := status.WriteStatusJSON(&buf, snap); err != nil {
 			t.Fatal(err)
 		}
 		raw = buf.Bytes()
-		doc = StatusDoc{}
+		doc = status.StatusDoc{}
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatal(err)
 		}
-		return doc.Link.LagFrom != nil && *doc.Link.LagFrom == LagFromSource && doc.Link.LagBytes != nil && *doc.Link.LagBytes >= 2<<20
+		return doc.Link.LagFrom != nil && *doc.Link.LagFrom == status.LagFromSource && doc.Link.LagBytes != nil && *doc.Link.LagBytes >= 2<<20
 	})
 	if err != nil {
 		t.Fatalf("status --json never showed the source's view of 2 MiB:\n%s", raw)
@@ -112,7 +114,7 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 		t.Error("lag_seconds 0 with 2 MiB behind")
 	}
 	var table bytes.Buffer
-	_ = WriteStatusTable(&table, one, "")
+	_ = status.WriteStatusTable(&table, one, "")
 	for _, line := range strings.Split(table.String(), "\n") {
 		if strings.HasPrefix(line, "link ") {
 			t.Logf("status: %s", line)
@@ -129,7 +131,7 @@ func TestSilentTargetLabShowsTheSourcesView(t *testing.T) {
 		t.Fatalf("the dashboard never took the source's view of 2 MiB: %+v", snap.Link)
 	}
 	sc := ansi.Strip(m.View().Content)
-	labtest.ContainsAll(t, "the dashboard", sc, "TARGET DOWN", "lag from       source's view · silent", lagText(snap.Link))
+	labtest.ContainsAll(t, "the dashboard", sc, "TARGET DOWN", "lag from       source's view · silent", common.LagText(snap.Link))
 	for _, l := range strings.Split(sc, "\n") {
 		if strings.Contains(l, "lag ") {
 			t.Logf("dashboard: %s", strings.TrimSpace(l))

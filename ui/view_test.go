@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"flyover/probe"
+	"flyover/ui/common"
+	"flyover/ui/uitest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -22,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // with the golden file name.
 func goldenFrame(t *testing.T, hs *harness, name string, w, h int) {
 	t.Helper()
-	checkFrame(t, hs.m.View().Content, w, h)
+	uitest.CheckFrame(t, hs.m.View().Content, w, h)
 	golden(t, name, hs.screen())
 }
 
@@ -80,18 +82,18 @@ func TestViewInSyncGolden(t *testing.T) {
 // the other two disagree.
 func troubleScreen(t testing.TB, w, h int) *harness {
 	hs := newHarness(t, w, h, nil)
-	hs.w.attached = false
-	hs.w.tgtKeys = map[int]probe.DBKeys{}
+	hs.w.Attached = false
+	hs.w.TgtKeys = map[int]probe.DBKeys{}
 	hs.rounds(3)
-	hs.w.attached = true
-	hs.w.phase = "transfer"
-	hs.w.progress = [2]int64{10 << 20, 40 << 20}
+	hs.w.Attached = true
+	hs.w.Phase = "transfer"
+	hs.w.Progress = [2]int64{10 << 20, 40 << 20}
 	hs.round()
-	hs.w.progress = [2]int64{25 << 20, 40 << 20}
-	hs.w.sentDown[2] = true
-	hs.w.sentMaster[1] = fxTarget
-	hs.w.sentRTT[0] = 45 * time.Millisecond
-	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.w.Progress = [2]int64{25 << 20, 40 << 20}
+	hs.w.SentDown[2] = true
+	hs.w.SentMaster[1] = uitest.FxTarget
+	hs.w.SentRTT[0] = 45 * time.Millisecond
+	hs.w.SentFlags[1] = []string{"master", "failover_in_progress"}
 	hs.round()
 	hs.event(1, "+switch-master", "flyover 127.0.0.1 7001 127.0.0.1 7002")
 	return hs
@@ -103,7 +105,7 @@ func TestViewTroubleGolden(t *testing.T) {
 
 func TestViewSourceDownGolden(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.srcDown = true
+	hs.w.SrcDown = true
 	hs.rounds(4)
 	goldenFrame(t, hs, "source-down-120x36", 120, 36)
 }
@@ -113,10 +115,10 @@ func TestViewSourceDownGolden(t *testing.T) {
 // line still says what the target last acknowledged.
 func silentTargetScreen(t testing.TB, w, h int) *harness {
 	hs := inSyncScreen(t, w, h)
-	hs.w.tgtDown = true
+	hs.w.TgtDown = true
 	for range 12 { // six seconds of polls
-		hs.w.srcOffset += 2 << 20 / 12
-		hs.w.ackAge++
+		hs.w.SrcOffset += 2 << 20 / 12
+		hs.w.AckAge++
 		hs.round()
 	}
 	return hs
@@ -144,7 +146,7 @@ func TestViewSilentTargetGolden(t *testing.T) {
 			if strings.Contains(sc, "caught up") {
 				t.Errorf("a silent target reads caught up:\n%s", sc)
 			}
-			checkFrame(t, hs.m.View().Content, sz.w, sz.h)
+			uitest.CheckFrame(t, hs.m.View().Content, sz.w, sz.h)
 			golden(t, sz.name, sc)
 		})
 	}
@@ -167,7 +169,7 @@ func TestViewFitsEverySize(t *testing.T) {
 	for _, w := range []int{30, 40, 60, 79, 80, 81, 100, 109, 110, 119, 120, 150, 169, 170, 200, 260} {
 		for _, h := range []int{8, 12, 20, 24, 29, 30, 36, 50, 70} {
 			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-			checkFrame(t, hs.m.View().Content, w, h)
+			uitest.CheckFrame(t, hs.m.View().Content, w, h)
 		}
 	}
 }
@@ -226,9 +228,9 @@ func (blackColor) RGBA() (r, g, b, a uint32) { return 0, 0, 0, 0xffff }
 // attached".
 func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.attached = false // the target was promoted: master, following no one
-	hs.w.sentMaster[1] = fxTarget
-	hs.w.sentFlags[1] = []string{"master", "failover_in_progress"}
+	hs.w.Attached = false // the target was promoted: master, following no one
+	hs.w.SentMaster[1] = uitest.FxTarget
+	hs.w.SentFlags[1] = []string{"master", "failover_in_progress"}
 	hs.rounds(2)
 	sc := hs.screen()
 	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "PROMOTING · 1 of 3 Sentinels name the target") {
@@ -242,21 +244,21 @@ func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 // the header says SWITCHING, not SWITCHED, and its row shows the record.
 func TestBadgeSaysSwitchingWhileTheLeaderIsInItsFailover(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.attached, hs.w.fenced = false, true
-	for i := range fxSentinels {
-		hs.w.sentMaster[i] = fxTarget
+	hs.w.Attached, hs.w.Fenced = false, true
+	for i := range uitest.FxSentinels {
+		hs.w.SentMaster[i] = uitest.FxTarget
 	}
-	hs.w.sentRecord = map[int]string{0: fxSource}
-	hs.w.sentFlags[0] = []string{"master", "failover_in_progress"}
+	hs.w.SentRecord = map[int]string{0: uitest.FxSource}
+	hs.w.SentFlags[0] = []string{"master", "failover_in_progress"}
 	hs.rounds(2)
 	sc := hs.screen()
 	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "SWITCHING · 2 of 3 Sentinels switched") {
 		t.Errorf("the header while the leader is in its failover: %q", first)
 	}
-	if !strings.Contains(sc, "own record "+fxSource) {
+	if !strings.Contains(sc, "own record "+uitest.FxSource) {
 		t.Errorf("the leader's row does not show its own record:\n%s", sc)
 	}
-	hs.w.sentRecord, hs.w.sentFlags[0] = nil, nil
+	hs.w.SentRecord, hs.w.SentFlags[0] = nil, nil
 	hs.rounds(2)
 	if first, _, _ := strings.Cut(hs.screen(), "\n"); !strings.Contains(first, "SWITCHED") {
 		t.Errorf("the header once the leader switched: %q", first)
@@ -268,9 +270,9 @@ func TestBadgeSaysSwitchingWhileTheLeaderIsInItsFailover(t *testing.T) {
 // its status says so instead of a plain "up".
 func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
-	hs.w.attached, hs.w.fenced = false, true
-	for i := range fxSentinels {
-		hs.w.sentMaster[i] = fxTarget
+	hs.w.Attached, hs.w.Fenced = false, true
+	for i := range uitest.FxSentinels {
+		hs.w.SentMaster[i] = uitest.FxTarget
 	}
 	hs.rounds(2)
 	sc := hs.screen()
@@ -283,8 +285,8 @@ func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
 // is a timeline entry of the start, not a warning that stays on screen
 // after abort has done what it says.
 func TestStartNotesAreTimelineEntries(t *testing.T) {
-	hs := newHarness(t, 120, 36, func(c *Config) {
-		c.Notes = []Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
+	hs := newHarness(t, 120, 36, func(c *common.Config) {
+		c.Notes = []common.Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
 	})
 	hs.rounds(2)
 	sc := hs.screen()

@@ -1,0 +1,199 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"flyover/lab"
+	"flyover/probe"
+	"flyover/ui"
+)
+
+// demoOptions are flyover demo's flags.
+type demoOptions struct {
+	screenFlags
+	keys, rate int
+	autoplay   bool
+	linger     time.Duration
+}
+
+// runDemo starts a lab, an application writing through Sentinel, and the
+// guided migration; on the way out (q, Ctrl-C, a signal, an error at any
+// point) it stops the writer and the lab and says where the record is.
+func runDemo(o demoOptions, stdout, stderr io.Writer) int {
+	if err := lab.Check(); err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 1
+	}
+	if !ui.IsTerminal() {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", ui.ErrNoTerminal)
+		return 2
+	}
+	o.logPath = o.logFile(false)
+	logger, closeLog, err := openLog(o.logPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 2
+	}
+	defer closeLog()
+	ctx, stop := signalContext()
+	defer stop()
+
+	l, err := startLabShowing(ctx, lab.Options{PreloadKeys: o.keys}, stderr)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "flyover demo: interrupted; nothing left running")
+			return 130
+		}
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 1
+	}
+	defer func() {
+		fmt.Fprintln(stderr, "stopping the lab…")
+		l.Stop()
+		fmt.Fprintln(stderr, "lab stopped, its files removed")
+	}()
+	logger.Printf("demo: %s; lab in %s", strings.Join(l.FlyoverArgs(), " "), l.Dir)
+
+	p := l.Prober(probe.DefaultTimeout)
+	defer p.Close()
+
+	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
+	app, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
+		Rate: o.rate, Namespace: "app:" + time.Now().Format("150405")})
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 1
+	}
+	defer app.Close()
+
+	g, err := openGuide(ctx, p, guideSetup{auditPath: o.auditPath, writer: app,
+		label: fmt.Sprintf("%s writes/s via Sentinel", probe.Thousands(int64(o.rate)))})
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+		return 1
+	}
+	defer g.close()
+	finished := false
+	g.guide.Autoplay, g.guide.Linger = o.autoplay, o.linger
+	g.guide.Finished = func() { finished = true }
+
+	err = runDashboard(ctx, p, g, dashboard{screenFlags: o.screenFlags, lab: "demo on loopback", logger: logger})
+	logger.Printf("demo end: %v", err)
+	app.Stop()
+	if err != nil {
+		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
+	}
+	printDemoSummary(ctx, stdout, app, g)
+	switch {
+	case err != nil:
+		return 1
+	case ctx.Err() != nil:
+		return 130
+	case o.autoplay && o.linger > 0 && !finished:
+		return 130 // quit before the end: a demo loop stops here
+	}
+	return 0
+}
+
+// startLabShowing starts the lab and shows, on stderr, that it is
+// starting: it takes a few seconds. Interrupted, lab.Start stops what it
+// started.
+func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab, error) {
+	type started struct {
+		l   *lab.Lab
+		err error
+	}
+	done := make(chan started, 1)
+	go func() {
+		l, err := lab.Start(ctx, o)
+		done <- started{l, err}
+	}()
+	what := fmt.Sprintf("starting the lab: a Redis source with %s keys, a target, 3 Sentinels", probe.Thousands(int64(o.PreloadKeys)))
+	t0 := time.Now()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	interrupted := false
+	for {
+		select {
+		case r := <-done:
+			if r.err == nil && ctx.Err() != nil {
+				r.l.Stop()
+				r.l, r.err = nil, ctx.Err()
+			}
+			switch {
+			case interrupted || errors.Is(r.err, context.Canceled):
+				fmt.Fprintf(w, "\r\033[K%s: interrupted, stopped\n", what)
+			case r.err != nil:
+				fmt.Fprintf(w, "\r\033[K%s: failed\n", what)
+			default:
+				fmt.Fprintf(w, "\r\033[K%s: ready in %.1f s (%s)\n", what, time.Since(t0).Seconds(), r.l.Dir)
+				if r.l.TargetStandIn {
+					fmt.Fprintln(w, "  no dragonfly on PATH: a redis-server stands in for it, and the screen says so")
+				}
+			}
+			return r.l, r.err
+		case <-ctx.Done():
+			if !interrupted {
+				interrupted = true
+				fmt.Fprintf(w, "\r\033[K%s: interrupted, stopping what started…", what)
+			}
+		case <-t.C:
+			if !interrupted {
+				fmt.Fprintf(w, "\r\033[K%s… %.1f s", what, time.Since(t0).Seconds())
+			}
+		}
+	}
+}
+
+// printDemoSummary reads every acknowledged write of the application back
+// (from wherever Sentinel says the primary is now) and says what the
+// migration cost it, and where the record is.
+func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *guide) {
+	s := app.Stats()
+	fmt.Fprintf(w, "\nflyover demo\n  application  %s writes acknowledged, %s failed, longest stall %s\n",
+		probe.Thousands(int64(s.Acked)), probe.Thousands(int64(s.Failed)), s.LongestStall.Round(time.Millisecond).String())
+	if ctx.Err() == nil {
+		vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		v, err := app.Verify(vctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(w, "  verified     not checked: %v\n", err)
+		} else {
+			fmt.Fprintf(w, "  verified     %s of %s acknowledged writes lost (read back from %s)\n",
+				probe.Thousands(int64(v.Lost)), probe.Thousands(int64(v.Checked)), v.Primary)
+		}
+	}
+	audit, report := g.record()
+	fmt.Fprintf(w, "  audit log    %s\n", audit)
+	if report != "" {
+		fmt.Fprintf(w, "  report       %s\n", report)
+	}
+}
+
+// cmdDemo runs the whole story on a local lab: a source with keys, a
+// target, three Sentinels, an application writing through Sentinel, and
+// the guided migration (by itself with --autoplay).
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o demoOptions
+	fs.IntVar(&o.keys, "keys", 10000, "keys to preload on the source")
+	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
+	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
+	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
+	o.screenFlags.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.rate <= 0 || o.keys < 0 || o.tick <= 0 || o.linger < 0 {
+		fmt.Fprintln(stderr, "flyover demo: --rate and --tick must be positive, --keys and --linger not negative")
+		return 2
+	}
+	return runDemo(o, stdout, stderr)
+}

@@ -1,0 +1,74 @@
+package driver_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"flyover/driver"
+	"flyover/driver/drivertest"
+	"flyover/steps"
+)
+
+func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r})
+	if n := d.Next(); n.Kind != driver.NotReady && n.Kind != driver.Finished {
+		t.Fatalf("before any facts: %v %q", n.Kind, n.Why)
+	}
+	d.Observe(steps.Facts{}, true)
+	id, ok := d.Auto()
+	if !ok || id != steps.StepPreflight {
+		t.Fatalf("Auto = %q %t, want preflight", id, ok)
+	}
+	if !d.Started(d.Start(id, *d.Facts(), nil)()) {
+		t.Fatal("preflight did not start")
+	}
+	if n := d.Next(); n.Kind != driver.Busy {
+		t.Fatalf("while preflight runs Next = %v, want Busy", n.Kind)
+	}
+	job, _ := d.Running()
+	job.(*drivertest.Job).Report(steps.Progress{Phase: "reading"})
+	job.(*drivertest.Job).End(errors.New("blocked"))
+	last, next := d.Follow(nil)
+	if next != nil || last.ID != steps.StepPreflight || last.Err == nil || len(last.Phases) != 1 {
+		t.Fatalf("last %+v next %v", last, next != nil)
+	}
+	if _, ok := d.Auto(); ok {
+		t.Fatal("a failed preflight starts again by itself; want it left to Next")
+	}
+}
+
+func TestAStepConfirmedWhileAnotherStopsStartsAfterIt(t *testing.T) {
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r})
+	d.Observe(steps.Facts{}, true)
+	d.Started(d.Start(steps.StepPreflight, steps.Facts{}, nil)())
+	if l := d.Start(steps.StepAttach, steps.Facts{}, nil); l != nil {
+		t.Fatal("a second step launched while the first runs")
+	}
+	job, _ := d.Running()
+	job.(*drivertest.Job).End(nil)
+	_, next := d.Finish()
+	if next == nil {
+		t.Fatal("the pending step was not handed back")
+	}
+	if s := next(); s.ID != steps.StepAttach || !d.Started(s) {
+		t.Fatalf("pending start %+v", s)
+	}
+}
+
+func TestGateRefusalIsTheStepsResult(t *testing.T) {
+	r := &drivertest.Runner{}
+	refused := errors.New("waiting its turn")
+	d := driver.New(context.Background(), driver.Config{Runner: r, Now: func() time.Time { return time.Unix(0, 0) },
+		Gate: func(steps.StepID) (func(error), error) { return nil, refused }})
+	d.Observe(steps.Facts{}, true)
+	if d.Started(d.Start(steps.StepAttach, steps.Facts{}, nil)()) {
+		t.Fatal("started past the gate")
+	}
+	if res, ok := d.Result(steps.StepAttach); !ok || !errors.Is(res.Err, refused) || len(r.Ran()) != 0 {
+		t.Fatalf("result %+v %t, runner started %v", res, ok, r.Ran())
+	}
+}

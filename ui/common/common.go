@@ -1,0 +1,43 @@
+package common
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"flyover/probe"
+)
+
+// Common is what the checklist and its parts (the questions) share, the
+// way soft-serve's components embed common.Common: the configuration
+// (secrets to redact, read-only) and the styles, which change with the
+// terminal's background.
+type Common struct {
+	Cfg    *Config
+	Styles *Styles
+}
+
+// WrapText wraps plain text to w cells, painted in a tone, each line
+// indented by indent spaces.
+func (c *Common) WrapText(text string, w, indent int, t Tone) []string {
+	if text == "" {
+		return nil
+	}
+	text = probe.Redact(text, c.Cfg.Secrets...)
+	pad := strings.Repeat(" ", indent)
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
+		out = append(out, pad+c.Styles.Paint(t, strings.TrimRight(l, " ")))
+	}
+	return out
+}
+
+// TitleRight is a section title with a fact on the right.
+func (c *Common) TitleRight(left string, right Cell, w int) string {
+	lw := ansi.StringWidth(left)
+	r := Clip(right.Text, max(0, w-lw-2))
+	if r == "" {
+		return left
+	}
+	return left + strings.Repeat(" ", max(1, w-lw-ansi.StringWidth(r))) + c.Styles.Paint(right.Tone, r)
+}

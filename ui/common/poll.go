@@ -1,0 +1,151 @@
+package common
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"flyover/probe"
+)
+
+// NodePoller reads a data node; *probe.Endpoint is one. A poll must return
+// within its own deadline: the dashboard never has two polls of one
+// endpoint in flight, so a slow poll only delays that endpoint.
+type NodePoller interface {
+	PollNode(ctx context.Context) probe.Node
+}
+
+// SentinelPoller reads one Sentinel's view of a master; *probe.Endpoint is one.
+type SentinelPoller interface {
+	PollSentinel(ctx context.Context, master string) probe.SentinelView
+}
+
+// Sentinel is one Sentinel the dashboard polls.
+type Sentinel struct {
+	Addr   string
+	Poller SentinelPoller
+}
+
+// Which names a data node.
+type Which uint8
+
+const (
+	SourceNode Which = iota
+	TargetNode
+)
+
+func (w Which) String() string {
+	if w == SourceNode {
+		return "source"
+	}
+	return "target"
+}
+
+// NodePolledMsg carries one poll of a data node. Its arrival re-arms that
+// node's tick, and nothing else does.
+type NodePolledMsg struct {
+	Which Which
+	Node  probe.Node
+}
+
+// SentinelPolledMsg carries one poll of Sentinel i.
+type SentinelPolledMsg struct {
+	Index int
+	View  probe.SentinelView
+}
+
+// SentinelEventsMsg carries Pub/Sub events received since the last one.
+type SentinelEventsMsg struct {
+	Events []probe.Event
+	Closed bool // the event channel is closed: stop listening
+}
+
+// PollNode waits delay, then polls the node. The wait lives in the same
+// command as the poll, so an endpoint's next poll can only be armed by the
+// arrival of its previous result.
+func PollNode(ctx context.Context, w Which, p NodePoller, delay time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		if !Sleep(ctx, onGrid(time.Now(), delay)) {
+			return nil
+		}
+		return NodePolledMsg{Which: w, Node: p.PollNode(ctx)}
+	}
+}
+
+// PollSentinel waits delay, then polls Sentinel i.
+func PollSentinel(ctx context.Context, i int, p SentinelPoller, master string, delay time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		if !Sleep(ctx, onGrid(time.Now(), delay)) {
+			return nil
+		}
+		return SentinelPolledMsg{Index: i, View: p.PollSentinel(ctx, master)}
+	}
+}
+
+// maxEventBatch bounds how many queued events one message carries, so a
+// burst (a failover publishes dozens) costs one redraw, not dozens.
+const maxEventBatch = 64
+
+// WaitEvents blocks until the next Sentinel event and returns it with any
+// others already queued.
+func WaitEvents(ctx context.Context, ch <-chan probe.Event) tea.Cmd {
+	return func() tea.Msg {
+		var first probe.Event
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case first, ok = <-ch:
+		}
+		if !ok {
+			return SentinelEventsMsg{Closed: true}
+		}
+		batch := []probe.Event{first}
+		for len(batch) < maxEventBatch {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					return SentinelEventsMsg{Events: batch, Closed: true}
+				}
+				batch = append(batch, e)
+			default:
+				return SentinelEventsMsg{Events: batch}
+			}
+		}
+		return SentinelEventsMsg{Events: batch}
+	}
+}
+
+// onGrid is how long to wait, about d, so that the wait ends on a
+// multiple of d: every endpoint polled at the same tick lands on the same
+// instants, its results arrive together and are drawn in one frame
+// instead of one each (five endpoints at two polls a second were ten
+// redraws a second). Each endpoint is still re-armed only by its own
+// result; the wait is between d/2 and 3d/2, d on average.
+func onGrid(now time.Time, d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	earliest := now.Add(d / 2)
+	next := earliest.Truncate(d)
+	if next.Before(earliest) {
+		next = next.Add(d)
+	}
+	return next.Sub(now)
+}
+
+// Sleep waits d or until ctx ends; it reports whether the wait completed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,11 @@
+// Package dashboard is the live dashboard: the nodes, the replication
+// link, the Sentinels and the timeline of events, each a panel of the
+// Dashboard, polled through ui/common's tea.Cmds and drawn from the
+// snapshot probe derives.
+//
+//	ui ──▶ ui/dashboard ──▶ ui/common, steps, probe
+//
+// It may import ui/common, steps and probe. It must never import the
+// checklist, the questions, the root ui, the driver or the commands: it
+// shows the world, it does not act on it.
+package dashboard

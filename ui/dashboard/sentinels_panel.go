@@ -1,0 +1,143 @@
+// The SENTINELS panel: one row per Sentinel, what it names and whom it
+// would promote.
+
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+
+	"flyover/probe"
+	"flyover/ui/common"
+)
+
+// ---- sentinels ----
+
+func (d *Dashboard) sentinelsHeight() int { return 2 + len(d.Sentinels) }
+
+// sentinelsBlock has one row per Sentinel: what it names as master,
+// whether it knows the target, and whom it would promote now.
+func (d *Dashboard) sentinelsBlock(w int) []string {
+	s := &d.snap
+	// The master most Sentinels name: rows that differ are flagged.
+	named, _ := s.MostNamedMaster()
+
+	cols := []common.Column{
+		{Head: "", Drop: 0},
+		{Head: "address", Drop: 0},
+		{Head: "up", Drop: 0},
+		{Head: "names master", Drop: 0},
+		{Head: "quorum", Drop: 4},
+		{Head: "flags", Drop: 3, Max: 28},
+		{Head: "target", Drop: 2},
+		{Head: "would promote now", Drop: 1},
+	}
+	wide := w >= mediumWidth
+	mark := d.mark
+	if !wide {
+		mark = d.shortMark
+	}
+	quorumOK := true
+	for _, v := range s.Sentinels {
+		if v.Reachable && (v.MasterDown() || v.FailoverInProgress()) {
+			cols[5].Drop = 0 // flags that matter stay on screen
+		}
+	}
+	up := 0
+	for i, ss := range d.Sentinels {
+		v := &s.Sentinels[i]
+		row := make([]common.Cell, len(cols))
+		row[0] = common.Cell{Text: ss.label, Tone: common.ToneMuted}
+		row[1] = common.Cell{Text: ss.addr}
+		switch {
+		case !ss.polled:
+			row[2] = common.Cell{Text: "…", Tone: common.ToneMuted}
+			row[3] = common.Cell{Text: "connecting", Tone: common.ToneMuted, Span: true}
+		case !v.Reachable:
+			since := "never answered"
+			if !v.LastSeen.IsZero() {
+				since = "seen " + common.Duration(d.now.Sub(v.LastSeen)) + " ago"
+			}
+			row[2] = common.Cell{Text: "✗", Tone: common.ToneBad}
+			row[3] = common.Cell{Text: "DOWN · " + since + " · " + shortError(v.Error, v.Addr), Tone: common.ToneBad, Span: true}
+		case !v.Monitors:
+			row[2] = common.Cell{Text: "●", Tone: common.ToneOK}
+			row[3] = common.Cell{Text: shortError(v.Error, v.Addr), Tone: common.ToneWarn, Span: true}
+		default:
+			up++
+			row[2] = common.Cell{Text: "●", Tone: common.ToneOK}
+			if v.RTT >= slowRTT {
+				row[2] = common.Cell{Text: "● " + common.RTT(v.RTT), Tone: common.ToneWarn}
+			}
+			mt := common.ToneOK
+			if !s.SentinelsAgree || !probe.SameAddr(v.MasterAddr, named) {
+				mt = common.ToneWarn
+			}
+			row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr), Tone: mt}
+			if v.RecordAddr != "" && !probe.SameAddr(v.RecordAddr, v.MasterAddr) {
+				// Mid-failover the leader sends clients to the target
+				// while its own record is still the old primary.
+				row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr), Tone: common.ToneWarn}
+			}
+			q := common.Cell{Text: fmt.Sprintf("%d ok", v.Quorum), Tone: common.ToneOK}
+			if !v.QuorumOK {
+				q = common.Cell{Text: fmt.Sprintf("%d NO", v.Quorum), Tone: common.ToneBad}
+				quorumOK = false
+			}
+			row[4] = q
+			flags := strings.Join(v.MasterFlags, ",")
+			ft := common.ToneText
+			if v.MasterDown() || v.FailoverInProgress() {
+				ft = common.ToneWarn
+			}
+			row[5] = common.Cell{Text: flags, Tone: ft}
+			if v.KnowsTarget {
+				row[6] = common.Cell{Text: "known", Tone: common.ToneOK}
+			} else {
+				row[6] = common.Cell{Text: "not yet", Tone: common.ToneMuted}
+			}
+			switch {
+			case v.WouldPromote == "":
+				row[7] = common.Cell{Text: "no eligible replica", Tone: common.ToneMuted}
+			case v.WouldPromoteTarget:
+				row[7] = common.Cell{Text: v.WouldPromote + mark(v.WouldPromote), Tone: common.ToneOK}
+			default:
+				row[7] = common.Cell{Text: v.WouldPromote + mark(v.WouldPromote), Tone: common.ToneWarn}
+			}
+		}
+		for c := range cols {
+			cols[c].Cells = append(cols[c].Cells, row[c])
+		}
+	}
+	var summary common.Cell
+	switch {
+	case len(d.Sentinels) == 0:
+		summary = common.Cell{Text: "none given", Tone: common.ToneMuted}
+	case s.SentinelsAgree && quorumOK:
+		summary = common.Cell{Text: fmt.Sprintf("%d/%d up · agree on %s%s · quorum ok", up, len(d.Sentinels), s.AgreedMaster, d.mark(s.AgreedMaster)), Tone: common.ToneOK}
+	case s.SentinelsAgree:
+		summary = common.Cell{Text: fmt.Sprintf("%d/%d up · agree on %s%s · QUORUM NOT REACHABLE", up, len(d.Sentinels), s.AgreedMaster, d.mark(s.AgreedMaster)), Tone: common.ToneBad}
+	case up == 0:
+		summary = common.Cell{Text: fmt.Sprintf("0/%d answering", len(d.Sentinels)), Tone: common.ToneBad}
+	default:
+		summary = common.Cell{Text: fmt.Sprintf("%d/%d up · DISAGREE on the master", up, len(d.Sentinels)), Tone: common.ToneWarn}
+	}
+	out := []string{d.sectionTitle("SENTINELS", summary, w)}
+	if len(d.Sentinels) == 0 {
+		return append(out, strings.Repeat(" ", w))
+	}
+	return append(out, d.styles.Table(cols, w, 2)...)
+}
+
+func (d *Dashboard) mark(addr string) string { return nodeMark(addr, &d.cfg.Topo) }
+
+// shortMark is mark for narrow screens: " src", " tgt".
+func (d *Dashboard) shortMark(addr string) string {
+	switch nodeMark(addr, &d.cfg.Topo) {
+	case " (source)":
+		return " src"
+	case " (target)":
+		return " tgt"
+	}
+	return ""
+}

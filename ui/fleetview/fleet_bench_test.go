@@ -1,0 +1,105 @@
+package fleetview
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"flyover/fleet"
+	"flyover/lab"
+	"flyover/lab/labtest"
+	"flyover/probe"
+	"flyover/ui/uitest"
+)
+
+// BenchmarkFleetView is the fleet screen at 160x48 with 50 masters after
+// a poll changed it: every row derived again, filtered, sorted, drawn.
+//
+//	go test -run '^$' -bench FleetView ./ui
+func BenchmarkFleetView(b *testing.B) {
+	ctx := context.Background()
+	f := &fleet.Fleet{}
+	for i := range 3 {
+		f.Sentinels = append(f.Sentinels, probe.NewEndpoint(fmt.Sprintf("127.0.0.1:%d", 26400+i), probe.Auth{}, nil, time.Second))
+	}
+	n := labtest.BenchMasters()
+	for i := range n {
+		name := fmt.Sprintf("flyover-%02d", i+1)
+		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: uitest.FxSource, Target: uitest.FxTarget, Sentinels: []string{"127.0.0.1:26400"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Sentinels = f.Sentinels
+		f.Masters = append(f.Masters, &fleet.Master{Name: name, Source: uitest.FxSource, Target: uitest.FxTarget, Prober: p})
+	}
+	b.Cleanup(f.Close)
+	st := fleet.NewState(f)
+	w := uitest.NewWorld(uitest.T0)
+	for _, m := range f.Masters {
+		st.Nodes(m.Name, w.Source(), w.Target())
+		w.At = w.At.Add(time.Second)
+		w.SrcOffset += 1000
+		st.Nodes(m.Name, w.Source(), w.Target())
+	}
+	m := New(ctx, Config{Fleet: f, State: st})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	m.View()
+	for b.Loop() {
+		m.rowsDirty = true // as after any poll
+		m.View()
+	}
+}
+
+// BenchmarkFleetKeyWhileAThirdFrozen: a fleet lab of 50 masters with a
+// third of its sources stopped (SIGSTOP: they hold their sockets and
+// answer nothing, so their polls hang until the timeout). A key press and
+// the frame after it, while those polls hang: the fleet never waits on a
+// server to answer a key.
+//
+//	go test -run '^$' -bench FleetKeyWhileAThirdFrozen -benchtime 200x ./ui
+func BenchmarkFleetKeyWhileAThirdFrozen(b *testing.B) {
+	d := startFleetDriver(b, lab.FleetOptions{Masters: labtest.BenchMasters(), PreloadKeys: 100}, 1)
+	n := len(d.lab.Names)
+	d.until("every master polled", 30*time.Second, func() bool {
+		for i := range n {
+			if d.phase(i) != fleet.PhaseDetached {
+				return false
+			}
+		}
+		return true
+	})
+	for i := 0; i < n; i += 3 {
+		d.lab.Sources[i].Freeze()
+	}
+	b.Cleanup(func() {
+		for i := 0; i < n; i += 3 {
+			d.lab.Sources[i].Thaw()
+		}
+	})
+	// Let the frozen polls start hanging.
+	d.until("a frozen source shows unanswered", 30*time.Second, func() bool {
+		r := d.m.Rows()[0]
+		return r.Polled && !r.Snapshot.Source.Reachable
+	})
+	var worst time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		// Take what the polls sent meanwhile, as the program would.
+		for drained := false; !drained; {
+			select {
+			case msg := <-d.msgs:
+				d.send(msg)
+			default:
+				drained = true
+			}
+		}
+		start := time.Now()
+		d.key([]string{"j", "k"}[i%2])
+		d.m.View()
+		worst = max(worst, time.Since(start))
+	}
+	b.ReportMetric(float64(worst.Microseconds()), "worst-µs/key")
+}

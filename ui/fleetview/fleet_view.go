@@ -1,0 +1,283 @@
+package fleetview
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"flyover/fleet"
+	"flyover/probe"
+	"flyover/steps"
+	"flyover/ui/common"
+)
+
+// refreshRows derives every row again when a poll or an entered master
+// changed anything: the fleet's polls, overlaid, for an entered master,
+// with what its own dashboard and session know (fresher, and its
+// preflight verdicts). Then filter and sort.
+func (m *Model) refreshRows() {
+	if !m.rowsDirty {
+		return
+	}
+	m.rowsDirty = false
+	for name, s := range m.subs {
+		var v fleet.Verdicts
+		var stall time.Duration
+		if c := s.Checklist(); c != nil {
+			survey := c.Plan().Survey()
+			v = fleet.CountVerdicts(survey.Checks)
+			if survey.Status != steps.Done {
+				v = fleet.Verdicts{}
+			}
+			if r := c.Driver().Facts().Cutover; r != nil {
+				stall = r.Stall
+			}
+		}
+		m.cfg.State.Session(name, v, stall)
+	}
+	m.rows = m.cfg.State.Rows()
+	for i := range m.rows {
+		r := &m.rows[i]
+		s := m.subs[r.Master]
+		if s == nil || !s.Dash.Ready() {
+			continue
+		}
+		ms := m.cfg.Fleet.Master(r.Master)
+		r.Snapshot, r.Polled = s.Dash.Snapshot(), true
+		r.Phase = fleet.PhaseOf(ms, fleet.Topology(ms), r.Snapshot)
+		if c := s.Checklist(); c != nil && c.Driver().Facts().Decommissioned && r.Phase == fleet.PhaseSwitched {
+			r.Phase = fleet.PhaseDecommissioned
+		}
+	}
+	var sel string
+	if m.phaseIdx > 0 {
+		sel = string(fleet.Phases[m.phaseIdx-1])
+	}
+	m.shown = m.shown[:0]
+	for i, r := range m.rows {
+		if m.filter != "" && !strings.Contains(strings.ToLower(r.Master), strings.ToLower(m.filter)) {
+			continue
+		}
+		if sel != "" && string(r.Phase) != sel {
+			continue
+		}
+		m.shown = append(m.shown, i)
+	}
+	rows := m.rows
+	switch m.sortBy {
+	case sortPhase:
+		sort.SliceStable(m.shown, func(a, b int) bool { return rows[m.shown[a]].Phase.Rank() < rows[m.shown[b]].Phase.Rank() })
+	case sortLag:
+		// Worst first; unknown lag after every known one.
+		lag := func(r fleet.Row) int64 {
+			if !r.Snapshot.Link.LagKnown {
+				return -1
+			}
+			return r.Snapshot.Link.LagBytes
+		}
+		sort.SliceStable(m.shown, func(a, b int) bool { return lag(rows[m.shown[a]]) > lag(rows[m.shown[b]]) })
+	}
+	m.cursor = max(0, min(m.cursor, len(m.shown)-1))
+}
+
+// tableRows is how many lines the table has on screen, its heading
+// included.
+func (m *Model) tableRows() int {
+	return max(2, m.height-3-len(m.cfg.Warnings))
+}
+
+// View is the fleet table, or the master on screen under a line that
+// names it.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	if m.width <= 0 {
+		v.SetContent("flyover fleet: starting…")
+		return v
+	}
+	if s := m.subs[m.focus]; s != nil {
+		v.WindowTitle = "flyover · " + m.focus
+		crumb := m.styles.Paint(common.ToneAccent, "fleet") + m.styles.Paint(common.ToneMuted, " › ") + m.styles.Paint(common.ToneStrong, m.focus) +
+			m.styles.Paint(common.ToneMuted, fmt.Sprintf("   esc/←: back to the fleet (%d masters)", len(m.rows)))
+		v.SetContent(common.Fit(crumb, m.width) + "\n" + s.View().Content)
+		return v
+	}
+	v.WindowTitle = "flyover fleet"
+	m.refreshRows()
+	v.SetContent(m.render())
+	return v
+}
+
+// render is the fleet screen: a header, the warnings, the table, a note
+// line and the keys.
+func (m *Model) render() string {
+	st := &m.styles
+	lines := make([]string, 0, m.height)
+	answering := 0
+	for _, e := range m.cfg.Fleet.Sentinels {
+		if !e.LastSeen().IsZero() && m.cfg.Now().Sub(e.LastSeen()) < 3*m.cfg.SlowTick+e.Timeout {
+			answering++
+		}
+	}
+	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
+		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
+	if m.phaseIdx > 0 {
+		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
+	}
+	if m.filter != "" || m.typing {
+		f := " · /" + m.filter
+		if m.typing {
+			f += "▏"
+		}
+		head += st.Paint(common.ToneAccent, f)
+	}
+	lines = append(lines, common.Fit(head, m.width))
+	for _, w := range m.cfg.Warnings {
+		lines = append(lines, common.Fit(st.BadgeBad.Render(" WARNING ")+" "+st.Paint(common.ToneBad, w), m.width))
+	}
+	n := m.tableRows() - 1
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if m.cursor >= m.top+n {
+		m.top = m.cursor - n + 1
+	}
+	m.top = max(0, min(m.top, len(m.shown)-n))
+	end := min(len(m.shown), m.top+n)
+	table := st.Table(m.columns(m.shown[m.top:end]), m.width, 2)
+	lines = append(lines, table...)
+	for range n + 1 - len(table) {
+		lines = append(lines, strings.Repeat(" ", m.width))
+	}
+	note := m.note
+	if note == "" && len(m.shown) == 0 {
+		note = "no master matches: esc clears the filters"
+	}
+	if note == "" && m.report != "" {
+		note = "fleet report: " + m.report
+	}
+	lines = append(lines, common.Fit(st.Paint(common.ToneWarn, note), m.width))
+	keys := "↑/↓ move · enter open · / filter · p phase · s sort · q quit"
+	if m.cfg.Report != nil {
+		keys = "↑/↓ move · enter open · / filter · p phase · s sort · r report · q quit"
+	}
+	if m.typing {
+		keys = "type a name · enter keep · esc clear"
+	}
+	lines = append(lines, common.Fit(st.Paint(common.ToneMuted, keys), m.width))
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// columns are the table's columns for the rows on screen.
+func (m *Model) columns(idx []int) []common.Column {
+	cols := []common.Column{
+		{Head: " "}, {Head: "MASTER", Max: 24}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
+		{Head: "PHASE", Min: 12}, {Head: "LAG", Right: true}, {Head: "KEYS src/tgt", Right: true, Drop: 2},
+		{Head: "VERDICT", Drop: 5}, {Head: "LAST EVENT", Drop: 1},
+	}
+	for k, i := range idx {
+		r := m.rows[i]
+		mark := common.Cell{Text: " "}
+		if m.top+k == m.cursor {
+			mark = common.Cell{Text: "▸", Tone: common.ToneAccent}
+		}
+		name := common.Cell{Text: r.Master, Tone: common.ToneStrong}
+		if _, in := m.subs[r.Master]; in {
+			name.Text += " •"
+		}
+		cells := []common.Cell{mark, name, {Text: dashIfEmpty(r.Source)}, {Text: dashIfEmpty(r.Target), Tone: common.ToneMuted},
+			phaseCell(r), lagCell(r), keysCell(r), verdictCell(r), eventCell(r)}
+		for c := range cols {
+			cols[c].Cells = append(cols[c].Cells, cells[c])
+		}
+	}
+	return cols
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func phaseCell(r fleet.Row) common.Cell {
+	c := common.Cell{Text: string(r.Phase)}
+	switch r.Phase {
+	case fleet.PhaseNoTarget:
+		c.Tone = common.ToneMuted
+	case fleet.PhaseUnknown:
+		c.Tone = common.ToneBad
+	case fleet.PhaseSyncing, fleet.PhaseSwitching:
+		c.Tone = common.ToneWarn
+		if p := r.Snapshot.Link.Progress; r.Phase == fleet.PhaseSyncing && p >= 0 {
+			c.Text += fmt.Sprintf(" %d%%", int(p*100))
+		} else if r.Phase == fleet.PhaseSyncing && r.Snapshot.Link.Phase != probe.PhaseOnline {
+			c.Text += " (" + string(r.Snapshot.Link.Phase) + ")"
+		}
+	case fleet.PhaseInSync, fleet.PhaseRegistered, fleet.PhaseSwitched, fleet.PhaseDecommissioned:
+		c.Tone = common.ToneOK
+	}
+	return c
+}
+
+// lagCell: bytes and seconds; unknown is a dash, never 0.
+func lagCell(r fleet.Row) common.Cell {
+	l := r.Snapshot.Link
+	if !r.Polled || !l.LagKnown {
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
+	}
+	t := probe.Bytes(l.LagBytes)
+	if l.LagSeconds >= 0 {
+		t += fmt.Sprintf(" %.1fs", l.LagSeconds)
+	}
+	c := common.Cell{Text: t}
+	if !l.InSync {
+		c.Tone = common.ToneWarn
+	}
+	return c
+}
+
+func keysCell(r fleet.Row) common.Cell {
+	k := func(n probe.Node) string {
+		if !r.Polled || !n.Reachable {
+			return "—"
+		}
+		return probe.Thousands(n.Keys())
+	}
+	if r.Target == "" {
+		return common.Cell{Text: k(r.Snapshot.Source) + " / —"}
+	}
+	return common.Cell{Text: k(r.Snapshot.Source) + " / " + k(r.Snapshot.Target)}
+}
+
+func verdictCell(r fleet.Row) common.Cell {
+	v := r.Verdicts
+	switch {
+	case !v.Known:
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
+	case v.Block > 0:
+		return common.Cell{Text: fmt.Sprintf("%d block", v.Block), Tone: common.ToneBad}
+	case v.Warn > 0:
+		return common.Cell{Text: fmt.Sprintf("%d warn", v.Warn), Tone: common.ToneWarn}
+	}
+	return common.Cell{Text: "pass", Tone: common.ToneOK}
+}
+
+func eventCell(r fleet.Row) common.Cell {
+	if r.LastEvent == nil {
+		return common.Cell{Text: "—", Tone: common.ToneMuted}
+	}
+	e := r.LastEvent
+	c := common.Cell{Text: e.Time.Format("15:04:05") + " " + e.Type}
+	if e.IsAbort() || strings.HasPrefix(e.Type, "+sdown") || strings.HasPrefix(e.Type, "+odown") {
+		c.Tone = common.ToneBad
+	}
+	return c
+}
