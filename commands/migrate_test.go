@@ -1,0 +1,315 @@
+package commands
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"flyover/lab"
+	"flyover/lab/labtest"
+	"flyover/probe"
+	"flyover/steps"
+)
+
+func TestMigrateBadUsageExits2AndSendsNothing(t *testing.T) {
+	base := []string{"--source", "127.0.0.1:1", "--target", "127.0.0.1:2", "--sentinel", "127.0.0.1:3", "--master", "orders"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--until", "cutover"}, "add --confirm-master"},
+		{[]string{"--until", "report", "--confirm-master", "Orders"}, "is not the master name"},
+		{[]string{"--confirm-master", "orders"}, "stops before it"},
+		{[]string{"--until", "nope"}, "is not a step"},
+		{[]string{"--detach-on-abort"}, "add --abort"},
+		{[]string{"--until", "cutover", "--confirm-master", "orders", "--shutdown-old-redis"}, "--until decommission"},
+		{[]string{"--abort", "--confirm-master", "orders"}, "--abort goes back"},
+	} {
+		var out, errOut bytes.Buffer
+		code := runMigrate(context.Background(), append(append([]string{}, base...), tc.args...), &out, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), tc.want) || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, errOut.String(), tc.want)
+		}
+	}
+}
+
+// answersOf is a shortcut to the flags' answer to one question.
+func TestMigrateAnswersEachOptionalQuestionOnlyByItsFlag(t *testing.T) {
+	shut := steps.Confirmation{ID: "shutdown", Kind: steps.ConfirmYesNo, Optional: true}
+	shutReplica := steps.Confirmation{ID: "shutdown 127.0.0.1:7000", Kind: steps.ConfirmYesNo, Optional: true}
+	detach := steps.Confirmation{ID: "detach", Kind: steps.ConfirmYesNo, Optional: true}
+	other := steps.Confirmation{ID: "something-new", Kind: steps.ConfirmYesNo, Optional: true}
+	name := steps.Confirmation{ID: "cutover", Kind: steps.ConfirmTypeName, Expect: "orders"}
+	var none migrateFlags
+	for _, c := range []steps.Confirmation{shut, shutReplica, detach, other} {
+		if a := none.answer(c); a != "n" {
+			t.Errorf("%s without its flag: %q, want n", c.ID, a)
+		}
+	}
+	if none.answer(name) != "" || none.answer(steps.Confirmation{ID: "fence"}) != "n" {
+		t.Error("the cutover or its fence answered without --confirm-master")
+	}
+	all := migrateFlags{shutdownOld: true, detachOnAbort: true, confirmMaster: "orders"}
+	if all.answer(shut) != "y" || all.answer(shutReplica) != "y" || all.answer(detach) != "y" || all.answer(other) != "n" || all.answer(name) != "orders" {
+		t.Error("a flag does not answer its question, or answers another")
+	}
+}
+
+// migrateRun is one flyover migrate run in-process: its exit status, its
+// JSON events and its stderr lines.
+type migrateRun struct {
+	code   int
+	events []MigrateEvent
+	stderr string
+}
+
+func (r migrateRun) event(kind string) *MigrateEvent {
+	for i := range r.events {
+		if r.events[i].Event == kind {
+			return &r.events[i]
+		}
+	}
+	return nil
+}
+
+// lineWriter hands each complete line written to it to see.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	all  bytes.Buffer
+	see  func(line string)
+	part []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all.Write(p)
+	w.part = append(w.part, p...)
+	for {
+		i := bytes.IndexByte(w.part, '\n')
+		if i < 0 {
+			break
+		}
+		line := string(w.part[:i])
+		w.part = w.part[i+1:]
+		if w.see != nil {
+			w.see(line)
+		}
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all.String()
+}
+
+// runMigrateOn runs flyover migrate --json against l with args, the audit
+// log at audit; see, when set, is handed each JSON event as it comes, with
+// the run's cancel (SIGTERM).
+func runMigrateOn(t *testing.T, l *lab.Lab, audit string, see func(e MigrateEvent, cancel func()), args ...string) migrateRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := filepath.Dir(audit)
+	all := append(append([]string{}, l.FlyoverArgs()...), "--json", "--tick", "250ms", "--audit-log", audit, "--log", filepath.Join(dir, "flyover.log"))
+	if l.Opts.Password != "" {
+		pw := filepath.Join(dir, "pw")
+		os.WriteFile(pw, []byte(l.Opts.Password+"\n"), 0o600)
+		all = append(all, "--source-password-file", pw, "--target-password-file", pw)
+	}
+	var mu sync.Mutex
+	var events []MigrateEvent
+	stdout := &lineWriter{see: func(line string) {
+		var e MigrateEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Errorf("not a JSON event: %q: %v", line, err)
+			return
+		}
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+		if see != nil {
+			see(e, cancel)
+		}
+	}}
+	stderr := &lineWriter{}
+	code := runMigrate(ctx, append(all, args...), stdout, stderr)
+	t.Logf("flyover migrate %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
+	mu.Lock()
+	defer mu.Unlock()
+	return migrateRun{code: code, events: events, stderr: stderr.String()}
+}
+
+// writesIn are the commands the audit log at path shows sent that are not
+// reads.
+func writesIn(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e steps.Entry
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == steps.KindCommand && e.Write {
+			out = append(out, e.Endpoint+" "+strings.Join(e.Args, " "))
+		}
+	}
+	return out
+}
+
+// sentinelsName reports how many of l's Sentinels name addr as the master.
+func sentinelsName(t *testing.T, l *lab.Lab, addr string) int {
+	t.Helper()
+	n := 0
+	for _, s := range l.Sentinels {
+		c := s.Client()
+		a, err := c.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", l.Opts.MasterName).StringSlice()
+		c.Close()
+		if err == nil && len(a) == 2 && a[0]+":"+a[1] == addr {
+			n++
+		}
+	}
+	return n
+}
+
+// sourceAcceptsWrites: a write on the source answers at once (no pause
+// left behind) and the source is a primary.
+func sourceAcceptsWrites(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	c := l.Source.Client()
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := c.Set(ctx, "flyover:test:unpaused", "1", time.Minute).Err(); err != nil {
+		t.Errorf("the source does not take a write at once: %v", err)
+	}
+}
+
+func startMigrateCanary(t *testing.T, l *lab.Lab) *probe.Canary {
+	t.Helper()
+	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
+		Auth: probe.Auth{Password: l.Opts.Password}, Rate: 2000, TTL: 10 * time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	labtest.Wait(t, 10*time.Second, "the canary writing", func() bool { return c.Stats().Acked > 500 })
+	return c
+}
+
+func assertCanaryLostNothing(t *testing.T, c *probe.Canary) {
+	t.Helper()
+	c.Stop()
+	v, err := c.Verify(context.Background())
+	if err != nil || v.Lost != 0 || v.Checked == 0 {
+		t.Fatalf("canary: %+v, %v", v, err)
+	}
+	st := c.Stats()
+	t.Logf("canary: %d acknowledged writes read back from %s, %d lost; %d failed, longest stall %s", v.Checked, v.Primary, v.Lost, st.Failed, st.LongestStall)
+}
+
+// A run without --confirm-master stops before the cutover and changes
+// nothing past it; the same command again with --confirm-master and
+// --until report continues from the live topology and finishes the
+// migration under 2,000 writes/s through Sentinel: nothing lost, the
+// stall and the report in the events, no password anywhere.
+func TestMigrateStopsBeforeTheCutoverThenFinishesUnderWritesLosingNothing(t *testing.T) {
+	t.Parallel()
+	const pw = "migrate-secret-pw"
+	l := labtest.Start(t, lab.Options{PreloadKeys: 5000, Password: pw, FailoverTimeout: 20 * time.Second})
+	canary := startMigrateCanary(t, l)
+	dir := t.TempDir()
+
+	first := runMigrateOn(t, l, filepath.Join(dir, "first.jsonl"), nil)
+	if first.code != 0 || first.event("done") == nil {
+		t.Fatalf("without --confirm-master: exit %d", first.code)
+	}
+	if n := sentinelsName(t, l, l.Source.Addr()); n != len(l.Sentinels) {
+		t.Fatalf("after a run that stops before the cutover, %d of %d Sentinels name the source", n, len(l.Sentinels))
+	}
+	sourceAcceptsWrites(t, l)
+	for _, w := range writesIn(t, filepath.Join(dir, "first.jsonl")) {
+		if !strings.HasPrefix(w, "target REPLICAOF") {
+			t.Errorf("a run that stops before the cutover sent %q", w)
+		}
+	}
+
+	second := runMigrateOn(t, l, filepath.Join(dir, "second.jsonl"), nil, "--until", "report", "--confirm-master", l.Opts.MasterName, "--shutdown-old-redis")
+	if second.code != 0 {
+		t.Fatalf("the whole migration: exit %d", second.code)
+	}
+	if s := second.event("step-start"); s == nil || s.Step == steps.StepAttach || s.Step == steps.StepFullSync {
+		t.Errorf("the second run did not continue from the live topology: first step %+v", s)
+	}
+	cut := second.event("cutover")
+	if cut == nil || cut.Cutover.StallMS <= 0 {
+		t.Fatalf("no measured stall in the events")
+	}
+	t.Logf("cutover: stall %.1f ms (drain %.1f ms, promote %.1f ms), %d failover attempts",
+		cut.Cutover.StallMS, cut.Cutover.DrainMS, cut.Cutover.PromoteMS, cut.Cutover.FailoverAttempts)
+	rep := second.event("report")
+	if rep == nil || !fileExists(rep.Report) {
+		t.Errorf("no report event, or its file is missing: %+v", rep)
+	}
+	if n := sentinelsName(t, l, l.Target.Addr()); n != len(l.Sentinels) {
+		t.Errorf("%d of %d Sentinels name the target after the migration", n, len(l.Sentinels))
+	}
+	if l.Source.Running() {
+		t.Error("--shutdown-old-redis: the old Redis still runs")
+	}
+	assertCanaryLostNothing(t, canary)
+	for _, p := range []string{filepath.Join(dir, "first.jsonl"), filepath.Join(dir, "second.jsonl"), filepath.Join(dir, "flyover.log")} {
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte(pw)) {
+			t.Errorf("the password is in %s", p)
+		}
+	}
+	if rep != nil {
+		if b, _ := os.ReadFile(rep.Report); bytes.Contains(b, []byte(pw)) {
+			t.Error("the password is in the report")
+		}
+	}
+	if strings.Contains(first.stderr+second.stderr, pw) {
+		t.Error("the password is on stderr or stdout")
+	}
+}
+
+// A blocking check (a target that holds keys, without
+// --allow-nonempty-target) stops the run with exit 1 and the reason on
+// stderr, and nothing that writes was sent.
+func TestMigrateBlockedCheckExits1HavingSentNothing(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.Options{PreloadKeys: 100})
+	c := l.Target.Client()
+	if err := c.Set(context.Background(), "already:here", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	r := runMigrateOn(t, l, audit, nil, "--blocked-for", "0s")
+	if r.code != 1 || !strings.Contains(r.stderr, "blocked at preflight") || r.event("blocked") == nil {
+		t.Fatalf("exit %d, want 1 and a blocked line", r.code)
+	}
+	if w := writesIn(t, audit); len(w) > 0 {
+		t.Errorf("a blocked run sent %q", w)
+	}
+	if n := sentinelsName(t, l, l.Source.Addr()); n != len(l.Sentinels) {
+		t.Errorf("%d of %d Sentinels name the source", n, len(l.Sentinels))
+	}
+}
