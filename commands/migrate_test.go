@@ -313,3 +313,114 @@ func TestMigrateBlockedCheckExits1HavingSentNothing(t *testing.T) {
 		t.Errorf("%d of %d Sentinels name the source", n, len(l.Sentinels))
 	}
 }
+
+// A signal (here: the run's context cancelled) at each stage of the
+// cutover, under 2,000 writes/s through Sentinel: before the pause and
+// during the drain the cutover undoes itself (exit 1: the source unpaused
+// and still the primary for every Sentinel); after SENTINEL FAILOVER the
+// fence and the unpause finish (exit 3: one primary, the target). A run
+// started again finishes the migration from the live topology; nothing
+// acknowledged is lost.
+func TestMigrateInterruptedAtEachStageOfTheCutover(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.Options{PreloadKeys: 2000, FailoverTimeout: 20 * time.Second})
+	canary := startMigrateCanary(t, l)
+	dir := t.TempDir()
+	if r := runMigrateOn(t, l, filepath.Join(dir, "prepare.jsonl"), nil); r.code != 0 {
+		t.Fatalf("up to the cutover: exit %d", r.code)
+	}
+	all := []string{"--until", "report", "--confirm-master", l.Opts.MasterName}
+	// cancelAt cancels the run on the first event of the cutover that
+	// want matches.
+	cancelAt := func(want func(e MigrateEvent) bool) func(MigrateEvent, func()) {
+		return func(e MigrateEvent, cancel func()) {
+			if e.Step == steps.StepCutover && want(e) {
+				cancel()
+			}
+		}
+	}
+	nothingChanged := func(stage string, r migrateRun) {
+		t.Helper()
+		if r.code != 1 || r.event("interrupted") == nil || r.event("stopped") == nil {
+			t.Errorf("%s: exit %d, want 1 after an interruption", stage, r.code)
+		}
+		if n := sentinelsName(t, l, l.Source.Addr()); n != len(l.Sentinels) {
+			t.Errorf("%s: %d of %d Sentinels name the source", stage, n, len(l.Sentinels))
+		}
+		sourceAcceptsWrites(t, l)
+	}
+
+	r := runMigrateOn(t, l, filepath.Join(dir, "before-pause.jsonl"), cancelAt(func(e MigrateEvent) bool { return e.Event == "step-start" }), all...)
+	nothingChanged("before the pause", r)
+	for _, w := range writesIn(t, filepath.Join(dir, "before-pause.jsonl")) {
+		if !strings.HasPrefix(w, "source CLIENT UNPAUSE") {
+			t.Errorf("before the pause: sent %q", w)
+		}
+	}
+
+	// The drain waits while the target applies no writes (its own CLIENT
+	// PAUSE WRITE holds its replication stream, and INFO still answers).
+	if r := l.Target.Client(); true {
+		defer r.Close()
+		if l.TargetStandIn {
+			r := runMigrateOn(t, l, filepath.Join(dir, "drain.jsonl"), func(e MigrateEvent, cancel func()) {
+				switch {
+				case e.Step != steps.StepCutover:
+				case e.Event == "step-start":
+					if err := r.Do(context.Background(), "CLIENT", "PAUSE", "4000", "WRITE").Err(); err != nil {
+						t.Errorf("pausing the target's stream: %v", err)
+					}
+				case e.Event == "phase" && e.Phase == steps.PhaseDraining:
+					cancel()
+				}
+			}, all...)
+			r2 := l.Target.Client()
+			r2.Do(context.Background(), "CLIENT", "UNPAUSE")
+			r2.Close()
+			nothingChanged("during the drain", r)
+			if !strings.Contains(r.stderr, "cutover: "+steps.PhaseDraining) {
+				t.Error("the run did not reach the drain")
+			}
+		} else {
+			t.Log("a Dragonfly target: the drain cannot be held open here; skipped")
+		}
+	}
+
+	r = runMigrateOn(t, l, filepath.Join(dir, "after-failover.jsonl"), cancelAt(func(e MigrateEvent) bool {
+		return e.Event == "phase" && e.Phase == steps.PhasePromoting
+	}), all...)
+	if r.code != 3 || r.event("interrupted") == nil {
+		t.Fatalf("after SENTINEL FAILOVER: exit %d, want 3", r.code)
+	}
+	if n := sentinelsName(t, l, l.Target.Addr()); n < len(l.Sentinels)/2+1 {
+		t.Errorf("after the failover: only %d Sentinels name the target", n)
+	}
+	if role := roleOf(t, l.Source); role != "slave" {
+		t.Errorf("the old primary is %q after an interrupted cutover, want a fenced replica", role)
+	}
+	if role := roleOf(t, l.Target); role != "master" {
+		t.Errorf("the target is %q", role)
+	}
+
+	r = runMigrateOn(t, l, filepath.Join(dir, "finish.jsonl"), nil, all...)
+	if r.code != 0 {
+		t.Fatalf("finishing: exit %d", r.code)
+	}
+	if s := r.event("step-start"); s == nil || s.Step != steps.StepVerify {
+		t.Errorf("the run after the point of no return did not start at verify: %+v", s)
+	}
+	assertCanaryLostNothing(t, canary)
+}
+
+// roleOf is a server's ROLE.
+func roleOf(t *testing.T, s *lab.Server) string {
+	t.Helper()
+	c := s.Client()
+	defer c.Close()
+	v, err := c.Do(context.Background(), "ROLE").Slice()
+	if err != nil || len(v) == 0 {
+		t.Fatalf("%s ROLE: %v", s.Name, err)
+	}
+	role, _ := v[0].(string)
+	return role
+}
