@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -423,4 +425,44 @@ func roleOf(t *testing.T, s *lab.Server) string {
 	}
 	role, _ := v[0].(string)
 	return role
+}
+
+// The real process receiving SIGTERM (Kubernetes ending the pod) while a
+// wait runs: it stops the wait, says so, and exits 1 with nothing past
+// the attach changed.
+func TestMigrateProcessStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.Options{PreloadKeys: 100})
+	dir := t.TempDir()
+	args := append([]string{"migrate"}, l.FlyoverArgs()...)
+	cmd := exec.Command(os.Args[0], append(args, "--json", "--audit-log", filepath.Join(dir, "audit.jsonl"), "--log", filepath.Join(dir, "log"))...)
+	cmd.Env = append(os.Environ(), "FLYOVER_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	sc := bufio.NewScanner(out)
+	signalled := false
+	for sc.Scan() {
+		var e MigrateEvent
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == "step-start" && e.Step == steps.StepRegister && !signalled {
+			cmd.Process.Signal(syscall.SIGTERM)
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	t.Logf("exit %d (%v)\n%s", code, err, stderr.String())
+	if !signalled || code != 1 || !strings.Contains(stderr.String(), "interrupted before the point of no return") {
+		t.Fatalf("SIGTERM during the registration wait: exit %d, want 1", code)
+	}
+	if n := sentinelsName(t, l, l.Source.Addr()); n != len(l.Sentinels) {
+		t.Errorf("%d of %d Sentinels name the source", n, len(l.Sentinels))
+	}
 }
