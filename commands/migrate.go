@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"flyover/driver"
+	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
 )
@@ -68,6 +70,10 @@ type migrateFlags struct {
 	canary            bool
 	newReplicas       addrList
 	blockedFor        time.Duration
+	// A fleet: every master the Sentinels monitor with a line in targets.
+	targets        string
+	confirmMasters string
+	maxSyncs       int
 }
 
 // defaultUntil is where a run stops unless told otherwise: the last step
@@ -85,6 +91,9 @@ func (m *migrateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.allowNonempty, "allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	fs.BoolVar(&m.canary, "canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s) and read them back after the cutover", probe.DefaultCanaryRate))
 	fs.Var(&m.newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover (repeatable; each one is a yes)")
+	fs.StringVar(&m.targets, "targets", "", "a fleet: file of `master-name host:port` lines; every master in it is migrated in turn (no --source/--target/--master)")
+	fs.StringVar(&m.confirmMasters, "confirm-masters", "", "with --targets: the masters whose cutover may run, comma-separated, each name typed exactly")
+	fs.IntVar(&m.maxSyncs, "max-syncs", 1, "with --targets: attaches (full syncs) that may run at once; cutovers run one at a time")
 	fs.DurationVar(&m.blockedFor, "blocked-for", 10*time.Second, "how long a blocking check may last (a lag that catches up) before the run stops with exit 1")
 }
 
@@ -118,6 +127,9 @@ func (m *migrateFlags) check(master string) (steps.StepID, error) {
 		if m.shutdownOld && driver.Index(until) < driver.Index(steps.StepDecommission) {
 			problems = append(problems, fmt.Sprintf("--shutdown-old-redis answers the decommission, and --until %s stops before it: add --until decommission (or later)", until))
 		}
+	}
+	if m.targets == "" && (m.confirmMasters != "" || m.maxSyncs != 1) {
+		problems = append(problems, "--confirm-masters and --max-syncs are for a fleet: add --targets FILE")
 	}
 	if m.confirmMaster != "" && m.confirmMaster != master {
 		problems = append(problems, fmt.Sprintf("--confirm-master %q is not the master name %q: type it exactly", m.confirmMaster, master))
@@ -183,10 +195,13 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if fs.NArg() > 0 {
 		return cmd.fail(migrateUsageError, fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
-	until, err := mf.check(c.master)
-	if err == nil && sf.tick <= 0 {
-		err = errors.New("--tick must be positive")
+	if sf.tick <= 0 {
+		return cmd.fail(migrateUsageError, errors.New("--tick must be positive"))
 	}
+	if mf.targets != "" {
+		return runMigrateFleet(ctx, cmd, &c, &sf, &mf, stdout)
+	}
+	until, err := mf.check(c.master)
 	if err != nil {
 		return cmd.fail(migrateUsageError, err)
 	}
@@ -201,33 +216,62 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	defer closeLog()
 	logger.Printf("migrate start: %s until=%s", c.args(), until)
-	out := &migrateOut{cmd: cmd, stdout: stdout, json: mf.asJSON, master: c.master, secrets: conn.secrets}
 	cmd.warn(conn.warnings)
 
 	// Steps and polls run on without ctx: a signal stops the running step
 	// through its Cancel, as esc does, and the run waits for it to end.
 	work := context.WithoutCancel(ctx)
-	opts := steps.Options{AllowNonemptyTarget: mf.allowNonempty, NewReplicas: mf.newReplicas}
-	g, err := openGuide(work, p, guideSetup{conn: conn, auditPath: sf.auditPath, canary: mf.canary, opts: opts})
+	g, err := openGuide(work, p, guideSetup{conn: conn, auditPath: sf.auditPath, canary: mf.canary, opts: mf.options()})
 	if err != nil {
 		return cmd.fail(migrateStopped, err)
 	}
 	defer g.close()
 	watcher := probe.WatchSentinels(work, p.Sentinels)
 	defer watcher.Stop()
+	out := &migrateOut{cmd: cmd, stdout: stdout, json: mf.asJSON, master: c.master, secrets: conn.secrets, mu: &sync.Mutex{}}
+	code := migrateMaster(ctx, migrateSetup{flags: &mf, until: until, p: p, guide: g, events: watcher.Events, out: out, tick: sf.tick, logf: logger.Printf})
+	logger.Printf("migrate end: exit %d", code)
+	return code
+}
+
+// options are the steps' options the flags ask for.
+func (m *migrateFlags) options() steps.Options {
+	return steps.Options{AllowNonemptyTarget: m.allowNonempty, NewReplicas: m.newReplicas}
+}
+
+// migrateSetup is one master's unattended run, wired.
+type migrateSetup struct {
+	flags  *migrateFlags
+	until  steps.StepID
+	p      *probe.Prober
+	guide  *guide
+	events <-chan probe.Event
+	out    *migrateOut
+	tick   time.Duration
+	logf   func(format string, args ...any)
+	// gate, when set, makes a step wait its turn (a fleet's); observed is
+	// told every snapshot.
+	gate     driver.Gate
+	observed func(probe.Snapshot)
+}
+
+// migrateMaster runs one master's migration to its end and says where
+// the record is; it returns the exit status.
+func migrateMaster(ctx context.Context, s migrateSetup) int {
+	work := context.WithoutCancel(ctx)
+	g := s.guide
 	m := &migration{
-		out: out, flags: &mf, until: until, p: p, session: g.guide.Session, events: watcher.Events,
-		tick: sf.tick, tries: map[steps.StepID]int{},
-		drv: driver.New(work, driver.Config{Runner: g.guide.Runner, Session: g.guide.Session, Options: opts, Logf: logger.Printf}),
+		out: s.out, flags: s.flags, until: s.until, p: s.p, session: g.guide.Session, events: s.events,
+		tick: s.tick, tries: map[steps.StepID]int{}, observed: s.observed,
+		drv: driver.New(work, driver.Config{Runner: g.guide.Runner, Session: g.guide.Session, Options: s.flags.options(), Gate: s.gate, Logf: s.logf}),
 	}
 	for _, n := range g.recalled {
-		out.emit(MigrateEvent{Event: "note", Message: n.Text}, n.Text)
+		s.out.emit(MigrateEvent{Event: "note", Message: n.Text}, n.Text)
 	}
 	code := m.run(ctx, work)
 	audit, report := g.record()
-	out.emit(MigrateEvent{Event: "exit", Exit: &code, AuditLog: audit, Report: report},
+	s.out.emit(MigrateEvent{Event: "exit", Exit: &code, AuditLog: audit, Report: report},
 		fmt.Sprintf("exit %d; audit log %s%s", code, audit, map[bool]string{true: "; report " + report}[report != ""]))
-	logger.Printf("migrate end: exit %d", code)
 	return code
 }
 
@@ -243,6 +287,7 @@ type migration struct {
 	drv     *driver.Driver
 	tick    time.Duration
 
+	observed     func(probe.Snapshot)
 	tries        map[steps.StepID]int
 	blockedSince time.Time
 	blockedSaid  string
@@ -324,6 +369,9 @@ func (m *migration) observe(ctx context.Context) {
 		}
 	}
 	m.drv.Observe(m.session.Facts(m.p.Topo, snap), true)
+	if m.observed != nil {
+		m.observed(snap)
+	}
 	m.lag(snap)
 }
 
@@ -464,12 +512,24 @@ func (m *migration) start(id steps.StepID, f steps.Facts, a steps.Answers) (int,
 	if len(answered) > 0 {
 		msg += " (answers: " + strings.Join(sortedStrings(answered), ", ") + ")"
 	}
-	m.out.emit(MigrateEvent{Event: "step-start", Step: id, Title: driver.Title(id), Answers: a}, "start "+string(id)+": "+msg)
-	if ok, err := m.drv.RunNow(id, f, a); !ok {
-		m.out.emit(MigrateEvent{Event: "step-end", Step: id, Error: errString(err)}, fmt.Sprintf("%s not started: %v", id, err))
-		return migrateStopped, true
+	ok, err := m.drv.RunNow(id, f, a)
+	if ok {
+		m.blockedSaid = ""
+		m.out.emit(MigrateEvent{Event: "step-start", Step: id, Title: driver.Title(id), Answers: a}, "start "+string(id)+": "+msg)
+		return 0, false
 	}
-	return 0, false
+	var turn *fleet.WaitingError
+	if errors.As(err, &turn) {
+		// A fleet's turn: asked again on the next round.
+		m.tries[id]--
+		if say := turn.Why; say != m.blockedSaid {
+			m.blockedSaid = say
+			m.out.emit(MigrateEvent{Event: "waiting", Step: id, Message: turn.Error()}, fmt.Sprintf("%s %s", id, turn.Error()))
+		}
+		return 0, false
+	}
+	m.out.emit(MigrateEvent{Event: "step-end", Step: id, Error: errString(err)}, fmt.Sprintf("%s not started: %v", id, err))
+	return migrateStopped, true
 }
 
 // drain says each new phase of the running step (a short one, read

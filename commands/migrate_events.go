@@ -64,7 +64,7 @@ type migrateOut struct {
 	json    bool
 	master  string
 	secrets []string
-	mu      sync.Mutex
+	mu      *sync.Mutex // one for every master's lines
 }
 
 func (o *migrateOut) emit(e MigrateEvent, human string) {
@@ -78,7 +78,11 @@ func (o *migrateOut) emit(e MigrateEvent, human string) {
 	for _, s := range []*string{&e.Message, &e.Error, &e.Detail, &e.Fix, &human} {
 		red(s)
 	}
-	fmt.Fprintf(o.cmd.stderr, "%s: %s: %s\n", o.cmd.name, o.master, human)
+	who := o.cmd.name
+	if o.master != "" {
+		who += ": " + o.master // a fleet's own lines name none
+	}
+	fmt.Fprintf(o.cmd.stderr, "%s: %s\n", who, human)
 	if o.json {
 		b, err := json.Marshal(e)
 		if err == nil {
