@@ -466,3 +466,31 @@ func TestMigrateProcessStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("%d of %d Sentinels name the source", n, len(l.Sentinels))
 	}
 }
+
+// Hostnames instead of IPs, end to end: the Sentinels monitor and announce
+// every node as localhost (resolve-hostnames, announce-hostnames), the
+// target announces itself as localhost, flyover is given the names; the
+// whole migration runs under writes through Sentinel, and the Sentinels
+// name the target by its name at the end.
+func TestMigrateThroughHostnames(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.Options{PreloadKeys: 1000, Hostnames: true, FailoverTimeout: 20 * time.Second})
+	if l.Opts.TargetAnnounceIP != lab.Hostname {
+		t.Fatalf("the target announces %q", l.Opts.TargetAnnounceIP)
+	}
+	if n := sentinelsName(t, l, l.Named(l.Source)); n != len(l.Sentinels) {
+		t.Fatalf("%d of %d Sentinels name the source as %s", n, len(l.Sentinels), l.Named(l.Source))
+	}
+	canary := startMigrateCanary(t, l)
+	r := runMigrateOn(t, l, filepath.Join(t.TempDir(), "audit.jsonl"), nil, "--until", "report", "--confirm-master", l.Opts.MasterName)
+	if r.code != 0 {
+		t.Fatalf("exit %d through hostnames", r.code)
+	}
+	if n := sentinelsName(t, l, l.Named(l.Target)); n != len(l.Sentinels) {
+		t.Errorf("%d of %d Sentinels name the target as %s", n, len(l.Sentinels), l.Named(l.Target))
+	}
+	if cut := r.event("cutover"); cut != nil {
+		t.Logf("cutover through hostnames: stall %.1f ms, new primary %s", cut.Cutover.StallMS, cut.Cutover.NewPrimary)
+	}
+	assertCanaryLostNothing(t, canary)
+}
