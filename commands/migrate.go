@@ -179,13 +179,7 @@ func cmdMigrate(args []string, stdout, stderr io.Writer) int {
 // runMigrate is flyover migrate until ctx ends (SIGTERM, Ctrl-C; a test's
 // cancel).
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, migrateUsage); fs.PrintDefaults() }
-	var c connFlags
-	c.register(fs)
-	var sf screenFlags
-	sf.register(fs)
+	fs, c, sf := session("migrate", migrateUsage, stderr)
 	var mf migrateFlags
 	mf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -199,7 +193,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.fail(migrateUsageError, errors.New("--tick must be positive"))
 	}
 	if mf.targets != "" {
-		return runMigrateFleet(ctx, cmd, &c, &sf, &mf, stdout)
+		return runMigrateFleet(ctx, cmd, c, sf, &mf, stdout)
 	}
 	until, err := mf.check(c.master)
 	if err != nil {
