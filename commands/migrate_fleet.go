@@ -130,6 +130,9 @@ func runMigrateFleet(ctx context.Context, cmd command, c *connFlags, sf *screenF
 				why = "no line in " + mf.targets
 			}
 			out.emit(MigrateEvent{Event: "skipped", Message: why}, "skipped: "+why)
+			if m.Target != "" {
+				codes[m.Name] = migrateStopped // the file names its target: it was meant to go
+			}
 			continue
 		}
 		flags := plans[m.Name]

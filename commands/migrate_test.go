@@ -314,6 +314,17 @@ func TestMigrateBlockedCheckExits1HavingSentNothing(t *testing.T) {
 	if n := sentinelsName(t, l, l.Source.Addr()); n != len(l.Sentinels) {
 		t.Errorf("%d of %d Sentinels name the source", n, len(l.Sentinels))
 	}
+
+	// The way back: --abort lifts any pause, and without
+	// --detach-on-abort sends nothing else.
+	abortLog := filepath.Join(t.TempDir(), "abort.jsonl")
+	r = runMigrateOn(t, l, abortLog, nil, "--abort")
+	if r.code != 0 {
+		t.Fatalf("--abort: exit %d", r.code)
+	}
+	if w := writesIn(t, abortLog); len(w) != 1 || w[0] != "source CLIENT UNPAUSE" {
+		t.Errorf("--abort without --detach-on-abort sent %q, want only the unpause", w)
+	}
 }
 
 // A signal (here: the run's context cancelled) at each stage of the
