@@ -21,6 +21,8 @@ const migrateUsage = `flyover migrate --source HOST:PORT --target HOST:PORT --se
                 [--abort [--detach-on-abort] [--restore-priorities]]
                 [--allow-nonempty-target] [--canary] [--json] [--blocked-for 10s]
                 [--audit-log FILE] [--log FILE] [--tick 500ms]
+       flyover migrate --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1] [--confirm-masters A,B]
+                [--until STEP] ... (a fleet)
 
 The guided checklist without a terminal: the same plan, steps, rechecks,
 commands, audit log and report as the dashboard, answered by flags instead
@@ -37,6 +39,10 @@ a step whose recheck finds the topology moved, a step that fails. SIGTERM or
 Ctrl-C stops the running step as esc does: before SENTINEL FAILOVER the
 cutover unpauses and changes nothing; after it, the fence and unpause finish.
 A run started again continues from the live topology, never from saved state.
+
+With --targets FILE instead of --source/--target/--master: every master of
+the file (as flyover fleet reads it), at most --max-syncs full syncs at once,
+cutovers one at a time, each only for a master named in --confirm-masters.
 
 Steps: preflight, attach, full-sync, steady-state, sentinel-registers,
 only-target-promotable, cutover, verify, decommission, restore-ha, report.
@@ -264,8 +270,11 @@ func migrateMaster(ctx context.Context, s migrateSetup) int {
 	}
 	code := m.run(ctx, work)
 	audit, report := g.record()
-	s.out.emit(MigrateEvent{Event: "exit", Exit: &code, AuditLog: audit, Report: report},
-		fmt.Sprintf("exit %d; audit log %s%s", code, audit, map[bool]string{true: "; report " + report}[report != ""]))
+	line := fmt.Sprintf("exit %d; audit log %s", code, audit)
+	if report != "" {
+		line += "; report " + report
+	}
+	s.out.emit(MigrateEvent{Event: "exit", Exit: &code, AuditLog: audit, Report: report}, line)
 	return code
 }
 
