@@ -455,9 +455,6 @@ func (m *migration) blocked(n driver.Next, blocks []steps.Check) (int, bool) {
 		return 0, false
 	}
 	for _, c := range blocks {
-		m.out.check(id, c)
-	}
-	for _, c := range blocks {
 		m.out.emit(MigrateEvent{Event: "blocked", Step: id, Check: c.ID, Title: c.Title, Detail: c.Detail, Fix: c.Fix},
 			fmt.Sprintf("blocked at %s: %s", id, checkLine(c)))
 	}
