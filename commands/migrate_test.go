@@ -42,7 +42,8 @@ func TestMigrateBadUsageExits2AndSendsNothing(t *testing.T) {
 	}
 }
 
-// answersOf is a shortcut to the flags' answer to one question.
+// Each optional question is answered y only by its own flag, n without it;
+// the cutover and its fence only by --confirm-master.
 func TestMigrateAnswersEachOptionalQuestionOnlyByItsFlag(t *testing.T) {
 	shut := steps.Confirmation{ID: "shutdown", Kind: steps.ConfirmYesNo, Optional: true}
 	shutReplica := steps.Confirmation{ID: "shutdown 127.0.0.1:7000", Kind: steps.ConfirmYesNo, Optional: true}
