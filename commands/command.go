@@ -35,6 +35,20 @@ func oneShot(name string, stderr io.Writer) (command, *flag.FlagSet, *connFlags)
 	return command{name: "flyover " + name, stderr: stderr}, fs, &c
 }
 
+// session starts a command that runs a session on a topology for a while
+// (fleet, migrate): its flag set, whose errors and usage go to stderr,
+// with the connection and the session flags registered.
+func session(name, usage string, stderr io.Writer) (*flag.FlagSet, *connFlags, *screenFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	var c connFlags
+	c.register(fs)
+	var sf screenFlags
+	sf.register(fs)
+	return fs, &c, &sf
+}
+
 // signalContext ends on Ctrl-C or SIGTERM: every command that runs for a
 // while stops on either.
 func signalContext() (context.Context, context.CancelFunc) {

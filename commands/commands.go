@@ -22,6 +22,8 @@ Usage:
   flyover lab    [--sentinels 3] [--replicas 0] [--keys 0] [--password-env VAR] [--masters N]
   flyover fleet  --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1] [--metrics-addr HOST:PORT]
   flyover status --sentinel HOST:PORT[,...] [--targets FILE] [--json]   (every master: no --master)
+  flyover migrate --source ... (as status) [--until STEP] [--confirm-master NAME] [--json] ...
+                 (the checklist without a terminal: flyover migrate --help)
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
   flyover bench  cutover [--runs 3] [--rate 2000] [--methods failover,stop-primary,guarded] [--json]
 
@@ -62,6 +64,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return cmdLab(args[1:], stdout, stderr)
 	case "fleet":
 		return cmdFleet(args[1:], stderr)
+	case "migrate":
+		return cmdMigrate(args[1:], stdout, stderr)
 	case "bench":
 		return bench.Main(args[1:], stdout, stderr)
 	case "demo":

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -95,13 +94,7 @@ func fleetSetup(ctx context.Context, c *connFlags, targetsPath string, readOnly 
 }
 
 func cmdFleet(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fleetUsage); fs.PrintDefaults() }
-	var c connFlags
-	c.register(fs)
-	var sf screenFlags
-	sf.register(fs)
+	fs, c, sf := session("fleet", fleetUsage, stderr)
 	var ff fleetFlags
 	fs.StringVar(&ff.targets, "targets", "", "file of `master-name host:port` lines: each master's Dragonfly target")
 	fs.IntVar(&ff.maxSyncs, "max-syncs", 1, "attaches (full syncs) that may run at once: each loads its source")
@@ -126,7 +119,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		return 2
 	}
 	cmd := command{name: "flyover fleet", stderr: stderr}
-	f, conn, code := cmd.connectFleet(context.Background(), &c, ff.targets, *readOnly)
+	f, conn, code := cmd.connectFleet(context.Background(), c, ff.targets, *readOnly)
 	if f == nil {
 		return code
 	}

@@ -125,7 +125,7 @@ func (g *guide) printRecord(w io.Writer) {
 // log, and the report when a step wrote one ("" when none).
 func (g *guide) record() (audit, report string) {
 	audit = absPath(g.audit.Path())
-	if r := steps.ReportPath(g.audit.Path()); fileExists(r) {
+	if r := g.audit.ReportPath(); fileExists(r) { // a fleet master's own, named after it
 		report = absPath(r)
 	}
 	return audit, report

@@ -64,6 +64,13 @@ type Options struct {
 	// --replica_announce_ip/--announce_port, which it takes only at start).
 	TargetAnnounceIP   string
 	TargetAnnouncePort int
+	// Hostnames: every node goes by a name instead of an IP, end to end.
+	// The Sentinels monitor the source as Hostname and resolve and
+	// announce names (resolve-hostnames, announce-hostnames), the target
+	// and the replicas announce themselves as Hostname, and FlyoverArgs
+	// name every endpoint by it. Hostname is "localhost", a name every
+	// machine resolves: nothing to add to /etc/hosts.
+	Hostnames bool
 	// SourceDatabases, when set, is the source's databases (Redis's
 	// default is 16), for a source with keys beyond the target's db15.
 	SourceDatabases int
@@ -182,6 +189,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Hostnames && opts.TargetAnnounceIP == "" {
+		opts.TargetAnnounceIP = Hostname
+	}
 	l = &Lab{Opts: opts, Dir: dir}
 	defer func() {
 		if err != nil {
@@ -287,12 +297,33 @@ func (l *Lab) SentinelAddrs() []string {
 	return out
 }
 
+// Hostname is the name every node goes by in a lab with Hostnames.
+const Hostname = "localhost"
+
+// nameOf is what the Sentinels and flyover call node s.
+func (l *Lab) nameOf(s *Server) string {
+	if l.Opts.Hostnames {
+		return Hostname
+	}
+	return s.Host()
+}
+
+// Named is s's address as the Sentinels and flyover name it: by
+// Hostname in a lab with Hostnames, else its IP address (Addr).
+func (l *Lab) Named(s *Server) string {
+	return net.JoinHostPort(l.nameOf(s), strconv.Itoa(s.Port))
+}
+
 // FlyoverArgs are the flags that point flyover at this lab.
 func (l *Lab) FlyoverArgs() []string {
+	var sentinels []string
+	for _, s := range l.Sentinels {
+		sentinels = append(sentinels, l.Named(s))
+	}
 	return []string{
-		"--source", l.Source.Addr(),
-		"--target", l.Target.Addr(),
-		"--sentinel", strings.Join(l.SentinelAddrs(), ","),
+		"--source", l.Named(l.Source),
+		"--target", l.Named(l.Target),
+		"--sentinel", strings.Join(sentinels, ","),
 		"--master", l.Opts.MasterName,
 	}
 }
@@ -427,6 +458,8 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 	}
 	if name == "target" {
 		extra = append(extra, l.targetAnnounceConf()...)
+	} else if name != "source" && l.Opts.Hostnames {
+		extra = append(extra, "replica-announce-ip "+Hostname)
 	}
 	if name == "source" && l.Opts.SourceDatabases > 0 {
 		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
@@ -520,7 +553,14 @@ func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error)
 		"daemonize no",
 		`logfile ""`,
 		"protected-mode no",
-		fmt.Sprintf("sentinel monitor %s %s %d %d", name, l.Source.Host(), l.Source.Port, l.Opts.Quorum),
+	)
+	if l.Opts.Hostnames {
+		// Before the monitor line: Sentinel reads its config in order, and
+		// resolves the source's name only with resolve-hostnames on.
+		lines = append(lines, "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes", "sentinel announce-ip "+Hostname)
+	}
+	lines = append(lines,
+		fmt.Sprintf("sentinel monitor %s %s %d %d", name, l.nameOf(l.Source), l.Source.Port, l.Opts.Quorum),
 		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, l.Opts.DownAfter.Milliseconds()),
 		fmt.Sprintf("sentinel failover-timeout %s %d", name, l.Opts.FailoverTimeout.Milliseconds()),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", name),

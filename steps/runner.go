@@ -414,6 +414,11 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		fresh, err := f, error(nil)
 		if step.confirm != nil && step.pre != nil {
 			fresh, err = r.recheck(jctx, step.pre)
+			if err != nil && jctx.Err() != nil {
+				// Stopped while the fresh poll ran: the endpoints did not
+				// fail, the poll was cut short.
+				err = errors.New("not started, nothing sent: stopped before the recheck finished")
+			}
 		}
 		if err == nil {
 			err = step.run(jctx, r, f, fresh, a, func(p Progress) {

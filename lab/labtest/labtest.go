@@ -136,3 +136,13 @@ func Keep(t testing.TB, name string, b []byte) {
 		t.Logf("keep %s: %v", name, err)
 	}
 }
+
+// Measure0 is the number in the environment variable env, or def when it
+// holds none: a test that runs small in CI and bigger by hand.
+func Measure0(t testing.TB, env string, def int) int {
+	t.Helper()
+	if n, err := strconv.Atoi(os.Getenv(env)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
