@@ -233,6 +233,31 @@ func (d *Driver) JustDoneAt(id steps.StepID, now time.Time) bool {
 	return ok && r.Err == nil && now.Sub(r.At) < SettleTime
 }
 
+// State is what the driver holds, at once: for a face that reports it
+// (an unattended run's log line, a status document).
+type State struct {
+	Plan  steps.Checklist
+	Ready bool
+	// Running is the step running now ("" when none); Starting, one whose
+	// start is on its way.
+	Running     steps.StepID
+	Starting    bool
+	Since       time.Time
+	Progress    steps.Progress
+	HasProgress bool
+	Phases      []PhaseMark
+	Last        *LastRun
+}
+
+// State is what the driver holds now.
+func (d *Driver) State() State {
+	s := State{Plan: d.plan, Ready: d.ready, Starting: d.starting, Last: d.last}
+	if d.job != nil {
+		s.Running, s.Since, s.Progress, s.HasProgress, s.Phases = d.jobID, d.jobStart, d.prog, d.hasProg, d.phases
+	}
+	return s
+}
+
 // Adjust adds fn's changes to the facts on every derive (in tests: what
 // only a real session could know, a verified write, a report).
 func (d *Driver) Adjust(fn func(*steps.Facts)) { d.adjust = fn }
