@@ -35,7 +35,7 @@ func autoplayTick() tea.Cmd {
 }
 
 type autoplay struct {
-	On     bool
+	on     bool
 	what   string    // what autoplay is waiting to act on
 	since  time.Time // since when
 	tries  map[steps.StepID]int
@@ -55,15 +55,15 @@ func (a *autoplay) waitOn(what string, now time.Time) time.Duration {
 // autoplayStep does the next thing an operator would, when its pause is
 // over.
 func (c *Checklist) autoplayStep() tea.Cmd {
-	a := &c.Auto
-	if !a.On || c.quitting {
+	a := &c.auto
+	if !a.on || c.quitting {
 		return nil
 	}
 	if a.tries == nil {
 		a.tries = map[steps.StepID]int{}
 	}
 	now := c.now()
-	if d := c.Dialog; d != nil {
+	if d := c.dlg; d != nil {
 		if d.Kind != confirm.KindStep {
 			return nil
 		}
