@@ -312,7 +312,8 @@ type Next struct {
 	// Confirmations are the step's questions, on Facts.
 	Confirmations []steps.Confirmation
 	Facts         steps.Facts
-	// Why says, for an operator, why nothing starts.
+	// Why says, for an operator, why nothing starts (a face adds what to
+	// press: the driver knows no keys).
 	Why string
 }
 
@@ -321,7 +322,7 @@ func (d *Driver) Next() Next {
 	id := d.plan.Current
 	switch {
 	case d.Busy():
-		return Next{Kind: Busy, Why: Title(d.jobID) + " is running: wait for it, or esc to stop it"}
+		return Next{Kind: Busy, Why: Title(d.jobID) + " is running"}
 	case id == "":
 		return Next{Kind: Finished, Why: "every step is done"}
 	case !d.ready:
@@ -357,7 +358,7 @@ func (d *Driver) Abort() Next {
 	}
 	if d.job != nil {
 		if !steps.Lookup(d.jobID).Watches {
-			return Next{Kind: Busy, Why: Title(d.jobID) + " is running: wait for it, or esc to stop it, then a"}
+			return Next{Kind: Busy, Why: Title(d.jobID) + " is running"}
 		}
 		d.job.Cancel() // a wait: nothing to undo
 	}

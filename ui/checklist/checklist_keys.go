@@ -63,7 +63,11 @@ func (c *Checklist) runCurrent() tea.Cmd {
 	case driver.Ask:
 		return c.open(confirm.NewStep(c.Common, n.Step, n.Facts, n.Confirmations))
 	}
-	c.note = common.Cell{Text: n.Why, Tone: whyTone(n.Kind)}
+	why := n.Why
+	if n.Kind == driver.Busy {
+		why += ": wait for it, or esc to stop it"
+	}
+	c.note = common.Cell{Text: why, Tone: whyTone(n.Kind)}
 	return nil
 }
 
@@ -84,7 +88,11 @@ func whyTone(k driver.Kind) common.Tone {
 func (c *Checklist) abort() tea.Cmd {
 	n := c.drv.Abort()
 	if n.Kind != driver.Ask {
-		c.note = common.Cell{Text: n.Why, Tone: whyTone(n.Kind)}
+		why := n.Why
+		if n.Kind == driver.Busy {
+			why += ": wait for it, or esc to stop it, then a"
+		}
+		c.note = common.Cell{Text: why, Tone: whyTone(n.Kind)}
 		return nil
 	}
 	return c.open(confirm.NewStep(c.Common, n.Step, n.Facts, n.Confirmations))
