@@ -58,6 +58,7 @@ func cmdPreflight(args []string, stdout, stderr io.Writer) int {
 	ra := probe.GatherReplicationAuth(ctx, nil, p.Source, p.Target)
 	pf.Replication = &ra
 	pf.ACL = probe.GatherACLs(ctx, nil, p.Topo.MasterName, p.Source, p.Target, p.Sentinels)
+	pf.Sentinels = probe.GatherSentinelServers(ctx, nil, p.Sentinels)
 	session := steps.NewSession()
 	session.Observe(snap)
 	session.SetPreflight(pf)

@@ -18,8 +18,8 @@ const (
 	PhaseSyncing        Phase = "syncing"        // the target follows the source; full sync or catching up
 	PhaseInSync         Phase = "in sync"        // streaming, lag within a second and a half
 	PhaseRegistered     Phase = "registered"     // in sync, and every Sentinel lists the target
-	PhaseSwitching      Phase = "switching"      // some Sentinels name the target, not yet a majority
-	PhaseSwitched       Phase = "switched"       // a majority of Sentinels name the target
+	PhaseSwitching      Phase = "switching"      // some Sentinels name the target, or not all have switched their own record
+	PhaseSwitched       Phase = "switched"       // every Sentinel's own record names the target, no failover in progress
 	PhaseDecommissioned Phase = "decommissioned" // switched, and no Sentinel lists the old source any more
 )
 
@@ -89,8 +89,14 @@ func PhaseOf(m *Master, topo probe.Topology, snap probe.Snapshot) Phase {
 	case m.Prober == nil:
 		return PhaseUnknown
 	}
-	switch steps.StageOf(steps.Facts{Topo: topo, Snapshot: snap}) {
+	f := steps.Facts{Topo: topo, Snapshot: snap}
+	switch steps.StageOf(f) {
 	case steps.StagePromoted:
+		if !steps.SwitchComplete(f) {
+			// A Sentinel is still in its failover, or its own record
+			// names another primary: not switched yet.
+			return PhaseSwitching
+		}
 		if forgotten(snap, m.Source) {
 			return PhaseDecommissioned
 		}

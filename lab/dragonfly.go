@@ -24,10 +24,17 @@ import (
 // what Dragonfly lacks.
 type UnsupportedError struct {
 	What, Why string
+	// Server is who cannot ("redis-sentinel 6.0.20"); empty for a
+	// Dragonfly target.
+	Server string
 }
 
 func (e *UnsupportedError) Error() string {
-	return "lab: a Dragonfly target cannot " + e.What + ": " + e.Why
+	who := e.Server
+	if who == "" {
+		who = "a Dragonfly target"
+	}
+	return "lab: " + who + " cannot " + e.What + ": " + e.Why
 }
 
 // dragonflyCanServe checks the options against what Dragonfly can do,

@@ -131,7 +131,7 @@ func (f *Fleet) startFleetSentinel(ctx context.Context, i, port int) (*Server, e
 			lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", name, o.Password))
 		}
 	}
-	return f.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, strings.Join(lines, "\n")+"\n", "")
+	return f.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), sentinelPath(), port, strings.Join(lines, "\n")+"\n", "")
 }
 
 // waitFleetSentinels waits until every Sentinel monitors every master and

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"flyover/probe"
 )
 
 // Options describe a topology. The zero value is a source, a target and
@@ -35,9 +37,12 @@ type Options struct {
 	// StandIn forces a redis-server stand-in for the target even when a
 	// dragonfly binary is on PATH.
 	StandIn bool
-	// StandInRefusesRedisReplicas makes the stand-in target refuse SYNC
-	// and PSYNC to Redis replicas, as Dragonfly does (lab/replicas.go).
-	StandInRefusesRedisReplicas bool
+	// StandInAcceptsRedisReplicas lets Redis replicas sync from the
+	// stand-in target. By default it refuses SYNC and PSYNC to them, as
+	// Dragonfly does (lab/replicas.go): after the cutover the old primary
+	// and the old replicas never resync, and Sentinel's leader stays in
+	// its failover for them, as with a real Dragonfly.
+	StandInAcceptsRedisReplicas bool
 
 	// TLS serves every server on TLS only (a throwaway CA in the lab's
 	// directory; see Lab.TLS).
@@ -62,6 +67,11 @@ type Options struct {
 	// SourceDatabases, when set, is the source's databases (Redis's
 	// default is 16), for a source with keys beyond the target's db15.
 	SourceDatabases int
+	// Partitions puts every server, flyover, the writer and the lab's
+	// observer in network namespaces of their own (lab/netns.go), so a
+	// test can cut and heal any link (Lab.Net). It needs root; without
+	// it Start fails with a PartitionsUnavailableError.
+	Partitions bool
 }
 
 // User is an ACL user: Rules are ACL SETUSER rules such as "+@all" or
@@ -99,9 +109,14 @@ type Server struct {
 
 	password string
 	tls      *tls.Config
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	// host is the address the server listens on: 127.0.0.1, or its
+	// namespace's address in a partition lab, where dial reaches it
+	// from the lab's observer.
+	host   string
+	dial   probe.Dialer
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // Lab is a running topology.
@@ -119,6 +134,8 @@ type Lab struct {
 	TLS *TLSFiles
 	// tlsClient is the client side of TLS, for the lab's own connections.
 	tlsClient *tls.Config
+	// Net is the partition lab's network (Options.Partitions), else nil.
+	Net *Net
 
 	// extra are servers started after Start (StartStandalone).
 	extraMu sync.Mutex
@@ -134,14 +151,11 @@ func (e *MissingBinaryError) Error() string {
 	return fmt.Sprintf("%s not found on PATH: install it (Debian/Ubuntu: apt-get install redis-server redis-sentinel)", e.Program)
 }
 
-// Check reports whether the binaries the lab needs are on PATH.
+// Check reports whether the binaries the lab needs are there (see
+// Binaries: the environment, else PATH).
 func Check() error {
-	for _, p := range []string{"redis-server", "redis-sentinel"} {
-		if _, err := exec.LookPath(p); err != nil {
-			return &MissingBinaryError{Program: p}
-		}
-	}
-	return nil
+	_, _, err := Binaries()
+	return err
 }
 
 // prepare fills in o's defaults, makes sure the servers are installed and
@@ -149,6 +163,9 @@ func Check() error {
 func (o *Options) prepare(pattern string) (dir string, err error) {
 	o.defaults()
 	if err := Check(); err != nil {
+		return "", err
+	}
+	if err := versionCanServe(*o); err != nil {
 		return "", err
 	}
 	if dir, err = os.MkdirTemp("", pattern); err != nil {
@@ -172,6 +189,19 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 			l = nil
 		}
 	}()
+	if opts.Partitions {
+		// The Dragonfly lab binds 127.0.0.1 (lab/dragonfly.go): the
+		// partition lab stands in with redis-server.
+		l.Opts.StandIn = true
+		if l.Net, err = newNet(); err != nil {
+			return l, err
+		}
+		for _, n := range []string{NodeLab, NodeFlyover, NodeWriter} {
+			if _, err = l.Net.node(n); err != nil {
+				return l, err
+			}
+		}
+	}
 	if opts.TLS {
 		if l.TLS, err = makeTLSFiles(filepath.Join(dir, "tls")); err != nil {
 			return l, err
@@ -226,6 +256,9 @@ func (l *Lab) Stop() {
 			go func() { defer wg.Done(); s.Stop() }()
 		}
 		wg.Wait()
+		if l.Net != nil {
+			l.Net.Close()
+		}
 		if l.Dir != "" {
 			os.RemoveAll(l.Dir)
 		}
@@ -264,6 +297,23 @@ func (l *Lab) FlyoverArgs() []string {
 	}
 }
 
+// Dialer dials from node's namespace in a partition lab (NodeFlyover,
+// NodeWriter, NodeLab); nil, a plain dial, in any other lab.
+func (l *Lab) Dialer(node string) probe.Dialer {
+	if l.Net == nil {
+		return nil
+	}
+	return l.Net.Dialer(node)
+}
+
+// host is the address server name listens on.
+func (l *Lab) host(name string) (string, error) {
+	if l.Net == nil {
+		return "127.0.0.1", nil
+	}
+	return l.Net.IP(name)
+}
+
 // TargetLabel says what the target is, for screens and logs.
 func (l *Lab) TargetLabel() string {
 	if l.TargetStandIn {
@@ -291,11 +341,21 @@ func (l *Lab) startEnv(name, program string, port int, env []string, args ...str
 	}
 	s := &Server{Name: name, Port: port, Program: program, Dir: dir, LogPath: filepath.Join(dir, "server.log"),
 		password: l.Opts.Password, tls: l.tlsClient, exited: make(chan struct{})}
+	cmd := exec.Command(program, args...)
+	if l.Net != nil {
+		var err error
+		if s.host, err = l.Net.IP(name); err != nil {
+			return nil, err
+		}
+		if cmd, err = l.Net.command(name, program, args...); err != nil {
+			return nil, err
+		}
+		s.dial = l.Net.Dialer(NodeLab)
+	}
 	logf, err := os.Create(s.LogPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(program, args...)
 	cmd.Dir = dir
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -323,28 +383,40 @@ func (l *Lab) listen(port int) []string {
 	return []string{"port " + strconv.Itoa(port)}
 }
 
-func (l *Lab) redisConf(port int, extra ...string) string {
+func (l *Lab) redisConf(name string, port int, extra ...string) (string, error) {
+	host, err := l.host(name)
+	if err != nil {
+		return "", err
+	}
 	lines := append(l.listen(port),
-		"bind 127.0.0.1",
+		"bind "+host,
 		"daemonize no",
 		`logfile ""`,
 		`save ""`,
 		"appendonly no",
 		"protected-mode no",
-		"enable-debug-command local",
 		"repl-diskless-sync yes",
 		"repl-diskless-sync-delay "+strconv.Itoa(int(l.Opts.SyncDelay/time.Second)),
 	)
+	server, _, _ := Binaries()
+	if server.AtLeast(7, 0) {
+		// 7.0+ refuses DEBUG without it; 6.x refuses the directive itself.
+		lines = append(lines, "enable-debug-command local")
+	}
 	if l.Opts.Password != "" {
 		lines = append(lines, "requirepass "+l.Opts.Password, "masterauth "+l.Opts.Password)
 	}
+	channels := "&* " // channel rules are 6.2+; 6.0 lets every user publish and subscribe
+	if !server.AtLeast(6, 2) {
+		channels = ""
+	}
 	for _, u := range l.Opts.Users {
-		lines = append(lines, fmt.Sprintf("user %s on >%s ~* &* %s", u.Name, u.Password, u.Rules))
+		lines = append(lines, fmt.Sprintf("user %s on >%s ~* %s%s", u.Name, u.Password, channels, u.Rules))
 		if u.Name == l.Opts.ReplicationUser {
 			lines = append(lines, "masteruser "+u.Name, "masterauth "+u.Password)
 		}
 	}
-	return strings.Join(append(lines, extra...), "\n") + "\n"
+	return strings.Join(append(lines, extra...), "\n") + "\n", nil
 }
 
 func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, error) {
@@ -360,7 +432,10 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
 	}
 	return l.onFreePort(func(port int) (*Server, error) {
-		conf := l.redisConf(port, extra...)
+		conf, err := l.redisConf(name, port, extra...)
+		if err != nil {
+			return nil, err
+		}
 		if name == "target" && l.Opts.TargetNoMasterAuth {
 			var keep []string
 			for _, line := range strings.Split(conf, "\n") {
@@ -370,7 +445,7 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 			}
 			conf = strings.Join(keep, "\n")
 		}
-		return l.startWithConf(ctx, name, "redis-server", port, conf)
+		return l.startWithConf(ctx, name, serverPath(), port, conf)
 	})
 }
 
@@ -436,12 +511,16 @@ func (l *Lab) startSentinel(ctx context.Context, i int) (*Server, error) {
 
 func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error) {
 	name := l.Opts.MasterName
+	host, err := l.host(fmt.Sprintf("sentinel-%d", i))
+	if err != nil {
+		return nil, err
+	}
 	lines := append(l.listen(port),
-		"bind 127.0.0.1",
+		"bind "+host,
 		"daemonize no",
 		`logfile ""`,
 		"protected-mode no",
-		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d %d", name, l.Source.Port, l.Opts.Quorum),
+		fmt.Sprintf("sentinel monitor %s %s %d %d", name, l.Source.Host(), l.Source.Port, l.Opts.Quorum),
 		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, l.Opts.DownAfter.Milliseconds()),
 		fmt.Sprintf("sentinel failover-timeout %s %d", name, l.Opts.FailoverTimeout.Milliseconds()),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", name),
@@ -462,7 +541,7 @@ func (l *Lab) startSentinelOn(ctx context.Context, i, port int) (*Server, error)
 	}
 	// The Sentinel's own password is not the data nodes'.
 	conf := strings.Join(lines, "\n") + "\n"
-	s, err := l.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), "redis-sentinel", port, conf, l.Opts.SentinelPassword)
+	s, err := l.startWithConfAs(ctx, fmt.Sprintf("sentinel-%d", i), sentinelPath(), port, conf, l.Opts.SentinelPassword)
 	return s, err
 }
 
@@ -530,7 +609,7 @@ func preloadOn(ctx context.Context, s *Server, n int) error {
 func (l *Lab) AttachTarget(ctx context.Context) error {
 	c := l.Target.Client()
 	defer c.Close()
-	return c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(l.Source.Port)).Err()
+	return c.Do(ctx, "REPLICAOF", l.Source.Host(), strconv.Itoa(l.Source.Port)).Err()
 }
 
 // WaitFor polls cond every 50 ms until it returns true, ctx ends, or limit

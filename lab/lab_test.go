@@ -47,6 +47,9 @@ func TestStopEndsEveryProcessAndRemovesTheDirectory(t *testing.T) {
 
 func TestMissingBinaryNamesTheInstallCommand(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
+	for _, env := range []string{"FLYOVER_REDIS_SERVER", "FLYOVER_REDIS_SENTINEL", "FLYOVER_REDIS_BIN_DIR"} {
+		t.Setenv(env, "")
+	}
 	_, err := Start(context.Background(), Options{})
 	var missing *MissingBinaryError
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "apt-get install redis-server redis-sentinel") {
@@ -67,6 +70,10 @@ func TestTLSAndACLTopologiesStart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			l, err := Start(ctx, o)
+			var ue *UnsupportedError
+			if errors.As(err, &ue) {
+				t.Skip(err) // this version lacks it (FLYOVER_REDIS_BIN_DIR)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

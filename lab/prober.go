@@ -19,7 +19,7 @@ func (l *Lab) Prober(timeout time.Duration) *probe.Prober {
 		MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr(), Sentinels: l.SentinelAddrs(),
 		SourceAuth: data, TargetAuth: data, SentinelAuth: sentinel,
 		SourceTLS: l.tlsClient, TargetTLS: l.tlsClient, SentinelTLS: l.tlsClient,
-		Timeout: timeout,
+		Timeout: timeout, Dialer: l.Dialer(NodeFlyover),
 	})
 	if err != nil {
 		// A started lab always has a master name, two servers on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -28,7 +29,7 @@ func (l *Lab) haPassword() string {
 // replicate as haUser, which keeps them. Nothing to do for a Dragonfly
 // target, which refuses them by itself.
 func (l *Lab) refuseRedisReplicas(ctx context.Context) error {
-	if !l.Opts.StandInRefusesRedisReplicas || !l.TargetStandIn {
+	if l.Opts.StandInAcceptsRedisReplicas || !l.TargetStandIn {
 		return nil
 	}
 	c := l.Target.Client()
@@ -36,7 +37,11 @@ func (l *Lab) refuseRedisReplicas(ctx context.Context) error {
 	if err := c.Do(ctx, "ACL", "SETUSER", "default", "-sync", "-psync").Err(); err != nil {
 		return fmt.Errorf("lab: refusing SYNC on the stand-in target: %w", err)
 	}
-	if err := c.Do(ctx, "ACL", "SETUSER", haUser, "on", ">"+l.haPassword(), "~*", "&*", "+@all").Err(); err != nil {
+	args := []any{"ACL", "SETUSER", haUser, "on", ">" + l.haPassword(), "~*", "&*", "+@all"}
+	if server, _, _ := Binaries(); !server.AtLeast(6, 2) {
+		args = slices.Delete(args, 6, 7) // no channel rules before 6.2: every user has every channel
+	}
+	if err := c.Do(ctx, args...).Err(); err != nil {
 		return fmt.Errorf("lab: ACL SETUSER %s on the stand-in target: %w", haUser, err)
 	}
 	return nil
@@ -56,17 +61,21 @@ func (l *Lab) StartNewReplica(ctx context.Context, name string) (*Server, error)
 	var err error
 	if l.TargetStandIn {
 		s, err = l.onFreePort(func(port int) (*Server, error) {
+			conf, err := l.redisConf(name, port)
+			if err != nil {
+				return nil, err
+			}
 			var keep []string
-			for _, line := range strings.Split(l.redisConf(port), "\n") {
-				if l.Opts.StandInRefusesRedisReplicas && (strings.HasPrefix(line, "masterauth ") || strings.HasPrefix(line, "masteruser ")) {
+			for _, line := range strings.Split(conf, "\n") {
+				if !l.Opts.StandInAcceptsRedisReplicas && (strings.HasPrefix(line, "masterauth ") || strings.HasPrefix(line, "masteruser ")) {
 					continue
 				}
 				keep = append(keep, line)
 			}
-			if l.Opts.StandInRefusesRedisReplicas {
+			if !l.Opts.StandInAcceptsRedisReplicas {
 				keep = append(keep, "masteruser "+haUser, "masterauth "+l.haPassword())
 			}
-			return l.startWithConf(ctx, name, "redis-server", port, strings.Join(keep, "\n")+"\n")
+			return l.startWithConf(ctx, name, serverPath(), port, strings.Join(keep, "\n")+"\n")
 		})
 	} else {
 		df, lerr := exec.LookPath("dragonfly")

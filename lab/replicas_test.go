@@ -15,7 +15,7 @@ import (
 // never syncs (as with Dragonfly), and a new replica started for restore
 // HA does.
 func TestStandInRefusesRedisReplicasButNotNewReplicas(t *testing.T) {
-	l := labtest.Start(t, lab.Options{ExtraReplicas: 1, PreloadKeys: 100, StandIn: true, StandInRefusesRedisReplicas: true, Password: "pw"})
+	l := labtest.Start(t, lab.Options{ExtraReplicas: 1, PreloadKeys: 100, StandIn: true, Password: "pw"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	port := strconv.Itoa(l.Target.Port)

@@ -6,21 +6,33 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"flyover/probe"
 )
 
 // One server of a lab: its address, a client, and its process.
 
 // Addr is the server's loopback address.
-func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host(), strconv.Itoa(s.Port)) }
+
+// Host is the address the server listens on: 127.0.0.1, or its own in a
+// partition lab.
+func (s *Server) Host() string {
+	if s.host == "" {
+		return "127.0.0.1"
+	}
+	return s.host
+}
 
 // Client opens a go-redis client to one of the lab's data nodes.
 func (s *Server) Client() *redis.Client {
 	return redis.NewClient(&redis.Options{
-		Addr: s.Addr(), Password: s.password, TLSConfig: s.tls, DialerRetries: 1, MaxRetries: -1,
+		Addr: s.Addr(), Password: s.password, TLSConfig: s.tls, Dialer: probe.TLSDialer(s.dial, s.tls), DialerRetries: 1, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 		ContextTimeoutEnabled: true, Protocol: 2, DisableIdentity: true,
 	})
@@ -93,7 +105,11 @@ func (s *Server) waitReady(ctx context.Context) error {
 		return last == nil
 	})
 	if !s.Running() {
-		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, tail(s.LogPath))
+		log := tail(s.LogPath)
+		if strings.Contains(log, "'tls-port") && strings.Contains(log, "Bad directive") {
+			return &UnsupportedError{Server: s.Program, What: "serve TLS", Why: "it was built without TLS (BUILD_TLS=yes)"}
+		}
+		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, log)
 	}
 	if err != nil {
 		return fmt.Errorf("lab: %s (%s on port %d) not answering after 15s: %v", s.Name, s.Program, s.Port, last)

@@ -66,18 +66,37 @@ func sampleNeeds() []ACLNeed {
 	return out
 }
 
-// SourceACLNeeds are the commands flyover sends to the source.
-func SourceACLNeeds() []ACLNeed {
+// SourceACLNeeds are the commands flyover sends to a source of a version
+// with CLIENT PAUSE WRITE and CLIENT UNPAUSE (6.2+, Valkey).
+func SourceACLNeeds() []ACLNeed { return SourceACLNeedsFor(CapabilitiesOf(KindUnknown, "")) }
+
+// SourceACLNeedsFor are the commands flyover sends to a source that
+// allows c: on Redis 6.0 the cutover pauses every client (CLIENT PAUSE
+// <ms>), never sends CLIENT UNPAUSE, and arms min-replicas-to-write.
+func SourceACLNeedsFor(c Capabilities) []ACLNeed {
+	pause := []ACLNeed{
+		{Args: []string{"CLIENT", "PAUSE", "1000", "WRITE"}, Required: true, For: "the cutover's write pause"},
+		{Args: []string{"CLIENT", "UNPAUSE"}, Required: true, For: "ending the pause and the abort"},
+	}
+	if !c.PauseWrites {
+		pause = []ACLNeed{
+			{Args: []string{"CLIENT", "PAUSE", "1000"}, Required: true, For: "the cutover's pause of every client (this version has no CLIENT PAUSE WRITE)"},
+			{Args: []string{"MULTI"}, Required: true, For: "the cutover: the pause and the offset read in one transaction"},
+			{Args: []string{"EXEC"}, Required: true, For: "the cutover: the pause and the offset read in one transaction"},
+			{Args: []string{"CONFIG", "SET", "min-replicas-to-write", "1"}, Required: true, For: "the cutover's fence while the pause cannot be lifted: the old primary refuses writes once the target leaves it"},
+		}
+	}
 	needs := []ACLNeed{
 		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, the cutover's drain, and readiness (INFO commandstats, server, keyspace, clients)"},
 		{Args: []string{"ROLE"}, Required: true, For: "polling"},
 		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's configuration checks (persistence, memory, min-replicas) and readiness (notify-keyspace-events, maxmemory-policy)"},
-		{Args: []string{"CLIENT", "PAUSE", "1000", "WRITE"}, Required: true, For: "the cutover's write pause"},
-		{Args: []string{"CLIENT", "UNPAUSE"}, Required: true, For: "ending the pause and the abort"},
+	}
+	needs = append(needs, pause...)
+	needs = append(needs, []ACLNeed{
 		{Args: []string{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, Required: true, For: "the fence: clients reconnect through Sentinel"},
 		{Args: []string{"REPLICAOF", "NO", "ONE"}, Required: true, For: "the fence: the old primary becomes a replica"},
 		{Args: []string{"SHUTDOWN"}, For: "the decommission step's shutdown (without it, stop the old Redis yourself)"},
-	}
+	}...)
 	needs = append(needs, readinessSourceNeeds()...)
 	needs = append(needs,
 		ACLNeed{Args: []string{"DBSIZE"}, For: "the sampled comparison: whether to read every key or a sample"},
@@ -123,9 +142,11 @@ func SentinelACLNeeds(master string) []ACLNeed {
 		{Args: []string{"SENTINEL", "REPLICAS", master}, Required: true, For: "polling: who Sentinel would promote"},
 		{Args: []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", master}, Required: true, For: "polling, and the promotion wait"},
 		{Args: []string{"SENTINEL", "CKQUORUM", master}, Required: true, For: "polling: can the Sentinels fail over"},
+		{Args: []string{"SENTINEL", "SENTINELS", master}, For: "polling: what the others say of a Sentinel flyover cannot reach"},
 		{Args: []string{"SENTINEL", "FAILOVER", master}, Required: true, For: "the cutover"},
 		{Args: []string{"SENTINEL", "RESET", master}, Required: true, For: "the decommission step and the abort"},
 		{Args: []string{"PSUBSCRIBE", "*"}, For: "the live Sentinel events (+switch-master ...) on screen"},
+		{Args: []string{"INFO", "server"}, For: "preflight: the Sentinel's version"},
 		{Args: []string{"SUBSCRIBE", "+switch-master"}, For: "the canary writer's Sentinel client"},
 	}
 }
@@ -224,7 +245,7 @@ func GatherACL(ctx context.Context, do Doer, name string, e *Endpoint, needs []A
 // Sentinel.
 func GatherACLs(ctx context.Context, do Doer, master string, source, target *Endpoint, sentinels []*Endpoint) []ACLFacts {
 	out := []ACLFacts{
-		GatherACL(ctx, do, "source", source, SourceACLNeeds()),
+		GatherACL(ctx, do, "source", source, SourceACLNeedsFor(source.Capabilities())),
 		GatherACL(ctx, do, "target", target, TargetACLNeeds()),
 	}
 	for i, s := range sentinels {
@@ -244,7 +265,8 @@ func orDirect(do Doer) Doer {
 	}
 }
 
-func anyArgs(prefix []any, args []string) []any {
+// AnyArgs is prefix followed by args, as the arguments go-redis sends.
+func AnyArgs(prefix []any, args []string) []any {
 	out := append([]any(nil), prefix...)
 	for _, a := range args {
 		out = append(out, a)
@@ -259,7 +281,7 @@ func anyArgs(prefix []any, args []string) []any {
 func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why string, down bool) {
 	for i := range f.Checks {
 		c := &f.Checks[i]
-		v, err := do(ctx, e, anyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
+		v, err := do(ctx, e, AnyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
 		if err != nil {
 			msg := replyText(err)
 			switch {
@@ -351,7 +373,7 @@ func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
 			c.Reason = "not checked: " + f.Why
 			continue
 		}
-		_, err := do(ctx, e, anyArgs(nil, c.Args)...)
+		_, err := do(ctx, e, AnyArgs(nil, c.Args)...)
 		switch {
 		case err == nil:
 			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered"

@@ -35,7 +35,7 @@ func (r *recorder) onlyReads(t *testing.T) {
 		up := strings.ToUpper(s)
 		ok := false
 		for _, p := range []string{"ACL DRYRUN ", "ACL GETUSER ", "INFO", "ROLE", "CONFIG GET ", "DBSIZE", "GET ", "PING",
-			"SENTINEL MASTER ", "SENTINEL REPLICAS ", "SENTINEL GET-MASTER-ADDR-BY-NAME ", "SENTINEL CKQUORUM ",
+			"SENTINEL MASTER ", "SENTINEL REPLICAS ", "SENTINEL GET-MASTER-ADDR-BY-NAME ", "SENTINEL CKQUORUM ", "SENTINEL SENTINELS ",
 			// Readiness and the sampled comparison: probe.IsRead's.
 			"FUNCTION LIST", "MODULE LIST", "PUBSUB NUMPAT", "PUBSUB CHANNELS ", "COMMAND INFO ", strings.ToUpper("EVAL " + probe.LuaProbeScript + " 0"),
 			"RANDOMKEY", "SCAN ", "TYPE ", "PTTL ", "STRLEN ", "GETRANGE ", "LLEN ", "LRANGE ", "HLEN ", "HSCAN ",

@@ -26,6 +26,8 @@ type CanaryOptions struct {
 	Namespace string
 	// TTL is every key's expiry; 0 means DefaultCanaryTTL.
 	TTL time.Duration
+	// Dialer opens the canary's connections (EndpointOptions.Dialer).
+	Dialer Dialer
 }
 
 // Defaults for a canary against a real system: light, and gone by itself.
@@ -133,6 +135,7 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 		SentinelUsername: opts.SentinelAuth.Username,
 		SentinelPassword: opts.SentinelAuth.Password,
 		TLSConfig:        opts.TLS,
+		Dialer:           TLSDialer(opts.Dialer, opts.TLS),
 		OnConnect:        nameConnection("flyover-canary"),
 		DisableIdentity:  true,
 	})
@@ -323,7 +326,7 @@ func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 	v.Primary = primary
 	rc := redis.NewClient(&redis.Options{
 		Addr: primary, Username: c.opts.Auth.Username, Password: c.opts.Auth.Password,
-		TLSConfig: c.opts.TLS, Protocol: 2, DisableIdentity: true, DialerRetries: 1,
+		TLSConfig: c.opts.TLS, Dialer: TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
 		DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		MaxRetries: 2, ContextTimeoutEnabled: true,
 	})
@@ -377,7 +380,7 @@ func (c *Canary) primary(ctx context.Context) (string, error) {
 	for _, addr := range c.opts.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{
 			Addr: addr, Username: c.opts.SentinelAuth.Username, Password: c.opts.SentinelAuth.Password,
-			TLSConfig: c.opts.TLS, Protocol: 2, DisableIdentity: true, DialerRetries: 1,
+			TLSConfig: c.opts.TLS, Dialer: TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
 			DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 			MaxRetries: -1, ContextTimeoutEnabled: true,
 		})

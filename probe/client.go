@@ -44,6 +44,9 @@ type Endpoint struct {
 
 	mu       sync.Mutex
 	lastSeen time.Time
+	// caps: what the server's kind and version allow, from the last poll
+	// that read them.
+	caps Capabilities
 }
 
 // EndpointOptions are how flyover reaches one endpoint.
@@ -63,7 +66,13 @@ type EndpointOptions struct {
 	CommandStats bool
 	// DB is the database the connections select (0 unless WithDB).
 	DB int
+	// Dialer, when set, opens the connections (the partition lab dials
+	// from a network namespace of its own); nil is a plain TCP dial.
+	Dialer Dialer
 }
+
+// Dialer opens a connection to addr, as go-redis's Options.Dialer.
+type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // NewEndpoint prepares a client for addr with credentials, TLS and a
 // timeout, and no read-only guard.
@@ -86,6 +95,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		Password:              o.Auth.Password,
 		DB:                    o.DB,
 		TLSConfig:             o.TLS,
+		Dialer:                TLSDialer(o.Dialer, o.TLS),
 		OnConnect:             nameConnection("flyover"),
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
 		DisableIdentity:       true,
@@ -152,6 +162,17 @@ func (e *Endpoint) LastSeen() time.Time {
 	return e.lastSeen
 }
 
+// Capabilities is what the server's kind and version allow, as its last
+// poll read them (an unknown server's are a modern Redis's).
+func (e *Endpoint) Capabilities() Capabilities {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.caps.Kind == KindUnknown {
+		return CapabilitiesOf(KindUnknown, "")
+	}
+	return e.caps
+}
+
 func (e *Endpoint) seen(t time.Time) {
 	e.mu.Lock()
 	e.lastSeen = t
@@ -162,6 +183,26 @@ func (e *Endpoint) seen(t time.Time) {
 // (steps' audited path) chooses the deadline.
 func (e *Endpoint) Do(ctx context.Context, args ...any) (any, error) {
 	return e.client.Do(ctx, args...).Result()
+}
+
+// DoTx sends cmds as one MULTI ... EXEC on one connection and returns
+// each command's reply. The server runs them with nothing in between:
+// CLIENT PAUSE <ms> and INFO in one transaction read the offset at the
+// instant the pause began, on a server (Redis 6.0) whose pause would
+// stop any later INFO.
+func (e *Endpoint) DoTx(ctx context.Context, cmds ...[]any) ([]any, error) {
+	var out []*redis.Cmd
+	_, err := e.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range cmds {
+			out = append(out, p.Do(ctx, c...))
+		}
+		return nil
+	})
+	replies := make([]any, len(out))
+	for i, c := range out {
+		replies[i] = c.Val()
+	}
+	return replies, err
 }
 
 // Client exposes the underlying client for long-lived uses such as Pub/Sub.
@@ -202,6 +243,11 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)
+	if n.Kind != KindUnknown {
+		e.mu.Lock()
+		e.caps = n.Capabilities()
+		e.mu.Unlock()
+	}
 	n.LastSeen = end
 	return n
 }
@@ -217,12 +263,13 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	replicasCmd := pipe.Do(ctx, "SENTINEL", "REPLICAS", master)
 	addrCmd := pipe.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", master)
 	quorumCmd := pipe.Do(ctx, "SENTINEL", "CKQUORUM", master)
+	peersCmd := pipe.Do(ctx, "SENTINEL", "SENTINELS", master)
 	_, execErr := pipe.Exec(ctx)
 	end := time.Now()
 
 	v := SentinelView{Addr: e.Addr, PolledAt: end}
 	mv := masterCmd.Val()
-	if err := cmdErr(masterCmd, execErr, replicasCmd, addrCmd, quorumCmd); err != nil {
+	if err := cmdErr(masterCmd, execErr, replicasCmd, addrCmd, quorumCmd, peersCmd); err != nil {
 		if isNoSuchMaster(err) {
 			// It answered: reachable, but of no use for this master name.
 			e.seen(end)
@@ -244,6 +291,9 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	}
 	if rv, err := replicasCmd.Result(); err == nil {
 		v.Replicas, _ = ParseSentinelReplicas(rv)
+	}
+	if pv, err := peersCmd.Result(); err == nil {
+		v.Peers, _ = ParseSentinelPeers(pv)
 	}
 	if q, err := quorumCmd.Result(); err == nil {
 		v.QuorumOK, v.QuorumReply = true, AsString(q)
@@ -354,4 +404,23 @@ func (r *redisLogger) Printf(_ context.Context, format string, v ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	io.WriteString(r.w, line)
+}
+
+// TLSDialer is d with TLS on top when t is set (go-redis applies
+// TLSConfig only in its own dialer); nil leaves go-redis's dialer.
+func TLSDialer(d Dialer, t *tls.Config) Dialer {
+	if d == nil || t == nil {
+		return d
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := t.Clone()
+		if c.ServerName == "" {
+			c.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		return tls.Client(conn, c), nil
+	}
 }

@@ -13,6 +13,7 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 				v.KnowsTarget = true
 			}
 		}
+		v.SwitchedToTarget = v.SwitchedTo(&topo)
 		if pick, _ := v.PromotionCandidate(); pick != nil {
 			v.WouldPromote = pick.Addr()
 			v.WouldPromoteTarget = topo.IsTarget(pick.Addr())

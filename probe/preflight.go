@@ -35,6 +35,9 @@ type PreflightFacts struct {
 	// ReplicaClients are, per other replica of the source, whether
 	// clients read from it (GatherReplicaClients); empty when not read.
 	ReplicaClients []ReplicaClients `json:"replica_clients,omitempty"`
+	// Sentinels are each Sentinel's kind and version
+	// (GatherSentinelServers); empty when not read.
+	Sentinels []SentinelServer `json:"sentinels,omitempty"`
 }
 
 // SourceConfig is the source's configuration that matters to a migration.

@@ -39,6 +39,8 @@ type ProberOptions struct {
 	Timeout time.Duration
 	// ReadOnly guards every endpoint (EndpointOptions.ReadOnly).
 	ReadOnly bool
+	// Dialer opens every endpoint's connections (EndpointOptions.Dialer).
+	Dialer Dialer
 }
 
 // NewProber prepares every endpoint of the topology (nothing is dialled)
@@ -50,7 +52,7 @@ func NewProber(ctx context.Context, o ProberOptions) (*Prober, error) {
 		return nil, err
 	}
 	reach := func(a Auth, t *tls.Config) EndpointOptions {
-		return EndpointOptions{Auth: a, TLS: t, Timeout: o.Timeout, ReadOnly: o.ReadOnly}
+		return EndpointOptions{Auth: a, TLS: t, Timeout: o.Timeout, ReadOnly: o.ReadOnly, Dialer: o.Dialer}
 	}
 	p := &Prober{
 		Topo:   Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},

@@ -247,7 +247,9 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 	if cl, ok := r.info("clients"); ok {
 		s.TrackingClients, s.TrackingKnown = cl.Int("tracking_clients"), cl.Has("tracking_clients")
 	}
-	if v, ok := r.read("FUNCTION", "LIST"); ok {
+	if s.Kind != KindUnknown && !CapabilitiesOf(s.Kind, s.Version).Functions {
+		s.LibrariesKnown = true // none: the version has no Functions to ask about
+	} else if v, ok := r.read("FUNCTION", "LIST"); ok {
 		s.Libraries, s.LibrariesKnown = ParseFunctionList(v), true
 	}
 	if v, ok := r.read("MODULE", "LIST"); ok {

@@ -21,9 +21,20 @@ type SentinelView struct {
 	// the master name.
 	Monitors bool `json:"monitors"`
 	// MasterAddr is GET-MASTER-ADDR-BY-NAME as "ip:port": the address
-	// Sentinel-aware clients are sent to.
-	MasterAddr        string            `json:"master_addr"`
-	MasterFlags       []string          `json:"master_flags,omitempty"`
+	// Sentinel-aware clients are sent to. Mid-failover the leader already
+	// answers with the promoted replica while its own record (RecordAddr)
+	// is still the old primary.
+	MasterAddr string `json:"master_addr"`
+	// RecordAddr is the address in this Sentinel's own master record
+	// (SENTINEL MASTER ip and port): what it watches, what it goes back to
+	// on SENTINEL RESET, and what it tells the other Sentinels.
+	RecordAddr  string   `json:"record_addr,omitempty"`
+	MasterFlags []string `json:"master_flags,omitempty"`
+	// FailoverState is the leader's failover-state (wait_start,
+	// select_slave, send_slaveof_noone, wait_promotion, reconf_slaves,
+	// update_config) while it runs a failover of the master; "" otherwise.
+	FailoverState     string            `json:"failover_state,omitempty"`
+	ParallelSyncs     int               `json:"parallel_syncs,omitempty"`
 	Quorum            int               `json:"quorum"`
 	NumOtherSentinels int               `json:"num_other_sentinels"`
 	NumReplicas       int               `json:"num_replicas"`
@@ -33,9 +44,14 @@ type SentinelView struct {
 	QuorumOK          bool              `json:"quorum_ok"`
 	QuorumReply       string            `json:"quorum_reply,omitempty"`
 	Replicas          []SentinelReplica `json:"replicas,omitempty"`
+	// Peers are the other Sentinels as this one sees them (SENTINEL
+	// SENTINELS): what it says of a Sentinel flyover cannot reach.
+	Peers []SentinelPeer `json:"peers,omitempty"`
 
 	// Derived against the topology (see Derive).
-	KnowsTarget        bool   `json:"knows_target"`
+	KnowsTarget bool `json:"knows_target"`
+	// SwitchedToTarget is SwitchedTo(the topology) when derived.
+	SwitchedToTarget   bool   `json:"switched_to_target"`
 	WouldPromote       string `json:"would_promote,omitempty"` // the replica Sentinel would pick now
 	WouldPromoteTarget bool   `json:"would_promote_target"`
 }
@@ -44,6 +60,14 @@ type SentinelView struct {
 // of the master.
 func (s *SentinelView) FailoverInProgress() bool {
 	return hasFlag(s.MasterFlags, "failover_in_progress")
+}
+
+// SwitchedTo reports whether this Sentinel has finished switching to the
+// target of topo: its own record (RecordAddr) names it and it runs no
+// failover. GET-MASTER-ADDR-BY-NAME naming the target mid-failover does
+// not make it so.
+func (s *SentinelView) SwitchedTo(topo *Topology) bool {
+	return s.Reachable && s.Monitors && !s.FailoverInProgress() && s.RecordAddr != "" && topo.IsTarget(s.RecordAddr)
 }
 
 // MasterDown reports whether this Sentinel sees the master subjectively
@@ -124,8 +148,16 @@ func sentinelMasterFields(m map[string]string, v *SentinelView) {
 	v.ConfigEpoch = atoi(m["config-epoch"])
 	v.DownAfter = millis(m["down-after-milliseconds"])
 	v.FailoverTimeout = millis(m["failover-timeout"])
-	if v.MasterAddr == "" && m["ip"] != "" {
-		v.MasterAddr = joinHostPort(m["ip"], int(atoi(m["port"])))
+	v.ParallelSyncs = int(atoi(m["parallel-syncs"]))
+	v.FailoverState = ""
+	if st := m["failover-state"]; st != "" && st != "none" {
+		v.FailoverState = st
+	}
+	if m["ip"] != "" {
+		v.RecordAddr = joinHostPort(m["ip"], int(atoi(m["port"])))
+	}
+	if v.MasterAddr == "" {
+		v.MasterAddr = v.RecordAddr
 	}
 }
 
@@ -151,6 +183,30 @@ func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
 			r.Priority = int(atoi(m["replica-priority"]))
 		}
 		return r, nil
+	})
+}
+
+// SentinelPeer is one entry of SENTINEL SENTINELS: another Sentinel as
+// this one sees it.
+type SentinelPeer struct {
+	IP         string        `json:"ip"`
+	Port       int           `json:"port"`
+	Flags      []string      `json:"flags"`
+	LastOKPing time.Duration `json:"last_ok_ping_ns"`
+}
+
+func (p SentinelPeer) Addr() string { return joinHostPort(p.IP, p.Port) }
+
+// Down reports whether the Sentinel flags its peer down or disconnected.
+func (p SentinelPeer) Down() bool {
+	return hasFlag(p.Flags, "s_down") || hasFlag(p.Flags, "disconnected")
+}
+
+// ParseSentinelPeers parses a SENTINEL SENTINELS reply.
+func ParseSentinelPeers(reply any) ([]SentinelPeer, error) {
+	return pairsEach(reply, "SENTINEL SENTINELS", func(m map[string]string) (SentinelPeer, error) {
+		return SentinelPeer{IP: m["ip"], Port: int(atoi(m["port"])), Flags: strings.Split(m["flags"], ","),
+			LastOKPing: millis(m["last-ok-ping-reply"])}, nil
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,15 @@ type CutoverOptions struct {
 	// PollEvery is how often the drain and the promotion wait read the
 	// offsets and the Sentinels (default 10 ms).
 	PollEvery time.Duration
+	// PauseAll is the pause of every client on a source without CLIENT
+	// PAUSE WRITE and CLIENT UNPAUSE (Redis 6.0): it cannot be lifted
+	// early, so it is the stall whatever happens (default 3 s).
+	PauseAll time.Duration
+	// PromoteReserve: on such a source, SENTINEL FAILOVER is sent only
+	// while at least this much of the pause is left, for Sentinel's
+	// promotion (about 1.1 s: it reads INFO once a second during a
+	// failover); default 1.8 s.
+	PromoteReserve time.Duration
 }
 
 func (o CutoverOptions) withDefaults() CutoverOptions {
@@ -40,6 +50,8 @@ func (o CutoverOptions) withDefaults() CutoverOptions {
 	orDefault(&o.PromoteTimeout, 8*time.Second)
 	orDefault(&o.Margin, 2*time.Second)
 	orDefault(&o.PollEvery, 10*time.Millisecond)
+	orDefault(&o.PauseAll, 3*time.Second)
+	orDefault(&o.PromoteReserve, 1800*time.Millisecond)
 	return o
 }
 
@@ -85,6 +97,12 @@ type CutoverPlan struct {
 	// FenceOnly: the failover has already happened (flyover was started,
 	// or restarted, after it): only wait for the majority and fence.
 	FenceOnly bool `json:"fence_only"`
+	// PauseAllClients: the source has no CLIENT PAUSE WRITE and no CLIENT
+	// UNPAUSE (Redis 6.0): the cutover pauses every client for Pause,
+	// which cannot be lifted early (cutover_pause_all.go).
+	PauseAllClients bool `json:"pause_all_clients,omitempty"`
+	// Source is the source's name and version ("Redis 6.0.20").
+	Source string `json:"source,omitempty"`
 }
 
 // PlanCutover fixes the cutover's parameters from f.
@@ -101,6 +119,12 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 	}
 	if p.TargetListedAs == "" {
 		p.TargetListedAs = f.Topo.Target
+	}
+	if caps := f.Snapshot.Source.Capabilities(); f.Snapshot.Source.Reachable {
+		p.Source = caps.Name()
+		if !caps.PauseWrites {
+			p.PauseAllClients, p.Pause = true, o.Cutover.PauseAll
+		}
 	}
 	var later []int
 	for i, v := range f.Snapshot.Sentinels {
@@ -129,14 +153,17 @@ type CutoverResult struct {
 	Drain   time.Duration `json:"drain_ns"`
 	Promote time.Duration `json:"promote_ns"`
 	// Offsets are the readings that ended the drain.
-	Offsets            Offsets  `json:"offsets"`
-	FailoverSentinel   string   `json:"failover_sentinel,omitempty"`
-	FailoverAttempts   int      `json:"failover_attempts"`
-	NoGoodSlaveRetries int      `json:"nogoodslave_retries"`
-	NewPrimary         string   `json:"new_primary,omitempty"`
-	SentinelsNaming    int      `json:"sentinels_naming"`
-	PauseRenewals      int      `json:"pause_renewals,omitempty"`
-	Notes              []string `json:"notes,omitempty"`
+	Offsets            Offsets `json:"offsets"`
+	FailoverSentinel   string  `json:"failover_sentinel,omitempty"`
+	FailoverAttempts   int     `json:"failover_attempts"`
+	NoGoodSlaveRetries int     `json:"nogoodslave_retries"`
+	NewPrimary         string  `json:"new_primary,omitempty"`
+	SentinelsNaming    int     `json:"sentinels_naming"`
+	PauseRenewals      int     `json:"pause_renewals,omitempty"`
+	// PausedAllClients: the pause held every client and lifted by itself
+	// (a source without CLIENT PAUSE WRITE and UNPAUSE: Redis 6.0).
+	PausedAllClients bool     `json:"paused_all_clients,omitempty"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 // CutoverError says what failed, what flyover undid, and what to do next.
@@ -178,6 +205,9 @@ func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progr
 	if p.FenceOnly {
 		return c.fenceOnly()
 	}
+	if p.PauseAllClients {
+		return c.runPauseAll(ctx) // cutover_pause_all.go
+	}
 	return c.run(ctx)
 }
 
@@ -191,8 +221,17 @@ type cutover struct {
 	safe       context.Context
 	res        CutoverResult
 	pauseUntil time.Time
-	// targetSilent: the target did not answer during the drain.
-	targetSilent bool
+	// targetSilent: the target did not answer during the drain;
+	// sourceSilent: the source's last read of the drain failed.
+	targetSilent, sourceSilent bool
+	// frozenSource: the source's offset was read as the pause began
+	// (sourceOffset) and the source is not asked again during the drain:
+	// a pause of every client would hold the question (Redis 6.0).
+	frozenSource bool
+	sourceOffset int64
+	// failoverBy, when set, ends the SENTINEL FAILOVER budget early: a
+	// pause that cannot be renewed must outlast Sentinel's promotion.
+	failoverBy time.Time
 }
 
 func (c *cutover) say(phase, msg string, deadline time.Time, off *Offsets) {
@@ -214,7 +253,11 @@ func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
 
 	// 2. Drain.
 	if err := c.drain(ctx); err != nil {
-		return c.res, c.undo(PhaseDraining, err, "the target is not keeping up or not answering: check it and the link, wait for a steady state, and run the cutover again")
+		next := "the target is not keeping up or not answering: check it and the link, wait for a steady state, and run the cutover again"
+		if c.sourceSilent {
+			next = "flyover cannot reach the source at " + src.Addr + ": check the network between them; once the source answers, check on the dashboard that it is unpaused and still the primary, then run the cutover again"
+		}
+		return c.res, c.undo(PhaseDraining, err, next)
 	}
 
 	// 3. SENTINEL FAILOVER: the point of no return once accepted.
@@ -224,9 +267,11 @@ func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
 
 	// 4. Wait for a majority to name the target, and the target to say master.
 	primary, err := c.awaitPromotion(c.res.FailoverAt, true)
-	if errors.Is(err, errNotPromoted) {
-		return c.res, c.undo(PhasePromoting, err,
-			"read the Sentinels' logs for -failover-abort-*; when the cause is fixed, run the cutover again")
+	if err != nil {
+		return c.res, c.undo(PhasePromoting, err, fmt.Sprintf(
+			"check that every Sentinel reaches the target at %s (SENTINEL REPLICAS %s on each lists it without s_down or disconnected) and read the Sentinels' logs for -failover-abort-*; "+
+				"then run the cutover again, no sooner than %s after this one (twice failover-timeout: Sentinel starts no new failover of this master before)",
+			c.p.TargetListedAs, c.p.MasterName, 2*c.p.FailoverTimeout))
 	}
 
 	// 5. Fence the old primary, 6. unpause.
@@ -251,7 +296,7 @@ func (c *cutover) undo(phase string, cause error, next string) error {
 	c.say(PhaseUndoing, "CLIENT UNPAUSE on the source", time.Time{}, nil)
 	undone := "CLIENT UNPAUSE sent: writes flow to the source again; nothing else changed"
 	if err := c.unpause(); err != nil {
-		undone = fmt.Sprintf("CLIENT UNPAUSE failed (%v): the pause lifts by itself at %s; nothing else changed",
+		undone = fmt.Sprintf("CLIENT UNPAUSE failed (%v), tried until the pause's hard expiry at %s, when the source lifts it by itself; nothing else changed",
 			err, c.pauseUntil.Format("15:04:05.000"))
 	} else if !c.res.PausedAt.IsZero() {
 		c.res.Stall = c.res.UnpausedAt.Sub(c.res.PausedAt)
@@ -262,17 +307,35 @@ func (c *cutover) undo(phase string, cause error, next string) error {
 
 // unpause sends CLIENT UNPAUSE until it is answered or the pause has run
 // out anyway: the connection it goes on may just have been killed.
+//
+// While the pause holds, it keeps trying until the pause's expiry (so
+// that when it gives up, the pause has lifted by itself): a source cut
+// from flyover fails each try fast or after a timeout, and neither may
+// end the tries early.
 func (c *cutover) unpause() error {
+	if c.p.PauseAllClients {
+		// No CLIENT UNPAUSE on this version: the pause has lifted by
+		// itself (awaitPauseEnd), and the fence's commands, the first
+		// answered after it, mark when clients ran again.
+		if c.res.UnpausedAt.IsZero() {
+			c.res.UnpausedAt = time.Now()
+		}
+		return nil
+	}
 	var err error
 	for attempt := 0; ; attempt++ {
 		if _, err = c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "UNPAUSE"); err == nil {
 			c.res.UnpausedAt = time.Now()
 			return nil
 		}
-		if attempt >= 2 && (c.pauseUntil.IsZero() || time.Now().After(c.pauseUntil)) || attempt >= 20 {
+		if c.pauseUntil.IsZero() && attempt >= 2 || attempt >= 2 && time.Now().After(c.pauseUntil) {
 			return err
 		}
-		time.Sleep(50 * time.Millisecond)
+		pause := 50 * time.Millisecond
+		if attempt >= 2 {
+			pause = 250 * time.Millisecond
+		}
+		time.Sleep(pause)
 	}
 }
 
@@ -282,14 +345,18 @@ func (c *cutover) drain(ctx context.Context) error {
 	start := time.Now()
 	deadline := start.Add(c.o.DrainTimeout)
 	var last Offsets
-	lastErr := ""
+	lastErr, read := "", false
 	for {
 		off, ok, err := c.readOffsets(ctx, src, tgt)
 		if err != nil {
 			lastErr = err.Error()
 		}
+		var ce *CommandError
+		c.sourceSilent = err != nil && errors.As(err, &ce) && ce.Endpoint == "source"
 		if ok {
-			last = off
+			last, read = off, true
+		} else if c.frozenSource {
+			last.Source, last.JudgedBy = off.Source, off.JudgedBy
 		}
 		c.say(PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
 		if ok && off.Target >= off.Source {
@@ -301,6 +368,10 @@ func (c *cutover) drain(ctx context.Context) error {
 		if time.Now().After(deadline) {
 			msg := fmt.Sprintf("the target did not catch up within %s: source at %d, target at %d (%s)",
 				c.o.DrainTimeout, last.Source, last.Target, last.JudgedBy)
+			if !read {
+				// Never judged on a reading that is not there.
+				msg = fmt.Sprintf("no reading of both offsets within %s since the pause: the drain cannot be judged", c.o.DrainTimeout)
+			}
 			if lastErr != "" {
 				msg += "; last error: " + lastErr
 			}
@@ -317,6 +388,9 @@ func (c *cutover) drain(ctx context.Context) error {
 // readOffsets reads the source's master_repl_offset and the offset the
 // drain is judged by. ok is false when there is no usable target offset.
 func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Offsets, bool, error) {
+	if c.frozenSource {
+		return c.readTargetOffset(ctx, tgt)
+	}
 	v, err := c.r.Send(ctx, src, "INFO", "replication")
 	if err != nil {
 		return Offsets{}, false, err
@@ -361,32 +435,42 @@ var errNotPromoted = errors.New("Sentinel did not promote the target")
 // the target reports role master (a single +switch-master is not trusted:
 // a rejoining Sentinel can replay a stale one). It returns the address the
 // Sentinels name. Past PromoteTimeout it keeps waiting while a Sentinel
-// reports the failover in progress (up to failover-timeout); then, if
-// there is any sign of promotion it fences anyway, and if none it returns
-// errNotPromoted: nothing changed.
+// reports the failover in progress, or while Sentinels do not answer
+// (silence is no answer), up to failover-timeout; then it fences when the
+// target itself reports master or a majority names it, and otherwise
+// returns errNotPromoted: never a fence on a minority's word alone.
 func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
 	deadline := start.Add(c.o.PromoteTimeout)
 	hard := start.Add(max(c.o.PromoteTimeout, c.p.FailoverTimeout+5*time.Second))
 	lastFlags := time.Time{}
-	inProgress := false
+	inProgress, sawInProgress := false, false
+	silentFlags := 0
 	for {
-		naming, addr, targetMaster := c.readPromotion()
-		c.res.SentinelsNaming = naming
+		v := c.readPromotionView()
+		c.res.SentinelsNaming = v.naming
 		role := "replica"
-		if targetMaster {
+		switch {
+		case v.targetMaster:
 			role = "master"
+		case v.targetErr != "":
+			role = "nothing (" + v.targetErr + ")"
 		}
 		shown := deadline
 		if time.Now().After(deadline) {
 			shown = hard
 		}
-		c.say(PhasePromoting, fmt.Sprintf("%d of %d Sentinels name the target (need %d); the target reports %s",
-			naming, len(c.r.Prober.Sentinels), c.p.Majority, role), shown, nil)
-		if naming >= c.p.Majority && targetMaster {
+		msg := fmt.Sprintf("%d of %d Sentinels name the target (need %d); the target reports %s",
+			v.naming, len(c.r.Prober.Sentinels), c.p.Majority, role)
+		if len(v.silent) > 0 {
+			msg += "; no answer from " + strings.Join(v.silent, ", ")
+		}
+		c.say(PhasePromoting, msg, shown, nil)
+		if v.naming >= c.p.Majority && v.targetMaster {
 			c.res.PromotedAt = time.Now()
 			c.res.Promote = c.res.PromotedAt.Sub(start)
-			c.res.NewPrimary = addr
-			return addr, nil
+			c.res.NewPrimary = v.addr
+			c.res.Notes = append(c.res.Notes, v.laggards(c.p.MasterName)...)
+			return v.addr, nil
 		}
 		if paused && time.Until(c.pauseUntil) < 2*time.Second {
 			ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
@@ -397,78 +481,211 @@ func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
 		}
 		now := time.Now()
 		if now.After(deadline) {
+			if v.targetMaster {
+				// The target's own word: it was promoted. Not fencing now
+				// would leave two primaries once the pause ends.
+				return c.fenceAnyway(v), nil
+			}
 			if now.Sub(lastFlags) > 500*time.Millisecond {
-				inProgress, lastFlags = c.anyInProgress(), now
+				inProgress, silentFlags = c.anyInProgress()
+				sawInProgress = sawInProgress || inProgress
+				lastFlags = now
 			}
-			if !inProgress || now.After(hard) {
-				if naming > 0 || targetMaster {
-					if addr == "" {
-						addr = c.p.TargetListedAs
-					}
-					c.res.NewPrimary = addr
-					c.res.Notes = append(c.res.Notes, fmt.Sprintf("only %d Sentinels named the target (target master: %t) when the wait ended: fenced anyway, since the failover had begun", naming, targetMaster))
-					return addr, nil
-				}
-				return "", fmt.Errorf("%w within %s (no Sentinel names it, it is still a replica, and no failover is in progress)", errNotPromoted, now.Sub(start).Round(time.Millisecond))
+			if (inProgress || silentFlags > 0 || len(v.silent) > 0 || v.targetErr != "") && !now.After(hard) {
+				time.Sleep(c.o.PollEvery)
+				continue
 			}
+			if v.naming >= c.p.Majority {
+				return c.fenceAnyway(v), nil
+			}
+			return "", c.notPromoted(v, now.Sub(start), sawInProgress)
 		}
 		time.Sleep(c.o.PollEvery)
 	}
 }
 
-// readPromotion asks every Sentinel, in parallel, whom it names, and the
-// target its role.
+// fenceAnyway notes why the fence goes ahead without the full sign of
+// promotion, and returns the address to fence to.
+func (c *cutover) fenceAnyway(v promotionView) string {
+	addr := v.addr
+	if addr == "" {
+		addr = c.p.TargetListedAs
+	}
+	c.res.NewPrimary = addr
+	why := "the target reports master"
+	if !v.targetMaster {
+		why = "a majority names it"
+	}
+	note := fmt.Sprintf("only %d of %d Sentinels named the target (need %d) when the wait ended; fenced because %s",
+		v.naming, len(c.r.Prober.Sentinels), c.p.Majority, why)
+	c.res.Notes = append(c.res.Notes, note)
+	c.res.Notes = append(c.res.Notes, v.laggards(c.p.MasterName)...)
+	return addr
+}
+
+// notPromoted explains a promotion wait that ended with no promotion:
+// what the Sentinels said, and what to do.
+func (c *cutover) notPromoted(v promotionView, waited time.Duration, sawInProgress bool) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, " within %s (", waited.Round(time.Millisecond))
+	state := "it is still a replica"
+	if v.targetErr != "" {
+		state = "the target does not answer flyover (" + v.targetErr + ")"
+	}
+	switch {
+	case v.naming > 0:
+		fmt.Fprintf(&b, "only %d of %d Sentinels name it, a minority, and %s: the old primary is not fenced on a minority's word", v.naming, len(c.r.Prober.Sentinels), state)
+	default:
+		b.WriteString("no Sentinel names it, " + state)
+	}
+	if len(v.silent) > 0 {
+		b.WriteString("; no answer from " + strings.Join(v.silent, ", "))
+	}
+	if sawInProgress {
+		fmt.Fprintf(&b, "; the failover ran until Sentinel's failover-timeout (%s) and ended without promoting it", c.p.FailoverTimeout)
+	} else {
+		b.WriteString(", and no failover is in progress")
+	}
+	b.WriteString(")")
+	if down := c.targetAsSentinelsSeeIt(); down != "" {
+		b.WriteString("; " + down)
+	}
+	return fmt.Errorf("%w%s", errNotPromoted, b.String())
+}
+
+// targetAsSentinelsSeeIt is what the Sentinels' SENTINEL REPLICAS say of
+// the target when some see it down or disconnected, else "".
+func (c *cutover) targetAsSentinelsSeeIt() string {
+	var seen []string
+	for i, e := range c.r.Prober.Sentinels {
+		v, err := c.r.Send(c.safe, e, "SENTINEL", "REPLICAS", c.p.MasterName)
+		if err != nil {
+			continue
+		}
+		rs, err := probe.ParseSentinelReplicas(v)
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if c.r.Prober.Topo.IsTarget(r.Addr()) && r.Down() {
+				seen = append(seen, fmt.Sprintf("%s sees it %s", endpointLabel(i), strings.Join(r.Flags, ",")))
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return ""
+	}
+	return "the Sentinels cannot reach the target: " + strings.Join(seen, "; ")
+}
+
+// promotionView is one reading of the promotion: how many Sentinels name
+// the target, what the others name, which did not answer, and what the
+// target says of itself.
+type promotionView struct {
+	naming       int
+	addr         string // the target as the Sentinels name it
+	targetMaster bool
+	targetErr    string
+	// elsewhere are the Sentinels that answered with another address,
+	// silent those that did not answer ("sentinel-2 ADDR (error)").
+	elsewhere []string
+	silent    []string
+	// down are those that refused the connection: not running.
+	down []string
+}
+
+// laggards are notes on the Sentinels that do not name the target yet:
+// after a switch they take the new configuration from the others once
+// they reach them.
+func (v promotionView) laggards(master string) []string {
+	var out []string
+	for _, s := range v.down {
+		out = append(out, s+" is not running: once it is back it takes the new primary from the other Sentinels")
+	}
+	for _, s := range v.elsewhere {
+		out = append(out, s+": it takes the new primary from the other Sentinels once it reaches them; if it still does a minute after it can, check its links (SENTINEL SENTINELS "+master+" on it)")
+	}
+	for _, s := range v.silent {
+		out = append(out, s+" did not answer: what it names is unknown; check that it names the target once flyover reaches it")
+	}
+	return out
+}
+
 func (c *cutover) readPromotion() (naming int, addr string, targetMaster bool) {
+	v := c.readPromotionView()
+	return v.naming, v.addr, v.targetMaster
+}
+
+// readPromotionView asks every Sentinel, in parallel, whom it names, and
+// the target its role.
+func (c *cutover) readPromotionView() promotionView {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	for _, e := range c.r.Prober.Sentinels {
+	var v promotionView
+	for i, e := range c.r.Prober.Sentinels {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := c.r.Send(c.safe, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", c.p.MasterName)
-			if err != nil {
-				return
-			}
-			a, err := probe.ParseMasterAddr(v)
-			if err != nil || !c.r.Prober.Topo.IsTarget(a) {
-				return
-			}
+			label := endpointLabel(i) + " " + e.Addr
+			r, err := c.r.Send(c.safe, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", c.p.MasterName)
+			a, perr := probe.ParseMasterAddr(r)
 			mu.Lock()
-			naming++
-			addr = a
-			mu.Unlock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && notDelivered(err):
+				// Refused: no Sentinel runs there, so none runs a
+				// failover there either. An answer, not silence.
+				v.down = append(v.down, label+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
+			case err != nil:
+				v.silent = append(v.silent, endpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
+			case perr != nil:
+				v.elsewhere = append(v.elsewhere, label+" names no primary ("+perr.Error()+")")
+			case c.r.Prober.Topo.IsTarget(a):
+				v.naming++
+				v.addr = a
+			default:
+				v.elsewhere = append(v.elsewhere, label+" still names "+a)
+			}
 		}()
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		v, err := c.r.Send(c.safe, c.r.Prober.Target, "ROLE")
+		r, err := c.r.Send(c.safe, c.r.Prober.Target, "ROLE")
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
+			v.targetErr = probe.Describe(c.r.Prober.Target.Addr, errors.Unwrap(err))
 			return
 		}
-		if role, err := probe.ParseRole(v); err == nil && role.Role == probe.RolePrimary {
-			mu.Lock()
-			targetMaster = true
-			mu.Unlock()
+		if role, err := probe.ParseRole(r); err == nil && role.Role == probe.RolePrimary {
+			v.targetMaster = true
 		}
 	}()
 	wg.Wait()
-	return naming, addr, targetMaster
+	sort.Strings(v.elsewhere)
+	sort.Strings(v.silent)
+	sort.Strings(v.down)
+	return v
 }
 
-// anyInProgress asks every Sentinel whether it is running a failover.
-func (c *cutover) anyInProgress() bool {
+// anyInProgress asks every Sentinel whether it is running a failover, and
+// counts those that did not answer.
+func (c *cutover) anyInProgress() (inProgress bool, silent int) {
 	for _, e := range c.r.Prober.Sentinels {
 		v, err := c.r.Send(c.safe, e, "SENTINEL", "MASTER", c.p.MasterName)
 		if err != nil {
+			if !notDelivered(err) {
+				silent++
+			}
 			continue
 		}
 		var view probe.SentinelView
 		if probe.ParseSentinelMaster(v, &view) == nil && view.FailoverInProgress() {
-			return true
+			inProgress = true
 		}
 	}
-	return false
+	return inProgress, silent
 }
 
 // fence turns the old primary into a read-only replica of the new one,
@@ -483,6 +700,7 @@ func (c *cutover) fence(primary string) error {
 	}
 	c.say(PhaseFencing, fmt.Sprintf("REPLICAOF %s %s on the old primary, then disconnect its clients", h, p), time.Time{}, nil)
 	var failed []string
+	unreachable := false
 	for _, args := range [][]any{
 		{"REPLICAOF", h, p},
 		{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"},
@@ -490,6 +708,7 @@ func (c *cutover) fence(primary string) error {
 	} {
 		if _, err := c.sendRetryingClosed(src, args...); err != nil {
 			if args[0] == "REPLICAOF" {
+				unreachable = replyCode(err) == "" && !connectionClosed(err)
 				err = c.r.explainReplicaOf(c.safe, src, h, p, "target", c.r.Prober.Target, err)
 			}
 			failed = append(failed, err.Error())
@@ -507,9 +726,17 @@ func (c *cutover) fence(primary string) error {
 		failed = append(failed, "CLIENT UNPAUSE: "+uerr.Error())
 	}
 	if len(failed) > 0 {
+		next := "stop the old Redis at " + c.r.Prober.Topo.Source + " now: clients that never ask Sentinel may still write to it, and those writes are lost"
+		if unreachable {
+			// Split brain: the old primary is cut off with its pause.
+			next = fmt.Sprintf("the old primary at %s does not answer flyover: its pause holds writes there until %s (its hard expiry), and the Sentinels make it a replica of the target when they reach it. "+
+				"The moment it is reachable, run on it: REPLICAOF %s %s, then CLIENT KILL TYPE normal SKIPME yes and CLIENT KILL TYPE pubsub SKIPME yes (or stop it): "+
+				"clients that never ask Sentinel may write to it after the pause, and those writes are lost",
+				c.r.Prober.Topo.Source, c.pauseUntil.Format("15:04:05"), h, p)
+		}
 		return &CutoverError{Phase: PhaseFencing, Err: errors.New(strings.Join(failed, "; ")), PastPointOfNoReturn: true,
 			Undone: "the target is the primary; the old primary is not fully fenced",
-			Next:   "stop the old Redis at " + c.r.Prober.Topo.Source + " now: clients that never ask Sentinel may still write to it, and those writes are lost",
+			Next:   next,
 			Result: c.res}
 	}
 	return nil

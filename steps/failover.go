@@ -15,10 +15,21 @@ import (
 // not arrive. It returns nil once a Sentinel accepted it.
 func (c *cutover) failover(ctx context.Context) error {
 	budgetEnd := time.Now().Add(c.o.FailoverBudget)
+	if !c.failoverBy.IsZero() && c.failoverBy.Before(budgetEnd) {
+		budgetEnd = c.failoverBy
+	}
 	sentinels := c.r.Prober.Sentinels
 	order := c.p.Sentinels
 	if len(order) == 0 {
 		return errors.New("no Sentinel to ask")
+	}
+	// SENTINEL FAILOVER is one Sentinel's act alone (a forced failover
+	// asks no other Sentinel): send it only while a majority answers, or
+	// a minority could promote the target while the rest go on sending
+	// clients to the old primary.
+	if v := c.readPromotionView(); len(sentinels)-len(v.silent)-len(v.down) < c.p.Majority {
+		return &noMajorityError{answering: len(sentinels) - len(v.silent) - len(v.down), total: len(sentinels), majority: c.p.Majority,
+			silent: append(v.silent, v.down...), master: c.p.MasterName}
 	}
 	idx := 0
 	for {
@@ -92,7 +103,7 @@ func (c *cutover) failoverEvident() bool {
 	end := time.Now().Add(2 * time.Second)
 	for time.Now().Before(end) {
 		naming, _, targetMaster := c.readPromotion()
-		if naming > 0 || targetMaster || c.anyInProgress() {
+		if inProgress, _ := c.anyInProgress(); naming > 0 || targetMaster || inProgress {
 			return true
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -153,10 +164,28 @@ func explainFailoverError(sentinel string, err error) *sentinelRefusal {
 	return r
 }
 
+// noMajorityError: fewer than a majority of Sentinels answered flyover
+// just before SENTINEL FAILOVER, which was therefore not sent.
+type noMajorityError struct {
+	answering, total, majority int
+	silent                     []string
+	master                     string
+}
+
+func (e *noMajorityError) Error() string {
+	return fmt.Sprintf("only %d of %d Sentinels answer flyover, not a majority (%d): no answer from %s; SENTINEL FAILOVER not sent: "+
+		"one Sentinel would run it alone, and those it cannot reach would go on naming the old primary",
+		e.answering, e.total, e.majority, strings.Join(e.silent, ", "))
+}
+
 func failoverNext(err error) string {
 	var sr *sentinelRefusal
 	if errors.As(err, &sr) {
 		return sr.Next
+	}
+	var nm *noMajorityError
+	if errors.As(err, &nm) {
+		return "restore the network between flyover and the Sentinels (and between them and the data nodes: SENTINEL CKQUORUM " + nm.master + " on each answers OK), then run the cutover again"
 	}
 	return "check the Sentinels, then run the cutover again"
 }

@@ -39,7 +39,7 @@ func healthy() *fixture {
 	}
 	for i := range 3 {
 		x.sents = append(x.sents, probe.SentinelView{Addr: "10.0.1." + string(rune('1'+i)) + ":26379", Reachable: true, Monitors: true,
-			MasterAddr: fxSource, MasterFlags: []string{"master"}, Quorum: 2, NumOtherSentinels: 2, QuorumOK: true, QuorumReply: "OK 3 usable Sentinels",
+			MasterAddr: fxSource, RecordAddr: fxSource, MasterFlags: []string{"master"}, Quorum: 2, NumOtherSentinels: 2, QuorumOK: true, QuorumReply: "OK 3 usable Sentinels",
 			DownAfter: 5 * time.Second, FailoverTimeout: 60 * time.Second})
 	}
 	return x
@@ -88,7 +88,7 @@ func (x *fixture) otherReplica(ip string, port, priority int) *fixture {
 // primary still reports master (not fenced).
 func (x *fixture) promoted(n int) *fixture {
 	for i := range n {
-		x.sents[i].MasterAddr = fxTarget
+		x.sents[i].MasterAddr, x.sents[i].RecordAddr, x.sents[i].ConfigEpoch = fxTarget, fxTarget, 1
 	}
 	x.tgt.Role, x.tgt.MasterHost, x.tgt.MasterPort, x.tgt.LinkState = probe.RolePrimary, "", 0, ""
 	x.src.Replicas = nil

@@ -28,7 +28,7 @@ func TestHAFiguresReplicaStallAndSwitchMaster(t *testing.T) {
 func haFigureRun(t *testing.T, extra, run int) {
 	ctx := context.Background()
 	so := steps.Options{SteadyPolls: 3, PollInterval: 250 * time.Millisecond}
-	g := startRig(t, lab.Options{PreloadKeys: 20000, ExtraReplicas: extra, StandInRefusesRedisReplicas: true}, so)
+	g := startRig(t, lab.Options{PreloadKeys: 20000, ExtraReplicas: extra}, so)
 	defer g.lab.Stop()
 	canary := startWritingCanary(t, g.lab, 2000, 500)
 	g.runner.Canary = canary

@@ -159,7 +159,10 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 	}
 	// While Sentinel waits for failover-timeout, verify says why, with
 	// what each replica serves.
-	f.Snapshot.Sentinels[0].MasterFlags = []string{"master", "failover_in_progress"}
+	x.sents[0].MasterFlags = []string{"master", "failover_in_progress"}
+	cut := f.Cutover
+	f = x.facts()
+	f.Cutover = cut
 	found := false
 	for _, c := range verifyChecks(f, o) {
 		if c.ID == "verify-switch" {
@@ -172,7 +175,9 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 	if !found {
 		t.Error("no +switch-master line in verify")
 	}
-	f.Snapshot.Sentinels[0].MasterFlags = []string{"master"}
+	x.sents[0].MasterFlags = []string{"master"}
+	f = x.facts()
+	f.Cutover = cut
 	var ids []string
 	for _, c := range decommissionStep.Confirmations(f, o) {
 		ids = append(ids, c.ID)

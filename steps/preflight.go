@@ -21,8 +21,14 @@ func Preflight(f Facts, o Options) []Check {
 
 	// Reachability, auth, kind and version of every endpoint.
 	cs = append(cs, nodeCheck("source", "source", s.Source))
+	if s.Source.Reachable {
+		cs = append(cs, sourceAllowsCheck(f, o)) // versions.go: before anything else
+	}
 	cs = append(cs, nodeCheck("target", "target", s.Target))
 	cs = append(cs, sentinelChecks(s.Sentinels, f.Topo.MasterName)...)
+	if c, ok := sentinelVersionsCheck(f); ok { // versions.go
+		cs = append(cs, c)
+	}
 	if c, ok := targetNotSourceCheck(f); ok {
 		cs = append(cs, c)
 	}

@@ -209,8 +209,8 @@ func functionsCheck(rf probe.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-functions", "no Redis Functions on the source"
 	switch {
-	case !s.LibrariesKnown && s.Kind == probe.KindRedis && !probe.VersionAtLeast(s.Version, 7, 0):
-		return pass(id, title, "Redis "+s.Version+" has no Functions")
+	case s.Kind != probe.KindUnknown && !probe.CapabilitiesOf(s.Kind, s.Version).Functions:
+		return pass(id, title, probe.CapabilitiesOf(s.Kind, s.Version).Name()+" has no Functions")
 	case !s.LibrariesKnown:
 		return warn(id, title, "FUNCTION LIST could not be read on the source: whether Functions are loaded is unknown, and a source with Functions fails the full sync")
 	case len(s.Libraries) == 0:

@@ -37,6 +37,7 @@ func (g *rig) readReadiness() probe.ReadinessFacts {
 
 func TestReadinessRiskySourceGivesEachVerdictWithTheFixOnARealLab(t *testing.T) {
 	t.Parallel()
+	skipWithoutFunctions(t)
 	g := startRig(t, lab.Options{SourceDatabases: 32, StandIn: true}, steps.Options{})
 	ctx := context.Background()
 	src := g.lab.Source.Client()

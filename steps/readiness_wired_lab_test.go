@@ -2,6 +2,7 @@ package steps_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 // to start (no REPLICAOF is sent).
 func TestReadinessRiskySourceBlocksPreflightAndTheAttach(t *testing.T) {
 	t.Parallel()
+	skipWithoutFunctions(t)
 	g := startRig(t, lab.Options{PreloadKeys: 10, StandIn: true}, steps.Options{})
 	src := g.lab.Source.Client()
 	defer src.Close()
@@ -128,7 +130,9 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 	}
 	final := g.facts().Snapshot
 	md := steps.RenderReport(entries, steps.ReportExtras{Topo: g.prober.Topo, Final: &final})
-	labtest.ContainsAll(t, "the report", md, ", Redis 7.", ", redis-server 7.", "(a stand-in for Dragonfly)", "## Sampled comparison of keys",
+	server, _, _ := lab.Binaries()
+	labtest.ContainsAll(t, "the report", md, ", "+probe.CapabilitiesOf(server.Kind, server.Version).Name(),
+		fmt.Sprintf(", %s-server %s (a stand-in", server.Kind, server.Version), "(a stand-in for Dragonfly)", "## Sampled comparison of keys",
 		"| steady-state | source with target (replica) | 150 (every key) |", "- `preload:00000007`: missing on the target")
 	labtest.Keep(t, "report.md", []byte(md))
 }

@@ -27,8 +27,7 @@ type oldRedis struct {
 	// Listed are the Sentinels (labels) that list it as a replica.
 	Listed []string
 	// Down: it does not answer (the old primary), or every Sentinel that
-	// lists it flags it down, or this session shut it down and no
-	// Sentinel lists it.
+	// lists it flags it down, or this session shut it down.
 	Down bool
 	// FollowsTarget: it is (as Sentinel or its own INFO says) a replica
 	// of the new primary; LinkUp: its link to it is up (synced).
@@ -96,7 +95,10 @@ func oldRedisServers(f Facts, o Options) []oldRedis {
 				}
 			}
 		}
-		n.Down = len(n.Listed) > 0 && down == len(n.Listed) || len(n.Listed) == 0 && n.Fate == FateShutDown
+		// This session's SHUTDOWN was followed until the server stopped
+		// answering: down, even while the Sentinels still list it and
+		// have not flagged it yet (down-after-milliseconds).
+		n.Down = len(n.Listed) > 0 && down == len(n.Listed) || n.Fate == FateShutDown
 		out = append(out, n)
 	}
 	return out

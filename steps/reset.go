@@ -23,6 +23,9 @@ func (r *Runner) resetSentinels(ctx context.Context, progress func(Progress), re
 	master := r.Prober.Topo.MasterName
 	for i, e := range r.Prober.Sentinels {
 		name := endpointLabel(i)
+		if err := r.waitNoFailover(ctx, progress, "SENTINEL RESET on "+name); err != nil {
+			return err
+		}
 		progress(Progress{Phase: "resetting " + name, Message: "SENTINEL RESET " + master + " on " + name,
 			Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
 		if _, err := r.Send(ctx, e, "SENTINEL", "RESET", master); err != nil {
@@ -52,4 +55,42 @@ func orDone(s string) string {
 		return "settled"
 	}
 	return s
+}
+
+// waitNoFailover waits, on fresh polls, until no Sentinel runs a failover
+// of the master, counting down to the latest failover-timeout, before
+// what (a change to the topology) goes out. A SENTINEL RESET sent to the
+// leader mid-failover puts it back on the old primary for good.
+func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), what string) error {
+	f := r.Facts(ctx)
+	if !anyFailoverInProgress(f) {
+		return nil
+	}
+	// Until the latest failover-timeout ends them, with a margin; a
+	// failover whose start flyover did not see gets a whole timeout.
+	var deadline time.Time
+	for _, sw := range SentinelSwitches(f) {
+		if sw.State != SwitchFinishing {
+			continue
+		}
+		end := sw.Ends
+		if end.IsZero() {
+			end = time.Now().Add(failoverTimeout(f))
+		}
+		if end.After(deadline) {
+			deadline = end
+		}
+	}
+	deadline = deadline.Add(10 * time.Second)
+	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+		if !anyFailoverInProgress(f) {
+			return true, nil
+		}
+		progress(Progress{Phase: "waiting for Sentinel", Message: what + " waits: " + switchPending(f), Deadline: deadline, Fraction: -1})
+		return false, nil
+	})
+	if errors.Is(err, errDeadline) {
+		return fmt.Errorf("not sent (%s): a Sentinel is still in a failover of the master past its failover-timeout: %s; check it (SENTINEL MASTER) before going on", what, switchPending(last))
+	}
+	return err
 }

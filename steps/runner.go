@@ -142,6 +142,54 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	return reply, nil
 }
 
+// sendTx sends cmds to one endpoint as one MULTI ... EXEC through the
+// audited path: every command is logged (fsync'd when it writes) before
+// the transaction is sent, and each reply after. It is sent even when
+// the audit log has failed only when must is set, as sendMust.
+func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds ...[]any) ([]any, error) {
+	name := r.endpointName(e)
+	seqs := make([]int64, len(cmds))
+	reds := make([][]string, len(cmds))
+	for i, c := range cmds {
+		sargs := stringArgs(c)
+		reds[i] = RedactArgs(sargs)
+		write := !probe.IsRead(sargs)
+		if r.ReadOnly && write {
+			err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: reds[i]}
+			r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
+			return nil, err
+		}
+		seq, aerr := r.Audit.Log(Entry{Kind: KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
+			Message: fmt.Sprintf("in one MULTI/EXEC, %d of %d", i+1, len(cmds))}, write)
+		if aerr != nil && !must {
+			return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(reds[i], " "), aerr)
+		}
+		seqs[i] = seq
+	}
+	cctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	start := time.Now()
+	replies, err := e.DoTx(cctx, cmds...)
+	cancel()
+	elapsed := float64(time.Since(start).Microseconds()) / 1000
+	for i := range cmds {
+		entry := Entry{Kind: KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
+		if i < len(replies) && err == nil {
+			entry.Reply = redactReply(stringArgs(cmds[i]), replies[i])
+		} else if err != nil {
+			entry.Error = err.Error()
+		}
+		r.Audit.Log(entry, false)
+	}
+	if err != nil {
+		var all []string
+		for _, red := range reds {
+			all = append(all, strings.Join(red, " "))
+		}
+		return nil, &CommandError{Endpoint: name, Addr: e.Addr, Args: append([]string{"MULTI;"}, append(all, "; EXEC")...), Err: err}
+	}
+	return replies, nil
+}
+
 func (r *Runner) endpointName(e *probe.Endpoint) string {
 	switch e {
 	case r.Prober.Source:

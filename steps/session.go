@@ -42,6 +42,12 @@ type Facts struct {
 	// SwitchMaster is the latest +switch-master naming the target, when
 	// the session relays Sentinel events (Session.ObserveEvent).
 	SwitchMaster *probe.Event
+	// FailoverSince is, by Sentinel address, when this session first saw
+	// that Sentinel reconfiguring replicas in a failover of the master
+	// (its +failover-state-reconf-slaves, or the first poll that showed
+	// failover-state reconf_slaves): its failover-timeout counts from
+	// there (switch.go).
+	FailoverSince map[string]time.Time
 
 	// What this session did.
 	Cutover        *CutoverResult
@@ -70,12 +76,14 @@ type Session struct {
 	sample       *SampleRun
 	verifySample *SampleRun
 	switchMaster *probe.Event
-	cutover      *CutoverResult
-	verified     time.Time
-	leftOld      bool
-	decomm       bool
-	report       string
-	ha           haRecord
+	// failoverSince: see Facts.FailoverSince.
+	failoverSince map[string]time.Time
+	cutover       *CutoverResult
+	verified      time.Time
+	leftOld       bool
+	decomm        bool
+	report        string
+	ha            haRecord
 }
 
 // NewSession returns an empty session.
@@ -90,6 +98,7 @@ const minPollSpacing = 200 * time.Millisecond
 func (s *Session) Observe(snap probe.Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.observeFailovers(snap)
 	switch snap.Link.Phase {
 	case probe.PhaseHandshake, probe.PhaseTransfer, probe.PhaseLoading:
 		// A new full sync: the target's data is new, a sample of the old
@@ -113,16 +122,48 @@ func (s *Session) Observe(snap probe.Snapshot) {
 	}
 }
 
-// ObserveEvent records a Sentinel event; only +switch-master naming the
-// target matters to the plan.
+// ObserveEvent records a Sentinel event: +switch-master naming the
+// target, and when a Sentinel starts reconfiguring the replicas (where
+// its failover-timeout starts to count).
 func (s *Session) ObserveEvent(topo probe.Topology, e probe.Event) {
-	if e.Type != "+switch-master" || e.MasterName != topo.MasterName || !topo.IsTarget(e.NewAddr) {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ev := e
-	s.switchMaster = &ev
+	switch {
+	case e.Type == "+failover-state-reconf-slaves" && e.MasterName == topo.MasterName:
+		if s.failoverSince == nil {
+			s.failoverSince = map[string]time.Time{}
+		}
+		if t, ok := s.failoverSince[e.Sentinel]; !ok || e.Time.Before(t) {
+			s.failoverSince[e.Sentinel] = e.Time
+		}
+	case e.Type == "+switch-master" && e.MasterName == topo.MasterName && topo.IsTarget(e.NewAddr):
+		ev := e
+		s.switchMaster = &ev
+	}
+}
+
+// observeFailovers keeps failoverSince: the first poll that shows a
+// Sentinel reconfiguring replicas starts its clock (unless its event
+// came first), and a Sentinel no longer in a failover forgets it.
+func (s *Session) observeFailovers(snap probe.Snapshot) {
+	for _, v := range snap.Sentinels {
+		if !v.Reachable || !v.Monitors {
+			continue
+		}
+		if !v.FailoverInProgress() {
+			delete(s.failoverSince, v.Addr)
+			continue
+		}
+		if v.FailoverState != "reconf_slaves" {
+			continue
+		}
+		if _, ok := s.failoverSince[v.Addr]; !ok {
+			if s.failoverSince == nil {
+				s.failoverSince = map[string]time.Time{}
+			}
+			s.failoverSince[v.Addr] = v.PolledAt
+		}
+	}
 }
 
 // SetPreflight records what preflight gathered.
@@ -183,7 +224,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		Topo: topo, Snapshot: snap, Preflight: s.preflight,
 		Readiness: s.readiness, DivergenceBase: s.divBase, Sample: s.sample, VerifySample: s.verifySample,
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
-		SwitchMaster: s.switchMaster, Cutover: s.cutover, VerifiedWrite: s.verified,
+		SwitchMaster: s.switchMaster, FailoverSince: maps.Clone(s.failoverSince), Cutover: s.cutover, VerifiedWrite: s.verified,
 		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
 		HA: s.ha.facts(),
 	}

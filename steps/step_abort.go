@@ -43,7 +43,10 @@ func abortPre(f Facts, o Options) []Check {
 }
 
 func abortCommands(f Facts, detach bool) []Command {
-	cs := []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CLIENT", "UNPAUSE"}}}
+	var cs []Command
+	if f.Snapshot.Source.Capabilities().Unpause {
+		cs = append(cs, Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CLIENT", "UNPAUSE"}})
+	}
 	if detach {
 		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"REPLICAOF", "NO", "ONE"}})
 		cs = append(cs, resetCommands(f)...)
@@ -52,10 +55,13 @@ func abortCommands(f Facts, detach bool) []Command {
 }
 
 func runAbort(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})
-	if _, err := r.sendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
-		return fmt.Errorf("could not unpause the source: %w", err)
-	}
+	if r.Prober.Source.Capabilities().Unpause { // as the last poll that answered read it
+		progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})
+		if _, err := r.sendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
+			return fmt.Errorf("could not unpause the source: %w", err)
+		}
+	} // else: no CLIENT UNPAUSE on this version (Redis 6.0); a pause there lifts by itself
+
 	if isYes(a["restore-priorities"]) {
 		if err := r.restorePriorities(ctx, fresh, progress); err != nil { // step_priority.go
 			return err

@@ -33,10 +33,14 @@ var cutoverStep = &Step{
 			return []Confirmation{{ID: "fence", Kind: ConfirmYesNo, Commands: cutoverCommands(f, o),
 				Prompt: "The failover has happened and the old primary still takes writes. Fence it now?"}}
 		}
+		undo := "any failure unpauses and changes nothing"
+		if p := PlanCutover(f, o); p.PauseAllClients {
+			undo = "any failure changes nothing once the pause has lifted by itself"
+		}
 		return []Confirmation{{ID: "cutover", Kind: ConfirmTypeName, Expect: f.Topo.MasterName, Commands: cutoverCommands(f, o),
-			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, any failure unpauses and changes nothing. " +
+			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, " + undo + ". " +
 				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
-				cutoverAckWarning(f),
+				pauseAllWarning(PlanCutover(f, o)) + cutoverAckWarning(f),
 			Prompt: fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
 	},
 	run: runCutover,
@@ -147,7 +151,11 @@ func cutoverCommands(f Facts, o Options) []Command {
 		first, firstAddr = endpointLabel(p.Sentinels[0]), sentinelAddr(f, p.Sentinels[0])
 	}
 	var cs []Command
-	if !p.FenceOnly {
+	if !p.FenceOnly && p.PauseAllClients {
+		cs = append(cs, pauseAllCommands(f, o, p)...) // versions.go
+		cs = append(cs, Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
+			Note: fmt.Sprintf("POINT OF NO RETURN; sent only while at least %s of the pause is left; -NOGOODSLAVE is retried until then", o.Cutover.PromoteReserve)})
+	} else if !p.FenceOnly {
 		judged := "the source's slaveN line for the target"
 		if p.JudgeByTarget {
 			judged = "the target's own slave_repl_offset"
@@ -167,9 +175,12 @@ func cutoverCommands(f Facts, o Options) []Command {
 		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ROLE"}, Note: "until it reports master"},
 		src("the old primary becomes a read-only replica of the target", "REPLICAOF", th, tp),
 		src("its clients reconnect and ask Sentinel again", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"),
-		src("", "CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"),
-		src("paused writes fail with READONLY and are retried on the target", "CLIENT", "UNPAUSE"))
-	return cs
+		src("", "CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"))
+	if p.PauseAllClients {
+		cs[len(cs)-3].Note = "once the pause has lifted by itself: " + cs[len(cs)-3].Note
+		return append(cs, src("put back as it was", "CONFIG", "SET", "min-replicas-to-write", strconv.FormatInt(f.Snapshot.Source.MinReplicasToWrite, 10)))
+	}
+	return append(cs, src("paused writes fail with READONLY and are retried on the target", "CLIENT", "UNPAUSE"))
 }
 
 func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
@@ -194,7 +205,8 @@ func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progr
 		}
 	}
 	p := PlanCutover(f, r.opts())
-	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs {
+	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs ||
+		fp.PauseAllClients != p.PauseAllClients { // the pause confirmed is the pause sent
 		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
 	}
 	res, err := r.Cutover(ctx, p, progress)

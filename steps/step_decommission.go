@@ -57,7 +57,12 @@ var decommissionStep = &Step{
 	run: runDecommission,
 }
 
-func decommissionPre(f Facts, o Options) []Check { return cutoverDonePre(f, "decommission-promoted") }
+func decommissionPre(f Facts, o Options) []Check {
+	if cs := cutoverDonePre(f, "decommission-promoted"); cs != nil {
+		return cs
+	}
+	return sentinelsSettledPre(f, "decommission-settled")
+}
 
 // cutoverDonePre is the precondition of a step after the cutover, as the
 // check id: the cutover is done.
@@ -169,8 +174,8 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 		if !v.Reachable || !v.Monitors {
 			return false, "not answering"
 		}
-		if !f.Topo.IsTarget(v.MasterAddr) {
-			return false, "names " + v.MasterAddr
+		if !recordSwitched(f, &v) {
+			return false, "its own record names " + v.RecordAddr
 		}
 		if v.NumOtherSentinels < len(f.Snapshot.Sentinels)-1 {
 			return false, fmt.Sprintf("knows %d of the %d other Sentinels", v.NumOtherSentinels, len(f.Snapshot.Sentinels)-1)

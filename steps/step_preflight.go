@@ -66,6 +66,7 @@ func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progres
 	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
 	var replicaACLs []probe.ACLFacts
 	pf.ReplicaClients, replicaACLs = r.gatherReplicas(ctx, f) // replicas.go
+	pf.Sentinels = probe.GatherSentinelServers(ctx, r.Doer(), r.Prober.Sentinels)
 	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)

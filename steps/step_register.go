@@ -78,6 +78,9 @@ func registrationChecks(f Facts) []Check {
 			if why == "" {
 				why = "not rated yet"
 			}
+			if strings.HasPrefix(why, "no PING reply") {
+				why += ": Sentinel cannot reach it at " + r.Addr() + " (check the network between this Sentinel and the target)"
+			}
 			cs = append(cs, warn(id, title, "listed, not eligible yet: "+why))
 		}
 	}

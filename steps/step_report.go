@@ -97,12 +97,19 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 			w("- **Cutover failed**: %s\n", e.Error)
 		} else {
 			w("- Cutover done at %s.\n", e.Time.Format("15:04:05.000"))
+			if x.Final != nil {
+				w("- %s\n", switchReportLine(Facts{Topo: x.Topo, Snapshot: *x.Final}))
+			}
 		}
 	} else {
 		w("- The cutover did not run in this session.\n")
 	}
 	if cut != nil && !cut.PausedAt.IsZero() {
-		w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		if cut.PausedAllClients {
+			w("- Measured write stall, of every client and reads too (CLIENT PAUSE sent to the first command answered after the pause lifted by itself; the source has no CLIENT PAUSE WRITE or UNPAUSE): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		} else {
+			w("- Measured write stall (CLIENT PAUSE sent to CLIENT UNPAUSE answered): **%s**.\n", cut.Stall.Round(time.Millisecond))
+		}
 		w("- Drain: %s; source offset %d, target offset %d (judged by the %s).\n", cut.Drain.Round(time.Microsecond), cut.Offsets.Source, cut.Offsets.Target, cut.Offsets.JudgedBy)
 		if cut.FailoverSentinel != "" {
 			w("- SENTINEL FAILOVER accepted by %s after %d attempt(s) (%d -NOGOODSLAVE retries); a majority named the target %s later.\n",
@@ -246,11 +253,11 @@ func serverKind(n *probe.Node, target bool) string {
 	switch n.Kind {
 	case probe.KindDragonfly:
 		return ", Dragonfly " + n.Version
-	case probe.KindRedis:
+	case probe.KindRedis, probe.KindValkey:
 		if target {
-			return ", redis-server " + n.Version + " (a stand-in for Dragonfly)"
+			return fmt.Sprintf(", %s-server %s (a stand-in for Dragonfly)", n.Kind, n.Version)
 		}
-		return ", Redis " + n.Version
+		return ", " + n.Capabilities().Name() // Redis 6.0.20, Valkey 8.0.1
 	}
 	return fmt.Sprintf(", %s %s", n.Kind, n.Version)
 }

@@ -46,7 +46,12 @@ var restoreHAStep = &Step{
 	run: runRestoreHA,
 }
 
-func restoreHAPre(f Facts, o Options) []Check { return cutoverDonePre(f, "restore-ha-promoted") }
+func restoreHAPre(f Facts, o Options) []Check {
+	if cs := cutoverDonePre(f, "restore-ha-promoted"); cs != nil {
+		return cs
+	}
+	return sentinelsSettledPre(f, "restore-ha-settled")
+}
 
 // newPrimary is the new primary's address as the Sentinels name it (what
 // a new replica must follow), else the target's.

@@ -19,7 +19,8 @@ var verifyStep = &Step{
 	Why: "Clients reach the primary through Sentinel, so check what they will see: every Sentinel names the target, the target " +
 		"is master and takes a write sent to the address Sentinel gives, and Sentinel has finished the failover (+switch-master). " +
 		"It also compares a sample of keys of the old primary, whose data stopped at the cutover, with the new primary (reads only). " +
-		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down.",
+		"With other replicas, Sentinel finishes only at failover-timeout, since they never sync from Dragonfly: flyover counts down, " +
+		"and offers to shut them down, which ends it down-after-milliseconds later.",
 	OnFailure: "If a Sentinel still names the old primary, check it can reach the others (SENTINEL CKQUORUM); if the write fails, " +
 		"read the error: the target must accept writes as a primary.",
 	deadline: func(f Facts, o Options) time.Duration { return failoverTimeout(f) + 10*time.Second },
@@ -28,8 +29,20 @@ var verifyStep = &Step{
 	done:     func(f Facts, o Options) bool { return !anyNotPass(verifyChecks(f, o)) },
 	commands: func(f Facts, o Options) []Command { return verifyCommands(f) },
 	confirm: func(f Facts, o Options) []Confirmation {
-		return []Confirmation{{ID: "verify", Kind: ConfirmYesNo, Commands: verifyCommands(f),
+		cs := []Confirmation{{ID: "verify", Kind: ConfirmYesNo, Commands: verifyCommands(f),
 			Prompt: "Write one test key (60 s TTL) to the primary Sentinel names?"}}
+		for _, n := range replicasHoldingTheFailover(f, o) {
+			cs = append(cs, Confirmation{ID: shutdownID(n), Kind: ConfirmYesNo, Optional: true, Commands: []Command{shutdownCommand(n)},
+				Prompt: "Shut the old Redis replica " + n.Addr + " down now? It never syncs from Dragonfly, and Sentinel's leader stays in its " +
+					"failover until it is down (then " + fmt.Sprintf("%g s", downAfter(f).Seconds()) + ") or failover-timeout passes; nothing else is reset before. " +
+					"(n waits for failover-timeout)"})
+		}
+		for _, r := range stuckSentinelRepairs(f) {
+			cs = append(cs, Confirmation{ID: repairID(r.Label), Kind: ConfirmYesNo, Optional: true, Commands: r.Commands,
+				Prompt: "Repair " + r.Label + "? It names " + sentinelRecord(f, r.Index) + " with no failover and the same config epoch as the " +
+					"others, so it never converges by itself; it forgets that record and monitors the target as the others do. (n leaves it to you)"})
+		}
+		return cs
 	},
 	run: runVerify,
 }
@@ -47,26 +60,48 @@ func verifyPre(f Facts, o Options) []Check {
 func verifyChecks(f Facts, o Options) []Check {
 	s := &f.Snapshot
 	var cs []Check
-	n, m := TargetNaming(f), len(s.Sentinels)
+	n, m := SentinelsSwitched(f), len(s.Sentinels)
+	switches := SentinelSwitches(f)
 	if n == m {
-		cs = append(cs, pass("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d", n, m)))
+		cs = append(cs, pass("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d, each by its own record", n, m)))
 	} else {
-		cs = append(cs, warn("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d", n, m)))
+		var pending []string
+		for _, sw := range switches {
+			if sw.State != SwitchDone {
+				pending = append(pending, sw.Describe(f))
+			}
+		}
+		detail := fmt.Sprintf("%d of %d switched: %s", n, m, strings.Join(pending, "; "))
+		c := warn("verify-all-sentinels", "every Sentinel names the target", detail)
+		if repairs := stuckSentinelRepairs(f); len(repairs) > 0 {
+			c = block("verify-all-sentinels", "every Sentinel names the target", detail,
+				"repair it: SENTINEL REMOVE, then SENTINEL MONITOR the target and SENTINEL SET its settings again (this step offers it)")
+			for _, r := range repairs {
+				c.FixCommands = append(c.FixCommands, r.Commands...)
+			}
+		}
+		cs = append(cs, c)
 	}
 	if s.Target.Reachable && s.Target.Role == probe.RolePrimary {
 		cs = append(cs, pass("verify-target-master", "the target is master", ""))
 	} else {
 		cs = append(cs, warn("verify-target-master", "the target is master", "role "+string(s.Target.Role)+" "+s.Target.Error))
 	}
+	// +switch-master from one Sentinel does not make the switch done: the
+	// leader may still be in its failover, and a replayed event proves
+	// nothing. Every Sentinel's own record does.
 	switch {
-	case f.SwitchMaster != nil:
-		cs = append(cs, pass("verify-switch", "+switch-master", "seen from "+f.SwitchMaster.Sentinel+" at "+f.SwitchMaster.Time.Format(time.TimeOnly)))
-	case n == m && !anyFailoverInProgress(f):
+	case n == m && f.SwitchMaster != nil:
+		cs = append(cs, pass("verify-switch", "+switch-master", "seen from "+f.SwitchMaster.Sentinel+" at "+f.SwitchMaster.Time.Format(time.TimeOnly)+"; no failover in progress"))
+	case n == m:
 		cs = append(cs, pass("verify-switch", "+switch-master", "every Sentinel has switched (no failover in progress)"))
 	default:
 		detail := "Sentinel is still finishing the failover"
-		if others := staleReplicaLines(f, o); len(others) > 0 { // replicas.go
-			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so it waits for failover-timeout (%s)", strings.Join(others, "; "), failoverTimeout(f))
+		if f.SwitchMaster != nil {
+			detail = "seen from " + f.SwitchMaster.Sentinel + " at " + f.SwitchMaster.Time.Format(time.TimeOnly) + ", but not every Sentinel has switched"
+		}
+		if others := staleReplicaLines(f, o); len(others) > 0 && anyFailoverInProgress(f) { // replicas.go
+			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so the leader waits for failover-timeout (%s) unless they are shut down", strings.Join(others, "; "), failoverTimeout(f))
 		}
 		cs = append(cs, warn("verify-switch", "+switch-master", detail))
 	}
@@ -97,6 +132,27 @@ func verifyCommands(f Facts) []Command {
 }
 
 func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
+	// First what ends the leader's failover sooner (the old replicas it
+	// waits for, shut down), and the repair of a stuck Sentinel: the
+	// write below asks the Sentinels where the primary is.
+	for _, n := range replicasHoldingTheFailover(f, r.opts()) {
+		if !isYes(a[shutdownID(n)]) {
+			continue
+		}
+		progress(Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.label() + " so Sentinel's leader can end its failover", Fraction: -1})
+		if err := r.shutdownReplica(ctx, n.Addr); err != nil {
+			return err
+		}
+		r.Session.setFate(n.Addr, FateShutDown)
+	}
+	for _, rep := range stuckSentinelRepairs(f) {
+		if !isYes(a[repairID(rep.Label)]) {
+			continue
+		}
+		if err := r.repairSentinel(ctx, rep, progress); err != nil {
+			return err
+		}
+	}
 	// A write through Sentinel: ask a Sentinel where the primary is, as a
 	// client would, and write there.
 	progress(Progress{Phase: "writing", Message: "asking a Sentinel for the primary, then writing a test key", Fraction: -1})

@@ -238,6 +238,33 @@ func TestBadgeSaysPromotingMidFailover(t *testing.T) {
 	}
 }
 
+// Every Sentinel answers GET-MASTER-ADDR-BY-NAME with the target, but
+// the leader's own record is still the old primary (it is in its
+// failover, waiting for old replicas that never resync from Dragonfly):
+// the header says SWITCHING, not SWITCHED, and its row shows the record.
+func TestBadgeSaysSwitchingWhileTheLeaderIsInItsFailover(t *testing.T) {
+	hs := inSyncScreen(t, 120, 36)
+	hs.w.Attached, hs.w.Fenced = false, true
+	for i := range uitest.FxSentinels {
+		hs.w.SentMaster[i] = uitest.FxTarget
+	}
+	hs.w.SentRecord = map[int]string{0: uitest.FxSource}
+	hs.w.SentFlags[0] = []string{"master", "failover_in_progress"}
+	hs.rounds(2)
+	sc := hs.screen()
+	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "SWITCHING · 2 of 3 Sentinels switched") {
+		t.Errorf("the header while the leader is in its failover: %q", first)
+	}
+	if !strings.Contains(sc, "own record "+uitest.FxSource) {
+		t.Errorf("the leader's row does not show its own record:\n%s", sc)
+	}
+	hs.w.SentRecord, hs.w.SentFlags[0] = nil, nil
+	hs.rounds(2)
+	if first, _, _ := strings.Cut(hs.screen(), "\n"); !strings.Contains(first, "SWITCHED") {
+		t.Errorf("the header once the leader switched: %q", first)
+	}
+}
+
 // After the switch an old primary that still answers, following the
 // target without ever syncing, serves data that stopped at the switch:
 // its status says so instead of a plain "up".

@@ -50,7 +50,7 @@ func TestEachMethodOnceReportsAndGuardedLosesNothing(t *testing.T) {
 			t.Errorf("%s #%d failed: %s", r.Method, r.Run, r.Error)
 			continue
 		}
-		if r.Acked == 0 || r.Checked != r.Acked || r.Promotion == nil || r.Target == "" {
+		if r.Acked == 0 || r.Checked == nil || *r.Checked != r.Acked || r.Lost == nil || r.Promotion == nil || r.Target == "" {
 			t.Errorf("%s #%d: figures missing: %+v", r.Method, r.Run, r)
 		}
 		t.Logf("%s: %s", r.Method, r.line())
@@ -58,14 +58,14 @@ func TestEachMethodOnceReportsAndGuardedLosesNothing(t *testing.T) {
 	for _, r := range rep.Runs {
 		switch r.Method {
 		case MethodGuarded:
-			if r.Lost != 0 {
-				t.Errorf("the guarded cutover lost %d acknowledged writes: %v", r.Lost, r.LostSample)
+			if r.Lost != nil && *r.Lost != 0 {
+				t.Errorf("the guarded cutover lost %d acknowledged writes: %v", *r.Lost, r.LostSample)
 			}
 			if g := r.Guarded; g == nil || g.Pause <= 0 || g.FailoverAttempts < 1 {
 				t.Errorf("the guarded cutover's timings are missing: %+v", g)
 			}
 		case MethodFailover:
-			t.Logf("documented SENTINEL FAILOVER lost %d of %d acknowledged writes (a measurement)", r.Lost, r.Checked)
+			t.Logf("documented SENTINEL FAILOVER: %s (a measurement)", r.line())
 		}
 	}
 	if rep.Goals == nil || !rep.Goals.LostNothing {
@@ -127,11 +127,12 @@ func TestBadUsageExits2(t *testing.T) {
 // so does a guarded run that lost a write.
 func TestSummaryAndPass(t *testing.T) {
 	p := func(v float64) *float64 { return &v }
+	n := func(v int64) *int64 { return &v }
 	rep := Report{Runs: []RunResult{
-		{Method: MethodGuarded, Run: 1, OK: true, LongestStall: 1100, Promotion: p(1000)},
-		{Method: MethodGuarded, Run: 2, OK: true, LongestStall: 1300, Promotion: p(1050)},
-		{Method: MethodGuarded, Run: 3, OK: true, LongestStall: 1200, Promotion: p(1020)},
-		{Method: MethodFailover, Run: 1, OK: true, LongestStall: 20, Lost: 900, Promotion: p(1000)},
+		{Method: MethodGuarded, Run: 1, OK: true, LongestStall: 1100, Lost: n(0), Promotion: p(1000)},
+		{Method: MethodGuarded, Run: 2, OK: true, LongestStall: 1300, Lost: n(0), Promotion: p(1050)},
+		{Method: MethodGuarded, Run: 3, OK: true, LongestStall: 1200, Lost: n(0), Promotion: p(1020)},
+		{Method: MethodFailover, Run: 1, OK: true, LongestStall: 20, Lost: n(900), Promotion: p(1000)},
 		{Method: MethodFailover, Run: 2, OK: false, Error: "boom"},
 	}}
 	rep.summarize([]Method{MethodFailover, MethodGuarded})
@@ -148,15 +149,36 @@ func TestSummaryAndPass(t *testing.T) {
 	if rep.Passed() {
 		t.Error("a bench with a failed run passed")
 	}
-	rep.Runs[4] = RunResult{Method: MethodFailover, Run: 2, OK: true, LongestStall: 10, Promotion: p(990)}
-	rep.Runs[0].Lost = 1
+	rep.Runs[4] = RunResult{Method: MethodFailover, Run: 2, OK: true, LongestStall: 10, Lost: n(1700), Promotion: p(990)}
+	rep.Runs[0].Lost = n(1)
 	rep.summarize([]Method{MethodFailover, MethodGuarded})
 	if rep.Passed() || rep.Goals.LostNothing {
 		t.Error("a bench where the guarded cutover lost a write passed")
 	}
-	rep.Runs[0].Lost = 0
+	rep.Runs[0].Lost = n(0)
 	rep.summarize([]Method{MethodFailover, MethodGuarded})
 	if !rep.Passed() {
 		t.Error("a clean bench did not pass")
+	}
+}
+
+// A run that failed before the writes were read back reports its loss as
+// null, not 0: a figure never measured must not read as zero.
+func TestUnmeasuredLossIsNull(t *testing.T) {
+	r := RunResult{Method: MethodGuarded, Run: 1, OK: false, Error: "lab: source exited at start", Acked: 12}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"lost":null`) || !strings.Contains(string(b), `"checked":null`) {
+		t.Errorf("a failed run's JSON: %s", b)
+	}
+	if strings.Contains(r.line(), "0 of") {
+		t.Errorf("a failed run's line reads as measured: %s", r.line())
+	}
+	rep := Report{Runs: []RunResult{r}}
+	rep.summarize([]Method{MethodGuarded})
+	if rep.Goals.LostNothing || rep.Passed() {
+		t.Errorf("a bench whose only run failed met 'lost nothing': %+v", rep.Goals)
 	}
 }

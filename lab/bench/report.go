@@ -2,20 +2,20 @@ package bench
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"flyover/lab"
 )
 
 // Report is a whole bench: what ran where, every run, and per method a
@@ -40,7 +40,11 @@ type Machine struct {
 	CPUs        int    `json:"cpus"`
 	CPUModel    string `json:"cpu_model,omitempty"`
 	Go          string `json:"go"`
-	RedisServer string `json:"redis_server"`
+	RedisServer string `json:"redis_server"` // its version, as before
+	// Server and Sentinel are the lab's binaries as they name themselves
+	// ("valkey-server 8.0.1 (/opt/...)"): the source's and the Sentinels'.
+	Server   string `json:"server"`
+	Sentinel string `json:"sentinel"`
 	// Target is what the lab starts as the target; TargetServer is how
 	// the first run's target reported itself.
 	Target       string `json:"target"`
@@ -127,7 +131,9 @@ func (r *Report) summarize(methods []Method) {
 			s.Completed++
 			stalls = append(stalls, run.LongestStall)
 			s.Failed = append(s.Failed, run.FailedWrites)
-			s.Lost = append(s.Lost, run.Lost)
+			if run.Lost != nil { // an OK run has read every write back
+				s.Lost = append(s.Lost, *run.Lost)
+			}
 			s.Acked = append(s.Acked, run.Acked)
 			if run.Promotion != nil {
 				promos = append(promos, *run.Promotion)
@@ -145,7 +151,7 @@ func (r *Report) summarize(methods []Method) {
 
 		if m == MethodGuarded && s.Runs > 0 {
 			g := &Goals{Runs: s.Runs, Completed: s.Completed, StallBudget: ms(StallBudget)}
-			g.LostNothing = s.Completed == s.Runs
+			g.LostNothing = s.Completed == s.Runs && len(s.Lost) == s.Completed
 			for _, n := range s.Lost {
 				if n != 0 {
 					g.LostNothing = false
@@ -184,7 +190,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if m.TargetServer != "" {
 		target = m.TargetServer
 	}
-	fmt.Fprintf(bw, "machine: %s, %s/%s, %s, redis-server %s; target: %s\n", cpu, m.OS, m.Arch, m.Go, m.RedisServer, target)
+	fmt.Fprintf(bw, "machine: %s, %s/%s, %s\nservers: source %s; Sentinels %s; target: %s\n", cpu, m.OS, m.Arch, m.Go, m.Server, m.Sentinel, target)
 	fmt.Fprintf(bw, "command: %s (took %s)\n\n", r.Command, (time.Duration(r.Elapsed * float64(time.Second))).Round(time.Second))
 
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
@@ -251,7 +257,10 @@ func settingsOf(s Settings) ReportSettings {
 // readMachine describes this machine and the servers the lab will start.
 func readMachine(s Settings) Machine {
 	m := Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Go: runtime.Version(),
-		CPUModel: cpuModel(), RedisServer: programVersion("redis-server")}
+		CPUModel: cpuModel(), RedisServer: "unknown", Server: "unknown", Sentinel: "unknown"}
+	if server, sentinel, err := lab.Binaries(); err == nil {
+		m.RedisServer, m.Server, m.Sentinel = server.Version, server.String(), sentinel.String()
+	}
 	switch path, err := exec.LookPath("dragonfly"); {
 	case s.StandIn:
 		m.Target = "redis-server standing in for Dragonfly (--stand-in)"
@@ -274,22 +283,6 @@ func cpuModel() string {
 		}
 	}
 	return ""
-}
-
-var versionRE = regexp.MustCompile(`v=(\S+)`)
-
-// programVersion is redis-server's version ("7.0.15"), or "unknown".
-func programVersion(program string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, program, "--version").Output()
-	if err != nil {
-		return "unknown"
-	}
-	if m := versionRE.FindSubmatch(out); m != nil {
-		return string(m[1])
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // ms is a duration in milliseconds, to the hundredth.

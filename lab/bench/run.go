@@ -33,9 +33,11 @@ type RunResult struct {
 	FailedWrites int64 `json:"failed_writes"`
 	// Acked writes are in the canary's ledger; Checked of them were read
 	// back from the new primary, and Lost were missing or changed there.
+	// Checked and Lost are null when nothing was read back (a run that
+	// failed before): a figure never measured is not zero.
 	Acked      int64    `json:"acked"`
-	Checked    int64    `json:"checked"`
-	Lost       int64    `json:"lost"`
+	Checked    *int64   `json:"checked"`
+	Lost       *int64   `json:"lost"`
 	LostSample []string `json:"lost_sample,omitempty"`
 	// Promotion is Sentinel's own promotion time: from the trigger
 	// (SENTINEL FAILOVER answered OK; SIGTERM sent to the primary) until
@@ -81,8 +83,11 @@ type GuardedTimings struct {
 
 // line is one run in a few words, for progress and the per-run list.
 func (r RunResult) line() string {
-	s := fmt.Sprintf("longest stall %s, %d failed writes, %d of %d acknowledged writes lost",
-		fmtMS(r.LongestStall), r.FailedWrites, r.Lost, r.Checked)
+	lost := "acknowledged writes not read back"
+	if r.Lost != nil && r.Checked != nil {
+		lost = fmt.Sprintf("%d of %d acknowledged writes lost", *r.Lost, *r.Checked)
+	}
+	s := fmt.Sprintf("longest stall %s, %d failed writes, %s", fmtMS(r.LongestStall), r.FailedWrites, lost)
 	if r.Promotion != nil {
 		s += ", Sentinel promoted in " + fmtMS(*r.Promotion)
 	}
@@ -245,7 +250,7 @@ func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 	if !probe.SameAddr(v.Primary, l.Target.Addr()) {
 		return fmt.Errorf("read the acknowledged writes back from %s, but the target is %s", v.Primary, l.Target.Addr())
 	}
-	r.Acked, r.Checked, r.Lost, r.LostSample = v.Acked, v.Checked, v.Lost, v.LostSample
+	r.Acked, r.Checked, r.Lost, r.LostSample = v.Acked, &v.Checked, &v.Lost, v.LostSample
 	if v.Checked != v.Acked {
 		return fmt.Errorf("only %d of %d acknowledged writes were read back (%d skipped as possibly expired)", v.Checked, v.Acked, v.Expired)
 	}

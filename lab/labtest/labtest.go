@@ -64,6 +64,20 @@ func Start(t testing.TB, o lab.Options) *lab.Lab {
 	return l
 }
 
+// StartPartitioned starts a partition lab of o (Options.Partitions),
+// bounded by a minute, stopped (every namespace removed) when t ends. It
+// skips, saying why, where partitions cannot run (not root, no ip or
+// iptables).
+func StartPartitioned(t testing.TB, o lab.Options) *lab.Lab {
+	t.Helper()
+	Skip(t)
+	if err := lab.PartitionsAvailable(); err != nil {
+		t.Skip(err)
+	}
+	o.Partitions = true
+	return Start(t, o)
+}
+
 // StartFleet starts a fleet lab of o, stopped when t ends. It is not
 // bounded: a benchmark's fleet may have many masters.
 func StartFleet(t testing.TB, o lab.FleetOptions) *lab.Fleet {

@@ -5,6 +5,7 @@ package dashboard
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"flyover/probe"
@@ -111,13 +112,33 @@ func (d *Dashboard) noteDivergence(f steps.Facts) {
 	}
 }
 
-// switched reports whether the migration has happened: the target is a
-// primary and every Sentinel names it. The old primary is then a replica,
-// or gone, and the link from it no longer means anything.
-func (d *Dashboard) switched() bool {
-	s := &d.snap
-	return s.Target.Reachable && s.Target.Role == probe.RolePrimary && s.SentinelsAgree && d.cfg.Topo.IsTarget(s.AgreedMaster)
+// notePartition puts on the timeline each endpoint flyover cannot reach
+// while an endpoint it does reach still reaches it (a partition, not a
+// crash, which the "down" entries say), with what the others say of it,
+// when that set changes.
+func (d *Dashboard) notePartition(f steps.Facts) {
+	var names, lines []string
+	for _, u := range steps.Unreachable(f) {
+		if u.UpForOthers {
+			names = append(names, u.Name)
+			lines = append(lines, u.String())
+		}
+	}
+	now := strings.Join(names, ",")
+	if now == d.partition {
+		return
+	}
+	d.partition = now
+	for _, l := range lines {
+		d.addEntry(d.own("partition", l, common.ToneWarn), true)
+	}
 }
+
+// switched reports whether the migration has happened: the target is a
+// primary and every Sentinel's own record names it, none of them in a
+// failover (steps.SwitchComplete). The old primary is then a replica, or
+// gone, and the link from it no longer means anything.
+func (d *Dashboard) switched() bool { return d.complete }
 
 // verdict is the header badge.
 func (d *Dashboard) verdict() badge {
@@ -128,11 +149,16 @@ func (d *Dashboard) verdict() badge {
 		return badge{"CONNECTING", common.ToneMuted}
 	case d.switched():
 		return badge{"SWITCHED · target is the primary", common.ToneOK}
+	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && d.stage == steps.StagePromoted:
+		// Clients are sent to the target, but a Sentinel is still in its
+		// failover or names another primary in its own record: not done,
+		// whatever the old primary does now.
+		return badge{fmt.Sprintf("SWITCHING · %d of %d Sentinels switched", d.switchedN, len(s.Sentinels)), common.ToneWarn}
 	case !s.Source.Reachable:
 		return badge{"SOURCE DOWN", common.ToneBad}
 	case !s.Target.Reachable:
 		return badge{"TARGET DOWN", common.ToneBad}
-	case s.Target.Role == probe.RolePrimary && (d.stage == steps.StagePromoting || d.stage == steps.StagePromoted):
+	case s.Target.Role == probe.RolePrimary && d.stage == steps.StagePromoting:
 		// Mid-failover the target reports master and follows no one:
 		// "not attached" would be the wrong word for the busiest second.
 		return badge{fmt.Sprintf("PROMOTING · %d of %d Sentinels name the target", d.naming, len(s.Sentinels)), common.ToneWarn}

@@ -74,6 +74,11 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				mt = common.ToneWarn
 			}
 			row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr), Tone: mt}
+			if v.RecordAddr != "" && !probe.SameAddr(v.RecordAddr, v.MasterAddr) {
+				// Mid-failover the leader sends clients to the target
+				// while its own record is still the old primary.
+				row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr), Tone: common.ToneWarn}
+			}
 			q := common.Cell{Text: fmt.Sprintf("%d ok", v.Quorum), Tone: common.ToneOK}
 			if !v.QuorumOK {
 				q = common.Cell{Text: fmt.Sprintf("%d NO", v.Quorum), Tone: common.ToneBad}

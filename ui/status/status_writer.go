@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/ui/common"
 )
 
@@ -27,6 +28,9 @@ type StatusDoc struct {
 	Sentinels      []SentinelDoc `json:"sentinels"`
 	SentinelsAgree bool          `json:"sentinels_agree"`
 	AllReachable   bool          `json:"all_reachable"`
+	// SwitchComplete: the target is a primary and every Sentinel's own
+	// record names it with no failover in progress (steps.SwitchComplete).
+	SwitchComplete bool `json:"switch_complete"`
 }
 
 // NodeDoc is one data node in StatusDoc. A figure flyover does not know
@@ -91,6 +95,9 @@ type SentinelDoc struct {
 	Error        string `json:"error,omitempty"`
 	Monitors     bool   `json:"monitors"`
 	MasterAddr   string `json:"master_addr"`
+	RecordAddr   string `json:"record_addr,omitempty"`
+	Failover     string `json:"failover_state,omitempty"`
+	Switched     bool   `json:"switched"`
 	KnowsTarget  bool   `json:"knows_target"`
 	QuorumOK     bool   `json:"quorum_ok"`
 	Quorum       *int   `json:"quorum"`
@@ -134,7 +141,8 @@ func nodeDoc(n probe.Node) NodeDoc {
 // NewStatusDoc builds the JSON document for a snapshot.
 func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	d := StatusDoc{At: s.At, Master: s.MasterName, Source: nodeDoc(s.Source), Target: nodeDoc(s.Target),
-		SentinelsAgree: s.SentinelsAgree, AllReachable: s.AllReachable()}
+		SentinelsAgree: s.SentinelsAgree, AllReachable: s.AllReachable(),
+		SwitchComplete: steps.SwitchComplete(steps.Facts{Snapshot: s})}
 	l := &s.Link
 	d.Link = LinkDoc{ListedBySource: l.ListedBySource, State: l.State, Phase: string(l.Phase), InSync: l.InSync}
 	if l.HasAckedOffset {
@@ -159,7 +167,8 @@ func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	d.Sentinels = []SentinelDoc{}
 	for _, v := range s.Sentinels {
 		sd := SentinelDoc{Addr: v.Addr, Reachable: v.Reachable, Error: v.Error,
-			Monitors: v.Monitors, MasterAddr: v.MasterAddr, KnowsTarget: v.KnowsTarget, QuorumOK: v.QuorumOK,
+			Monitors: v.Monitors, MasterAddr: v.MasterAddr, RecordAddr: v.RecordAddr, Failover: v.FailoverState, Switched: v.SwitchedToTarget,
+			KnowsTarget: v.KnowsTarget, QuorumOK: v.QuorumOK,
 			Flags: strings.Join(v.MasterFlags, ","), WouldPromote: v.WouldPromote}
 		if v.Reachable && v.Monitors {
 			sd.Quorum, sd.Sentinels, sd.Replicas = ptr(v.Quorum), ptr(v.NumOtherSentinels+1), ptr(v.NumReplicas)
@@ -222,7 +231,12 @@ func WriteStatusTable(w io.Writer, s probe.Snapshot, targetLabel string) error {
 			q = "NO"
 		}
 		q = fmt.Sprintf("%s (%d of %d)", q, v.Quorum, v.NumOtherSentinels+1)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Addr, "yes", v.MasterAddr, q, yesNo(v.KnowsTarget),
+		master := v.MasterAddr
+		if v.RecordAddr != "" && !probe.SameAddr(v.RecordAddr, v.MasterAddr) {
+			// Mid-failover, or a Sentinel reset back onto an old primary.
+			master += " (own record " + v.RecordAddr + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Addr, "yes", master, q, yesNo(v.KnowsTarget),
 			orDash(v.WouldPromote), strings.Join(v.MasterFlags, ","))
 	}
 	tw.Flush()

@@ -48,6 +48,9 @@ type World struct {
 	TgtDown     bool
 	SentDown    map[int]bool
 	SentMaster  map[int]string
+	// SentRecord is a Sentinel's own record when it is not SentMaster
+	// (the leader mid-failover).
+	SentRecord  map[int]string
 	knowsTarget bool
 	SrcOps      int64
 	tgtOps      int64
@@ -160,12 +163,15 @@ func (w *World) Sentinel(i int) probe.SentinelView {
 	}
 	v := probe.SentinelView{
 		Addr: addr, Reachable: true, PolledAt: w.At, LastSeen: w.At, RTT: 420 * time.Microsecond,
-		Monitors: true, MasterAddr: master, MasterFlags: []string{"master"}, Quorum: 2,
+		Monitors: true, MasterAddr: master, RecordAddr: master, MasterFlags: []string{"master"}, Quorum: 2,
 		NumOtherSentinels: 2, NumReplicas: 1, QuorumOK: true, QuorumReply: "OK 3 usable Sentinels",
 		DownAfter: 5 * time.Second, FailoverTimeout: time.Minute,
 	}
 	if f := w.SentFlags[i]; f != nil {
 		v.MasterFlags = f
+	}
+	if r := w.SentRecord[i]; r != "" {
+		v.RecordAddr = r
 	}
 	if d := w.SentRTT[i]; d > 0 {
 		v.RTT = d

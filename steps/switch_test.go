@@ -1,0 +1,151 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/probe"
+)
+
+// leaderInFailover: sentinel-1 ran the failover and is still
+// reconfiguring an old Redis replica that never syncs from Dragonfly: it
+// answers GET-MASTER-ADDR-BY-NAME with the target, but its own record is
+// still the old primary. The other two have switched.
+func leaderInFailover(x *fixture) *fixture {
+	x.promoted(3).fenced()
+	l := &x.sents[0]
+	l.RecordAddr, l.ConfigEpoch = fxSource, 1
+	l.MasterFlags = []string{"master", "failover_in_progress"}
+	l.FailoverState = "reconf_slaves"
+	l.Replicas = []probe.SentinelReplica{
+		{IP: "10.0.0.2", Port: 6380, Flags: []string{"slave", "promoted"}},
+		{IP: "10.0.0.3", Port: 6379, Flags: []string{"slave", "reconf_inprog"}},
+	}
+	return x
+}
+
+func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
+	x := leaderInFailover(healthy())
+	f := x.facts()
+	promoted := x.at.Add(-8 * time.Second)
+	f.Cutover = &CutoverResult{PromotedAt: promoted}
+	// GET-MASTER-ADDR-BY-NAME: all three name the target.
+	if n := TargetNaming(f); n != 3 {
+		t.Fatalf("TargetNaming %d, want 3", n)
+	}
+	if n := SentinelsSwitched(f); n != 2 || SwitchComplete(f) {
+		t.Fatalf("switched %d, complete %t; want 2, false", n, SwitchComplete(f))
+	}
+	sw := SentinelSwitches(f)[0]
+	if sw.State != SwitchFinishing || !sw.Ends.Equal(promoted.Add(time.Minute)) || len(sw.Waits) != 1 || sw.Waits[0] != "10.0.0.3:6379" {
+		t.Fatalf("leader %+v", sw)
+	}
+	d := sw.Describe(f)
+	t.Log(d)
+	for _, want := range []string{"sentinel-1 is still in its failover (reconf-slaves): failover-timeout ends it at 03:04:57 (52 s left)",
+		"or 5 s (down-after-milliseconds) after the old replicas it waits for are shut down: 10.0.0.3:6379"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("description lacks %q: %s", want, d)
+		}
+	}
+	f.HA.Fates = map[string]Fate{"10.0.0.3:6379": FateShutDown}
+	if d := SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
+		t.Errorf("once this session shut them down: %s", d)
+	}
+	f.HA.Fates = nil
+	// Verify does not pass on a +switch-master from another Sentinel.
+	f.SwitchMaster = &probe.Event{Sentinel: x.sents[1].Addr, Type: "+switch-master", Time: x.at}
+	f.VerifiedWrite = x.at
+	for _, c := range verifyChecks(f, Options{}) {
+		if (c.ID == "verify-all-sentinels" || c.ID == "verify-switch") && c.Level == Pass {
+			t.Errorf("%s passed mid-failover: %s", c.ID, c.Detail)
+		}
+	}
+	if verifyStep.done(f, Options{}) {
+		t.Error("verify done while the leader is in its failover")
+	}
+	// Nothing that changes the topology may start.
+	for _, s := range []*Step{decommissionStep, Lookup(StepRestoreHA)} {
+		pre := s.pre(f, Options{})
+		if len(pre) == 0 || pre[0].Level != Block || !strings.Contains(pre[0].Detail, "still in its failover") {
+			t.Errorf("%s precondition mid-failover: %+v", s.ID, pre)
+		}
+	}
+
+	// The leader ends its failover: every record names the target.
+	x.sents[0].RecordAddr, x.sents[0].MasterFlags, x.sents[0].FailoverState = fxTarget, []string{"master"}, ""
+	f2 := x.facts()
+	f2.SwitchMaster, f2.VerifiedWrite = f.SwitchMaster, x.at
+	if !SwitchComplete(f2) || len(decommissionStep.pre(f2, Options{})) != 0 {
+		t.Fatalf("after the failover: complete %t, decommission pre %+v", SwitchComplete(f2), decommissionStep.pre(f2, Options{}))
+	}
+	for _, c := range verifyChecks(f2, Options{}) {
+		if c.Level != Pass {
+			t.Errorf("%s after the failover: %s %s", c.ID, c.Level, c.Detail)
+		}
+	}
+}
+
+// A Sentinel reset during the leader's failover went back to the old
+// primary: same config epoch as the others, no failover: stuck. Verify
+// blocks, names it, and offers the repair, with auth-pass redacted.
+func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
+	x := healthy().promoted(3).fenced()
+	x.src.Reachable = false
+	x.sents[0].RecordAddr, x.sents[0].MasterAddr = fxSource, fxSource
+	x.sents[0].MasterFlags = []string{"s_down", "master", "disconnected"}
+	x.pre.Source.RequiresPassword = true
+	f := x.facts()
+	sw := SentinelSwitches(f)
+	if sw[0].State != SwitchStuck || !sw[0].RecordDown {
+		t.Fatalf("sentinel-1 %+v", sw[0])
+	}
+	var c *Check
+	for _, ch := range verifyChecks(f, Options{}) {
+		if ch.ID == "verify-all-sentinels" {
+			c = &ch
+		}
+	}
+	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "never converges") || len(c.FixCommands) != 3 {
+		t.Fatalf("verify-all-sentinels %+v", c)
+	}
+	var repair *Confirmation
+	for _, cf := range verifyStep.confirm(f, Options{}) {
+		if cf.ID == repairID("sentinel-1") {
+			repair = &cf
+		}
+	}
+	if repair == nil {
+		t.Fatal("no repair offered")
+	}
+	got := []string{}
+	for _, cmd := range repair.Commands {
+		got = append(got, strings.Join(cmd.Args, " "))
+	}
+	want := []string{"SENTINEL REMOVE mymaster", "SENTINEL MONITOR mymaster 10.0.0.2 6380 2",
+		"SENTINEL SET mymaster down-after-milliseconds 5000 failover-timeout 60000 auth-pass ***"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("repair commands\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A Sentinel that missed the failover (older epoch) is behind, not stuck.
+	x.sents[0].ConfigEpoch = 0
+	x.sents[1].ConfigEpoch, x.sents[2].ConfigEpoch = 1, 1
+	if sw := SentinelSwitches(x.facts()); sw[0].State != SwitchBehind {
+		t.Errorf("sentinel-1 with an older epoch: %s", sw[0].State)
+	}
+}
+
+func TestParseSentinelMasterReadsTheOwnRecordAndFailoverState(t *testing.T) {
+	reply := []any{"name", "mymaster", "ip", "127.0.0.1", "port", "17600", "flags", "master,failover_in_progress",
+		"failover-state", "reconf_slaves", "config-epoch", "1", "failover-timeout", "60000", "parallel-syncs", "1"}
+	v := probe.SentinelView{MasterAddr: "127.0.0.1:17601"}
+	if err := probe.ParseSentinelMaster(reply, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.RecordAddr != "127.0.0.1:17600" || v.MasterAddr != "127.0.0.1:17601" || v.FailoverState != "reconf_slaves" ||
+		!v.FailoverInProgress() || v.ParallelSyncs != 1 {
+		t.Errorf("%+v", v)
+	}
+}
