@@ -23,6 +23,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"time"
 
@@ -304,6 +305,15 @@ const (
 	// Refused: there is nothing to do (no abort now).
 	Refused
 )
+
+// String is the kind in a word, for logs and test failures.
+func (k Kind) String() string {
+	names := [...]string{"ask", "run", "busy", "finished", "not ready", "settling", "blocked", "read-only", "refused"}
+	if k < 0 || int(k) >= len(names) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return names[k]
+}
 
 // Next is the answer to "run the next step": what to ask, or why not.
 type Next struct {
