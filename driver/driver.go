@@ -23,6 +23,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"time"
 
@@ -233,6 +234,31 @@ func (d *Driver) JustDoneAt(id steps.StepID, now time.Time) bool {
 	return ok && r.Err == nil && now.Sub(r.At) < SettleTime
 }
 
+// State is what the driver holds, at once: for a face that reports it
+// (an unattended run's log line, a status document).
+type State struct {
+	Plan  steps.Checklist
+	Ready bool
+	// Running is the step running now ("" when none); Starting, one whose
+	// start is on its way.
+	Running     steps.StepID
+	Starting    bool
+	Since       time.Time
+	Progress    steps.Progress
+	HasProgress bool
+	Phases      []PhaseMark
+	Last        *LastRun
+}
+
+// State is what the driver holds now.
+func (d *Driver) State() State {
+	s := State{Plan: d.plan, Ready: d.ready, Starting: d.starting, Last: d.last}
+	if d.job != nil {
+		s.Running, s.Since, s.Progress, s.HasProgress, s.Phases = d.jobID, d.jobStart, d.prog, d.hasProg, d.phases
+	}
+	return s
+}
+
 // Adjust adds fn's changes to the facts on every derive (in tests: what
 // only a real session could know, a verified write, a report).
 func (d *Driver) Adjust(fn func(*steps.Facts)) { d.adjust = fn }
@@ -280,6 +306,15 @@ const (
 	Refused
 )
 
+// String is the kind in a word, for logs and test failures.
+func (k Kind) String() string {
+	names := [...]string{"ask", "run", "busy", "finished", "not ready", "settling", "blocked", "read-only", "refused"}
+	if k < 0 || int(k) >= len(names) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return names[k]
+}
+
 // Next is the answer to "run the next step": what to ask, or why not.
 type Next struct {
 	Kind Kind
@@ -287,7 +322,8 @@ type Next struct {
 	// Confirmations are the step's questions, on Facts.
 	Confirmations []steps.Confirmation
 	Facts         steps.Facts
-	// Why says, for an operator, why nothing starts.
+	// Why says, for an operator, why nothing starts (a face adds what to
+	// press: the driver knows no keys).
 	Why string
 }
 
@@ -296,7 +332,7 @@ func (d *Driver) Next() Next {
 	id := d.plan.Current
 	switch {
 	case d.Busy():
-		return Next{Kind: Busy, Why: Title(d.jobID) + " is running: wait for it, or esc to stop it"}
+		return Next{Kind: Busy, Why: Title(d.jobID) + " is running"}
 	case id == "":
 		return Next{Kind: Finished, Why: "every step is done"}
 	case !d.ready:
@@ -332,7 +368,7 @@ func (d *Driver) Abort() Next {
 	}
 	if d.job != nil {
 		if !steps.Lookup(d.jobID).Watches {
-			return Next{Kind: Busy, Why: Title(d.jobID) + " is running: wait for it, or esc to stop it, then a"}
+			return Next{Kind: Busy, Why: Title(d.jobID) + " is running"}
 		}
 		d.job.Cancel() // a wait: nothing to undo
 	}

@@ -28,6 +28,9 @@ func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
 	if n := d.Next(); n.Kind != driver.Busy {
 		t.Fatalf("while preflight runs Next = %v, want Busy", n.Kind)
 	}
+	if s := d.State(); s.Running != steps.StepPreflight {
+		t.Fatalf("State().Running = %q while preflight runs", s.Running)
+	}
 	job, _ := d.Running()
 	job.(*drivertest.Job).Report(steps.Progress{Phase: "reading"})
 	job.(*drivertest.Job).End(errors.New("blocked"))
@@ -37,6 +40,9 @@ func TestNextWaitsForTheFirstPollThenRunsPreflightByItself(t *testing.T) {
 	}
 	if _, ok := d.Auto(); ok {
 		t.Fatal("a failed preflight starts again by itself; want it left to Next")
+	}
+	if s := d.State(); s.Running != "" || s.Last == nil || s.Last.ID != steps.StepPreflight {
+		t.Fatalf("State() after preflight ended: running %q, last %+v", s.Running, s.Last)
 	}
 }
 

@@ -174,11 +174,11 @@ func (g *guided) press(k string) bool {
 // spinner, so frames read the same) and its redraw arrives.
 func (g *guided) settle() {
 	g.t.Helper()
-	if g.c.Dialog == nil {
+	if g.c.Question() == nil {
 		g.t.Fatal("no question open to settle")
 	}
 	g.clock.Advance(time.Second)
-	g.exec(g.send(confirm.SettledMsg{Dialog: g.c.Dialog, Index: g.c.Dialog.Index}))
+	g.exec(g.send(confirm.SettledMsg{Dialog: g.c.Question(), Index: g.c.Question().Index}))
 }
 
 func (g *guided) typeText(s string) {
@@ -293,7 +293,7 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 		if n := len(g.runner.Ran()); n != before {
 			t.Errorf("%q started %v", k, g.runner.Ran()[before:])
 		}
-		if g.m.Mode() != common.ModeNormal || g.c.Dialog != nil {
+		if g.m.Mode() != common.ModeNormal || g.c.Question() != nil {
 			t.Errorf("%q: the question is still open", k)
 		}
 		if !strings.Contains(g.screen(), "cancelled, nothing sent") {
@@ -365,7 +365,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 		if n := len(g.runner.Ran()); n != before {
 			t.Errorf("typed %q: started %v", typed, g.runner.Ran()[before:])
 		}
-		if g.m.Mode() != common.ModePrompt || g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 {
+		if g.m.Mode() != common.ModePrompt || g.c.Question() == nil || len(g.c.Question().Typed) != 0 {
 			t.Errorf("typed %q: the prompt is not open with an empty field for another try", typed)
 		}
 		sc := g.screen()
@@ -399,7 +399,7 @@ func TestCutoverNeedsTheExactMasterName(t *testing.T) {
 	before := len(g.runner.Ran())
 	g.press("enter")
 	g.press("esc")
-	if g.c.Dialog != nil || g.m.Mode() != common.ModeNormal || len(g.runner.Ran()) != before {
+	if g.c.Question() != nil || g.m.Mode() != common.ModeNormal || len(g.runner.Ran()) != before {
 		t.Error("esc did not cancel the prompt at once")
 	}
 }
@@ -413,8 +413,8 @@ func TestNamePromptIgnoresKeysTypedBeforeItOpened(t *testing.T) {
 	g.press("enter")
 	g.press("y")
 	g.press("enter") // a second enter, too soon, submits nothing
-	if g.c.Dialog == nil || len(g.c.Dialog.Typed) != 0 || g.m.Mode() != common.ModePrompt {
-		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.Dialog.Typed))
+	if g.c.Question() == nil || len(g.c.Question().Typed) != 0 || g.m.Mode() != common.ModePrompt {
+		t.Fatalf("keys typed before the prompt was on screen reached it: %q", string(g.c.Question().Typed))
 	}
 	if sc := g.screen(); !strings.Contains(sc, "ignored 2 keys typed before this question was on screen") || strings.Contains(sc, "█") {
 		t.Errorf("the prompt does not say what it ignored, or shows a cursor before it takes keys:\n%s", sc)
@@ -497,7 +497,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.ready()
 	g.press("a")
-	if g.m.Mode() != common.ModeConfirm || g.c.Dialog == nil || g.c.Dialog.ID != steps.StepAbort {
+	if g.m.Mode() != common.ModeConfirm || g.c.Question() == nil || g.c.Question().ID != steps.StepAbort {
 		t.Fatal("a before the cutover did not ask to abort")
 	}
 	if !strings.Contains(g.screen(), "CLIENT UNPAUSE") {
@@ -520,7 +520,7 @@ func TestAbortOnlyBeforeTheCutover(t *testing.T) {
 	g.rounds(2)
 	before := len(g.runner.Ran())
 	g.press("a")
-	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
+	if g.c.Question() != nil || len(g.runner.Ran()) != before {
 		t.Fatal("a after the failover opened a question or started something")
 	}
 	if !strings.Contains(g.screen(), "no abort: the failover has happened") {
@@ -644,7 +644,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 	g.detached()
 	before := len(g.runner.Ran())
 	g.press("enter")
-	if g.c.Dialog != nil || len(g.runner.Ran()) != before {
+	if g.c.Question() != nil || len(g.runner.Ran()) != before {
 		t.Fatal("enter in read-only mode asked or started something")
 	}
 	sc := g.screen()
@@ -652,7 +652,7 @@ func TestReadOnlyChecklistRunsNothing(t *testing.T) {
 		t.Errorf("read-only screen lacks the badge or the command:\n%s", sc)
 	}
 	g.press("a")
-	if g.c.Dialog != nil {
+	if g.c.Question() != nil {
 		t.Error("a in read-only mode asked to abort")
 	}
 }
@@ -702,7 +702,7 @@ func TestChecklistFitsEverySize(t *testing.T) {
 // an operator would.
 func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true })
-	if g.c.Auto.On {
+	if g.c.Autoplaying() {
 		t.Fatal("autoplay on without a lab")
 	}
 	if err := checkConfig(&common.Config{Guide: &common.Guide{Autoplay: true}}); !errors.Is(err, ErrAutoplayOutsideLab) {
@@ -714,7 +714,7 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 
 	g = newGuided(t, 120, 36, nil, func(c *common.Config) { c.Guide.Autoplay = true; c.Lab = "demo" })
 	g.ready()
-	for i := 0; g.c.Dialog == nil || len(g.c.Dialog.Typed) < len("flyover"); i++ {
+	for i := 0; g.c.Question() == nil || len(g.c.Question().Typed) < len("flyover"); i++ {
 		if i > 100 {
 			t.Fatalf("autoplay did not open and type the cutover prompt:\n%s", g.screen())
 		}

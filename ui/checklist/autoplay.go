@@ -35,7 +35,7 @@ func autoplayTick() tea.Cmd {
 }
 
 type autoplay struct {
-	On     bool
+	on     bool
 	what   string    // what autoplay is waiting to act on
 	since  time.Time // since when
 	tries  map[steps.StepID]int
@@ -55,15 +55,15 @@ func (a *autoplay) waitOn(what string, now time.Time) time.Duration {
 // autoplayStep does the next thing an operator would, when its pause is
 // over.
 func (c *Checklist) autoplayStep() tea.Cmd {
-	a := &c.Auto
-	if !a.On || c.quitting {
+	a := &c.auto
+	if !a.on || c.quitting {
 		return nil
 	}
 	if a.tries == nil {
 		a.tries = map[steps.StepID]int{}
 	}
 	now := c.now()
-	if d := c.Dialog; d != nil {
+	if d := c.dlg; d != nil {
 		if d.Kind != confirm.KindStep {
 			return nil
 		}
@@ -93,8 +93,10 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		a.what, a.status = "", ""
 		return nil
 	}
-	id := c.drv.Plan().Current
-	if id == "" {
+	// What enter would do now, as the driver says; autoplay presses it
+	// when there are questions to answer or a failure to try again.
+	n := c.drv.Next()
+	if n.Kind == driver.Finished {
 		if a.doneAt.IsZero() {
 			a.doneAt = now
 		}
@@ -112,19 +114,18 @@ func (c *Checklist) autoplayStep() tea.Cmd {
 		return nil
 	}
 	a.doneAt = time.Time{}
-	if c.drv.JustDone(id) {
+	id := c.drv.Plan().Current
+	switch n.Kind {
+	case driver.Settling:
 		a.what, a.status = "", "autoplay: waiting for the polls to confirm "+common.StepTitle(id)
 		return nil
-	}
-	st := c.drv.Plan().State(id)
-	step := steps.Lookup(id)
-	if st.Status == steps.Blocked && !step.Survey && !driver.OffersFix(step, step.Confirmations(*c.drv.Facts(), c.g.Options)) {
+	case driver.Blocked:
 		a.what, a.status = "", "autoplay: waiting for "+common.StepTitle(id)+" to be unblocked"
 		return nil
 	}
 	r, ran := c.drv.Result(id)
 	failed := ran && r.Err != nil
-	needsEnter := failed || len(step.Confirmations(*c.drv.Facts(), c.g.Options)) > 0
+	needsEnter := failed || len(n.Confirmations) > 0
 	if !needsEnter {
 		a.what, a.status = "", ""
 		return nil // a wait: maybeAuto runs it

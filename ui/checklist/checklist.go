@@ -32,11 +32,11 @@ type Checklist struct {
 	width, height int
 	mode          common.Mode
 
-	// Drv drives the migration: the plan, the running step, how each
+	// drv drives the migration: the plan, the running step, how each
 	// step ended. The checklist feeds it facts and answers and draws it.
 	drv *driver.Driver
 
-	Dialog *confirm.Confirm // the open question, if any
+	dlg *confirm.Confirm // the open question, if any
 
 	ticking bool        // the job tick is armed
 	note    common.Cell // one line about the last thing the operator did
@@ -50,7 +50,7 @@ type Checklist struct {
 	verdictErr string
 	verifying  bool
 
-	Auto autoplay
+	auto autoplay
 
 	frame string
 	dirty bool      // the frame is stale: View renders it again
@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg *common.Config, styles *common.Styles) *Checkl
 		keys: common.DefaultChecklistKeyMap()}
 	c.drv = driver.New(ctx, driver.Config{Runner: c.g.Runner, Session: c.g.Session, Options: c.g.Options,
 		ReadOnly: cfg.ReadOnly, Gate: c.g.Gate, Now: cfg.Now, Logf: c.logf})
-	c.Auto.On = c.g.Autoplay && cfg.Lab != ""
+	c.auto.on = c.g.Autoplay && cfg.Lab != ""
 	return c
 }
 
@@ -75,7 +75,7 @@ func (c *Checklist) Init() tea.Cmd {
 	if c.g.Writer != nil {
 		cmds = append(cmds, c.writerTick())
 	}
-	if c.Auto.On {
+	if c.auto.on {
 		cmds = append(cmds, autoplayTick())
 	}
 	return tea.Batch(cmds...)
@@ -90,14 +90,14 @@ func (c *Checklist) SetStyles(s *common.Styles) { c.Styles = s; c.invalidate() }
 // Below narrowWidth there is no room for both: the checklist takes the
 // screen and tab shows the dashboard instead (and back).
 func (c *Checklist) Width(total int) int {
-	if c.hidden && c.Dialog == nil {
+	if c.hidden && c.dlg == nil {
 		return 0
 	}
 	if total < narrowWidth {
 		return total
 	}
 	w := min(64, max(48, total*42/100))
-	if c.Dialog != nil && c.Dialog.Kind == confirm.KindStep && (c.height <= 0 || c.Dialog.Need(w, c.dialogTop(w)) > c.height) {
+	if c.dlg != nil && c.dlg.Kind == confirm.KindStep && (c.height <= 0 || c.dlg.Need(w, c.dialogTop(w)) > c.height) {
 		return total
 	}
 	return w
@@ -133,8 +133,14 @@ func (c *Checklist) invalidate() {
 	c.at = c.now()
 }
 
+// Autoplaying reports whether autoplay walks the steps (in a lab only).
+func (c *Checklist) Autoplaying() bool { return c.auto.on }
+
 // Asking reports whether a question is open.
-func (c *Checklist) Asking() bool { return c.Dialog != nil }
+func (c *Checklist) Asking() bool { return c.dlg != nil }
+
+// Question is the open question, or nil.
+func (c *Checklist) Question() *confirm.Confirm { return c.dlg }
 
 // Driver is the migration's driver the checklist shows.
 func (c *Checklist) Driver() *driver.Driver { return c.drv }
@@ -160,9 +166,9 @@ func (c *Checklist) Plan() steps.Checklist { return c.drv.Plan() }
 // LayoutKey changes when the panel's keys or width do.
 func (c *Checklist) LayoutKey() string {
 	plan := c.drv.Plan()
-	k := fmt.Sprintf("%t %t %t %t %t %t", c.running(), c.running() && steps.Lookup(c.RunningID()).Watches, plan.Current == "", plan.CanAbort, c.Dialog != nil, c.hidden)
-	if c.Dialog != nil {
-		k += fmt.Sprintf(" %s %d", c.Dialog.ID, c.Dialog.Index)
+	k := fmt.Sprintf("%t %t %t %t %t %t", c.running(), c.running() && steps.Lookup(c.RunningID()).Watches, plan.Current == "", plan.CanAbort, c.dlg != nil, c.hidden)
+	if c.dlg != nil {
+		k += fmt.Sprintf(" %s %d", c.dlg.ID, c.dlg.Index)
 	}
 	return k
 }
@@ -170,8 +176,8 @@ func (c *Checklist) LayoutKey() string {
 // Help is the panel's keys for the footer, for the state it is in.
 func (c *Checklist) Help() []key.Binding {
 	k := c.keys
-	if c.Dialog != nil {
-		return c.Dialog.Help()
+	if c.dlg != nil {
+		return c.dlg.Help()
 	}
 	var out []key.Binding
 	plan := c.drv.Plan()
@@ -247,7 +253,7 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 // maybeAuto starts, without a question, the steps that only watch or
 // read (driver.Auto), unless a question is open or flyover is quitting.
 func (c *Checklist) maybeAuto() tea.Cmd {
-	if c.Dialog != nil || c.quitting {
+	if c.dlg != nil || c.quitting {
 		return nil
 	}
 	id, ok := c.drv.Auto()

@@ -15,7 +15,7 @@ import (
 // ---- keys ----
 
 func (c *Checklist) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if c.Dialog != nil {
+	if c.dlg != nil {
 		return c.answer(k), true
 	}
 	if c.quitting {
@@ -63,7 +63,11 @@ func (c *Checklist) runCurrent() tea.Cmd {
 	case driver.Ask:
 		return c.open(confirm.NewStep(c.Common, n.Step, n.Facts, n.Confirmations))
 	}
-	c.note = common.Cell{Text: n.Why, Tone: whyTone(n.Kind)}
+	why := n.Why
+	if n.Kind == driver.Busy {
+		why += ": wait for it, or esc to stop it"
+	}
+	c.note = common.Cell{Text: why, Tone: whyTone(n.Kind)}
 	return nil
 }
 
@@ -84,7 +88,11 @@ func whyTone(k driver.Kind) common.Tone {
 func (c *Checklist) abort() tea.Cmd {
 	n := c.drv.Abort()
 	if n.Kind != driver.Ask {
-		c.note = common.Cell{Text: n.Why, Tone: whyTone(n.Kind)}
+		why := n.Why
+		if n.Kind == driver.Busy {
+			why += ": wait for it, or esc to stop it, then a"
+		}
+		c.note = common.Cell{Text: why, Tone: whyTone(n.Kind)}
 		return nil
 	}
 	return c.open(confirm.NewStep(c.Common, n.Step, n.Facts, n.Confirmations))
@@ -92,16 +100,16 @@ func (c *Checklist) abort() tea.Cmd {
 
 // open shows a question and hands it the keyboard.
 func (c *Checklist) open(d *confirm.Confirm) tea.Cmd {
-	c.Dialog = d
+	c.dlg = d
 	c.note = common.Cell{}
 	return tea.Batch(c.setMode(c.dialogMode()), d.Settle())
 }
 
 func (c *Checklist) dialogMode() common.Mode {
-	if c.Dialog == nil {
+	if c.dlg == nil {
 		return common.ModeNormal
 	}
-	return c.Dialog.Mode()
+	return c.dlg.Mode()
 }
 
 func (c *Checklist) setMode(m common.Mode) tea.Cmd {
@@ -112,8 +120,8 @@ func (c *Checklist) setMode(m common.Mode) tea.Cmd {
 // answer hands a key to the open question; the keyboard mode follows the
 // question (a typed name after a y/N).
 func (c *Checklist) answer(k tea.KeyPressMsg) tea.Cmd {
-	cmd := c.Dialog.Update(k)
-	if m := c.dialogMode(); m != c.mode && !c.Dialog.Done {
+	cmd := c.dlg.Update(k)
+	if m := c.dialogMode(); m != c.mode && !c.dlg.Done {
 		return tea.Batch(cmd, c.setMode(m))
 	}
 	return cmd
@@ -124,10 +132,10 @@ func (c *Checklist) answer(k tea.KeyPressMsg) tea.Cmd {
 // nothing.
 func (c *Checklist) confirmed(msg confirm.DoneMsg) tea.Cmd {
 	d := msg.Dialog
-	if d != c.Dialog {
+	if d != c.dlg {
 		return nil
 	}
-	c.Dialog = nil
+	c.dlg = nil
 	switch {
 	case !msg.OK:
 		return c.declined(d, msg.Why)
@@ -146,7 +154,7 @@ func (c *Checklist) confirmed(msg confirm.DoneMsg) tea.Cmd {
 // refusedName records a wrong typed answer; the question stays open for
 // another try.
 func (c *Checklist) refusedName(msg confirm.RefusedMsg) tea.Cmd {
-	if msg.Dialog != c.Dialog {
+	if msg.Dialog != c.dlg {
 		return nil
 	}
 	return c.record(msg.Dialog.ID, msg.Question, msg.Why)

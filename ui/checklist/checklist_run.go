@@ -101,10 +101,10 @@ func (c *Checklist) TickEvery() time.Duration {
 // spinnerVisible reports whether the running step's spinner is on
 // screen: the panel is shown, and no step's questions cover it.
 func (c *Checklist) spinnerVisible() bool {
-	if c.width <= 0 || c.height <= 0 || (c.hidden && c.Dialog == nil) {
+	if c.width <= 0 || c.height <= 0 || (c.hidden && c.dlg == nil) {
 		return false
 	}
-	return c.Dialog == nil || c.Dialog.Kind != confirm.KindStep
+	return c.dlg == nil || c.dlg.Kind != confirm.KindStep
 }
 
 // jobDone reads the end of the running step as soon as it comes.
@@ -136,8 +136,8 @@ func (c *Checklist) finish() tea.Cmd {
 	if c.quitting {
 		return tea.Quit
 	}
-	if c.Dialog != nil && c.Dialog.Kind == confirm.KindQuit {
-		c.Dialog = nil // nothing runs any more: nothing to ask
+	if c.dlg != nil && c.dlg.Kind == confirm.KindQuit {
+		c.dlg = nil // nothing runs any more: nothing to ask
 		cmds = append(cmds, c.setMode(common.ModeNormal))
 	}
 	if pending != nil {

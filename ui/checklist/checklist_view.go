@@ -19,8 +19,8 @@ func (c *Checklist) render() {
 		return
 	}
 	var lines []string
-	if c.Dialog != nil && c.Dialog.Kind == confirm.KindStep {
-		lines = c.Dialog.View(W, H, c.dialogTop(W))
+	if c.dlg != nil && c.dlg.Kind == confirm.KindStep {
+		lines = c.dlg.View(W, H, c.dialogTop(W))
 	} else {
 		lines = c.panelView(W, H)
 	}
@@ -49,7 +49,7 @@ func (c *Checklist) panelView(W, H int) []string {
 	compact := H < 30
 	top = append(top, c.listBlock(W, compact)...)
 	top = append(top, st.Rule.Render(strings.Repeat("─", W)))
-	if d := c.Dialog; d != nil && d.Kind == confirm.KindQuit && H-len(top) < len(d.View(W, 0, nil))+2 {
+	if d := c.dlg; d != nil && d.Kind == confirm.KindQuit && H-len(top) < len(d.View(W, 0, nil))+2 {
 		return c.detail(W, H) // the question and its step, without the list
 	}
 	rest := max(1, H-len(top))
@@ -255,8 +255,8 @@ func (c *Checklist) completeView(W, H int) []string {
 		lines = append(lines, "")
 		lines = append(lines, c.WrapText(c.note.Text, W, 0, c.note.Tone)...)
 	}
-	if c.Auto.On && c.Auto.status != "" {
-		lines = append(lines, "", st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.Auto.status, "autoplay: ")))
+	if c.auto.on && c.auto.status != "" {
+		lines = append(lines, "", st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.auto.status, "autoplay: ")))
 	}
 	return lines
 }

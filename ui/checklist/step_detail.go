@@ -190,8 +190,8 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 	if c.note.Text != "" {
 		out = append(out, c.WrapText(c.note.Text, W, 0, c.note.Tone)...)
 	}
-	if c.Auto.On && c.Auto.status != "" {
-		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.Auto.status, "autoplay: ")))
+	if c.auto.on && c.auto.status != "" {
+		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.auto.status, "autoplay: ")))
 	}
 	step := steps.Lookup(id)
 	confs := step.Confirmations(*c.drv.Facts(), c.g.Options)

@@ -59,10 +59,10 @@ func (c *Checklist) runningView(W, H int) []string {
 		act = append(act, c.WrapText(c.note.Text, W, 0, c.note.Tone)...)
 	}
 	switch {
-	case c.Dialog != nil && c.Dialog.Kind == confirm.KindQuit:
+	case c.dlg != nil && c.dlg.Kind == confirm.KindQuit:
 		// A question the screen does not show is no question: it is
 		// never cut, and goes right under the heading.
-		q := c.Dialog.View(W, 0, nil)
+		q := c.dlg.View(W, 0, nil)
 		secs = append(secs[:1], append([]common.Section{{Lines: q, Prio: 101, Min: len(q)}}, secs[1:]...)...)
 	case !c.quitting:
 		stop := "esc  stop this step"

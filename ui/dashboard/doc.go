@@ -6,6 +6,7 @@
 //	ui ──▶ ui/dashboard ──▶ ui/common, steps, probe
 //
 // It may import ui/common, steps and probe. It must never import the
-// checklist, the questions, the root ui, the driver or the commands: it
-// shows the world, it does not act on it.
+// checklist, the questions, the root ui, the driver or the commands, nor
+// read the Guide in its Config: it shows the world, it does not act on
+// it.
 package dashboard

@@ -59,7 +59,7 @@ func (d *fleetDriver) migrate(name string, limit time.Duration) {
 				d.t.Fatalf("%s: step %s failed: %v\n%s", name, id, r.Err, d.screen())
 			}
 		}
-		if dlg := c.Dialog; dlg != nil {
+		if dlg := c.Question(); dlg != nil {
 			switch {
 			case dlg.Done:
 			case dlg.Typing():
