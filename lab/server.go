@@ -106,7 +106,8 @@ func (s *Server) waitReady(ctx context.Context) error {
 	})
 	if !s.Running() {
 		log := tail(s.LogPath)
-		if strings.Contains(log, "'tls-port") && strings.Contains(log, "Bad directive") {
+		if strings.Contains(log, "'tls-port") && strings.Contains(log, "Bad directive") || // Redis
+			strings.Contains(log, "Failed finding TLS support") { // Valkey
 			return &UnsupportedError{Server: s.Program, What: "serve TLS", Why: "it was built without TLS (BUILD_TLS=yes)"}
 		}
 		return fmt.Errorf("lab: %s (%s on port %d) exited at start; its log: %s", s.Name, s.Program, s.Port, log)

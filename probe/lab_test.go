@@ -62,7 +62,8 @@ func TestHealthyTopologyBeforeAttach(t *testing.T) {
 	if !s.AllReachable() {
 		t.Fatalf("unreachable: %+v / %+v / %+v", s.Source.Error, s.Target.Error, s.Sentinels)
 	}
-	if s.Source.Role != probe.RolePrimary || s.Source.Kind != probe.KindRedis || s.Source.Keys() != 500 {
+	server, _, _ := lab.Binaries() // the kind the lab runs: redis, or valkey (its own, not its redis_version)
+	if s.Source.Role != probe.RolePrimary || s.Source.Kind != server.Kind || s.Source.Version != server.Version || s.Source.Keys() != 500 {
 		t.Errorf("source %+v", s.Source)
 	}
 	if s.Target.Role != probe.RolePrimary || s.Target.Keys() != 0 {

@@ -18,7 +18,7 @@ var preflightStep = &Step{
 		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
 		"the poll does not show (CONFIG GET on the source and the target, DBSIZE), what flyover's users may run on each endpoint " +
 		"(ACL DRYRUN, which evaluates a command without running it), and whether the target's masterauth opens the source " +
-		"(a PING on a new connection with it). It also reads whether the data will load on Dragonfly and the application will work there: " +
+		"(a PING on a new connection with it), and each Sentinel's version (INFO server). It also reads whether the data will load on Dragonfly and the application will work there: " +
 		"the commands the source has served (INFO commandstats) against what the target knows (COMMAND INFO), Functions, modules, databases, " +
 		"keyspace notifications, eviction and client-side caching, and, when the application runs scripts, one read-only script on the target. " +
 		"A block stops the plan until it is fixed.",
@@ -44,7 +44,11 @@ var preflightStep = &Step{
 		}
 		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
 		cs = append(cs, accessCommands(f)...)
-		return append(cs, readinessCommands(f)...)
+		cs = append(cs, readinessCommands(f)...)
+		for i := range f.Snapshot.Sentinels {
+			cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: sentinelAddr(f, i), Args: []string{"INFO", "server"}, Note: "its version"})
+		}
+		return cs
 	},
 	run: runPreflight,
 }

@@ -120,7 +120,7 @@ func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 // 7.2 to 8.x, of the source's version or another, ran the whole migration
 // here (README: Source and Sentinel versions); an older one warns.
 func sentinelVersionsCheck(f Facts) (Check, bool) {
-	const id, title = "sentinel-versions", "the Sentinels' versions"
+	const id, title = "sentinels-versions", "the Sentinels' versions"
 	if f.Preflight == nil || len(f.Preflight.Sentinels) == 0 {
 		return Check{}, false
 	}

@@ -123,7 +123,7 @@ func migrateUnderWrites(t *testing.T) string {
 	}
 	_, sb, _ := lab.Binaries()
 	sv := probe.SentinelServer{Kind: sb.Kind, Version: sb.Version}.Name()
-	if c := findCheck(t, c.State(steps.StepPreflight).Checks, "sentinel-versions"); c.Detail != sv+" on 3 of 3" {
+	if c := findCheck(t, c.State(steps.StepPreflight).Checks, "sentinels-versions"); c.Detail != sv+" on 3 of 3" {
 		t.Errorf("the Sentinels' versions: %q, want %s on 3 of 3", c.Detail, sv)
 	}
 	pauseAll := steps.PlanCutover(f, so).PauseAllClients

@@ -116,17 +116,17 @@ func TestPreflightNamesTheSentinelsVersions(t *testing.T) {
 		{Addr: "10.0.1.2:26379", Kind: probe.KindRedis, Version: "7.0.15"},
 		{Addr: "10.0.1.3:26379", Kind: probe.KindValkey, Version: "8.0.1"},
 	}
-	c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions")
+	c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions")
 	if c == nil || c.Level != Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
-	if c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions"); c == nil || c.Level != Warn ||
+	if c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions"); c == nil || c.Level != Warn ||
 		!strings.Contains(c.Detail, "not verified with sentinel-3 Redis 5.0.14") {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels = nil
-	if c := findCheck(Preflight(x.facts(), Options{}), "sentinel-versions"); c != nil {
+	if c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions"); c != nil {
 		t.Errorf("a line before the Sentinels were read: %+v", c)
 	}
 }
