@@ -218,7 +218,12 @@ func (c *Checklist) completeView(W, H int) []string {
 	lines = append(lines, c.WrapText(fmt.Sprintf("The target %s is the primary; every Sentinel names it.", c.Cfg.Topo.Target), W, 0, common.ToneText)...)
 	var rows [][2]common.Cell
 	if f.Cutover != nil && f.Cutover.Stall > 0 {
-		rows = append(rows, [2]common.Cell{{Text: "write stall"}, {Text: ms(f.Cutover.Stall) + " (pause to unpause)"}})
+		if f.Cutover.PausedAllClients {
+			// Redis 6.0: the pause held reads too, and lifted by itself.
+			rows = append(rows, [2]common.Cell{{Text: "stall"}, {Text: ms(f.Cutover.Stall) + " (every client, reads too: Redis 6.0)"}})
+		} else {
+			rows = append(rows, [2]common.Cell{{Text: "write stall"}, {Text: ms(f.Cutover.Stall) + " (pause to unpause)"}})
+		}
 	}
 	if c.g.Writer != nil {
 		lost := c.lostCell()
