@@ -57,12 +57,7 @@ var decommissionStep = &Step{
 	run: runDecommission,
 }
 
-func decommissionPre(f Facts, o Options) []Check {
-	if cs := cutoverDonePre(f, "decommission-promoted"); cs != nil {
-		return cs
-	}
-	return sentinelsSettledPre(f, "decommission-settled")
-}
+func decommissionPre(f Facts, o Options) []Check { return afterSwitchPre(f, "decommission") }
 
 // cutoverDonePre is the precondition of a step after the cutover, as the
 // check id: the cutover is done.

@@ -46,12 +46,7 @@ var restoreHAStep = &Step{
 	run: runRestoreHA,
 }
 
-func restoreHAPre(f Facts, o Options) []Check {
-	if cs := cutoverDonePre(f, "restore-ha-promoted"); cs != nil {
-		return cs
-	}
-	return sentinelsSettledPre(f, "restore-ha-settled")
-}
+func restoreHAPre(f Facts, o Options) []Check { return afterSwitchPre(f, "restore-ha") }
 
 // newPrimary is the new primary's address as the Sentinels name it (what
 // a new replica must follow), else the target's.

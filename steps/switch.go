@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,8 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 			// it was sent its SLAVEOF yet or waits its turn
 			// (parallel-syncs).
 			for _, r := range v.Replicas {
-				if !hasAnyFlag(r.Flags, "promoted", "reconf_done", "s_down") && !f.Topo.IsTarget(r.Addr()) {
+				done := slices.Contains(r.Flags, "promoted") || slices.Contains(r.Flags, "reconf_done") || slices.Contains(r.Flags, "s_down")
+				if !done && !f.Topo.IsTarget(r.Addr()) {
 					sw.Waits = append(sw.Waits, r.Addr())
 				}
 			}
@@ -99,7 +101,7 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 			sw.State = SwitchDone
 		case switchedEpoch >= 0 && v.ConfigEpoch >= switchedEpoch:
 			sw.State = SwitchStuck
-			sw.RecordDown = v.MasterDown() || hasFlag(v.MasterFlags, "disconnected")
+			sw.RecordDown = v.MasterDown() || slices.Contains(v.MasterFlags, "disconnected")
 		default:
 			sw.State = SwitchBehind
 		}
@@ -218,24 +220,6 @@ func countdown(t, now time.Time) string {
 	return strconv.Itoa(int(d.Seconds())) + " s left"
 }
 
-func hasAnyFlag(flags []string, want ...string) bool {
-	for _, w := range want {
-		if hasFlag(flags, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasFlag(flags []string, f string) bool {
-	for _, x := range flags {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
 // switchPending describes every Sentinel that has not switched, one
 // clause each; "" when all have.
 func switchPending(f Facts) string {
@@ -246,6 +230,16 @@ func switchPending(f Facts) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// afterSwitchPre is the precondition of a step that changes the topology
+// after the cutover (the decommission, restore HA): the cutover is done,
+// and every Sentinel that answers has switched. id prefixes the checks.
+func afterSwitchPre(f Facts, id string) []Check {
+	if cs := cutoverDonePre(f, id+"-promoted"); cs != nil {
+		return cs
+	}
+	return sentinelsSettledPre(f, id+"-settled")
 }
 
 // sentinelsSettledPre blocks a step that changes the topology after the
