@@ -626,8 +626,39 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 // cutover retries within its budget, and loses nothing.
 func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	t.Parallel()
+	// The moment is short (the Sentinel rates the target on its first INFO
+	// reply, about 100 ms after listing it) and cannot be held open: the
+	// rating needs only the target's INFO, which nothing here can hold
+	// back without holding the cutover's drain too, and a SENTINEL RESET
+	// sent during the cutover's pause leaves the Sentinel unable to read
+	// the source at all (its hello PUBLISH waits out the pause, and the
+	// INFO behind it). On a busy machine the cutover's pause and drain
+	// can outlast it: the Sentinel has rated the target by the time
+	// SENTINEL FAILOVER arrives, and the cutover (rightly) needs no retry.
+	// That proves nothing either way, so the attempt is made again on a
+	// fresh lab, a few times, before the test says the retry is missing
+	// (on 2 shared cores with eight suites running, two of five attempts
+	// missed; a quiet machine catches it on the first).
+	const attempts = 5
+	for attempt := 1; ; attempt++ {
+		res, missed := noGoodSlaveAttempt(t)
+		if !missed || attempt == attempts {
+			if res.NoGoodSlaveRetries < 1 || res.FailoverAttempts != res.NoGoodSlaveRetries+1 {
+				t.Errorf("retries %d, attempts %d: want at least one -NOGOODSLAVE retried", res.NoGoodSlaveRetries, res.FailoverAttempts)
+			}
+			return
+		}
+		t.Logf("attempt %d of %d: the Sentinel had rated the target before SENTINEL FAILOVER arrived: again on a fresh lab", attempt, attempts)
+	}
+}
+
+// noGoodSlaveAttempt is one try of the test above on its own lab: it
+// returns the cutover's result, and missed when no -NOGOODSLAVE came.
+// Whatever came, the cutover must have switched and lost nothing.
+func noGoodSlaveAttempt(t *testing.T) (steps.CutoverResult, bool) {
 	so := steps.Options{}
 	g, plan, canary := startCuttingOver(t, lab.Options{PreloadKeys: 2000}, so, 1000, 200)
+	defer g.lab.Stop()
 	ctx := context.Background()
 
 	// Make the Sentinel the cutover asks forget its replicas, and catch
@@ -660,17 +691,11 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 			t.Fatal("the Sentinel did not list the target again after SENTINEL RESET")
 		}
 	}
-	if !caught {
-		t.Fatal("never caught the Sentinel between listing the target and rating it")
-	}
 	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d -NOGOODSLAVE retries, %d attempts, stall %s", res.NoGoodSlaveRetries, res.FailoverAttempts, res.Stall)
-	if res.NoGoodSlaveRetries < 1 || res.FailoverAttempts != res.NoGoodSlaveRetries+1 {
-		t.Errorf("retries %d, attempts %d: want at least one -NOGOODSLAVE retried", res.NoGoodSlaveRetries, res.FailoverAttempts)
-	}
+	t.Logf("caught between listing and rating: %t; %d -NOGOODSLAVE retries, %d attempts, stall %s", caught, res.NoGoodSlaveRetries, res.FailoverAttempts, res.Stall)
 	s := g.facts().Snapshot
 	if s.Target.Role != probe.RolePrimary || s.Source.Role != probe.RoleReplica {
 		t.Errorf("after the cutover: target %s, old primary %s", s.Target.Role, s.Source.Role)
@@ -681,6 +706,7 @@ func TestNoGoodSlaveRightAfterRegistrationIsRetried(t *testing.T) {
 	if err != nil || v.Lost != 0 {
 		t.Fatalf("canary: %+v, %v", v, err)
 	}
+	return res, res.NoGoodSlaveRetries == 0
 }
 
 // Another replica that Sentinel would promote instead of the target is
