@@ -159,17 +159,31 @@ func identify(path string) (Binary, error) {
 	if err != nil {
 		return Binary{Path: path}, fmt.Errorf("lab: %s --version: %w", path, err)
 	}
-	return parseVersionOutput(path, string(out))
+	b, err := parseVersionOutput(path, string(out))
+	if err != nil || b.Kind != probe.KindUnknown {
+		return b, err
+	}
+	// Valkey 7.2 says "Server v=7.2.7", under any name (its install links
+	// redis-server to valkey-server): what it is, only the server says.
+	if b.Kind, b.Version, err = askKind(path); err != nil {
+		return b, fmt.Errorf("lab: %s --version said %q, naming no kind, and INFO could not be read: %w", path, strings.TrimSpace(string(out)), err)
+	}
+	return b, nil
 }
 
+// parseVersionOutput reads the kind and version --version names; the
+// kind is probe.KindUnknown where it names none (Valkey 7.2).
 func parseVersionOutput(path, out string) (Binary, error) {
 	m := versionOutput.FindStringSubmatch(strings.TrimSpace(out))
 	if m == nil {
 		return Binary{Path: path}, fmt.Errorf("lab: %s --version said %q, not a Redis or Valkey server", path, strings.TrimSpace(out))
 	}
-	b := Binary{Path: path, Kind: probe.KindRedis, Version: m[2]}
-	if strings.EqualFold(m[1], "valkey") || (m[1] == "" && strings.Contains(filepath.Base(path), "valkey")) {
+	b := Binary{Path: path, Kind: probe.KindUnknown, Version: m[2]}
+	switch {
+	case strings.EqualFold(m[1], "valkey"):
 		b.Kind = probe.KindValkey
+	case strings.EqualFold(m[1], "redis"):
+		b.Kind = probe.KindRedis
 	}
 	return b, nil
 }

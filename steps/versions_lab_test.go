@@ -44,7 +44,10 @@ func (v versionFamily) has(b lab.Binary) bool {
 
 // versionCandidates are the server binaries this machine has: the lab's
 // own (the environment, else PATH) and one per subdirectory of
-// $FLYOVER_REDIS_VERSIONS_DIR (e.g. /opt/redis/6.0.20/redis-server).
+// $FLYOVER_REDIS_VERSIONS_DIR, holding the binaries itself
+// (DIR/6.0.20/redis-server) or in bin/, where `make
+// PREFIX=DIR/<version> install` puts them (DIR/valkey-7.2.7/bin/). The
+// subdirectory's name is free: kind and version are the binaries' own.
 func versionCandidates(t *testing.T) [][2]lab.Binary {
 	var out [][2]lab.Binary
 	if s, se, err := lab.Binaries(); err == nil {
@@ -53,11 +56,21 @@ func versionCandidates(t *testing.T) [][2]lab.Binary {
 	if root := os.Getenv("FLYOVER_REDIS_VERSIONS_DIR"); root != "" {
 		dirs, _ := os.ReadDir(root)
 		for _, d := range dirs {
-			if s, se, err := lab.BinariesIn(filepath.Join(root, d.Name())); err == nil {
-				out = append(out, [2]lab.Binary{s, se})
-			} else if d.IsDir() {
-				t.Logf("%s: %v", d.Name(), err)
+			if !d.IsDir() {
+				continue
 			}
+			s, se, err := lab.BinariesIn(filepath.Join(root, d.Name()))
+			if err != nil {
+				var errBin error
+				if s, se, errBin = lab.BinariesIn(filepath.Join(root, d.Name(), "bin")); errBin == nil {
+					err = nil
+				}
+			}
+			if err != nil {
+				t.Logf("%s: %v", d.Name(), err)
+				continue
+			}
+			out = append(out, [2]lab.Binary{s, se})
 		}
 	}
 	return out
@@ -70,7 +83,11 @@ func versionCandidates(t *testing.T) [][2]lab.Binary {
 // lost, and on a source without CLIENT PAUSE WRITE (Redis 6.0) neither it
 // nor CLIENT UNPAUSE is ever sent. A version whose binaries are absent
 // skips, named. CI has Debian's 7.0.15; set FLYOVER_REDIS_VERSIONS_DIR to
-// a directory with one subdirectory per version for the rest.
+// a directory with one subdirectory per version for the rest, holding
+// redis-server and redis-sentinel (or valkey-server and valkey-sentinel)
+// or a bin/ with them: DIR/6.0.20/redis-server, or DIR/<v>/bin/ as `make
+// PREFIX=DIR/<v> install` leaves it. A binary's kind and version are what
+// it says (--version, and INFO where that names no kind: Valkey 7.2).
 func TestVersionMatrix(t *testing.T) {
 	cands := versionCandidates(t)
 	var summary []string
@@ -83,7 +100,7 @@ func TestVersionMatrix(t *testing.T) {
 		}
 		if len(found) == 0 {
 			t.Run(strings.ReplaceAll(fam.name, " ", "_"), func(t *testing.T) {
-				t.Skipf("no %s binaries here: set FLYOVER_REDIS_VERSIONS_DIR to a directory holding one (e.g. DIR/6.0.20/redis-server, redis-sentinel)", fam.name)
+				t.Skipf("no %s binaries here: set FLYOVER_REDIS_VERSIONS_DIR to a directory holding one (e.g. DIR/6.0.20/redis-server and redis-sentinel, or DIR/6.0.20/bin/ from make PREFIX=DIR/6.0.20 install)", fam.name)
 			})
 			continue
 		}
