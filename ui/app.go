@@ -175,14 +175,9 @@ func (m *Model) polled(msg tea.Msg) (rearm, cmd tea.Cmd) {
 }
 
 // observe feeds the session and hands the observation to every
-// component. The streak counts source polls in sync; any poll out of sync
-// breaks it.
+// component (common.Observe).
 func (m *Model) observe(sourcePolled bool) tea.Cmd {
-	snap := m.Dash.Snapshot()
-	if sourcePolled || !snap.Link.InSync {
-		m.session.Observe(snap)
-	}
-	o := common.ObservedMsg{Facts: m.session.Facts(m.cfg.Topo, snap), Ready: m.Dash.Ready(), SourcePolled: sourcePolled}
+	o := common.Observe(m.session, m.cfg.Topo, m.Dash.Snapshot(), m.Dash.Ready(), sourcePolled)
 	m.Dash.Update(o)
 	if m.side == nil {
 		return nil
