@@ -22,7 +22,7 @@ var layers = []struct {
 		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},
 	{pkgs: []string{"ui/common", "ui/uitest"}, may: map[string][]string{"ui/uitest": {"ui/common"}}},
 	{pkgs: []string{"ui/confirm", "ui/dashboard", "ui/status"}},
-	{pkgs: []string{"ui/checklist"}},
+	{pkgs: []string{"ui/checklist", "ui/checklist/checklisttest"}, may: map[string][]string{"ui/checklist/checklisttest": {"ui/checklist"}}},
 	{pkgs: []string{"ui"}},
 	{pkgs: []string{"ui/fleetview"}},
 	{pkgs: []string{"commands"}},

@@ -67,7 +67,7 @@ func BenchmarkJobTick(b *testing.B) {
 // dashboard's work plus the plan derived again and the panel rendered.
 func BenchmarkPollUpdateGuided(b *testing.B) {
 	g := cutoverRunning(&testing.T{})
-	benchFrames(b, g.m, common.NodePolledMsg{Which: common.SourceNode, Node: g.w.Source()}, false)
+	benchFrames(b, g.m, common.NodePolledMsg{Which: common.SourceNode, Node: g.W.Source()}, false)
 }
 
 // BenchmarkRedraw is one poll result and the frame that shows it: Update
@@ -89,24 +89,24 @@ func BenchmarkRedrawGuided(b *testing.B) {
 // ns/op is CPU per second of waiting: 1e7 ns/op would be 1% of a core.
 func BenchmarkWaitStepSecond(b *testing.B) {
 	g := newGuided(&testing.T{}, 120, 36, nil, func(c *common.Config) { c.ReadOnly = true })
-	g.w.SrcOffset += 10 << 20 // behind: the steady-state wait runs
-	g.round()
-	g.finishJobs()
-	for i := 0; g.c.Running() == nil; i++ {
+	g.W.SrcOffset += 10 << 20 // behind: the steady-state wait runs
+	g.Round()
+	g.FinishJobs()
+	for i := 0; g.C.Running() == nil; i++ {
 		if i > 20 {
 			b.Fatal("no wait started")
 		}
-		g.round()
+		g.Round()
 	}
-	if !steps.Lookup(g.c.RunningID()).Watches {
-		b.Fatalf("%s runs, not a wait", g.c.RunningID())
+	if !steps.Lookup(g.C.RunningID()).Watches {
+		b.Fatalf("%s runs, not a wait", g.C.RunningID())
 	}
-	every := g.c.TickEvery()
+	every := g.C.TickEvery()
 	b.ReportMetric(float64(time.Second/every), "ticks/s")
 	b.ReportAllocs()
 	for b.Loop() {
 		for range time.Second / every {
-			g.clock.Advance(every)
+			g.Clock.Advance(every)
 			g.m.Update(checklist.JobTickMsg{})
 			_ = g.m.View()
 		}

@@ -8,7 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"flyover/probe"
+	"flyover/ui/checklist"
+	"flyover/ui/checklist/checklisttest"
 	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
@@ -26,11 +27,11 @@ type harness struct {
 func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harness {
 	clock := &uitest.Clock{T: uitest.T0}
 	cfg := common.Config{
-		Topo: uitest.FxTopo(), Source: nopNode{}, Target: nopNode{}, Tick: 500 * time.Millisecond,
+		Topo: uitest.FxTopo(), Source: uitest.NopNode{}, Target: uitest.NopNode{}, Tick: 500 * time.Millisecond,
 		InSyncPolls: 3, Now: clock.Now,
 	}
 	for _, a := range uitest.FxSentinels {
-		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: nopSentinel{}})
+		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: uitest.NopSentinel{}})
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -45,18 +46,7 @@ func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harn
 }
 
 // round delivers one poll of every endpoint, then moves the clock a tick.
-func (h *harness) round() { h.roundThrough(func(msg tea.Msg) { h.send(msg) }) }
-
-// roundThrough is round with each poll handed to deliver.
-func (h *harness) roundThrough(deliver func(tea.Msg)) {
-	h.w.At = h.clock.Now()
-	deliver(common.NodePolledMsg{Which: common.SourceNode, Node: h.w.Source()})
-	deliver(common.NodePolledMsg{Which: common.TargetNode, Node: h.w.Target()})
-	for i := range uitest.FxSentinels {
-		deliver(common.SentinelPolledMsg{Index: i, View: h.w.Sentinel(i)})
-	}
-	h.clock.Advance(h.tick)
-}
+func (h *harness) round() { uitest.Round(h.w, h.clock, h.tick, func(msg tea.Msg) { h.send(msg) }) }
 
 func (h *harness) rounds(n int) {
 	for range n {
@@ -69,39 +59,55 @@ func (h *harness) send(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (h *harness) key(k string) {
-	var msg tea.KeyPressMsg
-	switch k {
-	case "ctrl+c":
-		msg = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "up":
-		msg = tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		msg = tea.KeyPressMsg{Code: tea.KeyDown}
-	default:
-		r := []rune(k)[0]
-		msg = tea.KeyPressMsg{Code: r, Text: k}
-	}
-	h.send(msg)
-}
+func (h *harness) key(k string) { h.send(uitest.Press(k)) }
 
 // screen is the current view without styles.
 func (h *harness) screen() string { return ansi.Strip(h.m.View().Content) }
 
 // event pushes Sentinel events as if the watcher relayed them.
-func (h *harness) event(i int, typ, msg string) {
-	e := probe.ParseEvent(uitest.FxSentinels[i], typ, msg, h.clock.Now())
-	h.send(common.SentinelEventsMsg{Events: []probe.Event{e}})
+func (h *harness) event(i int, typ, msg string) { h.send(uitest.Event(h.clock, i, typ, msg)) }
+
+// rootHost holds the checklist in the root model, beside the dashboard:
+// the guided tests of the wiring (layout, keys, the composed screen).
+type rootHost struct{ m *Model }
+
+func newRootHost(cfg common.Config, w, h int) checklisttest.Host {
+	m := New(context.Background(), cfg)
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return &rootHost{m: m}
 }
 
-// nopNode and nopSentinel are pollers for tests that deliver results by
-// hand; running their commands would be a test bug.
-type nopNode struct{}
+func (r *rootHost) Send(msg tea.Msg) tea.Cmd {
+	_, cmd := r.m.Update(msg)
+	return cmd
+}
 
-func (nopNode) PollNode(context.Context) probe.Node { panic("nopNode polled") }
+// Poll is the root model's own handling of a poll, without the
+// endpoint's next poll.
+func (r *rootHost) Poll(msg tea.Msg) tea.Cmd {
+	_, cmd := r.m.polled(msg)
+	r.m.invalidate()
+	return cmd
+}
 
-type nopSentinel struct{}
+func (r *rootHost) Mode() common.Mode               { return r.m.Mode() }
+func (r *rootHost) Screen() string                  { return ansi.Strip(r.m.View().Content) }
+func (r *rootHost) Frame() string                   { return r.m.View().Content }
+func (r *rootHost) Checklist() *checklist.Checklist { return r.m.Checklist() }
 
-func (nopSentinel) PollSentinel(context.Context, string) probe.SentinelView {
-	panic("nopSentinel polled")
+// guided is the checklist beside the dashboard in the root model.
+type guided struct {
+	*checklisttest.Guided
+	m *Model
+}
+
+func wrapGuided(g *checklisttest.Guided) *guided { return &guided{Guided: g, m: g.Host.(*rootHost).m} }
+
+func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Config)) *guided {
+	return wrapGuided(checklisttest.New(t, newRootHost, w, h, writer, mod))
+}
+
+// cutoverRunning is the cutover running beside the dashboard at 120x36.
+func cutoverRunning(t *testing.T) *guided {
+	return wrapGuided(checklisttest.CutoverRunning(t, newRootHost))
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,22 +9,20 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"flyover/probe"
-	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// golden compares got with testdata/name.golden (ANSI already stripped).
-// goldenFrame checks that hs shows a w×h frame and compares its screen
+// goldenFrame checks that m shows a w×h frame and compares its screen
 // with the golden file name.
-func goldenFrame(t *testing.T, hs *harness, name string, w, h int) {
+func goldenFrame(t *testing.T, m *Model, name string, w, h int) {
 	t.Helper()
-	uitest.CheckFrame(t, hs.m.View().Content, w, h)
-	golden(t, name, hs.screen())
+	uitest.CheckFrame(t, m.View().Content, w, h)
+	golden(t, name, ansi.Strip(m.View().Content))
 }
 
 // goldenSize is one size a golden test renders a screen at.
@@ -38,10 +35,11 @@ type goldenSize struct {
 // it with goldenFrame.
 func goldenSizes(t *testing.T, screen func(t testing.TB, w, h int) *harness, sizes []goldenSize) {
 	for _, sz := range sizes {
-		t.Run(sz.name, func(t *testing.T) { goldenFrame(t, screen(t, sz.w, sz.h), sz.name, sz.w, sz.h) })
+		t.Run(sz.name, func(t *testing.T) { goldenFrame(t, screen(t, sz.w, sz.h).m, sz.name, sz.w, sz.h) })
 	}
 }
 
+// golden compares got with testdata/name.golden (ANSI already stripped).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
@@ -68,9 +66,9 @@ func golden(t *testing.T, name, got string) {
 func inSyncScreen(t testing.TB, w, h int) *harness {
 	hs := newHarness(t, w, h, nil)
 	hs.rounds(8)
-	hs.event(0, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
-	hs.event(1, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
-	hs.event(2, "+slave", "slave 127.0.0.1:7002 127.0.0.1 7002 @ flyover 127.0.0.1 7001")
+	for _, e := range uitest.TargetListed(hs.clock) {
+		hs.send(e)
+	}
 	return hs
 }
 
@@ -107,7 +105,7 @@ func TestViewSourceDownGolden(t *testing.T) {
 	hs := inSyncScreen(t, 120, 36)
 	hs.w.SrcDown = true
 	hs.rounds(4)
-	goldenFrame(t, hs, "source-down-120x36", 120, 36)
+	goldenFrame(t, hs.m, "source-down-120x36", 120, 36)
 }
 
 // silentTargetScreen: in sync, then the target stops answering (a hung
@@ -155,7 +153,7 @@ func TestViewSilentTargetGolden(t *testing.T) {
 func TestViewFullHelpGolden(t *testing.T) {
 	hs := inSyncScreen(t, 80, 24)
 	hs.key("?")
-	goldenFrame(t, hs, "full-help-80x24", 80, 24)
+	goldenFrame(t, hs.m, "full-help-80x24", 80, 24)
 	hs.key("?")
 	if strings.Contains(hs.screen(), "fewer keys") {
 		t.Error("? did not close the full help")
@@ -171,29 +169,6 @@ func TestViewFitsEverySize(t *testing.T) {
 			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 			uitest.CheckFrame(t, hs.m.View().Content, w, h)
 		}
-	}
-}
-
-// The screen keeps its meaning without colour: NO_COLOR drops colours but
-// keeps reverse video, so badges stay badges.
-func TestViewWithoutColourKeepsBadges(t *testing.T) {
-	hs := inSyncScreen(t, 120, 36)
-	var buf bytes.Buffer
-	w := &colorprofile.Writer{Forward: &buf, Profile: colorprofile.ASCII}
-	if _, err := w.WriteString(hs.m.View().Content); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, sgr := range []string{"38;2;", "38;5;", "48;2;", "48;5;"} {
-		if strings.Contains(out, sgr) {
-			t.Fatalf("colour sequence %q survives the ASCII profile", sgr)
-		}
-	}
-	if !strings.Contains(out, "7m") && !strings.Contains(out, ";7;") && !strings.Contains(out, ";7m") {
-		t.Error("no reverse video left: the IN SYNC badge is not a badge without colour")
-	}
-	if !strings.Contains(out, "IN SYNC") {
-		t.Error("no IN SYNC on the screen")
 	}
 }
 
@@ -222,75 +197,3 @@ func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0x
 type blackColor struct{}
 
 func (blackColor) RGBA() (r, g, b, a uint32) { return 0, 0, 0, 0xffff }
-
-// Mid-failover the target reports master, follows no one, and one
-// Sentinel names it: the badge says the switch is under way, not "not
-// attached".
-func TestBadgeSaysPromotingMidFailover(t *testing.T) {
-	hs := inSyncScreen(t, 120, 36)
-	hs.w.Attached = false // the target was promoted: master, following no one
-	hs.w.SentMaster[1] = uitest.FxTarget
-	hs.w.SentFlags[1] = []string{"master", "failover_in_progress"}
-	hs.rounds(2)
-	sc := hs.screen()
-	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "PROMOTING · 1 of 3 Sentinels name the target") {
-		t.Errorf("the header during the failover: %q", first)
-	}
-}
-
-// Every Sentinel answers GET-MASTER-ADDR-BY-NAME with the target, but
-// the leader's own record is still the old primary (it is in its
-// failover, waiting for old replicas that never resync from Dragonfly):
-// the header says SWITCHING, not SWITCHED, and its row shows the record.
-func TestBadgeSaysSwitchingWhileTheLeaderIsInItsFailover(t *testing.T) {
-	hs := inSyncScreen(t, 120, 36)
-	hs.w.Attached, hs.w.Fenced = false, true
-	for i := range uitest.FxSentinels {
-		hs.w.SentMaster[i] = uitest.FxTarget
-	}
-	hs.w.SentRecord = map[int]string{0: uitest.FxSource}
-	hs.w.SentFlags[0] = []string{"master", "failover_in_progress"}
-	hs.rounds(2)
-	sc := hs.screen()
-	if first, _, _ := strings.Cut(sc, "\n"); !strings.Contains(first, "SWITCHING · 2 of 3 Sentinels switched") {
-		t.Errorf("the header while the leader is in its failover: %q", first)
-	}
-	if !strings.Contains(sc, "own record "+uitest.FxSource) {
-		t.Errorf("the leader's row does not show its own record:\n%s", sc)
-	}
-	hs.w.SentRecord, hs.w.SentFlags[0] = nil, nil
-	hs.rounds(2)
-	if first, _, _ := strings.Cut(hs.screen(), "\n"); !strings.Contains(first, "SWITCHED") {
-		t.Errorf("the header once the leader switched: %q", first)
-	}
-}
-
-// After the switch an old primary that still answers, following the
-// target without ever syncing, serves data that stopped at the switch:
-// its status says so instead of a plain "up".
-func TestOldPrimaryStillAnsweringIsShownStale(t *testing.T) {
-	hs := inSyncScreen(t, 120, 36)
-	hs.w.Attached, hs.w.Fenced = false, true
-	for i := range uitest.FxSentinels {
-		hs.w.SentMaster[i] = uitest.FxTarget
-	}
-	hs.rounds(2)
-	sc := hs.screen()
-	if !strings.Contains(sc, "SWITCHED") || !strings.Contains(sc, "● stale since") {
-		t.Errorf("the old primary after the switch:\n%s", sc)
-	}
-}
-
-// What flyover read back as it started (a restart's recalled priorities)
-// is a timeline entry of the start, not a warning that stays on screen
-// after abort has done what it says.
-func TestStartNotesAreTimelineEntries(t *testing.T) {
-	hs := newHarness(t, 120, 36, func(c *common.Config) {
-		c.Notes = []common.Note{{Kind: "recalled", Text: "replica 10.0.0.5:6379 was at replica-priority 100 before an earlier run set 0"}}
-	})
-	hs.rounds(2)
-	sc := hs.screen()
-	if strings.Contains(sc, "WARNING") || !strings.Contains(sc, "recalled") || !strings.Contains(sc, "replica 10.0.0.5:6379 was at") {
-		t.Errorf("the start note:\n%s", sc)
-	}
-}
