@@ -26,13 +26,7 @@ type harness struct {
 
 func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harness {
 	clock := &uitest.Clock{T: uitest.T0}
-	cfg := common.Config{
-		Topo: uitest.FxTopo(), Source: uitest.NopNode{}, Target: uitest.NopNode{}, Tick: 500 * time.Millisecond,
-		InSyncPolls: 3, Now: clock.Now,
-	}
-	for _, a := range uitest.FxSentinels {
-		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: uitest.NopSentinel{}})
-	}
+	cfg := uitest.FxConfig(clock)
 	if mod != nil {
 		mod(&cfg)
 	}

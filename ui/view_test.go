@@ -65,10 +65,7 @@ func golden(t *testing.T, name, got string) {
 // few Sentinel events.
 func inSyncScreen(t testing.TB, w, h int) *harness {
 	hs := newHarness(t, w, h, nil)
-	hs.rounds(8)
-	for _, e := range uitest.TargetListed(hs.clock) {
-		hs.send(e)
-	}
+	uitest.ToInSync(hs.w, hs.clock, hs.tick, func(msg tea.Msg) { hs.send(msg) })
 	return hs
 }
 

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -30,13 +29,7 @@ type harness struct {
 
 func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harness {
 	clock := &uitest.Clock{T: uitest.T0}
-	cfg := common.Config{
-		Topo: uitest.FxTopo(), Source: uitest.NopNode{}, Target: uitest.NopNode{}, Tick: 500 * time.Millisecond,
-		InSyncPolls: 3, Now: clock.Now,
-	}
-	for _, a := range uitest.FxSentinels {
-		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: uitest.NopSentinel{}})
-	}
+	cfg := uitest.FxConfig(clock)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -94,9 +87,6 @@ func (h *harness) event(i int, typ, msg string) { h.send(uitest.Event(h.clock, i
 // the Sentinels' news of the target.
 func inSyncScreen(t testing.TB, w, h int) *harness {
 	hs := newHarness(t, w, h, nil)
-	hs.rounds(8)
-	for _, e := range uitest.TargetListed(hs.clock) {
-		hs.send(e)
-	}
+	uitest.ToInSync(hs.w, hs.clock, hs.cfg.Tick, func(msg tea.Msg) { hs.send(msg) })
 	return hs
 }

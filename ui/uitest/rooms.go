@@ -168,3 +168,29 @@ func (c *CountingNode) MaxInFlight() int {
 	defer c.mu.Unlock()
 	return c.maxSeen
 }
+
+// FxConfig is the fixtures' configuration on clock: their topology, a
+// tick of 500 ms, the badge after 3 in-sync polls, and pollers that must
+// never run (tests deliver the polls by hand).
+func FxConfig(clock *Clock) common.Config {
+	cfg := common.Config{
+		Topo: FxTopo(), Source: NopNode{}, Target: NopNode{}, Tick: 500 * time.Millisecond,
+		InSyncPolls: 3, Now: clock.Now,
+	}
+	for _, a := range FxSentinels {
+		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: NopSentinel{}})
+	}
+	return cfg
+}
+
+// ToInSync brings the world to its steady state through deliver: eight
+// rounds (attached, streaming, in sync), then the Sentinels' news of the
+// target.
+func ToInSync(w *World, clock *Clock, tick time.Duration, deliver func(tea.Msg)) {
+	for range 8 {
+		Round(w, clock, tick, deliver)
+	}
+	for _, e := range TargetListed(clock) {
+		deliver(e)
+	}
+}

@@ -54,15 +54,13 @@ type Guided struct {
 func New(t *testing.T, host HostFunc, w, h int, writer common.Writer, mod func(*common.Config)) *Guided {
 	clock := &uitest.Clock{T: uitest.T0}
 	r := &drivertest.Runner{}
-	cfg := common.Config{
-		Topo: uitest.FxTopo(), Source: uitest.IdlePoller{}, Target: uitest.IdlePoller{}, Tick: 500 * time.Millisecond,
-		InSyncPolls: 3, Now: clock.Now,
-		Guide: &common.Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
-			WriterLabel: "2,000 writes/s via Sentinel"},
+	cfg := uitest.FxConfig(clock)
+	cfg.Source, cfg.Target = uitest.IdlePoller{}, uitest.IdlePoller{}
+	for i := range cfg.Sentinels {
+		cfg.Sentinels[i].Poller = uitest.IdlePoller{}
 	}
-	for _, a := range uitest.FxSentinels {
-		cfg.Sentinels = append(cfg.Sentinels, common.Sentinel{Addr: a, Poller: uitest.IdlePoller{}})
-	}
+	cfg.Guide = &common.Guide{Runner: r, Session: steps.NewSession(), Options: steps.Options{}, Writer: writer,
+		WriterLabel: "2,000 writes/s via Sentinel"}
 	if mod != nil {
 		mod(&cfg)
 	}
