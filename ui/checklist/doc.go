@@ -8,5 +8,6 @@
 //
 // It may import ui/confirm, ui/common, driver, steps and probe. It must
 // never import the dashboard, the root ui or the commands, and it starts
-// a step only through the driver.
+// a step only through the driver. Its tests run it alone, held as the
+// root model holds it, through ui/checklist/checklisttest.
 package checklist

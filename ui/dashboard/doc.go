@@ -8,5 +8,6 @@
 // It may import ui/common, steps and probe. It must never import the
 // checklist, the questions, the root ui, the driver or the commands, nor
 // read the Guide in its Config: it shows the world, it does not act on
-// it.
+// it. Its tests hold it as the root model does: every poll, then the
+// observation (common.Observe).
 package dashboard
