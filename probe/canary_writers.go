@@ -153,7 +153,8 @@ func (c *Canary) writeBatch(ctx context.Context, n int) {
 	}
 	c.acked += int64(acked)
 	c.lastAck = end
-	if stall := end.Sub(c.stallFrom); stall > c.longest {
+	// Another writer's answer may have ended the stall already.
+	if stall := end.Sub(c.stallFrom); !c.stallFrom.IsZero() && stall > c.longest {
 		c.longest, c.longestAt = stall, end
 	}
 	c.stallFrom = time.Time{}

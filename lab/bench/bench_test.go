@@ -203,6 +203,9 @@ func TestGuardedWithSeveralPipelinedWritersLosesNothing(t *testing.T) {
 	if !r.OK || r.Lost == nil || *r.Lost != 0 || r.Checked == nil || *r.Checked != r.Acked || r.Acked == 0 {
 		t.Fatalf("run: %+v", r)
 	}
+	if r.LongestStall <= 0 || r.LongestStall > r.Elapsed*1000 {
+		t.Errorf("longest stall %.0f ms in a run of %.0f s", r.LongestStall, r.Elapsed)
+	}
 	if r.WritesPerSec <= 0 || rep.Settings.Conns != 4 || rep.Settings.Pipeline != 8 || rep.Settings.ValueSize != 64 ||
 		!strings.Contains(rep.Settings.Writer, "4 connection(s), 8 SET(s)") || !strings.Contains(rep.Settings.ReplicaBufferLimit, "default") {
 		t.Errorf("the writer's figures or settings are missing: %.0f writes/s, %+v", r.WritesPerSec, rep.Settings)
