@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -167,7 +168,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 var errUsageShown = errors.New("see above")
 
 func parse(args []string, stderr io.Writer) (Settings, bool, error) {
-	s := Settings{Command: strings.TrimSpace("flyover bench " + strings.Join(args, " "))}
+	s := Settings{Command: commandLine(args)}
 	if len(args) == 0 {
 		return s, false, errors.New("which benchmark? the only one is: cutover")
 	}
@@ -254,6 +255,19 @@ func parse(args []string, stderr io.Writer) (Settings, bool, error) {
 		return s, false, errors.New(strings.Join(problems, "; "))
 	}
 	return s, *asJSON, nil
+}
+
+// commandLine is the bench's command as typed, quoting what has spaces
+// (--replica-buffer-limit "0 0 0").
+func commandLine(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\"'") {
+			q[i] = strconv.Quote(a)
+		}
+	}
+	return strings.TrimSpace("flyover bench " + strings.Join(q, " "))
 }
 
 // parseMethods reads a comma-separated list; the result is in Methods
