@@ -62,6 +62,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if o.ValueSize > 0 {
 		fmt.Fprintf(stdout, "  dataset   %d keys of %d B on the source\n", o.PreloadKeys, o.ValueSize)
 	}
+	if v := o.SourceReplicaBufferLimit; v != "" {
+		fmt.Fprintf(stdout, "  source    client-output-buffer-limit replica %s\n", v)
+	}
 	if r := l.StandInResync(); r.Active {
 		fmt.Fprintln(stdout, "  the stand-in starts over with a new full sync after every link drop, as Dragonfly does")
 	}
