@@ -20,6 +20,9 @@ type demoOptions struct {
 	keys, rate int
 	autoplay   bool
 	linger     time.Duration
+	// valueSize, conns, pipeline: the dataset's values and the
+	// application's (probe.CanaryOptions).
+	valueSize, conns, pipeline int
 }
 
 // runDemo starts a lab, an application writing through Sentinel, and the
@@ -44,7 +47,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
 
-	l, err := startLabShowing(ctx, lab.Options{PreloadKeys: o.keys}, stderr)
+	l, err := startLabShowing(ctx, lab.Options{PreloadKeys: o.keys, ValueSize: o.valueSize}, stderr)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "flyover demo: interrupted; nothing left running")
@@ -65,7 +68,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 
 	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
 	app, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
-		Rate: o.rate, Namespace: "app:" + time.Now().Format("150405")})
+		Rate: o.rate, Namespace: "app:" + time.Now().Format("150405"), Conns: o.conns, Pipeline: o.pipeline, ValueSize: o.valueSize})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
 		return 1
@@ -185,14 +188,17 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	var o demoOptions
 	fs.IntVar(&o.keys, "keys", 10000, "keys to preload on the source")
 	fs.IntVar(&o.rate, "rate", 2000, "the application's writes per second, through Sentinel")
+	fs.IntVar(&o.valueSize, "value-size", 0, "bytes per preloaded value and per application write (0: small values)")
+	fs.IntVar(&o.conns, "conns", 1, "the application's connections, sharing --rate")
+	fs.IntVar(&o.pipeline, "pipeline", 1, "SETs the application sends per round trip on each connection")
 	fs.BoolVar(&o.autoplay, "autoplay", false, "walk the steps and answer the questions by itself (lab only), for unattended demos")
 	fs.DurationVar(&o.linger, "linger", 0, "with --autoplay: quit this long after the last step (0: stay until q); exit status 0 only then")
 	o.screenFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if o.rate <= 0 || o.keys < 0 || o.tick <= 0 || o.linger < 0 {
-		fmt.Fprintln(stderr, "flyover demo: --rate and --tick must be positive, --keys and --linger not negative")
+	if o.rate <= 0 || o.keys < 0 || o.tick <= 0 || o.linger < 0 || o.valueSize < 0 || o.conns < 1 || o.pipeline < 1 {
+		fmt.Fprintln(stderr, "flyover demo: --rate and --tick must be positive, --conns and --pipeline at least 1, --keys, --value-size and --linger not negative")
 		return 2
 	}
 	return runDemo(o, stdout, stderr)

@@ -103,7 +103,7 @@ func StartFleet(ctx context.Context, opts FleetOptions) (f *Fleet, err error) {
 	}
 	if opts.PreloadKeys > 0 {
 		for _, s := range f.Sources {
-			if err := preloadOn(ctx, s, opts.PreloadKeys); err != nil {
+			if err := preloadOn(ctx, s, opts.PreloadKeys, 0); err != nil {
 				return f, err
 			}
 		}

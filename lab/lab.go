@@ -34,6 +34,14 @@ type Options struct {
 	// SyncDelay is the source's repl-diskless-sync-delay (Redis's default
 	// is 5 s; the lab's is 0 so tests attach fast).
 	SyncDelay time.Duration
+	// ValueSize is the size in bytes of each preloaded value; 0 keeps the
+	// small "value-N" values. With a size the preload is one DEBUG
+	// POPULATE (lab/preload.go), fast enough for gigabytes.
+	ValueSize int
+	// SourceReplicaBufferLimit, when set, is the source's
+	// client-output-buffer-limit for replicas ("0 0 0", "256mb 64mb 60"):
+	// a sync at size under writes needs more than Redis's default.
+	SourceReplicaBufferLimit string
 	// StandIn forces a redis-server stand-in for the target even when a
 	// dragonfly binary is on PATH.
 	StandIn bool
@@ -43,6 +51,11 @@ type Options struct {
 	// and the old replicas never resync, and Sentinel's leader stays in
 	// its failover for them, as with a real Dragonfly.
 	StandInAcceptsRedisReplicas bool
+	// StandInResumes lets the stand-in target resume a dropped link with a
+	// partial resync, as Redis does. By default it starts over with a
+	// whole new full sync after every drop, as Dragonfly does
+	// (lab/standin_resync.go).
+	StandInResumes bool
 
 	// TLS serves every server on TLS only (a throwaway CA in the lab's
 	// directory; see Lab.TLS).
@@ -148,6 +161,9 @@ type Lab struct {
 	extraMu sync.Mutex
 	extra   []*Server
 
+	// resync makes the stand-in start over after a link drop.
+	resync *standInResync
+
 	stopOnce sync.Once
 }
 
@@ -238,9 +254,12 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 		return l, err
 	}
 	if opts.PreloadKeys > 0 {
-		if err := preloadOn(ctx, l.Source, opts.PreloadKeys); err != nil {
+		if err := preloadOn(ctx, l.Source, opts.PreloadKeys, opts.ValueSize); err != nil { // lab/preload.go
 			return l, err
 		}
+	}
+	if err := l.superviseStandIn(); err != nil { // lab/standin_resync.go
+		return l, err
 	}
 	for i := 1; i <= opts.Sentinels; i++ {
 		s, err := l.startSentinel(ctx, i)
@@ -260,6 +279,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 // cleanup.
 func (l *Lab) Stop() {
 	l.stopOnce.Do(func() {
+		if l.resync != nil {
+			l.resync.stop()
+		}
 		var wg sync.WaitGroup
 		for _, s := range l.servers() {
 			wg.Add(1)
@@ -461,6 +483,9 @@ func (l *Lab) startRedis(ctx context.Context, name, replicaOf string) (*Server, 
 	} else if name != "source" && l.Opts.Hostnames {
 		extra = append(extra, "replica-announce-ip "+Hostname)
 	}
+	if name == "source" && l.Opts.SourceReplicaBufferLimit != "" {
+		extra = append(extra, "client-output-buffer-limit replica "+l.Opts.SourceReplicaBufferLimit)
+	}
 	if name == "source" && l.Opts.SourceDatabases > 0 {
 		extra = append(extra, "databases "+strconv.Itoa(l.Opts.SourceDatabases))
 	}
@@ -623,23 +648,6 @@ func (l *Lab) waitSentinels(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("lab: Sentinels not ready after 30s: %s", why)
-	}
-	return nil
-}
-
-// preloadOn writes n keys to s in pipelined batches.
-func preloadOn(ctx context.Context, s *Server, n int) error {
-	c := s.Client()
-	defer c.Close()
-	const batch = 1000
-	for i := 0; i < n; i += batch {
-		pipe := c.Pipeline()
-		for j := i; j < min(i+batch, n); j++ {
-			pipe.Set(ctx, fmt.Sprintf("preload:%08d", j), "value-"+strconv.Itoa(j), 0)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return fmt.Errorf("lab: preload %s: %w", s.Name, err)
-		}
 	}
 	return nil
 }

@@ -28,6 +28,13 @@ type CanaryOptions struct {
 	TTL time.Duration
 	// Dialer opens the canary's connections (EndpointOptions.Dialer).
 	Dialer Dialer
+	// Conns writers share Rate, each on its own connection; 0 means 1.
+	// Pipeline is how many SETs each sends at once (one round trip);
+	// 0 means 1, one SET at a time. probe/canary_writers.go.
+	Conns, Pipeline int
+	// ValueSize pads every value to this many bytes (the sequence number
+	// first); 0: the sequence number alone.
+	ValueSize int
 }
 
 // Defaults for a canary against a real system: light, and gone by itself.
@@ -58,9 +65,10 @@ type Canary struct {
 	stopped time.Time
 	next    int64              // the next sequence number to write
 	unacked map[int64]struct{} // failed or abandoned: not in the ledger
-	// inFlight is the write sent and not yet answered, -1 when none: not
-	// acknowledged yet, so a Verify while the canary runs must not count it.
-	inFlight  int64
+	// inFlight are the writes sent and not yet answered, as ranges of
+	// sequence numbers (first -> end): not acknowledged yet, so a Verify
+	// while the canary runs must not count them.
+	inFlight  map[int64]int64
 	failed    int64
 	acked     int64
 	marks     []seqMark // (seq, time) about once a second
@@ -123,6 +131,7 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultCanaryTTL
 	}
+	opts.writerDefaults()
 	now := time.Now()
 	if opts.Namespace == "" {
 		opts.Namespace = "flyover:canary:" + strconv.FormatInt(now.UnixMilli(), 10)
@@ -138,10 +147,11 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 		Dialer:           TLSDialer(opts.Dialer, opts.TLS),
 		OnConnect:        nameConnection("flyover-canary"),
 		DisableIdentity:  true,
+		PoolSize:         canaryPoolSize(opts.Conns),
 	})
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Canary{opts: opts, client: client, cancel: cancel, done: make(chan struct{}),
-		started: now, unacked: map[int64]struct{}{}, inFlight: -1}
+		started: now, unacked: map[int64]struct{}{}, inFlight: map[int64]int64{}}
 	go c.run(ctx)
 	return c, nil
 }
@@ -163,78 +173,6 @@ func (c *Canary) Stop() {
 func (c *Canary) Close() error {
 	c.Stop()
 	return c.client.Close()
-}
-
-func (c *Canary) run(ctx context.Context) {
-	defer close(c.done)
-	defer func() {
-		c.mu.Lock()
-		c.stopped = time.Now()
-		c.mu.Unlock()
-	}()
-	interval := time.Second / time.Duration(c.opts.Rate)
-	next := time.Now()
-	for {
-		if d := time.Until(next); d > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(d):
-			}
-		} else if ctx.Err() != nil {
-			return
-		}
-		c.writeOne(ctx)
-		next = next.Add(interval)
-		// After a stall, carry on at the rate rather than bursting to
-		// catch up: an application's requests would have timed out.
-		if behind := time.Since(next); behind > 100*time.Millisecond {
-			next = time.Now()
-		}
-	}
-}
-
-func (c *Canary) writeOne(ctx context.Context) {
-	c.mu.Lock()
-	seq := c.next
-	c.next++
-	c.inFlight = seq
-	start := time.Now()
-	if c.stallFrom.IsZero() {
-		c.stallFrom = start
-	}
-	if len(c.marks) == 0 || start.Sub(c.marks[len(c.marks)-1].at) >= time.Second {
-		c.marks = append(c.marks, seqMark{n: seq, at: start})
-	}
-	c.mu.Unlock()
-
-	err := c.client.Set(ctx, c.Key(seq), strconv.FormatInt(seq, 10), c.opts.TTL).Err()
-	end := time.Now()
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.inFlight = -1
-	if err != nil {
-		c.unacked[seq] = struct{}{}
-		if ctx.Err() != nil {
-			return // abandoned by Stop: neither acknowledged nor failed
-		}
-		c.failed++
-		c.lastErr, c.lastErrAt = err.Error(), end
-		return
-	}
-	c.acked++
-	c.lastAck = end
-	if stall := end.Sub(c.stallFrom); stall > c.longest {
-		c.longest, c.longestAt = stall, end
-	}
-	c.stallFrom = time.Time{}
-	if len(c.rate) == 0 || end.Sub(c.rate[len(c.rate)-1].at) >= 250*time.Millisecond {
-		c.rate = append(c.rate, seqMark{n: c.acked, at: end})
-		if len(c.rate) > 8 {
-			c.rate = c.rate[len(c.rate)-8:]
-		}
-	}
 }
 
 // Stats returns the canary's counters.
@@ -283,10 +221,12 @@ func (c *Canary) ledger() (first, end int64, unacked map[int64]struct{}) {
 	for k := range c.unacked {
 		unacked[k] = struct{}{}
 	}
-	if c.inFlight >= 0 {
+	for from, to := range c.inFlight {
 		// Sent, not answered: it may or may not land, and nobody was told
 		// it did. Verify while the canary runs reads only what was acked.
-		unacked[c.inFlight] = struct{}{}
+		for seq := from; seq < to; seq++ {
+			unacked[seq] = struct{}{}
+		}
 	}
 	// The first sequence number whose key cannot have expired yet, with a
 	// margin for the time Verify itself takes. A mark is the first write
@@ -345,7 +285,7 @@ func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 		}
 		for i, val := range vals {
 			v.Checked++
-			if s, ok := val.(string); !ok || s != strconv.FormatInt(seqs[i], 10) {
+			if s, ok := val.(string); !ok || s != c.value(seqs[i]) {
 				v.Lost++
 				if len(v.LostSample) < 10 {
 					v.LostSample = append(v.LostSample, keys[i])

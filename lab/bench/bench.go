@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +67,16 @@ type Settings struct {
 	DownAfter       time.Duration // Sentinel down-after-milliseconds
 	FailoverTimeout time.Duration // Sentinel failover-timeout
 	StandIn         bool          // a redis-server target even when dragonfly is on PATH
+	// At size (lab/bench/size.go): the preloaded values' size (also the
+	// writer's), the writer's connections and SETs per round trip, the
+	// source's client-output-buffer-limit for replicas ("" leaves Redis's
+	// default), and whether to measure the full sync under the writes
+	// with flyover's own process (Flyover: its binary).
+	ValueSize          int
+	Conns, Pipeline    int
+	ReplicaBufferLimit string
+	MeasureSync        bool
+	Flyover            string
 	// AuditDir keeps each run's audit log; empty: in the lab's directory,
 	// removed with it.
 	AuditDir string
@@ -87,7 +98,8 @@ const (
 const synopsis = `Usage:
   flyover bench cutover [--runs 3] [--rate 2000] [--keys 100000] [--methods failover,stop-primary,guarded]
                         [--window 2s] [--down-after 5s] [--failover-timeout 60s] [--stand-in]
-                        [--audit-dir DIR] [--json]
+                        [--value-size 0] [--conns 1] [--pipeline 1] [--replica-buffer-limit "0 0 0"]
+                        [--measure-sync] [--audit-dir DIR] [--json]
 `
 
 const usage = synopsis + `
@@ -104,6 +116,19 @@ Methods:
   stop-primary  stop the Redis primary (SIGTERM), as documented; Sentinel
                 fails over after --down-after
   guarded       flyover's guarded cutover, run through its own step code
+
+At size: --keys and --value-size make the source's dataset (2,000,000 x 512
+is about 1.2 GB; the lab preloads it with DEBUG POPULATE in seconds); the
+writer's values are --value-size bytes too, sent by --conns connections,
+--pipeline SETs per round trip, and the report says the rate each run
+achieved next to --rate. --measure-sync starts the writes before the attach
+and runs flyover's own process (flyover migrate --until steady-state) to
+attach the target: it reports the full sync's time, the source's output
+buffer peak for the target (omem, sampled every 100 ms), the full syncs the
+source ran, and flyover's CPU and peak RSS. A source whose
+client-output-buffer-limit for replicas is too small for the sync drops it
+and starts again (it loops): --replica-buffer-limit sets it ("0 0 0": no
+limit; "512mb 256mb 60"), and the report says which limit the run had.
 
 Progress goes to stderr; the table (or with --json, JSON) to stdout.
 Exit status: 0 every run completed and the guarded cutover lost nothing,
@@ -143,7 +168,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 var errUsageShown = errors.New("see above")
 
 func parse(args []string, stderr io.Writer) (Settings, bool, error) {
-	s := Settings{Command: strings.TrimSpace("flyover bench " + strings.Join(args, " "))}
+	s := Settings{Command: commandLine(args)}
 	if len(args) == 0 {
 		return s, false, errors.New("which benchmark? the only one is: cutover")
 	}
@@ -165,6 +190,11 @@ func parse(args []string, stderr io.Writer) (Settings, bool, error) {
 	fs.DurationVar(&s.DownAfter, "down-after", 5*time.Second, "Sentinel down-after-milliseconds")
 	fs.DurationVar(&s.FailoverTimeout, "failover-timeout", 60*time.Second, "Sentinel failover-timeout")
 	fs.BoolVar(&s.StandIn, "stand-in", false, "use a redis-server target even when dragonfly is on PATH")
+	fs.IntVar(&s.ValueSize, "value-size", 0, "bytes per preloaded value and per written value (0: small values)")
+	fs.IntVar(&s.Conns, "conns", 1, "the writer's connections, sharing --rate")
+	fs.IntVar(&s.Pipeline, "pipeline", 1, "SETs each writer connection sends per round trip")
+	fs.StringVar(&s.ReplicaBufferLimit, "replica-buffer-limit", "", `the source's client-output-buffer-limit for replicas, "HARD SOFT SECONDS" (default: Redis's, 256mb 64mb 60)`)
+	fs.BoolVar(&s.MeasureSync, "measure-sync", false, "attach under the writes with flyover migrate --until steady-state and report the full sync's figures")
 	fs.StringVar(&s.AuditDir, "audit-dir", "", "keep each run's audit log in this directory (default: removed with the lab)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -185,6 +215,22 @@ func parse(args []string, stderr io.Writer) (Settings, bool, error) {
 	}
 	if s.Keys < 0 {
 		problems = append(problems, "--keys must not be negative")
+	}
+	if s.ValueSize < 0 {
+		problems = append(problems, "--value-size must not be negative")
+	}
+	if s.Conns < 1 || s.Pipeline < 1 {
+		problems = append(problems, "--conns and --pipeline must be at least 1")
+	}
+	if s.ReplicaBufferLimit != "" && !validBufferLimit(s.ReplicaBufferLimit) {
+		problems = append(problems, fmt.Sprintf("--replica-buffer-limit %q is not HARD SOFT SECONDS (such as \"0 0 0\" or \"512mb 256mb 60\")", s.ReplicaBufferLimit))
+	}
+	if s.MeasureSync {
+		exe, err := os.Executable()
+		if err != nil {
+			problems = append(problems, "--measure-sync: cannot find flyover's own binary: "+err.Error())
+		}
+		s.Flyover = exe
 	}
 	if s.Window <= 0 {
 		problems = append(problems, "--window must be positive")
@@ -209,6 +255,19 @@ func parse(args []string, stderr io.Writer) (Settings, bool, error) {
 		return s, false, errors.New(strings.Join(problems, "; "))
 	}
 	return s, *asJSON, nil
+}
+
+// commandLine is the bench's command as typed, quoting what has spaces
+// (--replica-buffer-limit "0 0 0").
+func commandLine(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\"'") {
+			q[i] = strconv.Quote(a)
+		}
+	}
+	return strings.TrimSpace("flyover bench " + strings.Join(q, " "))
 }
 
 // parseMethods reads a comma-separated list; the result is in Methods

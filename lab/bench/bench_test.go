@@ -182,3 +182,73 @@ func TestUnmeasuredLossIsNull(t *testing.T) {
 		t.Errorf("a bench whose only run failed met 'lost nothing': %+v", rep.Goals)
 	}
 }
+
+// Several writer connections, pipelined, values of a size: the guarded
+// cutover still loses no acknowledged write, every acknowledged write is
+// read back (the ledger is exact with batches in flight on every
+// connection), and the rate achieved is reported.
+func TestGuardedWithSeveralPipelinedWritersLosesNothing(t *testing.T) {
+	labtest.Skip(t)
+	var stdout bytes.Buffer
+	code := Main([]string{"cutover", "--runs", "1", "--methods", "guarded", "--rate", "3000", "--conns", "4", "--pipeline", "8",
+		"--keys", "5000", "--value-size", "64", "--window", "1s", "--json"}, &stdout, &logWriter{t: t})
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the JSON does not parse: %v\n%s", err, stdout.String())
+	}
+	if code != 0 || len(rep.Runs) != 1 {
+		t.Fatalf("exit %d, %d runs:\n%s", code, len(rep.Runs), stdout.String())
+	}
+	r := rep.Runs[0]
+	if !r.OK || r.Lost == nil || *r.Lost != 0 || r.Checked == nil || *r.Checked != r.Acked || r.Acked == 0 {
+		t.Fatalf("run: %+v", r)
+	}
+	if r.LongestStall <= 0 || r.LongestStall > r.Elapsed*1000 {
+		t.Errorf("longest stall %.0f ms in a run of %.0f s", r.LongestStall, r.Elapsed)
+	}
+	if r.WritesPerSec <= 0 || rep.Settings.Conns != 4 || rep.Settings.Pipeline != 8 || rep.Settings.ValueSize != 64 ||
+		!strings.Contains(rep.Settings.Writer, "4 connection(s), 8 SET(s)") || !strings.Contains(rep.Settings.ReplicaBufferLimit, "default") {
+		t.Errorf("the writer's figures or settings are missing: %.0f writes/s, %+v", r.WritesPerSec, rep.Settings)
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	labtest.ContainsAll(t, "the table", table.String(), "3000 writes/s asked", "achieved before the cutover", "client-output-buffer-limit replica 256mb 64mb 60")
+	t.Logf("%s: %d acknowledged, %d read back, %.0f writes/s achieved of 3000", r.line(), r.Acked, *r.Checked, r.WritesPerSec)
+}
+
+// What the size flags take, and the pure parts of the sync's figures.
+func TestSizeFlagsAndFigures(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cutover", "--conns", "0"}, "--conns and --pipeline must be at least 1"},
+		{[]string{"cutover", "--pipeline", "0"}, "--conns and --pipeline must be at least 1"},
+		{[]string{"cutover", "--value-size", "-1"}, "--value-size must not be negative"},
+		{[]string{"cutover", "--replica-buffer-limit", "0 0"}, "is not HARD SOFT SECONDS"},
+		{[]string{"cutover", "--replica-buffer-limit", "1gb x 60"}, "is not HARD SOFT SECONDS"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Main(c.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	for v, ok := range map[string]bool{"0 0 0": true, "512mb 256mb 60": true, "1GB 512mb 0": true, "256mb 64mb": false, "a b c": false, "-1 0 0": false} {
+		if validBufferLimit(v) != ok {
+			t.Errorf("validBufferLimit(%q) = %v", v, !ok)
+		}
+	}
+	list := "id=5 addr=127.0.0.1:4711 laddr=127.0.0.1:6380 fd=9 name= age=3 idle=0 flags=S db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=12 omem=245760 tot-mem=247488 events=r cmd=psync user=default redir=-1 resp=2\n" +
+		"id=6 addr=127.0.0.1:4712 laddr=127.0.0.1:6380 fd=10 name= age=3 idle=0 flags=S db=0 omem=1048576 tot-mem=1050000 cmd=psync\n"
+	if got := maxOmem(list); got != 1048576 {
+		t.Errorf("maxOmem = %d, want 1048576", got)
+	}
+	if got := maxOmem(""); got != 0 {
+		t.Errorf("maxOmem of no replica = %d", got)
+	}
+	if got := fmtBytes(1_234_567_890); got != "1.23 GB" {
+		t.Errorf("fmtBytes = %q", got)
+	}
+}

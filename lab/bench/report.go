@@ -63,6 +63,14 @@ type ReportSettings struct {
 	Sentinels       int      `json:"sentinels"`
 	Quorum          int      `json:"quorum"`
 	Writer          string   `json:"writer"`
+	// At size (lab/bench/size.go).
+	ValueSize int `json:"value_size"`
+	Conns     int `json:"conns"`
+	Pipeline  int `json:"pipeline"`
+	// ReplicaBufferLimit is the source's client-output-buffer-limit for
+	// replicas the runs had.
+	ReplicaBufferLimit string `json:"replica_buffer_limit"`
+	MeasureSync        bool   `json:"measure_sync,omitempty"`
 }
 
 // Summary is one method over its runs. The figures are over the runs that
@@ -181,6 +189,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(bw, "flyover bench cutover: %d run(s) per method, each on a fresh lab\n", st.Runs)
 	fmt.Fprintf(bw, "load:    %s at %d writes/s; %d keys preloaded; %d Sentinels, quorum %d, down-after %s, failover-timeout %s\n",
 		st.Writer, st.Rate, st.Keys, st.Sentinels, st.Quorum, fmtSetting(st.DownAfter), fmtSetting(st.FailoverTimeout))
+	fmt.Fprintf(bw, "source:  client-output-buffer-limit replica %s\n", st.ReplicaBufferLimit)
 	m := r.Machine
 	cpu := fmt.Sprintf("%d CPUs", m.CPUs)
 	if m.CPUModel != "" {
@@ -220,6 +229,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(bw, "  (interrupted: the remaining runs were not run)")
 	}
 
+	r.writeSize(bw) // lab/bench/size_report.go
+
 	if g := r.Goals; g != nil {
 		fmt.Fprintln(bw, "\ngoals for the guarded cutover:")
 		var lost []int64
@@ -250,7 +261,9 @@ func settingsOf(s Settings) ReportSettings {
 		Runs: s.Runs, Rate: s.Rate, Keys: s.Keys, Methods: s.Methods,
 		Window: ms(s.Window), DownAfter: ms(s.DownAfter), FailoverTimeout: ms(s.FailoverTimeout),
 		Sentinels: 3, Quorum: 2, // lab.Options' defaults, which the bench uses
-		Writer: "one go-redis v9 NewFailoverClient, one SET at a time",
+		Writer:    writerLabel(s),
+		ValueSize: s.ValueSize, Conns: max(s.Conns, 1), Pipeline: max(s.Pipeline, 1),
+		ReplicaBufferLimit: bufferLimitLabel(s.ReplicaBufferLimit), MeasureSync: s.MeasureSync,
 	}
 }
 

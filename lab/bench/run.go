@@ -46,7 +46,12 @@ type RunResult struct {
 	Promotion *float64 `json:"promotion_ms,omitempty"`
 	// Guarded is the guarded cutover's own timing, for that method.
 	Guarded *GuardedTimings `json:"guarded,omitempty"`
-	Elapsed float64         `json:"elapsed_s"`
+	// WritesPerSec is the rate the writer achieved (acknowledged writes)
+	// in the window before the cutover, next to Settings.Rate asked.
+	WritesPerSec float64 `json:"writes_per_sec"`
+	// Sync is the full sync's figures, with --measure-sync.
+	Sync    *SyncFigures `json:"sync,omitempty"`
+	Elapsed float64      `json:"elapsed_s"`
 }
 
 // GuardedTimings break the guarded cutover's stall down, from its
@@ -88,6 +93,9 @@ func (r RunResult) line() string {
 		lost = fmt.Sprintf("%d of %d acknowledged writes lost", *r.Lost, *r.Checked)
 	}
 	s := fmt.Sprintf("longest stall %s, %d failed writes, %s", fmtMS(r.LongestStall), r.FailedWrites, lost)
+	if r.WritesPerSec > 0 {
+		s += fmt.Sprintf(", %.0f writes/s achieved", r.WritesPerSec)
+	}
 	if r.Promotion != nil {
 		s += ", Sentinel promoted in " + fmtMS(*r.Promotion)
 	}
@@ -107,15 +115,24 @@ const (
 	readyLimit   = 90 * time.Second // full sync, and Sentinel reading the source's INFO every 10 s
 	settleLimit  = 30 * time.Second // after the trigger (plus down-after when the primary is stopped)
 	writingLimit = 20 * time.Second // the canary writing again after the topology settled
-	verifyLimit  = 2 * time.Minute
+	verifyLimit  = 10 * time.Minute // millions of keys at size
 )
+
+// sizeAllowance is the extra time a run at size may take: the preload,
+// and the full sync (in waitReady, or measured by flyover migrate).
+func sizeAllowance(s Settings) time.Duration {
+	if s.ValueSize == 0 && !s.MeasureSync {
+		return 0
+	}
+	return syncLimit
+}
 
 // runOnce runs method m once on a fresh lab, and stops the lab, whatever
 // happens.
 func runOnce(ctx context.Context, s Settings, m Method, n int, logf func(string, ...any)) (r RunResult) {
 	start := time.Now()
 	r = RunResult{Method: m, Run: n}
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute+s.DownAfter+s.FailoverTimeout+2*s.Window)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute+s.DownAfter+s.FailoverTimeout+2*s.Window+2*sizeAllowance(s))
 	defer cancel()
 	t := &trial{s: s, m: m, logf: logf}
 	defer t.close()
@@ -160,8 +177,7 @@ func (t *trial) close() {
 
 func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 	began := time.Now()
-	l, err := lab.Start(ctx, lab.Options{PreloadKeys: t.s.Keys, DownAfter: t.s.DownAfter,
-		FailoverTimeout: t.s.FailoverTimeout, StandIn: t.s.StandIn})
+	l, err := lab.Start(ctx, labOptions(t.s))
 	if err != nil {
 		return err
 	}
@@ -169,22 +185,40 @@ func (t *trial) run(ctx context.Context, n int, r *RunResult) error {
 	if err := t.openSession(n); err != nil {
 		return err
 	}
-	if err := l.AttachTarget(ctx); err != nil {
-		return fmt.Errorf("REPLICAOF on the target %s: %w", l.Target.Addr(), err)
+	if t.s.MeasureSync {
+		t.logf("lab up in %s (%s); writing, then flyover attaches the target", time.Since(began).Round(100*time.Millisecond), l.Dir)
+		if err := t.startCanary(ctx, n); err != nil {
+			return err
+		}
+		r.Sync, err = t.measureSync(ctx, n) // lab/bench/size.go
+		if err != nil {
+			return err
+		}
+	} else {
+		if err := l.AttachTarget(ctx); err != nil {
+			return fmt.Errorf("REPLICAOF on the target %s: %w", l.Target.Addr(), err)
+		}
+		t.logf("lab up in %s (%s); target attached, waiting until it is in sync and every Sentinel would promote it",
+			time.Since(began).Round(100*time.Millisecond), l.Dir)
 	}
-	t.logf("lab up in %s (%s); target attached, waiting until it is in sync and every Sentinel would promote it",
-		time.Since(began).Round(100*time.Millisecond), l.Dir)
 	f, err := t.waitReady(ctx)
 	if err != nil {
 		return err
 	}
 	r.Target = targetName(l, f.Snapshot.Target)
 
-	if err := t.startCanary(ctx, n); err != nil {
-		return err
+	if t.canary == nil {
+		if err := t.startCanary(ctx, n); err != nil {
+			return err
+		}
 	}
+	acked, from := t.canary.Stats().Acked, time.Now()
 	if err := sleep(ctx, t.s.Window); err != nil {
 		return err
+	}
+	r.WritesPerSec = round2(float64(t.canary.Stats().Acked-acked) / time.Since(from).Seconds())
+	if r.WritesPerSec < 0.95*float64(t.s.Rate) {
+		t.logf("the writer achieved %.0f writes/s of the %d asked: the figures are at the rate achieved", r.WritesPerSec, t.s.Rate)
 	}
 
 	watch := watchPromotion(ctx, l)
@@ -283,7 +317,8 @@ func (t *trial) openSession(n int) error {
 func (t *trial) waitReady(ctx context.Context) (steps.Facts, error) {
 	var f steps.Facts
 	why := "no reading yet"
-	err := lab.WaitFor(ctx, readyLimit, func() bool {
+	limit := readyLimit + sizeAllowance(t.s)
+	err := lab.WaitFor(ctx, limit, func() bool {
 		f = t.runner.Facts(ctx)
 		if b := steps.FirstBlock(steps.Lookup(steps.StepCutover).Precondition(f, t.opts)); b != nil {
 			why = fmt.Sprintf("%s: %s", b.Title, b.Detail)
@@ -301,7 +336,7 @@ func (t *trial) waitReady(ctx context.Context) (steps.Facts, error) {
 		if ctx.Err() != nil {
 			return f, stopped(ctx, "waiting for the target to be ready: "+why)
 		}
-		return f, fmt.Errorf("the target was not ready for a cutover within %s: %s", readyLimit, why)
+		return f, fmt.Errorf("the target was not ready for a cutover within %s: %s", limit, why)
 	}
 	return f, nil
 }
@@ -311,7 +346,8 @@ func (t *trial) startCanary(ctx context.Context, n int) error {
 	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
-		Rate: t.s.Rate, TTL: 30 * time.Minute, Namespace: fmt.Sprintf("flyover:bench:%s:%d", t.m, n),
+		Rate: t.s.Rate, TTL: 30*time.Minute + 2*sizeAllowance(t.s), Namespace: fmt.Sprintf("flyover:bench:%s:%d", t.m, n),
+		Conns: t.s.Conns, Pipeline: t.s.Pipeline, ValueSize: t.s.ValueSize,
 	})
 	if err != nil {
 		return err
@@ -328,7 +364,7 @@ func (t *trial) startCanary(ctx context.Context, n int) error {
 		st := c.Stats()
 		return fmt.Errorf("the canary did not start writing within 10s: %d acknowledged, last error %q", st.Acked, st.LastError)
 	}
-	t.logf("writing %d/s through Sentinel; cutting over in %s", t.s.Rate, t.s.Window)
+	t.logf("writing %d/s through Sentinel (%s); cutting over in %s", t.s.Rate, writerLabel(t.s), t.s.Window)
 	return nil
 }
 
