@@ -90,8 +90,16 @@ func (m *Model) tableRows() int {
 }
 
 // View is the fleet table, or the master on screen under a line that
-// names it.
+// names it: drawn again when something on it changed, else the frame as
+// last drawn.
 func (m *Model) View() tea.View {
+	if m.dirty || m.frame.Content == "" {
+		m.frame, m.dirty = m.draw(), false
+	}
+	return m.frame
+}
+
+func (m *Model) draw() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	if m.width <= 0 {
