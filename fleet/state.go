@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -311,7 +312,8 @@ func (s *State) row(m *Master) Row {
 	_, polled := s.nodes[m.Name]
 	r := Row{Master: m.Name, Source: m.Source, Target: m.Target, Why: m.Why, Polled: polled, Snapshot: d.snap, Phase: d.phase}
 	if e, ok := s.events[m.Name]; ok {
-		r.LastEvent = &e
+		ev := e // allocated only for a master with an event
+		r.LastEvent = &ev
 	}
 	r.Verdicts, r.Stall = s.verdicts[m.Name], s.stalls[m.Name]
 	return r
@@ -343,12 +345,17 @@ func (s *State) derive(m *Master) derivedRow {
 }
 
 // Rows is every master's row, by name.
-func (s *State) Rows() []Row {
+func (s *State) Rows() []Row { return s.AppendRows(nil) }
+
+// AppendRows appends every master's row, by name, to dst: a screen that
+// asks often reuses its slice (rows[:0]) rather than allocate them all
+// again.
+func (s *State) AppendRows(dst []Row) []Row {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Row, len(s.f.Masters))
-	for i, m := range s.f.Masters {
-		out[i] = s.row(m)
+	dst = slices.Grow(dst, len(s.f.Masters))
+	for _, m := range s.f.Masters {
+		dst = append(dst, s.row(m))
 	}
-	return out
+	return dst
 }

@@ -38,7 +38,7 @@ func (m *Model) refreshRows() {
 		}
 		m.cfg.State.Session(name, v, stall)
 	}
-	m.rows = m.cfg.State.Rows()
+	m.rows = m.cfg.State.AppendRows(m.rows[:0])
 	for i := range m.rows {
 		r := &m.rows[i]
 		s := m.subs[r.Master]
