@@ -99,7 +99,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	fs.StringVar(&ff.targets, "targets", "", "file of `master-name host:port` lines: each master's Dragonfly target")
 	fs.IntVar(&ff.maxSyncs, "max-syncs", 1, "attaches (full syncs) that may run at once: each loads its source")
 	fs.StringVar(&ff.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on HOST:PORT (off when empty; e.g. 127.0.0.1:9121)")
-	fs.DurationVar(&ff.slowTick, "slow-tick", 2*time.Second, "poll interval of the masters not on screen")
+	fs.DurationVar(&ff.slowTick, "slow-tick", 2*time.Second, "poll interval of the masters not on screen and of the Sentinels (longer past 100 masters: at most 50 masters a second)")
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
 	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")

@@ -39,8 +39,14 @@ type Config struct {
 	// first time the operator enters it.
 	Open func(m *fleet.Master) (common.Config, error)
 	// Tick is the master in focus's poll interval (default 500 ms);
-	// SlowTick every other master's (default 2 s).
+	// SlowTick every other master's (default 2 s), and the Sentinels'.
 	Tick, SlowTick time.Duration
+	// MaxPolls bounds the fleet's own polls (default 50 masters a
+	// second): a fleet of more than MaxPolls*SlowTick masters polls each
+	// master, and each Sentinel, less often than SlowTick (200 masters:
+	// every 4 s). Every poll costs flyover a round trip to a source and
+	// one to a target, and the table shows phases, which change slowly.
+	MaxPolls int
 	// Redraw is how often at most the polls' results redraw the screen
 	// (default 200 ms): with 200 masters, 100 polls land each second, and
 	// one frame shows all those since the last. A key redraws at once.
@@ -61,6 +67,9 @@ func (c *Config) defaults() {
 	}
 	if c.SlowTick <= 0 {
 		c.SlowTick = 2 * time.Second
+	}
+	if c.MaxPolls <= 0 {
+		c.MaxPolls = 50
 	}
 	if c.Redraw <= 0 {
 		c.Redraw = 200 * time.Millisecond
@@ -116,6 +125,10 @@ type Model struct {
 	dirty          bool
 	pending, armed bool
 
+	// every is how often the fleet polls each master and Sentinel
+	// itself: SlowTick, or longer for a fleet past Config.MaxPolls.
+	every time.Duration
+
 	subs  map[string]*ui.Model // entered masters, by name
 	paces map[string]*pace
 	focus string // the master on screen, "" for the table
@@ -154,6 +167,7 @@ func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
 	m := &Model{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultKeyMap(),
 		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
+	m.every = max(cfg.SlowTick, time.Duration(len(cfg.Fleet.Masters))*time.Second/time.Duration(cfg.MaxPolls))
 	m.refreshRows()
 	return m
 }
@@ -272,11 +286,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.nodes(msg.name, msg.src, msg.tgt)
-		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.cfg.SlowTick), m.redraw())
+		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.every), m.redraw())
 	case fleetSentinelMsg:
 		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
 		m.rowsDirty = true
-		return m, tea.Batch(m.pollSentinel(msg.i, m.cfg.SlowTick), m.redraw())
+		return m, tea.Batch(m.pollSentinel(msg.i, m.every), m.redraw())
 	case fleetEventsMsg:
 		for _, e := range msg.events {
 			m.cfg.State.Event(e)

@@ -126,12 +126,15 @@ func (m *Model) render() string {
 	lines := make([]string, 0, m.height)
 	answering := 0
 	for _, e := range m.cfg.Fleet.Sentinels {
-		if !e.LastSeen().IsZero() && m.cfg.Now().Sub(e.LastSeen()) < 3*m.cfg.SlowTick+e.Timeout {
+		if !e.LastSeen().IsZero() && m.cfg.Now().Sub(e.LastSeen()) < 3*m.every+e.Timeout {
 			answering++
 		}
 	}
 	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
 		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
+	if m.every > m.cfg.SlowTick {
+		head += st.Paint(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
+	}
 	if m.phaseIdx > 0 {
 		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
 	}

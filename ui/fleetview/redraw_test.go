@@ -3,6 +3,7 @@ package fleetview
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -43,5 +44,21 @@ func TestPollsRedrawOncePerRedrawAndKeysAtOnce(t *testing.T) {
 	m.Update(uitest.Press("j"))
 	if got := screen(); strings.Count(got, "unknown") != 3 {
 		t.Errorf("a key does not draw at once what the polls changed:\n%s", got)
+	}
+}
+
+// A fleet past MaxPolls*SlowTick masters polls each master less often,
+// and says so: 200 masters at 50 a second are each polled every 4 s.
+func TestBigFleetPollsEachMasterLessOften(t *testing.T) {
+	small, _ := fixtureModel(t, 50)
+	big, _ := fixtureModel(t, 200)
+	if small.every != 2*time.Second || big.every != 4*time.Second {
+		t.Fatalf("50 masters polled every %s, 200 every %s: want 2s and 4s", small.every, big.every)
+	}
+	if sc := ansi.Strip(small.View().Content); strings.Contains(sc, "polled every") {
+		t.Errorf("50 masters at the slow tick say their interval:\n%s", sc)
+	}
+	if sc := ansi.Strip(big.View().Content); !strings.Contains(sc, "each polled every 4s") {
+		t.Errorf("200 masters do not say they are polled every 4s:\n%s", sc)
 	}
 }
