@@ -41,10 +41,10 @@ type Config struct {
 	// Tick is the master in focus's poll interval (default 500 ms);
 	// SlowTick every other master's (default 2 s), and the Sentinels'.
 	Tick, SlowTick time.Duration
-	// MaxPolls bounds the fleet's own polls (default 50 masters a
+	// MaxPolls bounds the fleet's own polls (default 40 masters a
 	// second): a fleet of more than MaxPolls*SlowTick masters polls each
 	// master, and each Sentinel, less often than SlowTick (200 masters:
-	// every 4 s). Every poll costs flyover a round trip to a source and
+	// every 5 s). Every poll costs flyover a round trip to a source and
 	// one to a target, and the table shows phases, which change slowly.
 	MaxPolls int
 	// Redraw is how often at most the polls' results redraw the screen
@@ -69,7 +69,7 @@ func (c *Config) defaults() {
 		c.SlowTick = 2 * time.Second
 	}
 	if c.MaxPolls <= 0 {
-		c.MaxPolls = 50
+		c.MaxPolls = 40
 	}
 	if c.Redraw <= 0 {
 		c.Redraw = 200 * time.Millisecond

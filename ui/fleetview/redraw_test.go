@@ -48,17 +48,17 @@ func TestPollsRedrawOncePerRedrawAndKeysAtOnce(t *testing.T) {
 }
 
 // A fleet past MaxPolls*SlowTick masters polls each master less often,
-// and says so: 200 masters at 50 a second are each polled every 4 s.
+// and says so: 200 masters at 40 a second are each polled every 5 s.
 func TestBigFleetPollsEachMasterLessOften(t *testing.T) {
 	small, _ := fixtureModel(t, 50)
 	big, _ := fixtureModel(t, 200)
-	if small.every != 2*time.Second || big.every != 4*time.Second {
-		t.Fatalf("50 masters polled every %s, 200 every %s: want 2s and 4s", small.every, big.every)
+	if small.every != 2*time.Second || big.every != 5*time.Second {
+		t.Fatalf("50 masters polled every %s, 200 every %s: want 2s and 5s", small.every, big.every)
 	}
 	if sc := ansi.Strip(small.View().Content); strings.Contains(sc, "polled every") {
 		t.Errorf("50 masters at the slow tick say their interval:\n%s", sc)
 	}
-	if sc := ansi.Strip(big.View().Content); !strings.Contains(sc, "each polled every 4s") {
-		t.Errorf("200 masters do not say they are polled every 4s:\n%s", sc)
+	if sc := ansi.Strip(big.View().Content); !strings.Contains(sc, "each polled every 5s") {
+		t.Errorf("200 masters do not say they are polled every 5s:\n%s", sc)
 	}
 }
