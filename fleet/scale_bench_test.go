@@ -132,6 +132,20 @@ func pollFixture(f *Fleet, st *State, w *fixtureWorld) {
 // state (the polls' replies parsed, every master's nodes, every
 // Sentinel's answer) and the rows that show it.
 func BenchmarkFleetPoll(b *testing.B) {
+	eachSize(b, func(b *testing.B, n int, f *Fleet, st *State, w *fixtureWorld) {
+		for b.Loop() {
+			pollFixture(f, st, w)
+			if rows := st.Rows(); len(rows) != n || !rows[n-1].Snapshot.Link.InSync {
+				b.Fatalf("%d rows, the last in sync: %t", len(rows), rows[n-1].Snapshot.Link.InSync)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/master")
+	})
+}
+
+// eachSize runs bench over fleets of 50, 200 and 500 masters, each polled
+// twice already.
+func eachSize(b *testing.B, bench func(b *testing.B, n int, f *Fleet, st *State, w *fixtureWorld)) {
 	for _, n := range fleetSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			f, w := fixtureFleet(b, n), newFixtureWorld(b)
@@ -139,13 +153,7 @@ func BenchmarkFleetPoll(b *testing.B) {
 			pollFixture(f, st, w)
 			pollFixture(f, st, w)
 			b.ReportAllocs()
-			for b.Loop() {
-				pollFixture(f, st, w)
-				if rows := st.Rows(); len(rows) != n || !rows[n-1].Snapshot.Link.InSync {
-					b.Fatalf("%d rows, the last in sync: %t", len(rows), rows[n-1].Snapshot.Link.InSync)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/master")
+			bench(b, n, f, st, w)
 		})
 	}
 }
@@ -153,26 +161,19 @@ func BenchmarkFleetPoll(b *testing.B) {
 // BenchmarkFleetRows is what the screen asks after one master's poll: the
 // poll landing, and every row.
 func BenchmarkFleetRows(b *testing.B) {
-	for _, n := range fleetSizes {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			f, w := fixtureFleet(b, n), newFixtureWorld(b)
-			st := NewState(f)
-			pollFixture(f, st, w)
-			pollFixture(f, st, w)
-			polls := make([][2]probe.Node, n)
-			for i := range polls {
-				polls[i][0], polls[i][1] = w.nodes(i)
+	eachSize(b, func(b *testing.B, n int, f *Fleet, st *State, w *fixtureWorld) {
+		polls := make([][2]probe.Node, n)
+		for i := range polls {
+			polls[i][0], polls[i][1] = w.nodes(i)
+		}
+		for i := 0; b.Loop(); i++ {
+			p := polls[i%n]
+			st.Nodes(f.Masters[i%n].Name, p[0], p[1])
+			if rows := st.Rows(); len(rows) != n {
+				b.Fatalf("%d rows", len(rows))
 			}
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				p := polls[i%n]
-				st.Nodes(f.Masters[i%n].Name, p[0], p[1])
-				if rows := st.Rows(); len(rows) != n {
-					b.Fatalf("%d rows", len(rows))
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkFleetMemory is the heap the fleet's state holds once every

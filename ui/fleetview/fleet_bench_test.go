@@ -51,12 +51,9 @@ func fixtureModel(b testing.TB, n int) (*Model, *uitest.World) {
 	return m, w
 }
 
-// BenchmarkFleetView is the fleet screen at 160x48 over 50, 200 and 500
-// masters: one master's poll arrives (Update) and the frame that shows
-// it is drawn (View).
-//
-//	go test -run '^$' -bench 'FleetView$' -benchmem ./ui/fleetview/
-func BenchmarkFleetView(b *testing.B) {
+// benchPolls runs each of 50, 200 and 500 masters' fleet screens through
+// a poll of one master after another, then step (the redraw, or not).
+func benchPolls(b *testing.B, step func(m *Model)) {
 	for _, n := range []int{50, 200, 500} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			m, w := fixtureModel(b, n)
@@ -65,13 +62,24 @@ func BenchmarkFleetView(b *testing.B) {
 				w.At = w.At.Add(10 * time.Millisecond)
 				w.SrcOffset += 100
 				m.Update(fleetNodesMsg{name: m.cfg.Fleet.Masters[i%n].Name, src: w.Source(), tgt: w.Target()})
-				m.Update(fleetRedrawMsg{})
-				if v := m.View(); v.Content == "" {
-					b.Fatal("no frame")
-				}
+				step(m)
 			}
 		})
 	}
+}
+
+// BenchmarkFleetView is the fleet screen at 160x48 over 50, 200 and 500
+// masters: one master's poll arrives (Update) and the frame that shows
+// it is drawn (View).
+//
+//	go test -run '^$' -bench 'FleetView$' -benchmem ./ui/fleetview/
+func BenchmarkFleetView(b *testing.B) {
+	benchPolls(b, func(m *Model) {
+		m.Update(fleetRedrawMsg{})
+		if v := m.View(); v.Content == "" {
+			b.Fatal("no frame")
+		}
+	})
 }
 
 // BenchmarkFleetUpdate is one master's poll arriving while the frame that
@@ -80,18 +88,7 @@ func BenchmarkFleetView(b *testing.B) {
 //
 //	go test -run '^$' -bench 'FleetUpdate$' -benchmem ./ui/fleetview/
 func BenchmarkFleetUpdate(b *testing.B) {
-	for _, n := range []int{50, 200, 500} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			m, w := fixtureModel(b, n)
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				w.At = w.At.Add(10 * time.Millisecond)
-				w.SrcOffset += 100
-				m.Update(fleetNodesMsg{name: m.cfg.Fleet.Masters[i%n].Name, src: w.Source(), tgt: w.Target()})
-				m.View()
-			}
-		})
-	}
+	benchPolls(b, func(m *Model) { m.View() })
 }
 
 // BenchmarkFleetKeyWhileAThirdFrozen: a fleet lab of 50 masters with a
