@@ -224,9 +224,13 @@ func (s *State) Nodes(name string, src, tgt probe.Node) {
 	defer s.mu.Unlock()
 	if _, ok := s.nodes[name]; ok {
 		// The snapshot of the previous poll, for rates and the offset
-		// history (which the Sentinels' answers do not change).
-		snap := s.derive(m).snap
-		s.prev[name] = &snap
+		// history: as derived last, even if a Sentinel answered since
+		// (its answer changes neither).
+		d, ok := s.derived[name]
+		if !ok {
+			d = s.derive(m)
+		}
+		s.prev[name] = &d.snap
 	}
 	s.nodes[name] = [2]probe.Node{src, tgt}
 	s.at[name] = at

@@ -54,6 +54,15 @@ func TestRowDerivesAgainOnlyWhenItsMastersFactsChange(t *testing.T) {
 	st.Sentinel(0, nil, errors.New("sentinel 127.0.0.1:26400: connection refused"))
 	after = st.Rows()
 	derived("a Sentinel's answer", 3)
+
+	// A poll after a Sentinel's answer takes the snapshot before it as
+	// derived last (its rates and history are the Sentinels' answer's
+	// alike): every row once, that one with the new poll.
+	st.Sentinel(1, w.sentinel(f, 1), nil)
+	src, tgt = w.nodes(2)
+	st.Nodes(f.Masters[2].Name, src, tgt)
+	st.Rows()
+	derived("a Sentinel's answer, then a poll", 3)
 	for _, r := range after {
 		if v := r.Snapshot.Sentinels[0]; v.Reachable || v.Error == "" {
 			t.Errorf("%s: Sentinel 0 shows reachable after its failure: %+v", r.Master, v)
