@@ -17,8 +17,8 @@ import (
 // nothing happens: CPU time and memory of the flyover process over
 // FLYOVER_FLEET_IDLE_SECONDS (for example 60), the table on screen at
 // 160x48, against a fleet lab of FLYOVER_FLEET_BENCH_MASTERS masters
-// (default 50), measured once every master has been polled. With
-// FLYOVER_TEST_KEEP set, flyover's CPU profile of the whole run is kept
+// (default 50), measured once every master has been polled, with
+// --max-polls FLYOVER_FLEET_MAX_POLLS when set. With FLYOVER_TEST_KEEP set, flyover's CPU profile of the whole run is kept
 // there (go tool pprof -top bin/flyover <file>). It reports and asserts
 // nothing: the figures depend on the machine.
 //
@@ -42,8 +42,11 @@ func TestFleetIdleUsage(t *testing.T) {
 		profile = filepath.Join(keep, t.Name()+"-cpu.pprof")
 		env = append(env, "FLYOVER_CPUPROFILE="+profile)
 	}
-	s := uitest.StartTmux(t, 160, 48, env, fmt.Sprintf("exec %s fleet %s --read-only --log %s --audit-log %s", bin, strings.Join(f.FleetArgs(targets), " "),
-		filepath.Join(dir, "flyover.log"), filepath.Join(dir, "audit.jsonl")))
+	args := append(f.FleetArgs(targets), "--read-only", "--log", filepath.Join(dir, "flyover.log"), "--audit-log", filepath.Join(dir, "audit.jsonl"))
+	if p := labtest.Measure0(t, "FLYOVER_FLEET_MAX_POLLS", 0); p > 0 {
+		args = append(args, "--max-polls", fmt.Sprint(p))
+	}
+	s := uitest.StartTmux(t, 160, 48, env, fmt.Sprintf("exec %s fleet %s", bin, strings.Join(args, " ")))
 	s.WaitScreen("every master and Sentinel", 60*time.Second, func(sc string) bool {
 		return strings.Contains(sc, fmt.Sprintf("%d masters", n)) && strings.Contains(sc, "3/3 Sentinels answering")
 	})
@@ -56,7 +59,7 @@ func TestFleetIdleUsage(t *testing.T) {
 	s.WaitScreen("the whole table again", 10*time.Second, func(sc string) bool { return !strings.Contains(sc, "phase unknown") })
 	pid := s.PanePID(bin)
 	u := uitest.MeasureProcess(t, pid, time.Duration(secs)*time.Second)
-	t.Logf("fleet idle, %d masters, 3 Sentinels, slow tick 2 s, 160x48, table on screen: %s", n, u)
+	t.Logf("fleet idle, %d masters, 3 Sentinels, slow tick 2 s, 160x48, table on screen: %s\n%s", n, u, strings.SplitN(s.Screen(), "\n", 2)[0])
 	s.Keys("q")
 	gone := func() bool { _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); return err != nil }
 	if err := lab.WaitFor(t.Context(), 30*time.Second, gone); err != nil {
