@@ -22,7 +22,7 @@ import (
 )
 
 const fleetUsage = `flyover fleet --sentinel HOST:PORT[,...] --targets FILE [--max-syncs 1]
-              [--metrics-addr 127.0.0.1:9121] [--slow-tick 2s] [--tick 500ms]
+              [--metrics-addr 127.0.0.1:9121] [--slow-tick 2s] [--max-polls 40] [--tick 500ms]
               [--audit-log FILE] [--read-only] [--allow-nonempty-target] [--canary]
 
 Every master the Sentinels monitor, one row each, migrated one after another.
@@ -41,6 +41,7 @@ type fleetFlags struct {
 	maxSyncs    int
 	metricsAddr string
 	slowTick    time.Duration
+	maxPolls    int
 }
 
 // fleetSetup reads the connection flags without --source/--target/--master,
@@ -99,7 +100,8 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	fs.StringVar(&ff.targets, "targets", "", "file of `master-name host:port` lines: each master's Dragonfly target")
 	fs.IntVar(&ff.maxSyncs, "max-syncs", 1, "attaches (full syncs) that may run at once: each loads its source")
 	fs.StringVar(&ff.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on HOST:PORT (off when empty; e.g. 127.0.0.1:9121)")
-	fs.DurationVar(&ff.slowTick, "slow-tick", 2*time.Second, "poll interval of the masters not on screen")
+	fs.DurationVar(&ff.slowTick, "slow-tick", 2*time.Second, "poll interval of the masters not on screen and of the Sentinels (longer for a fleet past --max-polls)")
+	fs.IntVar(&ff.maxPolls, "max-polls", 40, "masters the fleet polls a second at most: a bigger fleet polls each less often than --slow-tick")
 	inSync := fs.Int("in-sync-polls", 3, "consecutive in-sync polls of the source before IN SYNC shows")
 	readOnly := fs.Bool("read-only", false, "refuse to send anything but reads")
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
@@ -111,8 +113,8 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	case ff.targets == "":
 		fmt.Fprintln(stderr, "flyover fleet: --targets is required (one `master-name host:port` a line)")
 		return 2
-	case ff.maxSyncs <= 0 || sf.tick <= 0 || ff.slowTick <= 0 || *inSync <= 0:
-		fmt.Fprintln(stderr, "flyover fleet: --max-syncs, --tick, --slow-tick and --in-sync-polls must be positive")
+	case ff.maxSyncs <= 0 || sf.tick <= 0 || ff.slowTick <= 0 || *inSync <= 0 || ff.maxPolls <= 0:
+		fmt.Fprintln(stderr, "flyover fleet: --max-syncs, --tick, --slow-tick, --max-polls and --in-sync-polls must be positive")
 		return 2
 	case *canary && *readOnly:
 		fmt.Fprintln(stderr, "flyover fleet: --canary writes keys: it cannot run with --read-only")
@@ -194,7 +196,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	writeReport := func() (string, error) { return steps.WriteFleetReport(audit, names) }
 	err = fleetview.Run(ctx, fleetview.Config{
 		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open, Report: writeReport,
-		Tick: sf.tick, SlowTick: ff.slowTick, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
+		Tick: sf.tick, SlowTick: ff.slowTick, MaxPolls: ff.maxPolls, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
 	})
 	logger.Printf("fleet end: %v", err)
 	for _, g := range guides {

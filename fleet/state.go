@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -152,8 +153,10 @@ func forgotten(s probe.Snapshot, source string) bool {
 
 // State is the fleet's latest polls: each master's nodes, each Sentinel's
 // answer for all masters, each master's last event. Polls land in it as
-// they arrive, each endpoint on its own schedule; Rows derives every row
-// from the latest of each. Safe for concurrent use.
+// they arrive, each endpoint on its own schedule. A master's snapshot is
+// derived (probe.Derive, from its facts alone) once per change of them: a
+// poll of its nodes, or a Sentinel's answer; until then Row and Rows
+// hand out the one derived last. Safe for concurrent use.
 type State struct {
 	f  *Fleet
 	mu sync.Mutex
@@ -162,11 +165,25 @@ type State struct {
 	prev   map[string]*probe.Snapshot // the snapshot before the latest node poll, for rates
 	at     map[string]time.Time
 	events map[string]probe.Event
+	// derived is each master's snapshot and phase as derived last, and
+	// the Sentinels' answers it was derived with (gen).
+	derived map[string]derivedRow
+	gen     uint64 // counts the Sentinels' answers
+	// derives counts probe.Derive calls, for the tests.
+	derives int
 	// what a master's own session learned (preflight, cutover)
 	verdicts map[string]Verdicts
 	stalls   map[string]time.Duration
 	// per Sentinel
 	sentinels []sentinelAnswer
+}
+
+// derivedRow is what a master's facts derive to: valid while its nodes
+// are the same and gen is the state's.
+type derivedRow struct {
+	snap  probe.Snapshot
+	phase Phase
+	gen   uint64
 }
 
 type sentinelAnswer struct {
@@ -178,7 +195,7 @@ type sentinelAnswer struct {
 // NewState is an empty state for f: nothing has answered yet.
 func NewState(f *Fleet) *State {
 	return &State{f: f, nodes: map[string][2]probe.Node{}, prev: map[string]*probe.Snapshot{},
-		at: map[string]time.Time{}, events: map[string]probe.Event{},
+		at: map[string]time.Time{}, events: map[string]probe.Event{}, derived: map[string]derivedRow{},
 		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels))}
 }
 
@@ -205,12 +222,19 @@ func (s *State) Nodes(name string, src, tgt probe.Node) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.nodes[name]; ok {
-		snap := probe.Derive(Topology(m), s.prev[name], s.at[name], old[0], old[1], s.views(name))
-		s.prev[name] = &snap
+	if _, ok := s.nodes[name]; ok {
+		// The snapshot of the previous poll, for rates and the offset
+		// history: as derived last, even if a Sentinel answered since
+		// (its answer changes neither).
+		d, ok := s.derived[name]
+		if !ok {
+			d = s.derive(m)
+		}
+		s.prev[name] = &d.snap
 	}
 	s.nodes[name] = [2]probe.Node{src, tgt}
 	s.at[name] = at
+	delete(s.derived, name)
 }
 
 // Sentinel records Sentinel i's answer to SENTINEL MASTERS (and the
@@ -230,6 +254,7 @@ func (s *State) Sentinel(i int, ms []probe.MonitoredMaster, err error) {
 			a.masters = s.sentinels[i].masters // last known, shown as unreachable below
 		}
 		s.sentinels[i] = a
+		s.gen++ // every master's view changed
 	}
 }
 
@@ -287,7 +312,23 @@ func (s *State) Row(name string) Row {
 }
 
 func (s *State) row(m *Master) Row {
-	r := Row{Master: m.Name, Source: m.Source, Target: m.Target, Why: m.Why}
+	d := s.derive(m)
+	_, polled := s.nodes[m.Name]
+	r := Row{Master: m.Name, Source: m.Source, Target: m.Target, Why: m.Why, Polled: polled, Snapshot: d.snap, Phase: d.phase}
+	if e, ok := s.events[m.Name]; ok {
+		ev := e // allocated only for a master with an event
+		r.LastEvent = &ev
+	}
+	r.Verdicts, r.Stall = s.verdicts[m.Name], s.stalls[m.Name]
+	return r
+}
+
+// derive is m's snapshot and phase from its latest facts: derived again
+// only when they changed since the last time. Called with mu held.
+func (s *State) derive(m *Master) derivedRow {
+	if d, ok := s.derived[m.Name]; ok && d.gen == s.gen {
+		return d
+	}
 	n, polled := s.nodes[m.Name]
 	if !polled {
 		n = [2]probe.Node{{Addr: m.Source}, {Addr: m.Target}}
@@ -297,26 +338,28 @@ func (s *State) row(m *Master) Row {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	r.Polled = polled
-	r.Snapshot = probe.Derive(topo, s.prev[m.Name], at, n[0], n[1], s.views(m.Name))
-	r.Phase = PhaseOf(m, topo, r.Snapshot)
-	if !polled && r.Phase != PhaseNoTarget {
-		r.Phase = PhaseUnknown
+	s.derives++
+	d := derivedRow{snap: probe.Derive(topo, s.prev[m.Name], at, n[0], n[1], s.views(m.Name)), gen: s.gen}
+	d.phase = PhaseOf(m, topo, d.snap)
+	if !polled && d.phase != PhaseNoTarget {
+		d.phase = PhaseUnknown
 	}
-	if e, ok := s.events[m.Name]; ok {
-		r.LastEvent = &e
-	}
-	r.Verdicts, r.Stall = s.verdicts[m.Name], s.stalls[m.Name]
-	return r
+	s.derived[m.Name] = d
+	return d
 }
 
 // Rows is every master's row, by name.
-func (s *State) Rows() []Row {
+func (s *State) Rows() []Row { return s.AppendRows(nil) }
+
+// AppendRows appends every master's row, by name, to dst: a screen that
+// asks often reuses its slice (rows[:0]) rather than allocate them all
+// again.
+func (s *State) AppendRows(dst []Row) []Row {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Row, len(s.f.Masters))
-	for i, m := range s.f.Masters {
-		out[i] = s.row(m)
+	dst = slices.Grow(dst, len(s.f.Masters))
+	for _, m := range s.f.Masters {
+		dst = append(dst, s.row(m))
 	}
-	return out
+	return dst
 }

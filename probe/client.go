@@ -108,6 +108,11 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		PoolSize:              2,
 		PoolTimeout:           timeout,
 		MaxIdleConns:          2,
+		// go-redis's 32 KiB each way per connection is 128 KiB a master
+		// (source and target) in a fleet; replies of any size still read
+		// whole (a longer one takes more reads), commands are small.
+		ReadBufferSize:  8 << 10,
+		WriteBufferSize: 4 << 10,
 	})
 	if o.ReadOnly {
 		c.AddHook(readOnlyHook{addr: addr})

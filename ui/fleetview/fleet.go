@@ -39,10 +39,20 @@ type Config struct {
 	// first time the operator enters it.
 	Open func(m *fleet.Master) (common.Config, error)
 	// Tick is the master in focus's poll interval (default 500 ms);
-	// SlowTick every other master's (default 2 s).
+	// SlowTick every other master's (default 2 s), and the Sentinels'.
 	Tick, SlowTick time.Duration
-	Warnings       []string
-	Log            *log.Logger
+	// MaxPolls bounds the fleet's own polls (default 40 masters a
+	// second): a fleet of more than MaxPolls*SlowTick masters polls each
+	// master, and each Sentinel, less often than SlowTick (200 masters:
+	// every 5 s). Every poll costs flyover a round trip to a source and
+	// one to a target, and the table shows phases, which change slowly.
+	MaxPolls int
+	// Redraw is how often at most the polls' results redraw the screen
+	// (default 200 ms): with 200 masters, 100 polls land each second, and
+	// one frame shows all those since the last. A key redraws at once.
+	Redraw   time.Duration
+	Warnings []string
+	Log      *log.Logger
 	// Report writes the fleet's report (a row per master, from the one
 	// audit log) and returns its path; nil when no log is kept. The
 	// Report key runs it.
@@ -57,6 +67,12 @@ func (c *Config) defaults() {
 	}
 	if c.SlowTick <= 0 {
 		c.SlowTick = 2 * time.Second
+	}
+	if c.MaxPolls <= 0 {
+		c.MaxPolls = 40
+	}
+	if c.Redraw <= 0 {
+		c.Redraw = 200 * time.Millisecond
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -100,8 +116,18 @@ type Model struct {
 	phaseIdx  int  // 0: every phase; else fleet.Phases[phaseIdx-1]
 	sortBy    fleetSort
 	note      string
-	dirty     bool
 	rowsDirty bool
+	// frame is the screen as last drawn; dirty: something on it changed
+	// and View draws it again. A poll's result only sets pending and arms
+	// one redraw (armed) that sets dirty: polls redraw at most once per
+	// Config.Redraw.
+	frame          tea.View
+	dirty          bool
+	pending, armed bool
+
+	// every is how often the fleet polls each master and Sentinel
+	// itself: SlowTick, or longer for a fleet past Config.MaxPolls.
+	every time.Duration
 
 	subs  map[string]*ui.Model // entered masters, by name
 	paces map[string]*pace
@@ -141,6 +167,7 @@ func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
 	m := &Model{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultKeyMap(),
 		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
+	m.every = max(cfg.SlowTick, time.Duration(len(cfg.Fleet.Masters))*time.Second/time.Duration(cfg.MaxPolls))
 	m.refreshRows()
 	return m
 }
@@ -165,6 +192,8 @@ type (
 		path string
 		err  error
 	}
+	// fleetRedrawMsg: draw what the polls changed since the last frame.
+	fleetRedrawMsg struct{}
 	// masterMsg is a message of an entered master's model, tagged with
 	// the master so that it reaches that model whichever is on screen.
 	masterMsg struct {
@@ -223,7 +252,16 @@ func (m *Model) waitEvents() tea.Cmd {
 // Update routes a message: the fleet's own polls here, a master's tagged
 // messages to that master, keys to the screen in front.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m.dirty = true
+	switch msg := msg.(type) {
+	case fleetNodesMsg, fleetSentinelMsg, fleetEventsMsg, fleetRedrawMsg:
+		// Polls are drawn by the next redraw.
+	case masterMsg:
+		// An entered master's own messages change the screen when it is
+		// on screen; off screen, only its row, as a poll does.
+		m.dirty = m.dirty || msg.name == m.focus
+	default:
+		m.dirty = true
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -248,20 +286,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.nodes(msg.name, msg.src, msg.tgt)
-		return m, m.pollNodes(m.cfg.Fleet.Master(msg.name), m.cfg.SlowTick)
+		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.every), m.redraw())
 	case fleetSentinelMsg:
 		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
 		m.rowsDirty = true
-		return m, m.pollSentinel(msg.i, m.cfg.SlowTick)
+		return m, tea.Batch(m.pollSentinel(msg.i, m.every), m.redraw())
 	case fleetEventsMsg:
 		for _, e := range msg.events {
 			m.cfg.State.Event(e)
 		}
 		m.rowsDirty = true
 		if msg.closed {
-			return m, nil
+			return m, m.redraw()
 		}
-		return m, m.waitEvents()
+		return m, tea.Batch(m.waitEvents(), m.redraw())
+	case fleetRedrawMsg:
+		// With a master on screen the table waits for the way back (a
+		// key, which draws).
+		m.armed = false
+		m.dirty = m.dirty || m.pending && m.focus == ""
+		m.pending = false
+		return m, nil
 	case fleetReportMsg:
 		if msg.err != nil {
 			m.note = "fleet report: " + msg.err.Error()
@@ -284,6 +329,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.nodes(msg.name, snap.Source, snap.Target)
 			}
 		}
+		if msg.name != m.focus {
+			cmd = tea.Batch(cmd, m.redraw())
+		}
 		return m, cmd
 	case tea.KeyPressMsg:
 		if m.focus != "" {
@@ -297,6 +345,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.toSub(m.focus, s, msg)
 	}
 	return m, nil
+}
+
+// redraw arms the next redraw of what the polls changed, unless one is
+// armed already.
+func (m *Model) redraw() tea.Cmd {
+	m.pending = true
+	if m.armed {
+		return nil
+	}
+	m.armed = true
+	return tea.Tick(m.cfg.Redraw, func(time.Time) tea.Msg { return fleetRedrawMsg{} })
 }
 
 // nodes takes a poll of master name's source and target into its row and

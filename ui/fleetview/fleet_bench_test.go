@@ -3,6 +3,7 @@ package fleetview
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,22 +16,22 @@ import (
 	"flyover/ui/uitest"
 )
 
-// BenchmarkFleetView is the fleet screen at 160x48 with 50 masters after
-// a poll changed it: every row derived again, filtered, sorted, drawn.
-//
-//	go test -run '^$' -bench FleetView ./ui
-func BenchmarkFleetView(b *testing.B) {
+// fixtureModel is the fleet screen at 160x48 over n masters (the
+// fixtures' source and target each), every master polled twice.
+func fixtureModel(b testing.TB, n int) (*Model, *uitest.World) {
 	ctx := context.Background()
 	f := &fleet.Fleet{}
 	for i := range 3 {
 		f.Sentinels = append(f.Sentinels, probe.NewEndpoint(fmt.Sprintf("127.0.0.1:%d", 26400+i), probe.Auth{}, nil, time.Second))
 	}
-	n := labtest.BenchMasters()
 	for i := range n {
-		name := fmt.Sprintf("flyover-%02d", i+1)
+		name := fmt.Sprintf("flyover-%03d", i+1)
 		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: uitest.FxSource, Target: uitest.FxTarget, Sentinels: []string{"127.0.0.1:26400"}})
 		if err != nil {
 			b.Fatal(err)
+		}
+		for _, e := range p.Sentinels {
+			e.Close()
 		}
 		p.Sentinels = f.Sentinels
 		f.Masters = append(f.Masters, &fleet.Master{Name: name, Source: uitest.FxSource, Target: uitest.FxTarget, Prober: p})
@@ -47,10 +48,47 @@ func BenchmarkFleetView(b *testing.B) {
 	m := New(ctx, Config{Fleet: f, State: st})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	m.View()
-	for b.Loop() {
-		m.rowsDirty = true // as after any poll
-		m.View()
+	return m, w
+}
+
+// benchPolls runs each of 50, 200 and 500 masters' fleet screens through
+// a poll of one master after another, then step (the redraw, or not).
+func benchPolls(b *testing.B, step func(m *Model)) {
+	for _, n := range []int{50, 200, 500} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m, w := fixtureModel(b, n)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				w.At = w.At.Add(10 * time.Millisecond)
+				w.SrcOffset += 100
+				m.Update(fleetNodesMsg{name: m.cfg.Fleet.Masters[i%n].Name, src: w.Source(), tgt: w.Target()})
+				step(m)
+			}
+		})
 	}
+}
+
+// BenchmarkFleetView is the fleet screen at 160x48 over 50, 200 and 500
+// masters: one master's poll arrives (Update) and the frame that shows
+// it is drawn (View).
+//
+//	go test -run '^$' -bench 'FleetView$' -benchmem ./ui/fleetview/
+func BenchmarkFleetView(b *testing.B) {
+	benchPolls(b, func(m *Model) {
+		m.Update(fleetRedrawMsg{})
+		if v := m.View(); v.Content == "" {
+			b.Fatal("no frame")
+		}
+	})
+}
+
+// BenchmarkFleetUpdate is one master's poll arriving while the frame that
+// shows it waits for the next redraw: what each of the fleet's polls
+// costs between two frames.
+//
+//	go test -run '^$' -bench 'FleetUpdate$' -benchmem ./ui/fleetview/
+func BenchmarkFleetUpdate(b *testing.B) {
+	benchPolls(b, func(m *Model) { m.View() })
 }
 
 // BenchmarkFleetKeyWhileAThirdFrozen: a fleet lab of 50 masters with a

@@ -152,12 +152,17 @@ func TestFleetListsEveryMasterWithItsPhase(t *testing.T) {
 		p := d.phase(1)
 		return d.phase(0) == fleet.PhaseDetached && (p == fleet.PhaseInSync || p == fleet.PhaseRegistered) && d.phase(2) == fleet.PhaseNoTarget
 	})
-	screen := d.screen()
-	for _, want := range append(d.lab.Names, "not attached", "no target", "50 / 50", "50 / —") {
-		if !strings.Contains(screen, want) {
-			t.Errorf("the fleet screen lacks %q:\n%s", want, screen)
+	// The screen shows the polls at its next redraw.
+	wants := append(d.lab.Names, "not attached", "no target", "50 / 50", "50 / —")
+	d.until("the screen shows them", 5*time.Second, func() bool {
+		screen := d.screen()
+		for _, want := range wants {
+			if !strings.Contains(screen, want) {
+				return false
+			}
 		}
-	}
+		return true
+	})
 	uitest.CheckFrame(t, d.m.View().Content, 160, 48)
 }
 

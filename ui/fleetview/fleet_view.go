@@ -38,7 +38,7 @@ func (m *Model) refreshRows() {
 		}
 		m.cfg.State.Session(name, v, stall)
 	}
-	m.rows = m.cfg.State.Rows()
+	m.rows = m.cfg.State.AppendRows(m.rows[:0])
 	for i := range m.rows {
 		r := &m.rows[i]
 		s := m.subs[r.Master]
@@ -90,8 +90,16 @@ func (m *Model) tableRows() int {
 }
 
 // View is the fleet table, or the master on screen under a line that
-// names it.
+// names it: drawn again when something on it changed, else the frame as
+// last drawn.
 func (m *Model) View() tea.View {
+	if m.dirty || m.frame.Content == "" {
+		m.frame, m.dirty = m.draw(), false
+	}
+	return m.frame
+}
+
+func (m *Model) draw() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	if m.width <= 0 {
@@ -118,12 +126,15 @@ func (m *Model) render() string {
 	lines := make([]string, 0, m.height)
 	answering := 0
 	for _, e := range m.cfg.Fleet.Sentinels {
-		if !e.LastSeen().IsZero() && m.cfg.Now().Sub(e.LastSeen()) < 3*m.cfg.SlowTick+e.Timeout {
+		if !e.LastSeen().IsZero() && m.cfg.Now().Sub(e.LastSeen()) < 3*m.every+e.Timeout {
 			answering++
 		}
 	}
 	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
 		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
+	if m.every > m.cfg.SlowTick {
+		head += st.Paint(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
+	}
 	if m.phaseIdx > 0 {
 		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
 	}
