@@ -88,6 +88,9 @@ type Dashboard struct {
 	Dirty     bool   // frame is stale: View renders it again
 	eventRows int    // timeline rows the current layout shows
 	noHeader  bool   // the root model draws the header across a side panel
+	// tables keeps each panel's table as last drawn, until what it
+	// shows changes (most polls change nothing on screen).
+	tables struct{ nodes, repl, sentinels, events common.TableMemo }
 }
 
 // ShowHeader says whether the dashboard draws its own header line.

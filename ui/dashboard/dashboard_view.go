@@ -118,7 +118,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 		cols := [][]string{d.nodesBlock(nw, p.compactNodes), d.replicationBlock(rw, p.compactRepl)}
 		widths := []int{nw, rw}
 		if p.trends {
-			cols = append(cols, d.trendsBlock(tw))
+			cols = append(cols, d.trendsBlock(tw, true))
 			widths = append(widths, tw)
 		} else {
 			widths[1] = W - nw - colGap
@@ -133,7 +133,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 			if p.gaps {
 				right = append(right, strings.Repeat(" ", rw))
 			}
-			right = append(right, d.trendsBlock(rw)...)
+			right = append(right, d.trendsBlock(rw, p.gaps)...)
 		}
 		return hjoin([]int{lw, rw}, d.nodesBlock(lw, p.compactNodes), right)
 	}
@@ -146,7 +146,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 		if p.gaps {
 			out = append(out, strings.Repeat(" ", W))
 		}
-		out = append(out, d.trendsBlock(W)...)
+		out = append(out, d.trendsBlock(W, p.gaps)...)
 	}
 	return out
 }

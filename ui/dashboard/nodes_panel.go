@@ -4,6 +4,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 	for _, k := range keyRows(src, tgt, compact) {
 		add(k.label, k.src, k.tgt, k.diff)
 	}
-	lines := d.styles.Table([]common.Column{labels, srcCol, tgtCol, diff}, w, 2)
+	lines := slices.Clone(d.tables.nodes.Table(d.styles, []common.Column{labels, srcCol, tgtCol, diff}, w, 2))
 	// The heading line doubles as the section title.
 	title := d.styles.Title.Render("NODES")
 	if len(lines) > 0 {

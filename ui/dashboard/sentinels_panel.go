@@ -126,7 +126,7 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 	if len(d.Sentinels) == 0 {
 		return append(out, strings.Repeat(" ", w))
 	}
-	return append(out, d.styles.Table(cols, w, 2)...)
+	return append(out, d.tables.sentinels.Table(d.styles, cols, w, 2)...)
 }
 
 func (d *Dashboard) mark(addr string) string { return nodeMark(addr, &d.cfg.Topo) }
