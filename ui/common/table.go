@@ -2,8 +2,6 @@ package common
 
 import (
 	"strings"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Cell is one piece of text and its meaning. Widths are measured on the
@@ -145,7 +143,7 @@ func (st *Styles) cellText(c Cell, n, w int, right bool) string {
 	}
 	t := c.Text
 	if n > w {
-		t = ansi.Truncate(t, w, "…")
+		t = ClipWords(t, w)
 		n = Width(t)
 	}
 	p := st.Paint(c.Tone, t)

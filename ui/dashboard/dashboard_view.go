@@ -24,6 +24,9 @@ const (
 // plan is how the dashboard's sections share the screen.
 type plan struct {
 	gaps, trends, compactNodes, compactRepl bool
+	// apart: a blank line between the trends' sparklines, which at some
+	// fonts touch from row to row and cannot be read apart
+	apart bool
 }
 
 // render lays the whole dashboard out into d.frame. It runs in View,
@@ -47,7 +50,8 @@ func (d *Dashboard) render() {
 	}
 
 	plans := []plan{
-		{gaps: true, trends: true},
+		{gaps: true, trends: true, apart: true},
+		{trends: true, apart: true},
 		{trends: true},
 		{},
 		{compactNodes: true},
@@ -133,7 +137,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 			if p.gaps {
 				right = append(right, strings.Repeat(" ", rw))
 			}
-			right = append(right, d.trendsBlock(rw, p.gaps)...)
+			right = append(right, d.trendsBlock(rw, p.apart)...)
 		}
 		return hjoin([]int{lw, rw}, d.nodesBlock(lw, p.compactNodes), right)
 	}
@@ -146,7 +150,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 		if p.gaps {
 			out = append(out, strings.Repeat(" ", W))
 		}
-		out = append(out, d.trendsBlock(W, p.gaps)...)
+		out = append(out, d.trendsBlock(W, p.apart)...)
 	}
 	return out
 }
