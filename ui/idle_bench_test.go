@@ -45,7 +45,8 @@ func idleRound(g *guided, last *string) (changed int) {
 func BenchmarkIdleTick(b *testing.B) {
 	g := idleGuided(b)
 	last := g.m.View().Content
-	for range 4 { // past any change the first rounds bring
+	// Past what the first minutes bring: the trends' window growing.
+	for range g.m.Dash.History.Cap() + 4 {
 		idleRound(g, &last)
 	}
 	frames := 0
@@ -62,11 +63,11 @@ func BenchmarkIdleTick(b *testing.B) {
 func BenchmarkIdleDashboard(b *testing.B) {
 	hs := newHarness(b, 140, 42, nil)
 	hs.w.Attached = true
-	for range 10 {
-		hs.round()
-	}
 	g := &guided{harness: hs}
 	last := g.m.View().Content
+	for range hs.m.Dash.History.Cap() + 4 {
+		idleRound(g, &last)
+	}
 	frames := 0
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -50,6 +50,7 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 		add("address", common.Cell{Text: src.Addr}, common.Cell{Text: tgt.Addr}, common.Cell{})
 	}
 	add("server", d.serverCell(common.SourceNode, srcW), d.serverCell(common.TargetNode, tgtW), common.Cell{})
+	roleRow := len(srcCol.Cells)
 	add("role", roleCell(src, srcW), roleCell(tgt, tgtW), common.Cell{})
 	add("status", d.statusCell(&d.Source, srcW), d.statusCell(&d.Target, tgtW), common.Cell{})
 	add("memory", memCell(src), memCell(tgt), common.Cell{})
@@ -65,13 +66,20 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 	// One side's facts may run longer than its share (the old primary,
 	// now a replica of the target's address): it takes what the other
 	// side leaves, so values are not cut.
-	needS, needT := widest(srcCol.Cells), widest(tgtCol.Cells)
+	need := func(cells []common.Cell, role, status common.Cell) int {
+		return max(widest(cells), common.Width(role.Text), common.Width(status.Text))
+	}
+	needS := need(srcCol.Cells, roleCell(src, space), d.statusCell(&d.Source, space))
+	needT := need(tgtCol.Cells, roleCell(tgt, space), d.statusCell(&d.Target, space))
 	switch {
 	case needS > srcW && needS+needT <= space:
 		srcW, tgtW = needS, space-needS
 	case needT > tgtW && needS+needT <= space:
 		srcW, tgtW = space-needT, needT
 	}
+	// Their role and status in the words the final widths allow.
+	srcCol.Cells[roleRow], tgtCol.Cells[roleRow] = roleCell(src, srcW), roleCell(tgt, tgtW)
+	srcCol.Cells[roleRow+1], tgtCol.Cells[roleRow+1] = d.statusCell(&d.Source, srcW), d.statusCell(&d.Target, tgtW)
 	srcCol.Min, srcCol.Max = srcW, srcW
 	tgtCol.Min, tgtCol.Max = tgtW, tgtW
 	lines := slices.Clone(d.tables.nodes.Table(d.styles, []common.Column{labels, srcCol, tgtCol, diff}, w, 2))
