@@ -90,7 +90,23 @@ type Dashboard struct {
 	noHeader  bool   // the root model draws the header across a side panel
 	// tables keeps each panel's table as last drawn, until what it
 	// shows changes (most polls change nothing on screen).
-	tables struct{ nodes, repl, sentinels, events common.TableMemo }
+	tables  struct{ nodes, repl, sentinels, events common.TableMemo }
+	samples int // how many samples History has taken: the trends' version
+	// trends and header are the TRENDS and the header line as last
+	// drawn, with what they were drawn from.
+	trends struct {
+		samples, w int
+		apart      bool
+		st         *common.Styles
+		lines      []string
+	}
+	header struct {
+		w     int
+		badge badge
+		clock string
+		st    *common.Styles
+		line  string
+	}
 }
 
 // ShowHeader says whether the dashboard draws its own header line.

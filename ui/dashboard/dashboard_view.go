@@ -181,8 +181,20 @@ func hjoin(widths []int, blocks ...[]string) []string {
 	return out
 }
 
-// HeaderLine: who we watch on the left, the verdict and the clock on the right.
+// HeaderLine: who we watch on the left, the verdict and the clock on the
+// right. It changes with the verdict and, once a second, the clock: drawn
+// again only then.
 func (d *Dashboard) HeaderLine(W int) string {
+	clock := d.now.Format("15:04:05")
+	h := &d.header
+	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.st != d.styles {
+		h.w, h.badge, h.clock, h.st = W, d.badge, clock, d.styles
+		h.line = d.drawHeader(W, clock)
+	}
+	return h.line
+}
+
+func (d *Dashboard) drawHeader(W int, clock string) string {
 	st := d.styles
 	// Each piece is measured as plain text and painted once: the badges'
 	// styles only colour, so the width is the text's, and measuring the
@@ -198,7 +210,7 @@ func (d *Dashboard) HeaderLine(W int) string {
 	_, badgeStyle := st.ByTone(d.badge.tone)
 	add(&right, &rw, badge, badgeStyle.Render)
 	add(&right, &rw, "  ", plain)
-	add(&right, &rw, d.now.Format("15:04:05"), func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })
+	add(&right, &rw, clock, func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })
 
 	add(&left, &lw, "flyover", st.AppName.Render)
 	add(&left, &lw, "  master ", plain)

@@ -5,6 +5,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,6 +197,16 @@ func (d *Dashboard) progressBar(f float64, w int) string {
 // window that grows with the history (trendSpan) and says how long it is.
 // With apart, a blank line between the rows keeps them apart at any font.
 func (d *Dashboard) trendsBlock(w int, apart bool) []string {
+	// Drawn again only when a sample arrived or the room changed.
+	m := &d.trends
+	if m.lines == nil || m.samples != d.samples || m.w != w || m.apart != apart || m.st != d.styles {
+		m.samples, m.w, m.apart, m.st = d.samples, w, apart, d.styles
+		m.lines = d.drawTrends(w, apart)
+	}
+	return slices.Clone(m.lines)
+}
+
+func (d *Dashboard) drawTrends(w int, apart bool) []string {
 	st := d.styles
 	const labelW, valueW = 11, 11
 	sw := max(1, w-labelW-valueW-2)
