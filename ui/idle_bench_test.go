@@ -40,14 +40,24 @@ func idleRound(g *guided, last *string) (changed int) {
 
 // BenchmarkIdleTick is one tick (500 ms) of an idle dashboard with the
 // checklist: five polls with no new facts, each through Update and View.
-// It should be near-free: ns/op is CPU per half second, so 2.5e6 ns/op
+// It should be near-free: cpu-ns/op is CPU per half second, so 2.5e6
 // would be 0.5 % of a core before the renderer's own work, which is what
 // frames/op counts (a changed frame is parsed and diffed whole; the clock
 // changes it once a second, 0.5 per tick).
-func BenchmarkIdleTick(b *testing.B) {
-	g := idleGuided(b)
+func BenchmarkIdleTick(b *testing.B) { benchIdle(b, idleGuided(b)) }
+
+// BenchmarkIdleDashboard is the same tick without the checklist
+// (`flyover` with no guide), at 140x42.
+func BenchmarkIdleDashboard(b *testing.B) {
+	hs := newHarness(b, 140, 42, nil)
+	hs.w.Attached = true
+	benchIdle(b, &guided{harness: hs})
+}
+
+// benchIdle times idle rounds of g, past what the first minutes bring
+// (the trends' window growing).
+func benchIdle(b *testing.B, g *guided) {
 	last := g.m.View().Content
-	// Past what the first minutes bring: the trends' window growing.
 	for range g.m.Dash.History.Cap() + 4 {
 		idleRound(g, &last)
 	}
@@ -58,38 +68,13 @@ func BenchmarkIdleTick(b *testing.B) {
 	for b.Loop() {
 		frames += idleRound(g, &last)
 	}
-	reportIdle(b, frames, cpuTime()-cpu0)
-}
-
-// BenchmarkIdleDashboard is the same tick without the checklist
-// (`flyover` with no guide), at 140x42.
-func BenchmarkIdleDashboard(b *testing.B) {
-	hs := newHarness(b, 140, 42, nil)
-	hs.w.Attached = true
-	g := &guided{harness: hs}
-	last := g.m.View().Content
-	for range hs.m.Dash.History.Cap() + 4 {
-		idleRound(g, &last)
-	}
-	frames := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	for b.Loop() {
-		frames += idleRound(g, &last)
-	}
-	reportIdle(b, frames, cpuTime()-cpu0)
-}
-
-// reportIdle reports frames/op, and cpu-ns/op: the process's CPU time
-// (GC included) per tick, which unlike ns/op does not grow when other
-// work shares the machine. 2.5e6 cpu-ns/op is 0.5 % of a core.
-func reportIdle(b *testing.B, frames int, cpu time.Duration) {
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
-// cpuTime is the user and system CPU time this process has used.
+// cpuTime is the user and system CPU time this process has used, GC
+// included; unlike ns/op it does not grow when other work shares the
+// machine.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
