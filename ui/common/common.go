@@ -28,7 +28,7 @@ func (c *Common) WrapText(text string, w, indent int, t Tone) []string {
 	if text == "" {
 		return nil
 	}
-	k := wrapKey{st: c.Styles, text: text, w: w, indent: indent, tone: t}
+	k := wrapKey{st: c.Styles.ID(), text: text, w: w, indent: indent, tone: t}
 	if lines, ok := c.wraps[k]; ok {
 		return slices.Clone(lines)
 	}

@@ -13,7 +13,7 @@ import "slices"
 // TableMemo keeps the last table one call site drew (Styles.Table), keyed
 // by its columns, width, gap and styles.
 type TableMemo struct {
-	st    *Styles
+	st    uint64 // Styles.ID
 	cols  []Column
 	w     int
 	gap   int
@@ -24,10 +24,10 @@ type TableMemo struct {
 // changed since the last call. The lines returned are the memo's: a
 // caller that changes them copies them first.
 func (m *TableMemo) Table(st *Styles, cols []Column, w, gap int) []string {
-	if m.lines != nil && m.st == st && m.w == w && m.gap == gap && sameColumns(m.cols, cols) {
+	if m.lines != nil && m.st == st.ID() && m.w == w && m.gap == gap && sameColumns(m.cols, cols) {
 		return m.lines
 	}
-	m.st, m.w, m.gap = st, w, gap
+	m.st, m.w, m.gap = st.ID(), w, gap
 	m.cols = m.cols[:0]
 	for _, c := range cols {
 		c.Cells = slices.Clone(c.Cells) // the caller may reuse its slices
@@ -69,7 +69,7 @@ func (m *FitMemo) Fit(lines []string, w int) []string {
 
 // wrapKey is one WrapText call.
 type wrapKey struct {
-	st        *Styles
+	st        uint64 // Styles.ID
 	text      string
 	w, indent int
 	tone      Tone

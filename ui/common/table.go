@@ -14,7 +14,8 @@ type Cell struct {
 	Span bool
 }
 
-// Column is one column of a table.
+// Column is one column of a table. TableMemo compares every field: a
+// new one goes into sameColumns too.
 type Column struct {
 	Head  string
 	Cells []Cell // one per row

@@ -97,14 +97,14 @@ type Dashboard struct {
 	trends struct {
 		samples, w int
 		apart      bool
-		st         *common.Styles
+		st         uint64 // Styles.ID
 		lines      []string
 	}
 	header struct {
 		w     int
 		badge badge
 		clock string
-		st    *common.Styles
+		st    uint64 // Styles.ID
 		line  string
 	}
 }

@@ -187,8 +187,8 @@ func hjoin(widths []int, blocks ...[]string) []string {
 func (d *Dashboard) HeaderLine(W int) string {
 	clock := d.now.Format("15:04:05")
 	h := &d.header
-	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.st != d.styles {
-		h.w, h.badge, h.clock, h.st = W, d.badge, clock, d.styles
+	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.st != d.styles.ID() {
+		h.w, h.badge, h.clock, h.st = W, d.badge, clock, d.styles.ID()
 		h.line = d.drawHeader(W, clock)
 	}
 	return h.line

@@ -199,8 +199,8 @@ func (d *Dashboard) progressBar(f float64, w int) string {
 func (d *Dashboard) trendsBlock(w int, apart bool) []string {
 	// Drawn again only when a sample arrived or the room changed.
 	m := &d.trends
-	if m.lines == nil || m.samples != d.samples || m.w != w || m.apart != apart || m.st != d.styles {
-		m.samples, m.w, m.apart, m.st = d.samples, w, apart, d.styles
+	if m.lines == nil || m.samples != d.samples || m.w != w || m.apart != apart || m.st != d.styles.ID() {
+		m.samples, m.w, m.apart, m.st = d.samples, w, apart, d.styles.ID()
 		m.lines = d.drawTrends(w, apart)
 	}
 	return slices.Clone(m.lines)
