@@ -419,12 +419,25 @@ func OffersFix(step *steps.Step, confs []steps.Confirmation) bool {
 
 // Writes reports whether a step would send anything but reads.
 func Writes(step *steps.Step, f steps.Facts, o steps.Options) bool {
-	cmds := step.Commands(f, o)
-	for _, q := range step.Confirmations(f, o) {
-		cmds = append(cmds, q.Commands...)
+	return AnyWrites(step.Commands(f, o), step.Confirmations(f, o))
+}
+
+// AnyWrites is Writes for a step's commands and confirmations already
+// derived: a face that shows them asks once per frame, not three times.
+func AnyWrites(cmds []steps.Command, confs []steps.Confirmation) bool {
+	writes := func(cmds []steps.Command) bool {
+		for _, cmd := range cmds {
+			if !probe.IsRead(cmd.Args) {
+				return true
+			}
+		}
+		return false
 	}
-	for _, cmd := range cmds {
-		if !probe.IsRead(cmd.Args) {
+	if writes(cmds) {
+		return true
+	}
+	for _, q := range confs {
+		if writes(q.Commands) {
 			return true
 		}
 	}

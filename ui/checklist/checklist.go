@@ -53,8 +53,9 @@ type Checklist struct {
 	auto autoplay
 
 	frame string
-	dirty bool      // the frame is stale: View renders it again
-	at    time.Time // the clock as of the last change, for the frame
+	fits  common.FitMemo // the frame's lines as last fitted to the width
+	dirty bool           // the frame is stale: View renders it again
+	at    time.Time      // the clock as of the last change, for the frame
 }
 
 // New builds the checklist for cfg.Guide beside dash.

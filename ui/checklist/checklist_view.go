@@ -28,9 +28,7 @@ func (c *Checklist) render() {
 		lines = lines[:H]
 	}
 	blank := strings.Repeat(" ", W)
-	for i := range lines {
-		lines[i] = common.Fit(lines[i], W)
-	}
+	lines = c.fits.Fit(lines, W)
 	for len(lines) < H {
 		lines = append(lines, blank)
 	}

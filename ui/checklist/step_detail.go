@@ -58,10 +58,14 @@ func (c *Checklist) stepView(W, H int) []string {
 			return st.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
 		}})
 	}
+	// Derived from the facts once a frame: the commands, the questions,
+	// whether any of them writes.
 	cmds := step.Commands(*c.drv.Facts(), c.g.Options)
+	confs := step.Confirmations(*c.drv.Facts(), c.g.Options)
+	writes := driver.AnyWrites(cmds, confs)
 	switch {
 	case len(cmds) == 0:
-	case !driver.Writes(step, *c.drv.Facts(), c.g.Options) && len(cmds) > 3:
+	case !writes && len(cmds) > 3:
 		secs = append(secs, common.Section{Lines: c.WrapText("reads only: "+commandSummary(cmds), W, 0, common.ToneMuted), Prio: 40, Min: 1})
 	default:
 		lines := []string{st.Paint(common.ToneMuted, "sends")}
@@ -73,7 +77,7 @@ func (c *Checklist) stepView(W, H int) []string {
 			return st.Paint(common.ToneMuted, common.Clip(fmt.Sprintf("  … %d more: enter shows every one first", n), W))
 		}})
 	}
-	secs = append(secs, common.Section{Lines: c.actionLines(id, state, failed, W), Prio: 95, Min: 1})
+	secs = append(secs, common.Section{Lines: c.actionLines(id, state, failed, confs, writes, W), Prio: 95, Min: 1})
 	return common.FitSections(secs, H)
 }
 
@@ -183,7 +187,7 @@ func (c *Checklist) detailLines(detail string, W int) []string {
 }
 
 // actionLines say what the operator can do now.
-func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed bool, W int) []string {
+func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed bool, confs []steps.Confirmation, writes bool, W int) []string {
 	st := c.Styles
 	enter := func(what string) string { return st.Paint(common.ToneAccent, c.keys.Run.Help().Key) + "  " + what }
 	var out []string
@@ -194,9 +198,8 @@ func (c *Checklist) actionLines(id steps.StepID, state steps.StepState, failed b
 		out = append(out, st.BadgeNeutral.Render(" AUTOPLAY ")+" "+st.Paint(common.ToneMuted, strings.TrimPrefix(c.auto.status, "autoplay: ")))
 	}
 	step := steps.Lookup(id)
-	confs := step.Confirmations(*c.drv.Facts(), c.g.Options)
 	switch {
-	case c.Cfg.ReadOnly && driver.Writes(step, *c.drv.Facts(), c.g.Options):
+	case c.Cfg.ReadOnly && writes:
 		out = append(out, st.BadgeNeutral.Render(" READ-ONLY ")+" "+st.Paint(common.ToneWarn, "shown, never sent"))
 	case state.Status == steps.Blocked && driver.OffersFix(step, confs):
 		out = append(out, enter("apply the fix · you confirm first"))

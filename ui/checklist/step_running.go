@@ -67,7 +67,10 @@ func (c *Checklist) runningView(W, H int) []string {
 	case !c.quitting:
 		stop := "esc  stop this step"
 		if steps.Lookup(c.RunningID()).PointOfNoReturn {
-			stop = "esc  stop: before SENTINEL FAILOVER it unpauses, nothing changes"
+			// What stopping does is the point: said whole, shorter
+			// where the panel is narrow.
+			stop = common.FirstFit(W, "esc  stop: before SENTINEL FAILOVER it unpauses, nothing changes",
+				"esc  stop: unpauses if before SENTINEL FAILOVER", "esc  stop")
 		}
 		act = append(act, st.Paint(common.ToneMuted, common.Clip(stop, W)))
 	}

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -15,14 +16,31 @@ import (
 type Common struct {
 	Cfg    *Config
 	Styles *Styles
+
+	wraps map[wrapKey][]string // WrapText's paragraphs as last wrapped
 }
 
 // WrapText wraps plain text to w cells, painted in a tone, each line
-// indented by indent spaces.
+// indented by indent spaces. A paragraph is wrapped once and kept (the
+// secrets to redact are given once, at the start): the panels show the
+// same ones frame after frame.
 func (c *Common) WrapText(text string, w, indent int, t Tone) []string {
 	if text == "" {
 		return nil
 	}
+	k := wrapKey{st: c.Styles.ID(), text: text, w: w, indent: indent, tone: t}
+	if lines, ok := c.wraps[k]; ok {
+		return slices.Clone(lines)
+	}
+	if c.wraps == nil || len(c.wraps) >= maxWraps {
+		c.wraps = map[wrapKey][]string{}
+	}
+	lines := c.wrapText(text, w, indent, t)
+	c.wraps[k] = lines
+	return slices.Clone(lines)
+}
+
+func (c *Common) wrapText(text string, w, indent int, t Tone) []string {
 	text = probe.Redact(text, c.Cfg.Secrets...)
 	pad := strings.Repeat(" ", indent)
 	var out []string

@@ -115,6 +115,23 @@ func Clip(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// ClipWords is Clip at a word's end: the words that fit whole, then
+// " …", so that an address or a figure is shown whole or not at all.
+// Text whose first word does not fit is cut where it must be.
+func ClipWords(s string, w int) string {
+	if Width(s) <= w {
+		return s
+	}
+	plain := ansi.Strip(ansi.Truncate(s, w-1, ""))
+	// Back to the last space the cut kept: words before it are whole.
+	if i := strings.LastIndexByte(plain, ' '); i > 0 {
+		if kept := Width(strings.TrimRight(plain[:i], " ,;:·")); kept > 0 {
+			return ansi.Truncate(s, kept, "") + " …"
+		}
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
 // Unknown stands for a figure flyover does not know.
 const Unknown = "—"
 
@@ -178,4 +195,21 @@ func lagSeconds(s float64) string {
 		return Unknown
 	}
 	return fmt.Sprintf("%.1f s", s)
+}
+
+// FirstFit is the first of the wordings, longest first, that fits in w
+// cells whole: where the value is the point (an address, a duration, a
+// verdict), a shorter label is said instead of cutting the value. The
+// last wording, which should be the value alone, is clipped only when
+// nothing fits at all.
+func FirstFit(w int, wordings ...string) string {
+	for _, s := range wordings {
+		if Width(s) <= w {
+			return s
+		}
+	}
+	if len(wordings) == 0 {
+		return ""
+	}
+	return Clip(wordings[len(wordings)-1], w)
 }

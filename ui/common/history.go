@@ -58,33 +58,38 @@ type Sample struct {
 	TargetOps int64
 }
 
-var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+// sparkLevels stop short of the full block: no glyph reaches the top of
+// its cell, so sparklines on consecutive rows never touch and each row
+// reads on its own (with the full block, a busy row ran into the one
+// above it).
+var sparkLevels = []rune("▁▂▃▄▅▆▇")
 
 // Sparkline draws the ring's values (from pick) in width cells, newest on
-// the right. Each cell covers an equal share of the ring's capacity, so the
-// line always spans the whole history window; a cell shows the largest value
-// in its share, because a lag spike is what matters. Unknown values (< 0)
-// and cells not yet reached by the history are blank.
+// the right, across the ring's whole capacity (SparklineOver).
 func Sparkline[T any](r *Ring[T], width int, pick func(*T) int64) string {
+	return SparklineOver(r, r.Cap(), width, pick)
+}
+
+// SparklineOver draws the newest span entries of the ring (from pick) in
+// width cells, newest on the right: each cell covers an equal share of
+// span (one entry at least), so a window chosen to fit the data fills the
+// line, and the line slides as entries arrive. A cell shows the largest
+// value in its share, because a lag spike is what matters. Unknown values
+// (< 0) and cells not yet reached by the history are blank.
+func SparklineOver[T any](r *Ring[T], span, width int, pick func(*T) int64) string {
 	if width <= 0 {
 		return ""
 	}
-	per := (r.Cap() + width - 1) / width // entries per cell
-	if per < 1 {
-		per = 1
-	}
+	span = max(span, width)
 	cells := make([]int64, width)
 	for i := range cells {
 		cells[i] = -1
 	}
 	// Walk from the newest entry back, filling cells from the right (the
-	// index steps back through the buffer: no copy, no division).
+	// index steps back through the buffer: no copy).
 	idx := (r.start + r.n - 1) % len(r.buf)
-	for i := 0; i < r.n; i++ {
-		c := width - 1 - i/per
-		if c < 0 {
-			break
-		}
+	for i := 0; i < r.n && i < span; i++ {
+		c := width - 1 - i*width/span
 		if v := pick(&r.buf[idx]); v > cells[c] {
 			cells[c] = v
 		}

@@ -25,7 +25,7 @@ func TestSparkline(t *testing.T) {
 		r.Push(v)
 	}
 	got := common.Sparkline(r, 8, func(v *int64) int64 { return *v })
-	if got != "   ▁▁▂█ " {
+	if got != "   ▁▁▂▇ " {
 		t.Errorf("sparkline %q", got)
 	}
 	// A ring larger than the width: each cell shows the largest of its share.
@@ -33,7 +33,7 @@ func TestSparkline(t *testing.T) {
 	for i := range 16 {
 		r.Push(int64(i % 2 * 10))
 	}
-	if got := common.Sparkline(r, 4, func(v *int64) int64 { return *v }); got != "████" {
+	if got := common.Sparkline(r, 4, func(v *int64) int64 { return *v }); got != "▇▇▇▇" {
 		t.Errorf("bucketed sparkline %q, want the peaks", got)
 	}
 }

@@ -3,6 +3,7 @@ package common
 import (
 	"image/color"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
@@ -74,7 +75,18 @@ type Styles struct {
 	// the same for the styles drawn on every frame
 	Title, PhaseDoneSpan, PhaseCurrentSpan, PhaseTodoSpan Span
 	SparkSpan, SparkLagSpan                               Span
+
+	id uint64 // which DefaultStyles built these: ID
 }
+
+// styleIDs numbers the styles DefaultStyles builds.
+var styleIDs atomic.Uint64
+
+// ID tells one set of styles from another, for what keeps drawn text
+// (the memos): the root model keeps its styles in one place and
+// overwrites them when the terminal reports its background, so the
+// pointer alone would not say they changed.
+func (s *Styles) ID() uint64 { return s.id }
 
 // Span is a style reduced to the escape sequences around its text. It is
 // exact for single-line text, which is all a cell ever is.
@@ -141,6 +153,7 @@ func DefaultStyles(isDark bool) Styles {
 		FullDesc:       descStyle,
 		FullSeparator:  sep,
 	}
+	s.id = styleIDs.Add(1)
 	return s
 }
 

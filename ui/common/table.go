@@ -2,8 +2,6 @@ package common
 
 import (
 	"strings"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Cell is one piece of text and its meaning. Widths are measured on the
@@ -16,7 +14,8 @@ type Cell struct {
 	Span bool
 }
 
-// Column is one column of a table.
+// Column is one column of a table. TableMemo compares every field: a
+// new one goes into sameColumns too.
 type Column struct {
 	Head  string
 	Cells []Cell // one per row
@@ -145,7 +144,7 @@ func (st *Styles) cellText(c Cell, n, w int, right bool) string {
 	}
 	t := c.Text
 	if n > w {
-		t = ansi.Truncate(t, w, "…")
+		t = ClipWords(t, w)
 		n = Width(t)
 	}
 	p := st.Paint(c.Tone, t)

@@ -88,6 +88,25 @@ type Dashboard struct {
 	Dirty     bool   // frame is stale: View renders it again
 	eventRows int    // timeline rows the current layout shows
 	noHeader  bool   // the root model draws the header across a side panel
+	// tables keeps each panel's table as last drawn, until what it
+	// shows changes (most polls change nothing on screen).
+	tables  struct{ nodes, repl, sentinels, events common.TableMemo }
+	samples int // how many samples History has taken: the trends' version
+	// trends and header are the TRENDS and the header line as last
+	// drawn, with what they were drawn from.
+	trends struct {
+		samples, w int
+		apart      bool
+		st         uint64 // Styles.ID
+		lines      []string
+	}
+	header struct {
+		w     int
+		badge badge
+		clock string
+		st    uint64 // Styles.ID
+		line  string
+	}
 }
 
 // ShowHeader says whether the dashboard draws its own header line.

@@ -31,6 +31,7 @@ func (d *Dashboard) pushSample() {
 		s.TargetOps = d.snap.Target.OpsPerSec
 	}
 	d.History.Push(s)
+	d.samples++
 }
 
 // catchUpWindow is how far back the lag trend is read for the estimate.

@@ -24,6 +24,9 @@ const (
 // plan is how the dashboard's sections share the screen.
 type plan struct {
 	gaps, trends, compactNodes, compactRepl bool
+	// apart: a blank line between the trends' sparklines, which at some
+	// fonts touch from row to row and cannot be read apart
+	apart bool
 }
 
 // render lays the whole dashboard out into d.frame. It runs in View,
@@ -47,7 +50,8 @@ func (d *Dashboard) render() {
 	}
 
 	plans := []plan{
-		{gaps: true, trends: true},
+		{gaps: true, trends: true, apart: true},
+		{trends: true, apart: true},
 		{trends: true},
 		{},
 		{compactNodes: true},
@@ -118,7 +122,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 		cols := [][]string{d.nodesBlock(nw, p.compactNodes), d.replicationBlock(rw, p.compactRepl)}
 		widths := []int{nw, rw}
 		if p.trends {
-			cols = append(cols, d.trendsBlock(tw))
+			cols = append(cols, d.trendsBlock(tw, true))
 			widths = append(widths, tw)
 		} else {
 			widths[1] = W - nw - colGap
@@ -133,7 +137,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 			if p.gaps {
 				right = append(right, strings.Repeat(" ", rw))
 			}
-			right = append(right, d.trendsBlock(rw)...)
+			right = append(right, d.trendsBlock(rw, p.apart)...)
 		}
 		return hjoin([]int{lw, rw}, d.nodesBlock(lw, p.compactNodes), right)
 	}
@@ -146,7 +150,7 @@ func (d *Dashboard) topArea(W int, p plan) []string {
 		if p.gaps {
 			out = append(out, strings.Repeat(" ", W))
 		}
-		out = append(out, d.trendsBlock(W)...)
+		out = append(out, d.trendsBlock(W, p.apart)...)
 	}
 	return out
 }
@@ -177,8 +181,20 @@ func hjoin(widths []int, blocks ...[]string) []string {
 	return out
 }
 
-// HeaderLine: who we watch on the left, the verdict and the clock on the right.
+// HeaderLine: who we watch on the left, the verdict and the clock on the
+// right. It changes with the verdict and, once a second, the clock: drawn
+// again only then.
 func (d *Dashboard) HeaderLine(W int) string {
+	clock := d.now.Format("15:04:05")
+	h := &d.header
+	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.st != d.styles.ID() {
+		h.w, h.badge, h.clock, h.st = W, d.badge, clock, d.styles.ID()
+		h.line = d.drawHeader(W, clock)
+	}
+	return h.line
+}
+
+func (d *Dashboard) drawHeader(W int, clock string) string {
 	st := d.styles
 	// Each piece is measured as plain text and painted once: the badges'
 	// styles only colour, so the width is the text's, and measuring the
@@ -194,7 +210,7 @@ func (d *Dashboard) HeaderLine(W int) string {
 	_, badgeStyle := st.ByTone(d.badge.tone)
 	add(&right, &rw, badge, badgeStyle.Render)
 	add(&right, &rw, "  ", plain)
-	add(&right, &rw, d.now.Format("15:04:05"), func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })
+	add(&right, &rw, clock, func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })
 
 	add(&left, &lw, "flyover", st.AppName.Render)
 	add(&left, &lw, "  master ", plain)

@@ -44,7 +44,7 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 		if w >= mediumWidth {
 			kind.Max = 30 // +failover-state-wait-promotion
 		}
-		out = append(out, st.Table([]common.Column{at, who, kind, text}, w, 2)...)
+		out = append(out, d.tables.events.Table(st, []common.Column{at, who, kind, text}, w, 2)...)
 	}
 	blank := strings.Repeat(" ", w)
 	for len(out) < h {

@@ -5,6 +5,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 			// Whose word the lag is matters more than the rate.
 			lagLine = d.joinCells(lag, common.Cell{Text: " · ", Tone: common.ToneMuted}, from)
 		}
-		rest := st.Table([]common.Column{
+		rest := d.tables.repl.Table(st, []common.Column{
 			{Cells: []common.Cell{{Text: "offset", Tone: common.ToneMuted}, {Text: "lag", Tone: common.ToneMuted}}},
 			{Cells: []common.Cell{d.joinCells(srcOff, common.Cell{Text: " → acked ", Tone: common.ToneMuted}, acked), lagLine}},
 		}, w, 2)
@@ -84,7 +85,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	}
 	labels = append(labels, common.Cell{Text: "rate", Tone: common.ToneMuted}, common.Cell{Text: "catch-up", Tone: common.ToneMuted})
 	values = append(values, rateCell, d.catchUp)
-	rows := st.Table([]common.Column{{Cells: labels}, {Cells: values}}, w, 2)
+	rows := d.tables.repl.Table(st, []common.Column{{Cells: labels}, {Cells: values}}, w, 2)
 	const labelW = len("source offset") + 2
 	out := []string{
 		d.sectionTitle("REPLICATION", stateNote, w),
@@ -192,13 +193,26 @@ func (d *Dashboard) progressBar(f float64, w int) string {
 
 // ---- trends ----
 
-// trendsBlock draws sparklines of lag and of both nodes' ops/s.
-func (d *Dashboard) trendsBlock(w int) []string {
+// trendsBlock draws sparklines of lag and of both nodes' ops/s, over a
+// window that grows with the history (trendSpan) and says how long it is.
+// With apart, a blank line between the rows keeps them apart at any font.
+func (d *Dashboard) trendsBlock(w int, apart bool) []string {
+	// Drawn again only when a sample arrived or the room changed.
+	m := &d.trends
+	if m.lines == nil || m.samples != d.samples || m.w != w || m.apart != apart || m.st != d.styles.ID() {
+		m.samples, m.w, m.apart, m.st = d.samples, w, apart, d.styles.ID()
+		m.lines = d.drawTrends(w, apart)
+	}
+	return slices.Clone(m.lines)
+}
+
+func (d *Dashboard) drawTrends(w int, apart bool) []string {
 	st := d.styles
-	window := time.Duration(d.History.Cap()) * d.cfg.Tick
-	title := d.sectionTitle("TRENDS", common.Cell{Text: "last " + spanWords(window), Tone: common.ToneMuted}, w)
 	const labelW, valueW = 11, 11
 	sw := max(1, w-labelW-valueW-2)
+	span := d.trendSpan(sw)
+	window := time.Duration(span) * d.cfg.Tick
+	title := d.sectionTitle("TRENDS", common.Cell{Text: "last " + spanWords(window), Tone: common.ToneMuted}, w)
 	last, _ := d.History.Last()
 	row := func(label string, spark string, sparkTone common.Span, value string) string {
 		return st.Paint(common.ToneMuted, common.Fit(label, labelW)) + " " + sparkTone.Render(spark) + " " + common.FitRight(value, valueW)
@@ -210,12 +224,41 @@ func (d *Dashboard) trendsBlock(w int) []string {
 		return f(v)
 	}
 	ops := func(v int64) string { return probe.Thousands(v) + "/s" }
-	return []string{
-		title,
-		row("lag", common.Sparkline(d.History, sw, func(s *common.Sample) int64 { return s.LagBytes }), st.SparkLagSpan, val(last.LagBytes, probe.Bytes)),
-		row("source ops", common.Sparkline(d.History, sw, func(s *common.Sample) int64 { return s.SourceOps }), st.SparkSpan, val(last.SourceOps, ops)),
-		row("target ops", common.Sparkline(d.History, sw, func(s *common.Sample) int64 { return s.TargetOps }), st.SparkSpan, val(last.TargetOps, ops)),
+	rows := []string{
+		row("lag", common.SparklineOver(d.History, span, sw, func(s *common.Sample) int64 { return s.LagBytes }), st.SparkLagSpan, val(last.LagBytes, probe.Bytes)),
+		row("source ops", common.SparklineOver(d.History, span, sw, func(s *common.Sample) int64 { return s.SourceOps }), st.SparkSpan, val(last.SourceOps, ops)),
+		row("target ops", common.SparklineOver(d.History, span, sw, func(s *common.Sample) int64 { return s.TargetOps }), st.SparkSpan, val(last.TargetOps, ops)),
 	}
+	out := []string{title}
+	for i, r := range rows {
+		if apart && i > 0 {
+			out = append(out, strings.Repeat(" ", w))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// trendWindows are the spans the trends grow through, up to the history
+// kept: the first that holds the samples so far is shown, so 40 s of data
+// fill two thirds of the line instead of a sliver at its right edge, and
+// the window steps up now and then rather than on every poll (a title
+// that changed with every sample would redraw the screen for it).
+var trendWindows = []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 30 * time.Minute}
+
+// trendSpan is how many samples a sparkline width cells wide spans: the
+// first trend window that holds every sample so far, one sample a cell
+// at least, the whole history at most.
+func (d *Dashboard) trendSpan(width int) int {
+	n, capacity := d.History.Len(), d.History.Cap()
+	span := capacity
+	for _, w := range trendWindows {
+		if e := int(w / d.cfg.Tick); e >= n && e < capacity {
+			span = e
+			break
+		}
+	}
+	return min(capacity, max(span, width))
 }
 
 func spanWords(d time.Duration) string {

@@ -4,6 +4,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,7 +50,8 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 		add("address", common.Cell{Text: src.Addr}, common.Cell{Text: tgt.Addr}, common.Cell{})
 	}
 	add("server", d.serverCell(common.SourceNode, srcW), d.serverCell(common.TargetNode, tgtW), common.Cell{})
-	add("role", roleCell(src), roleCell(tgt), common.Cell{})
+	roleRow := len(srcCol.Cells)
+	add("role", roleCell(src, srcW), roleCell(tgt, tgtW), common.Cell{})
 	add("status", d.statusCell(&d.Source, srcW), d.statusCell(&d.Target, tgtW), common.Cell{})
 	add("memory", memCell(src), memCell(tgt), common.Cell{})
 	if compact {
@@ -61,7 +63,26 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 	for _, k := range keyRows(src, tgt, compact) {
 		add(k.label, k.src, k.tgt, k.diff)
 	}
-	lines := d.styles.Table([]common.Column{labels, srcCol, tgtCol, diff}, w, 2)
+	// One side's facts may run longer than its share (the old primary,
+	// now a replica of the target's address): it takes what the other
+	// side leaves, so values are not cut.
+	need := func(cells []common.Cell, role, status common.Cell) int {
+		return max(widest(cells), common.Width(role.Text), common.Width(status.Text))
+	}
+	needS := need(srcCol.Cells, roleCell(src, space), d.statusCell(&d.Source, space))
+	needT := need(tgtCol.Cells, roleCell(tgt, space), d.statusCell(&d.Target, space))
+	switch {
+	case needS > srcW && needS+needT <= space:
+		srcW, tgtW = needS, space-needS
+	case needT > tgtW && needS+needT <= space:
+		srcW, tgtW = space-needT, needT
+	}
+	// Their role and status in the words the final widths allow.
+	srcCol.Cells[roleRow], tgtCol.Cells[roleRow] = roleCell(src, srcW), roleCell(tgt, tgtW)
+	srcCol.Cells[roleRow+1], tgtCol.Cells[roleRow+1] = d.statusCell(&d.Source, srcW), d.statusCell(&d.Target, tgtW)
+	srcCol.Min, srcCol.Max = srcW, srcW
+	tgtCol.Min, tgtCol.Max = tgtW, tgtW
+	lines := slices.Clone(d.tables.nodes.Table(d.styles, []common.Column{labels, srcCol, tgtCol, diff}, w, 2))
 	// The heading line doubles as the section title.
 	title := d.styles.Title.Render("NODES")
 	if len(lines) > 0 {
@@ -94,7 +115,16 @@ func (d *Dashboard) serverCell(w common.Which, width int) common.Cell {
 	return common.Cell{Text: text}
 }
 
-func roleCell(n *probe.Node) common.Cell {
+// widest is the widest cell's text.
+func widest(cells []common.Cell) int {
+	w := 0
+	for _, c := range cells {
+		w = max(w, common.Width(c.Text))
+	}
+	return w
+}
+
+func roleCell(n *probe.Node, width int) common.Cell {
 	if !n.Reachable {
 		return common.Cell{Text: "—", Tone: common.ToneMuted}
 	}
@@ -105,7 +135,8 @@ func roleCell(n *probe.Node) common.Cell {
 		}
 		return common.Cell{Text: "primary"}
 	case probe.RoleReplica:
-		return common.Cell{Text: fmt.Sprintf("replica of %s", joinHostPort(n.MasterHost, n.MasterPort))}
+		addr := joinHostPort(n.MasterHost, n.MasterPort)
+		return common.Cell{Text: common.FirstFit(width, "replica of "+addr, "replica "+addr, "↳ "+addr)}
 	}
 	return common.Cell{Text: roleWord(n.Role), Tone: common.ToneWarn}
 }
@@ -128,16 +159,18 @@ func (d *Dashboard) statusCell(ns *nodeState, width int) common.Cell {
 		}
 		return common.Cell{Text: "● up", Tone: common.ToneOK}
 	}
-	seen := "never answered"
+	seen, ago := "never answered", "never seen"
 	if !n.LastSeen.IsZero() {
-		seen = "seen " + common.Duration(d.now.Sub(n.LastSeen)) + " ago"
+		ago = common.Duration(d.now.Sub(n.LastSeen)) + " ago"
+		seen = "seen " + ago
 	}
 	if ns == &d.Source && d.switched() {
 		// After the switch the old primary going away is the plan
-		// (decommission), not an alarm.
-		return common.Cell{Text: "○ retired · " + seen, Tone: common.ToneMuted}
+		// (decommission), not an alarm. How long ago is said whole
+		// or not at all.
+		return common.Cell{Text: common.FirstFit(width, "○ retired · "+seen, "○ retired · "+ago, "○ retired "+ago, "○ retired"), Tone: common.ToneMuted}
 	}
-	text := "✗ DOWN · " + seen
+	text := common.FirstFit(width, "✗ DOWN · "+seen, "✗ DOWN · "+ago, "✗ DOWN "+ago, "✗ DOWN")
 	// The reason where it fits whole; the timeline always has it.
 	if full := text + " · " + shortError(n.Error, n.Addr); ansi.StringWidth(full) <= width {
 		text = full

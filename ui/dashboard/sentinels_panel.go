@@ -113,10 +113,18 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 	switch {
 	case len(d.Sentinels) == 0:
 		summary = common.Cell{Text: "none given", Tone: common.ToneMuted}
-	case s.SentinelsAgree && quorumOK:
-		summary = common.Cell{Text: fmt.Sprintf("%d/%d up · agree on %s%s · quorum ok", up, len(d.Sentinels), s.AgreedMaster, d.mark(s.AgreedMaster)), Tone: common.ToneOK}
 	case s.SentinelsAgree:
-		summary = common.Cell{Text: fmt.Sprintf("%d/%d up · agree on %s%s · QUORUM NOT REACHABLE", up, len(d.Sentinels), s.AgreedMaster, d.mark(s.AgreedMaster)), Tone: common.ToneBad}
+		// The verdict is the point: the address's mark, then the
+		// address, give way before it is cut.
+		verdict, tone := "quorum ok", common.ToneOK
+		if !quorumOK {
+			verdict, tone = "QUORUM NOT REACHABLE", common.ToneBad
+		}
+		n := fmt.Sprintf("%d/%d up", up, len(d.Sentinels))
+		summary = common.Cell{Text: common.FirstFit(w-len("SENTINELS")-2,
+			n+" · agree on "+s.AgreedMaster+d.mark(s.AgreedMaster)+" · "+verdict,
+			n+" · agree on "+s.AgreedMaster+" · "+verdict,
+			n+" · "+verdict, verdict), Tone: tone}
 	case up == 0:
 		summary = common.Cell{Text: fmt.Sprintf("0/%d answering", len(d.Sentinels)), Tone: common.ToneBad}
 	default:
@@ -126,7 +134,7 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 	if len(d.Sentinels) == 0 {
 		return append(out, strings.Repeat(" ", w))
 	}
-	return append(out, d.styles.Table(cols, w, 2)...)
+	return append(out, d.tables.sentinels.Table(d.styles, cols, w, 2)...)
 }
 
 func (d *Dashboard) mark(addr string) string { return nodeMark(addr, &d.cfg.Topo) }

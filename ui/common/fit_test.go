@@ -1,0 +1,55 @@
+package common
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFirstFitSaysAShorterWordingRatherThanCut(t *testing.T) {
+	long, short := "○ retired · seen 12 s ago", "○ retired · 12 s ago"
+	if got := FirstFit(30, long, short); got != long {
+		t.Errorf("room for the whole: %q", got)
+	}
+	if got := FirstFit(22, long, short); got != short {
+		t.Errorf("22 cells: %q, want %q", got, short)
+	}
+	if got := FirstFit(5, long, short); got != "○ re…" {
+		t.Errorf("nothing fits: %q, want the last clipped", got)
+	}
+}
+
+func TestClipWordsNeverCutsAWord(t *testing.T) {
+	s := "Sentinels name different masters: s1 127.0.0.1:7002, s2 127.0.0.1:7001"
+	for w := 12; w < len(s); w++ {
+		got := ClipWords(s, w)
+		if Width(got) > w {
+			t.Fatalf("%d cells: %q is wider", w, got)
+		}
+		kept, ok := strings.CutSuffix(got, " …")
+		if !ok || !strings.HasPrefix(s, kept) || (len(kept) < len(s) && !strings.ContainsRune(" ,:;", rune(s[len(kept)]))) {
+			t.Errorf("%d cells: %q does not end on a whole word", w, got)
+		}
+	}
+	if got := ClipWords("127.0.0.1:26380", 8); got != "127.0.0…" {
+		t.Errorf("one long word: %q", got)
+	}
+}
+
+// Forty samples in a window of a hundred: the line is drawn over the
+// window it is given, and from width samples on it is full.
+func TestSparklineOverFillsItsWindow(t *testing.T) {
+	r := NewRing[int64](600)
+	for range 40 {
+		r.Push(1)
+	}
+	pick := func(v *int64) int64 { return *v }
+	if got := SparklineOver(r, 40, 20, pick); strings.Contains(got, " ") {
+		t.Errorf("40 samples over 40: %q, want full", got)
+	}
+	if got := SparklineOver(r, 80, 20, pick); got != strings.Repeat(" ", 10)+strings.Repeat("▇", 10) {
+		t.Errorf("40 samples over 80: %q, want the right half", got)
+	}
+	if got := Sparkline(r, 20, pick); strings.Count(got, "▇") != 2 {
+		t.Errorf("40 samples over the whole 600: %q, want a sliver", got)
+	}
+}

@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"flyover/steps"
+	"flyover/ui/common"
+)
+
+// idleGuided is `flyover --read-only` at 140x42 with nothing happening:
+// the target attached and in sync, the plan at the cutover, which waits
+// for the operator; no step runs, no application writes.
+func idleGuided(b *testing.B) *guided {
+	g := newGuided(&testing.T{}, 140, 42, nil, func(c *common.Config) { c.ReadOnly = true })
+	g.ready()
+	if g.c.Plan().Current != steps.StepCutover || g.c.Running() != nil {
+		b.Fatalf("plan at %s, running %v: want the cutover, waiting", g.c.Plan().Current, g.c.RunningID())
+	}
+	return g
+}
+
+// idleRound is one tick of polls that say nothing new (every endpoint
+// answers as before, the clock a tick later), each message read and its
+// frame asked for, as the program does. It returns how many frames
+// differed from the one before: the renderer parses each of those whole.
+func idleRound(g *guided, last *string) (changed int) {
+	g.roundThrough(func(msg tea.Msg) {
+		g.m.Update(msg)
+		if f := g.m.View().Content; f != *last {
+			changed++
+			*last = f
+		}
+	})
+	return changed
+}
+
+// BenchmarkIdleTick is one tick (500 ms) of an idle dashboard with the
+// checklist: five polls with no new facts, each through Update and View.
+// It should be near-free: cpu-ns/op is CPU per half second, so 2.5e6
+// would be 0.5 % of a core before the renderer's own work, which is what
+// frames/op counts (a changed frame is parsed and diffed whole; the clock
+// changes it once a second, 0.5 per tick).
+func BenchmarkIdleTick(b *testing.B) { benchIdle(b, idleGuided(b)) }
+
+// BenchmarkIdleDashboard is the same tick without the checklist
+// (`flyover` with no guide), at 140x42.
+func BenchmarkIdleDashboard(b *testing.B) {
+	hs := newHarness(b, 140, 42, nil)
+	hs.w.Attached = true
+	benchIdle(b, &guided{harness: hs})
+}
+
+// benchIdle times idle rounds of g, past what the first minutes bring
+// (the trends' window growing).
+func benchIdle(b *testing.B, g *guided) {
+	last := g.m.View().Content
+	for range g.m.Dash.History.Cap() + 4 {
+		idleRound(g, &last)
+	}
+	frames := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		frames += idleRound(g, &last)
+	}
+	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// cpuTime is the user and system CPU time this process has used, GC
+// included; unlike ns/op it does not grow when other work shares the
+// machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
