@@ -73,7 +73,7 @@ func TestValuesAreNeverCut(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					var hs *harness
 					if guided {
-						hs = newGuided(t, size[0], size[1], nil, nil).harness
+						hs = newGuided(t, size[0], size[1], nil, nil).harness()
 					} else {
 						hs = newHarness(t, size[0], size[1], nil)
 					}

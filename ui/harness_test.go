@@ -105,3 +105,12 @@ func newGuided(t *testing.T, w, h int, writer common.Writer, mod func(*common.Co
 func cutoverRunning(t *testing.T) *guided {
 	return wrapGuided(checklisttest.CutoverRunning(t, newRootHost))
 }
+
+// harness is the root model holding g, driven as any other harness: the
+// same clock and world.
+func (g *guided) harness() *harness {
+	return &harness{t: g.T, m: g.m, clock: g.Clock, w: g.W, tick: g.Tick}
+}
+
+// roundThrough is one round of polls, each message handed to deliver.
+func (h *harness) roundThrough(deliver func(tea.Msg)) { uitest.Round(h.w, h.clock, h.tick, deliver) }

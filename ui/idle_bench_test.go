@@ -14,20 +14,20 @@ import (
 // idleGuided is `flyover --read-only` at 140x42 with nothing happening:
 // the target attached and in sync, the plan at the cutover, which waits
 // for the operator; no step runs, no application writes.
-func idleGuided(b *testing.B) *guided {
+func idleGuided(b *testing.B) *harness {
 	g := newGuided(&testing.T{}, 140, 42, nil, func(c *common.Config) { c.ReadOnly = true })
-	g.ready()
-	if g.c.Plan().Current != steps.StepCutover || g.c.Running() != nil {
-		b.Fatalf("plan at %s, running %v: want the cutover, waiting", g.c.Plan().Current, g.c.RunningID())
+	g.Ready()
+	if g.C.Plan().Current != steps.StepCutover || g.C.Running() != nil {
+		b.Fatalf("plan at %s, running %v: want the cutover, waiting", g.C.Plan().Current, g.C.RunningID())
 	}
-	return g
+	return g.harness()
 }
 
 // idleRound is one tick of polls that say nothing new (every endpoint
 // answers as before, the clock a tick later), each message read and its
 // frame asked for, as the program does. It returns how many frames
 // differed from the one before: the renderer parses each of those whole.
-func idleRound(g *guided, last *string) (changed int) {
+func idleRound(g *harness, last *string) (changed int) {
 	g.roundThrough(func(msg tea.Msg) {
 		g.m.Update(msg)
 		if f := g.m.View().Content; f != *last {
@@ -51,12 +51,12 @@ func BenchmarkIdleTick(b *testing.B) { benchIdle(b, idleGuided(b)) }
 func BenchmarkIdleDashboard(b *testing.B) {
 	hs := newHarness(b, 140, 42, nil)
 	hs.w.Attached = true
-	benchIdle(b, &guided{harness: hs})
+	benchIdle(b, hs)
 }
 
 // benchIdle times idle rounds of g, past what the first minutes bring
 // (the trends' window growing).
-func benchIdle(b *testing.B, g *guided) {
+func benchIdle(b *testing.B, g *harness) {
 	last := g.m.View().Content
 	for range g.m.Dash.History.Cap() + 4 {
 		idleRound(g, &last)

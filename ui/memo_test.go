@@ -14,7 +14,7 @@ func TestKeptPanelsFollowTheBackground(t *testing.T) {
 		frame := func(switchLate bool) string {
 			var hs *harness
 			if guided {
-				hs = newGuided(t, 140, 42, nil, nil).harness
+				hs = newGuided(t, 140, 42, nil, nil).harness()
 			} else {
 				hs = newHarness(t, 140, 42, nil)
 			}
