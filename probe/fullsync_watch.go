@@ -203,7 +203,7 @@ func judgeDrop(prev, s *Snapshot, w *FullSyncWatch, dt time.Duration) *SyncDrop 
 		d.Reason = "the target restarted (out of memory? crashed?): read its log"
 	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
 		d.Cause = DropBufferHard
-		d.Reason = fmt.Sprintf("the source's output buffer for the target reached its hard limit (%s of %s, client-output-buffer-limit replica)",
+		d.Reason = fmt.Sprintf("the source's output buffer for the target was at %s of its %s hard limit and growing (client-output-buffer-limit replica): the source closed it",
 			Bytes(pw.Client.Omem), Bytes(lim.Hard))
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && pw.OverSoft+dt >= time.Duration(lim.SoftSeconds)*time.Second:
 		d.Cause = DropBufferSoft
