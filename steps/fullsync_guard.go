@@ -316,3 +316,18 @@ func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 	r.Prober.Source.RefreshLimits()
 	return nil
 }
+
+// syncReportLines are the report's lines on the full sync: the loop
+// flyover stopped, and the raised limit with the command that restores it.
+func syncReportLines(f Facts) []string {
+	var out []string
+	if st := f.Sync.Stopped; st != nil && len(st.Drops) > 0 {
+		out = append(out, fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target); last cause: %s.",
+			st.At.UTC().Format(time.RFC3339), len(st.Drops), st.Drops[len(st.Drops)-1].Reason))
+	}
+	if b := f.Sync.Raised; b != nil && !f.Sync.Restored {
+		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
+			b.New.Value(b.Word), b.Old.Value(b.Word)))
+	}
+	return out
+}
