@@ -40,6 +40,12 @@ const (
 	LoadBytesPerSec = 50 << 20
 	// Headroom multiplies the predicted peak for the recommended limit.
 	Headroom = 2
+	// FloorHard and FloorSoftSeconds are the least a recommendation asks
+	// for: Redis's own default (replica 256mb 64mb 60). A limit set below
+	// it was set for a reason flyover cannot see, but a sync needs at
+	// least what Redis ships with.
+	FloorHard        = 256 << 20
+	FloorSoftSeconds = 60
 )
 
 // Limit is one class of client-output-buffer-limit: a client whose output
@@ -156,10 +162,12 @@ func fits(l Limit, rate float64, total time.Duration) (bool, string, time.Durati
 
 // Recommend is a limit that lets a buffer of peak bytes through with
 // Headroom: hard and soft at Headroom×peak rounded up to a MiB (never below
-// what is set), and soft-seconds long enough to outlast the sync twice.
+// what is set, nor below FloorHard), and soft-seconds long enough to
+// outlast the sync twice (at least FloorSoftSeconds). A half set to 0
+// (disabled) stays disabled.
 func Recommend(current Limit, peak int64, total time.Duration) Limit {
 	want := roundUpMiB(int64(math.Ceil(float64(max(peak, 0)) * Headroom)))
-	want = max(want, 1<<20)
+	want = max(want, FloorHard)
 	r := current
 	if r.Hard != 0 {
 		r.Hard = max(r.Hard, want)
@@ -171,7 +179,7 @@ func Recommend(current Limit, peak int64, total time.Duration) Limit {
 		}
 	}
 	if r.SoftSeconds != 0 {
-		r.SoftSeconds = max(r.SoftSeconds, int64(math.Ceil(2*total.Seconds())))
+		r.SoftSeconds = max(r.SoftSeconds, int64(math.Ceil(2*total.Seconds())), FloorSoftSeconds)
 	}
 	return r
 }

@@ -86,9 +86,13 @@ func TestRecommendKeepsDisabledHalvesAndNeverLowers(t *testing.T) {
 	if r := Recommend(Limit{Hard: 0, Soft: 0, SoftSeconds: 0}, 100<<20, time.Minute); r != (Limit{}) {
 		t.Errorf("unlimited stays unlimited, got %+v", r)
 	}
-	r := Recommend(Limit{Hard: 1 << 30, Soft: 64 << 20, SoftSeconds: 60}, 100<<20, 10*time.Second)
-	if r.Hard != 1<<30 || r.Soft != 200<<20 || r.SoftSeconds != 60 {
-		t.Errorf("got %+v: want hard kept at 1 GiB, soft 200 MiB, seconds 60", r)
+	r := Recommend(Limit{Hard: 1 << 30, Soft: 64 << 20, SoftSeconds: 60}, 300<<20, 10*time.Second)
+	if r.Hard != 1<<30 || r.Soft != 600<<20 || r.SoftSeconds != 60 {
+		t.Errorf("got %+v: want hard kept at 1 GiB, soft 600 MiB, seconds 60", r)
+	}
+	// A tiny limit is raised to at least Redis's default.
+	if r := Recommend(Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}, 1<<20, time.Second); r != (Limit{Hard: 256 << 20, Soft: 256 << 20, SoftSeconds: 60}) {
+		t.Errorf("got %+v: want replica 256mb 256mb 60 at least", r)
 	}
 	if got := (Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}).Value("replica"); got != "replica 1048576 524288 5" {
 		t.Errorf("Value = %q", got)
