@@ -76,8 +76,11 @@ type FullSyncWatch struct {
 	Drops []SyncDrop `json:"drops,omitempty"`
 }
 
-// Restarts is how many times the sync started over since the attach.
-func (w *FullSyncWatch) Restarts() int { return len(w.Drops) }
+// Restarts is how many times the sync started over since the attach: the
+// drops seen, or the source's full syncs past the attach's when more (a
+// sync dropped and restarted between two polls leaves no connection to
+// see, but its fork is counted).
+func (w *FullSyncWatch) Restarts() int { return max(len(w.Drops), int(w.FullSyncs-1)) }
 
 // LastDrop is the latest drop, nil when none.
 func (w *FullSyncWatch) LastDrop() *SyncDrop {
@@ -203,7 +206,7 @@ func judgeDrop(prev, s *Snapshot, w *FullSyncWatch, dt time.Duration) *SyncDrop 
 		d.Reason = "the target restarted (out of memory? crashed?): read its log"
 	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
 		d.Cause = DropBufferHard
-		d.Reason = fmt.Sprintf("the source's output buffer for the target was at %s of its %s hard limit and growing (client-output-buffer-limit replica): the source closed it",
+		d.Reason = fmt.Sprintf("the source's output buffer for the target, %s at the last look and growing with the writes, passed its %s hard limit (client-output-buffer-limit replica): the source closed it",
 			Bytes(pw.Client.Omem), Bytes(lim.Hard))
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && pw.OverSoft+dt >= time.Duration(lim.SoftSeconds)*time.Second:
 		d.Cause = DropBufferSoft

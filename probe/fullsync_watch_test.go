@@ -48,7 +48,7 @@ func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 	s = step(src(6, ReplicaClient{ID: 11, Addr: "127.0.0.1:40002", Omem: 0}), tgt(true, 0))
 	w := s.FullSync
 	if w.Restarts() != 1 || w.FullSyncs != 2 || w.LastDrop().Cause != DropBufferHard ||
-		!strings.Contains(w.LastDrop().Reason, "of its 1.0 MiB hard limit") {
+		!strings.Contains(w.LastDrop().Reason, "passed its 1.0 MiB hard limit") {
 		t.Fatalf("after the drop: %+v %+v", w, w.LastDrop())
 	}
 	// Detached (flyover's stop): the count and the cause stay to be read.

@@ -55,7 +55,7 @@ func NewProber(ctx context.Context, o ProberOptions) (*Prober, error) {
 		return EndpointOptions{Auth: a, TLS: t, Timeout: o.Timeout, ReadOnly: o.ReadOnly, Dialer: o.Dialer}
 	}
 	p := &Prober{
-		Topo:   Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},
+		Topo: Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},
 	}
 	// The source's poll also reads its replica clients' output buffers
 	// (CLIENT LIST TYPE replica) and, once per full sync, their limits:

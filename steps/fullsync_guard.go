@@ -33,8 +33,9 @@ type SyncFacts struct {
 
 // SyncStop is a sync flyover stopped after MaxSyncRestarts restarts.
 type SyncStop struct {
-	At    time.Time        `json:"at"`
-	Drops []probe.SyncDrop `json:"drops"`
+	At       time.Time        `json:"at"`
+	Restarts int              `json:"restarts"`
+	Drops    []probe.SyncDrop `json:"drops"`
 	// Fix is the raised limit that would let it finish, when the buffer
 	// was the cause and the limit is known.
 	Fix *BufferRaise `json:"fix,omitempty"`
@@ -226,10 +227,11 @@ func orDetail(s, def string) string {
 func stopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
 	drops := append([]probe.SyncDrop(nil), w.Drops...)
-	st := &SyncStop{At: time.Now(), Drops: drops, Fix: bufferFix(f)}
-	last := drops[len(drops)-1]
-	why := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach); last: %s",
-		len(drops), w.FullSyncs, last.Reason)
+	st := &SyncStop{At: time.Now(), Restarts: w.Restarts(), Drops: drops, Fix: bufferFix(f)}
+	why := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", w.Restarts(), w.FullSyncs)
+	if last := w.LastDrop(); last != nil {
+		why += "; last: " + last.Reason
+	}
 	r.Audit.Log(Entry{Kind: KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
 		Message: "stopping the full sync before the source forks again: " + why}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
@@ -269,7 +271,11 @@ func syncProgress(f Facts) string {
 		parts = append(parts, fmt.Sprintf("keys %s of %s", probe.Thousands(w.TargetKeys), probe.Thousands(w.SourceKeys)))
 	}
 	if n := w.Restarts(); n > 0 {
-		parts = append(parts, fmt.Sprintf("restarted %d× (%s)", n, w.LastDrop().Cause))
+		r := fmt.Sprintf("restarted %d×", n)
+		if d := w.LastDrop(); d != nil {
+			r += " (" + string(d.Cause) + ")"
+		}
+		parts = append(parts, r)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -321,9 +327,12 @@ func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 // flyover stopped, and the raised limit with the command that restores it.
 func syncReportLines(f Facts) []string {
 	var out []string
-	if st := f.Sync.Stopped; st != nil && len(st.Drops) > 0 {
-		out = append(out, fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target); last cause: %s.",
-			st.At.UTC().Format(time.RFC3339), len(st.Drops), st.Drops[len(st.Drops)-1].Reason))
+	if st := f.Sync.Stopped; st != nil {
+		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
+		if len(st.Drops) > 0 {
+			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason
+		}
+		out = append(out, l+".")
 	}
 	if b := f.Sync.Raised; b != nil && !f.Sync.Restored {
 		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
