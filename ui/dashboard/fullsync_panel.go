@@ -1,0 +1,103 @@
+package dashboard
+
+import (
+	"fmt"
+	"time"
+
+	"flyover/probe"
+	"flyover/probe/fullsync"
+	"flyover/ui/common"
+)
+
+// The full sync as the source and the target show it (probe's
+// FullSyncWatch): the source's output buffer for the target as a gauge
+// against its limit, the load's progress and ETA, the forks since the
+// attach and why the last sync was dropped. Shown while the target syncs,
+// and after a stopped loop until the next attach. A function of the
+// snapshot alone, so a cached panel redraws only when it changes.
+
+// showFullSync reports whether the full-sync lines belong on screen.
+func showFullSync(s *probe.Snapshot) bool {
+	w := &s.FullSync
+	return (w.Attached && s.Link.Phase != probe.PhaseOnline && s.Link.Phase != probe.PhaseUnknown) || w.Restarts() > 0
+}
+
+// fullSyncLines are the lines under REPLICATION, each label in labelW
+// cells and its value in w-labelW.
+func (d *Dashboard) fullSyncLines(w, labelW int) []string {
+	s := &d.snap
+	if !showFullSync(s) {
+		return nil
+	}
+	st := d.styles
+	fw := &s.FullSync
+	vw := w - labelW
+	line := func(label, value string) string {
+		return st.Paint(common.ToneMuted, common.Fit(label, labelW)) + common.Fit(value, vw)
+	}
+	var out []string
+	// The buffer: the gauge against the limit that closes first.
+	buf := st.Paint(common.ToneMuted, "not listed by the source")
+	if c := fw.Client; c != nil {
+		tone := common.ToneOK
+		text := probe.Bytes(c.Omem)
+		switch {
+		case fw.Limit == nil:
+			text += " · limit unknown"
+		case fw.Limit.Unlimited():
+			text += " · no limit"
+		default:
+			if fw.Fill >= 0.8 {
+				tone = common.ToneBad
+			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
+				tone = common.ToneWarn
+			}
+			text += " of " + limitWords(*fw.Limit)
+			if fw.OverSoft > 0 {
+				text += fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
+			}
+		}
+		buf = st.Paint(tone, text)
+		if fw.Fill >= 0 && vw > 30 {
+			barW := min(20, vw/4)
+			buf = d.progressBar(fw.Fill, barW) + " " + st.Paint(tone, common.Fit(text, vw-barW-1))
+		}
+	}
+	out = append(out, line("buffer", buf))
+	// The load: the target's keys against the source's.
+	if fw.SourceKeys > 0 && s.Link.Phase != probe.PhaseOnline && fw.Attached {
+		load := fmt.Sprintf("%s of %s keys", probe.Thousands(fw.TargetKeys), probe.Thousands(fw.SourceKeys))
+		if fw.Loading {
+			load += " · loading"
+		}
+		if fw.ETAKnown {
+			load += " · ETA " + fw.ETA.Round(time.Second).String()
+		}
+		out = append(out, line("load", load))
+	}
+	// The forks: each one stalls the source and copies its written pages.
+	forks := fmt.Sprintf("%d since the attach", fw.FullSyncs)
+	if fw.ForkUsec > 0 {
+		forks += " · last fork " + (time.Duration(fw.ForkUsec) * time.Microsecond).Round(100*time.Microsecond).String()
+	}
+	tone := common.ToneMuted
+	if n := fw.Restarts(); n > 0 {
+		forks += fmt.Sprintf(" · restarted %d×", n)
+		tone = common.ToneBad
+	}
+	out = append(out, line("full syncs", st.Paint(tone, forks)))
+	if dr := fw.LastDrop(); dr != nil {
+		out = append(out, line("dropped", st.Paint(common.ToneBad, dr.Reason)))
+	}
+	return out
+}
+
+func limitWords(l fullsync.Limit) string {
+	switch {
+	case l.Hard > 0 && l.Soft > 0 && l.SoftSeconds > 0:
+		return fmt.Sprintf("%s hard (soft %s)", probe.Bytes(l.Hard), probe.Bytes(l.Soft))
+	case l.Hard > 0:
+		return probe.Bytes(l.Hard) + " hard"
+	}
+	return fmt.Sprintf("%s soft for %d s", probe.Bytes(l.Soft), l.SoftSeconds)
+}
