@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"flyover/probe"
@@ -36,8 +37,12 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 		return st.Paint(common.ToneMuted, common.Fit(label, labelW)) + common.Fit(value, vw)
 	}
 	var out []string
-	// The buffer: the gauge against the limit that closes first.
-	buf := st.Paint(common.ToneMuted, "not listed by the source")
+	// The buffer: the gauge against the limit that closes first (only
+	// once the source's poll has read it).
+	buf := ""
+	if fw.Client == nil && fw.Limit != nil {
+		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+limitWords(*fw.Limit))
+	}
 	if c := fw.Client; c != nil {
 		tone := common.ToneOK
 		text := probe.Bytes(c.Omem)
@@ -63,7 +68,9 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 			buf = d.progressBar(fw.Fill, barW) + " " + st.Paint(tone, common.Fit(text, vw-barW-1))
 		}
 	}
-	out = append(out, line("buffer", buf))
+	if buf != "" {
+		out = append(out, line("buffer", buf))
+	}
 	// The load: the target's keys against the source's.
 	if fw.SourceKeys > 0 && s.Link.Phase != probe.PhaseOnline && fw.Attached {
 		load := fmt.Sprintf("%s of %s keys", probe.Thousands(fw.TargetKeys), probe.Thousands(fw.SourceKeys))
@@ -85,7 +92,9 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 		forks += fmt.Sprintf(" · restarted %d×", n)
 		tone = common.ToneBad
 	}
-	out = append(out, line("full syncs", st.Paint(tone, forks)))
+	if fw.FullSyncs > 0 || fw.Restarts() > 0 {
+		out = append(out, line("full syncs", st.Paint(tone, forks)))
+	}
 	if dr := fw.LastDrop(); dr != nil {
 		out = append(out, line("dropped", st.Paint(common.ToneBad, dr.Reason)))
 	}
@@ -100,4 +109,49 @@ func limitWords(l fullsync.Limit) string {
 		return probe.Bytes(l.Hard) + " hard"
 	}
 	return fmt.Sprintf("%s soft for %d s", probe.Bytes(l.Soft), l.SoftSeconds)
+}
+
+// fullSyncCompact is the full sync in one line for a small screen: the
+// buffer against its limit, the load, the restarts (and, after a drop, a
+// second line with its cause).
+func (d *Dashboard) fullSyncCompact(w int) []string {
+	s := &d.snap
+	if !showFullSync(s) {
+		return nil
+	}
+	st := d.styles
+	fw := &s.FullSync
+	var parts []string
+	tone := common.ToneMuted
+	if c := fw.Client; c != nil {
+		b := "buffer " + probe.Bytes(c.Omem)
+		if fw.Limit != nil && !fw.Limit.Unlimited() {
+			b += " of " + limitWords(*fw.Limit)
+			if fw.Fill >= 0.8 {
+				tone = common.ToneBad
+			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
+				tone = common.ToneWarn
+			}
+		}
+		parts = append(parts, b)
+	}
+	if fw.SourceKeys > 0 && fw.Attached && s.Link.Phase != probe.PhaseOnline {
+		k := fmt.Sprintf("keys %s/%s", probe.Thousands(fw.TargetKeys), probe.Thousands(fw.SourceKeys))
+		if fw.ETAKnown {
+			k += " ETA " + fw.ETA.Round(time.Second).String()
+		}
+		parts = append(parts, k)
+	}
+	if n := fw.Restarts(); n > 0 {
+		parts = append(parts, fmt.Sprintf("restarted %d×", n))
+		tone = common.ToneBad
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	out := []string{st.Paint(common.ToneMuted, common.Fit("sync", 8)) + st.Paint(tone, common.Fit(strings.Join(parts, " · "), w-8))}
+	if dr := fw.LastDrop(); dr != nil {
+		out = append(out, st.Paint(common.ToneBad, common.Fit("dropped: "+dr.Reason, w)))
+	}
+	return out
 }

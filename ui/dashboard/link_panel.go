@@ -74,7 +74,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 			{Cells: []common.Cell{{Text: "offset", Tone: common.ToneMuted}, {Text: "lag", Tone: common.ToneMuted}}},
 			{Cells: []common.Cell{d.joinCells(srcOff, common.Cell{Text: " → acked ", Tone: common.ToneMuted}, acked), lagLine}},
 		}, w, 2)
-		return append(append([]string{first}, d.fullSyncLines(w, 11)...), rest...)
+		return append(append([]string{first}, d.fullSyncCompact(w)...), rest...)
 	}
 	labels := []common.Cell{{Text: "source offset", Tone: common.ToneMuted}, {Text: "target acked", Tone: common.ToneMuted}, {Text: "lag", Tone: common.ToneMuted}}
 	values := []common.Cell{srcOff, acked, lag}
