@@ -206,15 +206,15 @@ func judgeDrop(prev, s *Snapshot, w *FullSyncWatch, dt time.Duration) *SyncDrop 
 		d.Reason = "the target restarted (out of memory? crashed?): read its log"
 	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
 		d.Cause = DropBufferHard
-		d.Reason = fmt.Sprintf("the source's output buffer for the target, %s at the last look and growing with the writes, passed its %s hard limit (client-output-buffer-limit replica): the source closed it",
-			Bytes(pw.Client.Omem), Bytes(lim.Hard))
+		d.Reason = fmt.Sprintf("the buffer passed its %s hard limit (client-output-buffer-limit replica; %s at the last look, growing with the writes): the source closed the link",
+			Bytes(lim.Hard), Bytes(pw.Client.Omem))
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && pw.OverSoft+dt >= time.Duration(lim.SoftSeconds)*time.Second:
 		d.Cause = DropBufferSoft
-		d.Reason = fmt.Sprintf("the source's output buffer for the target stayed over its soft limit (%s) for %d s (client-output-buffer-limit replica)",
+		d.Reason = fmt.Sprintf("the buffer stayed over its %s soft limit for %d s (client-output-buffer-limit replica): the source closed the link",
 			Bytes(lim.Soft), lim.SoftSeconds)
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && projected >= lim.Soft:
 		d.Cause = DropBufferSoft
-		d.Reason = fmt.Sprintf("the source's output buffer for the target was over its soft limit (%s, %d s; client-output-buffer-limit replica) and growing",
+		d.Reason = fmt.Sprintf("the buffer was over its %s soft limit and growing (client-output-buffer-limit replica, %d s): the source closed the link",
 			Bytes(lim.Soft), lim.SoftSeconds)
 	case lim == nil:
 		d.Reason = fmt.Sprintf("the buffer was %s just before; its limit is unknown (%s): read the source's log for \"output buffer limits\"",

@@ -340,3 +340,16 @@ func syncReportLines(f Facts) []string {
 	}
 	return out
 }
+
+// bufferRaiseCommands are the raise the attach step offers, for its list
+// of what it sends: only on a yes.
+func bufferRaiseCommands(f Facts) []Command {
+	var out []Command
+	for _, c := range bufferRaiseConfirmations(f) {
+		for _, cmd := range c.Commands {
+			cmd.Note = "if you answer y to raising the limit"
+			out = append(out, cmd)
+		}
+	}
+	return out
+}

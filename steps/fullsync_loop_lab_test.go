@@ -64,7 +64,7 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 		t.Fatalf("attach: %v", err)
 	}
 	err = g.run(steps.StepFullSync)
-	if err == nil || !strings.Contains(err.Error(), "full sync stopped") || !strings.Contains(err.Error(), "limit (client-output-buffer-limit replica)") ||
+	if err == nil || !strings.Contains(err.Error(), "full sync stopped") || !strings.Contains(err.Error(), "limit (client-output-buffer-limit replica") ||
 		!strings.Contains(err.Error(), "client-output-buffer-limit") {
 		t.Fatalf("full sync: %v; want it stopped, naming the limit and the fix", err)
 	}

@@ -30,7 +30,7 @@ var attachStep = &Step{
 		return []Check{warn("attached", "the target follows the source", "not yet: "+string(f.Snapshot.Link.Phase))}
 	},
 	done:     func(f Facts, o Options) bool { return attached(f) },
-	commands: func(f Facts, o Options) []Command { return attachCommands(f) },
+	commands: func(f Facts, o Options) []Command { return append(bufferRaiseCommands(f), attachCommands(f)...) },
 	confirm: func(f Facts, o Options) []Confirmation {
 		prompt := "Attach the target as a replica of the source?"
 		if n := targetKeys(f); n > 0 {
