@@ -240,3 +240,19 @@ func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) SourceSync {
 	s.Limits, s.LimitsError = b.limits, b.limitsErr
 	return s
 }
+
+// LimitWords is a replica buffer limit for people: "256.0 MiB hard, 64.0
+// MiB soft for 60 s", or "no limit".
+func LimitWords(l fullsync.Limit) string {
+	var parts []string
+	if l.Hard > 0 {
+		parts = append(parts, Bytes(l.Hard)+" hard")
+	}
+	if l.Soft > 0 && l.SoftSeconds > 0 {
+		parts = append(parts, fmt.Sprintf("%s soft for %d s", Bytes(l.Soft), l.SoftSeconds))
+	}
+	if len(parts) == 0 {
+		return "no limit"
+	}
+	return strings.Join(parts, ", ")
+}

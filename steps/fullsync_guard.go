@@ -169,7 +169,7 @@ func FullSyncChecks(f Facts) []Check {
 		figures := fmt.Sprintf("%s in %s keys, writes at %s/s: fork %s, transfer ~%s, load ~%s; peak ~%s against %s",
 			probe.Bytes(src.UsedMemory), probe.Thousands(src.Keys()), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)),
 			e.Fork.Round(time.Millisecond), e.Transfer.Round(100*time.Millisecond), e.Load.Round(100*time.Millisecond),
-			probe.Bytes(e.BufferPeak), limitWords(lim))
+			probe.Bytes(e.BufferPeak), probe.LimitWords(lim))
 		if fix := bufferFix(f); fix != nil {
 			c := warn("sync-buffer", "the source's replica output buffer fits the full sync",
 				fmt.Sprintf("it does not: %s; %s", orDetail(e.Why, "the source dropped it before"), figures))
@@ -203,13 +203,6 @@ func FullSyncChecks(f Facts) []Check {
 				fork+"); the steady state must keep the link up"))
 	}
 	return cs
-}
-
-func limitWords(l fullsync.Limit) string {
-	if l.Unlimited() {
-		return "no limit (replica 0 0 0)"
-	}
-	return fmt.Sprintf("replica hard %s, soft %s for %d s", probe.Bytes(l.Hard), probe.Bytes(l.Soft), l.SoftSeconds)
 }
 
 func orDetail(s, def string) string {

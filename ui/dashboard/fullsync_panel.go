@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"flyover/probe"
-	"flyover/probe/fullsync"
 	"flyover/ui/common"
 )
 
@@ -41,7 +40,7 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	// once the source's poll has read it).
 	buf := ""
 	if fw.Client == nil && fw.Limit != nil {
-		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+limitWords(*fw.Limit))
+		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+probe.LimitWords(*fw.Limit))
 	}
 	if c := fw.Client; c != nil {
 		tone := common.ToneOK
@@ -57,7 +56,7 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
 				tone = common.ToneWarn
 			}
-			text += " of " + limitWords(*fw.Limit)
+			text += " of " + probe.LimitWords(*fw.Limit)
 			if fw.OverSoft > 0 {
 				text += fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
 			}
@@ -101,16 +100,6 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	return out
 }
 
-func limitWords(l fullsync.Limit) string {
-	switch {
-	case l.Hard > 0 && l.Soft > 0 && l.SoftSeconds > 0:
-		return fmt.Sprintf("%s hard (soft %s)", probe.Bytes(l.Hard), probe.Bytes(l.Soft))
-	case l.Hard > 0:
-		return probe.Bytes(l.Hard) + " hard"
-	}
-	return fmt.Sprintf("%s soft for %d s", probe.Bytes(l.Soft), l.SoftSeconds)
-}
-
 // fullSyncCompact is the full sync in one line for a small screen: the
 // buffer against its limit, the load, the restarts (and, after a drop, a
 // second line with its cause).
@@ -126,7 +115,7 @@ func (d *Dashboard) fullSyncCompact(w int) []string {
 	if c := fw.Client; c != nil {
 		b := "buffer " + probe.Bytes(c.Omem)
 		if fw.Limit != nil && !fw.Limit.Unlimited() {
-			b += " of " + limitWords(*fw.Limit)
+			b += " of " + probe.LimitWords(*fw.Limit)
 			if fw.Fill >= 0.8 {
 				tone = common.ToneBad
 			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
