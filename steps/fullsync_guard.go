@@ -346,3 +346,30 @@ func bufferRaiseCommands(f Facts) []Command {
 	}
 	return out
 }
+
+// bufferRestoreConfirmations offer to put back the limit this session
+// raised (the abort path; the report says the command otherwise).
+func bufferRestoreConfirmations(f Facts) []Confirmation {
+	b := f.Sync.Raised
+	if b == nil || f.Sync.Restored {
+		return nil
+	}
+	return []Confirmation{{ID: "restore-buffer", Kind: ConfirmYesNo, Optional: true,
+		Prompt:   fmt.Sprintf("Also put back the source's replica output buffer limit flyover raised (%q)? (n leaves it raised)", b.Old.Value(b.Word)),
+		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: b.RestoreArgs()}}}}
+}
+
+// runBufferRestore sends the restore when it was confirmed.
+func runBufferRestore(ctx context.Context, r *Runner, a Answers, progress func(Progress)) error {
+	b := r.Session.Facts(r.Prober.Topo, probe.Snapshot{}).Sync.Raised
+	if b == nil || !isYes(a["restore-buffer"]) {
+		return nil
+	}
+	progress(Progress{Phase: "restore-buffer", Message: "CONFIG SET client-output-buffer-limit " + b.Old.Value(b.Word), Fraction: -1})
+	if _, err := r.Send(ctx, r.Prober.Source, probe.AnyArgs(nil, b.RestoreArgs())...); err != nil {
+		return fmt.Errorf("the source refused the old buffer limit back (%w): set it yourself: CONFIG SET client-output-buffer-limit %q", err, b.Old.Value(b.Word))
+	}
+	r.Session.setBufferRestored()
+	r.Prober.Source.RefreshLimits()
+	return nil
+}

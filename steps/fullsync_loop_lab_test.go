@@ -45,6 +45,16 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	}
 	t.Cleanup(func() { stopWriter(); _ = w.Wait() })
 
+	// Let the source's input rate show the writer (INFO's instantaneous
+	// figure is averaged over its last samples): the prediction's rate
+	// before any replica moves master_repl_offset.
+	fast := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if probe.ParseInfo(src.Info(ctx, "stats").Val()).Float("instantaneous_input_kbps") >= 500 {
+			fast = true
+			break
+		}
+	}
 	g.advanceTo(steps.StepAttach)
 	f := g.facts()
 	var buf *steps.Check
@@ -57,6 +67,9 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 		t.Fatal("preflight has no sync-buffer check")
 	}
 	t.Logf("preflight: %s: %s %s", buf.Level, buf.Detail, buf.Fix)
+	if fast && (buf.Level != steps.Warn || !strings.Contains(buf.Fix, `CONFIG SET client-output-buffer-limit "replica `)) {
+		t.Errorf("preflight with the writer running: %s %q fix %q; want a warning with the CONFIG SET", buf.Level, buf.Detail, buf.Fix)
+	}
 	baseline := f.Snapshot.Source.Sync.SyncFull
 
 	// Attach without the fix: the loop.
@@ -103,5 +116,15 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	}
 	if !auditHas(t, g.audit.Path(), "CONFIG", "SET", "client-output-buffer-limit") {
 		t.Error("the raise is not in the audit log")
+	}
+
+	// The way back offers to put the old limit back.
+	stopWriter()
+	f = g.facts()
+	if err := g.runner.Run(ctx, steps.StepAbort, f, steps.Answers{"abort": "y", "detach": "y", "restore-buffer": "y"}); err != nil {
+		t.Fatalf("abort with the limit restored: %v", err)
+	}
+	if v := src.ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"]; !strings.Contains(v, "1048576 524288 5") {
+		t.Errorf("the limit was not put back: %s", v)
 	}
 }
