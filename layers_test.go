@@ -16,6 +16,7 @@ var layers = []struct {
 	pkgs []string
 	may  map[string][]string // imports allowed within the layer
 }{
+	{pkgs: []string{"probe/fullsync"}},
 	{pkgs: []string{"probe"}},
 	{pkgs: []string{"steps", "lab"}},
 	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},

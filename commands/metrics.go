@@ -23,6 +23,8 @@ type fleetCollector struct {
 	turns *fleet.Turns
 
 	lagBytes, lagSeconds, phase, keys, verdicts, stall, syncs, maxSyncs, sentinelUp *prometheus.Desc
+	// The full sync (probe.FullSyncWatch).
+	syncBuffer, syncLimit, fullSyncs, syncRestarts, forkSeconds *prometheus.Desc
 }
 
 func newFleetCollector(f *fleet.Fleet, st *fleet.State, turns *fleet.Turns) *fleetCollector {
@@ -39,11 +41,18 @@ func newFleetCollector(f *fleet.Fleet, st *fleet.State, turns *fleet.Turns) *fle
 		syncs:      d("fleet_syncs_running", "Attaches and full syncs running now."),
 		maxSyncs:   d("fleet_max_syncs", "--max-syncs: full syncs allowed at once."),
 		sentinelUp: d("sentinel_up", "1 when the Sentinel answered its last poll in time.", "sentinel"),
+
+		syncBuffer:   d("master_sync_buffer_bytes", "The source's output buffer for the target (CLIENT LIST omem; absent when not listed).", "master"),
+		syncLimit:    d("master_sync_buffer_limit_bytes", "The source's client-output-buffer-limit replica, hard and soft (absent when unknown; 0 is no limit).", "master", "half"),
+		fullSyncs:    d("master_full_syncs_since_attach", "The source's full syncs since the target was attached (sync_full delta).", "master"),
+		syncRestarts: d("master_sync_restarts", "Times the source dropped and restarted the target's sync since the attach.", "master"),
+		forkSeconds:  d("master_source_fork_seconds", "The source's last fork's stall (latest_fork_usec).", "master"),
 	}
 }
 
 func (c *fleetCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.lagBytes, c.lagSeconds, c.phase, c.keys, c.verdicts, c.stall, c.syncs, c.maxSyncs, c.sentinelUp} {
+	for _, d := range []*prometheus.Desc{c.lagBytes, c.lagSeconds, c.phase, c.keys, c.verdicts, c.stall, c.syncs, c.maxSyncs, c.sentinelUp,
+		c.syncBuffer, c.syncLimit, c.fullSyncs, c.syncRestarts, c.forkSeconds} {
 		ch <- d
 	}
 }
@@ -69,6 +78,20 @@ func (c *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if r.Snapshot.Source.Reachable {
 			g(c.keys, float64(r.Snapshot.Source.Keys()), r.Master, "source")
+			g(c.forkSeconds, float64(r.Snapshot.Source.Sync.ForkUsec)/1e6, r.Master)
+		}
+		if w := &r.Snapshot.FullSync; r.Polled {
+			if w.Client != nil {
+				g(c.syncBuffer, float64(w.Client.Omem), r.Master)
+			}
+			if w.Limit != nil {
+				g(c.syncLimit, float64(w.Limit.Hard), r.Master, "hard")
+				g(c.syncLimit, float64(w.Limit.Soft), r.Master, "soft")
+			}
+			if w.Attached {
+				g(c.fullSyncs, float64(w.FullSyncs), r.Master)
+				g(c.syncRestarts, float64(w.Restarts()), r.Master)
+			}
 		}
 		if r.Snapshot.Target.Reachable {
 			g(c.keys, float64(r.Snapshot.Target.Keys()), r.Master, "target")

@@ -65,6 +65,7 @@ const (
 
 // migrateFlags are what the flags answer for a person at the checklist.
 type migrateFlags struct {
+	raiseBuffer       bool
 	until             string
 	confirmMaster     string
 	shutdownOld       bool
@@ -94,6 +95,7 @@ func (m *migrateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.detachOnAbort, "detach-on-abort", false, "with --abort: also detach the target and reset the Sentinels so they forget it")
 	fs.BoolVar(&m.restorePriorities, "restore-priorities", false, "with --abort: also put back the replica priorities step 6 set to 0")
 	fs.BoolVar(&m.asJSON, "json", false, "also print one JSON object per event on stdout (schema in the README)")
+	fs.BoolVar(&m.raiseBuffer, "raise-output-buffer", false, "answer y to the attach step's offer to raise the source's client-output-buffer-limit replica to the computed value (the old value goes to the audit log and the report), and with --abort to putting it back")
 	fs.BoolVar(&m.allowNonempty, "allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	fs.BoolVar(&m.canary, "canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s) and read them back after the cutover", probe.DefaultCanaryRate))
 	fs.Var(&m.newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover (repeatable; each one is a yes)")
@@ -166,6 +168,8 @@ func (m *migrateFlags) answer(c steps.Confirmation) string {
 		return yn(m.confirmMaster != "")
 	case c.ID == "detach":
 		return yn(m.detachOnAbort)
+	case c.ID == "raise-buffer", c.ID == "restore-buffer":
+		return yn(m.raiseBuffer)
 	case c.ID == "restore-priorities":
 		return yn(m.restorePriorities)
 	case c.ID == "shutdown" || strings.HasPrefix(c.ID, "shutdown "):

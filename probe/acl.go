@@ -90,6 +90,8 @@ func SourceACLNeedsFor(c Capabilities) []ACLNeed {
 		{Args: []string{"INFO", "replication"}, Required: true, For: "polling, the cutover's drain, and readiness (INFO commandstats, server, keyspace, clients)"},
 		{Args: []string{"ROLE"}, Required: true, For: "polling"},
 		{Args: []string{"CONFIG", "GET", "maxmemory"}, For: "preflight's configuration checks (persistence, memory, min-replicas) and readiness (notify-keyspace-events, maxmemory-policy)"},
+		{Args: []string{"CLIENT", "LIST", "TYPE", "replica"}, For: "the full sync's watch: the source's output buffer for the target"},
+		{Args: []string{"CONFIG", "GET", "client-output-buffer-limit"}, For: "the full sync's prediction: the replica buffer limit (and repl-timeout)"},
 	}
 	needs = append(needs, pause...)
 	needs = append(needs, []ACLNeed{

@@ -41,12 +41,25 @@ type Endpoint struct {
 	reach *EndpointOptions
 	// commandStats: PollNode also reads INFO commandstats.
 	commandStats bool
+	// buffers: PollNode also reads the replica clients' output buffers
+	// and, once per full sync, the limits (see pollBuffers).
+	buffers *bufferPoll
 
 	mu       sync.Mutex
 	lastSeen time.Time
 	// caps: what the server's kind and version allow, from the last poll
 	// that read them.
 	caps Capabilities
+	// last is the last node a poll read, for a poll refused with
+	// -LOADING (lastNode).
+	last Node
+}
+
+// lastNode is the node as the last successful poll read it.
+func (e *Endpoint) lastNode() Node {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
 }
 
 // EndpointOptions are how flyover reaches one endpoint.
@@ -64,6 +77,10 @@ type EndpointOptions struct {
 	// pipeline: the target's count of replicated commands it did not know
 	// (the divergence watch), at no extra round trip.
 	CommandStats bool
+	// ReplicaBuffers makes PollNode read CLIENT LIST TYPE replica in the
+	// same pipeline, and CONFIG GET client-output-buffer-limit and
+	// repl-timeout when a new full sync started (the source's poll).
+	ReplicaBuffers bool
 	// DB is the database the connections select (0 unless WithDB).
 	DB int
 	// Dialer, when set, opens the connections (the partition lab dials
@@ -117,7 +134,11 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 	if o.ReadOnly {
 		c.AddHook(readOnlyHook{addr: addr})
 	}
-	return &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o, commandStats: o.CommandStats}
+	e := &Endpoint{Addr: addr, Timeout: timeout, client: c, tls: o.TLS != nil, reach: &o, commandStats: o.CommandStats}
+	if o.ReplicaBuffers {
+		e.buffers = newBufferPoll()
+	}
+	return e
 }
 
 // nameConnection names each new connection in CLIENT LIST, as a courtesy
@@ -229,10 +250,25 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 		statsCmd = pipe.Info(ctx, "commandstats")
 		cmds = append(cmds, statsCmd)
 	}
+	var bufCmds *bufferCmds
+	if e.buffers != nil {
+		bufCmds = e.buffers.queue(ctx, pipe)
+		cmds = append(cmds, bufCmds.all()...)
+	}
 	_, execErr := pipe.Exec(ctx)
 
 	end := time.Now()
 	if err := cmdErr(infoCmd, execErr, cmds...); err != nil {
+		if IsLoading(err) {
+			// A target loading its snapshot may refuse even INFO: that
+			// is the full sync going on, not a failure. It is what it
+			// was at its last answer, loading.
+			e.seen(end)
+			n := e.lastNode()
+			n.Addr, n.Reachable, n.Loading, n.Error = e.Addr, true, true, ""
+			n.PolledAt, n.LastSeen, n.RTT = end, end, end.Sub(start)
+			return n
+		}
 		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err)}
 	}
 	var role *RoleReply
@@ -246,13 +282,17 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 		n.CommandStatsRead = true
 		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
 	}
+	if bufCmds != nil {
+		n.Sync = e.buffers.read(bufCmds, n.Info, e.Addr)
+	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)
+	e.mu.Lock()
 	if n.Kind != KindUnknown {
-		e.mu.Lock()
 		e.caps = n.Capabilities()
-		e.mu.Unlock()
 	}
+	e.last = n
+	e.mu.Unlock()
 	n.LastSeen = end
 	return n
 }

@@ -125,6 +125,8 @@ func Derive(topo Topology, prev *Snapshot, at time.Time, source, target Node, se
 		l.SourceView = true
 	}
 
+	deriveFullSync(topo, prev, &s)
+
 	agreed := ""
 	s.SentinelsAgree = true
 	seen := 0

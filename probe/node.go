@@ -97,6 +97,10 @@ type Node struct {
 	// printed by Redis when set).
 	MinReplicasToWrite int64 `json:"min_replicas_to_write,omitempty"`
 	AOFEnabled         bool  `json:"aof_enabled,omitempty"`
+	// Sync is what a source's poll read about its full syncs (INFO's
+	// fork and sync counters always; the replica buffers and limits when
+	// the endpoint reads them, EndpointOptions.ReplicaBuffers).
+	Sync SourceSync `json:"sync"`
 
 	Info Info `json:"-"`
 }
@@ -186,6 +190,7 @@ func NodeFromInfo(info Info, role *RoleReply) Node {
 		n.MinReplicasToWrite = info.Int("min_replicas_good_replicas")
 	}
 	n.AOFEnabled = info["aof_enabled"] == "1"
+	n.Sync = sourceSyncFromInfo(info)
 	return n
 }
 

@@ -55,9 +55,14 @@ func NewProber(ctx context.Context, o ProberOptions) (*Prober, error) {
 		return EndpointOptions{Auth: a, TLS: t, Timeout: o.Timeout, ReadOnly: o.ReadOnly, Dialer: o.Dialer}
 	}
 	p := &Prober{
-		Topo:   Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},
-		Source: reach(o.SourceAuth, o.SourceTLS).Endpoint(o.Source),
+		Topo: Topology{MasterName: o.MasterName, Source: o.Source, Target: o.Target},
 	}
+	// The source's poll also reads its replica clients' output buffers
+	// (CLIENT LIST TYPE replica) and, once per full sync, their limits:
+	// the full sync's gauge, and why a sync was dropped.
+	sr := reach(o.SourceAuth, o.SourceTLS)
+	sr.ReplicaBuffers = true
+	p.Source = sr.Endpoint(o.Source)
 	// The target's poll also reads INFO commandstats: the commands it
 	// dropped while replicating (steps' divergence watch).
 	tr := reach(o.TargetAuth, o.TargetTLS)

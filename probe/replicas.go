@@ -113,11 +113,7 @@ func ParseClientList(text string) (normal int) {
 		if line == "" {
 			continue
 		}
-		f := map[string]string{}
-		for _, kv := range strings.Fields(line) {
-			k, v, _ := strings.Cut(kv, "=")
-			f[k] = v
-		}
+		f := clientFields(line)
 		if f["flags"] != "" && strings.ContainsAny(f["flags"], "SM") {
 			continue // a replica or master link
 		}
@@ -131,6 +127,16 @@ func ParseClientList(text string) (normal int) {
 		normal++
 	}
 	return normal
+}
+
+// clientFields are one CLIENT LIST line's key=value fields.
+func clientFields(line string) map[string]string {
+	f := map[string]string{}
+	for _, kv := range strings.Fields(line) {
+		k, v, _ := strings.Cut(kv, "=")
+		f[k] = v
+	}
+	return f
 }
 
 // GatherReplicaClients reads, through do (reads only), whether clients

@@ -71,6 +71,8 @@ type Snapshot struct {
 	SentinelsAgree bool `json:"sentinels_agree"`
 	// AgreedMaster is that address when they agree.
 	AgreedMaster string `json:"agreed_master,omitempty"`
+	// FullSync is the full sync as both sides show it (fullsync_watch.go).
+	FullSync FullSyncWatch `json:"full_sync"`
 
 	// history is the source's recent replication offsets, oldest first,
 	// for telling how long ago the source was where the target is.

@@ -57,6 +57,8 @@ type Facts struct {
 	Report         string
 	// HA is what this session did to the other replicas (ha.go).
 	HA HAFacts
+	// Sync is what it did about the full sync (fullsync_guard.go).
+	Sync SyncFacts
 }
 
 // Session is what this flyover process has seen and done. It is not saved
@@ -66,6 +68,7 @@ type Facts struct {
 // concurrent use: the UI and a running step both feed it.
 type Session struct {
 	mu           sync.Mutex
+	sync         SyncFacts
 	streak       int
 	lastCounted  time.Time
 	keysMatched  bool
@@ -226,7 +229,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, FailoverSince: maps.Clone(s.failoverSince), Cutover: s.cutover, VerifiedWrite: s.verified,
 		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
-		HA: s.ha.facts(),
+		HA: s.ha.facts(), Sync: s.sync,
 	}
 	return f
 }

@@ -29,7 +29,7 @@ var abortStep = &Step{
 			cs = append(cs, Confirmation{ID: "restore-priorities", Kind: ConfirmYesNo, Optional: true, Commands: rc,
 				Prompt: "Also put back the other replicas' priorities, which step 6 set to 0? (n leaves them at 0: Sentinel will not promote them)"})
 		}
-		return cs
+		return append(cs, bufferRestoreConfirmations(f)...) // fullsync_guard.go
 	},
 	run: runAbort,
 }
@@ -62,6 +62,9 @@ func runAbort(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progres
 		}
 	} // else: no CLIENT UNPAUSE on this version (Redis 6.0); a pause there lifts by itself
 
+	if err := runBufferRestore(ctx, r, a, progress); err != nil { // fullsync_guard.go
+		return err
+	}
 	if isYes(a["restore-priorities"]) {
 		if err := r.restorePriorities(ctx, fresh, progress); err != nil { // step_priority.go
 			return err

@@ -30,13 +30,13 @@ var attachStep = &Step{
 		return []Check{warn("attached", "the target follows the source", "not yet: "+string(f.Snapshot.Link.Phase))}
 	},
 	done:     func(f Facts, o Options) bool { return attached(f) },
-	commands: func(f Facts, o Options) []Command { return attachCommands(f) },
+	commands: func(f Facts, o Options) []Command { return append(bufferRaiseCommands(f), attachCommands(f)...) },
 	confirm: func(f Facts, o Options) []Confirmation {
 		prompt := "Attach the target as a replica of the source?"
 		if n := targetKeys(f); n > 0 {
 			prompt = fmt.Sprintf("Attach the target as a replica of the source? This wipes its %d keys.", n)
 		}
-		return []Confirmation{{ID: "attach", Kind: ConfirmYesNo, Prompt: prompt, Commands: attachCommands(f)}}
+		return append(bufferRaiseConfirmations(f), Confirmation{ID: "attach", Kind: ConfirmYesNo, Prompt: prompt, Commands: attachCommands(f)})
 	},
 	run: runAttach,
 }
@@ -79,6 +79,9 @@ func runAttach(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	} else {
 		r.Session.setDivergenceBase(nil)
 		r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
+	}
+	if err := runBufferRaise(ctx, r, f, a, progress); err != nil {
+		return err
 	}
 	progress(Progress{Phase: "attaching", Message: cmds[0].String(), Fraction: -1})
 	if err := r.sendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {

@@ -17,7 +17,8 @@ var fullSyncStep = &Step{
 		"Nothing to do but watch: the wait has no fixed deadline, since it takes what the data takes, but it gives up " +
 		"when nothing moves for two minutes. Dragonfly says the link is up before it is synced; flyover waits for the real thing.",
 	OnFailure: "Read the target's and the source's logs (memory? output buffer limits? the link dropping?). " +
-		"The target stays attached; the abort path detaches it.",
+		"The target stays attached; the abort path detaches it. When the source drops the sync a second time, flyover " +
+		"stops it itself (REPLICAOF NO ONE on the target) instead of letting the source fork again, and says the fix.",
 	pre: func(f Facts, o Options) []Check {
 		if !attached(f) {
 			return []Check{block("sync-attached", "the target follows the source", "it does not", "run the attach step")}
@@ -67,6 +68,9 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			return false, fmt.Errorf("the target no longer follows the source (it is %s, %s): read its log, then attach again or abort; nothing else changed",
 				st, f.Snapshot.Target.Role)
 		}
+		if f.Snapshot.FullSync.Restarts() >= MaxSyncRestarts {
+			return false, stopLoop(ctx, r, f) // before the source forks again
+		}
 		l := &f.Snapshot.Link
 		tg := &f.Snapshot.Target
 		m := mark{l.Phase, tg.SyncReadBytes, tg.Loading, tg.Info.Int("loading_loaded_bytes"), tg.Keys()}
@@ -80,11 +84,7 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			}
 			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.opts().SyncStallTimeout, l.Phase, why)
 		}
-		msg := "full sync: " + string(l.Phase)
-		if f.Snapshot.Target.SyncTotalBytes > 0 {
-			msg += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
-		}
-		progress(Progress{Phase: string(l.Phase), Message: msg, Fraction: l.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
+		progress(Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
 		return false, nil
 	})
 	return err

@@ -41,7 +41,7 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		s := r.Canary.Stats()
 		canary = &s
 	}
-	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.opts())})
+	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.opts()), Sync: syncReportLines(f)})
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
@@ -59,6 +59,9 @@ type ReportExtras struct {
 	// HA is one line on the old Redis servers and the promotable
 	// replicas now against before (haReportLine).
 	HA string
+	// Sync are the full sync's lines: a loop flyover stopped, a raised
+	// buffer limit to restore (syncReportLines).
+	Sync []string
 }
 
 // RenderReport writes the Markdown report of a session from its audit log:
@@ -124,6 +127,9 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 	if x.HA != "" {
 		w("- High availability: %s.\n", x.HA)
+	}
+	for _, l := range x.Sync {
+		w("- %s\n", l)
 	}
 	if canaryStats != nil {
 		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",

@@ -75,7 +75,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 			{Cells: []common.Cell{{Text: "offset", Tone: common.ToneMuted}, {Text: "lag", Tone: common.ToneMuted}}},
 			{Cells: []common.Cell{d.joinCells(srcOff, common.Cell{Text: " → acked ", Tone: common.ToneMuted}, acked), lagLine}},
 		}, w, 2)
-		return append([]string{first}, rest...)
+		return append(append([]string{first}, d.fullSyncCompact(w)...), rest...)
 	}
 	labels := []common.Cell{{Text: "source offset", Tone: common.ToneMuted}, {Text: "target acked", Tone: common.ToneMuted}, {Text: "lag", Tone: common.ToneMuted}}
 	values := []common.Cell{srcOff, acked, lag}
@@ -94,6 +94,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	if l.Phase == probe.PhaseTransfer {
 		out = append(out, st.Paint(common.ToneMuted, common.Fit("progress", labelW))+d.progressLine(w-labelW))
 	}
+	out = append(out, d.fullSyncLines(w, labelW)...) // fullsync_panel.go
 	return append(out, rows...)
 }
 

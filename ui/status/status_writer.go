@@ -31,6 +31,9 @@ type StatusDoc struct {
 	// SwitchComplete: the target is a primary and every Sentinel's own
 	// record names it with no failover in progress (steps.SwitchComplete).
 	SwitchComplete bool `json:"switch_complete"`
+	// FullSync is the full sync as the source and the target show it
+	// (status_fullsync.go).
+	FullSync FullSyncDoc `json:"full_sync"`
 }
 
 // NodeDoc is one data node in StatusDoc. A figure flyover does not know
@@ -142,7 +145,7 @@ func nodeDoc(n probe.Node) NodeDoc {
 func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	d := StatusDoc{At: s.At, Master: s.MasterName, Source: nodeDoc(s.Source), Target: nodeDoc(s.Target),
 		SentinelsAgree: s.SentinelsAgree, AllReachable: s.AllReachable(),
-		SwitchComplete: steps.SwitchComplete(steps.Facts{Snapshot: s})}
+		SwitchComplete: steps.SwitchComplete(steps.Facts{Snapshot: s}), FullSync: fullSyncDoc(s)}
 	l := &s.Link
 	d.Link = LinkDoc{ListedBySource: l.ListedBySource, State: l.State, Phase: string(l.Phase), InSync: l.InSync}
 	if l.HasAckedOffset {

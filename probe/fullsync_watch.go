@@ -1,0 +1,237 @@
+package probe
+
+import (
+	"fmt"
+	"time"
+
+	"flyover/probe/fullsync"
+)
+
+// DropCause is why the source dropped the target's sync, as judged from
+// what the poll just before saw.
+type DropCause string
+
+const (
+	DropBufferHard DropCause = "buffer-hard" // the output buffer reached the hard limit
+	DropBufferSoft DropCause = "buffer-soft" // it stayed over the soft limit too long
+	DropTarget     DropCause = "target"      // the target restarted or stopped answering
+	DropTimeout    DropCause = "repl-timeout"
+	DropUnknown    DropCause = "unknown"
+)
+
+// Buffer reports whether the cause is the output buffer limit: the one
+// the fix (a larger limit) cures.
+func (c DropCause) Buffer() bool { return c == DropBufferHard || c == DropBufferSoft }
+
+// SyncDrop is one time the source dropped the target's link during or
+// after its full sync: with Dragonfly, every one is a new fork and a new
+// full sync.
+type SyncDrop struct {
+	At     time.Time `json:"at"`
+	Cause  DropCause `json:"cause"`
+	Reason string    `json:"reason"`
+	// Omem is the target's buffer at the last poll before the drop.
+	Omem int64 `json:"omem"`
+}
+
+// maxDrops bounds the drops a watch keeps.
+const maxDrops = 16
+
+// FullSyncWatch is the full sync as the source and the target show it,
+// derived on every poll from the previous one: the source's buffer for the
+// target against its limit, the load's progress, the forks since the
+// attach and every dropped link with its judged cause.
+type FullSyncWatch struct {
+	// Attached: the target follows the source (or the source lists it).
+	Attached bool `json:"attached"`
+	// Baseline is the source's sync_full before the attach, -1 unknown;
+	// FullSyncs are the source's full syncs since (any replica's).
+	Baseline  int64 `json:"baseline"`
+	FullSyncs int64 `json:"full_syncs"`
+	// Client is the source's connection to the target (nil: none seen).
+	Client *ReplicaClient `json:"client,omitempty"`
+	// Limit is the source's replica buffer limit (nil: unknown; see
+	// LimitsError).
+	Limit       *fullsync.Limit `json:"limit,omitempty"`
+	LimitsError string          `json:"limits_error,omitempty"`
+	ReplTimeout int64           `json:"repl_timeout,omitempty"`
+	// Fill is Client.Omem against the limit that closes first (-1: none).
+	Fill float64 `json:"fill"`
+	// OverSoftSince is when the buffer went over the soft limit (zero: it
+	// is not); OverSoft is for how long.
+	OverSoftSince time.Time     `json:"over_soft_since,omitempty"`
+	OverSoft      time.Duration `json:"over_soft_ns,omitempty"`
+	// Peak is the largest buffer seen on the current connection.
+	Peak int64 `json:"peak"`
+	// ForkUsec is the source's last fork's stall.
+	ForkUsec int64 `json:"fork_usec"`
+	// The load: the target's keys against the source's, at KeysPerSec.
+	SourceKeys int64         `json:"source_keys"`
+	TargetKeys int64         `json:"target_keys"`
+	Loading    bool          `json:"loading"`
+	KeysPerSec float64       `json:"keys_per_sec"`
+	ETA        time.Duration `json:"eta_ns"`
+	ETAKnown   bool          `json:"eta_known"`
+	// Drops are the dropped links since the attach, oldest first.
+	Drops []SyncDrop `json:"drops,omitempty"`
+}
+
+// Restarts is how many times the sync started over since the attach: the
+// drops seen, or the source's full syncs past the attach's when more (a
+// sync dropped and restarted between two polls leaves no connection to
+// see, but its fork is counted).
+func (w *FullSyncWatch) Restarts() int { return max(len(w.Drops), int(w.FullSyncs-1)) }
+
+// LastDrop is the latest drop, nil when none.
+func (w *FullSyncWatch) LastDrop() *SyncDrop {
+	if len(w.Drops) == 0 {
+		return nil
+	}
+	return &w.Drops[len(w.Drops)-1]
+}
+
+// deriveFullSync fills s.FullSync from s and the previous snapshot.
+func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
+	src, tgt := &s.Source, &s.Target
+	w := FullSyncWatch{Baseline: -1, Fill: -1}
+	var pw *FullSyncWatch
+	if prev != nil {
+		pw = &prev.FullSync
+		// What outlives a stop: the count and the causes, until the next
+		// attach.
+		w.Baseline, w.FullSyncs, w.Drops, w.Limit, w.LimitsError = pw.Baseline, pw.FullSyncs, pw.Drops, pw.Limit, pw.LimitsError
+	}
+	w.Attached = s.Link.FollowsSource || s.Link.ListedBySource
+	if src.Reachable {
+		w.ForkUsec = src.Sync.ForkUsec
+		w.SourceKeys = src.Keys()
+		if l := src.Sync.Limits; l != nil {
+			lim := l.Replica
+			w.Limit, w.ReplTimeout, w.LimitsError = &lim, l.ReplTimeout, ""
+		} else if src.Sync.LimitsError != "" {
+			w.Limit, w.LimitsError = nil, src.Sync.LimitsError
+		}
+	}
+	if tgt.Reachable {
+		w.TargetKeys, w.Loading = tgt.Keys(), tgt.Loading
+	}
+	if !w.Attached {
+		s.FullSync = w
+		return
+	}
+	newAttach := pw == nil || !pw.Attached
+	if newAttach {
+		w.Drops = nil
+		switch {
+		case prev != nil && prev.Source.Reachable && src.Reachable && prev.Source.Sync.SyncFull <= src.Sync.SyncFull:
+			w.Baseline = prev.Source.Sync.SyncFull
+		case src.Reachable && s.Link.Phase == PhaseOnline:
+			w.Baseline = src.Sync.SyncFull
+		case src.Reachable:
+			w.Baseline = max(src.Sync.SyncFull-1, 0) // attached before flyover looked: this sync is the attach's
+		}
+	}
+	if src.Reachable && w.Baseline >= 0 {
+		if src.Sync.SyncFull < w.Baseline {
+			w.Baseline = 0 // the source restarted: its counter did too
+		}
+		w.FullSyncs = src.Sync.SyncFull - w.Baseline
+	}
+	if src.Reachable && src.Sync.ClientsRead {
+		w.Client = src.Sync.TargetClient(topo)
+	} else if pw != nil {
+		w.Client = pw.Client // not read this time: the last one seen
+	}
+	if w.Client != nil {
+		if w.Limit != nil {
+			w.Fill = fullsync.BufferFill(w.Client.Omem, *w.Limit)
+		}
+		w.Peak = w.Client.Omem
+		if pw != nil && pw.Client != nil && pw.Client.ID == w.Client.ID {
+			w.Peak = max(pw.Peak, w.Client.Omem)
+		}
+		if w.Limit != nil && w.Limit.Soft > 0 && w.Client.Omem > w.Limit.Soft {
+			w.OverSoftSince = s.At
+			if pw != nil && !pw.OverSoftSince.IsZero() && pw.Client != nil && pw.Client.ID == w.Client.ID {
+				w.OverSoftSince = pw.OverSoftSince
+			}
+			w.OverSoft = s.At.Sub(w.OverSoftSince)
+		}
+	}
+	if pw != nil && !newAttach {
+		dt := s.At.Sub(prev.At)
+		if dt > 0 && w.TargetKeys >= pw.TargetKeys && tgt.Reachable && prev.Target.Reachable {
+			w.KeysPerSec = float64(w.TargetKeys-pw.TargetKeys) / dt.Seconds()
+		}
+		if w.KeysPerSec == 0 && w.TargetKeys < w.SourceKeys {
+			w.KeysPerSec = pw.KeysPerSec // between two readings of the same count
+		}
+		if d := judgeDrop(prev, s, &w, dt); d != nil {
+			w.Drops = append(append([]SyncDrop(nil), w.Drops...), *d)
+			if len(w.Drops) > maxDrops {
+				w.Drops = w.Drops[len(w.Drops)-maxDrops:]
+			}
+		}
+	}
+	if s.Link.Phase != PhaseOnline {
+		w.ETA, w.ETAKnown = fullsync.LoadETA(w.TargetKeys, w.SourceKeys, w.KeysPerSec)
+	}
+	s.FullSync = w
+}
+
+// judgeDrop says whether the target's link was dropped between prev and s
+// (the source's connection to it closed, or a new one replaced it) and
+// why, from what prev saw.
+func judgeDrop(prev, s *Snapshot, w *FullSyncWatch, dt time.Duration) *SyncDrop {
+	pw := &prev.FullSync
+	if pw.Client == nil || !prev.Source.Sync.ClientsRead || !s.Source.Reachable || !s.Source.Sync.ClientsRead {
+		return nil
+	}
+	now := w.Client
+	if now != nil && now.ID == pw.Client.ID {
+		return nil
+	}
+	d := &SyncDrop{At: s.At, Omem: pw.Client.Omem, Cause: DropUnknown}
+	tgt, ptgt := &s.Target, &prev.Target
+	lim := pw.Limit
+	// The buffer grows at the write rate during the sync: where it was
+	// likely to be by now, had the link stayed.
+	projected := pw.Client.Omem + int64(max(s.Link.RateBytes, prev.Link.RateBytes)*dt.Seconds())
+	switch {
+	case !tgt.Reachable:
+		d.Cause = DropTarget
+		d.Reason = "the target stopped answering (crashed? out of memory? killed?): read its log"
+	case ptgt.Reachable && tgt.UptimeSeconds < ptgt.UptimeSeconds:
+		d.Cause = DropTarget
+		d.Reason = "the target restarted (out of memory? crashed?): read its log"
+	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
+		d.Cause = DropBufferHard
+		d.Reason = fmt.Sprintf("the buffer passed its %s hard limit (client-output-buffer-limit replica; %s at the last look, growing with the writes): the source closed the link",
+			Bytes(lim.Hard), Bytes(pw.Client.Omem))
+	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && pw.OverSoft+dt >= time.Duration(lim.SoftSeconds)*time.Second:
+		d.Cause = DropBufferSoft
+		d.Reason = fmt.Sprintf("the buffer stayed over its %s soft limit for %d s (client-output-buffer-limit replica): the source closed the link",
+			Bytes(lim.Soft), lim.SoftSeconds)
+	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && projected >= lim.Soft:
+		d.Cause = DropBufferSoft
+		d.Reason = fmt.Sprintf("the buffer was over its %s soft limit and growing (client-output-buffer-limit replica, %d s): the source closed the link",
+			Bytes(lim.Soft), lim.SoftSeconds)
+	case lim == nil:
+		d.Reason = fmt.Sprintf("the buffer was %s just before; its limit is unknown (%s): read the source's log for \"output buffer limits\"",
+			Bytes(pw.Client.Omem), orWord(pw.LimitsError, "CONFIG GET not read"))
+	case w.ReplTimeout > 0 || pw.ReplTimeout > 0:
+		d.Cause = DropTimeout
+		d.Reason = fmt.Sprintf("the buffer was under its limits (%s); the link timed out (repl-timeout %d s) or the network dropped it: read both logs",
+			Bytes(pw.Client.Omem), max(w.ReplTimeout, pw.ReplTimeout))
+	default:
+		d.Reason = fmt.Sprintf("the buffer was under its limits (%s): the target or the network dropped the link: read both logs", Bytes(pw.Client.Omem))
+	}
+	return d
+}
+
+func orWord(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,375 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"flyover/probe"
+	"flyover/probe/fullsync"
+)
+
+// The full sync's guard: predict whether the source's replica output
+// buffer limit lets the sync finish (preflight), stop a sync the source
+// keeps dropping before it forks again (the full-sync step, so the
+// checklist, autoplay, the fleet and `flyover migrate` all stop it), and
+// offer the fix (the attach step's first question; the report's restore).
+
+// MaxSyncRestarts is how many times the source may drop the target's sync
+// before flyover stops it: each restart is a fork of the production
+// primary (its stall, its copy-on-write memory) and a whole new transfer.
+const MaxSyncRestarts = 2
+
+// SyncFacts are what this session did about the full sync.
+type SyncFacts struct {
+	// Stopped is the loop flyover stopped, nil when none.
+	Stopped *SyncStop `json:"stopped,omitempty"`
+	// Raised is the source's limit flyover raised (the old value is what
+	// to restore), nil when it did not; Restored once it put it back.
+	Raised   *BufferRaise `json:"raised,omitempty"`
+	Restored bool         `json:"restored,omitempty"`
+}
+
+// SyncStop is a sync flyover stopped after MaxSyncRestarts restarts.
+type SyncStop struct {
+	At       time.Time        `json:"at"`
+	Restarts int              `json:"restarts"`
+	Drops    []probe.SyncDrop `json:"drops"`
+	// Fix is the raised limit that would let it finish, when the buffer
+	// was the cause and the limit is known.
+	Fix *BufferRaise `json:"fix,omitempty"`
+}
+
+// BufferRaise is a change of the source's replica output buffer limit.
+type BufferRaise struct {
+	Old  fullsync.Limit `json:"old"`
+	New  fullsync.Limit `json:"new"`
+	Word string         `json:"class"` // replica, or slave on Redis < 5
+	// Why are the figures it was computed from.
+	Why string `json:"why"`
+}
+
+// SetArgs is the CONFIG SET that raises the limit.
+func (b BufferRaise) SetArgs() []string {
+	return []string{"CONFIG", "SET", "client-output-buffer-limit", b.New.Value(b.Word)}
+}
+
+// RestoreArgs is the CONFIG SET that puts the old limit back.
+func (b BufferRaise) RestoreArgs() []string {
+	return []string{"CONFIG", "SET", "client-output-buffer-limit", b.Old.Value(b.Word)}
+}
+
+func (s *Session) setSyncStopped(st *SyncStop) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync.Stopped = st
+}
+
+func (s *Session) setBufferRaised(b *BufferRaise) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync.Raised, s.sync.Restored = b, false
+}
+
+func (s *Session) setBufferRestored() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync.Restored = true
+}
+
+// syncFigures are the snapshot's figures for the prediction.
+func syncFigures(f Facts) fullsync.Figures {
+	src := &f.Snapshot.Source
+	w := &f.Snapshot.FullSync
+	rate := f.Snapshot.Link.RateBytes
+	if rate <= 0 {
+		rate = src.Sync.InputKbps * 1024
+	}
+	return fullsync.Figures{UsedMemory: src.UsedMemory, Keys: src.Keys(), ForkUsec: src.Sync.ForkUsec,
+		WriteBytesPerSec: rate, ReplTimeout: w.ReplTimeout}
+}
+
+// PredictSync is the prediction from f, and whether the source's limit is
+// known (without it there is nothing to predict against).
+func PredictSync(f Facts) (fullsync.Estimate, bool) {
+	w := &f.Snapshot.FullSync
+	if w.Limit == nil {
+		return fullsync.Estimate{}, false
+	}
+	return fullsync.Predict(syncFigures(f), *w.Limit), true
+}
+
+// bufferFix is the raise that would let the sync finish: from the
+// prediction, and, once the source has dropped the sync for its buffer,
+// at least twice the limit it hit. Nil when the limit is unknown or
+// nothing needs raising.
+func bufferFix(f Facts) *BufferRaise {
+	w := &f.Snapshot.FullSync
+	e, ok := PredictSync(f)
+	if !ok {
+		return nil
+	}
+	lim := *w.Limit
+	peak, why := e.BufferPeak, fmt.Sprintf("predicted peak %s (writes at %s/s over a %s sync)",
+		probe.Bytes(e.BufferPeak), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)), e.Total.Round(time.Second))
+	if len(bufferDrops(f)) > 0 {
+		peak = max(peak, lim.Hard, lim.Soft)
+		why = fmt.Sprintf("the source dropped the sync for its buffer limit; %s", why)
+	} else if e.Fits {
+		return nil
+	}
+	r := fullsync.Recommend(lim, peak, e.Total)
+	if r == lim {
+		return nil
+	}
+	word := "replica"
+	if f.Snapshot.Source.Sync.Limits != nil && f.Snapshot.Source.Sync.Limits.ReplicaWord == "slave" && !probe.VersionAtLeast(f.Snapshot.Source.Version, 5, 0) {
+		word = "slave"
+	}
+	return &BufferRaise{Old: lim, New: r, Word: word, Why: why}
+}
+
+// bufferDrops are the drops since the attach (or of the stopped loop)
+// that the buffer limit caused.
+func bufferDrops(f Facts) []probe.SyncDrop {
+	drops := f.Snapshot.FullSync.Drops
+	if st := f.Sync.Stopped; st != nil && len(drops) == 0 {
+		drops = st.Drops
+	}
+	var out []probe.SyncDrop
+	for _, d := range drops {
+		if d.Cause.Buffer() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// FullSyncChecks are preflight's predictions of the full sync: the buffer
+// limit against the predicted peak, repl-timeout against the transfer and
+// load, and what a dropped link costs with Dragonfly.
+func FullSyncChecks(f Facts) []Check {
+	w := &f.Snapshot.FullSync
+	src := &f.Snapshot.Source
+	if !src.Reachable || src.Role != probe.RolePrimary {
+		return nil
+	}
+	var cs []Check
+	e, ok := PredictSync(f)
+	if !ok {
+		why := w.LimitsError
+		if why == "" {
+			why = "not read yet"
+		}
+		cs = append(cs, warn("sync-buffer", "the source's replica output buffer fits the full sync",
+			"prediction unknown, watching instead: the limit could not be read ("+why+"); flyover watches the buffer (CLIENT LIST) during the sync and stops it if the source drops it twice"))
+	} else {
+		lim := *w.Limit
+		figures := fmt.Sprintf("%s in %s keys, writes at %s/s: fork %s, transfer ~%s, load ~%s; peak ~%s against %s",
+			probe.Bytes(src.UsedMemory), probe.Thousands(src.Keys()), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)),
+			e.Fork.Round(time.Millisecond), e.Transfer.Round(100*time.Millisecond), e.Load.Round(100*time.Millisecond),
+			probe.Bytes(e.BufferPeak), probe.LimitWords(lim))
+		if fix := bufferFix(f); fix != nil {
+			c := warn("sync-buffer", "the source's replica output buffer fits the full sync",
+				fmt.Sprintf("it does not: %s; %s", orDetail(e.Why, "the source dropped it before"), figures))
+			c.Fix = fmt.Sprintf("on the source: CONFIG SET client-output-buffer-limit %q (now %q: restore it after the migration); the attach step offers it",
+				fix.New.Value(fix.Word), fix.Old.Value(fix.Word))
+			c.FixCommands = []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: fix.SetArgs()}}
+			cs = append(cs, c)
+		} else {
+			cs = append(cs, pass("sync-buffer", "the source's replica output buffer fits the full sync", figures))
+		}
+		if w.ReplTimeout > 0 {
+			if e.TimeoutShort {
+				c := warn("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
+					fmt.Sprintf("repl-timeout is %d s; the transfer and the target's load take ~%s, and Dragonfly acknowledges only after its load",
+						w.ReplTimeout, (e.Transfer+e.Load).Round(time.Second)))
+				c.Fix = fmt.Sprintf("on the source: CONFIG SET repl-timeout %d (restore it afterwards)", int64(2*(e.Transfer+e.Load).Seconds())+1)
+				cs = append(cs, c)
+			} else {
+				cs = append(cs, pass("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
+					fmt.Sprintf("repl-timeout %d s against ~%s", w.ReplTimeout, (e.Transfer+e.Load).Round(100*time.Millisecond))))
+			}
+		}
+	}
+	if f.Snapshot.Target.Kind == probe.KindDragonfly || f.Snapshot.Target.Kind == probe.KindUnknown {
+		fork := "the source has not forked since it started"
+		if src.Sync.ForkUsec > 0 {
+			fork = fmt.Sprintf("its last fork stalled it %s", (time.Duration(src.Sync.ForkUsec) * time.Microsecond).Round(100*time.Microsecond))
+		}
+		cs = append(cs, pass("sync-no-partial", "a dropped link costs a whole full sync",
+			"Dragonfly has no partial resync (verified: it asks PSYNC ? -1): every link drop, however short, is a new fork of the source and the whole transfer again ("+
+				fork+"); the steady state must keep the link up"))
+	}
+	return cs
+}
+
+func orDetail(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// stopLoop is the full-sync step's guard: after MaxSyncRestarts restarts
+// it stops the sync with REPLICAOF NO ONE on the target, the undo of
+// flyover's own attach on a target that serves no one yet (as the cutover
+// lifts its own pause): no question, but written to the audit log before
+// it is sent. It returns the step's error: why, what was done, the fix.
+func stopLoop(ctx context.Context, r *Runner, f Facts) error {
+	w := &f.Snapshot.FullSync
+	drops := append([]probe.SyncDrop(nil), w.Drops...)
+	st := &SyncStop{At: time.Now(), Restarts: w.Restarts(), Drops: drops, Fix: bufferFix(f)}
+	why := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", w.Restarts(), w.FullSyncs)
+	if last := w.LastDrop(); last != nil {
+		why += "; last: " + last.Reason
+	}
+	r.Audit.Log(Entry{Kind: KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
+		Message: "stopping the full sync before the source forks again: " + why}, true)
+	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
+	r.Session.setSyncStopped(st)
+	done := "flyover sent REPLICAOF NO ONE to the target (its own attach undone; the target served no one)"
+	if err != nil {
+		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): stop it yourself (REPLICAOF NO ONE on the target) before the source forks again", err)
+	}
+	fix := "read the source's log and the target's, fix the cause, then attach again"
+	if st.Fix != nil {
+		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; restore it after the migration), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
+			st.Fix.New.Value(st.Fix.Word), st.Fix.Old.Value(st.Fix.Word))
+	}
+	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why, done, fix)
+}
+
+// syncProgress is the full sync's progress line: the phase, the buffer
+// against its limit, the load and the restarts.
+func syncProgress(f Facts) string {
+	l := &f.Snapshot.Link
+	w := &f.Snapshot.FullSync
+	parts := []string{"full sync: " + string(l.Phase)}
+	if f.Snapshot.Target.SyncTotalBytes > 0 {
+		parts[0] += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
+	}
+	if c := w.Client; c != nil {
+		b := "buffer " + probe.Bytes(c.Omem)
+		if w.Limit != nil && w.Limit.Hard > 0 {
+			b += " of " + probe.Bytes(w.Limit.Hard)
+		}
+		if w.OverSoft > 0 {
+			b += fmt.Sprintf(", over soft %s", w.OverSoft.Round(time.Second))
+		}
+		parts = append(parts, b)
+	}
+	if w.SourceKeys > 0 && l.Phase != probe.PhaseOnline {
+		parts = append(parts, fmt.Sprintf("keys %s of %s", probe.Thousands(w.TargetKeys), probe.Thousands(w.SourceKeys)))
+	}
+	if n := w.Restarts(); n > 0 {
+		r := fmt.Sprintf("restarted %d×", n)
+		if d := w.LastDrop(); d != nil {
+			r += " (" + string(d.Cause) + ")"
+		}
+		parts = append(parts, r)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// bufferRaiseConfirmations are the attach step's offer of the fix, asked
+// before the attach: when the prediction says the buffer overflows, or
+// the source dropped the last sync for it. Optional: no attaches anyway
+// (and the guard stops a loop again).
+func bufferRaiseConfirmations(f Facts) []Confirmation {
+	fix := bufferFix(f)
+	if fix == nil {
+		return nil
+	}
+	return []Confirmation{{
+		ID: "raise-buffer", Kind: ConfirmYesNo, Optional: true,
+		Prompt: fmt.Sprintf("Raise the source's replica output buffer limit to %q first (now %q: the audit log keeps it, the report says to restore it)? %s",
+			fix.New.Value(fix.Word), fix.Old.Value(fix.Word), fix.Why),
+		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: fix.SetArgs()}},
+	}}
+}
+
+// runBufferRaise sends the fix when it was confirmed (on the fix computed
+// from the facts the operator saw), after writing the old value to the
+// audit log, and makes the source's next poll read the limit again.
+func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	if !isYes(a["raise-buffer"]) {
+		return nil
+	}
+	fix := bufferFix(f)
+	if fix == nil {
+		return nil
+	}
+	progress(Progress{Phase: "raise-buffer", Message: "CONFIG SET client-output-buffer-limit " + fix.New.Value(fix.Word), Fraction: -1})
+	if _, err := r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Endpoint: "source", Addr: r.Prober.Source.Addr,
+		Message: fmt.Sprintf("the source's client-output-buffer-limit before flyover raised it: %q (restore: CONFIG SET client-output-buffer-limit %q)",
+			fix.Old.Value(fix.Word), fix.Old.Value(fix.Word))}, true); err != nil {
+		return fmt.Errorf("not raised, nothing sent: the audit log cannot keep the old value: %w", err)
+	}
+	if _, err := r.Send(ctx, r.Prober.Source, probe.AnyArgs(nil, fix.SetArgs())...); err != nil {
+		return fmt.Errorf("the source refused the raised limit (%w): raise it yourself or answer no; nothing else was sent", err)
+	}
+	r.Session.setBufferRaised(fix)
+	r.Session.setSyncStopped(nil)
+	r.Prober.Source.RefreshLimits()
+	return nil
+}
+
+// syncReportLines are the report's lines on the full sync: the loop
+// flyover stopped, and the raised limit with the command that restores it.
+func syncReportLines(f Facts) []string {
+	var out []string
+	if st := f.Sync.Stopped; st != nil {
+		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
+		if len(st.Drops) > 0 {
+			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason
+		}
+		out = append(out, l+".")
+	}
+	if b := f.Sync.Raised; b != nil && !f.Sync.Restored {
+		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
+			b.New.Value(b.Word), b.Old.Value(b.Word)))
+	}
+	return out
+}
+
+// bufferRaiseCommands are the raise the attach step offers, for its list
+// of what it sends: only on a yes.
+func bufferRaiseCommands(f Facts) []Command {
+	var out []Command
+	for _, c := range bufferRaiseConfirmations(f) {
+		for _, cmd := range c.Commands {
+			cmd.Note = "if you answer y to raising the limit"
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
+// bufferRestoreConfirmations offer to put back the limit this session
+// raised (the abort path; the report says the command otherwise).
+func bufferRestoreConfirmations(f Facts) []Confirmation {
+	b := f.Sync.Raised
+	if b == nil || f.Sync.Restored {
+		return nil
+	}
+	return []Confirmation{{ID: "restore-buffer", Kind: ConfirmYesNo, Optional: true,
+		Prompt:   fmt.Sprintf("Also put back the source's replica output buffer limit flyover raised (%q)? (n leaves it raised)", b.Old.Value(b.Word)),
+		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: b.RestoreArgs()}}}}
+}
+
+// runBufferRestore sends the restore when it was confirmed.
+func runBufferRestore(ctx context.Context, r *Runner, a Answers, progress func(Progress)) error {
+	b := r.Session.Facts(r.Prober.Topo, probe.Snapshot{}).Sync.Raised
+	if b == nil || !isYes(a["restore-buffer"]) {
+		return nil
+	}
+	progress(Progress{Phase: "restore-buffer", Message: "CONFIG SET client-output-buffer-limit " + b.Old.Value(b.Word), Fraction: -1})
+	if _, err := r.Send(ctx, r.Prober.Source, probe.AnyArgs(nil, b.RestoreArgs())...); err != nil {
+		return fmt.Errorf("the source refused the old buffer limit back (%w): set it yourself: CONFIG SET client-output-buffer-limit %q", err, b.Old.Value(b.Word))
+	}
+	r.Session.setBufferRestored()
+	r.Prober.Source.RefreshLimits()
+	return nil
+}

@@ -1,0 +1,146 @@
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"flyover/probe"
+	"flyover/ui/common"
+)
+
+// The full sync as the source and the target show it (probe's
+// FullSyncWatch): the source's output buffer for the target as a gauge
+// against its limit, the load's progress and ETA, the forks since the
+// attach and why the last sync was dropped. Shown while the target syncs,
+// and after a stopped loop until the next attach. A function of the
+// snapshot alone, so a cached panel redraws only when it changes.
+
+// showFullSync reports whether the full-sync lines belong on screen.
+func showFullSync(s *probe.Snapshot) bool {
+	w := &s.FullSync
+	return (w.Attached && s.Link.Phase != probe.PhaseOnline && s.Link.Phase != probe.PhaseUnknown) || w.Restarts() > 0
+}
+
+// fullSyncLines are the lines under REPLICATION, each label in labelW
+// cells and its value in w-labelW.
+func (d *Dashboard) fullSyncLines(w, labelW int) []string {
+	s := &d.snap
+	if !showFullSync(s) {
+		return nil
+	}
+	st := d.styles
+	fw := &s.FullSync
+	vw := w - labelW
+	line := func(label, value string) string {
+		return st.Paint(common.ToneMuted, common.Fit(label, labelW)) + common.Fit(value, vw)
+	}
+	var out []string
+	// The buffer: the gauge against the limit that closes first (only
+	// once the source's poll has read it).
+	buf := ""
+	if fw.Client == nil && fw.Limit != nil {
+		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+probe.LimitWords(*fw.Limit))
+	}
+	if c := fw.Client; c != nil {
+		tone := common.ToneOK
+		text := probe.Bytes(c.Omem)
+		switch {
+		case fw.Limit == nil:
+			text += " · limit unknown"
+		case fw.Limit.Unlimited():
+			text += " · no limit"
+		default:
+			if fw.Fill >= 0.8 {
+				tone = common.ToneBad
+			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
+				tone = common.ToneWarn
+			}
+			text += " of " + probe.LimitWords(*fw.Limit)
+			if fw.OverSoft > 0 {
+				text += fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
+			}
+		}
+		buf = st.Paint(tone, text)
+		if fw.Fill >= 0 && vw > 30 {
+			barW := min(20, vw/4)
+			buf = d.progressBar(fw.Fill, barW) + " " + st.Paint(tone, common.Fit(text, vw-barW-1))
+		}
+	}
+	if buf != "" {
+		out = append(out, line("buffer", buf))
+	}
+	// The load: the target's keys against the source's.
+	if fw.SourceKeys > 0 && s.Link.Phase != probe.PhaseOnline && fw.Attached {
+		load := fmt.Sprintf("%s of %s keys", probe.Thousands(fw.TargetKeys), probe.Thousands(fw.SourceKeys))
+		if fw.Loading {
+			load += " · loading"
+		}
+		if fw.ETAKnown {
+			load += " · ETA " + fw.ETA.Round(time.Second).String()
+		}
+		out = append(out, line("load", load))
+	}
+	// The forks: each one stalls the source and copies its written pages.
+	forks := fmt.Sprintf("%d since the attach", fw.FullSyncs)
+	if fw.ForkUsec > 0 {
+		forks += " · last fork " + (time.Duration(fw.ForkUsec) * time.Microsecond).Round(100*time.Microsecond).String()
+	}
+	tone := common.ToneMuted
+	if n := fw.Restarts(); n > 0 {
+		forks += fmt.Sprintf(" · restarted %d×", n)
+		tone = common.ToneBad
+	}
+	if fw.FullSyncs > 0 || fw.Restarts() > 0 {
+		out = append(out, line("full syncs", st.Paint(tone, forks)))
+	}
+	if dr := fw.LastDrop(); dr != nil {
+		out = append(out, line("dropped", st.Paint(common.ToneBad, dr.Reason)))
+	}
+	return out
+}
+
+// fullSyncCompact is the full sync in one line for a small screen: the
+// buffer against its limit, the load, the restarts (and, after a drop, a
+// second line with its cause).
+func (d *Dashboard) fullSyncCompact(w int) []string {
+	s := &d.snap
+	if !showFullSync(s) {
+		return nil
+	}
+	st := d.styles
+	fw := &s.FullSync
+	var parts []string
+	tone := common.ToneMuted
+	if c := fw.Client; c != nil {
+		b := "buffer " + probe.Bytes(c.Omem)
+		if fw.Limit != nil && !fw.Limit.Unlimited() {
+			b += " of " + probe.LimitWords(*fw.Limit)
+			if fw.Fill >= 0.8 {
+				tone = common.ToneBad
+			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
+				tone = common.ToneWarn
+			}
+		}
+		parts = append(parts, b)
+	}
+	if fw.SourceKeys > 0 && fw.Attached && s.Link.Phase != probe.PhaseOnline {
+		k := fmt.Sprintf("keys %s/%s", probe.Thousands(fw.TargetKeys), probe.Thousands(fw.SourceKeys))
+		if fw.ETAKnown {
+			k += " ETA " + fw.ETA.Round(time.Second).String()
+		}
+		parts = append(parts, k)
+	}
+	if n := fw.Restarts(); n > 0 {
+		parts = append(parts, fmt.Sprintf("restarted %d×", n))
+		tone = common.ToneBad
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	out := []string{st.Paint(common.ToneMuted, common.Fit("sync", 8)) + st.Paint(tone, common.Fit(strings.Join(parts, " · "), w-8))}
+	if dr := fw.LastDrop(); dr != nil {
+		out = append(out, st.Paint(common.ToneBad, common.Fit("dropped: "+dr.Reason, w)))
+	}
+	return out
+}
