@@ -10,6 +10,7 @@ import (
 
 	"flyover/driver"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/ui/common"
 )
@@ -22,7 +23,7 @@ type guideSetup struct {
 	// canary starts a canary writer through Sentinel (--canary); writer is
 	// one already running (the demo's application).
 	canary bool
-	writer *probe.Canary
+	writer *canary.Canary
 	label  string // what the writer is, for the application panel
 	opts   steps.Options
 	// audit, when set, is the log to use (a master's view of the fleet's
@@ -35,7 +36,7 @@ type guideSetup struct {
 type guide struct {
 	guide  common.Guide
 	audit  *steps.Audit
-	canary *probe.Canary // started here (--canary), closed here
+	canary *canary.Canary // started here (--canary), closed here
 	// recalled are the replica priorities an earlier run replaced with 0,
 	// read back from the audit logs: timeline entries at the start.
 	recalled []common.Note
@@ -70,14 +71,14 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		for _, e := range p.Sentinels {
 			addrs = append(addrs, e.Addr)
 		}
-		c, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: p.Topo.MasterName, Sentinels: addrs,
+		c, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: p.Topo.MasterName, Sentinels: addrs,
 			Auth: src.auth, SentinelAuth: sen.auth, TLS: src.tls})
 		if err != nil {
 			a.Close()
 			return nil, err
 		}
 		g.canary, w = c, c
-		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", probe.DefaultCanaryRate)
+		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", canary.DefaultCanaryRate)
 	}
 	r.Canary = w
 	g.guide = common.Guide{Runner: driver.Steps(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}

@@ -17,6 +17,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -202,9 +203,9 @@ func sourceAcceptsWrites(t *testing.T, l *lab.Lab) {
 	}
 }
 
-func startMigrateCanary(t *testing.T, l *lab.Lab) *probe.Canary {
+func startMigrateCanary(t *testing.T, l *lab.Lab) *canary.Canary {
 	t.Helper()
-	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+	c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, Rate: 2000, TTL: 10 * time.Minute,
 	})
@@ -216,7 +217,7 @@ func startMigrateCanary(t *testing.T, l *lab.Lab) *probe.Canary {
 	return c
 }
 
-func assertCanaryLostNothing(t *testing.T, c *probe.Canary) {
+func assertCanaryLostNothing(t *testing.T, c *canary.Canary) {
 	t.Helper()
 	c.Stop()
 	v, err := c.Verify(context.Background())

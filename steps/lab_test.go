@@ -13,6 +13,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -165,9 +166,9 @@ func assertResumesAt(t *testing.T, l *lab.Lab, so steps.Options, want steps.Step
 	}
 }
 
-func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
+func startCanary(t *testing.T, l *lab.Lab, rate int) *canary.Canary {
 	t.Helper()
-	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+	c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
 		Rate: rate, TTL: 10 * time.Minute, Dialer: l.Dialer(lab.NodeWriter),
@@ -181,7 +182,7 @@ func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
 
 // assertNothingLost stops the canary and reads every acknowledged write
 // back from the primary Sentinel names: none may be missing.
-func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
+func assertNothingLost(t *testing.T, c *canary.Canary) canary.CanaryVerdict {
 	t.Helper()
 	c.Stop()
 	v, err := c.Verify(context.Background())
@@ -193,7 +194,7 @@ func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
 
 // startWritingCanary starts a canary and waits, bounded, until it has more
 // than acked acknowledged writes: the application is demonstrably writing.
-func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
+func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *canary.Canary {
 	t.Helper()
 	c := startCanary(t, l, rate)
 	labtest.Wait(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
@@ -204,7 +205,7 @@ func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.
 // every Sentinel registers it, and starts a canary writing rate a second
 // until it has more than acked acknowledged writes: a lab ready to cut
 // over with a write canary running.
-func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.CutoverPlan, *probe.Canary) {
+func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.CutoverPlan, *canary.Canary) {
 	t.Helper()
 	g := startRig(t, lo, so)
 	f := g.attachRegistered()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/canary"
 )
 
 // reportFacts are what a report reads out of a session's audit entries:
@@ -19,8 +20,8 @@ import (
 type reportFacts struct {
 	cutover       *CutoverResult
 	samples       []SampleRun
-	canaryVerdict *probe.CanaryVerdict
-	canaryStats   *probe.CanaryStats
+	canaryVerdict *canary.CanaryVerdict
+	canaryStats   *canary.CanaryStats
 	steps         map[StepID]Entry
 	lastStep      *Entry // the last step that ended (done or failed)
 	checks        []Check
@@ -44,8 +45,8 @@ func readReportFacts(entries []Entry) reportFacts {
 			}
 		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
 			var d struct {
-				Stats   probe.CanaryStats   `json:"stats"`
-				Verdict probe.CanaryVerdict `json:"verdict"`
+				Stats   canary.CanaryStats   `json:"stats"`
+				Verdict canary.CanaryVerdict `json:"verdict"`
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
@@ -79,7 +80,7 @@ type FleetRow struct {
 	Outcome string
 	Stall   time.Duration // measured write stall; 0 when no cutover ran
 	Stalled bool          // a stall was measured
-	Canary  *probe.CanaryVerdict
+	Canary  *canary.CanaryVerdict
 	// KeysBefore is the source's keys in the first snapshot, KeysAfter
 	// the target's in the last; -1 when no snapshot was recorded.
 	KeysBefore, KeysAfter int64

@@ -8,6 +8,7 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 )
 
 // The fleet's report is a row per master from the one audit log: each
@@ -28,7 +29,7 @@ func TestFleetReportRowPerMaster(t *testing.T) {
 	orders.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
 	orders.Log(Entry{Kind: KindStep, Step: StepCutover, Event: "done"}, false)
 	orders.Log(Entry{Kind: KindResult, Step: StepVerify, Message: "canary",
-		Data: mustJSON(map[string]any{"verdict": probe.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
+		Data: mustJSON(map[string]any{"verdict": canary.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
 	orders.Log(Entry{Kind: KindPhase, Step: StepVerify, Snapshot: snap(1000, 1007)}, false)
 
 	p, err := WriteFleetReport(orders, []string{"orders", "carts", "idle"})

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"flyover/probe"
+	"flyover/probe/canary"
 )
 
 // Runner is the one path every command a step sends goes through: it
@@ -29,7 +30,7 @@ type Runner struct {
 	ReadOnly bool
 	// Canary, when set, is read back after the cutover (verify), and its
 	// figures go into the report.
-	Canary *probe.Canary
+	Canary *canary.Canary
 	// DialReplica opens an endpoint to another replica of the source (with
 	// the source's credentials), for their priority (step 6), their
 	// decommission and the new replicas of restore HA. Nil: the

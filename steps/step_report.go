@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/probe/sampling"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.
@@ -36,7 +38,7 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		return fmt.Errorf("reading the audit log back: %w", err)
 	}
 	entries = r.Audit.Mine(entries)
-	var canary *probe.CanaryStats
+	var canary *canary.CanaryStats
 	if r.Canary != nil {
 		s := r.Canary.Stats()
 		canary = &s
@@ -55,7 +57,7 @@ type ReportExtras struct {
 	Topo probe.Topology
 	// Final is the latest snapshot, for the key counts after.
 	Final  *probe.Snapshot
-	Canary *probe.CanaryStats
+	Canary *canary.CanaryStats
 	// HA is one line on the old Redis servers and the promotable
 	// replicas now against before (haReportLine).
 	HA string
@@ -278,7 +280,7 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 		r := &s.Result
 		keys := fmt.Sprintf("%d (%s)", r.Compared, modeWord(r.Mode))
 		if len(r.Databases) > 1 {
-			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, probe.DatabaseList(r.Databases), modeWord(r.Mode))
+			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, sampling.DatabaseList(r.Databases), modeWord(r.Mode))
 		}
 		w("| %s | %s | %s | %s | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
 			keys, r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))

@@ -15,6 +15,8 @@ import (
 	"flyover/driver/drivertest"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/ui/checklist"
 	"flyover/ui/common"
@@ -23,11 +25,11 @@ import (
 )
 
 // fakeWriter is the application panel's writer, frozen.
-type fakeWriter struct{ stats probe.CanaryStats }
+type fakeWriter struct{ stats canary.CanaryStats }
 
-func (w *fakeWriter) Stats() probe.CanaryStats { return w.stats }
-func (w *fakeWriter) Verify(context.Context) (probe.CanaryVerdict, error) {
-	return probe.CanaryVerdict{Acked: w.stats.Acked, Checked: w.stats.Acked}, nil
+func (w *fakeWriter) Stats() canary.CanaryStats { return w.stats }
+func (w *fakeWriter) Verify(context.Context) (canary.CanaryVerdict, error) {
+	return canary.CanaryVerdict{Acked: w.stats.Acked, Checked: w.stats.Acked}, nil
 }
 
 // guided is a harness with the checklist beside the dashboard.
@@ -205,7 +207,7 @@ func (g *guided) ready() {
 func (g *guided) detached() {
 	g.w.Attached = false
 	g.w.TgtKeys = map[int]probe.DBKeys{}
-	g.session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(readiness.PreflightFacts{})
 	g.rounds(3)
 	g.finishJobs()
 	if g.c.Plan().Current != steps.StepAttach {
@@ -248,7 +250,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.w.Attached = false
 	g.w.TgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
-	g.session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(readiness.PreflightFacts{})
 	g.rounds(3)
 	g.runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
 	g.pump()
@@ -623,7 +625,7 @@ func doneWorld(t *testing.T) *guided {
 		g.w.SentMaster[i] = uitest.FxTarget
 	}
 	g.rounds(3)
-	g.send(checklist.VerdictMsg{V: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
+	g.send(checklist.VerdictMsg{V: canary.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
 	return g
 }
 
@@ -736,8 +738,8 @@ func TestAutoplayWalksTheStepsInALabOnly(t *testing.T) {
 	}
 }
 
-func demoStats() probe.CanaryStats {
-	return probe.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
+func demoStats() canary.CanaryStats {
+	return canary.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
 		WritesPerSec: 1_999.6, CurrentStall: 812 * time.Millisecond, LongestStall: 14 * time.Millisecond}
 }
 
@@ -791,7 +793,7 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := newGuided(t, 80, 24, nil, nil)
 	g.w.Attached = false
-	g.session.SetPreflight(probe.PreflightFacts{})
+	g.session.SetPreflight(readiness.PreflightFacts{})
 	g.rounds(3) // blocked: the target holds keys
 	g.runner.Last(t).Job.End(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.pump()

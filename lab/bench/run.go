@@ -13,6 +13,7 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -140,7 +141,7 @@ type trial struct {
 	audit  *steps.Audit
 	runner *steps.Runner
 	opts   steps.Options
-	canary *probe.Canary
+	canary *canary.Canary
 }
 
 func (t *trial) close() {
@@ -308,7 +309,7 @@ func (t *trial) waitReady(ctx context.Context) (steps.Facts, error) {
 
 func (t *trial) startCanary(ctx context.Context, n int) error {
 	l := t.lab
-	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
+	c, err := canary.StartCanary(ctx, canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
 		Rate: t.s.Rate, TTL: 30 * time.Minute, Namespace: fmt.Sprintf("flyover:bench:%s:%d", t.m, n),

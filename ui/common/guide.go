@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"flyover/driver"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -37,8 +37,8 @@ type Guide struct {
 
 // Writer is the application-like writer the application panel shows.
 type Writer interface {
-	Stats() probe.CanaryStats
+	Stats() canary.CanaryStats
 	// Verify reads every acknowledged write back from the primary
 	// Sentinel names and counts the ones lost.
-	Verify(ctx context.Context) (probe.CanaryVerdict, error)
+	Verify(ctx context.Context) (canary.CanaryVerdict, error)
 }

@@ -1,4 +1,4 @@
-package probe
+package canary
 
 import (
 	"context"
@@ -11,14 +11,16 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"flyover/probe"
 )
 
 // CanaryOptions configure a canary writer.
 type CanaryOptions struct {
 	MasterName   string
 	Sentinels    []string
-	Auth         Auth // the data nodes'
-	SentinelAuth Auth // the Sentinels' own requirepass, if any
+	Auth         probe.Auth // the data nodes'
+	SentinelAuth probe.Auth // the Sentinels' own requirepass, if any
 	TLS          *tls.Config
 	// Rate is writes per second; 0 means DefaultCanaryRate.
 	Rate int
@@ -27,7 +29,7 @@ type CanaryOptions struct {
 	// TTL is every key's expiry; 0 means DefaultCanaryTTL.
 	TTL time.Duration
 	// Dialer opens the canary's connections (EndpointOptions.Dialer).
-	Dialer Dialer
+	Dialer probe.Dialer
 }
 
 // Defaults for a canary against a real system: light, and gone by itself.
@@ -135,8 +137,8 @@ func StartCanary(ctx context.Context, opts CanaryOptions) (*Canary, error) {
 		SentinelUsername: opts.SentinelAuth.Username,
 		SentinelPassword: opts.SentinelAuth.Password,
 		TLSConfig:        opts.TLS,
-		Dialer:           TLSDialer(opts.Dialer, opts.TLS),
-		OnConnect:        nameConnection("flyover-canary"),
+		Dialer:           probe.TLSDialer(opts.Dialer, opts.TLS),
+		OnConnect:        probe.NameConnection("flyover-canary"),
 		DisableIdentity:  true,
 	})
 	ctx, cancel := context.WithCancel(ctx)
@@ -326,7 +328,7 @@ func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 	v.Primary = primary
 	rc := redis.NewClient(&redis.Options{
 		Addr: primary, Username: c.opts.Auth.Username, Password: c.opts.Auth.Password,
-		TLSConfig: c.opts.TLS, Dialer: TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
+		TLSConfig: c.opts.TLS, Dialer: probe.TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
 		DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		MaxRetries: 2, ContextTimeoutEnabled: true,
 	})
@@ -380,16 +382,16 @@ func (c *Canary) primary(ctx context.Context) (string, error) {
 	for _, addr := range c.opts.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{
 			Addr: addr, Username: c.opts.SentinelAuth.Username, Password: c.opts.SentinelAuth.Password,
-			TLSConfig: c.opts.TLS, Dialer: TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
+			TLSConfig: c.opts.TLS, Dialer: probe.TLSDialer(c.opts.Dialer, c.opts.TLS), Protocol: 2, DisableIdentity: true, DialerRetries: 1,
 			DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 			MaxRetries: -1, ContextTimeoutEnabled: true,
 		})
 		a, err := sc.GetMasterAddrByName(ctx, c.opts.MasterName).Result()
 		sc.Close()
 		if err == nil && len(a) == 2 {
-			return joinHostPort(a[0], int(atoi(a[1]))), nil
+			return probe.JoinHostPort(a[0], int(probe.Atoi(a[1]))), nil
 		}
-		errs = append(errs, Describe(addr, err))
+		errs = append(errs, probe.Describe(addr, err))
 	}
 	return "", fmt.Errorf("canary verify: no Sentinel named the primary: %v", errs)
 }

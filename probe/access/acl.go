@@ -1,9 +1,11 @@
-package probe
+package access
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"flyover/probe"
 )
 
 // ACLNeed is one command flyover sends to an endpoint, in the form ACL
@@ -18,7 +20,7 @@ type ACLNeed struct {
 }
 
 // Name is the command as an operator says it: "CLIENT PAUSE", "INFO".
-func (n ACLNeed) Name() string { return CommandName(n.Args) }
+func (n ACLNeed) Name() string { return probe.CommandName(n.Args) }
 
 // aclName is the command as ACL rules name it: "client|pause", "info".
 // Rules name a command and at most one subcommand.
@@ -68,12 +70,14 @@ func sampleNeeds() []ACLNeed {
 
 // SourceACLNeeds are the commands flyover sends to a source of a version
 // with CLIENT PAUSE WRITE and CLIENT UNPAUSE (6.2+, Valkey).
-func SourceACLNeeds() []ACLNeed { return SourceACLNeedsFor(CapabilitiesOf(KindUnknown, "")) }
+func SourceACLNeeds() []ACLNeed {
+	return SourceACLNeedsFor(probe.CapabilitiesOf(probe.KindUnknown, ""))
+}
 
 // SourceACLNeedsFor are the commands flyover sends to a source that
 // allows c: on Redis 6.0 the cutover pauses every client (CLIENT PAUSE
 // <ms>), never sends CLIENT UNPAUSE, and arms min-replicas-to-write.
-func SourceACLNeedsFor(c Capabilities) []ACLNeed {
+func SourceACLNeedsFor(c probe.Capabilities) []ACLNeed {
 	pause := []ACLNeed{
 		{Args: []string{"CLIENT", "PAUSE", "1000", "WRITE"}, Required: true, For: "the cutover's write pause"},
 		{Args: []string{"CLIENT", "UNPAUSE"}, Required: true, For: "ending the pause and the abort"},
@@ -116,7 +120,7 @@ func TargetACLNeeds() []ACLNeed {
 		{Args: []string{"SET", flyoverKey, "1", "PX", "60000"}, Required: true, For: "the verify step's test write"},
 		{Args: []string{"GET", flyoverKey}, Required: true, For: "the verify step's read-back"},
 		{Args: []string{"COMMAND", "INFO", "get"}, For: "readiness: whether the target knows each command the application runs"},
-		{Args: []string{"EVAL", LuaProbeScript, "0"}, For: "readiness, when the application runs scripts: whether the target lets a script touch a key it did not declare"},
+		{Args: []string{"EVAL", probe.LuaProbeScript, "0"}, For: "readiness, when the application runs scripts: whether the target lets a script touch a key it did not declare"},
 	}
 	return append(needs, sampleNeeds()...)
 }
@@ -211,15 +215,11 @@ func (f ACLFacts) With(v ACLVerdict) []ACLCheck {
 	return out
 }
 
-// User is the ACL user the endpoint authenticates as ("" for the default
-// user).
-func (e *Endpoint) User() string { return e.client.Options().Username }
-
 // GatherACL reads which of needs the endpoint's user may run. name is the
 // endpoint as the operator knows it (source, target, sentinel-2). Every
 // command goes through do; none of them writes.
-func GatherACL(ctx context.Context, do Doer, name string, e *Endpoint, needs []ACLNeed) ACLFacts {
-	do = orDirect(do)
+func GatherACL(ctx context.Context, do probe.Doer, name string, e *probe.Endpoint, needs []ACLNeed) ACLFacts {
+	do = probe.OrDirect(do)
 	f := ACLFacts{Endpoint: name, Addr: e.Addr, User: e.User()}
 	if f.User == "" {
 		f.User = "default"
@@ -243,7 +243,7 @@ func GatherACL(ctx context.Context, do Doer, name string, e *Endpoint, needs []A
 
 // GatherACLs reads the permissions on the source, the target and every
 // Sentinel.
-func GatherACLs(ctx context.Context, do Doer, master string, source, target *Endpoint, sentinels []*Endpoint) []ACLFacts {
+func GatherACLs(ctx context.Context, do probe.Doer, master string, source, target *probe.Endpoint, sentinels []*probe.Endpoint) []ACLFacts {
 	out := []ACLFacts{
 		GatherACL(ctx, do, "source", source, SourceACLNeedsFor(source.Capabilities())),
 		GatherACL(ctx, do, "target", target, TargetACLNeeds()),
@@ -252,17 +252,6 @@ func GatherACLs(ctx context.Context, do Doer, master string, source, target *End
 		out = append(out, GatherACL(ctx, do, fmt.Sprintf("sentinel-%d", i+1), s, SentinelACLNeeds(master)))
 	}
 	return out
-}
-
-func orDirect(do Doer) Doer {
-	if do != nil {
-		return do
-	}
-	return func(ctx context.Context, e *Endpoint, args ...any) (any, error) {
-		ctx, cancel := context.WithTimeout(ctx, e.Timeout)
-		defer cancel()
-		return e.Do(ctx, args...)
-	}
 }
 
 // AnyArgs is prefix followed by args, as the arguments go-redis sends.
@@ -278,17 +267,17 @@ func AnyArgs(prefix []any, args []string) []any {
 // the server answered, ACLNone when it has no ACL command at all, or ""
 // and why it could not use DRYRUN; down when the server did not answer
 // at all (then nothing else is worth sending).
-func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why string, down bool) {
+func dryRun(ctx context.Context, do probe.Doer, e *probe.Endpoint, f *ACLFacts) (method, why string, down bool) {
 	for i := range f.Checks {
 		c := &f.Checks[i]
 		v, err := do(ctx, e, AnyArgs([]any{"ACL", "DRYRUN", f.User}, c.Args)...)
 		if err != nil {
 			msg := replyText(err)
 			switch {
-			case !isReply(err) || needsAuth(err) || authRefused(err):
+			case !probe.IsReply(err) || needsAuth(err) || authRefused(err):
 				// Not answering, or not letting flyover in: the
 				// reachability check says which.
-				return "", Describe(e.Addr, err), true
+				return "", probe.Describe(e.Addr, err), true
 			case i == 0 && strings.Contains(strings.ToLower(msg), "unknown command") && strings.Contains(strings.ToLower(msg), "acl"):
 				for j := range f.Checks {
 					f.Checks[j].Verdict, f.Checks[j].Reason = ACLAllowed, ""
@@ -306,7 +295,7 @@ func dryRun(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) (method, why
 			}
 			continue
 		}
-		if s := AsString(v); strings.EqualFold(s, "OK") {
+		if s := probe.AsString(v); strings.EqualFold(s, "OK") {
 			c.Verdict, c.Reason = ACLAllowed, ""
 		} else {
 			deny(c, s)
@@ -340,11 +329,11 @@ func deny(c *ACLCheck, reason string) {
 
 // getUser reads the user's rules with ACL GETUSER and evaluates each
 // check against them.
-func getUser(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts, dryWhy string) (method, why string, down bool) {
+func getUser(ctx context.Context, do probe.Doer, e *probe.Endpoint, f *ACLFacts, dryWhy string) (method, why string, down bool) {
 	v, err := do(ctx, e, "ACL", "GETUSER", f.User)
 	if err != nil {
-		if !isReply(err) {
-			return "", Describe(e.Addr, err), true
+		if !probe.IsReply(err) {
+			return "", probe.Describe(e.Addr, err), true
 		}
 		why := "the user " + f.User + " may run neither ACL DRYRUN nor ACL GETUSER"
 		if !strings.HasPrefix(replyText(err), "NOPERM") {
@@ -366,10 +355,10 @@ func getUser(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts, dryWhy stri
 
 // tryReads sends the checks that only read (the server answering says it
 // is allowed; NOPERM says it is not) and leaves the rest unknown.
-func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
+func tryReads(ctx context.Context, do probe.Doer, e *probe.Endpoint, f *ACLFacts) {
 	for i := range f.Checks {
 		c := &f.Checks[i]
-		if !IsRead(c.Args) {
+		if !probe.IsRead(c.Args) {
 			c.Reason = "not checked: " + f.Why
 			continue
 		}
@@ -377,14 +366,14 @@ func tryReads(ctx context.Context, do Doer, e *Endpoint, f *ACLFacts) {
 		switch {
 		case err == nil:
 			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered"
-		case isReply(err) && strings.HasPrefix(replyText(err), "NOPERM"):
+		case probe.IsReply(err) && strings.HasPrefix(replyText(err), "NOPERM"):
 			deny(c, replyText(err))
-		case isReply(err):
+		case probe.IsReply(err):
 			c.Verdict, c.Reason = ACLAllowed, "tried: the server answered "+replyText(err)
 		default:
 			// Not answering: the rest would wait out their timeouts too.
 			for j := i; j < len(f.Checks); j++ {
-				f.Checks[j].Reason = Describe(e.Addr, err)
+				f.Checks[j].Reason = probe.Describe(e.Addr, err)
 			}
 			return
 		}

@@ -1,4 +1,4 @@
-package probe_test
+package readiness_test
 
 import (
 	"context"
@@ -7,8 +7,10 @@ import (
 
 	"flyover/lab"
 	"flyover/lab/labtest"
-	"flyover/probe"
+	"flyover/probe/readiness"
 )
+
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // The target's poll reads INFO commandstats in its pipeline, so every
 // snapshot carries the divergence counters (and uptime and run id to
@@ -31,12 +33,12 @@ func TestDivergenceCountersRideTheTargetsPoll(t *testing.T) {
 		t.Errorf("counters %+v", c)
 	}
 	// A baseline read the long way agrees with the poll's: nothing grew.
-	base, err := probe.ReadDivergence(context.Background(), nil, p.Target)
+	base, err := readiness.ReadDivergence(context.Background(), nil, p.Target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	again := p.Poll(context.Background()).Target
-	if d := probe.DivergenceGrowth(base, again.DivergenceCounters()); d.Total() != 0 || d.Restarted {
+	if d := readiness.DivergenceGrowth(base, again.DivergenceCounters()); d.Total() != 0 || d.Restarted {
 		t.Errorf("growth between two readings of an idle target: %+v", d)
 	}
 }

@@ -1,4 +1,4 @@
-package probe_test
+package sampling_test
 
 import (
 	"context"
@@ -14,7 +14,10 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/sampling"
 )
+
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // attachedLab is a lab whose stand-in target replicates the source and
 // has caught up with it, with keys of every type on the source.
@@ -40,9 +43,9 @@ func attachedLab(t *testing.T, preload int) (*lab.Lab, *probe.Prober) {
 	if err := l.AttachTarget(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := proberFor(l, probe.Auth{})
+	p := labtest.ProberFor(l, probe.Auth{})
 	t.Cleanup(p.Close)
-	waitSnap(t, p, 30*time.Second, "target in sync", func(s probe.Snapshot) bool { return s.Link.InSync })
+	labtest.WaitSnap(t, p, 30*time.Second, "target in sync", func(s probe.Snapshot) bool { return s.Link.InSync })
 	return l, p
 }
 
@@ -93,8 +96,8 @@ func TestSampleFindsKeysChangedOnTheTargetBehindFlyoversBack(t *testing.T) {
 		}
 	}
 	var progress atomic.Int64
-	res := probe.Sample(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: 100000, Rate: 2000,
-		Progress: func(probe.SampleProgress) { progress.Add(1) }})
+	res := sampling.Sample(ctx, nil, p.Source, p.Target, sampling.SampleOptions{Keys: 100000, Rate: 2000,
+		Progress: func(sampling.SampleProgress) { progress.Add(1) }})
 	writes := stopWriter()
 	if res.Error != "" {
 		t.Fatal(res.Error)
@@ -147,7 +150,7 @@ func TestSampleMeasureSourceLoad(t *testing.T) {
 	}
 	before, t0 := calls()
 	start := time.Now()
-	res := probe.Sample(context.Background(), nil, p.Source, p.Target, probe.SampleOptions{Keys: 1000})
+	res := sampling.Sample(context.Background(), nil, p.Source, p.Target, sampling.SampleOptions{Keys: 1000})
 	elapsed := time.Since(start)
 	after, t1 := calls()
 	if res.Error != "" || len(res.Mismatches) != 0 || res.Compared != 1000 {
@@ -161,10 +164,10 @@ func TestSampleMeasureSourceLoad(t *testing.T) {
 	}
 	sort.Strings(per)
 	t.Logf("default rate %d keys/s: compared %d keys in %s = %.1f keys/s; source commands %.0f/s (%s)",
-		probe.DefaultSampleRate, res.Compared, elapsed.Round(time.Millisecond), res.KeysPerSecond,
+		sampling.DefaultSampleRate, res.Compared, elapsed.Round(time.Millisecond), res.KeysPerSecond,
 		float64(t1-t0-1)/elapsed.Seconds(), strings.Join(per, ", "))
 	// And unpaced: what one sampler can do at most here.
-	fast := probe.Sample(context.Background(), nil, p.Source, p.Target, probe.SampleOptions{Keys: 1000, Rate: 1 << 30})
+	fast := sampling.Sample(context.Background(), nil, p.Source, p.Target, sampling.SampleOptions{Keys: 1000, Rate: 1 << 30})
 	if fast.Error != "" || len(fast.Mismatches) != 0 {
 		t.Fatalf("%+v", fast)
 	}
@@ -188,9 +191,9 @@ func TestSampleReadsEveryDatabaseWithKeys(t *testing.T) {
 	if err := l.AttachTarget(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := proberFor(l, probe.Auth{})
+	p := labtest.ProberFor(l, probe.Auth{})
 	t.Cleanup(p.Close)
-	waitSnap(t, p, 30*time.Second, "target in sync with db3", func(s probe.Snapshot) bool {
+	labtest.WaitSnap(t, p, 30*time.Second, "target in sync with db3", func(s probe.Snapshot) bool {
 		return s.Link.InSync && s.Target.Keyspace[3].Keys == 3
 	})
 	tgt := l.Target.Client()
@@ -200,7 +203,7 @@ func TestSampleReadsEveryDatabaseWithKeys(t *testing.T) {
 			t.Fatal(cmd, err)
 		}
 	}
-	res := probe.SampleDatabases(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: 1000, Rate: 2000})
+	res := sampling.SampleDatabases(ctx, nil, p.Source, p.Target, sampling.SampleOptions{Keys: 1000, Rate: 2000})
 	if res.Error != "" {
 		t.Fatal(res.Error)
 	}

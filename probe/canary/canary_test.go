@@ -1,4 +1,4 @@
-package probe_test
+package canary_test
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 )
+
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // The canary writes through Sentinel, keeps a ledger of what was
 // acknowledged, reads it all back, and counts as lost exactly the
@@ -17,7 +20,7 @@ func TestCanaryLedgerCountsLostWrites(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.Options{Password: "canary-pw", Sentinels: 1})
 	ctx := context.Background()
-	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
+	c, err := canary.StartCanary(ctx, canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: "canary-pw"}, Rate: 500, TTL: time.Minute,
 	})
@@ -63,7 +66,7 @@ func TestCanaryMeasuresStall(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.Options{Sentinels: 1})
 	ctx := context.Background()
-	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
+	c, err := canary.StartCanary(ctx, canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(), Rate: 1000, TTL: time.Minute,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package probe
+package access
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"flyover/probe"
 )
 
 // ReplicationAuthVerdict says whether the target, once attached, can
@@ -51,14 +53,14 @@ const (
 // them, as the target will. The password read from the target is used for
 // that connection and dropped; it is never returned or logged (the audited
 // path redacts CONFIG GET masterauth). Every command goes through do.
-func GatherReplicationAuth(ctx context.Context, do Doer, source, target *Endpoint) ReplicationAuth {
-	do = orDirect(do)
-	opts := source.client.Options()
+func GatherReplicationAuth(ctx context.Context, do probe.Doer, source, target *probe.Endpoint) ReplicationAuth {
+	do = probe.OrDirect(do)
+	opts := source.ClientOptions()
 	if opts.Username == "" && opts.Password == "" {
 		// flyover itself reaches the source without credentials.
 		return ReplicationAuth{Verdict: ReplAuthOpen, Detail: "the source takes connections without a password"}
 	}
-	anon := NewEndpoint(source.Addr, Auth{}, opts.TLSConfig, source.Timeout)
+	anon := probe.NewEndpoint(source.Addr, probe.Auth{}, opts.TLSConfig, source.Timeout)
 	anon.Label = LabelSourceAnonymous
 	_, err := do(ctx, anon, "PING")
 	anon.Close()
@@ -66,18 +68,18 @@ func GatherReplicationAuth(ctx context.Context, do Doer, source, target *Endpoin
 	case err == nil:
 		return ReplicationAuth{Verdict: ReplAuthOpen, Detail: "the source answers a connection without a password"}
 	case !needsAuth(err):
-		return ReplicationAuth{Verdict: ReplAuthUnknown, Detail: "connecting to the source without a password: " + Describe(source.Addr, err)}
+		return ReplicationAuth{Verdict: ReplAuthUnknown, Detail: "connecting to the source without a password: " + probe.Describe(source.Addr, err)}
 	}
 
-	user, uok, uerr := configGet(ctx, do, target, "masteruser")
-	if uerr != nil && !isReply(uerr) {
-		return ReplicationAuth{Verdict: ReplAuthUnknown, Detail: "the source requires a password and the target does not answer: " + Describe(target.Addr, uerr)}
+	user, uok, uerr := probe.ConfigGet(ctx, do, target, "masteruser")
+	if uerr != nil && !probe.IsReply(uerr) {
+		return ReplicationAuth{Verdict: ReplAuthUnknown, Detail: "the source requires a password and the target does not answer: " + probe.Describe(target.Addr, uerr)}
 	}
-	pass, pok, perr := configGet(ctx, do, target, "masterauth")
+	pass, pok, perr := probe.ConfigGet(ctx, do, target, "masterauth")
 	ra := ReplicationAuth{MasterUser: user}
 	switch {
 	case perr != nil:
-		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and CONFIG GET masterauth on the target failed: "+Describe(target.Addr, perr)
+		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and CONFIG GET masterauth on the target failed: "+probe.Describe(target.Addr, perr)
 		return ra
 	case !pok:
 		ra.Verdict, ra.Detail = ReplAuthUnknown, "the source requires a password and the target does not say whether masterauth is set (CONFIG GET masterauth answered an empty list)"
@@ -89,7 +91,7 @@ func GatherReplicationAuth(ctx context.Context, do Doer, source, target *Endpoin
 	if uerr != nil || !uok {
 		user = "" // masteruser unknown to this server: the default user
 	}
-	as := NewEndpoint(source.Addr, Auth{Username: user, Password: pass}, opts.TLSConfig, source.Timeout)
+	as := probe.NewEndpoint(source.Addr, probe.Auth{Username: user, Password: pass}, opts.TLSConfig, source.Timeout)
 	as.Label = LabelSourceAsTarget
 	_, err = do(ctx, as, "PING")
 	as.Close()
@@ -103,10 +105,10 @@ func GatherReplicationAuth(ctx context.Context, do Doer, source, target *Endpoin
 	case authRefused(err):
 		ra.Verdict, ra.Detail = ReplAuthRefused, "the source refuses the target's "+who+" ("+firstLine(replyText(err))+"): its sync would fail"
 	default:
-		ra.Verdict, ra.Detail = ReplAuthUnknown, "connecting to the source with the target's "+who+": "+Describe(source.Addr, err)
+		ra.Verdict, ra.Detail = ReplAuthUnknown, "connecting to the source with the target's "+who+": "+probe.Describe(source.Addr, err)
 	}
 	// The password may appear in no detail, whatever a server answered.
-	ra.Detail = Redact(ra.Detail, pass)
+	ra.Detail = probe.Redact(ra.Detail, pass)
 	return ra
 }
 

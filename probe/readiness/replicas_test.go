@@ -1,11 +1,15 @@
-package probe
+package readiness
 
-import "testing"
+import (
+	"testing"
+
+	"flyover/probe"
+)
 
 // A Dragonfly primary lists its Dragonfly replica without offset=, and
 // with lag counted in journal records.
 func TestDragonflyPrimaryReplicaLineWithoutOffset(t *testing.T) {
-	info := ParseInfo("# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=7005,state=online,lag=0\r\nmaster_replid:abc\r\n")
+	info := probe.ParseInfo("# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=7005,state=online,lag=0\r\nmaster_replid:abc\r\n")
 	ls := info.ReplicaLines()
 	if len(ls) != 1 {
 		t.Fatalf("lines %+v", ls)
@@ -24,7 +28,7 @@ func TestReplicaClientsFromClientListAndCommandStats(t *testing.T) {
 	if n := ParseClientList(list); n != 1 {
 		t.Errorf("normal clients %d, want 1 (the one reading)", n)
 	}
-	stats := ParseInfo("cmdstat_get:calls=120,usec=5\r\ncmdstat_info:calls=900,usec=5\r\ncmdstat_ping:calls=50,usec=1\r\ncmdstat_readonly:calls=2,usec=0\r\ncmdstat_client|list:calls=3,usec=1\r\n")
+	stats := probe.ParseInfo("cmdstat_get:calls=120,usec=5\r\ncmdstat_info:calls=900,usec=5\r\ncmdstat_ping:calls=50,usec=1\r\ncmdstat_readonly:calls=2,usec=0\r\ncmdstat_client|list:calls=3,usec=1\r\n")
 	reads, ro := ParseCommandStats(stats)
 	if reads != 120 || ro != 2 {
 		t.Errorf("reads %d readonly %d, want 120 and 2", reads, ro)

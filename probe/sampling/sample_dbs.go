@@ -1,4 +1,4 @@
-package probe
+package sampling
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // SampleDatabases is Sample over every database the source has keys in
@@ -15,11 +17,11 @@ import (
 // that select it. The databases are sampled one after the other at o.Rate,
 // so the load on the source is Sample's. A source whose keys are all in
 // database 0 (or whose INFO keyspace cannot be read) is Sample itself.
-func SampleDatabases(ctx context.Context, do Doer, source, target *Endpoint, o SampleOptions) SampleResult {
-	do = orDirect(do)
-	var keys map[int]DBKeys
+func SampleDatabases(ctx context.Context, do probe.Doer, source, target *probe.Endpoint, o SampleOptions) SampleResult {
+	do = probe.OrDirect(do)
+	var keys map[int]probe.DBKeys
 	if v, err := do(ctx, source, "INFO", "keyspace"); err == nil {
-		keys = ParseInfo(AsString(v)).Keyspace()
+		keys = probe.ParseInfo(probe.AsString(v)).Keyspace()
 	}
 	share := shareKeys(o.Keys, keys)
 	if len(share) <= 1 && (len(share) == 0 || share[0].db == 0) {
@@ -56,7 +58,7 @@ func SampleDatabases(ctx context.Context, do Doer, source, target *Endpoint, o S
 }
 
 // sampleDB is Sample of database db, on connections that select it.
-func sampleDB(ctx context.Context, do Doer, source, target *Endpoint, db int, o SampleOptions) SampleResult {
+func sampleDB(ctx context.Context, do probe.Doer, source, target *probe.Endpoint, db int, o SampleOptions) SampleResult {
 	if db == 0 {
 		return Sample(ctx, do, source, target, o)
 	}
@@ -97,7 +99,7 @@ type dbShare struct{ db, keys int }
 // shareKeys shares n keys among the databases with keys, in proportion
 // to their key counts (largest remainders), each getting at least one
 // while n allows, in database order.
-func shareKeys(n int, keyspace map[int]DBKeys) []dbShare {
+func shareKeys(n int, keyspace map[int]probe.DBKeys) []dbShare {
 	var dbs []int
 	var total int64
 	for db, k := range keyspace {

@@ -1,4 +1,4 @@
-package probe
+package sampling
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Reading one key on one side, type by type, values in bounded pieces.
 
 // read reads one key's type, TTL and value digest on one side.
-func (s *sampler) read(ctx context.Context, e *Endpoint, key string) (keyState, error) {
+func (s *sampler) read(ctx context.Context, e *probe.Endpoint, key string) (keyState, error) {
 	for range 3 {
 		k, err := s.readOnce(ctx, e, key)
 		if errors.Is(err, errChanged) {
@@ -29,7 +31,7 @@ func (s *sampler) read(ctx context.Context, e *Endpoint, key string) (keyState, 
 	return keyState{Type: "changing", At: time.Now()}, nil
 }
 
-func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keyState, error) {
+func (s *sampler) readOnce(ctx context.Context, e *probe.Endpoint, key string) (keyState, error) {
 	var k keyState
 	side := "source"
 	if e == s.target {
@@ -41,7 +43,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 			if strings.Contains(err.Error(), "WRONGTYPE") {
 				return nil, errChanged
 			}
-			return nil, fmt.Errorf("%s: %s %q: %s", side, args[0], key, Describe(e.Addr, err))
+			return nil, fmt.Errorf("%s: %s %q: %s", side, args[0], key, probe.Describe(e.Addr, err))
 		}
 		return v, nil
 	}
@@ -49,7 +51,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 	if err != nil {
 		return k, err
 	}
-	k.Type, k.At = AsString(v), time.Now()
+	k.Type, k.At = probe.AsString(v), time.Now()
 	if k.Type == "none" {
 		k.PTTL = -2
 		return k, nil
@@ -57,7 +59,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 	if v, err = send("PTTL", key); err != nil {
 		return k, err
 	}
-	k.PTTL, _ = asInt(v)
+	k.PTTL, _ = probe.AsInt(v)
 	h := sha256.New()
 	put := func(b string) {
 		var n [8]byte
@@ -71,7 +73,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 		if err != nil {
 			return false, err
 		}
-		k.Size, _ = asInt(v)
+		k.Size, _ = probe.AsInt(v)
 		if k.Size > s.o.MaxElements {
 			k.SizeOnly = true
 			return true, nil
@@ -87,7 +89,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 				if err != nil {
 					return k, err
 				}
-				k.Size, _ = asInt(v)
+				k.Size, _ = probe.AsInt(v)
 				k.SizeOnly = true
 				break
 			}
@@ -95,7 +97,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 			if err != nil {
 				return k, err
 			}
-			b := AsString(v)
+			b := probe.AsString(v)
 			h.Write([]byte(b))
 			k.Size += int64(len(b))
 			if len(b) < chunk {
@@ -113,7 +115,7 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 			}
 			arr, _ := v.([]any)
 			for _, x := range arr {
-				put(AsString(x))
+				put(probe.AsString(x))
 			}
 			if int64(len(arr)) < piece {
 				break
@@ -138,15 +140,15 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 			if len(arr) != 2 {
 				return k, fmt.Errorf("%s: %s %q: unexpected reply", side, scan, key)
 			}
-			cursor = AsString(arr[0])
+			cursor = probe.AsString(arr[0])
 			items, _ := arr[1].([]any)
 			if k.Type == "hash" {
 				for i := 0; i+1 < len(items); i += 2 {
-					seen[AsString(items[i])] = AsString(items[i+1])
+					seen[probe.AsString(items[i])] = probe.AsString(items[i+1])
 				}
 			} else {
 				for _, x := range items {
-					seen[AsString(x)] = ""
+					seen[probe.AsString(x)] = ""
 				}
 			}
 			if cursor == "0" {
@@ -174,9 +176,9 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 			}
 			arr, _ := v.([]any)
 			for j := 0; j+1 < len(arr); j += 2 {
-				put(AsString(arr[j]))
+				put(probe.AsString(arr[j]))
 				// Scores are printed by each server its own way: compare numbers.
-				f, _ := strconv.ParseFloat(AsString(arr[j+1]), 64)
+				f, _ := strconv.ParseFloat(probe.AsString(arr[j+1]), 64)
 				put(strconv.FormatFloat(f, 'g', -1, 64))
 			}
 			if int64(len(arr)/2) < piece {
@@ -200,11 +202,11 @@ func (s *sampler) readOnce(ctx context.Context, e *Endpoint, key string) (keySta
 				if len(entry) != 2 {
 					continue
 				}
-				last = AsString(entry[0])
+				last = probe.AsString(entry[0])
 				put(last)
 				fields, _ := entry[1].([]any)
 				for _, f := range fields {
-					put(AsString(f))
+					put(probe.AsString(f))
 				}
 			}
 			if int64(len(arr)) < piece || last == "" {

@@ -1,10 +1,12 @@
-package probe
+package readiness
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Replies read from the source's other replicas (their priority, their
@@ -13,7 +15,7 @@ import (
 // ConfigReply is the value of param in a CONFIG GET reply; ok is false
 // when the server does not know the parameter (an empty reply).
 func ConfigReply(reply any, param string) (value string, ok bool) {
-	m, err := pairs(reply)
+	m, err := probe.Pairs(reply)
 	if err != nil {
 		return "", false
 	}
@@ -80,7 +82,7 @@ var appReads = map[string]bool{
 
 // ParseCommandStats reads INFO commandstats: calls of read commands
 // (leaving out adminCommands) and of READONLY.
-func ParseCommandStats(info Info) (reads, readonly int64) {
+func ParseCommandStats(info probe.Info) (reads, readonly int64) {
 	for k, v := range info {
 		name, ok := strings.CutPrefix(k, "cmdstat_")
 		if !ok {
@@ -135,21 +137,21 @@ func ParseClientList(text string) (normal int) {
 
 // GatherReplicaClients reads, through do (reads only), whether clients
 // read from the replica at e: INFO clients, CLIENT LIST, INFO commandstats.
-func GatherReplicaClients(ctx context.Context, do Doer, e *Endpoint) ReplicaClients {
+func GatherReplicaClients(ctx context.Context, do probe.Doer, e *probe.Endpoint) ReplicaClients {
 	c := ReplicaClients{Addr: e.Addr}
 	v, err := do(ctx, e, "INFO", "clients")
 	if err != nil {
 		c.Error = err.Error()
 		return c
 	}
-	c.Connected = ParseInfo(AsString(v)).Int("connected_clients")
+	c.Connected = probe.ParseInfo(probe.AsString(v)).Int("connected_clients")
 	if v, err := do(ctx, e, "CLIENT", "LIST"); err == nil {
-		c.Normal = ParseClientList(AsString(v))
+		c.Normal = ParseClientList(probe.AsString(v))
 	} else {
 		c.Error = "CLIENT LIST: " + err.Error()
 	}
 	if v, err := do(ctx, e, "INFO", "commandstats"); err == nil {
-		c.Reads, c.ReadOnlyCalls = ParseCommandStats(ParseInfo(AsString(v)))
+		c.Reads, c.ReadOnlyCalls = ParseCommandStats(probe.ParseInfo(probe.AsString(v)))
 	} else if c.Error == "" {
 		c.Error = "INFO commandstats: " + err.Error()
 	}

@@ -1,8 +1,10 @@
-package probe
+package access
 
 import (
 	"fmt"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Reading a user's rules from ACL GETUSER and judging, from them alone,
@@ -27,7 +29,7 @@ func parseACLUser(v any) (aclUser, error) {
 	if v == nil {
 		return aclUser{}, fmt.Errorf("no such user")
 	}
-	m, err := anyPairs(v)
+	m, err := probe.AnyPairs(v)
 	if err != nil {
 		return aclUser{}, err
 	}
@@ -35,7 +37,7 @@ func parseACLUser(v any) (aclUser, error) {
 	u := aclUser{rules: []aclRules{root}}
 	if sels, ok := m["selectors"].([]any); ok {
 		for _, s := range sels {
-			if sm, err := anyPairs(s); err == nil {
+			if sm, err := probe.AnyPairs(s); err == nil {
 				u.rules = append(u.rules, rulesFrom(sm))
 			}
 		}
@@ -48,7 +50,7 @@ func parseACLUser(v any) (aclUser, error) {
 // without the prefix).
 func rulesFrom(m map[string]any) aclRules {
 	var r aclRules
-	r.commands = AsString(m["commands"])
+	r.commands = probe.AsString(m["commands"])
 	r.keys = patterns(m["keys"], "~")
 	r.channels = patterns(m["channels"], "&")
 	return r
@@ -59,13 +61,13 @@ func patterns(v any, prefix string) []string {
 	case []any:
 		var out []string
 		for _, x := range t {
-			out = append(out, prefix+AsString(x))
+			out = append(out, prefix+probe.AsString(x))
 		}
 		return out
 	case nil:
 		return nil
 	}
-	return strings.Fields(AsString(v))
+	return strings.Fields(probe.AsString(v))
 }
 
 // commandCategories are the ACL categories (Redis 7.0's COMMAND INFO) of

@@ -1,4 +1,4 @@
-package probe
+package readiness
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // ReadinessFacts are what the readiness checks (steps.ReadinessChecks)
@@ -20,23 +22,23 @@ type ReadinessFacts struct {
 
 // SourceReadiness is what the source says about how it is used.
 type SourceReadiness struct {
-	Addr      string `json:"addr"`
-	Reachable bool   `json:"reachable"`
-	Error     string `json:"error,omitempty"`
-	Kind      Kind   `json:"kind"`
-	Version   string `json:"version"`
+	Addr      string     `json:"addr"`
+	Reachable bool       `json:"reachable"`
+	Error     string     `json:"error,omitempty"`
+	Kind      probe.Kind `json:"kind"`
+	Version   string     `json:"version"`
 	// UptimeSeconds bounds what Calls cover: since the server started or
 	// the last CONFIG RESETSTAT, whichever is later.
 	UptimeSeconds int64 `json:"uptime_seconds"`
 	// Calls are INFO commandstats calls by lower-case name
 	// ("client|no-evict" on Redis 7); nil when not read.
-	Calls    map[string]int64 `json:"calls,omitempty"`
-	Keyspace map[int]DBKeys   `json:"keyspace,omitempty"`
+	Calls    map[string]int64     `json:"calls,omitempty"`
+	Keyspace map[int]probe.DBKeys `json:"keyspace,omitempty"`
 
-	Libraries      []Library `json:"libraries,omitempty"`
-	LibrariesKnown bool      `json:"libraries_known"`
-	Modules        []Module  `json:"modules,omitempty"`
-	ModulesKnown   bool      `json:"modules_known"`
+	Libraries      []probe.Library `json:"libraries,omitempty"`
+	LibrariesKnown bool            `json:"libraries_known"`
+	Modules        []probe.Module  `json:"modules,omitempty"`
+	ModulesKnown   bool            `json:"modules_known"`
 
 	NotifyKeyspaceEvents string `json:"notify_keyspace_events"`
 	NotifyKnown          bool   `json:"notify_known"`
@@ -60,11 +62,11 @@ type SourceReadiness struct {
 
 // TargetReadiness is what the target says it can do.
 type TargetReadiness struct {
-	Addr      string `json:"addr"`
-	Reachable bool   `json:"reachable"`
-	Error     string `json:"error,omitempty"`
-	Kind      Kind   `json:"kind"`
-	Version   string `json:"version"`
+	Addr      string     `json:"addr"`
+	Reachable bool       `json:"reachable"`
+	Error     string     `json:"error,omitempty"`
+	Kind      probe.Kind `json:"kind"`
+	Version   string     `json:"version"`
 	// Commands are the application's commands (top-level, lower case)
 	// and whether COMMAND INFO answered an entry for each.
 	Commands map[string]bool `json:"commands,omitempty"`
@@ -72,7 +74,7 @@ type TargetReadiness struct {
 	Databases      int64 `json:"databases"`
 	DatabasesKnown bool  `json:"databases_known"`
 
-	Lua LuaProbe `json:"lua"`
+	Lua probe.LuaProbe `json:"lua"`
 
 	NotifyKeyspaceEvents string `json:"notify_keyspace_events"`
 	NotifyKnown          bool   `json:"notify_known"`
@@ -82,7 +84,7 @@ type TargetReadiness struct {
 	CacheModeKnown       bool   `json:"cache_mode_known"`
 
 	// Counters are the divergence counters at the time of reading.
-	Counters DivergenceCounters `json:"counters"`
+	Counters probe.DivergenceCounters `json:"counters"`
 
 	Errors []string `json:"errors,omitempty"`
 }
@@ -157,8 +159,8 @@ func ScriptCalls(calls map[string]int64) int64 {
 // read; each is bounded by its endpoint's timeout. A failed read is noted
 // in Errors and leaves its fact unknown; an endpoint that does not answer
 // at all is read no further.
-func ReadReadiness(ctx context.Context, do Doer, source, target *Endpoint) ReadinessFacts {
-	do = orDirect(do)
+func ReadReadiness(ctx context.Context, do probe.Doer, source, target *probe.Endpoint) ReadinessFacts {
+	do = probe.OrDirect(do)
 	rf := ReadinessFacts{At: time.Now()}
 	rf.Source = readSourceReadiness(ctx, do, source)
 	rf.Target = readTargetReadiness(ctx, do, target, rf.Source.Calls)
@@ -169,8 +171,8 @@ func ReadReadiness(ctx context.Context, do Doer, source, target *Endpoint) Readi
 // was not the server's answer: after it, nothing more is sent.
 type reader struct {
 	ctx    context.Context
-	do     Doer
-	e      *Endpoint
+	do     probe.Doer
+	e      *probe.Endpoint
 	down   error
 	errors *[]string
 }
@@ -180,7 +182,7 @@ func (r *reader) send(args ...any) (any, error) {
 		return nil, r.down
 	}
 	v, err := r.do(r.ctx, r.e, args...)
-	if err != nil && !isReply(err) {
+	if err != nil && !probe.IsReply(err) {
 		r.down = err
 	}
 	return v, err
@@ -193,7 +195,7 @@ func (r *reader) answered() (bool, string) {
 		return true, ""
 	}
 	*r.errors = nil
-	return false, Describe(r.e.Addr, r.down)
+	return false, probe.Describe(r.e.Addr, r.down)
 }
 
 // read sends one read; a failure is noted in the errors under the
@@ -201,19 +203,19 @@ func (r *reader) answered() (bool, string) {
 func (r *reader) read(args ...any) (any, bool) {
 	v, err := r.send(args...)
 	if err != nil {
-		*r.errors = append(*r.errors, strings.TrimSuffix(fmt.Sprintln(args...), "\n")+": "+Describe(r.e.Addr, err))
+		*r.errors = append(*r.errors, strings.TrimSuffix(fmt.Sprintln(args...), "\n")+": "+probe.Describe(r.e.Addr, err))
 		return nil, false
 	}
 	return v, true
 }
 
 // info reads one INFO section.
-func (r *reader) info(section string) (Info, bool) {
+func (r *reader) info(section string) (probe.Info, bool) {
 	v, ok := r.read("INFO", section)
 	if !ok {
 		return nil, false
 	}
-	return ParseInfo(AsString(v)), true
+	return probe.ParseInfo(probe.AsString(v)), true
 }
 
 // config reads one parameter with CONFIG GET (one per call: Redis before
@@ -223,10 +225,10 @@ func (r *reader) config(param string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return ConfigValue(v, param)
+	return probe.ConfigValue(v, param)
 }
 
-func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadiness {
+func readSourceReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint) SourceReadiness {
 	s := SourceReadiness{Addr: e.Addr}
 	r := &reader{ctx: ctx, do: do, e: e, errors: &s.Errors}
 	// commandstats first, before this read's own commands add to it.
@@ -235,10 +237,10 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 		return s
 	}
 	if ok {
-		s.Calls = CommandCalls(stats)
+		s.Calls = probe.CommandCalls(stats)
 	}
 	if srv, ok := r.info("server"); ok {
-		s.Kind, s.Version = detectKind(srv)
+		s.Kind, s.Version = probe.DetectKind(srv)
 		s.UptimeSeconds = srv.Int("uptime_in_seconds")
 	}
 	if ks, ok := r.info("keyspace"); ok {
@@ -247,13 +249,13 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 	if cl, ok := r.info("clients"); ok {
 		s.TrackingClients, s.TrackingKnown = cl.Int("tracking_clients"), cl.Has("tracking_clients")
 	}
-	if s.Kind != KindUnknown && !CapabilitiesOf(s.Kind, s.Version).Functions {
+	if s.Kind != probe.KindUnknown && !probe.CapabilitiesOf(s.Kind, s.Version).Functions {
 		s.LibrariesKnown = true // none: the version has no Functions to ask about
 	} else if v, ok := r.read("FUNCTION", "LIST"); ok {
-		s.Libraries, s.LibrariesKnown = ParseFunctionList(v), true
+		s.Libraries, s.LibrariesKnown = probe.ParseFunctionList(v), true
 	}
 	if v, ok := r.read("MODULE", "LIST"); ok {
-		s.Modules, s.ModulesKnown = ParseModuleList(v), true
+		s.Modules, s.ModulesKnown = probe.ParseModuleList(v), true
 	}
 	s.NotifyKeyspaceEvents, s.NotifyKnown = r.config("notify-keyspace-events")
 	s.MaxMemoryPolicy, s.PolicyKnown = r.config("maxmemory-policy")
@@ -264,27 +266,27 @@ func readSourceReadiness(ctx context.Context, do Doer, e *Endpoint) SourceReadin
 	chans, err2 := r.send("PUBSUB", "CHANNELS", "__key*")
 	if err1 == nil && err2 == nil {
 		s.PubSubKnown = true
-		s.PatternSubscribers, _ = asInt(numpat)
+		s.PatternSubscribers, _ = probe.AsInt(numpat)
 		arr, _ := chans.([]any)
 		for _, c := range arr {
-			s.KeyspaceChannels = append(s.KeyspaceChannels, AsString(c))
+			s.KeyspaceChannels = append(s.KeyspaceChannels, probe.AsString(c))
 		}
 		sort.Strings(s.KeyspaceChannels)
 	} else {
 		for _, err := range []error{err1, err2} {
 			if err != nil {
-				s.Errors = append(s.Errors, "PUBSUB: "+Describe(e.Addr, err))
+				s.Errors = append(s.Errors, "PUBSUB: "+probe.Describe(e.Addr, err))
 				break
 			}
 		}
 	}
 	if r.down != nil {
-		s.Error = Describe(e.Addr, r.down)
+		s.Error = probe.Describe(e.Addr, r.down)
 	}
 	return s
 }
 
-func readTargetReadiness(ctx context.Context, do Doer, e *Endpoint, sourceCalls map[string]int64) TargetReadiness {
+func readTargetReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint, sourceCalls map[string]int64) TargetReadiness {
 	t := TargetReadiness{Addr: e.Addr}
 	r := &reader{ctx: ctx, do: do, e: e, errors: &t.Errors}
 	srv, ok := r.info("server")
@@ -292,16 +294,16 @@ func readTargetReadiness(ctx context.Context, do Doer, e *Endpoint, sourceCalls 
 		return t
 	}
 	if ok {
-		t.Kind, t.Version = detectKind(srv)
+		t.Kind, t.Version = probe.DetectKind(srv)
 	}
 	if c, err := readCounters(r, srv); err == nil {
 		t.Counters = c
 	}
 	if mem, ok := r.info("memory"); ok {
-		t.CacheMode, t.CacheModeKnown = CacheMode(mem)
+		t.CacheMode, t.CacheModeKnown = probe.CacheMode(mem)
 	}
 	if v, ok := r.config("databases"); ok {
-		t.Databases, t.DatabasesKnown = atoi(v), true
+		t.Databases, t.DatabasesKnown = probe.Atoi(v), true
 	}
 	t.NotifyKeyspaceEvents, t.NotifyKnown = r.config("notify-keyspace-events")
 	t.MaxMemoryPolicy, t.PolicyKnown = r.config("maxmemory-policy")
@@ -322,7 +324,7 @@ func readTargetReadiness(ctx context.Context, do Doer, e *Endpoint, sourceCalls 
 	for _, n := range sorted {
 		v, err := r.send("COMMAND", "INFO", n)
 		if err != nil {
-			t.Errors = append(t.Errors, "COMMAND INFO "+n+": "+Describe(e.Addr, err))
+			t.Errors = append(t.Errors, "COMMAND INFO "+n+": "+probe.Describe(e.Addr, err))
 			if r.down != nil {
 				break
 			}
@@ -331,84 +333,53 @@ func readTargetReadiness(ctx context.Context, do Doer, e *Endpoint, sourceCalls 
 		if t.Commands == nil {
 			t.Commands = map[string]bool{}
 		}
-		t.Commands[n] = CommandKnown(v)
+		t.Commands[n] = probe.CommandKnown(v)
 	}
 	if ScriptCalls(sourceCalls) > 0 && r.down == nil {
-		_, err := r.send("EVAL", LuaProbeScript, "0")
-		if err != nil && !isReply(err) {
-			t.Errors = append(t.Errors, "EVAL (the undeclared-key probe): "+Describe(e.Addr, err))
+		_, err := r.send("EVAL", probe.LuaProbeScript, "0")
+		if err != nil && !probe.IsReply(err) {
+			t.Errors = append(t.Errors, "EVAL (the undeclared-key probe): "+probe.Describe(e.Addr, err))
 		} else {
-			t.Lua = ParseLuaProbe(err)
+			t.Lua = probe.ParseLuaProbe(err)
 		}
 	}
 	if r.down != nil {
-		t.Error = Describe(e.Addr, r.down)
+		t.Error = probe.Describe(e.Addr, r.down)
 	}
 	return t
 }
 
-// DivergenceCounters are the target's counts of commands it could not
-// run, at one moment. Compare two with DivergenceGrowth.
-type DivergenceCounters struct {
-	At time.Time `json:"at"`
-	// Known is false when INFO commandstats could not be read.
-	Known         bool   `json:"known"`
-	RunID         string `json:"run_id,omitempty"` // Redis only; Dragonfly has none
-	UptimeSeconds int64  `json:"uptime_seconds"`
-	// Unknown are the unknown_NAME lines of INFO commandstats, by
-	// upper-case name.
-	Unknown map[string]int64 `json:"unknown,omitempty"`
-	// UnknownCmd and ScriptErrors are INFO errorstats' unknown_cmd and
-	// script_error (direct calls; whether replicated commands count
-	// there is unverified).
-	UnknownCmd   int64 `json:"unknown_cmd"`
-	ScriptErrors int64 `json:"script_error"`
-}
-
-// DivergenceCounters are the divergence counters this poll of the node
-// carries: Known only when the poll read INFO commandstats. The poll
-// does not read INFO errorstats, so UnknownCmd and ScriptErrors are zero
-// (ReadDivergence reads them).
-func (n *Node) DivergenceCounters() DivergenceCounters {
-	c := DivergenceCounters{At: n.PolledAt, Known: n.Reachable && n.CommandStatsRead,
-		RunID: n.RunID, UptimeSeconds: n.UptimeSeconds}
-	if c.Known {
-		c.Unknown = n.UnknownCommands
-	}
-	return c
-}
-
 // ReadDivergence reads the target's divergence counters through do (nil:
 // directly): INFO server, INFO commandstats, INFO errorstats.
-func ReadDivergence(ctx context.Context, do Doer, target *Endpoint) (DivergenceCounters, error) {
+func ReadDivergence(ctx context.Context, do probe.Doer, target *probe.Endpoint) (probe.DivergenceCounters, error) {
 	var errs []string
-	r := &reader{ctx: ctx, do: orDirect(do), e: target, errors: &errs}
+	r := &reader{ctx: ctx, do: probe.OrDirect(do), e: target, errors: &errs}
 	srv, _ := r.info("server")
 	c, err := readCounters(r, srv)
 	if err == nil && r.down != nil {
 		err = r.down
 	}
 	if err != nil {
-		return c, fmt.Errorf("%s", Describe(target.Addr, err))
+		return c, fmt.Errorf("%s", probe.Describe(target.Addr, err))
 	}
 	return c, nil
 }
 
-func readCounters(r *reader, srv Info) (DivergenceCounters, error) {
-	c := DivergenceCounters{At: time.Now()}
+func readCounters(r *reader, srv probe.Info) (probe.DivergenceCounters, error) {
+	c := probe.DivergenceCounters{At: time.Now()}
 	if srv != nil {
 		c.RunID, c.UptimeSeconds = srv["run_id"], srv.Int("uptime_in_seconds")
 	}
 	v, err := r.send("INFO", "commandstats")
 	if err != nil {
-		*r.errors = append(*r.errors, "INFO commandstats: "+Describe(r.e.Addr, err))
+		*r.errors = append(*r.errors, "INFO commandstats: "+probe.Describe(r.e.Addr, err))
 		return c, err
 	}
 	c.Known = true
-	c.Unknown = UnknownCommands(ParseInfo(AsString(v)))
+	c.Unknown = probe.UnknownCommands(probe.ParseInfo(probe.AsString(v)))
 	if es, ok := r.info("errorstats"); ok {
-		c.UnknownCmd, _ = ErrorCount(es, "unknown_cmd")
-		c.ScriptErrors, _ = ErrorCount(es, "script_error")
+		c.UnknownCmd, _ = probe.ErrorCount(es, "unknown_cmd")
+		c.ScriptErrors, _ = probe.ErrorCount(es, "script_error")
 	}
 	return c, nil
 }
@@ -452,7 +423,7 @@ func (d Divergence) Names() []string {
 
 // DivergenceGrowth returns what grew between base and now. A zero base
 // (never read) counts everything since the target started.
-func DivergenceGrowth(base, now DivergenceCounters) Divergence {
+func DivergenceGrowth(base, now probe.DivergenceCounters) Divergence {
 	d := Divergence{}
 	if !base.At.IsZero() && !now.At.IsZero() {
 		d.Since = now.At.Sub(base.At)
@@ -460,7 +431,7 @@ func DivergenceGrowth(base, now DivergenceCounters) Divergence {
 	restarted := base.Known && (now.UptimeSeconds < base.UptimeSeconds ||
 		(base.RunID != "" && now.RunID != "" && base.RunID != now.RunID))
 	if restarted || !base.Known {
-		base = DivergenceCounters{}
+		base = probe.DivergenceCounters{}
 	}
 	d.Restarted = restarted
 	for name, n := range now.Unknown {

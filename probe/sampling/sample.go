@@ -1,4 +1,4 @@
-package probe
+package sampling
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"flyover/probe"
 )
 
 // Sampled verification: counting keys cannot tell a target that holds
@@ -187,9 +189,9 @@ var errChanged = errors.New("the key changed while it was read")
 
 // sampler reads keys on both sides through do.
 type sampler struct {
-	do     Doer
-	source *Endpoint
-	target *Endpoint
+	do     probe.Doer
+	source *probe.Endpoint
+	target *probe.Endpoint
 	o      SampleOptions
 	// targetOffsetTrusted: the target's own slave_repl_offset is the
 	// source's byte offset (a Redis replica; Dragonfly v1.39+).
@@ -203,9 +205,9 @@ type sampler struct {
 // (bounded by o.Settle); what still differs, while the source's value
 // stayed the same, is divergence. ctx stops it; the result so far is
 // returned.
-func Sample(ctx context.Context, do Doer, source, target *Endpoint, o SampleOptions) (res SampleResult) {
+func Sample(ctx context.Context, do probe.Doer, source, target *probe.Endpoint, o SampleOptions) (res SampleResult) {
 	o = o.withDefaults()
-	s := &sampler{do: orDirect(do), source: source, target: target, o: o}
+	s := &sampler{do: probe.OrDirect(do), source: source, target: target, o: o}
 	res = SampleResult{Requested: o.Keys, Mismatches: []Mismatch{}}
 	start := time.Now()
 	defer func() {
@@ -218,10 +220,10 @@ func Sample(ctx context.Context, do Doer, source, target *Endpoint, o SampleOpti
 		return res
 	}
 	if v, err := s.do(ctx, target, "INFO", "server"); err == nil {
-		k, ver := detectKind(ParseInfo(AsString(v)))
-		s.targetOffsetTrusted = offsetTrusted(k, ver)
+		k, ver := probe.DetectKind(probe.ParseInfo(probe.AsString(v)))
+		s.targetOffsetTrusted = probe.OffsetTrusted(k, ver)
 	} else {
-		res.Error = "target: INFO server: " + Describe(target.Addr, err)
+		res.Error = "target: INFO server: " + probe.Describe(target.Addr, err)
 		return res
 	}
 	if _, ok := s.targetOffset(ctx); ok {
@@ -229,10 +231,10 @@ func Sample(ctx context.Context, do Doer, source, target *Endpoint, o SampleOpti
 	}
 	size, err := s.do(ctx, source, "DBSIZE")
 	if err != nil {
-		res.Error = "source: DBSIZE: " + Describe(source.Addr, err)
+		res.Error = "source: DBSIZE: " + probe.Describe(source.Addr, err)
 		return res
 	}
-	dbsize, _ := asInt(size)
+	dbsize, _ := probe.AsInt(size)
 	next := s.randomKeys(o.Keys)
 	res.Mode = "random"
 	if int64(o.Keys) >= dbsize {
@@ -283,12 +285,12 @@ func (s *sampler) randomKeys(n int) func(context.Context) (string, bool, error) 
 			draws++
 			v, err := s.do(ctx, s.source, "RANDOMKEY")
 			if err != nil {
-				return "", false, fmt.Errorf("source: RANDOMKEY: %s", Describe(s.source.Addr, err))
+				return "", false, fmt.Errorf("source: RANDOMKEY: %s", probe.Describe(s.source.Addr, err))
 			}
 			if v == nil {
 				return "", false, nil // empty database
 			}
-			k := AsString(v)
+			k := probe.AsString(v)
 			if !seen[k] {
 				seen[k] = true
 				return k, true, nil
@@ -320,16 +322,16 @@ func (s *sampler) scanKeys() func(context.Context) (string, bool, error) {
 			started = true
 			v, err := s.do(ctx, s.source, "SCAN", cursor, "COUNT", s.o.Piece)
 			if err != nil {
-				return "", false, fmt.Errorf("source: SCAN: %s", Describe(s.source.Addr, err))
+				return "", false, fmt.Errorf("source: SCAN: %s", probe.Describe(s.source.Addr, err))
 			}
 			arr, _ := v.([]any)
 			if len(arr) != 2 {
 				return "", false, fmt.Errorf("source: SCAN: unexpected reply %v", v)
 			}
-			cursor = AsString(arr[0])
+			cursor = probe.AsString(arr[0])
 			keys, _ := arr[1].([]any)
 			for _, k := range keys {
-				batch = append(batch, AsString(k))
+				batch = append(batch, probe.AsString(k))
 			}
 		}
 	}
@@ -397,9 +399,9 @@ func (s *sampler) compareKey(ctx context.Context, key string, res *SampleResult)
 func (s *sampler) sourceOffset(ctx context.Context) (int64, error) {
 	v, err := s.do(ctx, s.source, "INFO", "replication")
 	if err != nil {
-		return 0, fmt.Errorf("source: INFO replication: %s", Describe(s.source.Addr, err))
+		return 0, fmt.Errorf("source: INFO replication: %s", probe.Describe(s.source.Addr, err))
 	}
-	return ParseInfo(AsString(v)).Int("master_repl_offset"), nil
+	return probe.ParseInfo(probe.AsString(v)).Int("master_repl_offset"), nil
 }
 
 // targetOffset is how far the target has applied the source's stream: its
@@ -411,8 +413,8 @@ func (s *sampler) targetOffset(ctx context.Context) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	ti := ParseInfo(AsString(v))
-	if normalizeRole(ti["role"]) != RoleReplica {
+	ti := probe.ParseInfo(probe.AsString(v))
+	if probe.NormalizeRole(ti["role"]) != probe.RoleReplica {
 		return 0, false
 	}
 	if s.targetOffsetTrusted && ti.Has("slave_repl_offset") {
@@ -422,8 +424,8 @@ func (s *sampler) targetOffset(ctx context.Context) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	for _, l := range ParseInfo(AsString(sv)).ReplicaLines() {
-		if l.HasOffset && SameAddr(l.Addr(), s.target.Addr) {
+	for _, l := range probe.ParseInfo(probe.AsString(sv)).ReplicaLines() {
+		if l.HasOffset && probe.SameAddr(l.Addr(), s.target.Addr) {
 			return l.Offset, true
 		}
 	}

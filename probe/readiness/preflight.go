@@ -1,19 +1,14 @@
-package probe
+package readiness
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"flyover/probe"
+	"flyover/probe/access"
 )
-
-// Doer sends one command to one endpoint and returns its reply. Preflight
-// takes one so that steps can pass its audited path and every command
-// preflight sends is recorded; nil sends straight to the endpoint.
-type Doer func(ctx context.Context, e *Endpoint, args ...any) (any, error)
 
 // PreflightFacts are what preflight reads beyond a Snapshot: configuration
 // the poll does not carry (CONFIG GET on the source and the target), the
@@ -28,16 +23,16 @@ type PreflightFacts struct {
 	Target    TargetConfig `json:"target"`
 	// Replication is whether the target can authenticate to the source
 	// (GatherReplicationAuth); nil when not read.
-	Replication *ReplicationAuth `json:"replication,omitempty"`
+	Replication *access.ReplicationAuth `json:"replication,omitempty"`
 	// ACL are the permissions of flyover's user on each endpoint
 	// (GatherACLs); empty when not read.
-	ACL []ACLFacts `json:"acl,omitempty"`
+	ACL []access.ACLFacts `json:"acl,omitempty"`
 	// ReplicaClients are, per other replica of the source, whether
 	// clients read from it (GatherReplicaClients); empty when not read.
 	ReplicaClients []ReplicaClients `json:"replica_clients,omitempty"`
 	// Sentinels are each Sentinel's kind and version
 	// (GatherSentinelServers); empty when not read.
-	Sentinels []SentinelServer `json:"sentinels,omitempty"`
+	Sentinels []probe.SentinelServer `json:"sentinels,omitempty"`
 }
 
 // SourceConfig is the source's configuration that matters to a migration.
@@ -97,9 +92,9 @@ var (
 // GatherPreflight reads the preflight facts. Each command is bounded by its
 // endpoint's timeout; a command that fails is recorded in Errors and its
 // fact is left unknown, so one refused CONFIG does not hide the rest.
-func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target *Endpoint) PreflightFacts {
+func GatherPreflight(ctx context.Context, do probe.Doer, topo probe.Topology, source, target *probe.Endpoint) PreflightFacts {
 	if do == nil {
-		do = func(ctx context.Context, e *Endpoint, args ...any) (any, error) {
+		do = func(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
 			ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 			defer cancel()
 			return e.Do(ctx, args...)
@@ -111,7 +106,7 @@ func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target
 		Target: TargetConfig{Known: map[string]bool{}},
 	}
 	lookupCtx, cancel := context.WithTimeout(ctx, source.Timeout)
-	f.SourceIPs = hostIPs(lookupCtx, topo.Source)
+	f.SourceIPs = probe.HostIPs(lookupCtx, topo.Source)
 	cancel()
 
 	readConfig(ctx, do, source, PreflightSourceParams, f.Source.Known, &f.Source.Errors,
@@ -121,19 +116,12 @@ func GatherPreflight(ctx context.Context, do Doer, topo Topology, source, target
 		return f
 	}
 	if v, err := do(ctx, target, "DBSIZE"); err != nil {
-		f.Target.Errors = append(f.Target.Errors, "DBSIZE: "+Describe(target.Addr, err))
-	} else if n, err := asInt(v); err == nil {
+		f.Target.Errors = append(f.Target.Errors, "DBSIZE: "+probe.Describe(target.Addr, err))
+	} else if n, err := probe.AsInt(v); err == nil {
 		f.Target.DBSize = n
 		f.Target.Known["dbsize"] = true
 	}
 	return f
-}
-
-// isReply reports whether err is the server's error reply (it answered),
-// as opposed to a network failure.
-func isReply(err error) bool {
-	var re redis.Error
-	return errors.As(err, &re)
 }
 
 // readConfig sends CONFIG GET for each of params to e, marks each answered
@@ -141,12 +129,12 @@ func isReply(err error) bool {
 // and leaves its parameter unknown; one that is no reply (the server is
 // not answering) ends the reading, as the rest would wait out their
 // timeouts too, and down is then true.
-func readConfig(ctx context.Context, do Doer, e *Endpoint, params []string, known map[string]bool, errs *[]string, apply func(param, value string)) (down bool) {
+func readConfig(ctx context.Context, do probe.Doer, e *probe.Endpoint, params []string, known map[string]bool, errs *[]string, apply func(param, value string)) (down bool) {
 	for _, p := range params {
-		v, ok, err := configGet(ctx, do, e, p)
+		v, ok, err := probe.ConfigGet(ctx, do, e, p)
 		if err != nil {
-			*errs = append(*errs, "CONFIG GET "+p+": "+Describe(e.Addr, err))
-			if !isReply(err) {
+			*errs = append(*errs, "CONFIG GET "+p+": "+probe.Describe(e.Addr, err))
+			if !probe.IsReply(err) {
 				return true
 			}
 			continue
@@ -159,25 +147,10 @@ func readConfig(ctx context.Context, do Doer, e *Endpoint, params []string, know
 	return false
 }
 
-// configGet sends CONFIG GET param and returns the value; ok is false when
-// the server does not know the parameter (an empty reply).
-func configGet(ctx context.Context, do Doer, e *Endpoint, param string) (string, bool, error) {
-	v, err := do(ctx, e, "CONFIG", "GET", param)
-	if err != nil {
-		return "", false, err
-	}
-	m, err := pairs(v)
-	if err != nil {
-		return "", false, err
-	}
-	val, ok := m[param]
-	return val, ok, nil
-}
-
 func applySourceParam(c *SourceConfig, p, v string) {
 	switch p {
 	case "maxmemory":
-		c.MaxMemory = atoi(v)
+		c.MaxMemory = probe.Atoi(v)
 	case "maxmemory-policy":
 		c.MaxMemoryPolicy = v
 	case "save":
@@ -185,13 +158,13 @@ func applySourceParam(c *SourceConfig, p, v string) {
 	case "appendonly":
 		c.AppendOnly = v == "yes"
 	case "min-replicas-to-write":
-		c.MinReplicasToWrite = atoi(v)
+		c.MinReplicasToWrite = probe.Atoi(v)
 	case "min-replicas-max-lag":
-		c.MinReplicasMaxLag = atoi(v)
+		c.MinReplicasMaxLag = probe.Atoi(v)
 	case "repl-diskless-sync":
 		c.DisklessSync = v == "yes"
 	case "repl-diskless-sync-delay":
-		c.DisklessSyncDelay = atoi(v)
+		c.DisklessSyncDelay = probe.Atoi(v)
 	case "requirepass":
 		c.RequiresPassword = v != ""
 	}
@@ -206,7 +179,7 @@ func applyTargetParam(c *TargetConfig, p, v string) {
 	case "replica-announce-ip":
 		c.AnnounceIP = v
 	case "replica-announce-port":
-		c.AnnouncePort = int(atoi(v))
+		c.AnnouncePort = int(probe.Atoi(v))
 	}
 }
 

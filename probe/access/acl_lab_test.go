@@ -1,4 +1,4 @@
-package probe_test
+package access_test
 
 import (
 	"context"
@@ -11,7 +11,10 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/access"
 )
+
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // recorder is a Doer that records what it sends, to check that reading
 // permissions sends nothing that writes.
@@ -50,8 +53,8 @@ func (r *recorder) onlyReads(t *testing.T) {
 	}
 }
 
-func verdicts(f probe.ACLFacts) map[string]probe.ACLVerdict {
-	out := map[string]probe.ACLVerdict{}
+func verdicts(f access.ACLFacts) map[string]access.ACLVerdict {
+	out := map[string]access.ACLVerdict{}
 	for _, c := range f.Checks {
 		out[c.Command] = c.Verdict
 	}
@@ -78,31 +81,31 @@ func TestACLPermissionsAreReadWithoutWriting(t *testing.T) {
 	}
 	rec := &recorder{}
 
-	dry := probe.GatherACL(ctx, rec.do, "source", ep(l.Source.Addr(), "migrator", "pw-migrator"), probe.SourceACLNeeds())
+	dry := access.GatherACL(ctx, rec.do, "source", ep(l.Source.Addr(), "migrator", "pw-migrator"), access.SourceACLNeeds())
 	v := verdicts(dry)
-	if dry.Method != probe.ACLByDryRun || dry.User != "migrator" || v["CLIENT PAUSE"] != probe.ACLDenied || v["CLIENT KILL"] != probe.ACLDenied ||
-		v["REPLICAOF"] != probe.ACLAllowed || v["INFO"] != probe.ACLAllowed || v["CLIENT UNPAUSE"] != probe.ACLAllowed {
+	if dry.Method != access.ACLByDryRun || dry.User != "migrator" || v["CLIENT PAUSE"] != access.ACLDenied || v["CLIENT KILL"] != access.ACLDenied ||
+		v["REPLICAOF"] != access.ACLAllowed || v["INFO"] != access.ACLAllowed || v["CLIENT UNPAUSE"] != access.ACLAllowed {
 		t.Errorf("DRYRUN: %+v", dry)
 	}
-	tgt := probe.GatherACL(ctx, rec.do, "target", ep(l.Target.Addr(), "migrator", "pw-migrator"), probe.TargetACLNeeds())
+	tgt := access.GatherACL(ctx, rec.do, "target", ep(l.Target.Addr(), "migrator", "pw-migrator"), access.TargetACLNeeds())
 	for _, c := range tgt.Checks {
-		if c.Command == "SET" && (c.Verdict != probe.ACLDenied || c.Grant != "~flyover:*" || !strings.Contains(c.Reason, "flyover:verify:0")) {
+		if c.Command == "SET" && (c.Verdict != access.ACLDenied || c.Grant != "~flyover:*" || !strings.Contains(c.Reason, "flyover:verify:0")) {
 			t.Errorf("a key the user may not write: %+v", c)
 		}
 	}
 
-	self := probe.GatherACL(ctx, rec.do, "source", ep(l.Source.Addr(), "self", "pw-self"), probe.SourceACLNeeds())
+	self := access.GatherACL(ctx, rec.do, "source", ep(l.Source.Addr(), "self", "pw-self"), access.SourceACLNeeds())
 	v = verdicts(self)
-	if self.Method != probe.ACLByGetUser || v["CLIENT PAUSE"] != probe.ACLAllowed || v["REPLICAOF"] != probe.ACLAllowed ||
-		v["CONFIG GET"] != probe.ACLDenied || v["SHUTDOWN"] != probe.ACLDenied {
+	if self.Method != access.ACLByGetUser || v["CLIENT PAUSE"] != access.ACLAllowed || v["REPLICAOF"] != access.ACLAllowed ||
+		v["CONFIG GET"] != access.ACLDenied || v["SHUTDOWN"] != access.ACLDenied {
 		t.Errorf("GETUSER: %+v", self)
 	}
 
-	blind := probe.GatherACL(ctx, rec.do, "target", ep(l.Target.Addr(), "reader", "pw-reader"), probe.TargetACLNeeds())
+	blind := access.GatherACL(ctx, rec.do, "target", ep(l.Target.Addr(), "reader", "pw-reader"), access.TargetACLNeeds())
 	v = verdicts(blind)
 	if blind.Method != "" || !strings.Contains(blind.Why, "neither ACL DRYRUN nor ACL GETUSER") ||
-		v["INFO"] != probe.ACLAllowed || v["CONFIG GET"] != probe.ACLAllowed || v["DBSIZE"] != probe.ACLDenied ||
-		v["REPLICAOF"] != probe.ACLUnknown || v["SET"] != probe.ACLUnknown {
+		v["INFO"] != access.ACLAllowed || v["CONFIG GET"] != access.ACLAllowed || v["DBSIZE"] != access.ACLDenied ||
+		v["REPLICAOF"] != access.ACLUnknown || v["SET"] != access.ACLUnknown {
 		t.Errorf("neither: %+v", blind)
 	}
 
@@ -116,18 +119,18 @@ func TestACLPermissionsAreReadWithoutWriting(t *testing.T) {
 		"+sentinel|master", "+sentinel|replicas", "+sentinel|get-master-addr-by-name", "+sentinel|ckquorum"); err != nil {
 		t.Fatal(err)
 	}
-	all := probe.GatherACL(ctx, rec.do, "sentinel-1", admin, probe.SentinelACLNeeds("flyover"))
-	if all.Method != probe.ACLByDryRun || all.User != "default" || len(all.With(probe.ACLAllowed)) != len(all.Checks) {
+	all := access.GatherACL(ctx, rec.do, "sentinel-1", admin, access.SentinelACLNeeds("flyover"))
+	if all.Method != access.ACLByDryRun || all.User != "default" || len(all.With(access.ACLAllowed)) != len(all.Checks) {
 		t.Errorf("Sentinel default user: %+v", all)
 	}
-	nf := probe.GatherACL(ctx, rec.do, "sentinel-1", ep(sa, "nofailover", "pw-nf"), probe.SentinelACLNeeds("flyover"))
+	nf := access.GatherACL(ctx, rec.do, "sentinel-1", ep(sa, "nofailover", "pw-nf"), access.SentinelACLNeeds("flyover"))
 	v = verdicts(nf)
-	if v["SENTINEL FAILOVER"] != probe.ACLDenied || v["PSUBSCRIBE"] != probe.ACLDenied || v["SENTINEL RESET"] != probe.ACLAllowed {
+	if v["SENTINEL FAILOVER"] != access.ACLDenied || v["PSUBSCRIBE"] != access.ACLDenied || v["SENTINEL RESET"] != access.ACLAllowed {
 		t.Errorf("Sentinel user without failover: %+v", nf)
 	}
-	poll := probe.GatherACL(ctx, rec.do, "sentinel-1", ep(sa, "poller", "pw-poll"), probe.SentinelACLNeeds("flyover"))
+	poll := access.GatherACL(ctx, rec.do, "sentinel-1", ep(sa, "poller", "pw-poll"), access.SentinelACLNeeds("flyover"))
 	v = verdicts(poll)
-	if poll.Method != "" || v["SENTINEL CKQUORUM"] != probe.ACLAllowed || v["SENTINEL FAILOVER"] != probe.ACLUnknown {
+	if poll.Method != "" || v["SENTINEL CKQUORUM"] != access.ACLAllowed || v["SENTINEL FAILOVER"] != access.ACLUnknown {
 		t.Errorf("Sentinel user that cannot check: %+v", poll)
 	}
 	rec.onlyReads(t)
@@ -154,27 +157,27 @@ func TestReplicationAuthVerdicts(t *testing.T) {
 	defer tgt.Close()
 	rec := &recorder{}
 
-	if ra := probe.GatherReplicationAuth(ctx, rec.do, src, tgt); ra.Verdict != probe.ReplAuthMissing {
+	if ra := access.GatherReplicationAuth(ctx, rec.do, src, tgt); ra.Verdict != access.ReplAuthMissing {
 		t.Errorf("no masterauth: %+v", ra)
 	}
 	if _, err := tgt.Do(ctx, "CONFIG", "SET", "masterauth", "wrong-"+pw); err != nil {
 		t.Fatal(err)
 	}
-	ra := probe.GatherReplicationAuth(ctx, rec.do, src, tgt)
-	if ra.Verdict != probe.ReplAuthRefused || strings.Contains(ra.Detail, pw) {
+	ra := access.GatherReplicationAuth(ctx, rec.do, src, tgt)
+	if ra.Verdict != access.ReplAuthRefused || strings.Contains(ra.Detail, pw) {
 		t.Errorf("wrong masterauth: %+v", ra)
 	}
 	if _, err := tgt.Do(ctx, "CONFIG", "SET", "masterauth", pw); err != nil {
 		t.Fatal(err)
 	}
-	if ra := probe.GatherReplicationAuth(ctx, rec.do, src, tgt); ra.Verdict != probe.ReplAuthOK {
+	if ra := access.GatherReplicationAuth(ctx, rec.do, src, tgt); ra.Verdict != access.ReplAuthOK {
 		t.Errorf("right masterauth: %+v", ra)
 	}
 	osrc := probe.NewEndpoint(open.Source.Addr(), probe.Auth{}, nil, time.Second)
 	otgt := probe.NewEndpoint(open.Target.Addr(), probe.Auth{}, nil, time.Second)
 	defer osrc.Close()
 	defer otgt.Close()
-	if ra := probe.GatherReplicationAuth(ctx, rec.do, osrc, otgt); ra.Verdict != probe.ReplAuthOpen {
+	if ra := access.GatherReplicationAuth(ctx, rec.do, osrc, otgt); ra.Verdict != access.ReplAuthOpen {
 		t.Errorf("no password anywhere: %+v", ra)
 	}
 	rec.onlyReads(t)
