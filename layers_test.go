@@ -19,6 +19,7 @@ var layers = []struct {
 	{pkgs: []string{"probe", "probe/probetest"}, may: map[string][]string{"probe": {"probe/probetest"}}},
 	{pkgs: []string{"probe/access", "probe/canary", "probe/readiness", "probe/sampling"},
 		may: map[string][]string{"probe/readiness": {"probe/access"}}},
+	{pkgs: []string{"steps/auditlog"}},
 	{pkgs: []string{"steps", "lab"}},
 	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},
 		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},

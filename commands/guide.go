@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/probe/canary"
@@ -28,14 +29,14 @@ type guideSetup struct {
 	opts   steps.Options
 	// audit, when set, is the log to use (a master's view of the fleet's
 	// log); the guide then neither opens nor closes one.
-	audit *steps.Audit
+	audit *auditlog.Audit
 }
 
 // guide is the guided checklist, wired: the audit log, the session, the
 // runner over the prober's endpoints, and the writer if any.
 type guide struct {
 	guide  common.Guide
-	audit  *steps.Audit
+	audit  *auditlog.Audit
 	canary *canary.Canary // started here (--canary), closed here
 	// recalled are the replica priorities an earlier run replaced with 0,
 	// read back from the audit logs: timeline entries at the start.
@@ -53,7 +54,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		}
 		a.SetSecrets(s.conn.secrets...)
 		for _, w := range s.conn.warnings {
-			a.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+			a.Log(auditlog.Entry{Kind: auditlog.KindNote, Message: "warning: " + w}, false)
 		}
 	}
 	session := steps.NewSession()
@@ -90,15 +91,15 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 
 // auditFor opens the audit log: --audit-log, else a new one here, except
 // in read-only mode, where nothing is kept unless asked for.
-func auditFor(s guideSetup) (*steps.Audit, error) {
+func auditFor(s guideSetup) (*auditlog.Audit, error) {
 	path := s.auditPath
 	switch {
 	case path == "" && s.readOnly:
-		return steps.NoAudit(), nil
+		return auditlog.NoAudit(), nil
 	case path == "":
-		path = steps.DefaultAuditPath(time.Now())
+		path = auditlog.DefaultAuditPath(time.Now())
 	}
-	return steps.OpenAudit(path)
+	return auditlog.OpenAudit(path)
 }
 
 // close stops the canary it started and closes the audit log.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
@@ -167,8 +168,8 @@ func writesIn(t *testing.T, path string) []string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var e steps.Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == steps.KindCommand && e.Write {
+		var e auditlog.Entry
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == auditlog.KindCommand && e.Write {
 			out = append(out, e.Endpoint+" "+strings.Join(e.Args, " "))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/sampling"
@@ -127,9 +128,9 @@ func TestReportNamesServerKindsAndTheSamples(t *testing.T) {
 	s.Result.Compared, s.Result.Matched = 150, 149
 	s.Result.Mismatches = []sampling.Mismatch{{Key: "preload:00000003", What: "missing on the target", Source: "string", Target: "none"}}
 	data, _ := json.Marshal(s)
-	entries := []Entry{
-		{Seq: 1, Time: x.at, Kind: KindSnapshot, Step: StepPreflight, Event: "before", Snapshot: &snap},
-		{Seq: 2, Time: x.at.Add(time.Second), Kind: KindResult, Step: StepSteady, Message: "sample", Data: data},
+	entries := []auditlog.Entry{
+		{Seq: 1, Time: x.at, Kind: auditlog.KindSnapshot, Step: StepPreflight, Event: "before", Snapshot: &snap},
+		{Seq: 2, Time: x.at.Add(time.Second), Kind: auditlog.KindResult, Step: StepSteady, Message: "sample", Data: data},
 	}
 	md := RenderReport(entries, ReportExtras{Topo: x.topo, Final: &snap})
 	labtest.ContainsAll(t, "the report", md,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
@@ -45,7 +46,7 @@ type rig struct {
 	auth   probe.Auth
 	prober *probe.Prober
 	runner *steps.Runner
-	audit  *steps.Audit
+	audit  *auditlog.Audit
 	opts   steps.Options
 }
 
@@ -59,7 +60,7 @@ func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 // in the middle of a migration looks like.
 func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 	t.Helper()
-	return newRigAt(t, l, so, filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
+	return newRigAt(t, l, so, filepath.Join(t.TempDir(), auditlog.DefaultAuditPath(time.Now())))
 }
 
 // restart is flyover started again on the same lab, as after a dropped
@@ -67,14 +68,14 @@ func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 // default names it a second later.
 func (g *rig) restart() *rig {
 	g.t.Helper()
-	return newRigAt(g.t, g.lab, g.opts, filepath.Join(filepath.Dir(g.audit.Path()), steps.DefaultAuditPath(time.Now().Add(time.Second))))
+	return newRigAt(g.t, g.lab, g.opts, filepath.Join(filepath.Dir(g.audit.Path()), auditlog.DefaultAuditPath(time.Now().Add(time.Second))))
 }
 
 func newRigAt(t *testing.T, l *lab.Lab, so steps.Options, auditPath string) *rig {
 	t.Helper()
 	auth := probe.Auth{Password: l.Opts.Password}
 	p := l.Prober(time.Second)
-	a, err := steps.OpenAudit(auditPath)
+	a, err := auditlog.OpenAudit(auditPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,9 +375,9 @@ func (g *rig) attachInSync(limit time.Duration) {
 }
 
 // readAudit reads the audit log at path.
-func readAudit(t *testing.T, path string) []steps.Entry {
+func readAudit(t *testing.T, path string) []auditlog.Entry {
 	t.Helper()
-	es, err := steps.ReadAudit(path)
+	es, err := auditlog.ReadAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +390,7 @@ func auditHas(t *testing.T, path string, prefix ...string) bool {
 	t.Helper()
 	es := readAudit(t, path)
 	for _, e := range es {
-		if e.Kind == steps.KindCommand && len(e.Args) >= len(prefix) && strings.EqualFold(strings.Join(e.Args[:len(prefix)], " "), strings.Join(prefix, " ")) {
+		if e.Kind == auditlog.KindCommand && len(e.Args) >= len(prefix) && strings.EqualFold(strings.Join(e.Args[:len(prefix)], " "), strings.Join(prefix, " ")) {
 			return true
 		}
 	}
@@ -864,12 +865,12 @@ func TestAuditEntryIsWrittenBeforeTheCommandIsSent(t *testing.T) {
 	}()
 	var cmd, reply bool
 	labtest.Wait(t, 5*time.Second, "the command entry on disk", func() bool {
-		es, _ := steps.ReadAudit(g.audit.Path())
+		es, _ := auditlog.ReadAudit(g.audit.Path())
 		for _, e := range es {
-			if e.Kind == steps.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {
+			if e.Kind == auditlog.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {
 				cmd = true
 			}
-			if e.Kind == steps.KindReply && e.Endpoint == "source" {
+			if e.Kind == auditlog.KindReply && e.Endpoint == "source" {
 				reply = true
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/readiness"
 )
@@ -428,7 +429,7 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 func (r *Runner) readReadiness(ctx context.Context, step StepID) readiness.ReadinessFacts {
 	rf := readiness.ReadReadiness(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	r.Session.SetReadiness(rf)
-	r.Audit.Log(Entry{Kind: KindResult, Step: step, Message: "readiness facts", Data: mustJSON(rf)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "readiness facts", Data: auditlog.MustJSON(rf)}, false)
 	return rf
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
@@ -118,10 +119,10 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 	entries := readAudit(t, g.audit.Path())
 	samples := 0
 	for _, e := range entries {
-		if e.Kind == steps.KindResult && e.Message == "sample" {
+		if e.Kind == auditlog.KindResult && e.Message == "sample" {
 			samples++
 		}
-		if e.Kind == steps.KindCommand && (e.Args[0] == "RANDOMKEY" || e.Args[0] == "TYPE") {
+		if e.Kind == auditlog.KindCommand && (e.Args[0] == "RANDOMKEY" || e.Args[0] == "TYPE") {
 			t.Fatalf("a sample's key reads are in the audit log one by one: %v", e.Args)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/probe/sampling"
@@ -99,7 +100,7 @@ func (r *Runner) runSample(ctx context.Context, step StepID, afterCutover bool, 
 	})
 	run.At = time.Now()
 	r.Session.setSample(run)
-	r.Audit.Log(Entry{Kind: KindResult, Step: step, Message: "sample", Data: mustJSON(run)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "sample", Data: auditlog.MustJSON(run)}, false)
 	progress(Progress{Phase: "sampled", Message: run.Summary(), Fraction: 1})
 	return run
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/probe/readiness"
 )
 
@@ -78,7 +79,7 @@ func runAttach(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		r.Session.setDivergenceBase(&base)
 	} else {
 		r.Session.setDivergenceBase(nil)
-		r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
 	}
 	progress(Progress{Phase: "attaching", Message: cmds[0].String(), Fraction: -1})
 	if err := r.sendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/probe/readiness"
@@ -75,12 +76,12 @@ func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progres
 	pf.Sentinels = probe.GatherSentinelServers(ctx, r.Doer(), r.Prober.Sentinels)
 	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight facts", Data: auditlog.MustJSON(pf)}, false)
 	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
 	r.readReadiness(ctx, StepPreflight)
 	fresh := r.Facts(ctx)
 	checks := Preflight(fresh, r.opts())
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks", Data: mustJSON(checks)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
 	var blocks []string
 	for _, c := range checks {
 		if c.Level == Block {

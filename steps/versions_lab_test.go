@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
@@ -149,7 +150,7 @@ func migrateUnderWrites(t *testing.T) string {
 	v := assertNothingLost(t, canary)
 
 	for _, e := range readAudit(t, g.audit.Path()) {
-		if e.Kind != steps.KindCommand || e.Endpoint != "source" || len(e.Args) < 2 || !strings.EqualFold(e.Args[0], "CLIENT") {
+		if e.Kind != auditlog.KindCommand || e.Endpoint != "source" || len(e.Args) < 2 || !strings.EqualFold(e.Args[0], "CLIENT") {
 			continue
 		}
 		sub := strings.ToUpper(e.Args[1])

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/probe/canary"
@@ -138,7 +139,7 @@ type trial struct {
 
 	lab    *lab.Lab
 	prober *probe.Prober
-	audit  *steps.Audit
+	audit  *auditlog.Audit
 	runner *steps.Runner
 	opts   steps.Options
 	canary *canary.Canary
@@ -268,7 +269,7 @@ func (t *trial) openSession(n int) error {
 	if dir == "" {
 		dir = l.Dir
 	}
-	a, err := steps.OpenAudit(filepath.Join(dir, fmt.Sprintf("flyover-bench-%s-%d-%s.jsonl", t.m, n, time.Now().Format("20060102-150405"))))
+	a, err := auditlog.OpenAudit(filepath.Join(dir, fmt.Sprintf("flyover-bench-%s-%d-%s.jsonl", t.m, n, time.Now().Format("20060102-150405"))))
 	if err != nil {
 		return err
 	}

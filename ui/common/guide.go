@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/probe/canary"
 	"flyover/steps"
@@ -18,7 +19,7 @@ type Guide struct {
 	// Options are the runner's options: the plan is derived with the same.
 	Options steps.Options
 	// Audit is the audit log, whose path is shown. Nil in tests.
-	Audit *steps.Audit
+	Audit *auditlog.Audit
 	// Writer is the application-like writer (probe.Canary), nil for none.
 	Writer Writer
 	// WriterLabel says what the writer is ("2,000 writes/s through Sentinel").

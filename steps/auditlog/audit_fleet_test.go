@@ -1,12 +1,18 @@
-package steps
+package auditlog
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestFleetAuditViewsNameTheirMasterInOneLog(t *testing.T) {
-	a, path := openAudit(t, "flyover-audit-20260101-000000.jsonl")
+	path := filepath.Join(t.TempDir(), "flyover-audit-20260101-000000.jsonl")
+	a, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
 	one, two := a.ForMaster("orders"), a.ForMaster("carts")
 	one.Log(Entry{Kind: KindNote, Message: "a"}, false)
 	two.Log(Entry{Kind: KindNote, Message: "b"}, true)

@@ -1,4 +1,4 @@
-package steps
+package auditlog
 
 import (
 	"path/filepath"
@@ -57,4 +57,24 @@ func safeName(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// FleetReportPath is where the fleet's report goes: next to the audit
+// log, named after it, "<audit-log-base>-fleet-report.md".
+func (a *Audit) FleetReportPath() string {
+	if a.parent != nil {
+		return a.parent.FleetReportPath()
+	}
+	if a.path == "" {
+		return ""
+	}
+	return strings.TrimSuffix(a.path, filepath.Ext(a.path)) + "-fleet-report.md"
+}
+
+// Root is the fleet's log that a master's view forwards to, or a itself.
+func (a *Audit) Root() *Audit {
+	if a.parent != nil {
+		return a.parent
+	}
+	return a
 }

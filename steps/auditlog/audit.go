@@ -1,4 +1,4 @@
-package steps
+package auditlog
 
 import (
 	"bufio"
@@ -28,6 +28,9 @@ const (
 	KindResult   Kind = "result"   // a step's typed result (cutover timings, canary verdict)
 	KindNote     Kind = "note"     // anything else worth keeping
 )
+
+// StepID names a step: the steps package lists them.
+type StepID string
 
 // Entry is one line of the audit log (JSON lines, one object per line,
 // fields only ever added). Every entry has seq (1, 2, ... in write order),
@@ -281,7 +284,7 @@ func ReportPath(auditPath string) string {
 	return filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+".report.md")
 }
 
-func mustJSON(v any) json.RawMessage {
+func MustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil
