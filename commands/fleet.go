@@ -12,11 +12,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/fleet"
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui"
 	"flyover/ui/common"
 	"flyover/ui/fleetview"

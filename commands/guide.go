@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui/common"
 )
 

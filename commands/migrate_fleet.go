@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // `flyover migrate --targets FILE`: every master of the targets file, each

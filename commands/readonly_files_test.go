@@ -58,4 +58,6 @@ func TestReadOnlyWritesNoFilesUnlessAsked(t *testing.T) {
 	}
 }
 
-func auditNote(msg string) auditlog.Entry { return auditlog.Entry{Kind: auditlog.KindNote, Message: msg} }
+func auditNote(msg string) auditlog.Entry {
+	return auditlog.Entry{Kind: auditlog.KindNote, Message: msg}
+}

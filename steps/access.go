@@ -9,8 +9,8 @@ import (
 
 // Checks about access: what flyover's users may run on each endpoint, and
 // whether the target will be able to authenticate to the source. All pure
-// functions of the facts preflight gathered (probe.GatherACLs,
-// probe.GatherReplicationAuth); no password is in the facts.
+// functions of the facts preflight gathered (access.GatherACLs,
+// access.GatherReplicationAuth); no password is in the facts.
 
 // aclChecks is one line per endpoint whose permissions preflight read.
 // Endpoints that do not answer are left to their reachability line.

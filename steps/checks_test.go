@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 func check(t *testing.T, cs []Check, id string) Check {

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // cutoverCheck is the cutover precondition's check id, or nil.

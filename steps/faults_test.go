@@ -23,11 +23,11 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // rigWith is newRig with the credentials and TLS settings of a real

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 func TestMain(m *testing.M) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // A flyover restarted mid-migration reads back, from the audit logs beside

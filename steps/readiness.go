@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Readiness: before the point of no return, will the data load on
 // Dragonfly and will the application work there? Every check is a pure
-// function of probe.ReadinessFacts (probe.ReadReadiness reads them); the
+// function of readiness.ReadinessFacts (readiness.ReadReadiness reads them); the
 // facts about Dragonfly are DRAGONFLY.md's.
 
 // ReadinessChecks judges the readiness facts: the application's commands,

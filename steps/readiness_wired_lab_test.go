@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // A source with a Redis Function loaded: the preflight step reads the

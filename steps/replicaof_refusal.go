@@ -229,7 +229,7 @@ func (r *Runner) kindOf(ctx context.Context, e *probe.Endpoint) probe.Kind {
 // flyover can about replica's way to the primary at addr: a PING there
 // with creds' credentials and TLS settings, then whether the primary
 // requires a password and accepts the replica's masteruser/masterauth
-// (probe.GatherReplicationAuth).
+// (access.GatherReplicationAuth).
 func (r *Runner) diagnoseLink(ctx context.Context, replica *probe.Endpoint, addr string, creds *probe.Endpoint) linkDiagnosis {
 	d := linkDiagnosis{Primary: addr}
 	if creds == nil {

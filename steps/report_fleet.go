@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // reportFacts are what a report reads out of a session's audit entries:

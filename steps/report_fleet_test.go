@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // The fleet's report is a row per master from the one audit log: each

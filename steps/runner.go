@@ -12,9 +12,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // Runner is the one path every command a step sends goes through: it

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // Sampled verification in the guided migration: counting keys cannot

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Step 2: REPLICAOF on the target, at the source as the Sentinels know it.

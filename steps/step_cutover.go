@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 6: the guarded cutover (the engine is in cutover.go and failover.go).

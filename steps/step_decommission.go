@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 9: the old Redis servers go (the old primary and every other

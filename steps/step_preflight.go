@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Step 1, preflight: every check the plan needs before anything changes; it only reads.

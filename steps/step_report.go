@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.

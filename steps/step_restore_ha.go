@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 10 (optional): restore HA. After the migration the new primary has

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 8: clients reach the target through Sentinel.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/lab/labtest"
+	"flyover/steps/auditlog"
 	"flyover/ui/uitest"
 )
 

@@ -11,11 +11,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"flyover/steps/auditlog"
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // RunResult is one run of one method on one fresh lab. Durations are in

@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
-	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // Guide is what the guided mode needs beside the dashboard: the runner
@@ -20,7 +20,7 @@ type Guide struct {
 	Options steps.Options
 	// Audit is the audit log, whose path is shown. Nil in tests.
 	Audit *auditlog.Audit
-	// Writer is the application-like writer (probe.Canary), nil for none.
+	// Writer is the application-like writer (canary.Canary), nil for none.
 	Writer Writer
 	// WriterLabel says what the writer is ("2,000 writes/s through Sentinel").
 	WriterLabel string

@@ -11,13 +11,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"flyover/steps/auditlog"
 	"flyover/driver"
 	"flyover/fleet"
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
