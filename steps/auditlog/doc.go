@@ -4,9 +4,9 @@
 // fleet's masters share one log through their views (ForMaster), each
 // with its own report path.
 //
-//	steps ──▶ steps/auditlog
+//	steps ──▶ steps/auditlog ──▶ probe
 //
-// It imports nothing of flyover. It must never import steps (which
-// writes through it), the driver, the ui or the commands: it records, it
-// decides nothing.
+// It may import probe (a snapshot it records, the redaction of secrets).
+// It must never import steps (which writes through it), probe's rooms,
+// the driver, the ui or the commands: it records, it decides nothing.
 package auditlog
