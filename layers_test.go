@@ -17,7 +17,10 @@ var layers = []struct {
 	may  map[string][]string // imports allowed within the layer
 }{
 	{pkgs: []string{"probe/fullsync"}},
-	{pkgs: []string{"probe"}},
+	{pkgs: []string{"probe", "probe/probetest"}, may: map[string][]string{"probe": {"probe/probetest"}}},
+	{pkgs: []string{"probe/access", "probe/canary", "probe/readiness", "probe/sampling"},
+		may: map[string][]string{"probe/readiness": {"probe/access"}}},
+	{pkgs: []string{"steps/auditlog"}},
 	{pkgs: []string{"steps", "lab"}},
 	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},
 		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},

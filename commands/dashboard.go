@@ -9,6 +9,7 @@ import (
 	"log"
 
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/ui"
 	"flyover/ui/common"
@@ -27,7 +28,7 @@ func cmdDashboard(args []string, stderr io.Writer) int {
 	allowNonempty := fs.Bool("allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	var newReplicas addrList
 	fs.Var(&newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover, so Sentinel can promote it (repeatable)")
-	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", probe.DefaultCanaryRate, probe.DefaultCanaryTTL))
+	canary := fs.Bool("canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s, %s TTL) and read them back after the cutover", canary.DefaultCanaryRate, canary.DefaultCanaryTTL))
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -11,6 +11,7 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/ui"
 )
 
@@ -21,7 +22,7 @@ type demoOptions struct {
 	autoplay   bool
 	linger     time.Duration
 	// valueSize, conns, pipeline: the dataset's values and the
-	// application's (probe.CanaryOptions).
+	// application's (canary.CanaryOptions).
 	valueSize, conns, pipeline int
 }
 
@@ -67,7 +68,7 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 	defer p.Close()
 
 	fmt.Fprintf(stderr, "starting the application: %s writes/s through Sentinel…\n", probe.Thousands(int64(o.rate)))
-	app, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
+	app, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Rate: o.rate, Namespace: "app:" + time.Now().Format("150405"), Conns: o.conns, Pipeline: o.pipeline, ValueSize: o.valueSize})
 	if err != nil {
 		fmt.Fprintf(stderr, "flyover demo: %v\n", err)
@@ -157,7 +158,7 @@ func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab,
 // printDemoSummary reads every acknowledged write of the application back
 // (from wherever Sentinel says the primary is now) and says what the
 // migration cost it, and where the record is.
-func printDemoSummary(ctx context.Context, w io.Writer, app *probe.Canary, g *guide) {
+func printDemoSummary(ctx context.Context, w io.Writer, app *canary.Canary, g *guide) {
 	s := app.Stats()
 	fmt.Fprintf(w, "\nflyover demo\n  application  %s writes acknowledged, %s failed, longest stall %s\n",
 		probe.Thousands(int64(s.Acked)), probe.Thousands(int64(s.Failed)), s.LongestStall.Round(time.Millisecond).String())

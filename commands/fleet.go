@@ -16,6 +16,7 @@ import (
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui"
 	"flyover/ui/common"
 	"flyover/ui/fleetview"
@@ -137,16 +138,16 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	defer closeLog()
 	auditPath := sf.auditPath
 	if auditPath == "" {
-		auditPath = steps.DefaultAuditPath(time.Now())
+		auditPath = auditlog.DefaultAuditPath(time.Now())
 	}
-	audit, err := steps.OpenAudit(auditPath)
+	audit, err := auditlog.OpenAudit(auditPath)
 	if err != nil {
 		return cmd.fail(2, err)
 	}
 	defer audit.Close()
 	audit.SetSecrets(conn.secrets...)
 	for _, w := range conn.warnings {
-		audit.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+		audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Message: "warning: " + w}, false)
 	}
 	ctx, stop := signalContext()
 	defer stop()
@@ -212,7 +213,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 // printFleetRecord writes the fleet's report and says, after the fleet
 // screen, where the record is: the one audit log, the fleet's report, and
 // each master's own report that its Report step wrote.
-func printFleetRecord(w io.Writer, audit *steps.Audit, names []string, writeReport func() (string, error)) {
+func printFleetRecord(w io.Writer, audit *auditlog.Audit, names []string, writeReport func() (string, error)) {
 	fmt.Fprintf(w, "flyover: audit log    %s\n", absPath(audit.Path()))
 	if p, err := writeReport(); err != nil {
 		fmt.Fprintf(w, "flyover: fleet report not written: %v\n", err)

@@ -10,7 +10,9 @@ import (
 
 	"flyover/driver"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui/common"
 )
 
@@ -22,20 +24,20 @@ type guideSetup struct {
 	// canary starts a canary writer through Sentinel (--canary); writer is
 	// one already running (the demo's application).
 	canary bool
-	writer *probe.Canary
+	writer *canary.Canary
 	label  string // what the writer is, for the application panel
 	opts   steps.Options
 	// audit, when set, is the log to use (a master's view of the fleet's
 	// log); the guide then neither opens nor closes one.
-	audit *steps.Audit
+	audit *auditlog.Audit
 }
 
 // guide is the guided checklist, wired: the audit log, the session, the
 // runner over the prober's endpoints, and the writer if any.
 type guide struct {
 	guide  common.Guide
-	audit  *steps.Audit
-	canary *probe.Canary // started here (--canary), closed here
+	audit  *auditlog.Audit
+	canary *canary.Canary // started here (--canary), closed here
 	// recalled are the replica priorities an earlier run replaced with 0,
 	// read back from the audit logs: timeline entries at the start.
 	recalled []common.Note
@@ -52,7 +54,7 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		}
 		a.SetSecrets(s.conn.secrets...)
 		for _, w := range s.conn.warnings {
-			a.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+			a.Log(auditlog.Entry{Kind: auditlog.KindNote, Message: "warning: " + w}, false)
 		}
 	}
 	session := steps.NewSession()
@@ -70,14 +72,14 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 		for _, e := range p.Sentinels {
 			addrs = append(addrs, e.Addr)
 		}
-		c, err := probe.StartCanary(ctx, probe.CanaryOptions{MasterName: p.Topo.MasterName, Sentinels: addrs,
+		c, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: p.Topo.MasterName, Sentinels: addrs,
 			Auth: src.auth, SentinelAuth: sen.auth, TLS: src.tls})
 		if err != nil {
 			a.Close()
 			return nil, err
 		}
 		g.canary, w = c, c
-		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", probe.DefaultCanaryRate)
+		s.label = fmt.Sprintf("canary, %d writes/s via Sentinel", canary.DefaultCanaryRate)
 	}
 	r.Canary = w
 	g.guide = common.Guide{Runner: driver.Steps(r), Session: session, Options: s.opts, Audit: a, WriterLabel: s.label}
@@ -89,15 +91,15 @@ func openGuide(ctx context.Context, p *probe.Prober, s guideSetup) (*guide, erro
 
 // auditFor opens the audit log: --audit-log, else a new one here, except
 // in read-only mode, where nothing is kept unless asked for.
-func auditFor(s guideSetup) (*steps.Audit, error) {
+func auditFor(s guideSetup) (*auditlog.Audit, error) {
 	path := s.auditPath
 	switch {
 	case path == "" && s.readOnly:
-		return steps.NoAudit(), nil
+		return auditlog.NoAudit(), nil
 	case path == "":
-		path = steps.DefaultAuditPath(time.Now())
+		path = auditlog.DefaultAuditPath(time.Now())
 	}
-	return steps.OpenAudit(path)
+	return auditlog.OpenAudit(path)
 }
 
 // close stops the canary it started and closes the audit log.

@@ -13,6 +13,7 @@ import (
 	"flyover/driver"
 	"flyover/fleet"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -97,7 +98,7 @@ func (m *migrateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.asJSON, "json", false, "also print one JSON object per event on stdout (schema in the README)")
 	fs.BoolVar(&m.raiseBuffer, "raise-output-buffer", false, "answer y to the attach step's offer to raise the source's client-output-buffer-limit replica to the computed value (the old value goes to the audit log and the report), and with --abort to putting it back")
 	fs.BoolVar(&m.allowNonempty, "allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
-	fs.BoolVar(&m.canary, "canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s) and read them back after the cutover", probe.DefaultCanaryRate))
+	fs.BoolVar(&m.canary, "canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s) and read them back after the cutover", canary.DefaultCanaryRate))
 	fs.Var(&m.newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover (repeatable; each one is a yes)")
 	fs.StringVar(&m.targets, "targets", "", "a fleet: file of `master-name host:port` lines; every master in it is migrated in turn (no --source/--target/--master)")
 	fs.StringVar(&m.confirmMasters, "confirm-masters", "", "with --targets: the masters whose cutover may run, comma-separated, each name typed exactly")

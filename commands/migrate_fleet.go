@@ -14,6 +14,7 @@ import (
 	"flyover/fleet"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // `flyover migrate --targets FILE`: every master of the targets file, each
@@ -101,16 +102,16 @@ func runMigrateFleet(ctx context.Context, cmd command, c *connFlags, sf *screenF
 	cmd.warn(append(append([]string(nil), conn.warnings...), f.Warnings()...))
 	auditPath := sf.auditPath
 	if auditPath == "" {
-		auditPath = steps.DefaultAuditPath(time.Now())
+		auditPath = auditlog.DefaultAuditPath(time.Now())
 	}
-	audit, err := steps.OpenAudit(auditPath)
+	audit, err := auditlog.OpenAudit(auditPath)
 	if err != nil {
 		return cmd.fail(migrateUsageError, err)
 	}
 	defer audit.Close()
 	audit.SetSecrets(conn.secrets...)
 	for _, w := range conn.warnings {
-		audit.Log(steps.Entry{Kind: steps.KindNote, Message: "warning: " + w}, false)
+		audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Message: "warning: " + w}, false)
 	}
 	logger.Printf("migrate fleet start: %d masters, sentinels %s, targets %s, max-syncs %d, until %s", len(f.Masters), c.sentinels, mf.targets, mf.maxSyncs, until)
 

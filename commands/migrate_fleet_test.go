@@ -11,7 +11,7 @@ import (
 
 	"flyover/lab"
 	"flyover/lab/labtest"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -34,12 +34,12 @@ func TestMigrateFleetSkipsABlockedMasterAndMigratesTheOthersInTurn(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var canaries []*probe.Canary
+	var canaries []*canary.Canary
 	for i, name := range l.Names {
 		if i == 1 {
 			continue
 		}
-		c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{MasterName: name, Sentinels: l.SentinelAddrs(), Rate: 300, TTL: 10 * time.Minute})
+		c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{MasterName: name, Sentinels: l.SentinelAddrs(), Rate: 300, TTL: 10 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

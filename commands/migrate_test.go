@@ -17,7 +17,9 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 func TestMigrateBadUsageExits2AndSendsNothing(t *testing.T) {
@@ -166,8 +168,8 @@ func writesIn(t *testing.T, path string) []string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var e steps.Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == steps.KindCommand && e.Write {
+		var e auditlog.Entry
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == auditlog.KindCommand && e.Write {
 			out = append(out, e.Endpoint+" "+strings.Join(e.Args, " "))
 		}
 	}
@@ -202,9 +204,9 @@ func sourceAcceptsWrites(t *testing.T, l *lab.Lab) {
 	}
 }
 
-func startMigrateCanary(t *testing.T, l *lab.Lab) *probe.Canary {
+func startMigrateCanary(t *testing.T, l *lab.Lab) *canary.Canary {
 	t.Helper()
-	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+	c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, Rate: 2000, TTL: 10 * time.Minute,
 	})
@@ -216,7 +218,7 @@ func startMigrateCanary(t *testing.T, l *lab.Lab) *probe.Canary {
 	return c
 }
 
-func assertCanaryLostNothing(t *testing.T, c *probe.Canary) {
+func assertCanaryLostNothing(t *testing.T, c *canary.Canary) {
 	t.Helper()
 	c.Stop()
 	v, err := c.Verify(context.Background())

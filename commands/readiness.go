@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
+	"flyover/probe/readiness"
+	"flyover/probe/sampling"
 	"flyover/steps"
 )
 
@@ -21,17 +24,17 @@ type PreflightDoc struct {
 	Master string    `json:"master"`
 	// Checks are the preflight checks, then the readiness checks, then
 	// the divergence check (since the target started).
-	Checks    []steps.Check         `json:"checks"`
-	Readiness *probe.ReadinessFacts `json:"readiness"`
+	Checks    []steps.Check             `json:"checks"`
+	Readiness *readiness.ReadinessFacts `json:"readiness"`
 	// Blocked: some check blocks or some endpoint did not answer.
 	Blocked bool `json:"blocked"`
 }
 
 // VerifyDoc is the schema of `flyover verify --json`.
 type VerifyDoc struct {
-	At         time.Time          `json:"at"`
-	Sample     probe.SampleResult `json:"sample"`
-	Divergence steps.Check        `json:"divergence"`
+	At         time.Time             `json:"at"`
+	Sample     sampling.SampleResult `json:"sample"`
+	Divergence steps.Check           `json:"divergence"`
 	// Diverged: a sampled key differs, the target dropped commands, or
 	// an endpoint did not answer.
 	Diverged bool `json:"diverged"`
@@ -54,17 +57,17 @@ func cmdPreflight(args []string, stdout, stderr io.Writer) int {
 	}
 
 	snap := p.Poll(ctx)
-	pf := probe.GatherPreflight(ctx, nil, p.Topo, p.Source, p.Target)
-	ra := probe.GatherReplicationAuth(ctx, nil, p.Source, p.Target)
+	pf := readiness.GatherPreflight(ctx, nil, p.Topo, p.Source, p.Target)
+	ra := access.GatherReplicationAuth(ctx, nil, p.Source, p.Target)
 	pf.Replication = &ra
-	pf.ACL = probe.GatherACLs(ctx, nil, p.Topo.MasterName, p.Source, p.Target, p.Sentinels)
+	pf.ACL = access.GatherACLs(ctx, nil, p.Topo.MasterName, p.Source, p.Target, p.Sentinels)
 	pf.Sentinels = probe.GatherSentinelServers(ctx, nil, p.Sentinels)
 	session := steps.NewSession()
 	session.Observe(snap)
 	session.SetPreflight(pf)
 	checks := steps.Preflight(session.Facts(p.Topo, snap), steps.Options{AllowNonemptyTarget: *allowNonempty})
 
-	rf := probe.ReadReadiness(ctx, nil, p.Source, p.Target)
+	rf := readiness.ReadReadiness(ctx, nil, p.Source, p.Target)
 	checks = append(checks, steps.ReadinessChecks(rf)...)
 	if rf.Target.Reachable {
 		checks = append(checks, steps.DivergenceCheck(probe.DivergenceCounters{}, rf.Target.Counters))
@@ -105,7 +108,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	cmd, fs, c := oneShot("verify", stderr)
 	asJSON := fs.Bool("json", false, "print the result as JSON (schema in the README)")
 	n := fs.Int("sample", 0, "keys to compare (required; at or above the source's DBSIZE, every key of db0 once)")
-	rate := fs.Int("rate", probe.DefaultSampleRate, "keys compared per second (each costs the source about four reads)")
+	rate := fs.Int("rate", sampling.DefaultSampleRate, "keys compared per second (each costs the source about four reads)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -124,10 +127,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 
 	at := time.Now()
-	counters, cerr := probe.ReadDivergence(ctx, nil, p.Target)
+	counters, cerr := readiness.ReadDivergence(ctx, nil, p.Target)
 	lastReport := time.Now()
-	res := probe.SampleDatabases(ctx, nil, p.Source, p.Target, probe.SampleOptions{Keys: *n, Rate: *rate,
-		Progress: func(sp probe.SampleProgress) {
+	res := sampling.SampleDatabases(ctx, nil, p.Source, p.Target, sampling.SampleOptions{Keys: *n, Rate: *rate,
+		Progress: func(sp sampling.SampleProgress) {
 			if !*asJSON && time.Since(lastReport) >= 2*time.Second {
 				lastReport = time.Now()
 				fmt.Fprintf(stderr, "flyover verify: %d/%d keys, %d differ\n", sp.Done, sp.Total, sp.Mismatches)
@@ -157,7 +160,7 @@ func writeVerify(w io.Writer, d VerifyDoc) error {
 	if r.Mode == "scan" {
 		how = "every key (SCAN)"
 	}
-	how += " of " + probe.DatabaseList(r.Databases)
+	how += " of " + sampling.DatabaseList(r.Databases)
 	fmt.Fprintf(&b, "compared %d of %d requested, %s, in %s (%.0f keys/s)\n", r.Compared, r.Requested, how,
 		r.Elapsed.Round(time.Millisecond), r.KeysPerSecond)
 	fmt.Fprintf(&b, "matched %d · differ %d · re-read %d · still changing %d · gone before read %d · by size only %d\n",

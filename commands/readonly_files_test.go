@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // An observer on a wall screen leaves no files behind: --read-only keeps
@@ -58,4 +58,6 @@ func TestReadOnlyWritesNoFilesUnlessAsked(t *testing.T) {
 	}
 }
 
-func auditNote(msg string) steps.Entry { return steps.Entry{Kind: steps.KindNote, Message: msg} }
+func auditNote(msg string) auditlog.Entry {
+	return auditlog.Entry{Kind: auditlog.KindNote, Message: msg}
+}

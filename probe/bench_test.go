@@ -16,7 +16,7 @@ func BenchmarkPoll(b *testing.B) {
 	if err := l.AttachTarget(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	p := proberFor(l, probe.Auth{})
+	p := labtest.ProberFor(l, probe.Auth{})
 	defer p.Close()
 	ctx := context.Background()
 	p.Poll(ctx) // dial

@@ -86,7 +86,7 @@ func (s SentinelServer) Name() string { return CapabilitiesOf(s.Kind, s.Version)
 // GatherSentinelServers reads each Sentinel's kind and version, through
 // do (reads only).
 func GatherSentinelServers(ctx context.Context, do Doer, sentinels []*Endpoint) []SentinelServer {
-	do = orDirect(do)
+	do = OrDirect(do)
 	out := make([]SentinelServer, len(sentinels))
 	for i, e := range sentinels {
 		out[i].Addr = e.Addr
@@ -95,7 +95,7 @@ func GatherSentinelServers(ctx context.Context, do Doer, sentinels []*Endpoint) 
 			out[i].Error = Describe(e.Addr, err)
 			continue
 		}
-		out[i].Kind, out[i].Version = detectKind(ParseInfo(AsString(v)))
+		out[i].Kind, out[i].Version = DetectKind(ParseInfo(AsString(v)))
 	}
 	return out
 }

@@ -113,7 +113,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 		DB:                    o.DB,
 		TLSConfig:             o.TLS,
 		Dialer:                TLSDialer(o.Dialer, o.TLS),
-		OnConnect:             nameConnection("flyover"),
+		OnConnect:             NameConnection("flyover"),
 		Protocol:              2, // flat replies for SENTINEL and ROLE, on every server
 		DisableIdentity:       true,
 		DialTimeout:           timeout,
@@ -145,7 +145,7 @@ func (o EndpointOptions) Endpoint(addr string) *Endpoint {
 // only: go-redis's ClientName sends CLIENT SETNAME in the handshake and
 // fails the connection when the ACL user may not run it, so an operator's
 // least-privileged user could not connect at all.
-func nameConnection(name string) func(context.Context, *redis.Conn) error {
+func NameConnection(name string) func(context.Context, *redis.Conn) error {
 	return func(ctx context.Context, cn *redis.Conn) error {
 		_ = cn.ClientSetName(ctx, name).Err()
 		return nil
@@ -469,3 +469,11 @@ func TLSDialer(d Dialer, t *tls.Config) Dialer {
 		return tls.Client(conn, c), nil
 	}
 }
+
+// User is the ACL user the endpoint authenticates as ("" for the default
+// user).
+func (e *Endpoint) User() string { return e.client.Options().Username }
+
+// ClientOptions are how the endpoint connects (credentials, TLS): the
+// replication-auth check connects as the target will.
+func (e *Endpoint) ClientOptions() *redis.Options { return e.client.Options() }

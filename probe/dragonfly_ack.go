@@ -7,5 +7,5 @@ package probe
 // Dragonfly sends about once a second (REPLCONF ACK). It holds for the
 // node as a master too (before the attach), from its version alone.
 func (n *Node) DrainWaitsForAck() bool {
-	return n.Kind == KindDragonfly && !offsetTrusted(n.Kind, n.Version)
+	return n.Kind == KindDragonfly && !OffsetTrusted(n.Kind, n.Version)
 }

@@ -74,10 +74,10 @@ func ParseReplicaClients(text string) []ReplicaClient {
 		if line == "" {
 			continue
 		}
-		f := clientFields(line)
+		f := ClientFields(line)
 		out = append(out, ReplicaClient{
-			ID: atoi(f["id"]), Addr: f["addr"], AgeSeconds: atoi(f["age"]),
-			Omem: atoi(f["omem"]), TotMem: atoi(f["tot-mem"]),
+			ID: Atoi(f["id"]), Addr: f["addr"], AgeSeconds: Atoi(f["age"]),
+			Omem: Atoi(f["omem"]), TotMem: Atoi(f["tot-mem"]),
 		})
 	}
 	return out
@@ -95,7 +95,7 @@ func ParseBufferLimits(v string) (BufferLimits, error) {
 	}
 	seen := false
 	for i := 0; i < len(w); i += 4 {
-		hard, soft := parseMemory(w[i+1]), parseMemory(w[i+2])
+		hard, soft := ParseMemory(w[i+1]), ParseMemory(w[i+2])
 		secs, err := strconv.ParseInt(w[i+3], 10, 64)
 		if err != nil || (hard == 0 && w[i+1] != "0") || (soft == 0 && w[i+2] != "0") {
 			return b, fmt.Errorf("client-output-buffer-limit %q: class %s does not read as <hard> <soft> <seconds>", v, w[i])
@@ -218,7 +218,7 @@ func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) SourceSync {
 		s.ClientsRead, s.Clients = true, ParseReplicaClients(v)
 	} else {
 		s.ClientsError = "CLIENT LIST TYPE " + b.clientType + ": " + Describe(addr, err)
-		if isReply(err) && b.clientType == "replica" {
+		if IsReply(err) && b.clientType == "replica" {
 			b.clientType = "slave" // Redis before 5.0
 		}
 	}
@@ -231,7 +231,7 @@ func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) SourceSync {
 			b.limitsErr = err.Error()
 		} else {
 			if t, err := c.timeout.Result(); err == nil {
-				l.ReplTimeout = atoi(t["repl-timeout"])
+				l.ReplTimeout = Atoi(t["repl-timeout"])
 			}
 			b.limits = &l
 		}

@@ -67,7 +67,7 @@ type ReplicaLine struct {
 
 // Addr is the replica's address as the primary lists it, which is what
 // Sentinel discovers.
-func (r ReplicaLine) Addr() string { return joinHostPort(r.IP, r.Port) }
+func (r ReplicaLine) Addr() string { return JoinHostPort(r.IP, r.Port) }
 
 // ReplicaLines returns the primary's replica lines in index order.
 func (i Info) ReplicaLines() []ReplicaLine {

@@ -23,36 +23,9 @@ func TestMain(m *testing.M) { labtest.Main(m) }
 func startProbed(t *testing.T, o lab.Options) (*lab.Lab, *probe.Prober) {
 	t.Helper()
 	l := labtest.Start(t, o)
-	p := proberFor(l, probe.Auth{})
+	p := labtest.ProberFor(l, probe.Auth{})
 	t.Cleanup(p.Close)
 	return l, p
-}
-
-func proberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	p, err := probe.NewProber(ctx, probe.ProberOptions{
-		MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr(), Sentinels: l.SentinelAddrs(),
-		SourceAuth: auth, TargetAuth: auth, Timeout: time.Second,
-	})
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-// waitSnap polls until cond holds, bounded.
-func waitSnap(t *testing.T, p *probe.Prober, limit time.Duration, what string, cond func(probe.Snapshot) bool) probe.Snapshot {
-	t.Helper()
-	var last probe.Snapshot
-	err := lab.WaitFor(context.Background(), limit, func() bool {
-		last = p.Poll(context.Background())
-		return cond(last)
-	})
-	if err != nil {
-		t.Fatalf("%s: not within %s; last link %+v, sentinels %+v", what, limit, last.Link, last.Sentinels)
-	}
-	return last
 }
 
 func TestHealthyTopologyBeforeAttach(t *testing.T) {
@@ -106,7 +79,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	phases := map[probe.Phase]bool{}
-	s := waitSnap(t, p, 30*time.Second, "in sync under writes", func(s probe.Snapshot) bool {
+	s := labtest.WaitSnap(t, p, 30*time.Second, "in sync under writes", func(s probe.Snapshot) bool {
 		phases[s.Link.Phase] = true
 		return s.Link.InSync
 	})
@@ -120,7 +93,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 
 	stop.Store(true)
 	wg.Wait()
-	s = waitSnap(t, p, 15*time.Second, "lag 0 and keys equal once writes stop", func(s probe.Snapshot) bool {
+	s = labtest.WaitSnap(t, p, 15*time.Second, "lag 0 and keys equal once writes stop", func(s probe.Snapshot) bool {
 		return s.Link.LagBytes == 0 && s.Source.Keys() == s.Target.Keys() && s.Link.InSync
 	})
 	if s.Target.Keys() < 20000 {
@@ -129,7 +102,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 
 	// Sentinel discovers the replica from the primary's INFO (every 10 s).
 	// It is eligible for promotion only once Sentinel has its INFO.
-	waitSnap(t, p, 40*time.Second, "every Sentinel lists the target and would promote it", func(s probe.Snapshot) bool {
+	labtest.WaitSnap(t, p, 40*time.Second, "every Sentinel lists the target and would promote it", func(s probe.Snapshot) bool {
 		for _, v := range s.Sentinels {
 			if !v.KnowsTarget || !v.WouldPromoteTarget {
 				return false
@@ -142,7 +115,7 @@ func TestAttachSyncInSyncUnderWritesAndSentinelListsTarget(t *testing.T) {
 func TestExtraReplicaIsListedAndWouldBePromoted(t *testing.T) {
 	t.Parallel()
 	l, p := startProbed(t, lab.Options{ExtraReplicas: 1})
-	s := waitSnap(t, p, 15*time.Second, "replica known", func(s probe.Snapshot) bool {
+	s := labtest.WaitSnap(t, p, 15*time.Second, "replica known", func(s probe.Snapshot) bool {
 		return len(s.Source.Replicas) == 1 && s.Sentinels[0].WouldPromote != ""
 	})
 	if s.Source.Replicas[0].Port != l.Replicas[0].Port || s.Link.ListedBySource {
@@ -173,7 +146,7 @@ func TestStoppedAndSilentEndpointsAnswerWithinTheDeadline(t *testing.T) {
 		}
 	}()
 
-	p := proberFor(l, probe.Auth{})
+	p := labtest.ProberFor(l, probe.Auth{})
 	defer p.Close()
 	silent := probe.NewEndpoint(ln.Addr().String(), probe.Auth{}, nil, 300*time.Millisecond)
 	p.Target = silent
@@ -216,7 +189,7 @@ func TestWrongMasterNameAndWrongPassword(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.Options{Password: "s3cret-lab-pw"})
 
-	p := proberFor(l, probe.Auth{Password: "s3cret-lab-pw"})
+	p := labtest.ProberFor(l, probe.Auth{Password: "s3cret-lab-pw"})
 	defer p.Close()
 	p.Topo.MasterName = "no-such-master"
 	s := p.Poll(context.Background())
@@ -232,13 +205,13 @@ func TestWrongMasterNameAndWrongPassword(t *testing.T) {
 		t.Error("a Sentinel that does not monitor the name is not a healthy endpoint")
 	}
 
-	wrong := proberFor(l, probe.Auth{Password: "wrong"})
+	wrong := labtest.ProberFor(l, probe.Auth{Password: "wrong"})
 	defer wrong.Close()
 	s = wrong.Poll(context.Background())
 	if s.Source.Reachable || !strings.Contains(s.Source.Error, "authentication failed") {
 		t.Errorf("wrong password: %q", s.Source.Error)
 	}
-	none := proberFor(l, probe.Auth{})
+	none := labtest.ProberFor(l, probe.Auth{})
 	defer none.Close()
 	if s = none.Poll(context.Background()); !strings.Contains(s.Source.Error, "requires a password") {
 		t.Errorf("no password: %q", s.Source.Error)

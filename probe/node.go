@@ -29,7 +29,7 @@ const (
 
 // normalizeRole maps every spelling servers use to a Role. Dragonfly says
 // "replica" before v1.18 and with --info_replication_valkey_compatible=false.
-func normalizeRole(s string) Role {
+func NormalizeRole(s string) Role {
 	switch s {
 	case "master":
 		return RolePrimary
@@ -134,17 +134,17 @@ func (n *Node) Synced() bool {
 
 // Follows reports whether the node is a replica of host:port.
 func (n *Node) Follows(addr string) bool {
-	return n.Role == RoleReplica && SameAddr(joinHostPort(n.MasterHost, n.MasterPort), addr)
+	return n.Role == RoleReplica && SameAddr(JoinHostPort(n.MasterHost, n.MasterPort), addr)
 }
 
 // NodeFromInfo builds a Node from a parsed INFO reply and, when the server
 // answered it, ROLE. It is a pure function of its inputs.
 func NodeFromInfo(info Info, role *RoleReply) Node {
 	n := Node{Info: info}
-	n.Kind, n.Version = detectKind(info)
+	n.Kind, n.Version = DetectKind(info)
 	n.RunID = info["run_id"]
 	n.UptimeSeconds = info.Int("uptime_in_seconds")
-	n.Role = normalizeRole(info["role"])
+	n.Role = NormalizeRole(info["role"])
 	if n.Role == RoleUnknown && role != nil {
 		n.Role = role.Role
 	}
@@ -162,7 +162,7 @@ func NodeFromInfo(info Info, role *RoleReply) Node {
 		n.Offset = info.Int("slave_repl_offset")
 		n.HasOffset = true
 	}
-	n.OffsetTrusted = n.HasOffset && offsetTrusted(n.Kind, n.Version)
+	n.OffsetTrusted = n.HasOffset && OffsetTrusted(n.Kind, n.Version)
 	if info.Has("slave_priority") {
 		n.Priority = int(info.Int("slave_priority"))
 	} else if info.Has("replica_priority") {
@@ -197,7 +197,7 @@ func NodeFromInfo(info Info, role *RoleReply) Node {
 // detectKind names the implementation. Dragonfly's redis_version is a
 // constant it reports for compatibility, so its own version comes from
 // dragonfly_version.
-func detectKind(info Info) (Kind, string) {
+func DetectKind(info Info) (Kind, string) {
 	if v, ok := info["dragonfly_version"]; ok {
 		v = strings.TrimPrefix(v, "df-")
 		return KindDragonfly, strings.TrimPrefix(v, "v")
@@ -217,7 +217,7 @@ func detectKind(info Info) (Kind, string) {
 // offsetTrusted reports whether a replica's slave_repl_offset is the
 // primary's Redis byte offset. Dragonfly v1.22-v1.38 print 0 for a Redis
 // primary; v1.39 and later print the real offset.
-func offsetTrusted(k Kind, version string) bool {
+func OffsetTrusted(k Kind, version string) bool {
 	if k != KindDragonfly {
 		return true
 	}
@@ -238,7 +238,7 @@ func VersionAtLeast(v string, major, minor int) bool {
 	return ma > major || (ma == major && mi >= minor)
 }
 
-func joinHostPort(host string, port int) string {
+func JoinHostPort(host string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 

@@ -83,7 +83,7 @@ func sameParam(a, b string) bool {
 // an empty reply: Dragonfly answers a name it does not have with an
 // empty array, not an error (DRAGONFLY.md, verified for maxmemory-policy).
 func ConfigValue(reply any, param string) (value string, known bool) {
-	m, err := pairs(reply)
+	m, err := Pairs(reply)
 	if err != nil {
 		return "", false
 	}
@@ -135,7 +135,7 @@ func ParseFunctionList(reply any) []Library {
 			case "functions":
 				fs, _ := lib[i+1].([]any)
 				for _, f := range fs {
-					if m, err := pairs(f); err == nil && m["name"] != "" {
+					if m, err := Pairs(f); err == nil && m["name"] != "" {
 						l.Functions = append(l.Functions, m["name"])
 					}
 				}
@@ -158,7 +158,7 @@ func ParseModuleList(reply any) []Module {
 	arr, _ := reply.([]any)
 	var out []Module
 	for _, e := range arr {
-		m, err := pairs(e)
+		m, err := Pairs(e)
 		if err != nil || m["name"] == "" {
 			continue
 		}

@@ -25,7 +25,7 @@ func AsString(v any) string {
 	}
 }
 
-func asInt(v any) (int64, error) {
+func AsInt(v any) (int64, error) {
 	switch t := v.(type) {
 	case int64:
 		return t, nil
@@ -40,7 +40,7 @@ func asInt(v any) (int64, error) {
 
 // anyPairs turns a field/value reply (a flat RESP2 [k, v, k, v, ...]
 // array or a RESP3 map) into a map, leaving the values as they came.
-func anyPairs(v any) (map[string]any, error) {
+func AnyPairs(v any) (map[string]any, error) {
 	switch t := v.(type) {
 	case []any:
 		out := make(map[string]any, len(t)/2)
@@ -59,8 +59,8 @@ func anyPairs(v any) (map[string]any, error) {
 }
 
 // pairs is anyPairs with every value as text.
-func pairs(v any) (map[string]string, error) {
-	m, err := anyPairs(v)
+func Pairs(v any) (map[string]string, error) {
+	m, err := AnyPairs(v)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func pairsEach[T any](reply any, what string, parse func(map[string]string) (T, 
 	}
 	out := make([]T, 0, len(arr))
 	for _, e := range arr {
-		m, err := pairs(e)
+		m, err := Pairs(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}

@@ -42,14 +42,14 @@ func ParseRole(v any) (RoleReply, error) {
 	}
 	var r RoleReply
 	name := AsString(arr[0])
-	r.Role = normalizeRole(name)
+	r.Role = NormalizeRole(name)
 	switch r.Role {
 	case RolePrimary:
 		rest := arr[1:]
 		// Redis puts the offset before the list; Dragonfly has no offset.
 		if len(rest) > 0 {
 			if _, isList := rest[0].([]any); !isList {
-				r.Offset, _ = asInt(rest[0])
+				r.Offset, _ = AsInt(rest[0])
 				r.HasOffset = true
 				rest = rest[1:]
 			}
@@ -62,9 +62,9 @@ func ParseRole(v any) (RoleReply, error) {
 					continue
 				}
 				rep := RoleEntry{IP: AsString(f[0])}
-				p, _ := asInt(f[1])
+				p, _ := AsInt(f[1])
 				rep.Port = int(p)
-				if off, err := asInt(f[2]); err == nil {
+				if off, err := AsInt(f[2]); err == nil {
 					rep.Offset, rep.HasOffset = off, true
 				} else {
 					rep.State = AsString(f[2])
@@ -75,12 +75,12 @@ func ParseRole(v any) (RoleReply, error) {
 	case RoleReplica:
 		if len(arr) >= 4 {
 			r.MasterHost = AsString(arr[1])
-			p, _ := asInt(arr[2])
+			p, _ := AsInt(arr[2])
 			r.MasterPort = int(p)
 			r.State = AsString(arr[3])
 		}
 		if len(arr) >= 5 {
-			if off, err := asInt(arr[4]); err == nil {
+			if off, err := AsInt(arr[4]); err == nil {
 				r.Offset, r.HasOffset = off, true
 			}
 		}

@@ -105,7 +105,7 @@ type SentinelReplica struct {
 	RoleReported string `json:"role_reported,omitempty"`
 }
 
-func (r SentinelReplica) Addr() string { return joinHostPort(r.IP, r.Port) }
+func (r SentinelReplica) Addr() string { return JoinHostPort(r.IP, r.Port) }
 
 // Down reports whether Sentinel flags the replica down or disconnected.
 func (r SentinelReplica) Down() bool {
@@ -121,16 +121,16 @@ func hasFlag(flags []string, f string) bool {
 	return false
 }
 
-func atoi(s string) int64 {
+func Atoi(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
 }
 
-func millis(s string) time.Duration { return time.Duration(atoi(s)) * time.Millisecond }
+func millis(s string) time.Duration { return time.Duration(Atoi(s)) * time.Millisecond }
 
 // ParseSentinelMaster fills the master fields of v from a SENTINEL MASTER reply.
 func ParseSentinelMaster(reply any, v *SentinelView) error {
-	m, err := pairs(reply)
+	m, err := Pairs(reply)
 	if err != nil {
 		return fmt.Errorf("SENTINEL MASTER: %w", err)
 	}
@@ -142,19 +142,19 @@ func ParseSentinelMaster(reply any, v *SentinelView) error {
 // MASTER and each entry of SENTINEL MASTERS give them.
 func sentinelMasterFields(m map[string]string, v *SentinelView) {
 	v.MasterFlags = strings.Split(m["flags"], ",")
-	v.Quorum = int(atoi(m["quorum"]))
-	v.NumOtherSentinels = int(atoi(m["num-other-sentinels"]))
-	v.NumReplicas = int(atoi(m["num-slaves"]))
-	v.ConfigEpoch = atoi(m["config-epoch"])
+	v.Quorum = int(Atoi(m["quorum"]))
+	v.NumOtherSentinels = int(Atoi(m["num-other-sentinels"]))
+	v.NumReplicas = int(Atoi(m["num-slaves"]))
+	v.ConfigEpoch = Atoi(m["config-epoch"])
 	v.DownAfter = millis(m["down-after-milliseconds"])
 	v.FailoverTimeout = millis(m["failover-timeout"])
-	v.ParallelSyncs = int(atoi(m["parallel-syncs"]))
+	v.ParallelSyncs = int(Atoi(m["parallel-syncs"]))
 	v.FailoverState = ""
 	if st := m["failover-state"]; st != "" && st != "none" {
 		v.FailoverState = st
 	}
 	if m["ip"] != "" {
-		v.RecordAddr = joinHostPort(m["ip"], int(atoi(m["port"])))
+		v.RecordAddr = JoinHostPort(m["ip"], int(Atoi(m["port"])))
 	}
 	if v.MasterAddr == "" {
 		v.MasterAddr = v.RecordAddr
@@ -166,21 +166,21 @@ func ParseSentinelReplicas(reply any) ([]SentinelReplica, error) {
 	return pairsEach(reply, "SENTINEL REPLICAS", func(m map[string]string) (SentinelReplica, error) {
 		r := SentinelReplica{
 			IP:               m["ip"],
-			Port:             int(atoi(m["port"])),
+			Port:             int(Atoi(m["port"])),
 			RunID:            m["runid"],
 			Flags:            strings.Split(m["flags"], ","),
-			Priority:         int(atoi(m["slave-priority"])),
-			Offset:           atoi(m["slave-repl-offset"]),
+			Priority:         int(Atoi(m["slave-priority"])),
+			Offset:           Atoi(m["slave-repl-offset"]),
 			LastOKPing:       millis(m["last-ok-ping-reply"]),
 			InfoRefresh:      millis(m["info-refresh"]),
 			MasterLinkDown:   millis(m["master-link-down-time"]),
 			MasterLinkStatus: m["master-link-status"],
 			MasterHost:       m["master-host"],
-			MasterPort:       int(atoi(m["master-port"])),
+			MasterPort:       int(Atoi(m["master-port"])),
 			RoleReported:     m["role-reported"],
 		}
 		if _, ok := m["slave-priority"]; !ok {
-			r.Priority = int(atoi(m["replica-priority"]))
+			r.Priority = int(Atoi(m["replica-priority"]))
 		}
 		return r, nil
 	})
@@ -195,7 +195,7 @@ type SentinelPeer struct {
 	LastOKPing time.Duration `json:"last_ok_ping_ns"`
 }
 
-func (p SentinelPeer) Addr() string { return joinHostPort(p.IP, p.Port) }
+func (p SentinelPeer) Addr() string { return JoinHostPort(p.IP, p.Port) }
 
 // Down reports whether the Sentinel flags its peer down or disconnected.
 func (p SentinelPeer) Down() bool {
@@ -205,7 +205,7 @@ func (p SentinelPeer) Down() bool {
 // ParseSentinelPeers parses a SENTINEL SENTINELS reply.
 func ParseSentinelPeers(reply any) ([]SentinelPeer, error) {
 	return pairsEach(reply, "SENTINEL SENTINELS", func(m map[string]string) (SentinelPeer, error) {
-		return SentinelPeer{IP: m["ip"], Port: int(atoi(m["port"])), Flags: strings.Split(m["flags"], ","),
+		return SentinelPeer{IP: m["ip"], Port: int(Atoi(m["port"])), Flags: strings.Split(m["flags"], ","),
 			LastOKPing: millis(m["last-ok-ping-reply"])}, nil
 	})
 }
@@ -216,11 +216,11 @@ func ParseMasterAddr(reply any) (string, error) {
 	if !ok || len(arr) != 2 {
 		return "", fmt.Errorf("GET-MASTER-ADDR-BY-NAME: unexpected reply %v", reply)
 	}
-	p, err := asInt(arr[1])
+	p, err := AsInt(arr[1])
 	if err != nil {
 		return "", fmt.Errorf("GET-MASTER-ADDR-BY-NAME: bad port %v", arr[1])
 	}
-	return joinHostPort(AsString(arr[0]), int(p)), nil
+	return JoinHostPort(AsString(arr[0]), int(p)), nil
 }
 
 // Sentinel's replica selection (sentinelSelectSlave in sentinel.c): these

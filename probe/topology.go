@@ -27,12 +27,12 @@ func (t *Topology) ResolveTarget(timeout time.Duration) {
 // lookupTarget fills TargetIPs, bounded by ctx. A name that does not
 // resolve leaves them empty: the target's own poll then says so.
 func (t *Topology) lookupTarget(ctx context.Context) {
-	t.TargetIPs = hostIPs(ctx, t.Target)
+	t.TargetIPs = HostIPs(ctx, t.Target)
 }
 
 // hostIPs are the addresses addr's host stands for: itself when it is an
 // IP, else what it resolves to within ctx; none when it does not resolve.
-func hostIPs(ctx context.Context, addr string) []string {
+func HostIPs(ctx context.Context, addr string) []string {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil

@@ -45,3 +45,30 @@ func Thousands(n int64) string {
 	}
 	return b.String()
 }
+
+// ParseMemory reads a byte count that Dragonfly may print with a unit
+// ("8.00GiB", "512mb"); Redis prints plain bytes.
+func ParseMemory(v string) int64 {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"tib", 1 << 40}, {"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+		{"tb", 1 << 40}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10},
+		{"t", 1 << 40}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}, {"b", 1},
+	}
+	for _, u := range units {
+		if strings.HasSuffix(v, u.suffix) {
+			f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), 64)
+			if err != nil {
+				return 0
+			}
+			return int64(f * u.mult)
+		}
+	}
+	return 0
+}

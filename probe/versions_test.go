@@ -1,51 +1,17 @@
 package probe
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"flyover/probe/probetest"
 )
 
 // The replies of every version flyover supports, captured from the real
 // servers (TestCaptureVersionFixtures: a source with two replicas, one of
 // them the target, and three Sentinels, all of that version), parsed as
 // flyover parses them. CI has one redis-server; these cover the others.
-
-// versionReply reads one captured reply: JSON of the RESP2 reply, an
-// error as {"error": "..."}.
-func versionReply(t *testing.T, dir, name string) (any, string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("%s/%s: %v", dir, name, err)
-	}
-	if m, ok := v.(map[string]any); ok {
-		return nil, m["error"].(string)
-	}
-	return fromJSON(v), ""
-}
-
-// fromJSON turns JSON numbers into the int64 go-redis returns.
-func fromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		n, _ := x.Int64()
-		return n
-	case []any:
-		for i := range x {
-			x[i] = fromJSON(x[i])
-		}
-	}
-	return v
-}
 
 func TestVersionFixtures(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/versions/*-*")
@@ -56,14 +22,14 @@ func TestVersionFixtures(t *testing.T) {
 		kind, version, _ := strings.Cut(filepath.Base(dir), "-")
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			info := func(name string) Info {
-				v, e := versionReply(t, dir, name)
+				v, e := probetest.VersionReply(t, dir, name)
 				if e != "" {
 					t.Fatalf("%s: %s", name, e)
 				}
 				return ParseInfo(AsString(v))
 			}
 			role := func(name string) *RoleReply {
-				v, _ := versionReply(t, dir, name)
+				v, _ := probetest.VersionReply(t, dir, name)
 				r, err := ParseRole(v)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
@@ -105,30 +71,13 @@ func TestVersionFixtures(t *testing.T) {
 				"source-acl-dryrun":         caps.ACLDryRun,
 				"source-function-list":      caps.Functions,
 			} {
-				_, e := versionReply(t, dir, name)
+				_, e := probetest.VersionReply(t, dir, name)
 				if (e == "") != allowed {
 					t.Errorf("%s: capabilities say %t, the server answered %q", name, allowed, e)
 				}
 			}
 			if !caps.Known {
 				t.Errorf("%s %s is not a known version", kind, version)
-			}
-
-			// ACL GETUSER in this version's shape (6.0: keys as a list, no
-			// channels; 7.0+: selectors): the default user may run all
-			// that flyover sends to a source of this version.
-			if v, e := versionReply(t, dir, "source-acl-getuser"); e == "" {
-				u, err := parseACLUser(v)
-				if err != nil {
-					t.Fatalf("ACL GETUSER: %v", err)
-				}
-				for _, n := range SourceACLNeedsFor(caps) {
-					if verdict, why, _ := u.allows(n); verdict != ACLAllowed {
-						t.Errorf("ACL GETUSER default: %s %s (%s)", n.Name(), verdict, why)
-					}
-				}
-			} else {
-				t.Errorf("ACL GETUSER: %s", e)
 			}
 
 			// The Sentinel: its own kind and version, and the replies the
@@ -142,12 +91,12 @@ func TestVersionFixtures(t *testing.T) {
 				t.Errorf("sentinel: %s %s mode %q", sen.Kind, sen.Version, mode)
 			}
 			var view SentinelView
-			v, _ := versionReply(t, dir, "sentinel-master")
+			v, _ := probetest.VersionReply(t, dir, "sentinel-master")
 			if err := ParseSentinelMaster(v, &view); err != nil || view.NumReplicas != 2 || view.Quorum != 2 ||
 				view.NumOtherSentinels != 2 || view.FailoverTimeout == 0 || view.MasterAddr == "" {
 				t.Errorf("SENTINEL MASTER: %+v, %v", view, err)
 			}
-			v, _ = versionReply(t, dir, "sentinel-replicas")
+			v, _ = probetest.VersionReply(t, dir, "sentinel-replicas")
 			reps, err := ParseSentinelReplicas(v)
 			if err != nil || len(reps) != 2 {
 				t.Fatalf("SENTINEL REPLICAS: %+v, %v", reps, err)
@@ -157,18 +106,18 @@ func TestVersionFixtures(t *testing.T) {
 					t.Errorf("SENTINEL REPLICAS entry %+v", r)
 				}
 			}
-			v, _ = versionReply(t, dir, "sentinel-masters")
+			v, _ = probetest.VersionReply(t, dir, "sentinel-masters")
 			if ms, err := ParseSentinelMasters(v); err != nil || len(ms) != 1 || ms[0].Name != "flyover" {
 				t.Errorf("SENTINEL MASTERS: %+v, %v", ms, err)
 			}
-			v, _ = versionReply(t, dir, "sentinel-get-master-addr")
+			v, _ = probetest.VersionReply(t, dir, "sentinel-get-master-addr")
 			if addr, err := ParseMasterAddr(v); err != nil || addr != view.MasterAddr {
 				t.Errorf("GET-MASTER-ADDR-BY-NAME: %s, %v (SENTINEL MASTER says %s)", addr, err, view.MasterAddr)
 			}
-			if v, _ := versionReply(t, dir, "sentinel-ckquorum"); !strings.HasPrefix(AsString(v), "OK ") {
+			if v, _ := probetest.VersionReply(t, dir, "sentinel-ckquorum"); !strings.HasPrefix(AsString(v), "OK ") {
 				t.Errorf("CKQUORUM: %v", v)
 			}
-			if _, e := versionReply(t, dir, "sentinel-failover-unknown-master"); !strings.Contains(e, "No such master") {
+			if _, e := probetest.VersionReply(t, dir, "sentinel-failover-unknown-master"); !strings.Contains(e, "No such master") {
 				t.Errorf("SENTINEL FAILOVER of an unknown master: %q", e)
 			}
 		})

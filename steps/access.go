@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"flyover/probe"
+	"flyover/probe/access"
 )
 
 // Checks about access: what flyover's users may run on each endpoint, and
 // whether the target will be able to authenticate to the source. All pure
-// functions of the facts preflight gathered (probe.GatherACLs,
-// probe.GatherReplicationAuth); no password is in the facts.
+// functions of the facts preflight gathered (access.GatherACLs,
+// access.GatherReplicationAuth); no password is in the facts.
 
 // aclChecks is one line per endpoint whose permissions preflight read.
 // Endpoints that do not answer are left to their reachability line.
@@ -29,7 +29,7 @@ func aclChecks(f Facts) []Check {
 		c := aclCheck(a)
 		if c.Level == Pass {
 			how := a.Method
-			if how == probe.ACLNone {
+			if how == access.ACLNone {
 				how = "no ACLs"
 			}
 			ok = append(ok, fmt.Sprintf("%s as %q (%s)", aclWhere(a), a.User, how))
@@ -64,21 +64,21 @@ func endpointAnswers(f Facts, name string) bool {
 
 // aclWhere names the endpoint of a's permissions: "source",
 // "sentinel-2", "replica 10.0.0.5:6379".
-func aclWhere(a probe.ACLFacts) string {
+func aclWhere(a access.ACLFacts) string {
 	if a.Endpoint == aclReplica {
 		return a.Endpoint + " " + a.Addr
 	}
 	return a.Endpoint
 }
 
-func aclCheck(a probe.ACLFacts) Check {
+func aclCheck(a access.ACLFacts) Check {
 	id := "acl-" + strings.ReplaceAll(aclWhere(a), " ", "-")
 	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", aclWhere(a), a.User)
-	if a.Method == probe.ACLNone {
+	if a.Method == access.ACLNone {
 		return pass(id, title, "the server has no ACLs: the password gives every command")
 	}
-	denied, unknown := a.With(probe.ACLDenied), a.With(probe.ACLUnknown)
-	var required, optional []probe.ACLCheck
+	denied, unknown := a.With(access.ACLDenied), a.With(access.ACLUnknown)
+	var required, optional []access.ACLCheck
 	for _, c := range denied {
 		if c.Required {
 			required = append(required, c)
@@ -127,7 +127,7 @@ func aclCheck(a probe.ACLFacts) Check {
 	return c
 }
 
-func aclNames(cs []probe.ACLCheck) string {
+func aclNames(cs []access.ACLCheck) string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Command)
@@ -135,7 +135,7 @@ func aclNames(cs []probe.ACLCheck) string {
 	return strings.Join(out, ", ")
 }
 
-func aclFors(cs []probe.ACLCheck) string {
+func aclFors(cs []access.ACLCheck) string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.For)
@@ -145,7 +145,7 @@ func aclFors(cs []probe.ACLCheck) string {
 
 // aclFixCommand is the ACL SETUSER that grants every denied command. It
 // carries no password: the user keeps the ones it has.
-func aclFixCommand(a probe.ACLFacts, denied []probe.ACLCheck) Command {
+func aclFixCommand(a access.ACLFacts, denied []access.ACLCheck) Command {
 	args := []string{"ACL", "SETUSER", a.User}
 	seen := map[string]bool{}
 	for _, c := range denied {
@@ -157,7 +157,7 @@ func aclFixCommand(a probe.ACLFacts, denied []probe.ACLCheck) Command {
 	return Command{Endpoint: a.Endpoint, Addr: a.Addr, Args: args, Note: "as an admin"}
 }
 
-func aclGrant(a probe.ACLFacts, denied []probe.ACLCheck) string {
+func aclGrant(a access.ACLFacts, denied []access.ACLCheck) string {
 	return strings.Join(aclFixCommand(a, denied).Args, " ")
 }
 
@@ -177,9 +177,9 @@ func replicationAuthCheck(f Facts) (Check, bool) {
 		return Check{}, false
 	}
 	switch ra.Verdict {
-	case probe.ReplAuthOpen, probe.ReplAuthOK:
+	case access.ReplAuthOpen, access.ReplAuthOK:
 		return pass(id, title, ra.Detail), true
-	case probe.ReplAuthMissing, probe.ReplAuthRefused:
+	case access.ReplAuthMissing, access.ReplAuthRefused:
 		c := block(id, title, ra.Detail, masterauthFix(f, ra))
 		c.FixCommands = masterauthFixCommands(f, ra)
 		return c, true
@@ -204,7 +204,7 @@ func masterauthCheck(f Facts) Check {
 			Args: []string{"CONFIG", "SET", "masterauth", Redacted}}}}
 }
 
-func masterauthFix(f Facts, ra *probe.ReplicationAuth) string {
+func masterauthFix(f Facts, ra *access.ReplicationAuth) string {
 	fix := "give the target the source's credentials before attaching (Redis stand-in: CONFIG SET masterauth <the source's password>; " +
 		"Dragonfly: restart it with --masterauth=<the source's password>)"
 	switch {
@@ -228,7 +228,7 @@ func flyoverSourceUser(f Facts) string {
 	return ""
 }
 
-func masterauthFixCommands(f Facts, ra *probe.ReplicationAuth) []Command {
+func masterauthFixCommands(f Facts, ra *access.ReplicationAuth) []Command {
 	return []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "SET", "masterauth", Redacted},
 		Note: "Redis stand-in; Dragonfly: --masterauth"}}
 }
@@ -246,34 +246,34 @@ func accessCommands(f Facts) []Command {
 		}
 		return "<user>"
 	}
-	names := func(needs []probe.ACLNeed) string {
+	names := func(needs []access.ACLNeed) string {
 		var out []string
 		for _, n := range needs {
 			out = append(out, n.Name())
 		}
 		return strings.Join(out, ", ")
 	}
-	note := func(needs []probe.ACLNeed) string {
+	note := func(needs []access.ACLNeed) string {
 		return "as the user flyover logs in as, for each of " + names(needs) +
 			"; if it may not: ACL GETUSER of that user; if not that either, only the reads are tried"
 	}
 	cs := []Command{
-		{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"ACL", "DRYRUN", user("source"), "..."}, Note: note(probe.SourceACLNeeds())},
-		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ACL", "DRYRUN", user("target"), "..."}, Note: note(probe.TargetACLNeeds())},
+		{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"ACL", "DRYRUN", user("source"), "..."}, Note: note(access.SourceACLNeeds())},
+		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ACL", "DRYRUN", user("target"), "..."}, Note: note(access.TargetACLNeeds())},
 	}
 	for i, v := range f.Snapshot.Sentinels {
 		cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(endpointLabel(i)), "..."},
-			Note: note(probe.SentinelACLNeeds(f.Topo.MasterName))})
+			Note: note(access.SentinelACLNeeds(f.Topo.MasterName))})
 	}
 	for _, addr := range OtherReplicas(f) {
 		cs = append(cs, Command{Endpoint: aclReplica, Addr: addr, Args: []string{"ACL", "DRYRUN", user("source"), "..."},
-			Note: note(probe.ReplicaACLNeeds()) + " (as the source's user: flyover reaches the replicas as it reaches the source)"})
+			Note: note(access.ReplicaACLNeeds()) + " (as the source's user: flyover reaches the replicas as it reaches the source)"})
 	}
 	return append(cs,
-		Command{Endpoint: probe.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},
+		Command{Endpoint: access.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},
 			Note: "on a new connection without a password: does a replica need one?"},
 		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masteruser"}, Note: "if it does"},
 		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masterauth"}, Note: "if it does; the value is never shown"},
-		Command{Endpoint: probe.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
+		Command{Endpoint: access.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
 			Note: "on a new connection with the target's masteruser/masterauth: will the source accept the target?"})
 }

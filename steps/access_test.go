@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"flyover/probe"
+	"flyover/probe/access"
 )
 
 func findCheck(cs []Check, id string) *Check {
@@ -17,13 +18,13 @@ func findCheck(cs []Check, id string) *Check {
 	return nil
 }
 
-func aclFacts(endpoint, addr, user, method string, checks ...probe.ACLCheck) probe.ACLFacts {
-	return probe.ACLFacts{Endpoint: endpoint, Addr: addr, User: user, Method: method, Checks: checks}
+func aclFacts(endpoint, addr, user, method string, checks ...access.ACLCheck) access.ACLFacts {
+	return access.ACLFacts{Endpoint: endpoint, Addr: addr, User: user, Method: method, Checks: checks}
 }
 
-func aclc(verdict probe.ACLVerdict, required bool, grant string, args ...string) probe.ACLCheck {
-	n := probe.ACLNeed{Args: args, Required: required, For: "what it is for"}
-	return probe.ACLCheck{ACLNeed: n, Command: n.Name(), Verdict: verdict, Grant: grant}
+func aclc(verdict access.ACLVerdict, required bool, grant string, args ...string) access.ACLCheck {
+	n := access.ACLNeed{Args: args, Required: required, For: "what it is for"}
+	return access.ACLCheck{ACLNeed: n, Command: n.Name(), Verdict: verdict, Grant: grant}
 }
 
 // A user that may not run a command flyover needs blocks preflight: the
@@ -32,18 +33,18 @@ func aclc(verdict probe.ACLVerdict, required bool, grant string, args ...string)
 // share one line.
 func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 	x := healthy()
-	x.pre.ACL = []probe.ACLFacts{
-		aclFacts("source", fxSource, "migrator", probe.ACLByDryRun,
-			aclc(probe.ACLAllowed, true, "", "INFO", "replication"),
-			aclc(probe.ACLDenied, true, "+client|pause", "CLIENT", "PAUSE", "1000", "WRITE"),
-			aclc(probe.ACLDenied, true, "+client|kill", "CLIENT", "KILL", "TYPE", "normal"),
-			aclc(probe.ACLDenied, false, "+shutdown", "SHUTDOWN")),
-		aclFacts("target", fxTarget, "default", probe.ACLByDryRun, aclc(probe.ACLAllowed, true, "", "ROLE")),
-		aclFacts("sentinel-1", x.sents[0].Addr, "default", probe.ACLByDryRun, aclc(probe.ACLAllowed, true, "", "SENTINEL", "MASTER", "m")),
+	x.pre.ACL = []access.ACLFacts{
+		aclFacts("source", fxSource, "migrator", access.ACLByDryRun,
+			aclc(access.ACLAllowed, true, "", "INFO", "replication"),
+			aclc(access.ACLDenied, true, "+client|pause", "CLIENT", "PAUSE", "1000", "WRITE"),
+			aclc(access.ACLDenied, true, "+client|kill", "CLIENT", "KILL", "TYPE", "normal"),
+			aclc(access.ACLDenied, false, "+shutdown", "SHUTDOWN")),
+		aclFacts("target", fxTarget, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "ROLE")),
+		aclFacts("sentinel-1", x.sents[0].Addr, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "SENTINEL", "MASTER", "m")),
 		aclFacts("sentinel-2", x.sents[1].Addr, "watcher", "",
-			aclc(probe.ACLAllowed, true, "", "SENTINEL", "MASTER", "m"),
-			aclc(probe.ACLUnknown, true, "", "SENTINEL", "FAILOVER", "m")),
-		aclFacts("sentinel-3", x.sents[2].Addr, "default", probe.ACLByDryRun, aclc(probe.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
+			aclc(access.ACLAllowed, true, "", "SENTINEL", "MASTER", "m"),
+			aclc(access.ACLUnknown, true, "", "SENTINEL", "FAILOVER", "m")),
+		aclFacts("sentinel-3", x.sents[2].Addr, "default", access.ACLByDryRun, aclc(access.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
 	}
 	x.pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
 	cs := Preflight(x.facts(), Options{})
@@ -85,15 +86,15 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 // Dragonfly.
 func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 	cases := []struct {
-		ra    probe.ReplicationAuth
+		ra    access.ReplicationAuth
 		level Level
 		words string
 	}{
-		{probe.ReplicationAuth{Verdict: probe.ReplAuthOpen, Detail: "the source takes connections without a password"}, Pass, "without a password"},
-		{probe.ReplicationAuth{Verdict: probe.ReplAuthOK, Detail: "the source accepts the target's masterauth"}, Pass, "accepts"},
-		{probe.ReplicationAuth{Verdict: probe.ReplAuthMissing, Detail: "the target has no masterauth"}, Block, "--masterauth"},
-		{probe.ReplicationAuth{Verdict: probe.ReplAuthRefused, MasterUser: "repl", Detail: "the source refuses the target's masteruser repl and masterauth"}, Block, "masteruser repl"},
-		{probe.ReplicationAuth{Verdict: probe.ReplAuthUnknown, Detail: "the target does not say"}, Warn, "--masterauth"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthOpen, Detail: "the source takes connections without a password"}, Pass, "without a password"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthOK, Detail: "the source accepts the target's masterauth"}, Pass, "accepts"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthMissing, Detail: "the target has no masterauth"}, Block, "--masterauth"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthRefused, MasterUser: "repl", Detail: "the source refuses the target's masteruser repl and masterauth"}, Block, "masteruser repl"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthUnknown, Detail: "the target does not say"}, Warn, "--masterauth"},
 	}
 	for _, c := range cases {
 		x := healthy()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 func check(t *testing.T, cs []Check, id string) Check {
@@ -368,11 +369,11 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 // The audit log never holds a known secret, reads back in order, and
 // survives a torn last line.
 func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
-	a, path := openAudit(t, DefaultAuditPath(time.Now()))
+	a, path := openAudit(t, auditlog.DefaultAuditPath(time.Now()))
 	a.SetSecrets("hunter2")
-	a.Log(Entry{Kind: KindCommand, Args: []string{"HELLO", "3", "AUTH", "default", "hunter2"}, Write: true}, true)
-	a.Log(Entry{Kind: KindReply, Ref: 2, Reply: []any{"masterauth", "xhunter2x"}, Error: "WRONGPASS hunter2"}, false)
-	a.Log(Entry{Kind: KindNote, Message: "password is hunter2"}, false)
+	a.Log(auditlog.Entry{Kind: auditlog.KindCommand, Args: []string{"HELLO", "3", "AUTH", "default", "hunter2"}, Write: true}, true)
+	a.Log(auditlog.Entry{Kind: auditlog.KindReply, Ref: 2, Reply: []any{"masterauth", "xhunter2x"}, Error: "WRONGPASS hunter2"}, false)
+	a.Log(auditlog.Entry{Kind: auditlog.KindNote, Message: "password is hunter2"}, false)
 	a.Close()
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(`{"seq":99,"kind":"comm`)
@@ -382,18 +383,18 @@ func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
 	if strings.Contains(string(b), "hunter2") {
 		t.Fatalf("secret in the log:\n%s", b)
 	}
-	es, err := ReadAudit(path)
+	es, err := auditlog.ReadAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 4 || es[0].Kind != KindOpen || es[1].Seq != 2 || es[3].Seq != 4 {
+	if len(es) != 4 || es[0].Kind != auditlog.KindOpen || es[1].Seq != 2 || es[3].Seq != 4 {
 		t.Fatalf("read back %+v", es)
 	}
-	if _, err := a.Log(Entry{Kind: KindNote}, false); err == nil {
+	if _, err := a.Log(auditlog.Entry{Kind: auditlog.KindNote}, false); err == nil {
 		t.Error("a closed log accepted an entry")
 	}
-	if ReportPath(path) != strings.Replace(strings.Replace(path, "flyover-audit-", "flyover-report-", 1), ".jsonl", ".md", 1) {
-		t.Errorf("report path %s", ReportPath(path))
+	if auditlog.ReportPath(path) != strings.Replace(strings.Replace(path, "flyover-audit-", "flyover-report-", 1), ".jsonl", ".md", 1) {
+		t.Errorf("report path %s", auditlog.ReportPath(path))
 	}
 }
 
@@ -416,9 +417,9 @@ func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
 	if err == nil || errors.As(err, &ro) {
 		t.Fatalf("a read in read-only mode: %v", err)
 	}
-	es, _ := ReadAudit(a.Path())
+	es, _ := auditlog.ReadAudit(a.Path())
 	for _, x := range es {
-		if x.Kind == KindCommand && x.Args[0] == "CLIENT" {
+		if x.Kind == auditlog.KindCommand && x.Args[0] == "CLIENT" {
 			t.Errorf("refused command logged as sent: %+v", x)
 		}
 	}
@@ -461,15 +462,15 @@ func TestReportFromTheAuditLog(t *testing.T) {
 	res := CutoverResult{PausedAt: t0, UnpausedAt: t0.Add(1100 * time.Millisecond), Stall: 1100 * time.Millisecond,
 		Drain: time.Millisecond, Promote: time.Second, FailoverSentinel: "sentinel-1", FailoverAttempts: 2, NoGoodSlaveRetries: 1,
 		NewPrimary: fxTarget, Offsets: Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
-	es := []Entry{
-		{Seq: 1, Time: t0, Kind: KindOpen},
-		{Seq: 2, Time: t0, Kind: KindSnapshot, Step: StepCutover, Snapshot: &snap},
-		{Seq: 3, Time: t0, Kind: KindConfirm, Step: StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
-		{Seq: 4, Time: t0, Kind: KindCommand, Step: StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
-		{Seq: 5, Time: t0, Kind: KindReply, Ref: 4, Reply: "OK", Millis: 0.2},
-		{Seq: 6, Time: t0, Kind: KindCommand, Endpoint: "source", Args: []string{"INFO", "replication"}},
-		{Seq: 7, Time: t0.Add(time.Second), Kind: KindResult, Step: StepCutover, Data: mustJSON(res)},
-		{Seq: 8, Time: t0.Add(time.Second), Kind: KindStep, Step: StepCutover, Event: "done"},
+	es := []auditlog.Entry{
+		{Seq: 1, Time: t0, Kind: auditlog.KindOpen},
+		{Seq: 2, Time: t0, Kind: auditlog.KindSnapshot, Step: StepCutover, Snapshot: &snap},
+		{Seq: 3, Time: t0, Kind: auditlog.KindConfirm, Step: StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
+		{Seq: 4, Time: t0, Kind: auditlog.KindCommand, Step: StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
+		{Seq: 5, Time: t0, Kind: auditlog.KindReply, Ref: 4, Reply: "OK", Millis: 0.2},
+		{Seq: 6, Time: t0, Kind: auditlog.KindCommand, Endpoint: "source", Args: []string{"INFO", "replication"}},
+		{Seq: 7, Time: t0.Add(time.Second), Kind: auditlog.KindResult, Step: StepCutover, Data: auditlog.MustJSON(res)},
+		{Seq: 8, Time: t0.Add(time.Second), Kind: auditlog.KindStep, Step: StepCutover, Event: "done"},
 	}
 	md := RenderReport(es, ReportExtras{Topo: x.topo, Final: &snap})
 	for _, want := range []string{"# flyover report: mymaster", "Measured write stall", "**1.1s**", "after 2 attempt(s) (1 -NOGOODSLAVE retries)",
@@ -479,7 +480,7 @@ func TestReportFromTheAuditLog(t *testing.T) {
 		}
 	}
 	var back CutoverResult
-	if err := json.Unmarshal(mustJSON(res), &back); err != nil || back.Stall != res.Stall {
+	if err := json.Unmarshal(auditlog.MustJSON(res), &back); err != nil || back.Stall != res.Stall {
 		t.Errorf("result does not round-trip: %v", err)
 	}
 }

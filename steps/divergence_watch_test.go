@@ -8,6 +8,8 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // cutoverCheck is the cutover precondition's check id, or nil.
@@ -22,7 +24,7 @@ func cutoverCheck(f Facts, id string) *Check {
 
 // agreeingSample is a sample in which every key matched.
 func agreeingSample(at time.Time) *SampleRun {
-	return &SampleRun{At: at, Step: StepSteady, Result: probe.SampleResult{Mode: "random", Requested: 200, Compared: 200, Matched: 200, Mismatches: []probe.Mismatch{}}}
+	return &SampleRun{At: at, Step: StepSteady, Result: sampling.SampleResult{Mode: "random", Requested: 200, Compared: 200, Matched: 200, Mismatches: []sampling.Mismatch{}}}
 }
 
 // The target's poll carries its unknown_NAME counters: growth past the
@@ -102,7 +104,7 @@ func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
 	}
 	s := agreeingSample(x.at)
 	s.Result.Matched = 198
-	s.Result.Mismatches = []probe.Mismatch{
+	s.Result.Mismatches = []sampling.Mismatch{
 		{Key: "preload:00000007", What: "missing on the target", Source: "string", Target: "none"},
 		{Key: "preload:00000009", What: "value", Source: "sha256 aa", Target: "sha256 bb"},
 	}
@@ -124,11 +126,11 @@ func TestReportNamesServerKindsAndTheSamples(t *testing.T) {
 	snap := x.facts().Snapshot
 	s := agreeingSample(x.at)
 	s.Result.Compared, s.Result.Matched = 150, 149
-	s.Result.Mismatches = []probe.Mismatch{{Key: "preload:00000003", What: "missing on the target", Source: "string", Target: "none"}}
+	s.Result.Mismatches = []sampling.Mismatch{{Key: "preload:00000003", What: "missing on the target", Source: "string", Target: "none"}}
 	data, _ := json.Marshal(s)
-	entries := []Entry{
-		{Seq: 1, Time: x.at, Kind: KindSnapshot, Step: StepPreflight, Event: "before", Snapshot: &snap},
-		{Seq: 2, Time: x.at.Add(time.Second), Kind: KindResult, Step: StepSteady, Message: "sample", Data: data},
+	entries := []auditlog.Entry{
+		{Seq: 1, Time: x.at, Kind: auditlog.KindSnapshot, Step: StepPreflight, Event: "before", Snapshot: &snap},
+		{Seq: 2, Time: x.at.Add(time.Second), Kind: auditlog.KindResult, Step: StepSteady, Message: "sample", Data: data},
 	}
 	md := RenderReport(entries, ReportExtras{Topo: x.topo, Final: &snap})
 	labtest.ContainsAll(t, "the report", md,

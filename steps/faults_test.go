@@ -27,6 +27,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // rigWith is newRig with the credentials and TLS settings of a real
@@ -43,7 +44,7 @@ func rigWith(t *testing.T, l *lab.Lab, so steps.Options, data, sentinel probe.Au
 		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, sentinel, tc, time.Second))
 	}
 	p.Topo.ResolveTarget(time.Second)
-	a, err := steps.OpenAudit(filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
+	a, err := auditlog.OpenAudit(filepath.Join(t.TempDir(), auditlog.DefaultAuditPath(time.Now())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func writesSent(t *testing.T, path string) []string {
 	es := readAudit(t, path)
 	var out []string
 	for _, e := range es {
-		if e.Kind == steps.KindCommand && e.Write {
+		if e.Kind == auditlog.KindCommand && e.Write {
 			out = append(out, e.Endpoint+" "+strings.Join(e.Args, " "))
 		}
 	}
@@ -679,7 +680,7 @@ func TestHelperCutoverChild(t *testing.T) {
 		p.Sentinels = append(p.Sentinels, probe.NewEndpoint(a, probe.Auth{}, nil, time.Second))
 	}
 	p.Topo.ResolveTarget(time.Second)
-	a, err := steps.OpenAudit(c.Audit)
+	a, err := auditlog.OpenAudit(c.Audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -723,13 +724,13 @@ func TestFlyoverKilledDuringThePause(t *testing.T) {
 	// Kill it once CLIENT PAUSE is acknowledged, as written to its audit
 	// log.
 	labtest.Wait(t, 30*time.Second, "the child flyover to pause the source", func() bool {
-		es, _ := steps.ReadAudit(audit)
+		es, _ := auditlog.ReadAudit(audit)
 		seq := int64(0)
 		for _, e := range es {
-			if e.Kind == steps.KindCommand && len(e.Args) > 1 && e.Args[0] == "CLIENT" && e.Args[1] == "PAUSE" {
+			if e.Kind == auditlog.KindCommand && len(e.Args) > 1 && e.Args[0] == "CLIENT" && e.Args[1] == "PAUSE" {
 				seq = e.Seq
 			}
-			if seq > 0 && e.Kind == steps.KindReply && e.Ref == seq && e.Error == "" {
+			if seq > 0 && e.Kind == auditlog.KindReply && e.Ref == seq && e.Error == "" {
 				return true
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
 )
 
 // fixture is a topology built by hand, from which facts are derived the
@@ -13,7 +14,7 @@ type fixture struct {
 	src   probe.Node
 	tgt   probe.Node
 	sents []probe.SentinelView
-	pre   *probe.PreflightFacts
+	pre   *readiness.PreflightFacts
 	at    time.Time
 }
 
@@ -32,9 +33,9 @@ func healthy() *fixture {
 			RunID: "aaaa", ReplOffset: 5000, Keyspace: map[int]probe.DBKeys{0: {Keys: 100, Expires: 10}}, UsedMemory: 1 << 20},
 		tgt: probe.Node{Addr: fxTarget, Reachable: true, PolledAt: at, Kind: probe.KindDragonfly, Version: "1.40.1", Role: probe.RolePrimary,
 			Priority: 100, Keyspace: map[int]probe.DBKeys{}, MaxMemory: 8 << 30},
-		pre: &probe.PreflightFacts{At: at, SourceIPs: []string{"10.0.0.1"},
-			Source: probe.SourceConfig{Known: map[string]bool{"save": true, "appendonly": true, "min-replicas-to-write": true, "repl-diskless-sync": true}, DisklessSync: true},
-			Target: probe.TargetConfig{Known: map[string]bool{"dbsize": true, "maxmemory": true}, MaxMemory: 8 << 30}},
+		pre: &readiness.PreflightFacts{At: at, SourceIPs: []string{"10.0.0.1"},
+			Source: readiness.SourceConfig{Known: map[string]bool{"save": true, "appendonly": true, "min-replicas-to-write": true, "repl-diskless-sync": true}, DisklessSync: true},
+			Target: readiness.TargetConfig{Known: map[string]bool{"dbsize": true, "maxmemory": true}, MaxMemory: 8 << 30}},
 		at: at,
 	}
 	for i := range 3 {

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
 	"flyover/probe/fullsync"
+	"flyover/steps/auditlog"
 )
 
 // The full sync's guard: predict whether the source's replica output
@@ -225,7 +227,7 @@ func stopLoop(ctx context.Context, r *Runner, f Facts) error {
 	if last := w.LastDrop(); last != nil {
 		why += "; last: " + last.Reason
 	}
-	r.Audit.Log(Entry{Kind: KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
 		Message: "stopping the full sync before the source forks again: " + why}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
 	r.Session.setSyncStopped(st)
@@ -302,12 +304,12 @@ func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 		return nil
 	}
 	progress(Progress{Phase: "raise-buffer", Message: "CONFIG SET client-output-buffer-limit " + fix.New.Value(fix.Word), Fraction: -1})
-	if _, err := r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Endpoint: "source", Addr: r.Prober.Source.Addr,
+	if _, err := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepAttach, Endpoint: "source", Addr: r.Prober.Source.Addr,
 		Message: fmt.Sprintf("the source's client-output-buffer-limit before flyover raised it: %q (restore: CONFIG SET client-output-buffer-limit %q)",
 			fix.Old.Value(fix.Word), fix.Old.Value(fix.Word))}, true); err != nil {
 		return fmt.Errorf("not raised, nothing sent: the audit log cannot keep the old value: %w", err)
 	}
-	if _, err := r.Send(ctx, r.Prober.Source, probe.AnyArgs(nil, fix.SetArgs())...); err != nil {
+	if _, err := r.Send(ctx, r.Prober.Source, access.AnyArgs(nil, fix.SetArgs())...); err != nil {
 		return fmt.Errorf("the source refused the raised limit (%w): raise it yourself or answer no; nothing else was sent", err)
 	}
 	r.Session.setBufferRaised(fix)
@@ -366,7 +368,7 @@ func runBufferRestore(ctx context.Context, r *Runner, a Answers, progress func(P
 		return nil
 	}
 	progress(Progress{Phase: "restore-buffer", Message: "CONFIG SET client-output-buffer-limit " + b.Old.Value(b.Word), Fraction: -1})
-	if _, err := r.Send(ctx, r.Prober.Source, probe.AnyArgs(nil, b.RestoreArgs())...); err != nil {
+	if _, err := r.Send(ctx, r.Prober.Source, access.AnyArgs(nil, b.RestoreArgs())...); err != nil {
 		return fmt.Errorf("the source refused the old buffer limit back (%w): set it yourself: CONFIG SET client-output-buffer-limit %q", err, b.Old.Value(b.Word))
 	}
 	r.Session.setBufferRestored()

@@ -13,7 +13,9 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 func TestMain(m *testing.M) {
@@ -44,7 +46,7 @@ type rig struct {
 	auth   probe.Auth
 	prober *probe.Prober
 	runner *steps.Runner
-	audit  *steps.Audit
+	audit  *auditlog.Audit
 	opts   steps.Options
 }
 
@@ -58,7 +60,7 @@ func startRig(t *testing.T, lo lab.Options, so steps.Options) *rig {
 // in the middle of a migration looks like.
 func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 	t.Helper()
-	return newRigAt(t, l, so, filepath.Join(t.TempDir(), steps.DefaultAuditPath(time.Now())))
+	return newRigAt(t, l, so, filepath.Join(t.TempDir(), auditlog.DefaultAuditPath(time.Now())))
 }
 
 // restart is flyover started again on the same lab, as after a dropped
@@ -66,14 +68,14 @@ func newRig(t *testing.T, l *lab.Lab, so steps.Options) *rig {
 // default names it a second later.
 func (g *rig) restart() *rig {
 	g.t.Helper()
-	return newRigAt(g.t, g.lab, g.opts, filepath.Join(filepath.Dir(g.audit.Path()), steps.DefaultAuditPath(time.Now().Add(time.Second))))
+	return newRigAt(g.t, g.lab, g.opts, filepath.Join(filepath.Dir(g.audit.Path()), auditlog.DefaultAuditPath(time.Now().Add(time.Second))))
 }
 
 func newRigAt(t *testing.T, l *lab.Lab, so steps.Options, auditPath string) *rig {
 	t.Helper()
 	auth := probe.Auth{Password: l.Opts.Password}
 	p := l.Prober(time.Second)
-	a, err := steps.OpenAudit(auditPath)
+	a, err := auditlog.OpenAudit(auditPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +167,9 @@ func assertResumesAt(t *testing.T, l *lab.Lab, so steps.Options, want steps.Step
 	}
 }
 
-func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
+func startCanary(t *testing.T, l *lab.Lab, rate int) *canary.Canary {
 	t.Helper()
-	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+	c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
 		Rate: rate, TTL: 10 * time.Minute, Dialer: l.Dialer(lab.NodeWriter),
@@ -181,7 +183,7 @@ func startCanary(t *testing.T, l *lab.Lab, rate int) *probe.Canary {
 
 // assertNothingLost stops the canary and reads every acknowledged write
 // back from the primary Sentinel names: none may be missing.
-func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
+func assertNothingLost(t *testing.T, c *canary.Canary) canary.CanaryVerdict {
 	t.Helper()
 	c.Stop()
 	v, err := c.Verify(context.Background())
@@ -193,7 +195,7 @@ func assertNothingLost(t *testing.T, c *probe.Canary) probe.CanaryVerdict {
 
 // startWritingCanary starts a canary and waits, bounded, until it has more
 // than acked acknowledged writes: the application is demonstrably writing.
-func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.Canary {
+func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *canary.Canary {
 	t.Helper()
 	c := startCanary(t, l, rate)
 	labtest.Wait(t, 10*time.Second, "canary writing", func() bool { return c.Stats().Acked > acked })
@@ -204,7 +206,7 @@ func startWritingCanary(t *testing.T, l *lab.Lab, rate int, acked int64) *probe.
 // every Sentinel registers it, and starts a canary writing rate a second
 // until it has more than acked acknowledged writes: a lab ready to cut
 // over with a write canary running.
-func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.CutoverPlan, *probe.Canary) {
+func startCuttingOver(t *testing.T, lo lab.Options, so steps.Options, rate int, acked int64) (*rig, steps.CutoverPlan, *canary.Canary) {
 	t.Helper()
 	g := startRig(t, lo, so)
 	f := g.attachRegistered()
@@ -373,9 +375,9 @@ func (g *rig) attachInSync(limit time.Duration) {
 }
 
 // readAudit reads the audit log at path.
-func readAudit(t *testing.T, path string) []steps.Entry {
+func readAudit(t *testing.T, path string) []auditlog.Entry {
 	t.Helper()
-	es, err := steps.ReadAudit(path)
+	es, err := auditlog.ReadAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +390,7 @@ func auditHas(t *testing.T, path string, prefix ...string) bool {
 	t.Helper()
 	es := readAudit(t, path)
 	for _, e := range es {
-		if e.Kind == steps.KindCommand && len(e.Args) >= len(prefix) && strings.EqualFold(strings.Join(e.Args[:len(prefix)], " "), strings.Join(prefix, " ")) {
+		if e.Kind == auditlog.KindCommand && len(e.Args) >= len(prefix) && strings.EqualFold(strings.Join(e.Args[:len(prefix)], " "), strings.Join(prefix, " ")) {
 			return true
 		}
 	}
@@ -889,12 +891,12 @@ func TestAuditEntryIsWrittenBeforeTheCommandIsSent(t *testing.T) {
 	}()
 	var cmd, reply bool
 	labtest.Wait(t, 5*time.Second, "the command entry on disk", func() bool {
-		es, _ := steps.ReadAudit(g.audit.Path())
+		es, _ := auditlog.ReadAudit(g.audit.Path())
 		for _, e := range es {
-			if e.Kind == steps.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {
+			if e.Kind == auditlog.KindCommand && len(e.Args) > 1 && e.Args[1] == "flyover:test:wal" {
 				cmd = true
 			}
-			if e.Kind == steps.KindReply && e.Endpoint == "source" {
+			if e.Kind == auditlog.KindReply && e.Endpoint == "source" {
 				reply = true
 			}
 		}

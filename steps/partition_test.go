@@ -15,6 +15,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -201,7 +202,7 @@ type outcome struct {
 // node is a primary and every Sentinel names it, checks the source is
 // not paused and the writer writes again, and reads every acknowledged
 // write back. It returns the primary and the writer's figures.
-func (g *rig) healAndSettle(canary *probe.Canary, wantPrimary string) (string, outcome) {
+func (g *rig) healAndSettle(canary *canary.Canary, wantPrimary string) (string, outcome) {
 	g.t.Helper()
 	t := g.t
 	g.must(g.net().HealAll())
@@ -279,7 +280,7 @@ func onePrimary(l *lab.Lab) (string, string) {
 // readyToCutOver starts a partition rig with the target attached and
 // registered by every Sentinel, and a writer writing through Sentinel from
 // its own namespace.
-func readyToCutOver(t *testing.T, lo lab.Options, rate int) (*rig, steps.CutoverPlan, *probe.Canary) {
+func readyToCutOver(t *testing.T, lo lab.Options, rate int) (*rig, steps.CutoverPlan, *canary.Canary) {
 	t.Helper()
 	g := startPartitionRig(t, lo)
 	f := g.attachRegistered()

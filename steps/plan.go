@@ -1,14 +1,3 @@
-// Package steps is flyover's checklist: the migration as an ordered list
-// of steps, the checks that decide where it stands (pure functions of the
-// live topology), the guarded cutover, and the audit log every command
-// goes through.
-//
-// The UI drives it like this: on every poll, Session.Observe(snapshot) and
-// Plan(session.Facts(topo, snapshot), opts) to render the checklist; for
-// the current step, show Step.Why, Step.Commands and each of
-// Step.Confirmations; collect the answers; Runner.Start returns a Job
-// whose Progress channel the UI reads from a tea.Cmd until it closes, then
-// Job.Err says how it ended.
 package steps
 
 import "fmt"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
 )
 
 // Preflight is SPEC's preflight list, each a line: pass, warn with why, or
@@ -408,7 +409,7 @@ func promotionCheck(f Facts) Check {
 
 func persistenceCheck(f Facts) Check {
 	const id, title = "source-persistence", "persistence on the source"
-	return sourceConfigCheck(f, id, title, func(c probe.SourceConfig) Check {
+	return sourceConfigCheck(f, id, title, func(c readiness.SourceConfig) Check {
 		if !c.Has("save") && !c.Has("appendonly") {
 			return warn(id, title, "unknown (CONFIG GET refused): a full sync forks the source; make sure it has memory headroom for copy-on-write")
 		}
@@ -433,7 +434,7 @@ func persistenceCheck(f Facts) Check {
 
 func minReplicasCheck(f Facts) Check {
 	const id, title = "source-min-replicas", "min-replicas-to-write on the source"
-	return sourceConfigCheck(f, id, title, func(c probe.SourceConfig) Check {
+	return sourceConfigCheck(f, id, title, func(c readiness.SourceConfig) Check {
 		if !c.Has("min-replicas-to-write") {
 			if f.Snapshot.Source.MinReplicasToWrite > 0 {
 				return warn(id, title, "set (INFO reports good replicas), value unknown: the source refuses writes when too few replicas acknowledge in time")
@@ -450,7 +451,7 @@ func minReplicasCheck(f Facts) Check {
 
 // sourceConfigCheck judges the source's configuration as preflight read
 // it; until preflight has run, it says so.
-func sourceConfigCheck(f Facts, id, title string, judge func(probe.SourceConfig) Check) Check {
+func sourceConfigCheck(f Facts, id, title string, judge func(readiness.SourceConfig) Check) Check {
 	if f.Preflight == nil {
 		return warn(id, title, "not read yet: run preflight")
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"flyover/steps/auditlog"
 )
 
 // Step 6 records, in the audit log, each replica-priority it replaces
@@ -33,8 +35,8 @@ type priorityRecord struct {
 
 func (r *Runner) notePriority(ctx context.Context, phase string, rec priorityRecord, msg string) {
 	rec.Master = r.Prober.Topo.MasterName
-	r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Phase: phase, Endpoint: "replica", Addr: rec.Replica,
-		Message: msg, Data: mustJSON(rec)}, true)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Phase: phase, Endpoint: "replica", Addr: rec.Replica,
+		Message: msg, Data: auditlog.MustJSON(rec)}, true)
 }
 
 // maxRecallFiles bounds how many audit logs a restart reads.
@@ -73,7 +75,7 @@ func (r *Runner) RecallPriorities() []string {
 	for _, addr := range slices.Sorted(maps.Keys(old)) {
 		r.Session.recordOldPriority(addr, old[addr])
 		msg := fmt.Sprintf("replica %s was at replica-priority %d before an earlier run set 0: abort puts it back", addr, old[addr])
-		r.Audit.Log(Entry{Kind: KindNote, Endpoint: "replica", Addr: addr,
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Endpoint: "replica", Addr: addr,
 			Message: "recalled from " + from[addr] + ": " + msg + " (while it is still 0)"}, false)
 		lines = append(lines, msg)
 	}
@@ -97,9 +99,9 @@ func readPriorityRecords(path, master string, fn func(phase string, rec priority
 		if !strings.Contains(line, phasePrioritySaved) && !strings.Contains(line, phasePriorityRestored) {
 			continue
 		}
-		var e Entry
+		var e auditlog.Entry
 		var rec priorityRecord
-		if json.Unmarshal([]byte(line), &e) != nil || e.Kind != KindNote || json.Unmarshal(e.Data, &rec) != nil {
+		if json.Unmarshal([]byte(line), &e) != nil || e.Kind != auditlog.KindNote || json.Unmarshal(e.Data, &rec) != nil {
 			continue
 		}
 		if rec.Master != master || rec.Replica == "" || (e.Phase != phasePrioritySaved && e.Phase != phasePriorityRestored) {

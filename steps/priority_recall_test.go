@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // A flyover restarted mid-migration reads back, from the audit logs beside
@@ -18,7 +19,7 @@ func TestRestartRecallsPrioritiesAnEarlierRunReplaced(t *testing.T) {
 	dir := t.TempDir()
 	ctx := withStep(context.Background(), StepPriority)
 	earlier := func(name, master string, write func(r *Runner)) {
-		a, err := OpenAudit(filepath.Join(dir, name))
+		a, err := auditlog.OpenAudit(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +37,7 @@ func TestRestartRecallsPrioritiesAnEarlierRunReplaced(t *testing.T) {
 		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: "10.0.0.7:6379", Old: 1}, "replica-priority was 1")
 	})
 
-	a, err := OpenAudit(filepath.Join(dir, DefaultAuditPath(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))))
+	a, err := auditlog.OpenAudit(filepath.Join(dir, auditlog.DefaultAuditPath(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,18 +9,20 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Readiness: before the point of no return, will the data load on
 // Dragonfly and will the application work there? Every check is a pure
-// function of probe.ReadinessFacts (probe.ReadReadiness reads them); the
+// function of readiness.ReadinessFacts (readiness.ReadReadiness reads them); the
 // facts about Dragonfly are DRAGONFLY.md's.
 
 // ReadinessChecks judges the readiness facts: the application's commands,
 // Lua, Functions, modules, databases, the source's version, keyspace
 // notifications, eviction and client-side caching. Each is a line: pass,
 // warn with why, or block with the fix.
-func ReadinessChecks(rf probe.ReadinessFacts) []Check {
+func ReadinessChecks(rf readiness.ReadinessFacts) []Check {
 	s, t := &rf.Source, &rf.Target
 	var cs []Check
 	if !s.Reachable {
@@ -54,7 +56,7 @@ func ReadinessChecks(rf probe.ReadinessFacts) []Check {
 }
 
 // callsSpan says what commandstats cover.
-func callsSpan(s *probe.SourceReadiness) string {
+func callsSpan(s *readiness.SourceReadiness) string {
 	return fmt.Sprintf("calls counted since the source started (%s ago) or its last CONFIG RESETSTAT, if later",
 		(time.Duration(s.UptimeSeconds) * time.Second).String())
 }
@@ -88,13 +90,13 @@ func dragonflyGap(name, version string) string {
 // such hashes does not load on Dragonfly (dragonfly#8253).
 var hashFieldTTL = []string{"hexpire", "hpexpire", "hexpireat", "hpexpireat", "hsetex", "hgetex"}
 
-func commandsCheck(rf probe.ReadinessFacts) Check {
+func commandsCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-commands", "the target knows the application's commands"
 	if s.Calls == nil {
 		return warn(id, title, "the source's INFO commandstats could not be read: which commands the application uses is unknown")
 	}
-	app := probe.ApplicationCommands(s.Calls)
+	app := readiness.ApplicationCommands(s.Calls)
 	type miss struct {
 		name  string
 		calls int64
@@ -155,7 +157,7 @@ func commandsCheck(rf probe.ReadinessFacts) Check {
 	return pass(id, title, fmt.Sprintf("%d commands the application used, each known to the target (%s)", len(app), span))
 }
 
-func versionIfDragonfly(t *probe.TargetReadiness) string {
+func versionIfDragonfly(t *readiness.TargetReadiness) string {
 	if t.Kind == probe.KindDragonfly {
 		return t.Version
 	}
@@ -165,7 +167,7 @@ func versionIfDragonfly(t *probe.TargetReadiness) string {
 // displayName is "OBJECT" or "CLIENT NO-EVICT".
 func displayName(name string) string { return strings.ToUpper(strings.ReplaceAll(name, "|", " ")) }
 
-func hashFieldTTLCheck(rf probe.ReadinessFacts) Check {
+func hashFieldTTLCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-hash-field-ttl", "no hash fields with a TTL"
 	var used []string
@@ -182,10 +184,10 @@ func hashFieldTTLCheck(rf probe.ReadinessFacts) Check {
 		"remove the field TTLs (HPERSIST) and stop the application setting them, then CONFIG RESETSTAT on the source and check again")
 }
 
-func luaCheck(rf probe.ReadinessFacts) Check {
+func luaCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-lua", "Lua scripts may touch undeclared keys"
-	n := probe.ScriptCalls(s.Calls)
+	n := readiness.ScriptCalls(s.Calls)
 	if n == 0 {
 		return pass(id, title, "the application ran no Lua scripts (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: no calls)")
 	}
@@ -205,7 +207,7 @@ func luaCheck(rf probe.ReadinessFacts) Check {
 	return pass(id, title, ran+"; the target runs a script that reads a key it did not declare")
 }
 
-func functionsCheck(rf probe.ReadinessFacts) Check {
+func functionsCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-functions", "no Redis Functions on the source"
 	switch {
@@ -225,7 +227,7 @@ func functionsCheck(rf probe.ReadinessFacts) Check {
 		"move these functions into the application as EVAL scripts, then remove them from the source (FUNCTION DELETE <library>)")
 }
 
-func modulesCheck(rf probe.ReadinessFacts) Check {
+func modulesCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-modules", "no module data on the source"
 	if !s.ModulesKnown {
@@ -250,7 +252,7 @@ func modulesCheck(rf probe.ReadinessFacts) Check {
 	return pass(id, title, "no modules loaded")
 }
 
-func databasesCheck(rf probe.ReadinessFacts) Check {
+func databasesCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-databases", "the target has the source's databases"
 	highest := -1
@@ -272,7 +274,7 @@ func databasesCheck(rf probe.ReadinessFacts) Check {
 	return pass(id, title, fmt.Sprintf("keys up to db%d; the target has %d databases", highest, t.Databases))
 }
 
-func sourceVersionCheck(rf probe.ReadinessFacts) Check {
+func sourceVersionCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-source-version", "Dragonfly can load the source's RDB"
 	if s.Kind != probe.KindRedis {
@@ -301,7 +303,7 @@ func keyspaceEventsBeyondExpired(flags string) string {
 	return out.String()
 }
 
-func notificationsCheck(rf probe.ReadinessFacts) Check {
+func notificationsCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-notifications", "keyspace notifications"
 	if !s.NotifyKnown {
@@ -343,7 +345,7 @@ func notificationsCheck(rf probe.ReadinessFacts) Check {
 	return c
 }
 
-func evictionCheck(rf probe.ReadinessFacts) Check {
+func evictionCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-eviction", "eviction"
 	switch {
@@ -377,7 +379,7 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func trackingCheck(rf probe.ReadinessFacts) Check {
+func trackingCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-tracking", "client-side caching"
 	switch {
@@ -398,7 +400,7 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 	if !now.Known {
 		return warn(id, title, "the target's INFO commandstats could not be read: whether it dropped commands is unknown")
 	}
-	d := probe.DivergenceGrowth(base, now)
+	d := readiness.DivergenceGrowth(base, now)
 	since := "since the target started"
 	if base.Known && !d.Restarted {
 		since = "since " + base.At.Format("15:04:05")
@@ -424,10 +426,10 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 
 // readReadiness reads the readiness facts through the audited path (reads
 // only), records them in the session and, as one entry, in the audit log.
-func (r *Runner) readReadiness(ctx context.Context, step StepID) probe.ReadinessFacts {
-	rf := probe.ReadReadiness(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
+func (r *Runner) readReadiness(ctx context.Context, step StepID) readiness.ReadinessFacts {
+	rf := readiness.ReadReadiness(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	r.Session.SetReadiness(rf)
-	r.Audit.Log(Entry{Kind: KindResult, Step: step, Message: "readiness facts", Data: mustJSON(rf)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "readiness facts", Data: auditlog.MustJSON(rf)}, false)
 	return rf
 }
 

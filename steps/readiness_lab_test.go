@@ -8,6 +8,7 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/readiness"
 	"flyover/steps"
 )
 
@@ -24,11 +25,11 @@ func findCheck(t *testing.T, cs []steps.Check, id string) steps.Check {
 
 // readReadiness reads the facts through the audited path in read-only
 // mode: every readiness read must pass the read-only allowlist.
-func (g *rig) readReadiness() probe.ReadinessFacts {
+func (g *rig) readReadiness() readiness.ReadinessFacts {
 	g.t.Helper()
 	g.runner.ReadOnly = true
 	defer func() { g.runner.ReadOnly = false }()
-	rf := probe.ReadReadiness(context.Background(), g.runner.Doer(), g.prober.Source, g.prober.Target)
+	rf := readiness.ReadReadiness(context.Background(), g.runner.Doer(), g.prober.Source, g.prober.Target)
 	for _, e := range append(rf.Source.Errors, rf.Target.Errors...) {
 		g.t.Errorf("read failed: %s", e)
 	}

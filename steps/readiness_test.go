@@ -9,17 +9,18 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/readiness"
 )
 
 // cleanReadiness is a source and a Dragonfly v1.40.1 target with nothing
 // in the way.
-func cleanReadiness() probe.ReadinessFacts {
-	return probe.ReadinessFacts{
-		Source: probe.SourceReadiness{Reachable: true, Kind: probe.KindRedis, Version: "7.0.15", UptimeSeconds: 3600,
+func cleanReadiness() readiness.ReadinessFacts {
+	return readiness.ReadinessFacts{
+		Source: readiness.SourceReadiness{Reachable: true, Kind: probe.KindRedis, Version: "7.0.15", UptimeSeconds: 3600,
 			Calls:    map[string]int64{"get": 100, "set": 50, "ping": 3600, "info": 90, "replconf": 10},
 			Keyspace: map[int]probe.DBKeys{0: {Keys: 10}}, LibrariesKnown: true, ModulesKnown: true,
 			NotifyKnown: true, PubSubKnown: true, PolicyKnown: true, MaxMemoryPolicy: "noeviction", TrackingKnown: true},
-		Target: probe.TargetReadiness{Reachable: true, Kind: probe.KindDragonfly, Version: "1.40.1",
+		Target: readiness.TargetReadiness{Reachable: true, Kind: probe.KindDragonfly, Version: "1.40.1",
 			Commands: map[string]bool{"get": true, "set": true}, Databases: 16, DatabasesKnown: true,
 			NotifyKnown: true, CacheModeKnown: true,
 			Counters: probe.DivergenceCounters{Known: true}},
@@ -139,7 +140,7 @@ func TestReadinessExpiredEventsNeedTheTargetSetToSendThem(t *testing.T) {
 
 func TestReadinessUnreachableEndpointBlocks(t *testing.T) {
 	rf := cleanReadiness()
-	rf.Target = probe.TargetReadiness{Error: "127.0.0.1:1: connection refused"}
+	rf.Target = readiness.TargetReadiness{Error: "127.0.0.1:1: connection refused"}
 	cs := ReadinessChecks(rf)
 	if len(cs) != 1 || cs[0].Level != Block || !strings.Contains(cs[0].Detail, "refused") {
 		t.Errorf("%+v", cs)

@@ -11,6 +11,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // A source with a Redis Function loaded: the preflight step reads the
@@ -118,10 +119,10 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 	entries := readAudit(t, g.audit.Path())
 	samples := 0
 	for _, e := range entries {
-		if e.Kind == steps.KindResult && e.Message == "sample" {
+		if e.Kind == auditlog.KindResult && e.Message == "sample" {
 			samples++
 		}
-		if e.Kind == steps.KindCommand && (e.Args[0] == "RANDOMKEY" || e.Args[0] == "TYPE") {
+		if e.Kind == auditlog.KindCommand && (e.Args[0] == "RANDOMKEY" || e.Args[0] == "TYPE") {
 			t.Fatalf("a sample's key reads are in the audit log one by one: %v", e.Args)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"flyover/probe"
+	"flyover/probe/access"
 )
 
 // REPLICAOF is sent one way wherever flyover sends it (the attach, the
@@ -79,7 +80,7 @@ type linkDiagnosis struct {
 	Unreachable string
 	// Auth is whether the primary needs a password and takes the
 	// replica's; nil when not read (the primary did not answer).
-	Auth *probe.ReplicationAuth
+	Auth *access.ReplicationAuth
 	// TLS: flyover speaks TLS to the primary, so the replica must too.
 	TLS bool
 }
@@ -92,7 +93,7 @@ func (d linkDiagnosis) cause() string {
 		return "flyover cannot reach " + d.Primary + " either: " + d.Unreachable
 	case d.Auth == nil:
 		return ""
-	case d.Auth.Verdict == probe.ReplAuthMissing || d.Auth.Verdict == probe.ReplAuthRefused:
+	case d.Auth.Verdict == access.ReplAuthMissing || d.Auth.Verdict == access.ReplAuthRefused:
 		return d.Auth.Detail
 	}
 	return ""
@@ -228,7 +229,7 @@ func (r *Runner) kindOf(ctx context.Context, e *probe.Endpoint) probe.Kind {
 // flyover can about replica's way to the primary at addr: a PING there
 // with creds' credentials and TLS settings, then whether the primary
 // requires a password and accepts the replica's masteruser/masterauth
-// (probe.GatherReplicationAuth).
+// (access.GatherReplicationAuth).
 func (r *Runner) diagnoseLink(ctx context.Context, replica *probe.Endpoint, addr string, creds *probe.Endpoint) linkDiagnosis {
 	d := linkDiagnosis{Primary: addr}
 	if creds == nil {
@@ -256,7 +257,7 @@ func (r *Runner) diagnoseLink(ctx context.Context, replica *probe.Endpoint, addr
 		// It answered: reachable, whatever it thinks of flyover's
 		// credentials.
 	}
-	ra := probe.GatherReplicationAuth(ctx, r.Doer(), primary, replica)
+	ra := access.GatherReplicationAuth(ctx, r.Doer(), primary, replica)
 	d.Auth = &ra
 	return d
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
 )
 
 // Dragonfly v1.40.1's answer to REPLICAOF when its first handshake with
@@ -41,7 +42,7 @@ func TestReplicaOfRefusalsAreRecognised(t *testing.T) {
 // what flyover checked from where it stands, and what to check on the
 // target.
 func TestReplicationCancelledSaysWhatItMeansAndWhatToCheck(t *testing.T) {
-	missing := &probe.ReplicationAuth{Verdict: probe.ReplAuthMissing,
+	missing := &access.ReplicationAuth{Verdict: access.ReplAuthMissing,
 		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH"}
 	e := &ReplicaOfError{Replica: "target", ReplicaAddr: fxTarget, PrimaryName: "source", Primary: fxSource, Kind: probe.KindDragonfly,
 		Reply: "ERR replication cancelled", Err: dragonflyReplicationCancelled,
@@ -65,7 +66,7 @@ func TestReplicationCancelledSaysWhatItMeansAndWhatToCheck(t *testing.T) {
 	// Nothing wrong from flyover's side: say so, and that the target's
 	// view differs.
 	e.Diagnosis = linkDiagnosis{Primary: fxSource, TLS: true,
-		Auth: &probe.ReplicationAuth{Verdict: probe.ReplAuthOK, Detail: "the source accepts the target's masterauth"}}
+		Auth: &access.ReplicationAuth{Verdict: access.ReplAuthOK, Detail: "the source accepts the target's masterauth"}}
 	msg = e.Error()
 	for _, want := range []string{"accepts the target's masterauth", "flyover speaks TLS to it, so the replica must too",
 		"Nothing flyover can check from here is wrong, so the target's own view differs"} {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
+	"flyover/probe/readiness"
 )
 
 // The Redis servers the migration leaves behind: the old primary and each
@@ -235,16 +237,16 @@ func replicaReadsChecks(f Facts) []Check {
 // gatherReplicas reads, through the audited path (reads only), on each
 // other replica of the source, reached as the source is: whether clients
 // read from it, and what the source's user may run there.
-func (r *Runner) gatherReplicas(ctx context.Context, f Facts) ([]probe.ReplicaClients, []probe.ACLFacts) {
+func (r *Runner) gatherReplicas(ctx context.Context, f Facts) ([]readiness.ReplicaClients, []access.ACLFacts) {
 	if r.DialReplica == nil {
 		return nil, nil
 	}
-	var clients []probe.ReplicaClients
-	var acls []probe.ACLFacts
+	var clients []readiness.ReplicaClients
+	var acls []access.ACLFacts
 	for _, addr := range OtherReplicas(f) {
 		e := r.DialReplica(addr)
-		clients = append(clients, probe.GatherReplicaClients(ctx, r.Doer(), e))
-		acls = append(acls, probe.GatherACL(ctx, r.Doer(), aclReplica, e, probe.ReplicaACLNeeds()))
+		clients = append(clients, readiness.GatherReplicaClients(ctx, r.Doer(), e))
+		acls = append(acls, access.GatherACL(ctx, r.Doer(), aclReplica, e, access.ReplicaACLNeeds()))
 		e.Close()
 	}
 	return clients, acls

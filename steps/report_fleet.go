@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // reportFacts are what a report reads out of a session's audit entries:
@@ -19,43 +21,43 @@ import (
 type reportFacts struct {
 	cutover       *CutoverResult
 	samples       []SampleRun
-	canaryVerdict *probe.CanaryVerdict
-	canaryStats   *probe.CanaryStats
-	steps         map[StepID]Entry
-	lastStep      *Entry // the last step that ended (done or failed)
+	canaryVerdict *canary.CanaryVerdict
+	canaryStats   *canary.CanaryStats
+	steps         map[StepID]auditlog.Entry
+	lastStep      *auditlog.Entry // the last step that ended (done or failed)
 	checks        []Check
 	checksKnown   bool
 	first, last   *probe.Snapshot
 }
 
-func readReportFacts(entries []Entry) reportFacts {
-	f := reportFacts{steps: map[StepID]Entry{}}
+func readReportFacts(entries []auditlog.Entry) reportFacts {
+	f := reportFacts{steps: map[StepID]auditlog.Entry{}}
 	for i, e := range entries {
 		switch {
-		case e.Kind == KindResult && e.Step == StepCutover && len(e.Data) > 0:
+		case e.Kind == auditlog.KindResult && e.Step == StepCutover && len(e.Data) > 0:
 			var r CutoverResult
 			if json.Unmarshal(e.Data, &r) == nil {
 				f.cutover = &r
 			}
-		case e.Kind == KindResult && e.Message == "sample" && len(e.Data) > 0:
+		case e.Kind == auditlog.KindResult && e.Message == "sample" && len(e.Data) > 0:
 			var r SampleRun
 			if json.Unmarshal(e.Data, &r) == nil {
 				f.samples = append(f.samples, r)
 			}
-		case e.Kind == KindResult && e.Message == "canary" && len(e.Data) > 0:
+		case e.Kind == auditlog.KindResult && e.Message == "canary" && len(e.Data) > 0:
 			var d struct {
-				Stats   probe.CanaryStats   `json:"stats"`
-				Verdict probe.CanaryVerdict `json:"verdict"`
+				Stats   canary.CanaryStats   `json:"stats"`
+				Verdict canary.CanaryVerdict `json:"verdict"`
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
 			}
-		case e.Kind == KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
+		case e.Kind == auditlog.KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
 			var cs []Check
 			if json.Unmarshal(e.Data, &cs) == nil {
 				f.checks, f.checksKnown = cs, true
 			}
-		case e.Kind == KindStep && e.Event != "start":
+		case e.Kind == auditlog.KindStep && e.Event != "start":
 			f.steps[e.Step] = e
 			f.lastStep = &entries[i]
 		}
@@ -79,7 +81,7 @@ type FleetRow struct {
 	Outcome string
 	Stall   time.Duration // measured write stall; 0 when no cutover ran
 	Stalled bool          // a stall was measured
-	Canary  *probe.CanaryVerdict
+	Canary  *canary.CanaryVerdict
 	// KeysBefore is the source's keys in the first snapshot, KeysAfter
 	// the target's in the last; -1 when no snapshot was recorded.
 	KeysBefore, KeysAfter int64
@@ -93,8 +95,8 @@ type FleetRow struct {
 // FleetRows is a row per master: each master named in masters (in that
 // order), then any other master the log names, by name. A master with no
 // entries is "not started".
-func FleetRows(entries []Entry, masters []string) []FleetRow {
-	by := map[string][]Entry{}
+func FleetRows(entries []auditlog.Entry, masters []string) []FleetRow {
+	by := map[string][]auditlog.Entry{}
 	for _, e := range entries {
 		if e.Master != "" {
 			by[e.Master] = append(by[e.Master], e)
@@ -120,7 +122,7 @@ func FleetRows(entries []Entry, masters []string) []FleetRow {
 	return rows
 }
 
-func fleetRow(master string, entries []Entry) FleetRow {
+func fleetRow(master string, entries []auditlog.Entry) FleetRow {
 	f := readReportFacts(entries)
 	r := FleetRow{Master: master, Entries: len(entries), Outcome: "not started", KeysBefore: -1, KeysAfter: -1, Canary: f.canaryVerdict}
 	if e, ok := f.steps[StepCutover]; ok {
@@ -210,29 +212,15 @@ func RenderFleetReport(rows []FleetRow, auditPath string, at time.Time) string {
 	return b.String()
 }
 
-// FleetReportPath is where the fleet's report goes: next to the audit
-// log, named after it, "<audit-log-base>-fleet-report.md".
-func (a *Audit) FleetReportPath() string {
-	if a.parent != nil {
-		return a.parent.FleetReportPath()
-	}
-	if a.path == "" {
-		return ""
-	}
-	return strings.TrimSuffix(a.path, filepath.Ext(a.path)) + "-fleet-report.md"
-}
-
 // WriteFleetReport reads the fleet's audit log back and writes its report
 // (FleetReportPath), a row per master in masters and any other the log
 // names. It returns the report's path.
-func WriteFleetReport(a *Audit, masters []string) (string, error) {
-	if a.parent != nil {
-		a = a.parent
-	}
+func WriteFleetReport(a *auditlog.Audit, masters []string) (string, error) {
+	a = a.Root()
 	if a.Path() == "" {
 		return "", fmt.Errorf("no audit log is kept, so there is no fleet report to write")
 	}
-	entries, err := ReadAudit(a.Path())
+	entries, err := auditlog.ReadAudit(a.Path())
 	if err != nil {
 		return "", fmt.Errorf("reading the audit log back: %w", err)
 	}

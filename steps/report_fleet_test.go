@@ -8,6 +8,8 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // The fleet's report is a row per master from the one audit log: each
@@ -21,15 +23,15 @@ func TestFleetReportRowPerMaster(t *testing.T) {
 			Source: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: src}}},
 			Target: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: tgt}}}}
 	}
-	orders.Log(Entry{Kind: KindPhase, Step: StepPreflight, Snapshot: snap(1000, 0)}, false)
-	orders.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks",
-		Data: mustJSON([]Check{{ID: "a", Level: Pass}, {ID: "b", Level: Pass}, {ID: "c", Level: Warn}})}, false)
-	carts.Log(Entry{Kind: KindStep, Step: StepAttach, Event: "done"}, false)
-	orders.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
-	orders.Log(Entry{Kind: KindStep, Step: StepCutover, Event: "done"}, false)
-	orders.Log(Entry{Kind: KindResult, Step: StepVerify, Message: "canary",
-		Data: mustJSON(map[string]any{"verdict": probe.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
-	orders.Log(Entry{Kind: KindPhase, Step: StepVerify, Snapshot: snap(1000, 1007)}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: StepPreflight, Snapshot: snap(1000, 0)}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks",
+		Data: auditlog.MustJSON([]Check{{ID: "a", Level: Pass}, {ID: "b", Level: Pass}, {ID: "c", Level: Warn}})}, false)
+	carts.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: StepAttach, Event: "done"}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepCutover, Data: auditlog.MustJSON(CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: StepCutover, Event: "done"}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepVerify, Message: "canary",
+		Data: auditlog.MustJSON(map[string]any{"verdict": canary.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: StepVerify, Snapshot: snap(1000, 1007)}, false)
 
 	p, err := WriteFleetReport(orders, []string{"orders", "carts", "idle"})
 	if err != nil {

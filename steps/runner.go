@@ -13,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/steps/auditlog"
 )
 
 // Runner is the one path every command a step sends goes through: it
@@ -22,14 +24,14 @@ import (
 // is not a read. Prober, Audit and Session are required.
 type Runner struct {
 	Prober  *probe.Prober
-	Audit   *Audit
+	Audit   *auditlog.Audit
 	Session *Session
 	Opts    Options
 	// ReadOnly refuses every command that is not a read (--read-only).
 	ReadOnly bool
 	// Canary, when set, is read back after the cutover (verify), and its
 	// figures go into the report.
-	Canary *probe.Canary
+	Canary *canary.Canary
 	// DialReplica opens an endpoint to another replica of the source (with
 	// the source's credentials), for their priority (step 6), their
 	// decommission and the new replicas of restore HA. Nil: the
@@ -46,7 +48,7 @@ type Runner struct {
 func (r *Runner) opts() Options { return r.Opts.withDefaults() }
 
 // NewRunner returns a runner over the prober's endpoints.
-func NewRunner(p *probe.Prober, a *Audit, s *Session, o Options) *Runner {
+func NewRunner(p *probe.Prober, a *auditlog.Audit, s *Session, o Options) *Runner {
 	if s == nil {
 		s = NewSession()
 	}
@@ -110,10 +112,10 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	write := !probe.IsRead(sargs)
 	if r.ReadOnly && write {
 		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
-		r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
 		return nil, err
 	}
-	seq, aerr := r.Audit.Log(Entry{Kind: KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
+	seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
 	if aerr != nil && !must {
 		return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(red, " "), aerr)
 	}
@@ -128,7 +130,7 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	if errors.Is(err, redis.Nil) {
 		reply, err = nil, nil
 	}
-	entry := Entry{Kind: KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
+	entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
 		Millis: float64(elapsed.Microseconds()) / 1000}
 	if err != nil {
 		entry.Error = err.Error()
@@ -156,10 +158,10 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 		write := !probe.IsRead(sargs)
 		if r.ReadOnly && write {
 			err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: reds[i]}
-			r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
 			return nil, err
 		}
-		seq, aerr := r.Audit.Log(Entry{Kind: KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
+		seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
 			Message: fmt.Sprintf("in one MULTI/EXEC, %d of %d", i+1, len(cmds))}, write)
 		if aerr != nil && !must {
 			return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(reds[i], " "), aerr)
@@ -172,7 +174,7 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 	cancel()
 	elapsed := float64(time.Since(start).Microseconds()) / 1000
 	for i := range cmds {
-		entry := Entry{Kind: KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
+		entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
 		if i < len(replies) && err == nil {
 			entry.Reply = redactReply(stringArgs(cmds[i]), replies[i])
 		} else if err != nil {
@@ -226,7 +228,7 @@ func (r *Runner) Poll(ctx context.Context) probe.Snapshot {
 	r.lastObserve = sum
 	r.mu.Unlock()
 	if changed {
-		r.Audit.Log(Entry{Kind: KindObserve, Step: stepOf(ctx), Message: sum}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindObserve, Step: stepOf(ctx), Message: sum}, false)
 	}
 	return snap
 }
@@ -361,7 +363,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		if c.Kind == ConfirmTypeName {
 			msg += fmt.Sprintf(" (typed %q)", ans)
 		}
-		if _, err := r.Audit.Log(Entry{Kind: KindConfirm, Step: id, Event: event, Phase: c.ID, Message: msg}, true); err != nil {
+		if _, err := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindConfirm, Step: id, Event: event, Phase: c.ID, Message: msg}, true); err != nil {
 			return nil, fmt.Errorf("not started: %w", err)
 		}
 		if !yes && !c.Optional {
@@ -403,8 +405,8 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	r.mu.Unlock()
 
 	snap := f.Snapshot
-	r.Audit.Log(Entry{Kind: KindStep, Step: id, Event: "start", Message: step.Title}, true)
-	r.Audit.Log(Entry{Kind: KindSnapshot, Step: id, Event: "before", Snapshot: &snap}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: id, Event: "start", Message: step.Title}, true)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindSnapshot, Step: id, Event: "before", Snapshot: &snap}, false)
 	go func() {
 		defer cancel()
 		lastPhase := ""
@@ -424,7 +426,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			err = step.run(jctx, r, f, fresh, a, func(p Progress) {
 				if p.Phase != lastPhase {
 					lastPhase = p.Phase
-					r.Audit.Log(Entry{Kind: KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
+					r.Audit.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
 				}
 				j.report(p)
 			})
@@ -432,8 +434,8 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		pctx, pcancel := context.WithTimeout(context.WithoutCancel(jctx), 5*time.Second)
 		after := r.Poll(pctx)
 		pcancel()
-		r.Audit.Log(Entry{Kind: KindSnapshot, Step: id, Event: "after", Snapshot: &after}, false)
-		e := Entry{Kind: KindStep, Step: id, Event: "done", Message: step.Title}
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindSnapshot, Step: id, Event: "after", Snapshot: &after}, false)
+		e := auditlog.Entry{Kind: auditlog.KindStep, Step: id, Event: "done", Message: step.Title}
 		if err != nil {
 			e.Event, e.Error = "failed", err.Error()
 			e.Message = step.OnFailure
@@ -457,7 +459,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 // answers that never reach Start. The entry is synced: it is the record
 // of who declined what.
 func (r *Runner) Declined(id StepID, q Confirmation, why string) error {
-	_, err := r.Audit.Log(Entry{Kind: KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
+	_, err := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindConfirm, Step: id, Event: "no", Phase: q.ID, Message: q.Prompt + " (" + why + ")"}, true)
 	return err
 }
 

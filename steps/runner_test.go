@@ -3,6 +3,8 @@ package steps
 import (
 	"path/filepath"
 	"testing"
+
+	"flyover/steps/auditlog"
 )
 
 // A declined confirmation is recorded by the runner in the same shape as
@@ -15,12 +17,12 @@ func TestDeclinedIsAudited(t *testing.T) {
 	if err := r.Declined(StepAttach, q, "cancelled, nothing sent"); err != nil {
 		t.Fatal(err)
 	}
-	es, err := ReadAudit(a.Path())
+	es, err := auditlog.ReadAudit(a.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := es[len(es)-1]
-	if e.Kind != KindConfirm || e.Step != StepAttach || e.Event != "no" || e.Phase != "attach" ||
+	if e.Kind != auditlog.KindConfirm || e.Step != StepAttach || e.Event != "no" || e.Phase != "attach" ||
 		e.Message != "Attach the target as a replica of the source? (cancelled, nothing sent)" {
 		t.Errorf("got %+v", e)
 	}
@@ -28,10 +30,10 @@ func TestDeclinedIsAudited(t *testing.T) {
 
 // openAudit opens an audit log named name in a temporary directory,
 // closed when the test ends.
-func openAudit(t testing.TB, name string) (*Audit, string) {
+func openAudit(t testing.TB, name string) (*auditlog.Audit, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	a, err := OpenAudit(path)
+	a, err := auditlog.OpenAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
+	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // Sampled verification in the guided migration: counting keys cannot
@@ -17,7 +20,7 @@ import (
 // against the old one. Each sample is one summary entry in the audit log.
 
 // DefaultSampleKeys is how many keys a guided sample compares, at
-// probe.DefaultSampleRate keys a second: about a second of reads, each
+// sampling.DefaultSampleRate keys a second: about a second of reads, each
 // key about four reads on each side (TYPE, PTTL, the value in pieces)
 // plus a RANDOMKEY on the source.
 const DefaultSampleKeys = 200
@@ -28,10 +31,10 @@ type SampleRun struct {
 	Step StepID    `json:"step"`
 	// AfterCutover: compared the new primary (the target) with the old
 	// one, whose data stopped at the cutover.
-	AfterCutover bool               `json:"after_cutover"`
-	Source       string             `json:"source"`
-	Target       string             `json:"target"`
-	Result       probe.SampleResult `json:"result"`
+	AfterCutover bool                  `json:"after_cutover"`
+	Source       string                `json:"source"`
+	Target       string                `json:"target"`
+	Result       sampling.SampleResult `json:"result"`
 }
 
 // Summary is one line: what was compared and what differed.
@@ -42,7 +45,7 @@ func (s SampleRun) Summary() string {
 	}
 	line := fmt.Sprintf("%d keys compared (%s), %d differ", res.Compared, modeWord(res.Mode), len(res.Mismatches))
 	if len(res.Databases) > 1 {
-		line = fmt.Sprintf("%d keys of %s compared (%s), %d differ", res.Compared, probe.DatabaseList(res.Databases), modeWord(res.Mode), len(res.Mismatches))
+		line = fmt.Sprintf("%d keys of %s compared (%s), %d differ", res.Compared, sampling.DatabaseList(res.Databases), modeWord(res.Mode), len(res.Mismatches))
 	}
 	if len(res.Unsettled) > 0 {
 		line += fmt.Sprintf(", %d written too often to compare", len(res.Unsettled))
@@ -88,16 +91,16 @@ func (r *Runner) runSample(ctx context.Context, step StepID, afterCutover bool, 
 		what = "the old primary with the new one"
 	}
 	progress(Progress{Phase: "sampling", Message: fmt.Sprintf("comparing %d keys of %s (reads only)", DefaultSampleKeys, what), Fraction: 0})
-	run.Result = probe.SampleDatabases(ctx, nil, src, tgt, probe.SampleOptions{
-		Keys: DefaultSampleKeys, Rate: probe.DefaultSampleRate,
-		Progress: func(p probe.SampleProgress) {
+	run.Result = sampling.SampleDatabases(ctx, nil, src, tgt, sampling.SampleOptions{
+		Keys: DefaultSampleKeys, Rate: sampling.DefaultSampleRate,
+		Progress: func(p sampling.SampleProgress) {
 			progress(Progress{Phase: "sampling", Message: fmt.Sprintf("compared %d of %d keys of %s, %d differ", p.Done, p.Total, what, p.Mismatches),
 				Fraction: float64(p.Done) / float64(max(1, p.Total))})
 		},
 	})
 	run.At = time.Now()
 	r.Session.setSample(run)
-	r.Audit.Log(Entry{Kind: KindResult, Step: step, Message: "sample", Data: mustJSON(run)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "sample", Data: auditlog.MustJSON(run)}, false)
 	progress(Progress{Phase: "sampled", Message: run.Summary(), Fraction: 1})
 	return run
 }
@@ -151,7 +154,7 @@ func DroppedCommands(f Facts) string {
 	if f.DivergenceBase != nil {
 		base = *f.DivergenceBase
 	}
-	d := probe.DivergenceGrowth(base, f.Snapshot.Target.DivergenceCounters())
+	d := readiness.DivergenceGrowth(base, f.Snapshot.Target.DivergenceCounters())
 	var parts []string
 	for _, name := range d.Names() {
 		parts = append(parts, fmt.Sprintf("%s ×%s", name, probe.Thousands(d.ByCommand[name])))

@@ -11,6 +11,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
@@ -191,7 +192,7 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 // migrateThroughCutover starts a lab and a canary writing rate a second
 // through Sentinel, and runs every step up to and including the cutover,
 // each confirmed.
-func migrateThroughCutover(t *testing.T, lo lab.Options, rate int, acked int64) (*rig, *probe.Canary, *steps.CutoverResult) {
+func migrateThroughCutover(t *testing.T, lo lab.Options, rate int, acked int64) (*rig, *canary.Canary, *steps.CutoverResult) {
 	t.Helper()
 	g := startRig(t, lo, steps.Options{SteadyPolls: 2, PollInterval: 250 * time.Millisecond})
 	canary := startWritingCanary(t, g.lab, rate, acked)

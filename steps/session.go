@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
 )
 
 // Facts is everything a check looks at, and checks are pure functions of
@@ -19,10 +20,10 @@ type Facts struct {
 	Topo     probe.Topology
 	Snapshot probe.Snapshot
 	// Preflight is nil until the preflight step has gathered it.
-	Preflight *probe.PreflightFacts
+	Preflight *readiness.PreflightFacts
 	// Readiness is nil until the preflight step (or the cutover, again
 	// before its pause) has read it.
-	Readiness *probe.ReadinessFacts
+	Readiness *readiness.ReadinessFacts
 	// DivergenceBase is the target's divergence counters read just before
 	// this session's REPLICAOF; nil when the target was attached before
 	// this session, and the watch then counts since the target started.
@@ -73,8 +74,8 @@ type Session struct {
 	lastCounted  time.Time
 	keysMatched  bool
 	keysDiff     string
-	preflight    *probe.PreflightFacts
-	readiness    *probe.ReadinessFacts
+	preflight    *readiness.PreflightFacts
+	readiness    *readiness.ReadinessFacts
 	divBase      *probe.DivergenceCounters
 	sample       *SampleRun
 	verifySample *SampleRun
@@ -170,13 +171,13 @@ func (s *Session) observeFailovers(snap probe.Snapshot) {
 }
 
 // SetPreflight records what preflight gathered.
-func (s *Session) SetPreflight(p probe.PreflightFacts) {
+func (s *Session) SetPreflight(p readiness.PreflightFacts) {
 	set(s, &s.preflight, &p)
 }
 
 // SetReadiness records the readiness facts (preflight reads them, the
 // cutover reads them again).
-func (s *Session) SetReadiness(rf probe.ReadinessFacts) {
+func (s *Session) SetReadiness(rf readiness.ReadinessFacts) {
 	set(s, &s.readiness, &rf)
 }
 

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"flyover/probe"
+	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Step 2: REPLICAOF on the target, at the source as the Sentinels know it.
@@ -74,11 +75,11 @@ func runAttach(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	// The divergence watch's baseline: what the target had already
 	// dropped before it replicates from the source is not the source's.
 	progress(Progress{Phase: "baseline", Message: "the target's INFO commandstats before it replicates: the divergence watch counts from here", Fraction: -1})
-	if base, err := probe.ReadDivergence(ctx, r.Doer(), r.Prober.Target); err == nil {
+	if base, err := readiness.ReadDivergence(ctx, r.Doer(), r.Prober.Target); err == nil {
 		r.Session.setDivergenceBase(&base)
 	} else {
 		r.Session.setDivergenceBase(nil)
-		r.Audit.Log(Entry{Kind: KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepAttach, Message: "no divergence baseline (the watch counts since the target started): " + err.Error()}, false)
 	}
 	if err := runBufferRaise(ctx, r, f, a, progress); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 6: the guarded cutover (the engine is in cutover.go and failover.go).
@@ -211,6 +212,6 @@ func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progr
 	}
 	res, err := r.Cutover(ctx, p, progress)
 	r.Session.setCutover(res)
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepCutover, Data: mustJSON(res)}, true)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepCutover, Data: auditlog.MustJSON(res)}, true)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 9: the old Redis servers go (the old primary and every other
@@ -147,7 +148,7 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 		}
 		if !isYes(a[shutdownID(n)]) {
 			r.Session.setFate(n.Addr, FateLeft)
-			r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Addr: n.Addr, Message: n.label() + " left running for the operator: " + leftCommands(f, n.Addr)}, true)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Addr: n.Addr, Message: n.label() + " left running for the operator: " + leftCommands(f, n.Addr)}, true)
 			continue
 		}
 		progress(Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.label(), Fraction: -1})

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"flyover/probe"
+	"flyover/probe/access"
+	"flyover/probe/readiness"
+	"flyover/steps/auditlog"
 )
 
 // Step 1, preflight: every check the plan needs before anything changes; it only reads.
@@ -36,10 +39,10 @@ var preflightStep = &Step{
 	},
 	commands: func(f Facts, o Options) []Command {
 		var cs []Command
-		for _, p := range probe.PreflightSourceParams {
+		for _, p := range readiness.PreflightSourceParams {
 			cs = append(cs, Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CONFIG", "GET", p}})
 		}
-		for _, p := range probe.PreflightTargetParams {
+		for _, p := range readiness.PreflightTargetParams {
 			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
 		}
 		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
@@ -63,22 +66,22 @@ func preflightOrSkip(f Facts, o Options) []Check {
 
 func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progress func(Progress)) error {
 	progress(Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
-	pf := probe.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
+	pf := readiness.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
 	progress(Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})
-	ra := probe.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
+	ra := access.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	pf.Replication = &ra
-	pf.ACL = probe.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
-	var replicaACLs []probe.ACLFacts
+	pf.ACL = access.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
+	var replicaACLs []access.ACLFacts
 	pf.ReplicaClients, replicaACLs = r.gatherReplicas(ctx, f) // replicas.go
 	pf.Sentinels = probe.GatherSentinelServers(ctx, r.Doer(), r.Prober.Sentinels)
 	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight facts", Data: mustJSON(pf)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight facts", Data: auditlog.MustJSON(pf)}, false)
 	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
 	r.readReadiness(ctx, StepPreflight)
 	fresh := r.Facts(ctx)
 	checks := Preflight(fresh, r.opts())
-	r.Audit.Log(Entry{Kind: KindResult, Step: StepPreflight, Message: "preflight checks", Data: mustJSON(checks)}, false)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
 	var blocks []string
 	for _, c := range checks {
 		if c.Level == Block {

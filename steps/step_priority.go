@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
 )
 
 // Step 6: only the target can be promoted. Every other replica of the
@@ -268,7 +269,7 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	v, ok := probe.ConfigReply(reply, "replica-priority")
+	v, ok := readiness.ConfigReply(reply, "replica-priority")
 	old, perr := strconv.Atoi(v)
 	if !ok || perr != nil {
 		return fmt.Errorf("replica %s: CONFIG GET replica-priority answered %v: not changing a priority flyover cannot restore", addr, reply)
@@ -305,7 +306,7 @@ func (r *Runner) restorePriorities(ctx context.Context, f Facts, progress func(P
 		e := r.DialReplica(c.Addr)
 		reply, err := r.Send(ctx, e, "CONFIG", "GET", "replica-priority")
 		if err == nil {
-			if v, _ := probe.ConfigReply(reply, "replica-priority"); v != "0" {
+			if v, _ := readiness.ConfigReply(reply, "replica-priority"); v != "0" {
 				r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: c.Addr},
 					"replica-priority is "+v+", not the 0 flyover set: left as it is")
 				r.Session.forgetOldPriority(c.Addr)

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/probe/sampling"
+	"flyover/steps/auditlog"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.
@@ -31,12 +34,12 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	}
 	path := r.Audit.ReportPath()
 	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
-	entries, err := ReadAudit(r.Audit.Path())
+	entries, err := auditlog.ReadAudit(r.Audit.Path())
 	if err != nil {
 		return fmt.Errorf("reading the audit log back: %w", err)
 	}
 	entries = r.Audit.Mine(entries)
-	var canary *probe.CanaryStats
+	var canary *canary.CanaryStats
 	if r.Canary != nil {
 		s := r.Canary.Stats()
 		canary = &s
@@ -46,7 +49,7 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	r.Session.setReport(path)
-	r.Audit.Log(Entry{Kind: KindNote, Step: StepReport, Message: "report written to " + path}, true)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepReport, Message: "report written to " + path}, true)
 	return nil
 }
 
@@ -55,7 +58,7 @@ type ReportExtras struct {
 	Topo probe.Topology
 	// Final is the latest snapshot, for the key counts after.
 	Final  *probe.Snapshot
-	Canary *probe.CanaryStats
+	Canary *canary.CanaryStats
 	// HA is one line on the old Redis servers and the promotable
 	// replicas now against before (haReportLine).
 	HA string
@@ -67,7 +70,7 @@ type ReportExtras struct {
 // RenderReport writes the Markdown report of a session from its audit log:
 // outcome, measured stall, key counts, timeline and every command that
 // changed something. It is a pure function of its inputs.
-func RenderReport(entries []Entry, x ReportExtras) string {
+func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
@@ -169,21 +172,21 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	for _, e := range entries {
 		what := ""
 		switch e.Kind {
-		case KindStep:
+		case auditlog.KindStep:
 			what = fmt.Sprintf("step **%s** %s", e.Step, e.Event)
 			if e.Error != "" {
 				what += ": " + e.Error
 			}
-		case KindConfirm:
+		case auditlog.KindConfirm:
 			what = fmt.Sprintf("confirmation %s (%s): %s", e.Phase, e.Event, e.Message)
-		case KindPhase:
+		case auditlog.KindPhase:
 			what = fmt.Sprintf("%s: %s", e.Step, e.Phase)
 			if e.Message != "" {
 				what += " (" + e.Message + ")"
 			}
-		case KindNote:
+		case auditlog.KindNote:
 			what = e.Message
-		case KindCommand:
+		case auditlog.KindCommand:
 			if e.Write {
 				what = fmt.Sprintf("sent `%s` to %s", strings.Join(e.Args, " "), e.Endpoint)
 			}
@@ -195,15 +198,15 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 	}
 
 	w("\n## Commands that changed something\n\n| time | endpoint | command | reply |\n|---|---|---|---|\n")
-	replies := map[int64]Entry{}
+	replies := map[int64]auditlog.Entry{}
 	for _, e := range entries {
-		if e.Kind == KindReply {
+		if e.Kind == auditlog.KindReply {
 			replies[e.Ref] = e
 		}
 	}
 	reads := 0
 	for _, e := range entries {
-		if e.Kind != KindCommand {
+		if e.Kind != auditlog.KindCommand {
 			continue
 		}
 		if !e.Write {
@@ -229,7 +232,7 @@ func RenderReport(entries []Entry, x ReportExtras) string {
 // 7.0.15, a stand-in for Dragonfly"): the kind and version each server
 // reported, from the first snapshot where it answered (the target: the
 // last, or the final one).
-func serverKinds(entries []Entry, final *probe.Snapshot) (source, target string) {
+func serverKinds(entries []auditlog.Entry, final *probe.Snapshot) (source, target string) {
 	var src, tgt *probe.Node
 	for i := range entries {
 		s := entries[i].Snapshot
@@ -284,7 +287,7 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 		r := &s.Result
 		keys := fmt.Sprintf("%d (%s)", r.Compared, modeWord(r.Mode))
 		if len(r.Databases) > 1 {
-			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, probe.DatabaseList(r.Databases), modeWord(r.Mode))
+			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, sampling.DatabaseList(r.Databases), modeWord(r.Mode))
 		}
 		w("| %s | %s | %s | %s | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
 			keys, r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))

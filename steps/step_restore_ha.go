@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 10 (optional): restore HA. After the migration the new primary has
@@ -271,7 +272,7 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 	for {
 		n = e.PollNode(ctx)
 		if n.Reachable && n.Follows(primary) && n.Synced() {
-			r.Audit.Log(Entry{Kind: KindNote, Step: stepOf(ctx), Endpoint: "new-replica", Addr: addr,
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: "new-replica", Addr: addr,
 				Message: fmt.Sprintf("synced from %s in %s (%d keys)", primary, time.Since(start).Round(time.Millisecond), n.Keys())}, false)
 			return nil
 		}

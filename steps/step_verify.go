@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps/auditlog"
 )
 
 // Step 8: clients reach the target through Sentinel.
@@ -193,8 +194,8 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		progress(Progress{Phase: "canary", Message: "reading every acknowledged canary write back from the new primary", Fraction: -1})
 		stats := r.Canary.Stats()
 		verdict, err := r.Canary.Verify(ctx)
-		r.Audit.Log(Entry{Kind: KindResult, Step: StepVerify, Message: "canary",
-			Data: mustJSON(map[string]any{"stats": stats, "verdict": verdict, "error": errString(err)})}, true)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepVerify, Message: "canary",
+			Data: auditlog.MustJSON(map[string]any{"stats": stats, "verdict": verdict, "error": errString(err)})}, true)
 		if err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	if fresh.Snapshot.Source.Reachable {
 		r.runSample(ctx, StepVerify, true, progress)
 	} else {
-		r.Audit.Log(Entry{Kind: KindNote, Step: StepVerify, Message: "no sample of keys after the cutover: the old primary does not answer"}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepVerify, Message: "no sample of keys after the cutover: the old primary does not answer"}, false)
 	}
 
 	// Sentinel finishing the failover (+switch-master).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
 )
 
 // Whether the switch to the target is done is judged by each Sentinel's
@@ -397,7 +398,7 @@ func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progres
 				args = append(args, "auth-user", o.Username)
 			}
 		}
-		if _, err := r.Send(ctx, e, probe.AnyArgs(nil, args)...); err != nil {
+		if _, err := r.Send(ctx, e, access.AnyArgs(nil, args)...); err != nil {
 			return fmt.Errorf("%s refused %s: %w (the commands left: %s)", rep.Label, strings.Join(RedactArgs(args), " "), err, commandList(rep.Commands[i:]))
 		}
 	}

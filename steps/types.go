@@ -4,10 +4,12 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"flyover/steps/auditlog"
 )
 
-// StepID names a step.
-type StepID string
+// StepID names a step. The audit log records it, so it is auditlog's.
+type StepID = auditlog.StepID
 
 const (
 	StepPreflight    StepID = "preflight"

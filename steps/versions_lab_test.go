@@ -14,6 +14,7 @@ import (
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // versionFamily is one line of the compatibility table: a kind and a
@@ -166,7 +167,7 @@ func migrateUnderWrites(t *testing.T) string {
 	v := assertNothingLost(t, canary)
 
 	for _, e := range readAudit(t, g.audit.Path()) {
-		if e.Kind != steps.KindCommand || e.Endpoint != "source" || len(e.Args) < 2 || !strings.EqualFold(e.Args[0], "CLIENT") {
+		if e.Kind != auditlog.KindCommand || e.Endpoint != "source" || len(e.Args) < 2 || !strings.EqualFold(e.Args[0], "CLIENT") {
 			continue
 		}
 		sub := strings.ToUpper(e.Args[1])

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/access"
 )
 
 // Preflight says, right after the source answers, what its version lets
@@ -93,7 +94,7 @@ func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
 func TestACLNeedsFollowTheVersion(t *testing.T) {
 	names := func(c probe.Capabilities) string {
 		var out []string
-		for _, n := range probe.SourceACLNeedsFor(c) {
+		for _, n := range access.SourceACLNeedsFor(c) {
 			out = append(out, strings.Join(n.Args, " "))
 		}
 		return strings.Join(out, "\n")

@@ -13,7 +13,7 @@ import (
 
 	"flyover/lab"
 	"flyover/lab/labtest"
-	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui/uitest"
 )
 
@@ -76,7 +76,7 @@ func TestDemoAutoplayEndToEnd(t *testing.T) {
 	if !uitest.LinesFit(sc, 120) {
 		t.Errorf("the final screen does not fit 120 columns:\n%s", sc)
 	}
-	report := steps.ReportPath(audit)
+	report := auditlog.ReportPath(audit)
 	for _, p := range []string{audit, report} {
 		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", p, err)
@@ -168,17 +168,17 @@ func TestGuidedMigrationByHand(t *testing.T) {
 	if st := waitExit(t, s, statusPath, 30*time.Second); st != "0" {
 		t.Errorf("flyover exited with %s", st)
 	}
-	entries, err := steps.ReadAudit(audit)
+	entries, err := auditlog.ReadAudit(audit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sent []string
 	confirms := map[string]int{}
 	for _, e := range entries {
-		if e.Kind == steps.KindCommand && e.Write {
+		if e.Kind == auditlog.KindCommand && e.Write {
 			sent = append(sent, strings.Join(e.Args, " "))
 		}
-		if e.Kind == steps.KindConfirm {
+		if e.Kind == auditlog.KindConfirm {
 			confirms[e.Phase+" "+e.Event]++
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/ui/checklist/checklisttest"
 	"flyover/ui/common"
@@ -25,7 +26,7 @@ func TestChecklistPreflightBlockGolden(t *testing.T) {
 	g := newGuided(t, 120, 36, nil, nil)
 	g.W.Attached = false
 	g.W.TgtKeys = map[int]probe.DBKeys{0: {Keys: 4_210}}
-	g.Session.SetPreflight(probe.PreflightFacts{})
+	g.Session.SetPreflight(readiness.PreflightFacts{})
 	g.Rounds(3)
 	g.Runner.Last(t).Job.End(errors.New("preflight blocks: the target is empty: the target holds 4210 keys"))
 	g.Pump()

@@ -13,7 +13,9 @@ import (
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // RunResult is one run of one method on one fresh lab. Durations are in
@@ -154,10 +156,10 @@ type trial struct {
 
 	lab    *lab.Lab
 	prober *probe.Prober
-	audit  *steps.Audit
+	audit  *auditlog.Audit
 	runner *steps.Runner
 	opts   steps.Options
-	canary *probe.Canary
+	canary *canary.Canary
 }
 
 func (t *trial) close() {
@@ -301,7 +303,7 @@ func (t *trial) openSession(n int) error {
 	if dir == "" {
 		dir = l.Dir
 	}
-	a, err := steps.OpenAudit(filepath.Join(dir, fmt.Sprintf("flyover-bench-%s-%d-%s.jsonl", t.m, n, time.Now().Format("20060102-150405"))))
+	a, err := auditlog.OpenAudit(filepath.Join(dir, fmt.Sprintf("flyover-bench-%s-%d-%s.jsonl", t.m, n, time.Now().Format("20060102-150405"))))
 	if err != nil {
 		return err
 	}
@@ -343,7 +345,7 @@ func (t *trial) waitReady(ctx context.Context) (steps.Facts, error) {
 
 func (t *trial) startCanary(ctx context.Context, n int) error {
 	l := t.lab
-	c, err := probe.StartCanary(ctx, probe.CanaryOptions{
+	c, err := canary.StartCanary(ctx, canary.CanaryOptions{
 		MasterName: l.Opts.MasterName, Sentinels: l.SentinelAddrs(),
 		Auth: probe.Auth{Password: l.Opts.Password}, SentinelAuth: probe.Auth{Password: l.Opts.SentinelPassword},
 		Rate: t.s.Rate, TTL: 30*time.Minute + 2*sizeAllowance(t.s), Namespace: fmt.Sprintf("flyover:bench:%s:%d", t.m, n),

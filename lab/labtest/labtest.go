@@ -146,3 +146,32 @@ func Measure0(t testing.TB, env string, def int) int {
 	}
 	return def
 }
+
+// ProberFor is a Prober of the lab's topology, reaching every server with
+// auth and a one-second timeout.
+func ProberFor(l *lab.Lab, auth probe.Auth) *probe.Prober {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	p, err := probe.NewProber(ctx, probe.ProberOptions{
+		MasterName: l.Opts.MasterName, Source: l.Source.Addr(), Target: l.Target.Addr(), Sentinels: l.SentinelAddrs(),
+		SourceAuth: auth, TargetAuth: auth, Timeout: time.Second,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// WaitSnap polls until cond holds, bounded.
+func WaitSnap(t *testing.T, p *probe.Prober, limit time.Duration, what string, cond func(probe.Snapshot) bool) probe.Snapshot {
+	t.Helper()
+	var last probe.Snapshot
+	err := lab.WaitFor(context.Background(), limit, func() bool {
+		last = p.Poll(context.Background())
+		return cond(last)
+	})
+	if err != nil {
+		t.Fatalf("%s: not within %s; last link %+v, sentinels %+v", what, limit, last.Link, last.Sentinels)
+	}
+	return last
+}

@@ -11,7 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/driver"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
@@ -44,9 +44,9 @@ type Checklist struct {
 	quitting bool // quit once the running step has stopped
 	hidden   bool // tab: the dashboard has the whole screen
 
-	stats      probe.CanaryStats
+	stats      canary.CanaryStats
 	hasStats   bool
-	verdict    *probe.CanaryVerdict
+	verdict    *canary.CanaryVerdict
 	verdictErr string
 	verifying  bool
 

@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/driver"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
@@ -23,9 +23,9 @@ type (
 	// jobDoneMsg: the running step job has ended; it is read at once,
 	// not at the next tick.
 	jobDoneMsg    struct{ job driver.Job }
-	WriterTickMsg struct{ Stats probe.CanaryStats }
+	WriterTickMsg struct{ Stats canary.CanaryStats }
 	VerdictMsg    struct {
-		V   probe.CanaryVerdict
+		V   canary.CanaryVerdict
 		err error
 	}
 )

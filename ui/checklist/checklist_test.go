@@ -11,6 +11,7 @@ import (
 
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/ui/checklist"
 	"flyover/ui/checklist/checklisttest"
@@ -427,7 +428,7 @@ func TestPriorityStepOffersPriorityZero(t *testing.T) {
 func TestStalePreflightBlockGivesWayToTheLiveVerdict(t *testing.T) {
 	g := guided(t, 80, 24, nil, nil)
 	g.W.Attached = false
-	g.Session.SetPreflight(probe.PreflightFacts{})
+	g.Session.SetPreflight(readiness.PreflightFacts{})
 	g.Rounds(3) // blocked: the target holds keys
 	g.Runner.Last(t).Job.End(errors.New("preflight blocks: 3 of 3 Sentinels: SENTINEL CKQUORUM flyover: NOQUORUM 1 usable Sentinels"))
 	g.Pump()

@@ -5,8 +5,9 @@ import (
 	"time"
 
 	"flyover/driver"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 )
 
 // Guide is what the guided mode needs beside the dashboard: the runner
@@ -18,8 +19,8 @@ type Guide struct {
 	// Options are the runner's options: the plan is derived with the same.
 	Options steps.Options
 	// Audit is the audit log, whose path is shown. Nil in tests.
-	Audit *steps.Audit
-	// Writer is the application-like writer (probe.Canary), nil for none.
+	Audit *auditlog.Audit
+	// Writer is the application-like writer (canary.Canary), nil for none.
 	Writer Writer
 	// WriterLabel says what the writer is ("2,000 writes/s through Sentinel").
 	WriterLabel string
@@ -37,8 +38,8 @@ type Guide struct {
 
 // Writer is the application-like writer the application panel shows.
 type Writer interface {
-	Stats() probe.CanaryStats
+	Stats() canary.CanaryStats
 	// Verify reads every acknowledged write back from the primary
 	// Sentinel names and counts the ones lost.
-	Verify(ctx context.Context) (probe.CanaryVerdict, error)
+	Verify(ctx context.Context) (canary.CanaryVerdict, error)
 }

@@ -11,7 +11,7 @@ import (
 	"flyover/driver"
 	"flyover/fleet"
 	"flyover/lab"
-	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
@@ -20,9 +20,9 @@ import (
 // startFleetCanary starts a canary writing to master name through the
 // fleet's Sentinels, as an application would, and waits, bounded, until
 // it is demonstrably writing.
-func startFleetCanary(t *testing.T, d *fleetDriver, name string) *probe.Canary {
+func startFleetCanary(t *testing.T, d *fleetDriver, name string) *canary.Canary {
 	t.Helper()
-	c, err := probe.StartCanary(context.Background(), probe.CanaryOptions{
+	c, err := canary.StartCanary(context.Background(), canary.CanaryOptions{
 		MasterName: name, Sentinels: d.lab.SentinelAddrs(), Rate: 300, TTL: 10 * time.Minute,
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func TestFleetMigratesTwoMastersInTurnUnderWritesLosingNothing(t *testing.T) {
 	}
 	d := startFleetDriver(t, lab.FleetOptions{Masters: 2, PreloadKeys: 500, FailoverTimeout: 20 * time.Second}, 1)
 	opts := steps.Options{SteadyPolls: 3, PollInterval: 250 * time.Millisecond}
-	canaries := map[string]*probe.Canary{}
+	canaries := map[string]*canary.Canary{}
 	for _, name := range d.lab.Names {
 		canaries[name] = startFleetCanary(t, d, name)
 	}

@@ -17,6 +17,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/auditlog"
 	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
@@ -28,7 +29,7 @@ type fleetDriver struct {
 	m     *Model
 	msgs  chan tea.Msg
 	ctx   context.Context
-	audit *steps.Audit
+	audit *auditlog.Audit
 	lab   *lab.Fleet
 	fl    *fleet.Fleet
 }
@@ -59,7 +60,7 @@ func startFleetDriver(t testing.TB, o lab.FleetOptions, maxSyncs int, without ..
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	audit, err := steps.OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
+	audit, err := auditlog.OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +274,7 @@ func TestFleetMasterWithoutTargetIsNeverTouched(t *testing.T) {
 	d.key("g")
 	d.key("enter")
 	d.until("master 1 preflight done", 20*time.Second, d.readyFor(0, steps.StepAttach))
-	entries, err := steps.ReadAudit(d.audit.Path())
+	entries, err := auditlog.ReadAudit(d.audit.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +283,11 @@ func TestFleetMasterWithoutTargetIsNeverTouched(t *testing.T) {
 	for _, e := range entries {
 		if e.Master == name {
 			n++
-			if e.Kind == steps.KindCommand && e.Write {
+			if e.Kind == auditlog.KindCommand && e.Write {
 				t.Errorf("a write to %s, which has no target: %+v", name, e)
 			}
 		}
-		if e.Kind == steps.KindCommand && probe.SameAddr(e.Addr, d.lab.Sources[1].Addr()) && e.Write {
+		if e.Kind == auditlog.KindCommand && probe.SameAddr(e.Addr, d.lab.Sources[1].Addr()) && e.Write {
 			t.Errorf("a write to %s's source: %+v", name, e)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"flyover/driver"
 	"flyover/driver/drivertest"
 	"flyover/probe"
+	"flyover/probe/canary"
+	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/ui/checklist"
 	"flyover/ui/common"
@@ -167,7 +169,7 @@ func (g *Guided) Detached() {
 	g.T.Helper()
 	g.W.Attached = false
 	g.W.TgtKeys = map[int]probe.DBKeys{}
-	g.Session.SetPreflight(probe.PreflightFacts{})
+	g.Session.SetPreflight(readiness.PreflightFacts{})
 	g.Rounds(3)
 	g.FinishJobs()
 	if c := g.C.Plan(); c.Current != steps.StepAttach {
@@ -176,17 +178,17 @@ func (g *Guided) Detached() {
 }
 
 // Writer is the application panel's writer, frozen.
-type Writer struct{ stats probe.CanaryStats }
+type Writer struct{ stats canary.CanaryStats }
 
-func (w *Writer) Stats() probe.CanaryStats { return w.stats }
-func (w *Writer) Verify(context.Context) (probe.CanaryVerdict, error) {
-	return probe.CanaryVerdict{Acked: w.stats.Acked, Checked: w.stats.Acked}, nil
+func (w *Writer) Stats() canary.CanaryStats { return w.stats }
+func (w *Writer) Verify(context.Context) (canary.CanaryVerdict, error) {
+	return canary.CanaryVerdict{Acked: w.stats.Acked, Checked: w.stats.Acked}, nil
 }
 
 // DemoWriter is a writer as the demo's runs: 2,000 writes a second,
 // 131,877 acknowledged.
 func DemoWriter() *Writer {
-	return &Writer{stats: probe.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
+	return &Writer{stats: canary.CanaryStats{Namespace: "app:092653", Running: true, Attempted: 131_900, Acked: 131_877, Failed: 0,
 		WritesPerSec: 1_999.6, CurrentStall: 812 * time.Millisecond, LongestStall: 14 * time.Millisecond}}
 }
 
@@ -230,6 +232,6 @@ func Done(t *testing.T, host HostFunc) *Guided {
 		g.W.SentMaster[i] = uitest.FxTarget
 	}
 	g.Rounds(3)
-	g.Send(checklist.VerdictMsg{V: probe.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
+	g.Send(checklist.VerdictMsg{V: canary.CanaryVerdict{Acked: 131_877, Checked: 131_877}})
 	return g
 }
