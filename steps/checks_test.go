@@ -542,3 +542,33 @@ func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
 		}
 	}
 }
+
+// A running step stays the current one until it ends, though what it
+// waits for holds before (the decommission's checks pass before its last
+// reset), and no later step is ticked before its turn.
+func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
+	x := healthy().promoted(3)
+	x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
+	f := x.facts()
+	f.VerifiedWrite = time.Now()
+	if c := Plan(f, Options{}); c.Current != StepReport {
+		t.Fatalf("the fixture: current %s, want the report (the decommission's checks hold)", c.Current)
+	}
+	f.Running = StepDecommission
+	c := Plan(f, Options{})
+	if c.Current != StepDecommission {
+		t.Fatalf("while the decommission runs, current %s", c.Current)
+	}
+	for _, id := range []StepID{StepRestoreHA, StepReport} {
+		if s := c.State(id); s.Status != Pending {
+			t.Errorf("%s is %s (%s) while the decommission still runs", id, s.Status, s.Reason)
+		}
+	}
+	if s := c.State(StepDecommission); s.Status != Current || len(s.Checks) == 0 {
+		t.Errorf("the running decommission: %s, %d checks", s.Status, len(s.Checks))
+	}
+	f.Running = ""
+	if s := Plan(f, Options{}).State(StepRestoreHA); s.Status != Done || !strings.Contains(s.Reason, "nothing to attach") {
+		t.Errorf("restore HA in its turn with nothing to do: %s %q", s.Status, s.Reason)
+	}
+}

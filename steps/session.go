@@ -57,6 +57,12 @@ type Facts struct {
 	Report         string
 	// HA is what this session did to the other replicas (ha.go).
 	HA HAFacts
+
+	// Running is the step that runs now (set by its driver): the plan
+	// keeps it current until it ends, though what it waits for may hold
+	// before (the decommission's checks pass before its last reset), so
+	// that no later step is ticked before its turn.
+	Running StepID
 }
 
 // Session is what this flyover process has seen and done. It is not saved
