@@ -32,6 +32,12 @@ type MigrateEvent struct {
 	Check  string      `json:"check,omitempty"`
 	Detail string      `json:"detail,omitempty"`
 	Fix    string      `json:"fix,omitempty"`
+	// Clears: the block may clear by itself (blocked): the run waited
+	// --blocked-for for it.
+	Clears bool `json:"clears,omitempty"`
+	// RemainingMS: what is left of --blocked-for (waiting for a block to
+	// clear by itself).
+	RemainingMS int64 `json:"remaining_ms,omitempty"`
 	// The link while the target syncs (lag).
 	Link       string   `json:"link,omitempty"`
 	LagBytes   *int64   `json:"lag_bytes,omitempty"`

@@ -572,3 +572,28 @@ func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
 		t.Errorf("restore HA in its turn with nothing to do: %s %q", s.Status, s.Reason)
 	}
 }
+
+// A Sentinel's s_down flag on the target (right after a partition heals)
+// and an endpoint that does not answer may clear by themselves; a target
+// that holds keys cannot.
+func TestBlocksThatClearByThemselvesAreMarked(t *testing.T) {
+	x := healthy().attached().registered()
+	for i := range x.sents {
+		x.sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
+	}
+	f := steady(x.facts(), 5)
+	c := check(t, Preflight(f, Options{}), "target-address")
+	if c.Level != Block || !c.Clears || len(Lasting([]Check{c})) != 0 {
+		t.Errorf("the target flagged s_down: %+v, want a block that clears by itself", c)
+	}
+	y := healthy()
+	y.tgt = probe.Node{Addr: y.tgt.Addr, Error: "no answer within the deadline"}
+	if c := check(t, Preflight(y.facts(), Options{}), "target-reachable"); !c.Clears {
+		t.Errorf("the target not answering: %+v, want a block that clears by itself", c)
+	}
+	z := healthy()
+	z.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
+	if c := check(t, Preflight(z.facts(), Options{}), "target-empty"); c.Level != Block || c.Clears || len(Lasting([]Check{c})) != 1 {
+		t.Errorf("the target holds keys: %+v, want a block that stays", c)
+	}
+}
