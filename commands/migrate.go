@@ -532,6 +532,11 @@ func (m *migration) start(id steps.StepID, f steps.Facts, a steps.Answers) (int,
 	if len(answered) > 0 {
 		msg += " (answers: " + strings.Join(sortedStrings(answered), ", ") + ")"
 	}
+	if s := steps.Lookup(id); s != nil && s.PointOfNoReturn {
+		if worst := steps.CutoverWorstCase(f, m.drv.Options()); worst != "" {
+			m.out.emit(MigrateEvent{Event: "note", Step: id, Message: worst}, string(id)+": "+worst)
+		}
+	}
 	ok, err := m.drv.RunNow(id, f, a)
 	if ok {
 		m.blockedSaid = ""

@@ -70,6 +70,9 @@ func Preflight(f Facts, o Options) []Check {
 	cs = append(cs, promotionCheck(f))
 	cs = append(cs, persistenceCheck(f))
 	cs = append(cs, minReplicasCheck(f))
+	if c, ok := failoverTimeoutCheck(f); ok { // failover_timeout.go
+		cs = append(cs, c)
+	}
 	if f.Preflight != nil && (len(f.Preflight.Source.Errors) > 0 || len(f.Preflight.Target.Errors) > 0) {
 		cs = append(cs, warn("config-read", "configuration read",
 			"some settings could not be read, so their checks are incomplete: "+

@@ -41,7 +41,8 @@ var cutoverStep = &Step{
 			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, " + undo + ". " +
 				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
 				pauseAllWarning(PlanCutover(f, o)) + cutoverAckWarning(f),
-			Prompt: fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
+			WorstCase: CutoverWorstCase(f, o),
+			Prompt:    fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
 	},
 	run: runCutover,
 }

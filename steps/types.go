@@ -96,6 +96,10 @@ type Confirmation struct {
 	Expect string `json:"expect,omitempty"`
 	// Warning is shown above the prompt (the cutover's point of no return).
 	Warning string `json:"warning,omitempty"`
+	// WorstCase is what a yes may cost at worst, said on its own under
+	// the warning and never cut (the cutover: how long writes may stay
+	// paused).
+	WorstCase string `json:"worst_case,omitempty"`
 	// Commands are what a yes sends.
 	Commands []Command `json:"commands,omitempty"`
 	// Optional: no is an answer that changes what the step does (leave
