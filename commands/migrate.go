@@ -585,6 +585,9 @@ func (m *migration) finish(work context.Context, interrupted bool) (int, bool) {
 	last, _ := m.drv.Finish()
 	took := last.Took.Round(time.Millisecond)
 	f := m.drv.Facts()
+	if rb := f.ReadBack; rb != nil && rb.Step == last.ID {
+		m.out.emit(MigrateEvent{Event: "read-back", Step: last.ID, ReadBack: rb}, fmt.Sprintf("%s: canary read-back: %s", last.ID, rb.Summary()))
+	}
 	if last.Err != nil {
 		m.out.emit(MigrateEvent{Event: "step-end", Step: last.ID, TookMS: took.Milliseconds(), Error: last.Err.Error()},
 			fmt.Sprintf("%s failed after %s: %v", last.ID, took, last.Err))

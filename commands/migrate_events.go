@@ -45,7 +45,10 @@ type MigrateEvent struct {
 	InSync     *bool    `json:"in_sync,omitempty"`
 	Stage      string   `json:"stage,omitempty"`
 
-	Cutover  *MigrateCutover `json:"cutover,omitempty"`
+	Cutover *MigrateCutover `json:"cutover,omitempty"`
+	// ReadBack: the canary's acknowledged writes read back (verify, and
+	// the report again for those acknowledged since).
+	ReadBack *steps.ReadBack `json:"read_back,omitempty"`
 	Report   string          `json:"report,omitempty"`
 	AuditLog string          `json:"audit_log,omitempty"`
 	Exit     *int            `json:"exit,omitempty"`

@@ -21,6 +21,7 @@ type reportFacts struct {
 	samples       []SampleRun
 	canaryVerdict *probe.CanaryVerdict
 	canaryStats   *probe.CanaryStats
+	readBack      *ReadBack // the last read-back, with its step and error
 	steps         map[StepID]Entry
 	lastStep      *Entry // the last step that ended (done or failed)
 	checks        []Check
@@ -46,9 +47,11 @@ func readReportFacts(entries []Entry) reportFacts {
 			var d struct {
 				Stats   probe.CanaryStats   `json:"stats"`
 				Verdict probe.CanaryVerdict `json:"verdict"`
+				Error   string              `json:"error"`
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
+				f.readBack = &ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
 			}
 		case e.Kind == KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
 			var cs []Check

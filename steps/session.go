@@ -55,6 +55,9 @@ type Facts struct {
 	LeftOldPrimary bool
 	Decommissioned bool
 	Report         string
+	// ReadBack is the latest read-back of the canary's acknowledged
+	// writes: verify's, then the report's (readback.go).
+	ReadBack *ReadBack
 	// HA is what this session did to the other replicas (ha.go).
 	HA HAFacts
 
@@ -89,6 +92,7 @@ type Session struct {
 	leftOld       bool
 	decomm        bool
 	report        string
+	readBack      *ReadBack
 	ha            haRecord
 }
 
@@ -231,7 +235,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		Readiness: s.readiness, DivergenceBase: s.divBase, Sample: s.sample, VerifySample: s.verifySample,
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, FailoverSince: maps.Clone(s.failoverSince), Cutover: s.cutover, VerifiedWrite: s.verified,
-		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
+		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report, ReadBack: s.readBack,
 		HA: s.ha.facts(),
 	}
 	return f

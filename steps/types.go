@@ -177,8 +177,8 @@ type Step struct {
 	// PointOfNoReturn: the cutover. Its progress has phases and a write
 	// stall, and its confirmation asks for the master name.
 	PointOfNoReturn bool
-	// ReadsBackWrites: once it succeeds, the application's acknowledged
-	// writes are read back from the new primary.
+	// ReadsBackWrites: its run reads the application's acknowledged
+	// writes back from the new primary (readback.go).
 	ReadsBackWrites bool
 
 	deadline func(Facts, Options) time.Duration

@@ -1,7 +1,6 @@
 package common
 
 import (
-	"context"
 	"time"
 
 	"flyover/driver"
@@ -38,7 +37,4 @@ type Guide struct {
 // Writer is the application-like writer the application panel shows.
 type Writer interface {
 	Stats() probe.CanaryStats
-	// Verify reads every acknowledged write back from the primary
-	// Sentinel names and counts the ones lost.
-	Verify(ctx context.Context) (probe.CanaryVerdict, error)
 }
