@@ -288,7 +288,7 @@ func TestMigrateStopsBeforeTheCutoverThenFinishesUnderWritesLosingNothing(t *tes
 	if rep == nil || !fileExists(rep.Report) {
 		t.Errorf("no report event, or its file is missing: %+v", rep)
 	} else if b, _ := os.ReadFile(rep.Report); !strings.Contains(string(b), fmt.Sprintf("of %d writes acknowledged by %s, %d read back", readBacks[1].Verdict.Acked,
-			readBacks[1].Verdict.At.Format("15:04:05"), readBacks[1].Verdict.Checked)) {
+		readBacks[1].Verdict.At.Format("15:04:05"), readBacks[1].Verdict.Checked)) {
 		t.Errorf("the report's read-back does not say the last read-back's numbers %+v", readBacks[1].Verdict)
 	}
 	if n := sentinelsName(t, l, l.Target.Addr()); n != len(l.Sentinels) {

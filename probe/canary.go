@@ -105,9 +105,9 @@ type CanaryVerdict struct {
 	Primary string `json:"primary"` // where the keys were read from
 	// At is when the ledger was read: Acked counts the writes
 	// acknowledged by then; those acknowledged after are not in it.
-	At    time.Time `json:"at"`
-	Acked int64     `json:"acked"` // acknowledged writes in the ledger
-	Checked int64  `json:"checked"` // of those, read back
+	At      time.Time `json:"at"`
+	Acked   int64     `json:"acked"`   // acknowledged writes in the ledger
+	Checked int64     `json:"checked"` // of those, read back
 	// Expired were not checked: their TTL may have run out.
 	Expired int64 `json:"expired"`
 	// Lost acknowledged writes are missing or hold another value.

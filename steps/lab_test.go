@@ -2,8 +2,8 @@ package steps_test
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
