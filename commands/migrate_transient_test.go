@@ -2,45 +2,23 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"flyover/lab"
 	"flyover/lab/labtest"
+	"flyover/probe"
 )
 
 // targetFlaggedDown reports whether a Sentinel of l flags the target
-// down (s_down) among the replicas it lists.
-func targetFlaggedDown(l *lab.Lab) bool {
-	for _, s := range l.Sentinels {
-		c := s.Client()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		rs, err := c.Do(ctx, "SENTINEL", "REPLICAS", l.Opts.MasterName).Slice()
-		cancel()
-		c.Close()
-		if err != nil {
-			continue
-		}
-		for _, r := range rs {
-			m := map[string]string{}
-			switch r := r.(type) {
-			case map[any]any:
-				for k, v := range r {
-					m[fmt.Sprint(k)] = fmt.Sprint(v)
-				}
-			case []any:
-				for i := 0; i+1 < len(r); i += 2 {
-					m[fmt.Sprint(r[i])] = fmt.Sprint(r[i+1])
-				}
-			}
-			if m["port"] == strconv.Itoa(l.Target.Port) && slices.Contains(strings.Split(m["flags"], ","), "s_down") {
-				return true
-			}
+// s_down among the replicas it lists, as flyover reads it.
+func targetFlaggedDown(p *probe.Prober, target string) bool {
+	snap := p.Poll(context.Background())
+	for _, v := range snap.Sentinels {
+		if r := v.Replica(target); r != nil && slices.Contains(r.Flags, "s_down") {
+			return true
 		}
 	}
 	return false
@@ -81,6 +59,8 @@ func TestMigrateWaitsForATransientBlockToClear(t *testing.T) {
 	// Pause the target long enough for a Sentinel to flag it and for
 	// preflight to find it flagged, or the target not answering (retried:
 	// under load the flag may come late).
+	p := l.Prober(time.Second)
+	defer p.Close()
 	flagged := false
 	for attempt := 0; attempt < 3 && !flagged; attempt++ {
 		c := l.Target.Client()
@@ -89,7 +69,7 @@ func TestMigrateWaitsForATransientBlockToClear(t *testing.T) {
 		if err != nil {
 			t.Skipf("the target cannot be paused (CLIENT PAUSE ALL): %v", err)
 		}
-		flagged = lab.WaitFor(ctx, 3*time.Second, func() bool { return targetFlaggedDown(l) }) == nil
+		flagged = lab.WaitFor(ctx, 3*time.Second, func() bool { return targetFlaggedDown(p, l.Target.Addr()) }) == nil
 	}
 	if !flagged {
 		t.Fatal("no Sentinel flagged the paused target down")
