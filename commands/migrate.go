@@ -299,9 +299,11 @@ type migration struct {
 	tries        map[steps.StepID]int
 	blockedSince time.Time
 	blockedSaid  string
-	lastLag      time.Time
-	phases       int // of the running step's, said so far
-	aborted      bool
+	// blockedSaidAt: when the wait for a block last said its time left.
+	blockedSaidAt time.Time
+	lastLag       time.Time
+	phases        int // of the running step's, said so far
+	aborted       bool
 }
 
 // maxTries bounds how often one step runs in one run: a step that
@@ -440,8 +442,10 @@ func (m *migration) next() (int, bool) {
 	return m.start(n.Step.ID, n.Facts, driver.Answer(n.Confirmations, m.flags.answer))
 }
 
-// blocked waits --blocked-for for the blocks to go (a lag that catches
-// up), then stops the run with one line per reason.
+// blocked waits --blocked-for for blocks that may clear by themselves
+// (a Sentinel's flag, a lag that catches up), saying so with the time
+// left, then stops the run with one line per reason; a block that cannot
+// clear by itself stops it at once.
 func (m *migration) blocked(n driver.Next, blocks []steps.Check) (int, bool) {
 	id := m.drv.Plan().Current
 	now := time.Now()
@@ -449,22 +453,38 @@ func (m *migration) blocked(n driver.Next, blocks []steps.Check) (int, bool) {
 		m.blockedSince = now
 	}
 	if len(blocks) == 0 {
-		blocks = []steps.Check{{ID: string(id), Title: driver.Title(id), Level: steps.Block, Detail: n.Why}}
+		blocks = []steps.Check{{ID: string(id), Title: driver.Title(id), Level: steps.Block, Detail: n.Why, Clears: n.Kind != driver.ReadOnly}}
 	}
-	if now.Sub(m.blockedSince) < m.flags.blockedFor {
-		if say := blocks[0].Title; say != m.blockedSaid {
-			m.blockedSaid = say
-			m.out.emit(MigrateEvent{Event: "waiting", Step: id, Message: "blocked: " + checkLine(blocks[0])},
-				fmt.Sprintf("%s waits (up to %s): %s", id, m.flags.blockedFor, checkLine(blocks[0])))
+	left := m.flags.blockedFor - now.Sub(m.blockedSince)
+	if len(steps.Lasting(blocks)) == 0 && left > 0 {
+		// A survey's blocks come partly from what it read (readiness):
+		// those clear only when it reads again, which is not a try.
+		if r, ran := m.drv.Result(id); n.Step != nil && n.Step.Survey && ran && now.Sub(r.At) >= surveyAgainEvery {
+			m.tries[id]--
+			return m.start(id, n.Facts, driver.Answer(n.Confirmations, m.flags.answer))
+		}
+		if say := blocks[0].Title; say != m.blockedSaid || now.Sub(m.blockedSaidAt) >= waitingEvery {
+			m.blockedSaid, m.blockedSaidAt = say, now
+			m.out.emit(MigrateEvent{Event: "waiting", Step: id, Check: blocks[0].ID, RemainingMS: left.Milliseconds(),
+				Message: "waiting for it to clear by itself: " + checkLine(blocks[0])},
+				fmt.Sprintf("%s waits for it to clear by itself (%s left of --blocked-for %s): %s", id, left.Round(100*time.Millisecond), m.flags.blockedFor, checkLine(blocks[0])))
 		}
 		return 0, false
 	}
 	for _, c := range blocks {
-		m.out.emit(MigrateEvent{Event: "blocked", Step: id, Check: c.ID, Title: c.Title, Detail: c.Detail, Fix: c.Fix},
+		m.out.emit(MigrateEvent{Event: "blocked", Step: id, Check: c.ID, Title: c.Title, Detail: c.Detail, Fix: c.Fix, Clears: c.Clears},
 			fmt.Sprintf("blocked at %s: %s", id, checkLine(c)))
 	}
 	return migrateStopped, true
 }
+
+// surveyAgainEvery is how often a survey (preflight) blocked by what may
+// clear by itself reads again while the run waits.
+const surveyAgainEvery = 3 * time.Second
+
+// waitingEvery is how often a wait for a block to clear says again how
+// long it has left.
+const waitingEvery = 2 * time.Second
 
 // checkLine is a check as one line: title, what was found, the fix.
 func checkLine(c steps.Check) string {
@@ -517,6 +537,11 @@ func (m *migration) start(id steps.StepID, f steps.Facts, a steps.Answers) (int,
 	if len(answered) > 0 {
 		msg += " (answers: " + strings.Join(sortedStrings(answered), ", ") + ")"
 	}
+	if s := steps.Lookup(id); s != nil && s.PointOfNoReturn {
+		if worst := steps.CutoverWorstCase(f, m.drv.Options()); worst != "" {
+			m.out.emit(MigrateEvent{Event: "note", Step: id, Message: worst}, string(id)+": "+worst)
+		}
+	}
 	ok, err := m.drv.RunNow(id, f, a)
 	if ok {
 		m.blockedSaid = ""
@@ -565,11 +590,20 @@ func (m *migration) finish(work context.Context, interrupted bool) (int, bool) {
 	last, _ := m.drv.Finish()
 	took := last.Took.Round(time.Millisecond)
 	f := m.drv.Facts()
+	if rb := f.ReadBack; rb != nil && rb.Step == last.ID {
+		m.out.emit(MigrateEvent{Event: "read-back", Step: last.ID, ReadBack: rb}, fmt.Sprintf("%s: canary read-back: %s", last.ID, rb.Summary()))
+	}
 	if last.Err != nil {
 		m.out.emit(MigrateEvent{Event: "step-end", Step: last.ID, TookMS: took.Milliseconds(), Error: last.Err.Error()},
 			fmt.Sprintf("%s failed after %s: %v", last.ID, took, last.Err))
 		if interrupted {
 			return m.interrupted(work), true
+		}
+		// A survey whose blocks may all clear by themselves (a Sentinel's
+		// flag right after a partition heals) is given --blocked-for:
+		// next waits for them, saying so, and runs it again.
+		if b := m.drv.Blocks(); steps.Lookup(last.ID).Survey && len(b) > 0 && len(steps.Lasting(b)) == 0 && m.flags.blockedFor > 0 {
+			return 0, false
 		}
 		// A survey that fails says why in its checks: one line each.
 		for _, c := range m.drv.Blocks() {

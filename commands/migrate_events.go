@@ -32,6 +32,12 @@ type MigrateEvent struct {
 	Check  string      `json:"check,omitempty"`
 	Detail string      `json:"detail,omitempty"`
 	Fix    string      `json:"fix,omitempty"`
+	// Clears: the block may clear by itself (blocked): the run waited
+	// --blocked-for for it.
+	Clears bool `json:"clears,omitempty"`
+	// RemainingMS: what is left of --blocked-for (waiting for a block to
+	// clear by itself).
+	RemainingMS int64 `json:"remaining_ms,omitempty"`
 	// The link while the target syncs (lag).
 	Link       string   `json:"link,omitempty"`
 	LagBytes   *int64   `json:"lag_bytes,omitempty"`
@@ -39,7 +45,10 @@ type MigrateEvent struct {
 	InSync     *bool    `json:"in_sync,omitempty"`
 	Stage      string   `json:"stage,omitempty"`
 
-	Cutover  *MigrateCutover `json:"cutover,omitempty"`
+	Cutover *MigrateCutover `json:"cutover,omitempty"`
+	// ReadBack: the canary's acknowledged writes read back (verify, and
+	// the report again for those acknowledged since).
+	ReadBack *steps.ReadBack `json:"read_back,omitempty"`
 	Report   string          `json:"report,omitempty"`
 	AuditLog string          `json:"audit_log,omitempty"`
 	Exit     *int            `json:"exit,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,9 +256,26 @@ func TestMigrateStopsBeforeTheCutoverThenFinishesUnderWritesLosingNothing(t *tes
 		}
 	}
 
-	second := runMigrateOn(t, l, filepath.Join(dir, "second.jsonl"), nil, "--until", "report", "--confirm-master", l.Opts.MasterName, "--shutdown-old-redis")
+	second := runMigrateOn(t, l, filepath.Join(dir, "second.jsonl"), nil, "--until", "report", "--confirm-master", l.Opts.MasterName, "--shutdown-old-redis", "--canary")
 	if second.code != 0 {
 		t.Fatalf("the whole migration: exit %d", second.code)
+	}
+	// Before the point of no return: the worst case, with the lab's
+	// failover-timeout.
+	if n := second.event("note"); n == nil || n.Step != steps.StepCutover || !strings.Contains(n.Message, "writes stay paused up to failover-timeout (20 s)") {
+		t.Errorf("no worst case before the cutover: %+v", n)
+	}
+	// Read back twice: by verify, then by the report for the writes
+	// acknowledged since; the report's numbers are the last one's.
+	var readBacks []*steps.ReadBack
+	for _, e := range second.events {
+		if e.Event == "read-back" && e.ReadBack != nil {
+			readBacks = append(readBacks, e.ReadBack)
+		}
+	}
+	if len(readBacks) != 2 || readBacks[0].Step != steps.StepVerify || readBacks[1].Step != steps.StepReport ||
+		readBacks[1].Verdict.Acked < readBacks[0].Verdict.Acked || readBacks[1].Verdict.Lost != 0 {
+		t.Fatalf("read-back events: %+v", readBacks)
 	}
 	if s := second.event("step-start"); s == nil || s.Step == steps.StepAttach || s.Step == steps.StepFullSync {
 		t.Errorf("the second run did not continue from the live topology: first step %+v", s)
@@ -271,6 +289,9 @@ func TestMigrateStopsBeforeTheCutoverThenFinishesUnderWritesLosingNothing(t *tes
 	rep := second.event("report")
 	if rep == nil || !fileExists(rep.Report) {
 		t.Errorf("no report event, or its file is missing: %+v", rep)
+	} else if b, _ := os.ReadFile(rep.Report); !strings.Contains(string(b), fmt.Sprintf("of %d writes acknowledged by %s, %d read back", readBacks[1].Verdict.Acked,
+		readBacks[1].Verdict.At.Format("15:04:05"), readBacks[1].Verdict.Checked)) {
+		t.Errorf("the report's read-back does not say the last read-back's numbers %+v", readBacks[1].Verdict)
 	}
 	if n := sentinelsName(t, l, l.Target.Addr()); n != len(l.Sentinels) {
 		t.Errorf("%d of %d Sentinels name the target after the migration", n, len(l.Sentinels))

@@ -277,6 +277,16 @@ func (d *Driver) derive(f steps.Facts) {
 	if d.adjust != nil {
 		d.adjust(&d.facts)
 	}
+	d.replan()
+}
+
+// replan derives the plan again from the facts it holds, with the step
+// that runs now: it stays current until it ends.
+func (d *Driver) replan() {
+	d.facts.Running = ""
+	if d.job != nil {
+		d.facts.Running = d.jobID
+	}
 	d.plan = steps.Plan(d.facts, d.cfg.Options)
 }
 

@@ -78,3 +78,25 @@ func TestGateRefusalIsTheStepsResult(t *testing.T) {
 		t.Fatalf("result %+v %t, runner started %v", res, ok, r.Ran())
 	}
 }
+
+func TestTheRunningStepIsInTheFactsThePlanIsDerivedFrom(t *testing.T) {
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r})
+	d.Observe(steps.Facts{}, true)
+	if !d.Started(d.Start(steps.StepPreflight, *d.Facts(), nil)()) {
+		t.Fatal("preflight did not start")
+	}
+	if got := d.Facts().Running; got != steps.StepPreflight {
+		t.Fatalf("facts while preflight runs: Running %q", got)
+	}
+	d.Observe(steps.Facts{}, true)
+	if got := d.Facts().Running; got != steps.StepPreflight {
+		t.Fatalf("facts polled again while preflight runs: Running %q", got)
+	}
+	job, _ := d.Running()
+	job.(*drivertest.Job).End(nil)
+	d.Finish()
+	if got := d.Facts().Running; got != "" {
+		t.Fatalf("facts after preflight ended: Running %q", got)
+	}
+}

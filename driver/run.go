@@ -72,6 +72,7 @@ func (d *Driver) Started(s Started) bool {
 	d.job, d.jobID, d.jobStart = s.Job, s.ID, d.cfg.Now()
 	d.prog, d.hasProg, d.phases = steps.Progress{}, false, nil
 	delete(d.results, s.ID)
+	d.replan()
 	return true
 }
 
@@ -142,6 +143,8 @@ func (d *Driver) Finish() (*LastRun, Launch) {
 	}
 	if d.cfg.Session != nil {
 		d.derive(d.cfg.Session.Facts(d.facts.Topo, d.facts.Snapshot))
+	} else {
+		d.replan()
 	}
 	return d.last, next
 }

@@ -20,6 +20,8 @@ type Check struct {
 	// FixCommands are commands that would fix it, when flyover can say
 	// exactly which (shown to the operator; a step may offer to run them).
 	FixCommands []Command `json:"fix_commands,omitempty"`
+	// Clears: a block that may clear by itself (clears.go).
+	Clears bool `json:"clears,omitempty"`
 }
 
 func pass(id, title, detail string) Check {
@@ -40,6 +42,9 @@ func asBlocks(checks []Check, fix string) []Check {
 	var out []Check
 	for _, c := range checks {
 		if c.Level != Pass {
+			// What another step only warns of is a wait there (a
+			// replica not listed yet, flagged down for now).
+			c.Clears = c.Clears || c.Level == Warn
 			c.Level = Block
 			if c.Fix == "" {
 				c.Fix = fix

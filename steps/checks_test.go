@@ -543,3 +543,58 @@ func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
 		}
 	}
 }
+
+// A running step stays the current one until it ends, though what it
+// waits for holds before (the decommission's checks pass before its last
+// reset), and no later step is ticked before its turn.
+func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
+	x := healthy().promoted(3)
+	x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
+	f := x.facts()
+	f.VerifiedWrite = time.Now()
+	if c := Plan(f, Options{}); c.Current != StepReport {
+		t.Fatalf("the fixture: current %s, want the report (the decommission's checks hold)", c.Current)
+	}
+	f.Running = StepDecommission
+	c := Plan(f, Options{})
+	if c.Current != StepDecommission {
+		t.Fatalf("while the decommission runs, current %s", c.Current)
+	}
+	for _, id := range []StepID{StepRestoreHA, StepReport} {
+		if s := c.State(id); s.Status != Pending {
+			t.Errorf("%s is %s (%s) while the decommission still runs", id, s.Status, s.Reason)
+		}
+	}
+	if s := c.State(StepDecommission); s.Status != Current || len(s.Checks) == 0 {
+		t.Errorf("the running decommission: %s, %d checks", s.Status, len(s.Checks))
+	}
+	f.Running = ""
+	if s := Plan(f, Options{}).State(StepRestoreHA); s.Status != Done || !strings.Contains(s.Reason, "nothing to attach") {
+		t.Errorf("restore HA in its turn with nothing to do: %s %q", s.Status, s.Reason)
+	}
+}
+
+// A Sentinel's s_down flag on the target (right after a partition heals)
+// and an endpoint that does not answer may clear by themselves; a target
+// that holds keys cannot.
+func TestBlocksThatClearByThemselvesAreMarked(t *testing.T) {
+	x := healthy().attached().registered()
+	for i := range x.sents {
+		x.sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
+	}
+	f := steady(x.facts(), 5)
+	c := check(t, Preflight(f, Options{}), "target-address")
+	if c.Level != Block || !c.Clears || len(Lasting([]Check{c})) != 0 {
+		t.Errorf("the target flagged s_down: %+v, want a block that clears by itself", c)
+	}
+	y := healthy()
+	y.tgt = probe.Node{Addr: y.tgt.Addr, Error: "no answer within the deadline"}
+	if c := check(t, Preflight(y.facts(), Options{}), "target-reachable"); !c.Clears {
+		t.Errorf("the target not answering: %+v, want a block that clears by itself", c)
+	}
+	z := healthy()
+	z.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
+	if c := check(t, Preflight(z.facts(), Options{}), "target-empty"); c.Level != Block || c.Clears || len(Lasting([]Check{c})) != 1 {
+		t.Errorf("the target holds keys: %+v, want a block that stays", c)
+	}
+}

@@ -285,6 +285,11 @@ func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
 		if len(v.silent) > 0 {
 			msg += "; no answer from " + strings.Join(v.silent, ", ")
 		}
+		if paused && shown.Equal(hard) {
+			// The worst case the confirmation named, counted down.
+			msg += fmt.Sprintf("; writes stay paused while Sentinel's failover is in flight, up to its failover-timeout (%s): %s",
+				secs(c.p.FailoverTimeout), countdown(hard, time.Now()))
+		}
 		c.say(PhasePromoting, msg, shown, nil)
 		if v.naming >= c.p.Majority && v.targetMaster {
 			c.res.PromotedAt = time.Now()

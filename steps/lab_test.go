@@ -3,6 +3,7 @@ package steps_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -279,6 +280,7 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	assertResumesAt(t, g.lab, so, steps.StepVerify)
 
 	g.mustRun(steps.StepVerify) // includes the canary read-back
+	verified := g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).ReadBack
 	st := canary.Stats()
 	t.Logf("canary during the cutover: %d acknowledged, %d failed, longest stall %s", st.Acked, st.Failed, st.LongestStall)
 
@@ -291,6 +293,13 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	c, _ = g.plan()
 	if c.Current != "" {
 		t.Fatalf("after the report the plan is at %s", c.Current)
+	}
+	// The report read back the writes acknowledged since verify too, and
+	// says how many, by when, and that later ones were not.
+	final := g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).ReadBack
+	if verified == nil || final == nil || final.Step != steps.StepReport || final.Verdict.Lost != 0 ||
+		final.Verdict.Acked <= verified.Verdict.Acked || final.Verdict.Checked != final.Verdict.Acked-final.Verdict.Expired {
+		t.Fatalf("read-backs: verify %+v, report %+v", verified, final)
 	}
 
 	canary.Stop()
@@ -308,7 +317,9 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(report) != filepath.Dir(g.audit.Path()) || !strings.Contains(string(b), "Measured write stall") {
+	if filepath.Dir(report) != filepath.Dir(g.audit.Path()) || !strings.Contains(string(b), "Measured write stall") ||
+		!strings.Contains(string(b), fmt.Sprintf("Canary read-back (report step): of %d writes acknowledged by %s, %d read back", final.Verdict.Acked,
+			final.Verdict.At.Format("15:04:05"), final.Verdict.Checked)) || !strings.Contains(string(b), "were not read back") {
 		t.Errorf("report %s:\n%s", report, b)
 	}
 	log, err := os.ReadFile(g.audit.Path())

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -394,8 +395,13 @@ func TestPartitionTargetCutFromSentinelsAfterFailover(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
 	p.on(steps.PhaseFailover, "SENTINEL FAILOVER", func() { g.splitFrom("target", g.sentinelNodes()...) })
+	var countdown atomic.Bool // the worst case the confirmation named, counted down
+	p.on(steps.PhasePromoting, "writes stay paused while Sentinel's failover is in flight, up to its failover-timeout (6 s)", func() { countdown.Store(true) })
 	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
 	t.Logf("progress: %s; notes %v", strings.Join(p.lines, " | "), res.Notes)
+	if !countdown.Load() {
+		t.Error("the wait past the promotion timeout did not say that writes stay paused up to failover-timeout")
+	}
 	ce := cutoverError(t, err)
 	if ce.Phase != steps.PhasePromoting {
 		t.Errorf("error %+v", ce)

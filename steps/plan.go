@@ -13,6 +13,10 @@ func Plan(f Facts, o Options) Checklist {
 		switch {
 		case c.Current != "":
 			st.Status, st.Reason = Pending, "after "+Lookup(c.Current).Title
+		case s.ID == f.Running && s.done(f, o):
+			// It still runs: it is the current step until it ends.
+			c.Current = s.ID
+			st.Status, st.Reason, st.Checks = Current, currentReason(s.ID, f, o), s.Verify(f, o)
 		case s.done(f, o):
 			st.Status, st.Reason = Done, doneReason(s.ID, f, o)
 			if s.ID == StepPreflight {

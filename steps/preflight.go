@@ -71,7 +71,10 @@ func Preflight(f Facts, o Options) []Check {
 	cs = append(cs, promotionCheck(f))
 	cs = append(cs, persistenceCheck(f))
 	cs = append(cs, minReplicasCheck(f))
-	cs = append(cs, FullSyncChecks(f)...) // fullsync_guard.go
+	cs = append(cs, FullSyncChecks(f)...)     // fullsync_guard.go
+	if c, ok := failoverTimeoutCheck(f); ok { // failover_timeout.go
+		cs = append(cs, c)
+	}
 	if f.Preflight != nil && (len(f.Preflight.Source.Errors) > 0 || len(f.Preflight.Target.Errors) > 0) {
 		cs = append(cs, warn("config-read", "configuration read",
 			"some settings could not be read, so their checks are incomplete: "+
@@ -92,7 +95,7 @@ func Preflight(f Facts, o Options) []Check {
 func nodeCheck(id, name string, n probe.Node) Check {
 	title := name + " reachable"
 	if !n.Reachable {
-		return block(id+"-reachable", title, n.Error, "flyover must reach the "+name+": fix the address, the server or its credentials")
+		return clears(block(id+"-reachable", title, n.Error, "flyover must reach the "+name+": fix the address, the server or its credentials"))
 	}
 	kind := string(n.Kind)
 	if kind == "" {
@@ -141,12 +144,12 @@ func sentinelCheck(i int, v probe.SentinelView, master string) Check {
 	id, title := endpointLabel(i), endpointLabel(i)+" "+v.Addr
 	switch {
 	case !v.Reachable:
-		return block(id, title, v.Error, "flyover needs every Sentinel: all of them must send clients to the target")
+		return clears(block(id, title, v.Error, "flyover needs every Sentinel: all of them must send clients to the target"))
 	case !v.Monitors:
 		return block(id, title, v.Error, "the master name must be one every Sentinel monitors")
 	case !v.QuorumOK:
-		return block(id, title, "SENTINEL CKQUORUM "+master+": "+v.QuorumReply,
-			"the Sentinels cannot authorize a failover: make sure a majority of them is running and they can reach each other and the source")
+		return clears(block(id, title, "SENTINEL CKQUORUM "+master+": "+v.QuorumReply,
+			"the Sentinels cannot authorize a failover: make sure a majority of them is running and they can reach each other and the source"))
 	}
 	return pass(id, title, fmt.Sprintf("monitors %q at %s, quorum %d, %d other Sentinels, CKQUORUM ok; down-after %s, failover-timeout %s",
 		master, v.MasterAddr, v.Quorum, v.NumOtherSentinels, v.DownAfter, v.FailoverTimeout))
@@ -198,8 +201,8 @@ func sentinelAgreementCheck(f Facts) Check {
 		if len(names) == 0 {
 			return block(id, title, "no Sentinel answered for "+f.Topo.MasterName, "see the Sentinel lines above")
 		}
-		return block(id, title, "the Sentinels disagree: "+strings.Join(names, ", "),
-			"wait for them to converge (is a failover running?), or check each one's configuration for "+f.Topo.MasterName)
+		return clears(block(id, title, "the Sentinels disagree: "+strings.Join(names, ", "),
+			"wait for them to converge (is a failover running?), or check each one's configuration for "+f.Topo.MasterName))
 	}
 	if isSource(f, s.AgreedMaster) {
 		return pass(id, title, "every Sentinel names "+s.AgreedMaster)
@@ -283,8 +286,8 @@ func targetAddressCheck(f Facts, attached bool) Check {
 			}
 		}
 		if len(bad) > 0 {
-			return block(id, title, "the source lists the target as "+listed+" and "+strings.Join(bad, "; "),
-				"make "+listed+" reachable from the Sentinels, or set replica-announce-ip/port on the target (Dragonfly: --replica_announce_ip, --announce_port)")
+			return clears(block(id, title, "the source lists the target as "+listed+" and "+strings.Join(bad, "; "),
+				"make "+listed+" reachable from the Sentinels, or set replica-announce-ip/port on the target (Dragonfly: --replica_announce_ip, --announce_port)"))
 		}
 		return pass(id, title, "listed as "+listed)
 	}

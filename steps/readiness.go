@@ -26,12 +26,12 @@ func ReadinessChecks(rf readiness.ReadinessFacts) []Check {
 	s, t := &rf.Source, &rf.Target
 	var cs []Check
 	if !s.Reachable {
-		cs = append(cs, block("ready-source", "readiness: the source answers", s.Error,
-			"flyover must read the source's command statistics and configuration: fix the address, the server or its credentials"))
+		cs = append(cs, clears(block("ready-source", "readiness: the source answers", s.Error,
+			"flyover must read the source's command statistics and configuration: fix the address, the server or its credentials")))
 	}
 	if !t.Reachable {
-		cs = append(cs, block("ready-target", "readiness: the target answers", t.Error,
-			"flyover must ask the target what it supports: fix the address, the server or its credentials"))
+		cs = append(cs, clears(block("ready-target", "readiness: the target answers", t.Error,
+			"flyover must ask the target what it supports: fix the address, the server or its credentials")))
 	}
 	if len(cs) > 0 {
 		return cs

@@ -23,6 +23,7 @@ type reportFacts struct {
 	samples       []SampleRun
 	canaryVerdict *canary.CanaryVerdict
 	canaryStats   *canary.CanaryStats
+	readBack      *ReadBack // the last read-back, with its step and error
 	steps         map[StepID]auditlog.Entry
 	lastStep      *auditlog.Entry // the last step that ended (done or failed)
 	checks        []Check
@@ -48,9 +49,11 @@ func readReportFacts(entries []auditlog.Entry) reportFacts {
 			var d struct {
 				Stats   canary.CanaryStats   `json:"stats"`
 				Verdict canary.CanaryVerdict `json:"verdict"`
+				Error   string               `json:"error"`
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
+				f.readBack = &ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
 			}
 		case e.Kind == auditlog.KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
 			var cs []Check

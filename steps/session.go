@@ -56,10 +56,19 @@ type Facts struct {
 	LeftOldPrimary bool
 	Decommissioned bool
 	Report         string
+	// ReadBack is the latest read-back of the canary's acknowledged
+	// writes: verify's, then the report's (readback.go).
+	ReadBack *ReadBack
 	// HA is what this session did to the other replicas (ha.go).
 	HA HAFacts
 	// Sync is what it did about the full sync (fullsync_guard.go).
 	Sync SyncFacts
+
+	// Running is the step that runs now (set by its driver): the plan
+	// keeps it current until it ends, though what it waits for may hold
+	// before (the decommission's checks pass before its last reset), so
+	// that no later step is ticked before its turn.
+	Running StepID
 }
 
 // Session is what this flyover process has seen and done. It is not saved
@@ -87,6 +96,7 @@ type Session struct {
 	leftOld       bool
 	decomm        bool
 	report        string
+	readBack      *ReadBack
 	ha            haRecord
 }
 
@@ -229,7 +239,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		Readiness: s.readiness, DivergenceBase: s.divBase, Sample: s.sample, VerifySample: s.verifySample,
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, FailoverSince: maps.Clone(s.failoverSince), Cutover: s.cutover, VerifiedWrite: s.verified,
-		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report,
+		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report, ReadBack: s.readBack,
 		HA: s.ha.facts(), Sync: s.sync,
 	}
 	return f

@@ -42,7 +42,8 @@ var cutoverStep = &Step{
 			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, " + undo + ". " +
 				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
 				pauseAllWarning(PlanCutover(f, o)) + cutoverAckWarning(f),
-			Prompt: fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
+			WorstCase: CutoverWorstCase(f, o),
+			Prompt:    fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
 	},
 	run: runCutover,
 }
@@ -53,7 +54,7 @@ func cutoverPre(f Facts, o Options) []Check {
 	}
 	if afterCutover(f) {
 		if TargetNaming(f) == 0 && !f.Snapshot.Target.Reachable {
-			return []Check{block("fence-target", "the target answers", f.Snapshot.Target.Error, "the failover is under way: bring the target back")}
+			return []Check{clears(block("fence-target", "the target answers", f.Snapshot.Target.Error, "the failover is under way: bring the target back"))}
 		}
 		return nil
 	}
@@ -76,23 +77,23 @@ func cutoverPre(f Facts, o Options) []Check {
 		if f.Snapshot.Link.LagKnown {
 			why += "; " + lagText(f)
 		}
-		cs = append(cs, block("cutover-target", "the target answers", why,
-			"bring the target back: the cutover needs a target that has every byte and answers"))
+		cs = append(cs, clears(block("cutover-target", "the target answers", why,
+			"bring the target back: the cutover needs a target that has every byte and answers")))
 		return cs
 	}
 	if StageOf(f) != StageStreaming {
-		cs = append(cs, block("cutover-streaming", "the target streams", "the target is "+string(StageOf(f)), "complete the steps before"))
+		cs = append(cs, clears(block("cutover-streaming", "the target streams", "the target is "+string(StageOf(f)), "complete the steps before")))
 		return cs
 	}
 	if !f.Snapshot.Link.InSync {
-		cs = append(cs, block("cutover-in-sync", "the target is in sync now", lagText(f), "wait for the steady state"))
+		cs = append(cs, clears(block("cutover-in-sync", "the target is in sync now", lagText(f), "wait for the steady state")))
 	}
 	cs = append(cs, asBlocks(registrationChecks(f), "wait for step 5")...)
 	cs = append(cs, priorityBlocks(f)...) // only the target can be promoted (step_priority.go)
 	if !f.Snapshot.Source.Reachable {
-		cs = append(cs, block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,
+		cs = append(cs, clears(block("cutover-source", "the source is the primary", f.Snapshot.Source.Error,
 			fmt.Sprintf("bring the source back; if it stays down, the Sentinels fail over on their own after down-after-milliseconds (%s) "+
-				"and promote the best replica: then the plan moves on to verify", downAfter(f))))
+				"and promote the best replica: then the plan moves on to verify", downAfter(f)))))
 	} else if f.Snapshot.Source.Role != probe.RolePrimary {
 		cs = append(cs, block("cutover-source", "the source is the primary", "the source is "+string(f.Snapshot.Source.Role), "see preflight"))
 	}
@@ -105,8 +106,8 @@ func cutoverPre(f Facts, o Options) []Check {
 		cs = append(cs, c)
 	}
 	if anyFailoverInProgress(f) {
-		cs = append(cs, block("cutover-no-failover", "no failover is running", "a Sentinel reports a failover in progress",
-			"wait for it to end (+failover-end or -failover-abort-*), then review the plan"))
+		cs = append(cs, clears(block("cutover-no-failover", "no failover is running", "a Sentinel reports a failover in progress",
+			"wait for it to end (+failover-end or -failover-abort-*), then review the plan")))
 	}
 	return cs
 }

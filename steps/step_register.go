@@ -45,7 +45,7 @@ func registrationChecks(f Facts) []Check {
 	for i, v := range f.Snapshot.Sentinels {
 		id, title := endpointLabel(i)+"-registers", endpointLabel(i)+" lists the target, healthy and eligible"
 		if !v.Reachable || !v.Monitors {
-			cs = append(cs, block(id, title, v.Error, "every Sentinel must answer: see preflight"))
+			cs = append(cs, clears(block(id, title, v.Error, "every Sentinel must answer: see preflight")))
 			continue
 		}
 		r := targetEntry(f, i)

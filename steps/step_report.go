@@ -33,6 +33,11 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		return errors.New("no audit log is kept (read-only without --audit-log), so there is no report to write: start flyover with --audit-log FILE to keep both")
 	}
 	path := r.Audit.ReportPath()
+	if r.Canary != nil {
+		// The writes acknowledged since verify read them back, too: the
+		// report's count is of every write acknowledged until now.
+		r.readBack(ctx, StepReport, progress)
+	}
 	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := auditlog.ReadAudit(r.Audit.Path())
 	if err != nil {
@@ -94,7 +99,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 	w("\n## Outcome\n\n")
 
 	rf := readReportFacts(entries)
-	cut, samples, canaryVerdict, canaryStats, steps := rf.cutover, rf.samples, rf.canaryVerdict, rf.canaryStats, rf.steps
+	cut, samples, canaryStats, steps := rf.cutover, rf.samples, rf.canaryStats, rf.steps
 	if x.Canary != nil {
 		canaryStats = x.Canary
 	}
@@ -134,17 +139,18 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 	for _, l := range x.Sync {
 		w("- %s\n", l)
 	}
-	if canaryStats != nil {
+	switch {
+	case canaryStats != nil && rf.readBack != nil:
+		// The acknowledged count is the read-back's: one number, said
+		// with the moment it was counted.
+		w("- Canary writer (`%s`): %d failed writes; longest stall **%s**.\n",
+			canaryStats.Namespace, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
+	case canaryStats != nil:
 		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",
 			canaryStats.Namespace, canaryStats.Acked, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
 	}
-	if canaryVerdict != nil {
-		w("- Canary read-back from `%s`: of %d acknowledged writes, %d read back (%d not checked: their TTL may have run out), **%d lost**",
-			canaryVerdict.Primary, canaryVerdict.Acked, canaryVerdict.Checked, canaryVerdict.Expired, canaryVerdict.Lost)
-		if canaryVerdict.Expired > 0 {
-			w(" (%d too old to check: their TTL may have run out)", canaryVerdict.Expired)
-		}
-		w(".\n")
+	if rb := rf.readBack; rb != nil {
+		w("- Canary read-back (%s step): %s.\n", rb.Step, rb.summary("**%d lost**"))
 	}
 
 	// Key counts: the first snapshot's source, and the last snapshot's target.

@@ -86,7 +86,7 @@ func runSteady(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 // until the full sync ends.
 func streamingPre(f Facts, id string) []Check {
 	if StageOf(f) != StageStreaming {
-		return []Check{block(id, "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync")}
+		return []Check{clears(block(id, "the target streams", "it is "+string(f.Snapshot.Link.Phase), "wait for the full sync"))}
 	}
 	return nil
 }

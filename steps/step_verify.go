@@ -191,15 +191,11 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 
 	// The canary's ledger, read back from the new primary.
 	if r.Canary != nil {
-		progress(Progress{Phase: "canary", Message: "reading every acknowledged canary write back from the new primary", Fraction: -1})
-		stats := r.Canary.Stats()
-		verdict, err := r.Canary.Verify(ctx)
-		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepVerify, Message: "canary",
-			Data: auditlog.MustJSON(map[string]any{"stats": stats, "verdict": verdict, "error": errString(err)})}, true)
-		if err != nil {
-			return err
+		rb := r.readBack(ctx, StepVerify, progress)
+		if rb.Err != "" {
+			return errors.New(rb.Err)
 		}
-		if verdict.Lost > 0 {
+		if verdict := rb.Verdict; verdict.Lost > 0 {
 			return fmt.Errorf("%d of %d acknowledged canary writes are missing on the new primary %s (e.g. %s)",
 				verdict.Lost, verdict.Checked, verdict.Primary, strings.Join(verdict.LostSample, ", "))
 		}

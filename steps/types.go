@@ -98,6 +98,10 @@ type Confirmation struct {
 	Expect string `json:"expect,omitempty"`
 	// Warning is shown above the prompt (the cutover's point of no return).
 	Warning string `json:"warning,omitempty"`
+	// WorstCase is what a yes may cost at worst, said on its own under
+	// the warning and never cut (the cutover: how long writes may stay
+	// paused).
+	WorstCase string `json:"worst_case,omitempty"`
 	// Commands are what a yes sends.
 	Commands []Command `json:"commands,omitempty"`
 	// Optional: no is an answer that changes what the step does (leave
@@ -175,8 +179,8 @@ type Step struct {
 	// PointOfNoReturn: the cutover. Its progress has phases and a write
 	// stall, and its confirmation asks for the master name.
 	PointOfNoReturn bool
-	// ReadsBackWrites: once it succeeds, the application's acknowledged
-	// writes are read back from the new primary.
+	// ReadsBackWrites: its run reads the application's acknowledged
+	// writes back from the new primary (readback.go).
 	ReadsBackWrites bool
 
 	deadline func(Facts, Options) time.Duration

@@ -92,7 +92,9 @@ func TestChecklistDoneGolden(t *testing.T) {
 		t.Fatalf("plan at %s (%s), want every step done", c.Current, c.State(c.Current).Reason)
 	}
 	sc := g.Screen()
-	labtest.ContainsAll(t, "the final screen", sc, "MIGRATION COMPLETE", "flyover-report-20250314-092653.md", "0 lost of 131,877 acknowledged", "1.18 s")
+	labtest.ContainsAll(t, "the final screen", sc, "MIGRATION COMPLETE", "flyover-report-20250314-092653.md",
+		"0 lost of 120,000 acknowledged", "read back by the report step:", "the 120,000 writes acknowledged by "+uitest.T0.Add(5*time.Second).Format("15:04:05"),
+		"11,877 acknowledged since", "1.18 s")
 	goldenFrame(t, g.m, "checklist-done-120x36", 120, 36)
 }
 

@@ -113,8 +113,11 @@ type CanaryStats struct {
 // CanaryVerdict is what Verify found.
 type CanaryVerdict struct {
 	Primary string `json:"primary"` // where the keys were read from
-	Acked   int64  `json:"acked"`   // acknowledged writes in the ledger
-	Checked int64  `json:"checked"` // of those, read back
+	// At is when the ledger was read: Acked counts the writes
+	// acknowledged by then; those acknowledged after are not in it.
+	At      time.Time `json:"at"`
+	Acked   int64     `json:"acked"`   // acknowledged writes in the ledger
+	Checked int64     `json:"checked"` // of those, read back
 	// Expired were not checked: their TTL may have run out.
 	Expired int64 `json:"expired"`
 	// Lost acknowledged writes are missing or hold another value.
@@ -251,7 +254,7 @@ func (c *Canary) ledger() (first, end int64, unacked map[int64]struct{}) {
 func (c *Canary) Verify(ctx context.Context) (CanaryVerdict, error) {
 	first, end, unacked := c.ledger()
 
-	v := CanaryVerdict{}
+	v := CanaryVerdict{At: time.Now()}
 	for seq := int64(0); seq < end; seq++ {
 		if _, no := unacked[seq]; !no {
 			v.Acked++

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/ui/common"
 )
 
@@ -57,24 +58,53 @@ func (c *Checklist) appLine(W int) string {
 		"stall now " + ms(s.CurrentStall),
 		"longest " + ms(s.LongestStall),
 	}
-	return st.Title.Render("APPLICATION") + "  " + strings.Join(parts, st.Paint(common.ToneMuted, " · ")) +
+	line := st.Title.Render("APPLICATION") + "  " + strings.Join(parts, st.Paint(common.ToneMuted, " · ")) +
 		st.Paint(common.ToneMuted, " · lost ") + st.Paint(lost.Tone, lost.Text)
+	if rb := c.drv.Facts().ReadBack; rb != nil && rb.Err == "" {
+		line += st.Paint(common.ToneMuted, " by "+rb.Verdict.At.Format("15:04:05"))
+	}
+	return line
 }
 
-// lostCell is the verified count of acknowledged writes lost, once the
-// cutover is verified.
+// lostCell is the latest read-back of the acknowledged writes (verify's,
+// then the report's): how many were lost of how many read back, and up
+// to when; writes acknowledged after that were not read back.
 func (c *Checklist) lostCell() common.Cell {
-	switch {
-	case c.verifying:
+	p, _ := c.drv.Progress()
+	if _, id := c.drv.Running(); id != "" && steps.Lookup(id).ReadsBackWrites && p.Phase == "canary" {
 		return common.Cell{Text: "reading every acknowledged write back…", Tone: common.ToneMuted}
-	case c.verdictErr != "":
-		return common.Cell{Text: "not checked: " + c.verdictErr, Tone: common.ToneWarn}
-	case c.verdict != nil && c.verdict.Lost == 0:
-		return common.Cell{Text: fmt.Sprintf("0 of %s ✓", probe.Thousands(c.verdict.Checked)), Tone: common.ToneOK}
-	case c.verdict != nil:
-		return common.Cell{Text: fmt.Sprintf("%s of %s LOST", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked)), Tone: common.ToneBad}
 	}
-	return common.Cell{Text: "after cutover", Tone: common.ToneMuted}
+	rb := c.drv.Facts().ReadBack
+	switch {
+	case rb == nil:
+		return common.Cell{Text: "after cutover", Tone: common.ToneMuted}
+	case rb.Err != "":
+		return common.Cell{Text: "not checked: " + rb.Err, Tone: common.ToneWarn}
+	}
+	v := rb.Verdict
+	if v.Lost == 0 {
+		return common.Cell{Text: fmt.Sprintf("0 of %s ✓", probe.Thousands(v.Checked)), Tone: common.ToneOK}
+	}
+	return common.Cell{Text: fmt.Sprintf("%s of %s LOST", probe.Thousands(v.Lost), probe.Thousands(v.Checked)), Tone: common.ToneBad}
+}
+
+// readBackNote says what the latest read-back covered and what it did
+// not: the writes acknowledged by its moment, read back by which step,
+// and how many were acknowledged since ("" when there is none).
+func (c *Checklist) readBackNote() string {
+	rb := c.drv.Facts().ReadBack
+	if rb == nil || rb.Err != "" {
+		return ""
+	}
+	v := rb.Verdict
+	s := fmt.Sprintf("read back by the %s step: the %s writes acknowledged by %s", rb.Step, probe.Thousands(v.Checked), v.At.Format("15:04:05"))
+	if v.Expired > 0 {
+		s += fmt.Sprintf(" (%s older ones not checked: their TTL may have run out)", probe.Thousands(v.Expired))
+	}
+	if since := c.stats.Acked - v.Acked; c.hasStats && since > 0 {
+		s += fmt.Sprintf("; %s acknowledged since, not read back", probe.Thousands(since))
+	}
+	return s
 }
 
 // ms formats a stall: 0 ms, 14 ms, 1.18 s.

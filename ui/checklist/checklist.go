@@ -44,11 +44,8 @@ type Checklist struct {
 	quitting bool // quit once the running step has stopped
 	hidden   bool // tab: the dashboard has the whole screen
 
-	stats      canary.CanaryStats
-	hasStats   bool
-	verdict    *canary.CanaryVerdict
-	verdictErr string
-	verifying  bool
+	stats    canary.CanaryStats
+	hasStats bool
 
 	auto autoplay
 
@@ -202,7 +199,7 @@ func (c *Checklist) Help() []key.Binding {
 // dashboard.
 func (c *Checklist) Update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg.(type) {
-	case tea.KeyPressMsg, common.ObservedMsg, StepStartedMsg, confirm.DoneMsg, confirm.RefusedMsg, confirm.SettledMsg, JobTickMsg, jobDoneMsg, WriterTickMsg, VerdictMsg, AutoplayTickMsg:
+	case tea.KeyPressMsg, common.ObservedMsg, StepStartedMsg, confirm.DoneMsg, confirm.RefusedMsg, confirm.SettledMsg, JobTickMsg, jobDoneMsg, WriterTickMsg, AutoplayTickMsg:
 		defer c.invalidate()
 	}
 	return c.update(msg)
@@ -234,16 +231,6 @@ func (c *Checklist) update(msg tea.Msg) (tea.Cmd, bool) {
 	case WriterTickMsg:
 		c.stats, c.hasStats = msg.Stats, true
 		return c.writerTick(), false
-	case VerdictMsg:
-		c.verifying = false
-		if msg.err != nil {
-			c.verdictErr = msg.err.Error()
-		} else {
-			v := msg.V
-			c.verdict, c.verdictErr = &v, ""
-		}
-		c.logf("application writes verified: %+v err=%v", msg.V, msg.err)
-		return nil, false
 	case AutoplayTickMsg:
 		cmd := c.autoplayStep()
 		return tea.Batch(cmd, autoplayTick()), false

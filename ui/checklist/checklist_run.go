@@ -24,10 +24,6 @@ type (
 	// not at the next tick.
 	jobDoneMsg    struct{ job driver.Job }
 	WriterTickMsg struct{ Stats canary.CanaryStats }
-	VerdictMsg    struct {
-		V   canary.CanaryVerdict
-		err error
-	}
 )
 
 // jobTick is the spinner's frame: one glyph per 100 ms of the clock.
@@ -131,7 +127,7 @@ func (c *Checklist) tickJob() tea.Cmd {
 
 // finish records how the running step ended and starts what follows.
 func (c *Checklist) finish() tea.Cmd {
-	last, pending := c.drv.Finish()
+	_, pending := c.drv.Finish()
 	var cmds []tea.Cmd
 	if c.quitting {
 		return tea.Quit
@@ -145,25 +141,7 @@ func (c *Checklist) finish() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg { return StepStartedMsg{pending()} })
 	}
 	cmds = append(cmds, c.maybeAuto())
-	if steps.Lookup(last.ID).ReadsBackWrites && last.Err == nil && c.g.Writer != nil && !c.verifying {
-		// Every acknowledged write so far, read back: after the cutover
-		// is verified, and again as the last word.
-		cmds = append(cmds, c.verifyWriter())
-	}
 	return tea.Batch(cmds...)
-}
-
-// verifyWriter reads every acknowledged write of the application back
-// from the primary Sentinel names.
-func (c *Checklist) verifyWriter() tea.Cmd {
-	c.verifying = true
-	w, ctx := c.g.Writer, c.ctx
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		v, err := w.Verify(ctx)
-		return VerdictMsg{V: v, err: err}
-	}
 }
 
 // Stop stops the running step, if any, and waits for it to end: the

@@ -115,6 +115,9 @@ func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
 	sc := g.Screen()
 	labtest.ContainsAll(t, "the cutover prompt at 80x24", sc, "POINT OF NO RETURN", "CLIENT PAUSE", "SENTINEL FAILOVER flyover",
 		"REPLICAOF", "CLIENT KILL TYPE normal", "CLIENT KILL TYPE pubsub", "CLIENT UNPAUSE", "Type the master name (flyover)")
+	// The worst case, before the name is typed: the fixture's Sentinels
+	// say failover-timeout 60000.
+	labtest.ContainsAll(t, "the cutover's worst case at 80x24", sc, "If Sentinel loses the target mid-switch, writes stay paused", "(60 s)")
 	checkFrame(t, g)
 
 	g.Send(tea.WindowSizeMsg{Width: 80, Height: 16})

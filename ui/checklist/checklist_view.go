@@ -225,8 +225,8 @@ func (c *Checklist) completeView(W, H int) []string {
 	}
 	if c.g.Writer != nil {
 		lost := c.lostCell()
-		if c.verdict != nil {
-			lost.Text = fmt.Sprintf("%s lost of %s acknowledged", probe.Thousands(c.verdict.Lost), probe.Thousands(c.verdict.Checked))
+		if rb := f.ReadBack; rb != nil && rb.Err == "" {
+			lost.Text = fmt.Sprintf("%s lost of %s acknowledged", probe.Thousands(rb.Verdict.Lost), probe.Thousands(rb.Verdict.Checked))
 		}
 		rows = append(rows, [2]common.Cell{{Text: "application"}, lost})
 	}
@@ -244,6 +244,10 @@ func (c *Checklist) completeView(W, H int) []string {
 		}
 		lines = append(lines, "")
 		lines = append(lines, st.Table([]common.Column{a, b}, W, 2)...)
+	}
+	if note := c.readBackNote(); note != "" {
+		// What "lost of acknowledged" covered, and what it did not.
+		lines = append(lines, c.WrapText("Application writes "+note+".", W, 0, common.ToneMuted)...)
 	}
 	// What happens if the new primary fails, so that "complete" is never
 	// read as "highly available" when it is not.

@@ -1,7 +1,6 @@
 package common
 
 import (
-	"context"
 	"time"
 
 	"flyover/driver"
@@ -39,7 +38,4 @@ type Guide struct {
 // Writer is the application-like writer the application panel shows.
 type Writer interface {
 	Stats() canary.CanaryStats
-	// Verify reads every acknowledged write back from the primary
-	// Sentinel names and counts the ones lost.
-	Verify(ctx context.Context) (canary.CanaryVerdict, error)
 }

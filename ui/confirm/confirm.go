@@ -296,6 +296,10 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 			return label + " " + st.Paint(common.ToneBad, common.Clip(strings.TrimSuffix(first, ".")+".", W-lw-1))
 		}})
 	}
+	if q.WorstCase != "" {
+		lines := d.WrapText(q.WorstCase, W, 0, common.ToneWarn)
+		secs = append(secs, common.Section{Lines: lines, Prio: 92, Min: len(lines)})
+	}
 	if len(q.Commands) > 0 {
 		head := "flyover will send, in this order:"
 		if len(q.Commands) == 1 {

@@ -1,0 +1,41 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Past 30 s, preflight warns of the cutover's worst case and gives the
+// SENTINEL SET that lowers failover-timeout and the one that puts it
+// back; the cutover's confirmation says it before the name is typed.
+func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
+	x := healthy()
+	for i := range x.sents {
+		x.sents[i].FailoverTimeout = 3 * time.Minute
+	}
+	f := x.facts()
+	c := check(t, Preflight(f, Options{}), "failover-timeout")
+	if c.Level != Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.sents) {
+		t.Fatalf("failover-timeout 180 s: %+v", c)
+	}
+	for _, want := range []string{"SENTINEL SET " + f.Topo.MasterName + " failover-timeout 15000", "SENTINEL SET " + f.Topo.MasterName + " failover-timeout 180000"} {
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("the warning does not give %q: %s", want, c.Detail)
+		}
+	}
+	if got := strings.Join(c.FixCommands[0].Args, " "); got != "SENTINEL SET "+f.Topo.MasterName+" failover-timeout 15000" {
+		t.Errorf("fix command %q", got)
+	}
+	q := cutoverStep.Confirmations(f, Options{})[0]
+	if q.WorstCase != "If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (180 s)." {
+		t.Errorf("the confirmation's worst case: %q", q.WorstCase)
+	}
+
+	for i := range x.sents {
+		x.sents[i].FailoverTimeout = 20 * time.Second
+	}
+	if c := check(t, Preflight(x.facts(), Options{}), "failover-timeout"); c.Level != Pass || !strings.Contains(c.Detail, "20 s") {
+		t.Errorf("failover-timeout 20 s: %+v", c)
+	}
+}
