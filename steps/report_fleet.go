@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/version"
 )
 
 // reportFacts are what a report reads out of a session's audit entries:
@@ -167,7 +168,7 @@ func fleetRow(master string, entries []Entry) FleetRow {
 func RenderFleetReport(rows []FleetRow, auditPath string, at time.Time) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("# flyover fleet report\n\n")
+	w("# flyover fleet report\n\n%s\n\n", version.Line())
 	w("- Audit log: `%s` (each entry names its master)\n- Written: %s\n- Masters: %d\n", auditPath, at.Format(time.RFC3339), len(rows))
 	done, lost := 0, int64(0)
 	for _, r := range rows {
