@@ -5,14 +5,17 @@ BIN := bin/flyover
 # The release version stamped into the binary (flyover --version):
 # `make release VERSION=v0.1.0`; by default git describe.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X flyover/version.Version=$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+REVTIME ?= $(shell TZ=UTC0 git show -s --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ HEAD 2>/dev/null)
+STAMP := -X flyover/version.Version=$(VERSION) -X flyover/version.Revision=$(REVISION) -X flyover/version.Time=$(REVTIME)
+LDFLAGS := -s -w $(STAMP)
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 IMAGE ?= flyover:$(VERSION)
 
 .PHONY: build demo test vet bench lab tape release image image-check clean
 
 build:
-	$(GO) build -ldflags "-X flyover/version.Version=$(VERSION)" -o $(BIN) .
+	$(GO) build -ldflags "$(STAMP)" -o $(BIN) .
 
 # Starts a real local topology (Redis source, Dragonfly or a stand-in,
 # three Sentinels) with traffic, and runs the guided migration.

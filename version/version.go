@@ -19,6 +19,12 @@ import (
 // install flyover@vX` build) or "dev".
 var Version = ""
 
+// Revision and Time are the VCS commit and its time, stamped by the
+// Makefile (-X flyover/version.Revision=...) for builds where Go records
+// none (-buildvcs=false, a git worktree, a source tree without .git); the
+// build information's own vcs.revision and vcs.time win when present.
+var Revision, Time = "", ""
+
 // Info is what a flyover binary knows about itself.
 type Info struct {
 	Version  string `json:"version"`
@@ -31,7 +37,7 @@ type Info struct {
 
 // Get reads the build information once per call; it is cheap.
 func Get() Info {
-	i := Info{Version: Version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	i := Info{Version: Version, Revision: Revision, Time: Time, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	bi, ok := debug.ReadBuildInfo()
 	if ok {
 		if i.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {

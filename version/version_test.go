@@ -25,6 +25,12 @@ func TestGetStampedVersionWins(t *testing.T) {
 	if i.Version != "v9.9.9" || i.Go != runtime.Version() || i.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Fatalf("Get() = %+v", i)
 	}
+	oldRev, oldTime := Revision, Time
+	t.Cleanup(func() { Revision, Time = oldRev, oldTime })
+	Revision, Time = "0123456789abcdef", "2026-12-05T18:00:00Z"
+	if i := Get(); i.Revision == "" || i.Time == "" {
+		t.Fatalf("stamped revision and time lost: %+v", i)
+	}
 	Version = ""
 	if v := Get().Version; v == "" {
 		t.Fatal("unstamped version is empty, want dev or the module version")
