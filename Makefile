@@ -45,7 +45,10 @@ tape: build
 
 # Release archives, static, for linux and darwin on amd64 and arm64, and
 # their checksums: dist/flyover_VERSION_OS_ARCH.tar.gz, dist/checksums.txt.
-# No network: go build per target, tar, sha256sum.
+# No network: go build per target, tar, sha256sum. (GoReleaser would do the
+# same four builds, but it is one more tool to install, pinned to v2.15.0
+# because later ones need a newer Go, and what it adds, publishing, is not
+# needed yet.)
 release:
 	rm -rf dist && mkdir -p dist
 	set -e; for p in $(PLATFORMS); do \
