@@ -11,11 +11,12 @@ import (
 
 // layers is the house, from the ground up: a package may import the
 // packages of lower layers, and, within its own layer, only what may
-// lists. Data flows one way: probe ← steps ← driver ← ui ← commands.
+// lists. Data flows one way: version ← probe ← steps ← driver ← ui ← commands.
 var layers = []struct {
 	pkgs []string
 	may  map[string][]string // imports allowed within the layer
 }{
+	{pkgs: []string{"version"}},
 	{pkgs: []string{"probe/fullsync"}},
 	{pkgs: []string{"probe", "probe/probetest"}, may: map[string][]string{"probe": {"probe/probetest"}}},
 	{pkgs: []string{"probe/access", "probe/canary", "probe/readiness", "probe/sampling"},

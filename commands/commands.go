@@ -26,6 +26,7 @@ Usage:
                  (the checklist without a terminal: flyover migrate --help)
   flyover demo   [--rate 2000] [--keys 10000] [--autoplay [--linger 0s]] [--audit-log FILE]
   flyover bench  cutover [--runs 3] [--rate 2000] [--methods failover,stop-primary,guarded] [--json]
+  flyover version [--json]   (or flyover --version)
 
 Passwords come from the environment or a file:
   FLYOVER_SOURCE_PASSWORD, FLYOVER_TARGET_PASSWORD (default: REDISCLI_AUTH)
@@ -70,6 +71,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return bench.Main(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		return cmdVersion(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"flyover/probe"
 )
 
@@ -65,6 +63,9 @@ const netnsPrefix = "flyover-"
 
 // PartitionsAvailable says why partitions cannot run here, or nil.
 func PartitionsAvailable() error {
+	if err := partitionsOnThisOS(); err != nil {
+		return err
+	}
 	if os.Geteuid() != 0 {
 		return &PartitionsUnavailableError{Why: "not root (ip netns and iptables need it; CI runs as root)"}
 	}
@@ -200,7 +201,7 @@ func (n *Net) Dialer(node string) probe.Dialer {
 			}
 			var d net.Dialer
 			c, err := d.DialContext(ctx, network, addr)
-			if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
+			if joinNetns(home) == nil {
 				runtime.UnlockOSThread()
 			}
 			ch <- dialed{c, err}
@@ -387,5 +388,5 @@ func setns(path string) error {
 		return err
 	}
 	defer f.Close()
-	return unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+	return joinNetns(f)
 }

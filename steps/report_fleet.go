@@ -12,6 +12,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps/auditlog"
+	"flyover/version"
 )
 
 // reportFacts are what a report reads out of a session's audit entries:
@@ -172,7 +173,7 @@ func fleetRow(master string, entries []auditlog.Entry) FleetRow {
 func RenderFleetReport(rows []FleetRow, auditPath string, at time.Time) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("# flyover fleet report\n\n")
+	w("# flyover fleet report\n\n%s\n\n", version.Line())
 	w("- Audit log: `%s` (each entry names its master)\n- Written: %s\n- Masters: %d\n", auditPath, at.Format(time.RFC3339), len(rows))
 	done, lost := 0, int64(0)
 	for _, r := range rows {

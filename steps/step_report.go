@@ -12,6 +12,7 @@ import (
 	"flyover/probe/canary"
 	"flyover/probe/sampling"
 	"flyover/steps/auditlog"
+	"flyover/version"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.
@@ -83,7 +84,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 	if len(entries) > 0 {
 		t0, t1 = entries[0].Time, entries[len(entries)-1].Time
 	}
-	w("# flyover report: %s\n\n", x.Topo.MasterName)
+	w("# flyover report: %s\n\n%s\n\n", x.Topo.MasterName, version.Line())
 	srcKind, tgtKind := serverKinds(entries, x.Final)
 	w("- Source (old primary): `%s`%s\n- Target: `%s`%s\n", x.Topo.Source, srcKind, x.Topo.Target, tgtKind)
 	if x.Final != nil {

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/version"
 )
 
 // Kind is what an audit entry records.
 type Kind string
 
 const (
-	KindOpen     Kind = "open"     // the log was opened: flyover's version of the world begins
+	KindOpen     Kind = "open"     // the log was opened, by which flyover (message: version.Line; data: version.Info)
 	KindCommand  Kind = "command"  // a command about to be sent (written before it is sent)
 	KindReply    Kind = "reply"    // its reply or error (Ref is the command's Seq)
 	KindStep     Kind = "step"     // a step started, finished or failed
@@ -158,7 +159,7 @@ func OpenAudit(path string) (*Audit, error) {
 		return nil, fmt.Errorf("audit log %s: %w (choose another place with --audit-log)", path, err)
 	}
 	a := &Audit{f: f, path: path}
-	if _, err := a.Log(Entry{Kind: KindOpen, Message: "audit log opened"}, true); err != nil {
+	if _, err := a.Log(Entry{Kind: KindOpen, Message: "audit log opened by " + version.Line(), Data: MustJSON(version.Get())}, true); err != nil {
 		f.Close()
 		return nil, err
 	}
