@@ -82,6 +82,7 @@ var commandCategories = map[string][]string{
 	"client|pause":    {"admin", "slow", "dangerous", "connection"},
 	"client|unpause":  {"admin", "slow", "dangerous", "connection"},
 	"client|kill":     {"admin", "slow", "dangerous", "connection"},
+	"client|list":     {"admin", "slow", "dangerous", "connection"},
 	"replicaof":       {"admin", "slow", "dangerous"},
 	"shutdown":        {"admin", "slow", "dangerous"},
 	"dbsize":          {"keyspace", "read", "fast"},
