@@ -32,12 +32,7 @@ func TestIdleUsage(t *testing.T) {
 	if err := l.AttachTarget(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	profile := ""
-	if keep := os.Getenv("FLYOVER_TEST_KEEP"); keep != "" {
-		profile = filepath.Join(keep, t.Name()+"-cpu.pprof")
-		env = append(env, "FLYOVER_CPUPROFILE="+profile)
-	}
+	env, profile := uitest.KeptProfile(t)
 	logPath := filepath.Join(t.TempDir(), "flyover.log")
 	s := uitest.StartTmux(t, 140, 42, env, fmt.Sprintf("exec %s %s --read-only --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
 	s.WaitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
