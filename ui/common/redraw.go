@@ -34,8 +34,5 @@ func (r *Redraw) Fire() (pending bool) {
 	return pending
 }
 
-// Pending reports whether a redraw waits for the tick.
-func (r *Redraw) Pending() bool { return r.pending }
-
 // Armed reports whether a tick is on its way.
 func (r *Redraw) Armed() bool { return r.armed }
