@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,12 +14,15 @@ import (
 	"flyover/ui/uitest"
 )
 
-// TestIdleUsage measures what the dashboard costs while nothing happens:
-// CPU time and memory of the flyover process over FLYOVER_IDLE_SECONDS
-// (for example 60) against a lab whose target is attached and in sync.
-// It reports and asserts nothing: the figures depend on the machine.
+// TestIdleUsage measures what `flyover --read-only` costs while nothing
+// happens: CPU time and memory of the flyover process over
+// FLYOVER_IDLE_SECONDS (for example 60) at 140x42 against a lab whose
+// target is attached and in sync, the checklist at the cutover. With
+// FLYOVER_TEST_KEEP set, flyover's CPU profile of the whole run is kept
+// there (go tool pprof -top bin/flyover <file>). It reports and asserts
+// nothing: the figures depend on the machine.
 //
-//	FLYOVER_IDLE_SECONDS=60 go test -run TestIdleUsage -v ./ui/
+//	FLYOVER_IDLE_SECONDS=60 FLYOVER_TEST_KEEP=/tmp go test -run TestIdleUsage -v ./ui/
 func TestIdleUsage(t *testing.T) {
 	secs := labtest.Measure(t, "FLYOVER_IDLE_SECONDS")
 	l := uitest.E2eLab(t, lab.Options{PreloadKeys: 5000})
@@ -28,17 +32,26 @@ func TestIdleUsage(t *testing.T) {
 	if err := l.AttachTarget(ctx); err != nil {
 		t.Fatal(err)
 	}
+	env, profile := uitest.KeptProfile(t)
 	logPath := filepath.Join(t.TempDir(), "flyover.log")
-	s := uitest.StartTmux(t, 120, 36, nil, fmt.Sprintf("exec %s %s --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
+	s := uitest.StartTmux(t, 140, 42, env, fmt.Sprintf("exec %s %s --read-only --log %s --audit-log %s", bin, strings.Join(l.FlyoverArgs(), " "), logPath, filepath.Join(t.TempDir(), "audit.jsonl")))
 	s.WaitScreen("IN SYNC", 60*time.Second, func(sc string) bool { return strings.Contains(sc, "IN SYNC") })
 	// Idle is after the checklist's own start-up work (preflight's reads,
 	// the steady state's key sample, the waits for Sentinel): measured
 	// from the moment the cutover is the step that waits for the operator.
 	s.WaitScreen("the cutover, ready", 90*time.Second, func(sc string) bool { return strings.Contains(sc, "▶ 7 Cutover") })
-	u := uitest.MeasureProcess(t, s.PanePID(bin), time.Duration(secs)*time.Second)
-	t.Logf("idle: %s; %d Sentinels, tick 500 ms, 120x36", u, len(l.Sentinels))
+	pid := s.PanePID(bin)
+	u := uitest.MeasureProcess(t, pid, time.Duration(secs)*time.Second)
+	t.Logf("idle: %s; %d Sentinels, tick 500 ms, 140x42, --read-only", u, len(l.Sentinels))
 	if sc := s.Screen(); !strings.Contains(sc, "IN SYNC") {
 		t.Errorf("not in sync at the end of the measurement:\n%s", sc)
 	}
 	s.Keys("q")
+	gone := func() bool { _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); return err != nil }
+	if err := lab.WaitFor(t.Context(), 30*time.Second, gone); err != nil {
+		t.Fatalf("flyover did not exit within 30 s of q:\n%s", s.Screen())
+	}
+	if profile != "" {
+		t.Logf("CPU profile: go tool pprof -top %s %s", bin, profile)
+	}
 }

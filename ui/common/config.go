@@ -19,6 +19,13 @@ type Config struct {
 	// Tick is the pause between one poll of an endpoint and the next
 	// (default 500 ms). It starts when the previous poll's result arrives.
 	Tick time.Duration
+	// Redraw, when set (ui.Run sets it), coalesces the polls' results:
+	// those that land within Redraw of the first are observed and drawn
+	// once, together (common.Redraw); keys still draw at once. Zero (the
+	// tests' default): every result is observed and drawn as it comes.
+	// It only applies below Tick/2, so that no two polls of one endpoint
+	// fall in one window.
+	Redraw time.Duration
 	// InSyncPolls is how many consecutive in-sync polls of the source it
 	// takes to show the IN SYNC badge (default 3).
 	InSyncPolls int

@@ -118,12 +118,11 @@ type Model struct {
 	note      string
 	rowsDirty bool
 	// frame is the screen as last drawn; dirty: something on it changed
-	// and View draws it again. A poll's result only sets pending and arms
-	// one redraw (armed) that sets dirty: polls redraw at most once per
-	// Config.Redraw.
-	frame          tea.View
-	dirty          bool
-	pending, armed bool
+	// and View draws it again. A poll's result only arms the redraw,
+	// whose tick sets dirty: polls redraw at most once per Config.Redraw.
+	frame  tea.View
+	dirty  bool
+	redraw common.Redraw
 
 	// every is how often the fleet polls each master and Sentinel
 	// itself: SlowTick, or longer for a fleet past Config.MaxPolls.
@@ -166,7 +165,7 @@ func DefaultKeyMap() KeyMap {
 func New(ctx context.Context, cfg Config) *Model {
 	cfg.defaults()
 	m := &Model{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultKeyMap(),
-		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true}
+		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true, redraw: common.Redraw{Every: cfg.Redraw}}
 	m.every = max(cfg.SlowTick, time.Duration(len(cfg.Fleet.Masters))*time.Second/time.Duration(cfg.MaxPolls))
 	m.refreshRows()
 	return m
@@ -286,26 +285,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.nodes(msg.name, msg.src, msg.tgt)
-		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.every), m.redraw())
+		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.every), m.arm())
 	case fleetSentinelMsg:
 		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
 		m.rowsDirty = true
-		return m, tea.Batch(m.pollSentinel(msg.i, m.every), m.redraw())
+		return m, tea.Batch(m.pollSentinel(msg.i, m.every), m.arm())
 	case fleetEventsMsg:
 		for _, e := range msg.events {
 			m.cfg.State.Event(e)
 		}
 		m.rowsDirty = true
 		if msg.closed {
-			return m, m.redraw()
+			return m, m.arm()
 		}
-		return m, tea.Batch(m.waitEvents(), m.redraw())
+		return m, tea.Batch(m.waitEvents(), m.arm())
 	case fleetRedrawMsg:
 		// With a master on screen the table waits for the way back (a
 		// key, which draws).
-		m.armed = false
-		m.dirty = m.dirty || m.pending && m.focus == ""
-		m.pending = false
+		pending := m.redraw.Fire()
+		m.dirty = m.dirty || pending && m.focus == ""
 		return m, nil
 	case fleetReportMsg:
 		if msg.err != nil {
@@ -330,7 +328,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		if msg.name != m.focus {
-			cmd = tea.Batch(cmd, m.redraw())
+			cmd = tea.Batch(cmd, m.arm())
 		}
 		return m, cmd
 	case tea.KeyPressMsg:
@@ -347,16 +345,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// redraw arms the next redraw of what the polls changed, unless one is
+// arm arms the next redraw of what the polls changed, unless one is
 // armed already.
-func (m *Model) redraw() tea.Cmd {
-	m.pending = true
-	if m.armed {
-		return nil
-	}
-	m.armed = true
-	return tea.Tick(m.cfg.Redraw, func(time.Time) tea.Msg { return fleetRedrawMsg{} })
-}
+func (m *Model) arm() tea.Cmd { return m.redraw.Arm(fleetRedrawMsg{}) }
 
 // nodes takes a poll of master name's source and target into its row and
 // its turn.

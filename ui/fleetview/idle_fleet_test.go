@@ -36,12 +36,7 @@ func TestFleetIdleUsage(t *testing.T) {
 	}
 	bin := uitest.BuildFlyover(t)
 	dir := t.TempDir()
-	var env []string
-	profile := ""
-	if keep := os.Getenv("FLYOVER_TEST_KEEP"); keep != "" {
-		profile = filepath.Join(keep, t.Name()+"-cpu.pprof")
-		env = append(env, "FLYOVER_CPUPROFILE="+profile)
-	}
+	env, profile := uitest.KeptProfile(t)
 	args := append(f.FleetArgs(targets), "--read-only", "--log", filepath.Join(dir, "flyover.log"), "--audit-log", filepath.Join(dir, "audit.jsonl"))
 	if p := labtest.Measure0(t, "FLYOVER_FLEET_MAX_POLLS", 0); p > 0 {
 		args = append(args, "--max-polls", fmt.Sprint(p))

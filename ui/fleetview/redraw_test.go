@@ -22,7 +22,7 @@ func TestPollsRedrawOncePerRedrawAndKeysAtOnce(t *testing.T) {
 	}
 	w.SrcDown, w.TgtDown = true, true
 	_, cmd := m.Update(fleetNodesMsg{name: m.cfg.Fleet.Masters[0].Name, src: w.Source(), tgt: w.Target()})
-	if cmd == nil || !m.armed {
+	if cmd == nil || !m.redraw.Armed() {
 		t.Fatal("a poll's result armed no redraw")
 	}
 	m.Update(fleetNodesMsg{name: m.cfg.Fleet.Masters[1].Name, src: w.Source(), tgt: w.Target()})
@@ -36,7 +36,7 @@ func TestPollsRedrawOncePerRedrawAndKeysAtOnce(t *testing.T) {
 	if got := screen(); strings.Count(got, "unknown") != 2 {
 		t.Errorf("the redraw does not show both polls:\n%s", got)
 	}
-	if m.armed {
+	if m.redraw.Armed() {
 		t.Error("a redraw is still armed with nothing to draw")
 	}
 

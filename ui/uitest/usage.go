@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,4 +94,16 @@ func (s *Tmux) PanePID(bin string) int {
 		s.t.Fatalf("pane process is %s, not %s", exe, bin)
 	}
 	return pid
+}
+
+// KeptProfile is the environment that has a flyover started by test t
+// write its CPU profile into $FLYOVER_TEST_KEEP, and the profile's path;
+// nil and "" when FLYOVER_TEST_KEEP is not set.
+func KeptProfile(t testing.TB) (env []string, path string) {
+	keep := os.Getenv("FLYOVER_TEST_KEEP")
+	if keep == "" {
+		return nil, ""
+	}
+	path = filepath.Join(keep, t.Name()+"-cpu.pprof")
+	return []string{"FLYOVER_CPUPROFILE=" + path}, path
 }

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/ui/common"
+)
+
+// With Config.Redraw (ui.Run sets it), the polls of one tick are observed
+// and drawn once, at the redraw's tick; a key does not wait for the tick:
+// it draws at once, with what the polls brought.
+func TestPollsRedrawOnceAndKeysAtOnce(t *testing.T) {
+	for _, guided := range []bool{false, true} {
+		t.Run(map[bool]string{false: "dashboard", true: "checklist"}[guided], func(t *testing.T) {
+			mk := func(redraw time.Duration) *harness {
+				mod := func(c *common.Config) { c.Redraw = redraw }
+				if guided {
+					return newGuided(t, 120, 36, nil, mod).harness()
+				}
+				return newHarness(t, 120, 36, mod)
+			}
+			now, later := mk(0), mk(50*time.Millisecond)
+			both := func(f func(h *harness)) { f(now); f(later) }
+			for range 4 {
+				// The redraw's tick comes before a tick's polls are
+				// polled again (Redraw < Tick/2).
+				both(func(h *harness) { h.round() })
+				before := later.screen()
+				if later.send(redrawMsg{}); later.screen() == before {
+					t.Fatalf("the redraw's tick drew nothing new:\n%s", before)
+				}
+			}
+
+			before := later.screen()
+			both(func(h *harness) { h.w.SrcDown = true; h.round() })
+			for _, want := range []string{"SOURCE DOWN", "source down"} {
+				if !strings.Contains(now.screen(), want) {
+					t.Fatalf("the fixture's source going down shows no %q:\n%s", want, now.screen())
+				}
+			}
+			if got := later.screen(); got != before {
+				t.Errorf("a poll was drawn before the redraw's tick:\n%s", got)
+			}
+			if !later.m.redraw.Armed() {
+				t.Fatal("a poll's result armed no redraw")
+			}
+			later.key("?")
+			keyed := later.screen()
+			for _, want := range []string{"SOURCE DOWN", "source down", "more keys"} {
+				if want == "more keys" {
+					if strings.Contains(keyed, want) {
+						t.Errorf("the key was not answered at once:\n%s", keyed)
+					}
+					continue
+				}
+				if !strings.Contains(keyed, want) {
+					t.Errorf("a key did not draw at once what the polls brought (%q):\n%s", want, keyed)
+				}
+			}
+			if later.send(redrawMsg{}); later.screen() != keyed {
+				t.Errorf("the redraw's tick after a key changed the screen:\n%s\nwant:\n%s", later.screen(), keyed)
+			}
+			if later.m.redraw.Armed() {
+				t.Error("a redraw is still armed with nothing to draw")
+			}
+		})
+	}
+}
