@@ -2,55 +2,55 @@ package steps_test
 
 import (
 	"context"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/canary"
 	"flyover/steps"
 )
 
 // The loop at a small size: a source whose replica output buffer
 // limit is far too small (replica 1mb 512kb 5), a snapshot slowed down on
-// the source (rdb-key-save-delay) so that the sync lasts a few seconds,
-// and a pipelined redis-benchmark writer. flyover must name the limit,
+// the source (rdb-key-save-delay) so that the sync lasts about a second,
+// and a pipelined writer at a set rate (about 4 MB/s: past the 1 MB limit
+// well within the snapshot, far below the raised one for the whole sync,
+// whatever the machine's speed; redis-benchmark has no rate and on an
+// idle machine passes even a 256 MB limit within a few seconds). flyover must name the limit,
 // stop the sync within two restarts with REPLICAOF NO ONE in the audit
 // log, offer the raised limit at the attach, and with it the sync
 // finishes.
 func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
-	bench, err := exec.LookPath("redis-benchmark")
-	if err != nil {
-		t.Skip("redis-benchmark is not on PATH (Debian: redis-tools): no writer fast enough to trip the limit")
-	}
-	g := startRig(t, lab.Options{PreloadKeys: 20000}, steps.Options{PollInterval: 250 * time.Millisecond})
+	// SyncDelay (repl-diskless-sync-delay, Redis's default is 5 s) holds
+	// each restart's fork 2 s after the target asks: the source counts the
+	// restart (sync_full) when asked, so flyover has those seconds to see
+	// the second restart and detach before a third fork, however busy the
+	// machine. Without it the restarts come about a second apart, a few of
+	// flyover's polls, and a loaded machine can let one more through.
+	g := startRig(t, lab.Options{PreloadKeys: 20000, SyncDelay: 2 * time.Second}, steps.Options{PollInterval: 250 * time.Millisecond})
 	ctx := context.Background()
 	src := g.lab.Source.Client()
-	for _, kv := range [][2]string{{"client-output-buffer-limit", "replica 1mb 512kb 5"}, {"rdb-key-save-delay", "10"}} {
+	for _, kv := range [][2]string{{"client-output-buffer-limit", "replica 1mb 512kb 5"}, {"rdb-key-save-delay", "50"}} {
 		if err := src.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
 			t.Skipf("the source refuses CONFIG SET %s: %v", kv[0], err)
 		}
 	}
-	args := []string{"-h", g.lab.Source.Host(), "-p", strconv.Itoa(g.lab.Source.Port), "-t", "set", "-d", "512",
-		"-r", "100000", "-n", "1000000000", "-c", "2", "-P", "8", "-q"}
-	if g.lab.Opts.Password != "" {
-		args = append(args, "-a", g.lab.Opts.Password)
-	}
-	wctx, stopWriter := context.WithCancel(ctx)
-	w := exec.CommandContext(wctx, bench, args...)
-	if err := w.Start(); err != nil {
+	w, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: g.lab.Opts.MasterName, Sentinels: g.lab.SentinelAddrs(),
+		Rate: 8000, Conns: 2, Pipeline: 8, ValueSize: 512, Namespace: "loop"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stopWriter(); _ = w.Wait() })
+	stopWriter := w.Stop
+	t.Cleanup(func() { _ = w.Close() })
 
 	// Let the source's input rate show the writer (INFO's instantaneous
 	// figure is averaged over its last samples): the prediction's rate
 	// before any replica moves master_repl_offset.
 	fast := false
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if probe.ParseInfo(src.Info(ctx, "stats").Val()).Float("instantaneous_input_kbps") >= 500 {
+		if probe.ParseInfo(src.Info(ctx, "stats").Val()).Float("instantaneous_input_kbps") >= 3000 {
 			fast = true
 			break
 		}
