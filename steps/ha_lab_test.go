@@ -2,6 +2,7 @@ package steps_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -172,11 +173,24 @@ func TestHAGuidedMigrationWithTwoReplicasAndRestoreHA(t *testing.T) {
 	if c.Current != steps.StepReport || !strings.Contains(reason, "1 fewer than before (2)") {
 		t.Errorf("plan at %s; restore HA: %s", c.Current, reason)
 	}
-	for i, v := range f.Snapshot.Sentinels {
-		r := v.Replica(newRep.Addr())
-		if r == nil || r.Down() || r.Priority == 0 || r.MasterLinkStatus != "ok" {
-			t.Errorf("sentinel-%d: new replica %+v", i+1, r)
+	// Each Sentinel reads the replica's INFO on its own period, so one of
+	// them may still report a link it saw down a moment ago: wait, bounded,
+	// for all of them rather than judge one poll.
+	var notOK []string
+	if err := lab.WaitFor(ctx, 15*time.Second, func() bool {
+		notOK = notOK[:0]
+		for i, v := range f.Snapshot.Sentinels {
+			r := v.Replica(newRep.Addr())
+			if r == nil || r.Down() || r.Priority == 0 || r.MasterLinkStatus != "ok" {
+				notOK = append(notOK, fmt.Sprintf("sentinel-%d: new replica %+v", i+1, r))
+			}
 		}
+		if len(notOK) > 0 {
+			_, f = g.plan()
+		}
+		return len(notOK) == 0
+	}); err != nil {
+		t.Errorf("not every Sentinel would promote the new replica: %s", strings.Join(notOK, "; "))
 	}
 	v := assertNothingLost(t, canary)
 	t.Logf("canary: %d acknowledged writes read back, 0 lost", v.Checked)
