@@ -269,7 +269,8 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 			n.PolledAt, n.LastSeen, n.RTT = end, end, end.Sub(start)
 			return n
 		}
-		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err)}
+		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err),
+			Slow: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
 	}
 	var role *RoleReply
 	if v, err := roleCmd.Result(); err == nil {

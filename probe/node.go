@@ -43,12 +43,16 @@ func NormalizeRole(s string) Role {
 
 // Node is what one poll learned about a data node (source or target).
 type Node struct {
-	Addr      string        `json:"addr"`
-	Reachable bool          `json:"reachable"`
-	Error     string        `json:"error,omitempty"`
-	PolledAt  time.Time     `json:"polled_at"`
-	LastSeen  time.Time     `json:"last_seen,omitempty"` // last successful poll; zero if never
-	RTT       time.Duration `json:"rtt_ns"`
+	Addr      string `json:"addr"`
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
+	// Slow: the poll got no answer within its deadline (the server may be
+	// busy, as a Redis replica loading a large snapshot is, rather than
+	// gone); a refused or closed connection is not slow.
+	Slow     bool          `json:"slow,omitempty"`
+	PolledAt time.Time     `json:"polled_at"`
+	LastSeen time.Time     `json:"last_seen,omitempty"` // last successful poll; zero if never
+	RTT      time.Duration `json:"rtt_ns"`
 
 	Kind Kind `json:"kind"`
 	// Version is the implementation's own version (Dragonfly's df-vX.Y.Z

@@ -61,6 +61,15 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			return true, nil
 		}
 		if !attached(f) {
+			if tg := &f.Snapshot.Target; !tg.Reachable && tg.Slow && last.phase != "" && time.Since(moved) <= r.opts().SyncStallTimeout {
+				// A Redis replica loading a large snapshot answers between
+				// chunks only, often later than a poll's deadline: busy, not
+				// gone (a dead one refuses the connection). The stall
+				// deadline still bounds it.
+				progress(Progress{Phase: string(last.phase), Message: "the target is busy loading the snapshot: no answer within the poll's deadline (" + tg.Addr + ")",
+					Fraction: f.Snapshot.Link.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
+				return false, nil
+			}
 			if !f.Snapshot.Target.Reachable {
 				return false, fmt.Errorf("the target stopped answering during the full sync (%s): bring it back, then run the attach step again "+
 					"(a restarted target starts a new full sync), or abort; nothing else changed", f.Snapshot.Target.Error)
