@@ -361,7 +361,7 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 			t.Errorf("%s: %q (next %q)", reply, r.Error(), r.Next)
 		}
 	}
-	if replyCode(errors.New("dial tcp: connection refused")) != "" {
+	if ReplyCode(errors.New("dial tcp: connection refused")) != "" {
 		t.Error("a network error has no reply code")
 	}
 }

@@ -21,7 +21,7 @@ import (
 // unpauses and leaves the topology as it was. Cancelling ctx stops it
 // before that point (and undoes); after it, cancelling is ignored.
 func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progress)) (CutoverResult, error) {
-	c := &cutover{r: r, p: p, o: r.opts().Cutover, progress: progress,
+	c := &cutover{r: r, p: p, o: r.Options().Cutover, progress: progress,
 		safe: context.WithoutCancel(ctx)}
 	if p.FenceOnly {
 		return c.fenceOnly()
@@ -145,7 +145,7 @@ func (c *cutover) unpause() error {
 	}
 	var err error
 	for attempt := 0; ; attempt++ {
-		if _, err = c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "UNPAUSE"); err == nil {
+		if _, err = c.r.SendMust(c.safe, c.r.Prober.Source, "CLIENT", "UNPAUSE"); err == nil {
 			c.res.UnpausedAt = time.Now()
 			return nil
 		}
@@ -300,7 +300,7 @@ func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
 		}
 		if paused && time.Until(c.pauseUntil) < 2*time.Second {
 			ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
-			if _, err := c.r.sendMust(c.safe, c.r.Prober.Source, "CLIENT", "PAUSE", ms, "WRITE"); err == nil {
+			if _, err := c.r.SendMust(c.safe, c.r.Prober.Source, "CLIENT", "PAUSE", ms, "WRITE"); err == nil {
 				c.pauseUntil = time.Now().Add(c.p.Pause)
 				c.res.PauseRenewals++
 			}
@@ -534,7 +534,7 @@ func (c *cutover) fence(primary string) error {
 	} {
 		if _, err := c.sendRetryingClosed(src, args...); err != nil {
 			if args[0] == "REPLICAOF" {
-				unreachable = replyCode(err) == "" && !connectionClosed(err)
+				unreachable = ReplyCode(err) == "" && !connectionClosed(err)
 				err = c.r.explainReplicaOf(c.safe, src, h, p, "target", c.r.Prober.Target, err)
 			}
 			failed = append(failed, err.Error())
@@ -572,9 +572,9 @@ func (c *cutover) fence(primary string) error {
 // connection turned out to be closed (Sentinel and the fence itself kill
 // client connections on the old primary).
 func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
-	v, err := c.r.sendMust(c.safe, e, args...)
+	v, err := c.r.SendMust(c.safe, e, args...)
 	if err != nil && connectionClosed(err) {
-		return c.r.sendMust(c.safe, e, args...)
+		return c.r.SendMust(c.safe, e, args...)
 	}
 	return v, err
 }

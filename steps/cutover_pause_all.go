@@ -75,7 +75,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	cmds := append(arm.setCommands(), []any{"CLIENT", "PAUSE", ms}, []any{"INFO", "replication"})
 	c.res.PausedAt, c.res.PausedAllClients = time.Now(), true
 	c.pauseUntil = c.res.PausedAt.Add(c.p.Pause)
-	replies, err := c.r.sendTx(ctx, src, false, cmds...)
+	replies, err := c.r.SendTx(ctx, src, false, cmds...)
 	if err != nil {
 		// The transaction may have run, pause and all.
 		return c.res, c.stopPauseAll(PhasePausing, arm, err, "check the source and that the user may run MULTI, CONFIG SET and CLIENT PAUSE, then run the cutover again")

@@ -46,7 +46,7 @@ func (c *cutover) failover(ctx context.Context) error {
 			c.res.FailoverSentinel = name + " " + sentinels[i].Addr
 			return nil
 		}
-		code := replyCode(err)
+		code := ReplyCode(err)
 		switch {
 		case code == "NOGOODSLAVE":
 			if time.Now().Add(200 * time.Millisecond).After(budgetEnd) {
@@ -134,7 +134,7 @@ func (e *sentinelRefusal) Error() string {
 // explainFailoverError maps Sentinel's refusals to plain words and a next
 // action (SPEC: -NOGOODSLAVE, -INPROG, -NOQUORUM).
 func explainFailoverError(sentinel string, err error) *sentinelRefusal {
-	code := replyCode(err)
+	code := ReplyCode(err)
 	var ce *CommandError
 	reply := err.Error()
 	if errors.As(err, &ce) {

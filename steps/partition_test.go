@@ -358,7 +358,7 @@ func TestPartitionTargetCutFromSourceDuringDrain(t *testing.T) {
 }
 
 // 3. The target is cut from every Sentinel before SENTINEL FAILOVER: once
-// the Sentinels notice, the cutover's recheck refuses to start, with why;
+// the Sentinels notice, the cutover's Recheck refuses to start, with why;
 // nothing is sent.
 func TestPartitionTargetCutFromSentinelsBeforeFailover(t *testing.T) {
 	t.Parallel()

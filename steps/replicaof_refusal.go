@@ -204,7 +204,7 @@ func (r *Runner) explainReplicaOf(ctx context.Context, replica *probe.Endpoint, 
 	var re redis.Error
 	errors.As(err, &re)
 	primary := net.JoinHostPort(host, port)
-	return &ReplicaOfError{Replica: r.endpointName(replica), ReplicaAddr: replica.Addr, PrimaryName: primaryName, Primary: primary,
+	return &ReplicaOfError{Replica: r.EndpointName(replica), ReplicaAddr: replica.Addr, PrimaryName: primaryName, Primary: primary,
 		Kind: r.kindOf(ctx, replica), Reply: re.Error(), Diagnosis: r.diagnoseLink(ctx, replica, primary, creds), Err: err}
 }
 

@@ -31,17 +31,17 @@ func (r *Runner) resetSentinels(ctx context.Context, progress func(Progress), re
 		if _, err := r.Send(ctx, e, "SENTINEL", "RESET", master); err != nil {
 			return err
 		}
-		deadline := time.Now().Add(r.opts().ResetTimeout)
+		deadline := time.Now().Add(r.Options().ResetTimeout)
 		why := ""
-		_, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+		_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 			ok, w := ready(f, i)
 			why = w
 			progress(Progress{Phase: "resetting " + name, Message: name + ": " + orDone(w), Deadline: deadline,
 				Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
 			return ok, nil
 		})
-		if errors.Is(err, errDeadline) {
-			return fmt.Errorf("%s has not settled %s after SENTINEL RESET: %s; check it before resetting the others", name, r.opts().ResetTimeout, why)
+		if errors.Is(err, ErrDeadline) {
+			return fmt.Errorf("%s has not settled %s after SENTINEL RESET: %s; check it before resetting the others", name, r.Options().ResetTimeout, why)
 		}
 		if err != nil {
 			return err
@@ -82,14 +82,14 @@ func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), wh
 		}
 	}
 	deadline = deadline.Add(10 * time.Second)
-	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+	last, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 		if !anyFailoverInProgress(f) {
 			return true, nil
 		}
 		progress(Progress{Phase: "waiting for Sentinel", Message: what + " waits: " + switchPending(f), Deadline: deadline, Fraction: -1})
 		return false, nil
 	})
-	if errors.Is(err, errDeadline) {
+	if errors.Is(err, ErrDeadline) {
 		return fmt.Errorf("not sent (%s): a Sentinel is still in a failover of the master past its failover-timeout: %s; check it (SENTINEL MASTER) before going on", what, switchPending(last))
 	}
 	return err

@@ -43,9 +43,9 @@ type Runner struct {
 	lastObserve string
 }
 
-// opts are the runner's options with the defaults filled in. Opts is read,
+// Options are the runner's options with the defaults filled in. Opts is read,
 // never written, once the runner is in use.
-func (r *Runner) opts() Options { return r.Opts.withDefaults() }
+func (r *Runner) Options() Options { return r.Opts.withDefaults() }
 
 // NewRunner returns a runner over the prober's endpoints.
 func NewRunner(p *probe.Prober, a *auditlog.Audit, s *Session, o Options) *Runner {
@@ -70,9 +70,9 @@ func (e *CommandError) Error() string {
 
 func (e *CommandError) Unwrap() error { return e.Err }
 
-// replyCode is the first word of a server's error reply (NOGOODSLAVE,
+// ReplyCode is the first word of a server's error reply (NOGOODSLAVE,
 // INPROG, READONLY, ...), or "".
-func replyCode(err error) string {
+func ReplyCode(err error) string {
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return ""
@@ -95,20 +95,23 @@ func stepOf(ctx context.Context) StepID {
 // Send sends one command to one endpoint through the audited path, bounded
 // by the endpoint's timeout (or ctx's deadline, if sooner).
 func (r *Runner) Send(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
-	return r.send(ctx, e, 0, false, args...)
+	return r.SendWithin(ctx, e, 0, false, args...)
 }
 
-// sendMust is for the commands that undo or finish a pause (CLIENT UNPAUSE,
+// SendMust is for the commands that undo or finish a pause (CLIENT UNPAUSE,
 // the fence): they are sent even when the audit log has failed, since not
 // sending them is worse than not recording them.
-func (r *Runner) sendMust(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
-	return r.send(ctx, e, 0, true, args...)
+func (r *Runner) SendMust(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
+	return r.SendWithin(ctx, e, 0, true, args...)
 }
 
-func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Duration, must bool, args ...any) (any, error) {
+// SendWithin sends one command through the audited path with its own
+// timeout (0: the endpoint's); must sends it even when the audit log has
+// failed, as SendMust.
+func (r *Runner) SendWithin(ctx context.Context, e *probe.Endpoint, timeout time.Duration, must bool, args ...any) (any, error) {
 	sargs := stringArgs(args)
 	red := RedactArgs(sargs)
-	name := r.endpointName(e)
+	name := r.EndpointName(e)
 	write := !probe.IsRead(sargs)
 	if r.ReadOnly && write {
 		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
@@ -144,12 +147,12 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	return reply, nil
 }
 
-// sendTx sends cmds to one endpoint as one MULTI ... EXEC through the
+// SendTx sends cmds to one endpoint as one MULTI ... EXEC through the
 // audited path: every command is logged (fsync'd when it writes) before
 // the transaction is sent, and each reply after. It is sent even when
-// the audit log has failed only when must is set, as sendMust.
-func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds ...[]any) ([]any, error) {
-	name := r.endpointName(e)
+// the audit log has failed only when must is set, as SendMust.
+func (r *Runner) SendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds ...[]any) ([]any, error) {
+	name := r.EndpointName(e)
 	seqs := make([]int64, len(cmds))
 	reds := make([][]string, len(cmds))
 	for i, c := range cmds {
@@ -192,7 +195,9 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 	return replies, nil
 }
 
-func (r *Runner) endpointName(e *probe.Endpoint) string {
+// EndpointName is how the audit log and errors name e (source, target, a
+// sentinel, a replica).
+func (r *Runner) EndpointName(e *probe.Endpoint) string {
 	switch e {
 	case r.Prober.Source:
 		return "source"
@@ -351,7 +356,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	if step == nil {
 		return nil, fmt.Errorf("no step %q", id)
 	}
-	o := r.opts()
+	o := r.Options()
 	for _, c := range step.Confirmations(f, o) {
 		ans := a[c.ID]
 		yes := c.Yes(ans)
@@ -415,11 +420,11 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		// have moved since, and nothing is sent if it no longer holds.
 		fresh, err := f, error(nil)
 		if step.confirm != nil && step.pre != nil {
-			fresh, err = r.recheck(jctx, step.pre)
+			fresh, err = r.Recheck(jctx, step.pre)
 			if err != nil && jctx.Err() != nil {
 				// Stopped while the fresh poll ran: the endpoints did not
 				// fail, the poll was cut short.
-				err = errors.New("not started, nothing sent: stopped before the recheck finished")
+				err = errors.New("not started, nothing sent: stopped before the Recheck finished")
 			}
 		}
 		if err == nil {
@@ -472,10 +477,10 @@ func (r *Runner) Run(ctx context.Context, id StepID, f Facts, a Answers) error {
 	return j.Wait()
 }
 
-// waitUntil polls the topology every interval until cond says done, the
+// WaitUntil polls the topology every interval until cond says done, the
 // deadline passes (zero: none), or ctx ends. cond also reports progress
 // and may fail the wait early.
-func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline time.Time,
+func (r *Runner) WaitUntil(ctx context.Context, interval time.Duration, deadline time.Time,
 	cond func(f Facts) (done bool, err error)) (Facts, error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -486,7 +491,7 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 			return f, err
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
-			return f, errDeadline
+			return f, ErrDeadline
 		}
 		select {
 		case <-ctx.Done():
@@ -496,13 +501,14 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 	}
 }
 
-var errDeadline = errors.New("deadline passed")
+// ErrDeadline is WaitUntil's error when its deadline passes.
+var ErrDeadline = errors.New("deadline passed")
 
-// recheck polls afresh and checks pre again before anything is sent: the
+// Recheck polls afresh and checks pre again before anything is sent: the
 // operator confirmed on facts that may have moved since.
-func (r *Runner) recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
+func (r *Runner) Recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
 	fresh := r.Facts(ctx)
-	return fresh, notStarted(pre(fresh, r.opts()))
+	return fresh, notStarted(pre(fresh, r.Options()))
 }
 
 // notStarted wraps a failed fresh precondition: nothing was sent.

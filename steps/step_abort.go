@@ -57,7 +57,7 @@ func abortCommands(f Facts, detach bool) []Command {
 func runAbort(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	if r.Prober.Source.Capabilities().Unpause { // as the last poll that answered read it
 		progress(Progress{Phase: "unpausing", Message: "CLIENT UNPAUSE on the source", Fraction: -1})
-		if _, err := r.sendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
+		if _, err := r.SendMust(ctx, r.Prober.Source, "CLIENT", "UNPAUSE"); err != nil {
 			return fmt.Errorf("could not unpause the source: %w", err)
 		}
 	} // else: no CLIENT UNPAUSE on this version (Redis 6.0); a pause there lifts by itself
@@ -78,7 +78,7 @@ func runAbort(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progres
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	if _, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	if _, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
 		return !f.Snapshot.Link.FollowsSource && !f.Snapshot.Link.ListedBySource, nil
 	}); err != nil {
 		return fmt.Errorf("the target still follows the source after REPLICAOF NO ONE: %w", err)

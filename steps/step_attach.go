@@ -88,13 +88,13 @@ func runAttach(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	if err := r.sendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(r.opts().AttachTimeout)
-	last, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	deadline := time.Now().Add(r.Options().AttachTimeout)
+	last, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
 		progress(Progress{Phase: "waiting", Message: "the target follows the source: " + string(f.Snapshot.Link.Phase), Fraction: -1, Deadline: deadline})
 		return attached(f) && handshakeDone(f), nil
 	})
-	if errors.Is(err, errDeadline) {
-		return r.attachStuck(ctx, last, host, port, r.opts().AttachTimeout)
+	if errors.Is(err, ErrDeadline) {
+		return r.attachStuck(ctx, last, host, port, r.Options().AttachTimeout)
 	}
 	return err
 }

@@ -202,12 +202,12 @@ func runCutover(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progr
 			r.runSample(ctx, StepCutover, false, func(p Progress) { p.Phase = PhaseChecking; progress(p) })
 		}
 		var err error
-		if fresh, err = r.recheck(ctx, cutoverPre); err != nil {
+		if fresh, err = r.Recheck(ctx, cutoverPre); err != nil {
 			return err
 		}
 	}
-	p := PlanCutover(f, r.opts())
-	if fp := PlanCutover(fresh, r.opts()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs ||
+	p := PlanCutover(f, r.Options())
+	if fp := PlanCutover(fresh, r.Options()); fp.FenceOnly != p.FenceOnly || fp.TargetListedAs != p.TargetListedAs ||
 		fp.PauseAllClients != p.PauseAllClients { // the pause confirmed is the pause sent
 		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
 	}

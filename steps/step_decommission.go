@@ -138,7 +138,7 @@ func shutdownCommand(n oldRedis) Command {
 }
 
 func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	nodes := oldRedisServers(f, r.opts())
+	nodes := oldRedisServers(f, r.Options())
 	shutSource := false
 	var gone []string
 	for _, n := range nodes {
@@ -195,11 +195,11 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 // shutdownSource sends SHUTDOWN to the old primary and waits until it no
 // longer answers.
 func (r *Runner) shutdownSource(ctx context.Context) error {
-	if _, err := r.send(ctx, r.Prober.Source, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
+	if _, err := r.SendWithin(ctx, r.Prober.Source, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
 		return fmt.Errorf("the old Redis refused to shut down: %w (stop it yourself, then run this step again and answer n)", err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	if _, err := r.waitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	if _, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
 		return !f.Snapshot.Source.Reachable, nil
 	}); err != nil {
 		return fmt.Errorf("the old Redis still answers after SHUTDOWN: stop it yourself: %w", err)
@@ -215,11 +215,11 @@ func (r *Runner) shutdownReplica(ctx context.Context, addr string) error {
 	}
 	e := r.DialReplica(addr)
 	defer e.Close()
-	if _, err := r.send(ctx, e, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
+	if _, err := r.SendWithin(ctx, e, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
 		return fmt.Errorf("the old replica %s refused to shut down: %w (stop it yourself, then run this step again and answer n)", addr, err)
 	}
 	for range 25 {
-		if _, err := r.Send(ctx, e, "PING"); err != nil && replyCode(err) == "" {
+		if _, err := r.Send(ctx, e, "PING"); err != nil && ReplyCode(err) == "" {
 			return nil // no answer at all: it is gone
 		}
 		select {

@@ -54,7 +54,7 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 	}
 	var last mark
 	moved := time.Now()
-	_, err := r.waitUntil(ctx, r.opts().PollInterval, time.Time{}, func(f Facts) (bool, error) {
+	_, err := r.WaitUntil(ctx, r.Options().PollInterval, time.Time{}, func(f Facts) (bool, error) {
 		st := StageOf(f)
 		if st == StageStreaming || afterCutover(f) {
 			progress(Progress{Phase: string(probe.PhaseOnline), Message: "the target streams from the source", Fraction: 1})
@@ -76,15 +76,15 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 		m := mark{l.Phase, tg.SyncReadBytes, tg.Loading, tg.Info.Int("loading_loaded_bytes"), tg.Keys()}
 		if m != last {
 			last, moved = m, time.Now()
-		} else if time.Since(moved) > r.opts().SyncStallTimeout {
+		} else if time.Since(moved) > r.Options().SyncStallTimeout {
 			why := "read the source's and the target's logs"
 			if l.Phase == probe.PhaseHandshake {
 				why = "a target that cannot authenticate to the source (masterauth/masteruser) or cannot reach it stays here: " +
 					"read the target's log, then abort (detach) or fix it and attach again"
 			}
-			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.opts().SyncStallTimeout, l.Phase, why)
+			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.Options().SyncStallTimeout, l.Phase, why)
 		}
-		progress(Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.opts().SyncStallTimeout)})
+		progress(Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
 		return false, nil
 	})
 	return err

@@ -80,7 +80,7 @@ func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progres
 	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
 	r.readReadiness(ctx, StepPreflight)
 	fresh := r.Facts(ctx)
-	checks := Preflight(fresh, r.opts())
+	checks := Preflight(fresh, r.Options())
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
 	var blocks []string
 	for _, c := range checks {

@@ -248,14 +248,14 @@ func runPriority(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 	}
 	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks,
 		func(c Check) string { return "replica " + strings.TrimPrefix(c.ID, "priority-") }, priorityDone)
-	if errors.Is(err, errDeadline) {
+	if errors.Is(err, ErrDeadline) {
 		not := waitingOn(priorityChecks(last))
 		for i, v := range last.Snapshot.Sentinels {
 			if v.Reachable && v.Monitors && !v.WouldPromoteTarget {
 				not = append(not, fmt.Sprintf("%s would promote %q, not the target", endpointLabel(i), v.WouldPromote))
 			}
 		}
-		return fmt.Errorf("after %s (Sentinel reads each replica's INFO every 10 s): %s", r.opts().RegisterTimeout, strings.Join(not, "; "))
+		return fmt.Errorf("after %s (Sentinel reads each replica's INFO every 10 s): %s", r.Options().RegisterTimeout, strings.Join(not, "; "))
 	}
 	return err
 }

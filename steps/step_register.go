@@ -104,8 +104,8 @@ func targetEntry(f Facts, i int) *probe.SentinelReplica {
 // wait for.
 func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), what string, checks func(Facts) []Check,
 	subject func(Check) string, done func(Facts) bool) (Facts, error) {
-	deadline := time.Now().Add(r.opts().RegisterTimeout)
-	return r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+	deadline := time.Now().Add(r.Options().RegisterTimeout)
+	return r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 		if afterCutover(f) {
 			return true, nil
 		}
@@ -131,7 +131,7 @@ func (r *Runner) waitForSentinels(ctx context.Context, progress func(Progress), 
 func runRegister(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
 	last, err := r.waitForSentinels(ctx, progress, "Sentinels list the target, healthy and eligible", registrationChecks,
 		func(c Check) string { return strings.TrimSuffix(c.ID, "-registers") }, nil)
-	if errors.Is(err, errDeadline) {
+	if errors.Is(err, ErrDeadline) {
 		cs := registrationChecks(last)
 		var not []string
 		for _, c := range cs {
@@ -147,7 +147,7 @@ func runRegister(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 				not = append(not, s)
 			}
 		}
-		return fmt.Errorf("after %s: %s", r.opts().RegisterTimeout, strings.Join(not, "; "))
+		return fmt.Errorf("after %s: %s", r.Options().RegisterTimeout, strings.Join(not, "; "))
 	}
 	return err
 }

@@ -50,7 +50,7 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		s := r.Canary.Stats()
 		canary = &s
 	}
-	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.opts()), Sync: syncReportLines(f)})
+	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.Options()), Sync: syncReportLines(f)})
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}

@@ -206,7 +206,7 @@ func restoreHACommands(f Facts, o Options) []Command {
 }
 
 func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	o := r.opts()
+	o := r.Options()
 	if len(o.NewReplicas) > 0 && r.DialReplica == nil {
 		return fmt.Errorf("flyover cannot reach the new replicas: run these yourself: %s", commandList(restoreHACommands(fresh, o)))
 	}
@@ -218,7 +218,7 @@ func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, pro
 		}
 	}
 	deadline := time.Now().Add(o.RegisterTimeout)
-	last, err := r.waitUntil(ctx, o.PollInterval, deadline, func(f Facts) (bool, error) {
+	last, err := r.WaitUntil(ctx, o.PollInterval, deadline, func(f Facts) (bool, error) {
 		ready := 0
 		msg := ""
 		for _, addr := range o.NewReplicas {
@@ -232,7 +232,7 @@ func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, pro
 			Message: fmt.Sprintf("%d of %d new replicas synced and promotable by every Sentinel; %s", ready, len(o.NewReplicas), orDone(msg))})
 		return ready == len(o.NewReplicas), nil
 	})
-	if errors.Is(err, errDeadline) {
+	if errors.Is(err, ErrDeadline) {
 		var not []string
 		for _, c := range restoreHAChecks(last, o) {
 			if c.Level != Pass && strings.HasPrefix(c.ID, "restore-ha-") && c.ID != "restore-ha-count" {
@@ -249,7 +249,7 @@ func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, pro
 // streams. The sync has no deadline as such: it fails when nothing moves
 // for SyncStallTimeout.
 func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, progress func(Progress)) error {
-	o := r.opts()
+	o := r.Options()
 	e := r.DialReplica(addr)
 	e.Label = "new-replica"
 	defer e.Close()

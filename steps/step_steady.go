@@ -49,9 +49,9 @@ func steadyChecks(f Facts, o Options) []Check {
 }
 
 func runSteady(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	o := r.opts()
+	o := r.Options()
 	deadline := time.Now().Add(o.SteadyTimeout)
-	last, err := r.waitUntil(ctx, max(o.PollInterval, minPollSpacing), deadline, func(f Facts) (bool, error) {
+	last, err := r.WaitUntil(ctx, max(o.PollInterval, minPollSpacing), deadline, func(f Facts) (bool, error) {
 		if st := StageOf(f); st != StageStreaming {
 			if afterCutover(f) {
 				return true, nil
@@ -67,7 +67,7 @@ func runSteady(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 			Fraction: min(1, float64(f.InSyncPolls)/float64(o.SteadyPolls)), Deadline: deadline})
 		return !anyNotPass(cs), nil
 	})
-	if errors.Is(err, errDeadline) {
+	if errors.Is(err, ErrDeadline) {
 		return fmt.Errorf("no steady state within %s: %s, %s", o.SteadyTimeout, lagText(last), last.KeysDiff)
 	}
 	if err != nil || afterCutover(last) {

@@ -136,7 +136,7 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	// First what ends the leader's failover sooner (the old replicas it
 	// waits for, shut down), and the repair of a stuck Sentinel: the
 	// write below asks the Sentinels where the primary is.
-	for _, n := range replicasHoldingTheFailover(f, r.opts()) {
+	for _, n := range replicasHoldingTheFailover(f, r.Options()) {
 		if !isYes(a[shutdownID(n)]) {
 			continue
 		}
@@ -218,8 +218,8 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		start = f.Cutover.FailoverAt
 	}
 	deadline := start.Add(ft + 10*time.Second)
-	last, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
-		waiting := waitingOn(verifyChecks(f, r.opts()))
+	last, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
+		waiting := waitingOn(verifyChecks(f, r.Options()))
 		if len(waiting) == 0 {
 			progress(Progress{Phase: "verified", Message: "every Sentinel names the target; the write landed", Fraction: 1})
 			return true, nil
@@ -227,8 +227,8 @@ func runVerify(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		progress(Progress{Phase: "waiting for +switch-master", Message: strings.Join(waiting, "; "), Fraction: -1, Deadline: deadline})
 		return false, nil
 	})
-	if errors.Is(err, errDeadline) {
-		return fmt.Errorf("past failover-timeout: %s", strings.Join(waitingOn(verifyChecks(last, r.opts())), "; "))
+	if errors.Is(err, ErrDeadline) {
+		return fmt.Errorf("past failover-timeout: %s", strings.Join(waitingOn(verifyChecks(last, r.Options())), "; "))
 	}
 	return err
 }

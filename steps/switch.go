@@ -403,16 +403,16 @@ func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progres
 		}
 	}
 	others := len(r.Prober.Sentinels) - 1
-	deadline := time.Now().Add(r.opts().ResetTimeout)
-	_, err := r.waitUntil(ctx, r.opts().PollInterval, deadline, func(f Facts) (bool, error) {
+	deadline := time.Now().Add(r.Options().ResetTimeout)
+	_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 		v := &f.Snapshot.Sentinels[rep.Index]
 		ok := recordSwitched(f, v) && v.NumOtherSentinels >= others
 		progress(Progress{Phase: "repairing " + rep.Label, Deadline: deadline, Fraction: -1,
 			Message: fmt.Sprintf("%s: record %s, knows %d of the %d other Sentinels", rep.Label, v.RecordAddr, v.NumOtherSentinels, others)})
 		return ok, nil
 	})
-	if errors.Is(err, errDeadline) {
-		return fmt.Errorf("%s was repaired but has not found the other Sentinels within %s: check its network and their announce addresses", rep.Label, r.opts().ResetTimeout)
+	if errors.Is(err, ErrDeadline) {
+		return fmt.Errorf("%s was repaired but has not found the other Sentinels within %s: check its network and their announce addresses", rep.Label, r.Options().ResetTimeout)
 	}
 	return err
 }
