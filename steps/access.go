@@ -38,7 +38,7 @@ func aclChecks(f Facts) []Check {
 		cs = append(cs, c)
 	}
 	if len(ok) > 0 {
-		cs = append([]Check{pass("acl", "flyover's users may run what it sends",
+		cs = append([]Check{PassCheck("acl", "flyover's users may run what it sends",
 			strings.Join(ok, ", ")+": every command flyover sends there is allowed")}, cs...)
 	}
 	return cs
@@ -55,7 +55,7 @@ func endpointAnswers(f Facts, name string) bool {
 		return true // not polled: its own ACL line says when it did not answer
 	}
 	for i, v := range s.Sentinels {
-		if endpointLabel(i) == name {
+		if EndpointLabel(i) == name {
 			return v.Reachable
 		}
 	}
@@ -75,7 +75,7 @@ func aclCheck(a access.ACLFacts) Check {
 	id := "acl-" + strings.ReplaceAll(aclWhere(a), " ", "-")
 	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", aclWhere(a), a.User)
 	if a.Method == access.ACLNone {
-		return pass(id, title, "the server has no ACLs: the password gives every command")
+		return PassCheck(id, title, "the server has no ACLs: the password gives every command")
 	}
 	denied, unknown := a.With(access.ACLDenied), a.With(access.ACLUnknown)
 	var required, optional []access.ACLCheck
@@ -105,17 +105,17 @@ func aclCheck(a access.ACLFacts) Check {
 		}
 	}
 	if len(parts) == 0 {
-		return pass(id, title, fmt.Sprintf("all %d commands allowed (%s)", len(a.Checks), how))
+		return PassCheck(id, title, fmt.Sprintf("all %d commands allowed (%s)", len(a.Checks), how))
 	}
 	detail := strings.Join(parts, "; ")
 	grant := aclGrant(a, denied)
 	if len(required) > 0 {
-		c := block(id, title, detail,
+		c := BlockCheck(id, title, detail,
 			fmt.Sprintf("as an admin on %s %s, grant them: %s (then ACL SAVE, or CONFIG REWRITE when the users are in the config file), and run preflight again", a.Endpoint, a.Addr, grant))
 		c.FixCommands = []Command{aclFixCommand(a, denied)}
 		return c
 	}
-	c := warn(id, title, detail)
+	c := WarnCheck(id, title, detail)
 	switch {
 	case len(denied) > 0:
 		c.Fix = "to have it, grant: " + grant
@@ -178,13 +178,13 @@ func replicationAuthCheck(f Facts) (Check, bool) {
 	}
 	switch ra.Verdict {
 	case access.ReplAuthOpen, access.ReplAuthOK:
-		return pass(id, title, ra.Detail), true
+		return PassCheck(id, title, ra.Detail), true
 	case access.ReplAuthMissing, access.ReplAuthRefused:
-		c := block(id, title, ra.Detail, masterauthFix(f, ra))
+		c := BlockCheck(id, title, ra.Detail, masterauthFix(f, ra))
 		c.FixCommands = masterauthFixCommands(f, ra)
 		return c, true
 	}
-	return warn(id, title, ra.Detail+": a target that cannot authenticate is accepted by REPLICAOF and never syncs. "+
+	return WarnCheck(id, title, ra.Detail+": a target that cannot authenticate is accepted by REPLICAOF and never syncs. "+
 		"Make sure it has the source's password: Dragonfly --masterauth (and --masteruser), a Redis stand-in CONFIG SET masterauth"), true
 }
 
@@ -192,10 +192,10 @@ func masterauthCheck(f Facts) Check {
 	const id, title = "target-masterauth", "the target can authenticate to the source"
 	t := f.Preflight.Target
 	if !t.Has("masterauth") {
-		return warn(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
+		return WarnCheck(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
 	}
 	if t.MasterAuthSet {
-		return pass(id, title, "masterauth is set on the target")
+		return PassCheck(id, title, "masterauth is set on the target")
 	}
 	return Check{ID: id, Title: title, Level: Block,
 		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH",
@@ -233,9 +233,9 @@ func masterauthFixCommands(f Facts, ra *access.ReplicationAuth) []Command {
 		Note: "Redis stand-in; Dragonfly: --masterauth"}}
 }
 
-// accessCommands are the reads preflight sends to find out what flyover's
+// AccessCommands are the reads preflight sends to find out what flyover's
 // users may run and whether the target can authenticate to the source.
-func accessCommands(f Facts) []Command {
+func AccessCommands(f Facts) []Command {
 	user := func(endpoint string) string {
 		if f.Preflight != nil {
 			for _, a := range f.Preflight.ACL {
@@ -262,7 +262,7 @@ func accessCommands(f Facts) []Command {
 		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ACL", "DRYRUN", user("target"), "..."}, Note: note(access.TargetACLNeeds())},
 	}
 	for i, v := range f.Snapshot.Sentinels {
-		cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(endpointLabel(i)), "..."},
+		cs = append(cs, Command{Endpoint: EndpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(EndpointLabel(i)), "..."},
 			Note: note(access.SentinelACLNeeds(f.Topo.MasterName))})
 	}
 	for _, addr := range OtherReplicas(f) {

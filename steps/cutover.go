@@ -394,7 +394,7 @@ func (c *cutover) targetAsSentinelsSeeIt() string {
 		}
 		for _, r := range rs {
 			if c.r.Prober.Topo.IsTarget(r.Addr()) && r.Down() {
-				seen = append(seen, fmt.Sprintf("%s sees it %s", endpointLabel(i), strings.Join(r.Flags, ",")))
+				seen = append(seen, fmt.Sprintf("%s sees it %s", EndpointLabel(i), strings.Join(r.Flags, ",")))
 			}
 		}
 	}
@@ -452,7 +452,7 @@ func (c *cutover) readPromotionView() promotionView {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			label := endpointLabel(i) + " " + e.Addr
+			Label := EndpointLabel(i) + " " + e.Addr
 			r, err := c.r.Send(c.safe, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", c.p.MasterName)
 			a, perr := probe.ParseMasterAddr(r)
 			mu.Lock()
@@ -461,16 +461,16 @@ func (c *cutover) readPromotionView() promotionView {
 			case err != nil && notDelivered(err):
 				// Refused: no Sentinel runs there, so none runs a
 				// failover there either. An answer, not silence.
-				v.down = append(v.down, label+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
+				v.down = append(v.down, Label+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case err != nil:
-				v.silent = append(v.silent, endpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
+				v.silent = append(v.silent, EndpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case perr != nil:
-				v.elsewhere = append(v.elsewhere, label+" names no primary ("+perr.Error()+")")
+				v.elsewhere = append(v.elsewhere, Label+" names no primary ("+perr.Error()+")")
 			case c.r.Prober.Topo.IsTarget(a):
 				v.naming++
 				v.addr = a
 			default:
-				v.elsewhere = append(v.elsewhere, label+" still names "+a)
+				v.elsewhere = append(v.elsewhere, Label+" still names "+a)
 			}
 		}()
 	}
@@ -534,7 +534,7 @@ func (c *cutover) fence(primary string) error {
 	} {
 		if _, err := c.sendRetryingClosed(src, args...); err != nil {
 			if args[0] == "REPLICAOF" {
-				unreachable = ReplyCode(err) == "" && !connectionClosed(err)
+				unreachable = ReplyCode(err) == "" && !ConnectionClosed(err)
 				err = c.r.explainReplicaOf(c.safe, src, h, p, "target", c.r.Prober.Target, err)
 			}
 			failed = append(failed, err.Error())
@@ -573,7 +573,7 @@ func (c *cutover) fence(primary string) error {
 // client connections on the old primary).
 func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
 	v, err := c.r.SendMust(c.safe, e, args...)
-	if err != nil && connectionClosed(err) {
+	if err != nil && ConnectionClosed(err) {
 		return c.r.SendMust(c.safe, e, args...)
 	}
 	return v, err

@@ -16,9 +16,9 @@ func dragonflyAckNote(n probe.Node) string {
 		"Dragonfly v1.39 or later removes the wait"
 }
 
-// cutoverAckWarning is dragonflyAckNote as a sentence to append to the
+// CutoverAckWarning is dragonflyAckNote as a sentence to append to the
 // cutover's confirmation.
-func cutoverAckWarning(f Facts) string {
+func CutoverAckWarning(f Facts) string {
 	if note := dragonflyAckNote(f.Snapshot.Target); note != "" {
 		return " " + note + "."
 	}

@@ -32,7 +32,7 @@ func TestDragonflyBefore139PauseNoteInPreflightAndCutover(t *testing.T) {
 		}
 	}
 
-	y := healthy().attached().registered()
+	y := healthy().Attached().registered()
 	y.tgt.Kind, y.tgt.Version = df134.Kind, df134.Version
 	y.tgt.Offset, y.tgt.OffsetTrusted = df134.Offset, df134.OffsetTrusted
 	cf := Lookup(StepCutover).Confirmations(steady(y.facts(), 5), Options{})
@@ -45,7 +45,7 @@ func TestDragonflyBefore139PauseNoteInPreflightAndCutover(t *testing.T) {
 		}
 	}
 
-	z := healthy().attached().registered()
+	z := healthy().Attached().registered()
 	if w := Lookup(StepCutover).Confirmations(steady(z.facts(), 5), Options{})[0].Warning; strings.Contains(w, "second longer") {
 		t.Errorf("v1.40: %s", w)
 	}

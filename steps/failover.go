@@ -34,7 +34,7 @@ func (c *cutover) failover(ctx context.Context) error {
 	idx := 0
 	for {
 		i := order[idx]
-		name := endpointLabel(i)
+		name := EndpointLabel(i)
 		c.say(PhaseFailover, fmt.Sprintf("SENTINEL FAILOVER %s on %s (attempt %d)", c.p.MasterName, name, c.res.FailoverAttempts+1), budgetEnd, nil)
 		c.res.FailoverAttempts++
 		// Sent with the safe context: a cancel in mid-send would leave it
@@ -50,7 +50,7 @@ func (c *cutover) failover(ctx context.Context) error {
 		switch {
 		case code == "NOGOODSLAVE":
 			if time.Now().Add(200 * time.Millisecond).After(budgetEnd) {
-				return explainFailoverError(name, err)
+				return ExplainFailoverError(name, err)
 			}
 			c.res.NoGoodSlaveRetries++
 			c.say(PhaseFailover, fmt.Sprintf("%s: no replica it will promote yet (it has not rated the target): retrying until %s",
@@ -63,10 +63,10 @@ func (c *cutover) failover(ctx context.Context) error {
 			// promotes the target.
 			c.res.FailoverAt = time.Now()
 			c.res.FailoverSentinel = name + " " + sentinels[i].Addr + " (-INPROG)"
-			c.res.Notes = append(c.res.Notes, explainFailoverError(name, err).Error()+": waited for that failover instead of starting one")
+			c.res.Notes = append(c.res.Notes, ExplainFailoverError(name, err).Error()+": waited for that failover instead of starting one")
 			return nil
 		case code != "":
-			return explainFailoverError(name, err)
+			return ExplainFailoverError(name, err)
 		case notDelivered(err):
 			if idx+1 >= len(order) {
 				return fmt.Errorf("no Sentinel took SENTINEL FAILOVER: %w", err)
@@ -131,9 +131,9 @@ func (e *sentinelRefusal) Error() string {
 	return fmt.Sprintf("%s answered %q: %s", e.Sentinel, e.Reply, e.Words)
 }
 
-// explainFailoverError maps Sentinel's refusals to plain words and a next
+// ExplainFailoverError maps Sentinel's refusals to plain words and a next
 // action (SPEC: -NOGOODSLAVE, -INPROG, -NOQUORUM).
-func explainFailoverError(sentinel string, err error) *sentinelRefusal {
+func ExplainFailoverError(sentinel string, err error) *sentinelRefusal {
 	code := ReplyCode(err)
 	var ce *CommandError
 	reply := err.Error()

@@ -33,7 +33,7 @@ func CutoverWorstCase(f Facts, o Options) string {
 	if p := PlanCutover(f, o); p.PauseAllClients || p.FenceOnly {
 		return ""
 	}
-	ft := failoverTimeout(f)
+	ft := FailoverTimeout(f)
 	if ft <= 0 {
 		return "If Sentinel loses the target mid-switch, writes stay paused up to Sentinel's failover-timeout (not read: SENTINEL MASTER did not say)."
 	}
@@ -45,12 +45,12 @@ func CutoverWorstCase(f Facts, o Options) string {
 // window and the one that puts it back, when it is long.
 func failoverTimeoutCheck(f Facts) (Check, bool) {
 	const id, title = "failover-timeout", "the longest write stall if Sentinel loses the target mid-switch"
-	ft := failoverTimeout(f)
+	ft := FailoverTimeout(f)
 	if ft <= 0 {
 		return Check{}, false
 	}
 	if ft <= LongFailoverTimeout {
-		return pass(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", secs(ft))), true
+		return PassCheck(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", secs(ft))), true
 	}
 	var lower, restore []Command
 	for i, v := range f.Snapshot.Sentinels {
@@ -58,15 +58,15 @@ func failoverTimeoutCheck(f Facts) (Check, bool) {
 			continue
 		}
 		set := func(d time.Duration) Command {
-			return Command{Endpoint: endpointLabel(i), Addr: v.Addr,
+			return Command{Endpoint: EndpointLabel(i), Addr: v.Addr,
 				Args: []string{"SENTINEL", "SET", f.Topo.MasterName, "failover-timeout", strconv.FormatInt(d.Milliseconds(), 10)}}
 		}
 		lower, restore = append(lower, set(SuggestedFailoverTimeout)), append(restore, set(v.FailoverTimeout))
 	}
-	c := warn(id, title, fmt.Sprintf("failover-timeout is %s: if the Sentinels lose the target between SENTINEL FAILOVER and its promotion, "+
+	c := WarnCheck(id, title, fmt.Sprintf("failover-timeout is %s: if the Sentinels lose the target between SENTINEL FAILOVER and its promotion, "+
 		"the application's writes stay paused that long (flyover keeps them paused rather than lose any). For the migration window, "+
 		"lower it to %s on each Sentinel (%s), and put it back afterwards (%s)",
-		secs(ft), secs(SuggestedFailoverTimeout), commandList(lower), commandList(restore)))
+		secs(ft), secs(SuggestedFailoverTimeout), CommandList(lower), CommandList(restore)))
 	c.FixCommands = lower
 	return c, true
 }

@@ -479,7 +479,7 @@ func TestTargetDiesMidSync(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the full-sync step did not notice the target died")
 	}
-	msg := errString(job.Err())
+	msg := ErrString(job.Err())
 	mustSay(t, "full sync", msg, "the target stopped answering during the full sync", g.lab.Target.Addr(),
 		"run the attach step again", "abort")
 	// How a dead target reads depends on where the step's poll was when
@@ -495,7 +495,7 @@ func TestTargetDiesMidSync(t *testing.T) {
 	assertSourceNotPaused(t, g.lab)
 }
 
-func errString(err error) string {
+func ErrString(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
@@ -517,7 +517,7 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 	c, f := g.plan()
 	mustSay(t, "plan ("+string(c.Current)+")", c.State(c.Current).Reason, g.lab.Source.Addr(), "connection refused", "source")
 	err := g.runner.Run(ctx, steps.StepCutover, f, yes(steps.StepCutover, f, so))
-	mustSay(t, "cutover", errString(err), "not started, nothing sent", g.lab.Source.Addr(), "connection refused")
+	mustSay(t, "cutover", ErrString(err), "not started, nothing sent", g.lab.Source.Addr(), "connection refused")
 	if auditHas(t, g.audit.Path(), "CLIENT", "PAUSE") || auditHas(t, g.audit.Path(), "SENTINEL", "FAILOVER") {
 		t.Error("the cutover sent something")
 	}
@@ -621,7 +621,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := g.runner.Run(ctx, steps.StepCutover, f, yes(steps.StepCutover, f, so))
-	mustSay(t, "cutover step", errString(err), "not started, nothing sent", "a Sentinel reports a failover in progress", "wait for it to end")
+	mustSay(t, "cutover step", ErrString(err), "not started, nothing sent", "a Sentinel reports a failover in progress", "wait for it to end")
 	if w := writesSent(t, g.audit.Path()); len(w) > 0 {
 		t.Errorf("sent %v", w)
 	}
@@ -843,7 +843,7 @@ func TestFullSyncThatCannotFinishGivesUpUnderWrites(t *testing.T) {
 		job.Cancel()
 		t.Fatal("the full-sync step kept waiting on a sync that cannot move")
 	}
-	mustSay(t, "full sync", errString(job.Err()), "has not moved for 3s", "masterauth", "abort")
+	mustSay(t, "full sync", ErrString(job.Err()), "has not moved for 3s", "masterauth", "abort")
 	assertSourceNotPaused(t, g.lab)
 }
 

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"testing"
 	"time"
 
 	"flyover/probe"
@@ -46,8 +47,8 @@ func healthy() *fixture {
 	return x
 }
 
-// attached: the target streams from the source, caught up.
-func (x *fixture) attached() *fixture {
+// Attached: the target streams from the source, caught up.
+func (x *fixture) Attached() *fixture {
 	x.tgt.Role, x.tgt.MasterHost, x.tgt.MasterPort = probe.RoleReplica, "10.0.0.1", 6379
 	x.tgt.LinkStatus, x.tgt.LinkState = "up", "stable_sync"
 	x.tgt.Offset, x.tgt.HasOffset, x.tgt.OffsetTrusted = x.src.ReplOffset, true, true
@@ -58,7 +59,7 @@ func (x *fixture) attached() *fixture {
 
 // syncing: the target is loading its full sync.
 func (x *fixture) syncing() *fixture {
-	x.attached()
+	x.Attached()
 	x.tgt.LinkState, x.tgt.SyncInProgress, x.tgt.HasOffset, x.tgt.OffsetTrusted = "full_sync", true, false, false
 	x.src.Replicas[0].State = "wait_bgsave"
 	return x
@@ -113,3 +114,21 @@ func steady(f Facts, n int) Facts {
 	f.InSyncPolls, f.KeysMatched = n, true
 	return f
 }
+
+// check is the check with id in cs; the test fails without it.
+func check(t *testing.T, cs []Check, id string) Check {
+	t.Helper()
+	for _, c := range cs {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no check %q in %+v", id, cs)
+	return Check{}
+}
+
+// fakeReplyError is a server's error reply, as go-redis returns it.
+type fakeReplyError string
+
+func (e fakeReplyError) Error() string { return string(e) }
+func (e fakeReplyError) RedisError()   {}

@@ -17,6 +17,7 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/plan"
 )
 
 func TestMain(m *testing.M) {
@@ -93,7 +94,7 @@ func (g *rig) facts() steps.Facts {
 
 func (g *rig) plan() (steps.Checklist, steps.Facts) {
 	f := g.facts()
-	return steps.Plan(f, g.opts), f
+	return plan.Plan(f, g.opts), f
 }
 
 // yes answers every confirmation of step id yes, typing the master name
@@ -331,7 +332,7 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	}
 	keep(t, g.audit.Path(), report)
 	// No other replica before, none now: the session knows both.
-	if text, ok := steps.Failover(g.facts()); ok || !strings.Contains(text, "0 promotable replicas, as many as before (0)") {
+	if text, ok := plan.Failover(g.facts()); ok || !strings.Contains(text, "0 promotable replicas, as many as before (0)") {
 		t.Errorf("failover after the migration: %t %s", ok, text)
 	}
 }

@@ -58,17 +58,17 @@ func Unreachable(f Facts) []UnreachableEndpoint {
 		if v.Reachable || v.PolledAt.IsZero() {
 			continue
 		}
-		u := UnreachableEndpoint{Name: endpointLabel(i), Addr: v.Addr, Error: v.Error}
+		u := UnreachableEndpoint{Name: EndpointLabel(i), Addr: v.Addr, Error: v.Error}
 		for j, w := range s.Sentinels {
 			if j == i || !w.Reachable {
 				continue
 			}
-			said, up := endpointLabel(j)+" does not list it", false
+			said, up := EndpointLabel(j)+" does not list it", false
 			for _, p := range w.Peers {
 				if probe.SameAddr(p.Addr(), v.Addr) {
-					said, up = endpointLabel(j)+" sees it up", !p.Down()
+					said, up = EndpointLabel(j)+" sees it up", !p.Down()
 					if p.Down() {
-						said = endpointLabel(j) + " sees it " + strings.Join(p.Flags, ",")
+						said = EndpointLabel(j) + " sees it " + strings.Join(p.Flags, ",")
 					}
 				}
 			}
@@ -108,7 +108,7 @@ func (u *UnreachableEndpoint) othersOnDataNode(f Facts, addr, peerName string, p
 		if !v.Reachable || !v.Monitors {
 			continue
 		}
-		name := endpointLabel(i)
+		name := EndpointLabel(i)
 		if sameNode(f, v.MasterAddr, addr) {
 			if v.MasterDown() {
 				u.say(name+" names it the primary and sees it "+strings.Join(v.MasterFlags, ","), false)

@@ -18,6 +18,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/plan"
 )
 
 // The partition suite: the guarded cutover while the network splits. Each
@@ -374,7 +375,7 @@ func TestPartitionTargetCutFromSentinelsBeforeFailover(t *testing.T) {
 		}
 		return true
 	})
-	c := steps.Plan(f, g.opts)
+	c := plan.Plan(f, g.opts)
 	t.Logf("plan at %s (%s): %s", c.Current, c.State(c.Current).Status, c.State(c.Current).Reason)
 	err := g.runner.Run(context.Background(), steps.StepCutover, f, yes(steps.StepCutover, f, g.opts))
 	if err == nil {

@@ -11,13 +11,13 @@ import (
 )
 
 // Preflight is SPEC's preflight list, each a line: pass, warn with why, or
-// block with the fix. It adapts to the stage: once the target follows the
+// BlockCheck with the fix. It adapts to the stage: once the target follows the
 // source, "the target is empty" no longer applies.
 func Preflight(f Facts, o Options) []Check {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	s := &f.Snapshot
 	stage := StageOf(f)
-	attached := stage == StageSyncing || stage == StageStreaming
+	Attached := stage == StageSyncing || stage == StageStreaming
 	var cs []Check
 
 	// Reachability, auth, kind and version of every endpoint.
@@ -36,14 +36,14 @@ func Preflight(f Facts, o Options) []Check {
 	if s.Source.Reachable {
 		switch {
 		case s.Source.Kind == probe.KindDragonfly:
-			cs = append(cs, block("source-kind", "the source is Redis", "the source is Dragonfly "+s.Source.Version,
+			cs = append(cs, BlockCheck("source-kind", "the source is Redis", "the source is Dragonfly "+s.Source.Version,
 				"flyover migrates a Redis primary onto Dragonfly: point --source at the Redis primary"))
 		case s.Source.Role != probe.RolePrimary:
-			cs = append(cs, block("source-primary", "the source is a primary",
+			cs = append(cs, BlockCheck("source-primary", "the source is a primary",
 				fmt.Sprintf("the source is a replica of %s:%d", s.Source.MasterHost, s.Source.MasterPort),
 				"point --source at the primary the Sentinels name ("+s.AgreedMaster+")"))
 		default:
-			cs = append(cs, pass("source-primary", "the source is a primary",
+			cs = append(cs, PassCheck("source-primary", "the source is a primary",
 				fmt.Sprintf("%d replica(s) attached, %d keys", len(s.Source.Replicas), s.Source.Keys())))
 		}
 	}
@@ -56,16 +56,16 @@ func Preflight(f Facts, o Options) []Check {
 
 	// The target: empty, not following another primary, big enough.
 	if s.Target.Reachable {
-		cs = append(cs, targetFollowCheck(f, attached))
-		cs = append(cs, targetEmptyCheck(f, o, attached))
+		cs = append(cs, targetFollowCheck(f, Attached))
+		cs = append(cs, targetEmptyCheck(f, o, Attached))
 		if s.Source.Reachable {
 			cs = append(cs, targetMemoryCheck(f))
 		}
-		if c, ok := replicationAuthCheck(f); ok && !attached {
+		if c, ok := replicationAuthCheck(f); ok && !Attached {
 			cs = append(cs, c)
 		}
 	}
-	cs = append(cs, targetAddressCheck(f, attached))
+	cs = append(cs, targetAddressCheck(f, Attached))
 	cs = append(cs, otherReplicasCheck(f))
 	cs = append(cs, replicaReadsChecks(f)...) // replicas.go
 	cs = append(cs, promotionCheck(f))
@@ -76,7 +76,7 @@ func Preflight(f Facts, o Options) []Check {
 		cs = append(cs, c)
 	}
 	if f.Preflight != nil && (len(f.Preflight.Source.Errors) > 0 || len(f.Preflight.Target.Errors) > 0) {
-		cs = append(cs, warn("config-read", "configuration read",
+		cs = append(cs, WarnCheck("config-read", "configuration read",
 			"some settings could not be read, so their checks are incomplete: "+
 				strings.Join(append(append([]string(nil), f.Preflight.Source.Errors...), f.Preflight.Target.Errors...), "; ")))
 	}
@@ -86,7 +86,7 @@ func Preflight(f Facts, o Options) []Check {
 	}
 	if addr := SourceAsSentinelKnowsIt(f); addr != "" {
 		h, p, _ := net.SplitHostPort(addr)
-		cs = append(cs, pass("replicaof-address", "the address to use for REPLICAOF",
+		cs = append(cs, PassCheck("replicaof-address", "the address to use for REPLICAOF",
 			fmt.Sprintf("REPLICAOF %s %s: the source as the Sentinels know it", h, p)))
 	}
 	return cs
@@ -95,13 +95,13 @@ func Preflight(f Facts, o Options) []Check {
 func nodeCheck(id, name string, n probe.Node) Check {
 	title := name + " reachable"
 	if !n.Reachable {
-		return clears(block(id+"-reachable", title, n.Error, "flyover must reach the "+name+": fix the address, the server or its credentials"))
+		return Clears(BlockCheck(id+"-reachable", title, n.Error, "flyover must reach the "+name+": fix the address, the server or its credentials"))
 	}
 	kind := string(n.Kind)
 	if kind == "" {
 		kind = "unknown server"
 	}
-	return pass(id+"-reachable", title, fmt.Sprintf("%s %s, role %s, %s round trip", kind, n.Version, n.Role, n.RTT.Round(10*time.Microsecond)))
+	return PassCheck(id+"-reachable", title, fmt.Sprintf("%s %s, role %s, %s round trip", kind, n.Version, n.Role, n.RTT.Round(10*time.Microsecond)))
 }
 
 // sentinelChecks is one line per distinct finding about the Sentinels:
@@ -141,17 +141,17 @@ func sentinelChecks(views []probe.SentinelView, master string) []Check {
 }
 
 func sentinelCheck(i int, v probe.SentinelView, master string) Check {
-	id, title := endpointLabel(i), endpointLabel(i)+" "+v.Addr
+	id, title := EndpointLabel(i), EndpointLabel(i)+" "+v.Addr
 	switch {
 	case !v.Reachable:
-		return clears(block(id, title, v.Error, "flyover needs every Sentinel: all of them must send clients to the target"))
+		return Clears(BlockCheck(id, title, v.Error, "flyover needs every Sentinel: all of them must send clients to the target"))
 	case !v.Monitors:
-		return block(id, title, v.Error, "the master name must be one every Sentinel monitors")
+		return BlockCheck(id, title, v.Error, "the master name must be one every Sentinel monitors")
 	case !v.QuorumOK:
-		return clears(block(id, title, "SENTINEL CKQUORUM "+master+": "+v.QuorumReply,
+		return Clears(BlockCheck(id, title, "SENTINEL CKQUORUM "+master+": "+v.QuorumReply,
 			"the Sentinels cannot authorize a failover: make sure a majority of them is running and they can reach each other and the source"))
 	}
-	return pass(id, title, fmt.Sprintf("monitors %q at %s, quorum %d, %d other Sentinels, CKQUORUM ok; down-after %s, failover-timeout %s",
+	return PassCheck(id, title, fmt.Sprintf("monitors %q at %s, quorum %d, %d other Sentinels, CKQUORUM ok; down-after %s, failover-timeout %s",
 		master, v.MasterAddr, v.Quorum, v.NumOtherSentinels, v.DownAfter, v.FailoverTimeout))
 }
 
@@ -168,20 +168,20 @@ func targetNotSourceCheck(f Facts) (Check, bool) {
 	if !same {
 		why = fmt.Sprintf("%s and %s are the same server (run_id %s)", f.Topo.Source, f.Topo.Target, s.Source.RunID)
 	}
-	return block(id, title, why, "point --target at the Dragonfly instance to migrate to"), true
+	return BlockCheck(id, title, why, "point --target at the Dragonfly instance to migrate to"), true
 }
 
 func targetKindCheck(n probe.Node) Check {
 	switch n.Kind {
 	case probe.KindDragonfly:
 		if note := dragonflyAckNote(n); note != "" {
-			return warn("target-kind", "the target is Dragonfly", note)
+			return WarnCheck("target-kind", "the target is Dragonfly", note)
 		}
-		return pass("target-kind", "the target is Dragonfly", "Dragonfly "+n.Version)
+		return PassCheck("target-kind", "the target is Dragonfly", "Dragonfly "+n.Version)
 	case probe.KindUnknown:
-		return warn("target-kind", "the target is Dragonfly", "the target did not say what it is (no redis_version or dragonfly_version in INFO)")
+		return WarnCheck("target-kind", "the target is Dragonfly", "the target did not say what it is (no redis_version or dragonfly_version in INFO)")
 	}
-	return warn("target-kind", "the target is Dragonfly",
+	return WarnCheck("target-kind", "the target is Dragonfly",
 		fmt.Sprintf("the target is %s %s, not Dragonfly (a stand-in?): the steps work the same", n.Kind, n.Version))
 }
 
@@ -189,36 +189,36 @@ func sentinelAgreementCheck(f Facts) Check {
 	s := &f.Snapshot
 	const id, title = "sentinels-name-source", "the Sentinels agree and name the source"
 	if len(s.Sentinels) == 0 {
-		return block(id, title, "no Sentinels given", "list every Sentinel with --sentinel")
+		return BlockCheck(id, title, "no Sentinels given", "list every Sentinel with --sentinel")
 	}
 	if !s.SentinelsAgree {
 		var names []string
 		for i, v := range s.Sentinels {
 			if v.Reachable && v.Monitors {
-				names = append(names, fmt.Sprintf("%s names %s", endpointLabel(i), v.MasterAddr))
+				names = append(names, fmt.Sprintf("%s names %s", EndpointLabel(i), v.MasterAddr))
 			}
 		}
 		if len(names) == 0 {
-			return block(id, title, "no Sentinel answered for "+f.Topo.MasterName, "see the Sentinel lines above")
+			return BlockCheck(id, title, "no Sentinel answered for "+f.Topo.MasterName, "see the Sentinel lines above")
 		}
-		return clears(block(id, title, "the Sentinels disagree: "+strings.Join(names, ", "),
+		return Clears(BlockCheck(id, title, "the Sentinels disagree: "+strings.Join(names, ", "),
 			"wait for them to converge (is a failover running?), or check each one's configuration for "+f.Topo.MasterName))
 	}
-	if isSource(f, s.AgreedMaster) {
-		return pass(id, title, "every Sentinel names "+s.AgreedMaster)
+	if IsSource(f, s.AgreedMaster) {
+		return PassCheck(id, title, "every Sentinel names "+s.AgreedMaster)
 	}
 	if f.Topo.IsTarget(s.AgreedMaster) {
-		return pass(id, title, "every Sentinel names the target "+s.AgreedMaster+": the cutover is done")
+		return PassCheck(id, title, "every Sentinel names the target "+s.AgreedMaster+": the cutover is done")
 	}
-	return block(id, title, fmt.Sprintf("the Sentinels name %s as the primary of %q, not the source %s", s.AgreedMaster, f.Topo.MasterName, f.Topo.Source),
+	return BlockCheck(id, title, fmt.Sprintf("the Sentinels name %s as the primary of %q, not the source %s", s.AgreedMaster, f.Topo.MasterName, f.Topo.Source),
 		"point --source at "+s.AgreedMaster+" (or check --master)")
 }
 
-func targetFollowCheck(f Facts, attached bool) Check {
+func targetFollowCheck(f Facts, Attached bool) Check {
 	t := &f.Snapshot.Target
 	const id, title = "target-not-following", "the target follows no other primary"
-	if attached {
-		return pass(id, title, "it already follows the source")
+	if Attached {
+		return PassCheck(id, title, "it already follows the source")
 	}
 	if t.Role == probe.RoleReplica {
 		other := fmt.Sprintf("%s:%d", t.MasterHost, t.MasterPort)
@@ -228,25 +228,25 @@ func targetFollowCheck(f Facts, attached bool) Check {
 			FixCommands: []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"REPLICAOF", "NO", "ONE"}}}}
 	}
 	if t.Role == probe.RolePrimary && len(t.Replicas) > 0 {
-		return warn(id, title, fmt.Sprintf("the target is a primary with %d replica(s) of its own: they will resync from the source's data", len(t.Replicas)))
+		return WarnCheck(id, title, fmt.Sprintf("the target is a primary with %d replica(s) of its own: they will resync from the source's data", len(t.Replicas)))
 	}
-	return pass(id, title, "the target is a primary of its own")
+	return PassCheck(id, title, "the target is a primary of its own")
 }
 
-func targetEmptyCheck(f Facts, o Options, attached bool) Check {
+func targetEmptyCheck(f Facts, o Options, Attached bool) Check {
 	const id, title = "target-empty", "the target is empty"
-	if attached {
-		return pass(id, title, "it holds the source's data now (it follows the source)")
+	if Attached {
+		return PassCheck(id, title, "it holds the source's data now (it follows the source)")
 	}
-	n := targetKeys(f)
+	n := TargetKeys(f)
 	if n == 0 {
-		return pass(id, title, "no keys")
+		return PassCheck(id, title, "no keys")
 	}
 	detail := fmt.Sprintf("the target holds %d keys: REPLICAOF wipes them", n)
 	if o.AllowNonemptyTarget {
-		return warn(id, title, detail+" (allowed by --allow-nonempty-target)")
+		return WarnCheck(id, title, detail+" (allowed by --allow-nonempty-target)")
 	}
-	return block(id, title, detail, "empty the target yourself if its data is not needed, or run flyover with --allow-nonempty-target to let REPLICAOF wipe it")
+	return BlockCheck(id, title, detail, "empty the target yourself if its data is not needed, or run flyover with --allow-nonempty-target to let REPLICAOF wipe it")
 }
 
 func targetMemoryCheck(f Facts) Check {
@@ -259,37 +259,37 @@ func targetMemoryCheck(f Facts) Check {
 	used := s.UsedMemory
 	switch {
 	case limit <= 0:
-		return pass(id, title, fmt.Sprintf("no limit on the target; the source uses %s", probe.Bytes(used)))
+		return PassCheck(id, title, fmt.Sprintf("no limit on the target; the source uses %s", probe.Bytes(used)))
 	case limit < used:
-		return block(id, title, fmt.Sprintf("target maxmemory %s < source used_memory %s", probe.Bytes(limit), probe.Bytes(used)),
+		return BlockCheck(id, title, fmt.Sprintf("target maxmemory %s < source used_memory %s", probe.Bytes(limit), probe.Bytes(used)),
 			"raise the target's limit (Dragonfly: --maxmemory; CONFIG SET maxmemory) before attaching")
 	case float64(limit) < 1.2*float64(used):
-		return warn(id, title, fmt.Sprintf("target maxmemory %s leaves less than 20%% headroom over source used_memory %s", probe.Bytes(limit), probe.Bytes(used)))
+		return WarnCheck(id, title, fmt.Sprintf("target maxmemory %s leaves less than 20%% headroom over source used_memory %s", probe.Bytes(limit), probe.Bytes(used)))
 	}
-	return pass(id, title, fmt.Sprintf("target maxmemory %s, source uses %s", probe.Bytes(limit), probe.Bytes(used)))
+	return PassCheck(id, title, fmt.Sprintf("target maxmemory %s, source uses %s", probe.Bytes(limit), probe.Bytes(used)))
 }
 
-func targetAddressCheck(f Facts, attached bool) Check {
+func targetAddressCheck(f Facts, Attached bool) Check {
 	const id, title = "target-address", "the Sentinels can reach the target as the source lists it"
-	if attached {
-		if detail, ok := listingProblem(f); ok {
-			return block(id, title, detail, listingFix)
+	if Attached {
+		if detail, ok := ListingProblem(f); ok {
+			return BlockCheck(id, title, detail, ListingFix)
 		}
 		listed := targetListedAs(f)
 		if listed == "" {
-			return warn(id, title, "the source does not list the target yet")
+			return WarnCheck(id, title, "the source does not list the target yet")
 		}
 		var bad []string
 		for i, v := range f.Snapshot.Sentinels {
 			if r := v.Replica(listed); r != nil && r.Down() {
-				bad = append(bad, endpointLabel(i)+" flags it "+strings.Join(r.Flags, ","))
+				bad = append(bad, EndpointLabel(i)+" flags it "+strings.Join(r.Flags, ","))
 			}
 		}
 		if len(bad) > 0 {
-			return clears(block(id, title, "the source lists the target as "+listed+" and "+strings.Join(bad, "; "),
+			return Clears(BlockCheck(id, title, "the source lists the target as "+listed+" and "+strings.Join(bad, "; "),
 				"make "+listed+" reachable from the Sentinels, or set replica-announce-ip/port on the target (Dragonfly: --replica_announce_ip, --announce_port)"))
 		}
-		return pass(id, title, "listed as "+listed)
+		return PassCheck(id, title, "listed as "+listed)
 	}
 	announce := ""
 	if f.Preflight != nil && f.Preflight.Target.AnnounceIP != "" {
@@ -297,30 +297,30 @@ func targetAddressCheck(f Facts, attached bool) Check {
 	}
 	th, tp, _ := net.SplitHostPort(f.Topo.Target)
 	if a := announcedAs(f); a != "" {
-		return block(id, title, fmt.Sprintf("the target announces itself as %s (replica-announce-ip/port), not as %s: the source will list it, "+
+		return BlockCheck(id, title, fmt.Sprintf("the target announces itself as %s (replica-announce-ip/port), not as %s: the source will list it, "+
 			"and the Sentinels will connect to it and promote it, at %s, where flyover cannot follow it", a, f.Topo.Target, a),
 			"if the Sentinels reach the target at "+a+", run flyover with --target "+a+"; if not, set replica-announce-ip/port on the target "+
 				"to an address they reach (Dragonfly: --replica_announce_ip, --announce_port), or unset them")
 	}
 	if announce != "" {
-		return pass(id, title, fmt.Sprintf("the target announces %s: the source will list it as %s:%s and the Sentinels will connect there", announce, announce, tp))
+		return PassCheck(id, title, fmt.Sprintf("the target announces %s: the source will list it as %s:%s and the Sentinels will connect there", announce, announce, tp))
 	}
 	if isLoopback(th) {
 		for i, v := range f.Snapshot.Sentinels {
 			if h, _, err := net.SplitHostPort(v.Addr); err == nil && !isLoopback(h) {
-				return warn(id, title, fmt.Sprintf("the target is addressed as %s but %s is at %s: the source lists a replica by the IP it connects from, and the Sentinels must reach that IP on port %s (set replica-announce-ip on the target if they cannot)", th, endpointLabel(i), v.Addr, tp))
+				return WarnCheck(id, title, fmt.Sprintf("the target is addressed as %s but %s is at %s: the source lists a replica by the IP it connects from, and the Sentinels must reach that IP on port %s (set replica-announce-ip on the target if they cannot)", th, EndpointLabel(i), v.Addr, tp))
 			}
 		}
 	}
-	return pass(id, title, "the source will list the target by the IP it connects from, port "+tp+"; step 5 checks that every Sentinel reaches it")
+	return PassCheck(id, title, "the source will list the target by the IP it connects from, port "+tp+"; step 5 checks that every Sentinel reaches it")
 }
 
-// listingProblem explains, once the target streams from the source,
+// ListingProblem explains, once the target streams from the source,
 // that the source does not list it at the address flyover knows it by:
 // the Sentinels learn replicas from that list, so they know the target by
 // another address (replica-announce-ip/port, NAT) that flyover cannot
 // follow, and that they may not reach.
-func listingProblem(f Facts) (string, bool) {
+func ListingProblem(f Facts) (string, bool) {
 	s := &f.Snapshot
 	if !s.Link.FollowsSource || s.Link.ListedBySource || s.Link.Phase != probe.PhaseOnline || !s.Source.Reachable {
 		return "", false
@@ -341,7 +341,7 @@ func listingProblem(f Facts) (string, bool) {
 		for i, v := range s.Sentinels {
 			for _, l := range listed {
 				if r := v.Replica(l); r != nil && r.Down() {
-					down = append(down, fmt.Sprintf("%s cannot reach %s (%s)", endpointLabel(i), l, strings.Join(r.Flags, ",")))
+					down = append(down, fmt.Sprintf("%s cannot reach %s (%s)", EndpointLabel(i), l, strings.Join(r.Flags, ",")))
 				}
 			}
 		}
@@ -352,8 +352,8 @@ func listingProblem(f Facts) (string, bool) {
 	return detail, true
 }
 
-// listingFix is what to do about a listingProblem.
-const listingFix = "the Sentinels know the target by the address the source lists, so they must reach it there and flyover must be given it: " +
+// ListingFix is what to do about a listingProblem.
+const ListingFix = "the Sentinels know the target by the address the source lists, so they must reach it there and flyover must be given it: " +
 	"abort (detach the target), then set replica-announce-ip/port on the target to an address the Sentinels reach " +
 	"(Dragonfly: --replica_announce_ip, --announce_port) and run flyover with --target at that address"
 
@@ -369,10 +369,10 @@ func otherReplicasCheck(f Facts) Check {
 	const id, title = "other-replicas", "other replicas of the source"
 	others := OtherReplicas(f)
 	if len(others) == 0 {
-		return pass(id, title, "none: Sentinel switches as soon as the target is promoted")
+		return PassCheck(id, title, "none: Sentinel switches as soon as the target is promoted")
 	}
-	return warn(id, title, fmt.Sprintf("%s: after the cutover Sentinel tells them to follow Dragonfly, which Redis replicas can never sync from, so +switch-master waits the whole failover-timeout (%s); step 6 gives them priority 0 so that only the target can be promoted (abort restores it)",
-		strings.Join(others, ", "), failoverTimeout(f)))
+	return WarnCheck(id, title, fmt.Sprintf("%s: after the cutover Sentinel tells them to follow Dragonfly, which Redis replicas can never sync from, so +switch-master waits the whole failover-timeout (%s); step 6 gives them priority 0 so that only the target can be promoted (abort restores it)",
+		strings.Join(others, ", "), FailoverTimeout(f)))
 }
 
 func promotionCheck(f Facts) Check {
@@ -386,35 +386,35 @@ func promotionCheck(f Facts) Check {
 		anyKnows = anyKnows || v.KnowsTarget
 		switch {
 		case v.WouldPromoteTarget:
-			picks = append(picks, endpointLabel(i)+": the target")
+			picks = append(picks, EndpointLabel(i)+": the target")
 		case v.WouldPromote != "":
 			allTarget, other = false, true
-			picks = append(picks, endpointLabel(i)+": "+v.WouldPromote)
+			picks = append(picks, EndpointLabel(i)+": "+v.WouldPromote)
 		default:
 			allTarget = false
-			picks = append(picks, endpointLabel(i)+": none")
+			picks = append(picks, EndpointLabel(i)+": none")
 		}
 	}
 	if len(picks) == 0 {
-		return warn(id, title, "no Sentinel answered")
+		return WarnCheck(id, title, "no Sentinel answered")
 	}
 	detail := strings.Join(picks, "; ")
 	switch {
 	case allTarget:
-		return pass(id, title, "every Sentinel would promote the target")
+		return PassCheck(id, title, "every Sentinel would promote the target")
 	case other:
-		return warn(id, title, detail+": step 6 gives the other replicas priority 0 so that only the target can be promoted")
+		return WarnCheck(id, title, detail+": step 6 gives the other replicas priority 0 so that only the target can be promoted")
 	case !anyKnows:
-		return pass(id, title, detail+" (the target is not registered with Sentinel yet; step 5 waits for it)")
+		return PassCheck(id, title, detail+" (the target is not registered with Sentinel yet; step 5 waits for it)")
 	}
-	return pass(id, title, detail+" (Sentinel has not rated the target yet; step 5 waits for it)")
+	return PassCheck(id, title, detail+" (Sentinel has not rated the target yet; step 5 waits for it)")
 }
 
 func persistenceCheck(f Facts) Check {
 	const id, title = "source-persistence", "persistence on the source"
 	return sourceConfigCheck(f, id, title, func(c readiness.SourceConfig) Check {
 		if !c.Has("save") && !c.Has("appendonly") {
-			return warn(id, title, "unknown (CONFIG GET refused): a full sync forks the source; make sure it has memory headroom for copy-on-write")
+			return WarnCheck(id, title, "unknown (CONFIG GET refused): a full sync forks the source; make sure it has memory headroom for copy-on-write")
 		}
 		save := c.Save
 		if save == "" {
@@ -426,12 +426,12 @@ func persistenceCheck(f Facts) Check {
 		}
 		detail := fmt.Sprintf("save %q, appendonly %s", save, aof)
 		if c.Has("repl-diskless-sync") && !c.DisklessSync {
-			return warn(id, title, detail+"; repl-diskless-sync no: the full sync forks the source and writes an RDB to its disk before sending it (disk space, time)")
+			return WarnCheck(id, title, detail+"; repl-diskless-sync no: the full sync forks the source and writes an RDB to its disk before sending it (disk space, time)")
 		}
 		if c.Has("repl-diskless-sync-delay") && c.DisklessSyncDelay > 0 {
 			detail += fmt.Sprintf("; the full sync starts %d s after REPLICAOF (repl-diskless-sync-delay)", c.DisklessSyncDelay)
 		}
-		return pass(id, title, detail+"; a full sync forks the source: leave memory headroom for copy-on-write")
+		return PassCheck(id, title, detail+"; a full sync forks the source: leave memory headroom for copy-on-write")
 	})
 }
 
@@ -440,14 +440,14 @@ func minReplicasCheck(f Facts) Check {
 	return sourceConfigCheck(f, id, title, func(c readiness.SourceConfig) Check {
 		if !c.Has("min-replicas-to-write") {
 			if f.Snapshot.Source.MinReplicasToWrite > 0 {
-				return warn(id, title, "set (INFO reports good replicas), value unknown: the source refuses writes when too few replicas acknowledge in time")
+				return WarnCheck(id, title, "set (INFO reports good replicas), value unknown: the source refuses writes when too few replicas acknowledge in time")
 			}
-			return warn(id, title, "unknown (CONFIG GET refused)")
+			return WarnCheck(id, title, "unknown (CONFIG GET refused)")
 		}
 		if c.MinReplicasToWrite == 0 {
-			return pass(id, title, "0: the source does not wait for replicas")
+			return PassCheck(id, title, "0: the source does not wait for replicas")
 		}
-		return warn(id, title, fmt.Sprintf("%d with max lag %d s: the source refuses writes when fewer replicas acknowledged within that lag. Dragonfly acknowledges about once a second, so a max lag under 2 s may not count it; the fence turns the source into a replica anyway",
+		return WarnCheck(id, title, fmt.Sprintf("%d with max lag %d s: the source refuses writes when fewer replicas acknowledged within that lag. Dragonfly acknowledges about once a second, so a max lag under 2 s may not count it; the fence turns the source into a replica anyway",
 			c.MinReplicasToWrite, c.MinReplicasMaxLag))
 	})
 }
@@ -456,7 +456,7 @@ func minReplicasCheck(f Facts) Check {
 // it; until preflight has run, it says so.
 func sourceConfigCheck(f Facts, id, title string, judge func(readiness.SourceConfig) Check) Check {
 	if f.Preflight == nil {
-		return warn(id, title, "not read yet: run preflight")
+		return WarnCheck(id, title, "not read yet: run preflight")
 	}
 	return judge(f.Preflight.Source)
 }

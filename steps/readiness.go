@@ -21,16 +21,16 @@ import (
 // ReadinessChecks judges the readiness facts: the application's commands,
 // Lua, Functions, modules, databases, the source's version, keyspace
 // notifications, eviction and client-side caching. Each is a line: pass,
-// warn with why, or block with the fix.
+// WarnCheck with why, or block with the fix.
 func ReadinessChecks(rf readiness.ReadinessFacts) []Check {
 	s, t := &rf.Source, &rf.Target
 	var cs []Check
 	if !s.Reachable {
-		cs = append(cs, clears(block("ready-source", "readiness: the source answers", s.Error,
+		cs = append(cs, Clears(BlockCheck("ready-source", "readiness: the source answers", s.Error,
 			"flyover must read the source's command statistics and configuration: fix the address, the server or its credentials")))
 	}
 	if !t.Reachable {
-		cs = append(cs, clears(block("ready-target", "readiness: the target answers", t.Error,
+		cs = append(cs, Clears(BlockCheck("ready-target", "readiness: the target answers", t.Error,
 			"flyover must ask the target what it supports: fix the address, the server or its credentials")))
 	}
 	if len(cs) > 0 {
@@ -49,7 +49,7 @@ func ReadinessChecks(rf readiness.ReadinessFacts) []Check {
 		trackingCheck(rf),
 	)
 	if errs := append(append([]string(nil), s.Errors...), t.Errors...); len(errs) > 0 {
-		cs = append(cs, warn("ready-reads", "readiness reads",
+		cs = append(cs, WarnCheck("ready-reads", "readiness reads",
 			"some reads failed, so the checks above that need them are incomplete: "+strings.Join(errs, "; ")))
 	}
 	return cs
@@ -94,7 +94,7 @@ func commandsCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-commands", "the target knows the application's commands"
 	if s.Calls == nil {
-		return warn(id, title, "the source's INFO commandstats could not be read: which commands the application uses is unknown")
+		return WarnCheck(id, title, "the source's INFO commandstats could not be read: which commands the application uses is unknown")
 	}
 	app := readiness.ApplicationCommands(s.Calls)
 	type miss struct {
@@ -142,19 +142,19 @@ func commandsCheck(rf readiness.ReadinessFacts) Check {
 		lines = append(lines, order(gaps)...)
 	}
 	if len(lines) > 0 {
-		c := block(id, title, strings.Join(lines, "; ")+" ("+span+")",
+		c := BlockCheck(id, title, strings.Join(lines, "; ")+" ("+span+")",
 			"change the application so it no longer sends these commands, and check again after CONFIG RESETSTAT on the source; after the switch there is no way back to Redis by replication")
 		return c
 	}
 	if len(gaps) > 0 {
-		return warn(id, title, fmt.Sprintf("this target (%s %s) is a stand-in and knows every command, but a Dragonfly target would not run these: %s (%s)",
+		return WarnCheck(id, title, fmt.Sprintf("this target (%s %s) is a stand-in and knows every command, but a Dragonfly target would not run these: %s (%s)",
 			t.Kind, t.Version, strings.Join(order(gaps), "; "), span))
 	}
 	if len(unasked) > 0 {
 		sort.Strings(unasked)
-		return warn(id, title, "the target was not asked about "+strings.Join(unasked, ", ")+" (COMMAND INFO failed): see the read errors")
+		return WarnCheck(id, title, "the target was not asked about "+strings.Join(unasked, ", ")+" (COMMAND INFO failed): see the read errors")
 	}
-	return pass(id, title, fmt.Sprintf("%d commands the application used, each known to the target (%s)", len(app), span))
+	return PassCheck(id, title, fmt.Sprintf("%d commands the application used, each known to the target (%s)", len(app), span))
 }
 
 func versionIfDragonfly(t *readiness.TargetReadiness) string {
@@ -177,9 +177,9 @@ func hashFieldTTLCheck(rf readiness.ReadinessFacts) Check {
 		}
 	}
 	if len(used) == 0 {
-		return pass(id, title, "the application set no hash-field TTL (HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HSETEX, HGETEX: no calls)")
+		return PassCheck(id, title, "the application set no hash-field TTL (HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HSETEX, HGETEX: no calls)")
 	}
-	return block(id, title, "the application called "+strings.Join(used, ", ")+" ("+callsSpan(s)+
+	return BlockCheck(id, title, "the application called "+strings.Join(used, ", ")+" ("+callsSpan(s)+
 		"): Dragonfly cannot load hashes whose fields have a TTL from the full sync (dragonfly#8253)",
 		"remove the field TTLs (HPERSIST) and stop the application setting them, then CONFIG RESETSTAT on the source and check again")
 }
@@ -189,22 +189,22 @@ func luaCheck(rf readiness.ReadinessFacts) Check {
 	const id, title = "ready-lua", "Lua scripts may touch undeclared keys"
 	n := readiness.ScriptCalls(s.Calls)
 	if n == 0 {
-		return pass(id, title, "the application ran no Lua scripts (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: no calls)")
+		return PassCheck(id, title, "the application ran no Lua scripts (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: no calls)")
 	}
 	ran := fmt.Sprintf("the application ran scripts %s times (%s)", probe.Thousands(n), callsSpan(s))
 	const fix = "start Dragonfly with --default_lua_flags=allow-undeclared-keys, or begin each script that touches keys it does not pass in KEYS with the line --!df flags=allow-undeclared-keys"
 	switch {
 	case !t.Lua.Ran:
-		return warn(id, title, ran+"; the target could not be asked whether scripts may touch keys they do not declare")
+		return WarnCheck(id, title, ran+"; the target could not be asked whether scripts may touch keys they do not declare")
 	case t.Lua.UndeclaredRefused:
-		c := warn(id, title, ran+"; the target refuses a script that touches a key it did not declare ("+t.Lua.Error+
+		c := WarnCheck(id, title, ran+"; the target refuses a script that touches a key it did not declare ("+t.Lua.Error+
 			"): every such script of the application will fail after the switch. Scripts that pass all their keys in KEYS are not affected; job queues often do not")
 		c.Fix = fix
 		return c
 	case t.Lua.Error != "":
-		return warn(id, title, ran+"; the target's answer to the probe script was unexpected: "+t.Lua.Error)
+		return WarnCheck(id, title, ran+"; the target's answer to the probe script was unexpected: "+t.Lua.Error)
 	}
-	return pass(id, title, ran+"; the target runs a script that reads a key it did not declare")
+	return PassCheck(id, title, ran+"; the target runs a script that reads a key it did not declare")
 }
 
 func functionsCheck(rf readiness.ReadinessFacts) Check {
@@ -212,17 +212,17 @@ func functionsCheck(rf readiness.ReadinessFacts) Check {
 	const id, title = "ready-functions", "no Redis Functions on the source"
 	switch {
 	case s.Kind != probe.KindUnknown && !probe.CapabilitiesOf(s.Kind, s.Version).Functions:
-		return pass(id, title, probe.CapabilitiesOf(s.Kind, s.Version).Name()+" has no Functions")
+		return PassCheck(id, title, probe.CapabilitiesOf(s.Kind, s.Version).Name()+" has no Functions")
 	case !s.LibrariesKnown:
-		return warn(id, title, "FUNCTION LIST could not be read on the source: whether Functions are loaded is unknown, and a source with Functions fails the full sync")
+		return WarnCheck(id, title, "FUNCTION LIST could not be read on the source: whether Functions are loaded is unknown, and a source with Functions fails the full sync")
 	case len(s.Libraries) == 0:
-		return pass(id, title, "FUNCTION LIST is empty")
+		return PassCheck(id, title, "FUNCTION LIST is empty")
 	}
 	var libs []string
 	for _, l := range s.Libraries {
 		libs = append(libs, fmt.Sprintf("%s (%d functions)", l.Name, len(l.Functions)))
 	}
-	return block(id, title, "the source has Functions loaded: "+strings.Join(libs, ", ")+
+	return BlockCheck(id, title, "the source has Functions loaded: "+strings.Join(libs, ", ")+
 		". Dragonfly cannot load them from the full sync (\"Unrecognized rdb object type\") and has no FCALL",
 		"move these functions into the application as EVAL scripts, then remove them from the source (FUNCTION DELETE <library>)")
 }
@@ -231,7 +231,7 @@ func modulesCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-modules", "no module data on the source"
 	if !s.ModulesKnown {
-		return warn(id, title, "MODULE LIST could not be read on the source: whether modules hold data is unknown")
+		return WarnCheck(id, title, "MODULE LIST could not be read on the source: whether modules hold data is unknown")
 	}
 	var other, json []string
 	for _, m := range s.Modules {
@@ -242,14 +242,14 @@ func modulesCheck(rf readiness.ReadinessFacts) Check {
 		}
 	}
 	if len(other) > 0 {
-		return block(id, title, "the source runs modules "+strings.Join(other, ", ")+
+		return BlockCheck(id, title, "the source runs modules "+strings.Join(other, ", ")+
 			": Dragonfly cannot load their data types from the full sync; up to v1.39 the load stops there and every later key is lost, from v1.40 those keys are skipped",
 			"move the data of these modules off the source (or out of the migration) and unload them; ReJSON is the one module whose data Dragonfly loads")
 	}
 	if len(json) > 0 {
-		return warn(id, title, "the source runs ReJSON: Dragonfly loads its data, but check that the JSON commands the application uses exist in Dragonfly")
+		return WarnCheck(id, title, "the source runs ReJSON: Dragonfly loads its data, but check that the JSON commands the application uses exist in Dragonfly")
 	}
-	return pass(id, title, "no modules loaded")
+	return PassCheck(id, title, "no modules loaded")
 }
 
 func databasesCheck(rf readiness.ReadinessFacts) Check {
@@ -263,31 +263,31 @@ func databasesCheck(rf readiness.ReadinessFacts) Check {
 	}
 	switch {
 	case highest < 0:
-		return pass(id, title, "the source has no keys")
+		return PassCheck(id, title, "the source has no keys")
 	case !t.DatabasesKnown:
-		return warn(id, title, fmt.Sprintf("the source has keys up to db%d; the target did not say how many databases it has (CONFIG GET databases answered nothing)", highest))
+		return WarnCheck(id, title, fmt.Sprintf("the source has keys up to db%d; the target did not say how many databases it has (CONFIG GET databases answered nothing)", highest))
 	case int64(highest) >= t.Databases:
-		return block(id, title, fmt.Sprintf("the source has keys in db%d; the target has %d databases (db0-db%d): the full sync stops at SELECT %d",
+		return BlockCheck(id, title, fmt.Sprintf("the source has keys in db%d; the target has %d databases (db0-db%d): the full sync stops at SELECT %d",
 			highest, t.Databases, t.Databases-1, highest),
 			fmt.Sprintf("restart the target with at least %d databases (Dragonfly: --dbnum=%d), or move those keys to a lower database on the source", highest+1, highest+1))
 	}
-	return pass(id, title, fmt.Sprintf("keys up to db%d; the target has %d databases", highest, t.Databases))
+	return PassCheck(id, title, fmt.Sprintf("keys up to db%d; the target has %d databases", highest, t.Databases))
 }
 
 func sourceVersionCheck(rf readiness.ReadinessFacts) Check {
 	s := &rf.Source
 	const id, title = "ready-source-version", "Dragonfly can load the source's RDB"
 	if s.Kind != probe.KindRedis {
-		return pass(id, title, fmt.Sprintf("the source is %s %s", s.Kind, s.Version))
+		return PassCheck(id, title, fmt.Sprintf("the source is %s %s", s.Kind, s.Version))
 	}
 	switch {
 	case probe.VersionAtLeast(s.Version, 9, 0) || probe.VersionAtLeast(s.Version, 8, 10):
-		return block(id, title, "Redis "+s.Version+" writes RDB 15 or later; Dragonfly accepts RDB 5 to 12 and its full sync from Redis 8.10 loops forever (dragonfly#8361)",
+		return BlockCheck(id, title, "Redis "+s.Version+" writes RDB 15 or later; Dragonfly accepts RDB 5 to 12 and its full sync from Redis 8.10 loops forever (dragonfly#8361)",
 			"migrate from a Redis that writes an RDB Dragonfly reads (7.x), or wait for dragonfly#8361")
 	case probe.VersionAtLeast(s.Version, 8, 0):
-		return warn(id, title, "Redis "+s.Version+": Dragonfly accepts RDB versions 5 to 12 and Redis 8 is newer than what it was verified with: attach a throwaway Dragonfly first and watch its log for the full sync")
+		return WarnCheck(id, title, "Redis "+s.Version+": Dragonfly accepts RDB versions 5 to 12 and Redis 8 is newer than what it was verified with: attach a throwaway Dragonfly first and watch its log for the full sync")
 	}
-	return pass(id, title, "Redis "+s.Version)
+	return PassCheck(id, title, "Redis "+s.Version)
 }
 
 // keyspaceEventsBeyondExpired is what of a notify-keyspace-events value
@@ -307,11 +307,11 @@ func notificationsCheck(rf readiness.ReadinessFacts) Check {
 	s, t := &rf.Source, &rf.Target
 	const id, title = "ready-notifications", "keyspace notifications"
 	if !s.NotifyKnown {
-		return warn(id, title, "the source's notify-keyspace-events could not be read")
+		return WarnCheck(id, title, "the source's notify-keyspace-events could not be read")
 	}
 	flags := s.NotifyKeyspaceEvents
 	if flags == "" {
-		return pass(id, title, "off on the source")
+		return PassCheck(id, title, "off on the source")
 	}
 	listeners := ""
 	if len(s.KeyspaceChannels) > 0 {
@@ -326,21 +326,21 @@ func notificationsCheck(rf readiness.ReadinessFacts) Check {
 		what := fmt.Sprintf("the source sends keyspace notifications %q; Dragonfly sends only expired events (Ex), so %q stop at the switch", flags, beyond)
 		switch {
 		case listeners != "":
-			return block(id, title, what+"; "+listeners+" now", fix)
+			return BlockCheck(id, title, what+"; "+listeners+" now", fix)
 		case patterns != "":
-			return warn(id, title, what+"; "+patterns)
+			return WarnCheck(id, title, what+"; "+patterns)
 		}
-		return warn(id, title, what+"; nobody listens now, but a consumer that connects later would hear nothing")
+		return WarnCheck(id, title, what+"; nobody listens now, but a consumer that connects later would hear nothing")
 	}
 	// Expired events only: Dragonfly sends them when told to.
 	if t.NotifyKnown && strings.ContainsRune(t.NotifyKeyspaceEvents, 'x') && strings.ContainsRune(t.NotifyKeyspaceEvents, 'E') {
-		return pass(id, title, fmt.Sprintf("the source sends %q and the target is set to %q", flags, t.NotifyKeyspaceEvents))
+		return PassCheck(id, title, fmt.Sprintf("the source sends %q and the target is set to %q", flags, t.NotifyKeyspaceEvents))
 	}
 	what := fmt.Sprintf("the source sends expired events (%q); the target is not set to send them (%q)", flags, t.NotifyKeyspaceEvents)
 	if listeners != "" {
-		return block(id, title, what+"; "+listeners+" now", "start Dragonfly with --notify_keyspace_events=Ex")
+		return BlockCheck(id, title, what+"; "+listeners+" now", "start Dragonfly with --notify_keyspace_events=Ex")
 	}
-	c := warn(id, title, what)
+	c := WarnCheck(id, title, what)
 	c.Fix = "start Dragonfly with --notify_keyspace_events=Ex"
 	return c
 }
@@ -350,26 +350,26 @@ func evictionCheck(rf readiness.ReadinessFacts) Check {
 	const id, title = "ready-eviction", "eviction"
 	switch {
 	case !s.PolicyKnown:
-		return warn(id, title, "the source's maxmemory-policy could not be read")
+		return WarnCheck(id, title, "the source's maxmemory-policy could not be read")
 	case s.MaxMemoryPolicy == "noeviction" || s.MaxMemory == 0:
-		return pass(id, title, fmt.Sprintf("the source does not evict (maxmemory-policy %s, maxmemory %d)", s.MaxMemoryPolicy, s.MaxMemory))
+		return PassCheck(id, title, fmt.Sprintf("the source does not evict (maxmemory-policy %s, maxmemory %d)", s.MaxMemoryPolicy, s.MaxMemory))
 	}
 	evicts := fmt.Sprintf("the source evicts keys (maxmemory-policy %s)", s.MaxMemoryPolicy)
 	if t.CacheModeKnown {
 		if strings.HasPrefix(s.MaxMemoryPolicy, "volatile-") {
-			return warn(id, title, evicts+": Dragonfly has no equivalent, it evicts any key in cache mode or none (cache_mode "+onOff(t.CacheMode)+")")
+			return WarnCheck(id, title, evicts+": Dragonfly has no equivalent, it evicts any key in cache mode or none (cache_mode "+onOff(t.CacheMode)+")")
 		}
 		if !t.CacheMode {
-			c := warn(id, title, evicts+"; the target does not (cache_mode off): once it is full, writes fail with OOM")
+			c := WarnCheck(id, title, evicts+"; the target does not (cache_mode off): once it is full, writes fail with OOM")
 			c.Fix = "start Dragonfly with --cache_mode=true"
 			return c
 		}
-		return pass(id, title, evicts+"; the target runs in cache mode")
+		return PassCheck(id, title, evicts+"; the target runs in cache mode")
 	}
 	if t.PolicyKnown && t.MaxMemoryPolicy != s.MaxMemoryPolicy {
-		return warn(id, title, fmt.Sprintf("%s; the target's is %s", evicts, t.MaxMemoryPolicy))
+		return WarnCheck(id, title, fmt.Sprintf("%s; the target's is %s", evicts, t.MaxMemoryPolicy))
 	}
-	return pass(id, title, evicts+"; the target's policy is the same")
+	return PassCheck(id, title, evicts+"; the target's policy is the same")
 }
 
 func onOff(b bool) string {
@@ -384,11 +384,11 @@ func trackingCheck(rf readiness.ReadinessFacts) Check {
 	const id, title = "ready-tracking", "client-side caching"
 	switch {
 	case !s.TrackingKnown:
-		return pass(id, title, "the source does not report tracking_clients (no client-side caching before Redis 6)")
+		return PassCheck(id, title, "the source does not report tracking_clients (no client-side caching before Redis 6)")
 	case s.TrackingClients == 0:
-		return pass(id, title, "no client tracks keys (tracking_clients 0)")
+		return PassCheck(id, title, "no client tracks keys (tracking_clients 0)")
 	}
-	return warn(id, title, fmt.Sprintf("%d client(s) use client-side caching (CLIENT TRACKING): Dragonfly supports it over RESP3 only and refuses BCAST, PREFIX and REDIRECT, so such clients would keep stale values", s.TrackingClients))
+	return WarnCheck(id, title, fmt.Sprintf("%d client(s) use client-side caching (CLIENT TRACKING): Dragonfly supports it over RESP3 only and refuses BCAST, PREFIX and REDIRECT, so such clients would keep stale values", s.TrackingClients))
 }
 
 // DivergenceCheck blocks the cutover when the target, since base, failed
@@ -398,7 +398,7 @@ func trackingCheck(rf readiness.ReadinessFacts) Check {
 func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 	const id, title = "divergence", "the target ran every replicated command"
 	if !now.Known {
-		return warn(id, title, "the target's INFO commandstats could not be read: whether it dropped commands is unknown")
+		return WarnCheck(id, title, "the target's INFO commandstats could not be read: whether it dropped commands is unknown")
 	}
 	d := readiness.DivergenceGrowth(base, now)
 	since := "since the target started"
@@ -414,28 +414,28 @@ func DivergenceCheck(base, now probe.DivergenceCounters) Check {
 		for i, n := range names {
 			parts[i] = fmt.Sprintf("%s %s times", n, probe.Thousands(d.ByCommand[n]))
 		}
-		return block(id, title, fmt.Sprintf("%s the target did not run %s replicated command(s) it does not know: %s. Their writes are not on the target: it has diverged from the source",
+		return BlockCheck(id, title, fmt.Sprintf("%s the target did not run %s replicated command(s) it does not know: %s. Their writes are not on the target: it has diverged from the source",
 			since, probe.Thousands(total), strings.Join(parts, ", ")),
 			"stop the application sending these commands, then detach the target and attach it again (a full sync) before the cutover")
 	}
 	if d.UnknownCmd > 0 {
-		return warn(id, title, fmt.Sprintf("%s the target refused %s direct call(s) to unknown commands (INFO errorstats unknown_cmd): a client talks to the target directly with commands it does not know", since, probe.Thousands(d.UnknownCmd)))
+		return WarnCheck(id, title, fmt.Sprintf("%s the target refused %s direct call(s) to unknown commands (INFO errorstats unknown_cmd): a client talks to the target directly with commands it does not know", since, probe.Thousands(d.UnknownCmd)))
 	}
-	return pass(id, title, since+" no replicated command was unknown to the target")
+	return PassCheck(id, title, since+" no replicated command was unknown to the target")
 }
 
-// readReadiness reads the readiness facts through the audited path (reads
+// ReadReadiness reads the readiness facts through the audited path (reads
 // only), records them in the session and, as one entry, in the audit log.
-func (r *Runner) readReadiness(ctx context.Context, step StepID) readiness.ReadinessFacts {
+func (r *Runner) ReadReadiness(ctx context.Context, step StepID) readiness.ReadinessFacts {
 	rf := readiness.ReadReadiness(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	r.Session.SetReadiness(rf)
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "readiness facts", Data: auditlog.MustJSON(rf)}, false)
 	return rf
 }
 
-// readinessCommands are the readiness reads, as the preflight step shows
+// ReadinessCommands are the readiness reads, as the preflight step shows
 // them.
-func readinessCommands(f Facts) []Command {
+func ReadinessCommands(f Facts) []Command {
 	src := func(note string, args ...string) Command {
 		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
 	}

@@ -53,12 +53,12 @@ func refusedReplicaOf(err error) bool {
 	return false
 }
 
-// handshakeDone reports whether a target told to follow the source got
+// HandshakeDone reports whether a target told to follow the source got
 // past the handshake, that is, reached and authenticated to it: the
 // source lists it (a replica is listed only after it authenticated), or
 // the target's link is up, its transfer has begun, or it loads. Dragonfly
 // answers REPLICAOF OK only after the handshake.
-func handshakeDone(f Facts) bool {
+func HandshakeDone(f Facts) bool {
 	s := &f.Snapshot
 	t := &s.Target
 	switch {
@@ -184,12 +184,12 @@ func tlsReplicationHow(k probe.Kind) string {
 	return "tls-replication yes when the primary speaks TLS"
 }
 
-// sendReplicaOf sends REPLICAOF host port (or NO ONE) to replica through
+// SendReplicaOf sends REPLICAOF host port (or NO ONE) to replica through
 // the audited path. A refusal comes back as a *ReplicaOfError with what
 // flyover could check; primaryName names the primary for the operator
 // ("source") and creds is the endpoint whose credentials and TLS settings
 // reach it.
-func (r *Runner) sendReplicaOf(ctx context.Context, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint) error {
+func (r *Runner) SendReplicaOf(ctx context.Context, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint) error {
 	_, err := r.Send(ctx, replica, "REPLICAOF", host, port)
 	return r.explainReplicaOf(ctx, replica, host, port, primaryName, creds, err)
 }
@@ -208,11 +208,11 @@ func (r *Runner) explainReplicaOf(ctx context.Context, replica *probe.Endpoint, 
 		Kind: r.kindOf(ctx, replica), Reply: re.Error(), Diagnosis: r.diagnoseLink(ctx, replica, primary, creds), Err: err}
 }
 
-// attachStuck explains an attach whose wait ran out: the target follows
+// AttachStuck explains an attach whose wait ran out: the target follows
 // the source but never got past the handshake, or does not follow it.
-func (r *Runner) attachStuck(ctx context.Context, f Facts, host, port string, waited time.Duration) error {
+func (r *Runner) AttachStuck(ctx context.Context, f Facts, host, port string, waited time.Duration) error {
 	primary := net.JoinHostPort(host, port)
-	if attached(f) && !handshakeDone(f) {
+	if Attached(f) && !HandshakeDone(f) {
 		return &ReplicaOfError{Replica: "target", ReplicaAddr: r.Prober.Target.Addr, PrimaryName: "source", Primary: primary,
 			Kind: f.Snapshot.Target.Kind, Stuck: waited, Diagnosis: r.diagnoseLink(ctx, r.Prober.Target, primary, r.Prober.Source)}
 	}

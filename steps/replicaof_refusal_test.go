@@ -98,18 +98,18 @@ func TestReplicationCancelledSaysWhatItMeansAndWhatToCheck(t *testing.T) {
 // A Redis target that follows the source but never authenticated: not
 // listed by the source, link down, ROLE state connecting.
 func TestHandshakeDoneOnlyOnceTheSourceHasTheTarget(t *testing.T) {
-	x := healthy().attached()
+	x := healthy().Attached()
 	x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15"
 	x.tgt.LinkStatus, x.tgt.LinkState, x.tgt.HasOffset = "down", "connecting", false
 	x.src.Replicas = nil
-	if f := x.facts(); !attached(f) || handshakeDone(f) {
-		t.Errorf("stuck: attached %v, handshake done %v", attached(f), handshakeDone(f))
+	if f := x.facts(); !Attached(f) || HandshakeDone(f) {
+		t.Errorf("stuck: attached %v, handshake done %v", Attached(f), HandshakeDone(f))
 	}
 	x.tgt.LinkState, x.tgt.SyncInProgress = "sync", true
-	if !handshakeDone(x.facts()) {
+	if !HandshakeDone(x.facts()) {
 		t.Error("a transfer under way is past the handshake")
 	}
-	if !handshakeDone(healthy().syncing().facts()) {
+	if !HandshakeDone(healthy().syncing().facts()) {
 		t.Error("listed by the source")
 	}
 }

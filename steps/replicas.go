@@ -21,8 +21,8 @@ import (
 // keeps serving the data it had at the switch until it is shut down or
 // left to the operator, and the Sentinels are reset to forget it.
 
-// oldRedis is one old Redis server as the facts show it.
-type oldRedis struct {
+// OldRedis is one old Redis server as the facts show it.
+type OldRedis struct {
 	Addr string
 	// Primary: the old primary (the source).
 	Primary bool
@@ -38,25 +38,25 @@ type oldRedis struct {
 	Fate          Fate
 }
 
-func (n oldRedis) label() string {
+func (n OldRedis) Label() string {
 	if n.Primary {
 		return "the old primary " + n.Addr
 	}
 	return "replica " + n.Addr
 }
 
-// oldRedisServers lists the old primary, then the other old Redis
+// OldRedisServers lists the old primary, then the other old Redis
 // replicas: those this session saw before the cutover, and those the
 // Sentinels list under the new primary that are not the target, not a
 // new replica (--new-replica) and never synced.
-func oldRedisServers(f Facts, o Options) []oldRedis {
+func OldRedisServers(f Facts, o Options) []OldRedis {
 	src := &f.Snapshot.Source
-	out := []oldRedis{{Addr: f.Topo.Source, Primary: true, Down: !src.Reachable, FollowsTarget: sourceFollowsTarget(f),
+	out := []OldRedis{{Addr: f.Topo.Source, Primary: true, Down: !src.Reachable, FollowsTarget: sourceFollowsTarget(f),
 		LinkUp: src.Role == probe.RoleReplica && src.LinkStatus == "up", Fate: f.HA.Fates[f.Topo.Source]}}
 	for i, v := range f.Snapshot.Sentinels {
 		for _, r := range v.Replicas {
-			if isSource(f, r.Addr()) {
-				out[0].Listed = append(out[0].Listed, endpointLabel(i))
+			if IsSource(f, r.Addr()) {
+				out[0].Listed = append(out[0].Listed, EndpointLabel(i))
 			}
 		}
 	}
@@ -70,7 +70,7 @@ func oldRedisServers(f Facts, o Options) []oldRedis {
 		}
 		for _, r := range v.Replicas {
 			a := r.Addr()
-			if f.Topo.IsTarget(a) || isSource(f, a) || isNewReplica(o, a) || known[a] {
+			if f.Topo.IsTarget(a) || IsSource(f, a) || isNewReplica(o, a) || known[a] {
 				continue
 			}
 			if r.MasterLinkStatus == "ok" && !sentinelSeesDown(r) {
@@ -80,14 +80,14 @@ func oldRedisServers(f Facts, o Options) []oldRedis {
 		}
 	}
 	for _, a := range slices.Sorted(maps.Keys(known)) {
-		n := oldRedis{Addr: a, Fate: f.HA.Fates[a]}
+		n := OldRedis{Addr: a, Fate: f.HA.Fates[a]}
 		down := 0
 		for i, v := range f.Snapshot.Sentinels {
 			if !v.Reachable || !v.Monitors {
 				continue
 			}
 			if r := v.Replica(a); r != nil {
-				n.Listed = append(n.Listed, endpointLabel(i))
+				n.Listed = append(n.Listed, EndpointLabel(i))
 				if sentinelSeesDown(*r) {
 					down++
 				}
@@ -160,9 +160,9 @@ func OldPrimaryStale(f Facts) string {
 	return "stale since " + since
 }
 
-// staleLine says what a running old Redis is doing for the clients that
+// StaleLine says what a running old Redis is doing for the clients that
 // still reach it.
-func staleLine(f Facts, n oldRedis) string {
+func StaleLine(f Facts, n OldRedis) string {
 	since := "the switch"
 	if t := switchTime(f); !t.IsZero() {
 		since = t.Format("15:04:05")
@@ -178,9 +178,9 @@ func staleLine(f Facts, n oldRedis) string {
 	return "still running, not yet pointed at the target: serving data from " + since
 }
 
-// leftCommands are what the operator runs to finish an old Redis left to
+// LeftCommands are what the operator runs to finish an old Redis left to
 // them.
-func leftCommands(f Facts, addr string) string {
+func LeftCommands(f Facts, addr string) string {
 	h, p, err := net.SplitHostPort(addr)
 	if err != nil {
 		h, p = addr, "6379"
@@ -189,19 +189,19 @@ func leftCommands(f Facts, addr string) string {
 		h, p, f.Topo.MasterName)
 }
 
-func shutdownID(n oldRedis) string {
+func ShutdownID(n OldRedis) string {
 	if n.Primary {
 		return "shutdown"
 	}
 	return "shutdown " + n.Addr
 }
 
-func joinLabels(ls []string) string { return strings.Join(ls, ", ") }
+func JoinLabels(ls []string) string { return strings.Join(ls, ", ") }
 
-// replicaReadsNote says whether clients read from the replica at addr (as
+// ReplicaReadsNote says whether clients read from the replica at addr (as
 // preflight found), since a replica left behind serves them stale data;
 // "" when preflight did not look.
-func replicaReadsNote(f Facts, addr string) string {
+func ReplicaReadsNote(f Facts, addr string) string {
 	if f.Preflight == nil {
 		return ""
 	}
@@ -224,20 +224,20 @@ func replicaReadsChecks(f Facts) []Check {
 		id, title := "replica-reads-"+c.Addr, "clients reading from replica "+c.Addr
 		switch {
 		case c.Error != "":
-			cs = append(cs, warn(id, title, c.Summary()))
+			cs = append(cs, WarnCheck(id, title, c.Summary()))
 		case c.ReadsSeen():
-			cs = append(cs, warn(id, title, c.Summary()))
+			cs = append(cs, WarnCheck(id, title, c.Summary()))
 		default:
-			cs = append(cs, pass(id, title, c.Summary()))
+			cs = append(cs, PassCheck(id, title, c.Summary()))
 		}
 	}
 	return cs
 }
 
-// gatherReplicas reads, through the audited path (reads only), on each
+// GatherReplicas reads, through the audited path (reads only), on each
 // other replica of the source, reached as the source is: whether clients
 // read from it, and what the source's user may run there.
-func (r *Runner) gatherReplicas(ctx context.Context, f Facts) ([]readiness.ReplicaClients, []access.ACLFacts) {
+func (r *Runner) GatherReplicas(ctx context.Context, f Facts) ([]readiness.ReplicaClients, []access.ACLFacts) {
 	if r.DialReplica == nil {
 		return nil, nil
 	}
@@ -255,16 +255,16 @@ func (r *Runner) gatherReplicas(ctx context.Context, f Facts) ([]readiness.Repli
 // aclReplica is ACLFacts.Endpoint for an other replica of the source.
 const aclReplica = "replica"
 
-// staleReplicaLines are the old Redis replicas (not the old primary),
+// StaleReplicaLines are the old Redis replicas (not the old primary),
 // each with what it serves now, for the lines shown before the
 // decommission.
-func staleReplicaLines(f Facts, o Options) []string {
+func StaleReplicaLines(f Facts, o Options) []string {
 	var out []string
-	for _, n := range oldRedisServers(f, o) {
+	for _, n := range OldRedisServers(f, o) {
 		if n.Primary || n.Down {
 			continue
 		}
-		out = append(out, n.Addr+": "+staleLine(f, n))
+		out = append(out, n.Addr+": "+StaleLine(f, n))
 	}
 	return out
 }

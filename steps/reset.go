@@ -7,22 +7,22 @@ import (
 	"time"
 )
 
-func resetCommands(f Facts) []Command {
+func ResetCommands(f Facts) []Command {
 	var cs []Command
 	for i, v := range f.Snapshot.Sentinels {
-		cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: v.Addr, Args: []string{"SENTINEL", "RESET", f.Topo.MasterName},
+		cs = append(cs, Command{Endpoint: EndpointLabel(i), Addr: v.Addr, Args: []string{"SENTINEL", "RESET", f.Topo.MasterName},
 			Note: "then wait until it knows the other Sentinels again"})
 	}
 	return cs
 }
 
-// resetSentinels sends SENTINEL RESET to each Sentinel in turn and waits,
+// ResetSentinels sends SENTINEL RESET to each Sentinel in turn and waits,
 // before the next, until ready says it has settled: resetting them all at
 // once would leave no Sentinel able to fail over for a while.
-func (r *Runner) resetSentinels(ctx context.Context, progress func(Progress), ready func(f Facts, i int) (bool, string)) error {
+func (r *Runner) ResetSentinels(ctx context.Context, progress func(Progress), ready func(f Facts, i int) (bool, string)) error {
 	master := r.Prober.Topo.MasterName
 	for i, e := range r.Prober.Sentinels {
-		name := endpointLabel(i)
+		name := EndpointLabel(i)
 		if err := r.waitNoFailover(ctx, progress, "SENTINEL RESET on "+name); err != nil {
 			return err
 		}
@@ -36,7 +36,7 @@ func (r *Runner) resetSentinels(ctx context.Context, progress func(Progress), re
 		_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 			ok, w := ready(f, i)
 			why = w
-			progress(Progress{Phase: "resetting " + name, Message: name + ": " + orDone(w), Deadline: deadline,
+			progress(Progress{Phase: "resetting " + name, Message: name + ": " + OrDone(w), Deadline: deadline,
 				Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
 			return ok, nil
 		})
@@ -50,7 +50,7 @@ func (r *Runner) resetSentinels(ctx context.Context, progress func(Progress), re
 	return nil
 }
 
-func orDone(s string) string {
+func OrDone(s string) string {
 	if s == "" {
 		return "settled"
 	}
@@ -63,7 +63,7 @@ func orDone(s string) string {
 // leader mid-failover puts it back on the old primary for good.
 func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), what string) error {
 	f := r.Facts(ctx)
-	if !anyFailoverInProgress(f) {
+	if !AnyFailoverInProgress(f) {
 		return nil
 	}
 	// Until the latest failover-timeout ends them, with a margin; a
@@ -75,7 +75,7 @@ func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), wh
 		}
 		end := sw.Ends
 		if end.IsZero() {
-			end = time.Now().Add(failoverTimeout(f))
+			end = time.Now().Add(FailoverTimeout(f))
 		}
 		if end.After(deadline) {
 			deadline = end
@@ -83,7 +83,7 @@ func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), wh
 	}
 	deadline = deadline.Add(10 * time.Second)
 	last, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
-		if !anyFailoverInProgress(f) {
+		if !AnyFailoverInProgress(f) {
 			return true, nil
 		}
 		progress(Progress{Phase: "waiting for Sentinel", Message: what + " waits: " + switchPending(f), Deadline: deadline, Fraction: -1})

@@ -45,14 +45,14 @@ type Runner struct {
 
 // Options are the runner's options with the defaults filled in. Opts is read,
 // never written, once the runner is in use.
-func (r *Runner) Options() Options { return r.Opts.withDefaults() }
+func (r *Runner) Options() Options { return r.Opts.WithDefaults() }
 
 // NewRunner returns a runner over the prober's endpoints.
 func NewRunner(p *probe.Prober, a *auditlog.Audit, s *Session, o Options) *Runner {
 	if s == nil {
 		s = NewSession()
 	}
-	return &Runner{Prober: p, Audit: a, Session: s, Opts: o.withDefaults()}
+	return &Runner{Prober: p, Audit: a, Session: s, Opts: o.WithDefaults()}
 }
 
 // CommandError is a command that failed: where it went, what was sent
@@ -83,11 +83,11 @@ func ReplyCode(err error) string {
 
 type stepKey struct{}
 
-func withStep(ctx context.Context, id StepID) context.Context {
+func WithStep(ctx context.Context, id StepID) context.Context {
 	return context.WithValue(ctx, stepKey{}, id)
 }
 
-func stepOf(ctx context.Context) StepID {
+func StepOf(ctx context.Context) StepID {
 	id, _ := ctx.Value(stepKey{}).(StepID)
 	return id
 }
@@ -115,10 +115,10 @@ func (r *Runner) SendWithin(ctx context.Context, e *probe.Endpoint, timeout time
 	write := !probe.IsRead(sargs)
 	if r.ReadOnly && write {
 		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
-		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
 		return nil, err
 	}
-	seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
+	seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
 	if aerr != nil && !must {
 		return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(red, " "), aerr)
 	}
@@ -133,12 +133,12 @@ func (r *Runner) SendWithin(ctx context.Context, e *probe.Endpoint, timeout time
 	if errors.Is(err, redis.Nil) {
 		reply, err = nil, nil
 	}
-	entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
+	entry := auditlog.Entry{Kind: auditlog.KindReply, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
 		Millis: float64(elapsed.Microseconds()) / 1000}
 	if err != nil {
 		entry.Error = err.Error()
 	} else {
-		entry.Reply = redactReply(sargs, reply)
+		entry.Reply = RedactReply(sargs, reply)
 	}
 	r.Audit.Log(entry, false)
 	if err != nil {
@@ -161,10 +161,10 @@ func (r *Runner) SendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 		write := !probe.IsRead(sargs)
 		if r.ReadOnly && write {
 			err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: reds[i]}
-			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
 			return nil, err
 		}
-		seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
+		seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
 			Message: fmt.Sprintf("in one MULTI/EXEC, %d of %d", i+1, len(cmds))}, write)
 		if aerr != nil && !must {
 			return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(reds[i], " "), aerr)
@@ -177,9 +177,9 @@ func (r *Runner) SendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 	cancel()
 	elapsed := float64(time.Since(start).Microseconds()) / 1000
 	for i := range cmds {
-		entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
+		entry := auditlog.Entry{Kind: auditlog.KindReply, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
 		if i < len(replies) && err == nil {
-			entry.Reply = redactReply(stringArgs(cmds[i]), replies[i])
+			entry.Reply = RedactReply(stringArgs(cmds[i]), replies[i])
 		} else if err != nil {
 			entry.Error = err.Error()
 		}
@@ -206,7 +206,7 @@ func (r *Runner) EndpointName(e *probe.Endpoint) string {
 	}
 	for i, s := range r.Prober.Sentinels {
 		if e == s {
-			return endpointLabel(i)
+			return EndpointLabel(i)
 		}
 	}
 	if e.Label != "" {
@@ -233,7 +233,7 @@ func (r *Runner) Poll(ctx context.Context) probe.Snapshot {
 	r.lastObserve = sum
 	r.mu.Unlock()
 	if changed {
-		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindObserve, Step: stepOf(ctx), Message: sum}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindObserve, Step: StepOf(ctx), Message: sum}, false)
 	}
 	return snap
 }
@@ -260,9 +260,9 @@ func summarize(topo probe.Topology, s probe.Snapshot) string {
 	for i, v := range s.Sentinels {
 		switch {
 		case !v.Reachable:
-			fmt.Fprintf(&sb, " %s unreachable", endpointLabel(i))
+			fmt.Fprintf(&sb, " %s unreachable", EndpointLabel(i))
 		default:
-			fmt.Fprintf(&sb, " %s->%s knows_target=%t promotes_target=%t", endpointLabel(i), v.MasterAddr, v.KnowsTarget, v.WouldPromoteTarget)
+			fmt.Fprintf(&sb, " %s->%s knows_target=%t promotes_target=%t", EndpointLabel(i), v.MasterAddr, v.KnowsTarget, v.WouldPromoteTarget)
 			if v.FailoverInProgress() {
 				sb.WriteString(" failover_in_progress")
 			}
@@ -393,7 +393,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			}
 		}
 	}
-	jctx, cancel := context.WithCancel(withStep(ctx, id))
+	jctx, cancel := context.WithCancel(WithStep(ctx, id))
 	ch := make(chan Progress, 256)
 	j := &Job{Step: id, Progress: ch, ch: ch, done: make(chan struct{}), cancel: cancel, started: time.Now()}
 	r.mu.Lock()
@@ -419,8 +419,8 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		// on facts polled now: the operator confirmed on facts that may
 		// have moved since, and nothing is sent if it no longer holds.
 		fresh, err := f, error(nil)
-		if step.confirm != nil && step.pre != nil {
-			fresh, err = r.Recheck(jctx, step.pre)
+		if step.ConfirmFn != nil && step.PreFn != nil {
+			fresh, err = r.Recheck(jctx, step.PreFn)
 			if err != nil && jctx.Err() != nil {
 				// Stopped while the fresh poll ran: the endpoints did not
 				// fail, the poll was cut short.
@@ -428,7 +428,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			}
 		}
 		if err == nil {
-			err = step.run(jctx, r, f, fresh, a, func(p Progress) {
+			err = step.RunFn(jctx, r, f, fresh, a, func(p Progress) {
 				if p.Phase != lastPhase {
 					lastPhase = p.Phase
 					r.Audit.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
@@ -524,8 +524,8 @@ func notStarted(cs []Check) error {
 	return errors.New(msg)
 }
 
-// connectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
+// ConnectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
 // KILL on the old primary), so the command may well have done its work.
-func connectionClosed(err error) bool {
+func ConnectionClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -153,8 +153,8 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Source.Stop()
-	label := fmt.Sprintf("sentinel-%d", leader+1)
-	labtest.Wait(t, 30*time.Second, label+" stuck on the dead old primary", func() bool {
+	Label := fmt.Sprintf("sentinel-%d", leader+1)
+	labtest.Wait(t, 30*time.Second, Label+" stuck on the dead old primary", func() bool {
 		_, f = g.plan()
 		sw := steps.SentinelSwitches(f)[leader]
 		return sw.State == steps.SwitchStuck && sw.RecordDown
@@ -171,12 +171,12 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 		}
 	}
 	t.Logf("verify: %s %s: %s (fix: %s)", line.Level, line.Title, line.Detail, line.Fix)
-	if line.Level != steps.Block || !strings.Contains(line.Detail, label+" names "+l.Source.Addr()) || len(line.FixCommands) != 3 {
+	if line.Level != steps.Block || !strings.Contains(line.Detail, Label+" names "+l.Source.Addr()) || len(line.FixCommands) != 3 {
 		t.Fatalf("the stuck Sentinel is not named with its fix: %+v", line)
 	}
 	a := yes(steps.StepVerify, f, g.opts)
-	if a["repair "+label] != "y" {
-		t.Fatalf("no repair offered for %s: %v", label, a)
+	if a["repair "+Label] != "y" {
+		t.Fatalf("no repair offered for %s: %v", Label, a)
 	}
 	if err := g.runner.Run(ctx, steps.StepVerify, f, a); err != nil {
 		t.Fatal(err)

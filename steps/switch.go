@@ -74,14 +74,14 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 	var switchedEpoch int64 = -1
 	for i := range s.Sentinels {
 		v := &s.Sentinels[i]
-		if recordSwitched(f, v) {
+		if RecordSwitched(f, v) {
 			switchedEpoch = max(switchedEpoch, v.ConfigEpoch)
 		}
 	}
 	out := make([]SentinelSwitch, len(s.Sentinels))
 	for i := range s.Sentinels {
 		v := &s.Sentinels[i]
-		sw := SentinelSwitch{Index: i, Label: endpointLabel(i), Addr: v.Addr, Record: v.RecordAddr, Epoch: v.ConfigEpoch}
+		sw := SentinelSwitch{Index: i, Label: EndpointLabel(i), Addr: v.Addr, Record: v.RecordAddr, Epoch: v.ConfigEpoch}
 		switch {
 		case !v.Reachable || !v.Monitors:
 			sw.State = SwitchUnknown
@@ -98,7 +98,7 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 					sw.Waits = append(sw.Waits, r.Addr())
 				}
 			}
-		case recordSwitched(f, v):
+		case RecordSwitched(f, v):
 			sw.State = SwitchDone
 		case switchedEpoch >= 0 && v.ConfigEpoch >= switchedEpoch:
 			sw.State = SwitchStuck
@@ -111,16 +111,16 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 	return out
 }
 
-// recordSwitched is probe's derived SwitchedTo the target: the snapshot
+// RecordSwitched is probe's derived SwitchedTo the target: the snapshot
 // carries it, so status --json judges the switch as the steps do.
-func recordSwitched(f Facts, v *probe.SentinelView) bool { return v.SwitchedToTarget }
+func RecordSwitched(f Facts, v *probe.SentinelView) bool { return v.SwitchedToTarget }
 
 // SentinelsSwitched counts the Sentinels whose own record names the
 // target with no failover in progress.
 func SentinelsSwitched(f Facts) int {
 	n := 0
 	for i := range f.Snapshot.Sentinels {
-		if recordSwitched(f, &f.Snapshot.Sentinels[i]) {
+		if RecordSwitched(f, &f.Snapshot.Sentinels[i]) {
 			n++
 		}
 	}
@@ -160,7 +160,7 @@ func failoverEnds(f Facts, v *probe.SentinelView) time.Time {
 // SentinelsSettled reports whether no Sentinel runs a failover of the
 // master: nothing that changes the topology (a SENTINEL RESET, a
 // shutdown, a REPLICAOF) may go out before.
-func SentinelsSettled(f Facts) bool { return !anyFailoverInProgress(f) }
+func SentinelsSettled(f Facts) bool { return !AnyFailoverInProgress(f) }
 
 // Describe is the switch state of one Sentinel in plain words, with the
 // countdown (to the snapshot's time) to its failover-timeout and what
@@ -188,7 +188,7 @@ func (sw SentinelSwitch) Describe(f Facts) string {
 				up = append(up, w)
 			}
 		}
-		da := fmt.Sprintf("%g s", downAfter(f).Seconds())
+		da := fmt.Sprintf("%g s", DownAfter(f).Seconds())
 		switch {
 		case len(up) > 0:
 			msg += ", or " + da + " (down-after-milliseconds) after the old replicas it waits for are shut down: " +
@@ -233,11 +233,11 @@ func switchPending(f Facts) string {
 	return strings.Join(parts, "; ")
 }
 
-// afterSwitchPre is the precondition of a step that changes the topology
+// AfterSwitchPre is the precondition of a step that changes the topology
 // after the cutover (the decommission, restore HA): the cutover is done,
 // and every Sentinel that answers has switched. id prefixes the checks.
-func afterSwitchPre(f Facts, id string) []Check {
-	if cs := cutoverDonePre(f, id+"-promoted"); cs != nil {
+func AfterSwitchPre(f Facts, id string) []Check {
+	if cs := CutoverDonePre(f, id+"-promoted"); cs != nil {
 		return cs
 	}
 	return sentinelsSettledPre(f, id+"-settled")
@@ -258,7 +258,7 @@ func sentinelsSettledPre(f Facts, id string) []Check {
 	if len(pending) == 0 {
 		return nil
 	}
-	return []Check{block(id, "every Sentinel has switched to the target", strings.Join(pending, "; "),
+	return []Check{BlockCheck(id, "every Sentinel has switched to the target", strings.Join(pending, "; "),
 		"wait for the countdown, or shut down the old Redis replicas the leader waits for (Verify offers it); nothing is sent before")}
 }
 
@@ -276,13 +276,13 @@ type sentinelRepair struct {
 	Auth bool
 }
 
-// repairID is the confirmation id of a stuck Sentinel's repair.
-func repairID(label string) string { return "repair " + label }
+// RepairID is the confirmation id of a stuck Sentinel's repair.
+func RepairID(Label string) string { return "repair " + Label }
 
-// stuckSentinelRepairs are the repairs of every SwitchStuck Sentinel,
+// StuckSentinelRepairs are the repairs of every SwitchStuck Sentinel,
 // built from a switched Sentinel's record; none when no Sentinel has
 // switched (then there is nothing to copy).
-func stuckSentinelRepairs(f Facts) []sentinelRepair {
+func StuckSentinelRepairs(f Facts) []sentinelRepair {
 	switches := SentinelSwitches(f)
 	var good *probe.SentinelView
 	for _, sw := range switches {
@@ -334,22 +334,22 @@ func stuckSentinelRepairs(f Facts) []sentinelRepair {
 	return out
 }
 
-// sentinelRecord is the address of Sentinel i's own record.
-func sentinelRecord(f Facts, i int) string {
+// SentinelRecord is the address of Sentinel i's own record.
+func SentinelRecord(f Facts, i int) string {
 	if i < len(f.Snapshot.Sentinels) {
 		return f.Snapshot.Sentinels[i].RecordAddr
 	}
 	return ""
 }
 
-// replicasHoldingTheFailover are the old Redis replicas, still up, that a
+// ReplicasHoldingTheFailover are the old Redis replicas, still up, that a
 // Sentinel in its failover is waiting for: they never sync from
 // Dragonfly. Sentinel counts a replica it sees down as reconfigured
 // (sentinelFailoverDetectEnd skips S_DOWN replicas), so shutting them
 // down ends the failover down-after-milliseconds later, normally: the
 // leader publishes +failover-end and switches its own record to the
 // target. Nothing else changes.
-func replicasHoldingTheFailover(f Facts, o Options) []oldRedis {
+func ReplicasHoldingTheFailover(f Facts, o Options) []OldRedis {
 	waits := map[string]bool{}
 	for _, sw := range SentinelSwitches(f) {
 		for _, w := range sw.Waits {
@@ -359,8 +359,8 @@ func replicasHoldingTheFailover(f Facts, o Options) []oldRedis {
 	if len(waits) == 0 {
 		return nil
 	}
-	var out []oldRedis
-	for _, n := range oldRedisServers(f, o) {
+	var out []OldRedis
+	for _, n := range OldRedisServers(f, o) {
 		if n.Primary || n.Down {
 			continue
 		}
@@ -374,9 +374,9 @@ func replicasHoldingTheFailover(f Facts, o Options) []oldRedis {
 	return out
 }
 
-// repairSentinel sends a stuck Sentinel's repair and waits, bounded,
+// RepairSentinel sends a stuck Sentinel's repair and waits, bounded,
 // until its own record names the target and it knows the others again.
-func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progress func(Progress)) error {
+func (r *Runner) RepairSentinel(ctx context.Context, rep sentinelRepair, progress func(Progress)) error {
 	if rep.Index >= len(r.Prober.Sentinels) {
 		return fmt.Errorf("%s is not one of flyover's Sentinels", rep.Label)
 	}
@@ -399,14 +399,14 @@ func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progres
 			}
 		}
 		if _, err := r.Send(ctx, e, access.AnyArgs(nil, args)...); err != nil {
-			return fmt.Errorf("%s refused %s: %w (the commands left: %s)", rep.Label, strings.Join(RedactArgs(args), " "), err, commandList(rep.Commands[i:]))
+			return fmt.Errorf("%s refused %s: %w (the commands left: %s)", rep.Label, strings.Join(RedactArgs(args), " "), err, CommandList(rep.Commands[i:]))
 		}
 	}
 	others := len(r.Prober.Sentinels) - 1
 	deadline := time.Now().Add(r.Options().ResetTimeout)
 	_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
 		v := &f.Snapshot.Sentinels[rep.Index]
-		ok := recordSwitched(f, v) && v.NumOtherSentinels >= others
+		ok := RecordSwitched(f, v) && v.NumOtherSentinels >= others
 		progress(Progress{Phase: "repairing " + rep.Label, Deadline: deadline, Fraction: -1,
 			Message: fmt.Sprintf("%s: record %s, knows %d of the %d other Sentinels", rep.Label, v.RecordAddr, v.NumOtherSentinels, others)})
 		return ok, nil
@@ -417,12 +417,21 @@ func (r *Runner) repairSentinel(ctx context.Context, rep sentinelRepair, progres
 	return err
 }
 
-// switchReportLine is the report's word on the switch, by each
+// SwitchReportLine is the report's word on the switch, by each
 // Sentinel's own record.
-func switchReportLine(f Facts) string {
+func SwitchReportLine(f Facts) string {
 	n, m := SentinelsSwitched(f), len(f.Snapshot.Sentinels)
 	if SwitchComplete(f) {
 		return fmt.Sprintf("Switch complete: every Sentinel's own record names the target (%d of %d), none in a failover.", n, m)
 	}
 	return fmt.Sprintf("**Switch not complete**: %d of %d Sentinels switched; %s.", n, m, switchPending(f))
+}
+
+// CutoverDonePre is the precondition of a step after the cutover, as the
+// check id: the cutover is done.
+func CutoverDonePre(f Facts, id string) []Check {
+	if StageOf(f) != StagePromoted {
+		return []Check{BlockCheck(id, "the cutover is done", string(StageOf(f)), "run the cutover")}
+	}
+	return nil
 }

@@ -21,23 +21,23 @@ func sourceAllowsCheck(f Facts, o Options) Check {
 	caps := s.Capabilities()
 	switch {
 	case s.Kind == probe.KindDragonfly:
-		return pass(id, title, "Dragonfly "+s.Version) // source-kind blocks it
+		return PassCheck(id, title, "Dragonfly "+s.Version) // source-kind blocks it
 	case !caps.Known && s.Kind == probe.KindRedis:
-		return block(id, title, caps.Name()+": flyover supports Redis 6.0 and later (CLIENT PAUSE with an expiry, REPLICAOF, ACL)",
+		return BlockCheck(id, title, caps.Name()+": flyover supports Redis 6.0 and later (CLIENT PAUSE with an expiry, REPLICAOF, ACL)",
 			"upgrade the source to Redis 6.0 or later first")
 	case !caps.Known:
-		return warn(id, title, "the source did not say its version: the cutover assumes CLIENT PAUSE WRITE and CLIENT UNPAUSE (Redis 6.2+)")
+		return WarnCheck(id, title, "the source did not say its version: the cutover assumes CLIENT PAUSE WRITE and CLIENT UNPAUSE (Redis 6.2+)")
 	case caps.PauseWrites:
-		return pass(id, title, caps.Name()+": CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE (the pause ends as soon as the cutover does)"+aclMethodNote(caps))
+		return PassCheck(id, title, caps.Name()+": CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE (the pause ends as soon as the cutover does)"+aclMethodNote(caps))
 	}
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	if t := &f.Snapshot.Target; t.Reachable && t.DrainWaitsForAck() {
-		return block(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+		return BlockCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
 			"; that pause holds flyover's reads of the source too, so the drain needs the target's own offset, which "+
 			targetName(f.Snapshot.Target)+" does not report as the source's byte offset",
 			"upgrade the target to Dragonfly v1.39 or later, or the source to Redis 6.2 or later")
 	}
-	return warn(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+	return WarnCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
 		"; while it lasts, min-replicas-to-write is set to the replicas online so that the old primary refuses writes once the target leaves it (put back after)"+
 		downAfterNote(f, o.Cutover.PauseAll)+aclMethodNote(caps))
 }
@@ -76,10 +76,10 @@ func targetName(n probe.Node) string {
 	return fmt.Sprintf("%s %s", n.Kind, n.Version)
 }
 
-// pauseAllWarning is what the cutover's confirmation says before the
+// PauseAllWarning is what the cutover's confirmation says before the
 // operator types the name, on a source whose pause holds every client
 // and cannot be lifted: the figure, and that reads stall too.
-func pauseAllWarning(p CutoverPlan) string {
+func PauseAllWarning(p CutoverPlan) string {
 	if !p.PauseAllClients || p.FenceOnly {
 		return ""
 	}
@@ -87,9 +87,9 @@ func pauseAllWarning(p CutoverPlan) string {
 		"and the pause cannot be lifted early, even if the cutover stops before SENTINEL FAILOVER.", p.Source, p.Pause.Round(time.Millisecond))
 }
 
-// pauseAllCommands are the cutover's commands up to SENTINEL FAILOVER on
+// PauseAllCommands are the cutover's commands up to SENTINEL FAILOVER on
 // such a source (cutover_pause_all.go).
-func pauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
+func PauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 	src := func(note string, args ...string) Command {
 		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
 	}
@@ -133,7 +133,7 @@ func sentinelVersionsCheck(f Facts) (Check, bool) {
 		case s.Error != "":
 			name = "not read (" + s.Error + ")"
 		case !probe.CapabilitiesOf(s.Kind, s.Version).Known:
-			old = append(old, endpointLabel(i)+" "+name)
+			old = append(old, EndpointLabel(i)+" "+name)
 		}
 		if count[name] == 0 {
 			order = append(order, name)
@@ -145,7 +145,7 @@ func sentinelVersionsCheck(f Facts) (Check, bool) {
 	}
 	detail := strings.Join(parts, "; ")
 	if len(old) > 0 {
-		return warn(id, title, detail+": flyover was not verified with "+strings.Join(old, ", ")+" (Sentinels from Redis 6.0 were)"), true
+		return WarnCheck(id, title, detail+": flyover was not verified with "+strings.Join(old, ", ")+" (Sentinels from Redis 6.0 were)"), true
 	}
-	return pass(id, title, detail), true
+	return PassCheck(id, title, detail), true
 }

@@ -289,7 +289,7 @@ func TestHashFieldTTLsOnRedis74BlockReadiness(t *testing.T) {
 			t.Fatalf("%v: %v", cmd, err)
 		}
 	}
-	c := findCheck(t, steps.ReadinessChecks(g.readReadiness()), "ready-hash-field-ttl")
+	c := findCheck(t, steps.ReadinessChecks(g.ReadReadiness()), "ready-hash-field-ttl")
 	if c.Level != steps.Block || !strings.Contains(c.Detail, "HEXPIRE") {
 		t.Errorf("%s: %s (fix: %s)", c.Level, c.Detail, c.Fix)
 	}

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/probe/readiness"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
 // Step 1, preflight: every check the plan needs before anything changes; it only reads.
-var preflightStep = &Step{
+var preflightStep = &steps.Step{
 	Watches: true,
 	Survey:  true,
-	ID:      StepPreflight,
+	ID:      steps.StepPreflight,
 	Title:   "Preflight",
 	Why: "Before anything changes, check every endpoint answers, the Sentinels agree on the source and can fail over, " +
 		"the target is empty and big enough, and who Sentinel would promote. Preflight only reads: it reads configuration " +
@@ -26,71 +27,71 @@ var preflightStep = &Step{
 		"keyspace notifications, eviction and client-side caching, and, when the application runs scripts, one read-only script on the target. " +
 		"A block stops the plan until it is fixed.",
 	OnFailure: "Fix what the blocking lines say and run preflight again; nothing has changed.",
-	pre:       func(f Facts, o Options) []Check { return Preflight(f, o) },
-	post:      func(f Facts, o Options) []Check { return Preflight(f, o) },
-	done: func(f Facts, o Options) bool {
-		if afterCutover(f) {
+	PreFn:     func(f steps.Facts, o steps.Options) []steps.Check { return steps.Preflight(f, o) },
+	PostFn:    func(f steps.Facts, o steps.Options) []steps.Check { return steps.Preflight(f, o) },
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		if steps.AfterCutover(f) {
 			return true
 		}
 		// Before the attach, the settings preflight reads are needed to
 		// judge it; once the target follows the source, what they were
 		// for is past, and a restarted flyover must not stop here.
-		return (f.Preflight != nil || attached(f)) && !AnyBlock(Preflight(f, o))
+		return (f.Preflight != nil || steps.Attached(f)) && !steps.AnyBlock(steps.Preflight(f, o))
 	},
-	commands: func(f Facts, o Options) []Command {
-		var cs []Command
+	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command {
+		var cs []steps.Command
 		for _, p := range readiness.PreflightSourceParams {
-			cs = append(cs, Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CONFIG", "GET", p}})
+			cs = append(cs, steps.Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"CONFIG", "GET", p}})
 		}
 		for _, p := range readiness.PreflightTargetParams {
-			cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
+			cs = append(cs, steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
 		}
-		cs = append(cs, Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
-		cs = append(cs, accessCommands(f)...)
-		cs = append(cs, readinessCommands(f)...)
+		cs = append(cs, steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
+		cs = append(cs, steps.AccessCommands(f)...)
+		cs = append(cs, steps.ReadinessCommands(f)...)
 		for i := range f.Snapshot.Sentinels {
-			cs = append(cs, Command{Endpoint: endpointLabel(i), Addr: sentinelAddr(f, i), Args: []string{"INFO", "server"}, Note: "its version"})
+			cs = append(cs, steps.Command{Endpoint: steps.EndpointLabel(i), Addr: steps.SentinelAddr(f, i), Args: []string{"INFO", "server"}, Note: "its version"})
 		}
 		return cs
 	},
-	run: runPreflight,
+	RunFn: runPreflight,
 }
 
-func preflightOrSkip(f Facts, o Options) []Check {
-	switch StageOf(f) {
-	case StagePromoting, StagePromoted, StagePromotedUnannounced:
+func preflightOrSkip(f steps.Facts, o steps.Options) []steps.Check {
+	switch steps.StageOf(f) {
+	case steps.StagePromoting, steps.StagePromoted, steps.StagePromotedUnannounced:
 		return nil
 	}
-	return Preflight(f, o)
+	return steps.Preflight(f, o)
 }
 
-func runPreflight(ctx context.Context, r *Runner, f, _ Facts, a Answers, progress func(Progress)) error {
-	progress(Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
+func runPreflight(ctx context.Context, r *steps.Runner, f, _ steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
+	progress(steps.Progress{Phase: "reading", Message: "CONFIG GET on the source and the target, DBSIZE on the target", Fraction: -1})
 	pf := readiness.GatherPreflight(ctx, r.Doer(), r.Prober.Topo, r.Prober.Source, r.Prober.Target)
-	progress(Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})
+	progress(steps.Progress{Phase: "reading access", Message: "whether the target can authenticate to the source, and what flyover's users may run (ACL DRYRUN)", Fraction: -1})
 	ra := access.GatherReplicationAuth(ctx, r.Doer(), r.Prober.Source, r.Prober.Target)
 	pf.Replication = &ra
 	pf.ACL = access.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
 	var replicaACLs []access.ACLFacts
-	pf.ReplicaClients, replicaACLs = r.gatherReplicas(ctx, f) // replicas.go
+	pf.ReplicaClients, replicaACLs = r.GatherReplicas(ctx, f) // replicas.go
 	pf.Sentinels = probe.GatherSentinelServers(ctx, r.Doer(), r.Prober.Sentinels)
 	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight facts", Data: auditlog.MustJSON(pf)}, false)
-	progress(Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
-	r.readReadiness(ctx, StepPreflight)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight facts", Data: auditlog.MustJSON(pf)}, false)
+	progress(steps.Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
+	r.ReadReadiness(ctx, steps.StepPreflight)
 	fresh := r.Facts(ctx)
-	checks := Preflight(fresh, r.Options())
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
+	checks := steps.Preflight(fresh, r.Options())
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
 	var blocks []string
 	for _, c := range checks {
-		if c.Level == Block {
+		if c.Level == steps.Block {
 			blocks = append(blocks, c.Title+": "+c.Detail+" (fix: "+c.Fix+")")
 		}
 	}
 	if len(blocks) > 0 {
 		return fmt.Errorf("preflight blocks: %s", strings.Join(blocks, "; "))
 	}
-	progress(Progress{Phase: "done", Message: "no check blocks", Fraction: 1})
+	progress(steps.Progress{Phase: "done", Message: "no check blocks", Fraction: 1})
 	return nil
 }

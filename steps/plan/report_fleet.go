@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 	"flyover/version"
 )
@@ -20,29 +21,29 @@ import (
 // each step's last outcome, the last preflight checks, and the first and
 // last snapshots. RenderReport and the fleet's report both read them here.
 type reportFacts struct {
-	cutover       *CutoverResult
-	samples       []SampleRun
+	cutover       *steps.CutoverResult
+	samples       []steps.SampleRun
 	canaryVerdict *canary.CanaryVerdict
 	canaryStats   *canary.CanaryStats
-	readBack      *ReadBack // the last read-back, with its step and error
-	steps         map[StepID]auditlog.Entry
+	ReadBack      *steps.ReadBack // the last read-back, with its step and error
+	steps         map[steps.StepID]auditlog.Entry
 	lastStep      *auditlog.Entry // the last step that ended (done or failed)
-	checks        []Check
+	checks        []steps.Check
 	checksKnown   bool
 	first, last   *probe.Snapshot
 }
 
 func readReportFacts(entries []auditlog.Entry) reportFacts {
-	f := reportFacts{steps: map[StepID]auditlog.Entry{}}
+	f := reportFacts{steps: map[steps.StepID]auditlog.Entry{}}
 	for i, e := range entries {
 		switch {
-		case e.Kind == auditlog.KindResult && e.Step == StepCutover && len(e.Data) > 0:
-			var r CutoverResult
+		case e.Kind == auditlog.KindResult && e.Step == steps.StepCutover && len(e.Data) > 0:
+			var r steps.CutoverResult
 			if json.Unmarshal(e.Data, &r) == nil {
 				f.cutover = &r
 			}
 		case e.Kind == auditlog.KindResult && e.Message == "sample" && len(e.Data) > 0:
-			var r SampleRun
+			var r steps.SampleRun
 			if json.Unmarshal(e.Data, &r) == nil {
 				f.samples = append(f.samples, r)
 			}
@@ -54,10 +55,10 @@ func readReportFacts(entries []auditlog.Entry) reportFacts {
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
-				f.readBack = &ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
+				f.ReadBack = &steps.ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
 			}
-		case e.Kind == auditlog.KindResult && e.Step == StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
-			var cs []Check
+		case e.Kind == auditlog.KindResult && e.Step == steps.StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
+			var cs []steps.Check
 			if json.Unmarshal(e.Data, &cs) == nil {
 				f.checks, f.checksKnown = cs, true
 			}
@@ -129,7 +130,7 @@ func FleetRows(entries []auditlog.Entry, masters []string) []FleetRow {
 func fleetRow(master string, entries []auditlog.Entry) FleetRow {
 	f := readReportFacts(entries)
 	r := FleetRow{Master: master, Entries: len(entries), Outcome: "not started", KeysBefore: -1, KeysAfter: -1, Canary: f.canaryVerdict}
-	if e, ok := f.steps[StepCutover]; ok {
+	if e, ok := f.steps[steps.StepCutover]; ok {
 		r.Outcome = "cutover done"
 		if e.Event == "failed" {
 			r.Outcome = "cutover failed: " + e.Error
@@ -155,11 +156,11 @@ func fleetRow(master string, entries []auditlog.Entry) FleetRow {
 		r.Checked = true
 		for _, c := range f.checks {
 			switch c.Level {
-			case Pass:
+			case steps.Pass:
 				r.Pass++
-			case Warn:
+			case steps.Warn:
 				r.Warn++
-			case Block:
+			case steps.Block:
 				r.Block++
 			}
 		}
@@ -244,4 +245,9 @@ func WriteFleetReport(a *auditlog.Audit, masters []string) (string, error) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "\n", " ")
 }

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"encoding/json"
@@ -9,12 +9,13 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/sampling"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
 // cutoverCheck is the cutover precondition's check id, or nil.
-func cutoverCheck(f Facts, id string) *Check {
-	for _, c := range cutoverPre(f, Options{}) {
+func cutoverCheck(f steps.Facts, id string) *steps.Check {
+	for _, c := range cutoverPre(f, steps.Options{}) {
 		if c.ID == id {
 			return &c
 		}
@@ -23,8 +24,8 @@ func cutoverCheck(f Facts, id string) *Check {
 }
 
 // agreeingSample is a sample in which every key matched.
-func agreeingSample(at time.Time) *SampleRun {
-	return &SampleRun{At: at, Step: StepSteady, Result: sampling.SampleResult{Mode: "random", Requested: 200, Compared: 200, Matched: 200, Mismatches: []sampling.Mismatch{}}}
+func agreeingSample(at time.Time) *steps.SampleRun {
+	return &steps.SampleRun{At: at, Step: steps.StepSteady, Result: sampling.SampleResult{Mode: "random", Requested: 200, Compared: 200, Matched: 200, Mismatches: []sampling.Mismatch{}}}
 }
 
 // The target's poll carries its unknown_NAME counters: growth past the
@@ -32,20 +33,20 @@ func agreeingSample(at time.Time) *SampleRun {
 // with no baseline it counts since the target started and says so, and a
 // restart since the baseline is said.
 func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	x.tgt.CommandStatsRead, x.tgt.UptimeSeconds = true, 100
 	x.tgt.UnknownCommands = map[string]int64{"SWAPDB": 2}
 	base := &probe.DivergenceCounters{At: x.at.Add(-time.Minute), Known: true, UptimeSeconds: 40, Unknown: map[string]int64{"SWAPDB": 2}}
 
 	f := steady(x.facts(), 5)
 	f.DivergenceBase, f.Sample = base, agreeingSample(x.at)
-	if c, ok := DivergenceWatch(f); !ok || c.Level != Pass {
+	if c, ok := steps.DivergenceWatch(f); !ok || c.Level != steps.Pass {
 		t.Fatalf("no growth since the baseline: %+v %t", c, ok)
 	}
 	if c := cutoverCheck(f, "divergence"); c != nil {
 		t.Errorf("no growth, yet the cutover says %+v", c)
 	}
-	if b := FirstBlock(cutoverPre(f, Options{})); b != nil {
+	if b := steps.FirstBlock(cutoverPre(f, steps.Options{})); b != nil {
 		t.Fatalf("a clean, registered, sampled target is blocked: %+v", b)
 	}
 
@@ -53,23 +54,23 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 	x.tgt.UnknownCommands = map[string]int64{"SWAPDB": 5, "OBJECT": 1}
 	f = steady(x.facts(), 5)
 	f.DivergenceBase, f.Sample = base, agreeingSample(x.at)
-	c, ok := DivergenceWatch(f)
-	if !ok || c.Level != Block || !strings.Contains(c.Detail, "SWAPDB 3 times, OBJECT 1 times") || !strings.Contains(c.Detail, "since 03:03:05") {
+	c, ok := steps.DivergenceWatch(f)
+	if !ok || c.Level != steps.Block || !strings.Contains(c.Detail, "SWAPDB 3 times, OBJECT 1 times") || !strings.Contains(c.Detail, "since 03:03:05") {
 		t.Fatalf("growth: %+v", c)
 	}
-	if got := DroppedCommands(f); got != "SWAPDB ×3, OBJECT ×1" {
+	if got := steps.DroppedCommands(f); got != "SWAPDB ×3, OBJECT ×1" {
 		t.Errorf("short form %q", got)
 	}
-	if pc := cutoverCheck(f, "divergence"); pc == nil || pc.Level != Block || pc.Detail != c.Detail {
+	if pc := cutoverCheck(f, "divergence"); pc == nil || pc.Level != steps.Block || pc.Detail != c.Detail {
 		t.Fatalf("the cutover does not block on it: %+v", pc)
 	}
-	if st := Plan(f, Options{}).State(StepCutover); st.Status != Blocked || !strings.Contains(st.Reason, "SWAPDB") {
+	if st := Plan(f, steps.Options{}).State(steps.StepCutover); st.Status != steps.Blocked || !strings.Contains(st.Reason, "SWAPDB") {
 		t.Errorf("plan: cutover %s: %s", st.Status, st.Reason)
 	}
 
 	// Flyover started with the target attached: no baseline.
 	f.DivergenceBase = nil
-	if c, _ := DivergenceWatch(f); c.Level != Block || !strings.Contains(c.Detail, "since the target started") || !strings.Contains(c.Detail, "SWAPDB 5 times") {
+	if c, _ := steps.DivergenceWatch(f); c.Level != steps.Block || !strings.Contains(c.Detail, "since the target started") || !strings.Contains(c.Detail, "SWAPDB 5 times") {
 		t.Errorf("no baseline: %+v", c)
 	}
 
@@ -77,19 +78,19 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 	x.tgt.UptimeSeconds, x.tgt.UnknownCommands = 10, map[string]int64{"SWAPDB": 1}
 	f = steady(x.facts(), 5)
 	f.DivergenceBase = base
-	if c, _ := DivergenceWatch(f); c.Level != Block || !strings.Contains(c.Detail, "restarted") || !strings.Contains(c.Detail, "SWAPDB 1 times") {
+	if c, _ := steps.DivergenceWatch(f); c.Level != steps.Block || !strings.Contains(c.Detail, "restarted") || !strings.Contains(c.Detail, "SWAPDB 1 times") {
 		t.Errorf("restarted: %+v", c)
 	}
 
 	// A poll that did not read commandstats says it does not know.
 	x.tgt.CommandStatsRead = false
 	f = steady(x.facts(), 5)
-	if c, _ := DivergenceWatch(f); c.Level != Warn || DroppedCommands(f) != "" {
+	if c, _ := steps.DivergenceWatch(f); c.Level != steps.Warn || steps.DroppedCommands(f) != "" {
 		t.Errorf("not read: %+v", c)
 	}
 
 	// Before the attach the watch does not apply.
-	if _, ok := DivergenceWatch(healthy().facts()); ok {
+	if _, ok := steps.DivergenceWatch(healthy().facts()); ok {
 		t.Error("a detached target is watched")
 	}
 }
@@ -97,9 +98,9 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 // The latest sample before the cutover: keys that differ block it, each
 // named; none run warns.
 func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	f := steady(x.facts(), 5)
-	if c := cutoverCheck(f, "sample"); c == nil || c.Level != Warn || !strings.Contains(c.Detail, "no sample has run") {
+	if c := cutoverCheck(f, "sample"); c == nil || c.Level != steps.Warn || !strings.Contains(c.Detail, "no sample has run") {
 		t.Errorf("no sample: %+v", c)
 	}
 	s := agreeingSample(x.at)
@@ -110,11 +111,11 @@ func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
 	}
 	f.Sample = s
 	c := cutoverCheck(f, "sample")
-	if c == nil || c.Level != Block || !strings.Contains(c.Detail, `"preload:00000007": missing on the target`) ||
+	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, `"preload:00000007": missing on the target`) ||
 		!strings.Contains(c.Detail, `"preload:00000009": value`) || !strings.Contains(c.Detail, "2 of 200") {
 		t.Fatalf("mismatches: %+v", c)
 	}
-	if b := FirstBlock(cutoverPre(f, Options{})); b == nil || b.ID != "sample" {
+	if b := steps.FirstBlock(cutoverPre(f, steps.Options{})); b == nil || b.ID != "sample" {
 		t.Errorf("first block %+v", b)
 	}
 }
@@ -122,15 +123,15 @@ func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
 // The report names each server's kind and version, and has a section on
 // the samples with the keys that differ.
 func TestReportNamesServerKindsAndTheSamples(t *testing.T) {
-	x := healthy().attached()
+	x := healthy().Attached()
 	snap := x.facts().Snapshot
 	s := agreeingSample(x.at)
 	s.Result.Compared, s.Result.Matched = 150, 149
 	s.Result.Mismatches = []sampling.Mismatch{{Key: "preload:00000003", What: "missing on the target", Source: "string", Target: "none"}}
 	data, _ := json.Marshal(s)
 	entries := []auditlog.Entry{
-		{Seq: 1, Time: x.at, Kind: auditlog.KindSnapshot, Step: StepPreflight, Event: "before", Snapshot: &snap},
-		{Seq: 2, Time: x.at.Add(time.Second), Kind: auditlog.KindResult, Step: StepSteady, Message: "sample", Data: data},
+		{Seq: 1, Time: x.at, Kind: auditlog.KindSnapshot, Step: steps.StepPreflight, Event: "before", Snapshot: &snap},
+		{Seq: 2, Time: x.at.Add(time.Second), Kind: auditlog.KindResult, Step: steps.StepSteady, Message: "sample", Data: data},
 	}
 	md := RenderReport(entries, ReportExtras{Topo: x.topo, Final: &snap})
 	labtest.ContainsAll(t, "the report", md,

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"strings"
@@ -7,33 +7,34 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
 // Preflight says, right after the source answers, what its version lets
 // the cutover do: pass where CLIENT PAUSE WRITE and CLIENT UNPAUSE exist,
-// warn with the figure on Redis 6.0, block where the cutover cannot run.
+// WarnCheck with the figure on Redis 6.0, block where the cutover cannot run.
 func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 	cases := []struct {
 		kind             probe.Kind
 		version, target  string
-		level            Level
+		level            steps.Level
 		detail, notThere string
 	}{
-		{probe.KindRedis, "7.0.15", "1.40.1", Pass, "Redis 7.0.15: CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE", "down-after"},
-		{probe.KindRedis, "6.2.16", "1.40.1", Pass, "Redis 6.2.16: CLIENT PAUSE WRITE", "every client"},
-		{probe.KindValkey, "8.0.1", "1.40.1", Pass, "Valkey 8.0.1: CLIENT PAUSE WRITE", "every client"},
-		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "the cutover pauses every client, reads too, for 3s, and the pause cannot be lifted early", "UNPAUSE sent"},
-		{probe.KindRedis, "6.0.20", "1.40.1", Warn, "a Sentinel's down-after-milliseconds (2s) is not longer than the pause", ""},
+		{probe.KindRedis, "7.0.15", "1.40.1", steps.Pass, "Redis 7.0.15: CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE", "down-after"},
+		{probe.KindRedis, "6.2.16", "1.40.1", steps.Pass, "Redis 6.2.16: CLIENT PAUSE WRITE", "every client"},
+		{probe.KindValkey, "8.0.1", "1.40.1", steps.Pass, "Valkey 8.0.1: CLIENT PAUSE WRITE", "every client"},
+		{probe.KindRedis, "6.0.20", "1.40.1", steps.Warn, "the cutover pauses every client, reads too, for 3s, and the pause cannot be lifted early", "UNPAUSE sent"},
+		{probe.KindRedis, "6.0.20", "1.40.1", steps.Warn, "a Sentinel's down-after-milliseconds (2s) is not longer than the pause", ""},
 		// The drain cannot read a paused 6.0 source; Dragonfly before
 		// v1.39 has no offset of its own to read instead.
-		{probe.KindRedis, "6.0.20", "1.34.2", Block, "does not report as the source's byte offset", ""},
-		{probe.KindRedis, "5.0.14", "1.40.1", Block, "flyover supports Redis 6.0 and later", ""},
+		{probe.KindRedis, "6.0.20", "1.34.2", steps.Block, "does not report as the source's byte offset", ""},
+		{probe.KindRedis, "5.0.14", "1.40.1", steps.Block, "flyover supports Redis 6.0 and later", ""},
 	}
 	for _, c := range cases {
 		x := healthy()
 		x.sents[2].DownAfter = 2 * time.Second
 		x.src.Kind, x.src.Version, x.tgt.Version = c.kind, c.version, c.target
-		cs := Preflight(x.facts(), Options{})
+		cs := steps.Preflight(x.facts(), steps.Options{})
 		if cs[0].ID != "source-reachable" || cs[1].ID != "source-version" {
 			t.Fatalf("%s %s: the version is not said right after the source answers: %s, %s", c.kind, c.version, cs[0].ID, cs[1].ID)
 		}
@@ -48,15 +49,15 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 // instead of CLIENT PAUSE WRITE and CLIENT UNPAUSE, which are never shown
 // or sent; the confirmation names the stall before the name is typed.
 func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	x.src.Version = "6.0.20"
 	f := steady(x.facts(), 5)
-	p := PlanCutover(f, Options{})
+	p := steps.PlanCutover(f, steps.Options{})
 	if !p.PauseAllClients || p.Pause.Seconds() != 3 || p.Source != "Redis 6.0.20" {
 		t.Fatalf("plan %+v", p)
 	}
 	var lines []string
-	for _, c := range cutoverStep.Commands(f, Options{}) {
+	for _, c := range cutoverStep.Commands(f, steps.Options{}) {
 		line := c.Endpoint + "> " + strings.Join(c.Args, " ")
 		lines = append(lines, line)
 		if strings.Contains(line, "UNPAUSE") || strings.HasSuffix(line, "WRITE") {
@@ -69,8 +70,8 @@ func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
 			t.Errorf("commands lack %q:\n%s", want, strings.Join(lines, "\n"))
 		}
 	}
-	conf := cutoverStep.Confirmations(f, Options{})
-	if len(conf) != 1 || conf[0].Kind != ConfirmTypeName {
+	conf := cutoverStep.Confirmations(f, steps.Options{})
+	if len(conf) != 1 || conf[0].Kind != steps.ConfirmTypeName {
 		t.Fatalf("confirmation %+v", conf)
 	}
 	for _, want := range []string{"Redis 6.0.20 has no CLIENT PAUSE WRITE and no CLIENT UNPAUSE", "reads too, stalls for 3s",
@@ -86,7 +87,7 @@ func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
 	}
 	// 6.2: the usual cutover.
 	x.src.Version = "6.2.16"
-	if p := PlanCutover(steady(x.facts(), 5), Options{}); p.PauseAllClients {
+	if p := steps.PlanCutover(steady(x.facts(), 5), steps.Options{}); p.PauseAllClients {
 		t.Error("6.2 pauses every client")
 	}
 }
@@ -117,17 +118,17 @@ func TestPreflightNamesTheSentinelsVersions(t *testing.T) {
 		{Addr: "10.0.1.2:26379", Kind: probe.KindRedis, Version: "7.0.15"},
 		{Addr: "10.0.1.3:26379", Kind: probe.KindValkey, Version: "8.0.1"},
 	}
-	c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions")
-	if c == nil || c.Level != Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
+	c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions")
+	if c == nil || c.Level != steps.Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
-	if c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions"); c == nil || c.Level != Warn ||
+	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c == nil || c.Level != steps.Warn ||
 		!strings.Contains(c.Detail, "not verified with sentinel-3 Redis 5.0.14") {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels = nil
-	if c := findCheck(Preflight(x.facts(), Options{}), "sentinels-versions"); c != nil {
+	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c != nil {
 		t.Errorf("a line before the Sentinels were read: %+v", c)
 	}
 }

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"encoding/json"
@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
-func check(t *testing.T, cs []Check, id string) Check {
+func check(t *testing.T, cs []steps.Check, id string) steps.Check {
 	t.Helper()
 	for _, c := range cs {
 		if c.ID == id {
@@ -21,51 +22,51 @@ func check(t *testing.T, cs []Check, id string) Check {
 		}
 	}
 	t.Fatalf("no check %q in %+v", id, cs)
-	return Check{}
+	return steps.Check{}
 }
 
 // The plan lands on the step the topology is at, from nothing but the
 // facts: what a new flyover process would see.
 func TestPlanLandsWhereTheTopologyIs(t *testing.T) {
-	o := Options{}
+	o := steps.Options{}
 	cases := []struct {
 		name  string
-		facts func() Facts
-		stage Stage
-		want  StepID
+		facts func() steps.Facts
+		stage steps.Stage
+		want  steps.StepID
 	}{
-		{"nothing read yet", func() Facts { f := healthy().facts(); f.Preflight = nil; return f }, StageDetached, StepPreflight},
-		{"preflight read", func() Facts { return healthy().facts() }, StageDetached, StepAttach},
-		{"full sync under way", func() Facts { return healthy().syncing().facts() }, StageSyncing, StepFullSync},
-		{"streaming, not steady yet", func() Facts { return healthy().attached().facts() }, StageStreaming, StepSteady},
-		{"steady, Sentinels not told yet", func() Facts { return steady(healthy().attached().facts(), 5) }, StageStreaming, StepRegister},
-		{"restarted with no preflight facts, registered", func() Facts {
-			f := steady(healthy().attached().registered().facts(), 5)
+		{"nothing read yet", func() steps.Facts { f := healthy().facts(); f.Preflight = nil; return f }, steps.StageDetached, steps.StepPreflight},
+		{"preflight read", func() steps.Facts { return healthy().facts() }, steps.StageDetached, steps.StepAttach},
+		{"full sync under way", func() steps.Facts { return healthy().syncing().facts() }, steps.StageSyncing, steps.StepFullSync},
+		{"streaming, not steady yet", func() steps.Facts { return healthy().Attached().facts() }, steps.StageStreaming, steps.StepSteady},
+		{"steady, Sentinels not told yet", func() steps.Facts { return steady(healthy().Attached().facts(), 5) }, steps.StageStreaming, steps.StepRegister},
+		{"restarted with no preflight facts, registered", func() steps.Facts {
+			f := steady(healthy().Attached().registered().facts(), 5)
 			f.Preflight = nil
 			return f
-		}, StageStreaming, StepCutover},
-		{"one Sentinel names the target", func() Facts { return healthy().registered().promoted(1).facts() }, StagePromoting, StepCutover},
-		{"promoted, old primary still master", func() Facts { return healthy().registered().promoted(3).facts() }, StagePromoted, StepCutover},
-		{"promoted and fenced", func() Facts { return healthy().registered().promoted(3).fenced().facts() }, StagePromoted, StepVerify},
-		{"verified this session", func() Facts {
+		}, steps.StageStreaming, steps.StepCutover},
+		{"one Sentinel names the target", func() steps.Facts { return healthy().registered().promoted(1).facts() }, steps.StagePromoting, steps.StepCutover},
+		{"promoted, old primary still master", func() steps.Facts { return healthy().registered().promoted(3).facts() }, steps.StagePromoted, steps.StepCutover},
+		{"promoted and fenced", func() steps.Facts { return healthy().registered().promoted(3).fenced().facts() }, steps.StagePromoted, steps.StepVerify},
+		{"verified this session", func() steps.Facts {
 			f := healthy().registered().promoted(3).fenced().facts()
 			f.VerifiedWrite = time.Now()
 			return f
-		}, StagePromoted, StepDecommission},
-		{"old primary gone and forgotten", func() Facts {
+		}, steps.StagePromoted, steps.StepDecommission},
+		{"old primary gone and forgotten", func() steps.Facts {
 			x := healthy().promoted(3)
 			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
 			f := x.facts()
 			f.VerifiedWrite = time.Now()
 			return f
-		}, StagePromoted, StepReport},
-		{"report written", func() Facts {
+		}, steps.StagePromoted, steps.StepReport},
+		{"report written", func() steps.Facts {
 			x := healthy().promoted(3)
 			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
 			f := x.facts()
 			f.VerifiedWrite, f.Report = time.Now(), "r.md"
 			return f
-		}, StagePromoted, ""},
+		}, steps.StagePromoted, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,16 +80,16 @@ func TestPlanLandsWhereTheTopologyIs(t *testing.T) {
 				switch {
 				case s.ID == tc.want:
 					seen = true
-					if s.Status != Current {
+					if s.Status != steps.Current {
 						t.Errorf("%s is %s: %s", s.ID, s.Status, s.Reason)
 					}
-				case !seen && s.Status != Done:
+				case !seen && s.Status != steps.Done:
 					t.Errorf("%s before the current step is %s", s.ID, s.Status)
-				case seen && s.Status != Pending:
+				case seen && s.Status != steps.Pending:
 					t.Errorf("%s after the current step is %s", s.ID, s.Status)
 				}
 			}
-			wantAbort := tc.stage != StagePromoted && tc.stage != StagePromoting
+			wantAbort := tc.stage != steps.StagePromoted && tc.stage != steps.StagePromoting
 			if c.CanAbort != wantAbort {
 				t.Errorf("CanAbort %t", c.CanAbort)
 			}
@@ -101,50 +102,50 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 		name   string
 		mutate func(x *fixture)
 		id     string
-		level  Level
+		level  steps.Level
 		words  string
 	}{
-		{"target holds data", func(x *fixture) { x.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}} }, "target-empty", Block, "--allow-nonempty-target"},
+		{"target holds data", func(x *fixture) { x.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}} }, "target-empty", steps.Block, "--allow-nonempty-target"},
 		{"target follows another primary", func(x *fixture) {
 			x.tgt.Role, x.tgt.MasterHost, x.tgt.MasterPort = probe.RoleReplica, "10.9.9.9", 6379
-		}, "target-not-following", Block, "REPLICAOF NO ONE"},
-		{"Sentinels disagree", func(x *fixture) { x.sents[2].MasterAddr = "10.0.0.9:6379" }, "sentinels-name-source", Block, "disagree"},
+		}, "target-not-following", steps.Block, "REPLICAOF NO ONE"},
+		{"Sentinels disagree", func(x *fixture) { x.sents[2].MasterAddr = "10.0.0.9:6379" }, "sentinels-name-source", steps.Block, "disagree"},
 		{"Sentinels name another primary", func(x *fixture) {
 			for i := range x.sents {
 				x.sents[i].MasterAddr = "10.0.0.9:6379"
 			}
-		}, "sentinels-name-source", Block, "point --source at 10.0.0.9:6379"},
+		}, "sentinels-name-source", steps.Block, "point --source at 10.0.0.9:6379"},
 		{"source is a replica", func(x *fixture) {
 			x.src.Role, x.src.MasterHost, x.src.MasterPort = probe.RoleReplica, "10.0.0.9", 6379
-		}, "source-primary", Block, "point --source"},
-		{"target too small", func(x *fixture) { x.pre.Target.MaxMemory = 1 << 10 }, "target-memory", Block, "raise the target's limit"},
-		{"target barely big enough", func(x *fixture) { x.pre.Target.MaxMemory = 1<<20 + 1 }, "target-memory", Warn, "headroom"},
+		}, "source-primary", steps.Block, "point --source"},
+		{"target too small", func(x *fixture) { x.pre.Target.MaxMemory = 1 << 10 }, "target-memory", steps.Block, "raise the target's limit"},
+		{"target barely big enough", func(x *fixture) { x.pre.Target.MaxMemory = 1<<20 + 1 }, "target-memory", steps.Warn, "headroom"},
 		{"no masterauth", func(x *fixture) {
 			x.pre.Source.RequiresPassword = true
 			x.pre.Target.Known["masterauth"] = true
-		}, "target-masterauth", Block, "masterauth"},
+		}, "target-masterauth", steps.Block, "masterauth"},
 		{"an unreachable Sentinel", func(x *fixture) {
 			x.sents[1] = probe.SentinelView{Addr: x.sents[1].Addr, Error: x.sents[1].Addr + ": connection refused: is the server running, and is the port right?"}
-		}, "sentinel-2", Block, "every Sentinel"},
+		}, "sentinel-2", steps.Block, "every Sentinel"},
 		{"a wrong master name", func(x *fixture) {
 			x.sents[0].Monitors = false
 			x.sents[0].Error = `sentinel 10.0.1.1:26379 does not monitor a master named "mymaster": check --master`
-		}, "sentinel-1", Block, "check --master"},
+		}, "sentinel-1", steps.Block, "check --master"},
 		{"no quorum", func(x *fixture) {
 			x.sents[0].QuorumOK, x.sents[0].QuorumReply = false, "NOQUORUM 1 usable Sentinels"
-		}, "sentinel-1", Block, "cannot authorize a failover"},
-		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", Warn, "about a second longer"},
-		{"a stand-in target", func(x *fixture) { x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", Warn, "not Dragonfly"},
-		{"min-replicas-to-write", func(x *fixture) { x.pre.Source.MinReplicasToWrite, x.pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", Warn, "once a second"},
-		{"other replicas", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "other-replicas", Warn, "failover-timeout (1m0s)"},
-		{"Sentinel would promote another replica", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "promotion-candidate", Warn, "sentinel-1: 10.0.0.3:6379"},
-		{"the REPLICAOF address", func(x *fixture) {}, "replicaof-address", Pass, "REPLICAOF 10.0.0.1 6379"},
+		}, "sentinel-1", steps.Block, "cannot authorize a failover"},
+		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", steps.Warn, "about a second longer"},
+		{"a stand-in target", func(x *fixture) { x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", steps.Warn, "not Dragonfly"},
+		{"min-replicas-to-write", func(x *fixture) { x.pre.Source.MinReplicasToWrite, x.pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", steps.Warn, "once a second"},
+		{"other replicas", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "other-replicas", steps.Warn, "failover-timeout (1m0s)"},
+		{"Sentinel would promote another replica", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "promotion-candidate", steps.Warn, "sentinel-1: 10.0.0.3:6379"},
+		{"the REPLICAOF address", func(x *fixture) {}, "replicaof-address", steps.Pass, "REPLICAOF 10.0.0.1 6379"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			x := healthy()
 			tc.mutate(x)
-			c := check(t, Preflight(x.facts(), Options{}), tc.id)
+			c := check(t, steps.Preflight(x.facts(), steps.Options{}), tc.id)
 			text := c.Detail + " " + c.Fix
 			for _, fc := range c.FixCommands {
 				text += " " + fc.String()
@@ -152,14 +153,14 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 			if c.Level != tc.level || !strings.Contains(text, tc.words) {
 				t.Fatalf("%s: %s %q, want %s mentioning %q", tc.id, c.Level, text, tc.level, tc.words)
 			}
-			if tc.level == Block && c.Fix == "" {
+			if tc.level == steps.Block && c.Fix == "" {
 				t.Errorf("a block without a fix: %+v", c)
 			}
 		})
 	}
 	t.Run("healthy", func(t *testing.T) {
-		for _, c := range Preflight(healthy().facts(), Options{}) {
-			if c.Level == Block {
+		for _, c := range steps.Preflight(healthy().facts(), steps.Options{}) {
+			if c.Level == steps.Block {
 				t.Errorf("%s blocks: %s", c.ID, c.Detail)
 			}
 		}
@@ -167,8 +168,8 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 	t.Run("a non-empty target allowed", func(t *testing.T) {
 		x := healthy()
 		x.pre.Target.DBSize = 7
-		c := check(t, Preflight(x.facts(), Options{AllowNonemptyTarget: true}), "target-empty")
-		if c.Level != Warn || !strings.Contains(c.Detail, "7 keys") {
+		c := check(t, steps.Preflight(x.facts(), steps.Options{AllowNonemptyTarget: true}), "target-empty")
+		if c.Level != steps.Warn || !strings.Contains(c.Detail, "7 keys") {
 			t.Fatalf("%+v", c)
 		}
 	})
@@ -179,77 +180,77 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 // priority 0, one confirmation, with the exact command; until then the
 // cutover is blocked.
 func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
-	x := healthy().attached().registered().otherReplica("10.0.0.3", 6379, 50)
+	x := healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 50)
 	f := steady(x.facts(), 5)
-	c := Plan(f, Options{})
-	if st := c.State(StepRegister); st.Status != Done {
+	c := Plan(f, steps.Options{})
+	if st := c.State(steps.StepRegister); st.Status != steps.Done {
 		t.Fatalf("register %s: %s", st.Status, st.Reason)
 	}
-	st := c.State(StepPriority)
-	if c.Current != StepPriority || st.Status != Current || len(st.Checks) != 1 || !strings.Contains(st.Checks[0].Detail, "never syncs from Dragonfly") {
+	st := c.State(steps.StepPriority)
+	if c.Current != steps.StepPriority || st.Status != steps.Current || len(st.Checks) != 1 || !strings.Contains(st.Checks[0].Detail, "never syncs from Dragonfly") {
 		t.Fatalf("plan at %s, priority %s: %s %+v", c.Current, st.Status, st.Reason, st.Checks)
 	}
 	cmds := priorityCommands(f)
 	if len(cmds) != 1 || cmds[0].String() != "replica 10.0.0.3:6379> CONFIG SET replica-priority 0   (priority 50 now; abort restores it)" {
 		t.Fatalf("commands %v", cmds)
 	}
-	conf := priorityStep.Confirmations(f, Options{})
+	conf := priorityStep.Confirmations(f, steps.Options{})
 	if len(conf) != 1 || conf[0].ID != "priority-zero" || len(conf[0].Commands) != 1 {
 		t.Fatalf("confirmations %+v", conf)
 	}
-	if b := FirstBlock(cutoverPre(f, Options{})); b == nil || !strings.Contains(b.Title, "10.0.0.3:6379") {
+	if b := steps.FirstBlock(cutoverPre(f, steps.Options{})); b == nil || !strings.Contains(b.Title, "10.0.0.3:6379") {
 		t.Fatalf("the cutover is not blocked by the other replica: %+v", b)
 	}
 
 	// Equal priority: the other replica can still win on run id (the
 	// target, Dragonfly, has none); priority 0 covers it too.
-	x = healthy().attached().registered().otherReplica("10.0.0.3", 6379, 100)
+	x = healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 100)
 	if cmds := priorityCommands(steady(x.facts(), 5)); len(cmds) != 1 {
 		t.Fatalf("equal priority: commands %v", cmds)
 	}
 
 	// At priority 0 on every Sentinel: done, and the cutover is next.
-	x = healthy().attached().registered().otherReplica("10.0.0.3", 6379, 0)
+	x = healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 0)
 	f = steady(x.facts(), 5)
-	if c := Plan(f, Options{}); c.Current != StepCutover || !strings.Contains(c.State(StepPriority).Reason, "priority 0") {
-		t.Fatalf("plan at %s; priority: %s", c.Current, c.State(StepPriority).Reason)
+	if c := Plan(f, steps.Options{}); c.Current != steps.StepCutover || !strings.Contains(c.State(steps.StepPriority).Reason, "priority 0") {
+		t.Fatalf("plan at %s; priority: %s", c.Current, c.State(steps.StepPriority).Reason)
 	}
-	if len(priorityStep.Confirmations(f, Options{})) != 0 {
+	if len(priorityStep.Confirmations(f, steps.Options{})) != 0 {
 		t.Error("asks to set a priority that is already 0")
 	}
 
 	// No other replica: nothing to do.
-	x = healthy().attached().registered()
-	if r := Plan(steady(x.facts(), 5), Options{}).State(StepPriority).Reason; !strings.Contains(r, "no other replica") {
+	x = healthy().Attached().registered()
+	if r := Plan(steady(x.facts(), 5), steps.Options{}).State(steps.StepPriority).Reason; !strings.Contains(r, "no other replica") {
 		t.Errorf("no other replica: %s", r)
 	}
 
 	// The target with priority 0 is never promoted.
-	x = healthy().attached().registered()
+	x = healthy().Attached().registered()
 	for i := range x.sents {
 		x.sents[i].Replicas[0].Priority = 0
 	}
 	ch := registrationChecks(steady(x.facts(), 5))
-	if ch[0].Level != Block || len(ch[0].FixCommands) != 1 || ch[0].FixCommands[0].Endpoint != "target" {
+	if ch[0].Level != steps.Block || len(ch[0].FixCommands) != 1 || ch[0].FixCommands[0].Endpoint != "target" {
 		t.Fatalf("priority 0: %+v", ch[0])
 	}
 
 	// Not listed yet is a wait, not a block.
-	x = healthy().attached()
-	if c := Plan(steady(x.facts(), 5), Options{}); c.State(StepRegister).Status != Current {
-		t.Fatalf("unregistered target: %+v", c.State(StepRegister))
+	x = healthy().Attached()
+	if c := Plan(steady(x.facts(), 5), steps.Options{}); c.State(steps.StepRegister).Status != steps.Current {
+		t.Fatalf("unregistered target: %+v", c.State(steps.StepRegister))
 	}
 }
 
 // The cutover's confirmation shows the point of no return, every command
 // in order, and takes only the exact master name.
 func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
-	f := steady(healthy().attached().registered().facts(), 5)
-	if c := Plan(f, Options{}); c.Current != StepCutover || c.State(StepCutover).Status != Current {
+	f := steady(healthy().Attached().registered().facts(), 5)
+	if c := Plan(f, steps.Options{}); c.Current != steps.StepCutover || c.State(steps.StepCutover).Status != steps.Current {
 		t.Fatalf("plan at %s: %+v", c.Current, c.State(c.Current))
 	}
 	var lines []string
-	for _, c := range cutoverStep.Commands(f, Options{}) {
+	for _, c := range cutoverStep.Commands(f, steps.Options{}) {
 		lines = append(lines, c.Endpoint+"> "+strings.Join(c.Args, " "))
 	}
 	want := []string{
@@ -267,8 +268,8 @@ func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("commands:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
-	conf := cutoverStep.Confirmations(f, Options{})
-	if len(conf) != 1 || conf[0].Kind != ConfirmTypeName || !strings.Contains(conf[0].Warning, "point of no return") {
+	conf := cutoverStep.Confirmations(f, steps.Options{})
+	if len(conf) != 1 || conf[0].Kind != steps.ConfirmTypeName || !strings.Contains(conf[0].Warning, "point of no return") {
 		t.Fatalf("confirmation %+v", conf)
 	}
 	for answer, ok := range map[string]bool{"mymaster": true, "y": false, "MYMASTER": false, " mymaster": false, "": false} {
@@ -277,15 +278,15 @@ func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
 		}
 	}
 	// An old Dragonfly's own offset is not trusted: judged by the source.
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	x.tgt.Version, x.tgt.OffsetTrusted = "1.30.0", false
-	if p := PlanCutover(steady(x.facts(), 5), Options{}); p.JudgeByTarget {
+	if p := steps.PlanCutover(steady(x.facts(), 5), steps.Options{}); p.JudgeByTarget {
 		t.Error("drain judged by an untrusted target offset")
 	}
 }
 
 func TestYesNoActsOnlyOnYes(t *testing.T) {
-	c := Confirmation{Kind: ConfirmYesNo}
+	c := steps.Confirmation{Kind: steps.ConfirmYesNo}
 	for answer, ok := range map[string]bool{"y": true, "Y": true, "yes": true, " y ": true, "n": false, "": false, "yeah": false, "q": false} {
 		if c.Yes(answer) != ok {
 			t.Errorf("%q: %t", answer, !ok)
@@ -310,15 +311,15 @@ func TestRedactArgs(t *testing.T) {
 		"SET k v":                                         "SET k v",
 	}
 	for in, want := range cases {
-		if got := strings.Join(RedactArgs(strings.Fields(in)), " "); got != want {
+		if got := strings.Join(steps.RedactArgs(strings.Fields(in)), " "); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}
-	got := redactReply([]string{"CONFIG", "GET", "masterauth"}, []any{"masterauth", "s3cret"})
+	got := steps.RedactReply([]string{"CONFIG", "GET", "masterauth"}, []any{"masterauth", "s3cret"})
 	if fmt.Sprint(got) != "[masterauth ***]" {
 		t.Errorf("CONFIG GET reply %v", got)
 	}
-	got = redactReply([]string{"CONFIG", "GET", "requirepass"}, []any{"requirepass", ""})
+	got = steps.RedactReply([]string{"CONFIG", "GET", "requirepass"}, []any{"requirepass", ""})
 	if fmt.Sprint(got) != "[requirepass ]" {
 		t.Errorf("an unset password should show as unset: %v", got)
 	}
@@ -355,13 +356,13 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 		"ERR No such master with that name":          "does not monitor that master name",
 	}
 	for reply, words := range cases {
-		err := &CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: fakeReplyError(reply)}
-		r := explainFailoverError("sentinel-1", err)
+		err := &steps.CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: fakeReplyError(reply)}
+		r := steps.ExplainFailoverError("sentinel-1", err)
 		if !strings.Contains(r.Error(), words) || r.Next == "" || !strings.Contains(r.Error(), reply) {
 			t.Errorf("%s: %q (next %q)", reply, r.Error(), r.Next)
 		}
 	}
-	if ReplyCode(errors.New("dial tcp: connection refused")) != "" {
+	if steps.ReplyCode(errors.New("dial tcp: connection refused")) != "" {
 		t.Error("a network error has no reply code")
 	}
 }
@@ -406,10 +407,10 @@ func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
 	// a connection error, not a ReadOnlyError.
 	e := probe.NewEndpoint("127.0.0.1:1", probe.Auth{}, nil, 100*time.Millisecond)
 	defer e.Close()
-	r := NewRunner(&probe.Prober{Source: e, Target: e}, a, nil, Options{})
+	r := steps.NewRunner(&probe.Prober{Source: e, Target: e}, a, nil, steps.Options{})
 	r.ReadOnly = true
 	_, err := r.Send(t.Context(), e, "CLIENT", "PAUSE", "1000", "WRITE")
-	var ro *ReadOnlyError
+	var ro *steps.ReadOnlyError
 	if !errors.As(err, &ro) || !strings.Contains(err.Error(), "CLIENT PAUSE 1000 WRITE") {
 		t.Fatalf("%v", err)
 	}
@@ -426,11 +427,11 @@ func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
 }
 
 func TestSessionCountsConsecutiveSpacedPollsInSync(t *testing.T) {
-	s := NewSession()
-	x := healthy().attached()
+	s := steps.NewSession()
+	x := healthy().Attached()
 	at := x.at
 	poll := func(d time.Duration, mutate func(*fixture)) {
-		y := healthy().attached()
+		y := healthy().Attached()
 		if mutate != nil {
 			mutate(y)
 		}
@@ -457,20 +458,20 @@ func TestSessionCountsConsecutiveSpacedPollsInSync(t *testing.T) {
 
 func TestReportFromTheAuditLog(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	snap := x.facts().Snapshot
-	res := CutoverResult{PausedAt: t0, UnpausedAt: t0.Add(1100 * time.Millisecond), Stall: 1100 * time.Millisecond,
+	res := steps.CutoverResult{PausedAt: t0, UnpausedAt: t0.Add(1100 * time.Millisecond), Stall: 1100 * time.Millisecond,
 		Drain: time.Millisecond, Promote: time.Second, FailoverSentinel: "sentinel-1", FailoverAttempts: 2, NoGoodSlaveRetries: 1,
-		NewPrimary: fxTarget, Offsets: Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
+		NewPrimary: fxTarget, Offsets: steps.Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
 	es := []auditlog.Entry{
 		{Seq: 1, Time: t0, Kind: auditlog.KindOpen},
-		{Seq: 2, Time: t0, Kind: auditlog.KindSnapshot, Step: StepCutover, Snapshot: &snap},
-		{Seq: 3, Time: t0, Kind: auditlog.KindConfirm, Step: StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
-		{Seq: 4, Time: t0, Kind: auditlog.KindCommand, Step: StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
+		{Seq: 2, Time: t0, Kind: auditlog.KindSnapshot, Step: steps.StepCutover, Snapshot: &snap},
+		{Seq: 3, Time: t0, Kind: auditlog.KindConfirm, Step: steps.StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
+		{Seq: 4, Time: t0, Kind: auditlog.KindCommand, Step: steps.StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
 		{Seq: 5, Time: t0, Kind: auditlog.KindReply, Ref: 4, Reply: "OK", Millis: 0.2},
 		{Seq: 6, Time: t0, Kind: auditlog.KindCommand, Endpoint: "source", Args: []string{"INFO", "replication"}},
-		{Seq: 7, Time: t0.Add(time.Second), Kind: auditlog.KindResult, Step: StepCutover, Data: auditlog.MustJSON(res)},
-		{Seq: 8, Time: t0.Add(time.Second), Kind: auditlog.KindStep, Step: StepCutover, Event: "done"},
+		{Seq: 7, Time: t0.Add(time.Second), Kind: auditlog.KindResult, Step: steps.StepCutover, Data: auditlog.MustJSON(res)},
+		{Seq: 8, Time: t0.Add(time.Second), Kind: auditlog.KindStep, Step: steps.StepCutover, Event: "done"},
 	}
 	md := RenderReport(es, ReportExtras{Topo: x.topo, Final: &snap})
 	for _, want := range []string{"# flyover report: mymaster", "Measured write stall", "**1.1s**", "after 2 attempt(s) (1 -NOGOODSLAVE retries)",
@@ -479,7 +480,7 @@ func TestReportFromTheAuditLog(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	var back CutoverResult
+	var back steps.CutoverResult
 	if err := json.Unmarshal(auditlog.MustJSON(res), &back); err != nil || back.Stall != res.Stall {
 		t.Errorf("result does not round-trip: %v", err)
 	}
@@ -492,8 +493,8 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 	for i := range x.sents {
 		x.sents[i].QuorumOK, x.sents[i].QuorumReply = false, "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority"
 	}
-	var lines []Check
-	for _, c := range Preflight(x.facts(), Options{}) {
+	var lines []steps.Check
+	for _, c := range steps.Preflight(x.facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			lines = append(lines, c)
 		}
@@ -502,7 +503,7 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 		t.Fatalf("%d Sentinel lines; want one: %+v", len(lines), lines)
 	}
 	c := lines[0]
-	if c.Level != Block || !strings.HasPrefix(c.Title, "3 of 3 Sentinels: ") || !strings.Contains(c.Detail, "NOQUORUM") || c.Fix == "" {
+	if c.Level != steps.Block || !strings.HasPrefix(c.Title, "3 of 3 Sentinels: ") || !strings.Contains(c.Detail, "NOQUORUM") || c.Fix == "" {
 		t.Fatalf("line %+v; want one block titled 3 of 3 Sentinels with the reply and the fix", c)
 	}
 	for _, s := range x.sents {
@@ -513,7 +514,7 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 	// Sentinels that differ stay apart: one healthy, two without quorum.
 	x.sents[0].QuorumOK = true
 	n := 0
-	for _, c := range Preflight(x.facts(), Options{}) {
+	for _, c := range steps.Preflight(x.facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			n++
 		}
@@ -526,15 +527,15 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 // A target that stops answering is not in sync: the cutover refuses,
 // naming the target's silence and the lag the source reports for it.
 func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	x.src.ReplOffset += 2_000_000 // the source moved on; the target acked the old offset
 	x.tgt = probe.Node{Addr: x.tgt.Addr, Error: x.tgt.Addr + ": i/o timeout", LastSeen: x.at.Add(-12 * time.Second)}
 	f := steady(x.facts(), 10)
 	if f.Snapshot.Link.InSync {
 		t.Fatal("a silent target reads in sync")
 	}
-	c := findCheck(Lookup(StepCutover).Precondition(f, Options{}), "cutover-target")
-	if c == nil || c.Level != Block {
+	c := findCheck(steps.Lookup(steps.StepCutover).Precondition(f, steps.Options{}), "cutover-target")
+	if c == nil || c.Level != steps.Block {
 		t.Fatalf("cutover-target %+v; want a block", c)
 	}
 	for _, want := range []string{"i/o timeout", "lag 1.9 MiB", "the source's view", "not answered for 12s"} {
@@ -552,24 +553,24 @@ func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
 	x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
 	f := x.facts()
 	f.VerifiedWrite = time.Now()
-	if c := Plan(f, Options{}); c.Current != StepReport {
+	if c := Plan(f, steps.Options{}); c.Current != steps.StepReport {
 		t.Fatalf("the fixture: current %s, want the report (the decommission's checks hold)", c.Current)
 	}
-	f.Running = StepDecommission
-	c := Plan(f, Options{})
-	if c.Current != StepDecommission {
+	f.Running = steps.StepDecommission
+	c := Plan(f, steps.Options{})
+	if c.Current != steps.StepDecommission {
 		t.Fatalf("while the decommission runs, current %s", c.Current)
 	}
-	for _, id := range []StepID{StepRestoreHA, StepReport} {
-		if s := c.State(id); s.Status != Pending {
+	for _, id := range []steps.StepID{steps.StepRestoreHA, steps.StepReport} {
+		if s := c.State(id); s.Status != steps.Pending {
 			t.Errorf("%s is %s (%s) while the decommission still runs", id, s.Status, s.Reason)
 		}
 	}
-	if s := c.State(StepDecommission); s.Status != Current || len(s.Checks) == 0 {
+	if s := c.State(steps.StepDecommission); s.Status != steps.Current || len(s.Checks) == 0 {
 		t.Errorf("the running decommission: %s, %d checks", s.Status, len(s.Checks))
 	}
 	f.Running = ""
-	if s := Plan(f, Options{}).State(StepRestoreHA); s.Status != Done || !strings.Contains(s.Reason, "nothing to attach") {
+	if s := Plan(f, steps.Options{}).State(steps.StepRestoreHA); s.Status != steps.Done || !strings.Contains(s.Reason, "nothing to attach") {
 		t.Errorf("restore HA in its turn with nothing to do: %s %q", s.Status, s.Reason)
 	}
 }
@@ -578,23 +579,23 @@ func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
 // and an endpoint that does not answer may clear by themselves; a target
 // that holds keys cannot.
 func TestBlocksThatClearByThemselvesAreMarked(t *testing.T) {
-	x := healthy().attached().registered()
+	x := healthy().Attached().registered()
 	for i := range x.sents {
 		x.sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
 	}
 	f := steady(x.facts(), 5)
-	c := check(t, Preflight(f, Options{}), "target-address")
-	if c.Level != Block || !c.Clears || len(Lasting([]Check{c})) != 0 {
+	c := check(t, steps.Preflight(f, steps.Options{}), "target-address")
+	if c.Level != steps.Block || !c.Clears || len(steps.Lasting([]steps.Check{c})) != 0 {
 		t.Errorf("the target flagged s_down: %+v, want a block that clears by itself", c)
 	}
 	y := healthy()
 	y.tgt = probe.Node{Addr: y.tgt.Addr, Error: "no answer within the deadline"}
-	if c := check(t, Preflight(y.facts(), Options{}), "target-reachable"); !c.Clears {
+	if c := check(t, steps.Preflight(y.facts(), steps.Options{}), "target-reachable"); !c.Clears {
 		t.Errorf("the target not answering: %+v, want a block that clears by itself", c)
 	}
 	z := healthy()
 	z.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
-	if c := check(t, Preflight(z.facts(), Options{}), "target-empty"); c.Level != Block || c.Clears || len(Lasting([]Check{c})) != 1 {
+	if c := check(t, steps.Preflight(z.facts(), steps.Options{}), "target-empty"); c.Level != steps.Block || c.Clears || len(steps.Lasting([]steps.Check{c})) != 1 {
 		t.Errorf("the target holds keys: %+v, want a block that stays", c)
 	}
 }

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
@@ -17,24 +18,24 @@ import (
 // of another master, and priorities already put back, are not recalled.
 func TestRestartRecallsPrioritiesAnEarlierRunReplaced(t *testing.T) {
 	dir := t.TempDir()
-	ctx := withStep(context.Background(), StepPriority)
-	earlier := func(name, master string, write func(r *Runner)) {
+	ctx := steps.WithStep(context.Background(), steps.StepPriority)
+	earlier := func(name, master string, write func(r *steps.Runner)) {
 		a, err := auditlog.OpenAudit(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer a.Close()
-		write(&Runner{Prober: &probe.Prober{Topo: probe.Topology{MasterName: master}}, Audit: a, Session: NewSession()})
+		write(&steps.Runner{Prober: &probe.Prober{Topo: probe.Topology{MasterName: master}}, Audit: a, Session: steps.NewSession()})
 	}
-	earlier("flyover-audit-20260101-000000.jsonl", "orders", func(r *Runner) {
-		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: "10.0.0.5:6379", Old: 100}, "replica-priority was 100")
-		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: "10.0.0.6:6379", Old: 50}, "replica-priority was 50")
+	earlier("flyover-audit-20260101-000000.jsonl", "orders", func(r *steps.Runner) {
+		r.NotePriority(ctx, steps.PhasePrioritySaved, steps.PriorityRecord{Replica: "10.0.0.5:6379", Old: 100}, "replica-priority was 100")
+		r.NotePriority(ctx, steps.PhasePrioritySaved, steps.PriorityRecord{Replica: "10.0.0.6:6379", Old: 50}, "replica-priority was 50")
 	})
-	earlier("flyover-audit-20260101-000500.jsonl", "orders", func(r *Runner) {
-		r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: "10.0.0.6:6379"}, "put back")
+	earlier("flyover-audit-20260101-000500.jsonl", "orders", func(r *steps.Runner) {
+		r.NotePriority(ctx, steps.PhasePriorityRestored, steps.PriorityRecord{Replica: "10.0.0.6:6379"}, "put back")
 	})
-	earlier("flyover-audit-20260101-001000.jsonl", "carts", func(r *Runner) {
-		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: "10.0.0.7:6379", Old: 1}, "replica-priority was 1")
+	earlier("flyover-audit-20260101-001000.jsonl", "carts", func(r *steps.Runner) {
+		r.NotePriority(ctx, steps.PhasePrioritySaved, steps.PriorityRecord{Replica: "10.0.0.7:6379", Old: 1}, "replica-priority was 1")
 	})
 
 	a, err := auditlog.OpenAudit(filepath.Join(dir, auditlog.DefaultAuditPath(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))))
@@ -42,7 +43,7 @@ func TestRestartRecallsPrioritiesAnEarlierRunReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	r := NewRunner(&probe.Prober{Topo: probe.Topology{MasterName: "orders"}}, a, nil, Options{})
+	r := steps.NewRunner(&probe.Prober{Topo: probe.Topology{MasterName: "orders"}}, a, nil, steps.Options{})
 	lines := r.RecallPriorities()
 	if len(lines) != 1 || !strings.Contains(lines[0], "10.0.0.5:6379 was at replica-priority 100") {
 		t.Fatalf("recalled %q", lines)

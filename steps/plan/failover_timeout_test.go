@@ -1,9 +1,11 @@
-package steps
+package plan
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"flyover/steps"
 )
 
 // Past 30 s, preflight warns of the cutover's worst case and gives the
@@ -15,8 +17,8 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 		x.sents[i].FailoverTimeout = 3 * time.Minute
 	}
 	f := x.facts()
-	c := check(t, Preflight(f, Options{}), "failover-timeout")
-	if c.Level != Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.sents) {
+	c := check(t, steps.Preflight(f, steps.Options{}), "failover-timeout")
+	if c.Level != steps.Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.sents) {
 		t.Fatalf("failover-timeout 180 s: %+v", c)
 	}
 	for _, want := range []string{"SENTINEL SET " + f.Topo.MasterName + " failover-timeout 15000", "SENTINEL SET " + f.Topo.MasterName + " failover-timeout 180000"} {
@@ -27,7 +29,7 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 	if got := strings.Join(c.FixCommands[0].Args, " "); got != "SENTINEL SET "+f.Topo.MasterName+" failover-timeout 15000" {
 		t.Errorf("fix command %q", got)
 	}
-	q := cutoverStep.Confirmations(f, Options{})[0]
+	q := cutoverStep.Confirmations(f, steps.Options{})[0]
 	if q.WorstCase != "If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (180 s)." {
 		t.Errorf("the confirmation's worst case: %q", q.WorstCase)
 	}
@@ -35,7 +37,7 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 	for i := range x.sents {
 		x.sents[i].FailoverTimeout = 20 * time.Second
 	}
-	if c := check(t, Preflight(x.facts(), Options{}), "failover-timeout"); c.Level != Pass || !strings.Contains(c.Detail, "20 s") {
+	if c := check(t, steps.Preflight(x.facts(), steps.Options{}), "failover-timeout"); c.Level != steps.Pass || !strings.Contains(c.Detail, "20 s") {
 		t.Errorf("failover-timeout 20 s: %+v", c)
 	}
 }

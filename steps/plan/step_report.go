@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -11,25 +11,26 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/probe/sampling"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 	"flyover/version"
 )
 
 // Step 11: the Markdown report, rendered from the audit log.
-var reportStep = &Step{
+var reportStep = &steps.Step{
 	Watches:         true,
 	WritesFiles:     true,
 	ReadsBackWrites: true,
-	ID:              StepReport,
+	ID:              steps.StepReport,
 	Title:           "Report",
 	Why: "A Markdown record of what happened, written next to the audit log: the timeline, every command that changed something, " +
 		"the measured write stall, and key counts before and after.",
 	OnFailure: "The audit log holds everything the report would; write it elsewhere or read the log.",
-	done:      func(f Facts, o Options) bool { return f.Report != "" },
-	run:       runReport,
+	DoneFn:    func(f steps.Facts, o steps.Options) bool { return f.Report != "" },
+	RunFn:     runReport,
 }
 
-func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
+func runReport(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
 	if r.Audit.Path() == "" {
 		return errors.New("no audit log is kept (read-only without --audit-log), so there is no report to write: start flyover with --audit-log FILE to keep both")
 	}
@@ -37,9 +38,9 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 	if r.Canary != nil {
 		// The writes acknowledged since verify read them back, too: the
 		// report's count is of every write acknowledged until now.
-		r.readBack(ctx, StepReport, progress)
+		r.ReadBack(ctx, steps.StepReport, progress)
 	}
-	progress(Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
+	progress(steps.Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := auditlog.ReadAudit(r.Audit.Path())
 	if err != nil {
 		return fmt.Errorf("reading the audit log back: %w", err)
@@ -50,12 +51,12 @@ func runReport(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progre
 		s := r.Canary.Stats()
 		canary = &s
 	}
-	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.Options()), Sync: syncReportLines(f)})
+	md := RenderReport(entries, ReportExtras{Topo: r.Prober.Topo, Final: &f.Snapshot, Canary: canary, HA: haReportLine(f, r.Options()), Sync: steps.SyncReportLines(f)})
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
-	r.Session.setReport(path)
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepReport, Message: "report written to " + path}, true)
+	r.Session.SetReport(path)
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepReport, Message: "report written to " + path}, true)
 	return nil
 }
 
@@ -100,17 +101,17 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 	w("\n## Outcome\n\n")
 
 	rf := readReportFacts(entries)
-	cut, samples, canaryStats, steps := rf.cutover, rf.samples, rf.canaryStats, rf.steps
+	cut, samples, canaryStats, byStep := rf.cutover, rf.samples, rf.canaryStats, rf.steps
 	if x.Canary != nil {
 		canaryStats = x.Canary
 	}
-	if e, ok := steps[StepCutover]; ok {
+	if e, ok := byStep[steps.StepCutover]; ok {
 		if e.Event == "failed" {
 			w("- **Cutover failed**: %s\n", e.Error)
 		} else {
 			w("- Cutover done at %s.\n", e.Time.Format("15:04:05.000"))
 			if x.Final != nil {
-				w("- %s\n", switchReportLine(Facts{Topo: x.Topo, Snapshot: *x.Final}))
+				w("- %s\n", steps.SwitchReportLine(steps.Facts{Topo: x.Topo, Snapshot: *x.Final}))
 			}
 		}
 	} else {
@@ -141,7 +142,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		w("- %s\n", l)
 	}
 	switch {
-	case canaryStats != nil && rf.readBack != nil:
+	case canaryStats != nil && rf.ReadBack != nil:
 		// The acknowledged count is the read-back's: one number, said
 		// with the moment it was counted.
 		w("- Canary writer (`%s`): %d failed writes; longest stall **%s**.\n",
@@ -150,8 +151,8 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",
 			canaryStats.Namespace, canaryStats.Acked, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
 	}
-	if rb := rf.readBack; rb != nil {
-		w("- Canary read-back (%s step): %s.\n", rb.Step, rb.summary("**%d lost**"))
+	if rb := rf.ReadBack; rb != nil {
+		w("- Canary read-back (%s step): %s.\n", rb.Step, rb.SummaryAs("**%d lost**"))
 	}
 
 	// Key counts: the first snapshot's source, and the last snapshot's target.
@@ -163,7 +164,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		w("\n## Key counts\n\n")
 		w("| db | source at %s (keys / expires) | target at %s (keys / expires) |\n|---|---|---|\n",
 			first.At.Format("15:04:05"), last.At.Format("15:04:05"))
-		ids := keyspaceDBs(first.Source.Keyspace, last.Target.Keyspace)
+		ids := steps.KeyspaceDBs(first.Source.Keyspace, last.Target.Keyspace)
 		for _, db := range ids {
 			s, t := first.Source.Keyspace[db], last.Target.Keyspace[db]
 			w("| db%d | %d / %d | %d / %d |\n", db, s.Keys, s.Expires, t.Keys, t.Expires)
@@ -279,7 +280,7 @@ func serverKind(n *probe.Node, target bool) string {
 }
 
 // writeSamples is the report's section on the sampled comparisons of keys.
-func writeSamples(w func(string, ...any), samples []SampleRun) {
+func writeSamples(w func(string, ...any), samples []steps.SampleRun) {
 	w("\n## Sampled comparison of keys\n\n")
 	if len(samples) == 0 {
 		w("No sample of keys was compared in this session.\n")
@@ -292,9 +293,9 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 			what = "old primary with new primary"
 		}
 		r := &s.Result
-		keys := fmt.Sprintf("%d (%s)", r.Compared, modeWord(r.Mode))
+		keys := fmt.Sprintf("%d (%s)", r.Compared, steps.ModeWord(r.Mode))
 		if len(r.Databases) > 1 {
-			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, sampling.DatabaseList(r.Databases), modeWord(r.Mode))
+			keys = fmt.Sprintf("%d of %s (%s)", r.Compared, sampling.DatabaseList(r.Databases), steps.ModeWord(r.Mode))
 		}
 		w("| %s | %s | %s | %s | %d | **%d** | %d | %d | %s |\n", s.At.Format("15:04:05"), s.Step, what,
 			keys, r.Matched, len(r.Mismatches), len(r.Unsettled), r.Vanished, r.Elapsed.Round(time.Millisecond))
@@ -320,9 +321,4 @@ func writeSamples(w func(string, ...any), samples []SampleRun) {
 			w("- `%s`: %s (source %s, target %s)\n", mdCell(key), m.What, mdCell(m.Source), mdCell(m.Target))
 		}
 	}
-}
-
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return strings.ReplaceAll(s, "\n", " ")
 }

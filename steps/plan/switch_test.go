@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // leaderInFailover: sentinel-1 ran the failover and is still
@@ -29,16 +30,16 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	x := leaderInFailover(healthy())
 	f := x.facts()
 	promoted := x.at.Add(-8 * time.Second)
-	f.Cutover = &CutoverResult{PromotedAt: promoted}
+	f.Cutover = &steps.CutoverResult{PromotedAt: promoted}
 	// GET-MASTER-ADDR-BY-NAME: all three name the target.
-	if n := TargetNaming(f); n != 3 {
+	if n := steps.TargetNaming(f); n != 3 {
 		t.Fatalf("TargetNaming %d, want 3", n)
 	}
-	if n := SentinelsSwitched(f); n != 2 || SwitchComplete(f) {
-		t.Fatalf("switched %d, complete %t; want 2, false", n, SwitchComplete(f))
+	if n := steps.SentinelsSwitched(f); n != 2 || steps.SwitchComplete(f) {
+		t.Fatalf("switched %d, complete %t; want 2, false", n, steps.SwitchComplete(f))
 	}
-	sw := SentinelSwitches(f)[0]
-	if sw.State != SwitchFinishing || !sw.Ends.Equal(promoted.Add(time.Minute)) || len(sw.Waits) != 1 || sw.Waits[0] != "10.0.0.3:6379" {
+	sw := steps.SentinelSwitches(f)[0]
+	if sw.State != steps.SwitchFinishing || !sw.Ends.Equal(promoted.Add(time.Minute)) || len(sw.Waits) != 1 || sw.Waits[0] != "10.0.0.3:6379" {
 		t.Fatalf("leader %+v", sw)
 	}
 	d := sw.Describe(f)
@@ -49,26 +50,26 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 			t.Errorf("description lacks %q: %s", want, d)
 		}
 	}
-	f.HA.Fates = map[string]Fate{"10.0.0.3:6379": FateShutDown}
-	if d := SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
+	f.HA.Fates = map[string]steps.Fate{"10.0.0.3:6379": steps.FateShutDown}
+	if d := steps.SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
 		t.Errorf("once this session shut them down: %s", d)
 	}
 	f.HA.Fates = nil
 	// Verify does not pass on a +switch-master from another Sentinel.
 	f.SwitchMaster = &probe.Event{Sentinel: x.sents[1].Addr, Type: "+switch-master", Time: x.at}
 	f.VerifiedWrite = x.at
-	for _, c := range verifyChecks(f, Options{}) {
-		if (c.ID == "verify-all-sentinels" || c.ID == "verify-switch") && c.Level == Pass {
+	for _, c := range verifyChecks(f, steps.Options{}) {
+		if (c.ID == "verify-all-sentinels" || c.ID == "verify-switch") && c.Level == steps.Pass {
 			t.Errorf("%s passed mid-failover: %s", c.ID, c.Detail)
 		}
 	}
-	if verifyStep.done(f, Options{}) {
+	if verifyStep.DoneFn(f, steps.Options{}) {
 		t.Error("verify done while the leader is in its failover")
 	}
 	// Nothing that changes the topology may start.
-	for _, s := range []*Step{decommissionStep, Lookup(StepRestoreHA)} {
-		pre := s.pre(f, Options{})
-		if len(pre) == 0 || pre[0].Level != Block || !strings.Contains(pre[0].Detail, "still in its failover") {
+	for _, s := range []*steps.Step{decommissionStep, steps.Lookup(steps.StepRestoreHA)} {
+		pre := s.PreFn(f, steps.Options{})
+		if len(pre) == 0 || pre[0].Level != steps.Block || !strings.Contains(pre[0].Detail, "still in its failover") {
 			t.Errorf("%s precondition mid-failover: %+v", s.ID, pre)
 		}
 	}
@@ -77,11 +78,11 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	x.sents[0].RecordAddr, x.sents[0].MasterFlags, x.sents[0].FailoverState = fxTarget, []string{"master"}, ""
 	f2 := x.facts()
 	f2.SwitchMaster, f2.VerifiedWrite = f.SwitchMaster, x.at
-	if !SwitchComplete(f2) || len(decommissionStep.pre(f2, Options{})) != 0 {
-		t.Fatalf("after the failover: complete %t, decommission pre %+v", SwitchComplete(f2), decommissionStep.pre(f2, Options{}))
+	if !steps.SwitchComplete(f2) || len(decommissionStep.PreFn(f2, steps.Options{})) != 0 {
+		t.Fatalf("after the failover: complete %t, decommission pre %+v", steps.SwitchComplete(f2), decommissionStep.PreFn(f2, steps.Options{}))
 	}
-	for _, c := range verifyChecks(f2, Options{}) {
-		if c.Level != Pass {
+	for _, c := range verifyChecks(f2, steps.Options{}) {
+		if c.Level != steps.Pass {
 			t.Errorf("%s after the failover: %s %s", c.ID, c.Level, c.Detail)
 		}
 	}
@@ -97,22 +98,22 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	x.sents[0].MasterFlags = []string{"s_down", "master", "disconnected"}
 	x.pre.Source.RequiresPassword = true
 	f := x.facts()
-	sw := SentinelSwitches(f)
-	if sw[0].State != SwitchStuck || !sw[0].RecordDown {
+	sw := steps.SentinelSwitches(f)
+	if sw[0].State != steps.SwitchStuck || !sw[0].RecordDown {
 		t.Fatalf("sentinel-1 %+v", sw[0])
 	}
-	var c *Check
-	for _, ch := range verifyChecks(f, Options{}) {
+	var c *steps.Check
+	for _, ch := range verifyChecks(f, steps.Options{}) {
 		if ch.ID == "verify-all-sentinels" {
 			c = &ch
 		}
 	}
-	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "never converges") || len(c.FixCommands) != 3 {
+	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "never converges") || len(c.FixCommands) != 3 {
 		t.Fatalf("verify-all-sentinels %+v", c)
 	}
-	var repair *Confirmation
-	for _, cf := range verifyStep.confirm(f, Options{}) {
-		if cf.ID == repairID("sentinel-1") {
+	var repair *steps.Confirmation
+	for _, cf := range verifyStep.ConfirmFn(f, steps.Options{}) {
+		if cf.ID == steps.RepairID("sentinel-1") {
 			repair = &cf
 		}
 	}
@@ -132,7 +133,7 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	// A Sentinel that missed the failover (older epoch) is behind, not stuck.
 	x.sents[0].ConfigEpoch = 0
 	x.sents[1].ConfigEpoch, x.sents[2].ConfigEpoch = 1, 1
-	if sw := SentinelSwitches(x.facts()); sw[0].State != SwitchBehind {
+	if sw := steps.SentinelSwitches(x.facts()); sw[0].State != steps.SwitchBehind {
 		t.Errorf("sentinel-1 with an older epoch: %s", sw[0].State)
 	}
 }

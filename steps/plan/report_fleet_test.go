@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
@@ -23,15 +24,15 @@ func TestFleetReportRowPerMaster(t *testing.T) {
 			Source: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: src}}},
 			Target: probe.Node{Reachable: true, Keyspace: map[int]probe.DBKeys{0: {Keys: tgt}}}}
 	}
-	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: StepPreflight, Snapshot: snap(1000, 0)}, false)
-	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepPreflight, Message: "preflight checks",
-		Data: auditlog.MustJSON([]Check{{ID: "a", Level: Pass}, {ID: "b", Level: Pass}, {ID: "c", Level: Warn}})}, false)
-	carts.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: StepAttach, Event: "done"}, false)
-	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepCutover, Data: auditlog.MustJSON(CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
-	orders.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: StepCutover, Event: "done"}, false)
-	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: StepVerify, Message: "canary",
+	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: steps.StepPreflight, Snapshot: snap(1000, 0)}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight checks",
+		Data: auditlog.MustJSON([]steps.Check{{ID: "a", Level: steps.Pass}, {ID: "b", Level: steps.Pass}, {ID: "c", Level: steps.Warn}})}, false)
+	carts.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: steps.StepAttach, Event: "done"}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepCutover, Data: auditlog.MustJSON(steps.CutoverResult{PausedAt: time.Now(), Stall: 1234 * time.Millisecond})}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindStep, Step: steps.StepCutover, Event: "done"}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepVerify, Message: "canary",
 		Data: auditlog.MustJSON(map[string]any{"verdict": canary.CanaryVerdict{Acked: 5000, Checked: 5000, Lost: 0}})}, false)
-	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: StepVerify, Snapshot: snap(1000, 1007)}, false)
+	orders.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: steps.StepVerify, Snapshot: snap(1000, 1007)}, false)
 
 	p, err := WriteFleetReport(orders, []string{"orders", "carts", "idle"})
 	if err != nil {

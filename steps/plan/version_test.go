@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // The Sentinel that took SENTINEL FAILOVER died after promoting the
@@ -15,18 +16,18 @@ import (
 // abort is not offered.
 func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 	unannounced := func() *fixture {
-		x := healthy().attached().registered().promoted(0)
+		x := healthy().Attached().registered().promoted(0)
 		x.sents[0] = probe.SentinelView{Addr: x.sents[0].Addr, Error: "connection refused"}
 		return x
 	}
 	f := steady(unannounced().facts(), 5)
-	f.Cutover = &CutoverResult{FailoverAt: f.Snapshot.At.Add(-2 * time.Second), FailoverSentinel: "sentinel-1"}
-	if st := StageOf(f); st != StagePromotedUnannounced {
+	f.Cutover = &steps.CutoverResult{FailoverAt: f.Snapshot.At.Add(-2 * time.Second), FailoverSentinel: "sentinel-1"}
+	if st := steps.StageOf(f); st != steps.StagePromotedUnannounced {
 		t.Fatalf("stage %s", st)
 	}
-	c := Plan(f, Options{})
-	st := c.State(StepCutover)
-	if c.Current != StepCutover || st.Status != Blocked || c.CanAbort {
+	c := Plan(f, steps.Options{})
+	st := c.State(steps.StepCutover)
+	if c.Current != steps.StepCutover || st.Status != steps.Blocked || c.CanAbort {
 		t.Fatalf("plan at %s, cutover %s, abort %t", c.Current, st.Status, c.CanAbort)
 	}
 	for _, want := range []string{"no Sentinel names it", "sentinel-1, which ran the failover,", "sentinel-1 not answering",
@@ -43,10 +44,10 @@ func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 	// sign, and the advice changes (the others fail over by themselves).
 	x := unannounced().fenced()
 	f = steady(x.facts(), 5)
-	if st := StageOf(f); st != StagePromotedUnannounced {
+	if st := steps.StageOf(f); st != steps.StagePromotedUnannounced {
 		t.Fatalf("fenced: stage %s", st)
 	}
-	if r := Plan(f, Options{}).State(StepCutover).Reason; !strings.Contains(r, "READONLY") || !strings.Contains(r, "fail over to the target themselves") {
+	if r := Plan(f, steps.Options{}).State(steps.StepCutover).Reason; !strings.Contains(r, "READONLY") || !strings.Contains(r, "fail over to the target themselves") {
 		t.Errorf("fenced: %s", r)
 	}
 
@@ -56,14 +57,14 @@ func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 	for i := 1; i < 3; i++ {
 		x.sents[i].Replicas[0].RoleReported = "master"
 	}
-	if st := StageOf(steady(x.facts(), 5)); st != StagePromotedUnannounced {
+	if st := steps.StageOf(steady(x.facts(), 5)); st != steps.StagePromotedUnannounced {
 		t.Errorf("role-reported master: stage %s", st)
 	}
 
 	// A target that is a primary of its own, with nothing saying it was
 	// promoted, is detached.
 	x = healthy()
-	if st := StageOf(x.facts()); st != StageDetached {
+	if st := steps.StageOf(x.facts()); st != steps.StageDetached {
 		t.Errorf("standalone target: stage %s", st)
 	}
 }
@@ -73,9 +74,9 @@ func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 // promotable once every Sentinel lists it healthy.
 func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 	const newRep = "10.0.0.5:6380"
-	o := Options{NewReplicas: []string{newRep}}
-	switched := func(state string, sentinelsList bool) Facts {
-		x := healthy().attached().registered().promoted(3).fenced()
+	o := steps.Options{NewReplicas: []string{newRep}}
+	switched := func(state string, sentinelsList bool) steps.Facts {
+		x := healthy().Attached().registered().promoted(3).fenced()
 		info := probe.ParseInfo("role:master\r\nconnected_slaves:1\r\nslave0:ip=10.0.0.5,port=6380,state=" + state + ",lag=0\r\n")
 		x.tgt.Replicas = info.ReplicaLines()
 		for i := range x.sents {
@@ -86,7 +87,7 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 			}
 		}
 		f := x.facts()
-		f.HA = HAFacts{PromotableBefore: 2, KnownBefore: true}
+		f.HA = steps.HAFacts{PromotableBefore: 2, KnownBefore: true}
 		return f
 	}
 	f := switched("online", true)
@@ -125,7 +126,7 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 		t.Errorf("commands %v", cmds)
 	}
 	// No --new-replica: nothing to do, and it says HA is short.
-	if r := restoreHADoneReason(f, Options{}); !strings.Contains(r, "no --new-replica") || !strings.Contains(r, "2 fewer than before") {
+	if r := restoreHADoneReason(f, steps.Options{}); !strings.Contains(r, "no --new-replica") || !strings.Contains(r, "2 fewer than before") {
 		t.Errorf("no new replica: %s", r)
 	}
 	if text, ok := Failover(f); ok || !strings.Contains(text, "Sentinel has nothing to promote") {
@@ -136,7 +137,7 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 // After the switch every old Redis (the old primary and the other
 // replicas) gets a line saying what it serves, and a confirmation each.
 func TestDecommissionCoversEveryOldRedis(t *testing.T) {
-	x := healthy().attached().registered().otherReplica("10.0.0.3", 6379, 0).otherReplica("10.0.0.4", 6379, 0).promoted(3).fenced()
+	x := healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 0).otherReplica("10.0.0.4", 6379, 0).promoted(3).fenced()
 	for i := range x.sents {
 		for j := range x.sents[i].Replicas {
 			r := &x.sents[i].Replicas[j]
@@ -146,8 +147,8 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 		}
 	}
 	f := x.facts()
-	f.Cutover = &CutoverResult{FailoverAt: x.at, PromotedAt: x.at.Add(time.Second)}
-	o := Options{}
+	f.Cutover = &steps.CutoverResult{FailoverAt: x.at, PromotedAt: x.at.Add(time.Second)}
+	o := steps.Options{}
 	var lines int
 	for _, c := range decommissionChecks(f, o) {
 		if strings.Contains(c.Detail, "following the target, never synced: serving data from 03:04:06") {
@@ -186,9 +187,9 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 		t.Errorf("confirmations %v", ids)
 	}
 	// One left to the operator: its line gives the commands.
-	f.HA.Fates = map[string]Fate{"10.0.0.4:6379": FateLeft}
+	f.HA.Fates = map[string]steps.Fate{"10.0.0.4:6379": steps.FateLeft}
 	for _, c := range decommissionChecks(f, o) {
-		if c.ID == "decommission-10.0.0.4:6379" && (c.Level != Pass || !strings.Contains(c.Detail, "redis-cli -h 10.0.0.4 -p 6379 SHUTDOWN")) {
+		if c.ID == "decommission-10.0.0.4:6379" && (c.Level != steps.Pass || !strings.Contains(c.Detail, "redis-cli -h 10.0.0.4 -p 6379 SHUTDOWN")) {
 			t.Errorf("left: %+v", c)
 		}
 	}
@@ -201,29 +202,29 @@ func TestOldPrimaryStale(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name string
-		f    func() Facts
+		f    func() steps.Facts
 		want string
 	}{
-		{"before the cutover", func() Facts { return healthy().attached().facts() }, ""},
-		{"one Sentinel of three names the target", func() Facts { return healthy().promoted(1).facts() }, ""},
-		{"fenced, never synced", func() Facts {
-			f := healthy().attached().promoted(3).fenced().facts()
-			f.Cutover = &CutoverResult{PromotedAt: at}
+		{"before the cutover", func() steps.Facts { return healthy().Attached().facts() }, ""},
+		{"one Sentinel of three names the target", func() steps.Facts { return healthy().promoted(1).facts() }, ""},
+		{"fenced, never synced", func() steps.Facts {
+			f := healthy().Attached().promoted(3).fenced().facts()
+			f.Cutover = &steps.CutoverResult{PromotedAt: at}
 			return f
 		}, "stale since 03:04:00"},
-		{"fenced and synced", func() Facts {
-			x := healthy().attached().promoted(3).fenced()
+		{"fenced and synced", func() steps.Facts {
+			x := healthy().Attached().promoted(3).fenced()
 			x.src.LinkStatus = "up"
 			return x.facts()
 		}, ""},
-		{"still a primary", func() Facts { return healthy().attached().promoted(3).facts() }, "still a primary"},
-		{"gone", func() Facts {
-			x := healthy().attached().promoted(3)
+		{"still a primary", func() steps.Facts { return healthy().Attached().promoted(3).facts() }, "still a primary"},
+		{"gone", func() steps.Facts {
+			x := healthy().Attached().promoted(3)
 			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
 			return x.facts()
 		}, ""},
 	} {
-		if got := OldPrimaryStale(c.f()); got != c.want {
+		if got := steps.OldPrimaryStale(c.f()); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"encoding/json"
@@ -7,9 +7,10 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
-func findCheck(cs []Check, id string) *Check {
+func findCheck(cs []steps.Check, id string) *steps.Check {
 	for i := range cs {
 		if cs[i].ID == id {
 			return &cs[i]
@@ -47,10 +48,10 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 		aclFacts("sentinel-3", x.sents[2].Addr, "default", access.ACLByDryRun, aclc(access.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
 	}
 	x.pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
-	cs := Preflight(x.facts(), Options{})
+	cs := steps.Preflight(x.facts(), steps.Options{})
 
 	src := findCheck(cs, "acl-source")
-	if src == nil || src.Level != Block {
+	if src == nil || src.Level != steps.Block {
 		t.Fatalf("source: %+v", src)
 	}
 	for _, w := range []string{"source " + fxSource, `"migrator"`, "CLIENT PAUSE, CLIENT KILL", "SHUTDOWN", "ACL DRYRUN"} {
@@ -62,21 +63,21 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 		!strings.Contains(src.Fix, "ACL SETUSER migrator +client|pause") {
 		t.Errorf("source fix: %s %v", src.Fix, src.FixCommands)
 	}
-	if c := findCheck(cs, "acl"); c == nil || c.Level != Pass || !strings.Contains(c.Detail, "target") || !strings.Contains(c.Detail, "sentinel-1") {
+	if c := findCheck(cs, "acl"); c == nil || c.Level != steps.Pass || !strings.Contains(c.Detail, "target") || !strings.Contains(c.Detail, "sentinel-1") {
 		t.Errorf("the shared pass line: %+v", c)
 	}
-	if c := findCheck(cs, "acl-sentinel-2"); c == nil || c.Level != Warn || !strings.Contains(c.Detail, "cannot tell") ||
+	if c := findCheck(cs, "acl-sentinel-2"); c == nil || c.Level != steps.Warn || !strings.Contains(c.Detail, "cannot tell") ||
 		!strings.Contains(c.Fix, "ACL DRYRUN watcher SENTINEL FAILOVER m") {
 		t.Errorf("cannot tell: %+v", c)
 	}
-	if c := findCheck(cs, "acl-sentinel-3"); c == nil || c.Level != Warn || !strings.Contains(c.Detail, "PSUBSCRIBE") || !strings.Contains(c.Fix, "&*") {
+	if c := findCheck(cs, "acl-sentinel-3"); c == nil || c.Level != steps.Warn || !strings.Contains(c.Detail, "PSUBSCRIBE") || !strings.Contains(c.Fix, "&*") {
 		t.Errorf("optional: %+v", c)
 	}
-	if c := FirstBlock(cs); c == nil || c.ID != "acl-source" {
+	if c := steps.FirstBlock(cs); c == nil || c.ID != "acl-source" {
 		t.Errorf("first block %+v", c)
 	}
 	// The attach refuses while it blocks.
-	if b := FirstBlock(attachPre(x.facts(), Options{})); b == nil || b.ID != "acl-source" {
+	if b := steps.FirstBlock(attachPre(x.facts(), steps.Options{})); b == nil || b.ID != "acl-source" {
 		t.Errorf("attach precondition: %+v", b)
 	}
 }
@@ -87,32 +88,32 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 	cases := []struct {
 		ra    access.ReplicationAuth
-		level Level
+		level steps.Level
 		words string
 	}{
-		{access.ReplicationAuth{Verdict: access.ReplAuthOpen, Detail: "the source takes connections without a password"}, Pass, "without a password"},
-		{access.ReplicationAuth{Verdict: access.ReplAuthOK, Detail: "the source accepts the target's masterauth"}, Pass, "accepts"},
-		{access.ReplicationAuth{Verdict: access.ReplAuthMissing, Detail: "the target has no masterauth"}, Block, "--masterauth"},
-		{access.ReplicationAuth{Verdict: access.ReplAuthRefused, MasterUser: "repl", Detail: "the source refuses the target's masteruser repl and masterauth"}, Block, "masteruser repl"},
-		{access.ReplicationAuth{Verdict: access.ReplAuthUnknown, Detail: "the target does not say"}, Warn, "--masterauth"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthOpen, Detail: "the source takes connections without a password"}, steps.Pass, "without a password"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthOK, Detail: "the source accepts the target's masterauth"}, steps.Pass, "accepts"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthMissing, Detail: "the target has no masterauth"}, steps.Block, "--masterauth"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthRefused, MasterUser: "repl", Detail: "the source refuses the target's masteruser repl and masterauth"}, steps.Block, "masteruser repl"},
+		{access.ReplicationAuth{Verdict: access.ReplAuthUnknown, Detail: "the target does not say"}, steps.Warn, "--masterauth"},
 	}
 	for _, c := range cases {
 		x := healthy()
 		ra := c.ra
 		x.pre.Replication = &ra
-		ch := findCheck(Preflight(x.facts(), Options{}), "target-masterauth")
+		ch := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-masterauth")
 		if ch == nil || ch.Level != c.level || !strings.Contains(ch.Detail+" "+ch.Fix, c.words) {
 			t.Errorf("%s: %+v", c.ra.Verdict, ch)
 			continue
 		}
-		if c.level == Block {
+		if c.level == steps.Block {
 			if len(ch.FixCommands) == 0 || strings.Join(ch.FixCommands[0].Args, " ") != "CONFIG SET masterauth ***" || !strings.Contains(ch.Fix, "CONFIG SET masterauth") {
 				t.Errorf("%s fix: %s %v", c.ra.Verdict, ch.Fix, ch.FixCommands)
 			}
 		}
 		// Once attached, the question is past.
-		x.attached()
-		if ch := findCheck(Preflight(x.facts(), Options{}), "target-masterauth"); ch != nil {
+		x.Attached()
+		if ch := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-masterauth"); ch != nil {
 			t.Errorf("%s: shown after attach: %+v", c.ra.Verdict, ch)
 		}
 	}
@@ -121,15 +122,15 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 func TestTargetThatIsTheSourceBlocks(t *testing.T) {
 	x := healthy()
 	x.topo.Target = fxSource
-	if c := findCheck(Preflight(x.facts(), Options{}), "target-not-source"); c == nil || c.Level != Block || !strings.Contains(c.Fix, "--target") {
+	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Fix, "--target") {
 		t.Errorf("same address: %+v", c)
 	}
 	x = healthy()
 	x.tgt.RunID = x.src.RunID // another name for the same server
-	if c := findCheck(Preflight(x.facts(), Options{}), "target-not-source"); c == nil || c.Level != Block || !strings.Contains(c.Detail, "same server") {
+	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "same server") {
 		t.Errorf("same run_id: %+v", c)
 	}
-	if c := findCheck(Preflight(healthy().facts(), Options{}), "target-not-source"); c != nil {
+	if c := findCheck(steps.Preflight(healthy().facts(), steps.Options{}), "target-not-source"); c != nil {
 		t.Errorf("healthy: %+v", c)
 	}
 }
@@ -140,37 +141,37 @@ func TestTargetThatIsTheSourceBlocks(t *testing.T) {
 func TestTargetKnownByAnotherAddressIsNamed(t *testing.T) {
 	x := healthy()
 	x.pre.Target.AnnounceIP = "10.9.9.9"
-	c := findCheck(Preflight(x.facts(), Options{}), "target-address")
-	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "10.9.9.9:6380") || !strings.Contains(c.Fix, "--target 10.9.9.9:6380") {
+	c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-address")
+	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "10.9.9.9:6380") || !strings.Contains(c.Fix, "--target 10.9.9.9:6380") {
 		t.Fatalf("before attach: %+v", c)
 	}
 
-	x.attached()
+	x.Attached()
 	x.src.Replicas[0].IP = "10.9.9.9"
 	for i := range x.sents {
 		x.sents[i].Replicas = []probe.SentinelReplica{{IP: "10.9.9.9", Port: 6380, Flags: []string{"slave", "s_down", "disconnected"}, Priority: 100}}
 	}
 	f := steady(x.facts(), 5)
-	c = findCheck(Preflight(f, Options{}), "target-address")
-	if c == nil || c.Level != Block || !strings.Contains(c.Detail, "lists 10.9.9.9:6380") || !strings.Contains(c.Detail, "sentinel-1 cannot reach 10.9.9.9:6380") ||
+	c = findCheck(steps.Preflight(f, steps.Options{}), "target-address")
+	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "lists 10.9.9.9:6380") || !strings.Contains(c.Detail, "sentinel-1 cannot reach 10.9.9.9:6380") ||
 		!strings.Contains(c.Fix, "abort") {
 		t.Errorf("after attach: %+v", c)
 	}
 	reg := registrationChecks(f)
-	if len(reg) == 0 || reg[0].Level != Block || !strings.Contains(reg[0].Detail, "10.9.9.9:6380") {
+	if len(reg) == 0 || reg[0].Level != steps.Block || !strings.Contains(reg[0].Detail, "10.9.9.9:6380") {
 		t.Errorf("registration: %+v", reg)
 	}
 }
 
 func TestACLGetUserRepliesAreRedacted(t *testing.T) {
-	got := redactReply([]string{"ACL", "GETUSER", "u"}, []any{"flags", []any{"on"}, "passwords", []any{"5e884898da28"}, "commands", "+@all"})
+	got := steps.RedactReply([]string{"ACL", "GETUSER", "u"}, []any{"flags", []any{"on"}, "passwords", []any{"5e884898da28"}, "commands", "+@all"})
 	if b, _ := json.Marshal(got); strings.Contains(string(b), "5e884898da28") || !strings.Contains(string(b), `"passwords","***"`) {
 		t.Errorf("hash in %s", b)
 	}
 	if !probe.IsRead([]string{"ACL", "DRYRUN", "u", "CLIENT", "PAUSE", "1000"}) || !probe.IsRead([]string{"ACL", "GETUSER", "u"}) || probe.IsRead([]string{"ACL", "SETUSER", "u", "+@all"}) {
 		t.Error("ACL DRYRUN and GETUSER read; SETUSER writes")
 	}
-	if got := RedactArgs([]string{"ACL", "DRYRUN", "u", "AUTH", "u", "s3cret"}); strings.Join(got, " ") != "ACL DRYRUN u AUTH u ***" {
+	if got := steps.RedactArgs([]string{"ACL", "DRYRUN", "u", "AUTH", "u", "s3cret"}); strings.Join(got, " ") != "ACL DRYRUN u AUTH u ***" {
 		t.Errorf("DRYRUN of AUTH: %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
 // Step 9: the old Redis servers go (the old primary and every other
 // Redis replica), and the Sentinels forget them.
-var decommissionStep = &Step{
-	ID:    StepDecommission,
+var decommissionStep = &steps.Step{
+	ID:    steps.StepDecommission,
 	Title: "Decommission the old Redis",
 	Why: "Sentinel keeps the old primary and every other Redis replica as replicas of the new primary, and with Dragonfly as " +
 		"primary they never sync: each keeps serving the data it had at the switch to any client that reads from it. Shut each " +
@@ -21,93 +22,86 @@ var decommissionStep = &Step{
 		"them.",
 	OnFailure: "If a Sentinel does not find the others again after its reset, check its network and the others' announce addresses; " +
 		"reset the next one only once it has.",
-	deadline: func(f Facts, o Options) time.Duration {
+	DeadlineFn: func(f steps.Facts, o steps.Options) time.Duration {
 		return 15*time.Second + time.Duration(len(f.Snapshot.Sentinels))*o.ResetTimeout
 	},
-	pre:  decommissionPre,
-	post: decommissionChecks,
-	done: func(f Facts, o Options) bool {
-		return StageOf(f) == StagePromoted && !anyNotPass(decommissionChecks(f, o))
+	PreFn:  decommissionPre,
+	PostFn: decommissionChecks,
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		return steps.StageOf(f) == steps.StagePromoted && !steps.AnyNotPass(decommissionChecks(f, o))
 	},
-	commands: func(f Facts, o Options) []Command {
-		var cs []Command
-		for _, n := range oldRedisServers(f, o) {
+	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command {
+		var cs []steps.Command
+		for _, n := range steps.OldRedisServers(f, o) {
 			if !n.Down {
 				cs = append(cs, shutdownCommand(n))
 			}
 		}
-		return append(cs, resetCommands(f)...)
+		return append(cs, steps.ResetCommands(f)...)
 	},
-	confirm: func(f Facts, o Options) []Confirmation {
-		var cs []Confirmation
-		for _, n := range oldRedisServers(f, o) {
+	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
+		var cs []steps.Confirmation
+		for _, n := range steps.OldRedisServers(f, o) {
 			if n.Down {
 				continue
 			}
 			what := "the old Redis at " + n.Addr
 			if !n.Primary {
-				what = "the old Redis replica at " + n.Addr + " (" + staleLine(f, n) + ")"
+				what = "the old Redis replica at " + n.Addr + " (" + steps.StaleLine(f, n) + ")"
 			}
-			cs = append(cs, Confirmation{ID: shutdownID(n), Kind: ConfirmYesNo, Optional: true, Commands: []Command{shutdownCommand(n)},
+			cs = append(cs, steps.Confirmation{ID: steps.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
 				Prompt: "Shut " + what + " down now? (n leaves it running for you to stop)"})
 		}
-		cs = append(cs, Confirmation{ID: "reset", Kind: ConfirmYesNo, Commands: resetCommands(f),
+		cs = append(cs, steps.Confirmation{ID: "reset", Kind: steps.ConfirmYesNo, Commands: steps.ResetCommands(f),
 			Prompt: fmt.Sprintf("Reset the %d Sentinels one at a time so they forget the old Redis servers?", len(f.Snapshot.Sentinels))})
 		return cs
 	},
-	run: runDecommission,
+	RunFn: runDecommission,
 }
 
-func decommissionPre(f Facts, o Options) []Check { return afterSwitchPre(f, "decommission") }
-
-// cutoverDonePre is the precondition of a step after the cutover, as the
-// check id: the cutover is done.
-func cutoverDonePre(f Facts, id string) []Check {
-	if StageOf(f) != StagePromoted {
-		return []Check{block(id, "the cutover is done", string(StageOf(f)), "run the cutover")}
-	}
-	return nil
+func decommissionPre(f steps.Facts, o steps.Options) []steps.Check {
+	return steps.AfterSwitchPre(f, "decommission")
 }
 
 // decommissionChecks are a line per old Redis server (stopped, left to
 // the operator with its commands, or what it serves now), and whether
 // the Sentinels have forgotten those that are gone.
-func decommissionChecks(f Facts, o Options) []Check {
-	var cs []Check
+func decommissionChecks(f steps.Facts, o steps.Options) []steps.Check {
+	var cs []steps.Check
 	var listed []string
-	for _, n := range oldRedisServers(f, o) {
+	for _, n := range steps.OldRedisServers(f, o) {
 		id, title := "decommission-"+n.Addr, "the old Redis "+n.Addr+" is stopped"
 		if n.Primary {
 			id, title = "decommission-old", "the old Redis is stopped"
 		}
 		switch {
 		case n.Down:
-			cs = append(cs, pass(id, title, "it does not answer"))
-		case n.Fate == FateLeft || n.Primary && f.LeftOldPrimary:
-			cs = append(cs, pass(id, title, "left running for you: "+leftCommands(f, n.Addr)))
+			cs = append(cs, steps.PassCheck(id, title, "it does not answer"))
+		case n.Fate == steps.FateLeft || n.Primary && f.LeftOldPrimary:
+			cs = append(cs, steps.PassCheck(id, title, "left running for you: "+steps.LeftCommands(f, n.Addr)))
 		default:
-			c := warn(id, title, n.label()+": "+staleLine(f, n))
-			c.FixCommands = []Command{shutdownCommand(n)}
+			c := steps.WarnCheck(id, title, n.Label()+": "+steps.StaleLine(f, n))
+			c.FixCommands = []steps.Command{shutdownCommand(n)}
 			cs = append(cs, c)
 		}
-		left := n.Fate == FateLeft || n.Primary && f.LeftOldPrimary
+		left := n.Fate == steps.FateLeft || n.Primary && f.LeftOldPrimary
 		if len(n.Listed) > 0 && !(left && f.Decommissioned) {
-			listed = append(listed, n.Addr+" ("+joinLabels(n.Listed)+")")
+			listed = append(listed, n.Addr+" ("+steps.JoinLabels(n.Listed)+")")
 		}
 	}
 	switch {
 	case len(listed) == 0 && f.Decommissioned:
-		cs = append(cs, pass("decommission-forgotten", "no Sentinel lists the old Redis", "reset done; a server left running may be found again"))
+		cs = append(cs, steps.PassCheck("decommission-forgotten", "no Sentinel lists the old Redis", "reset done; a server left running may be found again"))
 	case len(listed) == 0:
-		cs = append(cs, pass("decommission-forgotten", "no Sentinel lists the old Redis", ""))
+		cs = append(cs, steps.PassCheck("decommission-forgotten", "no Sentinel lists the old Redis", ""))
 	default:
-		cs = append(cs, warn("decommission-forgotten", "no Sentinel lists the old Redis", "still listed: "+strings.Join(listed, "; ")))
+		cs = append(cs, steps.WarnCheck("decommission-forgotten", "no Sentinel lists the old Redis", "still listed: "+strings.Join(listed, "; ")))
 	}
 	return cs
 }
 
-func decommissionDoneReason(f Facts, o Options) string {
-	nodes := oldRedisServers(f, o)
+func decommissionDoneReason(f steps.Facts, o steps.Options) string {
+	nodes := steps.OldRedisServers(f, o)
 	if len(nodes) == 1 {
 		if f.LeftOldPrimary {
 			return "the old Redis is left to the operator; the Sentinels were reset"
@@ -116,7 +110,7 @@ func decommissionDoneReason(f Facts, o Options) string {
 	}
 	var gone, left []string
 	for _, n := range nodes {
-		if n.Fate == FateLeft || n.Primary && f.LeftOldPrimary {
+		if n.Fate == steps.FateLeft || n.Primary && f.LeftOldPrimary {
 			left = append(left, n.Addr)
 		} else {
 			gone = append(gone, n.Addr)
@@ -129,16 +123,16 @@ func decommissionDoneReason(f Facts, o Options) string {
 	return msg + "; no Sentinel lists those that are gone"
 }
 
-func shutdownCommand(n oldRedis) Command {
+func shutdownCommand(n steps.OldRedis) steps.Command {
 	ep := "source"
 	if !n.Primary {
 		ep = "replica"
 	}
-	return Command{Endpoint: ep, Addr: n.Addr, Args: []string{"SHUTDOWN"}}
+	return steps.Command{Endpoint: ep, Addr: n.Addr, Args: []string{"SHUTDOWN"}}
 }
 
-func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	nodes := oldRedisServers(f, r.Options())
+func runDecommission(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
+	nodes := steps.OldRedisServers(f, r.Options())
 	shutSource := false
 	var gone []string
 	for _, n := range nodes {
@@ -146,31 +140,31 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 			gone = append(gone, n.Addr)
 			continue
 		}
-		if !isYes(a[shutdownID(n)]) {
-			r.Session.setFate(n.Addr, FateLeft)
-			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Addr: n.Addr, Message: n.label() + " left running for the operator: " + leftCommands(f, n.Addr)}, true)
+		if !steps.IsYes(a[steps.ShutdownID(n)]) {
+			r.Session.SetFate(n.Addr, steps.FateLeft)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepOf(ctx), Addr: n.Addr, Message: n.Label() + " left running for the operator: " + steps.LeftCommands(f, n.Addr)}, true)
 			continue
 		}
-		progress(Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.label(), Fraction: -1})
+		progress(steps.Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.Label(), Fraction: -1})
 		var err error
 		if n.Primary {
-			err = r.shutdownSource(ctx)
+			err = shutdownSource(ctx, r)
 			shutSource = err == nil
 		} else {
-			err = r.shutdownReplica(ctx, n.Addr)
+			err = shutdownReplica(ctx, r, n.Addr)
 		}
 		if err != nil {
 			return err
 		}
-		r.Session.setFate(n.Addr, FateShutDown)
+		r.Session.SetFate(n.Addr, steps.FateShutDown)
 		gone = append(gone, n.Addr)
 	}
-	err := r.resetSentinels(ctx, progress, func(f Facts, i int) (bool, string) {
+	err := r.ResetSentinels(ctx, progress, func(f steps.Facts, i int) (bool, string) {
 		v := f.Snapshot.Sentinels[i]
 		if !v.Reachable || !v.Monitors {
 			return false, "not answering"
 		}
-		if !recordSwitched(f, &v) {
+		if !steps.RecordSwitched(f, &v) {
 			return false, "its own record names " + v.RecordAddr
 		}
 		if v.NumOtherSentinels < len(f.Snapshot.Sentinels)-1 {
@@ -178,7 +172,7 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 		}
 		for _, rep := range v.Replicas {
 			for _, g := range gone {
-				if probe.SameAddr(rep.Addr(), g) || g == f.Topo.Source && isSource(f, rep.Addr()) {
+				if probe.SameAddr(rep.Addr(), g) || g == f.Topo.Source && steps.IsSource(f, rep.Addr()) {
 					return false, "still lists the old Redis " + g
 				}
 			}
@@ -188,18 +182,18 @@ func runDecommission(ctx context.Context, r *Runner, f, fresh Facts, a Answers, 
 	if err != nil {
 		return err
 	}
-	r.Session.setDecommissioned(f.Snapshot.Source.Reachable && !shutSource)
+	r.Session.SetDecommissioned(f.Snapshot.Source.Reachable && !shutSource)
 	return nil
 }
 
 // shutdownSource sends SHUTDOWN to the old primary and waits until it no
 // longer answers.
-func (r *Runner) shutdownSource(ctx context.Context) error {
-	if _, err := r.SendWithin(ctx, r.Prober.Source, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
+func shutdownSource(ctx context.Context, r *steps.Runner) error {
+	if _, err := r.SendWithin(ctx, r.Prober.Source, 30*time.Second, false, "SHUTDOWN"); err != nil && !steps.ConnectionClosed(err) {
 		return fmt.Errorf("the old Redis refused to shut down: %w (stop it yourself, then run this step again and answer n)", err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	if _, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f Facts) (bool, error) {
+	if _, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f steps.Facts) (bool, error) {
 		return !f.Snapshot.Source.Reachable, nil
 	}); err != nil {
 		return fmt.Errorf("the old Redis still answers after SHUTDOWN: stop it yourself: %w", err)
@@ -209,17 +203,17 @@ func (r *Runner) shutdownSource(ctx context.Context) error {
 
 // shutdownReplica sends SHUTDOWN to another old Redis replica and checks,
 // with a PING or a few, that it no longer answers.
-func (r *Runner) shutdownReplica(ctx context.Context, addr string) error {
+func shutdownReplica(ctx context.Context, r *steps.Runner, addr string) error {
 	if r.DialReplica == nil {
 		return fmt.Errorf("flyover cannot reach the old replica %s: stop it yourself (%s), then run this step again and answer n", addr, "SHUTDOWN")
 	}
 	e := r.DialReplica(addr)
 	defer e.Close()
-	if _, err := r.SendWithin(ctx, e, 30*time.Second, false, "SHUTDOWN"); err != nil && !connectionClosed(err) {
+	if _, err := r.SendWithin(ctx, e, 30*time.Second, false, "SHUTDOWN"); err != nil && !steps.ConnectionClosed(err) {
 		return fmt.Errorf("the old replica %s refused to shut down: %w (stop it yourself, then run this step again and answer n)", addr, err)
 	}
 	for range 25 {
-		if _, err := r.Send(ctx, e, "PING"); err != nil && ReplyCode(err) == "" {
+		if _, err := r.Send(ctx, e, "PING"); err != nil && steps.ReplyCode(err) == "" {
 			return nil // no answer at all: it is gone
 		}
 		select {

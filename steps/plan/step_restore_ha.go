@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 	"flyover/steps/auditlog"
 )
 
@@ -18,8 +19,8 @@ import (
 // to the new primary (Dragonfly replicates from Dragonfly), fully synced,
 // and waited for until every Sentinel lists it as a healthy replica it
 // would promote.
-var restoreHAStep = &Step{
-	ID:    StepRestoreHA,
+var restoreHAStep = &steps.Step{
+	ID:    steps.StepRestoreHA,
 	Title: "Restore HA on Dragonfly",
 	Why: "The old Redis replicas cannot follow Dragonfly, so after the switch Sentinel has no replica to promote if the new " +
 		"primary fails. Each instance given with --new-replica is attached to the new primary (REPLICAOF; its data is replaced " +
@@ -29,29 +30,31 @@ var restoreHAStep = &Step{
 	OnFailure: "If REPLICAOF is refused, the new replica cannot reach or authenticate to the new primary (masterauth, " +
 		"--masteruser). If a Sentinel never lists it, the Sentinels cannot reach it at the address the primary lists " +
 		"(--replica_announce_ip / --announce_port).",
-	deadline: func(f Facts, o Options) time.Duration { return o.AttachTimeout + o.RegisterTimeout },
-	pre:      restoreHAPre,
-	post:     restoreHAChecks,
-	done: func(f Facts, o Options) bool {
-		return StageOf(f) == StagePromoted && restoreHADone(f, o)
+	DeadlineFn: func(f steps.Facts, o steps.Options) time.Duration { return o.AttachTimeout + o.RegisterTimeout },
+	PreFn:      restoreHAPre,
+	PostFn:     restoreHAChecks,
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		return steps.StageOf(f) == steps.StagePromoted && restoreHADone(f, o)
 	},
-	commands: func(f Facts, o Options) []Command { return restoreHACommands(f, o) },
-	confirm: func(f Facts, o Options) []Confirmation {
-		var cs []Confirmation
+	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command { return restoreHACommands(f, o) },
+	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
+		var cs []steps.Confirmation
 		for _, c := range restoreHACommands(f, o) {
-			cs = append(cs, Confirmation{ID: "attach " + c.Addr, Kind: ConfirmYesNo, Commands: []Command{c},
+			cs = append(cs, steps.Confirmation{ID: "attach " + c.Addr, Kind: steps.ConfirmYesNo, Commands: []steps.Command{c},
 				Prompt: "Attach " + c.Addr + " to the new primary as a replica? (REPLICAOF replaces its data with a full sync)"})
 		}
 		return cs
 	},
-	run: runRestoreHA,
+	RunFn: runRestoreHA,
 }
 
-func restoreHAPre(f Facts, o Options) []Check { return afterSwitchPre(f, "restore-ha") }
+func restoreHAPre(f steps.Facts, o steps.Options) []steps.Check {
+	return steps.AfterSwitchPre(f, "restore-ha")
+}
 
 // newPrimary is the new primary's address as the Sentinels name it (what
 // a new replica must follow), else the target's.
-func newPrimary(f Facts) string {
+func newPrimary(f steps.Facts) string {
 	if s := &f.Snapshot; s.SentinelsAgree && f.Topo.IsTarget(s.AgreedMaster) {
 		return s.AgreedMaster
 	}
@@ -61,7 +64,7 @@ func newPrimary(f Facts) string {
 // newReplicaState judges one new replica from the facts: synced per the
 // new primary's replica line (state=online; Dragonfly prints no offset=),
 // and eligible per every Sentinel.
-func newReplicaState(f Facts, addr string) (ok bool, detail string) {
+func newReplicaState(f steps.Facts, addr string) (ok bool, detail string) {
 	line := primaryLists(f, addr)
 	switch {
 	case line == nil:
@@ -72,12 +75,12 @@ func newReplicaState(f Facts, addr string) (ok bool, detail string) {
 	var waiting []string
 	for i, v := range f.Snapshot.Sentinels {
 		if !v.Reachable || !v.Monitors {
-			waiting = append(waiting, endpointLabel(i)+" does not answer")
+			waiting = append(waiting, steps.EndpointLabel(i)+" does not answer")
 			continue
 		}
 		r := v.Replica(addr)
 		if r == nil {
-			waiting = append(waiting, endpointLabel(i)+" does not list it yet (it reads the primary's INFO every 10 s)")
+			waiting = append(waiting, steps.EndpointLabel(i)+" does not list it yet (it reads the primary's INFO every 10 s)")
 			continue
 		}
 		cand, skipped := v.PromotionCandidate()
@@ -86,7 +89,7 @@ func newReplicaState(f Facts, addr string) (ok bool, detail string) {
 			if why == "" {
 				why = "not rated yet"
 			}
-			waiting = append(waiting, endpointLabel(i)+" would not promote it: "+why)
+			waiting = append(waiting, steps.EndpointLabel(i)+" would not promote it: "+why)
 		}
 	}
 	if len(waiting) > 0 {
@@ -96,7 +99,7 @@ func newReplicaState(f Facts, addr string) (ok bool, detail string) {
 }
 
 // primaryLists is the new primary's slaveN line for addr, or nil.
-func primaryLists(f Facts, addr string) *probe.ReplicaLine {
+func primaryLists(f steps.Facts, addr string) *probe.ReplicaLine {
 	for i := range f.Snapshot.Target.Replicas {
 		if probe.SameAddr(f.Snapshot.Target.Replicas[i].Addr(), addr) {
 			return &f.Snapshot.Target.Replicas[i]
@@ -112,25 +115,25 @@ func replicaLineSynced(l probe.ReplicaLine) bool {
 	return l.State == "online" || l.State == "stable_sync"
 }
 
-func restoreHAChecks(f Facts, o Options) []Check {
-	var cs []Check
+func restoreHAChecks(f steps.Facts, o steps.Options) []steps.Check {
+	var cs []steps.Check
 	for _, addr := range o.NewReplicas {
 		id, title := "restore-ha-"+addr, "new replica "+addr+" is synced and promotable"
 		if ok, d := newReplicaState(f, addr); ok {
-			cs = append(cs, pass(id, title, d))
+			cs = append(cs, steps.PassCheck(id, title, d))
 		} else {
-			cs = append(cs, warn(id, title, d))
+			cs = append(cs, steps.WarnCheck(id, title, d))
 		}
 	}
 	now, before, known := promotableCount(f)
 	const id, title = "restore-ha-count", "as many promotable replicas as before"
 	switch {
 	case !known:
-		cs = append(cs, warn(id, title, fmt.Sprintf("%d now; this session did not see how many there were before the cutover", now)))
+		cs = append(cs, steps.WarnCheck(id, title, fmt.Sprintf("%d now; this session did not see how many there were before the cutover", now)))
 	case now >= before:
-		cs = append(cs, pass(id, title, fmt.Sprintf("%d now, %d before", now, before)))
+		cs = append(cs, steps.PassCheck(id, title, fmt.Sprintf("%d now, %d before", now, before)))
 	default:
-		cs = append(cs, warn(id, title, fmt.Sprintf("%d now, %d before: HA is not what it was; attach more Dragonfly replicas with --new-replica", now, before)))
+		cs = append(cs, steps.WarnCheck(id, title, fmt.Sprintf("%d now, %d before: HA is not what it was; attach more Dragonfly replicas with --new-replica", now, before)))
 	}
 	return cs
 }
@@ -138,7 +141,7 @@ func restoreHAChecks(f Facts, o Options) []Check {
 // promotableCount is how many replicas every Sentinel could promote now
 // (the fewest any Sentinel could), and how many there were before the
 // cutover besides the target, when this session saw it.
-func promotableCount(f Facts) (now, before int, known bool) {
+func promotableCount(f steps.Facts) (now, before int, known bool) {
 	now = -1
 	for _, v := range f.Snapshot.Sentinels {
 		if !v.Reachable || !v.Monitors {
@@ -152,7 +155,7 @@ func promotableCount(f Facts) (now, before int, known bool) {
 	return max(now, 0), f.HA.PromotableBefore, f.HA.KnownBefore
 }
 
-func restoreHADone(f Facts, o Options) bool {
+func restoreHADone(f steps.Facts, o steps.Options) bool {
 	for _, addr := range o.NewReplicas {
 		if ok, _ := newReplicaState(f, addr); !ok {
 			return false
@@ -164,7 +167,7 @@ func restoreHADone(f Facts, o Options) bool {
 // Failover says what happens if the new primary fails: how many replicas
 // every Sentinel could promote, against before the cutover; ok is false
 // when there are fewer than before, or none.
-func Failover(f Facts) (text string, ok bool) {
+func Failover(f steps.Facts) (text string, ok bool) {
 	now, before, known := promotableCount(f)
 	text = "the new primary has " + plural(now, "1 promotable replica", "%d promotable replicas")
 	switch {
@@ -181,7 +184,7 @@ func Failover(f Facts) (text string, ok bool) {
 	return text, now > 0 && (!known || now >= before)
 }
 
-func restoreHADoneReason(f Facts, o Options) string {
+func restoreHADoneReason(f steps.Facts, o steps.Options) string {
 	count, _ := Failover(f)
 	if len(o.NewReplicas) == 0 {
 		return "nothing to attach (no --new-replica); " + count
@@ -192,33 +195,33 @@ func restoreHADoneReason(f Facts, o Options) string {
 // restoreHACommands attach each new replica the new primary does not
 // list yet (one it lists is syncing or synced: REPLICAOF again would
 // start over).
-func restoreHACommands(f Facts, o Options) []Command {
+func restoreHACommands(f steps.Facts, o steps.Options) []steps.Command {
 	h, p, _ := net.SplitHostPort(newPrimary(f))
-	var cs []Command
+	var cs []steps.Command
 	for _, addr := range o.NewReplicas {
 		if primaryLists(f, addr) != nil {
 			continue
 		}
-		cs = append(cs, Command{Endpoint: "new-replica", Addr: addr, Args: []string{"REPLICAOF", h, p},
+		cs = append(cs, steps.Command{Endpoint: "new-replica", Addr: addr, Args: []string{"REPLICAOF", h, p},
 			Note: "then its full sync, then every Sentinel must list it"})
 	}
 	return cs
 }
 
-func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
+func runRestoreHA(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
 	o := r.Options()
 	if len(o.NewReplicas) > 0 && r.DialReplica == nil {
-		return fmt.Errorf("flyover cannot reach the new replicas: run these yourself: %s", commandList(restoreHACommands(fresh, o)))
+		return fmt.Errorf("flyover cannot reach the new replicas: run these yourself: %s", steps.CommandList(restoreHACommands(fresh, o)))
 	}
 	primary := newPrimary(fresh)
 	h, p, _ := net.SplitHostPort(primary)
 	for _, c := range restoreHACommands(f, o) {
-		if err := r.attachNewReplica(ctx, c.Addr, h, p, progress); err != nil {
+		if err := attachNewReplica(ctx, r, c.Addr, h, p, progress); err != nil {
 			return err
 		}
 	}
 	deadline := time.Now().Add(o.RegisterTimeout)
-	last, err := r.WaitUntil(ctx, o.PollInterval, deadline, func(f Facts) (bool, error) {
+	last, err := r.WaitUntil(ctx, o.PollInterval, deadline, func(f steps.Facts) (bool, error) {
 		ready := 0
 		msg := ""
 		for _, addr := range o.NewReplicas {
@@ -228,14 +231,14 @@ func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, pro
 				msg = addr + ": " + d
 			}
 		}
-		progress(Progress{Phase: "waiting for Sentinel", Deadline: deadline, Fraction: float64(ready) / float64(max(1, len(o.NewReplicas))),
-			Message: fmt.Sprintf("%d of %d new replicas synced and promotable by every Sentinel; %s", ready, len(o.NewReplicas), orDone(msg))})
+		progress(steps.Progress{Phase: "waiting for Sentinel", Deadline: deadline, Fraction: float64(ready) / float64(max(1, len(o.NewReplicas))),
+			Message: fmt.Sprintf("%d of %d new replicas synced and promotable by every Sentinel; %s", ready, len(o.NewReplicas), steps.OrDone(msg))})
 		return ready == len(o.NewReplicas), nil
 	})
-	if errors.Is(err, ErrDeadline) {
+	if errors.Is(err, steps.ErrDeadline) {
 		var not []string
 		for _, c := range restoreHAChecks(last, o) {
-			if c.Level != Pass && strings.HasPrefix(c.ID, "restore-ha-") && c.ID != "restore-ha-count" {
+			if c.Level != steps.Pass && strings.HasPrefix(c.ID, "restore-ha-") && c.ID != "restore-ha-count" {
 				not = append(not, c.Title+": "+c.Detail)
 			}
 		}
@@ -248,7 +251,7 @@ func runRestoreHA(ctx context.Context, r *Runner, f, fresh Facts, a Answers, pro
 // one that holds data unless allowed) and follows its full sync until it
 // streams. The sync has no deadline as such: it fails when nothing moves
 // for SyncStallTimeout.
-func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, progress func(Progress)) error {
+func attachNewReplica(ctx context.Context, r *steps.Runner, addr, host, port string, progress func(steps.Progress)) error {
 	o := r.Options()
 	e := r.DialReplica(addr)
 	e.Label = "new-replica"
@@ -262,8 +265,8 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 		if k := n.Keys(); k > 0 && !o.AllowNonemptyTarget {
 			return fmt.Errorf("new replica %s holds %d keys and REPLICAOF replaces them: give an empty instance, or --allow-nonempty-target", addr, k)
 		}
-		progress(Progress{Phase: "attaching " + addr, Message: "REPLICAOF " + host + " " + port + " on " + addr, Fraction: -1})
-		if err := r.sendReplicaOf(ctx, e, host, port, "new primary", r.Prober.Target); err != nil {
+		progress(steps.Progress{Phase: "attaching " + addr, Message: "REPLICAOF " + host + " " + port + " on " + addr, Fraction: -1})
+		if err := r.SendReplicaOf(ctx, e, host, port, "new primary", r.Prober.Target); err != nil {
 			return err
 		}
 	}
@@ -272,7 +275,7 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 	for {
 		n = e.PollNode(ctx)
 		if n.Reachable && n.Follows(primary) && n.Synced() {
-			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: "new-replica", Addr: addr,
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepOf(ctx), Endpoint: "new-replica", Addr: addr,
 				Message: fmt.Sprintf("synced from %s in %s (%d keys)", primary, time.Since(start).Round(time.Millisecond), n.Keys())}, false)
 			return nil
 		}
@@ -284,7 +287,7 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 		if state == "" {
 			state = "link " + n.LinkStatus
 		}
-		progress(Progress{Phase: "full sync " + addr, Fraction: -1, Deadline: moved.Add(o.SyncStallTimeout),
+		progress(steps.Progress{Phase: "full sync " + addr, Fraction: -1, Deadline: moved.Add(o.SyncStallTimeout),
 			Message: fmt.Sprintf("%s: %s, %d keys so far (%s)", addr, state, n.Keys(), time.Since(start).Round(time.Second))})
 		if time.Since(moved) > o.SyncStallTimeout {
 			return fmt.Errorf("new replica %s: its full sync from %s has not moved for %s (%s): read its log", addr, primary, o.SyncStallTimeout, state)
@@ -299,8 +302,8 @@ func (r *Runner) attachNewReplica(ctx context.Context, addr, host, port string, 
 
 // haReportLine is the report's line on HA: what became of the old Redis
 // servers, and the promotable replicas now against before.
-func haReportLine(f Facts, o Options) string {
-	if StageOf(f) != StagePromoted {
+func haReportLine(f steps.Facts, o steps.Options) string {
+	if steps.StageOf(f) != steps.StagePromoted {
 		return ""
 	}
 	return decommissionDoneReason(f, o) + "; " + restoreHADoneReason(f, o)

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // Step 3: watch the full sync until the target streams.
-var fullSyncStep = &Step{
+var fullSyncStep = &steps.Step{
 	Watches: true,
-	ID:      StepFullSync,
+	ID:      steps.StepFullSync,
 	Title:   "Full sync",
 	Why: "The source forks, streams a snapshot to the target, and the target loads it; then the link streams every write. " +
 		"Nothing to do but watch: the wait has no fixed deadline, since it takes what the data takes, but it gives up " +
@@ -19,27 +20,27 @@ var fullSyncStep = &Step{
 	OnFailure: "Read the target's and the source's logs (memory? output buffer limits? the link dropping?). " +
 		"The target stays attached; the abort path detaches it. When the source drops the sync a second time, flyover " +
 		"stops it itself (REPLICAOF NO ONE on the target) instead of letting the source fork again, and says the fix.",
-	pre: func(f Facts, o Options) []Check {
-		if !attached(f) {
-			return []Check{block("sync-attached", "the target follows the source", "it does not", "run the attach step")}
+	PreFn: func(f steps.Facts, o steps.Options) []steps.Check {
+		if !steps.Attached(f) {
+			return []steps.Check{steps.BlockCheck("sync-attached", "the target follows the source", "it does not", "run the attach step")}
 		}
 		return nil
 	},
-	post: func(f Facts, o Options) []Check {
+	PostFn: func(f steps.Facts, o steps.Options) []steps.Check {
 		if f.Snapshot.Link.Phase == probe.PhaseOnline {
-			return []Check{pass("sync-online", "the target streams", "online")}
+			return []steps.Check{steps.PassCheck("sync-online", "the target streams", "online")}
 		}
-		return []Check{warn("sync-online", "the target streams", string(f.Snapshot.Link.Phase))}
+		return []steps.Check{steps.WarnCheck("sync-online", "the target streams", string(f.Snapshot.Link.Phase))}
 	},
-	done: func(f Facts, o Options) bool {
-		st := StageOf(f)
-		return st == StageStreaming || afterCutover(f)
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		st := steps.StageOf(f)
+		return st == steps.StageStreaming || steps.AfterCutover(f)
 	},
-	deadline: func(f Facts, o Options) time.Duration { return o.SyncStallTimeout },
-	run:      runFullSync,
+	DeadlineFn: func(f steps.Facts, o steps.Options) time.Duration { return o.SyncStallTimeout },
+	RunFn:      runFullSync,
 }
 
-func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
+func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
 	// Progress is judged on the target's side only: the source's offset
 	// moves with every application write, and counting it would keep a
 	// sync that can never finish (no masterauth, no route back) waiting
@@ -54,13 +55,13 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 	}
 	var last mark
 	moved := time.Now()
-	_, err := r.WaitUntil(ctx, r.Options().PollInterval, time.Time{}, func(f Facts) (bool, error) {
-		st := StageOf(f)
-		if st == StageStreaming || afterCutover(f) {
-			progress(Progress{Phase: string(probe.PhaseOnline), Message: "the target streams from the source", Fraction: 1})
+	_, err := r.WaitUntil(ctx, r.Options().PollInterval, time.Time{}, func(f steps.Facts) (bool, error) {
+		st := steps.StageOf(f)
+		if st == steps.StageStreaming || steps.AfterCutover(f) {
+			progress(steps.Progress{Phase: string(probe.PhaseOnline), Message: "the target streams from the source", Fraction: 1})
 			return true, nil
 		}
-		if !attached(f) {
+		if !steps.Attached(f) {
 			if !f.Snapshot.Target.Reachable {
 				return false, fmt.Errorf("the target stopped answering during the full sync (%s): bring it back, then run the attach step again "+
 					"(a restarted target starts a new full sync), or abort; nothing else changed", f.Snapshot.Target.Error)
@@ -68,8 +69,8 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			return false, fmt.Errorf("the target no longer follows the source (it is %s, %s): read its log, then attach again or abort; nothing else changed",
 				st, f.Snapshot.Target.Role)
 		}
-		if f.Snapshot.FullSync.Restarts() >= MaxSyncRestarts {
-			return false, stopLoop(ctx, r, f) // before the source forks again
+		if f.Snapshot.FullSync.Restarts() >= steps.MaxSyncRestarts {
+			return false, steps.StopLoop(ctx, r, f) // before the source forks again
 		}
 		l := &f.Snapshot.Link
 		tg := &f.Snapshot.Target
@@ -84,7 +85,7 @@ func runFullSync(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 			}
 			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.Options().SyncStallTimeout, l.Phase, why)
 		}
-		progress(Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
+		progress(steps.Progress{Phase: string(l.Phase), Message: steps.SyncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
 		return false, nil
 	})
 	return err

@@ -1,4 +1,4 @@
-package steps
+package plan
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/readiness"
+	"flyover/steps"
 )
 
 // Step 6: only the target can be promoted. Every other replica of the
@@ -20,8 +21,8 @@ import (
 // the target. This is the one mechanism for "another replica would win":
 // it does not depend on offsets or run ids, and abort puts each old value
 // back.
-var priorityStep = &Step{
-	ID:    StepPriority,
+var priorityStep = &steps.Step{
+	ID:    steps.StepPriority,
 	Title: "Only the target can be promoted",
 	Why: "Sentinel promotes the replica it rates best: lowest priority number, then highest offset, then lowest run id. A Redis " +
 		"replica promoted instead of the target would leave the data on Redis and the target following it. Priority 0 takes a " +
@@ -30,31 +31,31 @@ var priorityStep = &Step{
 		"the decommission step. Abort puts back each replica's old priority.",
 	OnFailure: "If a replica refuses CONFIG SET, its user lacks +config|set: set replica-priority 0 on it yourself. If a Sentinel " +
 		"keeps listing the old priority, it has not read the replica's INFO yet (every 10 s).",
-	deadline: func(f Facts, o Options) time.Duration { return o.RegisterTimeout },
-	pre:      priorityPre,
-	post:     func(f Facts, o Options) []Check { return priorityChecks(f) },
-	done: func(f Facts, o Options) bool {
-		return afterCutover(f) || StageOf(f) == StageStreaming && priorityDone(f)
+	DeadlineFn: func(f steps.Facts, o steps.Options) time.Duration { return o.RegisterTimeout },
+	PreFn:      priorityPre,
+	PostFn:     func(f steps.Facts, o steps.Options) []steps.Check { return priorityChecks(f) },
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		return steps.AfterCutover(f) || steps.StageOf(f) == steps.StageStreaming && priorityDone(f)
 	},
-	commands: func(f Facts, o Options) []Command { return priorityCommands(f) },
-	confirm: func(f Facts, o Options) []Confirmation {
+	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command { return priorityCommands(f) },
+	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
 		cmds := priorityCommands(f)
 		if len(cmds) == 0 {
 			return nil
 		}
-		return []Confirmation{{ID: "priority-zero", Kind: ConfirmYesNo, Commands: cmds,
+		return []steps.Confirmation{{ID: "priority-zero", Kind: steps.ConfirmYesNo, Commands: cmds,
 			Prompt: fmt.Sprintf("Set replica-priority 0 on %s so that Sentinel can promote only the target? (abort restores the old values)",
 				plural(len(cmds), "the other replica", "the %d other replicas"))}}
 	},
-	run: runPriority,
+	RunFn: runPriority,
 }
 
-func priorityPre(f Facts, o Options) []Check {
-	if afterCutover(f) {
+func priorityPre(f steps.Facts, o steps.Options) []steps.Check {
+	if steps.AfterCutover(f) {
 		return nil
 	}
-	if StageOf(f) != StageStreaming {
-		return []Check{block("priority-streaming", "the target streams", "the target is "+string(StageOf(f)), "complete the steps before")}
+	if steps.StageOf(f) != steps.StageStreaming {
+		return []steps.Check{steps.BlockCheck("priority-streaming", "the target streams", "the target is "+string(steps.StageOf(f)), "complete the steps before")}
 	}
 	return nil
 }
@@ -78,9 +79,9 @@ func (r otherReplica) maxPriority() int {
 	return p
 }
 
-func otherReplicaViews(f Facts) []otherReplica {
+func otherReplicaViews(f steps.Facts) []otherReplica {
 	var out []otherReplica
-	for _, addr := range OtherReplicas(f) {
+	for _, addr := range steps.OtherReplicas(f) {
 		o := otherReplica{Addr: addr, Priorities: map[string]int{}}
 		listed, down := 0, 0
 		for i, v := range f.Snapshot.Sentinels {
@@ -88,7 +89,7 @@ func otherReplicaViews(f Facts) []otherReplica {
 				continue
 			}
 			if r := v.Replica(addr); r != nil {
-				o.Priorities[endpointLabel(i)] = r.Priority
+				o.Priorities[steps.EndpointLabel(i)] = r.Priority
 				listed++
 				if r.Down() {
 					down++
@@ -102,32 +103,32 @@ func otherReplicaViews(f Facts) []otherReplica {
 }
 
 // fateBeforeCutover says what happens to another replica, and why.
-func fateBeforeCutover(f Facts) string {
+func fateBeforeCutover(f steps.Facts) string {
 	return "after the cutover Sentinel points it at the target, and a Redis replica never syncs from Dragonfly: it keeps " +
 		"serving the data it had at the switch until the decommission step shuts it down or leaves it to you"
 }
 
 // priorityChecks are a line per other replica: its priority as each
 // Sentinel lists it, and what will happen to it.
-func priorityChecks(f Facts) []Check {
-	var cs []Check
+func priorityChecks(f steps.Facts) []steps.Check {
+	var cs []steps.Check
 	for _, r := range otherReplicaViews(f) {
 		id, title := "priority-"+r.Addr, "replica "+r.Addr+" cannot be promoted"
-		var c Check
+		var c steps.Check
 		switch p := r.maxPriority(); {
 		case r.Down:
-			c = pass(id, title, "Sentinel sees it down and does not promote it; if it comes back before the cutover, this step sets its priority to 0")
+			c = steps.PassCheck(id, title, "Sentinel sees it down and does not promote it; if it comes back before the cutover, this step sets its priority to 0")
 		case p == 0:
-			c = pass(id, title, "priority 0 on every Sentinel")
+			c = steps.PassCheck(id, title, "priority 0 on every Sentinel")
 		case p < 0:
-			c = warn(id, title, "no Sentinel lists it yet: its priority is unknown to Sentinel")
+			c = steps.WarnCheck(id, title, "no Sentinel lists it yet: its priority is unknown to Sentinel")
 		default:
-			c = warn(id, title, fmt.Sprintf("priority %s: Sentinel could promote it instead of the target", prioritiesText(r.Priorities)))
+			c = steps.WarnCheck(id, title, fmt.Sprintf("priority %s: Sentinel could promote it instead of the target", prioritiesText(r.Priorities)))
 			c.Fix = "set replica-priority 0 on it (this step)"
-			c.FixCommands = []Command{priorityZero(r.Addr, p)}
+			c.FixCommands = []steps.Command{priorityZero(r.Addr, p)}
 		}
 		c.Detail += "; " + fateBeforeCutover(f)
-		if reads := replicaReadsNote(f, r.Addr); reads != "" {
+		if reads := steps.ReplicaReadsNote(f, r.Addr); reads != "" {
 			c.Detail += "; " + reads
 		}
 		cs = append(cs, c)
@@ -137,12 +138,12 @@ func priorityChecks(f Facts) []Check {
 
 // priorityBlocks are the replicas that could still be promoted instead of
 // the target, as blocks for the cutover's precondition.
-func priorityBlocks(f Facts) []Check {
-	return asBlocks(priorityChecks(f), "wait for the Sentinels to list it, then set replica-priority 0 on it")
+func priorityBlocks(f steps.Facts) []steps.Check {
+	return steps.AsBlocks(priorityChecks(f), "wait for the Sentinels to list it, then set replica-priority 0 on it")
 }
 
-func priorityDone(f Facts) bool {
-	if anyNotPass(priorityChecks(f)) {
+func priorityDone(f steps.Facts) bool {
+	if steps.AnyNotPass(priorityChecks(f)) {
 		return false
 	}
 	for _, v := range f.Snapshot.Sentinels {
@@ -153,11 +154,11 @@ func priorityDone(f Facts) bool {
 	return true
 }
 
-func priorityDoneReason(f Facts) string {
-	if afterCutover(f) {
+func priorityDoneReason(f steps.Facts) string {
+	if steps.AfterCutover(f) {
 		return "the cutover has happened"
 	}
-	n := len(OtherReplicas(f))
+	n := len(steps.OtherReplicas(f))
 	if n == 0 {
 		return "the source has no other replica: Sentinel can promote only the target"
 	}
@@ -183,18 +184,18 @@ func prioritiesText(ps map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func priorityZero(addr string, now int) Command {
+func priorityZero(addr string, now int) steps.Command {
 	note := "abort restores the old value"
 	if now >= 0 {
 		note = fmt.Sprintf("priority %d now; abort restores it", now)
 	}
-	return Command{Endpoint: "replica", Addr: addr, Args: []string{"CONFIG", "SET", "replica-priority", "0"}, Note: note}
+	return steps.Command{Endpoint: "replica", Addr: addr, Args: []string{"CONFIG", "SET", "replica-priority", "0"}, Note: note}
 }
 
 // priorityCommands set priority 0 on every other replica that a Sentinel
 // lists above 0, or that no Sentinel lists yet; not on one it sees down.
-func priorityCommands(f Facts) []Command {
-	var cs []Command
+func priorityCommands(f steps.Facts) []steps.Command {
+	var cs []steps.Command
 	for _, r := range otherReplicaViews(f) {
 		if p := r.maxPriority(); !r.Down && p != 0 {
 			cs = append(cs, priorityZero(r.Addr, p))
@@ -205,7 +206,7 @@ func priorityCommands(f Facts) []Command {
 
 // promotableOthers is how many replicas besides the target some Sentinel
 // could promote now (the most any Sentinel could).
-func promotableOthers(f Facts) int {
+func promotableOthers(f steps.Facts) int {
 	best := 0
 	for _, v := range f.Snapshot.Sentinels {
 		if !v.Reachable || !v.Monitors {
@@ -218,7 +219,7 @@ func promotableOthers(f Facts) int {
 
 // promotableBy counts the replicas v lists, among those keep accepts,
 // that v could promote: the candidate and those only ranked lower.
-func promotableBy(f Facts, v *probe.SentinelView, keep func(addr string) bool) int {
+func promotableBy(f steps.Facts, v *probe.SentinelView, keep func(addr string) bool) int {
 	cand, skipped := v.PromotionCandidate()
 	n := 0
 	for _, r := range v.Replicas {
@@ -232,27 +233,27 @@ func promotableBy(f Facts, v *probe.SentinelView, keep func(addr string) bool) i
 	return n
 }
 
-func runPriority(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error {
-	r.Session.recordBefore(OtherReplicas(fresh), promotableOthers(fresh))
+func runPriority(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
+	r.Session.RecordBefore(steps.OtherReplicas(fresh), promotableOthers(fresh))
 	cmds := priorityCommands(f)
-	if len(cmds) > 0 && isYes(a["priority-zero"]) {
+	if len(cmds) > 0 && steps.IsYes(a["priority-zero"]) {
 		if r.DialReplica == nil {
-			return fmt.Errorf("flyover cannot reach the other replicas: run these yourself: %s", commandList(cmds))
+			return fmt.Errorf("flyover cannot reach the other replicas: run these yourself: %s", steps.CommandList(cmds))
 		}
 		for i, c := range cmds {
-			progress(Progress{Phase: "setting priorities", Message: c.Addr + ": CONFIG SET replica-priority 0", Fraction: float64(i) / float64(len(cmds))})
-			if err := r.setPriorityZero(ctx, c.Addr); err != nil {
+			progress(steps.Progress{Phase: "setting priorities", Message: c.Addr + ": CONFIG SET replica-priority 0", Fraction: float64(i) / float64(len(cmds))})
+			if err := setPriorityZero(ctx, r, c.Addr); err != nil {
 				return err
 			}
 		}
 	}
-	last, err := r.waitForSentinels(ctx, progress, "other replicas at priority 0 on every Sentinel", priorityChecks,
-		func(c Check) string { return "replica " + strings.TrimPrefix(c.ID, "priority-") }, priorityDone)
-	if errors.Is(err, ErrDeadline) {
-		not := waitingOn(priorityChecks(last))
+	last, err := waitForSentinels(ctx, r, progress, "other replicas at priority 0 on every Sentinel", priorityChecks,
+		func(c steps.Check) string { return "replica " + strings.TrimPrefix(c.ID, "priority-") }, priorityDone)
+	if errors.Is(err, steps.ErrDeadline) {
+		not := steps.WaitingOn(priorityChecks(last))
 		for i, v := range last.Snapshot.Sentinels {
 			if v.Reachable && v.Monitors && !v.WouldPromoteTarget {
-				not = append(not, fmt.Sprintf("%s would promote %q, not the target", endpointLabel(i), v.WouldPromote))
+				not = append(not, fmt.Sprintf("%s would promote %q, not the target", steps.EndpointLabel(i), v.WouldPromote))
 			}
 		}
 		return fmt.Errorf("after %s (Sentinel reads each replica's INFO every 10 s): %s", r.Options().RegisterTimeout, strings.Join(not, "; "))
@@ -262,7 +263,7 @@ func runPriority(ctx context.Context, r *Runner, f, fresh Facts, a Answers, prog
 
 // setPriorityZero reads a replica's priority (recorded in the session and
 // the audit log, for abort) and sets it to 0.
-func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
+func setPriorityZero(ctx context.Context, r *steps.Runner, addr string) error {
 	e := r.DialReplica(addr)
 	defer e.Close()
 	reply, err := r.Send(ctx, e, "CONFIG", "GET", "replica-priority")
@@ -275,8 +276,8 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 		return fmt.Errorf("replica %s: CONFIG GET replica-priority answered %v: not changing a priority flyover cannot restore", addr, reply)
 	}
 	if old != 0 {
-		r.Session.recordOldPriority(addr, old)
-		r.notePriority(ctx, phasePrioritySaved, priorityRecord{Replica: addr, Old: old},
+		r.Session.RecordOldPriority(addr, old)
+		r.NotePriority(ctx, steps.PhasePrioritySaved, steps.PriorityRecord{Replica: addr, Old: old},
 			fmt.Sprintf("replica-priority was %d; abort restores it", old))
 	}
 	_, err = r.Send(ctx, e, "CONFIG", "SET", "replica-priority", "0")
@@ -284,10 +285,10 @@ func (r *Runner) setPriorityZero(ctx context.Context, addr string) error {
 }
 
 // restorePriorityCommands put back what this session replaced with 0.
-func restorePriorityCommands(f Facts) []Command {
-	var cs []Command
+func restorePriorityCommands(f steps.Facts) []steps.Command {
+	var cs []steps.Command
 	for _, a := range slices.Sorted(maps.Keys(f.HA.OldPriorities)) {
-		cs = append(cs, Command{Endpoint: "replica", Addr: a, Args: []string{"CONFIG", "SET", "replica-priority", strconv.Itoa(f.HA.OldPriorities[a])},
+		cs = append(cs, steps.Command{Endpoint: "replica", Addr: a, Args: []string{"CONFIG", "SET", "replica-priority", strconv.Itoa(f.HA.OldPriorities[a])},
 			Note: "its priority before flyover set 0; skipped if it is no longer 0"})
 	}
 	return cs
@@ -295,21 +296,21 @@ func restorePriorityCommands(f Facts) []Command {
 
 // restorePriorities sends restorePriorityCommands, each only where the
 // replica is still at 0 (someone may have changed it since).
-func (r *Runner) restorePriorities(ctx context.Context, f Facts, progress func(Progress)) error {
+func restorePriorities(ctx context.Context, r *steps.Runner, f steps.Facts, progress func(steps.Progress)) error {
 	cmds := restorePriorityCommands(f)
 	if len(cmds) > 0 && r.DialReplica == nil {
-		return fmt.Errorf("flyover cannot reach the other replicas: run these yourself: %s", commandList(cmds))
+		return fmt.Errorf("flyover cannot reach the other replicas: run these yourself: %s", steps.CommandList(cmds))
 	}
 	var errs []error
 	for _, c := range cmds {
-		progress(Progress{Phase: "restoring priorities", Message: c.Addr + ": CONFIG SET replica-priority " + c.Args[3], Fraction: -1})
+		progress(steps.Progress{Phase: "restoring priorities", Message: c.Addr + ": CONFIG SET replica-priority " + c.Args[3], Fraction: -1})
 		e := r.DialReplica(c.Addr)
 		reply, err := r.Send(ctx, e, "CONFIG", "GET", "replica-priority")
 		if err == nil {
 			if v, _ := readiness.ConfigReply(reply, "replica-priority"); v != "0" {
-				r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: c.Addr},
+				r.NotePriority(ctx, steps.PhasePriorityRestored, steps.PriorityRecord{Replica: c.Addr},
 					"replica-priority is "+v+", not the 0 flyover set: left as it is")
-				r.Session.forgetOldPriority(c.Addr)
+				r.Session.ForgetOldPriority(c.Addr)
 				e.Close()
 				continue
 			}
@@ -320,8 +321,8 @@ func (r *Runner) restorePriorities(ctx context.Context, f Facts, progress func(P
 			errs = append(errs, fmt.Errorf("replica %s: put back replica-priority %s yourself: %w", c.Addr, c.Args[3], err))
 			continue
 		}
-		r.notePriority(ctx, phasePriorityRestored, priorityRecord{Replica: c.Addr}, "replica-priority put back to "+c.Args[3])
-		r.Session.forgetOldPriority(c.Addr)
+		r.NotePriority(ctx, steps.PhasePriorityRestored, steps.PriorityRecord{Replica: c.Addr}, "replica-priority put back to "+c.Args[3])
+		r.Session.ForgetOldPriority(c.Addr)
 	}
 	return errors.Join(errs...)
 }
