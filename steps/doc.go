@@ -2,10 +2,11 @@
 // (Step, Options, Confirmation, Checklist, Check), the facts a plan is
 // derived from (Facts, Session, the stage the migration is at), the checks
 // the steps share (preflight, access, versions, readiness, the replicas,
-// HA, the full-sync guard), the guarded cutover, and the Runner: the one
-// audited path every command goes through. The steps themselves and the
-// planner are steps/plan, which registers its steps here (Register), so
-// the runner finds a step by its id (Lookup) without importing it.
+// HA, the full-sync guard), the cutover's options, plan and result, and
+// the Runner: the one audited path every command goes through. The
+// guarded switch itself is steps/switchover; the steps and the planner
+// are steps/plan, which registers its steps here (Register), so the
+// runner finds a step by its id (Lookup) without importing it.
 //
 // The UI drives it like this: on every poll, Session.Observe(snapshot) and
 // plan.Plan(session.Facts(topo, snapshot), opts) to render the checklist;
@@ -20,12 +21,11 @@
 // condition, bounded), Recheck (the precondition again on fresh facts)
 // and Options (the runner's options, defaults filled in).
 //
-//	driver ──▶ steps/plan ──▶ steps ──▶ steps/auditlog, probe/access,
-//	                                    probe/readiness, probe/sampling,
-//	                                    probe/canary, probe
+//	driver ──▶ steps/plan ──▶ steps/switchover ──▶ steps ──▶ steps/auditlog,
+//	           probe/access, probe/readiness, probe/sampling, probe/canary, probe
 //
 // It may import its audit log (steps/auditlog), probe and probe's rooms.
-// It must never import steps/plan, the driver, the fleet, the ui, the
+// It must never import steps/plan, steps/switchover, the driver, the fleet, the ui, the
 // commands or the lab: it derives and acts, and whoever drives it is
 // above it.
 package steps

@@ -37,7 +37,7 @@ func CutoverWorstCase(f Facts, o Options) string {
 	if ft <= 0 {
 		return "If Sentinel loses the target mid-switch, writes stay paused up to Sentinel's failover-timeout (not read: SENTINEL MASTER did not say)."
 	}
-	return fmt.Sprintf("If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (%s).", secs(ft))
+	return fmt.Sprintf("If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (%s).", Secs(ft))
 }
 
 // failoverTimeoutCheck is preflight's line on the worst case: a warning
@@ -50,7 +50,7 @@ func failoverTimeoutCheck(f Facts) (Check, bool) {
 		return Check{}, false
 	}
 	if ft <= LongFailoverTimeout {
-		return PassCheck(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", secs(ft))), true
+		return PassCheck(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", Secs(ft))), true
 	}
 	var lower, restore []Command
 	for i, v := range f.Snapshot.Sentinels {
@@ -66,12 +66,12 @@ func failoverTimeoutCheck(f Facts) (Check, bool) {
 	c := WarnCheck(id, title, fmt.Sprintf("failover-timeout is %s: if the Sentinels lose the target between SENTINEL FAILOVER and its promotion, "+
 		"the application's writes stay paused that long (flyover keeps them paused rather than lose any). For the migration window, "+
 		"lower it to %s on each Sentinel (%s), and put it back afterwards (%s)",
-		secs(ft), secs(SuggestedFailoverTimeout), CommandList(lower), CommandList(restore)))
+		Secs(ft), Secs(SuggestedFailoverTimeout), CommandList(lower), CommandList(restore)))
 	c.FixCommands = lower
 	return c, true
 }
 
-// secs is a duration in whole seconds, as Sentinel's settings read.
-func secs(d time.Duration) string {
+// Secs is a duration in whole seconds, as Sentinel's settings read.
+func Secs(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }

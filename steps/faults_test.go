@@ -28,6 +28,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // rigWith is newRig with the credentials and TLS settings of a real
@@ -544,7 +545,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 	ctx := context.Background()
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
-	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(p steps.Progress) {
 		if p.Phase == steps.PhasePromoting && !killed {
 			killed = true
 			victim.Kill()
@@ -585,7 +586,7 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 	if err := tc.ConfigSet(ctx, "replica-priority", "0").Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := g.runner.Cutover(ctx, steps.PlanCutover(g.facts(), so), func(steps.Progress) {})
+	_, err := switchover.Cutover(ctx, g.runner, steps.PlanCutover(g.facts(), so), func(steps.Progress) {})
 	var ce *steps.CutoverError
 	if !errors.As(err, &ce) || ce.Phase != steps.PhaseFailover || ce.PastPointOfNoReturn {
 		t.Fatalf("want a failover-phase CutoverError, got %v", err)
@@ -627,7 +628,7 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 	}
 	// A cutover that raced it (confirmed just before it began) gets
 	// -INPROG from that Sentinel.
-	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatalf("cutover: %v", err)
 	}
@@ -687,7 +688,7 @@ func TestHelperCutoverChild(t *testing.T) {
 	so := steps.Options{Cutover: c.Cutover}
 	r := steps.NewRunner(p, a, nil, so)
 	f := r.Facts(context.Background())
-	_, err = r.Cutover(context.Background(), steps.PlanCutover(f, so), func(pr steps.Progress) {
+	_, err = switchover.Cutover(context.Background(), r, steps.PlanCutover(f, so), func(pr steps.Progress) {
 		if pr.Phase == steps.PhaseDraining {
 			time.Sleep(time.Minute) // killed here
 		}
@@ -779,7 +780,7 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	ctx := context.Background()
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false
-	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(p steps.Progress) {
 		if p.Phase == steps.PhasePromoting && !killed {
 			killed = true
 			leader.Kill()

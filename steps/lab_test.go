@@ -18,6 +18,7 @@ import (
 	"flyover/steps"
 	"flyover/steps/auditlog"
 	"flyover/steps/plan"
+	"flyover/steps/switchover"
 )
 
 func TestMain(m *testing.M) {
@@ -598,7 +599,7 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 
 	f := g.facts()
 	var phases []string
-	_, err := g.runner.Cutover(ctx, steps.PlanCutover(f, so), func(p steps.Progress) {
+	_, err := switchover.Cutover(ctx, g.runner, steps.PlanCutover(f, so), func(p steps.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
 			phases = append(phases, p.Phase)
 		}
@@ -705,7 +706,7 @@ func noGoodSlaveAttempt(t *testing.T) (steps.CutoverResult, bool) {
 			t.Fatal("the Sentinel did not list the target again after SENTINEL RESET")
 		}
 	}
-	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatal(err)
 	}

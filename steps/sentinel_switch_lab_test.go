@@ -13,6 +13,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // The HA run of issue 18, with a stand-in target that refuses Redis
@@ -52,10 +53,10 @@ func TestHALeaderFailoverEndsBeforeTheDecommission(t *testing.T) {
 			if c.Current != steps.StepVerify {
 				t.Fatalf("plan at %s: %s", c.Current, c.State(c.Current).Reason)
 			}
-			var leader *steps.SentinelSwitch
-			for _, sw := range steps.SentinelSwitches(f) {
+			var leader *switchover.SentinelSwitch
+			for _, sw := range switchover.SentinelSwitches(f) {
 				t.Logf("after the cutover: %s", sw.Describe(f))
-				if sw.State == steps.SwitchFinishing {
+				if sw.State == switchover.SwitchFinishing {
 					leader = &sw
 				}
 			}
@@ -139,8 +140,8 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 	// and the old primary is shut down.
 	_, f := g.plan()
 	leader := -1
-	for _, sw := range steps.SentinelSwitches(f) {
-		if sw.State == steps.SwitchFinishing {
+	for _, sw := range switchover.SentinelSwitches(f) {
+		if sw.State == switchover.SwitchFinishing {
 			leader = sw.Index
 		}
 	}
@@ -156,8 +157,8 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 	Label := fmt.Sprintf("sentinel-%d", leader+1)
 	labtest.Wait(t, 30*time.Second, Label+" stuck on the dead old primary", func() bool {
 		_, f = g.plan()
-		sw := steps.SentinelSwitches(f)[leader]
-		return sw.State == steps.SwitchStuck && sw.RecordDown
+		sw := switchover.SentinelSwitches(f)[leader]
+		return sw.State == switchover.SwitchStuck && sw.RecordDown
 	})
 
 	c, f := g.plan()

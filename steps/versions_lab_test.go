@@ -15,6 +15,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // versionFamily is one line of the compatibility table: a kind and a
@@ -217,7 +218,7 @@ func TestPauseAllDrainThatCannotFinishWaitsForThePauseAndChangesNothing(t *testi
 		t.Fatalf("plan %+v", p)
 	}
 	var phases []string
-	_, err := g.runner.Cutover(ctx, p, func(pr steps.Progress) {
+	_, err := switchover.Cutover(ctx, g.runner, p, func(pr steps.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != pr.Phase {
 			phases = append(phases, pr.Phase)
 		}

@@ -12,6 +12,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 func check(t *testing.T, cs []steps.Check, id string) steps.Check {
@@ -357,7 +358,7 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 	}
 	for reply, words := range cases {
 		err := &steps.CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: fakeReplyError(reply)}
-		r := steps.ExplainFailoverError("sentinel-1", err)
+		r := switchover.ExplainFailoverError("sentinel-1", err)
 		if !strings.Contains(r.Error(), words) || r.Next == "" || !strings.Contains(r.Error(), reply) {
 			t.Errorf("%s: %q (next %q)", reply, r.Error(), r.Next)
 		}

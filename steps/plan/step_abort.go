@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // The way back before the cutover; not in the plan (Checklist.CanAbort).
@@ -51,7 +52,7 @@ func abortCommands(f steps.Facts, detach bool) []steps.Command {
 	}
 	if detach {
 		cs = append(cs, steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"REPLICAOF", "NO", "ONE"}})
-		cs = append(cs, steps.ResetCommands(f)...)
+		cs = append(cs, switchover.ResetCommands(f)...)
 	}
 	return cs
 }
@@ -76,7 +77,7 @@ func runAbort(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a step
 		return nil
 	}
 	progress(steps.Progress{Phase: "detaching", Message: "REPLICAOF NO ONE on the target", Fraction: -1})
-	if err := r.SendReplicaOf(ctx, r.Prober.Target, "NO", "ONE", "", nil); err != nil {
+	if err := switchover.SendReplicaOf(ctx, r, r.Prober.Target, "NO", "ONE", "", nil); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -87,7 +88,7 @@ func runAbort(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a step
 	}
 	// Sentinel would turn a known replica that reports master back into a
 	// replica: make every Sentinel forget the target.
-	return r.ResetSentinels(ctx, progress, func(f steps.Facts, i int) (bool, string) {
+	return switchover.ResetSentinels(ctx, r, progress, func(f steps.Facts, i int) (bool, string) {
 		v := f.Snapshot.Sentinels[i]
 		if !v.Reachable || !v.Monitors {
 			return false, "not answering"

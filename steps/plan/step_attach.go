@@ -11,6 +11,7 @@ import (
 	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // Step 2: REPLICAOF on the target, at the source as the Sentinels know it.
@@ -88,16 +89,16 @@ func runAttach(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 		return err
 	}
 	progress(steps.Progress{Phase: "attaching", Message: cmds[0].String(), Fraction: -1})
-	if err := r.SendReplicaOf(ctx, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {
+	if err := switchover.SendReplicaOf(ctx, r, r.Prober.Target, host, port, "source", r.Prober.Source); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(r.Options().AttachTimeout)
 	last, err := r.WaitUntil(ctx, 200*time.Millisecond, deadline, func(f steps.Facts) (bool, error) {
 		progress(steps.Progress{Phase: "waiting", Message: "the target follows the source: " + string(f.Snapshot.Link.Phase), Fraction: -1, Deadline: deadline})
-		return steps.Attached(f) && steps.HandshakeDone(f), nil
+		return steps.Attached(f) && switchover.HandshakeDone(f), nil
 	})
 	if errors.Is(err, steps.ErrDeadline) {
-		return r.AttachStuck(ctx, last, host, port, r.Options().AttachTimeout)
+		return switchover.AttachStuck(ctx, r, last, host, port, r.Options().AttachTimeout)
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // Step 6: the guarded cutover (the engine is in cutover.go and failover.go).
@@ -212,7 +213,7 @@ func runCutover(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a st
 		fp.PauseAllClients != p.PauseAllClients { // the pause confirmed is the pause sent
 		return errors.New("not started, nothing sent: the topology changed since you confirmed: review the step again")
 	}
-	res, err := r.Cutover(ctx, p, progress)
+	res, err := switchover.Cutover(ctx, r, p, progress)
 	r.Session.SetCutover(res)
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepCutover, Data: auditlog.MustJSON(res)}, true)
 	return err

@@ -9,6 +9,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // Step 9: the old Redis servers go (the old primary and every other
@@ -37,7 +38,7 @@ var decommissionStep = &steps.Step{
 				cs = append(cs, shutdownCommand(n))
 			}
 		}
-		return append(cs, steps.ResetCommands(f)...)
+		return append(cs, switchover.ResetCommands(f)...)
 	},
 	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
 		var cs []steps.Confirmation
@@ -52,7 +53,7 @@ var decommissionStep = &steps.Step{
 			cs = append(cs, steps.Confirmation{ID: steps.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
 				Prompt: "Shut " + what + " down now? (n leaves it running for you to stop)"})
 		}
-		cs = append(cs, steps.Confirmation{ID: "reset", Kind: steps.ConfirmYesNo, Commands: steps.ResetCommands(f),
+		cs = append(cs, steps.Confirmation{ID: "reset", Kind: steps.ConfirmYesNo, Commands: switchover.ResetCommands(f),
 			Prompt: fmt.Sprintf("Reset the %d Sentinels one at a time so they forget the old Redis servers?", len(f.Snapshot.Sentinels))})
 		return cs
 	},
@@ -60,7 +61,7 @@ var decommissionStep = &steps.Step{
 }
 
 func decommissionPre(f steps.Facts, o steps.Options) []steps.Check {
-	return steps.AfterSwitchPre(f, "decommission")
+	return switchover.AfterSwitchPre(f, "decommission")
 }
 
 // decommissionChecks are a line per old Redis server (stopped, left to
@@ -159,12 +160,12 @@ func runDecommission(ctx context.Context, r *steps.Runner, f, fresh steps.Facts,
 		r.Session.SetFate(n.Addr, steps.FateShutDown)
 		gone = append(gone, n.Addr)
 	}
-	err := r.ResetSentinels(ctx, progress, func(f steps.Facts, i int) (bool, string) {
+	err := switchover.ResetSentinels(ctx, r, progress, func(f steps.Facts, i int) (bool, string) {
 		v := f.Snapshot.Sentinels[i]
 		if !v.Reachable || !v.Monitors {
 			return false, "not answering"
 		}
-		if !steps.RecordSwitched(f, &v) {
+		if !switchover.RecordSwitched(f, &v) {
 			return false, "its own record names " + v.RecordAddr
 		}
 		if v.NumOtherSentinels < len(f.Snapshot.Sentinels)-1 {

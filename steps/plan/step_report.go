@@ -13,6 +13,7 @@ import (
 	"flyover/probe/sampling"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 	"flyover/version"
 )
 
@@ -111,7 +112,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		} else {
 			w("- Cutover done at %s.\n", e.Time.Format("15:04:05.000"))
 			if x.Final != nil {
-				w("- %s\n", steps.SwitchReportLine(steps.Facts{Topo: x.Topo, Snapshot: *x.Final}))
+				w("- %s\n", switchover.SwitchReportLine(steps.Facts{Topo: x.Topo, Snapshot: *x.Final}))
 			}
 		}
 	} else {

@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // Step 10 (optional): restore HA. After the migration the new primary has
@@ -49,7 +50,7 @@ var restoreHAStep = &steps.Step{
 }
 
 func restoreHAPre(f steps.Facts, o steps.Options) []steps.Check {
-	return steps.AfterSwitchPre(f, "restore-ha")
+	return switchover.AfterSwitchPre(f, "restore-ha")
 }
 
 // newPrimary is the new primary's address as the Sentinels name it (what
@@ -232,7 +233,7 @@ func runRestoreHA(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a 
 			}
 		}
 		progress(steps.Progress{Phase: "waiting for Sentinel", Deadline: deadline, Fraction: float64(ready) / float64(max(1, len(o.NewReplicas))),
-			Message: fmt.Sprintf("%d of %d new replicas synced and promotable by every Sentinel; %s", ready, len(o.NewReplicas), steps.OrDone(msg))})
+			Message: fmt.Sprintf("%d of %d new replicas synced and promotable by every Sentinel; %s", ready, len(o.NewReplicas), switchover.OrDone(msg))})
 		return ready == len(o.NewReplicas), nil
 	})
 	if errors.Is(err, steps.ErrDeadline) {
@@ -266,7 +267,7 @@ func attachNewReplica(ctx context.Context, r *steps.Runner, addr, host, port str
 			return fmt.Errorf("new replica %s holds %d keys and REPLICAOF replaces them: give an empty instance, or --allow-nonempty-target", addr, k)
 		}
 		progress(steps.Progress{Phase: "attaching " + addr, Message: "REPLICAOF " + host + " " + port + " on " + addr, Fraction: -1})
-		if err := r.SendReplicaOf(ctx, e, host, port, "new primary", r.Prober.Target); err != nil {
+		if err := switchover.SendReplicaOf(ctx, r, e, host, port, "new primary", r.Prober.Target); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/switchover"
 )
 
 // Step 8: clients reach the target through Sentinel.
@@ -33,15 +34,15 @@ var verifyStep = &steps.Step{
 	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
 		cs := []steps.Confirmation{{ID: "verify", Kind: steps.ConfirmYesNo, Commands: verifyCommands(f),
 			Prompt: "Write one test key (60 s TTL) to the primary Sentinel names?"}}
-		for _, n := range steps.ReplicasHoldingTheFailover(f, o) {
+		for _, n := range switchover.ReplicasHoldingTheFailover(f, o) {
 			cs = append(cs, steps.Confirmation{ID: steps.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
 				Prompt: "Shut the old Redis replica " + n.Addr + " down now? It never syncs from Dragonfly, and Sentinel's leader stays in its " +
 					"failover until it is down (then " + fmt.Sprintf("%g s", steps.DownAfter(f).Seconds()) + ") or failover-timeout passes; nothing else is reset before. " +
 					"(n waits for failover-timeout)"})
 		}
-		for _, r := range steps.StuckSentinelRepairs(f) {
-			cs = append(cs, steps.Confirmation{ID: steps.RepairID(r.Label), Kind: steps.ConfirmYesNo, Optional: true, Commands: r.Commands,
-				Prompt: "Repair " + r.Label + "? It names " + steps.SentinelRecord(f, r.Index) + " with no failover and the same config epoch as the " +
+		for _, r := range switchover.StuckSentinelRepairs(f) {
+			cs = append(cs, steps.Confirmation{ID: switchover.RepairID(r.Label), Kind: steps.ConfirmYesNo, Optional: true, Commands: r.Commands,
+				Prompt: "Repair " + r.Label + "? It names " + switchover.SentinelRecord(f, r.Index) + " with no failover and the same config epoch as the " +
 					"others, so it never converges by itself; it forgets that record and monitors the target as the others do. (n leaves it to you)"})
 		}
 		return cs
@@ -62,20 +63,20 @@ func verifyPre(f steps.Facts, o steps.Options) []steps.Check {
 func verifyChecks(f steps.Facts, o steps.Options) []steps.Check {
 	s := &f.Snapshot
 	var cs []steps.Check
-	n, m := steps.SentinelsSwitched(f), len(s.Sentinels)
-	switches := steps.SentinelSwitches(f)
+	n, m := switchover.SentinelsSwitched(f), len(s.Sentinels)
+	switches := switchover.SentinelSwitches(f)
 	if n == m {
 		cs = append(cs, steps.PassCheck("verify-all-sentinels", "every Sentinel names the target", fmt.Sprintf("%d of %d, each by its own record", n, m)))
 	} else {
 		var pending []string
 		for _, sw := range switches {
-			if sw.State != steps.SwitchDone {
+			if sw.State != switchover.SwitchDone {
 				pending = append(pending, sw.Describe(f))
 			}
 		}
 		detail := fmt.Sprintf("%d of %d switched: %s", n, m, strings.Join(pending, "; "))
 		c := steps.WarnCheck("verify-all-sentinels", "every Sentinel names the target", detail)
-		if repairs := steps.StuckSentinelRepairs(f); len(repairs) > 0 {
+		if repairs := switchover.StuckSentinelRepairs(f); len(repairs) > 0 {
 			c = steps.BlockCheck("verify-all-sentinels", "every Sentinel names the target", detail,
 				"repair it: SENTINEL REMOVE, then SENTINEL MONITOR the target and SENTINEL SET its settings again (this step offers it)")
 			for _, r := range repairs {
@@ -137,7 +138,7 @@ func runVerify(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 	// First what ends the leader's failover sooner (the old replicas it
 	// waits for, shut down), and the repair of a stuck Sentinel: the
 	// write below asks the Sentinels where the primary is.
-	for _, n := range steps.ReplicasHoldingTheFailover(f, r.Options()) {
+	for _, n := range switchover.ReplicasHoldingTheFailover(f, r.Options()) {
 		if !steps.IsYes(a[steps.ShutdownID(n)]) {
 			continue
 		}
@@ -147,11 +148,11 @@ func runVerify(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 		}
 		r.Session.SetFate(n.Addr, steps.FateShutDown)
 	}
-	for _, rep := range steps.StuckSentinelRepairs(f) {
-		if !steps.IsYes(a[steps.RepairID(rep.Label)]) {
+	for _, rep := range switchover.StuckSentinelRepairs(f) {
+		if !steps.IsYes(a[switchover.RepairID(rep.Label)]) {
 			continue
 		}
-		if err := r.RepairSentinel(ctx, rep, progress); err != nil {
+		if err := switchover.RepairSentinel(ctx, r, rep, progress); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // leaderInFailover: sentinel-1 ran the failover and is still
@@ -35,11 +36,11 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	if n := steps.TargetNaming(f); n != 3 {
 		t.Fatalf("TargetNaming %d, want 3", n)
 	}
-	if n := steps.SentinelsSwitched(f); n != 2 || steps.SwitchComplete(f) {
-		t.Fatalf("switched %d, complete %t; want 2, false", n, steps.SwitchComplete(f))
+	if n := switchover.SentinelsSwitched(f); n != 2 || switchover.SwitchComplete(f) {
+		t.Fatalf("switched %d, complete %t; want 2, false", n, switchover.SwitchComplete(f))
 	}
-	sw := steps.SentinelSwitches(f)[0]
-	if sw.State != steps.SwitchFinishing || !sw.Ends.Equal(promoted.Add(time.Minute)) || len(sw.Waits) != 1 || sw.Waits[0] != "10.0.0.3:6379" {
+	sw := switchover.SentinelSwitches(f)[0]
+	if sw.State != switchover.SwitchFinishing || !sw.Ends.Equal(promoted.Add(time.Minute)) || len(sw.Waits) != 1 || sw.Waits[0] != "10.0.0.3:6379" {
 		t.Fatalf("leader %+v", sw)
 	}
 	d := sw.Describe(f)
@@ -51,7 +52,7 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 		}
 	}
 	f.HA.Fates = map[string]steps.Fate{"10.0.0.3:6379": steps.FateShutDown}
-	if d := steps.SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
+	if d := switchover.SentinelSwitches(f)[0].Describe(f); !strings.Contains(d, "the old replicas it waited for are shut down (10.0.0.3:6379)") {
 		t.Errorf("once this session shut them down: %s", d)
 	}
 	f.HA.Fates = nil
@@ -78,8 +79,8 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	x.sents[0].RecordAddr, x.sents[0].MasterFlags, x.sents[0].FailoverState = fxTarget, []string{"master"}, ""
 	f2 := x.facts()
 	f2.SwitchMaster, f2.VerifiedWrite = f.SwitchMaster, x.at
-	if !steps.SwitchComplete(f2) || len(decommissionStep.PreFn(f2, steps.Options{})) != 0 {
-		t.Fatalf("after the failover: complete %t, decommission pre %+v", steps.SwitchComplete(f2), decommissionStep.PreFn(f2, steps.Options{}))
+	if !switchover.SwitchComplete(f2) || len(decommissionStep.PreFn(f2, steps.Options{})) != 0 {
+		t.Fatalf("after the failover: complete %t, decommission pre %+v", switchover.SwitchComplete(f2), decommissionStep.PreFn(f2, steps.Options{}))
 	}
 	for _, c := range verifyChecks(f2, steps.Options{}) {
 		if c.Level != steps.Pass {
@@ -98,8 +99,8 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	x.sents[0].MasterFlags = []string{"s_down", "master", "disconnected"}
 	x.pre.Source.RequiresPassword = true
 	f := x.facts()
-	sw := steps.SentinelSwitches(f)
-	if sw[0].State != steps.SwitchStuck || !sw[0].RecordDown {
+	sw := switchover.SentinelSwitches(f)
+	if sw[0].State != switchover.SwitchStuck || !sw[0].RecordDown {
 		t.Fatalf("sentinel-1 %+v", sw[0])
 	}
 	var c *steps.Check
@@ -113,7 +114,7 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	}
 	var repair *steps.Confirmation
 	for _, cf := range verifyStep.ConfirmFn(f, steps.Options{}) {
-		if cf.ID == steps.RepairID("sentinel-1") {
+		if cf.ID == switchover.RepairID("sentinel-1") {
 			repair = &cf
 		}
 	}
@@ -133,7 +134,7 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	// A Sentinel that missed the failover (older epoch) is behind, not stuck.
 	x.sents[0].ConfigEpoch = 0
 	x.sents[1].ConfigEpoch, x.sents[2].ConfigEpoch = 1, 1
-	if sw := steps.SentinelSwitches(x.facts()); sw[0].State != steps.SwitchBehind {
+	if sw := switchover.SentinelSwitches(x.facts()); sw[0].State != switchover.SwitchBehind {
 		t.Errorf("sentinel-1 with an older epoch: %s", sw[0].State)
 	}
 }

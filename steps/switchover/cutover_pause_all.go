@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // The guarded cutover on a source without CLIENT PAUSE WRITE and CLIENT
@@ -53,24 +54,24 @@ func (a pauseAllArm) restoreCommands() [][]any {
 	return cs
 }
 
-func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
+func (c *cutover) runPauseAll(ctx context.Context) (steps.CutoverResult, error) {
 	src := c.r.Prober.Source
 	if !c.p.JudgeByTarget { // preflight's source-version check blocks it first (versions.go)
-		return c.res, &CutoverError{Phase: PhasePausing, Result: c.res,
+		return c.res, &steps.CutoverError{Phase: steps.PhasePausing, Result: c.res,
 			Err:    errors.New(c.p.Source + " pauses flyover's reads of it too, so the drain must read the target's own offset, which this target does not report as the source's byte offset"),
 			Undone: "nothing was sent",
 			Next:   "upgrade the target to Dragonfly v1.39 or later, or the source to Redis 6.2 or later"}
 	}
 	arm, err := c.readArm(ctx)
 	if err != nil {
-		return c.res, &CutoverError{Phase: PhasePausing, Err: err, Result: c.res, Undone: "nothing was changed",
+		return c.res, &steps.CutoverError{Phase: steps.PhasePausing, Err: err, Result: c.res, Undone: "nothing was changed",
 			Next: "check the source and that flyover's user may run CONFIG GET and INFO there, then run the cutover again"}
 	}
 
 	// 1. One transaction: arm the fence, pause every client, read the
 	// offset at that instant.
 	ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
-	c.say(PhasePausing, fmt.Sprintf("MULTI: min-replicas-to-write %d, CLIENT PAUSE %s (every client, reads too: it cannot be lifted early), INFO replication; EXEC",
+	c.say(steps.PhasePausing, fmt.Sprintf("MULTI: min-replicas-to-write %d, CLIENT PAUSE %s (every client, reads too: it cannot be lifted early), INFO replication; EXEC",
 		arm.Replicas, ms), time.Time{}, nil)
 	cmds := append(arm.setCommands(), []any{"CLIENT", "PAUSE", ms}, []any{"INFO", "replication"})
 	c.res.PausedAt, c.res.PausedAllClients = time.Now(), true
@@ -78,7 +79,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	replies, err := c.r.SendTx(ctx, src, false, cmds...)
 	if err != nil {
 		// The transaction may have run, pause and all.
-		return c.res, c.stopPauseAll(PhasePausing, arm, err, "check the source and that the user may run MULTI, CONFIG SET and CLIENT PAUSE, then run the cutover again")
+		return c.res, c.stopPauseAll(steps.PhasePausing, arm, err, "check the source and that the user may run MULTI, CONFIG SET and CLIENT PAUSE, then run the cutover again")
 	}
 	c.frozenSource = true
 	c.sourceOffset = probe.ParseInfo(probe.AsString(replies[len(replies)-1])).Int("master_repl_offset")
@@ -89,25 +90,25 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	err = c.drain(ctx)
 	c.o.DrainTimeout = saved
 	if err != nil {
-		return c.res, c.stopPauseAll(PhaseDraining, arm, err, "the target is not keeping up or not answering: check it and the link, wait for a steady state, and run the cutover again")
+		return c.res, c.stopPauseAll(steps.PhaseDraining, arm, err, "the target is not keeping up or not answering: check it and the link, wait for a steady state, and run the cutover again")
 	}
 
 	// 3. SENTINEL FAILOVER, only while the pause outlasts the promotion.
 	c.failoverBy = c.pauseUntil.Add(-c.o.PromoteReserve)
 	if left := time.Until(c.pauseUntil); left < c.o.PromoteReserve {
-		return c.res, c.stopPauseAll(PhaseFailover, arm,
+		return c.res, c.stopPauseAll(steps.PhaseFailover, arm,
 			fmt.Errorf("only %s of the pause was left, less than the %s Sentinel's promotion needs: SENTINEL FAILOVER was not sent", left.Round(time.Millisecond), c.o.PromoteReserve),
 			"run the cutover again; if it keeps happening, lengthen the pause (CutoverOptions.PauseAll)")
 	}
 	if err := c.failover(ctx); err != nil {
-		return c.res, c.stopPauseAll(PhaseFailover, arm, err, failoverNext(err))
+		return c.res, c.stopPauseAll(steps.PhaseFailover, arm, err, failoverNext(err))
 	}
 
 	// 4. The promotion. The pause is never renewed: on this version that
 	// would hold flyover too.
 	primary, err := c.awaitPromotion(c.res.FailoverAt, false)
 	if errors.Is(err, errNotPromoted) {
-		return c.res, c.stopPauseAll(PhasePromoting, arm, err, "read the Sentinels' logs for -failover-abort-*; when the cause is fixed, run the cutover again")
+		return c.res, c.stopPauseAll(steps.PhasePromoting, arm, err, "read the Sentinels' logs for -failover-abort-*; when the cause is fixed, run the cutover again")
 	}
 	if c.res.PromotedAt.After(c.pauseUntil) {
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("the pause ended %s before Sentinel promoted the target: writes in between were refused by the armed min-replicas-to-write once the target left the source",
@@ -115,7 +116,7 @@ func (c *cutover) runPauseAll(ctx context.Context) (CutoverResult, error) {
 	}
 
 	// 5. Fence once the pause has ended, then put min-replicas back.
-	c.awaitPauseEnd(PhaseFencing, "REPLICAOF and CLIENT KILL on the old primary")
+	c.awaitPauseEnd(steps.PhaseFencing, "REPLICAOF and CLIENT KILL on the old primary")
 	err = c.fence(primary)
 	c.restoreArm(arm)
 	return c.res, err
@@ -183,21 +184,21 @@ func (c *cutover) restoreArm(a pauseAllArm) {
 // whose pause cannot be lifted: it waits for the pause to end, puts
 // min-replicas back, and describes the result.
 func (c *cutover) stopPauseAll(phase string, a pauseAllArm, cause error, next string) error {
-	c.awaitPauseEnd(PhaseUndoing, fmt.Sprintf("min-replicas-to-write back to %d", a.WasToWrite))
+	c.awaitPauseEnd(steps.PhaseUndoing, fmt.Sprintf("min-replicas-to-write back to %d", a.WasToWrite))
 	// The first command answered after the pause is when clients ran again.
 	c.restoreArm(a)
 	c.res.UnpausedAt = time.Now()
 	c.res.Stall = c.res.UnpausedAt.Sub(c.res.PausedAt)
 	undone := fmt.Sprintf("the pause lifted by itself at %s (%s cannot lift it early); min-replicas-to-write put back to %d; nothing else changed",
 		c.pauseUntil.Format("15:04:05.000"), c.p.Source, a.WasToWrite)
-	c.say(PhaseAborted, undone, time.Time{}, nil)
-	return &CutoverError{Phase: phase, Err: cause, Undone: undone, Next: next, Result: c.res}
+	c.say(steps.PhaseAborted, undone, time.Time{}, nil)
+	return &steps.CutoverError{Phase: phase, Err: cause, Undone: undone, Next: next, Result: c.res}
 }
 
 // readTargetOffset is the drain's reading when the source is paused for
 // every client: the offset read with the pause, against the target's own.
-func (c *cutover) readTargetOffset(ctx context.Context, tgt *probe.Endpoint) (Offsets, bool, error) {
-	off := Offsets{Source: c.sourceOffset, JudgedBy: "target's slave_repl_offset (source's offset read with the pause)"}
+func (c *cutover) readTargetOffset(ctx context.Context, tgt *probe.Endpoint) (steps.Offsets, bool, error) {
+	off := steps.Offsets{Source: c.sourceOffset, JudgedBy: "target's slave_repl_offset (source's offset read with the pause)"}
 	v, err := c.r.Send(ctx, tgt, "INFO", "replication")
 	if err != nil {
 		return off, false, err

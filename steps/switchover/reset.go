@@ -1,16 +1,18 @@
-package steps
+package switchover
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"flyover/steps"
 )
 
-func ResetCommands(f Facts) []Command {
-	var cs []Command
+func ResetCommands(f steps.Facts) []steps.Command {
+	var cs []steps.Command
 	for i, v := range f.Snapshot.Sentinels {
-		cs = append(cs, Command{Endpoint: EndpointLabel(i), Addr: v.Addr, Args: []string{"SENTINEL", "RESET", f.Topo.MasterName},
+		cs = append(cs, steps.Command{Endpoint: steps.EndpointLabel(i), Addr: v.Addr, Args: []string{"SENTINEL", "RESET", f.Topo.MasterName},
 			Note: "then wait until it knows the other Sentinels again"})
 	}
 	return cs
@@ -19,28 +21,28 @@ func ResetCommands(f Facts) []Command {
 // ResetSentinels sends SENTINEL RESET to each Sentinel in turn and waits,
 // before the next, until ready says it has settled: resetting them all at
 // once would leave no Sentinel able to fail over for a while.
-func (r *Runner) ResetSentinels(ctx context.Context, progress func(Progress), ready func(f Facts, i int) (bool, string)) error {
+func ResetSentinels(ctx context.Context, r *steps.Runner, progress func(steps.Progress), ready func(f steps.Facts, i int) (bool, string)) error {
 	master := r.Prober.Topo.MasterName
 	for i, e := range r.Prober.Sentinels {
-		name := EndpointLabel(i)
-		if err := r.waitNoFailover(ctx, progress, "SENTINEL RESET on "+name); err != nil {
+		name := steps.EndpointLabel(i)
+		if err := waitNoFailover(ctx, r, progress, "SENTINEL RESET on "+name); err != nil {
 			return err
 		}
-		progress(Progress{Phase: "resetting " + name, Message: "SENTINEL RESET " + master + " on " + name,
+		progress(steps.Progress{Phase: "resetting " + name, Message: "SENTINEL RESET " + master + " on " + name,
 			Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
 		if _, err := r.Send(ctx, e, "SENTINEL", "RESET", master); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(r.Options().ResetTimeout)
 		why := ""
-		_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
+		_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f steps.Facts) (bool, error) {
 			ok, w := ready(f, i)
 			why = w
-			progress(Progress{Phase: "resetting " + name, Message: name + ": " + OrDone(w), Deadline: deadline,
+			progress(steps.Progress{Phase: "resetting " + name, Message: name + ": " + OrDone(w), Deadline: deadline,
 				Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
 			return ok, nil
 		})
-		if errors.Is(err, ErrDeadline) {
+		if errors.Is(err, steps.ErrDeadline) {
 			return fmt.Errorf("%s has not settled %s after SENTINEL RESET: %s; check it before resetting the others", name, r.Options().ResetTimeout, why)
 		}
 		if err != nil {
@@ -61,9 +63,9 @@ func OrDone(s string) string {
 // of the master, counting down to the latest failover-timeout, before
 // what (a change to the topology) goes out. A SENTINEL RESET sent to the
 // leader mid-failover puts it back on the old primary for good.
-func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), what string) error {
+func waitNoFailover(ctx context.Context, r *steps.Runner, progress func(steps.Progress), what string) error {
 	f := r.Facts(ctx)
-	if !AnyFailoverInProgress(f) {
+	if !steps.AnyFailoverInProgress(f) {
 		return nil
 	}
 	// Until the latest failover-timeout ends them, with a margin; a
@@ -75,21 +77,21 @@ func (r *Runner) waitNoFailover(ctx context.Context, progress func(Progress), wh
 		}
 		end := sw.Ends
 		if end.IsZero() {
-			end = time.Now().Add(FailoverTimeout(f))
+			end = time.Now().Add(steps.FailoverTimeout(f))
 		}
 		if end.After(deadline) {
 			deadline = end
 		}
 	}
 	deadline = deadline.Add(10 * time.Second)
-	last, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
-		if !AnyFailoverInProgress(f) {
+	last, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f steps.Facts) (bool, error) {
+		if !steps.AnyFailoverInProgress(f) {
 			return true, nil
 		}
-		progress(Progress{Phase: "waiting for Sentinel", Message: what + " waits: " + switchPending(f), Deadline: deadline, Fraction: -1})
+		progress(steps.Progress{Phase: "waiting for Sentinel", Message: what + " waits: " + switchPending(f), Deadline: deadline, Fraction: -1})
 		return false, nil
 	})
-	if errors.Is(err, ErrDeadline) {
+	if errors.Is(err, steps.ErrDeadline) {
 		return fmt.Errorf("not sent (%s): a Sentinel is still in a failover of the master past its failover-timeout: %s; check it (SENTINEL MASTER) before going on", what, switchPending(last))
 	}
 	return err

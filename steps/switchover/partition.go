@@ -1,10 +1,11 @@
-package steps
+package switchover
 
 import (
 	"fmt"
 	"strings"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // UnreachableEndpoint is an endpoint flyover cannot reach, with what the
@@ -41,7 +42,7 @@ func (u UnreachableEndpoint) String() string {
 // Unreachable lists the endpoints flyover cannot reach, each with what
 // the others say of it. Empty when flyover reaches every endpoint; an
 // endpoint not polled yet is not counted.
-func Unreachable(f Facts) []UnreachableEndpoint {
+func Unreachable(f steps.Facts) []UnreachableEndpoint {
 	s := &f.Snapshot
 	var out []UnreachableEndpoint
 	if !s.Source.Reachable && !s.Source.PolledAt.IsZero() {
@@ -58,17 +59,17 @@ func Unreachable(f Facts) []UnreachableEndpoint {
 		if v.Reachable || v.PolledAt.IsZero() {
 			continue
 		}
-		u := UnreachableEndpoint{Name: EndpointLabel(i), Addr: v.Addr, Error: v.Error}
+		u := UnreachableEndpoint{Name: steps.EndpointLabel(i), Addr: v.Addr, Error: v.Error}
 		for j, w := range s.Sentinels {
 			if j == i || !w.Reachable {
 				continue
 			}
-			said, up := EndpointLabel(j)+" does not list it", false
+			said, up := steps.EndpointLabel(j)+" does not list it", false
 			for _, p := range w.Peers {
 				if probe.SameAddr(p.Addr(), v.Addr) {
-					said, up = EndpointLabel(j)+" sees it up", !p.Down()
+					said, up = steps.EndpointLabel(j)+" sees it up", !p.Down()
 					if p.Down() {
-						said = EndpointLabel(j) + " sees it " + strings.Join(p.Flags, ",")
+						said = steps.EndpointLabel(j) + " sees it " + strings.Join(p.Flags, ",")
 					}
 				}
 			}
@@ -86,7 +87,7 @@ func (u *UnreachableEndpoint) say(words string, up bool) {
 
 // othersOnDataNode is what the other data node (peer, named peerName)
 // and the Sentinels say of the data node at addr, the peer first.
-func (u *UnreachableEndpoint) othersOnDataNode(f Facts, addr, peerName string, peer *probe.Node) {
+func (u *UnreachableEndpoint) othersOnDataNode(f steps.Facts, addr, peerName string, peer *probe.Node) {
 	if peer.Reachable {
 		switch {
 		case peer.Follows(addr) || peerName == "target" && f.Snapshot.Link.FollowsSource:
@@ -108,7 +109,7 @@ func (u *UnreachableEndpoint) othersOnDataNode(f Facts, addr, peerName string, p
 		if !v.Reachable || !v.Monitors {
 			continue
 		}
-		name := EndpointLabel(i)
+		name := steps.EndpointLabel(i)
 		if sameNode(f, v.MasterAddr, addr) {
 			if v.MasterDown() {
 				u.say(name+" names it the primary and sees it "+strings.Join(v.MasterFlags, ","), false)
@@ -129,7 +130,7 @@ func (u *UnreachableEndpoint) othersOnDataNode(f Facts, addr, peerName string, p
 
 // sameNode: a and b name the same data node (the target may be listed
 // by another of its addresses).
-func sameNode(f Facts, a, b string) bool {
+func sameNode(f steps.Facts, a, b string) bool {
 	return probe.SameAddr(a, b) || f.Topo.IsTarget(a) && f.Topo.IsTarget(b)
 }
 

@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
 // Dragonfly v1.40.1's answer to REPLICAOF when its first handshake with
 // the source fails (closed port, or NOAUTH for want of masterauth), as
 // the audited path returns it.
-var dragonflyReplicationCancelled = &CommandError{Endpoint: "target", Addr: "10.0.0.2:6380",
+var dragonflyReplicationCancelled = &steps.CommandError{Endpoint: "target", Addr: "10.0.0.2:6380",
 	Args: []string{"REPLICAOF", "10.0.0.1", "6379"}, Err: fakeReplyError("ERR replication cancelled")}
 
 func TestReplicaOfRefusalsAreRecognised(t *testing.T) {
@@ -29,7 +30,7 @@ func TestReplicaOfRefusalsAreRecognised(t *testing.T) {
 		{fakeReplyError("ERR could not greet master "), true},
 		{fakeReplyError("ERR syntax error"), false},
 		{fakeReplyError("NOPERM this user has no permissions to run the 'replicaof' command"), false},
-		{&CommandError{Endpoint: "target", Err: syscall.ECONNREFUSED}, false},
+		{&steps.CommandError{Endpoint: "target", Err: syscall.ECONNREFUSED}, false},
 		{nil, false},
 	} {
 		if got := refusedReplicaOf(tc.err); got != tc.want {
@@ -102,8 +103,8 @@ func TestHandshakeDoneOnlyOnceTheSourceHasTheTarget(t *testing.T) {
 	x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15"
 	x.tgt.LinkStatus, x.tgt.LinkState, x.tgt.HasOffset = "down", "connecting", false
 	x.src.Replicas = nil
-	if f := x.facts(); !Attached(f) || HandshakeDone(f) {
-		t.Errorf("stuck: attached %v, handshake done %v", Attached(f), HandshakeDone(f))
+	if f := x.facts(); !steps.Attached(f) || HandshakeDone(f) {
+		t.Errorf("stuck: attached %v, handshake done %v", steps.Attached(f), HandshakeDone(f))
 	}
 	x.tgt.LinkState, x.tgt.SyncInProgress = "sync", true
 	if !HandshakeDone(x.facts()) {
@@ -115,8 +116,8 @@ func TestHandshakeDoneOnlyOnceTheSourceHasTheTarget(t *testing.T) {
 }
 
 func TestReplicaOfNoOneIsNeverDiagnosed(t *testing.T) {
-	var r Runner
-	err := r.explainReplicaOf(context.Background(), nil, "NO", "ONE", "", nil, dragonflyReplicationCancelled)
+	var r steps.Runner
+	err := explainReplicaOf(context.Background(), &r, nil, "NO", "ONE", "", nil, dragonflyReplicationCancelled)
 	if err != dragonflyReplicationCancelled {
 		t.Errorf("%v", err)
 	}

@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // Cutover runs the guarded cutover (SPEC): pause writes with a hard expiry,
@@ -20,7 +21,7 @@ import (
 // old primary, unpause. Every failure before Sentinel accepts the failover
 // unpauses and leaves the topology as it was. Cancelling ctx stops it
 // before that point (and undoes); after it, cancelling is ignored.
-func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progress)) (CutoverResult, error) {
+func Cutover(ctx context.Context, r *steps.Runner, p steps.CutoverPlan, progress func(steps.Progress)) (steps.CutoverResult, error) {
 	c := &cutover{r: r, p: p, o: r.Options().Cutover, progress: progress,
 		safe: context.WithoutCancel(ctx)}
 	if p.FenceOnly {
@@ -33,14 +34,14 @@ func (r *Runner) Cutover(ctx context.Context, p CutoverPlan, progress func(Progr
 }
 
 type cutover struct {
-	r        *Runner
-	p        CutoverPlan
-	o        CutoverOptions
-	progress func(Progress)
+	r        *steps.Runner
+	p        steps.CutoverPlan
+	o        steps.CutoverOptions
+	progress func(steps.Progress)
 	// safe is for what must finish whatever the caller does: undoing,
 	// and everything after the point of no return.
 	safe       context.Context
-	res        CutoverResult
+	res        steps.CutoverResult
 	pauseUntil time.Time
 	// targetSilent: the target did not answer during the drain;
 	// sourceSilent: the source's last read of the drain failed.
@@ -55,21 +56,21 @@ type cutover struct {
 	failoverBy time.Time
 }
 
-func (c *cutover) say(phase, msg string, deadline time.Time, off *Offsets) {
-	c.progress(Progress{Phase: phase, Message: msg, Fraction: -1, Deadline: deadline, Offsets: off})
+func (c *cutover) say(phase, msg string, deadline time.Time, off *steps.Offsets) {
+	c.progress(steps.Progress{Phase: phase, Message: msg, Fraction: -1, Deadline: deadline, Offsets: off})
 }
 
-func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
+func (c *cutover) run(ctx context.Context) (steps.CutoverResult, error) {
 	src := c.r.Prober.Source
 	ms := strconv.FormatInt(c.p.Pause.Milliseconds(), 10)
 
 	// 1. Pause writes, with a hard expiry.
-	c.say(PhasePausing, fmt.Sprintf("CLIENT PAUSE %s WRITE on the source: writes wait; the pause lifts by itself after %s", ms, c.p.Pause), time.Time{}, nil)
+	c.say(steps.PhasePausing, fmt.Sprintf("CLIENT PAUSE %s WRITE on the source: writes wait; the pause lifts by itself after %s", ms, c.p.Pause), time.Time{}, nil)
 	c.res.PausedAt = time.Now()
 	c.pauseUntil = c.res.PausedAt.Add(c.p.Pause)
 	if _, err := c.r.Send(ctx, src, "CLIENT", "PAUSE", ms, "WRITE"); err != nil {
 		// The reply may have been lost after the pause took effect.
-		return c.res, c.undo(PhasePausing, err, "check the source and that the user may run CLIENT PAUSE, then run the cutover again")
+		return c.res, c.undo(steps.PhasePausing, err, "check the source and that the user may run CLIENT PAUSE, then run the cutover again")
 	}
 
 	// 2. Drain.
@@ -78,18 +79,18 @@ func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
 		if c.sourceSilent {
 			next = "flyover cannot reach the source at " + src.Addr + ": check the network between them; once the source answers, check on the dashboard that it is unpaused and still the primary, then run the cutover again"
 		}
-		return c.res, c.undo(PhaseDraining, err, next)
+		return c.res, c.undo(steps.PhaseDraining, err, next)
 	}
 
 	// 3. SENTINEL FAILOVER: the point of no return once accepted.
 	if err := c.failover(ctx); err != nil {
-		return c.res, c.undo(PhaseFailover, err, failoverNext(err))
+		return c.res, c.undo(steps.PhaseFailover, err, failoverNext(err))
 	}
 
 	// 4. Wait for a majority to name the target, and the target to say master.
 	primary, err := c.awaitPromotion(c.res.FailoverAt, true)
 	if err != nil {
-		return c.res, c.undo(PhasePromoting, err, fmt.Sprintf(
+		return c.res, c.undo(steps.PhasePromoting, err, fmt.Sprintf(
 			"check that every Sentinel reaches the target at %s (SENTINEL REPLICAS %s on each lists it without s_down or disconnected) and read the Sentinels' logs for -failover-abort-*; "+
 				"then run the cutover again, no sooner than %s after this one (twice failover-timeout: Sentinel starts no new failover of this master before)",
 			c.p.TargetListedAs, c.p.MasterName, 2*c.p.FailoverTimeout))
@@ -100,11 +101,11 @@ func (c *cutover) run(ctx context.Context) (CutoverResult, error) {
 }
 
 // fenceOnly finishes a cutover whose failover happened before this run.
-func (c *cutover) fenceOnly() (CutoverResult, error) {
+func (c *cutover) fenceOnly() (steps.CutoverResult, error) {
 	c.res.Notes = append(c.res.Notes, "the failover had already happened: fenced only")
 	primary, err := c.awaitPromotion(time.Now(), false)
 	if err != nil {
-		return c.res, &CutoverError{Phase: PhasePromoting, Err: err, PastPointOfNoReturn: true,
+		return c.res, &steps.CutoverError{Phase: steps.PhasePromoting, Err: err, PastPointOfNoReturn: true,
 			Undone: "nothing was sent to the old primary",
 			Next:   "look at the Sentinels: they do not agree that the target is the primary"}
 	}
@@ -114,7 +115,7 @@ func (c *cutover) fenceOnly() (CutoverResult, error) {
 // undo lifts the pause (nothing else has changed before the point of no
 // return) and describes the result.
 func (c *cutover) undo(phase string, cause error, next string) error {
-	c.say(PhaseUndoing, "CLIENT UNPAUSE on the source", time.Time{}, nil)
+	c.say(steps.PhaseUndoing, "CLIENT UNPAUSE on the source", time.Time{}, nil)
 	undone := "CLIENT UNPAUSE sent: writes flow to the source again; nothing else changed"
 	if err := c.unpause(); err != nil {
 		undone = fmt.Sprintf("CLIENT UNPAUSE failed (%v), tried until the pause's hard expiry at %s, when the source lifts it by itself; nothing else changed",
@@ -122,8 +123,8 @@ func (c *cutover) undo(phase string, cause error, next string) error {
 	} else if !c.res.PausedAt.IsZero() {
 		c.res.Stall = c.res.UnpausedAt.Sub(c.res.PausedAt)
 	}
-	c.say(PhaseAborted, undone, time.Time{}, nil)
-	return &CutoverError{Phase: phase, Err: cause, Undone: undone, Next: next, Result: c.res}
+	c.say(steps.PhaseAborted, undone, time.Time{}, nil)
+	return &steps.CutoverError{Phase: phase, Err: cause, Undone: undone, Next: next, Result: c.res}
 }
 
 // unpause sends CLIENT UNPAUSE until it is answered or the pause has run
@@ -165,21 +166,21 @@ func (c *cutover) drain(ctx context.Context) error {
 	src, tgt := c.r.Prober.Source, c.r.Prober.Target
 	start := time.Now()
 	deadline := start.Add(c.o.DrainTimeout)
-	var last Offsets
+	var last steps.Offsets
 	lastErr, read := "", false
 	for {
 		off, ok, err := c.readOffsets(ctx, src, tgt)
 		if err != nil {
 			lastErr = err.Error()
 		}
-		var ce *CommandError
+		var ce *steps.CommandError
 		c.sourceSilent = err != nil && errors.As(err, &ce) && ce.Endpoint == "source"
 		if ok {
 			last, read = off, true
 		} else if c.frozenSource {
 			last.Source, last.JudgedBy = off.Source, off.JudgedBy
 		}
-		c.say(PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
+		c.say(steps.PhaseDraining, fmt.Sprintf("source at %d, target at %d (%s)", last.Source, last.Target, last.JudgedBy), deadline, &last)
 		if ok && off.Target >= off.Source {
 			c.res.DrainedAt = time.Now()
 			c.res.Drain = c.res.DrainedAt.Sub(start)
@@ -208,16 +209,16 @@ func (c *cutover) drain(ctx context.Context) error {
 
 // readOffsets reads the source's master_repl_offset and the offset the
 // drain is judged by. ok is false when there is no usable target offset.
-func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (Offsets, bool, error) {
+func (c *cutover) readOffsets(ctx context.Context, src, tgt *probe.Endpoint) (steps.Offsets, bool, error) {
 	if c.frozenSource {
 		return c.readTargetOffset(ctx, tgt)
 	}
 	v, err := c.r.Send(ctx, src, "INFO", "replication")
 	if err != nil {
-		return Offsets{}, false, err
+		return steps.Offsets{}, false, err
 	}
 	info := probe.ParseInfo(probe.AsString(v))
-	off := Offsets{Source: info.Int("master_repl_offset")}
+	off := steps.Offsets{Source: info.Int("master_repl_offset")}
 	var line *probe.ReplicaLine
 	for _, l := range info.ReplicaLines() {
 		if c.r.Prober.Topo.IsTarget(l.Addr()) {
@@ -288,9 +289,9 @@ func (c *cutover) awaitPromotion(start time.Time, paused bool) (string, error) {
 		if paused && shown.Equal(hard) {
 			// The worst case the confirmation named, counted down.
 			msg += fmt.Sprintf("; writes stay paused while Sentinel's failover is in flight, up to its failover-timeout (%s): %s",
-				secs(c.p.FailoverTimeout), countdown(hard, time.Now()))
+				steps.Secs(c.p.FailoverTimeout), countdown(hard, time.Now()))
 		}
-		c.say(PhasePromoting, msg, shown, nil)
+		c.say(steps.PhasePromoting, msg, shown, nil)
 		if v.naming >= c.p.Majority && v.targetMaster {
 			c.res.PromotedAt = time.Now()
 			c.res.Promote = c.res.PromotedAt.Sub(start)
@@ -394,7 +395,7 @@ func (c *cutover) targetAsSentinelsSeeIt() string {
 		}
 		for _, r := range rs {
 			if c.r.Prober.Topo.IsTarget(r.Addr()) && r.Down() {
-				seen = append(seen, fmt.Sprintf("%s sees it %s", EndpointLabel(i), strings.Join(r.Flags, ",")))
+				seen = append(seen, fmt.Sprintf("%s sees it %s", steps.EndpointLabel(i), strings.Join(r.Flags, ",")))
 			}
 		}
 	}
@@ -452,7 +453,7 @@ func (c *cutover) readPromotionView() promotionView {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			Label := EndpointLabel(i) + " " + e.Addr
+			Label := steps.EndpointLabel(i) + " " + e.Addr
 			r, err := c.r.Send(c.safe, e, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", c.p.MasterName)
 			a, perr := probe.ParseMasterAddr(r)
 			mu.Lock()
@@ -463,7 +464,7 @@ func (c *cutover) readPromotionView() promotionView {
 				// failover there either. An answer, not silence.
 				v.down = append(v.down, Label+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case err != nil:
-				v.silent = append(v.silent, EndpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
+				v.silent = append(v.silent, steps.EndpointLabel(i)+" ("+probe.Describe(e.Addr, errors.Unwrap(err))+")")
 			case perr != nil:
 				v.elsewhere = append(v.elsewhere, Label+" names no primary ("+perr.Error()+")")
 			case c.r.Prober.Topo.IsTarget(a):
@@ -524,7 +525,7 @@ func (c *cutover) fence(primary string) error {
 	if err != nil {
 		h, p, _ = net.SplitHostPort(c.p.TargetListedAs)
 	}
-	c.say(PhaseFencing, fmt.Sprintf("REPLICAOF %s %s on the old primary, then disconnect its clients", h, p), time.Time{}, nil)
+	c.say(steps.PhaseFencing, fmt.Sprintf("REPLICAOF %s %s on the old primary, then disconnect its clients", h, p), time.Time{}, nil)
 	var failed []string
 	unreachable := false
 	for _, args := range [][]any{
@@ -534,8 +535,8 @@ func (c *cutover) fence(primary string) error {
 	} {
 		if _, err := c.sendRetryingClosed(src, args...); err != nil {
 			if args[0] == "REPLICAOF" {
-				unreachable = ReplyCode(err) == "" && !ConnectionClosed(err)
-				err = c.r.explainReplicaOf(c.safe, src, h, p, "target", c.r.Prober.Target, err)
+				unreachable = steps.ReplyCode(err) == "" && !steps.ConnectionClosed(err)
+				err = explainReplicaOf(c.safe, c.r, src, h, p, "target", c.r.Prober.Target, err)
 			}
 			failed = append(failed, err.Error())
 		}
@@ -547,7 +548,7 @@ func (c *cutover) fence(primary string) error {
 		if c.res.PausedAt.IsZero() {
 			c.res.Stall = 0
 		}
-		c.say(PhaseUnpaused, fmt.Sprintf("unpaused: writes go to the target at %s", primary), time.Time{}, nil)
+		c.say(steps.PhaseUnpaused, fmt.Sprintf("unpaused: writes go to the target at %s", primary), time.Time{}, nil)
 	} else {
 		failed = append(failed, "CLIENT UNPAUSE: "+uerr.Error())
 	}
@@ -560,7 +561,7 @@ func (c *cutover) fence(primary string) error {
 				"clients that never ask Sentinel may write to it after the pause, and those writes are lost",
 				c.r.Prober.Topo.Source, c.pauseUntil.Format("15:04:05"), h, p)
 		}
-		return &CutoverError{Phase: PhaseFencing, Err: errors.New(strings.Join(failed, "; ")), PastPointOfNoReturn: true,
+		return &steps.CutoverError{Phase: steps.PhaseFencing, Err: errors.New(strings.Join(failed, "; ")), PastPointOfNoReturn: true,
 			Undone: "the target is the primary; the old primary is not fully fenced",
 			Next:   next,
 			Result: c.res}
@@ -573,7 +574,7 @@ func (c *cutover) fence(primary string) error {
 // client connections on the old primary).
 func (c *cutover) sendRetryingClosed(e *probe.Endpoint, args ...any) (any, error) {
 	v, err := c.r.SendMust(c.safe, e, args...)
-	if err != nil && ConnectionClosed(err) {
+	if err != nil && steps.ConnectionClosed(err) {
 		return c.r.SendMust(c.safe, e, args...)
 	}
 	return v, err

@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
 // REPLICAOF is sent one way wherever flyover sends it (the attach, the
@@ -58,7 +59,7 @@ func refusedReplicaOf(err error) bool {
 // source lists it (a replica is listed only after it authenticated), or
 // the target's link is up, its transfer has begun, or it loads. Dragonfly
 // answers REPLICAOF OK only after the handshake.
-func HandshakeDone(f Facts) bool {
+func HandshakeDone(f steps.Facts) bool {
 	s := &f.Snapshot
 	t := &s.Target
 	switch {
@@ -189,15 +190,15 @@ func tlsReplicationHow(k probe.Kind) string {
 // flyover could check; primaryName names the primary for the operator
 // ("source") and creds is the endpoint whose credentials and TLS settings
 // reach it.
-func (r *Runner) SendReplicaOf(ctx context.Context, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint) error {
+func SendReplicaOf(ctx context.Context, r *steps.Runner, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint) error {
 	_, err := r.Send(ctx, replica, "REPLICAOF", host, port)
-	return r.explainReplicaOf(ctx, replica, host, port, primaryName, creds, err)
+	return explainReplicaOf(ctx, r, replica, host, port, primaryName, creds, err)
 }
 
 // explainReplicaOf turns a refused REPLICAOF into a *ReplicaOfError; any
 // other error, or nil, comes back as it is. For callers that send
 // REPLICAOF their own way (the fence retries on a closed connection).
-func (r *Runner) explainReplicaOf(ctx context.Context, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint, err error) error {
+func explainReplicaOf(ctx context.Context, r *steps.Runner, replica *probe.Endpoint, host, port, primaryName string, creds *probe.Endpoint, err error) error {
 	if err == nil || strings.EqualFold(host, "NO") || !refusedReplicaOf(err) {
 		return err
 	}
@@ -205,23 +206,23 @@ func (r *Runner) explainReplicaOf(ctx context.Context, replica *probe.Endpoint, 
 	errors.As(err, &re)
 	primary := net.JoinHostPort(host, port)
 	return &ReplicaOfError{Replica: r.EndpointName(replica), ReplicaAddr: replica.Addr, PrimaryName: primaryName, Primary: primary,
-		Kind: r.kindOf(ctx, replica), Reply: re.Error(), Diagnosis: r.diagnoseLink(ctx, replica, primary, creds), Err: err}
+		Kind: kindOf(ctx, r, replica), Reply: re.Error(), Diagnosis: diagnoseLink(ctx, r, replica, primary, creds), Err: err}
 }
 
 // AttachStuck explains an attach whose wait ran out: the target follows
 // the source but never got past the handshake, or does not follow it.
-func (r *Runner) AttachStuck(ctx context.Context, f Facts, host, port string, waited time.Duration) error {
+func AttachStuck(ctx context.Context, r *steps.Runner, f steps.Facts, host, port string, waited time.Duration) error {
 	primary := net.JoinHostPort(host, port)
-	if Attached(f) && !HandshakeDone(f) {
+	if steps.Attached(f) && !HandshakeDone(f) {
 		return &ReplicaOfError{Replica: "target", ReplicaAddr: r.Prober.Target.Addr, PrimaryName: "source", Primary: primary,
-			Kind: f.Snapshot.Target.Kind, Stuck: waited, Diagnosis: r.diagnoseLink(ctx, r.Prober.Target, primary, r.Prober.Source)}
+			Kind: f.Snapshot.Target.Kind, Stuck: waited, Diagnosis: diagnoseLink(ctx, r, r.Prober.Target, primary, r.Prober.Source)}
 	}
 	return fmt.Errorf("REPLICAOF was accepted but the target does not follow the source after %s: read the target's log (masterauth? can it reach %s?)",
 		waited, primary)
 }
 
 // kindOf is what the replica says it is (a poll: INFO and ROLE).
-func (r *Runner) kindOf(ctx context.Context, e *probe.Endpoint) probe.Kind {
+func kindOf(ctx context.Context, r *steps.Runner, e *probe.Endpoint) probe.Kind {
 	return e.PollNode(ctx).Kind
 }
 
@@ -230,7 +231,7 @@ func (r *Runner) kindOf(ctx context.Context, e *probe.Endpoint) probe.Kind {
 // with creds' credentials and TLS settings, then whether the primary
 // requires a password and accepts the replica's masteruser/masterauth
 // (access.GatherReplicationAuth).
-func (r *Runner) diagnoseLink(ctx context.Context, replica *probe.Endpoint, addr string, creds *probe.Endpoint) linkDiagnosis {
+func diagnoseLink(ctx context.Context, r *steps.Runner, replica *probe.Endpoint, addr string, creds *probe.Endpoint) linkDiagnosis {
 	d := linkDiagnosis{Primary: addr}
 	if creds == nil {
 		return d
@@ -246,7 +247,7 @@ func (r *Runner) diagnoseLink(ctx context.Context, replica *probe.Endpoint, addr
 	if _, err := r.Send(ctx, primary, "PING"); err != nil {
 		var re redis.Error
 		if !errors.As(err, &re) {
-			var ce *CommandError
+			var ce *steps.CommandError
 			if errors.As(err, &ce) {
 				d.Unreachable = probe.Describe(addr, ce.Err)
 			} else {

@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"flyover/steps"
 )
 
 // failover sends SENTINEL FAILOVER, retrying -NOGOODSLAVE within the
@@ -34,8 +36,8 @@ func (c *cutover) failover(ctx context.Context) error {
 	idx := 0
 	for {
 		i := order[idx]
-		name := EndpointLabel(i)
-		c.say(PhaseFailover, fmt.Sprintf("SENTINEL FAILOVER %s on %s (attempt %d)", c.p.MasterName, name, c.res.FailoverAttempts+1), budgetEnd, nil)
+		name := steps.EndpointLabel(i)
+		c.say(steps.PhaseFailover, fmt.Sprintf("SENTINEL FAILOVER %s on %s (attempt %d)", c.p.MasterName, name, c.res.FailoverAttempts+1), budgetEnd, nil)
 		c.res.FailoverAttempts++
 		// Sent with the safe context: a cancel in mid-send would leave it
 		// unknown whether Sentinel got it. The operator's cancel is
@@ -46,14 +48,14 @@ func (c *cutover) failover(ctx context.Context) error {
 			c.res.FailoverSentinel = name + " " + sentinels[i].Addr
 			return nil
 		}
-		code := ReplyCode(err)
+		code := steps.ReplyCode(err)
 		switch {
 		case code == "NOGOODSLAVE":
 			if time.Now().Add(200 * time.Millisecond).After(budgetEnd) {
 				return ExplainFailoverError(name, err)
 			}
 			c.res.NoGoodSlaveRetries++
-			c.say(PhaseFailover, fmt.Sprintf("%s: no replica it will promote yet (it has not rated the target): retrying until %s",
+			c.say(steps.PhaseFailover, fmt.Sprintf("%s: no replica it will promote yet (it has not rated the target): retrying until %s",
 				name, budgetEnd.Format("15:04:05.000")), budgetEnd, nil)
 		case code == "INPROG":
 			// A failover started after the precondition was checked (the
@@ -134,8 +136,8 @@ func (e *sentinelRefusal) Error() string {
 // ExplainFailoverError maps Sentinel's refusals to plain words and a next
 // action (SPEC: -NOGOODSLAVE, -INPROG, -NOQUORUM).
 func ExplainFailoverError(sentinel string, err error) *sentinelRefusal {
-	code := ReplyCode(err)
-	var ce *CommandError
+	code := steps.ReplyCode(err)
+	var ce *steps.CommandError
 	reply := err.Error()
 	if errors.As(err, &ce) {
 		reply = ce.Err.Error()

@@ -1,4 +1,4 @@
-package steps
+package switchover
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
 // Whether the switch to the target is done is judged by each Sentinel's
@@ -69,7 +70,7 @@ type SentinelSwitch struct {
 
 // SentinelSwitches says where each Sentinel stands in the switch to the
 // target. Only meaningful after the cutover.
-func SentinelSwitches(f Facts) []SentinelSwitch {
+func SentinelSwitches(f steps.Facts) []SentinelSwitch {
 	s := &f.Snapshot
 	var switchedEpoch int64 = -1
 	for i := range s.Sentinels {
@@ -81,7 +82,7 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 	out := make([]SentinelSwitch, len(s.Sentinels))
 	for i := range s.Sentinels {
 		v := &s.Sentinels[i]
-		sw := SentinelSwitch{Index: i, Label: EndpointLabel(i), Addr: v.Addr, Record: v.RecordAddr, Epoch: v.ConfigEpoch}
+		sw := SentinelSwitch{Index: i, Label: steps.EndpointLabel(i), Addr: v.Addr, Record: v.RecordAddr, Epoch: v.ConfigEpoch}
 		switch {
 		case !v.Reachable || !v.Monitors:
 			sw.State = SwitchUnknown
@@ -113,11 +114,11 @@ func SentinelSwitches(f Facts) []SentinelSwitch {
 
 // RecordSwitched is probe's derived SwitchedTo the target: the snapshot
 // carries it, so status --json judges the switch as the steps do.
-func RecordSwitched(f Facts, v *probe.SentinelView) bool { return v.SwitchedToTarget }
+func RecordSwitched(f steps.Facts, v *probe.SentinelView) bool { return v.SwitchedToTarget }
 
 // SentinelsSwitched counts the Sentinels whose own record names the
 // target with no failover in progress.
-func SentinelsSwitched(f Facts) int {
+func SentinelsSwitched(f steps.Facts) int {
 	n := 0
 	for i := range f.Snapshot.Sentinels {
 		if RecordSwitched(f, &f.Snapshot.Sentinels[i]) {
@@ -132,7 +133,7 @@ func SentinelsSwitched(f Facts) int {
 // Sentinel's own record names it, none of them in a failover. Verify,
 // the header, status --json, the fleet row and the report all judge the
 // switch by this.
-func SwitchComplete(f Facts) bool {
+func SwitchComplete(f steps.Facts) bool {
 	s := &f.Snapshot
 	return len(s.Sentinels) > 0 && s.Target.Reachable && s.Target.Role == probe.RolePrimary && SentinelsSwitched(f) == len(s.Sentinels)
 }
@@ -142,7 +143,7 @@ func SwitchComplete(f Facts) bool {
 // which is when the target was promoted. This session saw that moment
 // (the cutover's promotion, the +failover-state-reconf-slaves event, or
 // the first poll that showed it); zero when it saw none of them.
-func failoverEnds(f Facts, v *probe.SentinelView) time.Time {
+func failoverEnds(f steps.Facts, v *probe.SentinelView) time.Time {
 	if v.FailoverState != "reconf_slaves" || v.FailoverTimeout <= 0 {
 		return time.Time{}
 	}
@@ -160,12 +161,12 @@ func failoverEnds(f Facts, v *probe.SentinelView) time.Time {
 // SentinelsSettled reports whether no Sentinel runs a failover of the
 // master: nothing that changes the topology (a SENTINEL RESET, a
 // shutdown, a REPLICAOF) may go out before.
-func SentinelsSettled(f Facts) bool { return !AnyFailoverInProgress(f) }
+func SentinelsSettled(f steps.Facts) bool { return !steps.AnyFailoverInProgress(f) }
 
 // Describe is the switch state of one Sentinel in plain words, with the
 // countdown (to the snapshot's time) to its failover-timeout and what
 // ends it sooner.
-func (sw SentinelSwitch) Describe(f Facts) string {
+func (sw SentinelSwitch) Describe(f steps.Facts) string {
 	now := f.Snapshot.At
 	switch sw.State {
 	case SwitchDone:
@@ -182,13 +183,13 @@ func (sw SentinelSwitch) Describe(f Facts) string {
 		}
 		var up, gone []string
 		for _, w := range sw.Waits {
-			if f.HA.Fates[w] == FateShutDown {
+			if f.HA.Fates[w] == steps.FateShutDown {
 				gone = append(gone, w)
 			} else {
 				up = append(up, w)
 			}
 		}
-		da := fmt.Sprintf("%g s", DownAfter(f).Seconds())
+		da := fmt.Sprintf("%g s", steps.DownAfter(f).Seconds())
 		switch {
 		case len(up) > 0:
 			msg += ", or " + da + " (down-after-milliseconds) after the old replicas it waits for are shut down: " +
@@ -223,7 +224,7 @@ func countdown(t, now time.Time) string {
 
 // switchPending describes every Sentinel that has not switched, one
 // clause each; "" when all have.
-func switchPending(f Facts) string {
+func switchPending(f steps.Facts) string {
 	var parts []string
 	for _, sw := range SentinelSwitches(f) {
 		if sw.State != SwitchDone {
@@ -236,7 +237,7 @@ func switchPending(f Facts) string {
 // AfterSwitchPre is the precondition of a step that changes the topology
 // after the cutover (the decommission, restore HA): the cutover is done,
 // and every Sentinel that answers has switched. id prefixes the checks.
-func AfterSwitchPre(f Facts, id string) []Check {
+func AfterSwitchPre(f steps.Facts, id string) []steps.Check {
 	if cs := CutoverDonePre(f, id+"-promoted"); cs != nil {
 		return cs
 	}
@@ -248,7 +249,7 @@ func AfterSwitchPre(f Facts, id string) []Check {
 // master or has not switched: a SENTINEL RESET sent to the leader then
 // puts it back on the old primary for good. A Sentinel that does not
 // answer is left to the step's own commands, which say so.
-func sentinelsSettledPre(f Facts, id string) []Check {
+func sentinelsSettledPre(f steps.Facts, id string) []steps.Check {
 	var pending []string
 	for _, sw := range SentinelSwitches(f) {
 		if sw.State != SwitchDone && sw.State != SwitchUnknown {
@@ -258,7 +259,7 @@ func sentinelsSettledPre(f Facts, id string) []Check {
 	if len(pending) == 0 {
 		return nil
 	}
-	return []Check{BlockCheck(id, "every Sentinel has switched to the target", strings.Join(pending, "; "),
+	return []steps.Check{steps.BlockCheck(id, "every Sentinel has switched to the target", strings.Join(pending, "; "),
 		"wait for the countdown, or shut down the old Redis replicas the leader waits for (Verify offers it); nothing is sent before")}
 }
 
@@ -270,7 +271,7 @@ func sentinelsSettledPre(f Facts, id string) []Check {
 type sentinelRepair struct {
 	Index    int
 	Label    string
-	Commands []Command
+	Commands []steps.Command
 	// Auth: the SENTINEL SET carries auth-pass (shown redacted; flyover
 	// sends its own credentials for the target).
 	Auth bool
@@ -282,7 +283,7 @@ func RepairID(Label string) string { return "repair " + Label }
 // StuckSentinelRepairs are the repairs of every SwitchStuck Sentinel,
 // built from a switched Sentinel's record; none when no Sentinel has
 // switched (then there is nothing to copy).
-func StuckSentinelRepairs(f Facts) []sentinelRepair {
+func StuckSentinelRepairs(f steps.Facts) []sentinelRepair {
 	switches := SentinelSwitches(f)
 	var good *probe.SentinelView
 	for _, sw := range switches {
@@ -317,14 +318,14 @@ func StuckSentinelRepairs(f Facts) []sentinelRepair {
 			set = append(set, "parallel-syncs", strconv.Itoa(good.ParallelSyncs))
 		}
 		if auth {
-			set = append(set, "auth-pass", Redacted)
+			set = append(set, "auth-pass", steps.Redacted)
 		}
 		note := "the switched Sentinels' settings"
 		if auth {
 			note += "; auth-pass is flyover's password for the target"
 		}
 		ep := sw.Label
-		out = append(out, sentinelRepair{Index: sw.Index, Label: sw.Label, Auth: auth, Commands: []Command{
+		out = append(out, sentinelRepair{Index: sw.Index, Label: sw.Label, Auth: auth, Commands: []steps.Command{
 			{Endpoint: ep, Addr: v.Addr, Args: []string{"SENTINEL", "REMOVE", name}, Note: "it forgets " + sw.Record},
 			{Endpoint: ep, Addr: v.Addr, Args: []string{"SENTINEL", "MONITOR", name, host, port, strconv.Itoa(quorum)},
 				Note: "the target, as the switched Sentinels know it"},
@@ -335,7 +336,7 @@ func StuckSentinelRepairs(f Facts) []sentinelRepair {
 }
 
 // SentinelRecord is the address of Sentinel i's own record.
-func SentinelRecord(f Facts, i int) string {
+func SentinelRecord(f steps.Facts, i int) string {
 	if i < len(f.Snapshot.Sentinels) {
 		return f.Snapshot.Sentinels[i].RecordAddr
 	}
@@ -349,7 +350,7 @@ func SentinelRecord(f Facts, i int) string {
 // down ends the failover down-after-milliseconds later, normally: the
 // leader publishes +failover-end and switches its own record to the
 // target. Nothing else changes.
-func ReplicasHoldingTheFailover(f Facts, o Options) []OldRedis {
+func ReplicasHoldingTheFailover(f steps.Facts, o steps.Options) []steps.OldRedis {
 	waits := map[string]bool{}
 	for _, sw := range SentinelSwitches(f) {
 		for _, w := range sw.Waits {
@@ -359,8 +360,8 @@ func ReplicasHoldingTheFailover(f Facts, o Options) []OldRedis {
 	if len(waits) == 0 {
 		return nil
 	}
-	var out []OldRedis
-	for _, n := range OldRedisServers(f, o) {
+	var out []steps.OldRedis
+	for _, n := range steps.OldRedisServers(f, o) {
 		if n.Primary || n.Down {
 			continue
 		}
@@ -376,21 +377,21 @@ func ReplicasHoldingTheFailover(f Facts, o Options) []OldRedis {
 
 // RepairSentinel sends a stuck Sentinel's repair and waits, bounded,
 // until its own record names the target and it knows the others again.
-func (r *Runner) RepairSentinel(ctx context.Context, rep sentinelRepair, progress func(Progress)) error {
+func RepairSentinel(ctx context.Context, r *steps.Runner, rep sentinelRepair, progress func(steps.Progress)) error {
 	if rep.Index >= len(r.Prober.Sentinels) {
 		return fmt.Errorf("%s is not one of flyover's Sentinels", rep.Label)
 	}
 	e := r.Prober.Sentinels[rep.Index]
-	if err := r.waitNoFailover(ctx, progress, "the repair of "+rep.Label); err != nil {
+	if err := waitNoFailover(ctx, r, progress, "the repair of "+rep.Label); err != nil {
 		return err
 	}
-	progress(Progress{Phase: "repairing " + rep.Label, Message: "SENTINEL REMOVE, MONITOR, SET on " + rep.Label, Fraction: -1})
+	progress(steps.Progress{Phase: "repairing " + rep.Label, Message: "SENTINEL REMOVE, MONITOR, SET on " + rep.Label, Fraction: -1})
 	for i, c := range rep.Commands {
 		args := append([]string(nil), c.Args...)
 		if rep.Auth && i == len(rep.Commands)-1 {
 			o := r.Prober.Target.Client().Options()
 			for j := range args {
-				if args[j] == Redacted && j > 0 && args[j-1] == "auth-pass" {
+				if args[j] == steps.Redacted && j > 0 && args[j-1] == "auth-pass" {
 					args[j] = o.Password
 				}
 			}
@@ -399,19 +400,19 @@ func (r *Runner) RepairSentinel(ctx context.Context, rep sentinelRepair, progres
 			}
 		}
 		if _, err := r.Send(ctx, e, access.AnyArgs(nil, args)...); err != nil {
-			return fmt.Errorf("%s refused %s: %w (the commands left: %s)", rep.Label, strings.Join(RedactArgs(args), " "), err, CommandList(rep.Commands[i:]))
+			return fmt.Errorf("%s refused %s: %w (the commands left: %s)", rep.Label, strings.Join(steps.RedactArgs(args), " "), err, steps.CommandList(rep.Commands[i:]))
 		}
 	}
 	others := len(r.Prober.Sentinels) - 1
 	deadline := time.Now().Add(r.Options().ResetTimeout)
-	_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f Facts) (bool, error) {
+	_, err := r.WaitUntil(ctx, r.Options().PollInterval, deadline, func(f steps.Facts) (bool, error) {
 		v := &f.Snapshot.Sentinels[rep.Index]
 		ok := RecordSwitched(f, v) && v.NumOtherSentinels >= others
-		progress(Progress{Phase: "repairing " + rep.Label, Deadline: deadline, Fraction: -1,
+		progress(steps.Progress{Phase: "repairing " + rep.Label, Deadline: deadline, Fraction: -1,
 			Message: fmt.Sprintf("%s: record %s, knows %d of the %d other Sentinels", rep.Label, v.RecordAddr, v.NumOtherSentinels, others)})
 		return ok, nil
 	})
-	if errors.Is(err, ErrDeadline) {
+	if errors.Is(err, steps.ErrDeadline) {
 		return fmt.Errorf("%s was repaired but has not found the other Sentinels within %s: check its network and their announce addresses", rep.Label, r.Options().ResetTimeout)
 	}
 	return err
@@ -419,7 +420,7 @@ func (r *Runner) RepairSentinel(ctx context.Context, rep sentinelRepair, progres
 
 // SwitchReportLine is the report's word on the switch, by each
 // Sentinel's own record.
-func SwitchReportLine(f Facts) string {
+func SwitchReportLine(f steps.Facts) string {
 	n, m := SentinelsSwitched(f), len(f.Snapshot.Sentinels)
 	if SwitchComplete(f) {
 		return fmt.Sprintf("Switch complete: every Sentinel's own record names the target (%d of %d), none in a failover.", n, m)
@@ -429,9 +430,9 @@ func SwitchReportLine(f Facts) string {
 
 // CutoverDonePre is the precondition of a step after the cutover, as the
 // check id: the cutover is done.
-func CutoverDonePre(f Facts, id string) []Check {
-	if StageOf(f) != StagePromoted {
-		return []Check{BlockCheck(id, "the cutover is done", string(StageOf(f)), "run the cutover")}
+func CutoverDonePre(f steps.Facts, id string) []steps.Check {
+	if steps.StageOf(f) != steps.StagePromoted {
+		return []steps.Check{steps.BlockCheck(id, "the cutover is done", string(steps.StageOf(f)), "run the cutover")}
 	}
 	return nil
 }
