@@ -106,7 +106,7 @@ func PlanCutover(f Facts, o Options) CutoverPlan {
 	o = o.WithDefaults()
 	p := CutoverPlan{
 		MasterName:      f.Topo.MasterName,
-		TargetListedAs:  targetListedAs(f),
+		TargetListedAs:  TargetListedAs(f),
 		JudgeByTarget:   f.Snapshot.Target.OffsetTrusted,
 		Majority:        f.Snapshot.Majority(),
 		FailoverTimeout: FailoverTimeout(f),

@@ -40,10 +40,10 @@ func CutoverWorstCase(f Facts, o Options) string {
 	return fmt.Sprintf("If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (%s).", Secs(ft))
 }
 
-// failoverTimeoutCheck is preflight's line on the worst case: a warning
+// FailoverTimeoutCheck is preflight's line on the worst case: a warning
 // with the SENTINEL SET that lowers failover-timeout for the migration
 // window and the one that puts it back, when it is long.
-func failoverTimeoutCheck(f Facts) (Check, bool) {
+func FailoverTimeoutCheck(f Facts) (Check, bool) {
 	const id, title = "failover-timeout", "the longest write stall if Sentinel loses the target mid-switch"
 	ft := FailoverTimeout(f)
 	if ft <= 0 {

@@ -28,6 +28,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -416,7 +417,7 @@ func TestQuorumUnreachableBlocks(t *testing.T) {
 	var reason string
 	labtest.Wait(t, 20*time.Second, "sentinel-1 to lose its quorum", func() bool {
 		f := g.facts()
-		for _, ch := range steps.Preflight(f, g.opts) {
+		for _, ch := range checks.Preflight(f, g.opts) {
 			if ch.ID == "sentinel-1" && ch.Level == steps.Block {
 				reason = ch.Detail + ": " + ch.Fix
 				return true
@@ -878,7 +879,7 @@ func TestTransientQuorumLossClearsOnTheNextPoll(t *testing.T) {
 	labtest.Wait(t, 30*time.Second, "the hung Sentinels as one line and sentinel-1's NOQUORUM", func() bool {
 		lines = nil
 		noquorum, both := false, false
-		for _, ch := range steps.Preflight(g.facts(), g.opts) {
+		for _, ch := range checks.Preflight(g.facts(), g.opts) {
 			if !strings.HasPrefix(ch.ID, "sentinel-") || ch.ID == "sentinel-versions" {
 				continue
 			}
@@ -898,7 +899,7 @@ func TestTransientQuorumLossClearsOnTheNextPoll(t *testing.T) {
 	thaw()
 	labtest.Wait(t, 30*time.Second, "preflight to pass again on a poll", func() bool {
 		c, f := g.plan()
-		return c.State(steps.StepPreflight).Status == steps.Done && !steps.AnyBlock(steps.Preflight(f, g.opts))
+		return c.State(steps.StepPreflight).Status == steps.Done && !steps.AnyBlock(checks.Preflight(f, g.opts))
 	})
 	assertOnlyWrites(t, g.audit.Path())
 }

@@ -17,6 +17,7 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/plan"
 	"flyover/steps/switchover"
 )
@@ -784,7 +785,7 @@ func TestOtherReplicaSentinelWouldPreferIsDetectedAndFixed(t *testing.T) {
 	}
 	// Verify will count down to failover-timeout: the other replica
 	// delays +switch-master.
-	for _, ch := range steps.Preflight(f, so) {
+	for _, ch := range checks.Preflight(f, so) {
 		if ch.ID == "other-replicas" && !strings.Contains(ch.Detail, "failover-timeout") {
 			t.Errorf("other-replicas check does not say why: %s", ch.Detail)
 		}

@@ -10,6 +10,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 func findCheck(t *testing.T, cs []steps.Check, id string) steps.Check {
@@ -67,7 +68,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFixOnARealLab(t *testing.T) 
 	}
 
 	rf := g.ReadReadiness()
-	cs := steps.ReadinessChecks(rf)
+	cs := checks.ReadinessChecks(rf)
 	for id, want := range map[string]struct {
 		level      steps.Level
 		detail, fx string
@@ -106,7 +107,7 @@ func TestReadinessCleanSourcePassesOnARealLab(t *testing.T) {
 	// The lab's own traffic (preload, Sentinel's hello messages) and a
 	// Redis replica's syncing must not count as the application's.
 	g.attachInSync(30 * time.Second)
-	for _, c := range steps.ReadinessChecks(g.ReadReadiness()) {
+	for _, c := range checks.ReadinessChecks(g.ReadReadiness()) {
 		if c.Level != steps.Pass {
 			t.Errorf("%s: %s: %s", c.ID, c.Level, c.Detail)
 		}

@@ -21,7 +21,7 @@ const (
 // StageOf derives the stage from the topology alone.
 func StageOf(f Facts) Stage {
 	s := &f.Snapshot
-	if targetIsSource(f) {
+	if TargetIsSource(f) {
 		// Every Sentinel "names the target": nothing about the stage can
 		// be told, and preflight blocks.
 		return StageUnknown

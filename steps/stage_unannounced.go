@@ -31,15 +31,15 @@ func promotedUnannounced(f Facts) bool {
 	if f.Cutover != nil && !f.Cutover.FailoverAt.IsZero() {
 		return true
 	}
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		return true
 	}
 	return len(silentSentinels(f)) > 0 && listedReportingMaster(f)
 }
 
-// sourceFollowsTarget: the old primary is a replica of the target (the
+// SourceFollowsTarget: the old primary is a replica of the target (the
 // fence has happened).
-func sourceFollowsTarget(f Facts) bool {
+func SourceFollowsTarget(f Facts) bool {
 	src := &f.Snapshot.Source
 	return src.Reachable && src.Role == probe.RoleReplica &&
 		f.Topo.IsTarget(net.JoinHostPort(src.MasterHost, strconv.Itoa(src.MasterPort)))
@@ -83,7 +83,7 @@ func unannouncedWhat(f Facts) string {
 		gone = " (" + strings.Join(silent, ", ") + " not answering)"
 	}
 	clients := "clients are still sent to the old primary, which takes writes"
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		clients = "clients are still sent to the old primary, now a read-only replica of the target, so writes fail (READONLY)"
 	} else if !f.Snapshot.Source.Reachable {
 		clients = "clients are still sent to the old primary, which does not answer"
@@ -95,7 +95,7 @@ func unannouncedWhat(f Facts) string {
 // UnannouncedDo says what the operator should do.
 func UnannouncedDo(f Facts) string {
 	back := "bring the Sentinel that ran the failover back: it tells the others and they switch to the target (+switch-master)"
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		return back + ". If it cannot come back: the others see their master report replica, take it as down after " +
 			fmt.Sprintf("down-after-milliseconds (%s) plus about 20 s, and fail over to the target themselves ", DownAfter(f)) +
 			"(the other replicas have priority 0). Do not send REPLICAOF to the target: it holds the only copy of new writes"

@@ -30,9 +30,9 @@ func IsSource(f Facts, addr string) bool {
 	return probe.AddrIn(addr, f.Preflight.SourceIPs, port)
 }
 
-// targetIsSource: --target names the source, by its address or another
+// TargetIsSource: --target names the source, by its address or another
 // one (same run_id).
-func targetIsSource(f Facts) bool {
+func TargetIsSource(f Facts) bool {
 	s := &f.Snapshot
 	return probe.SameAddr(f.Topo.Source, f.Topo.Target) ||
 		s.Source.Reachable && s.Target.Reachable && s.Source.RunID != "" && s.Source.RunID == s.Target.RunID
@@ -50,9 +50,9 @@ func SourceAsSentinelKnowsIt(f Facts) string {
 	return ""
 }
 
-// targetListedAs is the target's address as the Sentinels list it (which
+// TargetListedAs is the target's address as the Sentinels list it (which
 // is how the source lists it), or "".
-func targetListedAs(f Facts) string {
+func TargetListedAs(f Facts) string {
 	for _, v := range f.Snapshot.Sentinels {
 		for _, r := range v.Replicas {
 			if f.Topo.IsTarget(r.Addr()) {
@@ -66,10 +66,10 @@ func targetListedAs(f Facts) string {
 	return ""
 }
 
-// announcedAs is the address the target announces to its primary
+// AnnouncedAs is the address the target announces to its primary
 // (replica-announce-ip/port), when it is not the address flyover was
 // given; "" otherwise.
-func announcedAs(f Facts) string {
+func AnnouncedAs(f Facts) string {
 	if f.Preflight == nil {
 		return ""
 	}

@@ -15,6 +15,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -290,7 +291,7 @@ func TestHashFieldTTLsOnRedis74BlockReadiness(t *testing.T) {
 			t.Fatalf("%v: %v", cmd, err)
 		}
 	}
-	c := findCheck(t, steps.ReadinessChecks(g.ReadReadiness()), "ready-hash-field-ttl")
+	c := findCheck(t, checks.ReadinessChecks(g.ReadReadiness()), "ready-hash-field-ttl")
 	if c.Level != steps.Block || !strings.Contains(c.Detail, "HEXPIRE") {
 		t.Errorf("%s: %s (fix: %s)", c.Level, c.Detail, c.Fix)
 	}

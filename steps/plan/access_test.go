@@ -8,6 +8,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 func findCheck(cs []steps.Check, id string) *steps.Check {
@@ -48,7 +49,7 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 		aclFacts("sentinel-3", x.sents[2].Addr, "default", access.ACLByDryRun, aclc(access.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
 	}
 	x.pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
-	cs := steps.Preflight(x.facts(), steps.Options{})
+	cs := checks.Preflight(x.facts(), steps.Options{})
 
 	src := findCheck(cs, "acl-source")
 	if src == nil || src.Level != steps.Block {
@@ -101,7 +102,7 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 		x := healthy()
 		ra := c.ra
 		x.pre.Replication = &ra
-		ch := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-masterauth")
+		ch := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-masterauth")
 		if ch == nil || ch.Level != c.level || !strings.Contains(ch.Detail+" "+ch.Fix, c.words) {
 			t.Errorf("%s: %+v", c.ra.Verdict, ch)
 			continue
@@ -113,7 +114,7 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 		}
 		// Once attached, the question is past.
 		x.Attached()
-		if ch := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-masterauth"); ch != nil {
+		if ch := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-masterauth"); ch != nil {
 			t.Errorf("%s: shown after attach: %+v", c.ra.Verdict, ch)
 		}
 	}
@@ -122,15 +123,15 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 func TestTargetThatIsTheSourceBlocks(t *testing.T) {
 	x := healthy()
 	x.topo.Target = fxSource
-	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Fix, "--target") {
+	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Fix, "--target") {
 		t.Errorf("same address: %+v", c)
 	}
 	x = healthy()
 	x.tgt.RunID = x.src.RunID // another name for the same server
-	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "same server") {
+	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "same server") {
 		t.Errorf("same run_id: %+v", c)
 	}
-	if c := findCheck(steps.Preflight(healthy().facts(), steps.Options{}), "target-not-source"); c != nil {
+	if c := findCheck(checks.Preflight(healthy().facts(), steps.Options{}), "target-not-source"); c != nil {
 		t.Errorf("healthy: %+v", c)
 	}
 }
@@ -141,7 +142,7 @@ func TestTargetThatIsTheSourceBlocks(t *testing.T) {
 func TestTargetKnownByAnotherAddressIsNamed(t *testing.T) {
 	x := healthy()
 	x.pre.Target.AnnounceIP = "10.9.9.9"
-	c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "target-address")
+	c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-address")
 	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "10.9.9.9:6380") || !strings.Contains(c.Fix, "--target 10.9.9.9:6380") {
 		t.Fatalf("before attach: %+v", c)
 	}
@@ -152,7 +153,7 @@ func TestTargetKnownByAnotherAddressIsNamed(t *testing.T) {
 		x.sents[i].Replicas = []probe.SentinelReplica{{IP: "10.9.9.9", Port: 6380, Flags: []string{"slave", "s_down", "disconnected"}, Priority: 100}}
 	}
 	f := steady(x.facts(), 5)
-	c = findCheck(steps.Preflight(f, steps.Options{}), "target-address")
+	c = findCheck(checks.Preflight(f, steps.Options{}), "target-address")
 	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "lists 10.9.9.9:6380") || !strings.Contains(c.Detail, "sentinel-1 cannot reach 10.9.9.9:6380") ||
 		!strings.Contains(c.Fix, "abort") {
 		t.Errorf("after attach: %+v", c)

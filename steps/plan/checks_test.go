@@ -12,6 +12,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -146,7 +147,7 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			x := healthy()
 			tc.mutate(x)
-			c := check(t, steps.Preflight(x.facts(), steps.Options{}), tc.id)
+			c := check(t, checks.Preflight(x.facts(), steps.Options{}), tc.id)
 			text := c.Detail + " " + c.Fix
 			for _, fc := range c.FixCommands {
 				text += " " + fc.String()
@@ -160,7 +161,7 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 		})
 	}
 	t.Run("healthy", func(t *testing.T) {
-		for _, c := range steps.Preflight(healthy().facts(), steps.Options{}) {
+		for _, c := range checks.Preflight(healthy().facts(), steps.Options{}) {
 			if c.Level == steps.Block {
 				t.Errorf("%s blocks: %s", c.ID, c.Detail)
 			}
@@ -169,7 +170,7 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 	t.Run("a non-empty target allowed", func(t *testing.T) {
 		x := healthy()
 		x.pre.Target.DBSize = 7
-		c := check(t, steps.Preflight(x.facts(), steps.Options{AllowNonemptyTarget: true}), "target-empty")
+		c := check(t, checks.Preflight(x.facts(), steps.Options{AllowNonemptyTarget: true}), "target-empty")
 		if c.Level != steps.Warn || !strings.Contains(c.Detail, "7 keys") {
 			t.Fatalf("%+v", c)
 		}
@@ -495,7 +496,7 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 		x.sents[i].QuorumOK, x.sents[i].QuorumReply = false, "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority"
 	}
 	var lines []steps.Check
-	for _, c := range steps.Preflight(x.facts(), steps.Options{}) {
+	for _, c := range checks.Preflight(x.facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			lines = append(lines, c)
 		}
@@ -515,7 +516,7 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 	// Sentinels that differ stay apart: one healthy, two without quorum.
 	x.sents[0].QuorumOK = true
 	n := 0
-	for _, c := range steps.Preflight(x.facts(), steps.Options{}) {
+	for _, c := range checks.Preflight(x.facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			n++
 		}
@@ -585,18 +586,18 @@ func TestBlocksThatClearByThemselvesAreMarked(t *testing.T) {
 		x.sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
 	}
 	f := steady(x.facts(), 5)
-	c := check(t, steps.Preflight(f, steps.Options{}), "target-address")
+	c := check(t, checks.Preflight(f, steps.Options{}), "target-address")
 	if c.Level != steps.Block || !c.Clears || len(steps.Lasting([]steps.Check{c})) != 0 {
 		t.Errorf("the target flagged s_down: %+v, want a block that clears by itself", c)
 	}
 	y := healthy()
 	y.tgt = probe.Node{Addr: y.tgt.Addr, Error: "no answer within the deadline"}
-	if c := check(t, steps.Preflight(y.facts(), steps.Options{}), "target-reachable"); !c.Clears {
+	if c := check(t, checks.Preflight(y.facts(), steps.Options{}), "target-reachable"); !c.Clears {
 		t.Errorf("the target not answering: %+v, want a block that clears by itself", c)
 	}
 	z := healthy()
 	z.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
-	if c := check(t, steps.Preflight(z.facts(), steps.Options{}), "target-empty"); c.Level != steps.Block || c.Clears || len(steps.Lasting([]steps.Check{c})) != 1 {
+	if c := check(t, checks.Preflight(z.facts(), steps.Options{}), "target-empty"); c.Level != steps.Block || c.Clears || len(steps.Lasting([]steps.Check{c})) != 1 {
 		t.Errorf("the target holds keys: %+v, want a block that stays", c)
 	}
 }

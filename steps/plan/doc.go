@@ -8,8 +8,8 @@
 // runner and the faces find a step by its id (steps.Lookup) without
 // importing it; whoever runs steps imports it (the driver does).
 //
-//	driver ──▶ steps/plan ──▶ steps ──▶ steps/auditlog, probe's rooms, probe
+//	driver ──▶ steps/plan ──▶ steps/switchover, steps/checks, steps ──▶ probe's rooms, probe
 //
-// It may import steps, steps/auditlog, probe and probe's rooms. It must
+// It may import steps, steps/checks, steps/switchover, steps/auditlog, probe and probe's rooms. It must
 // never import the driver, the fleet, the ui, the commands or the lab.
 package plan

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Past 30 s, preflight warns of the cutover's worst case and gives the
@@ -17,7 +18,7 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 		x.sents[i].FailoverTimeout = 3 * time.Minute
 	}
 	f := x.facts()
-	c := check(t, steps.Preflight(f, steps.Options{}), "failover-timeout")
+	c := check(t, checks.Preflight(f, steps.Options{}), "failover-timeout")
 	if c.Level != steps.Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.sents) {
 		t.Fatalf("failover-timeout 180 s: %+v", c)
 	}
@@ -37,7 +38,7 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 	for i := range x.sents {
 		x.sents[i].FailoverTimeout = 20 * time.Second
 	}
-	if c := check(t, steps.Preflight(x.facts(), steps.Options{}), "failover-timeout"); c.Level != steps.Pass || !strings.Contains(c.Detail, "20 s") {
+	if c := check(t, checks.Preflight(x.facts(), steps.Options{}), "failover-timeout"); c.Level != steps.Pass || !strings.Contains(c.Detail, "20 s") {
 		t.Errorf("failover-timeout 20 s: %+v", c)
 	}
 }

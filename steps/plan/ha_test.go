@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // The Sentinel that took SENTINEL FAILOVER died after promoting the
@@ -224,7 +225,7 @@ func TestOldPrimaryStale(t *testing.T) {
 			return x.facts()
 		}, ""},
 	} {
-		if got := steps.OldPrimaryStale(c.f()); got != c.want {
+		if got := checks.OldPrimaryStale(c.f()); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -48,7 +49,7 @@ var attachStep = &steps.Step{
 
 func attachPre(f steps.Facts, o steps.Options) []steps.Check {
 	var cs []steps.Check
-	if b := steps.FirstBlock(steps.Preflight(f, o)); b != nil {
+	if b := steps.FirstBlock(checks.Preflight(f, o)); b != nil {
 		cs = append(cs, *b)
 	}
 	if steps.SourceAsSentinelKnowsIt(f) == "" {

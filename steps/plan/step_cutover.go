@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -43,7 +44,7 @@ var cutoverStep = &steps.Step{
 		return []steps.Confirmation{{ID: "cutover", Kind: steps.ConfirmTypeName, Expect: f.Topo.MasterName, Commands: cutoverCommands(f, o),
 			Warning: "SENTINEL FAILOVER is the point of no return. Until it is sent, " + undo + ". " +
 				"After it, the target is the primary and there is no way back by replication: Redis replicas cannot sync from Dragonfly." +
-				steps.PauseAllWarning(steps.PlanCutover(f, o)) + steps.CutoverAckWarning(f),
+				checks.PauseAllWarning(steps.PlanCutover(f, o)) + checks.CutoverAckWarning(f),
 			WorstCase: steps.CutoverWorstCase(f, o),
 			Prompt:    fmt.Sprintf("Type the master name (%s) to run the cutover:", f.Topo.MasterName)}}
 	},
@@ -61,14 +62,14 @@ func cutoverPre(f steps.Facts, o steps.Options) []steps.Check {
 		return nil
 	}
 	var cs []steps.Check
-	first := steps.FirstBlock(steps.Preflight(f, o))
+	first := steps.FirstBlock(checks.Preflight(f, o))
 	if first != nil {
 		cs = append(cs, *first)
 	}
 	// Every readiness block, not only the first: each is a reason the
 	// application would break after a switch that has no way back.
 	if f.Readiness != nil {
-		for _, c := range steps.ReadinessChecks(*f.Readiness) {
+		for _, c := range checks.ReadinessChecks(*f.Readiness) {
 			if c.Level == steps.Block && (first == nil || c.ID != first.ID) {
 				cs = append(cs, c)
 			}
@@ -156,7 +157,7 @@ func cutoverCommands(f steps.Facts, o steps.Options) []steps.Command {
 	}
 	var cs []steps.Command
 	if !p.FenceOnly && p.PauseAllClients {
-		cs = append(cs, steps.PauseAllCommands(f, o, p)...) // versions.go
+		cs = append(cs, checks.PauseAllCommands(f, o, p)...) // versions.go
 		cs = append(cs, steps.Command{Endpoint: first, Addr: firstAddr, Args: []string{"SENTINEL", "FAILOVER", p.MasterName},
 			Note: fmt.Sprintf("POINT OF NO RETURN; sent only while at least %s of the pause is left; -NOGOODSLAVE is retried until then", o.Cutover.PromoteReserve)})
 	} else if !p.FenceOnly {
@@ -199,7 +200,7 @@ func runCutover(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a st
 		// run only what the target has, and does the target hold what the
 		// source holds? What changed since preflight refuses here.
 		progress(steps.Progress{Phase: steps.PhaseChecking, Message: "reading readiness again: the commands the application runs, Functions, modules, databases (reads only)", Fraction: -1})
-		r.ReadReadiness(ctx, steps.StepCutover)
+		checks.ReadReadiness(ctx, r, steps.StepCutover)
 		if fresh.Sample == nil {
 			r.RunSample(ctx, steps.StepCutover, false, func(p steps.Progress) { p.Phase = steps.PhaseChecking; progress(p) })
 		}

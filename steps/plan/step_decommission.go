@@ -9,6 +9,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -33,7 +34,7 @@ var decommissionStep = &steps.Step{
 	},
 	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command {
 		var cs []steps.Command
-		for _, n := range steps.OldRedisServers(f, o) {
+		for _, n := range checks.OldRedisServers(f, o) {
 			if !n.Down {
 				cs = append(cs, shutdownCommand(n))
 			}
@@ -42,15 +43,15 @@ var decommissionStep = &steps.Step{
 	},
 	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
 		var cs []steps.Confirmation
-		for _, n := range steps.OldRedisServers(f, o) {
+		for _, n := range checks.OldRedisServers(f, o) {
 			if n.Down {
 				continue
 			}
 			what := "the old Redis at " + n.Addr
 			if !n.Primary {
-				what = "the old Redis replica at " + n.Addr + " (" + steps.StaleLine(f, n) + ")"
+				what = "the old Redis replica at " + n.Addr + " (" + checks.StaleLine(f, n) + ")"
 			}
-			cs = append(cs, steps.Confirmation{ID: steps.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
+			cs = append(cs, steps.Confirmation{ID: checks.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
 				Prompt: "Shut " + what + " down now? (n leaves it running for you to stop)"})
 		}
 		cs = append(cs, steps.Confirmation{ID: "reset", Kind: steps.ConfirmYesNo, Commands: switchover.ResetCommands(f),
@@ -70,7 +71,7 @@ func decommissionPre(f steps.Facts, o steps.Options) []steps.Check {
 func decommissionChecks(f steps.Facts, o steps.Options) []steps.Check {
 	var cs []steps.Check
 	var listed []string
-	for _, n := range steps.OldRedisServers(f, o) {
+	for _, n := range checks.OldRedisServers(f, o) {
 		id, title := "decommission-"+n.Addr, "the old Redis "+n.Addr+" is stopped"
 		if n.Primary {
 			id, title = "decommission-old", "the old Redis is stopped"
@@ -79,15 +80,15 @@ func decommissionChecks(f steps.Facts, o steps.Options) []steps.Check {
 		case n.Down:
 			cs = append(cs, steps.PassCheck(id, title, "it does not answer"))
 		case n.Fate == steps.FateLeft || n.Primary && f.LeftOldPrimary:
-			cs = append(cs, steps.PassCheck(id, title, "left running for you: "+steps.LeftCommands(f, n.Addr)))
+			cs = append(cs, steps.PassCheck(id, title, "left running for you: "+checks.LeftCommands(f, n.Addr)))
 		default:
-			c := steps.WarnCheck(id, title, n.Label()+": "+steps.StaleLine(f, n))
+			c := steps.WarnCheck(id, title, n.Label()+": "+checks.StaleLine(f, n))
 			c.FixCommands = []steps.Command{shutdownCommand(n)}
 			cs = append(cs, c)
 		}
 		left := n.Fate == steps.FateLeft || n.Primary && f.LeftOldPrimary
 		if len(n.Listed) > 0 && !(left && f.Decommissioned) {
-			listed = append(listed, n.Addr+" ("+steps.JoinLabels(n.Listed)+")")
+			listed = append(listed, n.Addr+" ("+checks.JoinLabels(n.Listed)+")")
 		}
 	}
 	switch {
@@ -102,7 +103,7 @@ func decommissionChecks(f steps.Facts, o steps.Options) []steps.Check {
 }
 
 func decommissionDoneReason(f steps.Facts, o steps.Options) string {
-	nodes := steps.OldRedisServers(f, o)
+	nodes := checks.OldRedisServers(f, o)
 	if len(nodes) == 1 {
 		if f.LeftOldPrimary {
 			return "the old Redis is left to the operator; the Sentinels were reset"
@@ -124,7 +125,7 @@ func decommissionDoneReason(f steps.Facts, o steps.Options) string {
 	return msg + "; no Sentinel lists those that are gone"
 }
 
-func shutdownCommand(n steps.OldRedis) steps.Command {
+func shutdownCommand(n checks.OldRedis) steps.Command {
 	ep := "source"
 	if !n.Primary {
 		ep = "replica"
@@ -133,7 +134,7 @@ func shutdownCommand(n steps.OldRedis) steps.Command {
 }
 
 func runDecommission(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
-	nodes := steps.OldRedisServers(f, r.Options())
+	nodes := checks.OldRedisServers(f, r.Options())
 	shutSource := false
 	var gone []string
 	for _, n := range nodes {
@@ -141,9 +142,9 @@ func runDecommission(ctx context.Context, r *steps.Runner, f, fresh steps.Facts,
 			gone = append(gone, n.Addr)
 			continue
 		}
-		if !steps.IsYes(a[steps.ShutdownID(n)]) {
+		if !steps.IsYes(a[checks.ShutdownID(n)]) {
 			r.Session.SetFate(n.Addr, steps.FateLeft)
-			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepOf(ctx), Addr: n.Addr, Message: n.Label() + " left running for the operator: " + steps.LeftCommands(f, n.Addr)}, true)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepOf(ctx), Addr: n.Addr, Message: n.Label() + " left running for the operator: " + checks.LeftCommands(f, n.Addr)}, true)
 			continue
 		}
 		progress(steps.Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.Label(), Fraction: -1})

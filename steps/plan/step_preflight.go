@@ -10,6 +10,7 @@ import (
 	"flyover/probe/readiness"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 )
 
 // Step 1, preflight: every check the plan needs before anything changes; it only reads.
@@ -27,8 +28,8 @@ var preflightStep = &steps.Step{
 		"keyspace notifications, eviction and client-side caching, and, when the application runs scripts, one read-only script on the target. " +
 		"A block stops the plan until it is fixed.",
 	OnFailure: "Fix what the blocking lines say and run preflight again; nothing has changed.",
-	PreFn:     func(f steps.Facts, o steps.Options) []steps.Check { return steps.Preflight(f, o) },
-	PostFn:    func(f steps.Facts, o steps.Options) []steps.Check { return steps.Preflight(f, o) },
+	PreFn:     func(f steps.Facts, o steps.Options) []steps.Check { return checks.Preflight(f, o) },
+	PostFn:    func(f steps.Facts, o steps.Options) []steps.Check { return checks.Preflight(f, o) },
 	DoneFn: func(f steps.Facts, o steps.Options) bool {
 		if steps.AfterCutover(f) {
 			return true
@@ -36,7 +37,7 @@ var preflightStep = &steps.Step{
 		// Before the attach, the settings preflight reads are needed to
 		// judge it; once the target follows the source, what they were
 		// for is past, and a restarted flyover must not stop here.
-		return (f.Preflight != nil || steps.Attached(f)) && !steps.AnyBlock(steps.Preflight(f, o))
+		return (f.Preflight != nil || steps.Attached(f)) && !steps.AnyBlock(checks.Preflight(f, o))
 	},
 	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command {
 		var cs []steps.Command
@@ -47,8 +48,8 @@ var preflightStep = &steps.Step{
 			cs = append(cs, steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", p}})
 		}
 		cs = append(cs, steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"DBSIZE"}})
-		cs = append(cs, steps.AccessCommands(f)...)
-		cs = append(cs, steps.ReadinessCommands(f)...)
+		cs = append(cs, checks.AccessCommands(f)...)
+		cs = append(cs, checks.ReadinessCommands(f)...)
 		for i := range f.Snapshot.Sentinels {
 			cs = append(cs, steps.Command{Endpoint: steps.EndpointLabel(i), Addr: steps.SentinelAddr(f, i), Args: []string{"INFO", "server"}, Note: "its version"})
 		}
@@ -62,7 +63,7 @@ func preflightOrSkip(f steps.Facts, o steps.Options) []steps.Check {
 	case steps.StagePromoting, steps.StagePromoted, steps.StagePromotedUnannounced:
 		return nil
 	}
-	return steps.Preflight(f, o)
+	return checks.Preflight(f, o)
 }
 
 func runPreflight(ctx context.Context, r *steps.Runner, f, _ steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
@@ -73,18 +74,18 @@ func runPreflight(ctx context.Context, r *steps.Runner, f, _ steps.Facts, a step
 	pf.Replication = &ra
 	pf.ACL = access.GatherACLs(ctx, r.Doer(), r.Prober.Topo.MasterName, r.Prober.Source, r.Prober.Target, r.Prober.Sentinels)
 	var replicaACLs []access.ACLFacts
-	pf.ReplicaClients, replicaACLs = r.GatherReplicas(ctx, f) // replicas.go
+	pf.ReplicaClients, replicaACLs = checks.GatherReplicas(ctx, r, f) // replicas.go
 	pf.Sentinels = probe.GatherSentinelServers(ctx, r.Doer(), r.Prober.Sentinels)
 	pf.ACL = append(pf.ACL, replicaACLs...)
 	r.Session.SetPreflight(pf)
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight facts", Data: auditlog.MustJSON(pf)}, false)
 	progress(steps.Progress{Phase: "reading readiness", Message: "what the application runs on the source, and whether the target has it (reads only)", Fraction: -1})
-	r.ReadReadiness(ctx, steps.StepPreflight)
+	checks.ReadReadiness(ctx, r, steps.StepPreflight)
 	fresh := r.Facts(ctx)
-	checks := steps.Preflight(fresh, r.Options())
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(checks)}, false)
+	found := checks.Preflight(fresh, r.Options())
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: steps.StepPreflight, Message: "preflight checks", Data: auditlog.MustJSON(found)}, false)
 	var blocks []string
-	for _, c := range checks {
+	for _, c := range found {
 		if c.Level == steps.Block {
 			blocks = append(blocks, c.Title+": "+c.Detail+" (fix: "+c.Fix+")")
 		}

@@ -14,6 +14,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Step 6: only the target can be promoted. Every other replica of the
@@ -128,7 +129,7 @@ func priorityChecks(f steps.Facts) []steps.Check {
 			c.FixCommands = []steps.Command{priorityZero(r.Addr, p)}
 		}
 		c.Detail += "; " + fateBeforeCutover(f)
-		if reads := steps.ReplicaReadsNote(f, r.Addr); reads != "" {
+		if reads := checks.ReplicaReadsNote(f, r.Addr); reads != "" {
 			c.Detail += "; " + reads
 		}
 		cs = append(cs, c)

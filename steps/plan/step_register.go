@@ -9,6 +9,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Step 5: wait until every Sentinel lists the target, healthy and
@@ -52,8 +53,8 @@ func registrationChecks(f steps.Facts) []steps.Check {
 		r := targetEntry(f, i)
 		switch {
 		case r == nil:
-			if detail, ok := steps.ListingProblem(f); ok {
-				cs = append(cs, steps.BlockCheck(id, title, detail, steps.ListingFix))
+			if detail, ok := checks.ListingProblem(f); ok {
+				cs = append(cs, steps.BlockCheck(id, title, detail, checks.ListingFix))
 				continue
 			}
 			cs = append(cs, steps.WarnCheck(id, title, "not listed yet (Sentinel reads the source's INFO every 10 s)"))

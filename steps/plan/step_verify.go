@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 )
 
@@ -35,7 +36,7 @@ var verifyStep = &steps.Step{
 		cs := []steps.Confirmation{{ID: "verify", Kind: steps.ConfirmYesNo, Commands: verifyCommands(f),
 			Prompt: "Write one test key (60 s TTL) to the primary Sentinel names?"}}
 		for _, n := range switchover.ReplicasHoldingTheFailover(f, o) {
-			cs = append(cs, steps.Confirmation{ID: steps.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
+			cs = append(cs, steps.Confirmation{ID: checks.ShutdownID(n), Kind: steps.ConfirmYesNo, Optional: true, Commands: []steps.Command{shutdownCommand(n)},
 				Prompt: "Shut the old Redis replica " + n.Addr + " down now? It never syncs from Dragonfly, and Sentinel's leader stays in its " +
 					"failover until it is down (then " + fmt.Sprintf("%g s", steps.DownAfter(f).Seconds()) + ") or failover-timeout passes; nothing else is reset before. " +
 					"(n waits for failover-timeout)"})
@@ -103,7 +104,7 @@ func verifyChecks(f steps.Facts, o steps.Options) []steps.Check {
 		if f.SwitchMaster != nil {
 			detail = "seen from " + f.SwitchMaster.Sentinel + " at " + f.SwitchMaster.Time.Format(time.TimeOnly) + ", but not every Sentinel has switched"
 		}
-		if others := steps.StaleReplicaLines(f, o); len(others) > 0 && steps.AnyFailoverInProgress(f) { // replicas.go
+		if others := checks.StaleReplicaLines(f, o); len(others) > 0 && steps.AnyFailoverInProgress(f) { // replicas.go
 			detail += fmt.Sprintf(": other replicas (%s) cannot sync from Dragonfly, so the leader waits for failover-timeout (%s) unless they are shut down", strings.Join(others, "; "), steps.FailoverTimeout(f))
 		}
 		cs = append(cs, steps.WarnCheck("verify-switch", "+switch-master", detail))
@@ -139,7 +140,7 @@ func runVerify(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 	// waits for, shut down), and the repair of a stuck Sentinel: the
 	// write below asks the Sentinels where the primary is.
 	for _, n := range switchover.ReplicasHoldingTheFailover(f, r.Options()) {
-		if !steps.IsYes(a[steps.ShutdownID(n)]) {
+		if !steps.IsYes(a[checks.ShutdownID(n)]) {
 			continue
 		}
 		progress(steps.Progress{Phase: "shutting down", Message: "SHUTDOWN on " + n.Label() + " so Sentinel's leader can end its failover", Fraction: -1})

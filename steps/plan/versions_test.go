@@ -8,6 +8,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Preflight says, right after the source answers, what its version lets
@@ -34,7 +35,7 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 		x := healthy()
 		x.sents[2].DownAfter = 2 * time.Second
 		x.src.Kind, x.src.Version, x.tgt.Version = c.kind, c.version, c.target
-		cs := steps.Preflight(x.facts(), steps.Options{})
+		cs := checks.Preflight(x.facts(), steps.Options{})
 		if cs[0].ID != "source-reachable" || cs[1].ID != "source-version" {
 			t.Fatalf("%s %s: the version is not said right after the source answers: %s, %s", c.kind, c.version, cs[0].ID, cs[1].ID)
 		}
@@ -118,17 +119,17 @@ func TestPreflightNamesTheSentinelsVersions(t *testing.T) {
 		{Addr: "10.0.1.2:26379", Kind: probe.KindRedis, Version: "7.0.15"},
 		{Addr: "10.0.1.3:26379", Kind: probe.KindValkey, Version: "8.0.1"},
 	}
-	c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions")
+	c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions")
 	if c == nil || c.Level != steps.Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
-	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c == nil || c.Level != steps.Warn ||
+	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c == nil || c.Level != steps.Warn ||
 		!strings.Contains(c.Detail, "not verified with sentinel-3 Redis 5.0.14") {
 		t.Fatalf("%+v", c)
 	}
 	x.pre.Sentinels = nil
-	if c := findCheck(steps.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c != nil {
+	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c != nil {
 		t.Errorf("a line before the Sentinels were read: %+v", c)
 	}
 }

@@ -10,9 +10,9 @@
 // (Cutover(ctx, r, plan, progress), ResetSentinels, RepairSentinel,
 // SendReplicaOf, AttachStuck).
 //
-//	steps/plan ──▶ steps/switchover ──▶ steps ──▶ steps/auditlog, probe's rooms, probe
+//	steps/plan ──▶ steps/switchover ──▶ steps/checks, steps ──▶ probe's rooms, probe
 //
-// It may import steps, steps/auditlog, probe and probe's rooms. It must
-// never import steps/plan, the driver, the fleet, the ui, the commands or
+// It may import steps, steps/checks, steps/auditlog, probe and probe's
+// rooms. It must never import steps/plan, the driver, the fleet, the ui, the commands or
 // the lab.
 package switchover

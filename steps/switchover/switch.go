@@ -13,6 +13,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Whether the switch to the target is done is judged by each Sentinel's
@@ -350,7 +351,7 @@ func SentinelRecord(f steps.Facts, i int) string {
 // down ends the failover down-after-milliseconds later, normally: the
 // leader publishes +failover-end and switches its own record to the
 // target. Nothing else changes.
-func ReplicasHoldingTheFailover(f steps.Facts, o steps.Options) []steps.OldRedis {
+func ReplicasHoldingTheFailover(f steps.Facts, o steps.Options) []checks.OldRedis {
 	waits := map[string]bool{}
 	for _, sw := range SentinelSwitches(f) {
 		for _, w := range sw.Waits {
@@ -360,8 +361,8 @@ func ReplicasHoldingTheFailover(f steps.Facts, o steps.Options) []steps.OldRedis
 	if len(waits) == 0 {
 		return nil
 	}
-	var out []steps.OldRedis
-	for _, n := range steps.OldRedisServers(f, o) {
+	var out []checks.OldRedis
+	for _, n := range checks.OldRedisServers(f, o) {
 		if n.Primary || n.Down {
 			continue
 		}

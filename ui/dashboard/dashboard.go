@@ -11,6 +11,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 	"flyover/ui/common"
 )
@@ -67,7 +68,7 @@ type Dashboard struct {
 	naming       int         // how many Sentinels name the target
 	switchedN    int         // how many Sentinels' own records name the target, no failover in progress
 	complete     bool        // switchover.SwitchComplete: the switch is done
-	oldStale     string      // after the cutover, what the old primary serves (steps.OldPrimaryStale)
+	oldStale     string      // after the cutover, what the old primary serves (checks.OldPrimaryStale)
 	catchUp      common.Cell
 	// dropped is what the target dropped since the divergence baseline
 	// (steps.DroppedCommands): "" while it dropped nothing.
@@ -410,6 +411,6 @@ func (d *Dashboard) observe(o common.ObservedMsg) {
 	d.catchUp = d.estimateCatchUp()
 	d.stage, d.naming = steps.StageOf(o.Facts), steps.TargetNaming(o.Facts)
 	d.switchedN, d.complete = switchover.SentinelsSwitched(o.Facts), switchover.SwitchComplete(o.Facts)
-	d.oldStale = steps.OldPrimaryStale(o.Facts)
+	d.oldStale = checks.OldPrimaryStale(o.Facts)
 	d.badge = d.verdict()
 }

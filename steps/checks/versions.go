@@ -1,4 +1,4 @@
-package steps
+package checks
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/steps"
 )
 
 // What the source's version allows, said up front (preflight's first
@@ -15,36 +16,36 @@ import (
 
 // sourceAllowsCheck says what the source's kind and version allow the
 // cutover to do, or why it cannot run.
-func sourceAllowsCheck(f Facts, o Options) Check {
+func sourceAllowsCheck(f steps.Facts, o steps.Options) steps.Check {
 	const id, title = "source-version", "what the source's version allows"
 	s := &f.Snapshot.Source
 	caps := s.Capabilities()
 	switch {
 	case s.Kind == probe.KindDragonfly:
-		return PassCheck(id, title, "Dragonfly "+s.Version) // source-kind blocks it
+		return steps.PassCheck(id, title, "Dragonfly "+s.Version) // source-kind blocks it
 	case !caps.Known && s.Kind == probe.KindRedis:
-		return BlockCheck(id, title, caps.Name()+": flyover supports Redis 6.0 and later (CLIENT PAUSE with an expiry, REPLICAOF, ACL)",
+		return steps.BlockCheck(id, title, caps.Name()+": flyover supports Redis 6.0 and later (CLIENT PAUSE with an expiry, REPLICAOF, ACL)",
 			"upgrade the source to Redis 6.0 or later first")
 	case !caps.Known:
-		return WarnCheck(id, title, "the source did not say its version: the cutover assumes CLIENT PAUSE WRITE and CLIENT UNPAUSE (Redis 6.2+)")
+		return steps.WarnCheck(id, title, "the source did not say its version: the cutover assumes CLIENT PAUSE WRITE and CLIENT UNPAUSE (Redis 6.2+)")
 	case caps.PauseWrites:
-		return PassCheck(id, title, caps.Name()+": CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE (the pause ends as soon as the cutover does)"+aclMethodNote(caps))
+		return steps.PassCheck(id, title, caps.Name()+": CLIENT PAUSE WRITE (reads go on) and CLIENT UNPAUSE (the pause ends as soon as the cutover does)"+aclMethodNote(caps))
 	}
 	o = o.WithDefaults()
 	if t := &f.Snapshot.Target; t.Reachable && t.DrainWaitsForAck() {
-		return BlockCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+		return steps.BlockCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
 			"; that pause holds flyover's reads of the source too, so the drain needs the target's own offset, which "+
 			targetName(f.Snapshot.Target)+" does not report as the source's byte offset",
 			"upgrade the target to Dragonfly v1.39 or later, or the source to Redis 6.2 or later")
 	}
-	return WarnCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
+	return steps.WarnCheck(id, title, pauseAllWhat(caps.Name(), o.Cutover.PauseAll)+
 		"; while it lasts, min-replicas-to-write is set to the replicas online so that the old primary refuses writes once the target leaves it (put back after)"+
 		downAfterNote(f, o.Cutover.PauseAll)+aclMethodNote(caps))
 }
 
 // downAfterNote warns when a Sentinel would judge the source down during
 // a pause that holds its PINGs too.
-func downAfterNote(f Facts, pause time.Duration) string {
+func downAfterNote(f steps.Facts, pause time.Duration) string {
 	var shortest time.Duration
 	for _, v := range f.Snapshot.Sentinels {
 		if v.DownAfter > 0 && (shortest == 0 || v.DownAfter < shortest) {
@@ -79,7 +80,7 @@ func targetName(n probe.Node) string {
 // PauseAllWarning is what the cutover's confirmation says before the
 // operator types the name, on a source whose pause holds every client
 // and cannot be lifted: the figure, and that reads stall too.
-func PauseAllWarning(p CutoverPlan) string {
+func PauseAllWarning(p steps.CutoverPlan) string {
 	if !p.PauseAllClients || p.FenceOnly {
 		return ""
 	}
@@ -89,9 +90,9 @@ func PauseAllWarning(p CutoverPlan) string {
 
 // PauseAllCommands are the cutover's commands up to SENTINEL FAILOVER on
 // such a source (cutover_pause_all.go).
-func PauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
-	src := func(note string, args ...string) Command {
-		return Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
+func PauseAllCommands(f steps.Facts, o steps.Options, p steps.CutoverPlan) []steps.Command {
+	src := func(note string, args ...string) steps.Command {
+		return steps.Command{Endpoint: "source", Addr: f.Topo.Source, Args: args, Note: note}
 	}
 	online := 0
 	for _, l := range f.Snapshot.Source.Replicas {
@@ -100,7 +101,7 @@ func PauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 		}
 	}
 	ms := strconv.FormatInt(p.Pause.Milliseconds(), 10)
-	return []Command{
+	return []steps.Command{
 		src("the replicas online now, and the settings to put back", "INFO", "replication"),
 		src("", "CONFIG", "GET", "min-replicas-to-write"),
 		src("", "CONFIG", "GET", "min-replicas-max-lag"),
@@ -119,10 +120,10 @@ func PauseAllCommands(f Facts, o Options, p CutoverPlan) []Command {
 // by the preflight step. Every Sentinel from Redis 6.0 to 8.x and Valkey
 // 7.2 to 8.x, of the source's version or another, ran the whole migration
 // here (README: Source and Sentinel versions); an older one warns.
-func sentinelVersionsCheck(f Facts) (Check, bool) {
+func sentinelVersionsCheck(f steps.Facts) (steps.Check, bool) {
 	const id, title = "sentinels-versions", "the Sentinels' versions"
 	if f.Preflight == nil || len(f.Preflight.Sentinels) == 0 {
-		return Check{}, false
+		return steps.Check{}, false
 	}
 	var parts, old []string
 	count := map[string]int{}
@@ -133,7 +134,7 @@ func sentinelVersionsCheck(f Facts) (Check, bool) {
 		case s.Error != "":
 			name = "not read (" + s.Error + ")"
 		case !probe.CapabilitiesOf(s.Kind, s.Version).Known:
-			old = append(old, EndpointLabel(i)+" "+name)
+			old = append(old, steps.EndpointLabel(i)+" "+name)
 		}
 		if count[name] == 0 {
 			order = append(order, name)
@@ -145,7 +146,7 @@ func sentinelVersionsCheck(f Facts) (Check, bool) {
 	}
 	detail := strings.Join(parts, "; ")
 	if len(old) > 0 {
-		return WarnCheck(id, title, detail+": flyover was not verified with "+strings.Join(old, ", ")+" (Sentinels from Redis 6.0 were)"), true
+		return steps.WarnCheck(id, title, detail+": flyover was not verified with "+strings.Join(old, ", ")+" (Sentinels from Redis 6.0 were)"), true
 	}
-	return PassCheck(id, title, detail), true
+	return steps.PassCheck(id, title, detail), true
 }

@@ -1,6 +1,9 @@
-package steps
+package checks
 
-import "flyover/probe"
+import (
+	"flyover/probe"
+	"flyover/steps"
+)
 
 // dragonflyAckNote says, for a Dragonfly target older than v1.39, that
 // the cutover's pause will last about a second longer, why, and what
@@ -18,7 +21,7 @@ func dragonflyAckNote(n probe.Node) string {
 
 // CutoverAckWarning is dragonflyAckNote as a sentence to append to the
 // cutover's confirmation.
-func CutoverAckWarning(f Facts) string {
+func CutoverAckWarning(f steps.Facts) string {
 	if note := dragonflyAckNote(f.Snapshot.Target); note != "" {
 		return " " + note + "."
 	}

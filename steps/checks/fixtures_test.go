@@ -1,4 +1,4 @@
-package steps
+package checks
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/readiness"
+	"flyover/steps"
 )
 
 // fixture is a topology built by hand, from which facts are derived the
@@ -104,19 +105,19 @@ func (x *fixture) fenced() *fixture {
 }
 
 // facts derives facts the way Runner.Facts does.
-func (x *fixture) facts() Facts {
+func (x *fixture) facts() steps.Facts {
 	snap := probe.Derive(x.topo, nil, x.at, x.src, x.tgt, x.sents)
-	return Facts{Topo: x.topo, Snapshot: snap, Preflight: x.pre}
+	return steps.Facts{Topo: x.topo, Snapshot: snap, Preflight: x.pre}
 }
 
 // steady marks the facts as in sync for n polls with equal key counts.
-func steady(f Facts, n int) Facts {
+func steady(f steps.Facts, n int) steps.Facts {
 	f.InSyncPolls, f.KeysMatched = n, true
 	return f
 }
 
 // check is the check with id in cs; the test fails without it.
-func check(t *testing.T, cs []Check, id string) Check {
+func check(t *testing.T, cs []steps.Check, id string) steps.Check {
 	t.Helper()
 	for _, c := range cs {
 		if c.ID == id {
@@ -124,7 +125,7 @@ func check(t *testing.T, cs []Check, id string) Check {
 		}
 	}
 	t.Fatalf("no check %q in %+v", id, cs)
-	return Check{}
+	return steps.Check{}
 }
 
 // fakeReplyError is a server's error reply, as go-redis returns it.

@@ -1,4 +1,4 @@
-package steps
+package checks
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/readiness"
+	"flyover/steps"
 )
 
 // cleanReadiness is a source and a Dragonfly v1.40.1 target with nothing
@@ -30,7 +31,7 @@ func cleanReadiness() readiness.ReadinessFacts {
 func TestReadinessCleanSourcePassesEveryCheck(t *testing.T) {
 	cs := ReadinessChecks(cleanReadiness())
 	for _, c := range cs {
-		if c.Level != Pass {
+		if c.Level != steps.Pass {
 			t.Errorf("%s: %s %s", c.ID, c.Level, c.Detail)
 		}
 	}
@@ -40,7 +41,7 @@ func TestReadinessCleanSourcePassesEveryCheck(t *testing.T) {
 }
 
 func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
-	lua, err := os.ReadFile("../probe/testdata/dragonfly-1.40-lua-undeclared.txt")
+	lua, err := os.ReadFile("../../probe/testdata/dragonfly-1.40-lua-undeclared.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 		"WAIT 9 times; Dragonfly has WAIT from v1.40 only",
 		"FUNCTION LOAD 1 times; FUNCTION is a stub",
 		"since the source started (1h0m0s ago) or its last CONFIG RESETSTAT")
-	if cmd.Level != Block || cmd.Fix == "" || strings.Contains(cmd.Detail, "SETNAME") || strings.Contains(cmd.Detail, "HEXPIRE") {
+	if cmd.Level != steps.Block || cmd.Fix == "" || strings.Contains(cmd.Detail, "SETNAME") || strings.Contains(cmd.Detail, "HEXPIRE") {
 		t.Errorf("commands %+v", cmd)
 	}
 	// Most called first.
@@ -76,18 +77,18 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 		t.Errorf("not ordered by calls: %s", cmd.Detail)
 	}
 	for id, want := range map[string]struct {
-		level Level
+		level steps.Level
 		text  string
 		fix   string
 	}{
-		"ready-hash-field-ttl": {Block, "HEXPIRE 4 times", "HPERSIST"},
-		"ready-lua":            {Warn, "undeclared key", "--default_lua_flags=allow-undeclared-keys"},
-		"ready-functions":      {Block, "mylib (1 functions)", "FUNCTION DELETE"},
-		"ready-modules":        {Block, "modules bf", "unload"},
-		"ready-databases":      {Block, "db20; the target has 16 databases", "--dbnum=21"},
-		"ready-notifications":  {Block, "__keyevent@0__:set", "--notify_keyspace_events=Ex"},
-		"ready-eviction":       {Warn, "cache_mode off", "--cache_mode=true"},
-		"ready-tracking":       {Warn, "2 client(s)", ""},
+		"ready-hash-field-ttl": {steps.Block, "HEXPIRE 4 times", "HPERSIST"},
+		"ready-lua":            {steps.Warn, "undeclared key", "--default_lua_flags=allow-undeclared-keys"},
+		"ready-functions":      {steps.Block, "mylib (1 functions)", "FUNCTION DELETE"},
+		"ready-modules":        {steps.Block, "modules bf", "unload"},
+		"ready-databases":      {steps.Block, "db20; the target has 16 databases", "--dbnum=21"},
+		"ready-notifications":  {steps.Block, "__keyevent@0__:set", "--notify_keyspace_events=Ex"},
+		"ready-eviction":       {steps.Warn, "cache_mode off", "--cache_mode=true"},
+		"ready-tracking":       {steps.Warn, "2 client(s)", ""},
 	} {
 		c := check(t, cs, id)
 		if c.Level != want.level || !strings.Contains(c.Detail, want.text) || !strings.Contains(c.Fix, want.fix) {
@@ -102,7 +103,7 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 	rf.Source.Calls["object|encoding"] = 5
 	rf.Target.Commands["object"] = true
 	c := check(t, ReadinessChecks(rf), "ready-commands")
-	if c.Level != Warn || !strings.Contains(c.Detail, "a Dragonfly target would not run these") || !strings.Contains(c.Detail, "OBJECT ENCODING 5 times") {
+	if c.Level != steps.Warn || !strings.Contains(c.Detail, "a Dragonfly target would not run these") || !strings.Contains(c.Detail, "OBJECT ENCODING 5 times") {
 		t.Errorf("%+v", c)
 	}
 }
@@ -110,16 +111,16 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 func TestReadinessSourceVersionAndDatabasesUnknown(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Source.Version = "8.10.0"
-	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Block || !strings.Contains(c.Detail, "#8361") {
+	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Block || !strings.Contains(c.Detail, "#8361") {
 		t.Errorf("8.10: %+v", c)
 	}
 	rf.Source.Version = "8.2.1"
-	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != Warn {
+	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Warn {
 		t.Errorf("8.2: %+v", c)
 	}
 	// CONFIG GET databases answered an empty array.
 	rf.Target.DatabasesKnown = false
-	if c := check(t, ReadinessChecks(rf), "ready-databases"); c.Level != Warn {
+	if c := check(t, ReadinessChecks(rf), "ready-databases"); c.Level != steps.Warn {
 		t.Errorf("databases unknown: %+v", c)
 	}
 }
@@ -129,11 +130,11 @@ func TestReadinessExpiredEventsNeedTheTargetSetToSendThem(t *testing.T) {
 	rf.Source.NotifyKeyspaceEvents = "Ex"
 	rf.Source.KeyspaceChannels = []string{"__keyevent@0__:expired"}
 	c := check(t, ReadinessChecks(rf), "ready-notifications")
-	if c.Level != Block || !strings.Contains(c.Fix, "--notify_keyspace_events=Ex") {
+	if c.Level != steps.Block || !strings.Contains(c.Fix, "--notify_keyspace_events=Ex") {
 		t.Errorf("%+v", c)
 	}
 	rf.Target.NotifyKeyspaceEvents = "Ex"
-	if c := check(t, ReadinessChecks(rf), "ready-notifications"); c.Level != Pass {
+	if c := check(t, ReadinessChecks(rf), "ready-notifications"); c.Level != steps.Pass {
 		t.Errorf("%+v", c)
 	}
 }
@@ -142,7 +143,7 @@ func TestReadinessUnreachableEndpointBlocks(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Target = readiness.TargetReadiness{Error: "127.0.0.1:1: connection refused"}
 	cs := ReadinessChecks(rf)
-	if len(cs) != 1 || cs[0].Level != Block || !strings.Contains(cs[0].Detail, "refused") {
+	if len(cs) != 1 || cs[0].Level != steps.Block || !strings.Contains(cs[0].Detail, "refused") {
 		t.Errorf("%+v", cs)
 	}
 }
@@ -152,20 +153,20 @@ func TestReadinessDivergenceCheckBlocksNamingCommandsAndCounts(t *testing.T) {
 	base := probe.DivergenceCounters{At: t0, Known: true, UptimeSeconds: 10, Unknown: map[string]int64{"SWAPDB": 2}}
 	now := probe.DivergenceCounters{At: t0.Add(time.Minute), Known: true, UptimeSeconds: 70,
 		Unknown: map[string]int64{"SWAPDB": 2}}
-	if c := DivergenceCheck(base, now); c.Level != Pass {
+	if c := steps.DivergenceCheck(base, now); c.Level != steps.Pass {
 		t.Errorf("no growth: %+v", c)
 	}
 	now.Unknown = map[string]int64{"SWAPDB": 1502, "OBJECT": 7}
-	c := DivergenceCheck(base, now)
-	if c.Level != Block || !strings.Contains(c.Detail, "SWAPDB 1,500 times, OBJECT 7 times") || !strings.Contains(c.Detail, "since 10:00:00") || c.Fix == "" {
+	c := steps.DivergenceCheck(base, now)
+	if c.Level != steps.Block || !strings.Contains(c.Detail, "SWAPDB 1,500 times, OBJECT 7 times") || !strings.Contains(c.Detail, "since 10:00:00") || c.Fix == "" {
 		t.Errorf("growth: %+v", c)
 	}
 	now.UptimeSeconds = 3
-	if c := DivergenceCheck(base, now); !strings.Contains(c.Detail, "restarted") {
+	if c := steps.DivergenceCheck(base, now); !strings.Contains(c.Detail, "restarted") {
 		t.Errorf("restart not said: %+v", c)
 	}
 	// Zero baseline: since the target started (the verified unknown_SWAPDB:2).
-	if c := DivergenceCheck(probe.DivergenceCounters{}, base); c.Level != Block || !strings.Contains(c.Detail, "since the target started") {
+	if c := steps.DivergenceCheck(probe.DivergenceCounters{}, base); c.Level != steps.Block || !strings.Contains(c.Detail, "since the target started") {
 		t.Errorf("zero base: %+v", c)
 	}
 }

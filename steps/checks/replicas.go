@@ -1,4 +1,4 @@
-package steps
+package checks
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/access"
 	"flyover/probe/readiness"
+	"flyover/steps"
 )
 
 // The Redis servers the migration leaves behind: the old primary and each
@@ -35,7 +36,7 @@ type OldRedis struct {
 	// of the new primary; LinkUp: its link to it is up (synced).
 	FollowsTarget bool
 	LinkUp        bool
-	Fate          Fate
+	Fate          steps.Fate
 }
 
 func (n OldRedis) Label() string {
@@ -49,14 +50,14 @@ func (n OldRedis) Label() string {
 // replicas: those this session saw before the cutover, and those the
 // Sentinels list under the new primary that are not the target, not a
 // new replica (--new-replica) and never synced.
-func OldRedisServers(f Facts, o Options) []OldRedis {
+func OldRedisServers(f steps.Facts, o steps.Options) []OldRedis {
 	src := &f.Snapshot.Source
-	out := []OldRedis{{Addr: f.Topo.Source, Primary: true, Down: !src.Reachable, FollowsTarget: sourceFollowsTarget(f),
+	out := []OldRedis{{Addr: f.Topo.Source, Primary: true, Down: !src.Reachable, FollowsTarget: steps.SourceFollowsTarget(f),
 		LinkUp: src.Role == probe.RoleReplica && src.LinkStatus == "up", Fate: f.HA.Fates[f.Topo.Source]}}
 	for i, v := range f.Snapshot.Sentinels {
 		for _, r := range v.Replicas {
-			if IsSource(f, r.Addr()) {
-				out[0].Listed = append(out[0].Listed, EndpointLabel(i))
+			if steps.IsSource(f, r.Addr()) {
+				out[0].Listed = append(out[0].Listed, steps.EndpointLabel(i))
 			}
 		}
 	}
@@ -70,7 +71,7 @@ func OldRedisServers(f Facts, o Options) []OldRedis {
 		}
 		for _, r := range v.Replicas {
 			a := r.Addr()
-			if f.Topo.IsTarget(a) || IsSource(f, a) || isNewReplica(o, a) || known[a] {
+			if f.Topo.IsTarget(a) || steps.IsSource(f, a) || isNewReplica(o, a) || known[a] {
 				continue
 			}
 			if r.MasterLinkStatus == "ok" && !sentinelSeesDown(r) {
@@ -87,7 +88,7 @@ func OldRedisServers(f Facts, o Options) []OldRedis {
 				continue
 			}
 			if r := v.Replica(a); r != nil {
-				n.Listed = append(n.Listed, EndpointLabel(i))
+				n.Listed = append(n.Listed, steps.EndpointLabel(i))
 				if sentinelSeesDown(*r) {
 					down++
 				}
@@ -100,7 +101,7 @@ func OldRedisServers(f Facts, o Options) []OldRedis {
 		// This session's SHUTDOWN was followed until the server stopped
 		// answering: down, even while the Sentinels still list it and
 		// have not flagged it yet (down-after-milliseconds).
-		n.Down = len(n.Listed) > 0 && down == len(n.Listed) || n.Fate == FateShutDown
+		n.Down = len(n.Listed) > 0 && down == len(n.Listed) || n.Fate == steps.FateShutDown
 		out = append(out, n)
 	}
 	return out
@@ -113,7 +114,7 @@ func sentinelSeesDown(r probe.SentinelReplica) bool {
 	return slices.Contains(r.Flags, "s_down") || slices.Contains(r.Flags, "o_down")
 }
 
-func isNewReplica(o Options, addr string) bool {
+func isNewReplica(o steps.Options, addr string) bool {
 	for _, a := range o.NewReplicas {
 		if probe.SameAddr(a, addr) {
 			return true
@@ -124,7 +125,7 @@ func isNewReplica(o Options, addr string) bool {
 
 // switchTime is when the target became the primary, as this session knows
 // it; zero when it does not.
-func switchTime(f Facts) time.Time {
+func switchTime(f steps.Facts) time.Time {
 	switch {
 	case f.Cutover != nil && !f.Cutover.PromotedAt.IsZero():
 		return f.Cutover.PromotedAt
@@ -142,15 +143,15 @@ func switchTime(f Facts) time.Time {
 // Redis replica of Dragonfly never does), "still a primary"; "" while it
 // is down, synced with the target, or before a majority of Sentinels
 // names the target.
-func OldPrimaryStale(f Facts) string {
+func OldPrimaryStale(f steps.Facts) string {
 	src := &f.Snapshot.Source
-	if StageOf(f) != StagePromoted || !src.Reachable {
+	if steps.StageOf(f) != steps.StagePromoted || !src.Reachable {
 		return "" // before a majority names the target, the source is the primary
 	}
 	switch {
 	case src.Role == probe.RolePrimary:
 		return "still a primary"
-	case sourceFollowsTarget(f) && src.LinkStatus == "up":
+	case steps.SourceFollowsTarget(f) && src.LinkStatus == "up":
 		return ""
 	}
 	since := "switch" // the time is not known to this session
@@ -162,7 +163,7 @@ func OldPrimaryStale(f Facts) string {
 
 // StaleLine says what a running old Redis is doing for the clients that
 // still reach it.
-func StaleLine(f Facts, n OldRedis) string {
+func StaleLine(f steps.Facts, n OldRedis) string {
 	since := "the switch"
 	if t := switchTime(f); !t.IsZero() {
 		since = t.Format("15:04:05")
@@ -180,7 +181,7 @@ func StaleLine(f Facts, n OldRedis) string {
 
 // LeftCommands are what the operator runs to finish an old Redis left to
 // them.
-func LeftCommands(f Facts, addr string) string {
+func LeftCommands(f steps.Facts, addr string) string {
 	h, p, err := net.SplitHostPort(addr)
 	if err != nil {
 		h, p = addr, "6379"
@@ -201,7 +202,7 @@ func JoinLabels(ls []string) string { return strings.Join(ls, ", ") }
 // ReplicaReadsNote says whether clients read from the replica at addr (as
 // preflight found), since a replica left behind serves them stale data;
 // "" when preflight did not look.
-func ReplicaReadsNote(f Facts, addr string) string {
+func ReplicaReadsNote(f steps.Facts, addr string) string {
 	if f.Preflight == nil {
 		return ""
 	}
@@ -215,20 +216,20 @@ func ReplicaReadsNote(f Facts, addr string) string {
 
 // replicaReadsChecks are preflight's lines on whether clients read from
 // the other replicas: a line per replica preflight read.
-func replicaReadsChecks(f Facts) []Check {
+func replicaReadsChecks(f steps.Facts) []steps.Check {
 	if f.Preflight == nil {
 		return nil
 	}
-	var cs []Check
+	var cs []steps.Check
 	for _, c := range f.Preflight.ReplicaClients {
 		id, title := "replica-reads-"+c.Addr, "clients reading from replica "+c.Addr
 		switch {
 		case c.Error != "":
-			cs = append(cs, WarnCheck(id, title, c.Summary()))
+			cs = append(cs, steps.WarnCheck(id, title, c.Summary()))
 		case c.ReadsSeen():
-			cs = append(cs, WarnCheck(id, title, c.Summary()))
+			cs = append(cs, steps.WarnCheck(id, title, c.Summary()))
 		default:
-			cs = append(cs, PassCheck(id, title, c.Summary()))
+			cs = append(cs, steps.PassCheck(id, title, c.Summary()))
 		}
 	}
 	return cs
@@ -237,13 +238,13 @@ func replicaReadsChecks(f Facts) []Check {
 // GatherReplicas reads, through the audited path (reads only), on each
 // other replica of the source, reached as the source is: whether clients
 // read from it, and what the source's user may run there.
-func (r *Runner) GatherReplicas(ctx context.Context, f Facts) ([]readiness.ReplicaClients, []access.ACLFacts) {
+func GatherReplicas(ctx context.Context, r *steps.Runner, f steps.Facts) ([]readiness.ReplicaClients, []access.ACLFacts) {
 	if r.DialReplica == nil {
 		return nil, nil
 	}
 	var clients []readiness.ReplicaClients
 	var acls []access.ACLFacts
-	for _, addr := range OtherReplicas(f) {
+	for _, addr := range steps.OtherReplicas(f) {
 		e := r.DialReplica(addr)
 		clients = append(clients, readiness.GatherReplicaClients(ctx, r.Doer(), e))
 		acls = append(acls, access.GatherACL(ctx, r.Doer(), aclReplica, e, access.ReplicaACLNeeds()))
@@ -258,7 +259,7 @@ const aclReplica = "replica"
 // StaleReplicaLines are the old Redis replicas (not the old primary),
 // each with what it serves now, for the lines shown before the
 // decommission.
-func StaleReplicaLines(f Facts, o Options) []string {
+func StaleReplicaLines(f steps.Facts, o steps.Options) []string {
 	var out []string
 	for _, n := range OldRedisServers(f, o) {
 		if n.Primary || n.Down {

@@ -1,10 +1,11 @@
-package steps
+package checks
 
 import (
 	"fmt"
 	"strings"
 
 	"flyover/probe/access"
+	"flyover/steps"
 )
 
 // Checks about access: what flyover's users may run on each endpoint, and
@@ -14,20 +15,20 @@ import (
 
 // aclChecks is one line per endpoint whose permissions preflight read.
 // Endpoints that do not answer are left to their reachability line.
-func aclChecks(f Facts) []Check {
+func aclChecks(f steps.Facts) []steps.Check {
 	if f.Preflight == nil {
 		return nil
 	}
 	// Endpoints where every command is allowed share one line; the
 	// others get one each.
-	var cs []Check
+	var cs []steps.Check
 	var ok []string
 	for _, a := range f.Preflight.ACL {
 		if !endpointAnswers(f, a.Endpoint) {
 			continue
 		}
 		c := aclCheck(a)
-		if c.Level == Pass {
+		if c.Level == steps.Pass {
 			how := a.Method
 			if how == access.ACLNone {
 				how = "no ACLs"
@@ -38,13 +39,13 @@ func aclChecks(f Facts) []Check {
 		cs = append(cs, c)
 	}
 	if len(ok) > 0 {
-		cs = append([]Check{PassCheck("acl", "flyover's users may run what it sends",
+		cs = append([]steps.Check{steps.PassCheck("acl", "flyover's users may run what it sends",
 			strings.Join(ok, ", ")+": every command flyover sends there is allowed")}, cs...)
 	}
 	return cs
 }
 
-func endpointAnswers(f Facts, name string) bool {
+func endpointAnswers(f steps.Facts, name string) bool {
 	s := &f.Snapshot
 	switch name {
 	case "source":
@@ -55,7 +56,7 @@ func endpointAnswers(f Facts, name string) bool {
 		return true // not polled: its own ACL line says when it did not answer
 	}
 	for i, v := range s.Sentinels {
-		if EndpointLabel(i) == name {
+		if steps.EndpointLabel(i) == name {
 			return v.Reachable
 		}
 	}
@@ -71,11 +72,11 @@ func aclWhere(a access.ACLFacts) string {
 	return a.Endpoint
 }
 
-func aclCheck(a access.ACLFacts) Check {
+func aclCheck(a access.ACLFacts) steps.Check {
 	id := "acl-" + strings.ReplaceAll(aclWhere(a), " ", "-")
 	title := fmt.Sprintf("%s: ACL user %q may run what flyover sends", aclWhere(a), a.User)
 	if a.Method == access.ACLNone {
-		return PassCheck(id, title, "the server has no ACLs: the password gives every command")
+		return steps.PassCheck(id, title, "the server has no ACLs: the password gives every command")
 	}
 	denied, unknown := a.With(access.ACLDenied), a.With(access.ACLUnknown)
 	var required, optional []access.ACLCheck
@@ -105,21 +106,21 @@ func aclCheck(a access.ACLFacts) Check {
 		}
 	}
 	if len(parts) == 0 {
-		return PassCheck(id, title, fmt.Sprintf("all %d commands allowed (%s)", len(a.Checks), how))
+		return steps.PassCheck(id, title, fmt.Sprintf("all %d commands allowed (%s)", len(a.Checks), how))
 	}
 	detail := strings.Join(parts, "; ")
 	grant := aclGrant(a, denied)
 	if len(required) > 0 {
-		c := BlockCheck(id, title, detail,
+		c := steps.BlockCheck(id, title, detail,
 			fmt.Sprintf("as an admin on %s %s, grant them: %s (then ACL SAVE, or CONFIG REWRITE when the users are in the config file), and run preflight again", a.Endpoint, a.Addr, grant))
-		c.FixCommands = []Command{aclFixCommand(a, denied)}
+		c.FixCommands = []steps.Command{aclFixCommand(a, denied)}
 		return c
 	}
-	c := WarnCheck(id, title, detail)
+	c := steps.WarnCheck(id, title, detail)
 	switch {
 	case len(denied) > 0:
 		c.Fix = "to have it, grant: " + grant
-		c.FixCommands = []Command{aclFixCommand(a, denied)}
+		c.FixCommands = []steps.Command{aclFixCommand(a, denied)}
 	case a.Method == "":
 		c.Fix = fmt.Sprintf("grant %q +acl|dryrun so flyover can check, or have an admin run, for each command: ACL DRYRUN %s <command> (for example ACL DRYRUN %s %s)",
 			a.User, a.User, a.User, strings.Join(unknown[0].Args, " "))
@@ -145,7 +146,7 @@ func aclFors(cs []access.ACLCheck) string {
 
 // aclFixCommand is the ACL SETUSER that grants every denied command. It
 // carries no password: the user keeps the ones it has.
-func aclFixCommand(a access.ACLFacts, denied []access.ACLCheck) Command {
+func aclFixCommand(a access.ACLFacts, denied []access.ACLCheck) steps.Command {
 	args := []string{"ACL", "SETUSER", a.User}
 	seen := map[string]bool{}
 	for _, c := range denied {
@@ -154,7 +155,7 @@ func aclFixCommand(a access.ACLFacts, denied []access.ACLCheck) Command {
 			args = append(args, c.Grant)
 		}
 	}
-	return Command{Endpoint: a.Endpoint, Addr: a.Addr, Args: args, Note: "as an admin"}
+	return steps.Command{Endpoint: a.Endpoint, Addr: a.Addr, Args: args, Note: "as an admin"}
 }
 
 func aclGrant(a access.ACLFacts, denied []access.ACLCheck) string {
@@ -164,47 +165,47 @@ func aclGrant(a access.ACLFacts, denied []access.ACLCheck) string {
 // replicationAuthCheck says whether the target, once attached, can
 // authenticate to the source. Without it REPLICAOF is accepted and the
 // target never syncs: block before attaching.
-func replicationAuthCheck(f Facts) (Check, bool) {
+func replicationAuthCheck(f steps.Facts) (steps.Check, bool) {
 	const id, title = "target-masterauth", "the target can authenticate to the source"
 	if f.Preflight == nil {
-		return Check{}, false
+		return steps.Check{}, false
 	}
 	ra := f.Preflight.Replication
 	if ra == nil {
 		if f.Preflight.Source.RequiresPassword {
 			return masterauthCheck(f), true
 		}
-		return Check{}, false
+		return steps.Check{}, false
 	}
 	switch ra.Verdict {
 	case access.ReplAuthOpen, access.ReplAuthOK:
-		return PassCheck(id, title, ra.Detail), true
+		return steps.PassCheck(id, title, ra.Detail), true
 	case access.ReplAuthMissing, access.ReplAuthRefused:
-		c := BlockCheck(id, title, ra.Detail, masterauthFix(f, ra))
+		c := steps.BlockCheck(id, title, ra.Detail, masterauthFix(f, ra))
 		c.FixCommands = masterauthFixCommands(f, ra)
 		return c, true
 	}
-	return WarnCheck(id, title, ra.Detail+": a target that cannot authenticate is accepted by REPLICAOF and never syncs. "+
+	return steps.WarnCheck(id, title, ra.Detail+": a target that cannot authenticate is accepted by REPLICAOF and never syncs. "+
 		"Make sure it has the source's password: Dragonfly --masterauth (and --masteruser), a Redis stand-in CONFIG SET masterauth"), true
 }
 
-func masterauthCheck(f Facts) Check {
+func masterauthCheck(f steps.Facts) steps.Check {
 	const id, title = "target-masterauth", "the target can authenticate to the source"
 	t := f.Preflight.Target
 	if !t.Has("masterauth") {
-		return WarnCheck(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
+		return steps.WarnCheck(id, title, "the source requires a password and the target does not say whether masterauth is set: Dragonfly must be started with --masterauth")
 	}
 	if t.MasterAuthSet {
-		return PassCheck(id, title, "masterauth is set on the target")
+		return steps.PassCheck(id, title, "masterauth is set on the target")
 	}
-	return Check{ID: id, Title: title, Level: Block,
+	return steps.Check{ID: id, Title: title, Level: steps.Block,
 		Detail: "the source requires a password and the target has no masterauth: its sync would fail with NOAUTH",
 		Fix:    "set masterauth on the target to the source's password (Dragonfly: --masterauth); flyover does not send passwords for you",
-		FixCommands: []Command{{Endpoint: "target", Addr: f.Topo.Target,
-			Args: []string{"CONFIG", "SET", "masterauth", Redacted}}}}
+		FixCommands: []steps.Command{{Endpoint: "target", Addr: f.Topo.Target,
+			Args: []string{"CONFIG", "SET", "masterauth", steps.Redacted}}}}
 }
 
-func masterauthFix(f Facts, ra *access.ReplicationAuth) string {
+func masterauthFix(f steps.Facts, ra *access.ReplicationAuth) string {
 	fix := "give the target the source's credentials before attaching (Redis stand-in: CONFIG SET masterauth <the source's password>; " +
 		"Dragonfly: restart it with --masterauth=<the source's password>)"
 	switch {
@@ -219,7 +220,7 @@ func masterauthFix(f Facts, ra *access.ReplicationAuth) string {
 
 // flyoverSourceUser is the ACL user flyover logs in to the source as, ""
 // for the default user.
-func flyoverSourceUser(f Facts) string {
+func flyoverSourceUser(f steps.Facts) string {
 	for _, a := range f.Preflight.ACL {
 		if a.Endpoint == "source" && a.User != "default" {
 			return a.User
@@ -228,14 +229,14 @@ func flyoverSourceUser(f Facts) string {
 	return ""
 }
 
-func masterauthFixCommands(f Facts, ra *access.ReplicationAuth) []Command {
-	return []Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "SET", "masterauth", Redacted},
+func masterauthFixCommands(f steps.Facts, ra *access.ReplicationAuth) []steps.Command {
+	return []steps.Command{{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "SET", "masterauth", steps.Redacted},
 		Note: "Redis stand-in; Dragonfly: --masterauth"}}
 }
 
 // AccessCommands are the reads preflight sends to find out what flyover's
 // users may run and whether the target can authenticate to the source.
-func AccessCommands(f Facts) []Command {
+func AccessCommands(f steps.Facts) []steps.Command {
 	user := func(endpoint string) string {
 		if f.Preflight != nil {
 			for _, a := range f.Preflight.ACL {
@@ -257,23 +258,23 @@ func AccessCommands(f Facts) []Command {
 		return "as the user flyover logs in as, for each of " + names(needs) +
 			"; if it may not: ACL GETUSER of that user; if not that either, only the reads are tried"
 	}
-	cs := []Command{
+	cs := []steps.Command{
 		{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"ACL", "DRYRUN", user("source"), "..."}, Note: note(access.SourceACLNeeds())},
 		{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"ACL", "DRYRUN", user("target"), "..."}, Note: note(access.TargetACLNeeds())},
 	}
 	for i, v := range f.Snapshot.Sentinels {
-		cs = append(cs, Command{Endpoint: EndpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(EndpointLabel(i)), "..."},
+		cs = append(cs, steps.Command{Endpoint: steps.EndpointLabel(i), Addr: v.Addr, Args: []string{"ACL", "DRYRUN", user(steps.EndpointLabel(i)), "..."},
 			Note: note(access.SentinelACLNeeds(f.Topo.MasterName))})
 	}
-	for _, addr := range OtherReplicas(f) {
-		cs = append(cs, Command{Endpoint: aclReplica, Addr: addr, Args: []string{"ACL", "DRYRUN", user("source"), "..."},
+	for _, addr := range steps.OtherReplicas(f) {
+		cs = append(cs, steps.Command{Endpoint: aclReplica, Addr: addr, Args: []string{"ACL", "DRYRUN", user("source"), "..."},
 			Note: note(access.ReplicaACLNeeds()) + " (as the source's user: flyover reaches the replicas as it reaches the source)"})
 	}
 	return append(cs,
-		Command{Endpoint: access.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},
+		steps.Command{Endpoint: access.LabelSourceAnonymous, Addr: f.Topo.Source, Args: []string{"PING"},
 			Note: "on a new connection without a password: does a replica need one?"},
-		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masteruser"}, Note: "if it does"},
-		Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masterauth"}, Note: "if it does; the value is never shown"},
-		Command{Endpoint: access.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
+		steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masteruser"}, Note: "if it does"},
+		steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"CONFIG", "GET", "masterauth"}, Note: "if it does; the value is never shown"},
+		steps.Command{Endpoint: access.LabelSourceAsTarget, Addr: f.Topo.Source, Args: []string{"PING"},
 			Note: "on a new connection with the target's masteruser/masterauth: will the source accept the target?"})
 }
