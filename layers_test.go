@@ -23,6 +23,7 @@ var layers = []struct {
 		may: map[string][]string{"probe/readiness": {"probe/access"}}},
 	{pkgs: []string{"steps/auditlog"}},
 	{pkgs: []string{"steps", "lab"}},
+	{pkgs: []string{"steps/stepstest"}},
 	{pkgs: []string{"steps/checks"}},
 	{pkgs: []string{"steps/switchover"}},
 	{pkgs: []string{"steps/plan"}},

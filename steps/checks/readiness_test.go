@@ -11,6 +11,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/steps"
+	"flyover/steps/stepstest"
 )
 
 // cleanReadiness is a source and a Dragonfly v1.40.1 target with nothing
@@ -61,7 +62,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 	s.TrackingClients = 2
 	cs := ReadinessChecks(rf)
 
-	cmd := check(t, cs, "ready-commands")
+	cmd := stepstest.Check(t, cs, "ready-commands")
 	labtest.ContainsAll(t, "commands detail", cmd.Detail,
 		"the application called OBJECT ENCODING 12,345 times; the target does not know OBJECT",
 		"SWAPDB 2 times; the target does not know SWAPDB",
@@ -90,7 +91,7 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 		"ready-eviction":       {steps.Warn, "cache_mode off", "--cache_mode=true"},
 		"ready-tracking":       {steps.Warn, "2 client(s)", ""},
 	} {
-		c := check(t, cs, id)
+		c := stepstest.Check(t, cs, id)
 		if c.Level != want.level || !strings.Contains(c.Detail, want.text) || !strings.Contains(c.Fix, want.fix) {
 			t.Errorf("%s: got %s %q fix %q; want %s with %q and fix %q", id, c.Level, c.Detail, c.Fix, want.level, want.text, want.fix)
 		}
@@ -102,7 +103,7 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 	rf.Target.Kind, rf.Target.Version = probe.KindRedis, "7.0.15"
 	rf.Source.Calls["object|encoding"] = 5
 	rf.Target.Commands["object"] = true
-	c := check(t, ReadinessChecks(rf), "ready-commands")
+	c := stepstest.Check(t, ReadinessChecks(rf), "ready-commands")
 	if c.Level != steps.Warn || !strings.Contains(c.Detail, "a Dragonfly target would not run these") || !strings.Contains(c.Detail, "OBJECT ENCODING 5 times") {
 		t.Errorf("%+v", c)
 	}
@@ -111,16 +112,16 @@ func TestReadinessStandInTargetWarnsWhatDragonflyWouldRefuse(t *testing.T) {
 func TestReadinessSourceVersionAndDatabasesUnknown(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Source.Version = "8.10.0"
-	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Block || !strings.Contains(c.Detail, "#8361") {
+	if c := stepstest.Check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Block || !strings.Contains(c.Detail, "#8361") {
 		t.Errorf("8.10: %+v", c)
 	}
 	rf.Source.Version = "8.2.1"
-	if c := check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Warn {
+	if c := stepstest.Check(t, ReadinessChecks(rf), "ready-source-version"); c.Level != steps.Warn {
 		t.Errorf("8.2: %+v", c)
 	}
 	// CONFIG GET databases answered an empty array.
 	rf.Target.DatabasesKnown = false
-	if c := check(t, ReadinessChecks(rf), "ready-databases"); c.Level != steps.Warn {
+	if c := stepstest.Check(t, ReadinessChecks(rf), "ready-databases"); c.Level != steps.Warn {
 		t.Errorf("databases unknown: %+v", c)
 	}
 }
@@ -129,12 +130,12 @@ func TestReadinessExpiredEventsNeedTheTargetSetToSendThem(t *testing.T) {
 	rf := cleanReadiness()
 	rf.Source.NotifyKeyspaceEvents = "Ex"
 	rf.Source.KeyspaceChannels = []string{"__keyevent@0__:expired"}
-	c := check(t, ReadinessChecks(rf), "ready-notifications")
+	c := stepstest.Check(t, ReadinessChecks(rf), "ready-notifications")
 	if c.Level != steps.Block || !strings.Contains(c.Fix, "--notify_keyspace_events=Ex") {
 		t.Errorf("%+v", c)
 	}
 	rf.Target.NotifyKeyspaceEvents = "Ex"
-	if c := check(t, ReadinessChecks(rf), "ready-notifications"); c.Level != steps.Pass {
+	if c := stepstest.Check(t, ReadinessChecks(rf), "ready-notifications"); c.Level != steps.Pass {
 		t.Errorf("%+v", c)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"flyover/probe/access"
 	"flyover/steps"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 )
 
 func findCheck(cs []steps.Check, id string) *steps.Check {
@@ -34,28 +35,28 @@ func aclc(verdict access.ACLVerdict, required bool, grant string, args ...string
 // Optional ones warn with what is lost; endpoints where all is allowed
 // share one line.
 func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
-	x := healthy()
-	x.pre.ACL = []access.ACLFacts{
-		aclFacts("source", fxSource, "migrator", access.ACLByDryRun,
+	x := stepstest.Healthy()
+	x.Pre.ACL = []access.ACLFacts{
+		aclFacts("source", stepstest.FxSource, "migrator", access.ACLByDryRun,
 			aclc(access.ACLAllowed, true, "", "INFO", "replication"),
 			aclc(access.ACLDenied, true, "+client|pause", "CLIENT", "PAUSE", "1000", "WRITE"),
 			aclc(access.ACLDenied, true, "+client|kill", "CLIENT", "KILL", "TYPE", "normal"),
 			aclc(access.ACLDenied, false, "+shutdown", "SHUTDOWN")),
-		aclFacts("target", fxTarget, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "ROLE")),
-		aclFacts("sentinel-1", x.sents[0].Addr, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "SENTINEL", "MASTER", "m")),
-		aclFacts("sentinel-2", x.sents[1].Addr, "watcher", "",
+		aclFacts("target", stepstest.FxTarget, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "ROLE")),
+		aclFacts("sentinel-1", x.Sents[0].Addr, "default", access.ACLByDryRun, aclc(access.ACLAllowed, true, "", "SENTINEL", "MASTER", "m")),
+		aclFacts("sentinel-2", x.Sents[1].Addr, "watcher", "",
 			aclc(access.ACLAllowed, true, "", "SENTINEL", "MASTER", "m"),
 			aclc(access.ACLUnknown, true, "", "SENTINEL", "FAILOVER", "m")),
-		aclFacts("sentinel-3", x.sents[2].Addr, "default", access.ACLByDryRun, aclc(access.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
+		aclFacts("sentinel-3", x.Sents[2].Addr, "default", access.ACLByDryRun, aclc(access.ACLDenied, false, "&*", "PSUBSCRIBE", "*")),
 	}
-	x.pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
-	cs := checks.Preflight(x.facts(), steps.Options{})
+	x.Pre.ACL[3].Why = "the user watcher may run neither ACL DRYRUN nor ACL GETUSER"
+	cs := checks.Preflight(x.Facts(), steps.Options{})
 
 	src := findCheck(cs, "acl-source")
 	if src == nil || src.Level != steps.Block {
 		t.Fatalf("source: %+v", src)
 	}
-	for _, w := range []string{"source " + fxSource, `"migrator"`, "CLIENT PAUSE, CLIENT KILL", "SHUTDOWN", "ACL DRYRUN"} {
+	for _, w := range []string{"source " + stepstest.FxSource, `"migrator"`, "CLIENT PAUSE, CLIENT KILL", "SHUTDOWN", "ACL DRYRUN"} {
 		if !strings.Contains(src.Detail, w) {
 			t.Errorf("source detail lacks %q: %s", w, src.Detail)
 		}
@@ -78,7 +79,7 @@ func TestACLChecksNameEndpointUserCommandsAndFix(t *testing.T) {
 		t.Errorf("first block %+v", c)
 	}
 	// The attach refuses while it blocks.
-	if b := steps.FirstBlock(attachPre(x.facts(), steps.Options{})); b == nil || b.ID != "acl-source" {
+	if b := steps.FirstBlock(attachPre(x.Facts(), steps.Options{})); b == nil || b.ID != "acl-source" {
 		t.Errorf("attach precondition: %+v", b)
 	}
 }
@@ -99,10 +100,10 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 		{access.ReplicationAuth{Verdict: access.ReplAuthUnknown, Detail: "the target does not say"}, steps.Warn, "--masterauth"},
 	}
 	for _, c := range cases {
-		x := healthy()
+		x := stepstest.Healthy()
 		ra := c.ra
-		x.pre.Replication = &ra
-		ch := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-masterauth")
+		x.Pre.Replication = &ra
+		ch := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "target-masterauth")
 		if ch == nil || ch.Level != c.level || !strings.Contains(ch.Detail+" "+ch.Fix, c.words) {
 			t.Errorf("%s: %+v", c.ra.Verdict, ch)
 			continue
@@ -114,24 +115,24 @@ func TestReplicationAuthCheckBeforeAttach(t *testing.T) {
 		}
 		// Once attached, the question is past.
 		x.Attached()
-		if ch := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-masterauth"); ch != nil {
+		if ch := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "target-masterauth"); ch != nil {
 			t.Errorf("%s: shown after attach: %+v", c.ra.Verdict, ch)
 		}
 	}
 }
 
 func TestTargetThatIsTheSourceBlocks(t *testing.T) {
-	x := healthy()
-	x.topo.Target = fxSource
-	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Fix, "--target") {
+	x := stepstest.Healthy()
+	x.Topo.Target = stepstest.FxSource
+	if c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Fix, "--target") {
 		t.Errorf("same address: %+v", c)
 	}
-	x = healthy()
-	x.tgt.RunID = x.src.RunID // another name for the same server
-	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "same server") {
+	x = stepstest.Healthy()
+	x.Tgt.RunID = x.Src.RunID // another name for the same server
+	if c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "target-not-source"); c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "same server") {
 		t.Errorf("same run_id: %+v", c)
 	}
-	if c := findCheck(checks.Preflight(healthy().facts(), steps.Options{}), "target-not-source"); c != nil {
+	if c := findCheck(checks.Preflight(stepstest.Healthy().Facts(), steps.Options{}), "target-not-source"); c != nil {
 		t.Errorf("healthy: %+v", c)
 	}
 }
@@ -140,19 +141,19 @@ func TestTargetThatIsTheSourceBlocks(t *testing.T) {
 // attaching; once attached, the source's listing under that address is
 // named, with the Sentinels that cannot reach it.
 func TestTargetKnownByAnotherAddressIsNamed(t *testing.T) {
-	x := healthy()
-	x.pre.Target.AnnounceIP = "10.9.9.9"
-	c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "target-address")
+	x := stepstest.Healthy()
+	x.Pre.Target.AnnounceIP = "10.9.9.9"
+	c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "target-address")
 	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "10.9.9.9:6380") || !strings.Contains(c.Fix, "--target 10.9.9.9:6380") {
 		t.Fatalf("before attach: %+v", c)
 	}
 
 	x.Attached()
-	x.src.Replicas[0].IP = "10.9.9.9"
-	for i := range x.sents {
-		x.sents[i].Replicas = []probe.SentinelReplica{{IP: "10.9.9.9", Port: 6380, Flags: []string{"slave", "s_down", "disconnected"}, Priority: 100}}
+	x.Src.Replicas[0].IP = "10.9.9.9"
+	for i := range x.Sents {
+		x.Sents[i].Replicas = []probe.SentinelReplica{{IP: "10.9.9.9", Port: 6380, Flags: []string{"slave", "s_down", "disconnected"}, Priority: 100}}
 	}
-	f := steady(x.facts(), 5)
+	f := stepstest.Steady(x.Facts(), 5)
 	c = findCheck(checks.Preflight(f, steps.Options{}), "target-address")
 	if c == nil || c.Level != steps.Block || !strings.Contains(c.Detail, "lists 10.9.9.9:6380") || !strings.Contains(c.Detail, "sentinel-1 cannot reach 10.9.9.9:6380") ||
 		!strings.Contains(c.Fix, "abort") {

@@ -13,19 +13,9 @@ import (
 	"flyover/steps"
 	"flyover/steps/auditlog"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 	"flyover/steps/switchover"
 )
-
-func check(t *testing.T, cs []steps.Check, id string) steps.Check {
-	t.Helper()
-	for _, c := range cs {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("no check %q in %+v", id, cs)
-	return steps.Check{}
-}
 
 // The plan lands on the step the topology is at, from nothing but the
 // facts: what a new flyover process would see.
@@ -37,35 +27,35 @@ func TestPlanLandsWhereTheTopologyIs(t *testing.T) {
 		stage steps.Stage
 		want  steps.StepID
 	}{
-		{"nothing read yet", func() steps.Facts { f := healthy().facts(); f.Preflight = nil; return f }, steps.StageDetached, steps.StepPreflight},
-		{"preflight read", func() steps.Facts { return healthy().facts() }, steps.StageDetached, steps.StepAttach},
-		{"full sync under way", func() steps.Facts { return healthy().syncing().facts() }, steps.StageSyncing, steps.StepFullSync},
-		{"streaming, not steady yet", func() steps.Facts { return healthy().Attached().facts() }, steps.StageStreaming, steps.StepSteady},
-		{"steady, Sentinels not told yet", func() steps.Facts { return steady(healthy().Attached().facts(), 5) }, steps.StageStreaming, steps.StepRegister},
+		{"nothing read yet", func() steps.Facts { f := stepstest.Healthy().Facts(); f.Preflight = nil; return f }, steps.StageDetached, steps.StepPreflight},
+		{"preflight read", func() steps.Facts { return stepstest.Healthy().Facts() }, steps.StageDetached, steps.StepAttach},
+		{"full sync under way", func() steps.Facts { return stepstest.Healthy().Syncing().Facts() }, steps.StageSyncing, steps.StepFullSync},
+		{"streaming, not steady yet", func() steps.Facts { return stepstest.Healthy().Attached().Facts() }, steps.StageStreaming, steps.StepSteady},
+		{"steady, Sentinels not told yet", func() steps.Facts { return stepstest.Steady(stepstest.Healthy().Attached().Facts(), 5) }, steps.StageStreaming, steps.StepRegister},
 		{"restarted with no preflight facts, registered", func() steps.Facts {
-			f := steady(healthy().Attached().registered().facts(), 5)
+			f := stepstest.Steady(stepstest.Healthy().Attached().Registered().Facts(), 5)
 			f.Preflight = nil
 			return f
 		}, steps.StageStreaming, steps.StepCutover},
-		{"one Sentinel names the target", func() steps.Facts { return healthy().registered().promoted(1).facts() }, steps.StagePromoting, steps.StepCutover},
-		{"promoted, old primary still master", func() steps.Facts { return healthy().registered().promoted(3).facts() }, steps.StagePromoted, steps.StepCutover},
-		{"promoted and fenced", func() steps.Facts { return healthy().registered().promoted(3).fenced().facts() }, steps.StagePromoted, steps.StepVerify},
+		{"one Sentinel names the target", func() steps.Facts { return stepstest.Healthy().Registered().Promoted(1).Facts() }, steps.StagePromoting, steps.StepCutover},
+		{"promoted, old primary still master", func() steps.Facts { return stepstest.Healthy().Registered().Promoted(3).Facts() }, steps.StagePromoted, steps.StepCutover},
+		{"promoted and fenced", func() steps.Facts { return stepstest.Healthy().Registered().Promoted(3).Fenced().Facts() }, steps.StagePromoted, steps.StepVerify},
 		{"verified this session", func() steps.Facts {
-			f := healthy().registered().promoted(3).fenced().facts()
+			f := stepstest.Healthy().Registered().Promoted(3).Fenced().Facts()
 			f.VerifiedWrite = time.Now()
 			return f
 		}, steps.StagePromoted, steps.StepDecommission},
 		{"old primary gone and forgotten", func() steps.Facts {
-			x := healthy().promoted(3)
-			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
-			f := x.facts()
+			x := stepstest.Healthy().Promoted(3)
+			x.Src = probe.Node{Addr: stepstest.FxSource, Error: "connection refused"}
+			f := x.Facts()
 			f.VerifiedWrite = time.Now()
 			return f
 		}, steps.StagePromoted, steps.StepReport},
 		{"report written", func() steps.Facts {
-			x := healthy().promoted(3)
-			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
-			f := x.facts()
+			x := stepstest.Healthy().Promoted(3)
+			x.Src = probe.Node{Addr: stepstest.FxSource, Error: "connection refused"}
+			f := x.Facts()
 			f.VerifiedWrite, f.Report = time.Now(), "r.md"
 			return f
 		}, steps.StagePromoted, ""},
@@ -102,52 +92,52 @@ func TestPlanLandsWhereTheTopologyIs(t *testing.T) {
 func TestPreflightBlocksWithTheFix(t *testing.T) {
 	cases := []struct {
 		name   string
-		mutate func(x *fixture)
+		mutate func(x *stepstest.Fixture)
 		id     string
 		level  steps.Level
 		words  string
 	}{
-		{"target holds data", func(x *fixture) { x.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}} }, "target-empty", steps.Block, "--allow-nonempty-target"},
-		{"target follows another primary", func(x *fixture) {
-			x.tgt.Role, x.tgt.MasterHost, x.tgt.MasterPort = probe.RoleReplica, "10.9.9.9", 6379
+		{"target holds data", func(x *stepstest.Fixture) { x.Tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}} }, "target-empty", steps.Block, "--allow-nonempty-target"},
+		{"target follows another primary", func(x *stepstest.Fixture) {
+			x.Tgt.Role, x.Tgt.MasterHost, x.Tgt.MasterPort = probe.RoleReplica, "10.9.9.9", 6379
 		}, "target-not-following", steps.Block, "REPLICAOF NO ONE"},
-		{"Sentinels disagree", func(x *fixture) { x.sents[2].MasterAddr = "10.0.0.9:6379" }, "sentinels-name-source", steps.Block, "disagree"},
-		{"Sentinels name another primary", func(x *fixture) {
-			for i := range x.sents {
-				x.sents[i].MasterAddr = "10.0.0.9:6379"
+		{"Sentinels disagree", func(x *stepstest.Fixture) { x.Sents[2].MasterAddr = "10.0.0.9:6379" }, "sentinels-name-source", steps.Block, "disagree"},
+		{"Sentinels name another primary", func(x *stepstest.Fixture) {
+			for i := range x.Sents {
+				x.Sents[i].MasterAddr = "10.0.0.9:6379"
 			}
 		}, "sentinels-name-source", steps.Block, "point --source at 10.0.0.9:6379"},
-		{"source is a replica", func(x *fixture) {
-			x.src.Role, x.src.MasterHost, x.src.MasterPort = probe.RoleReplica, "10.0.0.9", 6379
+		{"source is a replica", func(x *stepstest.Fixture) {
+			x.Src.Role, x.Src.MasterHost, x.Src.MasterPort = probe.RoleReplica, "10.0.0.9", 6379
 		}, "source-primary", steps.Block, "point --source"},
-		{"target too small", func(x *fixture) { x.pre.Target.MaxMemory = 1 << 10 }, "target-memory", steps.Block, "raise the target's limit"},
-		{"target barely big enough", func(x *fixture) { x.pre.Target.MaxMemory = 1<<20 + 1 }, "target-memory", steps.Warn, "headroom"},
-		{"no masterauth", func(x *fixture) {
-			x.pre.Source.RequiresPassword = true
-			x.pre.Target.Known["masterauth"] = true
+		{"target too small", func(x *stepstest.Fixture) { x.Pre.Target.MaxMemory = 1 << 10 }, "target-memory", steps.Block, "raise the target's limit"},
+		{"target barely big enough", func(x *stepstest.Fixture) { x.Pre.Target.MaxMemory = 1<<20 + 1 }, "target-memory", steps.Warn, "headroom"},
+		{"no masterauth", func(x *stepstest.Fixture) {
+			x.Pre.Source.RequiresPassword = true
+			x.Pre.Target.Known["masterauth"] = true
 		}, "target-masterauth", steps.Block, "masterauth"},
-		{"an unreachable Sentinel", func(x *fixture) {
-			x.sents[1] = probe.SentinelView{Addr: x.sents[1].Addr, Error: x.sents[1].Addr + ": connection refused: is the server running, and is the port right?"}
+		{"an unreachable Sentinel", func(x *stepstest.Fixture) {
+			x.Sents[1] = probe.SentinelView{Addr: x.Sents[1].Addr, Error: x.Sents[1].Addr + ": connection refused: is the server running, and is the port right?"}
 		}, "sentinel-2", steps.Block, "every Sentinel"},
-		{"a wrong master name", func(x *fixture) {
-			x.sents[0].Monitors = false
-			x.sents[0].Error = `sentinel 10.0.1.1:26379 does not monitor a master named "mymaster": check --master`
+		{"a wrong master name", func(x *stepstest.Fixture) {
+			x.Sents[0].Monitors = false
+			x.Sents[0].Error = `sentinel 10.0.1.1:26379 does not monitor a master named "mymaster": check --master`
 		}, "sentinel-1", steps.Block, "check --master"},
-		{"no quorum", func(x *fixture) {
-			x.sents[0].QuorumOK, x.sents[0].QuorumReply = false, "NOQUORUM 1 usable Sentinels"
+		{"no quorum", func(x *stepstest.Fixture) {
+			x.Sents[0].QuorumOK, x.Sents[0].QuorumReply = false, "NOQUORUM 1 usable Sentinels"
 		}, "sentinel-1", steps.Block, "cannot authorize a failover"},
-		{"old Dragonfly", func(x *fixture) { x.tgt.Version = "1.30.0" }, "target-kind", steps.Warn, "about a second longer"},
-		{"a stand-in target", func(x *fixture) { x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", steps.Warn, "not Dragonfly"},
-		{"min-replicas-to-write", func(x *fixture) { x.pre.Source.MinReplicasToWrite, x.pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", steps.Warn, "once a second"},
-		{"other replicas", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "other-replicas", steps.Warn, "failover-timeout (1m0s)"},
-		{"Sentinel would promote another replica", func(x *fixture) { x.otherReplica("10.0.0.3", 6379, 100) }, "promotion-candidate", steps.Warn, "sentinel-1: 10.0.0.3:6379"},
-		{"the REPLICAOF address", func(x *fixture) {}, "replicaof-address", steps.Pass, "REPLICAOF 10.0.0.1 6379"},
+		{"old Dragonfly", func(x *stepstest.Fixture) { x.Tgt.Version = "1.30.0" }, "target-kind", steps.Warn, "about a second longer"},
+		{"a stand-in target", func(x *stepstest.Fixture) { x.Tgt.Kind, x.Tgt.Version = probe.KindRedis, "7.0.15" }, "target-kind", steps.Warn, "not Dragonfly"},
+		{"min-replicas-to-write", func(x *stepstest.Fixture) { x.Pre.Source.MinReplicasToWrite, x.Pre.Source.MinReplicasMaxLag = 1, 1 }, "source-min-replicas", steps.Warn, "once a second"},
+		{"other replicas", func(x *stepstest.Fixture) { x.OtherReplica("10.0.0.3", 6379, 100) }, "other-replicas", steps.Warn, "failover-timeout (1m0s)"},
+		{"Sentinel would promote another replica", func(x *stepstest.Fixture) { x.OtherReplica("10.0.0.3", 6379, 100) }, "promotion-candidate", steps.Warn, "sentinel-1: 10.0.0.3:6379"},
+		{"the REPLICAOF address", func(x *stepstest.Fixture) {}, "replicaof-address", steps.Pass, "REPLICAOF 10.0.0.1 6379"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			x := healthy()
+			x := stepstest.Healthy()
 			tc.mutate(x)
-			c := check(t, checks.Preflight(x.facts(), steps.Options{}), tc.id)
+			c := stepstest.Check(t, checks.Preflight(x.Facts(), steps.Options{}), tc.id)
 			text := c.Detail + " " + c.Fix
 			for _, fc := range c.FixCommands {
 				text += " " + fc.String()
@@ -161,16 +151,16 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 		})
 	}
 	t.Run("healthy", func(t *testing.T) {
-		for _, c := range checks.Preflight(healthy().facts(), steps.Options{}) {
+		for _, c := range checks.Preflight(stepstest.Healthy().Facts(), steps.Options{}) {
 			if c.Level == steps.Block {
 				t.Errorf("%s blocks: %s", c.ID, c.Detail)
 			}
 		}
 	})
 	t.Run("a non-empty target allowed", func(t *testing.T) {
-		x := healthy()
-		x.pre.Target.DBSize = 7
-		c := check(t, checks.Preflight(x.facts(), steps.Options{AllowNonemptyTarget: true}), "target-empty")
+		x := stepstest.Healthy()
+		x.Pre.Target.DBSize = 7
+		c := stepstest.Check(t, checks.Preflight(x.Facts(), steps.Options{AllowNonemptyTarget: true}), "target-empty")
 		if c.Level != steps.Warn || !strings.Contains(c.Detail, "7 keys") {
 			t.Fatalf("%+v", c)
 		}
@@ -182,8 +172,8 @@ func TestPreflightBlocksWithTheFix(t *testing.T) {
 // priority 0, one confirmation, with the exact command; until then the
 // cutover is blocked.
 func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
-	x := healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 50)
-	f := steady(x.facts(), 5)
+	x := stepstest.Healthy().Attached().Registered().OtherReplica("10.0.0.3", 6379, 50)
+	f := stepstest.Steady(x.Facts(), 5)
 	c := Plan(f, steps.Options{})
 	if st := c.State(steps.StepRegister); st.Status != steps.Done {
 		t.Fatalf("register %s: %s", st.Status, st.Reason)
@@ -206,14 +196,14 @@ func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
 
 	// Equal priority: the other replica can still win on run id (the
 	// target, Dragonfly, has none); priority 0 covers it too.
-	x = healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 100)
-	if cmds := priorityCommands(steady(x.facts(), 5)); len(cmds) != 1 {
+	x = stepstest.Healthy().Attached().Registered().OtherReplica("10.0.0.3", 6379, 100)
+	if cmds := priorityCommands(stepstest.Steady(x.Facts(), 5)); len(cmds) != 1 {
 		t.Fatalf("equal priority: commands %v", cmds)
 	}
 
 	// At priority 0 on every Sentinel: done, and the cutover is next.
-	x = healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 0)
-	f = steady(x.facts(), 5)
+	x = stepstest.Healthy().Attached().Registered().OtherReplica("10.0.0.3", 6379, 0)
+	f = stepstest.Steady(x.Facts(), 5)
 	if c := Plan(f, steps.Options{}); c.Current != steps.StepCutover || !strings.Contains(c.State(steps.StepPriority).Reason, "priority 0") {
 		t.Fatalf("plan at %s; priority: %s", c.Current, c.State(steps.StepPriority).Reason)
 	}
@@ -222,24 +212,24 @@ func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
 	}
 
 	// No other replica: nothing to do.
-	x = healthy().Attached().registered()
-	if r := Plan(steady(x.facts(), 5), steps.Options{}).State(steps.StepPriority).Reason; !strings.Contains(r, "no other replica") {
+	x = stepstest.Healthy().Attached().Registered()
+	if r := Plan(stepstest.Steady(x.Facts(), 5), steps.Options{}).State(steps.StepPriority).Reason; !strings.Contains(r, "no other replica") {
 		t.Errorf("no other replica: %s", r)
 	}
 
 	// The target with priority 0 is never promoted.
-	x = healthy().Attached().registered()
-	for i := range x.sents {
-		x.sents[i].Replicas[0].Priority = 0
+	x = stepstest.Healthy().Attached().Registered()
+	for i := range x.Sents {
+		x.Sents[i].Replicas[0].Priority = 0
 	}
-	ch := registrationChecks(steady(x.facts(), 5))
+	ch := registrationChecks(stepstest.Steady(x.Facts(), 5))
 	if ch[0].Level != steps.Block || len(ch[0].FixCommands) != 1 || ch[0].FixCommands[0].Endpoint != "target" {
 		t.Fatalf("priority 0: %+v", ch[0])
 	}
 
 	// Not listed yet is a wait, not a block.
-	x = healthy().Attached()
-	if c := Plan(steady(x.facts(), 5), steps.Options{}); c.State(steps.StepRegister).Status != steps.Current {
+	x = stepstest.Healthy().Attached()
+	if c := Plan(stepstest.Steady(x.Facts(), 5), steps.Options{}); c.State(steps.StepRegister).Status != steps.Current {
 		t.Fatalf("unregistered target: %+v", c.State(steps.StepRegister))
 	}
 }
@@ -247,7 +237,7 @@ func TestPriorityZeroWhenAnotherReplicaWins(t *testing.T) {
 // The cutover's confirmation shows the point of no return, every command
 // in order, and takes only the exact master name.
 func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
-	f := steady(healthy().Attached().registered().facts(), 5)
+	f := stepstest.Steady(stepstest.Healthy().Attached().Registered().Facts(), 5)
 	if c := Plan(f, steps.Options{}); c.Current != steps.StepCutover || c.State(steps.StepCutover).Status != steps.Current {
 		t.Fatalf("plan at %s: %+v", c.Current, c.State(c.Current))
 	}
@@ -280,9 +270,9 @@ func TestCutoverShowsEveryCommandAndTheConfirmationNeedsTheName(t *testing.T) {
 		}
 	}
 	// An old Dragonfly's own offset is not trusted: judged by the source.
-	x := healthy().Attached().registered()
-	x.tgt.Version, x.tgt.OffsetTrusted = "1.30.0", false
-	if p := steps.PlanCutover(steady(x.facts(), 5), steps.Options{}); p.JudgeByTarget {
+	x := stepstest.Healthy().Attached().Registered()
+	x.Tgt.Version, x.Tgt.OffsetTrusted = "1.30.0", false
+	if p := steps.PlanCutover(stepstest.Steady(x.Facts(), 5), steps.Options{}); p.JudgeByTarget {
 		t.Error("drain judged by an untrusted target offset")
 	}
 }
@@ -345,11 +335,6 @@ func TestIsReadAllowsOnlyReads(t *testing.T) {
 	}
 }
 
-type fakeReplyError string
-
-func (e fakeReplyError) Error() string { return string(e) }
-func (e fakeReplyError) RedisError()   {}
-
 func TestSentinelRefusalsInPlainWords(t *testing.T) {
 	cases := map[string]string{
 		"NOGOODSLAVE No suitable replica to promote": "has not rated the new replica",
@@ -358,7 +343,7 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 		"ERR No such master with that name":          "does not monitor that master name",
 	}
 	for reply, words := range cases {
-		err := &steps.CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: fakeReplyError(reply)}
+		err := &steps.CommandError{Endpoint: "sentinel-1", Addr: "a:1", Args: []string{"SENTINEL", "FAILOVER", "m"}, Err: stepstest.FakeReplyError(reply)}
 		r := switchover.ExplainFailoverError("sentinel-1", err)
 		if !strings.Contains(r.Error(), words) || r.Next == "" || !strings.Contains(r.Error(), reply) {
 			t.Errorf("%s: %q (next %q)", reply, r.Error(), r.Next)
@@ -372,7 +357,7 @@ func TestSentinelRefusalsInPlainWords(t *testing.T) {
 // The audit log never holds a known secret, reads back in order, and
 // survives a torn last line.
 func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
-	a, path := openAudit(t, auditlog.DefaultAuditPath(time.Now()))
+	a, path := stepstest.OpenAudit(t, auditlog.DefaultAuditPath(time.Now()))
 	a.SetSecrets("hunter2")
 	a.Log(auditlog.Entry{Kind: auditlog.KindCommand, Args: []string{"HELLO", "3", "AUTH", "default", "hunter2"}, Write: true}, true)
 	a.Log(auditlog.Entry{Kind: auditlog.KindReply, Ref: 2, Reply: []any{"masterauth", "xhunter2x"}, Error: "WRONGPASS hunter2"}, false)
@@ -404,7 +389,7 @@ func TestAuditScrubsSecretsAndReadsBack(t *testing.T) {
 // In read-only mode the audited path refuses anything but a read before
 // any network I/O, and says so in the log.
 func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
-	a, _ := openAudit(t, "a.jsonl")
+	a, _ := stepstest.OpenAudit(t, "a.jsonl")
 	// Nothing listens on port 1: a command that were sent would fail with
 	// a connection error, not a ReadOnlyError.
 	e := probe.NewEndpoint("127.0.0.1:1", probe.Auth{}, nil, 100*time.Millisecond)
@@ -430,52 +415,52 @@ func TestReadOnlyRefusesWritesWithoutSending(t *testing.T) {
 
 func TestSessionCountsConsecutiveSpacedPollsInSync(t *testing.T) {
 	s := steps.NewSession()
-	x := healthy().Attached()
-	at := x.at
-	poll := func(d time.Duration, mutate func(*fixture)) {
-		y := healthy().Attached()
+	x := stepstest.Healthy().Attached()
+	at := x.At
+	poll := func(d time.Duration, mutate func(*stepstest.Fixture)) {
+		y := stepstest.Healthy().Attached()
 		if mutate != nil {
 			mutate(y)
 		}
 		at = at.Add(d)
-		y.at, y.src.PolledAt, y.tgt.PolledAt = at, at, at
-		s.Observe(y.facts().Snapshot)
+		y.At, y.Src.PolledAt, y.Tgt.PolledAt = at, at, at
+		s.Observe(y.Facts().Snapshot)
 	}
 	poll(0, nil)
 	poll(300*time.Millisecond, nil)
 	poll(10*time.Millisecond, nil) // too close: the UI and a step polling together
-	f := s.Facts(x.topo, probe.Snapshot{})
+	f := s.Facts(x.Topo, probe.Snapshot{})
 	if f.InSyncPolls != 2 || !f.KeysMatched {
 		t.Fatalf("streak %d, keys %t", f.InSyncPolls, f.KeysMatched)
 	}
-	poll(300*time.Millisecond, func(y *fixture) { y.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 99, Expires: 10}} })
-	if f = s.Facts(x.topo, probe.Snapshot{}); f.InSyncPolls != 3 || f.KeysDiff != "db0: source 90, target 89" {
+	poll(300*time.Millisecond, func(y *stepstest.Fixture) { y.Tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 99, Expires: 10}} })
+	if f = s.Facts(x.Topo, probe.Snapshot{}); f.InSyncPolls != 3 || f.KeysDiff != "db0: source 90, target 89" {
 		t.Fatalf("streak %d, diff %q", f.InSyncPolls, f.KeysDiff)
 	}
-	poll(300*time.Millisecond, func(y *fixture) { y.tgt.LinkState, y.tgt.SyncInProgress = "full_sync", true })
-	if f = s.Facts(x.topo, probe.Snapshot{}); f.InSyncPolls != 0 || f.KeysMatched {
+	poll(300*time.Millisecond, func(y *stepstest.Fixture) { y.Tgt.LinkState, y.Tgt.SyncInProgress = "full_sync", true })
+	if f = s.Facts(x.Topo, probe.Snapshot{}); f.InSyncPolls != 0 || f.KeysMatched {
 		t.Fatalf("out of sync: streak %d, keys %t", f.InSyncPolls, f.KeysMatched)
 	}
 }
 
 func TestReportFromTheAuditLog(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	x := healthy().Attached().registered()
-	snap := x.facts().Snapshot
+	x := stepstest.Healthy().Attached().Registered()
+	snap := x.Facts().Snapshot
 	res := steps.CutoverResult{PausedAt: t0, UnpausedAt: t0.Add(1100 * time.Millisecond), Stall: 1100 * time.Millisecond,
 		Drain: time.Millisecond, Promote: time.Second, FailoverSentinel: "sentinel-1", FailoverAttempts: 2, NoGoodSlaveRetries: 1,
-		NewPrimary: fxTarget, Offsets: steps.Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
+		NewPrimary: stepstest.FxTarget, Offsets: steps.Offsets{Source: 5000, Target: 5000, JudgedBy: "target's slave_repl_offset"}}
 	es := []auditlog.Entry{
 		{Seq: 1, Time: t0, Kind: auditlog.KindOpen},
 		{Seq: 2, Time: t0, Kind: auditlog.KindSnapshot, Step: steps.StepCutover, Snapshot: &snap},
 		{Seq: 3, Time: t0, Kind: auditlog.KindConfirm, Step: steps.StepCutover, Event: "yes", Phase: "cutover", Message: `Type the master name (typed "mymaster")`},
-		{Seq: 4, Time: t0, Kind: auditlog.KindCommand, Step: steps.StepCutover, Endpoint: "source", Addr: fxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
+		{Seq: 4, Time: t0, Kind: auditlog.KindCommand, Step: steps.StepCutover, Endpoint: "source", Addr: stepstest.FxSource, Args: []string{"CLIENT", "PAUSE", "20000", "WRITE"}, Write: true},
 		{Seq: 5, Time: t0, Kind: auditlog.KindReply, Ref: 4, Reply: "OK", Millis: 0.2},
 		{Seq: 6, Time: t0, Kind: auditlog.KindCommand, Endpoint: "source", Args: []string{"INFO", "replication"}},
 		{Seq: 7, Time: t0.Add(time.Second), Kind: auditlog.KindResult, Step: steps.StepCutover, Data: auditlog.MustJSON(res)},
 		{Seq: 8, Time: t0.Add(time.Second), Kind: auditlog.KindStep, Step: steps.StepCutover, Event: "done"},
 	}
-	md := RenderReport(es, ReportExtras{Topo: x.topo, Final: &snap})
+	md := RenderReport(es, ReportExtras{Topo: x.Topo, Final: &snap})
 	for _, want := range []string{"# flyover report: mymaster", "Measured write stall", "**1.1s**", "after 2 attempt(s) (1 -NOGOODSLAVE retries)",
 		"| db0 | 100 / 10 | 100 / 10 |", "`CLIENT PAUSE 20000 WRITE` | OK (0.2 ms)", "Plus 1 read commands", `typed \"mymaster\"`} {
 		if !strings.Contains(md, strings.ReplaceAll(want, `\"`, `"`)) {
@@ -491,12 +476,12 @@ func TestReportFromTheAuditLog(t *testing.T) {
 // The same finding on several Sentinels is one line naming them, not a
 // paragraph each: three NOQUORUM blocks with one fix fill an 80x24 screen.
 func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
-	x := healthy()
-	for i := range x.sents {
-		x.sents[i].QuorumOK, x.sents[i].QuorumReply = false, "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority"
+	x := stepstest.Healthy()
+	for i := range x.Sents {
+		x.Sents[i].QuorumOK, x.Sents[i].QuorumReply = false, "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority"
 	}
 	var lines []steps.Check
-	for _, c := range checks.Preflight(x.facts(), steps.Options{}) {
+	for _, c := range checks.Preflight(x.Facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			lines = append(lines, c)
 		}
@@ -508,15 +493,15 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 	if c.Level != steps.Block || !strings.HasPrefix(c.Title, "3 of 3 Sentinels: ") || !strings.Contains(c.Detail, "NOQUORUM") || c.Fix == "" {
 		t.Fatalf("line %+v; want one block titled 3 of 3 Sentinels with the reply and the fix", c)
 	}
-	for _, s := range x.sents {
+	for _, s := range x.Sents {
 		if !strings.Contains(c.Title, s.Addr) {
 			t.Errorf("title %q does not name %s", c.Title, s.Addr)
 		}
 	}
 	// Sentinels that differ stay apart: one healthy, two without quorum.
-	x.sents[0].QuorumOK = true
+	x.Sents[0].QuorumOK = true
 	n := 0
-	for _, c := range checks.Preflight(x.facts(), steps.Options{}) {
+	for _, c := range checks.Preflight(x.Facts(), steps.Options{}) {
 		if strings.HasPrefix(c.ID, "sentinel-") {
 			n++
 		}
@@ -529,10 +514,10 @@ func TestSameFindingOnSeveralSentinelsIsOneLine(t *testing.T) {
 // A target that stops answering is not in sync: the cutover refuses,
 // naming the target's silence and the lag the source reports for it.
 func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
-	x := healthy().Attached().registered()
-	x.src.ReplOffset += 2_000_000 // the source moved on; the target acked the old offset
-	x.tgt = probe.Node{Addr: x.tgt.Addr, Error: x.tgt.Addr + ": i/o timeout", LastSeen: x.at.Add(-12 * time.Second)}
-	f := steady(x.facts(), 10)
+	x := stepstest.Healthy().Attached().Registered()
+	x.Src.ReplOffset += 2_000_000 // the source moved on; the target acked the old offset
+	x.Tgt = probe.Node{Addr: x.Tgt.Addr, Error: x.Tgt.Addr + ": i/o timeout", LastSeen: x.At.Add(-12 * time.Second)}
+	f := stepstest.Steady(x.Facts(), 10)
 	if f.Snapshot.Link.InSync {
 		t.Fatal("a silent target reads in sync")
 	}
@@ -551,9 +536,9 @@ func TestCutoverRefusesASilentTargetWithTheSourcesView(t *testing.T) {
 // waits for holds before (the decommission's checks pass before its last
 // reset), and no later step is ticked before its turn.
 func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
-	x := healthy().promoted(3)
-	x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
-	f := x.facts()
+	x := stepstest.Healthy().Promoted(3)
+	x.Src = probe.Node{Addr: stepstest.FxSource, Error: "connection refused"}
+	f := x.Facts()
 	f.VerifiedWrite = time.Now()
 	if c := Plan(f, steps.Options{}); c.Current != steps.StepReport {
 		t.Fatalf("the fixture: current %s, want the report (the decommission's checks hold)", c.Current)
@@ -581,23 +566,23 @@ func TestTheRunningStepStaysCurrentUntilItEnds(t *testing.T) {
 // and an endpoint that does not answer may clear by themselves; a target
 // that holds keys cannot.
 func TestBlocksThatClearByThemselvesAreMarked(t *testing.T) {
-	x := healthy().Attached().registered()
-	for i := range x.sents {
-		x.sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
+	x := stepstest.Healthy().Attached().Registered()
+	for i := range x.Sents {
+		x.Sents[i].Replicas[0].Flags = []string{"s_down", "slave"}
 	}
-	f := steady(x.facts(), 5)
-	c := check(t, checks.Preflight(f, steps.Options{}), "target-address")
+	f := stepstest.Steady(x.Facts(), 5)
+	c := stepstest.Check(t, checks.Preflight(f, steps.Options{}), "target-address")
 	if c.Level != steps.Block || !c.Clears || len(steps.Lasting([]steps.Check{c})) != 0 {
 		t.Errorf("the target flagged s_down: %+v, want a block that clears by itself", c)
 	}
-	y := healthy()
-	y.tgt = probe.Node{Addr: y.tgt.Addr, Error: "no answer within the deadline"}
-	if c := check(t, checks.Preflight(y.facts(), steps.Options{}), "target-reachable"); !c.Clears {
+	y := stepstest.Healthy()
+	y.Tgt = probe.Node{Addr: y.Tgt.Addr, Error: "no answer within the deadline"}
+	if c := stepstest.Check(t, checks.Preflight(y.Facts(), steps.Options{}), "target-reachable"); !c.Clears {
 		t.Errorf("the target not answering: %+v, want a block that clears by itself", c)
 	}
-	z := healthy()
-	z.tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
-	if c := check(t, checks.Preflight(z.facts(), steps.Options{}), "target-empty"); c.Level != steps.Block || c.Clears || len(steps.Lasting([]steps.Check{c})) != 1 {
+	z := stepstest.Healthy()
+	z.Tgt.Keyspace = map[int]probe.DBKeys{0: {Keys: 3}}
+	if c := stepstest.Check(t, checks.Preflight(z.Facts(), steps.Options{}), "target-empty"); c.Level != steps.Block || c.Clears || len(steps.Lasting([]steps.Check{c})) != 1 {
 		t.Errorf("the target holds keys: %+v, want a block that stays", c)
 	}
 }

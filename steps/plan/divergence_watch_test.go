@@ -11,6 +11,7 @@ import (
 	"flyover/probe/sampling"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/stepstest"
 )
 
 // cutoverCheck is the cutover precondition's check id, or nil.
@@ -33,13 +34,13 @@ func agreeingSample(at time.Time) *steps.SampleRun {
 // with no baseline it counts since the target started and says so, and a
 // restart since the baseline is said.
 func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
-	x := healthy().Attached().registered()
-	x.tgt.CommandStatsRead, x.tgt.UptimeSeconds = true, 100
-	x.tgt.UnknownCommands = map[string]int64{"SWAPDB": 2}
-	base := &probe.DivergenceCounters{At: x.at.Add(-time.Minute), Known: true, UptimeSeconds: 40, Unknown: map[string]int64{"SWAPDB": 2}}
+	x := stepstest.Healthy().Attached().Registered()
+	x.Tgt.CommandStatsRead, x.Tgt.UptimeSeconds = true, 100
+	x.Tgt.UnknownCommands = map[string]int64{"SWAPDB": 2}
+	base := &probe.DivergenceCounters{At: x.At.Add(-time.Minute), Known: true, UptimeSeconds: 40, Unknown: map[string]int64{"SWAPDB": 2}}
 
-	f := steady(x.facts(), 5)
-	f.DivergenceBase, f.Sample = base, agreeingSample(x.at)
+	f := stepstest.Steady(x.Facts(), 5)
+	f.DivergenceBase, f.Sample = base, agreeingSample(x.At)
 	if c, ok := steps.DivergenceWatch(f); !ok || c.Level != steps.Pass {
 		t.Fatalf("no growth since the baseline: %+v %t", c, ok)
 	}
@@ -51,9 +52,9 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 	}
 
 	// Three more SWAPDB and one OBJECT dropped since the baseline.
-	x.tgt.UnknownCommands = map[string]int64{"SWAPDB": 5, "OBJECT": 1}
-	f = steady(x.facts(), 5)
-	f.DivergenceBase, f.Sample = base, agreeingSample(x.at)
+	x.Tgt.UnknownCommands = map[string]int64{"SWAPDB": 5, "OBJECT": 1}
+	f = stepstest.Steady(x.Facts(), 5)
+	f.DivergenceBase, f.Sample = base, agreeingSample(x.At)
 	c, ok := steps.DivergenceWatch(f)
 	if !ok || c.Level != steps.Block || !strings.Contains(c.Detail, "SWAPDB 3 times, OBJECT 1 times") || !strings.Contains(c.Detail, "since 03:03:05") {
 		t.Fatalf("growth: %+v", c)
@@ -75,22 +76,22 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 	}
 
 	// The target restarted since the baseline (uptime went down).
-	x.tgt.UptimeSeconds, x.tgt.UnknownCommands = 10, map[string]int64{"SWAPDB": 1}
-	f = steady(x.facts(), 5)
+	x.Tgt.UptimeSeconds, x.Tgt.UnknownCommands = 10, map[string]int64{"SWAPDB": 1}
+	f = stepstest.Steady(x.Facts(), 5)
 	f.DivergenceBase = base
 	if c, _ := steps.DivergenceWatch(f); c.Level != steps.Block || !strings.Contains(c.Detail, "restarted") || !strings.Contains(c.Detail, "SWAPDB 1 times") {
 		t.Errorf("restarted: %+v", c)
 	}
 
 	// A poll that did not read commandstats says it does not know.
-	x.tgt.CommandStatsRead = false
-	f = steady(x.facts(), 5)
+	x.Tgt.CommandStatsRead = false
+	f = stepstest.Steady(x.Facts(), 5)
 	if c, _ := steps.DivergenceWatch(f); c.Level != steps.Warn || steps.DroppedCommands(f) != "" {
 		t.Errorf("not read: %+v", c)
 	}
 
 	// Before the attach the watch does not apply.
-	if _, ok := steps.DivergenceWatch(healthy().facts()); ok {
+	if _, ok := steps.DivergenceWatch(stepstest.Healthy().Facts()); ok {
 		t.Error("a detached target is watched")
 	}
 }
@@ -98,12 +99,12 @@ func TestDivergenceInTheSnapshotBlocksTheCutover(t *testing.T) {
 // The latest sample before the cutover: keys that differ block it, each
 // named; none run warns.
 func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
-	x := healthy().Attached().registered()
-	f := steady(x.facts(), 5)
+	x := stepstest.Healthy().Attached().Registered()
+	f := stepstest.Steady(x.Facts(), 5)
 	if c := cutoverCheck(f, "sample"); c == nil || c.Level != steps.Warn || !strings.Contains(c.Detail, "no sample has run") {
 		t.Errorf("no sample: %+v", c)
 	}
-	s := agreeingSample(x.at)
+	s := agreeingSample(x.At)
 	s.Result.Matched = 198
 	s.Result.Mismatches = []sampling.Mismatch{
 		{Key: "preload:00000007", What: "missing on the target", Source: "string", Target: "none"},
@@ -123,17 +124,17 @@ func TestSampleDivergenceBlocksTheCutoverNamingKeys(t *testing.T) {
 // The report names each server's kind and version, and has a section on
 // the samples with the keys that differ.
 func TestReportNamesServerKindsAndTheSamples(t *testing.T) {
-	x := healthy().Attached()
-	snap := x.facts().Snapshot
-	s := agreeingSample(x.at)
+	x := stepstest.Healthy().Attached()
+	snap := x.Facts().Snapshot
+	s := agreeingSample(x.At)
 	s.Result.Compared, s.Result.Matched = 150, 149
 	s.Result.Mismatches = []sampling.Mismatch{{Key: "preload:00000003", What: "missing on the target", Source: "string", Target: "none"}}
 	data, _ := json.Marshal(s)
 	entries := []auditlog.Entry{
-		{Seq: 1, Time: x.at, Kind: auditlog.KindSnapshot, Step: steps.StepPreflight, Event: "before", Snapshot: &snap},
-		{Seq: 2, Time: x.at.Add(time.Second), Kind: auditlog.KindResult, Step: steps.StepSteady, Message: "sample", Data: data},
+		{Seq: 1, Time: x.At, Kind: auditlog.KindSnapshot, Step: steps.StepPreflight, Event: "before", Snapshot: &snap},
+		{Seq: 2, Time: x.At.Add(time.Second), Kind: auditlog.KindResult, Step: steps.StepSteady, Message: "sample", Data: data},
 	}
-	md := RenderReport(entries, ReportExtras{Topo: x.topo, Final: &snap})
+	md := RenderReport(entries, ReportExtras{Topo: x.Topo, Final: &snap})
 	labtest.ContainsAll(t, "the report", md,
 		"Source (old primary): `10.0.0.1:6379`, Redis 7.0.15",
 		"Target: `10.0.0.2:6380`, Dragonfly 1.40.1",
@@ -141,9 +142,9 @@ func TestReportNamesServerKindsAndTheSamples(t *testing.T) {
 		"| steady-state | source with target (replica) | 150 (random sample) | 149 | **1** |",
 		"- `preload:00000003`: missing on the target (source string, target none)",
 	)
-	x.tgt.Kind, x.tgt.Version = probe.KindRedis, "7.0.15"
-	snap = x.facts().Snapshot
-	if md := RenderReport(entries[:1], ReportExtras{Topo: x.topo, Final: &snap}); !strings.Contains(md, "redis-server 7.0.15 (a stand-in for Dragonfly)") ||
+	x.Tgt.Kind, x.Tgt.Version = probe.KindRedis, "7.0.15"
+	snap = x.Facts().Snapshot
+	if md := RenderReport(entries[:1], ReportExtras{Topo: x.Topo, Final: &snap}); !strings.Contains(md, "redis-server 7.0.15 (a stand-in for Dragonfly)") ||
 		!strings.Contains(md, "No sample of keys was compared") {
 		t.Errorf("stand-in, no sample:\n%s", md)
 	}

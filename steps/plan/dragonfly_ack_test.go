@@ -8,6 +8,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 )
 
 // A Dragonfly v1.34.2 target (probe's fixture of its INFO as a replica):
@@ -21,10 +22,10 @@ func TestDragonflyBefore139PauseNoteInPreflightAndCutover(t *testing.T) {
 	}
 	df134 := probe.NodeFromInfo(probe.ParseInfo(string(b)), nil)
 
-	x := healthy()
-	x.tgt.Kind, x.tgt.Version = df134.Kind, df134.Version // still detached: the version alone tells
+	x := stepstest.Healthy()
+	x.Tgt.Kind, x.Tgt.Version = df134.Kind, df134.Version // still detached: the version alone tells
 	words := []string{"Dragonfly 1.34.2", "about a second longer", "slave_repl_offset", "acknowledges", "once a second", "v1.39 or later removes"}
-	c := check(t, checks.Preflight(x.facts(), steps.Options{}), "target-kind")
+	c := stepstest.Check(t, checks.Preflight(x.Facts(), steps.Options{}), "target-kind")
 	if c.Level != steps.Warn {
 		t.Errorf("preflight: %s", c.Level)
 	}
@@ -34,10 +35,10 @@ func TestDragonflyBefore139PauseNoteInPreflightAndCutover(t *testing.T) {
 		}
 	}
 
-	y := healthy().Attached().registered()
-	y.tgt.Kind, y.tgt.Version = df134.Kind, df134.Version
-	y.tgt.Offset, y.tgt.OffsetTrusted = df134.Offset, df134.OffsetTrusted
-	cf := steps.Lookup(steps.StepCutover).Confirmations(steady(y.facts(), 5), steps.Options{})
+	y := stepstest.Healthy().Attached().Registered()
+	y.Tgt.Kind, y.Tgt.Version = df134.Kind, df134.Version
+	y.Tgt.Offset, y.Tgt.OffsetTrusted = df134.Offset, df134.OffsetTrusted
+	cf := steps.Lookup(steps.StepCutover).Confirmations(stepstest.Steady(y.Facts(), 5), steps.Options{})
 	if len(cf) != 1 {
 		t.Fatalf("confirmations: %+v", cf)
 	}
@@ -47,11 +48,11 @@ func TestDragonflyBefore139PauseNoteInPreflightAndCutover(t *testing.T) {
 		}
 	}
 
-	z := healthy().Attached().registered()
-	if w := steps.Lookup(steps.StepCutover).Confirmations(steady(z.facts(), 5), steps.Options{})[0].Warning; strings.Contains(w, "second longer") {
+	z := stepstest.Healthy().Attached().Registered()
+	if w := steps.Lookup(steps.StepCutover).Confirmations(stepstest.Steady(z.Facts(), 5), steps.Options{})[0].Warning; strings.Contains(w, "second longer") {
 		t.Errorf("v1.40: %s", w)
 	}
-	if c := check(t, checks.Preflight(healthy().facts(), steps.Options{}), "target-kind"); c.Level != steps.Pass {
+	if c := stepstest.Check(t, checks.Preflight(stepstest.Healthy().Facts(), steps.Options{}), "target-kind"); c.Level != steps.Pass {
 		t.Errorf("v1.40 preflight: %s %s", c.Level, c.Detail)
 	}
 }

@@ -7,19 +7,20 @@ import (
 
 	"flyover/steps"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 )
 
 // Past 30 s, preflight warns of the cutover's worst case and gives the
 // SENTINEL SET that lowers failover-timeout and the one that puts it
 // back; the cutover's confirmation says it before the name is typed.
 func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
-	x := healthy()
-	for i := range x.sents {
-		x.sents[i].FailoverTimeout = 3 * time.Minute
+	x := stepstest.Healthy()
+	for i := range x.Sents {
+		x.Sents[i].FailoverTimeout = 3 * time.Minute
 	}
-	f := x.facts()
-	c := check(t, checks.Preflight(f, steps.Options{}), "failover-timeout")
-	if c.Level != steps.Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.sents) {
+	f := x.Facts()
+	c := stepstest.Check(t, checks.Preflight(f, steps.Options{}), "failover-timeout")
+	if c.Level != steps.Warn || !strings.Contains(c.Detail, "180 s") || len(c.FixCommands) != len(x.Sents) {
 		t.Fatalf("failover-timeout 180 s: %+v", c)
 	}
 	for _, want := range []string{"SENTINEL SET " + f.Topo.MasterName + " failover-timeout 15000", "SENTINEL SET " + f.Topo.MasterName + " failover-timeout 180000"} {
@@ -35,10 +36,10 @@ func TestFailoverTimeoutIsTheWorstCaseSaidBeforeTheCutover(t *testing.T) {
 		t.Errorf("the confirmation's worst case: %q", q.WorstCase)
 	}
 
-	for i := range x.sents {
-		x.sents[i].FailoverTimeout = 20 * time.Second
+	for i := range x.Sents {
+		x.Sents[i].FailoverTimeout = 20 * time.Second
 	}
-	if c := check(t, checks.Preflight(x.facts(), steps.Options{}), "failover-timeout"); c.Level != steps.Pass || !strings.Contains(c.Detail, "20 s") {
+	if c := stepstest.Check(t, checks.Preflight(x.Facts(), steps.Options{}), "failover-timeout"); c.Level != steps.Pass || !strings.Contains(c.Detail, "20 s") {
 		t.Errorf("failover-timeout 20 s: %+v", c)
 	}
 }

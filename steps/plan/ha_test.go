@@ -8,6 +8,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 )
 
 // The Sentinel that took SENTINEL FAILOVER died after promoting the
@@ -16,12 +17,12 @@ import (
 // the cutover is blocked with what is happening and what to do, and
 // abort is not offered.
 func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
-	unannounced := func() *fixture {
-		x := healthy().Attached().registered().promoted(0)
-		x.sents[0] = probe.SentinelView{Addr: x.sents[0].Addr, Error: "connection refused"}
+	unannounced := func() *stepstest.Fixture {
+		x := stepstest.Healthy().Attached().Registered().Promoted(0)
+		x.Sents[0] = probe.SentinelView{Addr: x.Sents[0].Addr, Error: "connection refused"}
 		return x
 	}
-	f := steady(unannounced().facts(), 5)
+	f := stepstest.Steady(unannounced().Facts(), 5)
 	f.Cutover = &steps.CutoverResult{FailoverAt: f.Snapshot.At.Add(-2 * time.Second), FailoverSentinel: "sentinel-1"}
 	if st := steps.StageOf(f); st != steps.StagePromotedUnannounced {
 		t.Fatalf("stage %s", st)
@@ -43,8 +44,8 @@ func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 
 	// A restarted flyover knows no cutover: the old primary fenced is the
 	// sign, and the advice changes (the others fail over by themselves).
-	x := unannounced().fenced()
-	f = steady(x.facts(), 5)
+	x := unannounced().Fenced()
+	f = stepstest.Steady(x.Facts(), 5)
 	if st := steps.StageOf(f); st != steps.StagePromotedUnannounced {
 		t.Fatalf("fenced: stage %s", st)
 	}
@@ -56,16 +57,16 @@ func TestPromotedUnannouncedIsAStageOfItsOwn(t *testing.T) {
 	// master, and one Sentinel is gone.
 	x = unannounced()
 	for i := 1; i < 3; i++ {
-		x.sents[i].Replicas[0].RoleReported = "master"
+		x.Sents[i].Replicas[0].RoleReported = "master"
 	}
-	if st := steps.StageOf(steady(x.facts(), 5)); st != steps.StagePromotedUnannounced {
+	if st := steps.StageOf(stepstest.Steady(x.Facts(), 5)); st != steps.StagePromotedUnannounced {
 		t.Errorf("role-reported master: stage %s", st)
 	}
 
 	// A target that is a primary of its own, with nothing saying it was
 	// promoted, is detached.
-	x = healthy()
-	if st := steps.StageOf(x.facts()); st != steps.StageDetached {
+	x = stepstest.Healthy()
+	if st := steps.StageOf(x.Facts()); st != steps.StageDetached {
 		t.Errorf("standalone target: stage %s", st)
 	}
 }
@@ -77,17 +78,17 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 	const newRep = "10.0.0.5:6380"
 	o := steps.Options{NewReplicas: []string{newRep}}
 	switched := func(state string, sentinelsList bool) steps.Facts {
-		x := healthy().Attached().registered().promoted(3).fenced()
+		x := stepstest.Healthy().Attached().Registered().Promoted(3).Fenced()
 		info := probe.ParseInfo("role:master\r\nconnected_slaves:1\r\nslave0:ip=10.0.0.5,port=6380,state=" + state + ",lag=0\r\n")
-		x.tgt.Replicas = info.ReplicaLines()
-		for i := range x.sents {
-			x.sents[i].Replicas = nil
+		x.Tgt.Replicas = info.ReplicaLines()
+		for i := range x.Sents {
+			x.Sents[i].Replicas = nil
 			if sentinelsList {
-				x.sents[i].Replicas = []probe.SentinelReplica{{IP: "10.0.0.5", Port: 6380, Flags: []string{"slave"}, Priority: 100,
+				x.Sents[i].Replicas = []probe.SentinelReplica{{IP: "10.0.0.5", Port: 6380, Flags: []string{"slave"}, Priority: 100,
 					LastOKPing: 200 * time.Millisecond, InfoRefresh: 3 * time.Second, MasterLinkStatus: "ok", MasterHost: "10.0.0.2", MasterPort: 6380}}
 			}
 		}
-		f := x.facts()
+		f := x.Facts()
 		f.HA = steps.HAFacts{PromotableBefore: 2, KnownBefore: true}
 		return f
 	}
@@ -138,17 +139,17 @@ func TestRestoreHAJudgesADragonflyReplicaFromThePrimarysLine(t *testing.T) {
 // After the switch every old Redis (the old primary and the other
 // replicas) gets a line saying what it serves, and a confirmation each.
 func TestDecommissionCoversEveryOldRedis(t *testing.T) {
-	x := healthy().Attached().registered().otherReplica("10.0.0.3", 6379, 0).otherReplica("10.0.0.4", 6379, 0).promoted(3).fenced()
-	for i := range x.sents {
-		for j := range x.sents[i].Replicas {
-			r := &x.sents[i].Replicas[j]
+	x := stepstest.Healthy().Attached().Registered().OtherReplica("10.0.0.3", 6379, 0).OtherReplica("10.0.0.4", 6379, 0).Promoted(3).Fenced()
+	for i := range x.Sents {
+		for j := range x.Sents[i].Replicas {
+			r := &x.Sents[i].Replicas[j]
 			if r.IP != "10.0.0.2" {
 				r.MasterHost, r.MasterPort, r.MasterLinkStatus = "10.0.0.2", 6380, "err"
 			}
 		}
 	}
-	f := x.facts()
-	f.Cutover = &steps.CutoverResult{FailoverAt: x.at, PromotedAt: x.at.Add(time.Second)}
+	f := x.Facts()
+	f.Cutover = &steps.CutoverResult{FailoverAt: x.At, PromotedAt: x.At.Add(time.Second)}
 	o := steps.Options{}
 	var lines int
 	for _, c := range decommissionChecks(f, o) {
@@ -161,9 +162,9 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 	}
 	// While Sentinel waits for failover-timeout, verify says why, with
 	// what each replica serves.
-	x.sents[0].MasterFlags = []string{"master", "failover_in_progress"}
+	x.Sents[0].MasterFlags = []string{"master", "failover_in_progress"}
 	cut := f.Cutover
-	f = x.facts()
+	f = x.Facts()
 	f.Cutover = cut
 	found := false
 	for _, c := range verifyChecks(f, o) {
@@ -177,8 +178,8 @@ func TestDecommissionCoversEveryOldRedis(t *testing.T) {
 	if !found {
 		t.Error("no +switch-master line in verify")
 	}
-	x.sents[0].MasterFlags = []string{"master"}
-	f = x.facts()
+	x.Sents[0].MasterFlags = []string{"master"}
+	f = x.Facts()
 	f.Cutover = cut
 	var ids []string
 	for _, c := range decommissionStep.Confirmations(f, o) {
@@ -206,23 +207,23 @@ func TestOldPrimaryStale(t *testing.T) {
 		f    func() steps.Facts
 		want string
 	}{
-		{"before the cutover", func() steps.Facts { return healthy().Attached().facts() }, ""},
-		{"one Sentinel of three names the target", func() steps.Facts { return healthy().promoted(1).facts() }, ""},
+		{"before the cutover", func() steps.Facts { return stepstest.Healthy().Attached().Facts() }, ""},
+		{"one Sentinel of three names the target", func() steps.Facts { return stepstest.Healthy().Promoted(1).Facts() }, ""},
 		{"fenced, never synced", func() steps.Facts {
-			f := healthy().Attached().promoted(3).fenced().facts()
+			f := stepstest.Healthy().Attached().Promoted(3).Fenced().Facts()
 			f.Cutover = &steps.CutoverResult{PromotedAt: at}
 			return f
 		}, "stale since 03:04:00"},
 		{"fenced and synced", func() steps.Facts {
-			x := healthy().Attached().promoted(3).fenced()
-			x.src.LinkStatus = "up"
-			return x.facts()
+			x := stepstest.Healthy().Attached().Promoted(3).Fenced()
+			x.Src.LinkStatus = "up"
+			return x.Facts()
 		}, ""},
-		{"still a primary", func() steps.Facts { return healthy().Attached().promoted(3).facts() }, "still a primary"},
+		{"still a primary", func() steps.Facts { return stepstest.Healthy().Attached().Promoted(3).Facts() }, "still a primary"},
 		{"gone", func() steps.Facts {
-			x := healthy().Attached().promoted(3)
-			x.src = probe.Node{Addr: fxSource, Error: "connection refused"}
-			return x.facts()
+			x := stepstest.Healthy().Attached().Promoted(3)
+			x.Src = probe.Node{Addr: stepstest.FxSource, Error: "connection refused"}
+			return x.Facts()
 		}, ""},
 	} {
 		if got := checks.OldPrimaryStale(c.f()); got != c.want {

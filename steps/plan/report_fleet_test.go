@@ -11,13 +11,14 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/stepstest"
 )
 
 // The fleet's report is a row per master from the one audit log: each
 // master's stall, canary writes lost, keys and verdicts from its own
 // entries only, and a master with none as not started.
 func TestFleetReportRowPerMaster(t *testing.T) {
-	a, path := openAudit(t, "audit.jsonl")
+	a, path := stepstest.OpenAudit(t, "audit.jsonl")
 	orders, carts := a.ForMaster("orders"), a.ForMaster("carts")
 	snap := func(src, tgt int64) *probe.Snapshot {
 		return &probe.Snapshot{At: time.Now(),

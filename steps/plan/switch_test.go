@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/stepstest"
 	"flyover/steps/switchover"
 )
 
@@ -14,10 +15,10 @@ import (
 // reconfiguring an old Redis replica that never syncs from Dragonfly: it
 // answers GET-MASTER-ADDR-BY-NAME with the target, but its own record is
 // still the old primary. The other two have switched.
-func leaderInFailover(x *fixture) *fixture {
-	x.promoted(3).fenced()
-	l := &x.sents[0]
-	l.RecordAddr, l.ConfigEpoch = fxSource, 1
+func leaderInFailover(x *stepstest.Fixture) *stepstest.Fixture {
+	x.Promoted(3).Fenced()
+	l := &x.Sents[0]
+	l.RecordAddr, l.ConfigEpoch = stepstest.FxSource, 1
 	l.MasterFlags = []string{"master", "failover_in_progress"}
 	l.FailoverState = "reconf_slaves"
 	l.Replicas = []probe.SentinelReplica{
@@ -28,9 +29,9 @@ func leaderInFailover(x *fixture) *fixture {
 }
 
 func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
-	x := leaderInFailover(healthy())
-	f := x.facts()
-	promoted := x.at.Add(-8 * time.Second)
+	x := leaderInFailover(stepstest.Healthy())
+	f := x.Facts()
+	promoted := x.At.Add(-8 * time.Second)
 	f.Cutover = &steps.CutoverResult{PromotedAt: promoted}
 	// GET-MASTER-ADDR-BY-NAME: all three name the target.
 	if n := steps.TargetNaming(f); n != 3 {
@@ -57,8 +58,8 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	}
 	f.HA.Fates = nil
 	// Verify does not pass on a +switch-master from another Sentinel.
-	f.SwitchMaster = &probe.Event{Sentinel: x.sents[1].Addr, Type: "+switch-master", Time: x.at}
-	f.VerifiedWrite = x.at
+	f.SwitchMaster = &probe.Event{Sentinel: x.Sents[1].Addr, Type: "+switch-master", Time: x.At}
+	f.VerifiedWrite = x.At
 	for _, c := range verifyChecks(f, steps.Options{}) {
 		if (c.ID == "verify-all-sentinels" || c.ID == "verify-switch") && c.Level == steps.Pass {
 			t.Errorf("%s passed mid-failover: %s", c.ID, c.Detail)
@@ -76,9 +77,9 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	}
 
 	// The leader ends its failover: every record names the target.
-	x.sents[0].RecordAddr, x.sents[0].MasterFlags, x.sents[0].FailoverState = fxTarget, []string{"master"}, ""
-	f2 := x.facts()
-	f2.SwitchMaster, f2.VerifiedWrite = f.SwitchMaster, x.at
+	x.Sents[0].RecordAddr, x.Sents[0].MasterFlags, x.Sents[0].FailoverState = stepstest.FxTarget, []string{"master"}, ""
+	f2 := x.Facts()
+	f2.SwitchMaster, f2.VerifiedWrite = f.SwitchMaster, x.At
 	if !switchover.SwitchComplete(f2) || len(decommissionStep.PreFn(f2, steps.Options{})) != 0 {
 		t.Fatalf("after the failover: complete %t, decommission pre %+v", switchover.SwitchComplete(f2), decommissionStep.PreFn(f2, steps.Options{}))
 	}
@@ -93,12 +94,12 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 // primary: same config epoch as the others, no failover: stuck. Verify
 // blocks, names it, and offers the repair, with auth-pass redacted.
 func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
-	x := healthy().promoted(3).fenced()
-	x.src.Reachable = false
-	x.sents[0].RecordAddr, x.sents[0].MasterAddr = fxSource, fxSource
-	x.sents[0].MasterFlags = []string{"s_down", "master", "disconnected"}
-	x.pre.Source.RequiresPassword = true
-	f := x.facts()
+	x := stepstest.Healthy().Promoted(3).Fenced()
+	x.Src.Reachable = false
+	x.Sents[0].RecordAddr, x.Sents[0].MasterAddr = stepstest.FxSource, stepstest.FxSource
+	x.Sents[0].MasterFlags = []string{"s_down", "master", "disconnected"}
+	x.Pre.Source.RequiresPassword = true
+	f := x.Facts()
 	sw := switchover.SentinelSwitches(f)
 	if sw[0].State != switchover.SwitchStuck || !sw[0].RecordDown {
 		t.Fatalf("sentinel-1 %+v", sw[0])
@@ -132,9 +133,9 @@ func TestAStuckSentinelBlocksVerifyAndIsOfferedItsRepair(t *testing.T) {
 	}
 
 	// A Sentinel that missed the failover (older epoch) is behind, not stuck.
-	x.sents[0].ConfigEpoch = 0
-	x.sents[1].ConfigEpoch, x.sents[2].ConfigEpoch = 1, 1
-	if sw := switchover.SentinelSwitches(x.facts()); sw[0].State != switchover.SwitchBehind {
+	x.Sents[0].ConfigEpoch = 0
+	x.Sents[1].ConfigEpoch, x.Sents[2].ConfigEpoch = 1, 1
+	if sw := switchover.SentinelSwitches(x.Facts()); sw[0].State != switchover.SwitchBehind {
 		t.Errorf("sentinel-1 with an older epoch: %s", sw[0].State)
 	}
 }

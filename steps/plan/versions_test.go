@@ -9,6 +9,7 @@ import (
 	"flyover/probe/access"
 	"flyover/steps"
 	"flyover/steps/checks"
+	"flyover/steps/stepstest"
 )
 
 // Preflight says, right after the source answers, what its version lets
@@ -32,10 +33,10 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 		{probe.KindRedis, "5.0.14", "1.40.1", steps.Block, "flyover supports Redis 6.0 and later", ""},
 	}
 	for _, c := range cases {
-		x := healthy()
-		x.sents[2].DownAfter = 2 * time.Second
-		x.src.Kind, x.src.Version, x.tgt.Version = c.kind, c.version, c.target
-		cs := checks.Preflight(x.facts(), steps.Options{})
+		x := stepstest.Healthy()
+		x.Sents[2].DownAfter = 2 * time.Second
+		x.Src.Kind, x.Src.Version, x.Tgt.Version = c.kind, c.version, c.target
+		cs := checks.Preflight(x.Facts(), steps.Options{})
 		if cs[0].ID != "source-reachable" || cs[1].ID != "source-version" {
 			t.Fatalf("%s %s: the version is not said right after the source answers: %s, %s", c.kind, c.version, cs[0].ID, cs[1].ID)
 		}
@@ -50,9 +51,9 @@ func TestPreflightSaysWhatTheSourceVersionAllows(t *testing.T) {
 // instead of CLIENT PAUSE WRITE and CLIENT UNPAUSE, which are never shown
 // or sent; the confirmation names the stall before the name is typed.
 func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
-	x := healthy().Attached().registered()
-	x.src.Version = "6.0.20"
-	f := steady(x.facts(), 5)
+	x := stepstest.Healthy().Attached().Registered()
+	x.Src.Version = "6.0.20"
+	f := stepstest.Steady(x.Facts(), 5)
 	p := steps.PlanCutover(f, steps.Options{})
 	if !p.PauseAllClients || p.Pause.Seconds() != 3 || p.Source != "Redis 6.0.20" {
 		t.Fatalf("plan %+v", p)
@@ -87,8 +88,8 @@ func TestCutoverOnRedis60PausesEveryClientAndSaysSo(t *testing.T) {
 		}
 	}
 	// 6.2: the usual cutover.
-	x.src.Version = "6.2.16"
-	if p := steps.PlanCutover(steady(x.facts(), 5), steps.Options{}); p.PauseAllClients {
+	x.Src.Version = "6.2.16"
+	if p := steps.PlanCutover(stepstest.Steady(x.Facts(), 5), steps.Options{}); p.PauseAllClients {
 		t.Error("6.2 pauses every client")
 	}
 }
@@ -113,23 +114,23 @@ func TestACLNeedsFollowTheVersion(t *testing.T) {
 // Preflight names the Sentinels' versions once the preflight step has
 // read them, and warns about one older than flyover was verified with.
 func TestPreflightNamesTheSentinelsVersions(t *testing.T) {
-	x := healthy()
-	x.pre.Sentinels = []probe.SentinelServer{
+	x := stepstest.Healthy()
+	x.Pre.Sentinels = []probe.SentinelServer{
 		{Addr: "10.0.1.1:26379", Kind: probe.KindRedis, Version: "7.0.15"},
 		{Addr: "10.0.1.2:26379", Kind: probe.KindRedis, Version: "7.0.15"},
 		{Addr: "10.0.1.3:26379", Kind: probe.KindValkey, Version: "8.0.1"},
 	}
-	c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions")
+	c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "sentinels-versions")
 	if c == nil || c.Level != steps.Pass || c.Detail != "Redis 7.0.15 on 2 of 3; Valkey 8.0.1 on 1 of 3" {
 		t.Fatalf("%+v", c)
 	}
-	x.pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
-	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c == nil || c.Level != steps.Warn ||
+	x.Pre.Sentinels[2] = probe.SentinelServer{Addr: "10.0.1.3:26379", Kind: probe.KindRedis, Version: "5.0.14"}
+	if c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "sentinels-versions"); c == nil || c.Level != steps.Warn ||
 		!strings.Contains(c.Detail, "not verified with sentinel-3 Redis 5.0.14") {
 		t.Fatalf("%+v", c)
 	}
-	x.pre.Sentinels = nil
-	if c := findCheck(checks.Preflight(x.facts(), steps.Options{}), "sentinels-versions"); c != nil {
+	x.Pre.Sentinels = nil
+	if c := findCheck(checks.Preflight(x.Facts(), steps.Options{}), "sentinels-versions"); c != nil {
 		t.Errorf("a line before the Sentinels were read: %+v", c)
 	}
 }
