@@ -424,7 +424,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			if err != nil && jctx.Err() != nil {
 				// Stopped while the fresh poll ran: the endpoints did not
 				// fail, the poll was cut short.
-				err = errors.New("not started, nothing sent: stopped before the Recheck finished")
+				err = errors.New("not started, nothing sent: stopped before the recheck finished")
 			}
 		}
 		if err == nil {
