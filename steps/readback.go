@@ -57,7 +57,7 @@ func (r *Runner) ReadBack(ctx context.Context, step StepID, progress func(Progre
 	}
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "canary",
 		Data: auditlog.MustJSON(map[string]any{"stats": stats, "verdict": rb.Verdict, "error": rb.Err})}, true)
-	set(r.Session, &r.Session.ReadBack, &rb)
+	set(r.Session, &r.Session.readBack, &rb)
 	return rb
 }
 

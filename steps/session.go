@@ -96,7 +96,7 @@ type Session struct {
 	leftOld       bool
 	decomm        bool
 	report        string
-	ReadBack      *ReadBack
+	readBack      *ReadBack
 	ha            haRecord
 }
 
@@ -239,7 +239,7 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 		Readiness: s.readiness, DivergenceBase: s.divBase, Sample: s.sample, VerifySample: s.verifySample,
 		InSyncPolls: s.streak, KeysMatched: s.keysMatched, KeysDiff: s.keysDiff,
 		SwitchMaster: s.switchMaster, FailoverSince: maps.Clone(s.failoverSince), Cutover: s.cutover, VerifiedWrite: s.verified,
-		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report, ReadBack: s.ReadBack,
+		LeftOldPrimary: s.leftOld, Decommissioned: s.decomm, Report: s.report, ReadBack: s.readBack,
 		HA: s.ha.facts(), Sync: s.sync,
 	}
 	return f

@@ -25,7 +25,7 @@ type reportFacts struct {
 	samples       []steps.SampleRun
 	canaryVerdict *canary.CanaryVerdict
 	canaryStats   *canary.CanaryStats
-	ReadBack      *steps.ReadBack // the last read-back, with its step and error
+	readBack      *steps.ReadBack // the last read-back, with its step and error
 	steps         map[steps.StepID]auditlog.Entry
 	lastStep      *auditlog.Entry // the last step that ended (done or failed)
 	checks        []steps.Check
@@ -55,7 +55,7 @@ func readReportFacts(entries []auditlog.Entry) reportFacts {
 			}
 			if json.Unmarshal(e.Data, &d) == nil {
 				f.canaryVerdict, f.canaryStats = &d.Verdict, &d.Stats
-				f.ReadBack = &steps.ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
+				f.readBack = &steps.ReadBack{Step: e.Step, Verdict: d.Verdict, Err: d.Error}
 			}
 		case e.Kind == auditlog.KindResult && e.Step == steps.StepPreflight && e.Message == "preflight checks" && len(e.Data) > 0:
 			var cs []steps.Check

@@ -143,7 +143,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		w("- %s\n", l)
 	}
 	switch {
-	case canaryStats != nil && rf.ReadBack != nil:
+	case canaryStats != nil && rf.readBack != nil:
 		// The acknowledged count is the read-back's: one number, said
 		// with the moment it was counted.
 		w("- Canary writer (`%s`): %d failed writes; longest stall **%s**.\n",
@@ -152,7 +152,7 @@ func RenderReport(entries []auditlog.Entry, x ReportExtras) string {
 		w("- Canary writer (`%s`): %d writes acknowledged, %d failed; longest stall **%s**.\n",
 			canaryStats.Namespace, canaryStats.Acked, canaryStats.Failed, canaryStats.LongestStall.Round(time.Millisecond))
 	}
-	if rb := rf.ReadBack; rb != nil {
+	if rb := rf.readBack; rb != nil {
 		w("- Canary read-back (%s step): %s.\n", rb.Step, rb.SummaryAs("**%d lost**"))
 	}
 
