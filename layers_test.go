@@ -11,7 +11,7 @@ import (
 
 // layers is the house, from the ground up: a package may import the
 // packages of lower layers, and, within its own layer, only what may
-// lists. Data flows one way: version ← probe ← steps ← driver ← ui ← commands.
+// lists. Data flows one way: version ← probe ← steps ← steps/checks ← steps/switchover ← steps/plan ← driver ← ui ← commands.
 var layers = []struct {
 	pkgs []string
 	may  map[string][]string // imports allowed within the layer
@@ -23,6 +23,10 @@ var layers = []struct {
 		may: map[string][]string{"probe/readiness": {"probe/access"}}},
 	{pkgs: []string{"steps/auditlog"}},
 	{pkgs: []string{"steps", "lab"}},
+	{pkgs: []string{"steps/stepstest"}},
+	{pkgs: []string{"steps/checks"}},
+	{pkgs: []string{"steps/switchover"}},
+	{pkgs: []string{"steps/plan"}},
 	{pkgs: []string{"fleet", "driver", "driver/drivertest", "lab/bench", "lab/labtest"},
 		may: map[string][]string{"driver/drivertest": {"driver"}, "lab/bench": {"lab"}, "lab/labtest": {"lab"}}},
 	{pkgs: []string{"ui/common", "ui/uitest"}, may: map[string][]string{"ui/uitest": {"ui/common"}}},

@@ -17,6 +17,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/plan"
 	"flyover/ui"
 	"flyover/ui/common"
 	"flyover/ui/fleetview"
@@ -194,7 +195,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	for _, m := range f.Masters {
 		names = append(names, m.Name)
 	}
-	writeReport := func() (string, error) { return steps.WriteFleetReport(audit, names) }
+	writeReport := func() (string, error) { return plan.WriteFleetReport(audit, names) }
 	err = fleetview.Run(ctx, fleetview.Config{
 		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open, Report: writeReport,
 		Tick: sf.tick, SlowTick: ff.slowTick, MaxPolls: ff.maxPolls, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,

@@ -15,6 +15,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/plan"
 )
 
 // `flyover migrate --targets FILE`: every master of the targets file, each
@@ -178,7 +179,7 @@ func runMigrateFleet(ctx context.Context, cmd command, c *connFlags, sf *screenF
 			stopped = append(stopped, n)
 		}
 	}
-	report, rerr := steps.WriteFleetReport(audit, names)
+	report, rerr := plan.WriteFleetReport(audit, names)
 	fleetOut := &migrateOut{cmd: cmd, stdout: stdout, json: mf.asJSON, master: "", secrets: conn.secrets, mu: mu}
 	summary := fmt.Sprintf("fleet: %d of %d masters done", len(names)-len(stopped), len(names))
 	if len(stopped) > 0 {

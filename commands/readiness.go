@@ -12,6 +12,7 @@ import (
 	"flyover/probe/readiness"
 	"flyover/probe/sampling"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // `flyover preflight` and `flyover verify`: the readiness checks and the
@@ -65,20 +66,20 @@ func cmdPreflight(args []string, stdout, stderr io.Writer) int {
 	session := steps.NewSession()
 	session.Observe(snap)
 	session.SetPreflight(pf)
-	checks := steps.Preflight(session.Facts(p.Topo, snap), steps.Options{AllowNonemptyTarget: *allowNonempty})
+	found := checks.Preflight(session.Facts(p.Topo, snap), steps.Options{AllowNonemptyTarget: *allowNonempty})
 
 	rf := readiness.ReadReadiness(ctx, nil, p.Source, p.Target)
-	checks = append(checks, steps.ReadinessChecks(rf)...)
+	found = append(found, checks.ReadinessChecks(rf)...)
 	if rf.Target.Reachable {
-		checks = append(checks, steps.DivergenceCheck(probe.DivergenceCounters{}, rf.Target.Counters))
+		found = append(found, steps.DivergenceCheck(probe.DivergenceCounters{}, rf.Target.Counters))
 	}
-	doc := PreflightDoc{At: snap.At, Master: p.Topo.MasterName, Checks: checks, Readiness: &rf,
-		Blocked: steps.AnyBlock(checks) || !snap.AllReachable()}
+	doc := PreflightDoc{At: snap.At, Master: p.Topo.MasterName, Checks: found, Readiness: &rf,
+		Blocked: steps.AnyBlock(found) || !snap.AllReachable()}
 	var err error
 	if *asJSON {
 		err = writeJSON(stdout, doc)
 	} else {
-		err = writeChecks(stdout, fmt.Sprintf("flyover preflight · master %q · %s", doc.Master, doc.At.Format("2006-01-02 15:04:05")), checks)
+		err = writeChecks(stdout, fmt.Sprintf("flyover preflight · master %q · %s", doc.Master, doc.At.Format("2006-01-02 15:04:05")), found)
 	}
 	return cmd.exit(err, doc.Blocked)
 }

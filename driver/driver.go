@@ -29,6 +29,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/plan"
 )
 
 // Runner starts steps through the audited path; Steps adapts
@@ -287,7 +288,7 @@ func (d *Driver) replan() {
 	if d.job != nil {
 		d.facts.Running = d.jobID
 	}
-	d.plan = steps.Plan(d.facts, d.cfg.Options)
+	d.plan = plan.Plan(d.facts, d.cfg.Options)
 }
 
 // ---- what is next ----

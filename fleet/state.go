@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // Phase is where one master's migration stands, read off the topology.
@@ -93,7 +94,7 @@ func PhaseOf(m *Master, topo probe.Topology, snap probe.Snapshot) Phase {
 	f := steps.Facts{Topo: topo, Snapshot: snap}
 	switch steps.StageOf(f) {
 	case steps.StagePromoted:
-		if !steps.SwitchComplete(f) {
+		if !switchover.SwitchComplete(f) {
 			// A Sentinel is still in its failover, or its own record
 			// names another primary: not switched yet.
 			return PhaseSwitching

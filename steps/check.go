@@ -24,21 +24,21 @@ type Check struct {
 	Clears bool `json:"clears,omitempty"`
 }
 
-func pass(id, title, detail string) Check {
+func PassCheck(id, title, detail string) Check {
 	return Check{ID: id, Title: title, Level: Pass, Detail: detail}
 }
 
-func warn(id, title, detail string) Check {
+func WarnCheck(id, title, detail string) Check {
 	return Check{ID: id, Title: title, Level: Warn, Detail: detail}
 }
 
-func block(id, title, detail, fix string) Check {
+func BlockCheck(id, title, detail, fix string) Check {
 	return Check{ID: id, Title: title, Level: Block, Detail: detail, Fix: fix}
 }
 
-// asBlocks are the checks that do not pass, as blocks: a precondition
+// AsBlocks are the checks that do not pass, as blocks: a precondition
 // made of another step's checks. One without a fix of its own gets fix.
-func asBlocks(checks []Check, fix string) []Check {
+func AsBlocks(checks []Check, fix string) []Check {
 	var out []Check
 	for _, c := range checks {
 		if c.Level != Pass {
@@ -75,7 +75,7 @@ func FirstBlock(cs []Check) *Check {
 	return nil
 }
 
-func anyNotPass(cs []Check) bool {
+func AnyNotPass(cs []Check) bool {
 	for _, c := range cs {
 		if c.Level != Pass {
 			return true
@@ -84,9 +84,9 @@ func anyNotPass(cs []Check) bool {
 	return false
 }
 
-// waitingOn is the checks that do not pass yet, each as "title: detail",
+// WaitingOn is the checks that do not pass yet, each as "title: detail",
 // for a wait's progress line and its timeout error.
-func waitingOn(cs []Check) []string {
+func WaitingOn(cs []Check) []string {
 	var out []string
 	for _, c := range cs {
 		if c.Level != Pass {

@@ -8,8 +8,8 @@ package steps
 // that cannot clear by itself (Functions loaded, a target that holds
 // keys, a wrong address) stops it at once, since waiting changes nothing.
 
-// clears marks c as a block that may clear by itself.
-func clears(c Check) Check {
+// Clears marks c as a block that may clear by itself.
+func Clears(c Check) Check {
 	c.Clears = true
 	return c
 }

@@ -121,10 +121,10 @@ func redactParams(args []string, from int) {
 	}
 }
 
-// redactReply hides secrets in replies: CONFIG GET of a secret parameter
+// RedactReply hides secrets in replies: CONFIG GET of a secret parameter
 // answers with the secret itself. An empty value is kept, so "not set"
 // stays visible.
-func redactReply(args []string, reply any) any {
+func RedactReply(args []string, reply any) any {
 	name := probe.CommandName(args)
 	if name == "ACL GETUSER" {
 		return redactACLUser(reply)
@@ -198,4 +198,13 @@ func stringArgs(args []any) []string {
 		}
 	}
 	return out
+}
+
+func CommandList(cs []Command) string {
+	var out []string
+	for _, c := range cs {
+		c.Note = ""
+		out = append(out, c.String())
+	}
+	return strings.Join(out, "; ")
 }

@@ -40,7 +40,7 @@ type CutoverOptions struct {
 	PromoteReserve time.Duration
 }
 
-func (o CutoverOptions) withDefaults() CutoverOptions {
+func (o CutoverOptions) WithDefaults() CutoverOptions {
 	orDefault(&o.DrainTimeout, 5*time.Second)
 	orDefault(&o.FailoverBudget, 5*time.Second)
 	orDefault(&o.PromoteTimeout, 8*time.Second)
@@ -53,7 +53,7 @@ func (o CutoverOptions) withDefaults() CutoverOptions {
 
 // Pause is the CLIENT PAUSE expiry.
 func (o CutoverOptions) Pause() time.Duration {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	return o.DrainTimeout + o.FailoverBudget + o.PromoteTimeout + o.Margin
 }
 
@@ -103,15 +103,15 @@ type CutoverPlan struct {
 
 // PlanCutover fixes the cutover's parameters from f.
 func PlanCutover(f Facts, o Options) CutoverPlan {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	p := CutoverPlan{
 		MasterName:      f.Topo.MasterName,
-		TargetListedAs:  targetListedAs(f),
+		TargetListedAs:  TargetListedAs(f),
 		JudgeByTarget:   f.Snapshot.Target.OffsetTrusted,
 		Majority:        f.Snapshot.Majority(),
-		FailoverTimeout: failoverTimeout(f),
+		FailoverTimeout: FailoverTimeout(f),
 		Pause:           o.Cutover.Pause(),
-		FenceOnly:       afterCutover(f),
+		FenceOnly:       AfterCutover(f),
 	}
 	if p.TargetListedAs == "" {
 		p.TargetListedAs = f.Topo.Target

@@ -33,24 +33,24 @@ func CutoverWorstCase(f Facts, o Options) string {
 	if p := PlanCutover(f, o); p.PauseAllClients || p.FenceOnly {
 		return ""
 	}
-	ft := failoverTimeout(f)
+	ft := FailoverTimeout(f)
 	if ft <= 0 {
 		return "If Sentinel loses the target mid-switch, writes stay paused up to Sentinel's failover-timeout (not read: SENTINEL MASTER did not say)."
 	}
-	return fmt.Sprintf("If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (%s).", secs(ft))
+	return fmt.Sprintf("If Sentinel loses the target mid-switch, writes stay paused up to failover-timeout (%s).", Secs(ft))
 }
 
-// failoverTimeoutCheck is preflight's line on the worst case: a warning
+// FailoverTimeoutCheck is preflight's line on the worst case: a warning
 // with the SENTINEL SET that lowers failover-timeout for the migration
 // window and the one that puts it back, when it is long.
-func failoverTimeoutCheck(f Facts) (Check, bool) {
+func FailoverTimeoutCheck(f Facts) (Check, bool) {
 	const id, title = "failover-timeout", "the longest write stall if Sentinel loses the target mid-switch"
-	ft := failoverTimeout(f)
+	ft := FailoverTimeout(f)
 	if ft <= 0 {
 		return Check{}, false
 	}
 	if ft <= LongFailoverTimeout {
-		return pass(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", secs(ft))), true
+		return PassCheck(id, title, fmt.Sprintf("failover-timeout %s: writes stay paused at most that long", Secs(ft))), true
 	}
 	var lower, restore []Command
 	for i, v := range f.Snapshot.Sentinels {
@@ -58,20 +58,20 @@ func failoverTimeoutCheck(f Facts) (Check, bool) {
 			continue
 		}
 		set := func(d time.Duration) Command {
-			return Command{Endpoint: endpointLabel(i), Addr: v.Addr,
+			return Command{Endpoint: EndpointLabel(i), Addr: v.Addr,
 				Args: []string{"SENTINEL", "SET", f.Topo.MasterName, "failover-timeout", strconv.FormatInt(d.Milliseconds(), 10)}}
 		}
 		lower, restore = append(lower, set(SuggestedFailoverTimeout)), append(restore, set(v.FailoverTimeout))
 	}
-	c := warn(id, title, fmt.Sprintf("failover-timeout is %s: if the Sentinels lose the target between SENTINEL FAILOVER and its promotion, "+
+	c := WarnCheck(id, title, fmt.Sprintf("failover-timeout is %s: if the Sentinels lose the target between SENTINEL FAILOVER and its promotion, "+
 		"the application's writes stay paused that long (flyover keeps them paused rather than lose any). For the migration window, "+
 		"lower it to %s on each Sentinel (%s), and put it back afterwards (%s)",
-		secs(ft), secs(SuggestedFailoverTimeout), commandList(lower), commandList(restore)))
+		Secs(ft), Secs(SuggestedFailoverTimeout), CommandList(lower), CommandList(restore)))
 	c.FixCommands = lower
 	return c, true
 }
 
-// secs is a duration in whole seconds, as Sentinel's settings read.
-func secs(d time.Duration) string {
+// Secs is a duration in whole seconds, as Sentinel's settings read.
+func Secs(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }

@@ -28,6 +28,8 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
+	"flyover/steps/switchover"
 )
 
 // rigWith is newRig with the credentials and TLS settings of a real
@@ -415,7 +417,7 @@ func TestQuorumUnreachableBlocks(t *testing.T) {
 	var reason string
 	labtest.Wait(t, 20*time.Second, "sentinel-1 to lose its quorum", func() bool {
 		f := g.facts()
-		for _, ch := range steps.Preflight(f, g.opts) {
+		for _, ch := range checks.Preflight(f, g.opts) {
 			if ch.ID == "sentinel-1" && ch.Level == steps.Block {
 				reason = ch.Detail + ": " + ch.Fix
 				return true
@@ -479,7 +481,7 @@ func TestTargetDiesMidSync(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the full-sync step did not notice the target died")
 	}
-	msg := errString(job.Err())
+	msg := ErrString(job.Err())
 	mustSay(t, "full sync", msg, "the target stopped answering during the full sync", g.lab.Target.Addr(),
 		"run the attach step again", "abort")
 	// How a dead target reads depends on where the step's poll was when
@@ -495,7 +497,7 @@ func TestTargetDiesMidSync(t *testing.T) {
 	assertSourceNotPaused(t, g.lab)
 }
 
-func errString(err error) string {
+func ErrString(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
@@ -517,7 +519,7 @@ func TestSourceDiesBeforeCutover(t *testing.T) {
 	c, f := g.plan()
 	mustSay(t, "plan ("+string(c.Current)+")", c.State(c.Current).Reason, g.lab.Source.Addr(), "connection refused", "source")
 	err := g.runner.Run(ctx, steps.StepCutover, f, yes(steps.StepCutover, f, so))
-	mustSay(t, "cutover", errString(err), "not started, nothing sent", g.lab.Source.Addr(), "connection refused")
+	mustSay(t, "cutover", ErrString(err), "not started, nothing sent", g.lab.Source.Addr(), "connection refused")
 	if auditHas(t, g.audit.Path(), "CLIENT", "PAUSE") || auditHas(t, g.audit.Path(), "SENTINEL", "FAILOVER") {
 		t.Error("the cutover sent something")
 	}
@@ -544,7 +546,7 @@ func TestSentinelDiesMidFailover(t *testing.T) {
 	ctx := context.Background()
 	victim := g.lab.Sentinels[plan.Sentinels[len(plan.Sentinels)-1]]
 	killed := false
-	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(p steps.Progress) {
 		if p.Phase == steps.PhasePromoting && !killed {
 			killed = true
 			victim.Kill()
@@ -585,7 +587,7 @@ func TestNoGoodSlaveUntilTheBudgetUnpauses(t *testing.T) {
 	if err := tc.ConfigSet(ctx, "replica-priority", "0").Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := g.runner.Cutover(ctx, steps.PlanCutover(g.facts(), so), func(steps.Progress) {})
+	_, err := switchover.Cutover(ctx, g.runner, steps.PlanCutover(g.facts(), so), func(steps.Progress) {})
 	var ce *steps.CutoverError
 	if !errors.As(err, &ce) || ce.Phase != steps.PhaseFailover || ce.PastPointOfNoReturn {
 		t.Fatalf("want a failover-phase CutoverError, got %v", err)
@@ -621,13 +623,13 @@ func TestInProgFailoverIsWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := g.runner.Run(ctx, steps.StepCutover, f, yes(steps.StepCutover, f, so))
-	mustSay(t, "cutover step", errString(err), "not started, nothing sent", "a Sentinel reports a failover in progress", "wait for it to end")
+	mustSay(t, "cutover step", ErrString(err), "not started, nothing sent", "a Sentinel reports a failover in progress", "wait for it to end")
 	if w := writesSent(t, g.audit.Path()); len(w) > 0 {
 		t.Errorf("sent %v", w)
 	}
 	// A cutover that raced it (confirmed just before it began) gets
 	// -INPROG from that Sentinel.
-	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatalf("cutover: %v", err)
 	}
@@ -687,7 +689,7 @@ func TestHelperCutoverChild(t *testing.T) {
 	so := steps.Options{Cutover: c.Cutover}
 	r := steps.NewRunner(p, a, nil, so)
 	f := r.Facts(context.Background())
-	_, err = r.Cutover(context.Background(), steps.PlanCutover(f, so), func(pr steps.Progress) {
+	_, err = switchover.Cutover(context.Background(), r, steps.PlanCutover(f, so), func(pr steps.Progress) {
 		if pr.Phase == steps.PhaseDraining {
 			time.Sleep(time.Minute) // killed here
 		}
@@ -779,7 +781,7 @@ func TestFailoverLeaderDiesBeforePromoting(t *testing.T) {
 	ctx := context.Background()
 	leader := g.lab.Sentinels[plan.Sentinels[0]]
 	killed := false
-	res, err := g.runner.Cutover(ctx, plan, func(p steps.Progress) {
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(p steps.Progress) {
 		if p.Phase == steps.PhasePromoting && !killed {
 			killed = true
 			leader.Kill()
@@ -843,7 +845,7 @@ func TestFullSyncThatCannotFinishGivesUpUnderWrites(t *testing.T) {
 		job.Cancel()
 		t.Fatal("the full-sync step kept waiting on a sync that cannot move")
 	}
-	mustSay(t, "full sync", errString(job.Err()), "has not moved for 3s", "masterauth", "abort")
+	mustSay(t, "full sync", ErrString(job.Err()), "has not moved for 3s", "masterauth", "abort")
 	assertSourceNotPaused(t, g.lab)
 }
 
@@ -877,7 +879,7 @@ func TestTransientQuorumLossClearsOnTheNextPoll(t *testing.T) {
 	labtest.Wait(t, 30*time.Second, "the hung Sentinels as one line and sentinel-1's NOQUORUM", func() bool {
 		lines = nil
 		noquorum, both := false, false
-		for _, ch := range steps.Preflight(g.facts(), g.opts) {
+		for _, ch := range checks.Preflight(g.facts(), g.opts) {
 			if !strings.HasPrefix(ch.ID, "sentinel-") || ch.ID == "sentinel-versions" {
 				continue
 			}
@@ -897,7 +899,7 @@ func TestTransientQuorumLossClearsOnTheNextPoll(t *testing.T) {
 	thaw()
 	labtest.Wait(t, 30*time.Second, "preflight to pass again on a poll", func() bool {
 		c, f := g.plan()
-		return c.State(steps.StepPreflight).Status == steps.Done && !steps.AnyBlock(steps.Preflight(f, g.opts))
+		return c.State(steps.StepPreflight).Status == steps.Done && !steps.AnyBlock(checks.Preflight(f, g.opts))
 	})
 	assertOnlyWrites(t, g.audit.Path())
 }

@@ -164,7 +164,7 @@ func FullSyncChecks(f Facts) []Check {
 		if why == "" {
 			why = "not read yet"
 		}
-		cs = append(cs, warn("sync-buffer", "the source's replica output buffer fits the full sync",
+		cs = append(cs, WarnCheck("sync-buffer", "the source's replica output buffer fits the full sync",
 			"prediction unknown, watching instead: the limit could not be read ("+why+"); flyover watches the buffer (CLIENT LIST) during the sync and stops it if the source drops it twice"))
 	} else {
 		lim := *w.Limit
@@ -173,24 +173,24 @@ func FullSyncChecks(f Facts) []Check {
 			e.Fork.Round(time.Millisecond), e.Transfer.Round(100*time.Millisecond), e.Load.Round(100*time.Millisecond),
 			probe.Bytes(e.BufferPeak), probe.LimitWords(lim))
 		if fix := bufferFix(f); fix != nil {
-			c := warn("sync-buffer", "the source's replica output buffer fits the full sync",
+			c := WarnCheck("sync-buffer", "the source's replica output buffer fits the full sync",
 				fmt.Sprintf("it does not: %s; %s", orDetail(e.Why, "the source dropped it before"), figures))
 			c.Fix = fmt.Sprintf("on the source: CONFIG SET client-output-buffer-limit %q (now %q: restore it after the migration); the attach step offers it",
 				fix.New.Value(fix.Word), fix.Old.Value(fix.Word))
 			c.FixCommands = []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: fix.SetArgs()}}
 			cs = append(cs, c)
 		} else {
-			cs = append(cs, pass("sync-buffer", "the source's replica output buffer fits the full sync", figures))
+			cs = append(cs, PassCheck("sync-buffer", "the source's replica output buffer fits the full sync", figures))
 		}
 		if w.ReplTimeout > 0 {
 			if e.TimeoutShort {
-				c := warn("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
+				c := WarnCheck("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
 					fmt.Sprintf("repl-timeout is %d s; the transfer and the target's load take ~%s, and Dragonfly acknowledges only after its load",
 						w.ReplTimeout, (e.Transfer+e.Load).Round(time.Second)))
 				c.Fix = fmt.Sprintf("on the source: CONFIG SET repl-timeout %d (restore it afterwards)", int64(2*(e.Transfer+e.Load).Seconds())+1)
 				cs = append(cs, c)
 			} else {
-				cs = append(cs, pass("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
+				cs = append(cs, PassCheck("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
 					fmt.Sprintf("repl-timeout %d s against ~%s", w.ReplTimeout, (e.Transfer+e.Load).Round(100*time.Millisecond))))
 			}
 		}
@@ -200,7 +200,7 @@ func FullSyncChecks(f Facts) []Check {
 		if src.Sync.ForkUsec > 0 {
 			fork = fmt.Sprintf("its last fork stalled it %s", (time.Duration(src.Sync.ForkUsec) * time.Microsecond).Round(100*time.Microsecond))
 		}
-		cs = append(cs, pass("sync-no-partial", "a dropped link costs a whole full sync",
+		cs = append(cs, PassCheck("sync-no-partial", "a dropped link costs a whole full sync",
 			"Dragonfly has no partial resync (verified: it asks PSYNC ? -1): every link drop, however short, is a new fork of the source and the whole transfer again ("+
 				fork+"); the steady state must keep the link up"))
 	}
@@ -214,12 +214,12 @@ func orDetail(s, def string) string {
 	return s
 }
 
-// stopLoop is the full-sync step's guard: after MaxSyncRestarts restarts
+// StopLoop is the full-sync step's guard: after MaxSyncRestarts restarts
 // it stops the sync with REPLICAOF NO ONE on the target, the undo of
 // flyover's own attach on a target that serves no one yet (as the cutover
 // lifts its own pause): no question, but written to the audit log before
 // it is sent. It returns the step's error: why, what was done, the fix.
-func stopLoop(ctx context.Context, r *Runner, f Facts) error {
+func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
 	drops := append([]probe.SyncDrop(nil), w.Drops...)
 	st := &SyncStop{At: time.Now(), Restarts: w.Restarts(), Drops: drops, Fix: bufferFix(f)}
@@ -243,9 +243,9 @@ func stopLoop(ctx context.Context, r *Runner, f Facts) error {
 	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why, done, fix)
 }
 
-// syncProgress is the full sync's progress line: the phase, the buffer
+// SyncProgress is the full sync's progress line: the phase, the buffer
 // against its limit, the load and the restarts.
-func syncProgress(f Facts) string {
+func SyncProgress(f Facts) string {
 	l := &f.Snapshot.Link
 	w := &f.Snapshot.FullSync
 	parts := []string{"full sync: " + string(l.Phase)}
@@ -275,11 +275,11 @@ func syncProgress(f Facts) string {
 	return strings.Join(parts, "; ")
 }
 
-// bufferRaiseConfirmations are the attach step's offer of the fix, asked
+// BufferRaiseConfirmations are the attach step's offer of the fix, asked
 // before the attach: when the prediction says the buffer overflows, or
 // the source dropped the last sync for it. Optional: no attaches anyway
 // (and the guard stops a loop again).
-func bufferRaiseConfirmations(f Facts) []Confirmation {
+func BufferRaiseConfirmations(f Facts) []Confirmation {
 	fix := bufferFix(f)
 	if fix == nil {
 		return nil
@@ -292,11 +292,11 @@ func bufferRaiseConfirmations(f Facts) []Confirmation {
 	}}
 }
 
-// runBufferRaise sends the fix when it was confirmed (on the fix computed
+// RunBufferRaise sends the fix when it was confirmed (on the fix computed
 // from the facts the operator saw), after writing the old value to the
 // audit log, and makes the source's next poll read the limit again.
-func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
-	if !isYes(a["raise-buffer"]) {
+func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress func(Progress)) error {
+	if !IsYes(a["raise-buffer"]) {
 		return nil
 	}
 	fix := bufferFix(f)
@@ -318,9 +318,9 @@ func runBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 	return nil
 }
 
-// syncReportLines are the report's lines on the full sync: the loop
+// SyncReportLines are the report's lines on the full sync: the loop
 // flyover stopped, and the raised limit with the command that restores it.
-func syncReportLines(f Facts) []string {
+func SyncReportLines(f Facts) []string {
 	var out []string
 	if st := f.Sync.Stopped; st != nil {
 		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
@@ -336,11 +336,11 @@ func syncReportLines(f Facts) []string {
 	return out
 }
 
-// bufferRaiseCommands are the raise the attach step offers, for its list
+// BufferRaiseCommands are the raise the attach step offers, for its list
 // of what it sends: only on a yes.
-func bufferRaiseCommands(f Facts) []Command {
+func BufferRaiseCommands(f Facts) []Command {
 	var out []Command
-	for _, c := range bufferRaiseConfirmations(f) {
+	for _, c := range BufferRaiseConfirmations(f) {
 		for _, cmd := range c.Commands {
 			cmd.Note = "if you answer y to raising the limit"
 			out = append(out, cmd)
@@ -349,9 +349,9 @@ func bufferRaiseCommands(f Facts) []Command {
 	return out
 }
 
-// bufferRestoreConfirmations offer to put back the limit this session
+// BufferRestoreConfirmations offer to put back the limit this session
 // raised (the abort path; the report says the command otherwise).
-func bufferRestoreConfirmations(f Facts) []Confirmation {
+func BufferRestoreConfirmations(f Facts) []Confirmation {
 	b := f.Sync.Raised
 	if b == nil || f.Sync.Restored {
 		return nil
@@ -361,10 +361,10 @@ func bufferRestoreConfirmations(f Facts) []Confirmation {
 		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: b.RestoreArgs()}}}}
 }
 
-// runBufferRestore sends the restore when it was confirmed.
-func runBufferRestore(ctx context.Context, r *Runner, a Answers, progress func(Progress)) error {
+// RunBufferRestore sends the restore when it was confirmed.
+func RunBufferRestore(ctx context.Context, r *Runner, a Answers, progress func(Progress)) error {
 	b := r.Session.Facts(r.Prober.Topo, probe.Snapshot{}).Sync.Raised
-	if b == nil || !isYes(a["restore-buffer"]) {
+	if b == nil || !IsYes(a["restore-buffer"]) {
 		return nil
 	}
 	progress(Progress{Phase: "restore-buffer", Message: "CONFIG SET client-output-buffer-limit " + b.Old.Value(b.Word), Fraction: -1})

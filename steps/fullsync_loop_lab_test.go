@@ -10,6 +10,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // The loop at a small size: a source whose replica output buffer
@@ -58,7 +59,7 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	g.advanceTo(steps.StepAttach)
 	f := g.facts()
 	var buf *steps.Check
-	for _, c := range steps.Preflight(f, g.opts) {
+	for _, c := range checks.Preflight(f, g.opts) {
 		if c.ID == "sync-buffer" {
 			buf = &c
 		}

@@ -50,9 +50,9 @@ func (h *haRecord) facts() HAFacts {
 		Others: append([]string(nil), h.others...), Fates: maps.Clone(h.fates)}
 }
 
-// recordOldPriority keeps the first value seen for addr: running the step
+// RecordOldPriority keeps the first value seen for addr: running the step
 // twice must not record the 0 it set.
-func (s *Session) recordOldPriority(addr string, old int) {
+func (s *Session) RecordOldPriority(addr string, old int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ha.old == nil {
@@ -63,15 +63,15 @@ func (s *Session) recordOldPriority(addr string, old int) {
 	}
 }
 
-func (s *Session) forgetOldPriority(addr string) {
+func (s *Session) ForgetOldPriority(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.ha.old, addr)
 }
 
-// recordBefore records, once, the other replicas and how many of them
+// RecordBefore records, once, the other replicas and how many of them
 // Sentinel could promote.
-func (s *Session) recordBefore(others []string, promotable int) {
+func (s *Session) RecordBefore(others []string, promotable int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ha.knownBefore {
@@ -82,7 +82,7 @@ func (s *Session) recordBefore(others []string, promotable int) {
 	s.ha.promotableBefore, s.ha.knownBefore = promotable, true
 }
 
-func (s *Session) setFate(addr string, fate Fate) {
+func (s *Session) SetFate(addr string, fate Fate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ha.fates == nil {

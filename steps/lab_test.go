@@ -17,6 +17,9 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
+	"flyover/steps/plan"
+	"flyover/steps/switchover"
 )
 
 func TestMain(m *testing.M) {
@@ -93,7 +96,7 @@ func (g *rig) facts() steps.Facts {
 
 func (g *rig) plan() (steps.Checklist, steps.Facts) {
 	f := g.facts()
-	return steps.Plan(f, g.opts), f
+	return plan.Plan(f, g.opts), f
 }
 
 // yes answers every confirmation of step id yes, typing the master name
@@ -331,7 +334,7 @@ func TestWholeMigrationUnderWritesLosesNothing(t *testing.T) {
 	}
 	keep(t, g.audit.Path(), report)
 	// No other replica before, none now: the session knows both.
-	if text, ok := steps.Failover(g.facts()); ok || !strings.Contains(text, "0 promotable replicas, as many as before (0)") {
+	if text, ok := plan.Failover(g.facts()); ok || !strings.Contains(text, "0 promotable replicas, as many as before (0)") {
 		t.Errorf("failover after the migration: %t %s", ok, text)
 	}
 }
@@ -597,7 +600,7 @@ func TestDrainThatCannotFinishUnpausesAndAborts(t *testing.T) {
 
 	f := g.facts()
 	var phases []string
-	_, err := g.runner.Cutover(ctx, steps.PlanCutover(f, so), func(p steps.Progress) {
+	_, err := switchover.Cutover(ctx, g.runner, steps.PlanCutover(f, so), func(p steps.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
 			phases = append(phases, p.Phase)
 		}
@@ -704,7 +707,7 @@ func noGoodSlaveAttempt(t *testing.T) (steps.CutoverResult, bool) {
 			t.Fatal("the Sentinel did not list the target again after SENTINEL RESET")
 		}
 	}
-	res, err := g.runner.Cutover(ctx, plan, func(steps.Progress) {})
+	res, err := switchover.Cutover(ctx, g.runner, plan, func(steps.Progress) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -782,7 +785,7 @@ func TestOtherReplicaSentinelWouldPreferIsDetectedAndFixed(t *testing.T) {
 	}
 	// Verify will count down to failover-timeout: the other replica
 	// delays +switch-master.
-	for _, ch := range steps.Preflight(f, so) {
+	for _, ch := range checks.Preflight(f, so) {
 		if ch.ID == "other-replicas" && !strings.Contains(ch.Detail, "failover-timeout") {
 			t.Errorf("other-replicas check does not say why: %s", ch.Detail)
 		}

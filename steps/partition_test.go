@@ -18,6 +18,8 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/plan"
+	"flyover/steps/switchover"
 )
 
 // The partition suite: the guarded cutover while the network splits. Each
@@ -306,7 +308,7 @@ func TestPartitionFlyoverCutFromSourceAfterPause(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
 	afterCommand(g.prober.Source, "client pause", func() { g.splitFrom(lab.NodeFlyover, "source") })
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	ce := cutoverError(t, err)
 	if ce.PastPointOfNoReturn || ce.Phase != steps.PhaseDraining {
 		t.Errorf("error %+v", ce)
@@ -319,7 +321,7 @@ func TestPartitionFlyoverCutFromSourceAfterPause(t *testing.T) {
 	_ = res
 	// The dashboard's view of the partition: the source silent to
 	// flyover, up for the others.
-	u := steps.Unreachable(g.facts())
+	u := switchover.Unreachable(g.facts())
 	if len(u) != 1 || u[0].Name != "source" || !u[0].UpForOthers {
 		t.Errorf("unreachable: %+v", u)
 	} else {
@@ -344,7 +346,7 @@ func TestPartitionTargetCutFromSourceDuringDrain(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	_, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	_, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	ce := cutoverError(t, err)
 	if ce.PastPointOfNoReturn || ce.Phase != steps.PhaseDraining {
 		t.Errorf("error %+v", ce)
@@ -358,7 +360,7 @@ func TestPartitionTargetCutFromSourceDuringDrain(t *testing.T) {
 }
 
 // 3. The target is cut from every Sentinel before SENTINEL FAILOVER: once
-// the Sentinels notice, the cutover's recheck refuses to start, with why;
+// the Sentinels notice, the cutover's Recheck refuses to start, with why;
 // nothing is sent.
 func TestPartitionTargetCutFromSentinelsBeforeFailover(t *testing.T) {
 	t.Parallel()
@@ -374,7 +376,7 @@ func TestPartitionTargetCutFromSentinelsBeforeFailover(t *testing.T) {
 		}
 		return true
 	})
-	c := steps.Plan(f, g.opts)
+	c := plan.Plan(f, g.opts)
 	t.Logf("plan at %s (%s): %s", c.Current, c.State(c.Current).Status, c.State(c.Current).Reason)
 	err := g.runner.Run(context.Background(), steps.StepCutover, f, yes(steps.StepCutover, f, g.opts))
 	if err == nil {
@@ -397,7 +399,7 @@ func TestPartitionTargetCutFromSentinelsAfterFailover(t *testing.T) {
 	p.on(steps.PhaseFailover, "SENTINEL FAILOVER", func() { g.splitFrom("target", g.sentinelNodes()...) })
 	var countdown atomic.Bool // the worst case the confirmation named, counted down
 	p.on(steps.PhasePromoting, "writes stay paused while Sentinel's failover is in flight, up to its failover-timeout (6 s)", func() { countdown.Store(true) })
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	t.Logf("progress: %s; notes %v", strings.Join(p.lines, " | "), res.Notes)
 	if !countdown.Load() {
 		t.Error("the wait past the promotion timeout did not say that writes stay paused up to failover-timeout")
@@ -441,7 +443,7 @@ func TestPartitionOneSentinelCutDuringCutover(t *testing.T) {
 		}
 		g.splitFrom(victim.Name, others...)
 	})
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	if err != nil {
 		t.Fatalf("cutover: %v", err)
 	}
@@ -460,7 +462,7 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	cut := g.allButFirstAsked(plan)
 	afterCommand(g.prober.Source, "client pause", func() { g.isolate(cut...) })
-	_, err := g.runner.Cutover(context.Background(), plan, (&progressLog{}).fn)
+	_, err := switchover.Cutover(context.Background(), g.runner, plan, (&progressLog{}).fn)
 	ce := cutoverError(t, err)
 	if ce.PastPointOfNoReturn {
 		t.Errorf("went past the point of no return: %+v", ce)
@@ -471,7 +473,7 @@ func TestPartitionTwoSentinelsCutDuringCutover(t *testing.T) {
 	}
 	assertSourceNotPaused(t, g.lab)
 	var names []string
-	for _, u := range steps.Unreachable(g.facts()) {
+	for _, u := range switchover.Unreachable(g.facts()) {
 		names = append(names, u.Name)
 		t.Logf("partition: %s", u)
 	}
@@ -492,7 +494,7 @@ func TestPartitionTwoSentinelsCutAfterFailover(t *testing.T) {
 	cut := g.allButFirstAsked(plan)
 	var p progressLog
 	p.on(steps.PhasePromoting, "", func() { g.isolate(cut...) })
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	t.Logf("cutover: %v; notes %v", err, res.Notes)
 	if err != nil {
 		t.Fatalf("cutover: %v", err)
@@ -512,7 +514,7 @@ func TestPartitionOldPrimaryCutBeforeFence(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
 	p.on(steps.PhaseFencing, "", func() { g.isolate("source") })
-	_, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	_, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	ce := cutoverError(t, err)
 	if !ce.PastPointOfNoReturn || ce.Phase != steps.PhaseFencing {
 		t.Errorf("error %+v", ce)
@@ -529,7 +531,7 @@ func TestPartitionFlyoverCutFromSentinelsMidWait(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
 	p.on(steps.PhasePromoting, "", func() { g.splitFrom(lab.NodeFlyover, g.sentinelNodes()...) })
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	t.Logf("cutover: %v; notes %v", err, res.Notes)
 	if err == nil {
 		mustSay(t, "notes", strings.Join(res.Notes, "; "), "did not answer")
@@ -550,7 +552,7 @@ func TestPartitionWriterCutFromSentinelsDuringSwitch(t *testing.T) {
 	g, plan, canary := readyToCutOver(t, lab.Options{}, 300)
 	var p progressLog
 	p.on(steps.PhaseFailover, "SENTINEL FAILOVER", func() { g.splitFrom(lab.NodeWriter, g.sentinelNodes()...) })
-	res, err := g.runner.Cutover(context.Background(), plan, p.fn)
+	res, err := switchover.Cutover(context.Background(), g.runner, plan, p.fn)
 	if err != nil {
 		t.Fatalf("cutover: %v", err)
 	}
@@ -621,7 +623,7 @@ func TestPartitionFlappingDuringSyncAndDrain(t *testing.T) {
 	stopSync = g.net().Flap("source", "target", true, 300*time.Millisecond)
 	stopFlyover := g.net().Flap(lab.NodeFlyover, "target", true, 300*time.Millisecond)
 	var p progressLog
-	res, cerr := g.runner.Cutover(context.Background(), steps.PlanCutover(f, g.opts), p.fn)
+	res, cerr := switchover.Cutover(context.Background(), g.runner, steps.PlanCutover(f, g.opts), p.fn)
 	_, err1 := stopSync()
 	_, err2 := stopFlyover()
 	g.must(errors.Join(err1, err2))

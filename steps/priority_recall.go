@@ -22,20 +22,20 @@ import (
 
 // The Phase of the notes that carry a priorityRecord.
 const (
-	phasePrioritySaved    = "replica-priority-saved"
-	phasePriorityRestored = "replica-priority-restored"
+	PhasePrioritySaved    = "replica-priority-saved"
+	PhasePriorityRestored = "replica-priority-restored"
 )
 
-// priorityRecord is the Data of those notes.
-type priorityRecord struct {
+// PriorityRecord is the Data of those notes.
+type PriorityRecord struct {
 	Master  string `json:"master"`
 	Replica string `json:"replica"`
 	Old     int    `json:"old_priority"`
 }
 
-func (r *Runner) notePriority(ctx context.Context, phase string, rec priorityRecord, msg string) {
+func (r *Runner) NotePriority(ctx context.Context, phase string, rec PriorityRecord, msg string) {
 	rec.Master = r.Prober.Topo.MasterName
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Phase: phase, Endpoint: "replica", Addr: rec.Replica,
+	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepOf(ctx), Phase: phase, Endpoint: "replica", Addr: rec.Replica,
 		Message: msg, Data: auditlog.MustJSON(rec)}, true)
 }
 
@@ -63,8 +63,8 @@ func (r *Runner) RecallPriorities() []string {
 	files = append(files, path) // the log in use last: the newest records
 	old, from := map[string]int{}, map[string]string{}
 	for _, f := range files {
-		readPriorityRecords(f, r.Prober.Topo.MasterName, func(phase string, rec priorityRecord) {
-			if phase == phasePrioritySaved {
+		readPriorityRecords(f, r.Prober.Topo.MasterName, func(phase string, rec PriorityRecord) {
+			if phase == PhasePrioritySaved {
 				old[rec.Replica], from[rec.Replica] = rec.Old, f
 			} else {
 				delete(old, rec.Replica)
@@ -73,7 +73,7 @@ func (r *Runner) RecallPriorities() []string {
 	}
 	var lines []string
 	for _, addr := range slices.Sorted(maps.Keys(old)) {
-		r.Session.recordOldPriority(addr, old[addr])
+		r.Session.RecordOldPriority(addr, old[addr])
 		msg := fmt.Sprintf("replica %s was at replica-priority %d before an earlier run set 0: abort puts it back", addr, old[addr])
 		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Endpoint: "replica", Addr: addr,
 			Message: "recalled from " + from[addr] + ": " + msg + " (while it is still 0)"}, false)
@@ -86,7 +86,7 @@ func (r *Runner) RecallPriorities() []string {
 // the audit log at path, in order. Lines that are not such notes are
 // skipped without decoding (snapshots make most lines long); an
 // unreadable file or line is skipped.
-func readPriorityRecords(path, master string, fn func(phase string, rec priorityRecord)) {
+func readPriorityRecords(path, master string, fn func(phase string, rec PriorityRecord)) {
 	f, err := os.Open(path)
 	if err != nil {
 		return
@@ -96,15 +96,15 @@ func readPriorityRecords(path, master string, fn func(phase string, rec priority
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.Contains(line, phasePrioritySaved) && !strings.Contains(line, phasePriorityRestored) {
+		if !strings.Contains(line, PhasePrioritySaved) && !strings.Contains(line, PhasePriorityRestored) {
 			continue
 		}
 		var e auditlog.Entry
-		var rec priorityRecord
+		var rec PriorityRecord
 		if json.Unmarshal([]byte(line), &e) != nil || e.Kind != auditlog.KindNote || json.Unmarshal(e.Data, &rec) != nil {
 			continue
 		}
-		if rec.Master != master || rec.Replica == "" || (e.Phase != phasePrioritySaved && e.Phase != phasePriorityRestored) {
+		if rec.Master != master || rec.Replica == "" || (e.Phase != PhasePrioritySaved && e.Phase != PhasePriorityRestored) {
 			continue
 		}
 		fn(e.Phase, rec)

@@ -27,11 +27,11 @@ type ReadBack struct {
 
 // Summary is the read-back in one sentence, for the report and an
 // unattended run's events.
-func (rb ReadBack) Summary() string { return rb.summary("%d lost") }
+func (rb ReadBack) Summary() string { return rb.SummaryAs("%d lost") }
 
-// summary is Summary with the lost count as lost says it (the report
+// SummaryAs is Summary with the lost count as lost says it (the report
 // puts it in bold).
-func (rb ReadBack) summary(lost string) string {
+func (rb ReadBack) SummaryAs(lost string) string {
 	v := rb.Verdict
 	by := v.At.Format("15:04:05")
 	if rb.Err != "" {
@@ -44,14 +44,14 @@ func (rb ReadBack) summary(lost string) string {
 	return s + fmt.Sprintf("; writes acknowledged after %s were not read back", by)
 }
 
-// readBack reads every acknowledged canary write back from the primary
+// ReadBack reads every acknowledged canary write back from the primary
 // the Sentinels name, logs it in the audit log (a "canary" result, with
 // the writer's counters) and keeps it in the session.
-func (r *Runner) readBack(ctx context.Context, step StepID, progress func(Progress)) ReadBack {
+func (r *Runner) ReadBack(ctx context.Context, step StepID, progress func(Progress)) ReadBack {
 	progress(Progress{Phase: "canary", Message: "reading every acknowledged canary write back from the new primary", Fraction: -1})
 	stats := r.Canary.Stats()
 	verdict, err := r.Canary.Verify(ctx)
-	rb := ReadBack{Step: step, Verdict: verdict, Err: errString(err)}
+	rb := ReadBack{Step: step, Verdict: verdict, Err: ErrString(err)}
 	if verdict.At.IsZero() {
 		rb.Verdict.At = time.Now()
 	}
@@ -59,4 +59,11 @@ func (r *Runner) readBack(ctx context.Context, step StepID, progress func(Progre
 		Data: auditlog.MustJSON(map[string]any{"stats": stats, "verdict": rb.Verdict, "error": rb.Err})}, true)
 	set(r.Session, &r.Session.readBack, &rb)
 	return rb
+}
+
+func ErrString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -10,6 +10,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/readiness"
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 func findCheck(t *testing.T, cs []steps.Check, id string) steps.Check {
@@ -23,9 +24,9 @@ func findCheck(t *testing.T, cs []steps.Check, id string) steps.Check {
 	return steps.Check{}
 }
 
-// readReadiness reads the facts through the audited path in read-only
+// ReadReadiness reads the facts through the audited path in read-only
 // mode: every readiness read must pass the read-only allowlist.
-func (g *rig) readReadiness() readiness.ReadinessFacts {
+func (g *rig) ReadReadiness() readiness.ReadinessFacts {
 	g.t.Helper()
 	g.runner.ReadOnly = true
 	defer func() { g.runner.ReadOnly = false }()
@@ -66,8 +67,8 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFixOnARealLab(t *testing.T) 
 		t.Fatal(err)
 	}
 
-	rf := g.readReadiness()
-	cs := steps.ReadinessChecks(rf)
+	rf := g.ReadReadiness()
+	cs := checks.ReadinessChecks(rf)
 	for id, want := range map[string]struct {
 		level      steps.Level
 		detail, fx string
@@ -106,7 +107,7 @@ func TestReadinessCleanSourcePassesOnARealLab(t *testing.T) {
 	// The lab's own traffic (preload, Sentinel's hello messages) and a
 	// Redis replica's syncing must not count as the application's.
 	g.attachInSync(30 * time.Second)
-	for _, c := range steps.ReadinessChecks(g.readReadiness()) {
+	for _, c := range checks.ReadinessChecks(g.ReadReadiness()) {
 		if c.Level != steps.Pass {
 			t.Errorf("%s: %s: %s", c.ID, c.Level, c.Detail)
 		}

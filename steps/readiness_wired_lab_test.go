@@ -12,6 +12,7 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/plan"
 )
 
 // A source with a Redis Function loaded: the preflight step reads the
@@ -130,7 +131,7 @@ func TestSampleBeforeTheCutoverFindsKeysChangedOnTheTarget(t *testing.T) {
 		t.Errorf("%d sample entries in the audit log, want 1", samples)
 	}
 	final := g.facts().Snapshot
-	md := steps.RenderReport(entries, steps.ReportExtras{Topo: g.prober.Topo, Final: &final})
+	md := plan.RenderReport(entries, plan.ReportExtras{Topo: g.prober.Topo, Final: &final})
 	server, _, _ := lab.Binaries()
 	labtest.ContainsAll(t, "the report", md, ", "+probe.CapabilitiesOf(server.Kind, server.Version).Name(),
 		fmt.Sprintf(", %s-server %s (a stand-in", server.Kind, server.Version), "(a stand-in for Dragonfly)", "## Sampled comparison of keys",

@@ -9,6 +9,7 @@ import (
 
 	"flyover/lab"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // A target that cannot authenticate to the source when the attach runs
@@ -33,7 +34,7 @@ func TestAttachThatCannotAuthenticateSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := g.run(steps.StepAttach)
-	var re *steps.ReplicaOfError
+	var re *switchover.ReplicaOfError
 	if !errors.As(err, &re) {
 		t.Fatalf("attach: %v", err)
 	}

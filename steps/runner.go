@@ -43,16 +43,16 @@ type Runner struct {
 	lastObserve string
 }
 
-// opts are the runner's options with the defaults filled in. Opts is read,
+// Options are the runner's options with the defaults filled in. Opts is read,
 // never written, once the runner is in use.
-func (r *Runner) opts() Options { return r.Opts.withDefaults() }
+func (r *Runner) Options() Options { return r.Opts.WithDefaults() }
 
 // NewRunner returns a runner over the prober's endpoints.
 func NewRunner(p *probe.Prober, a *auditlog.Audit, s *Session, o Options) *Runner {
 	if s == nil {
 		s = NewSession()
 	}
-	return &Runner{Prober: p, Audit: a, Session: s, Opts: o.withDefaults()}
+	return &Runner{Prober: p, Audit: a, Session: s, Opts: o.WithDefaults()}
 }
 
 // CommandError is a command that failed: where it went, what was sent
@@ -70,9 +70,9 @@ func (e *CommandError) Error() string {
 
 func (e *CommandError) Unwrap() error { return e.Err }
 
-// replyCode is the first word of a server's error reply (NOGOODSLAVE,
+// ReplyCode is the first word of a server's error reply (NOGOODSLAVE,
 // INPROG, READONLY, ...), or "".
-func replyCode(err error) string {
+func ReplyCode(err error) string {
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return ""
@@ -83,11 +83,11 @@ func replyCode(err error) string {
 
 type stepKey struct{}
 
-func withStep(ctx context.Context, id StepID) context.Context {
+func WithStep(ctx context.Context, id StepID) context.Context {
 	return context.WithValue(ctx, stepKey{}, id)
 }
 
-func stepOf(ctx context.Context) StepID {
+func StepOf(ctx context.Context) StepID {
 	id, _ := ctx.Value(stepKey{}).(StepID)
 	return id
 }
@@ -95,27 +95,30 @@ func stepOf(ctx context.Context) StepID {
 // Send sends one command to one endpoint through the audited path, bounded
 // by the endpoint's timeout (or ctx's deadline, if sooner).
 func (r *Runner) Send(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
-	return r.send(ctx, e, 0, false, args...)
+	return r.SendWithin(ctx, e, 0, false, args...)
 }
 
-// sendMust is for the commands that undo or finish a pause (CLIENT UNPAUSE,
+// SendMust is for the commands that undo or finish a pause (CLIENT UNPAUSE,
 // the fence): they are sent even when the audit log has failed, since not
 // sending them is worse than not recording them.
-func (r *Runner) sendMust(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
-	return r.send(ctx, e, 0, true, args...)
+func (r *Runner) SendMust(ctx context.Context, e *probe.Endpoint, args ...any) (any, error) {
+	return r.SendWithin(ctx, e, 0, true, args...)
 }
 
-func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Duration, must bool, args ...any) (any, error) {
+// SendWithin sends one command through the audited path with its own
+// timeout (0: the endpoint's); must sends it even when the audit log has
+// failed, as SendMust.
+func (r *Runner) SendWithin(ctx context.Context, e *probe.Endpoint, timeout time.Duration, must bool, args ...any) (any, error) {
 	sargs := stringArgs(args)
 	red := RedactArgs(sargs)
-	name := r.endpointName(e)
+	name := r.EndpointName(e)
 	write := !probe.IsRead(sargs)
 	if r.ReadOnly && write {
 		err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: red}
-		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Message: err.Error()}, false)
 		return nil, err
 	}
-	seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
+	seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: red, Write: write}, write)
 	if aerr != nil && !must {
 		return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(red, " "), aerr)
 	}
@@ -130,12 +133,12 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	if errors.Is(err, redis.Nil) {
 		reply, err = nil, nil
 	}
-	entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
+	entry := auditlog.Entry{Kind: auditlog.KindReply, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seq,
 		Millis: float64(elapsed.Microseconds()) / 1000}
 	if err != nil {
 		entry.Error = err.Error()
 	} else {
-		entry.Reply = redactReply(sargs, reply)
+		entry.Reply = RedactReply(sargs, reply)
 	}
 	r.Audit.Log(entry, false)
 	if err != nil {
@@ -144,12 +147,12 @@ func (r *Runner) send(ctx context.Context, e *probe.Endpoint, timeout time.Durat
 	return reply, nil
 }
 
-// sendTx sends cmds to one endpoint as one MULTI ... EXEC through the
+// SendTx sends cmds to one endpoint as one MULTI ... EXEC through the
 // audited path: every command is logged (fsync'd when it writes) before
 // the transaction is sent, and each reply after. It is sent even when
-// the audit log has failed only when must is set, as sendMust.
-func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds ...[]any) ([]any, error) {
-	name := r.endpointName(e)
+// the audit log has failed only when must is set, as SendMust.
+func (r *Runner) SendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds ...[]any) ([]any, error) {
+	name := r.EndpointName(e)
 	seqs := make([]int64, len(cmds))
 	reds := make([][]string, len(cmds))
 	for i, c := range cmds {
@@ -158,10 +161,10 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 		write := !probe.IsRead(sargs)
 		if r.ReadOnly && write {
 			err := &ReadOnlyError{Endpoint: name + " " + e.Addr, Args: reds[i]}
-			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
+			r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Message: err.Error()}, false)
 			return nil, err
 		}
-		seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
+		seq, aerr := r.Audit.Log(auditlog.Entry{Kind: auditlog.KindCommand, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Args: reds[i], Write: write,
 			Message: fmt.Sprintf("in one MULTI/EXEC, %d of %d", i+1, len(cmds))}, write)
 		if aerr != nil && !must {
 			return nil, fmt.Errorf("not sent to %s (%s): the audit log cannot be written: %w", name, strings.Join(reds[i], " "), aerr)
@@ -174,9 +177,9 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 	cancel()
 	elapsed := float64(time.Since(start).Microseconds()) / 1000
 	for i := range cmds {
-		entry := auditlog.Entry{Kind: auditlog.KindReply, Step: stepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
+		entry := auditlog.Entry{Kind: auditlog.KindReply, Step: StepOf(ctx), Endpoint: name, Addr: e.Addr, Ref: seqs[i], Millis: elapsed}
 		if i < len(replies) && err == nil {
-			entry.Reply = redactReply(stringArgs(cmds[i]), replies[i])
+			entry.Reply = RedactReply(stringArgs(cmds[i]), replies[i])
 		} else if err != nil {
 			entry.Error = err.Error()
 		}
@@ -192,7 +195,9 @@ func (r *Runner) sendTx(ctx context.Context, e *probe.Endpoint, must bool, cmds 
 	return replies, nil
 }
 
-func (r *Runner) endpointName(e *probe.Endpoint) string {
+// EndpointName is how the audit log and errors name e (source, target, a
+// sentinel, a replica).
+func (r *Runner) EndpointName(e *probe.Endpoint) string {
 	switch e {
 	case r.Prober.Source:
 		return "source"
@@ -201,7 +206,7 @@ func (r *Runner) endpointName(e *probe.Endpoint) string {
 	}
 	for i, s := range r.Prober.Sentinels {
 		if e == s {
-			return endpointLabel(i)
+			return EndpointLabel(i)
 		}
 	}
 	if e.Label != "" {
@@ -228,7 +233,7 @@ func (r *Runner) Poll(ctx context.Context) probe.Snapshot {
 	r.lastObserve = sum
 	r.mu.Unlock()
 	if changed {
-		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindObserve, Step: stepOf(ctx), Message: sum}, false)
+		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindObserve, Step: StepOf(ctx), Message: sum}, false)
 	}
 	return snap
 }
@@ -255,9 +260,9 @@ func summarize(topo probe.Topology, s probe.Snapshot) string {
 	for i, v := range s.Sentinels {
 		switch {
 		case !v.Reachable:
-			fmt.Fprintf(&sb, " %s unreachable", endpointLabel(i))
+			fmt.Fprintf(&sb, " %s unreachable", EndpointLabel(i))
 		default:
-			fmt.Fprintf(&sb, " %s->%s knows_target=%t promotes_target=%t", endpointLabel(i), v.MasterAddr, v.KnowsTarget, v.WouldPromoteTarget)
+			fmt.Fprintf(&sb, " %s->%s knows_target=%t promotes_target=%t", EndpointLabel(i), v.MasterAddr, v.KnowsTarget, v.WouldPromoteTarget)
 			if v.FailoverInProgress() {
 				sb.WriteString(" failover_in_progress")
 			}
@@ -351,7 +356,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 	if step == nil {
 		return nil, fmt.Errorf("no step %q", id)
 	}
-	o := r.opts()
+	o := r.Options()
 	for _, c := range step.Confirmations(f, o) {
 		ans := a[c.ID]
 		yes := c.Yes(ans)
@@ -388,7 +393,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			}
 		}
 	}
-	jctx, cancel := context.WithCancel(withStep(ctx, id))
+	jctx, cancel := context.WithCancel(WithStep(ctx, id))
 	ch := make(chan Progress, 256)
 	j := &Job{Step: id, Progress: ch, ch: ch, done: make(chan struct{}), cancel: cancel, started: time.Now()}
 	r.mu.Lock()
@@ -414,8 +419,8 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 		// on facts polled now: the operator confirmed on facts that may
 		// have moved since, and nothing is sent if it no longer holds.
 		fresh, err := f, error(nil)
-		if step.confirm != nil && step.pre != nil {
-			fresh, err = r.recheck(jctx, step.pre)
+		if step.ConfirmFn != nil && step.PreFn != nil {
+			fresh, err = r.Recheck(jctx, step.PreFn)
 			if err != nil && jctx.Err() != nil {
 				// Stopped while the fresh poll ran: the endpoints did not
 				// fail, the poll was cut short.
@@ -423,7 +428,7 @@ func (r *Runner) Start(ctx context.Context, id StepID, f Facts, a Answers) (*Job
 			}
 		}
 		if err == nil {
-			err = step.run(jctx, r, f, fresh, a, func(p Progress) {
+			err = step.RunFn(jctx, r, f, fresh, a, func(p Progress) {
 				if p.Phase != lastPhase {
 					lastPhase = p.Phase
 					r.Audit.Log(auditlog.Entry{Kind: auditlog.KindPhase, Step: id, Phase: p.Phase, Message: p.Message}, false)
@@ -472,10 +477,10 @@ func (r *Runner) Run(ctx context.Context, id StepID, f Facts, a Answers) error {
 	return j.Wait()
 }
 
-// waitUntil polls the topology every interval until cond says done, the
+// WaitUntil polls the topology every interval until cond says done, the
 // deadline passes (zero: none), or ctx ends. cond also reports progress
 // and may fail the wait early.
-func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline time.Time,
+func (r *Runner) WaitUntil(ctx context.Context, interval time.Duration, deadline time.Time,
 	cond func(f Facts) (done bool, err error)) (Facts, error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -486,7 +491,7 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 			return f, err
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
-			return f, errDeadline
+			return f, ErrDeadline
 		}
 		select {
 		case <-ctx.Done():
@@ -496,13 +501,14 @@ func (r *Runner) waitUntil(ctx context.Context, interval time.Duration, deadline
 	}
 }
 
-var errDeadline = errors.New("deadline passed")
+// ErrDeadline is WaitUntil's error when its deadline passes.
+var ErrDeadline = errors.New("deadline passed")
 
-// recheck polls afresh and checks pre again before anything is sent: the
+// Recheck polls afresh and checks pre again before anything is sent: the
 // operator confirmed on facts that may have moved since.
-func (r *Runner) recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
+func (r *Runner) Recheck(ctx context.Context, pre func(Facts, Options) []Check) (Facts, error) {
 	fresh := r.Facts(ctx)
-	return fresh, notStarted(pre(fresh, r.opts()))
+	return fresh, notStarted(pre(fresh, r.Options()))
 }
 
 // notStarted wraps a failed fresh precondition: nothing was sent.
@@ -518,8 +524,8 @@ func notStarted(cs []Check) error {
 	return errors.New(msg)
 }
 
-// connectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
+// ConnectionClosed: the server closed the connection (SHUTDOWN, or CLIENT
 // KILL on the old primary), so the command may well have done its work.
-func connectionClosed(err error) bool {
+func ConnectionClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -43,9 +43,9 @@ func (s SampleRun) Summary() string {
 	if res.Compared == 0 && res.Error != "" {
 		return "no key compared: " + res.Error
 	}
-	line := fmt.Sprintf("%d keys compared (%s), %d differ", res.Compared, modeWord(res.Mode), len(res.Mismatches))
+	line := fmt.Sprintf("%d keys compared (%s), %d differ", res.Compared, ModeWord(res.Mode), len(res.Mismatches))
 	if len(res.Databases) > 1 {
-		line = fmt.Sprintf("%d keys of %s compared (%s), %d differ", res.Compared, sampling.DatabaseList(res.Databases), modeWord(res.Mode), len(res.Mismatches))
+		line = fmt.Sprintf("%d keys of %s compared (%s), %d differ", res.Compared, sampling.DatabaseList(res.Databases), ModeWord(res.Mode), len(res.Mismatches))
 	}
 	if len(res.Unsettled) > 0 {
 		line += fmt.Sprintf(", %d written too often to compare", len(res.Unsettled))
@@ -56,7 +56,7 @@ func (s SampleRun) Summary() string {
 	return line
 }
 
-func modeWord(mode string) string {
+func ModeWord(mode string) string {
 	if mode == "scan" {
 		return "every key"
 	}
@@ -77,17 +77,17 @@ func (s SampleRun) Mismatched(max int) string {
 	return strings.Join(parts, "; ")
 }
 
-// runSample compares DefaultSampleKeys keys between the source and the
+// RunSample compares DefaultSampleKeys keys between the source and the
 // target and records the result in the session and, as one entry, in the
 // audit log. Every command is a read, sent directly with each endpoint's
 // timeout, like the poll's: hundreds of key reads would bury the audit
 // log, so the summary stands for them. After the cutover the new primary
 // (the target) is compared with the old one.
-func (r *Runner) runSample(ctx context.Context, step StepID, afterCutover bool, progress func(Progress)) SampleRun {
+func (r *Runner) RunSample(ctx context.Context, step StepID, AfterCutover bool, progress func(Progress)) SampleRun {
 	src, tgt := r.Prober.Source, r.Prober.Target
-	run := SampleRun{Step: step, AfterCutover: afterCutover, Source: src.Addr, Target: tgt.Addr}
+	run := SampleRun{Step: step, AfterCutover: AfterCutover, Source: src.Addr, Target: tgt.Addr}
 	what := "the source with the target"
-	if afterCutover {
+	if AfterCutover {
 		what = "the old primary with the new one"
 	}
 	progress(Progress{Phase: "sampling", Message: fmt.Sprintf("comparing %d keys of %s (reads only)", DefaultSampleKeys, what), Fraction: 0})
@@ -105,22 +105,22 @@ func (r *Runner) runSample(ctx context.Context, step StepID, afterCutover bool, 
 	return run
 }
 
-// sampleCheck judges the latest sample before the cutover: a key that
+// SampleCheck judges the latest sample before the cutover: a key that
 // still differs once the target caught up is divergence, and blocks.
-func sampleCheck(f Facts) Check {
+func SampleCheck(f Facts) Check {
 	const id, title = "sample", "a sample of keys is the same on the target"
 	s := f.Sample
 	switch {
 	case s == nil:
-		return warn(id, title, fmt.Sprintf("no sample has run in this session since the target's last full sync: the cutover compares %d keys before it pauses writes", DefaultSampleKeys))
+		return WarnCheck(id, title, fmt.Sprintf("no sample has run in this session since the target's last full sync: the cutover compares %d keys before it pauses writes", DefaultSampleKeys))
 	case len(s.Result.Mismatches) > 0:
-		return block(id, title, fmt.Sprintf("at %s, %d of %d sampled keys differ on the target: %s",
+		return BlockCheck(id, title, fmt.Sprintf("at %s, %d of %d sampled keys differ on the target: %s",
 			s.At.Format("15:04:05"), len(s.Result.Mismatches), s.Result.Compared, s.Mismatched(5)),
 			"find what writes to the target or what it dropped (the divergence check, the target's log); then detach it and attach it again (a full sync), and sample again")
 	case s.Result.Compared == 0:
-		return warn(id, title, "the last sample compared no key: "+s.Summary())
+		return WarnCheck(id, title, "the last sample compared no key: "+s.Summary())
 	}
-	return pass(id, title, "at "+s.At.Format("15:04:05")+": "+s.Summary())
+	return PassCheck(id, title, "at "+s.At.Format("15:04:05")+": "+s.Summary())
 }
 
 // DivergenceWatch is the divergence check over the target's counters as

@@ -16,6 +16,7 @@ import (
 	"flyover/lab"
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/plan"
 	"flyover/ui/status"
 )
 
@@ -79,7 +80,7 @@ func TestSecretsNeverAppearInAnyArtefact(t *testing.T) {
 		seen = append(seen, what+": "+string(b))
 	}
 	shown := func(f steps.Facts) {
-		c := steps.Plan(f, so)
+		c := plan.Plan(f, so)
 		record("plan", c)
 		record("facts", f)
 		var buf bytes.Buffer

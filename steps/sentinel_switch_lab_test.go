@@ -13,6 +13,7 @@ import (
 	"flyover/probe"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // The HA run of issue 18, with a stand-in target that refuses Redis
@@ -52,10 +53,10 @@ func TestHALeaderFailoverEndsBeforeTheDecommission(t *testing.T) {
 			if c.Current != steps.StepVerify {
 				t.Fatalf("plan at %s: %s", c.Current, c.State(c.Current).Reason)
 			}
-			var leader *steps.SentinelSwitch
-			for _, sw := range steps.SentinelSwitches(f) {
+			var leader *switchover.SentinelSwitch
+			for _, sw := range switchover.SentinelSwitches(f) {
 				t.Logf("after the cutover: %s", sw.Describe(f))
-				if sw.State == steps.SwitchFinishing {
+				if sw.State == switchover.SwitchFinishing {
 					leader = &sw
 				}
 			}
@@ -139,8 +140,8 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 	// and the old primary is shut down.
 	_, f := g.plan()
 	leader := -1
-	for _, sw := range steps.SentinelSwitches(f) {
-		if sw.State == steps.SwitchFinishing {
+	for _, sw := range switchover.SentinelSwitches(f) {
+		if sw.State == switchover.SwitchFinishing {
 			leader = sw.Index
 		}
 	}
@@ -153,11 +154,11 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Source.Stop()
-	label := fmt.Sprintf("sentinel-%d", leader+1)
-	labtest.Wait(t, 30*time.Second, label+" stuck on the dead old primary", func() bool {
+	Label := fmt.Sprintf("sentinel-%d", leader+1)
+	labtest.Wait(t, 30*time.Second, Label+" stuck on the dead old primary", func() bool {
 		_, f = g.plan()
-		sw := steps.SentinelSwitches(f)[leader]
-		return sw.State == steps.SwitchStuck && sw.RecordDown
+		sw := switchover.SentinelSwitches(f)[leader]
+		return sw.State == switchover.SwitchStuck && sw.RecordDown
 	})
 
 	c, f := g.plan()
@@ -171,12 +172,12 @@ func TestAStuckSentinelIsNamedAndRepaired(t *testing.T) {
 		}
 	}
 	t.Logf("verify: %s %s: %s (fix: %s)", line.Level, line.Title, line.Detail, line.Fix)
-	if line.Level != steps.Block || !strings.Contains(line.Detail, label+" names "+l.Source.Addr()) || len(line.FixCommands) != 3 {
+	if line.Level != steps.Block || !strings.Contains(line.Detail, Label+" names "+l.Source.Addr()) || len(line.FixCommands) != 3 {
 		t.Fatalf("the stuck Sentinel is not named with its fix: %+v", line)
 	}
 	a := yes(steps.StepVerify, f, g.opts)
-	if a["repair "+label] != "y" {
-		t.Fatalf("no repair offered for %s: %v", label, a)
+	if a["repair "+Label] != "y" {
+		t.Fatalf("no repair offered for %s: %v", Label, a)
 	}
 	if err := g.runner.Run(ctx, steps.StepVerify, f, a); err != nil {
 		t.Fatal(err)

@@ -103,10 +103,10 @@ type Session struct {
 // NewSession returns an empty session.
 func NewSession() *Session { return &Session{} }
 
-// minPollSpacing: polls closer together than this count once towards
+// MinPollSpacing: polls closer together than this count once towards
 // "in sync for N consecutive polls", so a UI and a step polling at the
 // same time do not halve the time it takes.
-const minPollSpacing = 200 * time.Millisecond
+const MinPollSpacing = 200 * time.Millisecond
 
 // Observe records one snapshot.
 func (s *Session) Observe(snap probe.Snapshot) {
@@ -124,7 +124,7 @@ func (s *Session) Observe(snap probe.Snapshot) {
 		s.lastCounted = snap.At
 		return
 	}
-	if !s.lastCounted.IsZero() && snap.At.Sub(s.lastCounted) < minPollSpacing && s.streak > 0 {
+	if !s.lastCounted.IsZero() && snap.At.Sub(s.lastCounted) < MinPollSpacing && s.streak > 0 {
 		return
 	}
 	s.lastCounted = snap.At
@@ -191,7 +191,7 @@ func (s *Session) SetReadiness(rf readiness.ReadinessFacts) {
 	set(s, &s.readiness, &rf)
 }
 
-func (s *Session) setDivergenceBase(c *probe.DivergenceCounters) {
+func (s *Session) SetDivergenceBase(c *probe.DivergenceCounters) {
 	set(s, &s.divBase, c)
 }
 
@@ -205,21 +205,21 @@ func (s *Session) setSample(run SampleRun) {
 	}
 }
 
-func (s *Session) setCutover(r CutoverResult) {
+func (s *Session) SetCutover(r CutoverResult) {
 	set(s, &s.cutover, &r)
 }
 
-func (s *Session) setVerified(t time.Time) {
+func (s *Session) SetVerified(t time.Time) {
 	set(s, &s.verified, t)
 }
 
-func (s *Session) setDecommissioned(leftOld bool) {
+func (s *Session) SetDecommissioned(leftOld bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.decomm, s.leftOld = true, leftOld
 }
 
-func (s *Session) setReport(path string) {
+func (s *Session) SetReport(path string) {
 	set(s, &s.report, path)
 }
 
@@ -245,8 +245,8 @@ func (s *Session) Facts(topo probe.Topology, snap probe.Snapshot) Facts {
 	return f
 }
 
-// keyspaceDBs are the databases either keyspace lists, in order.
-func keyspaceDBs(source, target map[int]probe.DBKeys) []int {
+// KeyspaceDBs are the databases either keyspace lists, in order.
+func KeyspaceDBs(source, target map[int]probe.DBKeys) []int {
 	dbs := map[int]bool{}
 	for db := range source {
 		dbs[db] = true
@@ -263,7 +263,7 @@ func keyspaceDBs(source, target map[int]probe.DBKeys) []int {
 // follows, so their counts can differ by what expired in between.
 func KeyDiff(source, target probe.Node) string {
 	var diffs []string
-	for _, db := range keyspaceDBs(source.Keyspace, target.Keyspace) {
+	for _, db := range KeyspaceDBs(source.Keyspace, target.Keyspace) {
 		s, t := source.Keyspace[db], target.Keyspace[db]
 		sp, tp := s.Keys-s.Expires, t.Keys-t.Expires
 		if sp != tp {

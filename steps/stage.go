@@ -21,7 +21,7 @@ const (
 // StageOf derives the stage from the topology alone.
 func StageOf(f Facts) Stage {
 	s := &f.Snapshot
-	if targetIsSource(f) {
+	if TargetIsSource(f) {
 		// Every Sentinel "names the target": nothing about the stage can
 		// be told, and preflight blocks.
 		return StageUnknown
@@ -32,7 +32,7 @@ func StageOf(f Facts) Stage {
 		return StagePromoted
 	case n > 0:
 		return StagePromoting
-	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && anyFailoverInProgress(f):
+	case s.Target.Reachable && s.Target.Role == probe.RolePrimary && AnyFailoverInProgress(f):
 		return StagePromoting
 	case promotedUnannounced(f):
 		return StagePromotedUnannounced
@@ -46,14 +46,14 @@ func StageOf(f Facts) Stage {
 	return StageDetached
 }
 
-func afterCutover(f Facts) bool {
+func AfterCutover(f Facts) bool {
 	st := StageOf(f)
 	return st == StagePromoting || st == StagePromoted || st == StagePromotedUnannounced
 }
 
-func attached(f Facts) bool {
+func Attached(f Facts) bool {
 	st := StageOf(f)
-	return st == StageSyncing || st == StageStreaming || afterCutover(f)
+	return st == StageSyncing || st == StageStreaming || AfterCutover(f)
 }
 
 // TargetNaming is how many Sentinels name the target: probe's count, for
@@ -68,7 +68,7 @@ func TargetNaming(f Facts) int {
 	return 0
 }
 
-func anyFailoverInProgress(f Facts) bool {
+func AnyFailoverInProgress(f Facts) bool {
 	for i := range f.Snapshot.Sentinels {
 		if f.Snapshot.Sentinels[i].FailoverInProgress() {
 			return true

@@ -25,21 +25,21 @@ import (
 // says master.
 func promotedUnannounced(f Facts) bool {
 	s := &f.Snapshot
-	if !s.Target.Reachable || s.Target.Role != probe.RolePrimary || TargetNaming(f) > 0 || anyFailoverInProgress(f) {
+	if !s.Target.Reachable || s.Target.Role != probe.RolePrimary || TargetNaming(f) > 0 || AnyFailoverInProgress(f) {
 		return false
 	}
 	if f.Cutover != nil && !f.Cutover.FailoverAt.IsZero() {
 		return true
 	}
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		return true
 	}
 	return len(silentSentinels(f)) > 0 && listedReportingMaster(f)
 }
 
-// sourceFollowsTarget: the old primary is a replica of the target (the
+// SourceFollowsTarget: the old primary is a replica of the target (the
 // fence has happened).
-func sourceFollowsTarget(f Facts) bool {
+func SourceFollowsTarget(f Facts) bool {
 	src := &f.Snapshot.Source
 	return src.Reachable && src.Role == probe.RoleReplica &&
 		f.Topo.IsTarget(net.JoinHostPort(src.MasterHost, strconv.Itoa(src.MasterPort)))
@@ -66,7 +66,7 @@ func silentSentinels(f Facts) []string {
 	var out []string
 	for i, v := range f.Snapshot.Sentinels {
 		if !v.Reachable {
-			out = append(out, endpointLabel(i))
+			out = append(out, EndpointLabel(i))
 		}
 	}
 	return out
@@ -83,7 +83,7 @@ func unannouncedWhat(f Facts) string {
 		gone = " (" + strings.Join(silent, ", ") + " not answering)"
 	}
 	clients := "clients are still sent to the old primary, which takes writes"
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		clients = "clients are still sent to the old primary, now a read-only replica of the target, so writes fail (READONLY)"
 	} else if !f.Snapshot.Source.Reachable {
 		clients = "clients are still sent to the old primary, which does not answer"
@@ -92,12 +92,12 @@ func unannouncedWhat(f Facts) string {
 		who, gone, clients)
 }
 
-// unannouncedDo says what the operator should do.
-func unannouncedDo(f Facts) string {
+// UnannouncedDo says what the operator should do.
+func UnannouncedDo(f Facts) string {
 	back := "bring the Sentinel that ran the failover back: it tells the others and they switch to the target (+switch-master)"
-	if sourceFollowsTarget(f) {
+	if SourceFollowsTarget(f) {
 		return back + ". If it cannot come back: the others see their master report replica, take it as down after " +
-			fmt.Sprintf("down-after-milliseconds (%s) plus about 20 s, and fail over to the target themselves ", downAfter(f)) +
+			fmt.Sprintf("down-after-milliseconds (%s) plus about 20 s, and fail over to the target themselves ", DownAfter(f)) +
 			"(the other replicas have priority 0). Do not send REPLICAOF to the target: it holds the only copy of new writes"
 	}
 	return back + ". If it cannot come back: the others turn the target back into a replica of the old primary about 8 s after " +
@@ -105,7 +105,7 @@ func unannouncedDo(f Facts) string {
 		"old primary, wait for the target to stream again, then run the cutover again"
 }
 
-// unannouncedCheck is the stage as a block on the cutover step.
-func unannouncedCheck(f Facts) Check {
-	return block("promoted-unannounced", "a majority of Sentinels name the promoted target", unannouncedWhat(f), unannouncedDo(f))
+// UnannouncedCheck is the stage as a block on the cutover step.
+func UnannouncedCheck(f Facts) Check {
+	return BlockCheck("promoted-unannounced", "a majority of Sentinels name the promoted target", unannouncedWhat(f), UnannouncedDo(f))
 }

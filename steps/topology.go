@@ -14,9 +14,9 @@ import (
 // Sentinels and the servers list them by, and the settings the Sentinels
 // report. All pure.
 
-// isSource reports whether addr (as a Sentinel or server lists it) is the
+// IsSource reports whether addr (as a Sentinel or server lists it) is the
 // source: the same address, or one its host name resolves to.
-func isSource(f Facts, addr string) bool {
+func IsSource(f Facts, addr string) bool {
 	if addr == "" {
 		return false
 	}
@@ -30,9 +30,9 @@ func isSource(f Facts, addr string) bool {
 	return probe.AddrIn(addr, f.Preflight.SourceIPs, port)
 }
 
-// targetIsSource: --target names the source, by its address or another
+// TargetIsSource: --target names the source, by its address or another
 // one (same run_id).
-func targetIsSource(f Facts) bool {
+func TargetIsSource(f Facts) bool {
 	s := &f.Snapshot
 	return probe.SameAddr(f.Topo.Source, f.Topo.Target) ||
 		s.Source.Reachable && s.Target.Reachable && s.Source.RunID != "" && s.Source.RunID == s.Target.RunID
@@ -44,15 +44,15 @@ func targetIsSource(f Facts) bool {
 // full resync). Empty when the Sentinels do not agree on the source.
 func SourceAsSentinelKnowsIt(f Facts) string {
 	s := &f.Snapshot
-	if s.SentinelsAgree && isSource(f, s.AgreedMaster) {
+	if s.SentinelsAgree && IsSource(f, s.AgreedMaster) {
 		return s.AgreedMaster
 	}
 	return ""
 }
 
-// targetListedAs is the target's address as the Sentinels list it (which
+// TargetListedAs is the target's address as the Sentinels list it (which
 // is how the source lists it), or "".
-func targetListedAs(f Facts) string {
+func TargetListedAs(f Facts) string {
 	for _, v := range f.Snapshot.Sentinels {
 		for _, r := range v.Replicas {
 			if f.Topo.IsTarget(r.Addr()) {
@@ -66,10 +66,10 @@ func targetListedAs(f Facts) string {
 	return ""
 }
 
-// announcedAs is the address the target announces to its primary
+// AnnouncedAs is the address the target announces to its primary
 // (replica-announce-ip/port), when it is not the address flyover was
 // given; "" otherwise.
-func announcedAs(f Facts) string {
+func AnnouncedAs(f Facts) string {
 	if f.Preflight == nil {
 		return ""
 	}
@@ -94,9 +94,9 @@ func announcedAs(f Facts) string {
 	return a
 }
 
-// oldPrimaryFenced: the old primary can no longer take writes: it is gone
+// OldPrimaryFenced: the old primary can no longer take writes: it is gone
 // or it is a replica.
-func oldPrimaryFenced(f Facts) bool {
+func OldPrimaryFenced(f Facts) bool {
 	return !f.Snapshot.Source.Reachable || f.Snapshot.Source.Role == probe.RoleReplica
 }
 
@@ -105,7 +105,7 @@ func oldPrimaryFenced(f Facts) bool {
 func OtherReplicas(f Facts) []string {
 	seen := map[string]bool{}
 	add := func(addr string) {
-		if addr == "" || f.Topo.IsTarget(addr) || isSource(f, addr) {
+		if addr == "" || f.Topo.IsTarget(addr) || IsSource(f, addr) {
 			return
 		}
 		for a := range seen {
@@ -121,7 +121,7 @@ func OtherReplicas(f Facts) []string {
 		}
 	}
 	for _, v := range f.Snapshot.Sentinels {
-		if !v.Reachable || !v.Monitors || !isSource(f, v.MasterAddr) {
+		if !v.Reachable || !v.Monitors || !IsSource(f, v.MasterAddr) {
 			continue
 		}
 		for _, r := range v.Replicas {
@@ -136,7 +136,7 @@ func OtherReplicas(f Facts) []string {
 	return out
 }
 
-func targetKeys(f Facts) int64 {
+func TargetKeys(f Facts) int64 {
 	n := f.Snapshot.Target.Keys()
 	if f.Preflight != nil && f.Preflight.Target.Has("dbsize") {
 		n = max(n, f.Preflight.Target.DBSize)
@@ -144,8 +144,8 @@ func targetKeys(f Facts) int64 {
 	return n
 }
 
-// failoverTimeout is the largest failover-timeout the Sentinels report.
-func failoverTimeout(f Facts) time.Duration {
+// FailoverTimeout is the largest failover-timeout the Sentinels report.
+func FailoverTimeout(f Facts) time.Duration {
 	var d time.Duration
 	for _, v := range f.Snapshot.Sentinels {
 		d = max(d, v.FailoverTimeout)
@@ -153,8 +153,8 @@ func failoverTimeout(f Facts) time.Duration {
 	return d
 }
 
-// downAfter is the largest down-after-milliseconds the Sentinels report.
-func downAfter(f Facts) time.Duration {
+// DownAfter is the largest down-after-milliseconds the Sentinels report.
+func DownAfter(f Facts) time.Duration {
 	var d time.Duration
 	for _, v := range f.Snapshot.Sentinels {
 		d = max(d, v.DownAfter)
@@ -162,19 +162,19 @@ func downAfter(f Facts) time.Duration {
 	return d
 }
 
-func endpointLabel(i int) string { return fmt.Sprintf("sentinel-%d", i+1) }
+func EndpointLabel(i int) string { return fmt.Sprintf("sentinel-%d", i+1) }
 
-func sentinelAddr(f Facts, i int) string {
+func SentinelAddr(f Facts, i int) string {
 	if i < len(f.Snapshot.Sentinels) {
 		return f.Snapshot.Sentinels[i].Addr
 	}
 	return ""
 }
 
-// lagText is the lag as the operator reads it: bytes when known, whose
+// LagText is the lag as the operator reads it: bytes when known, whose
 // view it is when the target does not answer, and "unknown" rather than a
 // zero that means nothing.
-func lagText(f Facts) string {
+func LagText(f Facts) string {
 	l := &f.Snapshot.Link
 	if !l.LagKnown {
 		return "lag unknown"

@@ -60,7 +60,7 @@ type Options struct {
 	Cutover     CutoverOptions
 }
 
-func (o Options) withDefaults() Options {
+func (o Options) WithDefaults() Options {
 	orDefault(&o.SteadyPolls, 5)
 	orDefault(&o.PollInterval, 500*time.Millisecond)
 	orDefault(&o.AttachTimeout, 15*time.Second)
@@ -68,7 +68,7 @@ func (o Options) withDefaults() Options {
 	orDefault(&o.SteadyTimeout, 2*time.Minute)
 	orDefault(&o.RegisterTimeout, 45*time.Second)
 	orDefault(&o.ResetTimeout, 20*time.Second)
-	o.Cutover = o.Cutover.withDefaults()
+	o.Cutover = o.Cutover.WithDefaults()
 	return o
 }
 
@@ -119,11 +119,11 @@ func (c Confirmation) Yes(answer string) bool {
 	case ConfirmTypeName:
 		return answer == c.Expect && c.Expect != ""
 	default:
-		return isYes(answer)
+		return IsYes(answer)
 	}
 }
 
-func isYes(answer string) bool {
+func IsYes(answer string) bool {
 	a := strings.ToLower(strings.TrimSpace(answer))
 	return a == "y" || a == "yes"
 }
@@ -183,40 +183,40 @@ type Step struct {
 	// writes back from the new primary (readback.go).
 	ReadsBackWrites bool
 
-	deadline func(Facts, Options) time.Duration
-	pre      func(Facts, Options) []Check
-	post     func(Facts, Options) []Check
-	done     func(Facts, Options) bool
-	commands func(Facts, Options) []Command
-	confirm  func(Facts, Options) []Confirmation
-	// run is the step's action, given the facts the operator confirmed
+	DeadlineFn func(Facts, Options) time.Duration
+	PreFn      func(Facts, Options) []Check
+	PostFn     func(Facts, Options) []Check
+	DoneFn     func(Facts, Options) bool
+	CommandsFn func(Facts, Options) []Command
+	ConfirmFn  func(Facts, Options) []Confirmation
+	// RunFn is the step's action, given the facts the operator confirmed
 	// on (f) and, for a step that asks before it sends, the same polled
 	// again with its precondition checked on them (fresh; else f).
-	run func(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error
+	RunFn func(ctx context.Context, r *Runner, f, fresh Facts, a Answers, progress func(Progress)) error
 }
 
 // Precondition checks, against f, what must hold before the step runs.
-func (s *Step) Precondition(f Facts, o Options) []Check { return ask(s.pre, f, o) }
+func (s *Step) Precondition(f Facts, o Options) []Check { return ask(s.PreFn, f, o) }
 
 // Verify checks the step's postcondition against f.
-func (s *Step) Verify(f Facts, o Options) []Check { return ask(s.post, f, o) }
+func (s *Step) Verify(f Facts, o Options) []Check { return ask(s.PostFn, f, o) }
 
 // Deadline bounds the wait for the step's postcondition once its action
 // is done; zero when each command's own timeout is the only bound. The
 // full sync has no deadline as such: its bound is on a sync that stops
 // moving.
-func (s *Step) Deadline(f Facts, o Options) time.Duration { return ask(s.deadline, f, o) }
+func (s *Step) Deadline(f Facts, o Options) time.Duration { return ask(s.DeadlineFn, f, o) }
 
 // Done reports whether the step's postcondition holds in f.
-func (s *Step) Done(f Facts, o Options) bool { return ask(s.done, f, o) }
+func (s *Step) Done(f Facts, o Options) bool { return ask(s.DoneFn, f, o) }
 
 // Commands are the exact commands the step will send, redacted. Steps that
 // only wait send none.
-func (s *Step) Commands(f Facts, o Options) []Command { return ask(s.commands, f, o) }
+func (s *Step) Commands(f Facts, o Options) []Command { return ask(s.CommandsFn, f, o) }
 
 // Confirmations are the questions to ask, in order, before the step runs;
 // none for a step that only reads or waits.
-func (s *Step) Confirmations(f Facts, o Options) []Confirmation { return ask(s.confirm, f, o) }
+func (s *Step) Confirmations(f Facts, o Options) []Confirmation { return ask(s.ConfirmFn, f, o) }
 
 // ask asks one of a step's parts, with the defaults filled in; a part the
 // step does not have answers nothing (nil, zero, false).
@@ -225,7 +225,7 @@ func ask[T any](part func(Facts, Options) T, f Facts, o Options) T {
 		var none T
 		return none
 	}
-	return part(f, o.withDefaults())
+	return part(f, o.WithDefaults())
 }
 
 // Status is a step's place in the plan.

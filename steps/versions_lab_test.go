@@ -15,6 +15,8 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
+	"flyover/steps/switchover"
 )
 
 // versionFamily is one line of the compatibility table: a kind and a
@@ -217,7 +219,7 @@ func TestPauseAllDrainThatCannotFinishWaitsForThePauseAndChangesNothing(t *testi
 		t.Fatalf("plan %+v", p)
 	}
 	var phases []string
-	_, err := g.runner.Cutover(ctx, p, func(pr steps.Progress) {
+	_, err := switchover.Cutover(ctx, g.runner, p, func(pr steps.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != pr.Phase {
 			phases = append(phases, pr.Phase)
 		}
@@ -289,7 +291,7 @@ func TestHashFieldTTLsOnRedis74BlockReadiness(t *testing.T) {
 			t.Fatalf("%v: %v", cmd, err)
 		}
 	}
-	c := findCheck(t, steps.ReadinessChecks(g.readReadiness()), "ready-hash-field-ttl")
+	c := findCheck(t, checks.ReadinessChecks(g.ReadReadiness()), "ready-hash-field-ttl")
 	if c.Level != steps.Block || !strings.Contains(c.Detail, "HEXPIRE") {
 		t.Errorf("%s: %s (fix: %s)", c.Level, c.Detail, c.Fix)
 	}

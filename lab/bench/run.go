@@ -16,6 +16,7 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	_ "flyover/steps/plan" // the steps steps.Lookup finds
 )
 
 // RunResult is one run of one method on one fresh lab. Durations are in

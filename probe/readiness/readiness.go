@@ -10,7 +10,7 @@ import (
 	"flyover/probe"
 )
 
-// ReadinessFacts are what the readiness checks (steps.ReadinessChecks)
+// ReadinessFacts are what the readiness checks (checks.ReadinessChecks)
 // judge: does the data fit Dragonfly, and will the application work on
 // it. Everything is read with reads only; the one script sent to the
 // target (LuaProbeScript) reads one key.

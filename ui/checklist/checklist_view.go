@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/plan"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
 )
@@ -251,7 +252,7 @@ func (c *Checklist) completeView(W, H int) []string {
 	}
 	// What happens if the new primary fails, so that "complete" is never
 	// read as "highly available" when it is not.
-	failover, ok := steps.Failover(*f)
+	failover, ok := plan.Failover(*f)
 	tone := common.ToneOK
 	if !ok {
 		tone = common.ToneWarn

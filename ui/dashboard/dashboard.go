@@ -11,6 +11,8 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/checks"
+	"flyover/steps/switchover"
 	"flyover/ui/common"
 )
 
@@ -65,14 +67,14 @@ type Dashboard struct {
 	stage        steps.Stage // where the migration stands, for the badge
 	naming       int         // how many Sentinels name the target
 	switchedN    int         // how many Sentinels' own records name the target, no failover in progress
-	complete     bool        // steps.SwitchComplete: the switch is done
-	oldStale     string      // after the cutover, what the old primary serves (steps.OldPrimaryStale)
+	complete     bool        // switchover.SwitchComplete: the switch is done
+	oldStale     string      // after the cutover, what the old primary serves (checks.OldPrimaryStale)
 	catchUp      common.Cell
 	// dropped is what the target dropped since the divergence baseline
 	// (steps.DroppedCommands): "" while it dropped nothing.
 	dropped string
 	// partition names the endpoints flyover cannot reach that others
-	// still reach (steps.Unreachable), as last put on the timeline.
+	// still reach (switchover.Unreachable), as last put on the timeline.
 	partition string
 
 	lastPhase    probe.Phase
@@ -408,7 +410,7 @@ func (d *Dashboard) observe(o common.ObservedMsg) {
 	}
 	d.catchUp = d.estimateCatchUp()
 	d.stage, d.naming = steps.StageOf(o.Facts), steps.TargetNaming(o.Facts)
-	d.switchedN, d.complete = steps.SentinelsSwitched(o.Facts), steps.SwitchComplete(o.Facts)
-	d.oldStale = steps.OldPrimaryStale(o.Facts)
+	d.switchedN, d.complete = switchover.SentinelsSwitched(o.Facts), switchover.SwitchComplete(o.Facts)
+	d.oldStale = checks.OldPrimaryStale(o.Facts)
 	d.badge = d.verdict()
 }

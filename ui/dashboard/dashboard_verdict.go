@@ -10,6 +10,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 	"flyover/ui/common"
 )
 
@@ -119,7 +120,7 @@ func (d *Dashboard) noteDivergence(f steps.Facts) {
 // when that set changes.
 func (d *Dashboard) notePartition(f steps.Facts) {
 	var names, lines []string
-	for _, u := range steps.Unreachable(f) {
+	for _, u := range switchover.Unreachable(f) {
 		if u.UpForOthers {
 			names = append(names, u.Name)
 			lines = append(lines, u.String())
@@ -137,7 +138,7 @@ func (d *Dashboard) notePartition(f steps.Facts) {
 
 // switched reports whether the migration has happened: the target is a
 // primary and every Sentinel's own record names it, none of them in a
-// failover (steps.SwitchComplete). The old primary is then a replica, or
+// failover (switchover.SwitchComplete). The old primary is then a replica, or
 // gone, and the link from it no longer means anything.
 func (d *Dashboard) switched() bool { return d.complete }
 

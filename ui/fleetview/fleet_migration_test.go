@@ -13,6 +13,7 @@ import (
 	"flyover/lab"
 	"flyover/probe/canary"
 	"flyover/steps"
+	"flyover/steps/plan"
 	"flyover/ui/common"
 	"flyover/ui/confirm"
 )
@@ -124,7 +125,7 @@ func TestFleetMigratesTwoMastersInTurnUnderWritesLosingNothing(t *testing.T) {
 		}
 		return cfg, nil
 	}
-	d.m.cfg.Report = func() (string, error) { return steps.WriteFleetReport(d.audit, d.lab.Names) }
+	d.m.cfg.Report = func() (string, error) { return plan.WriteFleetReport(d.audit, d.lab.Names) }
 	d.until("both polled", 15*time.Second, func() bool {
 		return d.phase(0) == fleet.PhaseDetached && d.phase(1) == fleet.PhaseDetached
 	})

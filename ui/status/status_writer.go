@@ -14,6 +14,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 	"flyover/ui/common"
 )
 
@@ -29,7 +30,7 @@ type StatusDoc struct {
 	SentinelsAgree bool          `json:"sentinels_agree"`
 	AllReachable   bool          `json:"all_reachable"`
 	// SwitchComplete: the target is a primary and every Sentinel's own
-	// record names it with no failover in progress (steps.SwitchComplete).
+	// record names it with no failover in progress (switchover.SwitchComplete).
 	SwitchComplete bool `json:"switch_complete"`
 	// FullSync is the full sync as the source and the target show it
 	// (status_fullsync.go).
@@ -145,7 +146,7 @@ func nodeDoc(n probe.Node) NodeDoc {
 func NewStatusDoc(s probe.Snapshot) StatusDoc {
 	d := StatusDoc{At: s.At, Master: s.MasterName, Source: nodeDoc(s.Source), Target: nodeDoc(s.Target),
 		SentinelsAgree: s.SentinelsAgree, AllReachable: s.AllReachable(),
-		SwitchComplete: steps.SwitchComplete(steps.Facts{Snapshot: s}), FullSync: fullSyncDoc(s)}
+		SwitchComplete: switchover.SwitchComplete(steps.Facts{Snapshot: s}), FullSync: fullSyncDoc(s)}
 	l := &s.Link
 	d.Link = LinkDoc{ListedBySource: l.ListedBySource, State: l.State, Phase: string(l.Phase), InSync: l.InSync}
 	if l.HasAckedOffset {

@@ -1,0 +1,14 @@
+// Package checks is the checks the steps share, pure functions of the
+// facts: preflight (preflight.go), access (ACL, replication auth:
+// access.go), what each version allows, said and shown (versions.go),
+// Dragonfly's late acknowledgements (dragonfly_ack.go), readiness
+// (readiness.go) and the other Redis replicas (replicas.go). What read
+// their facts through the Runner are functions taking it
+// (ReadReadiness(ctx, r, step), GatherReplicas(ctx, r, f)).
+//
+//	steps/plan, steps/switchover ──▶ steps/checks ──▶ steps ──▶ probe's rooms, probe
+//
+// It may import steps, steps/auditlog, probe and probe's rooms. It must
+// never import steps/switchover, steps/plan, the driver, the fleet, the
+// ui, the commands or the lab.
+package checks

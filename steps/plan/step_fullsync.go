@@ -1,0 +1,101 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"flyover/probe"
+	"flyover/steps"
+)
+
+// Step 3: watch the full sync until the target streams.
+var fullSyncStep = &steps.Step{
+	Watches: true,
+	ID:      steps.StepFullSync,
+	Title:   "Full sync",
+	Why: "The source forks, streams a snapshot to the target, and the target loads it; then the link streams every write. " +
+		"Nothing to do but watch: the wait has no fixed deadline, since it takes what the data takes, but it gives up " +
+		"when nothing moves for two minutes. Dragonfly says the link is up before it is synced; flyover waits for the real thing.",
+	OnFailure: "Read the target's and the source's logs (memory? output buffer limits? the link dropping?). " +
+		"The target stays attached; the abort path detaches it. When the source drops the sync a second time, flyover " +
+		"stops it itself (REPLICAOF NO ONE on the target) instead of letting the source fork again, and says the fix.",
+	PreFn: func(f steps.Facts, o steps.Options) []steps.Check {
+		if !steps.Attached(f) {
+			return []steps.Check{steps.BlockCheck("sync-attached", "the target follows the source", "it does not", "run the attach step")}
+		}
+		return nil
+	},
+	PostFn: func(f steps.Facts, o steps.Options) []steps.Check {
+		if f.Snapshot.Link.Phase == probe.PhaseOnline {
+			return []steps.Check{steps.PassCheck("sync-online", "the target streams", "online")}
+		}
+		return []steps.Check{steps.WarnCheck("sync-online", "the target streams", string(f.Snapshot.Link.Phase))}
+	},
+	DoneFn: func(f steps.Facts, o steps.Options) bool {
+		st := steps.StageOf(f)
+		return st == steps.StageStreaming || steps.AfterCutover(f)
+	},
+	DeadlineFn: func(f steps.Facts, o steps.Options) time.Duration { return o.SyncStallTimeout },
+	RunFn:      runFullSync,
+}
+
+func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
+	// Progress is judged on the target's side only: the source's offset
+	// moves with every application write, and counting it would keep a
+	// sync that can never finish (no masterauth, no route back) waiting
+	// forever. Dragonfly reports no transfer bytes, but its keys arrive as
+	// it streams; Redis reports bytes read, then bytes loaded.
+	type mark struct {
+		phase   probe.Phase
+		read    int64
+		loading bool
+		loaded  int64
+		keys    int64
+	}
+	var last mark
+	moved := time.Now()
+	_, err := r.WaitUntil(ctx, r.Options().PollInterval, time.Time{}, func(f steps.Facts) (bool, error) {
+		st := steps.StageOf(f)
+		if st == steps.StageStreaming || steps.AfterCutover(f) {
+			progress(steps.Progress{Phase: string(probe.PhaseOnline), Message: "the target streams from the source", Fraction: 1})
+			return true, nil
+		}
+		if !steps.Attached(f) {
+			if tg := &f.Snapshot.Target; !tg.Reachable && tg.Slow && last.phase != "" && time.Since(moved) <= r.Options().SyncStallTimeout {
+				// A Redis replica loading a large snapshot answers between
+				// chunks only, often later than a poll's deadline: busy, not
+				// gone (a dead one refuses the connection). The stall
+				// deadline still bounds it.
+				progress(steps.Progress{Phase: string(last.phase), Message: "the target is busy loading the snapshot: no answer within the poll's deadline (" + tg.Addr + ")",
+					Fraction: f.Snapshot.Link.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
+				return false, nil
+			}
+			if !f.Snapshot.Target.Reachable {
+				return false, fmt.Errorf("the target stopped answering during the full sync (%s): bring it back, then run the attach step again "+
+					"(a restarted target starts a new full sync), or abort; nothing else changed", f.Snapshot.Target.Error)
+			}
+			return false, fmt.Errorf("the target no longer follows the source (it is %s, %s): read its log, then attach again or abort; nothing else changed",
+				st, f.Snapshot.Target.Role)
+		}
+		if f.Snapshot.FullSync.Restarts() >= steps.MaxSyncRestarts {
+			return false, steps.StopLoop(ctx, r, f) // before the source forks again
+		}
+		l := &f.Snapshot.Link
+		tg := &f.Snapshot.Target
+		m := mark{l.Phase, tg.SyncReadBytes, tg.Loading, tg.Info.Int("loading_loaded_bytes"), tg.Keys()}
+		if m != last {
+			last, moved = m, time.Now()
+		} else if time.Since(moved) > r.Options().SyncStallTimeout {
+			why := "read the source's and the target's logs"
+			if l.Phase == probe.PhaseHandshake {
+				why = "a target that cannot authenticate to the source (masterauth/masteruser) or cannot reach it stays here: " +
+					"read the target's log, then abort (detach) or fix it and attach again"
+			}
+			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.Options().SyncStallTimeout, l.Phase, why)
+		}
+		progress(steps.Progress{Phase: string(l.Phase), Message: steps.SyncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
+		return false, nil
+	})
+	return err
+}
