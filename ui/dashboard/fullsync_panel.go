@@ -10,8 +10,8 @@ import (
 	"flyover/ui/common"
 )
 
-// The full sync as the source and the target show it (probe's
-// FullSyncWatch): the source's output buffer for the target as a gauge
+// The full sync as the source and the target show it (probe/fullsync's
+// Watch): the source's output buffer for the target as a gauge
 // against its limit, the load's progress and ETA, the forks since the
 // attach and why the last sync was dropped. Shown while the target syncs,
 // and after a stopped loop until the next attach. A function of the
