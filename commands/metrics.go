@@ -23,7 +23,7 @@ type fleetCollector struct {
 	turns *fleet.Turns
 
 	lagBytes, lagSeconds, phase, keys, verdicts, stall, syncs, maxSyncs, sentinelUp *prometheus.Desc
-	// The full sync (probe.FullSyncWatch).
+	// The full sync (fullsync.Watch).
 	syncBuffer, syncLimit, fullSyncs, syncRestarts, forkSeconds *prometheus.Desc
 }
 

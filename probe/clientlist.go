@@ -1,13 +1,7 @@
 package probe
 
-import "strings"
+import "flyover/probe/fullsync"
 
-// ClientFields are one CLIENT LIST line's key=value fields.
-func ClientFields(line string) map[string]string {
-	f := map[string]string{}
-	for _, kv := range strings.Fields(line) {
-		k, v, _ := strings.Cut(kv, "=")
-		f[k] = v
-	}
-	return f
-}
+// ClientFields are one CLIENT LIST line's key=value fields
+// (fullsync.ClientFields).
+func ClientFields(line string) map[string]string { return fullsync.ClientFields(line) }

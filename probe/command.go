@@ -92,3 +92,9 @@ func isLuaProbe(args []string) bool {
 	return len(args) == 3 && strings.EqualFold(args[0], "EVAL") &&
 		args[1] == LuaProbeScript && args[2] == "0"
 }
+
+// LuaProbeScript is the one script flyover runs, on the target only, to
+// learn whether scripts may touch keys they did not declare: it reads one
+// key named in the script and writes nothing. Dragonfly's
+// default_lua_flags cannot be read with CONFIG GET; this answer can.
+const LuaProbeScript = "return redis.call('EXISTS', 'flyover:probe')"

@@ -1,6 +1,10 @@
 package probe
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // DivergenceCounters are the target's counts of commands it could not
 // run, at one moment. Compare two with DivergenceGrowth.
@@ -31,4 +35,23 @@ func (n *Node) DivergenceCounters() DivergenceCounters {
 		c.Unknown = n.UnknownCommands
 	}
 	return c
+}
+
+// UnknownCommands returns Dragonfly's count of commands it did not know,
+// by upper-case name: in stable sync from Redis, an unknown replicated
+// command is executed against a reply nobody reads and counted only as a
+// line of its own in INFO commandstats, without the cmdstat_ prefix
+// (DRAGONFLY.md, verified: `unknown_SWAPDB:2`).
+func UnknownCommands(info Info) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range info {
+		name, ok := strings.CutPrefix(k, "unknown_")
+		if !ok || name == "" || name == "cmd" { // unknown_cmd is errorstats'
+			continue
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			out[strings.ToUpper(name)] += n
+		}
+	}
+	return out
 }

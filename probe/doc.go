@@ -2,13 +2,14 @@
 // with the read-only guard and the Doer every room sends through), the
 // Prober that polls a topology, the parsing of INFO, ROLE, Sentinel's
 // replies and its events, and the Snapshot it derives (link, lag,
-// agreement). What a command is (command.go) and what each version
-// allows (capabilities.go) live here, for every room to ask.
+// agreement, and the full sync's watch, which it fills from the figures
+// probe/fullsync judges). What a command is (command.go) and what each
+// version allows (capabilities.go) live here, for every room to ask.
 //
 //	probe/access  probe/readiness  probe/sampling  probe/canary
-//	        └──────────────┴──────────────┴──────────────┴──▶ probe
+//	        └──────────────┴──────────────┴──────────────┴──▶ probe ──▶ probe/fullsync
 //
-// It imports nothing of flyover. It must never import its rooms (above
-// it), steps, the driver, the ui or the commands: it reads the world and
-// decides nothing.
+// Of flyover it imports only probe/fullsync (pure, below it). It must
+// never import its rooms (above it), steps, the driver, the ui or the
+// commands: it reads the world and decides nothing.
 package probe

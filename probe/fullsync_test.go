@@ -13,38 +13,16 @@ func TestParseReplicaClientsReadsOmemAndPicksTheTargetsYoungest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := ParseReplicaClients(string(b))
-	if len(cs) != 2 || cs[1] != (ReplicaClient{ID: 9, Addr: "127.0.0.1:51870", AgeSeconds: 1, Omem: 13303808, TotMem: 13326080}) {
+	cs := fullsync.ParseReplicaClients(string(b))
+	if len(cs) != 2 || cs[1] != (fullsync.ReplicaClient{ID: 9, Addr: "127.0.0.1:51870", AgeSeconds: 1, Omem: 13303808, TotMem: 13326080}) {
 		t.Fatalf("clients = %+v", cs)
 	}
-	s := SourceSync{Clients: cs, ClientsRead: true}
-	if c := s.TargetClient(Topology{Target: "127.0.0.1:6380"}); c == nil || c.ID != 9 {
+	s := fullsync.SourceSync{Clients: cs, ClientsRead: true}
+	if c := targetClient(&s, Topology{Target: "127.0.0.1:6380"}); c == nil || c.ID != 9 {
 		t.Fatalf("target client = %+v, want the youngest from the target's host (id 9)", c)
 	}
-	if c := s.TargetClient(Topology{Target: "10.0.0.9:6380"}); c != nil {
+	if c := targetClient(&s, Topology{Target: "10.0.0.9:6380"}); c != nil {
 		t.Fatalf("target client = %+v, want none from another host", c)
-	}
-}
-
-func TestParseBufferLimitsBothClassNames(t *testing.T) {
-	// Redis 7.0.15 prints the class as slave; a config file may say replica
-	// and units.
-	l, err := ParseBufferLimits("normal 0 0 0 slave 1048576 524288 5 pubsub 33554432 8388608 60")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Replica != (fullsync.Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}) || l.ReplicaWord != "slave" ||
-		l.PubSub.Hard != 32<<20 || l.Normal != (fullsync.Limit{}) {
-		t.Fatalf("limits = %+v", l)
-	}
-	l, err = ParseBufferLimits("replica 256mb 64mb 60")
-	if err != nil || l.Replica != (fullsync.Limit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60}) || l.ReplicaWord != "replica" {
-		t.Fatalf("limits = %+v, %v", l, err)
-	}
-	for _, bad := range []string{"", "slave 1 2", "normal 0 0 0", "slave x 1 1"} {
-		if _, err := ParseBufferLimits(bad); err == nil {
-			t.Errorf("%q: want an error", bad)
-		}
 	}
 }
 

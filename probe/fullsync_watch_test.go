@@ -13,12 +13,12 @@ import (
 // the full syncs from the attach's baseline and names the limit.
 func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 	topo := Topology{MasterName: "m", Source: "127.0.0.1:7000", Target: "127.0.0.1:7001"}
-	limits := &BufferLimits{Replica: fullsync.Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}, ReplTimeout: 60}
+	limits := &fullsync.BufferLimits{Replica: fullsync.Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}, ReplTimeout: 60}
 	at := time.Unix(1000, 0)
-	src := func(syncFull int64, clients ...ReplicaClient) Node {
+	src := func(syncFull int64, clients ...fullsync.ReplicaClient) Node {
 		// A writer at 1 MiB/s.
 		return Node{Reachable: true, Role: RolePrimary, PolledAt: at, Keyspace: map[int]DBKeys{0: {Keys: 1000}}, ReplOffset: (at.Unix() - 999) << 20,
-			Sync: SourceSync{SyncFull: syncFull, ForkUsec: 700, ClientsRead: true, Clients: clients, Limits: limits}}
+			Sync: fullsync.SourceSync{SyncFull: syncFull, ForkUsec: 700, ClientsRead: true, Clients: clients, Limits: limits}}
 	}
 	tgt := func(follows bool, keys int64) Node {
 		n := Node{Reachable: true, Role: RolePrimary, PolledAt: at, UptimeSeconds: 50, Keyspace: map[int]DBKeys{0: {Keys: keys}}}
@@ -36,18 +36,18 @@ func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 		return snap
 	}
 	step(src(4), tgt(false, 0)) // before the attach: sync_full 4
-	s := step(src(5, ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 300 << 10}), tgt(true, 0))
+	s := step(src(5, fullsync.ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 300 << 10}), tgt(true, 0))
 	if w := s.FullSync; !w.Attached || w.Baseline != 4 || w.FullSyncs != 1 || w.Client == nil || w.Fill < 0.29 || w.Fill > 0.3 {
 		t.Fatalf("after the attach: %+v", w)
 	}
-	s = step(src(5, ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 1000 << 10}), tgt(true, 200))
+	s = step(src(5, fullsync.ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 1000 << 10}), tgt(true, 200))
 	if w := s.FullSync; w.OverSoftSince.IsZero() || w.Restarts() != 0 || w.Peak != 1000<<10 {
 		t.Fatalf("over soft: %+v", w)
 	}
 	// The source closed it and the target reconnected: a new client.
-	s = step(src(6, ReplicaClient{ID: 11, Addr: "127.0.0.1:40002", Omem: 0}), tgt(true, 0))
+	s = step(src(6, fullsync.ReplicaClient{ID: 11, Addr: "127.0.0.1:40002", Omem: 0}), tgt(true, 0))
 	w := s.FullSync
-	if w.Restarts() != 1 || w.FullSyncs != 2 || w.LastDrop().Cause != DropBufferHard ||
+	if w.Restarts() != 1 || w.FullSyncs != 2 || w.LastDrop().Cause != fullsync.DropBufferHard ||
 		!strings.Contains(w.LastDrop().Reason, "passed its 1.0 MiB hard limit") {
 		t.Fatalf("after the drop: %+v %+v", w, w.LastDrop())
 	}
@@ -57,7 +57,7 @@ func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 		t.Fatalf("after the stop: %+v", w)
 	}
 	// A new attach starts a new count.
-	s = step(src(7, ReplicaClient{ID: 12, Addr: "127.0.0.1:40004"}), tgt(true, 0))
+	s = step(src(7, fullsync.ReplicaClient{ID: 12, Addr: "127.0.0.1:40004"}), tgt(true, 0))
 	if w := s.FullSync; w.Restarts() != 0 || w.Baseline != 6 || w.FullSyncs != 1 {
 		t.Fatalf("a new attach: %+v", w)
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flyover/probe/fullsync"
 )
 
 // Kind is the server implementation behind an endpoint.
@@ -104,7 +106,7 @@ type Node struct {
 	// Sync is what a source's poll read about its full syncs (INFO's
 	// fork and sync counters always; the replica buffers and limits when
 	// the endpoint reads them, EndpointOptions.ReplicaBuffers).
-	Sync SourceSync `json:"sync"`
+	Sync fullsync.SourceSync `json:"sync"`
 
 	Info Info `json:"-"`
 }

@@ -3,9 +3,10 @@ package probe
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"flyover/probe/fullsync"
 )
 
 // SentinelView is what one Sentinel said about the master name on one poll.
@@ -121,10 +122,8 @@ func hasFlag(flags []string, f string) bool {
 	return false
 }
 
-func Atoi(s string) int64 {
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
-}
+// Atoi reads a decimal integer, 0 when it is none (fullsync.Atoi).
+func Atoi(s string) int64 { return fullsync.Atoi(s) }
 
 func millis(s string) time.Duration { return time.Duration(Atoi(s)) * time.Millisecond }
 

@@ -1,6 +1,10 @@
 package probe
 
-import "time"
+import (
+	"time"
+
+	"flyover/probe/fullsync"
+)
 
 // Phase is where the target is on its way to being a streaming replica of
 // the source.
@@ -71,8 +75,8 @@ type Snapshot struct {
 	SentinelsAgree bool `json:"sentinels_agree"`
 	// AgreedMaster is that address when they agree.
 	AgreedMaster string `json:"agreed_master,omitempty"`
-	// FullSync is the full sync as both sides show it (fullsync_watch.go).
-	FullSync FullSyncWatch `json:"full_sync"`
+	// FullSync is the full sync as both sides show it (fullsync.Next).
+	FullSync fullsync.Watch `json:"full_sync"`
 
 	// history is the source's recent replication offsets, oldest first,
 	// for telling how long ago the source was where the target is.

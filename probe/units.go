@@ -1,26 +1,19 @@
 package probe
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
+
+	"flyover/probe/fullsync"
 )
 
-// Bytes formats a byte count for people: 512 B, 1.5 KiB, 2.0 MiB.
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit && n > -unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
-		f /= unit
-		if f < unit && f > -unit {
-			return fmt.Sprintf("%.1f %s", f, u)
-		}
-	}
-	return fmt.Sprintf("%.1f PiB", f/unit)
-}
+// Bytes formats a byte count for people: 512 B, 1.5 KiB, 2.0 MiB
+// (fullsync.Bytes, which the full sync's reasons use too).
+func Bytes(n int64) string { return fullsync.Bytes(n) }
+
+// ParseMemory reads a byte count that Dragonfly may print with a unit
+// ("8.00GiB", "512mb"); Redis prints plain bytes (fullsync.ParseMemory).
+func ParseMemory(v string) int64 { return fullsync.ParseMemory(v) }
 
 // Thousands formats n with thousands separators: 1,234,567.
 func Thousands(n int64) string {
@@ -44,31 +37,4 @@ func Thousands(n int64) string {
 		b.WriteString(s[i : i+3])
 	}
 	return b.String()
-}
-
-// ParseMemory reads a byte count that Dragonfly may print with a unit
-// ("8.00GiB", "512mb"); Redis prints plain bytes.
-func ParseMemory(v string) int64 {
-	v = strings.TrimSpace(strings.ToLower(v))
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return n
-	}
-	units := []struct {
-		suffix string
-		mult   float64
-	}{
-		{"tib", 1 << 40}, {"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
-		{"tb", 1 << 40}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10},
-		{"t", 1 << 40}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}, {"b", 1},
-	}
-	for _, u := range units {
-		if strings.HasSuffix(v, u.suffix) {
-			f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), 64)
-			if err != nil {
-				return 0
-			}
-			return int64(f * u.mult)
-		}
-	}
-	return 0
 }

@@ -35,9 +35,9 @@ type SyncFacts struct {
 
 // SyncStop is a sync flyover stopped after MaxSyncRestarts restarts.
 type SyncStop struct {
-	At       time.Time        `json:"at"`
-	Restarts int              `json:"restarts"`
-	Drops    []probe.SyncDrop `json:"drops"`
+	At       time.Time           `json:"at"`
+	Restarts int                 `json:"restarts"`
+	Drops    []fullsync.SyncDrop `json:"drops"`
 	// Fix is the raised limit that would let it finish, when the buffer
 	// was the cause and the limit is known.
 	Fix *BufferRaise `json:"fix,omitempty"`
@@ -134,12 +134,12 @@ func bufferFix(f Facts) *BufferRaise {
 
 // bufferDrops are the drops since the attach (or of the stopped loop)
 // that the buffer limit caused.
-func bufferDrops(f Facts) []probe.SyncDrop {
+func bufferDrops(f Facts) []fullsync.SyncDrop {
 	drops := f.Snapshot.FullSync.Drops
 	if st := f.Sync.Stopped; st != nil && len(drops) == 0 {
 		drops = st.Drops
 	}
-	var out []probe.SyncDrop
+	var out []fullsync.SyncDrop
 	for _, d := range drops {
 		if d.Cause.Buffer() {
 			out = append(out, d)
@@ -171,7 +171,7 @@ func FullSyncChecks(f Facts) []Check {
 		figures := fmt.Sprintf("%s in %s keys, writes at %s/s: fork %s, transfer ~%s, load ~%s; peak ~%s against %s",
 			probe.Bytes(src.UsedMemory), probe.Thousands(src.Keys()), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)),
 			e.Fork.Round(time.Millisecond), e.Transfer.Round(100*time.Millisecond), e.Load.Round(100*time.Millisecond),
-			probe.Bytes(e.BufferPeak), probe.LimitWords(lim))
+			probe.Bytes(e.BufferPeak), fullsync.LimitWords(lim))
 		if fix := bufferFix(f); fix != nil {
 			c := WarnCheck("sync-buffer", "the source's replica output buffer fits the full sync",
 				fmt.Sprintf("it does not: %s; %s", orDetail(e.Why, "the source dropped it before"), figures))
@@ -221,7 +221,7 @@ func orDetail(s, def string) string {
 // it is sent. It returns the step's error: why, what was done, the fix.
 func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
-	drops := append([]probe.SyncDrop(nil), w.Drops...)
+	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
 	st := &SyncStop{At: time.Now(), Restarts: w.Restarts(), Drops: drops, Fix: bufferFix(f)}
 	why := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", w.Restarts(), w.FullSyncs)
 	if last := w.LastDrop(); last != nil {

@@ -1,9 +1,18 @@
-// Package fullsync is the arithmetic of a full sync from a Redis source:
-// how long it takes, how far the source's output buffer for the target
-// grows meanwhile, whether the source's client-output-buffer-limit and
-// repl-timeout let it finish, and the limit that would. It is pure: figures
-// in, figures out; probe reads the figures, steps judges them, the faces
-// show them. It imports nothing of flyover.
+// Package fullsync is the full sync from a Redis source, in figures: the
+// arithmetic that predicts it (how long it takes, how far the source's
+// output buffer for the target grows meanwhile, whether the source's
+// client-output-buffer-limit and repl-timeout let it finish, and the limit
+// that would: fullsync.go); the reading of the source's replies about it
+// (CLIENT LIST TYPE replica, CONFIG GET client-output-buffer-limit:
+// clients.go, with the small text helpers probe re-uses from here,
+// text.go); and the watch over a running one (watch.go: the buffer against
+// its limit, the load's progress, the restarts and each dropped link's
+// judged cause), derived poll by poll from plain Observations.
+//
+// It is pure: figures and text in, figures out; no I/O. probe polls the
+// servers and fills the Observations (its Snapshot carries the Watch),
+// steps judges the figures, the faces show them. It imports nothing of
+// flyover.
 //
 // Why the buffer grows: the source keeps every write from the fork on in
 // the target's output buffer until the target has loaded the whole

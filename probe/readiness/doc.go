@@ -2,7 +2,11 @@
 // checks judge, beyond a poll: the configuration both sides answer
 // (preflight.go), the source's other replicas and clients
 // (replicas.go), whether the data and the application fit Dragonfly,
-// and the target's divergence counters read fresh (readiness.go).
+// and the target's divergence counters read fresh (readiness.go), and
+// the parsing of the replies those read (parse.go: INFO commandstats and
+// errorstats, CONFIG GET, COMMAND INFO, FUNCTION LIST, MODULE LIST, the
+// Lua probe, cache_mode). probe keeps what its poll parses itself
+// (UnknownCommands) and the one script it vets (LuaProbeScript).
 //
 //	steps ──▶ probe/readiness ──▶ probe/access, probe
 //

@@ -35,10 +35,10 @@ type SourceReadiness struct {
 	Calls    map[string]int64     `json:"calls,omitempty"`
 	Keyspace map[int]probe.DBKeys `json:"keyspace,omitempty"`
 
-	Libraries      []probe.Library `json:"libraries,omitempty"`
-	LibrariesKnown bool            `json:"libraries_known"`
-	Modules        []probe.Module  `json:"modules,omitempty"`
-	ModulesKnown   bool            `json:"modules_known"`
+	Libraries      []Library `json:"libraries,omitempty"`
+	LibrariesKnown bool      `json:"libraries_known"`
+	Modules        []Module  `json:"modules,omitempty"`
+	ModulesKnown   bool      `json:"modules_known"`
 
 	NotifyKeyspaceEvents string `json:"notify_keyspace_events"`
 	NotifyKnown          bool   `json:"notify_known"`
@@ -74,7 +74,7 @@ type TargetReadiness struct {
 	Databases      int64 `json:"databases"`
 	DatabasesKnown bool  `json:"databases_known"`
 
-	Lua probe.LuaProbe `json:"lua"`
+	Lua LuaProbe `json:"lua"`
 
 	NotifyKeyspaceEvents string `json:"notify_keyspace_events"`
 	NotifyKnown          bool   `json:"notify_known"`
@@ -225,7 +225,7 @@ func (r *reader) config(param string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return probe.ConfigValue(v, param)
+	return ConfigValue(v, param)
 }
 
 func readSourceReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint) SourceReadiness {
@@ -237,7 +237,7 @@ func readSourceReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint) 
 		return s
 	}
 	if ok {
-		s.Calls = probe.CommandCalls(stats)
+		s.Calls = CommandCalls(stats)
 	}
 	if srv, ok := r.info("server"); ok {
 		s.Kind, s.Version = probe.DetectKind(srv)
@@ -252,10 +252,10 @@ func readSourceReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint) 
 	if s.Kind != probe.KindUnknown && !probe.CapabilitiesOf(s.Kind, s.Version).Functions {
 		s.LibrariesKnown = true // none: the version has no Functions to ask about
 	} else if v, ok := r.read("FUNCTION", "LIST"); ok {
-		s.Libraries, s.LibrariesKnown = probe.ParseFunctionList(v), true
+		s.Libraries, s.LibrariesKnown = ParseFunctionList(v), true
 	}
 	if v, ok := r.read("MODULE", "LIST"); ok {
-		s.Modules, s.ModulesKnown = probe.ParseModuleList(v), true
+		s.Modules, s.ModulesKnown = ParseModuleList(v), true
 	}
 	s.NotifyKeyspaceEvents, s.NotifyKnown = r.config("notify-keyspace-events")
 	s.MaxMemoryPolicy, s.PolicyKnown = r.config("maxmemory-policy")
@@ -300,7 +300,7 @@ func readTargetReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint, 
 		t.Counters = c
 	}
 	if mem, ok := r.info("memory"); ok {
-		t.CacheMode, t.CacheModeKnown = probe.CacheMode(mem)
+		t.CacheMode, t.CacheModeKnown = CacheMode(mem)
 	}
 	if v, ok := r.config("databases"); ok {
 		t.Databases, t.DatabasesKnown = probe.Atoi(v), true
@@ -333,14 +333,14 @@ func readTargetReadiness(ctx context.Context, do probe.Doer, e *probe.Endpoint, 
 		if t.Commands == nil {
 			t.Commands = map[string]bool{}
 		}
-		t.Commands[n] = probe.CommandKnown(v)
+		t.Commands[n] = CommandKnown(v)
 	}
 	if ScriptCalls(sourceCalls) > 0 && r.down == nil {
 		_, err := r.send("EVAL", probe.LuaProbeScript, "0")
 		if err != nil && !probe.IsReply(err) {
 			t.Errors = append(t.Errors, "EVAL (the undeclared-key probe): "+probe.Describe(e.Addr, err))
 		} else {
-			t.Lua = probe.ParseLuaProbe(err)
+			t.Lua = ParseLuaProbe(err)
 		}
 	}
 	if r.down != nil {
@@ -378,8 +378,8 @@ func readCounters(r *reader, srv probe.Info) (probe.DivergenceCounters, error) {
 	c.Known = true
 	c.Unknown = probe.UnknownCommands(probe.ParseInfo(probe.AsString(v)))
 	if es, ok := r.info("errorstats"); ok {
-		c.UnknownCmd, _ = probe.ErrorCount(es, "unknown_cmd")
-		c.ScriptErrors, _ = probe.ErrorCount(es, "script_error")
+		c.UnknownCmd, _ = ErrorCount(es, "unknown_cmd")
+		c.ScriptErrors, _ = ErrorCount(es, "script_error")
 	}
 	return c, nil
 }

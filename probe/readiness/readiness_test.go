@@ -20,15 +20,15 @@ func TestReadinessUnknownCommandLinesAreReadFromDragonflyCommandstats(t *testing
 	if got := probe.UnknownCommands(info); !reflect.DeepEqual(got, map[string]int64{"SWAPDB": 2}) {
 		t.Errorf("unknown = %v, want SWAPDB:2", got)
 	}
-	calls := probe.CommandCalls(info)
+	calls := CommandCalls(info)
 	if calls["set"] != 20000 || calls["info"] != 57 || len(calls) != 4 {
 		t.Errorf("calls = %v", calls)
 	}
 	es := probe.ParseInfo(probetest.Fixture(t, "dragonfly-1.40-errorstats.info"))
-	if n, ok := probe.ErrorCount(es, "unknown_cmd"); !ok || n != 1 {
+	if n, ok := ErrorCount(es, "unknown_cmd"); !ok || n != 1 {
 		t.Errorf("unknown_cmd = %d %t", n, ok)
 	}
-	if n, ok := probe.ErrorCount(probe.ParseInfo("errorstat_ERR:count=7\r\n"), "ERR"); !ok || n != 7 {
+	if n, ok := ErrorCount(probe.ParseInfo("errorstat_ERR:count=7\r\n"), "ERR"); !ok || n != 7 {
 		t.Errorf("redis errorstat_ERR = %d %t", n, ok)
 	}
 	// unknown_cmd (errorstats) is not a command called "CMD".
@@ -38,7 +38,7 @@ func TestReadinessUnknownCommandLinesAreReadFromDragonflyCommandstats(t *testing
 }
 
 func TestReadinessApplicationCommandsLeaveOutReplicationSentinelAndFlyover(t *testing.T) {
-	app := ApplicationCommands(probe.CommandCalls(probe.ParseInfo(probetest.Fixture(t, "redis7-commandstats.info"))))
+	app := ApplicationCommands(CommandCalls(probe.ParseInfo(probetest.Fixture(t, "redis7-commandstats.info"))))
 	for _, gone := range []string{"client|setname", "config|get", "ping", "info", "replconf", "psync", "function|list"} {
 		if _, ok := app[gone]; ok {
 			t.Errorf("%s counted as the application's", gone)
@@ -62,28 +62,28 @@ func TestReadinessApplicationCommandsLeaveOutReplicationSentinelAndFlyover(t *te
 func TestReadinessCommandInfoNilMeansUnknown(t *testing.T) {
 	// COMMAND INFO object on v1.40.1: [nil]. COMMAND INFO function: an entry
 	// (the stub), 7 fields.
-	if probe.CommandKnown([]any{nil}) {
+	if CommandKnown([]any{nil}) {
 		t.Error("nil entry read as known")
 	}
-	if probe.CommandKnown([]any{}) || probe.CommandKnown(nil) {
+	if CommandKnown([]any{}) || CommandKnown(nil) {
 		t.Error("empty reply read as known")
 	}
 	entry := []any{"function", int64(-2), []any{"noscript"}, int64(0), int64(0), int64(0), []any{"@slow"}}
-	if !probe.CommandKnown([]any{entry}) {
+	if !CommandKnown([]any{entry}) {
 		t.Error("an entry read as unknown")
 	}
 }
 
 func TestReadinessConfigGetMatchesUnderscoresAndEmptyMeansUnknown(t *testing.T) {
 	// CONFIG GET notify-keyspace-events on v1.40.1 → notify_keyspace_events, "".
-	if v, ok := probe.ConfigValue([]any{"notify_keyspace_events", ""}, "notify-keyspace-events"); !ok || v != "" {
+	if v, ok := ConfigValue([]any{"notify_keyspace_events", ""}, "notify-keyspace-events"); !ok || v != "" {
 		t.Errorf("got %q %t", v, ok)
 	}
-	if v, ok := probe.ConfigValue([]any{"databases", "16"}, "databases"); !ok || v != "16" {
+	if v, ok := ConfigValue([]any{"databases", "16"}, "databases"); !ok || v != "16" {
 		t.Errorf("got %q %t", v, ok)
 	}
 	// CONFIG GET maxmemory-policy on Dragonfly → empty array: unknown.
-	if _, ok := probe.ConfigValue([]any{}, "maxmemory-policy"); ok {
+	if _, ok := ConfigValue([]any{}, "maxmemory-policy"); ok {
 		t.Error("empty array read as known")
 	}
 }
@@ -93,11 +93,11 @@ func TestReadinessLuaProbeReadsTheUndeclaredKeyError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := probe.ParseLuaProbe(errors.New(strings.TrimSpace(string(b))))
+	p := ParseLuaProbe(errors.New(strings.TrimSpace(string(b))))
 	if !p.Ran || !p.UndeclaredRefused || !strings.Contains(p.Error, "flyover:probe") {
 		t.Errorf("probe %+v", p)
 	}
-	if p := probe.ParseLuaProbe(nil); !p.Ran || p.UndeclaredRefused || p.Error != "" {
+	if p := ParseLuaProbe(nil); !p.Ran || p.UndeclaredRefused || p.Error != "" {
 		t.Errorf("allowed probe %+v", p)
 	}
 }
@@ -105,24 +105,24 @@ func TestReadinessLuaProbeReadsTheUndeclaredKeyError(t *testing.T) {
 func TestReadinessFunctionAndModuleListsAreParsed(t *testing.T) {
 	fl := []any{[]any{"library_name", "mylib", "engine", "LUA", "functions",
 		[]any{[]any{"name", "hello", "description", nil, "flags", []any{}}}}}
-	got := probe.ParseFunctionList(fl)
+	got := ParseFunctionList(fl)
 	if len(got) != 1 || got[0].Name != "mylib" || !reflect.DeepEqual(got[0].Functions, []string{"hello"}) {
 		t.Errorf("functions %+v", got)
 	}
 	ml := []any{[]any{"name", "ReJSON", "ver", int64(20609), "path", "/x/rejson.so", "args", []any{}}}
-	if got := probe.ParseModuleList(ml); len(got) != 1 || got[0].Name != "ReJSON" || got[0].Version != "20609" {
+	if got := ParseModuleList(ml); len(got) != 1 || got[0].Name != "ReJSON" || got[0].Version != "20609" {
 		t.Errorf("modules %+v", got)
 	}
 }
 
 func TestReadinessCacheModeAndVersions(t *testing.T) {
-	if on, ok := probe.CacheMode(probe.ParseInfo("cache_mode:cache\n")); !on || !ok {
+	if on, ok := CacheMode(probe.ParseInfo("cache_mode:cache\n")); !on || !ok {
 		t.Error("cache")
 	}
-	if on, ok := probe.CacheMode(probe.ParseInfo("cache_mode:store\n")); on || !ok {
+	if on, ok := CacheMode(probe.ParseInfo("cache_mode:store\n")); on || !ok {
 		t.Error("store")
 	}
-	if _, ok := probe.CacheMode(probe.ParseInfo("used_memory:1\n")); ok {
+	if _, ok := CacheMode(probe.ParseInfo("used_memory:1\n")); ok {
 		t.Error("absent read as known")
 	}
 	if !probe.VersionAtLeast("8.10.0", 8, 10) || probe.VersionAtLeast("8.2.1", 8, 10) || !probe.VersionAtLeast("1.40.1", 1, 40) {

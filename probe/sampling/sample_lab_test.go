@@ -14,6 +14,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/readiness"
 	"flyover/probe/sampling"
 )
 
@@ -141,7 +142,7 @@ func TestSampleMeasureSourceLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := probe.CommandCalls(probe.ParseInfo(v))
+		m := readiness.CommandCalls(probe.ParseInfo(v))
 		var total int64
 		for _, n := range m {
 			total += n

@@ -53,9 +53,9 @@ func TestReadinessRiskySourceGivesEachVerdictWithTheFix(t *testing.T) {
 	tg.Commands = map[string]bool{"get": true, "object": false, "swapdb": false, "evalsha": true,
 		"client": true, "wait": true, "function": true}
 	tg.Version = "1.39.0"
-	tg.Lua = probe.ParseLuaProbe(errors.New(string(lua)))
-	s.Libraries = []probe.Library{{Name: "mylib", Functions: []string{"f"}}}
-	s.Modules = []probe.Module{{Name: "bf"}}
+	tg.Lua = readiness.ParseLuaProbe(errors.New(string(lua)))
+	s.Libraries = []readiness.Library{{Name: "mylib", Functions: []string{"f"}}}
+	s.Modules = []readiness.Module{{Name: "bf"}}
 	s.Keyspace[20] = probe.DBKeys{Keys: 3}
 	s.NotifyKeyspaceEvents, s.KeyspaceChannels = "KEA", []string{"__keyevent@0__:set"}
 	s.MaxMemoryPolicy, s.MaxMemory = "allkeys-lru", 1<<30

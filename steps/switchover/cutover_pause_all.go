@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/readiness"
 	"flyover/steps"
 )
 
@@ -147,7 +148,7 @@ func (c *cutover) readArm(ctx context.Context) (pauseAllArm, error) {
 		if err != nil {
 			return a, err
 		}
-		got, ok := probe.ConfigValue(v, p.name)
+		got, ok := readiness.ConfigValue(v, p.name)
 		if !ok {
 			return a, fmt.Errorf("CONFIG GET %s: no value in the reply", p.name)
 		}

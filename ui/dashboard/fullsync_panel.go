@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/fullsync"
 	"flyover/ui/common"
 )
 
-// The full sync as the source and the target show it (probe's
-// FullSyncWatch): the source's output buffer for the target as a gauge
+// The full sync as the source and the target show it (probe/fullsync's
+// Watch): the source's output buffer for the target as a gauge
 // against its limit, the load's progress and ETA, the forks since the
 // attach and why the last sync was dropped. Shown while the target syncs,
 // and after a stopped loop until the next attach. A function of the
@@ -40,7 +41,7 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	// once the source's poll has read it).
 	buf := ""
 	if fw.Client == nil && fw.Limit != nil {
-		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+probe.LimitWords(*fw.Limit))
+		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+fullsync.LimitWords(*fw.Limit))
 	}
 	if c := fw.Client; c != nil {
 		tone := common.ToneOK
@@ -56,7 +57,7 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
 				tone = common.ToneWarn
 			}
-			text += " of " + probe.LimitWords(*fw.Limit)
+			text += " of " + fullsync.LimitWords(*fw.Limit)
 			if fw.OverSoft > 0 {
 				text += fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
 			}
@@ -115,7 +116,7 @@ func (d *Dashboard) fullSyncCompact(w int) []string {
 	if c := fw.Client; c != nil {
 		b := "buffer " + probe.Bytes(c.Omem)
 		if fw.Limit != nil && !fw.Limit.Unlimited() {
-			b += " of " + probe.LimitWords(*fw.Limit)
+			b += " of " + fullsync.LimitWords(*fw.Limit)
 			if fw.Fill >= 0.8 {
 				tone = common.ToneBad
 			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {

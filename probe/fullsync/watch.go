@@ -1,10 +1,8 @@
-package probe
+package fullsync
 
 import (
 	"fmt"
 	"time"
-
-	"flyover/probe/fullsync"
 )
 
 // DropCause is why the source dropped the target's sync, as judged from
@@ -37,11 +35,11 @@ type SyncDrop struct {
 // maxDrops bounds the drops a watch keeps.
 const maxDrops = 16
 
-// FullSyncWatch is the full sync as the source and the target show it,
-// derived on every poll from the previous one: the source's buffer for the
+// Watch is the full sync as the source and the target show it, derived
+// on every poll from the previous one (Next): the source's buffer for the
 // target against its limit, the load's progress, the forks since the
 // attach and every dropped link with its judged cause.
-type FullSyncWatch struct {
+type Watch struct {
 	// Attached: the target follows the source (or the source lists it).
 	Attached bool `json:"attached"`
 	// Baseline is the source's sync_full before the attach, -1 unknown;
@@ -52,9 +50,9 @@ type FullSyncWatch struct {
 	Client *ReplicaClient `json:"client,omitempty"`
 	// Limit is the source's replica buffer limit (nil: unknown; see
 	// LimitsError).
-	Limit       *fullsync.Limit `json:"limit,omitempty"`
-	LimitsError string          `json:"limits_error,omitempty"`
-	ReplTimeout int64           `json:"repl_timeout,omitempty"`
+	Limit       *Limit `json:"limit,omitempty"`
+	LimitsError string `json:"limits_error,omitempty"`
+	ReplTimeout int64  `json:"repl_timeout,omitempty"`
 	// Fill is Client.Omem against the limit that closes first (-1: none).
 	Fill float64 `json:"fill"`
 	// OverSoftSince is when the buffer went over the soft limit (zero: it
@@ -80,31 +78,64 @@ type FullSyncWatch struct {
 // drops seen, or the source's full syncs past the attach's when more (a
 // sync dropped and restarted between two polls leaves no connection to
 // see, but its fork is counted).
-func (w *FullSyncWatch) Restarts() int { return max(len(w.Drops), int(w.FullSyncs-1)) }
+func (w *Watch) Restarts() int { return max(len(w.Drops), int(w.FullSyncs-1)) }
 
 // LastDrop is the latest drop, nil when none.
-func (w *FullSyncWatch) LastDrop() *SyncDrop {
+func (w *Watch) LastDrop() *SyncDrop {
 	if len(w.Drops) == 0 {
 		return nil
 	}
 	return &w.Drops[len(w.Drops)-1]
 }
 
-// deriveFullSync fills s.FullSync from s and the previous snapshot.
-func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
-	src, tgt := &s.Source, &s.Target
-	w := FullSyncWatch{Baseline: -1, Fill: -1}
-	var pw *FullSyncWatch
+// Observation is what one poll saw of the source, the target and the link
+// between them: the figures the watch is derived from, filled by probe.
+type Observation struct {
+	At time.Time
+	// Attached: the target follows the source, or the source lists it.
+	Attached bool
+	// Online: the link streams (the full sync is over).
+	Online bool
+	// RateBytes is the source's replication stream's rate (B/s).
+	RateBytes float64
+	Source    SourceSide
+	Target    TargetSide
+}
+
+// SourceSide is what the poll read of the source.
+type SourceSide struct {
+	Reachable bool
+	Keys      int64
+	Sync      SourceSync
+	// Client is the source's connection to the target among Sync.Clients
+	// (nil: none, or not read).
+	Client *ReplicaClient
+}
+
+// TargetSide is what the poll read of the target.
+type TargetSide struct {
+	Reachable     bool
+	Keys          int64
+	Loading       bool
+	UptimeSeconds int64
+}
+
+// Next is the watch at o, from the previous poll's observation and watch
+// (both nil on the first poll).
+func Next(prev *Observation, pw *Watch, o Observation) Watch {
+	src, tgt := &o.Source, &o.Target
+	w := Watch{Baseline: -1, Fill: -1}
 	if prev != nil {
-		pw = &prev.FullSync
 		// What outlives a stop: the count and the causes, until the next
 		// attach.
 		w.Baseline, w.FullSyncs, w.Drops, w.Limit, w.LimitsError = pw.Baseline, pw.FullSyncs, pw.Drops, pw.Limit, pw.LimitsError
+	} else {
+		pw = nil // no previous poll: nothing to carry
 	}
-	w.Attached = s.Link.FollowsSource || s.Link.ListedBySource
+	w.Attached = o.Attached
 	if src.Reachable {
 		w.ForkUsec = src.Sync.ForkUsec
-		w.SourceKeys = src.Keys()
+		w.SourceKeys = src.Keys
 		if l := src.Sync.Limits; l != nil {
 			lim := l.Replica
 			w.Limit, w.ReplTimeout, w.LimitsError = &lim, l.ReplTimeout, ""
@@ -113,11 +144,10 @@ func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
 		}
 	}
 	if tgt.Reachable {
-		w.TargetKeys, w.Loading = tgt.Keys(), tgt.Loading
+		w.TargetKeys, w.Loading = tgt.Keys, tgt.Loading
 	}
 	if !w.Attached {
-		s.FullSync = w
-		return
+		return w
 	}
 	newAttach := pw == nil || !pw.Attached
 	if newAttach {
@@ -125,7 +155,7 @@ func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
 		switch {
 		case prev != nil && prev.Source.Reachable && src.Reachable && prev.Source.Sync.SyncFull <= src.Sync.SyncFull:
 			w.Baseline = prev.Source.Sync.SyncFull
-		case src.Reachable && s.Link.Phase == PhaseOnline:
+		case src.Reachable && o.Online:
 			w.Baseline = src.Sync.SyncFull
 		case src.Reachable:
 			w.Baseline = max(src.Sync.SyncFull-1, 0) // attached before flyover looked: this sync is the attach's
@@ -138,65 +168,64 @@ func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
 		w.FullSyncs = src.Sync.SyncFull - w.Baseline
 	}
 	if src.Reachable && src.Sync.ClientsRead {
-		w.Client = src.Sync.TargetClient(topo)
+		w.Client = src.Client
 	} else if pw != nil {
 		w.Client = pw.Client // not read this time: the last one seen
 	}
 	if w.Client != nil {
 		if w.Limit != nil {
-			w.Fill = fullsync.BufferFill(w.Client.Omem, *w.Limit)
+			w.Fill = BufferFill(w.Client.Omem, *w.Limit)
 		}
 		w.Peak = w.Client.Omem
 		if pw != nil && pw.Client != nil && pw.Client.ID == w.Client.ID {
 			w.Peak = max(pw.Peak, w.Client.Omem)
 		}
 		if w.Limit != nil && w.Limit.Soft > 0 && w.Client.Omem > w.Limit.Soft {
-			w.OverSoftSince = s.At
+			w.OverSoftSince = o.At
 			if pw != nil && !pw.OverSoftSince.IsZero() && pw.Client != nil && pw.Client.ID == w.Client.ID {
 				w.OverSoftSince = pw.OverSoftSince
 			}
-			w.OverSoft = s.At.Sub(w.OverSoftSince)
+			w.OverSoft = o.At.Sub(w.OverSoftSince)
 		}
 	}
 	if pw != nil && !newAttach {
-		dt := s.At.Sub(prev.At)
+		dt := o.At.Sub(prev.At)
 		if dt > 0 && w.TargetKeys >= pw.TargetKeys && tgt.Reachable && prev.Target.Reachable {
 			w.KeysPerSec = float64(w.TargetKeys-pw.TargetKeys) / dt.Seconds()
 		}
 		if w.KeysPerSec == 0 && w.TargetKeys < w.SourceKeys {
 			w.KeysPerSec = pw.KeysPerSec // between two readings of the same count
 		}
-		if d := judgeDrop(prev, s, &w, dt); d != nil {
+		if d := judgeDrop(prev, pw, &o, &w, dt); d != nil {
 			w.Drops = append(append([]SyncDrop(nil), w.Drops...), *d)
 			if len(w.Drops) > maxDrops {
 				w.Drops = w.Drops[len(w.Drops)-maxDrops:]
 			}
 		}
 	}
-	if s.Link.Phase != PhaseOnline {
-		w.ETA, w.ETAKnown = fullsync.LoadETA(w.TargetKeys, w.SourceKeys, w.KeysPerSec)
+	if !o.Online {
+		w.ETA, w.ETAKnown = LoadETA(w.TargetKeys, w.SourceKeys, w.KeysPerSec)
 	}
-	s.FullSync = w
+	return w
 }
 
-// judgeDrop says whether the target's link was dropped between prev and s
+// judgeDrop says whether the target's link was dropped between prev and o
 // (the source's connection to it closed, or a new one replaced it) and
-// why, from what prev saw.
-func judgeDrop(prev, s *Snapshot, w *FullSyncWatch, dt time.Duration) *SyncDrop {
-	pw := &prev.FullSync
-	if pw.Client == nil || !prev.Source.Sync.ClientsRead || !s.Source.Reachable || !s.Source.Sync.ClientsRead {
+// why, from what prev (and pw, its watch) saw.
+func judgeDrop(prev *Observation, pw *Watch, o *Observation, w *Watch, dt time.Duration) *SyncDrop {
+	if pw.Client == nil || !prev.Source.Sync.ClientsRead || !o.Source.Reachable || !o.Source.Sync.ClientsRead {
 		return nil
 	}
 	now := w.Client
 	if now != nil && now.ID == pw.Client.ID {
 		return nil
 	}
-	d := &SyncDrop{At: s.At, Omem: pw.Client.Omem, Cause: DropUnknown}
-	tgt, ptgt := &s.Target, &prev.Target
+	d := &SyncDrop{At: o.At, Omem: pw.Client.Omem, Cause: DropUnknown}
+	tgt, ptgt := &o.Target, &prev.Target
 	lim := pw.Limit
 	// The buffer grows at the write rate during the sync: where it was
 	// likely to be by now, had the link stayed.
-	projected := pw.Client.Omem + int64(max(s.Link.RateBytes, prev.Link.RateBytes)*dt.Seconds())
+	projected := pw.Client.Omem + int64(max(o.RateBytes, prev.RateBytes)*dt.Seconds())
 	switch {
 	case !tgt.Reachable:
 		d.Cause = DropTarget

@@ -1,8 +1,10 @@
-package probe
+package readiness
 
 import (
 	"strconv"
 	"strings"
+
+	"flyover/probe"
 )
 
 // Parsing for the readiness facts: pure functions over INFO text and
@@ -13,7 +15,7 @@ import (
 // Redis 6 and Dragonfly count the container command as a whole.
 //
 //	cmdstat_get:calls=21,usec=175,usec_per_call=8.33,rejected_calls=0,failed_calls=0
-func CommandCalls(info Info) map[string]int64 {
+func CommandCalls(info probe.Info) map[string]int64 {
 	out := map[string]int64{}
 	for k, v := range info {
 		name, ok := strings.CutPrefix(k, "cmdstat_")
@@ -32,29 +34,10 @@ func CommandCalls(info Info) map[string]int64 {
 	return out
 }
 
-// UnknownCommands returns Dragonfly's count of commands it did not know,
-// by upper-case name: in stable sync from Redis, an unknown replicated
-// command is executed against a reply nobody reads and counted only as a
-// line of its own in INFO commandstats, without the cmdstat_ prefix
-// (DRAGONFLY.md, verified: `unknown_SWAPDB:2`).
-func UnknownCommands(info Info) map[string]int64 {
-	out := map[string]int64{}
-	for k, v := range info {
-		name, ok := strings.CutPrefix(k, "unknown_")
-		if !ok || name == "" || name == "cmd" { // unknown_cmd is errorstats'
-			continue
-		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-			out[strings.ToUpper(name)] += n
-		}
-	}
-	return out
-}
-
 // ErrorCount reads one INFO errorstats counter. Dragonfly prints bare
 // counts ("unknown_cmd:3", "script_error:1"); Redis prints
 // "errorstat_ERR:count=3".
-func ErrorCount(info Info, name string) (int64, bool) {
+func ErrorCount(info probe.Info, name string) (int64, bool) {
 	v, ok := info[name]
 	if !ok {
 		v, ok = info["errorstat_"+name]
@@ -83,7 +66,7 @@ func sameParam(a, b string) bool {
 // an empty reply: Dragonfly answers a name it does not have with an
 // empty array, not an error (DRAGONFLY.md, verified for maxmemory-policy).
 func ConfigValue(reply any, param string) (value string, known bool) {
-	m, err := Pairs(reply)
+	m, err := probe.Pairs(reply)
 	if err != nil {
 		return "", false
 	}
@@ -127,15 +110,15 @@ func ParseFunctionList(reply any) []Library {
 		}
 		var l Library
 		for i := 0; i+1 < len(lib); i += 2 {
-			switch AsString(lib[i]) {
+			switch probe.AsString(lib[i]) {
 			case "library_name":
-				l.Name = AsString(lib[i+1])
+				l.Name = probe.AsString(lib[i+1])
 			case "engine":
-				l.Engine = AsString(lib[i+1])
+				l.Engine = probe.AsString(lib[i+1])
 			case "functions":
 				fs, _ := lib[i+1].([]any)
 				for _, f := range fs {
-					if m, err := Pairs(f); err == nil && m["name"] != "" {
+					if m, err := probe.Pairs(f); err == nil && m["name"] != "" {
 						l.Functions = append(l.Functions, m["name"])
 					}
 				}
@@ -158,7 +141,7 @@ func ParseModuleList(reply any) []Module {
 	arr, _ := reply.([]any)
 	var out []Module
 	for _, e := range arr {
-		m, err := Pairs(e)
+		m, err := probe.Pairs(e)
 		if err != nil || m["name"] == "" {
 			continue
 		}
@@ -167,13 +150,7 @@ func ParseModuleList(reply any) []Module {
 	return out
 }
 
-// LuaProbeScript is the one script flyover runs, on the target only, to
-// learn whether scripts may touch keys they did not declare: it reads one
-// key named in the script and writes nothing. Dragonfly's
-// default_lua_flags cannot be read with CONFIG GET; this answer can.
-const LuaProbeScript = "return redis.call('EXISTS', 'flyover:probe')"
-
-// LuaProbe is the target's answer to LuaProbeScript.
+// LuaProbe is the target's answer to probe.LuaProbeScript.
 type LuaProbe struct {
 	Ran bool `json:"ran"` // sent at all (only when the source runs scripts)
 	// UndeclaredRefused: the target refused the undeclared key ("script
@@ -182,7 +159,7 @@ type LuaProbe struct {
 	Error             string `json:"error,omitempty"`
 }
 
-// ParseLuaProbe reads the target's reply to LuaProbeScript.
+// ParseLuaProbe reads the target's reply to probe.LuaProbeScript.
 func ParseLuaProbe(err error) LuaProbe {
 	p := LuaProbe{Ran: true}
 	if err != nil {
@@ -194,7 +171,7 @@ func ParseLuaProbe(err error) LuaProbe {
 
 // CacheMode reads Dragonfly's INFO memory cache_mode ("cache" or "store";
 // older builds print a boolean). ok is false when absent (Redis).
-func CacheMode(info Info) (on, ok bool) {
+func CacheMode(info probe.Info) (on, ok bool) {
 	v, ok := info["cache_mode"]
 	if !ok {
 		return false, false
