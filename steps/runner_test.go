@@ -11,7 +11,11 @@ import (
 // the answers Start records: kind confirm, event no, the confirmation's ID
 // as phase, the prompt and what the operator was told.
 func TestDeclinedIsAudited(t *testing.T) {
-	a, _ := openAudit(t, "audit.jsonl")
+	a, err := auditlog.OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
 	r := &Runner{Audit: a}
 	q := Confirmation{ID: "attach", Kind: ConfirmYesNo, Prompt: "Attach the target as a replica of the source?"}
 	if err := r.Declined(StepAttach, q, "cancelled, nothing sent"); err != nil {
@@ -26,17 +30,4 @@ func TestDeclinedIsAudited(t *testing.T) {
 		e.Message != "Attach the target as a replica of the source? (cancelled, nothing sent)" {
 		t.Errorf("got %+v", e)
 	}
-}
-
-// openAudit opens an audit log named name in a temporary directory,
-// closed when the test ends.
-func openAudit(t testing.TB, name string) (*auditlog.Audit, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	a, err := auditlog.OpenAudit(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a, path
 }
