@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,12 +45,5 @@ func TestIdleUsage(t *testing.T) {
 	if sc := s.Screen(); !strings.Contains(sc, "IN SYNC") {
 		t.Errorf("not in sync at the end of the measurement:\n%s", sc)
 	}
-	s.Keys("q")
-	gone := func() bool { _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); return err != nil }
-	if err := lab.WaitFor(t.Context(), 30*time.Second, gone); err != nil {
-		t.Fatalf("flyover did not exit within 30 s of q:\n%s", s.Screen())
-	}
-	if profile != "" {
-		t.Logf("CPU profile: go tool pprof -top %s %s", bin, profile)
-	}
+	s.QuitMeasured(pid, bin, profile)
 }

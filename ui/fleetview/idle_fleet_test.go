@@ -2,7 +2,6 @@ package fleetview
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,12 +54,5 @@ func TestFleetIdleUsage(t *testing.T) {
 	pid := s.PanePID(bin)
 	u := uitest.MeasureProcess(t, pid, time.Duration(secs)*time.Second)
 	t.Logf("fleet idle, %d masters, 3 Sentinels, slow tick 2 s, 160x48, table on screen: %s\n%s", n, u, strings.SplitN(s.Screen(), "\n", 2)[0])
-	s.Keys("q")
-	gone := func() bool { _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); return err != nil }
-	if err := lab.WaitFor(t.Context(), 30*time.Second, gone); err != nil {
-		t.Fatalf("flyover fleet did not exit within 30 s of q:\n%s", s.Screen())
-	}
-	if profile != "" {
-		t.Logf("CPU profile: go tool pprof -top %s %s", bin, profile)
-	}
+	s.QuitMeasured(pid, bin, profile)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"flyover/lab"
 )
 
 // Usage is what a process cost over a measurement: CPU time, and its
@@ -106,4 +108,19 @@ func KeptProfile(t testing.TB) (env []string, path string) {
 	}
 	path = filepath.Join(keep, t.Name()+"-cpu.pprof")
 	return []string{"FLYOVER_CPUPROFILE=" + path}, path
+}
+
+// QuitMeasured presses q and waits, bounded, until the measured flyover
+// (pid) has exited, so that its CPU profile is written; it says where the
+// profile is when one is kept (KeptProfile).
+func (s *Tmux) QuitMeasured(pid int, bin, profile string) {
+	s.t.Helper()
+	s.Keys("q")
+	gone := func() bool { _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); return err != nil }
+	if err := lab.WaitFor(s.t.Context(), 30*time.Second, gone); err != nil {
+		s.t.Fatalf("flyover did not exit within 30 s of q:\n%s", s.Screen())
+	}
+	if profile != "" {
+		s.t.Logf("CPU profile: go tool pprof -top %s %s", bin, profile)
+	}
 }
