@@ -1,12 +1,9 @@
 package steps
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	"flyover/probe/canary"
-	"flyover/steps/auditlog"
 )
 
 // The canary's acknowledged writes are read back from the new primary
@@ -42,28 +39,4 @@ func (rb ReadBack) SummaryAs(lost string) string {
 		s += fmt.Sprintf(" (%d not checked: their TTL may have run out)", v.Expired)
 	}
 	return s + fmt.Sprintf("; writes acknowledged after %s were not read back", by)
-}
-
-// ReadBack reads every acknowledged canary write back from the primary
-// the Sentinels name, logs it in the audit log (a "canary" result, with
-// the writer's counters) and keeps it in the session.
-func (r *Runner) ReadBack(ctx context.Context, step StepID, progress func(Progress)) ReadBack {
-	progress(Progress{Phase: "canary", Message: "reading every acknowledged canary write back from the new primary", Fraction: -1})
-	stats := r.Canary.Stats()
-	verdict, err := r.Canary.Verify(ctx)
-	rb := ReadBack{Step: step, Verdict: verdict, Err: ErrString(err)}
-	if verdict.At.IsZero() {
-		rb.Verdict.At = time.Now()
-	}
-	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindResult, Step: step, Message: "canary",
-		Data: auditlog.MustJSON(map[string]any{"stats": stats, "verdict": rb.Verdict, "error": rb.Err})}, true)
-	set(r.Session, &r.Session.readBack, &rb)
-	return rb
-}
-
-func ErrString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

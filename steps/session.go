@@ -195,7 +195,8 @@ func (s *Session) SetDivergenceBase(c *probe.DivergenceCounters) {
 	set(s, &s.divBase, c)
 }
 
-func (s *Session) setSample(run SampleRun) {
+// SetSample keeps a sample's result (checks.RunSample).
+func (s *Session) SetSample(run SampleRun) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if run.AfterCutover {
@@ -204,6 +205,9 @@ func (s *Session) setSample(run SampleRun) {
 		s.sample = &run
 	}
 }
+
+// SetReadBack keeps a read-back's result (checks.ReadBack).
+func (s *Session) SetReadBack(rb ReadBack) { set(s, &s.readBack, &rb) }
 
 func (s *Session) SetCutover(r CutoverResult) {
 	set(s, &s.cutover, &r)

@@ -105,7 +105,7 @@ func cutoverPre(f steps.Facts, o steps.Options) []steps.Check {
 	if c, ok := steps.DivergenceWatch(f); ok && c.Level != steps.Pass {
 		cs = append(cs, c)
 	}
-	if c := steps.SampleCheck(f); c.Level != steps.Pass {
+	if c := checks.SampleCheck(f); c.Level != steps.Pass {
 		cs = append(cs, c)
 	}
 	if steps.AnyFailoverInProgress(f) {
@@ -202,7 +202,7 @@ func runCutover(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a st
 		progress(steps.Progress{Phase: steps.PhaseChecking, Message: "reading readiness again: the commands the application runs, Functions, modules, databases (reads only)", Fraction: -1})
 		checks.ReadReadiness(ctx, r, steps.StepCutover)
 		if fresh.Sample == nil {
-			r.RunSample(ctx, steps.StepCutover, false, func(p steps.Progress) { p.Phase = steps.PhaseChecking; progress(p) })
+			checks.RunSample(ctx, r, steps.StepCutover, false, func(p steps.Progress) { p.Phase = steps.PhaseChecking; progress(p) })
 		}
 		var err error
 		if fresh, err = r.Recheck(ctx, cutoverPre); err != nil {

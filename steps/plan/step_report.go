@@ -13,6 +13,7 @@ import (
 	"flyover/probe/sampling"
 	"flyover/steps"
 	"flyover/steps/auditlog"
+	"flyover/steps/checks"
 	"flyover/steps/switchover"
 	"flyover/version"
 )
@@ -39,7 +40,7 @@ func runReport(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 	if r.Canary != nil {
 		// The writes acknowledged since verify read them back, too: the
 		// report's count is of every write acknowledged until now.
-		r.ReadBack(ctx, steps.StepReport, progress)
+		checks.ReadBack(ctx, r, steps.StepReport, progress)
 	}
 	progress(steps.Progress{Phase: "writing", Message: "report to " + path, Fraction: -1})
 	entries, err := auditlog.ReadAudit(r.Audit.Path())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/steps"
+	"flyover/steps/checks"
 )
 
 // Step 4: watch until the target keeps up, poll after poll.
@@ -75,7 +76,7 @@ func runSteady(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 	if err != nil || steps.AfterCutover(last) {
 		return err
 	}
-	run := r.RunSample(ctx, steps.StepSteady, false, progress)
+	run := checks.RunSample(ctx, r, steps.StepSteady, false, progress)
 	if n := len(run.Result.Mismatches); n > 0 {
 		return fmt.Errorf("the target differs from the source in %d of %d sampled keys: %s; the cutover is blocked until a new sample agrees",
 			n, run.Result.Compared, run.Mismatched(5))

@@ -131,7 +131,7 @@ func verifyCommands(f steps.Facts) []steps.Command {
 		steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"SET", key, key, "PX", "60000"}},
 		steps.Command{Endpoint: "target", Addr: f.Topo.Target, Args: []string{"GET", key}},
 		steps.Command{Endpoint: "source", Addr: f.Topo.Source, Args: []string{"RANDOMKEY"},
-			Note: fmt.Sprintf("%d keys, each read (TYPE, PTTL, the value) on the old primary and on the target: reads only, one summary in the audit log", steps.DefaultSampleKeys)})
+			Note: fmt.Sprintf("%d keys, each read (TYPE, PTTL, the value) on the old primary and on the target: reads only, one summary in the audit log", checks.DefaultSampleKeys)})
 	return cs
 }
 
@@ -194,7 +194,7 @@ func runVerify(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 
 	// The canary's ledger, read back from the new primary.
 	if r.Canary != nil {
-		rb := r.ReadBack(ctx, steps.StepVerify, progress)
+		rb := checks.ReadBack(ctx, r, steps.StepVerify, progress)
 		if rb.Err != "" {
 			return errors.New(rb.Err)
 		}
@@ -209,7 +209,7 @@ func runVerify(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a ste
 	// primary lacks or holds otherwise was lost, or changed since by the
 	// application: the report says which keys, to look at.
 	if fresh.Snapshot.Source.Reachable {
-		r.RunSample(ctx, steps.StepVerify, true, progress)
+		checks.RunSample(ctx, r, steps.StepVerify, true, progress)
 	} else {
 		r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: steps.StepVerify, Message: "no sample of keys after the cutover: the old primary does not answer"}, false)
 	}
