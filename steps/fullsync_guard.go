@@ -219,17 +219,31 @@ func orDetail(s, def string) string {
 // flyover's own attach on a target that serves no one yet (as the cutover
 // lifts its own pause): no question, but written to the audit log before
 // it is sent. It returns the step's error: why, what was done, the fix.
+// The count is read again from the source's own counter (sync_full since
+// the attach) once the target was told to stop, so that a stop that came
+// after one more restart says so.
 func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
 	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
-	st := &SyncStop{At: time.Now(), Restarts: w.Restarts(), Drops: drops, Fix: bufferFix(f)}
-	why := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", w.Restarts(), w.FullSyncs)
-	if last := w.LastDrop(); last != nil {
-		why += "; last: " + last.Reason
+	restarts, fulls := w.Restarts(), w.FullSyncs
+	why := func() string {
+		s := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
+		if restarts > MaxSyncRestarts {
+			s += fmt.Sprintf(", %d more than flyover lets through: it came before the stop reached the target", restarts-MaxSyncRestarts)
+		}
+		if last := w.LastDrop(); last != nil {
+			s += "; last: " + last.Reason
+		}
+		return s
 	}
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
-		Message: "stopping the full sync before the source forks again: " + why}, true)
+		Message: "stopping the full sync before the source forks again: " + why()}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
+	if n, rerr := r.Prober.Source.SyncFull(ctx); rerr == nil && w.Baseline >= 0 && n-w.Baseline > fulls {
+		fulls = n - w.Baseline
+		restarts = max(restarts, int(fulls-1))
+	}
+	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: bufferFix(f)}
 	r.Session.setSyncStopped(st)
 	done := "flyover sent REPLICAOF NO ONE to the target (its own attach undone; the target served no one)"
 	if err != nil {
@@ -240,7 +254,20 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; restore it after the migration), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
 			st.Fix.New.Value(st.Fix.Word), st.Fix.Old.Value(st.Fix.Word))
 	}
-	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why, done, fix)
+	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why(), done, fix)
+}
+
+// SyncInTrouble: the full sync in f may be dropped before flyover's next
+// poll: the source dropped it already, its buffer for the target is past
+// half its limit, or the prediction says it overflows (the operator kept
+// the limit). The full-sync step then watches it closely.
+func SyncInTrouble(f Facts) bool {
+	w := &f.Snapshot.FullSync
+	if w.Restarts() > 0 || w.Fill >= 0.5 {
+		return true
+	}
+	e, ok := PredictSync(f)
+	return ok && !e.Fits
 }
 
 // SyncProgress is the full sync's progress line: the phase, the buffer

@@ -2,6 +2,9 @@ package steps_test
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,8 @@ import (
 	"flyover/probe/canary"
 	"flyover/steps"
 	"flyover/steps/checks"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // The issue's loop at a small size: a source whose replica output buffer
@@ -28,34 +33,11 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	// each restart's fork 2 s after the target asks: the source counts the
 	// restart (sync_full) when asked, so flyover has those seconds to see
 	// the second restart and detach before a third fork, however busy the
-	// machine. Without it the restarts come about a second apart, a few of
-	// flyover's polls, and a loaded machine can let one more through.
-	g := startRig(t, lab.Options{PreloadKeys: 20000, SyncDelay: 2 * time.Second}, steps.Options{PollInterval: 250 * time.Millisecond})
+	// machine. Without it (TestFullSyncLoopIsStoppedWithoutTheSyncDelay)
+	// the restarts come well under a second apart.
+	g, src, w, fast := startLoop(t, 2*time.Second, 250*time.Millisecond, 8000)
 	ctx := context.Background()
-	src := g.lab.Source.Client()
-	for _, kv := range [][2]string{{"client-output-buffer-limit", "replica 1mb 512kb 5"}, {"rdb-key-save-delay", "50"}} {
-		if err := src.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
-			t.Skipf("the source refuses CONFIG SET %s: %v", kv[0], err)
-		}
-	}
-	w, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: g.lab.Opts.MasterName, Sentinels: g.lab.SentinelAddrs(),
-		Rate: 8000, Conns: 2, Pipeline: 8, ValueSize: 512, Namespace: "loop"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	stopWriter := w.Stop
-	t.Cleanup(func() { _ = w.Close() })
-
-	// Let the source's input rate show the writer (INFO's instantaneous
-	// figure is averaged over its last samples): the prediction's rate
-	// before any replica moves master_repl_offset.
-	fast := false
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if probe.ParseInfo(src.Info(ctx, "stats").Val()).Float("instantaneous_input_kbps") >= 3000 {
-			fast = true
-			break
-		}
-	}
 	g.advanceTo(steps.StepAttach)
 	f := g.facts()
 	var buf *steps.Check
@@ -77,9 +59,8 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	if err := g.runner.Run(ctx, steps.StepAttach, f, steps.Answers{"attach": "y", "raise-buffer": "n"}); err != nil {
 		t.Fatalf("attach: %v", err)
 	}
-	err = g.run(steps.StepFullSync)
-	if err == nil || !strings.Contains(err.Error(), "full sync stopped") || !strings.Contains(err.Error(), "limit (client-output-buffer-limit replica") ||
-		!strings.Contains(err.Error(), "client-output-buffer-limit") {
+	err := g.run(steps.StepFullSync)
+	if !stoppedNamingTheLimit(err) || !strings.Contains(err.Error(), "Next: raise the source's limit: CONFIG SET client-output-buffer-limit") {
 		t.Fatalf("full sync: %v; want it stopped, naming the limit and the fix", err)
 	}
 	t.Logf("stopped: %v", err)
@@ -128,4 +109,99 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	if v := src.ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"]; !strings.Contains(v, "1048576 524288 5") {
 		t.Errorf("the limit was not put back: %s", v)
 	}
+}
+
+// The loop with repl-diskless-sync-delay 0, as on a source that forks the
+// moment the target asks (a disk-based sync, Redis < 7's default): the
+// restarts come a few hundred milliseconds apart, faster than the step's
+// polls, and the step's close watch must still stop the sync within two
+// restarts. Guaranteed on any machine: the stop names the limit and says
+// no fewer restarts than the source's own count (sync_full since the
+// attach). Within two
+// restarts holds while flyover reads the counter faster than the writes
+// fill the limit after a fork (here about 250 ms against a 25 ms watch),
+// which a starved machine can break: an attempt that let a third restart
+// through (or miscounted) is tried again, up to three times.
+func TestFullSyncLoopIsStoppedWithoutTheSyncDelay(t *testing.T) {
+	// Polls a second apart (twice the default): the restarts come several
+	// times a poll.
+	g, src, _, _ := startLoop(t, 0, time.Second, 8000)
+	ctx := context.Background()
+	g.advanceTo(steps.StepAttach)
+	said := regexp.MustCompile(`restarted the target's full sync (\d+) times`)
+	var late []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		f := g.facts()
+		baseline := f.Snapshot.Source.Sync.SyncFull
+		if err := g.runner.Run(ctx, steps.StepAttach, f, steps.Answers{"attach": "y", "raise-buffer": "n"}); err != nil {
+			t.Fatalf("attach: %v", err)
+		}
+		err := g.run(steps.StepFullSync)
+		if !stoppedNamingTheLimit(err) {
+			t.Fatalf("full sync: %v; want it stopped, naming the limit", err)
+		}
+		restarts := int(probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full")-baseline) - 1
+		// The stop counts a drop it saw as a restart even when it stopped
+		// the target before it asked again: never fewer than the source.
+		m := said.FindStringSubmatch(err.Error())
+		if m == nil || atoi(m[1]) < restarts {
+			late = append(late, fmt.Sprintf("attempt %d: the source counted %d restarts, the stop said %v", attempt, restarts, m))
+			continue
+		}
+		if restarts > steps.MaxSyncRestarts {
+			late = append(late, fmt.Sprintf("attempt %d: stopped after %d restarts", attempt, restarts))
+			continue
+		}
+		if role := g.lab.Target.Client().Do(ctx, "ROLE").Val(); role == nil || probe.AsString(role.([]any)[0]) != "master" {
+			t.Fatalf("the target is %v after the stop, want master (detached)", role)
+		}
+		t.Logf("attempt %d stopped after %d restarts: %v", attempt, restarts, err)
+		return
+	}
+	t.Errorf("no attempt stopped within %d restarts: %s", steps.MaxSyncRestarts, strings.Join(late, "; "))
+}
+
+// startLoop is the loop's rig: the source's limit far too small, its
+// snapshot slowed down, the step polling every poll, the writer running at rate writes/s of 512 bytes
+// (8000: about 4 MB/s), and whether the source's input rate shows it yet.
+func startLoop(t *testing.T, syncDelay, poll time.Duration, rate int) (*rig, *redis.Client, *canary.Canary, bool) {
+	t.Helper()
+	g := startRig(t, lab.Options{PreloadKeys: 20000, SyncDelay: syncDelay}, steps.Options{PollInterval: poll})
+	ctx := context.Background()
+	src := g.lab.Source.Client()
+	for _, kv := range [][2]string{{"client-output-buffer-limit", "replica 1mb 512kb 5"}, {"rdb-key-save-delay", "50"}} {
+		if err := src.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			t.Skipf("the source refuses CONFIG SET %s: %v", kv[0], err)
+		}
+	}
+	w, err := canary.StartCanary(ctx, canary.CanaryOptions{MasterName: g.lab.Opts.MasterName, Sentinels: g.lab.SentinelAddrs(),
+		Rate: rate, Conns: 2, Pipeline: 8, ValueSize: 512, Namespace: "loop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+
+	// Let the source's input rate show the writer (INFO's instantaneous
+	// figure is averaged over its last samples): the prediction's rate
+	// before any replica moves master_repl_offset.
+	fast := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if probe.ParseInfo(src.Info(ctx, "stats").Val()).Float("instantaneous_input_kbps") >= float64(rate)*512/1024*3/4 {
+			fast = true
+			break
+		}
+	}
+	return g, src, w, fast
+}
+
+// stoppedNamingTheLimit: the full-sync step stopped the loop and its last
+// drop names the buffer limit (hard or soft, as judged).
+func stoppedNamingTheLimit(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "full sync stopped") && strings.Contains(err.Error(), "last: the buffer") &&
+		strings.Contains(err.Error(), "(client-output-buffer-limit replica")
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

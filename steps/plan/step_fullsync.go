@@ -95,7 +95,54 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.Options().SyncStallTimeout, l.Phase, why)
 		}
 		progress(steps.Progress{Phase: string(l.Phase), Message: steps.SyncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
+		if steps.SyncInTrouble(f) {
+			if lf, stop := watchClosely(ctx, r, f.Snapshot.At.Add(r.Options().PollInterval)); stop {
+				return false, steps.StopLoop(ctx, r, lf)
+			}
+		}
 		return false, nil
 	})
 	return err
+}
+
+// closeWatchEvery is how often the full-sync step reads the source's sync
+// counters between its polls while the sync is in trouble
+// (steps.SyncInTrouble): INFO stats and CLIENT LIST TYPE replica in one
+// round trip (probe's WatchFullSync), about 40 a second for as long as
+// the trouble lasts, nothing of the target or the Sentinels.
+//
+// Why so close: the source counts a full sync (sync_full) when it accepts
+// the target's PSYNC and, with a disk-based sync (Redis < 7's default) or
+// repl-diskless-sync-delay 0, forks at once; a Redis replica whose
+// transfer breaks asks again at once ("Reconnecting to MASTER … after
+// failure"), one whose streaming link broke from its replication cron,
+// within a second. So between the second restart's PSYNC and a third fork
+// there is only the third sync's life (the source drops it when the
+// buffer reaches its limit: about the hard limit over the write rate
+// after the fork, or the soft limit's seconds) and that reconnect (plus
+// the diskless delay, when set). The close watch sees the drop or the
+// counter move within closeWatchEvery and a round trip, and the stop
+// (REPLICAOF NO ONE) goes at once. What remains: a limit the writes fill
+// faster than that (1 MB at 40 MB/s fills in 25 ms), or a source or a
+// machine too busy to answer in time, lets a third restart through before
+// the stop; the stop then counts it from sync_full and says so.
+const closeWatchEvery = 25 * time.Millisecond
+
+// watchClosely reads the sync counters every closeWatchEvery until the
+// step's next poll is due, and returns the facts that call for the stop
+// as soon as they come.
+func watchClosely(ctx context.Context, r *steps.Runner, nextPoll time.Time) (steps.Facts, bool) {
+	t := time.NewTicker(closeWatchEvery)
+	defer t.Stop()
+	for time.Until(nextPoll) > closeWatchEvery {
+		select {
+		case <-ctx.Done():
+			return steps.Facts{}, false
+		case <-t.C:
+		}
+		if snap, ok := r.Prober.WatchFullSync(ctx); ok && snap.FullSync.Attached && snap.FullSync.Restarts() >= steps.MaxSyncRestarts {
+			return r.Session.Facts(r.Prober.Topo, snap), true
+		}
+	}
+	return steps.Facts{}, false
 }
