@@ -102,11 +102,42 @@ func PredictSync(f Facts) (fullsync.Estimate, bool) {
 	return fullsync.Predict(syncFigures(f), *w.Limit), true
 }
 
-// bufferFix is the raise that would let the sync finish: from the
-// prediction, and, once the source has dropped the sync for its buffer,
-// at least twice the limit it hit. Nil when the limit is unknown or
-// nothing needs raising.
+// bufferFix is the raise that would let the sync finish. After a stop it
+// is the stop's (one figure: the stop's message, the attach's offer and
+// preflight's fix say the same), unless the limit is no longer the one
+// the stop saw or a drop since the stop demands more; then the figure of
+// now, its Why saying why it differs from the stop's.
 func bufferFix(f Facts) *BufferRaise {
+	fix := predictedFix(f)
+	st, lim := f.Sync.Stopped, f.Snapshot.FullSync.Limit
+	if st == nil || st.Fix == nil || lim == nil {
+		return fix
+	}
+	was := st.Fix.Old.Value(st.Fix.Word)
+	if *lim != st.Fix.Old {
+		if fix != nil {
+			fix.Why = fmt.Sprintf("not the stop's %q: the limit changed since the stop (it was %q); %s", st.Fix.New.Value(st.Fix.Word), was, fix.Why)
+		}
+		return fix
+	}
+	var since *fullsync.SyncDrop
+	for i, d := range f.Snapshot.FullSync.Drops {
+		if d.Cause.Buffer() && d.At.After(st.At) {
+			since = &f.Snapshot.FullSync.Drops[i]
+		}
+	}
+	if fix != nil && since != nil && (fix.New.Hard > st.Fix.New.Hard || fix.New.Soft > st.Fix.New.Soft || fix.New.SoftSeconds > st.Fix.New.SoftSeconds) {
+		fix.Why = fmt.Sprintf("more than the stop's %q: the source dropped the sync again since (%s); %s", st.Fix.New.Value(st.Fix.Word), since.Reason, fix.Why)
+		return fix
+	}
+	return st.Fix
+}
+
+// predictedFix is the raise from the facts of now: from the prediction,
+// and, once the source has dropped the sync for its buffer, at least the
+// limit it hit with headroom. Nil when the limit is unknown or nothing
+// needs raising.
+func predictedFix(f Facts) *BufferRaise {
 	w := &f.Snapshot.FullSync
 	e, ok := PredictSync(f)
 	if !ok {

@@ -80,12 +80,17 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	if c.Current != steps.StepAttach {
 		t.Fatalf("plan at %s after the stop, want attach", c.Current)
 	}
-	var offered bool
+	var offered string
 	for _, q := range steps.Lookup(steps.StepAttach).Confirmations(f, g.opts) {
-		offered = offered || q.ID == "raise-buffer"
+		if q.ID == "raise-buffer" {
+			offered = q.Commands[0].Args[3]
+		}
 	}
-	if !offered {
+	if offered == "" {
 		t.Fatal("the attach step does not offer to raise the buffer limit")
+	}
+	if !strings.Contains(err.Error(), "CONFIG SET client-output-buffer-limit "+strconv.Quote(offered)) {
+		t.Errorf("the attach offers %q, the stop said: %v", offered, err)
 	}
 	if err := g.runner.Run(ctx, steps.StepAttach, f, yes(steps.StepAttach, f, g.opts)); err != nil {
 		t.Fatalf("attach with the fix: %v", err)
