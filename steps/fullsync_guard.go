@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"flyover/probe"
@@ -80,8 +79,8 @@ func (s *Session) setBufferRestored() {
 	s.sync.Restored = true
 }
 
-// syncFigures are the snapshot's figures for the prediction.
-func syncFigures(f Facts) fullsync.Figures {
+// SyncFigures are the snapshot's figures for the prediction.
+func SyncFigures(f Facts) fullsync.Figures {
 	src := &f.Snapshot.Source
 	w := &f.Snapshot.FullSync
 	rate := f.Snapshot.Link.RateBytes
@@ -99,15 +98,15 @@ func PredictSync(f Facts) (fullsync.Estimate, bool) {
 	if w.Limit == nil {
 		return fullsync.Estimate{}, false
 	}
-	return fullsync.Predict(syncFigures(f), *w.Limit), true
+	return fullsync.Predict(SyncFigures(f), *w.Limit), true
 }
 
-// bufferFix is the raise that would let the sync finish. After a stop it
+// BufferFix is the raise that would let the sync finish. After a stop it
 // is the stop's (one figure: the stop's message, the attach's offer and
 // preflight's fix say the same), unless the limit is no longer the one
 // the stop saw or a drop since the stop demands more; then the figure of
 // now, its Why saying why it differs from the stop's.
-func bufferFix(f Facts) *BufferRaise {
+func BufferFix(f Facts) *BufferRaise {
 	fix := predictedFix(f)
 	st, lim := f.Sync.Stopped, f.Snapshot.FullSync.Limit
 	if st == nil || st.Fix == nil || lim == nil {
@@ -145,7 +144,7 @@ func predictedFix(f Facts) *BufferRaise {
 	}
 	lim := *w.Limit
 	peak, why := e.BufferPeak, fmt.Sprintf("predicted peak %s (writes at %s/s over a %s sync)",
-		probe.Bytes(e.BufferPeak), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)), e.Total.Round(time.Second))
+		probe.Bytes(e.BufferPeak), probe.Bytes(int64(SyncFigures(f).WriteBytesPerSec)), e.Total.Round(time.Second))
 	if len(bufferDrops(f)) > 0 {
 		peak = max(peak, lim.Hard, lim.Soft)
 		why = fmt.Sprintf("the source dropped the sync for its buffer limit; %s", why)
@@ -179,72 +178,6 @@ func bufferDrops(f Facts) []fullsync.SyncDrop {
 	return out
 }
 
-// FullSyncChecks are preflight's predictions of the full sync: the buffer
-// limit against the predicted peak, repl-timeout against the transfer and
-// load, and what a dropped link costs with Dragonfly.
-func FullSyncChecks(f Facts) []Check {
-	w := &f.Snapshot.FullSync
-	src := &f.Snapshot.Source
-	if !src.Reachable || src.Role != probe.RolePrimary {
-		return nil
-	}
-	var cs []Check
-	e, ok := PredictSync(f)
-	if !ok {
-		why := w.LimitsError
-		if why == "" {
-			why = "not read yet"
-		}
-		cs = append(cs, WarnCheck("sync-buffer", "the source's replica output buffer fits the full sync",
-			"prediction unknown, watching instead: the limit could not be read ("+why+"); flyover watches the buffer (CLIENT LIST) during the sync and stops it if the source drops it twice"))
-	} else {
-		lim := *w.Limit
-		figures := fmt.Sprintf("%s in %s keys, writes at %s/s: fork %s, transfer ~%s, load ~%s; peak ~%s against %s",
-			probe.Bytes(src.UsedMemory), probe.Thousands(src.Keys()), probe.Bytes(int64(syncFigures(f).WriteBytesPerSec)),
-			e.Fork.Round(time.Millisecond), e.Transfer.Round(100*time.Millisecond), e.Load.Round(100*time.Millisecond),
-			probe.Bytes(e.BufferPeak), fullsync.LimitWords(lim))
-		if fix := bufferFix(f); fix != nil {
-			c := WarnCheck("sync-buffer", "the source's replica output buffer fits the full sync",
-				fmt.Sprintf("it does not: %s; %s", orDetail(e.Why, "the source dropped it before"), figures))
-			c.Fix = fmt.Sprintf("on the source: CONFIG SET client-output-buffer-limit %q (now %q: restore it after the migration); the attach step offers it",
-				fix.New.Value(fix.Word), fix.Old.Value(fix.Word))
-			c.FixCommands = []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: fix.SetArgs()}}
-			cs = append(cs, c)
-		} else {
-			cs = append(cs, PassCheck("sync-buffer", "the source's replica output buffer fits the full sync", figures))
-		}
-		if w.ReplTimeout > 0 {
-			if e.TimeoutShort {
-				c := WarnCheck("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
-					fmt.Sprintf("repl-timeout is %d s; the transfer and the target's load take ~%s, and Dragonfly acknowledges only after its load",
-						w.ReplTimeout, (e.Transfer+e.Load).Round(time.Second)))
-				c.Fix = fmt.Sprintf("on the source: CONFIG SET repl-timeout %d (restore it afterwards)", int64(2*(e.Transfer+e.Load).Seconds())+1)
-				cs = append(cs, c)
-			} else {
-				cs = append(cs, PassCheck("sync-repl-timeout", "repl-timeout outlasts the transfer and the load",
-					fmt.Sprintf("repl-timeout %d s against ~%s", w.ReplTimeout, (e.Transfer+e.Load).Round(100*time.Millisecond))))
-			}
-		}
-	}
-	if f.Snapshot.Target.Kind == probe.KindDragonfly || f.Snapshot.Target.Kind == probe.KindUnknown {
-		fork := "the source has not forked since it started"
-		if src.Sync.ForkUsec > 0 {
-			fork = fmt.Sprintf("its last fork stalled it %s", (time.Duration(src.Sync.ForkUsec) * time.Microsecond).Round(100*time.Microsecond))
-		}
-		cs = append(cs, PassCheck("sync-no-partial", "a dropped link costs a whole full sync",
-			"Dragonfly has no partial resync (verified: it asks PSYNC ? -1): every link drop, however short, is a new fork of the source and the whole transfer again ("+
-				fork+"); the steady state must keep the link up"))
-	}
-	return cs
-}
-
-func orDetail(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // StopLoop is the full-sync step's guard: after MaxSyncRestarts restarts
 // it stops the sync with REPLICAOF NO ONE on the target, the undo of
 // flyover's own attach on a target that serves no one yet (as the cutover
@@ -274,7 +207,7 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 		fulls = n - w.Baseline
 		restarts = max(restarts, int(fulls-1))
 	}
-	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: bufferFix(f)}
+	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}
 	r.Session.setSyncStopped(st)
 	done := "flyover sent REPLICAOF NO ONE to the target (its own attach undone; the target served no one)"
 	if err != nil {
@@ -301,44 +234,12 @@ func SyncInTrouble(f Facts) bool {
 	return ok && !e.Fits
 }
 
-// SyncProgress is the full sync's progress line: the phase, the buffer
-// against its limit, the load and the restarts.
-func SyncProgress(f Facts) string {
-	l := &f.Snapshot.Link
-	w := &f.Snapshot.FullSync
-	parts := []string{"full sync: " + string(l.Phase)}
-	if f.Snapshot.Target.SyncTotalBytes > 0 {
-		parts[0] += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
-	}
-	if c := w.Client; c != nil {
-		b := "buffer " + probe.Bytes(c.Omem)
-		if w.Limit != nil && w.Limit.Hard > 0 {
-			b += " of " + probe.Bytes(w.Limit.Hard)
-		}
-		if w.OverSoft > 0 {
-			b += fmt.Sprintf(", over soft %s", w.OverSoft.Round(time.Second))
-		}
-		parts = append(parts, b)
-	}
-	if w.SourceKeys > 0 && l.Phase != probe.PhaseOnline {
-		parts = append(parts, fmt.Sprintf("keys %s of %s", probe.Thousands(w.TargetKeys), probe.Thousands(w.SourceKeys)))
-	}
-	if n := w.Restarts(); n > 0 {
-		r := fmt.Sprintf("restarted %d×", n)
-		if d := w.LastDrop(); d != nil {
-			r += " (" + string(d.Cause) + ")"
-		}
-		parts = append(parts, r)
-	}
-	return strings.Join(parts, "; ")
-}
-
 // BufferRaiseConfirmations are the attach step's offer of the fix, asked
 // before the attach: when the prediction says the buffer overflows, or
 // the source dropped the last sync for it. Optional: no attaches anyway
 // (and the guard stops a loop again).
 func BufferRaiseConfirmations(f Facts) []Confirmation {
-	fix := bufferFix(f)
+	fix := BufferFix(f)
 	if fix == nil {
 		return nil
 	}
@@ -357,7 +258,7 @@ func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 	if !IsYes(a["raise-buffer"]) {
 		return nil
 	}
-	fix := bufferFix(f)
+	fix := BufferFix(f)
 	if fix == nil {
 		return nil
 	}

@@ -1,7 +1,8 @@
 // Package checks is the checks the steps share, pure functions of the
 // facts: preflight (preflight.go), access (ACL, replication auth:
 // access.go), what each version allows, said and shown (versions.go),
-// Dragonfly's late acknowledgements (dragonfly_ack.go), readiness
+// Dragonfly's late acknowledgements (dragonfly_ack.go), the full sync's
+// prediction (fullsync.go: the buffer limit, repl-timeout), readiness
 // (readiness.go), the other Redis replicas (replicas.go), the sampled
 // comparison before the cutover and after it (sample.go) and the canary's
 // read-back (readback.go). What read their facts through the Runner are

@@ -72,7 +72,7 @@ func Preflight(f steps.Facts, o steps.Options) []steps.Check {
 	cs = append(cs, promotionCheck(f))
 	cs = append(cs, persistenceCheck(f))
 	cs = append(cs, minReplicasCheck(f))
-	cs = append(cs, steps.FullSyncChecks(f)...)     // fullsync_guard.go
+	cs = append(cs, FullSyncChecks(f)...)           // fullsync.go
 	if c, ok := steps.FailoverTimeoutCheck(f); ok { // failover_timeout.go
 		cs = append(cs, c)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe/fullsync"
 	"flyover/steps"
+	"flyover/steps/checks"
 	"flyover/steps/stepstest"
 )
 
@@ -46,7 +47,7 @@ func TestBufferFixAfterAStopIsTheStops(t *testing.T) {
 	if want := st.Fix.New.Value("replica"); v != want || !strings.Contains(prompt, "the stop's figures") {
 		t.Errorf("offer %q (%s), want the stop's %q", v, prompt, want)
 	}
-	if c := stepstest.Check(t, steps.FullSyncChecks(f), "sync-buffer"); !strings.Contains(c.Fix, st.Fix.New.Value("replica")) {
+	if c := stepstest.Check(t, checks.FullSyncChecks(f), "sync-buffer"); !strings.Contains(c.Fix, st.Fix.New.Value("replica")) {
 		t.Errorf("preflight's fix %q, want the stop's", c.Fix)
 	}
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"flyover/probe"
@@ -94,7 +95,7 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 			}
 			return false, fmt.Errorf("the full sync has not moved for %s (%s): %s", r.Options().SyncStallTimeout, l.Phase, why)
 		}
-		progress(steps.Progress{Phase: string(l.Phase), Message: steps.SyncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
+		progress(steps.Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
 		if steps.SyncInTrouble(f) {
 			if lf, stop := watchClosely(ctx, r, f.Snapshot.At.Add(r.Options().PollInterval)); stop {
 				return false, steps.StopLoop(ctx, r, lf)
@@ -145,4 +146,36 @@ func watchClosely(ctx context.Context, r *steps.Runner, nextPoll time.Time) (ste
 		}
 	}
 	return steps.Facts{}, false
+}
+
+// syncProgress is the full sync's progress line: the phase, the buffer
+// against its limit, the load and the restarts.
+func syncProgress(f steps.Facts) string {
+	l := &f.Snapshot.Link
+	w := &f.Snapshot.FullSync
+	parts := []string{"full sync: " + string(l.Phase)}
+	if f.Snapshot.Target.SyncTotalBytes > 0 {
+		parts[0] += fmt.Sprintf(", %s of %s", probe.Bytes(f.Snapshot.Target.SyncReadBytes), probe.Bytes(f.Snapshot.Target.SyncTotalBytes))
+	}
+	if c := w.Client; c != nil {
+		b := "buffer " + probe.Bytes(c.Omem)
+		if w.Limit != nil && w.Limit.Hard > 0 {
+			b += " of " + probe.Bytes(w.Limit.Hard)
+		}
+		if w.OverSoft > 0 {
+			b += fmt.Sprintf(", over soft %s", w.OverSoft.Round(time.Second))
+		}
+		parts = append(parts, b)
+	}
+	if w.SourceKeys > 0 && l.Phase != probe.PhaseOnline {
+		parts = append(parts, fmt.Sprintf("keys %s of %s", probe.Thousands(w.TargetKeys), probe.Thousands(w.SourceKeys)))
+	}
+	if n := w.Restarts(); n > 0 {
+		r := fmt.Sprintf("restarted %d×", n)
+		if d := w.LastDrop(); d != nil {
+			r += " (" + string(d.Cause) + ")"
+		}
+		parts = append(parts, r)
+	}
+	return strings.Join(parts, "; ")
 }
