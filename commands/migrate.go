@@ -18,6 +18,7 @@ import (
 
 const migrateUsage = `flyover migrate --source HOST:PORT --target HOST:PORT --sentinel HOST:PORT[,...] --master NAME
                 [--until STEP] [--confirm-master NAME] [--shutdown-old-redis] [--new-replica HOST:PORT]
+                [--raise-output-buffer]
                 [--abort [--detach-on-abort] [--restore-priorities]]
                 [--allow-nonempty-target] [--canary] [--json] [--blocked-for 10s]
                 [--audit-log FILE] [--log FILE] [--tick 500ms]
@@ -31,6 +32,9 @@ before the cutover) and sends nothing the flags did not ask for:
   --confirm-master NAME  the cutover (and its fence) runs only with the master
                          name typed exactly, as in the guided mode
   --shutdown-old-redis   the decommission's "shut the old Redis down?" (else n)
+  --raise-output-buffer  the attach's "raise the source's replica output buffer
+                         limit?" and, at the decommission (or --abort), "put it
+                         back?" (else n)
   --abort                the way back instead of the plan (before the cutover);
                          --detach-on-abort and --restore-priorities answer its
                          two optional questions (else n)
@@ -95,7 +99,7 @@ func (m *migrateFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.detachOnAbort, "detach-on-abort", false, "with --abort: also detach the target and reset the Sentinels so they forget it")
 	fs.BoolVar(&m.restorePriorities, "restore-priorities", false, "with --abort: also put back the replica priorities step 6 set to 0")
 	fs.BoolVar(&m.asJSON, "json", false, "also print one JSON object per event on stdout (schema in the README)")
-	fs.BoolVar(&m.raiseBuffer, "raise-output-buffer", false, "answer y to the attach step's offer to raise the source's client-output-buffer-limit replica to the computed value (the old value goes to the audit log and the report), and with --abort to putting it back")
+	fs.BoolVar(&m.raiseBuffer, "raise-output-buffer", false, "answer y to the attach step's offer to raise the source's client-output-buffer-limit replica to the computed value (the old value goes to the audit log and the report), and to putting it back: at the decommission while the old primary answers, or with --abort")
 	fs.BoolVar(&m.allowNonempty, "allow-nonempty-target", false, "let REPLICAOF wipe a target that holds keys")
 	fs.BoolVar(&m.canary, "canary", false, fmt.Sprintf("write canary keys through Sentinel (%d/s) and read them back after the cutover", canary.DefaultCanaryRate))
 	fs.Var(&m.newReplicas, "new-replica", "a Dragonfly instance (host:port) to attach to the new primary after the cutover (repeatable; each one is a yes)")

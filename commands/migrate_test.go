@@ -62,6 +62,13 @@ func TestMigrateAnswersEachOptionalQuestionOnlyByItsFlag(t *testing.T) {
 	if none.answer(name) != "" || none.answer(steps.Confirmation{ID: "fence"}) != "n" {
 		t.Error("the cutover or its fence answered without --confirm-master")
 	}
+	raise, restore := steps.Confirmation{ID: "raise-buffer", Optional: true}, steps.Confirmation{ID: "restore-buffer", Optional: true}
+	if none.answer(raise) != "n" || none.answer(restore) != "n" {
+		t.Error("the buffer limit raised or put back without --raise-output-buffer")
+	}
+	if r := (migrateFlags{raiseBuffer: true}); r.answer(raise) != "y" || r.answer(restore) != "y" || r.answer(shut) != "n" {
+		t.Error("--raise-output-buffer does not answer the raise and the put-back (only them)")
+	}
 	all := migrateFlags{shutdownOld: true, detachOnAbort: true, confirmMaster: "orders"}
 	if all.answer(shut) != "y" || all.answer(shutReplica) != "y" || all.answer(detach) != "y" || all.answer(other) != "n" || all.answer(name) != "orders" {
 		t.Error("a flag does not answer its question, or answers another")

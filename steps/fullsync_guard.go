@@ -288,7 +288,12 @@ func SyncReportLines(f Facts) []string {
 		}
 		out = append(out, l+".")
 	}
-	if b := f.Sync.Raised; b != nil && !f.Sync.Restored {
+	switch b := f.Sync.Raised; {
+	case b == nil:
+	case f.Sync.Restored:
+		out = append(out, fmt.Sprintf("The source's buffer limit flyover raised to `%s` for the full sync was put back to `%s` (CONFIG SET client-output-buffer-limit, in the audit log).",
+			b.New.Value(b.Word), b.Old.Value(b.Word)))
+	default:
 		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
 			b.New.Value(b.Word), b.Old.Value(b.Word)))
 	}
@@ -309,14 +314,20 @@ func BufferRaiseCommands(f Facts) []Command {
 }
 
 // BufferRestoreConfirmations offer to put back the limit this session
-// raised (the abort path; the report says the command otherwise).
+// raised: the abort's, and the decommission's while the old primary
+// answers (the report says the command otherwise).
 func BufferRestoreConfirmations(f Facts) []Confirmation {
 	b := f.Sync.Raised
 	if b == nil || f.Sync.Restored {
 		return nil
 	}
+	who := "the source's"
+	if AfterCutover(f) {
+		who = "the old primary's"
+	}
 	return []Confirmation{{ID: "restore-buffer", Kind: ConfirmYesNo, Optional: true,
-		Prompt:   fmt.Sprintf("Also put back the source's replica output buffer limit flyover raised (%q)? (n leaves it raised)", b.Old.Value(b.Word)),
+		Prompt: fmt.Sprintf("Put back %s replica output buffer limit flyover raised for the full sync (%q, now %q)? (n leaves it raised; the report says how to put it back)",
+			who, b.Old.Value(b.Word), b.New.Value(b.Word)),
 		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: b.RestoreArgs()}}}}
 }
 

@@ -3,6 +3,7 @@ package steps_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,15 +106,37 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 		t.Error("the raise is not in the audit log")
 	}
 
-	// The way back offers to put the old limit back.
+	// After the migration, the decommission offers to put the old limit
+	// back on the old primary that keeps running, and the report says so.
 	stopWriter()
-	f = g.facts()
-	if err := g.runner.Run(ctx, steps.StepAbort, f, steps.Answers{"abort": "y", "detach": "y", "restore-buffer": "y"}); err != nil {
-		t.Fatalf("abort with the limit restored: %v", err)
+	g.advanceTo(steps.StepDecommission)
+	_, f = g.plan()
+	if c := restoreOffer(steps.Lookup(steps.StepDecommission).Confirmations(f, g.opts)); c == nil || !strings.Contains(c.Prompt, "the old primary's") {
+		t.Fatalf("the decommission does not offer to put the limit back: %+v", c)
+	}
+	if err := g.runner.Run(ctx, steps.StepDecommission, f, steps.Answers{"restore-buffer": "y", "shutdown": "n", "reset": "y"}); err != nil {
+		t.Fatalf("decommission with the limit put back: %v", err)
 	}
 	if v := src.ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"]; !strings.Contains(v, "1048576 524288 5") {
 		t.Errorf("the limit was not put back: %s", v)
 	}
+	g.advanceTo(steps.StepReport)
+	g.mustRun(steps.StepReport)
+	report, err := os.ReadFile(g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).Report)
+	if err != nil || !strings.Contains(string(report), "was put back to `replica 1048576 524288 5`") || strings.Contains(string(report), "Restore the source's buffer limit") {
+		t.Errorf("the report does not say the limit was put back (%v):\n%s", err, report)
+	}
+}
+
+// restoreOffer is the question that puts the raised limit back, nil when
+// none is asked.
+func restoreOffer(cs []steps.Confirmation) *steps.Confirmation {
+	for i := range cs {
+		if cs[i].ID == "restore-buffer" {
+			return &cs[i]
+		}
+	}
+	return nil
 }
 
 // The loop with repl-diskless-sync-delay 0, as on a source that forks the
@@ -161,6 +184,23 @@ func TestFullSyncLoopIsStoppedWithoutTheSyncDelay(t *testing.T) {
 			t.Fatalf("the target is %v after the stop, want master (detached)", role)
 		}
 		t.Logf("attempt %d stopped after %d restarts: %v", attempt, restarts, err)
+
+		// Attached again with the fix, the way back offers to put the old
+		// limit back.
+		f = g.facts()
+		if err := g.runner.Run(ctx, steps.StepAttach, f, yes(steps.StepAttach, f, g.opts)); err != nil {
+			t.Fatalf("attach with the fix: %v", err)
+		}
+		f = g.facts()
+		if restoreOffer(steps.Lookup(steps.StepAbort).Confirmations(f, g.opts)) == nil {
+			t.Fatal("the abort does not offer to put the limit back")
+		}
+		if err := g.runner.Run(ctx, steps.StepAbort, f, steps.Answers{"abort": "y", "detach": "y", "restore-buffer": "y"}); err != nil {
+			t.Fatalf("abort with the limit put back: %v", err)
+		}
+		if v := src.ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"]; !strings.Contains(v, "1048576 524288 5") {
+			t.Errorf("the limit was not put back: %s", v)
+		}
 		return
 	}
 	t.Errorf("no attempt stopped within %d restarts: %s", steps.MaxSyncRestarts, strings.Join(late, "; "))

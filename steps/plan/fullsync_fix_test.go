@@ -78,3 +78,48 @@ func TestBufferFixAfterAStopSaysWhyItDiffers(t *testing.T) {
 		t.Errorf("after a drop the stop's fix covers: offer %q, want the stop's", v)
 	}
 }
+
+// After the switch, the decommission offers to put back the limit flyover
+// raised, while the old primary answers and it is not back yet; the
+// report says which it was.
+func TestDecommissionOffersToPutTheRaisedLimitBack(t *testing.T) {
+	f := stepstest.Healthy().Registered().Promoted(3).Fenced().Facts()
+	old := fullsync.Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5}
+	f.Sync.Raised = &steps.BufferRaise{Old: old, New: fullsync.Limit{Hard: fullsync.FloorHard, Soft: fullsync.FloorHard, SoftSeconds: 60}, Word: "replica"}
+	offer := func(f steps.Facts) *steps.Confirmation {
+		for _, c := range steps.Lookup(steps.StepDecommission).Confirmations(f, steps.Options{}) {
+			if c.ID == "restore-buffer" {
+				return &c
+			}
+		}
+		return nil
+	}
+	c := offer(f)
+	if c == nil || !strings.Contains(c.Prompt, `the old primary's replica output buffer limit flyover raised for the full sync ("replica 1048576 524288 5"`) ||
+		strings.Join(c.Commands[0].Args, " ") != "CONFIG SET client-output-buffer-limit replica 1048576 524288 5" {
+		t.Fatalf("decommission's offer: %+v", c)
+	}
+	var listed bool
+	for _, cmd := range steps.Lookup(steps.StepDecommission).Commands(f, steps.Options{}) {
+		listed = listed || cmd.Args[0] == "CONFIG" && strings.Contains(cmd.Note, "if you answer y")
+	}
+	if !listed {
+		t.Error("the decommission's list of what it sends has no restore")
+	}
+	if lines := strings.Join(steps.SyncReportLines(f), "\n"); !strings.Contains(lines, `put it back with `+"`"+`CONFIG SET client-output-buffer-limit "replica 1048576 524288 5"`) {
+		t.Errorf("report before the restore: %s", lines)
+	}
+
+	gone := f
+	gone.Snapshot.Source.Reachable = false
+	if offer(gone) != nil {
+		t.Error("offered on an old primary that does not answer")
+	}
+	f.Sync.Restored = true
+	if offer(f) != nil {
+		t.Error("offered again once put back")
+	}
+	if lines := strings.Join(steps.SyncReportLines(f), "\n"); !strings.Contains(lines, "was put back to `replica 1048576 524288 5`") || strings.Contains(lines, "Restore") {
+		t.Errorf("report after the restore: %s", lines)
+	}
+}

@@ -39,10 +39,23 @@ var decommissionStep = &steps.Step{
 				cs = append(cs, shutdownCommand(n))
 			}
 		}
-		return append(cs, switchover.ResetCommands(f)...)
+		cs = append(cs, switchover.ResetCommands(f)...)
+		for _, c := range steps.BufferRestoreConfirmations(f) { // fullsync_guard.go
+			for _, cmd := range c.Commands {
+				cmd.Note = "if you answer y to putting the limit back"
+				cs = append(cs, cmd)
+			}
+		}
+		return cs
 	},
 	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
+		// The limit flyover raised for the full sync goes back first, on
+		// an old primary that still answers (one that is shut down
+		// forgets it: CONFIG SET is not saved).
 		var cs []steps.Confirmation
+		if f.Snapshot.Source.Reachable {
+			cs = steps.BufferRestoreConfirmations(f)
+		}
 		for _, n := range checks.OldRedisServers(f, o) {
 			if n.Down {
 				continue
@@ -134,6 +147,9 @@ func shutdownCommand(n checks.OldRedis) steps.Command {
 }
 
 func runDecommission(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a steps.Answers, progress func(steps.Progress)) error {
+	if err := steps.RunBufferRestore(ctx, r, a, progress); err != nil { // fullsync_guard.go
+		return err
+	}
 	nodes := checks.OldRedisServers(f, r.Options())
 	shutSource := false
 	var gone []string
