@@ -203,8 +203,8 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
 		Message: "stopping the full sync before the source forks again: " + why()}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
-	if n, rerr := r.Prober.Source.SyncFull(ctx); rerr == nil && w.Baseline >= 0 && n-w.Baseline > fulls {
-		fulls = n - w.Baseline
+	if n := r.Prober.Source.PollNode(ctx); n.Reachable && w.Baseline >= 0 && n.Sync.SyncFull-w.Baseline > fulls {
+		fulls = n.Sync.SyncFull - w.Baseline
 		restarts = max(restarts, int(fulls-1))
 	}
 	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}
