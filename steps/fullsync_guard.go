@@ -215,7 +215,7 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	}
 	fix := "read the source's log and the target's, fix the cause, then attach again"
 	if st.Fix != nil {
-		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; restore it after the migration), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
+		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; the decommission offers to put it back), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
 			st.Fix.New.Value(st.Fix.Word), st.Fix.Old.Value(st.Fix.Word))
 	}
 	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why(), done, fix)
@@ -245,7 +245,7 @@ func BufferRaiseConfirmations(f Facts) []Confirmation {
 	}
 	return []Confirmation{{
 		ID: "raise-buffer", Kind: ConfirmYesNo, Optional: true,
-		Prompt: fmt.Sprintf("Raise the source's replica output buffer limit to %q first (now %q: the audit log keeps it, the report says to restore it)? %s",
+		Prompt: fmt.Sprintf("Raise the source's replica output buffer limit to %q first (now %q: the audit log keeps it, the decommission offers to put it back)? %s",
 			fix.New.Value(fix.Word), fix.Old.Value(fix.Word), fix.Why),
 		Commands: []Command{{Endpoint: "source", Addr: f.Topo.Source, Args: fix.SetArgs()}},
 	}}

@@ -34,19 +34,18 @@ var decommissionStep = &steps.Step{
 	},
 	CommandsFn: func(f steps.Facts, o steps.Options) []steps.Command {
 		var cs []steps.Command
-		for _, n := range checks.OldRedisServers(f, o) {
-			if !n.Down {
-				cs = append(cs, shutdownCommand(n))
-			}
-		}
-		cs = append(cs, switchover.ResetCommands(f)...)
 		for _, c := range steps.BufferRestoreConfirmations(f) { // fullsync_guard.go
 			for _, cmd := range c.Commands {
 				cmd.Note = "if you answer y to putting the limit back"
 				cs = append(cs, cmd)
 			}
 		}
-		return cs
+		for _, n := range checks.OldRedisServers(f, o) {
+			if !n.Down {
+				cs = append(cs, shutdownCommand(n))
+			}
+		}
+		return append(cs, switchover.ResetCommands(f)...)
 	},
 	ConfirmFn: func(f steps.Facts, o steps.Options) []steps.Confirmation {
 		// The limit flyover raised for the full sync goes back first, on
