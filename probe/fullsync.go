@@ -161,7 +161,7 @@ func deriveFullSync(topo Topology, prev *Snapshot, s *Snapshot) {
 func observe(s *Snapshot) fullsync.Observation {
 	src, tgt := &s.Source, &s.Target
 	o := fullsync.Observation{
-		At: s.At, Attached: s.Link.FollowsSource || s.Link.ListedBySource,
+		At: s.At, TargetAt: tgt.PolledAt, Attached: s.Link.FollowsSource || s.Link.ListedBySource,
 		Online: s.Link.Phase == PhaseOnline, RateBytes: s.Link.RateBytes,
 		Source: fullsync.SourceSide{Reachable: src.Reachable, Sync: src.Sync},
 		Target: fullsync.TargetSide{Reachable: tgt.Reachable, Loading: tgt.Loading, UptimeSeconds: tgt.UptimeSeconds},

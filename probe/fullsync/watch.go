@@ -92,6 +92,9 @@ func (w *Watch) LastDrop() *SyncDrop {
 // between them: the figures the watch is derived from, filled by probe.
 type Observation struct {
 	At time.Time
+	// TargetAt is when the target side was read (zero: At): a light
+	// reading of the source alone between two polls keeps the last one's.
+	TargetAt time.Time
 	// Attached: the target follows the source, or the source lists it.
 	Attached bool
 	// Online: the link streams (the full sync is over).
@@ -118,6 +121,13 @@ type TargetSide struct {
 	Keys          int64
 	Loading       bool
 	UptimeSeconds int64
+}
+
+func (o *Observation) targetAt() time.Time {
+	if o.TargetAt.IsZero() {
+		return o.At
+	}
+	return o.TargetAt
 }
 
 // Next is the watch at o, from the previous poll's observation and watch
@@ -190,8 +200,8 @@ func Next(prev *Observation, pw *Watch, o Observation) Watch {
 	}
 	if pw != nil && !newAttach {
 		dt := o.At.Sub(prev.At)
-		if dt > 0 && w.TargetKeys >= pw.TargetKeys && tgt.Reachable && prev.Target.Reachable {
-			w.KeysPerSec = float64(w.TargetKeys-pw.TargetKeys) / dt.Seconds()
+		if tdt := o.targetAt().Sub(prev.targetAt()); tdt > 0 && w.TargetKeys >= pw.TargetKeys && tgt.Reachable && prev.Target.Reachable {
+			w.KeysPerSec = float64(w.TargetKeys-pw.TargetKeys) / tdt.Seconds()
 		}
 		if w.KeysPerSec == 0 && w.TargetKeys < w.SourceKeys {
 			w.KeysPerSec = pw.KeysPerSec // between two readings of the same count
