@@ -6,8 +6,8 @@ import (
 )
 
 // WatchFullSync is a light reading of a full sync in trouble between the
-// prober's polls: the source's INFO stats (sync_full) and CLIENT LIST TYPE
-// replica in one round trip bounded by its timeout, nothing else. The
+// prober's polls: the source's INFO stats (sync_full) and replication and
+// CLIENT LIST TYPE replica in one round trip bounded by its timeout. The
 // watch is derived from the last snapshot (the target's side and the
 // rates as that poll saw them) and the result becomes the last snapshot,
 // so the next Poll judges from it. ok is false, and nothing changes,
@@ -20,13 +20,13 @@ func (p *Prober) WatchFullSync(ctx context.Context) (s Snapshot, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	pipe := e.client.Pipeline()
-	info := pipe.Info(ctx, "stats")
+	info, repl := pipe.Info(ctx, "stats"), pipe.Info(ctx, "replication")
 	bufCmds := e.buffers.queue(ctx, pipe)
 	_, execErr := pipe.Exec(ctx)
-	if cmdErr(info, execErr, bufCmds.all()...) != nil {
+	if cmdErr(info, execErr, append(bufCmds.all(), repl)...) != nil {
 		return Snapshot{}, false
 	}
-	sync := e.buffers.read(bufCmds, ParseInfo(info.Val()), e.Addr)
+	sync := e.buffers.read(bufCmds, ParseInfo(info.Val()+repl.Val()), e.Addr)
 	now := time.Now()
 	e.seen(now)
 	p.mu.Lock()

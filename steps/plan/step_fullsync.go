@@ -108,9 +108,10 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 
 // closeWatchEvery is how often the full-sync step reads the source's sync
 // counters between its polls while the sync is in trouble
-// (steps.SyncInTrouble): INFO stats and CLIENT LIST TYPE replica in one
-// round trip (probe's WatchFullSync), about 40 a second for as long as
-// the trouble lasts, nothing of the target or the Sentinels.
+// (steps.SyncInTrouble): INFO stats and replication and CLIENT LIST TYPE
+// replica in one round trip (probe's WatchFullSync), about 40 a second
+// for as long as the trouble lasts, nothing of the target or the
+// Sentinels.
 //
 // Why so close: the source counts a full sync (sync_full) when it accepts
 // the target's PSYNC and, with a disk-based sync (Redis < 7's default) or
