@@ -26,8 +26,10 @@ import (
 // Every server runs on the same cores as the benchmark, so the wall time
 // (ns/op) is the servers' CPU as much as flyover's: flyover-cpu-ms/op is
 // flyover's own CPU per cycle (getrusage), servers-cpu-ms/op the lab's
-// processes' (/proc/PID/stat, 10 ms ticks: use -benchtime 20x or more),
-// and the /master figures divide by the fleet's size.
+// processes' (/proc/PID/schedstat) less what they burn doing nothing (a
+// fleet lab's Sentinels and servers cron, measured for a second before
+// the cycles: servers-idle-cpu-ms/s), and the /master figures divide by
+// the fleet's size.
 //
 //	FLYOVER_FLEET_BENCH_MASTERS=200 go test -run '^$' -bench FleetPollAll -benchtime 20x ./fleet/
 //
@@ -51,6 +53,9 @@ func BenchmarkFleetPollAll(b *testing.B) {
 	n := len(l.Names)
 	st := NewState(f)
 	f.PollAll(ctx, st) // dial every connection once
+	idle0, idleAt := labtest.ProcessCPU(pids...), time.Now()
+	time.Sleep(time.Second) // what the lab costs doing nothing
+	idleRate := float64(labtest.ProcessCPU(pids...)-idle0) / float64(time.Since(idleAt))
 	measure := func(b *testing.B, cycle func()) {
 		stop := cpuProfile(b)
 		self0, servers0 := labtest.SelfCPU(), labtest.ProcessCPU(pids...)
@@ -59,12 +64,14 @@ func BenchmarkFleetPollAll(b *testing.B) {
 		}
 		stop()
 		self, servers := labtest.SelfCPU()-self0, labtest.ProcessCPU(pids...)-servers0
+		servers -= time.Duration(idleRate * float64(b.Elapsed()))
 		perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
 		b.ReportMetric(perOp(self)/1e6, "flyover-cpu-ms/op")
 		b.ReportMetric(perOp(servers)/1e6, "servers-cpu-ms/op")
 		b.ReportMetric(perOp(self)/1e3/float64(n), "flyover-cpu-µs/master")
 		b.ReportMetric(perOp(b.Elapsed())/1e3/float64(n), "µs/master")
 		b.ReportMetric(float64(n), "masters")
+		b.ReportMetric(idleRate*1e3, "servers-idle-cpu-ms/s")
 	}
 	b.Run("cycle", func(b *testing.B) {
 		measure(b, func() {

@@ -21,13 +21,21 @@ func SelfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// ProcessCPU is the user and system CPU time processes pids have used so
-// far, summed (utime+stime of /proc/PID/stat; a process that is gone
-// counts 0). Its resolution is the kernel's clock tick (10 ms): measure
-// over many operations.
+// ProcessCPU is the CPU time processes pids have used so far, summed: the
+// scheduler's run time of /proc/PID/schedstat (nanoseconds), or where
+// that is missing utime+stime of /proc/PID/stat (10 ms ticks). A process
+// that is gone counts 0.
 func ProcessCPU(pids ...int) time.Duration {
-	var ticks int64
+	var total time.Duration
 	for _, pid := range pids {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid)); err == nil {
+			if f := strings.Fields(string(b)); len(f) > 0 {
+				if ns, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					total += time.Duration(ns)
+					continue
+				}
+			}
+		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			continue
@@ -40,9 +48,9 @@ func ProcessCPU(pids ...int) time.Duration {
 		}
 		ut, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += ut + st
+		total += time.Duration(ut+st) * time.Second / clockTick
 	}
-	return time.Duration(ticks) * time.Second / clockTick
+	return total
 }
 
 // clockTick is the kernel's USER_HZ, which /proc/PID/stat counts in: 100
