@@ -13,19 +13,25 @@ type Info map[string]string
 // ParseInfo splits the text of an INFO reply into fields. It accepts both
 // CRLF and LF line endings and ignores comments and blank lines.
 func ParseInfo(text string) Info {
-	info := make(Info, 128)
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, "\r")
+	info := make(Info, strings.Count(text, "\n")+1)
+	info.add(text)
+	return info
+}
+
+// add adds the fields of an INFO reply's text (another section's, say).
+// The values are substrings of text: no copies.
+func (i Info) add(text string) {
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		line = strings.TrimSuffix(line, "\r")
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			i[k] = v
 		}
-		info[k] = v
 	}
-	return info
 }
 
 // Has reports whether the field is present at all. Dragonfly omits some
