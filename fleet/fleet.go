@@ -192,18 +192,21 @@ func (f *Fleet) Warnings() []string {
 }
 
 // PollNodes polls m's source and target concurrently (a master without a
-// prober: its source alone, read-only).
+// prober: its source alone, read-only), each as briefly as a row allows
+// (probe.Endpoint.PollBrief: the source's replica buffers only while a
+// full sync goes on, never the target's commandstats; a master's own
+// dashboard polls its nodes in full).
 func (m *Master) PollNodes(ctx context.Context) (src, tgt probe.Node) {
 	if m.Prober == nil {
 		if m.SourceOnly != nil {
-			src = m.SourceOnly.PollNode(ctx)
+			src = m.SourceOnly.PollBrief(ctx)
 		}
 		return src, probe.Node{Addr: m.Target}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); tgt = m.Prober.Target.PollNode(ctx) }()
-	src = m.Prober.Source.PollNode(ctx)
+	go func() { defer wg.Done(); tgt = m.Prober.Target.PollBrief(ctx) }()
+	src = m.Prober.Source.PollBrief(ctx)
 	wg.Wait()
 	return src, tgt
 }

@@ -237,28 +237,40 @@ func (e *Endpoint) Client() *redis.Client { return e.client }
 // PollNode reads a data node in one pipelined round trip (INFO and ROLE,
 // and INFO commandstats when the endpoint was made with CommandStats)
 // bounded by the endpoint's timeout.
-func (e *Endpoint) PollNode(ctx context.Context) Node {
+func (e *Endpoint) PollNode(ctx context.Context) Node { return e.pollNode(ctx, false) }
+
+func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	pipe := e.client.Pipeline()
-	infoCmd := pipe.Info(ctx)
+	var infoCmds []*redis.StringCmd
+	if brief {
+		for _, section := range briefSections {
+			infoCmds = append(infoCmds, pipe.Info(ctx, section))
+		}
+	} else {
+		infoCmds = append(infoCmds, pipe.Info(ctx))
+	}
 	roleCmd := pipe.Do(ctx, "ROLE")
 	var statsCmd *redis.StringCmd
 	cmds := []redis.Cmder{roleCmd}
-	if e.commandStats {
+	for _, c := range infoCmds[1:] {
+		cmds = append(cmds, c)
+	}
+	if e.commandStats && !brief {
 		statsCmd = pipe.Info(ctx, "commandstats")
 		cmds = append(cmds, statsCmd)
 	}
 	var bufCmds *bufferCmds
-	if e.buffers != nil {
+	if e.buffers != nil && (!brief || e.buffers.wanted()) {
 		bufCmds = e.buffers.queue(ctx, pipe)
 		cmds = append(cmds, bufCmds.all()...)
 	}
 	_, execErr := pipe.Exec(ctx)
 
 	end := time.Now()
-	if err := cmdErr(infoCmd, execErr, cmds...); err != nil {
+	if err := cmdErr(infoCmds[0], execErr, cmds...); err != nil {
 		if IsLoading(err) {
 			// A target loading its snapshot may refuse even INFO: that
 			// is the full sync going on, not a failure. It is what it
@@ -278,13 +290,24 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 			role = &r
 		}
 	}
-	n := NodeFromInfo(ParseInfo(infoCmd.Val()), role)
+	info := ParseInfo(infoCmds[0].Val())
+	for _, c := range infoCmds[1:] {
+		if c.Err() == nil {
+			info.add(c.Val())
+		}
+	}
+	n := NodeFromInfo(info, role)
 	if statsCmd != nil && statsCmd.Err() == nil {
 		n.CommandStatsRead = true
 		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
 	}
-	if bufCmds != nil {
+	if e.buffers != nil {
 		n.Sync = e.buffers.read(bufCmds, n.Info, e.Addr)
+	}
+	if brief {
+		// What a row needs is in the node's fields; the raw INFO would
+		// only be held as long as the fleet keeps the node.
+		n.Brief, n.Info = true, nil
 	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)

@@ -68,9 +68,33 @@ type bufferPoll struct {
 	limitsErr   string
 	limitsAt    int64 // sync_full when the limits were read; -1: never
 	lastSyncFul int64
+	// syncing: the last poll saw a full sync going on or just gone (a
+	// replica not online, or sync_full moved since the poll before), or
+	// there was no poll yet. A brief poll reads the buffers only then.
+	syncing bool
 }
 
-func newBufferPoll() *bufferPoll { return &bufferPoll{clientType: "replica", limitsAt: -1} }
+func newBufferPoll() *bufferPoll {
+	return &bufferPoll{clientType: "replica", limitsAt: -1, syncing: true}
+}
+
+// wanted reports whether a brief poll reads the buffers this time.
+func (b *bufferPoll) wanted() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.syncing
+}
+
+// syncingNow: a full sync is going on for one of replicas (the source
+// lists a replica that is not online: wait_bgsave, send_bulk).
+func syncingNow(replicas []ReplicaLine) bool {
+	for _, r := range replicas {
+		if r.State != "online" {
+			return true
+		}
+	}
+	return false
+}
 
 // bufferCmds are one poll's queued commands.
 type bufferCmds struct {
@@ -110,10 +134,19 @@ func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner) *bufferCmd
 	return c
 }
 
+// read is what one poll read of the full syncs: INFO's counters, and the
+// buffers when c (nil: not asked, a brief poll between syncs).
 func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) fullsync.SourceSync {
 	s := sourceSyncFromInfo(info)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.syncing = s.SyncFull != b.lastSyncFul || syncingNow(info.ReplicaLines())
+	if c == nil {
+		s.ClientsSkipped = true
+		b.lastSyncFul = s.SyncFull
+		s.Limits, s.LimitsError = b.limits, b.limitsErr
+		return s
+	}
 	if v, err := c.clients.Result(); err == nil {
 		s.ClientsRead, s.Clients = true, fullsync.ParseReplicaClients(v)
 	} else {

@@ -108,6 +108,11 @@ type Node struct {
 	// the endpoint reads them, EndpointOptions.ReplicaBuffers).
 	Sync fullsync.SourceSync `json:"sync"`
 
+	// Brief: a brief poll read this node (Endpoint.PollBrief, the
+	// fleet's), which leaves UsedMemory, MaxMemory, Clients and
+	// UnknownCommands unread and Info nil.
+	Brief bool `json:"brief,omitempty"`
+
 	Info Info `json:"-"`
 }
 
