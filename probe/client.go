@@ -290,13 +290,7 @@ func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 			role = &r
 		}
 	}
-	info := ParseInfo(infoCmds[0].Val())
-	for _, c := range infoCmds[1:] {
-		if c.Err() == nil {
-			info.add(c.Val())
-		}
-	}
-	n := NodeFromInfo(info, role)
+	n := NodeFromInfo(parseInfoCmds(infoCmds), role)
 	if statsCmd != nil && statsCmd.Err() == nil {
 		n.CommandStatsRead = true
 		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
@@ -360,6 +354,7 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	}
 	if rv, err := replicasCmd.Result(); err == nil {
 		v.Replicas, _ = ParseSentinelReplicas(rv)
+		v.ReplicasRead = true
 	}
 	if pv, err := peersCmd.Result(); err == nil {
 		v.Peers, _ = ParseSentinelPeers(pv)

@@ -1,6 +1,11 @@
 package probe
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The fleet's poll of a node: a table row's worth, for a fleet of
 // hundreds of masters polled every few seconds.
@@ -21,3 +26,22 @@ var briefSections = []string{"server", "persistence", "stats", "replication", "k
 // says so (Node.Brief): UsedMemory, MaxMemory, Clients and
 // UnknownCommands are not read, and Info is nil. PollNode reads it all.
 func (e *Endpoint) PollBrief(ctx context.Context) Node { return e.pollNode(ctx, true) }
+
+// parseInfoCmds parses the replies of one poll's INFO commands (one, or
+// one a section) into one Info: a section that failed is left out.
+func parseInfoCmds(cmds []*redis.StringCmd) Info {
+	if len(cmds) == 1 {
+		return ParseInfo(cmds[0].Val())
+	}
+	lines := 0
+	for _, c := range cmds {
+		lines += strings.Count(c.Val(), "\n") + 1
+	}
+	info := make(Info, lines)
+	for _, c := range cmds {
+		if c.Err() == nil {
+			info.add(c.Val())
+		}
+	}
+	return info
+}
