@@ -82,7 +82,7 @@ func BenchmarkFleetPollAll(b *testing.B) {
 		})
 	})
 	b.Run("sentinels", func(b *testing.B) {
-		want := f.ReplicasWanted()
+		want := st.ReplicasWanted()
 		measure(b, func() {
 			var wg sync.WaitGroup
 			for i, e := range f.Sentinels {

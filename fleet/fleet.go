@@ -211,27 +211,15 @@ func (m *Master) PollNodes(ctx context.Context) (src, tgt probe.Node) {
 	return src, tgt
 }
 
-// ReplicasWanted are the masters whose Sentinels' replica lists the fleet
-// asks for: every master with a target (registration and decommission
-// read them).
-func (f *Fleet) ReplicasWanted() []string {
-	var out []string
-	for _, m := range f.Masters {
-		if m.Prober != nil {
-			out = append(out, m.Name)
-		}
-	}
-	return out
-}
-
 // PollAll is one full poll cycle of the fleet: every Sentinel (one
-// pipelined round trip each) and every source and target, concurrently,
+// pipelined round trip each, with the replica lists st wants) and every
+// source and target, concurrently,
 // each bounded by its endpoint's timeout; then every row. For one-shot
 // uses (status --json) and the benchmark; the UI polls each endpoint on
 // its own schedule through a State.
 func (f *Fleet) PollAll(ctx context.Context, st *State) []Row {
 	var wg sync.WaitGroup
-	want := f.ReplicasWanted()
+	want := st.ReplicasWanted()
 	for i, e := range f.Sentinels {
 		wg.Add(1)
 		go func() {
