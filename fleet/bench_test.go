@@ -27,7 +27,7 @@ import (
 // (ns/op) is the servers' CPU as much as flyover's: flyover-cpu-ms/op is
 // flyover's own CPU per cycle (getrusage), servers-cpu-ms/op the lab's
 // processes' (/proc/PID/schedstat) less what they burn doing nothing (a
-// fleet lab's Sentinels and servers cron, measured for a second before
+// fleet lab's Sentinels and servers cron, measured for two seconds before
 // the cycles: servers-idle-cpu-ms/s), and the /master figures divide by
 // the fleet's size.
 //
@@ -54,7 +54,7 @@ func BenchmarkFleetPollAll(b *testing.B) {
 	st := NewState(f)
 	f.PollAll(ctx, st) // dial every connection once
 	idle0, idleAt := labtest.ProcessCPU(pids...), time.Now()
-	time.Sleep(time.Second) // what the lab costs doing nothing
+	time.Sleep(2 * time.Second) // what the lab costs doing nothing
 	idleRate := float64(labtest.ProcessCPU(pids...)-idle0) / float64(time.Since(idleAt))
 	measure := func(b *testing.B, cycle func()) {
 		stop := cpuProfile(b)
