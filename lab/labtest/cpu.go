@@ -21,20 +21,17 @@ func SelfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// ProcessCPU is the CPU time processes pids have used so far, summed: the
-// scheduler's run time of /proc/PID/schedstat (nanoseconds), or where
-// that is missing utime+stime of /proc/PID/stat (10 ms ticks). A process
-// that is gone counts 0.
+// ProcessCPU is the CPU time processes pids have used so far, summed:
+// the scheduler's run time of each of their threads
+// (/proc/PID/task/TID/schedstat, nanoseconds; a thread that has exited is
+// no longer counted), or where that cannot be read utime+stime of
+// /proc/PID/stat (10 ms ticks). A process that is gone counts 0.
 func ProcessCPU(pids ...int) time.Duration {
 	var total time.Duration
 	for _, pid := range pids {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid)); err == nil {
-			if f := strings.Fields(string(b)); len(f) > 0 {
-				if ns, err := strconv.ParseInt(f[0], 10, 64); err == nil {
-					total += time.Duration(ns)
-					continue
-				}
-			}
+		if d, ok := threadsCPU(pid); ok {
+			total += d
+			continue
 		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
@@ -51,6 +48,32 @@ func ProcessCPU(pids ...int) time.Duration {
 		total += time.Duration(ut+st) * time.Second / clockTick
 	}
 	return total
+}
+
+// threadsCPU sums the run time of pid's threads from their schedstat
+// (the process's own schedstat is its first thread's alone).
+func threadsCPU(pid int) (time.Duration, bool) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // exited since the listing
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		total += time.Duration(ns)
+	}
+	return total, true
 }
 
 // clockTick is the kernel's USER_HZ, which /proc/PID/stat counts in: 100
