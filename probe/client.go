@@ -239,33 +239,38 @@ func (e *Endpoint) Client() *redis.Client { return e.client }
 // bounded by the endpoint's timeout.
 func (e *Endpoint) PollNode(ctx context.Context) Node { return e.pollNode(ctx, false) }
 
+// PollBrief reads what the fleet's rows need: ROLE, five INFO sections (one
+// INFO each: Redis 6.0 and older Dragonflies take one), the source's buffers
+// only while a full sync goes on, never commandstats (Node.Brief).
+func (e *Endpoint) PollBrief(ctx context.Context) Node { return e.pollNode(ctx, true) }
+
+var briefSections = [][]string{{"server"}, {"persistence"}, {"stats"}, {"replication"}, {"keyspace"}}
+
 func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	pipe := e.client.Pipeline()
-	var infoCmds []*redis.StringCmd
+	sections, infoCmds := [][]string{nil}, []*redis.StringCmd(nil) // nil: INFO's default sections
 	if brief {
-		for _, section := range briefSections {
-			infoCmds = append(infoCmds, pipe.Info(ctx, section))
-		}
-	} else {
-		infoCmds = append(infoCmds, pipe.Info(ctx))
+		sections = briefSections
 	}
 	roleCmd := pipe.Do(ctx, "ROLE")
-	var statsCmd *redis.StringCmd
 	cmds := []redis.Cmder{roleCmd}
-	for _, c := range infoCmds[1:] {
-		cmds = append(cmds, c)
+	for _, a := range sections {
+		c := pipe.Info(ctx, a...)
+		infoCmds, cmds = append(infoCmds, c), append(cmds, c)
 	}
+	var statsCmd *redis.StringCmd
 	if e.commandStats && !brief {
 		statsCmd = pipe.Info(ctx, "commandstats")
 		cmds = append(cmds, statsCmd)
 	}
 	var bufCmds *bufferCmds
-	if e.buffers != nil && (!brief || e.buffers.wanted()) {
-		bufCmds = e.buffers.queue(ctx, pipe)
-		cmds = append(cmds, bufCmds.all()...)
+	if e.buffers != nil {
+		if bufCmds = e.buffers.queue(ctx, pipe, brief); bufCmds != nil {
+			cmds = append(cmds, bufCmds.all()...)
+		}
 	}
 	_, execErr := pipe.Exec(ctx)
 
@@ -290,7 +295,11 @@ func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 			role = &r
 		}
 	}
-	n := NodeFromInfo(parseInfoCmds(infoCmds), role)
+	texts := make([]string, len(infoCmds))
+	for i, c := range infoCmds {
+		texts[i] = c.Val() // "" for a section that failed
+	}
+	n := NodeFromInfo(ParseInfo(texts...), role)
 	if statsCmd != nil && statsCmd.Err() == nil {
 		n.CommandStatsRead = true
 		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
@@ -299,9 +308,7 @@ func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 		n.Sync = e.buffers.read(bufCmds, n.Info, e.Addr)
 	}
 	if brief {
-		// What a row needs is in the node's fields; the raw INFO would
-		// only be held as long as the fleet keeps the node.
-		n.Brief, n.Info = true, nil
+		n.Brief, n.Info = true, nil // a row needs the fields, not the fleet holding every reply
 	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)

@@ -68,33 +68,11 @@ type bufferPoll struct {
 	limitsErr   string
 	limitsAt    int64 // sync_full when the limits were read; -1: never
 	lastSyncFul int64
-	// syncing: the last poll saw a full sync going on or just gone (a
-	// replica not online, or sync_full moved since the poll before), or
-	// there was no poll yet. A brief poll reads the buffers only then.
-	syncing bool
+	// settled: the last poll saw every replica online, sync_full as before.
+	settled bool
 }
 
-func newBufferPoll() *bufferPoll {
-	return &bufferPoll{clientType: "replica", limitsAt: -1, syncing: true}
-}
-
-// wanted reports whether a brief poll reads the buffers this time.
-func (b *bufferPoll) wanted() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.syncing
-}
-
-// syncingNow: a full sync is going on for one of replicas (the source
-// lists a replica that is not online: wait_bgsave, send_bulk).
-func syncingNow(replicas []ReplicaLine) bool {
-	for _, r := range replicas {
-		if r.State != "online" {
-			return true
-		}
-	}
-	return false
-}
+func newBufferPoll() *bufferPoll { return &bufferPoll{clientType: "replica", limitsAt: -1} }
 
 // bufferCmds are one poll's queued commands.
 type bufferCmds struct {
@@ -122,9 +100,13 @@ func (e *Endpoint) RefreshLimits() {
 	e.buffers.mu.Unlock()
 }
 
-func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner) *bufferCmds {
+// queue queues the poll's commands: none for a brief poll when settled.
+func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner, brief bool) *bufferCmds {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if brief && b.settled {
+		return nil
+	}
 	c := &bufferCmds{clients: redis.NewStringCmd(ctx, "client", "list", "type", b.clientType)}
 	_ = pipe.Process(ctx, c.clients)
 	if b.limitsAt < 0 || b.limitsAt != b.lastSyncFul {
@@ -134,20 +116,17 @@ func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner) *bufferCmd
 	return c
 }
 
-// read is what one poll read of the full syncs: INFO's counters, and the
-// buffers when c (nil: not asked, a brief poll between syncs).
 func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) fullsync.SourceSync {
 	s := sourceSyncFromInfo(info)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.syncing = s.SyncFull != b.lastSyncFul || syncingNow(info.ReplicaLines())
-	if c == nil {
-		s.ClientsSkipped = true
-		b.lastSyncFul = s.SyncFull
-		s.Limits, s.LimitsError = b.limits, b.limitsErr
-		return s
+	b.settled = s.SyncFull == b.lastSyncFul
+	for _, r := range info.ReplicaLines() {
+		b.settled = b.settled && r.State == "online" // not wait_bgsave, send_bulk
 	}
-	if v, err := c.clients.Result(); err == nil {
+	if s.ClientsSkipped = c == nil; s.ClientsSkipped {
+		c = &bufferCmds{} // nothing asked, nothing to read
+	} else if v, err := c.clients.Result(); err == nil {
 		s.ClientsRead, s.Clients = true, fullsync.ParseReplicaClients(v)
 	} else {
 		s.ClientsError = "CLIENT LIST TYPE " + b.clientType + ": " + Describe(addr, err)

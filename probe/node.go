@@ -108,9 +108,7 @@ type Node struct {
 	// the endpoint reads them, EndpointOptions.ReplicaBuffers).
 	Sync fullsync.SourceSync `json:"sync"`
 
-	// Brief: a brief poll read this node (Endpoint.PollBrief, the
-	// fleet's), which leaves UsedMemory, MaxMemory, Clients and
-	// UnknownCommands unread and Info nil.
+	// Brief: PollBrief read it (UsedMemory, MaxMemory, Clients, UnknownCommands unread; Info nil).
 	Brief bool `json:"brief,omitempty"`
 
 	Info Info `json:"-"`

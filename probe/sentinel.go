@@ -45,10 +45,7 @@ type SentinelView struct {
 	QuorumOK          bool              `json:"quorum_ok"`
 	QuorumReply       string            `json:"quorum_reply,omitempty"`
 	Replicas          []SentinelReplica `json:"replicas,omitempty"`
-	// ReplicasRead: SENTINEL REPLICAS answered on this poll. The fleet
-	// asks it only for the masters whose rows read it (see
-	// fleet.State.ReplicasWanted); without it Replicas is empty and the
-	// fields derived from it (KnowsTarget, WouldPromote) are unknown.
+	// ReplicasRead: SENTINEL REPLICAS answered; else Replicas, KnowsTarget, WouldPromote unknown.
 	ReplicasRead bool `json:"replicas_read"`
 	// Peers are the other Sentinels as this one sees them (SENTINEL
 	// SENTINELS): what it says of a Sentinel flyover cannot reach.
