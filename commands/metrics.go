@@ -42,7 +42,7 @@ func newFleetCollector(f *fleet.Fleet, st *fleet.State, turns *fleet.Turns) *fle
 		maxSyncs:   d("fleet_max_syncs", "--max-syncs: full syncs allowed at once."),
 		sentinelUp: d("sentinel_up", "1 when the Sentinel answered its last poll in time.", "sentinel"),
 
-		syncBuffer:   d("master_sync_buffer_bytes", "The source's output buffer for the target (CLIENT LIST omem; absent when not listed).", "master"),
+		syncBuffer:   d("master_sync_buffer_bytes", "The source's output buffer for the target (CLIENT LIST omem; absent when not listed, or not read: the fleet reads it while a full sync goes on).", "master"),
 		syncLimit:    d("master_sync_buffer_limit_bytes", "The source's client-output-buffer-limit replica, hard and soft (absent when unknown; 0 is no limit).", "master", "half"),
 		fullSyncs:    d("master_full_syncs_since_attach", "The source's full syncs since the target was attached (sync_full delta).", "master"),
 		syncRestarts: d("master_sync_restarts", "Times the source dropped and restarted the target's sync since the attach.", "master"),

@@ -192,43 +192,34 @@ func (f *Fleet) Warnings() []string {
 }
 
 // PollNodes polls m's source and target concurrently (a master without a
-// prober: its source alone, read-only).
+// prober: its source alone, read-only), each as briefly as a row allows
+// (probe.Endpoint.PollBrief: the source's replica buffers only while a
+// full sync goes on, never the target's commandstats; a master's own
+// dashboard polls its nodes in full).
 func (m *Master) PollNodes(ctx context.Context) (src, tgt probe.Node) {
 	if m.Prober == nil {
 		if m.SourceOnly != nil {
-			src = m.SourceOnly.PollNode(ctx)
+			src = m.SourceOnly.PollBrief(ctx)
 		}
 		return src, probe.Node{Addr: m.Target}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); tgt = m.Prober.Target.PollNode(ctx) }()
-	src = m.Prober.Source.PollNode(ctx)
+	go func() { defer wg.Done(); tgt = m.Prober.Target.PollBrief(ctx) }()
+	src = m.Prober.Source.PollBrief(ctx)
 	wg.Wait()
 	return src, tgt
 }
 
-// ReplicasWanted are the masters whose Sentinels' replica lists the fleet
-// asks for: every master with a target (registration and decommission
-// read them).
-func (f *Fleet) ReplicasWanted() []string {
-	var out []string
-	for _, m := range f.Masters {
-		if m.Prober != nil {
-			out = append(out, m.Name)
-		}
-	}
-	return out
-}
-
 // PollAll is one full poll cycle of the fleet: every Sentinel (one
-// pipelined round trip each) and every source and target, concurrently,
+// pipelined round trip each, with the replica lists st wants) and every
+// source and target, concurrently,
 // each bounded by its endpoint's timeout; then every row. For one-shot
 // uses (status --json) and the benchmark; the UI polls each endpoint on
 // its own schedule through a State.
 func (f *Fleet) PollAll(ctx context.Context, st *State) []Row {
 	var wg sync.WaitGroup
-	want := f.ReplicasWanted()
+	want := st.ReplicasWanted()
 	for i, e := range f.Sentinels {
 		wg.Add(1)
 		go func() {

@@ -56,9 +56,9 @@ func fixtureAddrs(i int) (src, tgt string) {
 // a fresh poll of master i (its source's offset moved on), each call of
 // sentinel a fresh answer of Sentinel k for every master.
 type fixtureWorld struct {
-	srcInfo, tgtInfo, statsInfo string
-	at                          time.Time
-	offset                      int64
+	srcInfo, tgtInfo string
+	at               time.Time
+	offset           int64
 }
 
 func newFixtureWorld(tb testing.TB) *fixtureWorld {
@@ -70,12 +70,11 @@ func newFixtureWorld(tb testing.TB) *fixtureWorld {
 		}
 		return string(b)
 	}
-	return &fixtureWorld{srcInfo: read("redis7-primary.info"), tgtInfo: read("redis7-replica.info"),
-		statsInfo: read("redis7-commandstats.info"), at: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), offset: 1 << 20}
+	return &fixtureWorld{srcInfo: read("redis7-primary.info"), tgtInfo: read("redis7-replica.info"), at: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), offset: 1 << 20}
 }
 
-// nodes is one poll of master i's source and target, parsed as PollNode
-// parses them.
+// nodes is one poll of master i's source and target, parsed as PollBrief
+// parses them (from whole INFO replies: a little more than it reads).
 func (w *fixtureWorld) nodes(i int) (probe.Node, probe.Node) {
 	w.at = w.at.Add(10 * time.Millisecond)
 	w.offset += 512
@@ -87,7 +86,8 @@ func (w *fixtureWorld) nodes(i int) (probe.Node, probe.Node) {
 	src.ReplOffset = w.offset
 	src.Replicas = []probe.ReplicaLine{{IP: th, Port: tp, State: "online", Offset: w.offset - 100, HasOffset: true, Lag: 0}}
 	tgt := probe.NodeFromInfo(probe.ParseInfo(w.tgtInfo), nil)
-	tgt.CommandStatsRead, tgt.UnknownCommands = true, probe.UnknownCommands(probe.ParseInfo(w.statsInfo))
+	// As the fleet's brief poll keeps them: no raw INFO, no commandstats.
+	src.Brief, src.Info, tgt.Brief, tgt.Info = true, nil, true, nil
 	tgt.Addr, tgt.Reachable, tgt.PolledAt, tgt.LastSeen, tgt.RTT = tgtAddr, true, w.at, w.at, 280*time.Microsecond
 	tgt.MasterHost, tgt.MasterPort, tgt.Offset, tgt.HasOffset, tgt.OffsetTrusted = sh, sp, w.offset-100, true, true
 	return src, tgt

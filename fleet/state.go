@@ -177,6 +177,10 @@ type State struct {
 	stalls   map[string]time.Duration
 	// per Sentinel
 	sentinels []sentinelAnswer
+	// per master: its phase as derived last, what its replica lists were
+	// when last read (ReplicasWanted)
+	phases map[string]Phase
+	lists  map[string]*replicaLists
 }
 
 // derivedRow is what a master's facts derive to: valid while its nodes
@@ -197,7 +201,8 @@ type sentinelAnswer struct {
 func NewState(f *Fleet) *State {
 	return &State{f: f, nodes: map[string][2]probe.Node{}, prev: map[string]*probe.Snapshot{},
 		at: map[string]time.Time{}, events: map[string]probe.Event{}, derived: map[string]derivedRow{},
-		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels))}
+		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels)),
+		phases: map[string]Phase{}, lists: map[string]*replicaLists{}}
 }
 
 // Topology is what a master's snapshots are about.
@@ -256,6 +261,7 @@ func (s *State) Sentinel(i int, ms []probe.MonitoredMaster, err error) {
 		}
 		s.sentinels[i] = a
 		s.gen++ // every master's view changed
+		s.noteLists(i, ms)
 	}
 }
 
@@ -346,6 +352,7 @@ func (s *State) derive(m *Master) derivedRow {
 		d.phase = PhaseUnknown
 	}
 	s.derived[m.Name] = d
+	s.phases[m.Name] = d.phase
 	return d
 }
 

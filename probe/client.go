@@ -237,28 +237,45 @@ func (e *Endpoint) Client() *redis.Client { return e.client }
 // PollNode reads a data node in one pipelined round trip (INFO and ROLE,
 // and INFO commandstats when the endpoint was made with CommandStats)
 // bounded by the endpoint's timeout.
-func (e *Endpoint) PollNode(ctx context.Context) Node {
+func (e *Endpoint) PollNode(ctx context.Context) Node { return e.pollNode(ctx, false) }
+
+// PollBrief reads what the fleet's rows need: ROLE, five INFO sections (one
+// INFO each: Redis 6.0 and older Dragonflies take one), the source's buffers
+// only while a full sync goes on, never commandstats (Node.Brief).
+func (e *Endpoint) PollBrief(ctx context.Context) Node { return e.pollNode(ctx, true) }
+
+var briefSections = [][]string{{"server"}, {"persistence"}, {"stats"}, {"replication"}, {"keyspace"}}
+
+func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	pipe := e.client.Pipeline()
-	infoCmd := pipe.Info(ctx)
+	sections, infoCmds := [][]string{nil}, []*redis.StringCmd(nil) // nil: INFO's default sections
+	if brief {
+		sections = briefSections
+	}
 	roleCmd := pipe.Do(ctx, "ROLE")
-	var statsCmd *redis.StringCmd
 	cmds := []redis.Cmder{roleCmd}
-	if e.commandStats {
+	for _, a := range sections {
+		c := pipe.Info(ctx, a...)
+		infoCmds, cmds = append(infoCmds, c), append(cmds, c)
+	}
+	var statsCmd *redis.StringCmd
+	if e.commandStats && !brief {
 		statsCmd = pipe.Info(ctx, "commandstats")
 		cmds = append(cmds, statsCmd)
 	}
 	var bufCmds *bufferCmds
 	if e.buffers != nil {
-		bufCmds = e.buffers.queue(ctx, pipe)
-		cmds = append(cmds, bufCmds.all()...)
+		if bufCmds = e.buffers.queue(ctx, pipe, brief); bufCmds != nil {
+			cmds = append(cmds, bufCmds.all()...)
+		}
 	}
 	_, execErr := pipe.Exec(ctx)
 
 	end := time.Now()
-	if err := cmdErr(infoCmd, execErr, cmds...); err != nil {
+	if err := cmdErr(infoCmds[0], execErr, cmds...); err != nil {
 		if IsLoading(err) {
 			// A target loading its snapshot may refuse even INFO: that
 			// is the full sync going on, not a failure. It is what it
@@ -278,13 +295,20 @@ func (e *Endpoint) PollNode(ctx context.Context) Node {
 			role = &r
 		}
 	}
-	n := NodeFromInfo(ParseInfo(infoCmd.Val()), role)
+	texts := make([]string, len(infoCmds))
+	for i, c := range infoCmds {
+		texts[i] = c.Val() // "" for a section that failed
+	}
+	n := NodeFromInfo(ParseInfo(texts...), role)
 	if statsCmd != nil && statsCmd.Err() == nil {
 		n.CommandStatsRead = true
 		n.UnknownCommands = UnknownCommands(ParseInfo(statsCmd.Val()))
 	}
-	if bufCmds != nil {
+	if e.buffers != nil {
 		n.Sync = e.buffers.read(bufCmds, n.Info, e.Addr)
+	}
+	if brief {
+		n.Brief, n.Info = true, nil // a row needs the fields, not the fleet holding every reply
 	}
 	n.Addr, n.Reachable, n.PolledAt, n.RTT = e.Addr, true, end, end.Sub(start)
 	e.seen(end)
@@ -337,6 +361,7 @@ func (e *Endpoint) PollSentinel(ctx context.Context, master string) SentinelView
 	}
 	if rv, err := replicasCmd.Result(); err == nil {
 		v.Replicas, _ = ParseSentinelReplicas(rv)
+		v.ReplicasRead = true
 	}
 	if pv, err := peersCmd.Result(); err == nil {
 		v.Peers, _ = ParseSentinelPeers(pv)

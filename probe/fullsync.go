@@ -68,6 +68,8 @@ type bufferPoll struct {
 	limitsErr   string
 	limitsAt    int64 // sync_full when the limits were read; -1: never
 	lastSyncFul int64
+	// settled: the last poll saw every replica online, sync_full as before.
+	settled bool
 }
 
 func newBufferPoll() *bufferPoll { return &bufferPoll{clientType: "replica", limitsAt: -1} }
@@ -98,9 +100,13 @@ func (e *Endpoint) RefreshLimits() {
 	e.buffers.mu.Unlock()
 }
 
-func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner) *bufferCmds {
+// queue queues the poll's commands: none for a brief poll when settled.
+func (b *bufferPoll) queue(ctx context.Context, pipe redis.Pipeliner, brief bool) *bufferCmds {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if brief && b.settled {
+		return nil
+	}
 	c := &bufferCmds{clients: redis.NewStringCmd(ctx, "client", "list", "type", b.clientType)}
 	_ = pipe.Process(ctx, c.clients)
 	if b.limitsAt < 0 || b.limitsAt != b.lastSyncFul {
@@ -114,7 +120,13 @@ func (b *bufferPoll) read(c *bufferCmds, info Info, addr string) fullsync.Source
 	s := sourceSyncFromInfo(info)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if v, err := c.clients.Result(); err == nil {
+	b.settled = s.SyncFull == b.lastSyncFul
+	for _, r := range info.ReplicaLines() {
+		b.settled = b.settled && r.State == "online" // not wait_bgsave, send_bulk
+	}
+	if s.ClientsSkipped = c == nil; s.ClientsSkipped {
+		c = &bufferCmds{} // nothing asked, nothing to read
+	} else if v, err := c.clients.Result(); err == nil {
 		s.ClientsRead, s.Clients = true, fullsync.ParseReplicaClients(v)
 	} else {
 		s.ClientsError = "CLIENT LIST TYPE " + b.clientType + ": " + Describe(addr, err)

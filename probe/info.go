@@ -10,20 +10,22 @@ import (
 // Dragonfly.
 type Info map[string]string
 
-// ParseInfo splits the text of an INFO reply into fields. It accepts both
-// CRLF and LF line endings and ignores comments and blank lines.
-func ParseInfo(text string) Info {
-	info := make(Info, 128)
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if line == "" || line[0] == '#' {
-			continue
+// ParseInfo splits the texts of INFO replies (one, or one a section) into
+// fields, CRLF or LF, without comments and blank lines; no copies.
+func ParseInfo(texts ...string) Info {
+	lines := 0
+	for _, text := range texts {
+		lines += strings.Count(text, "\n") + 1
+	}
+	info := make(Info, lines)
+	for _, text := range texts {
+		for len(text) > 0 {
+			var line string
+			line, text, _ = strings.Cut(text, "\n")
+			if k, v, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":"); ok && k != "" && k[0] != '#' {
+				info[k] = v
+			}
 		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		info[k] = v
 	}
 	return info
 }

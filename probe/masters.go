@@ -73,6 +73,7 @@ func (e *Endpoint) SentinelMasters(ctx context.Context, replicasOf []string) ([]
 		if c, ok := replicas[out[i].Name]; ok {
 			if rv, err := c.Result(); err == nil {
 				v.Replicas, _ = ParseSentinelReplicas(rv)
+				v.ReplicasRead = true
 			}
 		}
 	}

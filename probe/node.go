@@ -108,6 +108,9 @@ type Node struct {
 	// the endpoint reads them, EndpointOptions.ReplicaBuffers).
 	Sync fullsync.SourceSync `json:"sync"`
 
+	// Brief: PollBrief read it (UsedMemory, MaxMemory, Clients, UnknownCommands unread; Info nil).
+	Brief bool `json:"brief,omitempty"`
+
 	Info Info `json:"-"`
 }
 

@@ -45,6 +45,8 @@ type SentinelView struct {
 	QuorumOK          bool              `json:"quorum_ok"`
 	QuorumReply       string            `json:"quorum_reply,omitempty"`
 	Replicas          []SentinelReplica `json:"replicas,omitempty"`
+	// ReplicasRead: SENTINEL REPLICAS answered; else Replicas, KnowsTarget, WouldPromote unknown.
+	ReplicasRead bool `json:"replicas_read"`
 	// Peers are the other Sentinels as this one sees them (SENTINEL
 	// SENTINELS): what it says of a Sentinel flyover cannot reach.
 	Peers []SentinelPeer `json:"peers,omitempty"`

@@ -21,7 +21,7 @@ func (p *Prober) WatchFullSync(ctx context.Context) (s Snapshot, ok bool) {
 	defer cancel()
 	pipe := e.client.Pipeline()
 	info, repl := pipe.Info(ctx, "stats"), pipe.Info(ctx, "replication")
-	bufCmds := e.buffers.queue(ctx, pipe)
+	bufCmds := e.buffers.queue(ctx, pipe, false)
 	_, execErr := pipe.Exec(ctx)
 	if cmdErr(info, execErr, append(bufCmds.all(), repl)...) != nil {
 		return Snapshot{}, false

@@ -25,6 +25,9 @@ type SourceSync struct {
 	ClientsRead  bool            `json:"clients_read"`
 	Clients      []ReplicaClient `json:"clients,omitempty"`
 	ClientsError string          `json:"clients_error,omitempty"`
+	// ClientsSkipped: this poll did not ask (the fleet's brief poll asks
+	// only while a full sync goes on): no buffer is known, none carried.
+	ClientsSkipped bool `json:"clients_skipped,omitempty"`
 	// Limits are the configuration read with CONFIG GET, nil until read;
 	// LimitsError says why it could not be (CONFIG renamed, ACL).
 	Limits      *BufferLimits `json:"limits,omitempty"`

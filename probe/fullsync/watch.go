@@ -179,7 +179,7 @@ func Next(prev *Observation, pw *Watch, o Observation) Watch {
 	}
 	if src.Reachable && src.Sync.ClientsRead {
 		w.Client = src.Client
-	} else if pw != nil {
+	} else if pw != nil && !src.Sync.ClientsSkipped {
 		w.Client = pw.Client // not read this time: the last one seen
 	}
 	if w.Client != nil {

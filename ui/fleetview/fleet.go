@@ -222,13 +222,13 @@ func (m *Model) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
 }
 
 func (m *Model) pollSentinel(i int, delay time.Duration) tea.Cmd {
-	ctx, f := m.ctx, m.cfg.Fleet
-	want := f.ReplicasWanted()
+	ctx, f, st := m.ctx, m.cfg.Fleet, m.cfg.State
 	return func() tea.Msg {
 		if !common.Sleep(ctx, delay) {
 			return nil
 		}
-		ms, err := f.Sentinels[i].SentinelMasters(ctx, want)
+		// The replica lists the rows read now, not when the wait began.
+		ms, err := f.Sentinels[i].SentinelMasters(ctx, st.ReplicasWanted())
 		return fleetSentinelMsg{i: i, masters: ms, err: err}
 	}
 }

@@ -3,7 +3,6 @@ package uitest
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"flyover/lab"
+	"flyover/lab/labtest"
 )
 
 // Usage is what a process cost over a measurement: CPU time, and its
@@ -29,43 +29,15 @@ func (u Usage) String() string {
 		u.CPU.Seconds(), u.Elapsed.Round(time.Second), u.Percent(), float64(u.RSSKB)/1024, float64(u.HWMKB)/1024)
 }
 
-// MeasureProcess is what process pid costs over d: utime+stime from
-// /proc/PID/stat before and after, VmRSS and VmHWM from /proc/PID/status
+// MeasureProcess is what process pid costs over d: its CPU time before
+// and after (labtest.ProcessCPU), VmRSS and VmHWM from /proc/PID/status
 // after.
 func MeasureProcess(t testing.TB, pid int, d time.Duration) Usage {
 	t.Helper()
-	hz := clockTicks()
-	cpu0, start := cpuTicks(t, pid), time.Now()
+	cpu0, start := labtest.ProcessCPU(pid), time.Now()
 	time.Sleep(d) // the measurement itself
-	cpu1, elapsed := cpuTicks(t, pid), time.Since(start)
-	return Usage{Elapsed: elapsed, CPU: time.Duration(float64(cpu1-cpu0) / float64(hz) * float64(time.Second)),
-		RSSKB: memKB(t, pid, "VmRSS"), HWMKB: memKB(t, pid, "VmHWM")}
-}
-
-func clockTicks() int {
-	out, err := exec.Command("getconf", "CLK_TCK").Output()
-	if err != nil {
-		return 100 // Linux's USER_HZ everywhere that matters
-	}
-	hz, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil || hz <= 0 {
-		return 100
-	}
-	return hz
-}
-
-// cpuTicks is utime+stime of pid from /proc/PID/stat.
-func cpuTicks(t testing.TB, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Fields after the command name (which may hold spaces) start at ")".
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of stat
-	st, _ := strconv.ParseInt(f[12], 10, 64) // field 15
-	return ut + st
+	cpu1, elapsed := labtest.ProcessCPU(pid), time.Since(start)
+	return Usage{Elapsed: elapsed, CPU: cpu1 - cpu0, RSSKB: memKB(t, pid, "VmRSS"), HWMKB: memKB(t, pid, "VmHWM")}
 }
 
 // memKB reads a Vm* line of /proc/PID/status, in kB.
