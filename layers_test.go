@@ -19,7 +19,7 @@ var layers = []struct {
 	{pkgs: []string{"version"}},
 	{pkgs: []string{"probe/fullsync"}},
 	{pkgs: []string{"probe", "probe/probetest"}, may: map[string][]string{"probe": {"probe/probetest"}}},
-	{pkgs: []string{"probe/access", "probe/canary", "probe/readiness", "probe/sampling"},
+	{pkgs: []string{"probe/access", "probe/canary", "probe/events", "probe/readiness", "probe/sampling"},
 		may: map[string][]string{"probe/readiness": {"probe/access"}}},
 	{pkgs: []string{"steps/auditlog"}},
 	{pkgs: []string{"steps", "lab"}},

@@ -10,6 +10,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/probe/events"
 	"flyover/steps"
 	"flyover/ui"
 	"flyover/ui/common"
@@ -90,7 +91,7 @@ type dashboard struct {
 // the guided checklist over p until the operator quits or ctx ends; the
 // watch ends with it.
 func runDashboard(ctx context.Context, p *probe.Prober, g *guide, d dashboard) error {
-	watcher := probe.WatchSentinels(ctx, p.Sentinels)
+	watcher := events.WatchSentinels(ctx, p.Sentinels)
 	defer watcher.Stop()
 	cfg := common.Config{
 		Topo: p.Topo, Source: p.Source, Target: p.Target, Events: watcher.Events,

@@ -15,6 +15,7 @@ import (
 	"flyover/fleet"
 	"flyover/lab"
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/steps"
 	"flyover/steps/auditlog"
 	"flyover/steps/plan"
@@ -164,8 +165,8 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	}
 	logger.Printf("fleet start: %d masters, sentinels %s, targets %s, max-syncs %d", len(f.Masters), c.sentinels, ff.targets, ff.maxSyncs)
 
-	events := newEventFan(ctx, f.Sentinels)
-	defer events.stop()
+	fan := newEventFan(ctx, f.Sentinels)
+	defer fan.stop()
 	var guides []*guide
 	var gmu sync.Mutex
 	open := func(m *fleet.Master) (common.Config, error) {
@@ -181,7 +182,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		gmu.Unlock()
 		p := m.Prober
 		cfg := common.Config{
-			Topo: p.Topo, Source: p.Source, Target: p.Target, Events: events.forMaster(m.Name),
+			Topo: p.Topo, Source: p.Source, Target: p.Target, Events: fan.forMaster(m.Name),
 			Tick: sf.tick, InSyncPolls: *inSync, ReadOnly: *readOnly,
 			Log: logger, Debug: sf.debug, LogPath: sf.logPath,
 			Guide: &g.guide, Warnings: conn.warnings, Notes: g.recalled, Secrets: conn.secrets,
@@ -197,7 +198,7 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	}
 	writeReport := func() (string, error) { return plan.WriteFleetReport(audit, names) }
 	err = fleetview.Run(ctx, fleetview.Config{
-		Fleet: f, State: st, Turns: turns, Events: events.all, Open: open, Report: writeReport,
+		Fleet: f, State: st, Turns: turns, Events: fan.all, Open: open, Report: writeReport,
 		Tick: sf.tick, SlowTick: ff.slowTick, MaxPolls: ff.maxPolls, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
 	})
 	logger.Printf("fleet end: %v", err)
@@ -233,16 +234,16 @@ func printFleetRecord(w io.Writer, audit *auditlog.Audit, names []string, writeR
 // dashboard once it is entered. A slow reader loses events, never stalls
 // the others.
 type eventFan struct {
-	all     chan probe.Event
-	watcher *probe.Watcher
+	all     chan events.Event
+	watcher *events.Watcher
 	mu      sync.Mutex
-	masters map[string]chan probe.Event
+	masters map[string]chan events.Event
 	done    chan struct{}
 }
 
 func newEventFan(ctx context.Context, sentinels []*probe.Endpoint) *eventFan {
-	w := probe.WatchSentinels(ctx, sentinels)
-	f := &eventFan{all: make(chan probe.Event, 512), watcher: w, masters: map[string]chan probe.Event{}, done: make(chan struct{})}
+	w := events.WatchSentinels(ctx, sentinels)
+	f := &eventFan{all: make(chan events.Event, 512), watcher: w, masters: map[string]chan events.Event{}, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		defer close(f.all)
@@ -272,14 +273,14 @@ func newEventFan(ctx context.Context, sentinels []*probe.Endpoint) *eventFan {
 }
 
 // forMaster is master name's share of the events, from now on.
-func (f *eventFan) forMaster(name string) <-chan probe.Event {
+func (f *eventFan) forMaster(name string) <-chan events.Event {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.masters == nil {
 		return nil
 	}
 	if f.masters[name] == nil {
-		f.masters[name] = make(chan probe.Event, 256)
+		f.masters[name] = make(chan events.Event, 256)
 	}
 	return f.masters[name]
 }

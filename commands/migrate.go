@@ -13,6 +13,7 @@ import (
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/probe/events"
 	"flyover/steps"
 )
 
@@ -234,7 +235,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return cmd.fail(migrateStopped, err)
 	}
 	defer g.close()
-	watcher := probe.WatchSentinels(work, p.Sentinels)
+	watcher := events.WatchSentinels(work, p.Sentinels)
 	defer watcher.Stop()
 	out := &migrateOut{cmd: cmd, stdout: stdout, json: mf.asJSON, master: c.master, secrets: conn.secrets, mu: &sync.Mutex{}}
 	code := migrateMaster(ctx, migrateSetup{flags: &mf, until: until, p: p, guide: g, events: watcher.Events, out: out, tick: sf.tick, logf: logger.Printf})
@@ -253,7 +254,7 @@ type migrateSetup struct {
 	until  steps.StepID
 	p      *probe.Prober
 	guide  *guide
-	events <-chan probe.Event
+	events <-chan events.Event
 	out    *migrateOut
 	tick   time.Duration
 	logf   func(format string, args ...any)

@@ -10,6 +10,7 @@ import (
 	"flyover/driver"
 	"flyover/fleet"
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/steps"
 )
 
@@ -21,7 +22,7 @@ type migration struct {
 	until   steps.StepID // steps.StepAbort: --abort
 	p       *probe.Prober
 	session *steps.Session
-	events  <-chan probe.Event
+	events  <-chan events.Event
 	drv     *driver.Driver
 	tick    time.Duration
 

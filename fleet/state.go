@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/steps"
 	"flyover/steps/switchover"
 )
@@ -49,7 +50,7 @@ type Row struct {
 	Polled   bool           `json:"polled"`        // its nodes have been polled at least once
 	Snapshot probe.Snapshot `json:"snapshot"`
 	// LastEvent is the last Sentinel event about this master.
-	LastEvent *probe.Event `json:"last_event,omitempty"`
+	LastEvent *events.Event `json:"last_event,omitempty"`
 	// Verdicts count the preflight checks by level, once the master's
 	// preflight has run in this process (Known).
 	Verdicts Verdicts `json:"verdicts"`
@@ -165,7 +166,7 @@ type State struct {
 	nodes  map[string][2]probe.Node
 	prev   map[string]*probe.Snapshot // the snapshot before the latest node poll, for rates
 	at     map[string]time.Time
-	events map[string]probe.Event
+	events map[string]events.Event
 	// derived is each master's snapshot and phase as derived last, and
 	// the Sentinels' answers it was derived with (gen).
 	derived map[string]derivedRow
@@ -200,7 +201,7 @@ type sentinelAnswer struct {
 // NewState is an empty state for f: nothing has answered yet.
 func NewState(f *Fleet) *State {
 	return &State{f: f, nodes: map[string][2]probe.Node{}, prev: map[string]*probe.Snapshot{},
-		at: map[string]time.Time{}, events: map[string]probe.Event{}, derived: map[string]derivedRow{},
+		at: map[string]time.Time{}, events: map[string]events.Event{}, derived: map[string]derivedRow{},
 		verdicts: map[string]Verdicts{}, stalls: map[string]time.Duration{}, sentinels: make([]sentinelAnswer, len(f.Sentinels)),
 		phases: map[string]Phase{}, lists: map[string]*replicaLists{}}
 }
@@ -266,7 +267,7 @@ func (s *State) Sentinel(i int, ms []probe.MonitoredMaster, err error) {
 }
 
 // Event records a Sentinel event: the last one per master is shown.
-func (s *State) Event(e probe.Event) {
+func (s *State) Event(e events.Event) {
 	if e.MasterName == "" {
 		return
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"flyover/probe"
+	"flyover/probe/events"
 )
 
 // A master's row is derived again when its facts change (a poll of its
@@ -29,7 +29,7 @@ func TestRowDerivesAgainOnlyWhenItsMastersFactsChange(t *testing.T) {
 	st.Row(f.Masters[1].Name)
 	derived("the rows asked again", 0)
 
-	st.Event(probe.Event{MasterName: f.Masters[0].Name, Type: "+sdown", Time: w.at})
+	st.Event(events.Event{MasterName: f.Masters[0].Name, Type: "+sdown", Time: w.at})
 	st.Session(f.Masters[2].Name, Verdicts{Known: true, Pass: 3}, time.Second)
 	after := st.Rows()
 	derived("an event and a session", 0)

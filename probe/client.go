@@ -172,7 +172,7 @@ func (e *Endpoint) WithDB(db int) *Endpoint {
 // plain-text Redis port is never answered, so a TLS timeout says so.
 func (e *Endpoint) describe(err error) string {
 	d := Describe(e.Addr, err)
-	if e.tls && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)) {
+	if e.tls && (errors.Is(err, context.DeadlineExceeded) || IsTimeout(err)) {
 		d += " (with TLS on, this is also what a server that does not speak TLS on this port looks like: if it does not, drop --tls for this endpoint group)"
 	}
 	return d
@@ -287,7 +287,7 @@ func (e *Endpoint) pollNode(ctx context.Context, brief bool) Node {
 			return n
 		}
 		return Node{Addr: e.Addr, PolledAt: end, LastSeen: e.LastSeen(), Error: e.describe(err),
-			Slow: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
+			Slow: errors.Is(err, context.DeadlineExceeded) || IsTimeout(err)}
 	}
 	var role *RoleReply
 	if v, err := roleCmd.Result(); err == nil {
@@ -423,7 +423,7 @@ func Describe(addr string, err error) string {
 		return fmt.Sprintf("%s: cannot resolve host %q: check the address", addr, dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Sprintf("%s: connection refused: is the server running, and is the port right?", addr)
-	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+	case errors.Is(err, context.DeadlineExceeded), IsTimeout(err):
 		return fmt.Sprintf("%s: no answer within the deadline: the server is hung, overloaded, paused, or this is not a Redis port", addr)
 	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
 		return fmt.Sprintf("%s: authentication failed (wrong user or password): check the password variable or file for this endpoint", addr)
@@ -439,7 +439,9 @@ func Describe(addr string, err error) string {
 	return fmt.Sprintf("%s: %s", addr, msg)
 }
 
-func isTimeout(err error) bool {
+// IsTimeout is a network deadline passed: the server did not answer in
+// time (busy or gone), not a reply.
+func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -14,6 +14,7 @@ import (
 	"flyover/lab"
 	"flyover/lab/labtest"
 	"flyover/probe"
+	"flyover/probe/events"
 )
 
 func TestMain(m *testing.M) { labtest.Main(m) }
@@ -225,9 +226,9 @@ func TestSentinelEventsArriveTyped(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.Options{Sentinels: 1, Quorum: 1})
 	eps := []*probe.Endpoint{probe.NewEndpoint(l.Sentinels[0].Addr(), probe.Auth{}, nil, time.Second)}
-	w := probe.WatchSentinels(context.Background(), eps)
+	w := events.WatchSentinels(context.Background(), eps)
 	defer w.Stop()
-	want := func(typ string) probe.Event {
+	want := func(typ string) events.Event {
 		t.Helper()
 		deadline := time.After(20 * time.Second)
 		for {

@@ -17,7 +17,7 @@ import (
 // the same list the audited path in steps uses.
 //
 // Sentinel Pub/Sub (PSUBSCRIBE, PING) does not pass through go-redis
-// hooks; it is read-only by nature and WatchSentinels sends nothing else.
+// hooks; it is read-only by nature and probe/events' WatchSentinels sends nothing else.
 
 // readOnlyRefusal explains a refused command.
 type readOnlyRefusal struct {

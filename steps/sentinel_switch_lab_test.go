@@ -12,6 +12,7 @@ import (
 	"flyover/lab/labtest"
 	"flyover/probe"
 	"flyover/probe/canary"
+	"flyover/probe/events"
 	"flyover/steps"
 	"flyover/steps/switchover"
 )
@@ -72,7 +73,7 @@ func TestHALeaderFailoverEndsBeforeTheDecommission(t *testing.T) {
 			// verify pass before, and the reset then caught the leader
 			// mid-failover.
 			other := l.Sentinels[(leader.Index+1)%len(l.Sentinels)]
-			g.runner.Session.ObserveEvent(g.prober.Topo, probe.Event{Time: time.Now(), Sentinel: other.Addr(), Type: "+switch-master",
+			g.runner.Session.ObserveEvent(g.prober.Topo, events.Event{Time: time.Now(), Sentinel: other.Addr(), Type: "+switch-master",
 				MasterName: l.Opts.MasterName, OldAddr: l.Source.Addr(), NewAddr: l.Target.Addr()})
 			_, f = g.plan()
 			a := yes(steps.StepVerify, f, g.opts)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/probe/readiness"
 )
 
@@ -42,7 +43,7 @@ type Facts struct {
 	KeysDiff    string
 	// SwitchMaster is the latest +switch-master naming the target, when
 	// the session relays Sentinel events (Session.ObserveEvent).
-	SwitchMaster *probe.Event
+	SwitchMaster *events.Event
 	// FailoverSince is, by Sentinel address, when this session first saw
 	// that Sentinel reconfiguring replicas in a failover of the master
 	// (its +failover-state-reconf-slaves, or the first poll that showed
@@ -88,7 +89,7 @@ type Session struct {
 	divBase      *probe.DivergenceCounters
 	sample       *SampleRun
 	verifySample *SampleRun
-	switchMaster *probe.Event
+	switchMaster *events.Event
 	// failoverSince: see Facts.FailoverSince.
 	failoverSince map[string]time.Time
 	cutover       *CutoverResult
@@ -139,7 +140,7 @@ func (s *Session) Observe(snap probe.Snapshot) {
 // ObserveEvent records a Sentinel event: +switch-master naming the
 // target, and when a Sentinel starts reconfiguring the replicas (where
 // its failover-timeout starts to count).
-func (s *Session) ObserveEvent(topo probe.Topology, e probe.Event) {
+func (s *Session) ObserveEvent(topo probe.Topology, e events.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/steps"
 	"flyover/steps/stepstest"
 	"flyover/steps/switchover"
@@ -58,7 +59,7 @@ func TestSwitchIsJudgedByEachSentinelsOwnRecord(t *testing.T) {
 	}
 	f.HA.Fates = nil
 	// Verify does not pass on a +switch-master from another Sentinel.
-	f.SwitchMaster = &probe.Event{Sentinel: x.Sents[1].Addr, Type: "+switch-master", Time: x.At}
+	f.SwitchMaster = &events.Event{Sentinel: x.Sents[1].Addr, Type: "+switch-master", Time: x.At}
 	f.VerifiedWrite = x.At
 	for _, c := range verifyChecks(f, steps.Options{}) {
 		if (c.ID == "verify-all-sentinels" || c.ID == "verify-switch") && c.Level == steps.Pass {

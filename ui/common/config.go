@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 )
 
 // Config is what the dashboard watches, and how.
@@ -13,8 +14,8 @@ type Config struct {
 	Source    NodePoller
 	Target    NodePoller
 	Sentinels []Sentinel
-	// Events are Sentinel Pub/Sub events (probe.WatchSentinels); nil for none.
-	Events <-chan probe.Event
+	// Events are Sentinel Pub/Sub events (events.WatchSentinels); nil for none.
+	Events <-chan events.Event
 
 	// Tick is the pause between one poll of an endpoint and the next
 	// (default 500 ms). It starts when the previous poll's result arrives.

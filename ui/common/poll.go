@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/probe"
+	"flyover/probe/events"
 )
 
 // NodePoller reads a data node; *probe.Endpoint is one. A poll must return
@@ -57,7 +58,7 @@ type SentinelPolledMsg struct {
 
 // SentinelEventsMsg carries Pub/Sub events received since the last one.
 type SentinelEventsMsg struct {
-	Events []probe.Event
+	Events []events.Event
 	Closed bool // the event channel is closed: stop listening
 }
 
@@ -89,9 +90,9 @@ const maxEventBatch = 64
 
 // WaitEvents blocks until the next Sentinel event and returns it with any
 // others already queued.
-func WaitEvents(ctx context.Context, ch <-chan probe.Event) tea.Cmd {
+func WaitEvents(ctx context.Context, ch <-chan events.Event) tea.Cmd {
 	return func() tea.Msg {
-		var first probe.Event
+		var first events.Event
 		var ok bool
 		select {
 		case <-ctx.Done():
@@ -101,7 +102,7 @@ func WaitEvents(ctx context.Context, ch <-chan probe.Event) tea.Cmd {
 		if !ok {
 			return SentinelEventsMsg{Closed: true}
 		}
-		batch := []probe.Event{first}
+		batch := []events.Event{first}
 		for len(batch) < maxEventBatch {
 			select {
 			case e, ok := <-ch:

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
@@ -235,9 +236,9 @@ func TestHistoryIsBounded(t *testing.T) {
 func TestEventsFromChannel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch := make(chan probe.Event, 4)
-	ch <- probe.ParseEvent(uitest.FxSentinels[0], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
-	ch <- probe.ParseEvent(uitest.FxSentinels[1], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
+	ch := make(chan events.Event, 4)
+	ch <- events.ParseEvent(uitest.FxSentinels[0], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
+	ch <- events.ParseEvent(uitest.FxSentinels[1], "+sdown", "master flyover 127.0.0.1 7001", time.Now())
 	close(ch)
 	cmd := common.WaitEvents(ctx, ch)
 	msg, ok := cmd().(common.SentinelEventsMsg)

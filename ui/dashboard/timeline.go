@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/ui/common"
 )
 
@@ -79,7 +80,7 @@ func contains(xs []string, x string) bool {
 //
 // labels maps Sentinel addresses to their labels (s1, s2, ...), so an event
 // about a Sentinel names it as the table does.
-func sentinelEntry(e probe.Event, who string, topo *probe.Topology, labels map[string]string) entry {
+func sentinelEntry(e events.Event, who string, topo *probe.Topology, labels map[string]string) entry {
 	en := entry{At: e.Time, Who: []string{who}, Kind: e.Type, Tone: eventTone(e), key: e.Type + "\x00" + e.Message}
 	mark := func(addr string) string {
 		if l := labels[addr]; l != "" {
@@ -143,7 +144,7 @@ func sameHostPort(a, b string) bool {
 	return (&probe.Topology{Target: b}).IsTarget(a)
 }
 
-func eventTone(e probe.Event) common.Tone {
+func eventTone(e events.Event) common.Tone {
 	switch {
 	case e.IsAbort(), e.Type == "+odown", e.Type == "+tilt":
 		return common.ToneBad

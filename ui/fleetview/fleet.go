@@ -14,6 +14,7 @@ import (
 
 	"flyover/fleet"
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/ui"
 	"flyover/ui/common"
 )
@@ -23,10 +24,10 @@ type Config struct {
 	Fleet *fleet.Fleet
 	State *fleet.State
 	Turns *fleet.Turns
-	// Events are every Sentinel event of the fleet (probe.WatchSentinels
+	// Events are every Sentinel event of the fleet (events.WatchSentinels
 	// over the fleet's Sentinels); nil for none. Open's configs get each
 	// master's own share.
-	Events <-chan probe.Event
+	Events <-chan events.Event
 	// Open builds the single-master configuration of m, as flyover alone
 	// builds it (its guide, its view of the audit log, its events), the
 	// first time the operator enters it.
@@ -176,7 +177,7 @@ type (
 		err     error
 	}
 	fleetEventsMsg struct {
-		events []probe.Event
+		events []events.Event
 		closed bool
 	}
 	// fleetReportMsg: the fleet's report was written to path, or not.

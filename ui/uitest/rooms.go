@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"flyover/probe"
+	"flyover/probe/events"
 	"flyover/ui/common"
 )
 
@@ -41,7 +42,7 @@ func TargetListed(clock *Clock) []common.SentinelEventsMsg {
 
 // Event is Sentinel i's event typ msg, relayed at the clock's now.
 func Event(clock *Clock, i int, typ, msg string) common.SentinelEventsMsg {
-	return common.SentinelEventsMsg{Events: []probe.Event{probe.ParseEvent(FxSentinels[i], typ, msg, clock.Now())}}
+	return common.SentinelEventsMsg{Events: []events.Event{events.ParseEvent(FxSentinels[i], typ, msg, clock.Now())}}
 }
 
 // NopNode and NopSentinel are pollers for tests that deliver results by

@@ -1,9 +1,11 @@
-package probe
+package events
 
 import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flyover/probe"
 )
 
 // Event is one Sentinel Pub/Sub message, parsed. Sentinel publishes on a
@@ -35,7 +37,7 @@ func (e Event) Addr() string {
 	if e.IP == "" {
 		return ""
 	}
-	return JoinHostPort(e.IP, e.Port)
+	return probe.JoinHostPort(e.IP, e.Port)
 }
 
 // IsAbort reports whether the event is one of the -failover-abort-* events.
@@ -51,8 +53,8 @@ func ParseEvent(sentinel, channel, message string, at time.Time) Event {
 		if len(f) == 5 {
 			e.InstanceType = "master"
 			e.Name, e.MasterName = f[0], f[0]
-			e.OldAddr = JoinHostPort(f[1], atoiInt(f[2]))
-			e.NewAddr = JoinHostPort(f[3], atoiInt(f[4]))
+			e.OldAddr = probe.JoinHostPort(f[1], atoiInt(f[2]))
+			e.NewAddr = probe.JoinHostPort(f[3], atoiInt(f[4]))
 			e.IP, e.Port = f[3], atoiInt(f[4])
 		}
 		return e

@@ -1,4 +1,4 @@
-package probe_test
+package events_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"flyover/probe"
+	"flyover/probe/events"
 )
 
 // Stop, or the end of the watcher's context, closes Events once every
@@ -22,7 +23,7 @@ func TestWatcherClosesEventsWhenStopped(t *testing.T) {
 	for _, how := range []string{"Stop", "context"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		e := probe.NewEndpoint(addr, probe.Auth{}, nil, 200*time.Millisecond)
-		w := probe.WatchSentinels(ctx, []*probe.Endpoint{e})
+		w := events.WatchSentinels(ctx, []*probe.Endpoint{e})
 		ended := make(chan struct{})
 		go func() {
 			for range w.Events {

@@ -1,10 +1,12 @@
-package probe
+package events
 
 import (
 	"context"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"flyover/probe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -27,7 +29,7 @@ func (w *Watcher) Dropped() int64 { return w.dropped.Load() }
 // until Stop or ctx ends; then Events is closed. Each Sentinel gets its own subscription, reconnected by
 // go-redis when the Sentinel goes away and comes back. flyover's own
 // "subscribed" and "lost" events are reported with Type "flyover:...".
-func WatchSentinels(ctx context.Context, sentinels []*Endpoint) *Watcher {
+func WatchSentinels(ctx context.Context, sentinels []*probe.Endpoint) *Watcher {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan Event, 512)
 	w := &Watcher{Events: ch, events: ch, cancel: cancel, done: make(chan struct{})}
@@ -63,10 +65,10 @@ func (w *Watcher) emit(e Event) {
 	}
 }
 
-func (w *Watcher) watch(ctx context.Context, e *Endpoint) {
+func (w *Watcher) watch(ctx context.Context, e *probe.Endpoint) {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		ps := e.client.PSubscribe(ctx, "*")
+		ps := e.Client().PSubscribe(ctx, "*")
 		// Receive the subscription confirmation within the endpoint's
 		// deadline so a silent Sentinel is noticed.
 		rctx, cancel := context.WithTimeout(ctx, e.Timeout)
@@ -94,7 +96,7 @@ func (w *Watcher) watch(ctx context.Context, e *Endpoint) {
 
 // relay reads messages until the subscription fails or ctx ends. A quiet
 // subscription is checked with PING; no answer to it means the link is lost.
-func (w *Watcher) relay(ctx context.Context, e *Endpoint, ps *redis.PubSub) {
+func (w *Watcher) relay(ctx context.Context, e *probe.Endpoint, ps *redis.PubSub) {
 	const quiet = 3 * time.Second
 	pinged := false
 	for {
@@ -103,7 +105,7 @@ func (w *Watcher) relay(ctx context.Context, e *Endpoint, ps *redis.PubSub) {
 			return
 		}
 		if err != nil {
-			if !isTimeout(err) || pinged {
+			if !probe.IsTimeout(err) || pinged {
 				return
 			}
 			if ps.Ping(ctx) != nil {
