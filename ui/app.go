@@ -140,9 +140,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if s, ok := msg.(common.SentinelPolledMsg); ok && m.Dash.Repeats(s) {
 		// Most polls of a Sentinel say again what it said: nothing to
 		// derive, plan or draw (six of ten poll results a second with
-		// three Sentinels). Its poll is re-armed all the same.
-		return m, m.Dash.KeepSentinel(s)
+		// three Sentinels). Its poll is re-armed all the same, slower
+		// while nothing moves, which the header then says.
+		quiet := m.Dash.Quiet()
+		cmd := m.Dash.KeepSentinel(s)
+		if m.Dash.Quiet() != quiet {
+			m.invalidate()
+		}
+		return m, cmd
 	}
+	defer m.moving(msg)
 	if m.redraw.Every > 0 {
 		switch msg.(type) {
 		case common.NodePolledMsg, common.SentinelPolledMsg:
@@ -161,6 +168,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.route(msg))
 	}
 	return m, m.route(msg)
+}
+
+// moving tells the dashboard's pace (dashboard.Move) what the root model
+// alone knows moves: the operator's keys, an open question, a running
+// step. The Sentinels are then polled every tick.
+func (m *Model) moving(msg tea.Msg) {
+	_, key := msg.(tea.KeyPressMsg)
+	if key || m.Guide != nil && (m.Guide.Asking() || m.Guide.Running() != nil) {
+		if m.Dash.Quiet() {
+			m.invalidate() // the header's word on the pace changes
+		}
+		m.Dash.Move()
+	}
 }
 
 // route is Update's work for everything but coalesced polls.

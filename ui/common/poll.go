@@ -73,10 +73,11 @@ func PollNode(ctx context.Context, w Which, p NodePoller, delay time.Duration) t
 	}
 }
 
-// PollSentinel waits delay, then polls Sentinel i.
-func PollSentinel(ctx context.Context, i int, p SentinelPoller, master string, delay time.Duration) tea.Cmd {
+// PollSentinel waits w (a Pace's Delay, or a plain Wait{Delay: d}), then
+// polls Sentinel i.
+func PollSentinel(ctx context.Context, i int, p SentinelPoller, master string, w Wait) tea.Cmd {
 	return func() tea.Msg {
-		if !Sleep(ctx, onGrid(time.Now(), delay)) {
+		if !w.sleep(ctx) {
 			return nil
 		}
 		return SentinelPolledMsg{Index: i, View: p.PollSentinel(ctx, master)}
