@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"flyover/steps"
 )
 
@@ -43,7 +45,14 @@ func TestSentinelsSlowOnlyWhileNothingMoves(t *testing.T) {
 	hs.round()
 	quiet("after a reply that differs", false)
 
+	// At 80 columns the header has room for the short word only.
+	hs.m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	hs.w.SentFlags[0] = nil
+	hs.rounds(12)
+	if sc := hs.screen(); !hs.m.Dash.Quiet() || !strings.Contains(strings.SplitN(sc, "\n", 2)[0], "· Sentinels 2s") {
+		t.Fatalf("quiet at 80x24, the header does not say the Sentinels' pace:\n%s", sc)
+	}
+
 	hs.w.SentDown[2] = true
 	hs.rounds(20)
 	quiet("a Sentinel down for 10 s", false)
