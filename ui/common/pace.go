@@ -64,19 +64,11 @@ func (p *Pace) Delay(now time.Time) Wait {
 
 // sleep waits w or until ctx ends; it reports whether the wait completed.
 func (w Wait) sleep(ctx context.Context) bool {
-	if w.Wake == nil {
-		return Sleep(ctx, onGrid(time.Now(), w.Delay))
-	}
-	t := time.NewTimer(onGrid(time.Now(), w.Delay))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	case <-w.Wake:
+	done, woken := sleepOrWake(ctx, onGrid(time.Now(), w.Delay), w.Wake)
+	if woken {
 		return Sleep(ctx, nextOnGrid(time.Now(), w.Fast))
 	}
+	return done
 }
 
 // nextOnGrid is how long until the next multiple of d after now.
