@@ -74,6 +74,21 @@ type Model struct {
 	redraw       common.Redraw
 	unseen       bool
 	unseenSource bool
+	// drawn is what the last composed frame showed of the news (framed).
+	drawn news
+}
+
+// news is what makes a coalesced poll's frame worth drawing at once:
+// anything that moved (dashboard.News: a timeline entry, a Sentinel's
+// reply that differs, the badge, a key), the checklist's state, and the
+// clock's second. A poll that changed figures alone waits for the next
+// second's frame, a tick later at most: an idle screen changes once a
+// second, not at every poll (each changed frame is parsed and compared
+// whole by the renderer).
+type news struct {
+	moves  uint64
+	second int64
+	panel  string
 }
 
 // redrawMsg is the coalesced redraw's tick: observe and draw what the
@@ -159,8 +174,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if !m.unseen {
 				return m, nil // a key drew them already
 			}
-			m.invalidate()
-			return m, m.catchUp()
+			cmd := m.catchUp()
+			if m.news() != m.drawn {
+				m.invalidate()
+			}
+			return m, cmd
 		}
 		// Anything else (a key first of all) sees, and draws, what the
 		// polls brought: at once, as without coalescing.
@@ -283,6 +301,18 @@ func (m *Model) refresh() {
 	m.compose()
 	m.frame = m.content + "\n" + m.footer
 	m.dirty = false
+	m.drawn = m.news()
+}
+
+// news is the news as of now (news).
+func (m *Model) news() news {
+	var n news
+	n.moves, n.second = m.Dash.News()
+	if m.Guide != nil {
+		p := m.Guide.Plan()
+		n.panel = m.Guide.LayoutKey() + " " + string(p.Current)
+	}
+	return n
 }
 
 // key handles a key press by mode.

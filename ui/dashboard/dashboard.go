@@ -114,6 +114,7 @@ type Dashboard struct {
 	// quiet: they are slow now, and the header says so.
 	pace  *common.Pace
 	quiet bool
+	moves uint64 // how many times anything moved (Move): News
 }
 
 // ShowHeader says whether the dashboard draws its own header line.

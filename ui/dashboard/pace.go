@@ -14,6 +14,7 @@ import "flyover/ui/common"
 // Move records movement now: the Sentinels' slow waits end, and their
 // polls come every tick until nothing has moved for a while again.
 func (d *Dashboard) Move() {
+	d.moves++
 	d.pace.Move(d.cfg.Now())
 	if d.quiet {
 		d.quiet = false
@@ -49,6 +50,12 @@ func (d *Dashboard) calm() bool {
 	}
 	return true
 }
+
+// News is a count of what moved (Move): the root model draws a poll's
+// frame at once when it changed, and otherwise with the clock's next
+// second (a tick later at most): the figures alone (offsets, rates,
+// trends) wait for it.
+func (d *Dashboard) News() (moves uint64, second int64) { return d.moves, d.now.Unix() }
 
 // Quiet reports whether the Sentinels are polled slowly, nothing moving.
 func (d *Dashboard) Quiet() bool { return d.quiet }
