@@ -42,8 +42,10 @@ func TestIdleUsage(t *testing.T) {
 	s.WaitScreen("the cutover, ready", 90*time.Second, func(sc string) bool { return strings.Contains(sc, "▶ 7 Cutover") })
 	s.WaitScreen("the Sentinels read slowly", 60*time.Second, func(sc string) bool { return strings.Contains(sc, quietNote) })
 	pid := s.PanePID(bin)
+	w0 := uitest.Wakeups(pid)
 	u := uitest.MeasureProcess(t, pid, time.Duration(secs)*time.Second)
-	t.Logf("idle: %s; %d Sentinels, tick 500 ms, 140x42, --read-only", u, len(l.Sentinels))
+	wakeups := float64(uitest.Wakeups(pid)-w0) / u.Elapsed.Seconds()
+	t.Logf("idle: %s; %.0f wake-ups/s; %d Sentinels, tick 500 ms, 140x42, --read-only", u, wakeups, len(l.Sentinels))
 	if sc := s.Screen(); !strings.Contains(sc, "IN SYNC") || !strings.Contains(sc, quietNote) {
 		t.Errorf("not in sync, or not quiet, at the end of the measurement:\n%s", sc)
 	}

@@ -13,61 +13,33 @@ import (
 	"flyover/lab"
 )
 
-// Usage is what a process cost over a measurement: CPU time, how many
-// times its threads went to sleep and were woken (voluntary context
-// switches: an idle process's cost is mostly its wake-ups, and their count
-// does not grow when other work shares the machine, as CPU time does),
-// and its resident memory at the end and at its peak.
+// Usage is what a process cost over a measurement: CPU time, and its
+// resident memory at the end and at its peak.
 type Usage struct {
 	Elapsed      time.Duration
 	CPU          time.Duration
-	Wakeups      int64
 	RSSKB, HWMKB int64
 }
 
 // Percent is the CPU time as a share of one core.
 func (u Usage) Percent() float64 { return 100 * u.CPU.Seconds() / u.Elapsed.Seconds() }
 
-// WakeupsPerSecond is Wakeups over the measurement's time.
-func (u Usage) WakeupsPerSecond() float64 { return float64(u.Wakeups) / u.Elapsed.Seconds() }
-
 func (u Usage) String() string {
-	return fmt.Sprintf("CPU %.2f s over %s = %.2f%% of one core; %.0f wake-ups/s; RSS %.1f MB (peak %.1f MB)",
-		u.CPU.Seconds(), u.Elapsed.Round(time.Second), u.Percent(), u.WakeupsPerSecond(), float64(u.RSSKB)/1024, float64(u.HWMKB)/1024)
+	return fmt.Sprintf("CPU %.2f s over %s = %.2f%% of one core; RSS %.1f MB (peak %.1f MB)",
+		u.CPU.Seconds(), u.Elapsed.Round(time.Second), u.Percent(), float64(u.RSSKB)/1024, float64(u.HWMKB)/1024)
 }
 
 // MeasureProcess is what process pid costs over d: utime+stime from
-// /proc/PID/stat and its threads' voluntary_ctxt_switches before and
-// after, VmRSS and VmHWM from /proc/PID/status after.
+// /proc/PID/stat before and after, VmRSS and VmHWM from /proc/PID/status
+// after.
 func MeasureProcess(t testing.TB, pid int, d time.Duration) Usage {
 	t.Helper()
 	hz := clockTicks()
-	cpu0, wake0, start := cpuTicks(t, pid), wakeups(pid), time.Now()
+	cpu0, start := cpuTicks(t, pid), time.Now()
 	time.Sleep(d) // the measurement itself
-	cpu1, wake1, elapsed := cpuTicks(t, pid), wakeups(pid), time.Since(start)
+	cpu1, elapsed := cpuTicks(t, pid), time.Since(start)
 	return Usage{Elapsed: elapsed, CPU: time.Duration(float64(cpu1-cpu0) / float64(hz) * float64(time.Second)),
-		Wakeups: wake1 - wake0, RSSKB: memKB(t, pid, "VmRSS"), HWMKB: memKB(t, pid, "VmHWM")}
-}
-
-// wakeups is the sum of voluntary_ctxt_switches over pid's threads (a
-// thread that ended meanwhile takes its count along: the Go runtime's
-// threads live as long as the process).
-func wakeups(pid int) int64 {
-	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
-	var n int64
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
-				c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				n += c
-			}
-		}
-	}
-	return n
+		RSSKB: memKB(t, pid, "VmRSS"), HWMKB: memKB(t, pid, "VmHWM")}
 }
 
 func clockTicks() int {
