@@ -74,6 +74,21 @@ type Model struct {
 	redraw       common.Redraw
 	unseen       bool
 	unseenSource bool
+	// drawn is what the last composed frame showed of the news (framed).
+	drawn news
+}
+
+// news is what makes a coalesced poll's frame worth drawing at once:
+// anything that moved (dashboard.News: a timeline entry, a Sentinel's
+// reply that differs, the badge, a key), the checklist's state, and the
+// clock's second. A poll that changed figures alone waits for the next
+// second's frame, a tick later at most: an idle screen changes once a
+// second, not at every poll (each changed frame is parsed and compared
+// whole by the renderer).
+type news struct {
+	moves  uint64
+	second int64
+	panel  string
 }
 
 // redrawMsg is the coalesced redraw's tick: observe and draw what the
@@ -140,9 +155,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if s, ok := msg.(common.SentinelPolledMsg); ok && m.Dash.Repeats(s) {
 		// Most polls of a Sentinel say again what it said: nothing to
 		// derive, plan or draw (six of ten poll results a second with
-		// three Sentinels). Its poll is re-armed all the same.
-		return m, m.Dash.KeepSentinel(s)
+		// three Sentinels). Its poll is re-armed all the same, slower
+		// while nothing moves, which the header then says.
+		quiet := m.Dash.Quiet()
+		cmd := m.Dash.KeepSentinel(s)
+		if m.Dash.Quiet() != quiet {
+			m.invalidate()
+		}
+		return m, cmd
 	}
+	defer m.moving(msg)
 	if m.redraw.Every > 0 {
 		switch msg.(type) {
 		case common.NodePolledMsg, common.SentinelPolledMsg:
@@ -152,8 +174,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if !m.unseen {
 				return m, nil // a key drew them already
 			}
-			m.invalidate()
-			return m, m.catchUp()
+			cmd := m.catchUp()
+			if m.news() != m.drawn {
+				m.invalidate()
+			}
+			return m, cmd
 		}
 		// Anything else (a key first of all) sees, and draws, what the
 		// polls brought: at once, as without coalescing.
@@ -161,6 +186,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.route(msg))
 	}
 	return m, m.route(msg)
+}
+
+// moving tells the dashboard's pace (dashboard.Move) what the root model
+// alone knows moves: the operator's keys, an open question, a running
+// step. The Sentinels are then polled every tick.
+func (m *Model) moving(msg tea.Msg) {
+	_, key := msg.(tea.KeyPressMsg)
+	if key || m.Guide != nil && (m.Guide.Asking() || m.Guide.Running() != nil) {
+		if m.Dash.Quiet() {
+			m.invalidate() // the header's word on the pace changes
+		}
+		m.Dash.Move()
+	}
 }
 
 // route is Update's work for everything but coalesced polls.
@@ -263,6 +301,18 @@ func (m *Model) refresh() {
 	m.compose()
 	m.frame = m.content + "\n" + m.footer
 	m.dirty = false
+	m.drawn = m.news()
+}
+
+// news is the news as of now (news).
+func (m *Model) news() news {
+	var n news
+	n.moves, n.second = m.Dash.News()
+	if m.Guide != nil {
+		p := m.Guide.Plan()
+		n.panel = m.Guide.LayoutKey() + " " + string(p.Current)
+	}
+	return n
 }
 
 // key handles a key press by mode.
@@ -490,15 +540,19 @@ func Run(ctx context.Context, cfg common.Config, opts ...tea.ProgramOption) erro
 	if err := checkConfig(&cfg); err != nil {
 		return err
 	}
-	// Bubble Tea's renderer wakes at every frame, changed or not, and on a
-	// 2-vCPU lab those wake-ups were the largest idle cost: 30 frames a
-	// second measured 1.33% of a core, 20 frames 0.97%, 10 frames 0.73%.
-	// 20 answers a key within 50 ms, still at once to a person.
-	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(20)}, opts...)
+	// Bubble Tea's renderer (v2.1) wakes at every frame, changed or not:
+	// a ticker runs for the program's whole life, and no option stops it
+	// while nothing changed. Those wake-ups are the largest idle cost (each
+	// one also wakes the Go scheduler's threads): on a 2-vCPU lab 30 frames
+	// a second measured 1.33% of a core, 20 frames 0.97%, 10 frames 0.73%;
+	// with the Sentinels paced, 20 frames 149 wake-ups a second, 10 frames
+	// 125. 10 draws a key within 100 ms, 50 on average: still at once to
+	// a person (typing a name into a question included). A step's
+	// progress (100 ms ticks) and the polls (500 ms) are not slowed.
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(10)}, opts...)
 	if cfg.Redraw == 0 {
 		// The polls of one tick land within milliseconds of each other
-		// (common.onGrid): observed and drawn once, not once each. One
-		// frame at 20 a second.
+		// (common.onGrid): observed and drawn once, not once each.
 		cfg.Redraw = 50 * time.Millisecond
 	}
 	m := New(ctx, cfg)

@@ -22,6 +22,9 @@ type harness struct {
 	clock *uitest.Clock
 	w     *uitest.World
 	tick  time.Duration
+	// figures: idleRound moves the source's offset and rate every round
+	// (BenchmarkIdleTickFigures).
+	figures bool
 }
 
 func newHarness(t testing.TB, width, height int, mod func(*common.Config)) *harness {

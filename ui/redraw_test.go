@@ -68,3 +68,40 @@ func TestPollsRedrawOnceAndKeysAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// A coalesced poll that changed figures alone (rates, offsets) is drawn
+// with the clock's next second, a tick later at most, not at once: an
+// idle screen changes once a second. A poll that brings news (a timeline
+// entry, the badge) is drawn at its redraw's tick.
+func TestFiguresWaitForTheClocksSecond(t *testing.T) {
+	hs := newHarness(t, 120, 36, func(c *common.Config) { c.Redraw = 50 * time.Millisecond })
+	tick := func() { hs.round(); hs.send(redrawMsg{}) }
+	for range 16 {
+		tick() // in sync, then nothing new
+	}
+	if !strings.Contains(hs.screen(), "IN SYNC") {
+		t.Fatalf("not in sync:\n%s", hs.screen())
+	}
+	if hs.clock.Now().Unix() != hs.m.drawn.second {
+		tick() // the next round is within the second drawn last
+	}
+	before := hs.screen()
+	hs.w.SrcOps += 4321
+	tick()
+	if hs.screen() != before {
+		t.Fatalf("a change of figures alone was drawn before the clock's next second:\n%s", hs.screen())
+	}
+	tick() // the next second
+	if sc := hs.screen(); sc == before || !strings.Contains(sc, "16,355") {
+		t.Fatalf("the next second's frame does not show the new rate:\n%s", sc)
+	}
+
+	if hs.clock.Now().Unix() != hs.m.drawn.second {
+		tick()
+	}
+	hs.w.SrcDown = true
+	tick()
+	if !strings.Contains(hs.screen(), "SOURCE DOWN") {
+		t.Fatalf("the source going down was not drawn at its redraw's tick:\n%s", hs.screen())
+	}
+}

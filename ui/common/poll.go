@@ -74,10 +74,11 @@ func PollNode(ctx context.Context, w Which, p NodePoller, delay time.Duration) t
 	}
 }
 
-// PollSentinel waits delay, then polls Sentinel i.
-func PollSentinel(ctx context.Context, i int, p SentinelPoller, master string, delay time.Duration) tea.Cmd {
+// PollSentinel waits w (a Pace's Delay, or a plain Wait{Delay: d}), then
+// polls Sentinel i.
+func PollSentinel(ctx context.Context, i int, p SentinelPoller, master string, w Wait) tea.Cmd {
 	return func() tea.Msg {
-		if !Sleep(ctx, onGrid(time.Now(), delay)) {
+		if !w.sleep(ctx) {
 			return nil
 		}
 		return SentinelPolledMsg{Index: i, View: p.PollSentinel(ctx, master)}
@@ -138,15 +139,24 @@ func onGrid(now time.Time, d time.Duration) time.Duration {
 
 // Sleep waits d or until ctx ends; it reports whether the wait completed.
 func Sleep(ctx context.Context, d time.Duration) bool {
+	done, _ := sleepOrWake(ctx, d, nil)
+	return done
+}
+
+// sleepOrWake waits d, until ctx ends (not done), or until wake closes
+// (done and woken; a nil wake never does).
+func sleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) (done, woken bool) {
 	if d <= 0 {
-		return ctx.Err() == nil
+		return ctx.Err() == nil, false
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
 	case <-t.C:
-		return true
+		return true, false
+	case <-wake:
+		return true, true
 	}
 }

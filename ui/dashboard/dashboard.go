@@ -106,9 +106,15 @@ type Dashboard struct {
 		w     int
 		badge badge
 		clock string
+		quiet bool
 		st    uint64 // Styles.ID
 		line  string
 	}
+	// pace slows the Sentinels' polls while nothing moves (pace.go);
+	// quiet: they are slow now, and the header says so.
+	pace  *common.Pace
+	quiet bool
+	moves uint64 // how many times anything moved (Move): News
 }
 
 // ShowHeader says whether the dashboard draws its own header line.
@@ -135,6 +141,7 @@ func New(ctx context.Context, cfg common.Config, styles *common.Styles) *Dashboa
 		Events:  newTimeline(),
 		now:     cfg.Now(),
 		Dirty:   true,
+		pace:    common.NewPace(cfg.Tick, cfg.Now()),
 	}
 	for i, s := range cfg.Sentinels {
 		label := fmt.Sprintf("s%d", i+1)
@@ -153,7 +160,7 @@ func New(ctx context.Context, cfg common.Config, styles *common.Styles) *Dashboa
 func (d *Dashboard) Init() tea.Cmd {
 	cmds := []tea.Cmd{d.ArmNode(common.SourceNode, 0), d.ArmNode(common.TargetNode, 0)}
 	for i := range d.Sentinels {
-		cmds = append(cmds, d.armSentinel(i, 0))
+		cmds = append(cmds, d.armSentinel(i, common.Wait{}))
 	}
 	if d.cfg.Events != nil {
 		cmds = append(cmds, common.WaitEvents(d.ctx, d.cfg.Events))
@@ -179,13 +186,13 @@ func (d *Dashboard) ArmNode(w common.Which, delay time.Duration) tea.Cmd {
 	return common.PollNode(d.ctx, w, n.poller, delay)
 }
 
-func (d *Dashboard) armSentinel(i int, delay time.Duration) tea.Cmd {
+func (d *Dashboard) armSentinel(i int, w common.Wait) tea.Cmd {
 	s := &d.Sentinels[i]
 	if s.InFlight || s.poller == nil {
 		return nil
 	}
 	s.InFlight = true
-	return common.PollSentinel(d.ctx, i, s.poller, d.cfg.Topo.MasterName, delay)
+	return common.PollSentinel(d.ctx, i, s.poller, d.cfg.Topo.MasterName, w)
 }
 
 // SetSize gives the dashboard its share of the screen.
@@ -278,10 +285,13 @@ func (d *Dashboard) update(msg tea.Msg) tea.Cmd {
 		d.now = d.cfg.Now()
 		s := &d.Sentinels[msg.Index]
 		s.InFlight = false
+		if !s.polled || !sameSentinelFacts(s.view, msg.View) {
+			d.Move()
+		}
 		d.noteSentinel(s, msg.View)
 		s.view, s.polled = msg.View, true
 		d.derive(false)
-		return d.armSentinel(msg.Index, d.cfg.Tick)
+		return d.armSentinel(msg.Index, d.sentinelWait())
 
 	case common.ObservedMsg:
 		d.observe(msg)
@@ -316,19 +326,22 @@ func (d *Dashboard) Repeats(msg common.SentinelPolledMsg) bool {
 }
 
 // KeepSentinel takes a reply that repeats the last one: it is kept (the
-// next snapshot has its timings) and its poll re-armed; the frame stands.
+// next snapshot has its timings) and its poll re-armed, slower while
+// nothing moves (pace.go); the frame stands, unless the header now says
+// the Sentinels are read slowly (Quiet changed).
 func (d *Dashboard) KeepSentinel(msg common.SentinelPolledMsg) tea.Cmd {
 	s := &d.Sentinels[msg.Index]
 	s.InFlight = false
 	s.view = msg.View
-	return d.armSentinel(msg.Index, d.cfg.Tick)
+	return d.armSentinel(msg.Index, d.sentinelWait())
 }
 
 // sameSentinelFacts compares two replies of one Sentinel, leaving out what
 // changes on every poll and shows nowhere: when it was polled, its round
-// trip below slowRTT, how long ago it pinged and read each replica (those
-// count only through whom it would promote, and why it skips the others,
-// which are compared).
+// trip below slowRTT, how long ago it pinged and read each replica and
+// the replica's offset as of its last read (those count only through whom
+// it would promote, and why it skips the others, which are compared), and
+// how long ago it pinged its peers (their flags are compared).
 func sameSentinelFacts(a, b probe.SentinelView) bool {
 	if (a.RTT >= slowRTT || b.RTT >= slowRTT) && common.RTT(a.RTT) != common.RTT(b.RTT) {
 		return false
@@ -342,7 +355,11 @@ func sameSentinelFacts(a, b probe.SentinelView) bool {
 		v.PolledAt, v.LastSeen, v.RTT = time.Time{}, time.Time{}, 0
 		v.Replicas = append([]probe.SentinelReplica(nil), v.Replicas...)
 		for i := range v.Replicas {
-			v.Replicas[i].LastOKPing, v.Replicas[i].InfoRefresh = 0, 0
+			v.Replicas[i].LastOKPing, v.Replicas[i].InfoRefresh, v.Replicas[i].Offset = 0, 0, 0
+		}
+		v.Peers = append([]probe.SentinelPeer(nil), v.Peers...)
+		for i := range v.Peers {
+			v.Peers[i].LastOKPing = 0
 		}
 		return v
 	}
@@ -409,8 +426,12 @@ func (d *Dashboard) observe(o common.ObservedMsg) {
 		d.pushSample()
 	}
 	d.catchUp = d.estimateCatchUp()
+	stage := d.stage
 	d.stage, d.naming = steps.StageOf(o.Facts), steps.TargetNaming(o.Facts)
 	d.switchedN, d.complete = switchover.SentinelsSwitched(o.Facts), switchover.SwitchComplete(o.Facts)
 	d.oldStale = checks.OldPrimaryStale(o.Facts)
-	d.badge = d.verdict()
+	if b := d.verdict(); b != d.badge || d.stage != stage {
+		d.Move()
+		d.badge = b
+	}
 }

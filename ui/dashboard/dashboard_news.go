@@ -19,6 +19,7 @@ func (d *Dashboard) own(kind, text string, t common.Tone) entry {
 
 // addEntry records a timeline entry; flyover's own ones also go to the log.
 func (d *Dashboard) addEntry(e entry, log bool) {
+	d.Move() // news is movement: the Sentinels are read every tick again
 	if d.Events.add(e) && d.Scroll > 0 {
 		d.Scroll++ // keep the rows the operator is reading in place
 	}

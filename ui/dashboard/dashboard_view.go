@@ -187,8 +187,8 @@ func hjoin(widths []int, blocks ...[]string) []string {
 func (d *Dashboard) HeaderLine(W int) string {
 	clock := d.now.Format("15:04:05")
 	h := &d.header
-	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.st != d.styles.ID() {
-		h.w, h.badge, h.clock, h.st = W, d.badge, clock, d.styles.ID()
+	if h.line == "" || h.w != W || h.badge != d.badge || h.clock != clock || h.quiet != d.quiet || h.st != d.styles.ID() {
+		h.w, h.badge, h.clock, h.quiet, h.st = W, d.badge, clock, d.quiet, d.styles.ID()
 		h.line = d.drawHeader(W, clock)
 	}
 	return h.line
@@ -223,9 +223,13 @@ func (d *Dashboard) drawHeader(W int, clock string) string {
 		add(&left, &lw, "  ", plain)
 		add(&left, &lw, " READ-ONLY ", st.BadgeNeutral.Render)
 	}
-	extra := fmt.Sprintf(" · %d Sentinels · every %s", len(d.Sentinels), d.cfg.Tick)
+	extra := fmt.Sprintf(" · %d Sentinels · %s", len(d.Sentinels), d.paceNote())
 	if d.cfg.Lab != "" {
 		extra = " " + d.cfg.Lab + extra
+	}
+	if d.quiet && lw+common.Width(extra)+2+rw > W {
+		// Narrow: the Sentinels' slower reads are still said.
+		extra = " · Sentinels " + d.pace.Slow.String()
 	}
 	if ew := common.Width(extra); lw+ew+2+rw <= W {
 		add(&left, &lw, extra, func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })

@@ -1,0 +1,80 @@
+package common
+
+import (
+	"context"
+	"time"
+)
+
+// Pace slows the polls of endpoints whose replies say nothing new while
+// nothing moves, and brings them back to Fast the moment anything does.
+// An idle dashboard spent most of its time polling three Sentinels that
+// said the same thing twice a second. The owner calls Move for every sign
+// of movement (a reply that differs, a Sentinel event, a timeline entry,
+// a key, a running step); Delay is the wait before an endpoint's next
+// poll. Update's goroutine owns it; the polls only wait on Wake's channel.
+type Pace struct {
+	// Fast is the poll interval while anything moves (Config.Tick), Slow
+	// the interval once nothing has moved for QuietAfter.
+	Fast, Slow, QuietAfter time.Duration
+	lastMove               time.Time
+	wake                   chan struct{} // closed by Move: ends the slow waits
+}
+
+// NewPace paces polls of tick: four times slower once nothing has moved
+// for ten ticks (500 ms: 2 s after 5 s). now is when the watch starts,
+// which counts as movement.
+func NewPace(tick time.Duration, now time.Time) *Pace {
+	return &Pace{Fast: tick, Slow: 4 * tick, QuietAfter: 10 * tick, lastMove: now}
+}
+
+// Move records movement at now: every slow wait ends, and polls are Fast
+// until nothing has moved for QuietAfter again.
+func (p *Pace) Move(now time.Time) {
+	if now.After(p.lastMove) {
+		p.lastMove = now
+	}
+	if p.wake != nil {
+		close(p.wake)
+		p.wake = nil
+	}
+}
+
+// Quiet reports whether nothing has moved for p.QuietAfter as of now.
+func (p *Pace) Quiet(now time.Time) bool { return now.Sub(p.lastMove) >= p.QuietAfter }
+
+// Wait is how long a poll waits before it polls: about Delay, on its
+// grid (onGrid). A wait that Wake's closing cuts short (Pace.Move) ends
+// at the next instant of the grid of Fast, with the other endpoints'
+// polls.
+type Wait struct {
+	Delay, Fast time.Duration
+	Wake        <-chan struct{}
+}
+
+// Delay is the wait of a poll armed at now: Fast, or Slow until Move.
+func (p *Pace) Delay(now time.Time) Wait {
+	if !p.Quiet(now) {
+		return Wait{Delay: p.Fast}
+	}
+	if p.wake == nil {
+		p.wake = make(chan struct{})
+	}
+	return Wait{Delay: p.Slow, Fast: p.Fast, Wake: p.wake}
+}
+
+// sleep waits w or until ctx ends; it reports whether the wait completed.
+func (w Wait) sleep(ctx context.Context) bool {
+	done, woken := sleepOrWake(ctx, onGrid(time.Now(), w.Delay), w.Wake)
+	if woken {
+		return Sleep(ctx, nextOnGrid(time.Now(), w.Fast))
+	}
+	return done
+}
+
+// nextOnGrid is how long until the next multiple of d after now.
+func nextOnGrid(now time.Time, d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return now.Truncate(d).Add(d).Sub(now)
+}
