@@ -49,7 +49,7 @@ func TestSentinelsSlowOnlyWhileNothingMoves(t *testing.T) {
 	hs.m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	hs.w.SentFlags[0] = nil
 	hs.rounds(12)
-	if sc := hs.screen(); !hs.m.Dash.Quiet() || !strings.Contains(strings.SplitN(sc, "\n", 2)[0], "· Sentinels 2s") {
+	if sc := hs.screen(); !hs.m.Dash.Quiet() || !strings.Contains(strings.SplitN(sc, "\n", 2)[0], "quiet: 1s, Sentinels 2s") {
 		t.Fatalf("quiet at 80x24, the header does not say the Sentinels' pace:\n%s", sc)
 	}
 

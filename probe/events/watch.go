@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +24,10 @@ type Watcher struct {
 // Dropped is how many events were dropped because the reader was slow.
 func (w *Watcher) Dropped() int64 { return w.dropped.Load() }
 
-// WatchSentinels subscribes to every event on each Sentinel (PSUBSCRIBE *)
-// until Stop or ctx ends; then Events is closed. Each Sentinel gets its own subscription, reconnected by
+// WatchSentinels subscribes to every event on each Sentinel until Stop or
+// ctx ends (PSUBSCRIBE [-+]*: every event's channel is its type, +sdown,
+// -failover-abort-no-good-slave...; the peers' hellos, a message every 2 s
+// from each on __sentinel__:hello, would wake flyover for nothing); then Events is closed. Each Sentinel gets its own subscription, reconnected by
 // go-redis when the Sentinel goes away and comes back. flyover's own
 // "subscribed" and "lost" events are reported with Type "flyover:...".
 func WatchSentinels(ctx context.Context, sentinels []*probe.Endpoint) *Watcher {
@@ -68,7 +69,7 @@ func (w *Watcher) emit(e Event) {
 func (w *Watcher) watch(ctx context.Context, e *probe.Endpoint) {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		ps := e.Client().PSubscribe(ctx, "*")
+		ps := e.Client().PSubscribe(ctx, "[-+]*")
 		// Receive the subscription confirmation within the endpoint's
 		// deadline so a silent Sentinel is noticed.
 		rctx, cancel := context.WithTimeout(ctx, e.Timeout)
@@ -116,9 +117,6 @@ func (w *Watcher) relay(ctx context.Context, e *probe.Endpoint, ps *redis.PubSub
 		}
 		pinged = false
 		if m, ok := msg.(*redis.Message); ok {
-			if strings.HasPrefix(m.Channel, "__sentinel__") {
-				continue // Sentinels' hello gossip, every 2 s
-			}
 			w.emit(ParseEvent(e.Addr, m.Channel, m.Payload, time.Now()))
 		}
 	}

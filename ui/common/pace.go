@@ -14,17 +14,19 @@ import (
 // poll. Update's goroutine owns it; the polls only wait on Wake's channel.
 type Pace struct {
 	// Fast is the poll interval while anything moves (Config.Tick), Slow
-	// the interval once nothing has moved for QuietAfter.
-	Fast, Slow, QuietAfter time.Duration
-	lastMove               time.Time
-	wake                   chan struct{} // closed by Move: ends the slow waits
+	// the Sentinels' interval once nothing has moved for QuietAfter, and
+	// SlowNodes the data nodes'.
+	Fast, Slow, SlowNodes, QuietAfter time.Duration
+	lastMove                          time.Time
+	wake                              chan struct{} // closed by Move: ends the slow waits
 }
 
-// NewPace paces polls of tick: four times slower once nothing has moved
-// for ten ticks (500 ms: 2 s after 5 s). now is when the watch starts,
-// which counts as movement.
+// NewPace paces polls of tick once nothing has moved for ten ticks: the
+// Sentinels four times slower, the data nodes twice (500 ms: 2 s and 1 s
+// after 5 s; while quiet a frame shows the figures with the clock's
+// second anyway). now is when the watch starts, which counts as movement.
 func NewPace(tick time.Duration, now time.Time) *Pace {
-	return &Pace{Fast: tick, Slow: 4 * tick, QuietAfter: 10 * tick, lastMove: now}
+	return &Pace{Fast: tick, Slow: 4 * tick, SlowNodes: 2 * tick, QuietAfter: 10 * tick, lastMove: now}
 }
 
 // Move records movement at now: every slow wait ends, and polls are Fast
@@ -51,15 +53,22 @@ type Wait struct {
 	Wake        <-chan struct{}
 }
 
-// Delay is the wait of a poll armed at now: Fast, or Slow until Move.
-func (p *Pace) Delay(now time.Time) Wait {
-	if !p.Quiet(now) {
+// Delay is the wait of a Sentinel's poll armed at now: Fast, or Slow
+// until Move.
+func (p *Pace) Delay(now time.Time) Wait { return p.delay(now, p.Slow) }
+
+// NodeDelay is the wait of a data node's poll armed at now: Fast, or
+// SlowNodes until Move.
+func (p *Pace) NodeDelay(now time.Time) Wait { return p.delay(now, p.SlowNodes) }
+
+func (p *Pace) delay(now time.Time, slow time.Duration) Wait {
+	if !p.Quiet(now) || slow <= p.Fast {
 		return Wait{Delay: p.Fast}
 	}
 	if p.wake == nil {
 		p.wake = make(chan struct{})
 	}
-	return Wait{Delay: p.Slow, Fast: p.Fast, Wake: p.wake}
+	return Wait{Delay: slow, Fast: p.Fast, Wake: p.wake}
 }
 
 // sleep waits w or until ctx ends; it reports whether the wait completed.

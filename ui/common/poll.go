@@ -62,12 +62,13 @@ type SentinelEventsMsg struct {
 	Closed bool // the event channel is closed: stop listening
 }
 
-// PollNode waits delay, then polls the node. The wait lives in the same
-// command as the poll, so an endpoint's next poll can only be armed by the
-// arrival of its previous result.
-func PollNode(ctx context.Context, w Which, p NodePoller, delay time.Duration) tea.Cmd {
+// PollNode waits wait (a Pace's NodeDelay, or a plain Wait{Delay: d}),
+// then polls the node. The wait lives in the same command as the poll, so
+// an endpoint's next poll can only be armed by the arrival of its
+// previous result.
+func PollNode(ctx context.Context, w Which, p NodePoller, wait Wait) tea.Cmd {
 	return func() tea.Msg {
-		if !Sleep(ctx, onGrid(time.Now(), delay)) {
+		if !wait.sleep(ctx) {
 			return nil
 		}
 		return NodePolledMsg{Which: w, Node: p.PollNode(ctx)}

@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg common.Config, styles *common.Styles) *Dashboa
 
 // Init starts one poll per endpoint and the event listener.
 func (d *Dashboard) Init() tea.Cmd {
-	cmds := []tea.Cmd{d.ArmNode(common.SourceNode, 0), d.ArmNode(common.TargetNode, 0)}
+	cmds := []tea.Cmd{d.ArmNode(common.SourceNode, common.Wait{}), d.ArmNode(common.TargetNode, common.Wait{})}
 	for i := range d.Sentinels {
 		cmds = append(cmds, d.armSentinel(i, common.Wait{}))
 	}
@@ -177,13 +177,13 @@ func (d *Dashboard) node(w common.Which) *nodeState {
 
 // ArmNode starts the node's next poll after delay, unless one is already
 // in flight: at most one poll per endpoint, ever.
-func (d *Dashboard) ArmNode(w common.Which, delay time.Duration) tea.Cmd {
+func (d *Dashboard) ArmNode(w common.Which, wait common.Wait) tea.Cmd {
 	n := d.node(w)
 	if n.InFlight || n.poller == nil {
 		return nil
 	}
 	n.InFlight = true
-	return common.PollNode(d.ctx, w, n.poller, delay)
+	return common.PollNode(d.ctx, w, n.poller, wait)
 }
 
 func (d *Dashboard) armSentinel(i int, w common.Wait) tea.Cmd {
@@ -276,7 +276,7 @@ func (d *Dashboard) update(msg tea.Msg) tea.Cmd {
 		}
 		n.node, n.polled = msg.Node, true
 		d.derive(msg.Which == common.SourceNode)
-		return d.ArmNode(msg.Which, d.cfg.Tick)
+		return d.ArmNode(msg.Which, d.nodeWait())
 
 	case common.SentinelPolledMsg:
 		if msg.Index < 0 || msg.Index >= len(d.Sentinels) {

@@ -265,7 +265,7 @@ func TestPollResultRearmsOnlyItsEndpoint(t *testing.T) {
 	s := common.DefaultStyles(true)
 	d := New(context.Background(), common.Config{Topo: uitest.FxTopo(), Source: src, Target: tgt, Tick: time.Millisecond}, &s)
 	d.Source.InFlight, d.Target.InFlight = true, true // as after Init
-	if d.ArmNode(common.SourceNode, 0) != nil {
+	if d.ArmNode(common.SourceNode, common.Wait{}) != nil {
 		t.Fatal("a second poll was armed while one is in flight")
 	}
 	cmd := d.Update(common.NodePolledMsg{Which: common.SourceNode, Node: probe.Node{Addr: uitest.FxSource}})

@@ -228,8 +228,8 @@ func (d *Dashboard) drawHeader(W int, clock string) string {
 		extra = " " + d.cfg.Lab + extra
 	}
 	if d.quiet && lw+common.Width(extra)+2+rw > W {
-		// Narrow: the Sentinels' slower reads are still said.
-		extra = " · Sentinels " + d.pace.Slow.String()
+		// Narrow: the slower reads are still said.
+		extra = " · quiet: " + d.pace.SlowNodes.String() + ", Sentinels " + d.pace.Slow.String()
 	}
 	if ew := common.Width(extra); lw+ew+2+rw <= W {
 		add(&left, &lw, extra, func(s ...string) string { return st.Paint(common.ToneMuted, s[0]) })

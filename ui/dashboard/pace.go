@@ -4,7 +4,7 @@ import "flyover/ui/common"
 
 // While nothing moves, the Sentinels are polled every Pace.Slow (2 s at
 // the default tick) instead of every tick: their replies said the same
-// thing twice a second. Anything that moves brings them back at once: a
+// thing twice a second; the data nodes every Pace.SlowNodes (1 s). Anything that moves brings them back at once: a
 // reply that differs, a Sentinel event, any timeline entry (a node down,
 // a role or link change), the badge or the stage changing, and, from the
 // root model, a key, a question or a running step (Move). Trouble on
@@ -20,6 +20,17 @@ func (d *Dashboard) Move() {
 		d.quiet = false
 		d.invalidate()
 	}
+}
+
+// nodeWait is the wait before a data node's next poll, armed now: every
+// tick, or Pace.SlowNodes while the Sentinels are read slowly too (the
+// figures alone then wait for the clock's second to be drawn: News).
+func (d *Dashboard) nodeWait() common.Wait {
+	now := d.cfg.Now()
+	if !d.calm() {
+		d.pace.Move(now)
+	}
+	return d.pace.NodeDelay(now)
 }
 
 // sentinelWait is the wait before a Sentinel's next poll, armed now.
@@ -63,7 +74,7 @@ func (d *Dashboard) Quiet() bool { return d.quiet }
 // paceNote is the header's word on how often the endpoints are read.
 func (d *Dashboard) paceNote() string {
 	if d.quiet {
-		return "every " + d.cfg.Tick.String() + ", Sentinels " + d.pace.Slow.String() + " while quiet"
+		return "every " + d.cfg.Tick.String() + ", nodes " + d.pace.SlowNodes.String() + ", Sentinels " + d.pace.Slow.String() + " while quiet"
 	}
 	return "every " + d.cfg.Tick.String()
 }
