@@ -1,6 +1,7 @@
 package common
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,24 @@ func TestSparklineOverFillsItsWindow(t *testing.T) {
 	}
 	if got := Sparkline(r, 20, pick); strings.Count(got, "▇") != 2 {
 		t.Errorf("40 samples over the whole 600: %q, want a sliver", got)
+	}
+}
+
+// A section of wrapped commands is shortened to whole commands: the
+// one that would be cut in the middle goes, and More counts commands.
+func TestFitSectionsKeepsUnitsWhole(t *testing.T) {
+	lines := []string{"sends", "a1", "b1", "b2", "b3", "c1"}
+	more := func(n int) string { return strings.Repeat("+", n) }
+	got := FitSections([]Section{{Lines: lines, Min: 2, More: more, Units: []int{1, 2, 5}}}, 4)
+	if want := []string{"sends", "a1", "++"}; !slices.Equal(got, want) {
+		t.Errorf("4 lines: %q, want %q", got, want)
+	}
+	got = FitSections([]Section{{Lines: lines, Min: 2, More: more, Units: []int{1, 2, 5}}}, 5)
+	if want := []string{"sends", "a1", "++"}; !slices.Equal(got, want) {
+		t.Errorf("5 lines: %q, want %q", got, want)
+	}
+	got = FitSections([]Section{{Lines: lines, Min: 2, More: more}}, 4)
+	if want := []string{"sends", "a1", "b1", "+++"}; !slices.Equal(got, want) {
+		t.Errorf("no units, 4 lines: %q, want %q", got, want)
 	}
 }
