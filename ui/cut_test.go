@@ -9,6 +9,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/lab/labtest"
+	"flyover/steps"
+	"flyover/ui/checklist/checklisttest"
 	"flyover/ui/common"
 	"flyover/ui/uitest"
 )
@@ -29,13 +32,35 @@ func cutValues() []string {
 // unit, right before the ellipsis.
 var cutNumber = regexp.MustCompile(`(\d|\d [sm]|seen|ago)…`)
 
+// cutWord is a word cut in the middle: text runs into the ellipsis
+// (what is cut after a whole word ends in " …").
+var cutWord = regexp.MustCompile(`(\S+)…`)
+
+// progress are the words that end in an ellipsis because something is
+// under way: "starting…", "Polling … the Sentinels…".
+func progress(word string) bool {
+	return strings.HasSuffix(word, "ing") || word == "Sentinels"
+}
+
+// droppedValue is a label whose value was left off: "serving data from
+// …", "question …", "s3 …", "→ …".
+var droppedValue = regexp.MustCompile(`(\b(from|of|name|names|question|since|at|to|by|on)|→|\bs\d) …`)
+
 // assertNothingCut fails when sc shows a value, a figure or a duration
-// cut short.
+// cut short, a word cut in the middle, or a label without its value.
 func assertNothingCut(t *testing.T, what, sc string) {
 	t.Helper()
 	for _, line := range strings.Split(sc, "\n") {
 		if m := cutNumber.FindString(line); m != "" {
 			t.Errorf("%s: a figure is cut (%q):\n%s", what, m, line)
+		}
+		for _, m := range cutWord.FindAllStringSubmatch(line, -1) {
+			if !progress(m[1]) {
+				t.Errorf("%s: a word is cut (%q):\n%s", what, m[0], line)
+			}
+		}
+		if m := droppedValue.FindString(line); m != "" {
+			t.Errorf("%s: a value is left off (%q):\n%s", what, m, line)
 		}
 		for _, v := range cutValues() {
 			for n := 3; n < len(v); n++ {
@@ -99,5 +124,60 @@ func TestValuesAreNeverCut(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// The guided migration's screens where a value was cut at the tape's
+// size: the cutover's commands before enter, the decommission's wait
+// ("serving data from" a time), its two questions (the heading says
+// which one this is, the first answered question keeps its address
+// whole), and the Sentinels' flags mid-failover.
+func TestGuidedValuesAreNeverCut(t *testing.T) {
+	for _, size := range screenSizes {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("cutover ready %dx%d", w, h), func(t *testing.T) {
+			g := newGuided(t, w, h, checklisttest.DemoWriter(), nil)
+			g.Ready()
+			assertNothingCut(t, "the cutover, ready", g.Screen())
+			g.Press("enter")
+			g.Settle()
+			assertNothingCut(t, "the cutover's question", g.Screen())
+		})
+		t.Run(fmt.Sprintf("failover in progress %dx%d", w, h), func(t *testing.T) {
+			hs := newGuided(t, w, h, checklisttest.DemoWriter(), nil).harness()
+			hs.rounds(4)
+			hs.w.SentFlags[1] = []string{"master", "s_down", "o_down", "failover_in_progress"}
+			hs.w.SentMaster[1] = uitest.FxTarget
+			hs.rounds(2)
+			sc := hs.screen()
+			assertNothingCut(t, "Sentinel flags mid-failover", sc)
+		})
+		t.Run(fmt.Sprintf("decommission %dx%d", w, h), func(t *testing.T) {
+			g := newGuided(t, w, h, checklisttest.DemoWriter(), nil)
+			g.C.Driver().Adjust(func(f *steps.Facts) {
+				f.VerifiedWrite = uitest.T0.Add(3 * time.Second)
+				f.Cutover = &steps.CutoverResult{Stall: 1_183 * time.Millisecond}
+			})
+			g.W.Fenced, g.W.Attached = true, false
+			for i := range uitest.FxSentinels {
+				g.W.SentMaster[i] = uitest.FxTarget
+			}
+			for range 3 {
+				g.Round()
+				g.FinishJobs()
+			}
+			if c := g.C.Plan(); c.Current != steps.StepDecommission {
+				t.Fatalf("plan at %s (%s), want the decommission", c.Current, c.State(c.Current).Reason)
+			}
+			assertNothingCut(t, "the decommission, ready", g.Screen())
+			g.Press("enter")
+			sc := g.Screen()
+			assertNothingCut(t, "the decommission's first question", sc)
+			labtest.ContainsAll(t, "the first question", sc, "SHUTDOWN")
+			g.Press("y")
+			sc = g.Screen()
+			assertNothingCut(t, "the decommission's second question", sc)
+			labtest.ContainsAll(t, "the second question", sc, "SENTINEL RESET flyover", "2 of 2", uitest.FxSource)
+		})
 	}
 }

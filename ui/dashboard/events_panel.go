@@ -6,23 +6,80 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"flyover/ui/common"
 )
 
 // ---- events ----
 
-// eventsBlock is the timeline, newest first, h lines tall.
+// eventsBlock is the timeline, newest first, h lines tall. An event's
+// message (an address, a verdict) is the point of it: it wraps under its
+// column rather than being cut, on two lines at most (a longer one ends
+// after its last whole word, "…"); an event that does not fit whole
+// waits below, counted as older.
 func (d *Dashboard) eventsBlock(w, h int) []string {
 	st := d.styles
 	rows := h - 1
 	d.eventRows = rows
 	n := d.Events.Len()
 	d.Scroll = min(d.Scroll, max(0, n-1))
+	var at, who, kind, text common.Column
+	who.Max, kind.Max = 12, 18
+	if w >= mediumWidth {
+		kind.Max = 30 // +failover-state-wait-promotion
+	}
+	// The columns' widths over every event that could be shown, so the
+	// message column's width is known before its messages are wrapped.
+	last := min(n, d.Scroll+rows)
+	for i := d.Scroll; i < last; i++ {
+		e := d.Events.Newest(i)
+		who.Min = max(who.Min, min(who.Max, common.Width(strings.Join(e.Who, " "))))
+		kind.Min = max(kind.Min, min(kind.Max, common.Width(e.Kind)))
+	}
+	textW := w - len("15:04:05") - who.Min - kind.Min - 3*2
+	shown, used := 0, 0
+	for i := d.Scroll; i < last; i++ {
+		e := d.Events.Newest(i)
+		whos := d.eventWrap(strings.Join(e.Who, " "), who.Min, "")
+		kinds, texts := d.eventWrap(e.Kind, kind.Min, "-"), d.eventWrap(e.Text, textW, "")
+		if len(texts) > eventLines {
+			texts = append(texts[:eventLines-1:eventLines-1], common.ClipWords(texts[eventLines-1]+" "+texts[eventLines], textW))
+		}
+		lines := min(eventLines, max(len(whos), len(kinds), len(texts)))
+		if used+lines > rows {
+			if shown > 0 {
+				break
+			}
+			lines = rows // the newest, in the room there is
+		}
+		for l := range lines {
+			c := func(parts []string, tone common.Tone) common.Cell {
+				if l < len(parts) {
+					return common.Cell{Text: parts[l], Tone: tone}
+				}
+				return common.Cell{}
+			}
+			stamp := common.Cell{}
+			if l == 0 {
+				stamp = common.Cell{Text: e.At.Format("15:04:05"), Tone: common.ToneMuted}
+			}
+			at.Cells = append(at.Cells, stamp)
+			who.Cells = append(who.Cells, c(whos, common.ToneMuted))
+			kind.Cells = append(kind.Cells, c(kinds, e.Tone))
+			text.Cells = append(text.Cells, c(texts, common.ToneText))
+		}
+		used += lines
+		shown++
+	}
+	if shown > 0 {
+		d.eventRows = shown // a page is the events on screen
+	}
 	right := common.Cell{Text: "newest first", Tone: common.ToneMuted}
 	if d.Scroll > 0 {
 		right = common.Cell{Text: fmt.Sprintf("↑ %d newer · g: back to newest", d.Scroll), Tone: common.ToneWarn}
-	} else if n > rows {
-		right.Text = fmt.Sprintf("newest first · ↓ %d older", n-rows)
+	} else if older := n - shown; older > 0 {
+		right.Text = fmt.Sprintf("newest first · ↓ %d older", older)
 	}
 	if d.eventsClosed {
 		right = common.Cell{Text: "event listener stopped", Tone: common.ToneWarn}
@@ -32,18 +89,6 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	if n == 0 {
 		out = append(out, common.Fit(st.Paint(common.ToneMuted, "nothing yet"), w))
 	} else {
-		var at, who, kind, text common.Column
-		for i := d.Scroll; i < n && i < d.Scroll+rows; i++ {
-			e := d.Events.Newest(i)
-			at.Cells = append(at.Cells, common.Cell{Text: e.At.Format("15:04:05"), Tone: common.ToneMuted})
-			who.Cells = append(who.Cells, common.Cell{Text: strings.Join(e.Who, " "), Tone: common.ToneMuted})
-			kind.Cells = append(kind.Cells, common.Cell{Text: e.Kind, Tone: e.Tone})
-			text.Cells = append(text.Cells, common.Cell{Text: e.Text})
-		}
-		who.Max, kind.Max = 12, 18
-		if w >= mediumWidth {
-			kind.Max = 30 // +failover-state-wait-promotion
-		}
 		out = append(out, d.tables.events.Table(st, []common.Column{at, who, kind, text}, w, 2)...)
 	}
 	blank := strings.Repeat(" ", w)
@@ -51,4 +96,35 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 		out = append(out, blank)
 	}
 	return out
+}
+
+// eventLines is the most lines one event takes.
+const eventLines = 2
+
+// eventWrap is an event's text in lines of w cells, broken at spaces
+// (and at breaks, a Sentinel event's dashes); kept, as the panel shows
+// the same events frame after frame.
+func (d *Dashboard) eventWrap(s string, w int, breaks string) []string {
+	if common.Width(s) <= w || w < 8 {
+		return []string{s} // fits, or no room to wrap in: the table fits it
+	}
+	k := eventWrapKey{s, w, breaks}
+	if lines, ok := d.eventWraps[k]; ok {
+		return lines
+	}
+	if d.eventWraps == nil || len(d.eventWraps) >= 256 {
+		d.eventWraps = map[eventWrapKey][]string{}
+	}
+	lines := strings.Split(ansi.Wrap(s, w, breaks), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	d.eventWraps[k] = lines
+	return lines
+}
+
+type eventWrapKey struct {
+	text   string
+	w      int
+	breaks string
 }

@@ -151,7 +151,9 @@ func (d *Dashboard) statusCell(ns *nodeState, width int) common.Cell {
 	if n.Reachable && ns == &d.Source && d.oldStale != "" {
 		// The old primary still answers clients after the switch, with
 		// data that stopped at it.
-		return common.Cell{Text: "● " + d.oldStale, Tone: common.ToneWarn}
+		// Since when is the point: the words around it give way first.
+		short := strings.Replace(d.oldStale, "stale since ", "stale ", 1)
+		return common.Cell{Text: common.FirstFit(width, "● "+d.oldStale, "● "+short, short), Tone: common.ToneWarn}
 	}
 	if n.Reachable {
 		if n.RTT >= slowRTT {
