@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"flyover/fleet"
 	"flyover/probe"
@@ -86,7 +87,29 @@ func (m *Model) refreshRows() {
 // tableRows is how many lines the table has on screen, its heading
 // included.
 func (m *Model) tableRows() int {
-	return max(2, m.height-3-len(m.cfg.Warnings))
+	return max(2, m.height-3-len(m.warningLines()))
+}
+
+// warningLines are the warnings, each wrapped under its badge rather
+// than cut: what the operator is warned of is read whole.
+func (m *Model) warningLines() []string {
+	if len(m.cfg.Warnings) == 0 {
+		return nil
+	}
+	st := &m.styles
+	badge := st.BadgeBad.Render(" WARNING ")
+	pad := strings.Repeat(" ", ansi.StringWidth(badge)+1)
+	var out []string
+	for _, w := range m.cfg.Warnings {
+		for i, l := range strings.Split(ansi.Wrap(w, max(8, m.width-len(pad)), ""), "\n") {
+			lead := pad
+			if i == 0 {
+				lead = badge + " "
+			}
+			out = append(out, common.Fit(lead+st.Paint(common.ToneBad, strings.TrimRight(l, " ")), m.width))
+		}
+	}
+	return out
 }
 
 // View is the fleet table, or the master on screen under a line that
@@ -146,9 +169,7 @@ func (m *Model) render() string {
 		head += st.Paint(common.ToneAccent, f)
 	}
 	lines = append(lines, common.Fit(head, m.width))
-	for _, w := range m.cfg.Warnings {
-		lines = append(lines, common.Fit(st.BadgeBad.Render(" WARNING ")+" "+st.Paint(common.ToneBad, w), m.width))
-	}
+	lines = append(lines, m.warningLines()...)
 	n := m.tableRows() - 1
 	if m.cursor < m.top {
 		m.top = m.cursor
