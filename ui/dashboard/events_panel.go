@@ -25,52 +25,64 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	n := d.Events.Len()
 	d.Scroll = min(d.Scroll, max(0, n-1))
 	var at, who, kind, text common.Column
-	who.Max, kind.Max = 12, 18
-	if w >= mediumWidth {
-		kind.Max = 30 // +failover-state-wait-promotion
-	}
-	// The columns' widths over every event that could be shown, so the
+	// place lays out the events from d.Scroll up to to, as many as fit
+	// whole: the columns take the widths of those events, so the
 	// message column's width is known before its messages are wrapped.
-	last := min(n, d.Scroll+rows)
-	for i := d.Scroll; i < last; i++ {
-		e := d.Events.Newest(i)
-		who.Min = max(who.Min, min(who.Max, common.Width(strings.Join(e.Who, " "))))
-		kind.Min = max(kind.Min, min(kind.Max, common.Width(e.Kind)))
-	}
-	textW := w - len("15:04:05") - who.Min - kind.Min - 3*2
-	shown, used := 0, 0
-	for i := d.Scroll; i < last; i++ {
-		e := d.Events.Newest(i)
-		whos := d.eventWrap(strings.Join(e.Who, " "), who.Min, "")
-		kinds, texts := d.eventWrap(e.Kind, kind.Min, "-"), d.eventWrap(e.Text, textW, "")
-		if len(texts) > eventLines {
-			texts = append(texts[:eventLines-1:eventLines-1], common.ClipWords(texts[eventLines-1]+" "+texts[eventLines], textW))
+	place := func(to int) (shown int) {
+		at, who, kind, text = common.Column{}, common.Column{Max: 12}, common.Column{Max: 18}, common.Column{}
+		if w >= mediumWidth {
+			kind.Max = 30 // +failover-state-wait-promotion
 		}
-		lines := min(eventLines, max(len(whos), len(kinds), len(texts)))
-		if used+lines > rows {
-			if shown > 0 {
-				break
+		for i := d.Scroll; i < to; i++ {
+			e := d.Events.Newest(i)
+			who.Min = max(who.Min, min(who.Max, common.Width(strings.Join(e.Who, " "))))
+			kind.Min = max(kind.Min, min(kind.Max, common.Width(e.Kind)))
+		}
+		textW := w - len("15:04:05") - who.Min - kind.Min - 3*2
+		used := 0
+		for i := d.Scroll; i < to; i++ {
+			e := d.Events.Newest(i)
+			whos := d.eventWrap(strings.Join(e.Who, " "), who.Min, "")
+			kinds, texts := d.eventWrap(e.Kind, kind.Min, "-"), d.eventWrap(e.Text, textW, "")
+			if len(texts) > eventLines {
+				texts = append(texts[:eventLines-1:eventLines-1], common.ClipWords(texts[eventLines-1]+" "+texts[eventLines], textW))
 			}
-			lines = rows // the newest, in the room there is
-		}
-		for l := range lines {
-			c := func(parts []string, tone common.Tone) common.Cell {
-				if l < len(parts) {
-					return common.Cell{Text: parts[l], Tone: tone}
+			lines := min(eventLines, max(len(whos), len(kinds), len(texts)))
+			if used+lines > rows {
+				if shown > 0 {
+					break
 				}
-				return common.Cell{}
+				lines = rows // the newest, in the room there is
 			}
-			stamp := common.Cell{}
-			if l == 0 {
-				stamp = common.Cell{Text: e.At.Format("15:04:05"), Tone: common.ToneMuted}
+			for l := range lines {
+				c := func(parts []string, tone common.Tone) common.Cell {
+					if l < len(parts) {
+						return common.Cell{Text: parts[l], Tone: tone}
+					}
+					return common.Cell{}
+				}
+				stamp := common.Cell{}
+				if l == 0 {
+					stamp = common.Cell{Text: e.At.Format("15:04:05"), Tone: common.ToneMuted}
+				}
+				at.Cells = append(at.Cells, stamp)
+				who.Cells = append(who.Cells, c(whos, common.ToneMuted))
+				kind.Cells = append(kind.Cells, c(kinds, e.Tone))
+				text.Cells = append(text.Cells, c(texts, common.ToneText))
 			}
-			at.Cells = append(at.Cells, stamp)
-			who.Cells = append(who.Cells, c(whos, common.ToneMuted))
-			kind.Cells = append(kind.Cells, c(kinds, e.Tone))
-			text.Cells = append(text.Cells, c(texts, common.ToneText))
+			used += lines
+			shown++
 		}
-		used += lines
-		shown++
+		return shown
+	}
+	shown := 0
+	if last := min(n, d.Scroll+rows); last > d.Scroll {
+		shown = place(last)
+		if d.Scroll+shown < last {
+			// The events left below may have widened a column: those
+			// shown get the room they leave.
+			shown = place(d.Scroll + shown)
+		}
 	}
 	if shown > 0 {
 		d.eventRows = shown // a page is the events on screen
