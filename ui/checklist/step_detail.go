@@ -47,16 +47,14 @@ func (c *Checklist) stepView(W, H int) []string {
 		if !stopped(r.Err) {
 			lines = append(lines, c.WrapText(step.OnFailure, W, 0, common.ToneMuted)...)
 		}
-		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 2})
+		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 2, More: c.moreLines})
 	}
 	if l := c.lastLine(W); len(l) > 0 {
-		secs = append(secs, common.Section{Lines: l, Prio: 30})
+		secs = append(secs, common.Section{Lines: l, Prio: 30, More: c.moreLines})
 	}
 	secs = append(secs, common.Section{Lines: c.WrapText(step.Why, W, 0, common.ToneMuted), Prio: 10, Whole: true})
 	if checks := c.checkLines(state, W); len(checks) > 0 {
-		secs = append(secs, common.Section{Lines: checks, Prio: 60, Min: 2, More: func(n int) string {
-			return st.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
-		}})
+		secs = append(secs, common.Section{Lines: checks, Prio: 60, Min: 2, More: c.moreLines})
 	}
 	// Derived from the facts once a frame: the commands, the questions,
 	// whether any of them writes.
@@ -75,12 +73,12 @@ func (c *Checklist) stepView(W, H int) []string {
 			// wraps under itself, and is shown whole or not at all.
 			cmd.Note = ""
 			units = append(units, len(lines))
-			for i, l := range strings.Split(ansi.Wrap(cmd.String(), max(8, W-3), ""), "\n") {
+			for i, l := range common.WrapWords(cmd.String(), max(8, W-3)) {
 				pad := "   "
 				if i == 0 {
 					pad = " "
 				}
-				lines = append(lines, pad+strings.TrimRight(l, " "))
+				lines = append(lines, pad+l)
 			}
 		}
 		secs = append(secs, common.Section{Lines: lines, Prio: 40, Min: 2, Units: units, More: func(n int) string {
@@ -89,6 +87,12 @@ func (c *Checklist) stepView(W, H int) []string {
 	}
 	secs = append(secs, common.Section{Lines: c.actionLines(id, state, failed, confs, writes, W), Prio: 95, Min: 1})
 	return common.FitSections(secs, H)
+}
+
+// moreLines says a section was cut short, and by how much: a message
+// never ends mid-sentence without saying so.
+func (c *Checklist) moreLines(n int) string {
+	return c.Styles.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
 }
 
 // commandSummary names commands by kind and count: "CONFIG GET ×11, DBSIZE".

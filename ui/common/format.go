@@ -213,3 +213,33 @@ func FirstFit(w int, wordings ...string) string {
 	}
 	return Clip(wordings[len(wordings)-1], w)
 }
+
+// WrapWords wraps plain text to lines of at most w cells at its spaces
+// only, as a command is read: an argument with dashes
+// (client-output-buffer-limit) stays on one line; a word wider than w
+// is broken where it must be.
+func WrapWords(s string, w int) []string {
+	w = max(1, w)
+	var out []string
+	line := ""
+	for i, word := range strings.Split(s, " ") {
+		switch {
+		case i == 0:
+		case Width(line)+1+Width(word) <= w:
+			line += " " + word
+			continue
+		default:
+			out = append(out, line)
+		}
+		for Width(word) > w {
+			cut := ansi.Truncate(word, w, "")
+			out = append(out, cut)
+			word = word[len(cut):]
+		}
+		line = word
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}

@@ -369,7 +369,7 @@ func (d *Confirm) commandLines(cmds []steps.Command, W int) ([]string, []int) {
 			if W-argCol < 20 {
 				argCol, pad = indent+4, strings.Repeat(" ", indent+4)
 			}
-			args := strings.Split(ansi.Wrap(r.args, W-argCol, ""), "\n")
+			args := common.WrapWords(r.args, W-argCol)
 			out = append(out, strings.Repeat(" ", indent)+st.Paint(common.ToneMuted, common.FitRight(r.at, aw)))
 			if argCol == indent+aw+1 {
 				out[len(out)-1] += " " + st.Paint(common.ToneStrong, strings.TrimRight(args[0], " "))
