@@ -295,7 +295,7 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 		first, _, _ := strings.Cut(q.Warning, ". ")
 		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 1, More: func(int) string {
 			// Short of room: the badge and the first sentence, never nothing.
-			return label + " " + st.Paint(common.ToneBad, common.Clip(strings.TrimSuffix(first, ".")+".", W-lw-1))
+			return label + " " + st.Paint(common.ToneBad, common.ClipWords(strings.TrimSuffix(first, ".")+".", W-lw-1))
 		}})
 	}
 	if q.WorstCase != "" {

@@ -153,21 +153,33 @@ func (m *Model) render() string {
 			answering++
 		}
 	}
-	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
-		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
-	if m.every > m.cfg.SlowTick {
-		head += st.Paint(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
-	}
-	if m.phaseIdx > 0 {
-		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
+	// The header's facts, each whole or not at all: what filters the
+	// table first, the counts, then how it is polled and sorted.
+	head := st.AppName.Render("flyover fleet")
+	used := common.Width("flyover fleet")
+	add := func(t common.Tone, s string) {
+		if used+common.Width(s) <= m.width {
+			head += st.Paint(t, s)
+			used += common.Width(s)
+		}
 	}
 	if m.filter != "" || m.typing {
-		f := " · /" + m.filter
+		f := "  /" + m.filter
 		if m.typing {
 			f += "▏"
 		}
-		head += st.Paint(common.ToneAccent, f)
+		add(common.ToneAccent, f)
 	}
+	if m.phaseIdx > 0 {
+		add(common.ToneAccent, "  phase "+string(fleet.Phases[m.phaseIdx-1]))
+	}
+	add(common.ToneMuted, fmt.Sprintf("  %d masters", len(m.rows)))
+	add(common.ToneMuted, fmt.Sprintf(" · %d/%d Sentinels answering", answering, len(m.cfg.Fleet.Sentinels)))
+	add(common.ToneMuted, fmt.Sprintf(" · syncs %d/%d", len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs))
+	if m.every > m.cfg.SlowTick {
+		add(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
+	}
+	add(common.ToneMuted, fmt.Sprintf(" · sort %s", m.sortBy))
 	lines = append(lines, common.Fit(head, m.width))
 	lines = append(lines, m.warningLines()...)
 	n := m.tableRows() - 1
