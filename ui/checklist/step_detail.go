@@ -129,6 +129,7 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 		return c.goalLines(state, W)
 	}
 	var blocks, warns, passes []string
+	passed := 0
 	seen := map[string]bool{} // a block said once: the same one on every Sentinel is one line more
 	for _, ch := range state.Checks {
 		switch ch.Level {
@@ -153,15 +154,22 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 			warns = append(warns, c.detailLines(ch.Detail, W)...)
 		default:
 			line := " " + st.Paint(common.ToneOK, "✓ ") + ch.Title
-			if ch.Detail != "" && len(state.Checks) <= 4 {
+			switch {
+			case ch.Detail == "" || len(state.Checks) > 4:
+			case common.Width(ansi.Strip(line))+2+common.Width(ch.Detail) <= W:
 				line = c.TitleRight(line, common.Cell{Text: ch.Detail, Tone: common.ToneMuted}, W)
+			default:
+				// Under its title, whole, where it does not fit beside it.
+				passes = append(passes, line)
+				line = strings.Join(c.WrapText(ch.Detail, W, 3, common.ToneMuted), "\n")
 			}
-			passes = append(passes, line)
+			passes = append(passes, strings.Split(line, "\n")...)
+			passed++
 		}
 	}
 	out := append(blocks, warns...)
-	if len(blocks)+len(warns) > 0 && len(passes) > 3 {
-		return append(out, " "+st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, fmt.Sprintf("%d more checks pass", len(passes))))
+	if len(blocks)+len(warns) > 0 && passed > 3 {
+		return append(out, " "+st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, fmt.Sprintf("%d more checks pass", passed)))
 	}
 	return append(out, passes...)
 }

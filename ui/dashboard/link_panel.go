@@ -154,12 +154,14 @@ func (d *Dashboard) phaseLine(percent bool, w int) string {
 		// The link from the old primary is over: say why, not "not attached".
 		names = []string{"switched · the target is the primary", "switched"}
 	}
-	room := w - len(phases)*2 + 1 - 2 - len(" 100%")
+	pct := ""
+	if percent && l.Phase == probe.PhaseTransfer && l.Progress >= 0 {
+		pct = fmt.Sprintf(" %d%%", int(l.Progress*100))
+	}
+	room := w - (2*len(phases) - 1) - 2 - len(pct)
 	b.WriteString("  ")
 	b.WriteString(st.Paint(common.ToneStrong, common.FirstFit(room, names...)))
-	if percent && l.Phase == probe.PhaseTransfer && l.Progress >= 0 {
-		b.WriteString(fmt.Sprintf(" %d%%", int(l.Progress*100)))
-	}
+	b.WriteString(pct)
 	return b.String()
 }
 
