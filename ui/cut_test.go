@@ -143,6 +143,17 @@ func TestGuidedValuesAreNeverCut(t *testing.T) {
 			g.Settle()
 			assertNothingCut(t, "the cutover's question", g.Screen())
 		})
+		t.Run(fmt.Sprintf("cutover running %dx%d", w, h), func(t *testing.T) {
+			g := cutoverRunning(t)
+			g.Send(tea.WindowSizeMsg{Width: w, Height: h})
+			sc := g.Screen()
+			assertNothingCut(t, "the running cutover", sc)
+			labtest.ContainsAll(t, "the running cutover", sc, "1 of 3 Sentinels name the target (need 2);")
+			// The progress message whole, or cut after a word that says so.
+			if !strings.Contains(sc, "the target reports master") && !regexp.MustCompile(`\(need 2\);[^\n]* …`).MatchString(sc) {
+				t.Errorf("the progress message is cut without saying so:\n%s", sc)
+			}
+		})
 		t.Run(fmt.Sprintf("failover in progress %dx%d", w, h), func(t *testing.T) {
 			hs := newGuided(t, w, h, checklisttest.DemoWriter(), nil).harness()
 			hs.rounds(4)

@@ -24,10 +24,11 @@ func showFullSync(s *probe.Snapshot) bool {
 }
 
 // fullSyncLines are the lines under REPLICATION, each label in labelW
-// cells and its value in w-labelW.
+// cells and its value in w-labelW; none after the switch, when the link
+// from the old primary is over.
 func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	s := &d.snap
-	if !showFullSync(s) {
+	if !showFullSync(s) || d.switched() {
 		return nil
 	}
 	st := d.styles
@@ -132,7 +133,7 @@ func hardWords(l fullsync.Limit) string {
 // second line with its cause).
 func (d *Dashboard) fullSyncCompact(w int) []string {
 	s := &d.snap
-	if !showFullSync(s) {
+	if !showFullSync(s) || d.switched() {
 		return nil
 	}
 	st := d.styles
