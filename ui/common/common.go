@@ -44,7 +44,7 @@ func (c *Common) wrapText(text string, w, indent int, t Tone) []string {
 	text = probe.Redact(text, c.Cfg.Secrets...)
 	pad := strings.Repeat(" ", indent)
 	var out []string
-	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
+	for _, l := range WrapWords(text, max(8, w-indent)) {
 		out = append(out, pad+c.Styles.Paint(t, strings.TrimRight(l, " ")))
 	}
 	return out

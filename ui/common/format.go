@@ -215,10 +215,18 @@ func FirstFit(w int, wordings ...string) string {
 }
 
 // WrapWords wraps plain text to lines of at most w cells at its spaces
-// only, as a command is read: an argument with dashes
-// (client-output-buffer-limit) stays on one line; a word wider than w
-// is broken where it must be.
+// only, as a command or a flag is read: a word with dashes
+// (client-output-buffer-limit, --new-replica, failover-timeout) stays on
+// one line; a word wider than w is broken where it must be. A newline
+// in s starts a new line.
 func WrapWords(s string, w int) []string {
+	if strings.Contains(s, "\n") {
+		var out []string
+		for _, p := range strings.Split(s, "\n") {
+			out = append(out, WrapWords(p, w)...)
+		}
+		return out
+	}
 	w = max(1, w)
 	var out []string
 	line := ""
