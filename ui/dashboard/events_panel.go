@@ -25,24 +25,29 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	n := d.Events.Len()
 	d.Scroll = min(d.Scroll, max(0, n-1))
 	var at, who, kind, text common.Column
+	// Who reported each candidate, joined once.
+	whoText := make([]string, 0, rows)
+	for i := d.Scroll; i < min(n, d.Scroll+rows); i++ {
+		whoText = append(whoText, strings.Join(d.Events.Newest(i).Who, " "))
+	}
 	// place lays out the events from d.Scroll up to to, as many as fit
 	// whole: the columns take the widths of those events, so the
 	// message column's width is known before its messages are wrapped.
 	place := func(to int) (shown int) {
-		at, who, kind, text = common.Column{}, common.Column{Max: 12}, common.Column{Max: 18}, common.Column{}
+		cells := func() []common.Cell { return make([]common.Cell, 0, rows) }
+		at, who, kind, text = common.Column{Cells: cells()}, common.Column{Max: 12, Cells: cells()}, common.Column{Max: 18, Cells: cells()}, common.Column{Cells: cells()}
 		if w >= mediumWidth {
 			kind.Max = 30 // +failover-state-wait-promotion
 		}
 		for i := d.Scroll; i < to; i++ {
-			e := d.Events.Newest(i)
-			who.Min = max(who.Min, min(who.Max, common.Width(strings.Join(e.Who, " "))))
-			kind.Min = max(kind.Min, min(kind.Max, common.Width(e.Kind)))
+			who.Min = max(who.Min, min(who.Max, common.Width(whoText[i-d.Scroll])))
+			kind.Min = max(kind.Min, min(kind.Max, common.Width(d.Events.Newest(i).Kind)))
 		}
 		textW := w - len("15:04:05") - who.Min - kind.Min - 3*2
 		used := 0
 		for i := d.Scroll; i < to; i++ {
 			e := d.Events.Newest(i)
-			whos := d.eventWrap(strings.Join(e.Who, " "), who.Min, "")
+			whos := d.eventWrap(whoText[i-d.Scroll], who.Min, "")
 			kinds, texts := d.eventWrap(e.Kind, kind.Min, "-"), d.eventWrap(e.Text, textW, "")
 			if len(texts) > eventLines {
 				texts = append(texts[:eventLines-1:eventLines-1], common.ClipWords(texts[eventLines-1]+" "+texts[eventLines], textW))
