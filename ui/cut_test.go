@@ -192,3 +192,35 @@ func TestGuidedValuesAreNeverCut(t *testing.T) {
 		})
 	}
 }
+
+// Between the sizes above, where the dashboard beside the checklist is
+// narrowest (the nodes' columns, the events' message column), and where
+// it is wide: every scene's values whole. The key help (the last line)
+// is left out: it gives up keys, not values.
+func TestValuesAreNeverCutAtAnyWidth(t *testing.T) {
+	body := func(sc string) string {
+		lines := strings.Split(strings.TrimRight(sc, "\n"), "\n")
+		return strings.Join(lines[:len(lines)-1], "\n")
+	}
+	for _, sz := range [][2]int{{90, 30}, {100, 30}, {109, 36}, {110, 36}, {140, 40}, {160, 48}, {200, 50}} {
+		w, h := sz[0], sz[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			g := cutoverRunning(t)
+			g.Send(tea.WindowSizeMsg{Width: w, Height: h})
+			assertNothingCut(t, "the running cutover", body(g.Screen()))
+			g.Press("tab")
+			assertNothingCut(t, "the running cutover, dashboard only", body(g.Screen()))
+			d := wrapGuided(checklisttest.Done(t, newRootHost))
+			d.Send(tea.WindowSizeMsg{Width: w, Height: h})
+			assertNothingCut(t, "the end", body(d.Screen()))
+			for name, screen := range map[string]func(testing.TB, int, int) *harness{"trouble": troubleScreen, "silent target": silentTargetScreen, "in sync": inSyncScreen} {
+				assertNothingCut(t, name, body(screen(t, w, h).screen()))
+			}
+			a := newGuided(t, w, h, checklisttest.DemoWriter(), nil)
+			a.Detached()
+			assertNothingCut(t, "the attach step", body(a.Screen()))
+			a.Press("enter")
+			assertNothingCut(t, "the attach question", body(a.Screen()))
+		})
+	}
+}

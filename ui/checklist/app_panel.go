@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui/common"
@@ -58,10 +60,19 @@ func (c *Checklist) appLine(W int) string {
 		"stall now " + ms(s.CurrentStall),
 		"longest " + ms(s.LongestStall),
 	}
-	line := st.Title.Render("APPLICATION") + "  " + strings.Join(parts, st.Paint(common.ToneMuted, " · ")) +
-		st.Paint(common.ToneMuted, " · lost ") + st.Paint(lost.Tone, lost.Text)
+	by := ""
 	if rb := c.drv.Facts().ReadBack; rb != nil && rb.Err == "" {
-		line += st.Paint(common.ToneMuted, " by "+rb.Verdict.At.Format("15:04:05"))
+		by = st.Paint(common.ToneMuted, " by "+rb.Verdict.At.Format("15:04:05"))
+	}
+	// The verdict (lost) is the point: the stalls give way before it,
+	// each figure whole or not at all.
+	var line string
+	for n := len(parts); n >= 1; n-- {
+		line = st.Title.Render("APPLICATION") + "  " + strings.Join(parts[:n], st.Paint(common.ToneMuted, " · ")) +
+			st.Paint(common.ToneMuted, " · lost ") + st.Paint(lost.Tone, lost.Text) + by
+		if ansi.StringWidth(line) <= W {
+			break
+		}
 	}
 	return line
 }

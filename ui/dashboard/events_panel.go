@@ -25,6 +25,7 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	n := d.Events.Len()
 	d.Scroll = min(d.Scroll, max(0, n-1))
 	var at, who, kind, text common.Column
+	under := false // the messages go under their events
 	// Who reported each candidate, joined once.
 	whoText := make([]string, 0, rows)
 	for i := d.Scroll; i < min(n, d.Scroll+rows); i++ {
@@ -44,6 +45,13 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 			kind.Min = max(kind.Min, min(kind.Max, common.Width(d.Events.Newest(i).Kind)))
 		}
 		textW := w - len("15:04:05") - who.Min - kind.Min - 3*2
+		// Too narrow a column for a message (a panel beside the
+		// checklist on a small screen): it goes on its own lines under
+		// its event, the panel's whole width.
+		under = textW < minEventText
+		if under {
+			textW = w - 2
+		}
 		used := 0
 		for i := d.Scroll; i < to; i++ {
 			e := d.Events.Newest(i)
@@ -53,11 +61,18 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 				texts = append(texts[:eventLines-1:eventLines-1], common.ClipWords(texts[eventLines-1]+" "+texts[eventLines], textW))
 			}
 			lines := min(eventLines, max(len(whos), len(kinds), len(texts)))
+			if under {
+				lines = min(eventLines, max(len(whos), len(kinds))) + len(texts)
+			}
 			if used+lines > rows {
 				if shown > 0 {
 					break
 				}
 				lines = rows // the newest, in the room there is
+			}
+			head := lines
+			if under {
+				head = lines - len(texts)
 			}
 			for l := range lines {
 				c := func(parts []string, tone common.Tone) common.Cell {
@@ -66,6 +81,12 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 					}
 					return common.Cell{}
 				}
+				if l >= head {
+					// A message line under its event, across the panel.
+					at.Cells = append(at.Cells, common.Cell{Text: "  " + texts[l-head], Span: true})
+					who.Cells, kind.Cells = append(who.Cells, common.Cell{}), append(kind.Cells, common.Cell{})
+					continue
+				}
 				stamp := common.Cell{}
 				if l == 0 {
 					stamp = common.Cell{Text: e.At.Format("15:04:05"), Tone: common.ToneMuted}
@@ -73,7 +94,9 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 				at.Cells = append(at.Cells, stamp)
 				who.Cells = append(who.Cells, c(whos, common.ToneMuted))
 				kind.Cells = append(kind.Cells, c(kinds, e.Tone))
-				text.Cells = append(text.Cells, c(texts, common.ToneText))
+				if !under {
+					text.Cells = append(text.Cells, c(texts, common.ToneText))
+				}
 			}
 			used += lines
 			shown++
@@ -106,7 +129,11 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	if n == 0 {
 		out = append(out, common.Fit(st.Paint(common.ToneMuted, "nothing yet"), w))
 	} else {
-		out = append(out, d.tables.events.Table(st, []common.Column{at, who, kind, text}, w, 2)...)
+		cols := []common.Column{at, who, kind, text}
+		if under {
+			cols = cols[:3]
+		}
+		out = append(out, d.tables.events.Table(st, cols, w, 2)...)
 	}
 	blank := strings.Repeat(" ", w)
 	for len(out) < h {
@@ -115,8 +142,12 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	return out
 }
 
-// eventLines is the most lines one event takes.
+// eventLines is the most lines one event's message takes.
 const eventLines = 2
+
+// minEventText is the narrowest message column: below it, messages go
+// under their events.
+const minEventText = 24
 
 // eventWrap is an event's text in lines of w cells, broken at spaces
 // (and at breaks, a Sentinel event's dashes); kept, as the panel shows
