@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestFirstFitSaysAShorterWordingRatherThanCut(t *testing.T) {
@@ -71,5 +73,23 @@ func TestFitSectionsKeepsUnitsWhole(t *testing.T) {
 	got = FitSections([]Section{{Lines: lines, Min: 2, More: more}}, 4)
 	if want := []string{"sends", "a1", "b1", "+++"}; !slices.Equal(got, want) {
 		t.Errorf("no units, 4 lines: %q, want %q", got, want)
+	}
+}
+
+// A table too narrow for a cell's text says its shorter wording rather
+// than cutting it; with room, the text.
+func TestTableSaysTheShortWordingBeforeCutting(t *testing.T) {
+	st := DefaultStyles(true)
+	cols := []Column{
+		{Cells: []Cell{{Text: "s1"}, {Text: "s2"}}},
+		{Cells: []Cell{{Text: "master,failover_in_progress", Short: "failover"}, {Text: "master"}}},
+	}
+	plain := func(lines []string) string { return ansi.Strip(strings.Join(lines, "|")) }
+	if got := plain(st.Table(cols, 40, 2)); !strings.Contains(got, "master,failover_in_progress") {
+		t.Errorf("40 cells: %q", got)
+	}
+	got := plain(st.Table(cols, 16, 2))
+	if !strings.Contains(got, "s1  failover") || strings.Contains(got, "…") {
+		t.Errorf("16 cells: %q, want the short wording whole", got)
 	}
 }

@@ -91,17 +91,17 @@ func (st *Styles) Table(cols []Column, w, gap int) []string {
 		if !shown[i] {
 			continue
 		}
-		short, any := max(Width(cols[i].Head), cols[i].Min), false
+		short, has := max(Width(cols[i].Head), cols[i].Min), false
 		for r, x := range cols[i].Cells {
 			switch {
 			case x.Span:
 			case x.Short != "":
-				short, any = max(short, Width(x.Short)), true
+				short, has = max(short, Width(x.Short)), true
 			default:
 				short = max(short, textW[i][r])
 			}
 		}
-		if any && short < widths[i] {
+		if has && short < widths[i] {
 			widths[i] = max(short, widths[i]-(total()-w))
 		}
 	}
