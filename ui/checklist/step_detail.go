@@ -156,14 +156,14 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 			line := " " + st.Paint(common.ToneOK, "✓ ") + ch.Title
 			switch {
 			case ch.Detail == "" || len(state.Checks) > 4:
+				passes = append(passes, line)
 			case common.Width(ansi.Strip(line))+2+common.Width(ch.Detail) <= W:
-				line = c.TitleRight(line, common.Cell{Text: ch.Detail, Tone: common.ToneMuted}, W)
+				passes = append(passes, c.TitleRight(line, common.Cell{Text: ch.Detail, Tone: common.ToneMuted}, W))
 			default:
 				// Under its title, whole, where it does not fit beside it.
 				passes = append(passes, line)
-				line = strings.Join(c.WrapText(ch.Detail, W, 3, common.ToneMuted), "\n")
+				passes = append(passes, c.WrapText(ch.Detail, W, 3, common.ToneMuted)...)
 			}
-			passes = append(passes, strings.Split(line, "\n")...)
 			passed++
 		}
 	}
