@@ -83,14 +83,14 @@ func (c *Checklist) appLine(W int) string {
 func (c *Checklist) lostCell() common.Cell {
 	p, _ := c.drv.Progress()
 	if _, id := c.drv.Running(); id != "" && steps.Lookup(id).ReadsBackWrites && p.Phase == "canary" {
-		return common.Cell{Text: "reading every acknowledged write back…", Tone: common.ToneMuted}
+		return common.Cell{Text: "reading every acknowledged write back…", Short: "reading back…", Tone: common.ToneMuted}
 	}
 	rb := c.drv.Facts().ReadBack
 	switch {
 	case rb == nil:
 		return common.Cell{Text: "after cutover", Tone: common.ToneMuted}
 	case rb.Err != "":
-		return common.Cell{Text: "not checked: " + rb.Err, Tone: common.ToneWarn}
+		return common.Cell{Text: "not checked: " + rb.Err, Short: "not checked", Tone: common.ToneWarn}
 	}
 	v := rb.Verdict
 	if v.Lost == 0 {
