@@ -163,6 +163,15 @@ func TestGuidedValuesAreNeverCut(t *testing.T) {
 			hs.rounds(2)
 			sc := hs.screen()
 			assertNothingCut(t, "Sentinel flags mid-failover", sc)
+			// The leader sends clients to the target while its own
+			// record is still the old primary: both addresses whole.
+			hs.w.SentRecord = map[int]string{1: uitest.FxSource}
+			hs.rounds(2)
+			sc = hs.screen()
+			assertNothingCut(t, "the leader's own record mid-failover", sc)
+			if strings.Contains(sc, "SENTINELS") { // the dashboard is beside the checklist
+				labtest.ContainsAll(t, "the leader's row", sc, uitest.FxTarget+" · own "+uitest.FxSource)
+			}
 		})
 		t.Run(fmt.Sprintf("decommission %dx%d", w, h), func(t *testing.T) {
 			g := newGuided(t, w, h, checklisttest.DemoWriter(), nil)

@@ -78,7 +78,10 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				// Mid-failover the leader sends clients to the target
 				// while its own record is still the old primary.
 				row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr),
-					Short: v.MasterAddr + " · own record " + v.RecordAddr, Tone: common.ToneWarn}
+					Short: v.MasterAddr + " · own " + v.RecordAddr, Tone: common.ToneWarn}
+				// Both addresses are the point for that second: the
+				// Sentinels' own addresses give way first (s1, s2 say who).
+				cols[1].Drop = 5
 			}
 			q := common.Cell{Text: fmt.Sprintf("%d ok", v.Quorum), Tone: common.ToneOK}
 			if !v.QuorumOK {
