@@ -17,10 +17,10 @@ import (
 )
 
 // screenSizes are where a value must never be cut: 80x24, 120x40, and
-// the tape's (demo.tape: 1250x722 px at FontSize 16 with 12 px padding;
-// JetBrains Mono's cell is 9.6 x 19.2 px, so 127x36, as its frames show),
-// with 127x33 for a tape rendered with a taller line.
-var screenSizes = [][2]int{{80, 24}, {127, 36}, {127, 33}, {120, 40}}
+// the tape's 120x36 (demo.tape: 1250x722 px at FontSize 16 with 12 px
+// padding; VHS's cell measured on a rendered frame is 10.2 x 19.4 px),
+// with 127x36 for a terminal whose cell is JetBrains Mono's 9.6 px.
+var screenSizes = [][2]int{{80, 24}, {120, 36}, {120, 40}, {127, 36}}
 
 // cutValues are what a screen shows for its value: the fixtures'
 // addresses and the verdicts. None may end in "…" short of its end.
