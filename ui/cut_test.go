@@ -155,6 +155,20 @@ func TestGuidedValuesAreNeverCut(t *testing.T) {
 				t.Errorf("the progress message is cut without saying so:\n%s", sc)
 			}
 		})
+		t.Run(fmt.Sprintf("Sentinels disagree %dx%d", w, h), func(t *testing.T) {
+			// Mid-switch two Sentinels name the target, one the source:
+			// the event names both addresses, and who names each.
+			hs := newGuided(t, w, h, checklisttest.DemoWriter(), nil).harness()
+			hs.rounds(4)
+			hs.w.SentMaster[0], hs.w.SentMaster[1] = uitest.FxTarget, uitest.FxTarget
+			hs.rounds(2)
+			sc := hs.screen()
+			assertNothingCut(t, "the Sentinels' disagreement", sc)
+			if strings.Contains(sc, "EVENTS") {
+				// Its last word on screen: the message whole.
+				labtest.ContainsAll(t, "the disagreement", sc, "Sentinels name different masters", "s3)")
+			}
+		})
 		t.Run(fmt.Sprintf("failover in progress %dx%d", w, h), func(t *testing.T) {
 			hs := newGuided(t, w, h, checklisttest.DemoWriter(), nil).harness()
 			hs.rounds(4)

@@ -15,7 +15,7 @@ import (
 
 // eventsBlock is the timeline, newest first, h lines tall. An event's
 // message (an address, a verdict) is the point of it: it wraps under its
-// column rather than being cut, on two lines at most (a longer one ends
+// column rather than being cut, on three lines at most (a longer one ends
 // after its last whole word, "…"); an event that does not fit whole
 // waits below, counted as older.
 func (d *Dashboard) eventsBlock(w, h int) []string {
@@ -142,8 +142,9 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	return out
 }
 
-// eventLines is the most lines one event's message takes.
-const eventLines = 2
+// eventLines is the most lines one event's message takes: three hold a
+// disagreement's two addresses and who names each beside the checklist.
+const eventLines = 3
 
 // minEventText is the narrowest message column: below it, messages go
 // under their events.
