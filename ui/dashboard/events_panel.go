@@ -107,8 +107,11 @@ func (d *Dashboard) eventsBlock(w, h int) []string {
 	if last := min(n, d.Scroll+rows); last > d.Scroll {
 		shown = place(last)
 		if d.Scroll+shown < last {
-			// The events left below may have widened a column: those
-			// shown get the room they leave.
+			// The events left below may have widened a column: with
+			// the widths of those that fit, more may fit too.
+			for more := shown + 1; d.Scroll+more <= last && place(d.Scroll+more) == more; more++ {
+				shown = more
+			}
 			shown = place(d.Scroll + shown)
 		}
 	}
