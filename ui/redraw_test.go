@@ -35,7 +35,7 @@ func TestPollsRedrawOnceAndKeysAtOnce(t *testing.T) {
 
 			before := later.screen()
 			both(func(h *harness) { h.w.SrcDown = true; h.round() })
-			for _, want := range []string{"SOURCE DOWN", "source down"} {
+			for _, want := range []string{"SOURCE DOWN", "✗ DOWN"} {
 				if !strings.Contains(now.screen(), want) {
 					t.Fatalf("the fixture's source going down shows no %q:\n%s", want, now.screen())
 				}
@@ -48,7 +48,7 @@ func TestPollsRedrawOnceAndKeysAtOnce(t *testing.T) {
 			}
 			later.key("?")
 			keyed := later.screen()
-			for _, want := range []string{"SOURCE DOWN", "source down", "more keys"} {
+			for _, want := range []string{"SOURCE DOWN", "✗ DOWN", "more keys"} {
 				if want == "more keys" {
 					if strings.Contains(keyed, want) {
 						t.Errorf("the key was not answered at once:\n%s", keyed)

@@ -17,11 +17,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// goldenFrame checks that m shows a w×h frame and compares its screen
-// with the golden file name.
+// goldenFrame checks that m shows a w×h frame with no value cut, and
+// compares its screen with the golden file name.
 func goldenFrame(t *testing.T, m *Model, name string, w, h int) {
 	t.Helper()
 	uitest.CheckFrame(t, m.View().Content, w, h)
+	assertNothingCut(t, name, ansi.Strip(m.View().Content))
 	golden(t, name, ansi.Strip(m.View().Content))
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/ui/common"
@@ -58,10 +60,19 @@ func (c *Checklist) appLine(W int) string {
 		"stall now " + ms(s.CurrentStall),
 		"longest " + ms(s.LongestStall),
 	}
-	line := st.Title.Render("APPLICATION") + "  " + strings.Join(parts, st.Paint(common.ToneMuted, " · ")) +
-		st.Paint(common.ToneMuted, " · lost ") + st.Paint(lost.Tone, lost.Text)
+	by := ""
 	if rb := c.drv.Facts().ReadBack; rb != nil && rb.Err == "" {
-		line += st.Paint(common.ToneMuted, " by "+rb.Verdict.At.Format("15:04:05"))
+		by = st.Paint(common.ToneMuted, " by "+rb.Verdict.At.Format("15:04:05"))
+	}
+	// The verdict (lost) is the point: the stalls give way before it,
+	// each figure whole or not at all.
+	var line string
+	for n := len(parts); n >= 1; n-- {
+		line = st.Title.Render("APPLICATION") + "  " + strings.Join(parts[:n], st.Paint(common.ToneMuted, " · ")) +
+			st.Paint(common.ToneMuted, " · lost ") + st.Paint(lost.Tone, lost.Text) + by
+		if ansi.StringWidth(line) <= W {
+			break
+		}
 	}
 	return line
 }
@@ -72,14 +83,14 @@ func (c *Checklist) appLine(W int) string {
 func (c *Checklist) lostCell() common.Cell {
 	p, _ := c.drv.Progress()
 	if _, id := c.drv.Running(); id != "" && steps.Lookup(id).ReadsBackWrites && p.Phase == "canary" {
-		return common.Cell{Text: "reading every acknowledged write back…", Tone: common.ToneMuted}
+		return common.Cell{Text: "reading every acknowledged write back…", Short: "reading back…", Tone: common.ToneMuted}
 	}
 	rb := c.drv.Facts().ReadBack
 	switch {
 	case rb == nil:
 		return common.Cell{Text: "after cutover", Tone: common.ToneMuted}
 	case rb.Err != "":
-		return common.Cell{Text: "not checked: " + rb.Err, Tone: common.ToneWarn}
+		return common.Cell{Text: "not checked: " + rb.Err, Short: "not checked", Tone: common.ToneWarn}
 	}
 	v := rb.Verdict
 	if v.Lost == 0 {

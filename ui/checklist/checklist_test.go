@@ -105,8 +105,8 @@ func TestConfirmRunsOnYOnly(t *testing.T) {
 
 // At 80x24 the cutover's question shows every command it will send, one
 // line each, with the point of no return; on a screen too short even for
-// that, it says how many lines are not shown rather than cutting them
-// silently.
+// that, it says how many commands are not shown rather than cutting them
+// silently, and no command is shown in part.
 func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
 	g := guided(t, 80, 24, checklisttest.DemoWriter(), nil)
 	g.Ready()
@@ -122,7 +122,7 @@ func TestCutoverPromptShowsEveryCommandAt80x24(t *testing.T) {
 
 	g.Send(tea.WindowSizeMsg{Width: 80, Height: 16})
 	sc = g.Screen()
-	labtest.ContainsAll(t, "the cutover prompt at 80x16", sc, "CLIENT PAUSE", "more lines: make the window taller", "Type the master name (flyover)")
+	labtest.ContainsAll(t, "the cutover prompt at 80x16", sc, "CLIENT PAUSE", "more commands: make the window taller", "Type the master name (flyover)")
 	checkFrame(t, g)
 }
 

@@ -116,7 +116,9 @@ func (c *Checklist) listBlock(W int, compact bool) []string {
 		}
 		line := " " + st.Paint(ic.Tone, ic.Text) + " " + st.Paint(t, name)
 		switch {
-		case c.running() && s.ID == c.RunningID() && hasProg:
+		case c.running() && s.ID == c.RunningID() && hasProg && common.Width(prog.Phase)+2+common.Width(name)+3 <= W:
+			// The phase where it fits whole; the step's detail below
+			// always says it.
 			line = c.TitleRight(line, common.Cell{Text: prog.Phase, Tone: common.ToneAccent}, W)
 		case s.Status == steps.Blocked:
 			line = c.TitleRight(line, common.Cell{Text: "blocked", Tone: common.ToneBad}, W)
@@ -185,7 +187,7 @@ func (c *Checklist) lastLine(W int) []string {
 			// What failed then holds now: the latest snapshot says so,
 			// and a ✓ beside a stale block would contradict it.
 			text := fmt.Sprintf("%s passes now (it did not %s ago)", common.StepTitle(l.ID), common.Duration(c.now().Sub(l.Ended)))
-			return []string{st.Paint(common.ToneOK, "✓ ") + st.Paint(common.ToneMuted, common.Clip(text, W-2))}
+			return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W)
 		}
 		t := common.ToneBad
 		if stopped(l.Err) {
@@ -197,7 +199,7 @@ func (c *Checklist) lastLine(W int) []string {
 	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {
 		text += " · writes paused " + ms(c.drv.Facts().Cutover.Stall)
 	}
-	return []string{st.Paint(common.ToneOK, "✓ ") + st.Paint(common.ToneMuted, common.Clip(text, W-2))}
+	return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W)
 }
 
 // stepHeading is "STEP 4 · STEADY STATE" with a fact on the right.

@@ -47,16 +47,14 @@ func (c *Checklist) stepView(W, H int) []string {
 		if !stopped(r.Err) {
 			lines = append(lines, c.WrapText(step.OnFailure, W, 0, common.ToneMuted)...)
 		}
-		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 2})
+		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 2, More: c.moreLines})
 	}
 	if l := c.lastLine(W); len(l) > 0 {
-		secs = append(secs, common.Section{Lines: l, Prio: 30})
+		secs = append(secs, common.Section{Lines: l, Prio: 30, More: c.moreLines})
 	}
 	secs = append(secs, common.Section{Lines: c.WrapText(step.Why, W, 0, common.ToneMuted), Prio: 10, Whole: true})
 	if checks := c.checkLines(state, W); len(checks) > 0 {
-		secs = append(secs, common.Section{Lines: checks, Prio: 60, Min: 2, More: func(n int) string {
-			return st.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
-		}})
+		secs = append(secs, common.Section{Lines: checks, Prio: 60, Min: 2, More: c.moreLines})
 	}
 	// Derived from the facts once a frame: the commands, the questions,
 	// whether any of them writes.
@@ -69,16 +67,32 @@ func (c *Checklist) stepView(W, H int) []string {
 		secs = append(secs, common.Section{Lines: c.WrapText("reads only: "+commandSummary(cmds), W, 0, common.ToneMuted), Prio: 40, Min: 1})
 	default:
 		lines := []string{st.Paint(common.ToneMuted, "sends")}
+		units := make([]int, 0, len(cmds))
 		for _, cmd := range cmds {
+			// Every byte of a command is what will be sent: a long one
+			// wraps under itself, and is shown whole or not at all.
 			cmd.Note = ""
-			lines = append(lines, " "+common.Clip(cmd.String(), W-1))
+			units = append(units, len(lines))
+			for i, l := range common.WrapWords(cmd.String(), max(8, W-3)) {
+				pad := "   "
+				if i == 0 {
+					pad = " "
+				}
+				lines = append(lines, pad+l)
+			}
 		}
-		secs = append(secs, common.Section{Lines: lines, Prio: 40, Min: 2, More: func(n int) string {
-			return st.Paint(common.ToneMuted, common.Clip(fmt.Sprintf("  … %d more: enter shows every one first", n), W))
+		secs = append(secs, common.Section{Lines: lines, Prio: 40, Min: 2, Units: units, More: func(n int) string {
+			return st.Paint(common.ToneMuted, common.FirstFit(W, fmt.Sprintf("  … %d more: enter shows every one first", n), fmt.Sprintf("  … %d more", n)))
 		}})
 	}
 	secs = append(secs, common.Section{Lines: c.actionLines(id, state, failed, confs, writes, W), Prio: 95, Min: 1})
 	return common.FitSections(secs, H)
+}
+
+// moreLines says a section was cut short, and by how much: a message
+// never ends mid-sentence without saying so.
+func (c *Checklist) moreLines(n int) string {
+	return c.Styles.Paint(common.ToneMuted, fmt.Sprintf("  … %d more lines", n))
 }
 
 // commandSummary names commands by kind and count: "CONFIG GET ×11, DBSIZE".
@@ -115,39 +129,47 @@ func (c *Checklist) checkLines(state steps.StepState, W int) []string {
 		return c.goalLines(state, W)
 	}
 	var blocks, warns, passes []string
+	passed := 0
 	seen := map[string]bool{} // a block said once: the same one on every Sentinel is one line more
 	for _, ch := range state.Checks {
 		switch ch.Level {
 		case steps.Block:
 			same := ch.Detail + "\x00" + ch.Fix
 			if seen[same] {
-				blocks = append(blocks, " "+st.Paint(common.ToneBad, "✗ ")+st.Paint(common.ToneStrong, common.Clip(ch.Title, W-10))+st.Paint(common.ToneMuted, " · same"))
+				blocks = append(blocks, c.MarkedText(" "+st.Paint(common.ToneBad, "✗ "), 3, ch.Title+" · same", common.ToneStrong, W)...)
 				continue
 			}
 			seen[same] = true
-			blocks = append(blocks, " "+st.Paint(common.ToneBad, "✗ ")+st.Paint(common.ToneStrong, common.Clip(ch.Title, W-3)))
+			blocks = append(blocks, c.MarkedText(" "+st.Paint(common.ToneBad, "✗ "), 3, ch.Title, common.ToneStrong, W)...)
 			blocks = append(blocks, c.WrapText(ch.Detail, W, 3, common.ToneBad)...)
 			if ch.Fix != "" {
 				blocks = append(blocks, c.WrapText("fix: "+ch.Fix, W, 3, common.ToneText)...)
 			}
 			for _, fc := range ch.FixCommands {
 				fc.Note = ""
-				blocks = append(blocks, "   "+st.Paint(common.ToneAccent, common.Clip(fc.String(), W-3)))
+				blocks = append(blocks, c.MarkedText("   ", 5, fc.String(), common.ToneAccent, W)...)
 			}
 		case steps.Warn:
-			warns = append(warns, " "+st.Paint(common.ToneWarn, "! ")+common.Clip(ch.Title, W-3))
+			warns = append(warns, c.MarkedText(" "+st.Paint(common.ToneWarn, "! "), 3, ch.Title, common.ToneText, W)...)
 			warns = append(warns, c.detailLines(ch.Detail, W)...)
 		default:
 			line := " " + st.Paint(common.ToneOK, "✓ ") + ch.Title
-			if ch.Detail != "" && len(state.Checks) <= 4 {
-				line = c.TitleRight(line, common.Cell{Text: ch.Detail, Tone: common.ToneMuted}, W)
+			switch {
+			case ch.Detail == "" || len(state.Checks) > 4:
+				passes = append(passes, line)
+			case common.Width(ansi.Strip(line))+2+common.Width(ch.Detail) <= W:
+				passes = append(passes, c.TitleRight(line, common.Cell{Text: ch.Detail, Tone: common.ToneMuted}, W))
+			default:
+				// Under its title, whole, where it does not fit beside it.
+				passes = append(passes, line)
+				passes = append(passes, c.WrapText(ch.Detail, W, 3, common.ToneMuted)...)
 			}
-			passes = append(passes, line)
+			passed++
 		}
 	}
 	out := append(blocks, warns...)
-	if len(blocks)+len(warns) > 0 && len(passes) > 3 {
-		return append(out, " "+st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, fmt.Sprintf("%d more checks pass", len(passes))))
+	if len(blocks)+len(warns) > 0 && passed > 3 {
+		return append(out, " "+st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, fmt.Sprintf("%d more checks pass", passed)))
 	}
 	return append(out, passes...)
 }
@@ -168,20 +190,22 @@ func (c *Checklist) goalLines(state steps.StepState, W int) []string {
 			continue
 		}
 		out = append(out, line)
-		out = append(out, c.detailLines(ch.Detail, W)...)
+		// What the step waits for is the point (an address, since when
+		// the old primary serves stale data): said whole, wrapped.
+		out = append(out, c.WrapText(ch.Detail, W, 3, common.ToneMuted)...)
 	}
 	return out
 }
 
-// detailLines are a check's detail under its title: two lines at most,
-// the second ending in "…" when more was cut.
+// detailLines are a warning's detail under its title: two lines at most,
+// the second ending in " …" after its last whole word when more was cut.
 func (c *Checklist) detailLines(detail string, W int) []string {
 	if detail == "" {
 		return nil
 	}
 	d := c.WrapText(detail, W, 3, common.ToneMuted)
 	if len(d) > 2 {
-		d = append(d[:1], c.Styles.Paint(common.ToneMuted, common.Clip(ansi.Strip(d[1])+" …", W)))
+		d = append(d[:1], c.Styles.Paint(common.ToneMuted, common.ClipWords(ansi.Strip(d[1])+" …", W)))
 	}
 	return d
 }

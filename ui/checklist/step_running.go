@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"flyover/driver"
 	"flyover/probe"
 	"flyover/steps"
@@ -52,7 +54,17 @@ func (c *Checklist) runningView(W, H int) []string {
 		secs = append(secs, common.Section{Lines: lines, Prio: 80})
 	}
 	if hasProg && p.Message != "" {
-		secs = append(secs, common.Section{Lines: c.WrapText(p.Message, W, 0, common.ToneText), Prio: 70, Min: 1})
+		lines := c.WrapText(p.Message, W, 0, common.ToneText)
+		secs = append(secs, common.Section{Lines: lines, Prio: 70, Min: 1, More: func(n int) string {
+			// Short of room: what the lines left say, up to the last
+			// whole word that fits ("0 of 3 Sentinels name the target
+			// (need 2); the …"), never a figure cut.
+			rest := make([]string, 0, n)
+			for _, l := range lines[len(lines)-n:] {
+				rest = append(rest, ansi.Strip(l))
+			}
+			return st.Paint(common.ToneText, common.ClipWords(strings.Join(rest, " "), W))
+		}})
 	}
 	var act []string
 	if c.note.Text != "" {

@@ -44,18 +44,30 @@ func (c *Common) wrapText(text string, w, indent int, t Tone) []string {
 	text = probe.Redact(text, c.Cfg.Secrets...)
 	pad := strings.Repeat(" ", indent)
 	var out []string
-	for _, l := range strings.Split(ansi.Wrap(text, max(8, w-indent), ""), "\n") {
+	for _, l := range WrapWords(text, max(8, w-indent)) {
 		out = append(out, pad+c.Styles.Paint(t, strings.TrimRight(l, " ")))
 	}
 	return out
 }
 
-// TitleRight is a section title with a fact on the right.
+// TitleRight is a section title with a fact on the right, cut only
+// after a whole word: a figure is read whole or not at all.
 func (c *Common) TitleRight(left string, right Cell, w int) string {
 	lw := ansi.StringWidth(left)
-	r := Clip(right.Text, max(0, w-lw-2))
+	r := ClipWords(right.Text, max(0, w-lw-2))
 	if r == "" {
 		return left
 	}
 	return left + strings.Repeat(" ", max(1, w-lw-ansi.StringWidth(r))) + c.Styles.Paint(right.Tone, r)
+}
+
+// MarkedText is text after a mark (an icon, an indent) indent cells
+// wide, wrapped under itself rather than cut: a title, a command or a
+// figure is read whole.
+func (c *Common) MarkedText(mark string, indent int, text string, t Tone, w int) []string {
+	lines := c.WrapText(text, w, indent, t)
+	if len(lines) > 0 {
+		lines[0] = mark + strings.TrimPrefix(lines[0], strings.Repeat(" ", indent))
+	}
+	return lines
 }

@@ -1,8 +1,11 @@
 package common
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestFirstFitSaysAShorterWordingRatherThanCut(t *testing.T) {
@@ -51,5 +54,42 @@ func TestSparklineOverFillsItsWindow(t *testing.T) {
 	}
 	if got := Sparkline(r, 20, pick); strings.Count(got, "▇") != 2 {
 		t.Errorf("40 samples over the whole 600: %q, want a sliver", got)
+	}
+}
+
+// A section of wrapped commands is shortened to whole commands: the
+// one that would be cut in the middle goes, and More counts commands.
+func TestFitSectionsKeepsUnitsWhole(t *testing.T) {
+	lines := []string{"sends", "a1", "b1", "b2", "b3", "c1"}
+	more := func(n int) string { return strings.Repeat("+", n) }
+	got := FitSections([]Section{{Lines: lines, Min: 2, More: more, Units: []int{1, 2, 5}}}, 4)
+	if want := []string{"sends", "a1", "++"}; !slices.Equal(got, want) {
+		t.Errorf("4 lines: %q, want %q", got, want)
+	}
+	got = FitSections([]Section{{Lines: lines, Min: 2, More: more, Units: []int{1, 2, 5}}}, 5)
+	if want := []string{"sends", "a1", "++"}; !slices.Equal(got, want) {
+		t.Errorf("5 lines: %q, want %q", got, want)
+	}
+	got = FitSections([]Section{{Lines: lines, Min: 2, More: more}}, 4)
+	if want := []string{"sends", "a1", "b1", "+++"}; !slices.Equal(got, want) {
+		t.Errorf("no units, 4 lines: %q, want %q", got, want)
+	}
+}
+
+// A table too narrow for a cell's text says its shorter wording rather
+// than cutting it; with room, the text.
+func TestTableSaysTheShortWordingBeforeCutting(t *testing.T) {
+	st := DefaultStyles(true)
+	cols := []Column{
+		{Cells: []Cell{{Text: "s1"}, {Text: "s2"}}},
+		{Cells: []Cell{{Text: "master,failover_in_progress", Short: "failover"}, {Text: "master"}}},
+	}
+	plain := func(lines []string) string { return ansi.Strip(strings.Join(lines, "|")) }
+	if got := plain(st.Table(cols, 40, 2)); !strings.Contains(got, "master,failover_in_progress") {
+		t.Errorf("40 cells: %q", got)
+	}
+	got := plain(st.Table(cols, 16, 2))
+	if !strings.Contains(got, "s1  failover") || strings.Contains(got, "…") {
+		t.Errorf("16 cells: %q, want the short wording whole", got)
 	}
 }

@@ -213,3 +213,41 @@ func FirstFit(w int, wordings ...string) string {
 	}
 	return Clip(wordings[len(wordings)-1], w)
 }
+
+// WrapWords wraps plain text to lines of at most w cells at its spaces
+// only, as a command or a flag is read: a word with dashes
+// (client-output-buffer-limit, --new-replica, failover-timeout) stays on
+// one line; a word wider than w is broken where it must be. A newline
+// in s starts a new line.
+func WrapWords(s string, w int) []string {
+	if strings.Contains(s, "\n") {
+		var out []string
+		for _, p := range strings.Split(s, "\n") {
+			out = append(out, WrapWords(p, w)...)
+		}
+		return out
+	}
+	w = max(1, w)
+	var out []string
+	line := ""
+	for i, word := range strings.Split(s, " ") {
+		switch {
+		case i == 0:
+		case Width(line)+1+Width(word) <= w:
+			line += " " + word
+			continue
+		default:
+			out = append(out, line)
+		}
+		for Width(word) > w {
+			cut := ansi.Truncate(word, w, "")
+			out = append(out, cut)
+			word = word[len(cut):]
+		}
+		line = word
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}

@@ -8,6 +8,10 @@ type Section struct {
 	Min   int
 	More  func(n int) string
 	Whole bool // all of it or none (a paragraph cut short reads wrong)
+	// Units, when given, are the lines where each whole unit begins (a
+	// command wrapped on several lines): the section is shortened to
+	// whole units only, and More is told how many units it hid.
+	Units []int
 }
 
 // SectionsHeight is how many lines the sections take, stacked with a
@@ -26,6 +30,30 @@ func SectionsHeight(secs []Section, prio int) int {
 		}
 	}
 	return n + max(0, k-1)
+}
+
+// wholeUnits is how many of n lines to show when room is left for
+// shown, and how many lines (or units, when units are given) that hides:
+// a unit is shown whole or not at all.
+func wholeUnits(units []int, shown, n int) (int, int) {
+	if len(units) == 0 || shown < units[0] {
+		return shown, n - shown
+	}
+	k := 0 // units that end within the room
+	for k < len(units) {
+		end := n
+		if k+1 < len(units) {
+			end = units[k+1]
+		}
+		if end > shown {
+			break
+		}
+		k++
+	}
+	if k == len(units) {
+		return n, 0
+	}
+	return units[k], len(units) - k
 }
 
 // FitSections stacks sections, one blank line between them, shortening
@@ -50,8 +78,8 @@ func FitSections(secs []Section, h int) []string {
 		cut := min(total()-h, len(s.Lines)-s.Min)
 		keep := len(s.Lines) - cut
 		if s.More != nil && keep > 0 {
-			hidden := len(s.Lines) - keep + 1
-			s.Lines = append(s.Lines[:keep-1:keep-1], s.More(hidden))
+			shown, hidden := wholeUnits(s.Units, keep-1, len(s.Lines))
+			s.Lines = append(s.Lines[:shown:shown], s.More(hidden))
 		} else {
 			s.Lines = s.Lines[:keep]
 		}

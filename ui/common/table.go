@@ -12,6 +12,9 @@ type Cell struct {
 	// Span makes the cell run to the end of its row (an error in place
 	// of a Sentinel's details).
 	Span bool
+	// Short is a shorter wording of Text, said instead of cutting it
+	// when the table is too wide for Text.
+	Short string
 }
 
 // Column is one column of a table. TableMemo compares every field: a
@@ -29,8 +32,9 @@ type Column struct {
 
 // Table renders columns into lines exactly w cells wide: a muted heading
 // line (if any column has a heading) and one line per row. Columns are
-// dropped, in their drop order, until the table fits; the last column is
-// then cut to the width left.
+// dropped, in their drop order, until the table fits; then columns with
+// shorter wordings (Cell.Short) take them, from the right; the last
+// column is then cut to the width left.
 func (st *Styles) Table(cols []Column, w, gap int) []string {
 	widths := make([]int, len(cols))
 	shown := make([]bool, len(cols))
@@ -80,6 +84,25 @@ func (st *Styles) Table(cols []Column, w, gap int) []string {
 	for i := range cols {
 		if shown[i] {
 			last = i
+		}
+	}
+	// Still too wide: the shorter wordings, from the right.
+	for i := len(cols) - 1; i >= 0 && total() > w; i-- {
+		if !shown[i] {
+			continue
+		}
+		short, has := max(Width(cols[i].Head), cols[i].Min), false
+		for r, x := range cols[i].Cells {
+			switch {
+			case x.Span:
+			case x.Short != "":
+				short, has = max(short, Width(x.Short)), true
+			default:
+				short = max(short, textW[i][r])
+			}
+		}
+		if has && short < widths[i] {
+			widths[i] = max(short, widths[i]-(total()-w))
 		}
 	}
 	// Still too wide: cut columns from the right, the last first.
@@ -143,6 +166,10 @@ func (st *Styles) cellText(c Cell, n, w int, right bool) string {
 		return ""
 	}
 	t := c.Text
+	if n > w && c.Short != "" {
+		t = c.Short
+		n = Width(t)
+	}
 	if n > w {
 		t = ClipWords(t, w)
 		n = Width(t)

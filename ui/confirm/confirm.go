@@ -264,12 +264,7 @@ func (d *Confirm) Need(W int, top []string) int {
 func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 	st := d.Styles
 	q := d.Question()
-	right := common.Cell{Text: fmt.Sprintf("question %d of %d", d.Index+1, len(d.confs)), Tone: common.ToneMuted}
-	name := strings.ToUpper(d.step.Title)
-	if n := common.StepNumber(d.ID); n > 0 {
-		name = fmt.Sprintf("STEP %d OF %d · %s", n, len(steps.Steps()), name)
-	}
-	head := append(append([]string(nil), top...), d.TitleRight(st.Title.Render(name), right, W))
+	head := append(append([]string(nil), top...), d.heading(W))
 	secs := []common.Section{{Lines: head, Prio: 100}}
 	secs = append(secs, common.Section{Lines: d.WrapText(d.step.Why, W, 0, common.ToneMuted), Prio: 10, Whole: true})
 
@@ -280,7 +275,14 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 		if !p.Yes(d.Answers[p.ID]) {
 			ans = "no"
 		}
-		before = append(before, st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, common.Clip(p.Prompt, W-10)+"  ")+st.Paint(common.ToneStrong, ans))
+		// The question as asked, to its question mark; words that do
+		// not fit go whole (an address is never cut), the answer stays.
+		asked, _, ok := strings.Cut(p.Prompt, "?")
+		if ok {
+			asked += "?"
+		}
+		asked = common.ClipWords(asked, W-2-2-len(ans))
+		before = append(before, st.Paint(common.ToneOK, "✓ ")+st.Paint(common.ToneMuted, asked+"  ")+st.Paint(common.ToneStrong, ans))
 	}
 	if len(before) > 0 {
 		secs = append(secs, common.Section{Lines: before, Prio: 50, Min: 1})
@@ -293,7 +295,7 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 		first, _, _ := strings.Cut(q.Warning, ". ")
 		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 1, More: func(int) string {
 			// Short of room: the badge and the first sentence, never nothing.
-			return label + " " + st.Paint(common.ToneBad, common.Clip(strings.TrimSuffix(first, ".")+".", W-lw-1))
+			return label + " " + st.Paint(common.ToneBad, common.ClipWords(strings.TrimSuffix(first, ".")+".", W-lw-1))
 		}})
 	}
 	if q.WorstCase != "" {
@@ -316,9 +318,15 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 				cmds[i] = c
 			}
 		}
-		secs = append(secs, common.Section{Lines: append([]string{st.Paint(common.ToneMuted, head)}, d.commandLines(cmds, W)...), Prio: prioCommands, Min: 2,
+		lines, units := d.commandLines(cmds, W)
+		for i := range units {
+			units[i]++ // under the heading
+		}
+		secs = append(secs, common.Section{Lines: append([]string{st.Paint(common.ToneMuted, head)}, lines...), Prio: prioCommands, Min: 2, Units: units,
 			More: func(n int) string {
-				return st.Paint(common.ToneWarn, common.Clip(fmt.Sprintf("  … %d more lines: make the window taller to see every command", n), W))
+				return st.Paint(common.ToneWarn, common.FirstFit(W,
+					fmt.Sprintf("  … %d more command%s: make the window taller to see every one", n, common.Plural(n)),
+					fmt.Sprintf("  … %d more: make the window taller", n), fmt.Sprintf("  … %d more", n)))
 			}})
 	}
 	secs = append(secs, common.Section{Lines: d.questionLines(q, W), Prio: 99})
@@ -326,8 +334,9 @@ func (d *Confirm) sections(W int, top []string, notes bool) []common.Section {
 }
 
 // commandLines are commands exactly as they will be sent, aligned:
-// endpoint, arguments, and when or how often (muted), wrapped, never cut.
-func (d *Confirm) commandLines(cmds []steps.Command, W int) []string {
+// endpoint, arguments, and when or how often (muted), wrapped, never cut;
+// and the line where each command begins.
+func (d *Confirm) commandLines(cmds []steps.Command, W int) ([]string, []int) {
 	st := d.Styles
 	type row struct{ at, args, note string }
 	rows := make([]row, len(cmds))
@@ -349,7 +358,9 @@ func (d *Confirm) commandLines(cmds []steps.Command, W int) []string {
 		noteIndent = indent + 4
 	}
 	var out []string
+	starts := make([]int, 0, len(rows))
 	for _, r := range rows {
+		starts = append(starts, len(out))
 		head := strings.Repeat(" ", indent) + st.Paint(common.ToneMuted, common.FitRight(r.at, aw)) + " " + st.Paint(common.ToneStrong, r.args)
 		if argCol := indent + aw + 1; argCol+common.Width(r.args) > W {
 			// A very long command wraps under its arguments rather than
@@ -358,7 +369,7 @@ func (d *Confirm) commandLines(cmds []steps.Command, W int) []string {
 			if W-argCol < 20 {
 				argCol, pad = indent+4, strings.Repeat(" ", indent+4)
 			}
-			args := strings.Split(ansi.Wrap(r.args, W-argCol, ""), "\n")
+			args := common.WrapWords(r.args, W-argCol)
 			out = append(out, strings.Repeat(" ", indent)+st.Paint(common.ToneMuted, common.FitRight(r.at, aw)))
 			if argCol == indent+aw+1 {
 				out[len(out)-1] += " " + st.Paint(common.ToneStrong, strings.TrimRight(args[0], " "))
@@ -388,7 +399,27 @@ func (d *Confirm) commandLines(cmds []steps.Command, W int) []string {
 		}
 		out = append(out, d.WrapText(r.note, W, noteIndent, common.ToneMuted)...)
 	}
-	return out
+	return out, starts
+}
+
+// heading is the step's name and which question this is, in the words
+// that fit whole: the step count, then the word "question", give way.
+func (d *Confirm) heading(W int) string {
+	name := strings.ToUpper(d.step.Title)
+	names := []string{name}
+	if n := common.StepNumber(d.ID); n > 0 {
+		names = []string{fmt.Sprintf("STEP %d OF %d · %s", n, len(steps.Steps()), name), fmt.Sprintf("STEP %d · %s", n, name)}
+	}
+	i, n := d.Index+1, len(d.confs)
+	rights := []string{fmt.Sprintf("question %d of %d", i, n), fmt.Sprintf("%d of %d", i, n), fmt.Sprintf("%d/%d", i, n)}
+	for _, right := range rights {
+		for _, name := range names {
+			if common.Width(name)+2+common.Width(right) <= W {
+				return d.TitleRight(d.Styles.Title.Render(name), common.Cell{Text: right, Tone: common.ToneMuted}, W)
+			}
+		}
+	}
+	return d.TitleRight(d.Styles.Title.Render(names[len(names)-1]), common.Cell{Text: rights[len(rights)-1], Tone: common.ToneMuted}, W)
 }
 
 // questionLines are the prompt and the keys that answer it.

@@ -89,7 +89,9 @@ type Dashboard struct {
 	frame     string // the rendered screen
 	Dirty     bool   // frame is stale: View renders it again
 	eventRows int    // timeline rows the current layout shows
-	noHeader  bool   // the root model draws the header across a side panel
+	// eventWraps are event texts as last wrapped to their column.
+	eventWraps map[eventWrapKey][]string
+	noHeader   bool // the root model draws the header across a side panel
 	// tables keeps each panel's table as last drawn, until what it
 	// shows changes (most polls change nothing on screen).
 	tables  struct{ nodes, repl, sentinels, events common.TableMemo }

@@ -125,14 +125,21 @@ func (d *Dashboard) noteAgreement() {
 		t = common.ToneOK
 	default:
 		// The news is the set of addresses named, not who is answering.
-		var parts, named []string
+		// Each address once, with who names it: short enough to be
+		// read whole however many Sentinels there are.
+		var named []string
+		who := map[string][]string{}
 		for i, v := range s.Sentinels {
 			if v.Reachable && v.Monitors {
-				parts = append(parts, d.Sentinels[i].label+" "+v.MasterAddr)
 				if !contains(named, v.MasterAddr) {
 					named = append(named, v.MasterAddr)
 				}
+				who[v.MasterAddr] = append(who[v.MasterAddr], d.Sentinels[i].label)
 			}
+		}
+		parts := make([]string, len(named))
+		for i, addr := range named {
+			parts[i] = addr + " (" + strings.Join(who[addr], " ") + ")"
 		}
 		sort.Strings(named)
 		now = "disagree " + strings.Join(named, ",")

@@ -186,7 +186,7 @@ func TestSentinelDisagreementIsFlagged(t *testing.T) {
 		t.Errorf("no DISAGREE:\n%s", hs.screen())
 	}
 	e := hs.d.Events.Newest(0)
-	if e.Kind != "sentinels" || e.Tone != common.ToneWarn || !strings.Contains(e.Text, "s3 127.0.0.1:7002") {
+	if e.Kind != "sentinels" || e.Tone != common.ToneWarn || !strings.Contains(e.Text, "127.0.0.1:7002 (s3)") {
 		t.Errorf("newest event %+v, want a warning naming s3's master", e)
 	}
 }

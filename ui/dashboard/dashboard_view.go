@@ -247,7 +247,7 @@ func (d *Dashboard) sectionTitle(name string, right common.Cell, w int) string {
 	if right.Text == "" || nw+2 >= w {
 		return st.Title.Render(name) + strings.Repeat(" ", max(0, w-nw))
 	}
-	r := common.Clip(right.Text, w-nw-2)
+	r := common.ClipWords(right.Text, w-nw-2) // a figure whole or not at all
 	rw := ansi.StringWidth(r)
 	return st.Title.Render(name) + strings.Repeat(" ", w-nw-rw) + st.Paint(right.Tone, r)
 }

@@ -24,10 +24,11 @@ func showFullSync(s *probe.Snapshot) bool {
 }
 
 // fullSyncLines are the lines under REPLICATION, each label in labelW
-// cells and its value in w-labelW.
+// cells and its value in w-labelW; none after the switch, when the link
+// from the old primary is over.
 func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	s := &d.snap
-	if !showFullSync(s) {
+	if !showFullSync(s) || d.switched() {
 		return nil
 	}
 	st := d.styles
@@ -41,11 +42,15 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	// once the source's poll has read it).
 	buf := ""
 	if fw.Client == nil && fw.Limit != nil {
-		buf = st.Paint(common.ToneMuted, "not listed by the source · limit "+fullsync.LimitWords(*fw.Limit))
+		// The limit is the point: the words around it give way first.
+		lim := fullsync.LimitWords(*fw.Limit)
+		buf = st.Paint(common.ToneMuted, common.FirstFit(vw, "not listed by the source · limit "+lim, "not listed · limit "+lim,
+			"not listed · limit "+hardWords(*fw.Limit), "limit "+hardWords(*fw.Limit)))
 	}
 	if c := fw.Client; c != nil {
 		tone := common.ToneOK
 		text := probe.Bytes(c.Omem)
+		short := "" // the same without the soft limit, where it does not fit
 		switch {
 		case fw.Limit == nil:
 			text += " · limit unknown"
@@ -57,15 +62,21 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 			} else if fw.OverSoft > 0 || fw.Fill >= 0.5 {
 				tone = common.ToneWarn
 			}
+			short = text + " of " + hardWords(*fw.Limit)
 			text += " of " + fullsync.LimitWords(*fw.Limit)
 			if fw.OverSoft > 0 {
-				text += fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
+				over := fmt.Sprintf(" · over soft %s of %d s", fw.OverSoft.Round(time.Second), fw.Limit.SoftSeconds)
+				text, short = text+over, short+over
 			}
 		}
-		buf = st.Paint(tone, text)
-		if fw.Fill >= 0 && vw > 30 {
-			barW := min(20, vw/4)
-			buf = d.progressBar(fw.Fill, barW) + " " + st.Paint(tone, common.Fit(text, vw-barW-1))
+		if short == "" {
+			short = text
+		}
+		buf = st.Paint(tone, common.FirstFit(vw, text, short))
+		// The gauge beside the figures where both fit whole: the
+		// figures are the point, the bar gives way.
+		if barW := min(20, vw/4); fw.Fill >= 0 && vw > 30 && common.Width(short) <= vw-barW-1 {
+			buf = d.progressBar(fw.Fill, barW) + " " + st.Paint(tone, common.FirstFit(vw-barW-1, text, short))
 		}
 	}
 	if buf != "" {
@@ -96,9 +107,25 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 		out = append(out, line("full syncs", st.Paint(tone, forks)))
 	}
 	if dr := fw.LastDrop(); dr != nil {
-		out = append(out, line("dropped", st.Paint(common.ToneBad, dr.Reason)))
+		// Why the source closed the link, whole: it says what to raise.
+		for i, l := range common.WrapWords(dr.Reason, vw) {
+			label := ""
+			if i == 0 {
+				label = "dropped"
+			}
+			out = append(out, line(label, st.Paint(common.ToneBad, l)))
+		}
 	}
 	return out
+}
+
+// hardWords is a limit by its hard figure alone ("1.0 MiB hard"), or all
+// of it when it has none.
+func hardWords(l fullsync.Limit) string {
+	if l.Hard > 0 {
+		return probe.Bytes(l.Hard) + " hard"
+	}
+	return fullsync.LimitWords(l)
 }
 
 // fullSyncCompact is the full sync in one line for a small screen: the
@@ -106,7 +133,7 @@ func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 // second line with its cause).
 func (d *Dashboard) fullSyncCompact(w int) []string {
 	s := &d.snap
-	if !showFullSync(s) {
+	if !showFullSync(s) || d.switched() {
 		return nil
 	}
 	st := d.styles
@@ -139,9 +166,11 @@ func (d *Dashboard) fullSyncCompact(w int) []string {
 	if len(parts) == 0 {
 		return nil
 	}
-	out := []string{st.Paint(common.ToneMuted, common.Fit("sync", 8)) + st.Paint(tone, common.Fit(strings.Join(parts, " · "), w-8))}
+	out := []string{st.Paint(common.ToneMuted, common.Fit("sync", 8)) + st.Paint(tone, common.Fit(common.ClipWords(strings.Join(parts, " · "), w-8), w-8))}
 	if dr := fw.LastDrop(); dr != nil {
-		out = append(out, st.Paint(common.ToneBad, common.Fit("dropped: "+dr.Reason, w)))
+		for _, l := range common.WrapWords("dropped: "+dr.Reason, w) {
+			out = append(out, st.Paint(common.ToneBad, common.Fit(l, w)))
+		}
 	}
 	return out
 }

@@ -65,7 +65,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	}
 
 	if compact {
-		first := st.Title.Render("REPLICATION") + "  " + common.Fit(d.phaseLine(true), w-13)
+		first := st.Title.Render("REPLICATION") + "  " + common.Fit(d.phaseLine(true, w-13), w-13)
 		lagLine := d.joinCells(lag, common.Cell{Text: " · rate ", Tone: common.ToneMuted}, rateCell, common.Cell{Text: " · catch-up ", Tone: common.ToneMuted}, d.catchUp)
 		if from.Text != "" {
 			// Whose word the lag is matters more than the rate.
@@ -89,7 +89,7 @@ func (d *Dashboard) replicationBlock(w int, compact bool) []string {
 	const labelW = len("source offset") + 2
 	out := []string{
 		d.sectionTitle("REPLICATION", stateNote, w),
-		st.Paint(common.ToneMuted, common.Fit("phase", labelW)) + common.Fit(d.phaseLine(false), w-labelW),
+		st.Paint(common.ToneMuted, common.Fit("phase", labelW)) + common.Fit(d.phaseLine(false, w-labelW), w-labelW),
 	}
 	if l.Phase == probe.PhaseTransfer {
 		out = append(out, st.Paint(common.ToneMuted, common.Fit("progress", labelW))+d.progressLine(w-labelW))
@@ -110,9 +110,9 @@ func (d *Dashboard) joinCells(cs ...common.Cell) common.Cell {
 }
 
 // phaseLine is the full-sync stepper: done ● current ◉ to come ○, and
-// the current phase's name; with percent, the transfer's progress in
-// figures.
-func (d *Dashboard) phaseLine(percent bool) string {
+// the current phase's name, in fewer words where w is too narrow for it;
+// with percent, the transfer's progress in figures.
+func (d *Dashboard) phaseLine(percent bool, w int) string {
 	st := d.styles
 	l := &d.snap.Link
 	cur := -1
@@ -142,23 +142,26 @@ func (d *Dashboard) phaseLine(percent bool) string {
 			b.WriteString(st.PhaseTodoSpan.Render("○"))
 		}
 	}
-	name := string(l.Phase)
+	names := []string{string(l.Phase)}
 	switch {
 	case cur >= 0:
 	case d.snap.Source.Reachable && !d.snap.Target.Reachable:
-		name = "unknown: target silent"
+		names = []string{"unknown: target silent", "target silent"}
 	default:
-		name = "unknown (an endpoint is down)"
+		names = []string{"unknown (an endpoint is down)", "unknown"}
 	}
 	if d.switched() {
 		// The link from the old primary is over: say why, not "not attached".
-		name = "switched · the target is the primary"
+		names = []string{"switched · the target is the primary", "switched"}
 	}
-	b.WriteString("  ")
-	b.WriteString(st.Paint(common.ToneStrong, name))
+	pct := ""
 	if percent && l.Phase == probe.PhaseTransfer && l.Progress >= 0 {
-		b.WriteString(fmt.Sprintf(" %d%%", int(l.Progress*100)))
+		pct = fmt.Sprintf(" %d%%", int(l.Progress*100))
 	}
+	room := w - (2*len(phases) - 1) - 2 - len(pct)
+	b.WriteString("  ")
+	b.WriteString(st.Paint(common.ToneStrong, common.FirstFit(room, names...)))
+	b.WriteString(pct)
 	return b.String()
 }
 

@@ -37,8 +37,13 @@ func (d *Dashboard) nodesBlock(w int, compact bool) []string {
 		diff.Cells = append(diff.Cells, c)
 	}
 	// Fixed columns, so the eye compares source and target row by row;
-	// the target's facts run longer (stand-in, replica of ...).
+	// the target's facts run longer (stand-in, replica of ...). Where
+	// the two addresses would not fit whole, the diff column goes (the
+	// table drops it) and they get its room.
 	space := max(20, w-10-8-3*2)
+	if addrs := common.Width(src.Addr) + common.Width(tgt.Addr) + 2; space < addrs+4 {
+		space = max(20, w-10-2*2)
+	}
 	srcW := space * 23 / 50
 	tgtW := space - srcW
 	srcCol.Min, srcCol.Max = srcW, srcW
@@ -110,7 +115,7 @@ func (d *Dashboard) serverCell(w common.Which, width int) common.Cell {
 		if ansi.StringWidth(long) <= width {
 			return common.Cell{Text: long, Tone: common.ToneWarn}
 		}
-		return common.Cell{Text: text + " (stand-in)", Tone: common.ToneWarn}
+		return common.Cell{Text: text + " (stand-in)", Short: "stand-in " + n.Version, Tone: common.ToneWarn}
 	}
 	return common.Cell{Text: text}
 }
@@ -151,7 +156,9 @@ func (d *Dashboard) statusCell(ns *nodeState, width int) common.Cell {
 	if n.Reachable && ns == &d.Source && d.oldStale != "" {
 		// The old primary still answers clients after the switch, with
 		// data that stopped at it.
-		return common.Cell{Text: "● " + d.oldStale, Tone: common.ToneWarn}
+		// Since when is the point: the words around it give way first.
+		short := strings.Replace(d.oldStale, "stale since ", "stale ", 1)
+		return common.Cell{Text: common.FirstFit(width, "● "+d.oldStale, "● "+short, short), Tone: common.ToneWarn}
 	}
 	if n.Reachable {
 		if n.RTT >= slowRTT {
@@ -189,13 +196,13 @@ func memCell(n *probe.Node) common.Cell {
 		return common.Cell{Text: "—", Tone: common.ToneMuted}
 	}
 	if n.MaxMemory <= 0 {
-		return common.Cell{Text: probe.Bytes(n.UsedMemory) + " / no limit"}
+		return common.Cell{Text: probe.Bytes(n.UsedMemory) + " / no limit", Short: probe.Bytes(n.UsedMemory)}
 	}
 	t := common.ToneText
 	if float64(n.UsedMemory) > 0.9*float64(n.MaxMemory) {
 		t = common.ToneWarn
 	}
-	return common.Cell{Text: probe.Bytes(n.UsedMemory) + " / " + probe.Bytes(n.MaxMemory), Tone: t}
+	return common.Cell{Text: probe.Bytes(n.UsedMemory) + " / " + probe.Bytes(n.MaxMemory), Short: probe.Bytes(n.UsedMemory) + "/" + probe.Bytes(n.MaxMemory), Tone: t}
 }
 
 func numCell(n *probe.Node, v int64) common.Cell {

@@ -77,7 +77,11 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 			if v.RecordAddr != "" && !probe.SameAddr(v.RecordAddr, v.MasterAddr) {
 				// Mid-failover the leader sends clients to the target
 				// while its own record is still the old primary.
-				row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr), Tone: common.ToneWarn}
+				row[3] = common.Cell{Text: v.MasterAddr + mark(v.MasterAddr) + " · own record " + v.RecordAddr + mark(v.RecordAddr),
+					Short: v.MasterAddr + " · own " + v.RecordAddr, Tone: common.ToneWarn}
+				// Both addresses are the point for that second: the
+				// Sentinels' own addresses give way first (s1, s2 say who).
+				cols[1].Drop = 5
 			}
 			q := common.Cell{Text: fmt.Sprintf("%d ok", v.Quorum), Tone: common.ToneOK}
 			if !v.QuorumOK {
@@ -85,12 +89,11 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				quorumOK = false
 			}
 			row[4] = q
-			flags := strings.Join(v.MasterFlags, ",")
 			ft := common.ToneText
 			if v.MasterDown() || v.FailoverInProgress() {
 				ft = common.ToneWarn
 			}
-			row[5] = common.Cell{Text: flags, Tone: ft}
+			row[5] = flagsCell(v.MasterFlags, ft)
 			if v.KnowsTarget {
 				row[6] = common.Cell{Text: "known", Tone: common.ToneOK}
 			} else {
@@ -148,4 +151,25 @@ func (d *Dashboard) shortMark(addr string) string {
 		return " tgt"
 	}
 	return ""
+}
+
+// flagsCell is a master's flags as Sentinel says them; shorter, without
+// the "master" every master has and with failover_in_progress as
+// "failover", where the row is too narrow for them.
+func flagsCell(flags []string, t common.Tone) common.Cell {
+	c := common.Cell{Text: strings.Join(flags, ","), Tone: t}
+	var short []string
+	for _, f := range flags {
+		switch f {
+		case "master":
+		case "failover_in_progress":
+			short = append(short, "failover")
+		default:
+			short = append(short, f)
+		}
+	}
+	if s := strings.Join(short, ","); s != "" && s != c.Text {
+		c.Short = s
+	}
+	return c
 }

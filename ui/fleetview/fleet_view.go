@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"flyover/fleet"
 	"flyover/probe"
@@ -86,7 +87,29 @@ func (m *Model) refreshRows() {
 // tableRows is how many lines the table has on screen, its heading
 // included.
 func (m *Model) tableRows() int {
-	return max(2, m.height-3-len(m.cfg.Warnings))
+	return max(2, m.height-3-len(m.warningLines()))
+}
+
+// warningLines are the warnings, each wrapped under its badge rather
+// than cut: what the operator is warned of is read whole.
+func (m *Model) warningLines() []string {
+	if len(m.cfg.Warnings) == 0 {
+		return nil
+	}
+	st := &m.styles
+	badge := st.BadgeBad.Render(" WARNING ")
+	pad := strings.Repeat(" ", ansi.StringWidth(badge)+1)
+	var out []string
+	for _, w := range m.cfg.Warnings {
+		for i, l := range strings.Split(ansi.Wrap(w, max(8, m.width-len(pad)), ""), "\n") {
+			lead := pad
+			if i == 0 {
+				lead = badge + " "
+			}
+			out = append(out, common.Fit(lead+st.Paint(common.ToneBad, strings.TrimRight(l, " ")), m.width))
+		}
+	}
+	return out
 }
 
 // View is the fleet table, or the master on screen under a line that
@@ -130,25 +153,35 @@ func (m *Model) render() string {
 			answering++
 		}
 	}
-	head := st.AppName.Render("flyover fleet") + st.Paint(common.ToneMuted, fmt.Sprintf("  %d masters · %d/%d Sentinels answering · syncs %d/%d · sort %s",
-		len(m.rows), answering, len(m.cfg.Fleet.Sentinels), len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs, m.sortBy))
-	if m.every > m.cfg.SlowTick {
-		head += st.Paint(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
-	}
-	if m.phaseIdx > 0 {
-		head += st.Paint(common.ToneAccent, " · phase "+string(fleet.Phases[m.phaseIdx-1]))
+	// The header's facts, each whole or not at all: what filters the
+	// table first, the counts, then how it is polled and sorted.
+	head := st.AppName.Render("flyover fleet")
+	used := common.Width("flyover fleet")
+	add := func(t common.Tone, s string) {
+		if used+common.Width(s) <= m.width {
+			head += st.Paint(t, s)
+			used += common.Width(s)
+		}
 	}
 	if m.filter != "" || m.typing {
-		f := " · /" + m.filter
+		f := "  /" + m.filter
 		if m.typing {
 			f += "▏"
 		}
-		head += st.Paint(common.ToneAccent, f)
+		add(common.ToneAccent, f)
 	}
+	if m.phaseIdx > 0 {
+		add(common.ToneAccent, "  phase "+string(fleet.Phases[m.phaseIdx-1]))
+	}
+	add(common.ToneMuted, fmt.Sprintf("  %d masters", len(m.rows)))
+	add(common.ToneMuted, fmt.Sprintf(" · %d/%d Sentinels answering", answering, len(m.cfg.Fleet.Sentinels)))
+	add(common.ToneMuted, fmt.Sprintf(" · syncs %d/%d", len(m.cfg.Turns.Syncs()), m.cfg.Turns.MaxSyncs))
+	if m.every > m.cfg.SlowTick {
+		add(common.ToneMuted, " · each polled every "+m.every.Round(100*time.Millisecond).String())
+	}
+	add(common.ToneMuted, fmt.Sprintf(" · sort %s", m.sortBy))
 	lines = append(lines, common.Fit(head, m.width))
-	for _, w := range m.cfg.Warnings {
-		lines = append(lines, common.Fit(st.BadgeBad.Render(" WARNING ")+" "+st.Paint(common.ToneBad, w), m.width))
-	}
+	lines = append(lines, m.warningLines()...)
 	n := m.tableRows() - 1
 	if m.cursor < m.top {
 		m.top = m.cursor
