@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"flyover/lab/labtest"
 	"flyover/steps"
 	"flyover/ui/common"
 )
@@ -89,21 +89,10 @@ func benchIdle(b *testing.B, g *harness) {
 	frames := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := labtest.SelfCPU()
 	for b.Loop() {
 		frames += idleRound(g, &last)
 	}
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the user and system CPU time this process has used, GC
-// included; unlike ns/op it does not grow when other work shares the
-// machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((labtest.SelfCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
