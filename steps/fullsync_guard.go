@@ -191,7 +191,7 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
 	restarts, fulls := w.Restarts(), w.FullSyncs
 	why := func() string {
-		s := fmt.Sprintf("the source restarted the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
+		s := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
 		if restarts > MaxSyncRestarts {
 			s += fmt.Sprintf(", %d more than flyover lets through: it came before the stop reached the target", restarts-MaxSyncRestarts)
 		}

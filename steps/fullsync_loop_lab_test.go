@@ -156,7 +156,7 @@ func TestFullSyncLoopIsStoppedWithoutTheSyncDelay(t *testing.T) {
 	g, src, _, _ := startLoop(t, 0, time.Second, 8000)
 	ctx := context.Background()
 	g.advanceTo(steps.StepAttach)
-	said := regexp.MustCompile(`restarted the target's full sync (\d+) times`)
+	said := regexp.MustCompile(`dropped the target's full sync (\d+) times`)
 	var late []string
 	for attempt := 1; attempt <= 3; attempt++ {
 		f := g.facts()
