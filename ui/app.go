@@ -78,19 +78,6 @@ type Model struct {
 	drawn news
 }
 
-// news is what makes a coalesced poll's frame worth drawing at once:
-// anything that moved (dashboard.News: a timeline entry, a Sentinel's
-// reply that differs, the badge, a key), the checklist's state, and the
-// clock's second. A poll that changed figures alone waits for the next
-// second's frame, a tick later at most: an idle screen changes once a
-// second, not at every poll (each changed frame is parsed and compared
-// whole by the renderer).
-type news struct {
-	moves  uint64
-	second int64
-	panel  string
-}
-
 // redrawMsg is the coalesced redraw's tick: observe and draw what the
 // polls brought since the last frame.
 type redrawMsg struct{}
@@ -186,19 +173,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.route(msg))
 	}
 	return m, m.route(msg)
-}
-
-// moving tells the dashboard's pace (dashboard.Move) what the root model
-// alone knows moves: the operator's keys, an open question, a running
-// step. The Sentinels are then polled every tick.
-func (m *Model) moving(msg tea.Msg) {
-	_, key := msg.(tea.KeyPressMsg)
-	if key || m.Guide != nil && (m.Guide.Asking() || m.Guide.Running() != nil) {
-		if m.Dash.Quiet() {
-			m.invalidate() // the header's word on the pace changes
-		}
-		m.Dash.Move()
-	}
 }
 
 // route is Update's work for everything but coalesced polls.
@@ -302,17 +276,6 @@ func (m *Model) refresh() {
 	m.frame = m.content + "\n" + m.footer
 	m.dirty = false
 	m.drawn = m.news()
-}
-
-// news is the news as of now (news).
-func (m *Model) news() news {
-	var n news
-	n.moves, n.second = m.Dash.News()
-	if m.Guide != nil {
-		p := m.Guide.Plan()
-		n.panel = m.Guide.LayoutKey() + " " + string(p.Current)
-	}
-	return n
 }
 
 // key handles a key press by mode.
