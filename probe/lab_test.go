@@ -251,6 +251,15 @@ func TestSentinelEventsArriveTyped(t *testing.T) {
 	if e.Addr() != l.Target.Addr() || e.MasterName != "flyover" || e.Sentinel != l.Sentinels[0].Addr() {
 		t.Errorf("%+v", e)
 	}
+	// A subscription waiting out its quiet (15 s before its PING) ends
+	// at Stop: quitting flyover does not wait for it.
+	stopped := make(chan struct{})
+	go func() { w.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop still waits 5 s later: a quiet subscription holds the quit")
+	}
 }
 
 func TestTLSEndpointsAndMismatches(t *testing.T) {

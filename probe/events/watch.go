@@ -96,9 +96,19 @@ func (w *Watcher) watch(ctx context.Context, e *probe.Endpoint) {
 }
 
 // relay reads messages until the subscription fails or ctx ends. A quiet
-// subscription is checked with PING; no answer to it means the link is lost.
+// subscription is checked with PING; no answer to it means the link is
+// lost. The check comes after 15 s of silence, not sooner: each one is a
+// wake-up of an idle screen, three Sentinels' worth, and the Sentinels'
+// polls (every 4 s at the quietest) notice a Sentinel that stops
+// answering long before; a subscription that dies with its connection
+// closed is noticed at once.
 func (w *Watcher) relay(ctx context.Context, e *probe.Endpoint, ps *redis.PubSub) {
-	const quiet = 3 * time.Second
+	const quiet = 15 * time.Second
+	// A read waits for the next message or the quiet's end, whatever
+	// ctx says: closing the subscription ends it at once (Stop does not
+	// wait out a quiet subscription).
+	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
+	defer stop()
 	pinged := false
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, quiet)
