@@ -10,7 +10,7 @@ import (
 )
 
 // quietNote is what the header says while the Sentinels are read slowly.
-const quietNote = "Sentinels 2s while quiet"
+const quietNote = "Sentinels 4s while quiet"
 
 // While nothing moves the Sentinels are polled slowly, and the header
 // says so; a key, a Sentinel event or a reply that differs brings them
@@ -49,7 +49,7 @@ func TestSentinelsSlowOnlyWhileNothingMoves(t *testing.T) {
 	hs.m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	hs.w.SentFlags[0] = nil
 	hs.rounds(12)
-	if sc := hs.screen(); !hs.m.Dash.Quiet() || !strings.Contains(strings.SplitN(sc, "\n", 2)[0], "quiet: 1s, Sentinels 2s") {
+	if sc := hs.screen(); !hs.m.Dash.Quiet() || !strings.Contains(strings.SplitN(sc, "\n", 2)[0], "quiet: 2s, Sentinels 4s") {
 		t.Fatalf("quiet at 80x24, the header does not say the Sentinels' pace:\n%s", sc)
 	}
 

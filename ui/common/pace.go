@@ -22,11 +22,15 @@ type Pace struct {
 }
 
 // NewPace paces polls of tick once nothing has moved for ten ticks: the
-// Sentinels four times slower, the data nodes twice (500 ms: 2 s and 1 s
-// after 5 s; while quiet a frame shows the figures with the clock's
-// second anyway). now is when the watch starts, which counts as movement.
+// Sentinels eight times slower, the data nodes four (500 ms: 4 s and 2 s
+// after 5 s). An idle screen's cost is its wake-ups, each poll's and each
+// changed frame's: a frame shows the figures with the poll's clock, so
+// while quiet the screen changes every 2 s, not every second. The
+// Sentinels say every change of their state on Pub/Sub as it happens
+// (probe/events), which ends the slow waits at once; their polls are
+// the backstop. now is when the watch starts, which counts as movement.
 func NewPace(tick time.Duration, now time.Time) *Pace {
-	return &Pace{Fast: tick, Slow: 4 * tick, SlowNodes: 2 * tick, QuietAfter: 10 * tick, lastMove: now}
+	return &Pace{Fast: tick, Slow: 8 * tick, SlowNodes: 4 * tick, QuietAfter: 10 * tick, lastMove: now}
 }
 
 // Move records movement at now: every slow wait ends, and polls are Fast

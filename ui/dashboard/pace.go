@@ -2,14 +2,16 @@ package dashboard
 
 import "flyover/ui/common"
 
-// While nothing moves, the Sentinels are polled every Pace.Slow (2 s at
+// While nothing moves, the Sentinels are polled every Pace.Slow (4 s at
 // the default tick) instead of every tick: their replies said the same
-// thing twice a second; the data nodes every Pace.SlowNodes (1 s). Anything that moves brings them back at once: a
-// reply that differs, a Sentinel event, any timeline entry (a node down,
-// a role or link change), the badge or the stage changing, and, from the
-// root model, a key, a question or a running step (Move). Trouble on
-// screen (a warning badge, a Sentinel down) is never quiet (calm). The
-// header says when the Sentinels are read slowly (paceNote).
+// thing twice a second, and their events say a change as it happens; the
+// data nodes every Pace.SlowNodes (2 s). Anything that moves brings them
+// back at once: a reply that differs, a Sentinel event, any timeline
+// entry (a node down, a role or link change), the badge or the stage
+// changing, and, from the root model, a key, a question or a running
+// step (Move). Trouble on screen (a warning badge, a Sentinel down) is
+// never quiet (calm). The header says when the endpoints are read
+// slowly (paceNote).
 
 // Move records movement now: the Sentinels' slow waits end, and their
 // polls come every tick until nothing has moved for a while again.
