@@ -126,16 +126,39 @@ func WaitEvents(ctx context.Context, ch <-chan events.Event) tea.Cmd {
 // instead of one each (five endpoints at two polls a second were ten
 // redraws a second). Each endpoint is still re-armed only by its own
 // result; the wait is between d/2 and 3d/2, d on average.
-func onGrid(now time.Time, d time.Duration) time.Duration {
+func onGrid(now time.Time, d time.Duration) time.Duration { return onSlot(now, d, 0) }
+
+// onSlot is onGrid for instants offset from the multiples of d: a wait
+// that ends at a multiple of d plus offset.
+func onSlot(now time.Time, d, offset time.Duration) time.Duration {
 	if d <= 0 {
 		return d
 	}
 	earliest := now.Add(d / 2)
-	next := earliest.Truncate(d)
+	next := earliest.Add(-offset).Truncate(d).Add(offset)
 	if next.Before(earliest) {
 		next = next.Add(d)
 	}
 	return next.Sub(now)
+}
+
+// Slots share the polls of many endpoints, each every Every, among
+// instants Step apart (Every/Step of them): endpoint i polls at the
+// multiples of Every plus (i mod slots)*Step. An idle program's cost
+// is its wake-ups, one for each instant something is due and one for
+// each reply that lands alone: a fleet of 200 masters polled every 5 s,
+// each re-armed by its own reply, drifted to 40 instants a second; in
+// slots a tick apart (500 ms) it is 2, 20 masters each, their replies
+// landing together.
+type Slots struct{ Every, Step time.Duration }
+
+// Wait is how long endpoint i waits, about Every, for its next slot.
+func (s Slots) Wait(now time.Time, i int) time.Duration {
+	n := 1
+	if s.Step > 0 && s.Every > s.Step {
+		n = int(s.Every / s.Step)
+	}
+	return onSlot(now, s.Every, time.Duration(i%n)*s.Step)
 }
 
 // Sleep waits d or until ctx ends; it reports whether the wait completed.

@@ -119,8 +119,12 @@ type Model struct {
 	redraw common.Redraw
 
 	// every is how often the fleet polls each master and Sentinel
-	// itself: SlowTick, or longer for a fleet past Config.MaxPolls.
+	// itself: SlowTick, or longer for a fleet past Config.MaxPolls; in
+	// slots a Tick apart (common.Slots), master i in slot i, so that the
+	// polls of an idle fleet land on a few instants a second.
 	every time.Duration
+	slots common.Slots
+	slot  map[string]int // a master's index, its slot
 
 	subs  map[string]*ui.Model // entered masters, by name
 	paces map[string]*pace
@@ -161,6 +165,10 @@ func New(ctx context.Context, cfg Config) *Model {
 	m := &Model{cfg: cfg, ctx: ctx, styles: common.DefaultStyles(true), keys: DefaultKeyMap(),
 		subs: map[string]*ui.Model{}, paces: map[string]*pace{}, dirty: true, rowsDirty: true, redraw: common.Redraw{Every: cfg.Redraw}}
 	m.every = max(cfg.SlowTick, time.Duration(len(cfg.Fleet.Masters))*time.Second/time.Duration(cfg.MaxPolls))
+	m.slots, m.slot = common.Slots{Every: m.every, Step: cfg.Tick}, map[string]int{}
+	for i, ms := range cfg.Fleet.Masters {
+		m.slot[ms.Name] = i
+	}
 	m.refreshRows()
 	return m
 }
@@ -200,10 +208,10 @@ type (
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	for _, ms := range m.cfg.Fleet.Masters {
-		cmds = append(cmds, m.pollNodes(ms, 0))
+		cmds = append(cmds, m.pollNodes(ms, false))
 	}
 	for i := range m.cfg.Fleet.Sentinels {
-		cmds = append(cmds, m.pollSentinel(i, 0))
+		cmds = append(cmds, m.pollSentinel(i, false))
 	}
 	if m.cfg.Events != nil {
 		cmds = append(cmds, m.waitEvents())
@@ -211,10 +219,11 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
-	ctx := m.ctx
+// pollNodes polls master ms's nodes: at once, or after its slot's wait.
+func (m *Model) pollNodes(ms *fleet.Master, wait bool) tea.Cmd {
+	ctx, slots, slot := m.ctx, m.slots, m.slot[ms.Name]
 	return func() tea.Msg {
-		if !common.Sleep(ctx, delay) {
+		if wait && !common.Sleep(ctx, slots.Wait(time.Now(), slot)) {
 			return nil
 		}
 		src, tgt := ms.PollNodes(ctx)
@@ -222,10 +231,12 @@ func (m *Model) pollNodes(ms *fleet.Master, delay time.Duration) tea.Cmd {
 	}
 }
 
-func (m *Model) pollSentinel(i int, delay time.Duration) tea.Cmd {
-	ctx, f, st := m.ctx, m.cfg.Fleet, m.cfg.State
+// pollSentinel polls Sentinel i: at once, or after the first slot's
+// wait (the Sentinels land with the masters of slot 0).
+func (m *Model) pollSentinel(i int, wait bool) tea.Cmd {
+	ctx, f, st, slots := m.ctx, m.cfg.Fleet, m.cfg.State, m.slots
 	return func() tea.Msg {
-		if !common.Sleep(ctx, delay) {
+		if wait && !common.Sleep(ctx, slots.Wait(time.Now(), 0)) {
 			return nil
 		}
 		// The replica lists the rows read now, not when the wait began.
@@ -279,11 +290,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.nodes(msg.name, msg.src, msg.tgt)
-		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), m.every), m.arm())
+		return m, tea.Batch(m.pollNodes(m.cfg.Fleet.Master(msg.name), true), m.arm())
 	case fleetSentinelMsg:
 		m.cfg.State.Sentinel(msg.i, msg.masters, msg.err)
 		m.rowsDirty = true
-		return m, tea.Batch(m.pollSentinel(msg.i, m.every), m.arm())
+		return m, tea.Batch(m.pollSentinel(msg.i, true), m.arm())
 	case fleetEventsMsg:
 		for _, e := range msg.events {
 			m.cfg.State.Event(e)

@@ -254,7 +254,11 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	if ui.NoColor() {
 		opts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.ASCII)}, opts...)
 	}
-	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(30)}, opts...)
+	// Ten frames a second, as the single master's screen (ui.Run says
+	// why): Bubble Tea's renderer wakes at every frame, changed or not,
+	// and those wake-ups are the largest part of an idle fleet's cost
+	// after its polls. A key still shows within 100 ms.
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(10)}, opts...)
 	m := New(ctx, cfg)
 	_, err := tea.NewProgram(m, opts...).Run()
 	m.Stop(func(s string) { fmt.Fprintln(os.Stderr, "flyover: "+s) })
