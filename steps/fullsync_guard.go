@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,7 +62,9 @@ func (b BufferRaise) RestoreArgs() []string {
 	return []string{"CONFIG", "SET", "client-output-buffer-limit", b.Old.Value(b.Word)}
 }
 
-func (s *Session) setSyncStopped(st *SyncStop) {
+// SetSyncStopped records the loop flyover stopped (nil: none, or its fix
+// applied since).
+func (s *Session) SetSyncStopped(st *SyncStop) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sync.Stopped = st
@@ -182,43 +185,54 @@ func bufferDrops(f Facts) []fullsync.SyncDrop {
 // it stops the sync with REPLICAOF NO ONE on the target, the undo of
 // flyover's own attach on a target that serves no one yet (as the cutover
 // lifts its own pause): no question, but written to the audit log before
-// it is sent. It returns the step's error: why, what was done, the fix.
-// The count is read again from the source's own counter (sync_full since
-// the attach) once the target was told to stop, so that a stop that came
-// after one more restart says so.
+// it is sent, with the whole of why (every figure, the last drop's
+// reason). It returns the step's error (StopMessage): short enough to
+// read beside the checklist at 80x24. The count is read again from the
+// source's own counter (sync_full since the attach) once the target was
+// told to stop, so that a stop that came after one more restart says so.
 func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
 	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
 	restarts, fulls := w.Restarts(), w.FullSyncs
-	why := func() string {
-		s := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
-		if restarts > MaxSyncRestarts {
-			s += fmt.Sprintf(", %d more than flyover lets through: it came before the stop reached the target", restarts-MaxSyncRestarts)
-		}
-		if last := w.LastDrop(); last != nil {
-			s += "; last: " + last.Reason
-		}
-		return s
+	why := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
+	if last := w.LastDrop(); last != nil {
+		why += "; last: " + last.Reason
 	}
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
-		Message: "stopping the full sync before the source forks again: " + why()}, true)
+		Message: "stopping the full sync before the source forks again: " + why}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
 	if n := r.Prober.Source.PollNode(ctx); n.Reachable && w.Baseline >= 0 && n.Sync.SyncFull-w.Baseline > fulls {
 		fulls = n.Sync.SyncFull - w.Baseline
 		restarts = max(restarts, int(fulls-1))
 	}
 	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}
-	r.Session.setSyncStopped(st)
-	done := "flyover sent REPLICAOF NO ONE to the target (its own attach undone; the target served no one)"
-	if err != nil {
-		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): stop it yourself (REPLICAOF NO ONE on the target) before the source forks again", err)
+	r.Session.SetSyncStopped(st)
+	return errors.New(StopMessage(st, err))
+}
+
+// StopMessage is the stop in three short sentences: what happened, with
+// its figures (the drops, the last one's cause and its limit); what
+// flyover did (REPLICAOF NO ONE on the target), or that it could not;
+// and the next action, the exact CONFIG SET first. The whole of why is
+// in the audit log; the stop's history in the report.
+func StopMessage(st *SyncStop, sendErr error) string {
+	what := fmt.Sprintf("the source dropped it %d times", st.Restarts)
+	if st.Restarts > MaxSyncRestarts {
+		what += fmt.Sprintf(" (%d more than flyover lets through)", st.Restarts-MaxSyncRestarts)
 	}
-	fix := "read the source's log and the target's, fix the cause, then attach again"
+	if n := len(st.Drops); n > 0 {
+		what += "; last: " + st.Drops[n-1].Short()
+	}
+	done := "flyover sent REPLICAOF NO ONE to the target"
+	if sendErr != nil {
+		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): send it yourself before the source forks again", sendErr)
+	}
+	next := "read the source's log and the target's, fix the cause, then attach again"
 	if st.Fix != nil {
-		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; the decommission offers to put it back), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
+		next = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q), then attach again",
 			st.Fix.New.Value(st.Fix.Word), st.Fix.Old.Value(st.Fix.Word))
 	}
-	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why(), done, fix)
+	return fmt.Sprintf("full sync stopped: %s. %s. Next: %s.", what, done, next)
 }
 
 // SyncInTrouble: the full sync in f may be dropped before flyover's next
@@ -272,7 +286,7 @@ func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 		return fmt.Errorf("the source refused the raised limit (%w): raise it yourself or answer no; nothing else was sent", err)
 	}
 	r.Session.setBufferRaised(fix)
-	r.Session.setSyncStopped(nil)
+	r.Session.SetSyncStopped(nil)
 	r.Prober.Source.RefreshLimits()
 	return nil
 }

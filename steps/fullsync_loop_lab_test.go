@@ -156,7 +156,7 @@ func TestFullSyncLoopIsStoppedWithoutTheSyncDelay(t *testing.T) {
 	g, src, _, _ := startLoop(t, 0, time.Second, 8000)
 	ctx := context.Background()
 	g.advanceTo(steps.StepAttach)
-	said := regexp.MustCompile(`dropped the target's full sync (\d+) times`)
+	said := regexp.MustCompile(`full sync stopped: the source dropped it (\d+) times`)
 	var late []string
 	for attempt := 1; attempt <= 3; attempt++ {
 		f := g.facts()
@@ -239,12 +239,15 @@ func startLoop(t *testing.T, syncDelay, poll time.Duration, rate int) (*rig, *re
 	return g, src, w, fast
 }
 
-// stoppedNamingTheLimit: the full-sync step stopped the loop and its last
-// drop names the buffer limit (hard or soft, as judged).
+// stoppedNamingTheLimit: the full-sync step stopped the loop, its last
+// drop names the buffer limit it passed (hard or soft, as judged, with
+// its figure), and the fix is the replica class's limit.
 func stoppedNamingTheLimit(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "full sync stopped") && strings.Contains(err.Error(), "last: the buffer") &&
-		strings.Contains(err.Error(), "(client-output-buffer-limit replica")
+	return err != nil && strings.Contains(err.Error(), "full sync stopped") && namedLimit.MatchString(err.Error()) &&
+		strings.Contains(err.Error(), `CONFIG SET client-output-buffer-limit "replica `)
 }
+
+var namedLimit = regexp.MustCompile(`last: the buffer (passed|stayed over|was over) its [0-9.]+ [KMG]?i?B (hard|soft) limit`)
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
