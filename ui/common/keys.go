@@ -36,9 +36,38 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// ShortHelp is the one-line footer.
+// shortKeys are the one-line footer's keys, with how long each stays on
+// a short line: quit and ? (which shows every key) outlast the events'
+// scrolling.
+func (k KeyMap) shortKeys() []struct {
+	key.Binding
+	keep int
+} {
+	return []struct {
+		key.Binding
+		keep int
+	}{{k.EventsUp, 20}, {k.EventsDn, 10}, {k.Help, 80}, {k.Quit, 90}}
+}
+
+// ShortHelp is the one-line footer's keys.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.EventsUp, k.EventsDn, k.Help, k.Quit}
+	var out []key.Binding
+	for _, b := range k.shortKeys() {
+		out = append(out, b.Binding)
+	}
+	return out
+}
+
+// ShortHints are the one-line footer's keys as it lays them out
+// (FitKeys), those set.
+func (k KeyMap) ShortHints() []KeyHint {
+	var out []KeyHint
+	for _, b := range k.shortKeys() {
+		if h, ok := Hint(b.Binding, b.keep); ok {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // FullHelp is the expanded footer `?` opens, one column per group.
@@ -97,4 +126,49 @@ func DefaultConfirmKeyMap() ConfirmKeyMap {
 		Erase:  Bind("backspace", "erase a letter", "backspace"),
 		Clear:  Bind("ctrl+u", "erase all", "ctrl+u"),
 	}
+}
+
+// KeyHint is one key in a footer: the key as shown, what it does, and
+// how long it stays when the line is short (higher stays longer).
+type KeyHint struct {
+	Key, Desc string
+	Keep      int
+}
+
+// Text is the hint as the footer shows it: "q quit".
+func (h KeyHint) Text() string { return h.Key + " " + h.Desc }
+
+// Hint is b as a footer's hint that stays keep long; false when b is
+// off (a key map's unset binding).
+func Hint(b key.Binding, keep int) (KeyHint, bool) {
+	if !b.Enabled() {
+		return KeyHint{}, false
+	}
+	return KeyHint{Key: b.Help().Key, Desc: b.Help().Desc, Keep: keep}, true
+}
+
+// FitKeys are the hints that fit on a line of w columns with sepW columns
+// between two, in their order: a key is shown with its description whole
+// or left off whole, the lowest Keep first (the later of two equals).
+// Never a word cut in the middle (bubbles' help adds a key that overflows
+// when its ellipsis would not fit, and the line was then cut).
+func FitKeys(hints []KeyHint, sepW, w int) []KeyHint {
+	out := append([]KeyHint(nil), hints...)
+	for len(out) > 0 {
+		total := sepW * (len(out) - 1)
+		for _, h := range out {
+			total += Width(h.Text())
+		}
+		if total <= w {
+			return out
+		}
+		drop := len(out) - 1
+		for i := len(out) - 1; i >= 0; i-- {
+			if out[i].Keep < out[drop].Keep {
+				drop = i
+			}
+		}
+		out = append(out[:drop], out[drop+1:]...)
+	}
+	return out
 }
