@@ -221,7 +221,7 @@ func (m *Model) render() string {
 // columns are the table's columns for the rows on screen.
 func (m *Model) columns(idx []int) []common.Column {
 	cols := []common.Column{
-		{Head: " "}, {Head: "MASTER", Max: 24}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
+		{Head: " "}, {Head: "MASTER"}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
 		{Head: "PHASE", Min: 12}, {Head: "LAG", Right: true}, {Head: "KEYS src/tgt", Right: true, Drop: 2},
 		{Head: "VERDICT", Drop: 5}, {Head: "LAST EVENT", Drop: 1},
 	}
@@ -231,16 +231,14 @@ func (m *Model) columns(idx []int) []common.Column {
 		if m.top+k == m.cursor {
 			mark = common.Cell{Text: "▸", Tone: common.ToneAccent}
 		}
-		name := common.Cell{Text: r.Master, Tone: common.ToneStrong}
-		if _, in := m.subs[r.Master]; in {
-			name.Text += " •"
-		}
+		name := common.Cell{Text: r.Master, Tone: common.ToneStrong} // fitNames shortens it, marks it
 		cells := []common.Cell{mark, name, {Text: dashIfEmpty(r.Source)}, {Text: dashIfEmpty(r.Target), Tone: common.ToneMuted},
 			phaseCell(r), lagCell(r), keysCell(r), verdictCell(r), eventCell(r)}
 		for c := range cols {
 			cols[c].Cells = append(cols[c].Cells, cells[c])
 		}
 	}
+	m.fitNames(cols)
 	return cols
 }
 
