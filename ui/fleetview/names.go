@@ -1,8 +1,6 @@
 package fleetview
 
-import (
-	"flyover/ui/common"
-)
+import "flyover/ui/common"
 
 // The MASTER column. A master's name is what the operator types (the
 // filter, --confirm-masters, the cutover's confirmation), so it is never
