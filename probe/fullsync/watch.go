@@ -130,7 +130,10 @@ type SourceSide struct {
 
 // TargetSide is what the poll read of the target.
 type TargetSide struct {
-	Reachable     bool
+	Reachable bool
+	// Follows: the target says it replicates from the source (its own
+	// INFO; or it is a replica the source lists).
+	Follows       bool
 	Keys          int64
 	Loading       bool
 	UptimeSeconds int64
@@ -257,6 +260,12 @@ func judgeDrop(prev *Observation, pw *Watch, o *Observation, w *Watch, dt time.D
 	case ptgt.Reachable && tgt.UptimeSeconds < ptgt.UptimeSeconds:
 		d.Cause = DropTarget
 		d.Brief, more = "the target restarted", " (out of memory? crashed?): read its log"
+	case !tgt.Follows:
+		// The target left the source itself: promoted by the cutover,
+		// detached (REPLICAOF NO ONE: flyover's stop, the abort), or
+		// pointed elsewhere. The sync ended; the source restarted
+		// nothing.
+		return nil
 	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
 		d.Cause = DropBufferHard
 		d.Brief = fmt.Sprintf("the buffer passed its %s hard limit", Bytes(lim.Hard))

@@ -74,7 +74,7 @@ func TestADropIsSaidBrieflyAndInFull(t *testing.T) {
 		}
 		return Observation{At: at, Attached: true, RateBytes: 100 << 10,
 			Source: SourceSide{Reachable: true, Sync: s, Client: &ReplicaClient{ID: id, Omem: omem}},
-			Target: TargetSide{Reachable: tgtUp, UptimeSeconds: uptime}}
+			Target: TargetSide{Reachable: tgtUp, Follows: tgtUp, UptimeSeconds: uptime}}
 	}
 	for _, c := range []struct {
 		name        string
@@ -107,5 +107,37 @@ func TestADropIsSaidBrieflyAndInFull(t *testing.T) {
 	// A drop kept from before there was a brief form says its reason.
 	if d := (SyncDrop{Reason: "the buffer passed its 1.0 MiB hard limit (…)"}); d.Short() != d.Reason {
 		t.Errorf("Short of an old drop: %q", d.Short())
+	}
+}
+
+// The sync ends without a restart when the target leaves the source
+// itself: the cutover promotes it (the source may still list it for a
+// poll), or REPLICAOF NO ONE detaches it. No drop is judged and the
+// count stays; while it follows, a closed link is a drop.
+func TestTheTargetLeavingIsNotARestart(t *testing.T) {
+	lim := Limit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60}
+	at := time.Unix(1000, 0)
+	obs := func(client *ReplicaClient, follows bool) Observation {
+		at = at.Add(time.Second)
+		return Observation{At: at, Attached: true, Online: follows, RateBytes: 100 << 10,
+			Source: SourceSide{Reachable: true, Sync: SourceSync{SyncFull: 1, ClientsRead: true,
+				Limits: &BufferLimits{Replica: lim, ReplTimeout: 60}}, Client: client},
+			Target: TargetSide{Reachable: true, Follows: follows, UptimeSeconds: 50}}
+	}
+	streaming := obs(&ReplicaClient{ID: 7, Omem: 20 << 10}, true)
+	w0 := Next(nil, nil, streaming)
+	before := obs(&ReplicaClient{ID: 7, Omem: 20 << 10}, true)
+	w1 := Next(&streaming, &w0, before)
+	// Promoted: the target is a primary; the source lists it a moment
+	// longer (attached), its connection gone.
+	promoted := obs(nil, false)
+	w2 := Next(&before, &w1, promoted)
+	if w2.Restarts() != 0 || len(w2.Drops) != 0 || w2.FullSyncs != w1.FullSyncs {
+		t.Errorf("after the promotion: %d restarts, drops %+v, %d full syncs; want 0, none, %d", w2.Restarts(), w2.Drops, w2.FullSyncs, w1.FullSyncs)
+	}
+	// The same closed link while the target still follows: a drop.
+	still := obs(nil, true)
+	if w := Next(&before, &w1, still); w.Restarts() != 1 || w.LastDrop() == nil || w.LastDrop().Cause != DropTimeout {
+		t.Errorf("a link closed under a target that follows: %d restarts, %+v; want 1, repl-timeout", w.Restarts(), w.LastDrop())
 	}
 }
