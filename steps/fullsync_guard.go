@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"flyover/probe"
@@ -25,12 +26,18 @@ const MaxSyncRestarts = 2
 
 // SyncFacts are what this session did about the full sync.
 type SyncFacts struct {
-	// Stopped is the loop flyover stopped, nil when none.
-	Stopped *SyncStop `json:"stopped,omitempty"`
+	// Stopped is the loop flyover stopped whose fix is not applied yet,
+	// nil when none; Stops every loop it stopped, oldest first (the
+	// report's history).
+	Stopped *SyncStop  `json:"stopped,omitempty"`
+	Stops   []SyncStop `json:"stops,omitempty"`
 	// Raised is the source's limit flyover raised (the old value is what
 	// to restore), nil when it did not; Restored once it put it back.
 	Raised   *BufferRaise `json:"raised,omitempty"`
 	Restored bool         `json:"restored,omitempty"`
+	// Synced is when the target first streamed after the raise (zero:
+	// not yet, or no raise).
+	Synced time.Time `json:"synced,omitempty"`
 }
 
 // SyncStop is a sync flyover stopped after MaxSyncRestarts restarts.
@@ -50,6 +57,8 @@ type BufferRaise struct {
 	Word string         `json:"class"` // replica, or slave on Redis < 5
 	// Why are the figures it was computed from.
 	Why string `json:"why"`
+	// At is when flyover sent it (zero: a fix not sent).
+	At time.Time `json:"at,omitempty"`
 }
 
 // SetArgs is the CONFIG SET that raises the limit.
@@ -68,12 +77,23 @@ func (s *Session) SetSyncStopped(st *SyncStop) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sync.Stopped = st
+	if st != nil {
+		s.sync.Stops = append(slices.Clip(s.sync.Stops), *st) // Facts handed out keep theirs
+	}
 }
 
 func (s *Session) setBufferRaised(b *BufferRaise) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sync.Raised, s.sync.Restored = b, false
+	s.sync.Raised, s.sync.Restored, s.sync.Synced = b, false, time.Time{}
+}
+
+// observeSync notes when the target first streams after the raise (the
+// sync the raise let finish). Called by Observe, locked.
+func (s *Session) observeSync(snap probe.Snapshot) {
+	if s.sync.Raised != nil && s.sync.Synced.IsZero() && snap.Link.Phase == probe.PhaseOnline && snap.At.After(s.sync.Raised.At) {
+		s.sync.Synced = snap.At
+	}
 }
 
 func (s *Session) setBufferRestored() {
@@ -285,33 +305,43 @@ func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 	if _, err := r.Send(ctx, r.Prober.Source, access.AnyArgs(nil, fix.SetArgs())...); err != nil {
 		return fmt.Errorf("the source refused the raised limit (%w): raise it yourself or answer no; nothing else was sent", err)
 	}
-	r.Session.setBufferRaised(fix)
-	r.Session.SetSyncStopped(nil)
+	raised := *fix // the stop's own fix stays as the stop saw it
+	raised.At = time.Now()
+	r.Session.setBufferRaised(&raised)
+	r.Session.SetSyncStopped(nil) // fixed: Stops keep it for the report
 	r.Prober.Source.RefreshLimits()
 	return nil
 }
 
-// SyncReportLines are the report's lines on the full sync: the loop
-// flyover stopped, and the raised limit with the command that restores it.
+// SyncReportLines are the report's lines on the full sync, its history:
+// each loop flyover stopped, the limit it raised and when, whether the
+// sync then finished, and the limit put back or the command that does.
 func SyncReportLines(f Facts) []string {
 	var out []string
-	if st := f.Sync.Stopped; st != nil {
+	for _, st := range f.Sync.Stops {
 		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
 		if len(st.Drops) > 0 {
 			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason
 		}
 		out = append(out, l+".")
 	}
-	switch b := f.Sync.Raised; {
-	case b == nil:
-	case f.Sync.Restored:
-		out = append(out, fmt.Sprintf("The source's buffer limit flyover raised to `%s` for the full sync was put back to `%s` (CONFIG SET client-output-buffer-limit, in the audit log).",
-			b.New.Value(b.Word), b.Old.Value(b.Word)))
-	default:
-		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
-			b.New.Value(b.Word), b.Old.Value(b.Word)))
+	b := f.Sync.Raised
+	if b == nil {
+		return out
 	}
-	return out
+	l := fmt.Sprintf("The source's replica output buffer limit was raised from `%s` to `%s`", b.Old.Value(b.Word), b.New.Value(b.Word))
+	if !b.At.IsZero() {
+		l += " at " + b.At.UTC().Format(time.RFC3339)
+	}
+	if !f.Sync.Synced.IsZero() {
+		l += "; the full sync then finished (the target streamed at " + f.Sync.Synced.UTC().Format(time.RFC3339) + ")"
+	}
+	out = append(out, l+".")
+	if f.Sync.Restored {
+		return append(out, fmt.Sprintf("The limit was put back to `%s` (CONFIG SET client-output-buffer-limit, in the audit log).", b.Old.Value(b.Word)))
+	}
+	return append(out, fmt.Sprintf("**Restore the source's buffer limit**: put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
+		b.Old.Value(b.Word)))
 }
 
 // BufferRaiseCommands are the raise the attach step offers, for its list

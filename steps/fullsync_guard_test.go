@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"flyover/probe"
 	"flyover/probe/fullsync"
 )
 
@@ -48,5 +49,45 @@ func TestStopMessageSaysWhatHappenedWhatWasDoneAndTheFix(t *testing.T) {
 		if !strings.Contains(msg, part) {
 			t.Errorf("stop %q lacks %q", msg, part)
 		}
+	}
+}
+
+// The report keeps the full sync's history when the operator accepts the
+// raise after a stop and the sync then finishes: it stopped at T after N
+// restarts, the limit was raised from X to Y at T2, the sync finished,
+// and the restore (the command, then that it was put back).
+func TestReportKeepsTheStopAfterTheRaiseLetTheSyncFinish(t *testing.T) {
+	s := NewSession()
+	st := stopFixture()
+	s.SetSyncStopped(st)
+	// The attach's raise, as RunBufferRaise records it.
+	raised := *st.Fix
+	raised.At = st.At.Add(time.Minute)
+	s.setBufferRaised(&raised)
+	s.SetSyncStopped(nil)
+	if f := s.Facts(probe.Topology{}, probe.Snapshot{}); f.Sync.Stopped != nil {
+		t.Fatal("the stop is still open after its fix: the attach would offer it again")
+	}
+	s.Observe(probe.Snapshot{At: raised.At.Add(30 * time.Second), Link: probe.Link{Phase: probe.PhaseTransfer}})
+	s.Observe(probe.Snapshot{At: raised.At.Add(47 * time.Second), Link: probe.Link{Phase: probe.PhaseOnline}})
+	s.Observe(probe.Snapshot{At: raised.At.Add(60 * time.Second), Link: probe.Link{Phase: probe.PhaseOnline}})
+
+	lines := strings.Join(SyncReportLines(s.Facts(probe.Topology{}, probe.Snapshot{})), "\n")
+	for _, want := range []string{
+		"Full sync stopped by flyover at 2026-12-06T00:25:31Z after 2 restarts (REPLICAOF NO ONE on the target); last cause: the buffer passed its 1.0 MiB hard limit",
+		"The source's replica output buffer limit was raised from `replica 1048576 524288 5` to `replica 268435456 268435456 60` at 2026-12-06T00:26:31Z; " +
+			"the full sync then finished (the target streamed at 2026-12-06T00:27:18Z).",
+		"**Restore the source's buffer limit**: put it back with `CONFIG SET client-output-buffer-limit \"replica 1048576 524288 5\"`",
+	} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("the report lacks\n%s\nin\n%s", want, lines)
+		}
+	}
+
+	s.setBufferRestored()
+	lines = strings.Join(SyncReportLines(s.Facts(probe.Topology{}, probe.Snapshot{})), "\n")
+	if !strings.Contains(lines, "Full sync stopped by flyover at") || !strings.Contains(lines, "was put back to `replica 1048576 524288 5`") ||
+		strings.Contains(lines, "Restore the source's buffer limit") {
+		t.Errorf("the report after the limit was put back:\n%s", lines)
 	}
 }

@@ -126,6 +126,12 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	if err != nil || !strings.Contains(string(report), "was put back to `replica 1048576 524288 5`") || strings.Contains(string(report), "Restore the source's buffer limit") {
 		t.Errorf("the report does not say the limit was put back (%v):\n%s", err, report)
 	}
+	// The history stays: the stop, the raise, the sync that finished.
+	for _, want := range []string{"Full sync stopped by flyover at", "was raised from `replica 1048576 524288 5` to", "the full sync then finished"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
 }
 
 // restoreOffer is the question that puts the raised limit back, nil when
