@@ -27,14 +27,7 @@ func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 		}
 		return n
 	}
-	var prev *Snapshot
-	step := func(s, t Node) Snapshot {
-		at = at.Add(time.Second)
-		s.PolledAt, t.PolledAt = at, at
-		snap := Derive(topo, prev, at, s, t, nil)
-		prev = &snap
-		return snap
-	}
+	step := polls(topo, &at)
 	step(src(4), tgt(false, 0)) // before the attach: sync_full 4
 	s := step(src(5, fullsync.ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 300 << 10}), tgt(true, 0))
 	if w := s.FullSync; !w.Attached || w.Baseline != 4 || w.FullSyncs != 1 || w.Client == nil || w.Fill < 0.29 || w.Fill > 0.3 {
@@ -106,14 +99,7 @@ func TestFullSyncWatchCountsNoRestartAtTheSwitch(t *testing.T) {
 		}
 		return n
 	}
-	var prev *Snapshot
-	step := func(s, t Node) Snapshot {
-		at = at.Add(time.Second)
-		s.PolledAt, t.PolledAt = at, at
-		snap := Derive(topo, prev, at, s, t, nil)
-		prev = &snap
-		return snap
-	}
+	step := polls(topo, &at)
 	step(src(RolePrimary, true, client), tgt(RoleReplica))
 	step(src(RolePrimary, true, client), tgt(RoleReplica))
 	for i, s := range []Snapshot{
@@ -124,5 +110,18 @@ func TestFullSyncWatchCountsNoRestartAtTheSwitch(t *testing.T) {
 		if w := s.FullSync; w.Restarts() != 0 || len(w.Drops) != 0 {
 			t.Errorf("poll %d after the promotion: %d restarts, drops %+v; want none", i+1, w.Restarts(), w.Drops)
 		}
+	}
+}
+
+// polls derives one snapshot after another, each poll a second after the
+// last (at moves with them), from the previous one.
+func polls(topo Topology, at *time.Time) func(s, t Node) Snapshot {
+	var prev *Snapshot
+	return func(s, t Node) Snapshot {
+		*at = at.Add(time.Second)
+		s.PolledAt, t.PolledAt = *at, *at
+		snap := Derive(topo, prev, *at, s, t, nil)
+		prev = &snap
+		return snap
 	}
 }
