@@ -397,7 +397,7 @@ func (m *Model) warningLines() []string {
 // renderFooter is the key help, with where the log goes when there is room.
 func (m *Model) renderFooter(hk helpKeys) string {
 	if m.help.ShowAll {
-		lines := strings.Split(m.help.View(hk), "\n")
+		lines := strings.Split(m.fullHelp(hk), "\n")
 		for i := range lines {
 			lines[i] = common.Fit(lines[i], m.width)
 		}

@@ -83,3 +83,30 @@ func panelHelp(m *Model) []key.Binding {
 	}
 	return m.side.Help()
 }
+
+// The expanded help (?) at every width from 60 to 140 columns: each
+// column of keys whole or left off whole, ? and q always there.
+func TestFullHelpNeverCutsAKey(t *testing.T) {
+	for _, guided := range []bool{false, true} {
+		var hs *harness
+		if guided {
+			g := newGuided(t, 120, 36, nil, nil)
+			g.Detached()
+			hs = g.harness()
+		} else {
+			hs = newHarness(t, 120, 36, nil)
+		}
+		hs.rounds(2)
+		hs.key("?")
+		for w := 60; w <= 140; w++ {
+			hs.send(tea.WindowSizeMsg{Width: w, Height: 36})
+			lines := strings.Split(hs.screen(), "\n")
+			help := strings.Join(lines[len(lines)-1-strings.Count(hs.m.footer, "\n"):], "\n")
+			what := fmt.Sprintf("the full help at %d columns, guided %t", w, guided)
+			assertNothingCut(t, what, help)
+			if !strings.Contains(help, "? fewer keys") || !strings.Contains(help, "q quit") {
+				t.Errorf("%s: ? or q left off:\n%s", what, help)
+			}
+		}
+	}
+}

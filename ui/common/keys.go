@@ -153,19 +153,37 @@ func Hint(b key.Binding, keep int) (KeyHint, bool) {
 // Never a word cut in the middle (bubbles' help adds a key that overflows
 // when its ellipsis would not fit, and the line was then cut).
 func FitKeys(hints []KeyHint, sepW, w int) []KeyHint {
-	out := append([]KeyHint(nil), hints...)
+	widths, keep := make([]int, len(hints)), make([]int, len(hints))
+	for i, h := range hints {
+		widths[i], keep[i] = Width(h.Text()), h.Keep
+	}
+	var out []KeyHint
+	for _, i := range FitWhole(widths, keep, sepW, w) {
+		out = append(out, hints[i])
+	}
+	return out
+}
+
+// FitWhole are the indexes of the pieces (widths wide) that fit in w
+// columns with sepW between two, in order: each whole or left off whole,
+// the lowest keep first (the later of two equals).
+func FitWhole(widths, keep []int, sepW, w int) []int {
+	out := make([]int, len(widths))
+	for i := range out {
+		out[i] = i
+	}
 	for len(out) > 0 {
 		total := sepW * (len(out) - 1)
-		for _, h := range out {
-			total += Width(h.Text())
+		for _, i := range out {
+			total += widths[i]
 		}
 		if total <= w {
 			return out
 		}
 		drop := len(out) - 1
-		for i := len(out) - 1; i >= 0; i-- {
-			if out[i].Keep < out[drop].Keep {
-				drop = i
+		for k := len(out) - 1; k >= 0; k-- {
+			if keep[out[k]] < keep[out[drop]] {
+				drop = k
 			}
 		}
 		out = append(out[:drop], out[drop+1:]...)
