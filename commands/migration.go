@@ -327,6 +327,9 @@ func (m *migration) finish(work context.Context, interrupted bool) (int, bool) {
 	if last.Err != nil {
 		m.out.emit(MigrateEvent{Event: "step-end", Step: last.ID, TookMS: took.Milliseconds(), Error: last.Err.Error()},
 			fmt.Sprintf("%s failed after %s: %v", last.ID, took, last.Err))
+		if n := syncStopNote(last.ID, f.Sync.Stopped); n != "" {
+			m.out.emit(MigrateEvent{Event: "note", Step: last.ID, Message: n}, string(last.ID)+": "+n)
+		}
 		if interrupted {
 			return m.interrupted(work), true
 		}
@@ -397,4 +400,15 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// syncStopNote is what an unattended run adds to the full sync's stop: the
+// run ends there, and the next one starts from the live topology, without
+// this stop's figures.
+func syncStopNote(id steps.StepID, st *steps.SyncStop) string {
+	if id != steps.StepFullSync || st == nil || st.Fix == nil {
+		return ""
+	}
+	return "to go on, send the CONFIG SET above to the source (keep its old value to put back), then run flyover migrate again; " +
+		"--raise-output-buffer alone may not do: a new run raises the limit only when its own prediction says the sync overflows"
 }

@@ -176,7 +176,7 @@ func observe(s *Snapshot) fullsync.Observation {
 		At: s.At, TargetAt: tgt.PolledAt, Attached: s.Link.FollowsSource || s.Link.ListedBySource,
 		Online: s.Link.Phase == PhaseOnline, RateBytes: s.Link.RateBytes,
 		Source: fullsync.SourceSide{Reachable: src.Reachable, Sync: src.Sync},
-		Target: fullsync.TargetSide{Reachable: tgt.Reachable, Loading: tgt.Loading, UptimeSeconds: tgt.UptimeSeconds},
+		Target: fullsync.TargetSide{Reachable: tgt.Reachable, Follows: s.Link.FollowsSource, Loading: tgt.Loading, UptimeSeconds: tgt.UptimeSeconds},
 	}
 	if src.Reachable {
 		o.Source.Keys = src.Keys()

@@ -27,14 +27,7 @@ func TestFullSyncWatchCountsTheLoopAndNamesTheLimit(t *testing.T) {
 		}
 		return n
 	}
-	var prev *Snapshot
-	step := func(s, t Node) Snapshot {
-		at = at.Add(time.Second)
-		s.PolledAt, t.PolledAt = at, at
-		snap := Derive(topo, prev, at, s, t, nil)
-		prev = &snap
-		return snap
-	}
+	step := polls(topo, &at)
 	step(src(4), tgt(false, 0)) // before the attach: sync_full 4
 	s := step(src(5, fullsync.ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 300 << 10}), tgt(true, 0))
 	if w := s.FullSync; !w.Attached || w.Baseline != 4 || w.FullSyncs != 1 || w.Client == nil || w.Fill < 0.29 || w.Fill > 0.3 {
@@ -75,5 +68,60 @@ func TestFullSyncWatchLoadETA(t *testing.T) {
 	b := Derive(topo, &a, at.Add(time.Second), src, tgt(100), nil)
 	if w := b.FullSync; w.KeysPerSec != 100 || !w.ETAKnown || w.ETA != 9*time.Second || !w.Loading {
 		t.Fatalf("load: %+v", w)
+	}
+}
+
+// The cutover promotes the target: its link to the source closes, and
+// for a poll the source may still list it. That is the sync's end, not a
+// restart: the watch counts none, then or after (the old primary a
+// replica of the new one).
+func TestFullSyncWatchCountsNoRestartAtTheSwitch(t *testing.T) {
+	topo := Topology{MasterName: "m", Source: "127.0.0.1:7000", Target: "127.0.0.1:7001"}
+	limits := &fullsync.BufferLimits{Replica: fullsync.Limit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60}, ReplTimeout: 60}
+	at := time.Unix(1000, 0)
+	line := ReplicaLine{IP: "127.0.0.1", Port: 7001, State: "online", Offset: 5000, HasOffset: true}
+	client := fullsync.ReplicaClient{ID: 10, Addr: "127.0.0.1:40000", Omem: 20 << 10}
+	src := func(role Role, listed bool, clients ...fullsync.ReplicaClient) Node {
+		n := Node{Reachable: true, Role: role, Keyspace: map[int]DBKeys{0: {Keys: 1000}}, ReplOffset: 5000,
+			Sync: fullsync.SourceSync{SyncFull: 5, ClientsRead: true, Clients: clients, Limits: limits}}
+		if listed {
+			n.Replicas = []ReplicaLine{line}
+		}
+		if role == RoleReplica {
+			n.MasterHost, n.MasterPort, n.LinkStatus = "127.0.0.1", 7001, "up"
+		}
+		return n
+	}
+	tgt := func(role Role) Node {
+		n := Node{Reachable: true, Role: role, UptimeSeconds: 50, Keyspace: map[int]DBKeys{0: {Keys: 1000}}}
+		if role == RoleReplica {
+			n.MasterHost, n.MasterPort, n.LinkStatus, n.Offset, n.HasOffset = "127.0.0.1", 7000, "up", 5000, true
+		}
+		return n
+	}
+	step := polls(topo, &at)
+	step(src(RolePrimary, true, client), tgt(RoleReplica))
+	step(src(RolePrimary, true, client), tgt(RoleReplica))
+	for i, s := range []Snapshot{
+		step(src(RolePrimary, true), tgt(RolePrimary)), // promoted; still listed, its connection gone
+		step(src(RolePrimary, false), tgt(RolePrimary)),
+		step(src(RoleReplica, false), tgt(RolePrimary)), // the old primary follows the new one
+	} {
+		if w := s.FullSync; w.Restarts() != 0 || len(w.Drops) != 0 {
+			t.Errorf("poll %d after the promotion: %d restarts, drops %+v; want none", i+1, w.Restarts(), w.Drops)
+		}
+	}
+}
+
+// polls derives one snapshot after another, each poll a second after the
+// last (at moves with them), from the previous one.
+func polls(topo Topology, at *time.Time) func(s, t Node) Snapshot {
+	var prev *Snapshot
+	return func(s, t Node) Snapshot {
+		*at = at.Add(time.Second)
+		s.PolledAt, t.PolledAt = *at, *at
+		snap := Derive(topo, prev, *at, s, t, nil)
+		prev = &snap
+		return snap
 	}
 }

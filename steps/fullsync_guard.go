@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"flyover/probe"
@@ -24,12 +26,18 @@ const MaxSyncRestarts = 2
 
 // SyncFacts are what this session did about the full sync.
 type SyncFacts struct {
-	// Stopped is the loop flyover stopped, nil when none.
-	Stopped *SyncStop `json:"stopped,omitempty"`
+	// Stopped is the loop flyover stopped whose fix is not applied yet,
+	// nil when none; Stops every loop it stopped, oldest first (the
+	// report's history).
+	Stopped *SyncStop  `json:"stopped,omitempty"`
+	Stops   []SyncStop `json:"stops,omitempty"`
 	// Raised is the source's limit flyover raised (the old value is what
 	// to restore), nil when it did not; Restored once it put it back.
 	Raised   *BufferRaise `json:"raised,omitempty"`
 	Restored bool         `json:"restored,omitempty"`
+	// Synced is when the target first streamed after the raise (zero:
+	// not yet, or no raise).
+	Synced time.Time `json:"synced,omitempty"`
 }
 
 // SyncStop is a sync flyover stopped after MaxSyncRestarts restarts.
@@ -49,6 +57,8 @@ type BufferRaise struct {
 	Word string         `json:"class"` // replica, or slave on Redis < 5
 	// Why are the figures it was computed from.
 	Why string `json:"why"`
+	// At is when flyover sent it (zero: a fix not sent).
+	At time.Time `json:"at,omitempty"`
 }
 
 // SetArgs is the CONFIG SET that raises the limit.
@@ -61,16 +71,29 @@ func (b BufferRaise) RestoreArgs() []string {
 	return []string{"CONFIG", "SET", "client-output-buffer-limit", b.Old.Value(b.Word)}
 }
 
-func (s *Session) setSyncStopped(st *SyncStop) {
+// SetSyncStopped records the loop flyover stopped (nil: none, or its fix
+// applied since).
+func (s *Session) SetSyncStopped(st *SyncStop) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sync.Stopped = st
+	if st != nil {
+		s.sync.Stops = append(slices.Clip(s.sync.Stops), *st) // Facts handed out keep theirs
+	}
 }
 
 func (s *Session) setBufferRaised(b *BufferRaise) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sync.Raised, s.sync.Restored = b, false
+	s.sync.Raised, s.sync.Restored, s.sync.Synced = b, false, time.Time{}
+}
+
+// observeSync notes when the target first streams after the raise (the
+// sync the raise let finish). Called by Observe, locked.
+func (s *Session) observeSync(snap probe.Snapshot) {
+	if s.sync.Raised != nil && s.sync.Synced.IsZero() && snap.Link.Phase == probe.PhaseOnline && snap.At.After(s.sync.Raised.At) {
+		s.sync.Synced = snap.At
+	}
 }
 
 func (s *Session) setBufferRestored() {
@@ -182,43 +205,54 @@ func bufferDrops(f Facts) []fullsync.SyncDrop {
 // it stops the sync with REPLICAOF NO ONE on the target, the undo of
 // flyover's own attach on a target that serves no one yet (as the cutover
 // lifts its own pause): no question, but written to the audit log before
-// it is sent. It returns the step's error: why, what was done, the fix.
-// The count is read again from the source's own counter (sync_full since
-// the attach) once the target was told to stop, so that a stop that came
-// after one more restart says so.
+// it is sent, with the whole of why (every figure, the last drop's
+// reason). It returns the step's error (StopMessage): short enough to
+// read beside the checklist at 80x24. The count is read again from the
+// source's own counter (sync_full since the attach) once the target was
+// told to stop, so that a stop that came after one more restart says so.
 func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 	w := &f.Snapshot.FullSync
 	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
 	restarts, fulls := w.Restarts(), w.FullSyncs
-	why := func() string {
-		s := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
-		if restarts > MaxSyncRestarts {
-			s += fmt.Sprintf(", %d more than flyover lets through: it came before the stop reached the target", restarts-MaxSyncRestarts)
-		}
-		if last := w.LastDrop(); last != nil {
-			s += "; last: " + last.Reason
-		}
-		return s
+	why := fmt.Sprintf("the source dropped the target's full sync %d times (%d full syncs since the attach)", restarts, fulls)
+	if last := w.LastDrop(); last != nil {
+		why += "; last: " + last.Reason
 	}
 	r.Audit.Log(auditlog.Entry{Kind: auditlog.KindNote, Step: StepFullSync, Endpoint: "target", Addr: r.Prober.Target.Addr,
-		Message: "stopping the full sync before the source forks again: " + why()}, true)
+		Message: "stopping the full sync before the source forks again: " + why}, true)
 	_, err := r.Send(ctx, r.Prober.Target, "REPLICAOF", "NO", "ONE")
 	if n := r.Prober.Source.PollNode(ctx); n.Reachable && w.Baseline >= 0 && n.Sync.SyncFull-w.Baseline > fulls {
 		fulls = n.Sync.SyncFull - w.Baseline
 		restarts = max(restarts, int(fulls-1))
 	}
 	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}
-	r.Session.setSyncStopped(st)
-	done := "flyover sent REPLICAOF NO ONE to the target (its own attach undone; the target served no one)"
-	if err != nil {
-		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): stop it yourself (REPLICAOF NO ONE on the target) before the source forks again", err)
+	r.Session.SetSyncStopped(st)
+	return errors.New(StopMessage(st, err))
+}
+
+// StopMessage is the stop in three short sentences: what happened, with
+// its figures (the drops, the last one's cause and its limit); what
+// flyover did (REPLICAOF NO ONE on the target), or that it could not;
+// and the next action, the exact CONFIG SET first. The whole of why is
+// in the audit log; the stop's history in the report.
+func StopMessage(st *SyncStop, sendErr error) string {
+	what := fmt.Sprintf("the source dropped it %d times", st.Restarts)
+	if st.Restarts > MaxSyncRestarts {
+		what += fmt.Sprintf(" (%d more than flyover lets through)", st.Restarts-MaxSyncRestarts)
 	}
-	fix := "read the source's log and the target's, fix the cause, then attach again"
+	if n := len(st.Drops); n > 0 {
+		what += "; last: " + st.Drops[n-1].Short()
+	}
+	done := "flyover sent REPLICAOF NO ONE to the target"
+	if sendErr != nil {
+		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): send it yourself before the source forks again", sendErr)
+	}
+	next := "read the source's log and the target's, fix the cause, then attach again"
 	if st.Fix != nil {
-		fix = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q; the decommission offers to put it back), then attach again: the attach step offers it (flyover migrate: --raise-output-buffer)",
+		next = fmt.Sprintf("raise the source's limit: CONFIG SET client-output-buffer-limit %q (now %q), then attach again",
 			st.Fix.New.Value(st.Fix.Word), st.Fix.Old.Value(st.Fix.Word))
 	}
-	return fmt.Errorf("full sync stopped: %s. %s. Next: %s", why(), done, fix)
+	return fmt.Sprintf("full sync stopped: %s. %s. Next: %s.", what, done, next)
 }
 
 // SyncInTrouble: the full sync in f may be dropped before flyover's next
@@ -271,33 +305,43 @@ func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 	if _, err := r.Send(ctx, r.Prober.Source, access.AnyArgs(nil, fix.SetArgs())...); err != nil {
 		return fmt.Errorf("the source refused the raised limit (%w): raise it yourself or answer no; nothing else was sent", err)
 	}
-	r.Session.setBufferRaised(fix)
-	r.Session.setSyncStopped(nil)
+	raised := *fix // the stop's own fix stays as the stop saw it
+	raised.At = time.Now()
+	r.Session.setBufferRaised(&raised)
+	r.Session.SetSyncStopped(nil) // fixed: Stops keep it for the report
 	r.Prober.Source.RefreshLimits()
 	return nil
 }
 
-// SyncReportLines are the report's lines on the full sync: the loop
-// flyover stopped, and the raised limit with the command that restores it.
+// SyncReportLines are the report's lines on the full sync, its history:
+// each loop flyover stopped, the limit it raised and when, whether the
+// sync then finished, and the limit put back or the command that does.
 func SyncReportLines(f Facts) []string {
 	var out []string
-	if st := f.Sync.Stopped; st != nil {
+	for _, st := range f.Sync.Stops {
 		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
 		if len(st.Drops) > 0 {
 			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason
 		}
 		out = append(out, l+".")
 	}
-	switch b := f.Sync.Raised; {
-	case b == nil:
-	case f.Sync.Restored:
-		out = append(out, fmt.Sprintf("The source's buffer limit flyover raised to `%s` for the full sync was put back to `%s` (CONFIG SET client-output-buffer-limit, in the audit log).",
-			b.New.Value(b.Word), b.Old.Value(b.Word)))
-	default:
-		out = append(out, fmt.Sprintf("**Restore the source's buffer limit**: flyover raised it to `%s`; put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
-			b.New.Value(b.Word), b.Old.Value(b.Word)))
+	b := f.Sync.Raised
+	if b == nil {
+		return out
 	}
-	return out
+	l := fmt.Sprintf("The source's replica output buffer limit was raised from `%s` to `%s`", b.Old.Value(b.Word), b.New.Value(b.Word))
+	if !b.At.IsZero() {
+		l += " at " + b.At.UTC().Format(time.RFC3339)
+	}
+	if !f.Sync.Synced.IsZero() {
+		l += "; the full sync then finished (the target streamed at " + f.Sync.Synced.UTC().Format(time.RFC3339) + ")"
+	}
+	out = append(out, l+".")
+	if f.Sync.Restored {
+		return append(out, fmt.Sprintf("The limit was put back to `%s` (CONFIG SET client-output-buffer-limit, in the audit log).", b.Old.Value(b.Word)))
+	}
+	return append(out, fmt.Sprintf("**Restore the source's buffer limit**: put it back with `CONFIG SET client-output-buffer-limit %q` on the old Redis servers that keep running.",
+		b.Old.Value(b.Word)))
 }
 
 // BufferRaiseCommands are the raise the attach step offers, for its list

@@ -126,6 +126,12 @@ func TestFullSyncLoopIsStoppedAndTheFixLetsItFinish(t *testing.T) {
 	if err != nil || !strings.Contains(string(report), "was put back to `replica 1048576 524288 5`") || strings.Contains(string(report), "Restore the source's buffer limit") {
 		t.Errorf("the report does not say the limit was put back (%v):\n%s", err, report)
 	}
+	// The history stays: the stop, the raise, the sync that finished.
+	for _, want := range []string{"Full sync stopped by flyover at", "was raised from `replica 1048576 524288 5` to", "the full sync then finished"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
 }
 
 // restoreOffer is the question that puts the raised limit back, nil when
@@ -156,7 +162,7 @@ func TestFullSyncLoopIsStoppedWithoutTheSyncDelay(t *testing.T) {
 	g, src, _, _ := startLoop(t, 0, time.Second, 8000)
 	ctx := context.Background()
 	g.advanceTo(steps.StepAttach)
-	said := regexp.MustCompile(`dropped the target's full sync (\d+) times`)
+	said := regexp.MustCompile(`full sync stopped: the source dropped it (\d+) times`)
 	var late []string
 	for attempt := 1; attempt <= 3; attempt++ {
 		f := g.facts()
@@ -239,12 +245,15 @@ func startLoop(t *testing.T, syncDelay, poll time.Duration, rate int) (*rig, *re
 	return g, src, w, fast
 }
 
-// stoppedNamingTheLimit: the full-sync step stopped the loop and its last
-// drop names the buffer limit (hard or soft, as judged).
+// stoppedNamingTheLimit: the full-sync step stopped the loop, its last
+// drop names the buffer limit it passed (hard or soft, as judged, with
+// its figure), and the fix is the replica class's limit.
 func stoppedNamingTheLimit(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "full sync stopped") && strings.Contains(err.Error(), "last: the buffer") &&
-		strings.Contains(err.Error(), "(client-output-buffer-limit replica")
+	return err != nil && strings.Contains(err.Error(), "full sync stopped") && namedLimit.MatchString(err.Error()) &&
+		strings.Contains(err.Error(), `CONFIG SET client-output-buffer-limit "replica `)
 }
+
+var namedLimit = regexp.MustCompile(`last: the buffer (passed|stayed over|was over) its [0-9.]+ [KMG]?i?B (hard|soft) limit`)
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)

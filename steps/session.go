@@ -114,6 +114,7 @@ func (s *Session) Observe(snap probe.Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.observeFailovers(snap)
+	s.observeSync(snap)
 	switch snap.Link.Phase {
 	case probe.PhaseHandshake, probe.PhaseTransfer, probe.PhaseLoading:
 		// A new full sync: the target's data is new, a sample of the old

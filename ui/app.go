@@ -396,14 +396,14 @@ func (m *Model) warningLines() []string {
 
 // renderFooter is the key help, with where the log goes when there is room.
 func (m *Model) renderFooter(hk helpKeys) string {
-	h := m.help.View(hk)
 	if m.help.ShowAll {
-		lines := strings.Split(h, "\n")
+		lines := strings.Split(m.fullHelp(hk), "\n")
 		for i := range lines {
 			lines[i] = common.Fit(lines[i], m.width)
 		}
 		return strings.Join(lines, "\n")
 	}
+	h := m.keyLine(hk)
 	hw := ansi.StringWidth(h)
 	if m.cfg.LogPath != "" {
 		note := "log " + m.cfg.LogPath

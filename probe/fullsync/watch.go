@@ -25,9 +25,13 @@ func (c DropCause) Buffer() bool { return c == DropBufferHard || c == DropBuffer
 // after its full sync: with Dragonfly, every one is a new fork and a new
 // full sync.
 type SyncDrop struct {
-	At     time.Time `json:"at"`
-	Cause  DropCause `json:"cause"`
-	Reason string    `json:"reason"`
+	At    time.Time `json:"at"`
+	Cause DropCause `json:"cause"`
+	// Brief is the cause in a few words with its figure ("the buffer
+	// passed its 1.0 MiB hard limit"): what a short message says. Reason
+	// is the whole of it (what was seen, where to look next).
+	Brief  string `json:"brief,omitempty"`
+	Reason string `json:"reason"`
 	// Omem is the target's buffer at the last poll before the drop.
 	Omem int64 `json:"omem"`
 }
@@ -80,6 +84,15 @@ type Watch struct {
 // see, but its fork is counted).
 func (w *Watch) Restarts() int { return max(len(w.Drops), int(w.FullSyncs-1)) }
 
+// Short is the drop in a few words: Brief, or Reason for a drop recorded
+// before there was one.
+func (d SyncDrop) Short() string {
+	if d.Brief != "" {
+		return d.Brief
+	}
+	return d.Reason
+}
+
 // LastDrop is the latest drop, nil when none.
 func (w *Watch) LastDrop() *SyncDrop {
 	if len(w.Drops) == 0 {
@@ -117,7 +130,10 @@ type SourceSide struct {
 
 // TargetSide is what the poll read of the target.
 type TargetSide struct {
-	Reachable     bool
+	Reachable bool
+	// Follows: the target says it replicates from the source (its own
+	// INFO; or it is a replica the source lists).
+	Follows       bool
 	Keys          int64
 	Loading       bool
 	UptimeSeconds int64
@@ -236,35 +252,44 @@ func judgeDrop(prev *Observation, pw *Watch, o *Observation, w *Watch, dt time.D
 	// The buffer grows at the write rate during the sync: where it was
 	// likely to be by now, had the link stayed.
 	projected := pw.Client.Omem + int64(max(o.RateBytes, prev.RateBytes)*dt.Seconds())
+	var more string // after Brief: what was seen, where to look next
 	switch {
 	case !tgt.Reachable:
 		d.Cause = DropTarget
-		d.Reason = "the target stopped answering (crashed? out of memory? killed?): read its log"
+		d.Brief, more = "the target stopped answering", " (crashed? out of memory? killed?): read its log"
 	case ptgt.Reachable && tgt.UptimeSeconds < ptgt.UptimeSeconds:
 		d.Cause = DropTarget
-		d.Reason = "the target restarted (out of memory? crashed?): read its log"
+		d.Brief, more = "the target restarted", " (out of memory? crashed?): read its log"
+	case !tgt.Follows:
+		// The target left the source itself: promoted by the cutover,
+		// detached (REPLICAOF NO ONE: flyover's stop, the abort), or
+		// pointed elsewhere. The sync ended; the source restarted
+		// nothing.
+		return nil
 	case lim != nil && lim.Hard > 0 && projected >= lim.Hard:
 		d.Cause = DropBufferHard
-		d.Reason = fmt.Sprintf("the buffer passed its %s hard limit (client-output-buffer-limit replica; %s at the last look, growing with the writes): the source closed the link",
-			Bytes(lim.Hard), Bytes(pw.Client.Omem))
+		d.Brief = fmt.Sprintf("the buffer passed its %s hard limit", Bytes(lim.Hard))
+		more = fmt.Sprintf(" (client-output-buffer-limit replica; %s at the last look, growing with the writes): the source closed the link", Bytes(pw.Client.Omem))
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && pw.OverSoft+dt >= time.Duration(lim.SoftSeconds)*time.Second:
 		d.Cause = DropBufferSoft
-		d.Reason = fmt.Sprintf("the buffer stayed over its %s soft limit for %d s (client-output-buffer-limit replica): the source closed the link",
-			Bytes(lim.Soft), lim.SoftSeconds)
+		d.Brief = fmt.Sprintf("the buffer stayed over its %s soft limit for %d s", Bytes(lim.Soft), lim.SoftSeconds)
+		more = " (client-output-buffer-limit replica): the source closed the link"
 	case lim != nil && lim.Soft > 0 && lim.SoftSeconds > 0 && projected >= lim.Soft:
 		d.Cause = DropBufferSoft
-		d.Reason = fmt.Sprintf("the buffer was over its %s soft limit and growing (client-output-buffer-limit replica, %d s): the source closed the link",
-			Bytes(lim.Soft), lim.SoftSeconds)
+		d.Brief = fmt.Sprintf("the buffer was over its %s soft limit and growing", Bytes(lim.Soft))
+		more = fmt.Sprintf(" (client-output-buffer-limit replica, %d s): the source closed the link", lim.SoftSeconds)
 	case lim == nil:
-		d.Reason = fmt.Sprintf("the buffer was %s just before; its limit is unknown (%s): read the source's log for \"output buffer limits\"",
-			Bytes(pw.Client.Omem), orWord(pw.LimitsError, "CONFIG GET not read"))
+		d.Brief = fmt.Sprintf("the buffer was %s just before; its limit is unknown", Bytes(pw.Client.Omem))
+		more = fmt.Sprintf(" (%s): read the source's log for \"output buffer limits\"", orWord(pw.LimitsError, "CONFIG GET not read"))
 	case w.ReplTimeout > 0 || pw.ReplTimeout > 0:
 		d.Cause = DropTimeout
-		d.Reason = fmt.Sprintf("the buffer was under its limits (%s); the link timed out (repl-timeout %d s) or the network dropped it: read both logs",
-			Bytes(pw.Client.Omem), max(w.ReplTimeout, pw.ReplTimeout))
+		d.Brief = fmt.Sprintf("the link timed out (repl-timeout %d s) or the network dropped it", max(w.ReplTimeout, pw.ReplTimeout))
+		more = fmt.Sprintf(" (the buffer was under its limits, %s): read both logs", Bytes(pw.Client.Omem))
 	default:
-		d.Reason = fmt.Sprintf("the buffer was under its limits (%s): the target or the network dropped the link: read both logs", Bytes(pw.Client.Omem))
+		d.Brief = "the target or the network dropped the link"
+		more = fmt.Sprintf(" (the buffer was under its limits, %s): read both logs", Bytes(pw.Client.Omem))
 	}
+	d.Reason = d.Brief + more
 	return d
 }
 

@@ -175,11 +175,12 @@ func (c *Checklist) failure(err error, ended time.Time, then string) string {
 }
 
 // lastLine sums up the step that ended last, when it is not the one on
-// screen: the cutover's stall, a failure elsewhere.
-func (c *Checklist) lastLine(W int) []string {
+// screen: the cutover's stall, a failure elsewhere; failed when that
+// failure still holds (and the operator did not stop the step).
+func (c *Checklist) lastLine(W int) (lines []string, failed bool) {
 	l := c.drv.Last()
 	if l == nil || l.ID == c.drv.Plan().Current {
-		return nil
+		return nil, false
 	}
 	st := c.Styles
 	if l.Err != nil {
@@ -187,19 +188,19 @@ func (c *Checklist) lastLine(W int) []string {
 			// What failed then holds now: the latest snapshot says so,
 			// and a ✓ beside a stale block would contradict it.
 			text := fmt.Sprintf("%s passes now (it did not %s ago)", common.StepTitle(l.ID), common.Duration(c.now().Sub(l.Ended)))
-			return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W)
+			return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W), false
 		}
 		t := common.ToneBad
 		if stopped(l.Err) {
 			t = common.ToneWarn
 		}
-		return c.WrapText(common.StepTitle(l.ID)+": "+c.failure(l.Err, l.Ended, ": enter runs it again"), W, 0, t)
+		return c.WrapText(common.StepTitle(l.ID)+": "+c.failure(l.Err, l.Ended, ": enter runs it again"), W, 0, t), !stopped(l.Err)
 	}
 	text := fmt.Sprintf("%s done in %s", common.StepTitle(l.ID), common.Took(l.Took))
 	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {
 		text += " · writes paused " + ms(c.drv.Facts().Cutover.Stall)
 	}
-	return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W)
+	return c.MarkedText(st.Paint(common.ToneOK, "✓ "), 2, text, common.ToneMuted, W), false
 }
 
 // stepHeading is "STEP 4 · STEADY STATE" with a fact on the right.

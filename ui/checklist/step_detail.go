@@ -49,8 +49,16 @@ func (c *Checklist) stepView(W, H int) []string {
 		}
 		secs = append(secs, common.Section{Lines: lines, Prio: 90, Min: 2, More: c.moreLines})
 	}
-	if l := c.lastLine(W); len(l) > 0 {
-		secs = append(secs, common.Section{Lines: l, Prio: 30, More: c.moreLines})
+	if l, lastFailed := c.lastLine(W); len(l) > 0 {
+		// A failure elsewhere that holds (the full sync's stop that brought
+		// the plan back to the attach) is why this step is current: it
+		// gives way to this step's checks, not to its list of commands
+		// (enter shows every one first).
+		prio := 30
+		if lastFailed {
+			prio = 50
+		}
+		secs = append(secs, common.Section{Lines: l, Prio: prio, More: c.moreLines})
 	}
 	secs = append(secs, common.Section{Lines: c.WrapText(step.Why, W, 0, common.ToneMuted), Prio: 10, Whole: true})
 	if checks := c.checkLines(state, W); len(checks) > 0 {

@@ -36,9 +36,38 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// ShortHelp is the one-line footer.
+// shortKeys are the one-line footer's keys, with how long each stays on
+// a short line: quit and ? (which shows every key) outlast the events'
+// scrolling.
+func (k KeyMap) shortKeys() []struct {
+	key.Binding
+	keep int
+} {
+	return []struct {
+		key.Binding
+		keep int
+	}{{k.EventsUp, 20}, {k.EventsDn, 10}, {k.Help, 80}, {k.Quit, 90}}
+}
+
+// ShortHelp is the one-line footer's keys.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.EventsUp, k.EventsDn, k.Help, k.Quit}
+	var out []key.Binding
+	for _, b := range k.shortKeys() {
+		out = append(out, b.Binding)
+	}
+	return out
+}
+
+// ShortHints are the one-line footer's keys as it lays them out
+// (FitKeys), those set.
+func (k KeyMap) ShortHints() []KeyHint {
+	var out []KeyHint
+	for _, b := range k.shortKeys() {
+		if h, ok := Hint(b.Binding, b.keep); ok {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // FullHelp is the expanded footer `?` opens, one column per group.
@@ -97,4 +126,67 @@ func DefaultConfirmKeyMap() ConfirmKeyMap {
 		Erase:  Bind("backspace", "erase a letter", "backspace"),
 		Clear:  Bind("ctrl+u", "erase all", "ctrl+u"),
 	}
+}
+
+// KeyHint is one key in a footer: the key as shown, what it does, and
+// how long it stays when the line is short (higher stays longer).
+type KeyHint struct {
+	Key, Desc string
+	Keep      int
+}
+
+// Text is the hint as the footer shows it: "q quit".
+func (h KeyHint) Text() string { return h.Key + " " + h.Desc }
+
+// Hint is b as a footer's hint that stays keep long; false when b is
+// off (a key map's unset binding).
+func Hint(b key.Binding, keep int) (KeyHint, bool) {
+	if !b.Enabled() {
+		return KeyHint{}, false
+	}
+	return KeyHint{Key: b.Help().Key, Desc: b.Help().Desc, Keep: keep}, true
+}
+
+// FitKeys are the hints that fit on a line of w columns with sepW columns
+// between two, in their order: a key is shown with its description whole
+// or left off whole, the lowest Keep first (the later of two equals).
+// Never a word cut in the middle (bubbles' help adds a key that overflows
+// when its ellipsis would not fit, and the line was then cut).
+func FitKeys(hints []KeyHint, sepW, w int) []KeyHint {
+	widths, keep := make([]int, len(hints)), make([]int, len(hints))
+	for i, h := range hints {
+		widths[i], keep[i] = Width(h.Text()), h.Keep
+	}
+	var out []KeyHint
+	for _, i := range FitWhole(widths, keep, sepW, w) {
+		out = append(out, hints[i])
+	}
+	return out
+}
+
+// FitWhole are the indexes of the pieces (widths wide) that fit in w
+// columns with sepW between two, in order: each whole or left off whole,
+// the lowest keep first (the later of two equals).
+func FitWhole(widths, keep []int, sepW, w int) []int {
+	out := make([]int, len(widths))
+	for i := range out {
+		out[i] = i
+	}
+	for len(out) > 0 {
+		total := sepW * (len(out) - 1)
+		for _, i := range out {
+			total += widths[i]
+		}
+		if total <= w {
+			return out
+		}
+		drop := len(out) - 1
+		for k := len(out) - 1; k >= 0; k-- {
+			if keep[out[k]] < keep[out[drop]] {
+				drop = k
+			}
+		}
+		out = append(out[:drop], out[drop+1:]...)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package common_test
 
 import (
+	"strings"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
@@ -69,6 +70,35 @@ func TestKeyMapHelp(t *testing.T) {
 			if b.Help().Key == "" || b.Help().Desc == "" {
 				t.Errorf("binding %v has no help text", b.Keys())
 			}
+		}
+	}
+}
+
+// A short line leaves keys off whole, the lowest Keep first (the later of
+// two equals), and keeps the order of those shown.
+func TestFitKeysLeavesKeysOffWhole(t *testing.T) {
+	hints := []common.KeyHint{{Key: "enter", Desc: "run", Keep: 100}, {Key: "a", Desc: "abort", Keep: 70},
+		{Key: "↑/k", Desc: "newer", Keep: 20}, {Key: "↓/j", Desc: "older", Keep: 20}, {Key: "q", Desc: "quit", Keep: 90}}
+	text := func(hs []common.KeyHint) string {
+		var parts []string
+		for _, h := range hs {
+			parts = append(parts, h.Text())
+		}
+		return strings.Join(parts, " | ")
+	}
+	for _, c := range []struct {
+		w    int
+		want string
+	}{
+		{100, "enter run | a abort | ↑/k newer | ↓/j older | q quit"},
+		{common.Width("enter run | a abort | ↑/k newer | ↓/j older | q quit") - 1, "enter run | a abort | ↑/k newer | q quit"},
+		{30, "enter run | a abort | q quit"},
+		{20, "enter run | q quit"},
+		{9, "enter run"},
+		{3, ""},
+	} {
+		if got := text(common.FitKeys(hints, 3, c.w)); got != c.want {
+			t.Errorf("at %d columns: %q, want %q", c.w, got, c.want)
 		}
 	}
 }

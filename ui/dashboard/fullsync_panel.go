@@ -7,6 +7,7 @@ import (
 
 	"flyover/probe"
 	"flyover/probe/fullsync"
+	"flyover/steps"
 	"flyover/ui/common"
 )
 
@@ -14,8 +15,9 @@ import (
 // Watch): the source's output buffer for the target as a gauge
 // against its limit, the load's progress and ETA, the forks since the
 // attach and why the last sync was dropped. Shown while the target syncs,
-// and after a stopped loop until the next attach. A function of the
-// snapshot alone, so a cached panel redraws only when it changes.
+// and after a stopped loop until the next attach; not from the promotion
+// on. A function of the snapshot and the stage, so a cached panel
+// redraws only when they change.
 
 // showFullSync reports whether the full-sync lines belong on screen.
 func showFullSync(s *probe.Snapshot) bool {
@@ -23,12 +25,23 @@ func showFullSync(s *probe.Snapshot) bool {
 	return (w.Attached && s.Link.Phase != probe.PhaseOnline && s.Link.Phase != probe.PhaseUnknown) || w.Restarts() > 0
 }
 
+// cutOver: the cutover has promoted the target, or is promoting it: the
+// source's link to it is over, and what the source counts from then on
+// is not the target's sync.
+func (d *Dashboard) cutOver() bool {
+	switch d.stage {
+	case steps.StagePromoting, steps.StagePromoted, steps.StagePromotedUnannounced:
+		return true
+	}
+	return d.switched()
+}
+
 // fullSyncLines are the lines under REPLICATION, each label in labelW
-// cells and its value in w-labelW; none after the switch, when the link
-// from the old primary is over.
+// cells and its value in w-labelW; none from the promotion on, when the
+// link from the old primary is over.
 func (d *Dashboard) fullSyncLines(w, labelW int) []string {
 	s := &d.snap
-	if !showFullSync(s) || d.switched() {
+	if !showFullSync(s) || d.cutOver() {
 		return nil
 	}
 	st := d.styles
@@ -133,7 +146,7 @@ func hardWords(l fullsync.Limit) string {
 // second line with its cause).
 func (d *Dashboard) fullSyncCompact(w int) []string {
 	s := &d.snap
-	if !showFullSync(s) || d.switched() {
+	if !showFullSync(s) || d.cutOver() {
 		return nil
 	}
 	st := d.styles

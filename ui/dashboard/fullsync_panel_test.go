@@ -6,7 +6,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"flyover/probe"
 	"flyover/probe/fullsync"
+	"flyover/steps"
 )
 
 // After the source dropped the sync, why it did is the point: at the
@@ -44,6 +46,33 @@ func TestFullSyncDropAndLimitAreNeverCut(t *testing.T) {
 		}
 		if got := strings.Join(words, " "); got != reason {
 			t.Errorf("%d cells: the reason on screen:\n%q\nwant\n%q", w, got, reason)
+		}
+	}
+}
+
+// From the promotion on the panel is gone: the source's link to the
+// target is over, and nothing the source counts then is a restart of the
+// target's sync. Before, a stopped loop keeps its count until the next
+// attach.
+func TestFullSyncPanelEndsAtThePromotion(t *testing.T) {
+	hs := newHarness(t, 120, 36, nil)
+	hs.rounds(2)
+	d := hs.d
+	d.snap.FullSync = fullsync.Watch{Attached: true, FullSyncs: 2, Fill: -1,
+		Limit: &fullsync.Limit{Hard: 1 << 20, Soft: 512 << 10, SoftSeconds: 5},
+		Drops: []fullsync.SyncDrop{{Cause: fullsync.DropBufferHard, Brief: "the buffer passed its 1.0 MiB hard limit", Reason: "the buffer passed its 1.0 MiB hard limit"}}}
+	d.snap.Link.Phase = probe.PhaseDetached
+	for _, c := range []struct {
+		stage steps.Stage
+		shown bool
+	}{{steps.StageDetached, true}, {steps.StageSyncing, true}, {steps.StagePromoting, false}, {steps.StagePromoted, false}, {steps.StagePromotedUnannounced, false}} {
+		d.stage = c.stage
+		text := ansi.Strip(strings.Join(append(d.fullSyncLines(73, 15), d.fullSyncCompact(60)...), "\n"))
+		if shown := strings.Contains(text, "restarted 1×"); shown != c.shown {
+			t.Errorf("stage %s: the restart shown %v, want %v:\n%s", c.stage, shown, c.shown, text)
+		}
+		if !c.shown && text != "" {
+			t.Errorf("stage %s: the panel after the promotion:\n%s", c.stage, text)
 		}
 	}
 }

@@ -102,6 +102,7 @@ type Model struct {
 	bg            tea.Msg // the terminal's background colour, for masters entered later
 
 	rows      []fleet.Row // every master, latest
+	names     nameFit     // the MASTER column's names at this width
 	shown     []int       // indexes into rows: filtered and sorted
 	cursor    int         // index into shown
 	top       int         // first shown row on screen

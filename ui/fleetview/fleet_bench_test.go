@@ -19,13 +19,22 @@ import (
 // fixtureModel is the fleet screen at 160x48 over n masters (the
 // fixtures' source and target each), every master polled twice.
 func fixtureModel(b testing.TB, n int) (*Model, *uitest.World) {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("flyover-%03d", i+1)
+	}
+	return namedFixtureModel(b, names, 160, 48)
+}
+
+// namedFixtureModel is fixtureModel over masters of these names on a
+// w x h screen.
+func namedFixtureModel(b testing.TB, names []string, width, height int) (*Model, *uitest.World) {
 	ctx := context.Background()
 	f := &fleet.Fleet{}
 	for i := range 3 {
 		f.Sentinels = append(f.Sentinels, probe.NewEndpoint(fmt.Sprintf("127.0.0.1:%d", 26400+i), probe.Auth{}, nil, time.Second))
 	}
-	for i := range n {
-		name := fmt.Sprintf("flyover-%03d", i+1)
+	for _, name := range names {
 		p, err := probe.NewProber(ctx, probe.ProberOptions{MasterName: name, Source: uitest.FxSource, Target: uitest.FxTarget, Sentinels: []string{"127.0.0.1:26400"}})
 		if err != nil {
 			b.Fatal(err)
@@ -46,7 +55,7 @@ func fixtureModel(b testing.TB, n int) (*Model, *uitest.World) {
 		st.Nodes(m.Name, w.Source(), w.Target())
 	}
 	m := New(ctx, Config{Fleet: f, State: st})
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	m.Update(tea.WindowSizeMsg{Width: width, Height: height})
 	m.View()
 	return m, w
 }

@@ -204,14 +204,7 @@ func (m *Model) render() string {
 		note = "fleet report: " + m.report
 	}
 	lines = append(lines, common.Fit(st.Paint(common.ToneWarn, note), m.width))
-	keys := "↑/↓ move · enter open · / filter · p phase · s sort · q quit"
-	if m.cfg.Report != nil {
-		keys = "↑/↓ move · enter open · / filter · p phase · s sort · r report · q quit"
-	}
-	if m.typing {
-		keys = "type a name · enter keep · esc clear"
-	}
-	lines = append(lines, common.Fit(st.Paint(common.ToneMuted, keys), m.width))
+	lines = append(lines, common.Fit(st.Paint(common.ToneMuted, m.keyLine()), m.width))
 	if len(lines) > m.height {
 		lines = lines[:m.height]
 	}
@@ -221,7 +214,7 @@ func (m *Model) render() string {
 // columns are the table's columns for the rows on screen.
 func (m *Model) columns(idx []int) []common.Column {
 	cols := []common.Column{
-		{Head: " "}, {Head: "MASTER", Max: 24}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
+		{Head: " "}, {Head: "MASTER"}, {Head: "SOURCE", Drop: 3}, {Head: "TARGET", Drop: 4},
 		{Head: "PHASE", Min: 12}, {Head: "LAG", Right: true}, {Head: "KEYS src/tgt", Right: true, Drop: 2},
 		{Head: "VERDICT", Drop: 5}, {Head: "LAST EVENT", Drop: 1},
 	}
@@ -231,16 +224,14 @@ func (m *Model) columns(idx []int) []common.Column {
 		if m.top+k == m.cursor {
 			mark = common.Cell{Text: "▸", Tone: common.ToneAccent}
 		}
-		name := common.Cell{Text: r.Master, Tone: common.ToneStrong}
-		if _, in := m.subs[r.Master]; in {
-			name.Text += " •"
-		}
+		name := common.Cell{Text: r.Master, Tone: common.ToneStrong} // fitNames shortens it, marks it
 		cells := []common.Cell{mark, name, {Text: dashIfEmpty(r.Source)}, {Text: dashIfEmpty(r.Target), Tone: common.ToneMuted},
 			phaseCell(r), lagCell(r), keysCell(r), verdictCell(r), eventCell(r)}
 		for c := range cols {
 			cols[c].Cells = append(cols[c].Cells, cells[c])
 		}
 	}
+	m.fitNames(cols)
 	return cols
 }
 
@@ -324,4 +315,24 @@ func eventCell(r fleet.Row) common.Cell {
 		c.Tone = common.ToneBad
 	}
 	return c
+}
+
+// keyLine is the fleet's keys at the screen's width, each whole or left
+// off whole: opening a master and quitting stay longest.
+func (m *Model) keyLine() string {
+	hints := []common.KeyHint{{Key: "↑/↓", Desc: "move", Keep: 80}, {Key: "enter", Desc: "open", Keep: 100},
+		{Key: "/", Desc: "filter", Keep: 60}, {Key: "p", Desc: "phase", Keep: 40}, {Key: "s", Desc: "sort", Keep: 50}}
+	if m.cfg.Report != nil {
+		hints = append(hints, common.KeyHint{Key: "r", Desc: "report", Keep: 30})
+	}
+	hints = append(hints, common.KeyHint{Key: "q", Desc: "quit", Keep: 90})
+	if m.typing {
+		hints = []common.KeyHint{{Key: "type", Desc: "a name", Keep: 100}, {Key: "enter", Desc: "keep", Keep: 90}, {Key: "esc", Desc: "clear", Keep: 80}}
+	}
+	const sep = " · "
+	var parts []string
+	for _, h := range common.FitKeys(hints, common.Width(sep), m.width) {
+		parts = append(parts, h.Text())
+	}
+	return strings.Join(parts, sep)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flyover/probe"
+	"flyover/probe/fullsync"
 )
 
 // The fixtures describe one topology on loopback: a Redis 7 source, a
@@ -65,6 +66,9 @@ type World struct {
 	// Fenced: after the cutover the old primary is a replica of the
 	// target whose link never comes up (a Redis replica of Dragonfly).
 	Fenced bool
+	// SrcLimits are the source's replica buffer limits as CONFIG GET
+	// read them (nil: not read).
+	SrcLimits *fullsync.BufferLimits
 }
 
 func NewWorld(at time.Time) *World {
@@ -105,6 +109,7 @@ func (w *World) Source() probe.Node {
 	n := w.up(FxSource, "a1", 310*time.Microsecond)
 	n.ReplOffset, n.Keyspace, n.UsedMemory, n.MaxMemory = w.SrcOffset, w.srcKeys, 23_456_789, 0
 	n.OpsPerSec, n.Clients = w.SrcOps, 14
+	n.Sync.Limits = w.SrcLimits
 	if w.Fenced {
 		n.Role, n.MasterHost, n.MasterPort, n.LinkStatus, n.ReadOnly = probe.RoleReplica, "127.0.0.1", 7002, "down", true
 		return n
