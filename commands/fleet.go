@@ -35,7 +35,8 @@ written to. enter opens a master's dashboard and checklist; esc (or ←) comes
 back. At most --max-syncs attaches run their full syncs at once; cutovers run
 one at a time. One audit log for the fleet: each line names its master. On
 exit (or r on the fleet screen) the fleet's report, a row per master, is
-written next to it as <audit-log-base>-fleet-report.md.
+written next to it as <audit-log-base>-fleet-report.md. --read-only keeps
+neither (nor a log file) unless --audit-log (or --log) asks for one.
 `
 
 // fleetFlags are the fleet's own flags beside the connection flags.
@@ -133,16 +134,15 @@ func cmdFleet(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover fleet: %v.\nFor a one-shot report of every master, run:\n  flyover status --sentinel %s --targets %s --json\n", ui.ErrNoTerminal, c.sentinels, ff.targets)
 		return 2
 	}
-	logger, closeLog, err := openLog(sf.logPath)
+	// As the single master's screen: a fleet that may act keeps a log
+	// and an audit log by default; --read-only leaves no files behind
+	// unless --log or --audit-log asks for them.
+	logger, closeLog, err := openLog(sf.logFile(*readOnly))
 	if err != nil {
 		return cmd.fail(2, err)
 	}
 	defer closeLog()
-	auditPath := sf.auditPath
-	if auditPath == "" {
-		auditPath = auditlog.DefaultAuditPath(time.Now())
-	}
-	audit, err := auditlog.OpenAudit(auditPath)
+	audit, err := auditFor(guideSetup{readOnly: *readOnly, auditPath: sf.auditPath})
 	if err != nil {
 		return cmd.fail(2, err)
 	}
@@ -196,7 +196,10 @@ func cmdFleet(args []string, stderr io.Writer) int {
 	for _, m := range f.Masters {
 		names = append(names, m.Name)
 	}
-	writeReport := func() (string, error) { return plan.WriteFleetReport(audit, names) }
+	var writeReport func() (string, error) // none without an audit log: the report is read from it
+	if audit.Path() != "" {
+		writeReport = func() (string, error) { return plan.WriteFleetReport(audit, names) }
+	}
 	err = fleetview.Run(ctx, fleetview.Config{
 		Fleet: f, State: st, Turns: turns, Events: fan.all, Open: open, Report: writeReport,
 		Tick: sf.tick, SlowTick: ff.slowTick, MaxPolls: ff.maxPolls, Warnings: append(append([]string(nil), conn.warnings...), f.Warnings()...), Log: logger,
@@ -216,6 +219,10 @@ func cmdFleet(args []string, stderr io.Writer) int {
 // screen, where the record is: the one audit log, the fleet's report, and
 // each master's own report that its Report step wrote.
 func printFleetRecord(w io.Writer, audit *auditlog.Audit, names []string, writeReport func() (string, error)) {
+	if audit.Path() == "" {
+		fmt.Fprintln(w, "flyover: read-only: no audit log or fleet report written (--audit-log FILE keeps them)")
+		return
+	}
 	fmt.Fprintf(w, "flyover: audit log    %s\n", absPath(audit.Path()))
 	if p, err := writeReport(); err != nil {
 		fmt.Fprintf(w, "flyover: fleet report not written: %v\n", err)

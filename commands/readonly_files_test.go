@@ -2,6 +2,7 @@ package commands
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"flyover/steps/auditlog"
@@ -60,4 +61,25 @@ func TestReadOnlyWritesNoFilesUnlessAsked(t *testing.T) {
 
 func auditNote(msg string) auditlog.Entry {
 	return auditlog.Entry{Kind: auditlog.KindNote, Message: msg}
+}
+
+// The fleet's screen in read-only keeps no audit log either, and so
+// writes no fleet report when it ends (it wrote one into the current
+// directory at every quit).
+func TestReadOnlyFleetWritesNoReport(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	a, err := auditFor(guideSetup{readOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var out strings.Builder
+	printFleetRecord(&out, a, []string{"m1", "m2"}, nil)
+	if !strings.Contains(out.String(), "read-only: no audit log or fleet report written") {
+		t.Errorf("after the fleet screen: %q", out.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("read-only fleet left %d files in the current directory: %v", len(entries), entries)
+	}
 }
