@@ -25,13 +25,16 @@ func showFullSync(s *probe.Snapshot) bool {
 	return (w.Attached && s.Link.Phase != probe.PhaseOnline && s.Link.Phase != probe.PhaseUnknown) || w.Restarts() > 0
 }
 
-// cutOver: the cutover has promoted the target, or is promoting it: the
-// source's link to it is over, and what the source counts from then on
-// is not the target's sync.
+// cutOver: the cutover has promoted the target, or is promoting it and
+// the target no longer follows the source: the source's link to it is
+// over, and what the source counts from then on is not the target's
+// sync. A target that still says it syncs from the source (a Sentinel
+// that names it master too early, or wrongly) keeps its sync's lines:
+// they are what it says.
 func (d *Dashboard) cutOver() bool {
 	switch d.stage {
 	case steps.StagePromoting, steps.StagePromoted, steps.StagePromotedUnannounced:
-		return true
+		return !d.snap.Link.FollowsSource
 	}
 	return d.switched()
 }
