@@ -21,7 +21,10 @@ import (
 // goal): every Sentinel's SENTINEL MASTERS (with the replica lists the
 // fleet asks for) and every source and target, concurrently, then every
 // row derived (cycle); and each half alone, the Sentinels' pipelines
-// (sentinels) and the masters' node polls (nodes).
+// (sentinels) and the masters' node polls (nodes); and what the fleet
+// screen polls at one instant (slot: a tenth of the masters and the
+// Sentinels), since it no longer polls the whole fleet at once. (The
+// /master figures of slot still divide by the whole fleet.)
 //
 // Every server runs on the same cores as the benchmark, so the wall time
 // (ns/op) is the servers' CPU as much as flyover's: flyover-cpu-ms/op is
@@ -103,6 +106,34 @@ func BenchmarkFleetPollAll(b *testing.B) {
 				wg.Go(func() {
 					if src, _ := m.PollNodes(ctx); !src.Reachable {
 						b.Errorf("%s: %s", m.Name, src.Error)
+					}
+				})
+			}
+			wg.Wait()
+		})
+	})
+	b.Run("slot", func(b *testing.B) {
+		// What the fleet screen polls at one instant: it polls each
+		// master every 5 s past 80 masters (--max-polls 40) in slots a
+		// tick apart (ui/common.Slots: 10 of them at 500 ms), so a tenth
+		// of the masters, and at slot 0 the Sentinels too.
+		want := st.ReplicasWanted()
+		measure(b, func() {
+			var wg sync.WaitGroup
+			for i, m := range f.Masters {
+				if i%10 != 0 {
+					continue
+				}
+				wg.Go(func() {
+					if src, _ := m.PollNodes(ctx); !src.Reachable {
+						b.Errorf("%s: %s", m.Name, src.Error)
+					}
+				})
+			}
+			for _, e := range f.Sentinels {
+				wg.Go(func() {
+					if _, err := e.SentinelMasters(ctx, want); err != nil {
+						b.Error(err)
 					}
 				})
 			}
