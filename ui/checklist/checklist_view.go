@@ -174,6 +174,16 @@ func (c *Checklist) failure(err error, ended time.Time, then string) string {
 	return text
 }
 
+// titled is a failure under its step's title: "Full sync: the target
+// refused", or, when the failure names its step first, once: "Full sync
+// stopped: …" (not "Full sync: full sync stopped: …").
+func titled(title, text string) string {
+	if len(text) > len(title) && strings.EqualFold(text[:len(title)], title) && text[len(title)] == ' ' {
+		return title + text[len(title):]
+	}
+	return title + ": " + text
+}
+
 // lastLine sums up the step that ended last, when it is not the one on
 // screen: the cutover's stall, a failure elsewhere; failed when that
 // failure still holds (and the operator did not stop the step).
@@ -194,7 +204,7 @@ func (c *Checklist) lastLine(W int) (lines []string, failed bool) {
 		if stopped(l.Err) {
 			t = common.ToneWarn
 		}
-		return c.WrapText(common.StepTitle(l.ID)+": "+c.failure(l.Err, l.Ended, ": enter runs it again"), W, 0, t), !stopped(l.Err)
+		return c.WrapText(titled(common.StepTitle(l.ID), c.failure(l.Err, l.Ended, ": enter runs it again")), W, 0, t), !stopped(l.Err)
 	}
 	text := fmt.Sprintf("%s done in %s", common.StepTitle(l.ID), common.Took(l.Took))
 	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {
