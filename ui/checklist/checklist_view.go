@@ -164,12 +164,12 @@ func (c *Checklist) settlingView(W, H int) []string {
 const staleAfter = 5 * time.Second
 
 // failure is a step's error as it was at ended, with its age once that
-// is staleAfter or more (and then then): the screen may show an old
+// is staleAfter or more: the screen may show an old
 // outcome, but says how old.
-func (c *Checklist) failure(err error, ended time.Time, then string) string {
+func (c *Checklist) failure(err error, ended time.Time) string {
 	text := errText(err)
 	if age := c.now().Sub(ended); age >= staleAfter {
-		text = fmt.Sprintf("%s (as of %s ago%s)", text, common.Duration(age), then)
+		text = fmt.Sprintf("%s (as of %s ago)", text, common.Duration(age))
 	}
 	return text
 }
@@ -204,7 +204,7 @@ func (c *Checklist) lastLine(W int) (lines []string, failed bool) {
 		if stopped(l.Err) {
 			t = common.ToneWarn
 		}
-		return c.WrapText(titled(common.StepTitle(l.ID), c.failure(l.Err, l.Ended, ": enter runs it again")), W, 0, t), !stopped(l.Err)
+		return c.WrapText(titled(common.StepTitle(l.ID), c.failure(l.Err, l.Ended)), W, 0, t), !stopped(l.Err)
 	}
 	text := fmt.Sprintf("%s done in %s", common.StepTitle(l.ID), common.Took(l.Took))
 	if steps.Lookup(l.ID).PointOfNoReturn && c.drv.Facts().Cutover != nil && c.drv.Facts().Cutover.Stall > 0 {

@@ -43,7 +43,7 @@ func (c *Checklist) stepView(W, H int) []string {
 		if stopped(r.Err) {
 			t = common.ToneWarn
 		}
-		lines := c.WrapText(c.failure(r.Err, r.At, ""), W, 0, t)
+		lines := c.WrapText(c.failure(r.Err, r.At), W, 0, t)
 		if !stopped(r.Err) {
 			lines = append(lines, c.WrapText(step.OnFailure, W, 0, common.ToneMuted)...)
 		}
