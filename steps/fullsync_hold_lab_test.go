@@ -1,0 +1,105 @@
+package steps_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"flyover/lab/labtest"
+	"flyover/probe"
+	"flyover/steps"
+	"flyover/steps/auditlog"
+)
+
+// The reviewer's case: the Sentinels discovered the target (from the
+// source's INFO, about 10 s after the attach) before flyover stopped the
+// loop. REPLICAOF NO ONE alone would not hold: each of them would turn
+// the target back into a replica 8 s later (+convert-to-slave) and the
+// loop would run again unguarded. The stop makes them forget the target
+// (SENTINEL RESET, in the audit log) before that, and the target stays a
+// master past the conversion period, the source forking no more.
+func TestFullSyncStopHoldsWhenTheSentinelsKnowTheTarget(t *testing.T) {
+	g, src, _, _ := startLoop(t, 2*time.Second, 250*time.Millisecond, 8000)
+	ctx := context.Background()
+	g.advanceTo(steps.StepAttach)
+	f := g.facts()
+	baseline := f.Snapshot.Source.Sync.SyncFull
+	if err := g.runner.Run(ctx, steps.StepAttach, f, steps.Answers{"attach": "y", "raise-buffer": "n"}); err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	// The loop runs meanwhile (the step is not watching yet): its first
+	// poll stops it.
+	all := len(g.lab.Sentinels)
+	labtest.Wait(t, 30*time.Second, "every Sentinel lists the target", func() bool { return sentinelsListingTarget(ctx, g) == all })
+
+	err := g.run(steps.StepFullSync)
+	if err == nil || !strings.Contains(err.Error(), "full sync stopped") || !strings.Contains(err.Error(), "made the Sentinels forget it") ||
+		strings.Contains(err.Error(), "sent it back") || strings.Contains(err.Error(), "Sentinel may send it back") {
+		t.Fatalf("full sync: %v; want it stopped, the Sentinels made to forget the target, none sending it back", err)
+	}
+	t.Logf("stopped: %v", err)
+	st := g.runner.Session.Facts(g.prober.Topo, probe.Snapshot{}).Sync.Stops
+	if len(st) != 1 || st[0].Forgot != all || st[0].SentBack != 0 {
+		t.Fatalf("the stop: %+v; want %d Sentinels reset, none sending the target back", st, all)
+	}
+	stop := st[0]
+	syncs := probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full")
+	if syncs > baseline+int64(stop.Restarts)+1 {
+		t.Errorf("sync_full went from %d to %d after a stop of %d restarts: the source forked after the stop", baseline, syncs, stop.Restarts)
+	}
+	var lastReset time.Time
+	resets := 0
+	for _, e := range readAudit(t, g.audit.Path()) {
+		if e.Kind == auditlog.KindCommand && len(e.Args) >= 2 && strings.EqualFold(e.Args[0]+" "+e.Args[1], "SENTINEL RESET") {
+			lastReset, resets = e.Time, resets+1
+		}
+	}
+	if resets != all || lastReset.Sub(stop.At) >= 8*time.Second {
+		t.Errorf("%d SENTINEL RESETs in the audit log, the last %s after the stop; want %d, within Sentinel's 8 s", resets, lastReset.Sub(stop.At), all)
+	}
+	t.Logf("%d resets, the last %s after the detach", resets, lastReset.Sub(stop.At).Round(time.Millisecond))
+	labtest.Wait(t, 30*time.Second, "no Sentinel lists the target", func() bool { return sentinelsListingTarget(ctx, g) == 0 })
+
+	// Past the conversion period: the target stays a master and the
+	// source forks no more, polled every 500 ms until 20 s after the
+	// detach (12 s past the last reset at the least), failing at the
+	// first sign of a conversion.
+	tc := g.lab.Target.Client()
+	defer tc.Close()
+	until := stop.At.Add(20 * time.Second)
+	if u := lastReset.Add(12 * time.Second); u.After(until) {
+		until = u
+	}
+	for polls := 0; polls == 0 || time.Now().Before(until); polls++ {
+		if role := tc.Do(ctx, "ROLE").Val(); role == nil || probe.AsString(role.([]any)[0]) != "master" {
+			t.Fatalf("%s after the stop the target is %v: a Sentinel sent it back", time.Since(stop.At).Round(time.Millisecond), role)
+		}
+		if n := probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full"); n != syncs {
+			t.Fatalf("%s after the stop sync_full went from %d to %d: the loop runs again", time.Since(stop.At).Round(time.Millisecond), syncs, n)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// sentinelsListingTarget is how many of the lab's Sentinels list the
+// target among the master's replicas (SENTINEL REPLICAS, asked directly).
+func sentinelsListingTarget(ctx context.Context, g *rig) int {
+	n := 0
+	for _, s := range g.lab.Sentinels {
+		c := s.Client()
+		v, err := c.Do(ctx, "SENTINEL", "REPLICAS", g.lab.Opts.MasterName).Result()
+		c.Close()
+		if err != nil {
+			continue
+		}
+		reps, _ := probe.ParseSentinelReplicas(v)
+		for _, r := range reps {
+			if g.prober.Topo.IsTarget(r.Addr()) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
