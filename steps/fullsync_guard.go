@@ -338,6 +338,9 @@ func SyncReportLines(f Facts) []string {
 		if st.Forgot > 0 {
 			l += fmt.Sprintf("; SENTINEL RESET %d× so the Sentinels forgot it", st.Forgot)
 		}
+		if st.SentBack > 0 {
+			l += fmt.Sprintf("; stopped again %d× after a Sentinel sent it back", st.SentBack)
+		}
 		l += ")"
 		if len(st.Drops) > 0 {
 			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason

@@ -8,6 +8,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // Step 3: watch the full sync until the target streams.
@@ -81,7 +82,7 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 				st, f.Snapshot.Target.Role)
 		}
 		if f.Snapshot.FullSync.Restarts() >= steps.MaxSyncRestarts {
-			return false, stopTheLoop(ctx, r, f, progress) // before the source forks again (fullsync_hold.go)
+			return false, switchover.StopTheLoop(ctx, r, f, progress) // before the source forks again (steps/switchover/fullsync_hold.go)
 		}
 		l := &f.Snapshot.Link
 		tg := &f.Snapshot.Target
@@ -99,7 +100,7 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 		progress(steps.Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
 		if steps.SyncInTrouble(f) {
 			if lf, stop := watchClosely(ctx, r, f.Snapshot.At.Add(r.Options().PollInterval)); stop {
-				return false, stopTheLoop(ctx, r, lf, progress)
+				return false, switchover.StopTheLoop(ctx, r, lf, progress)
 			}
 		}
 		return false, nil

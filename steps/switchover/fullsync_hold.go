@@ -1,4 +1,4 @@
-package plan
+package switchover
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"flyover/probe"
 	"flyover/steps"
 	"flyover/steps/auditlog"
-	"flyover/steps/switchover"
 )
 
 // The full sync's stop holds: REPLICAOF NO ONE alone does not, since
@@ -57,10 +56,10 @@ const (
 	maxSentBack = 2
 )
 
-// stopTheLoop is the full-sync step's stop: REPLICAOF NO ONE
+// StopTheLoop is the full-sync step's stop (steps/plan): REPLICAOF NO ONE
 // (steps.StopLoop), then the Sentinels that list the target forget it
 // (holdStop), then the stop is recorded and the step fails with it.
-func stopTheLoop(ctx context.Context, r *steps.Runner, f steps.Facts, progress func(steps.Progress)) error {
+func StopTheLoop(ctx context.Context, r *steps.Runner, f steps.Facts, progress func(steps.Progress)) error {
 	st, err := steps.StopLoop(ctx, r, f)
 	var gaveUp error
 	if err == nil {
@@ -92,7 +91,7 @@ func holdStop(ctx context.Context, r *steps.Runner, st *steps.SyncStop, progress
 		}
 		which := listingTarget(f)
 		if len(which) > 0 {
-			if err := switchover.ResetSomeSentinels(ctx, r, progress, which, forgotten(which, detached)); err != nil {
+			if err := ResetSomeSentinels(ctx, r, progress, which, forgotten(which, detached)); err != nil {
 				st.ForgetErr = err.Error()
 				return nil
 			}
