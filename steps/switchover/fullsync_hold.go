@@ -54,6 +54,9 @@ const (
 	// maxSentBack bounds how many times a Sentinel may send the target
 	// back before the step gives up watching and says so.
 	maxSentBack = 2
+	// maxRounds bounds the rounds of resets in all: a Sentinel that comes
+	// back listing the target is reset without a conversion to count.
+	maxRounds = 2 * (maxSentBack + 1)
 )
 
 // StopTheLoop is the full-sync step's stop (steps/plan): REPLICAOF NO ONE
@@ -79,14 +82,17 @@ func StopTheLoop(ctx context.Context, r *steps.Runner, f steps.Facts, progress f
 // when the Sentinels kept sending the target back.
 func holdStop(ctx context.Context, r *steps.Runner, st *steps.SyncStop, progress func(steps.Progress)) error {
 	detached := st.At
-	for {
+	for round := 1; ; round++ {
 		// A reset Sentinel would learn the target again from the source's
 		// INFO while the source still lists it.
 		f, err := r.WaitUntil(ctx, 200*time.Millisecond, time.Now().Add(5*time.Second), func(f steps.Facts) (bool, error) {
 			return !f.Snapshot.Link.FollowsSource && !f.Snapshot.Link.ListedBySource, nil
 		})
+		if errors.Is(err, steps.ErrDeadline) {
+			err = errors.New("the source still lists the target")
+		}
 		if err != nil {
-			st.ForgetErr = "the source still lists the target"
+			st.ForgetErr = err.Error()
 			return nil
 		}
 		which := listingTarget(f)
@@ -104,12 +110,16 @@ func holdStop(ctx context.Context, r *steps.Runner, st *steps.SyncStop, progress
 				"flyover stopped it again and reset the Sentinels listing it, and watches no more. Next: check that every Sentinel's "+
 				"SENTINEL REPLICAS %s omits the target and the target stays a master (ROLE); read the Sentinels' logs", st.SentBack, r.Prober.Topo.MasterName)
 		}
-		back, again, err := watchSentBack(ctx, r, progress)
-		if err != nil || !again {
-			return err
+		back, again := watchSentBack(ctx, r, progress)
+		if !again {
+			return nil // held (or the operator stopped the step: the stop's message stands)
+		}
+		if !back && round < maxRounds {
+			continue // a Sentinel that came back listing the target: reset it
 		}
 		if !back {
-			continue // a Sentinel that came back listing the target: reset it
+			return fmt.Errorf("full sync stopped, but the Sentinels kept listing the target after %d rounds of SENTINEL RESET: flyover watches no more. "+
+				"Next: check every Sentinel's SENTINEL REPLICAS %s and that the target stays a master (ROLE); read the Sentinels' logs", round, r.Prober.Topo.MasterName)
 		}
 		st.SentBack++
 		// The loop runs again unguarded from here: say so, stop it again.
@@ -128,10 +138,10 @@ func holdStop(ctx context.Context, r *steps.Runner, st *steps.SyncStop, progress
 // sign of a conversion: back as soon as the target follows the source
 // again; again as well when a Sentinel lists it while the source does
 // not (one that was unreachable during the resets): both call for
-// another round.
-func watchSentBack(ctx context.Context, r *steps.Runner, progress func(steps.Progress)) (back, again bool, err error) {
+// another round. Neither once holdFor passed or ctx ended.
+func watchSentBack(ctx context.Context, r *steps.Runner, progress func(steps.Progress)) (back, again bool) {
 	deadline := time.Now().Add(holdFor)
-	_, err = r.WaitUntil(ctx, 500*time.Millisecond, deadline, func(f steps.Facts) (bool, error) {
+	_, err := r.WaitUntil(ctx, 500*time.Millisecond, deadline, func(f steps.Facts) (bool, error) {
 		back = steps.Attached(f) || f.Snapshot.Link.FollowsSource
 		if back || len(listingTarget(f)) > 0 {
 			return true, nil
@@ -139,10 +149,7 @@ func watchSentBack(ctx context.Context, r *steps.Runner, progress func(steps.Pro
 		progress(steps.Progress{Phase: "holding", Message: "watching that no Sentinel sends the target back to the source", Deadline: deadline, Fraction: -1})
 		return false, nil
 	})
-	if errors.Is(err, steps.ErrDeadline) {
-		return false, false, nil
-	}
-	return back, err == nil, err
+	return back, err == nil
 }
 
 // listingTarget are the indexes of the Sentinels that list the target
