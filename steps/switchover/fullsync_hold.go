@@ -146,7 +146,10 @@ func watchSentBack(ctx context.Context, r *steps.Runner, progress func(steps.Pro
 		if back || len(listingTarget(f)) > 0 {
 			return true, nil
 		}
-		progress(steps.Progress{Phase: "holding", Message: "watching that no Sentinel sends the target back to the source", Deadline: deadline, Fraction: -1})
+		// No Deadline: the checklist would say "gives up in", and the end
+		// of the watch is the stop holding, not a failure.
+		progress(steps.Progress{Phase: "stopped", Message: fmt.Sprintf("sync stopped (REPLICAOF NO ONE): watching for %s that no Sentinel sends the target back to the source",
+			holdFor.Round(time.Second)), Fraction: -1})
 		return false, nil
 	})
 	return back, err == nil
