@@ -148,7 +148,7 @@ func watchSentBack(ctx context.Context, r *steps.Runner, progress func(steps.Pro
 		}
 		// No Deadline: the checklist would say "gives up in", and the end
 		// of the watch is the stop holding, not a failure.
-		progress(steps.Progress{Phase: "stopped", Message: fmt.Sprintf("sync stopped (REPLICAOF NO ONE): watching for %s that no Sentinel sends the target back to the source",
+		progress(steps.Progress{Phase: "holding the stop", Message: fmt.Sprintf("sync stopped (REPLICAOF NO ONE): watching for %s that no Sentinel sends the target back to the source",
 			holdFor.Round(time.Second)), Fraction: -1})
 		return false, nil
 	})
