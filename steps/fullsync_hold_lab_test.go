@@ -92,6 +92,53 @@ func TestFullSyncStopResetsASentinelThatComesBack(t *testing.T) {
 	staysStopped(t, g, src, lastReset, lastReset, probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full"))
 }
 
+// A Sentinel sends the target back all the same (here the test, as
+// +convert-to-slave does: REPLICAOF <source> on the target) while the
+// stop holds: the guard says so in the audit log and the step's failure,
+// stops the target again, and the target stays a master.
+func TestFullSyncStopIsHeldAgainWhenTheTargetIsSentBack(t *testing.T) {
+	g, src, _ := loopKnownToSentinels(t)
+	ctx := context.Background()
+	errc := make(chan error, 1)
+	go func() { errc <- g.run(steps.StepFullSync) }()
+	labtest.Wait(t, 30*time.Second, "every Sentinel reset", func() bool {
+		_, n := sentinelResets(t, g)
+		return n == len(g.lab.Sentinels)
+	})
+	tc := g.lab.Target.Client()
+	defer tc.Close()
+	host, port, _ := strings.Cut(g.lab.Source.Addr(), ":")
+	if err := tc.Do(ctx, "REPLICAOF", host, port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	sentBack := probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full")
+	var err error
+	select {
+	case err = <-errc:
+	case <-time.After(90 * time.Second):
+		t.Fatal("the full-sync step did not end within 90 s of the conversion")
+	}
+	if err == nil || !strings.Contains(err.Error(), "full sync stopped") || !strings.Contains(err.Error(), "(again after Sentinel sent it back 1×)") {
+		t.Fatalf("full sync: %v; want it stopped, saying a Sentinel sent the target back once", err)
+	}
+	t.Logf("stopped: %v", err)
+	noted := false
+	for _, e := range readAudit(t, g.audit.Path()) {
+		noted = noted || e.Kind == auditlog.KindNote && strings.Contains(e.Message, "a Sentinel sent the target back to the source")
+	}
+	if !noted {
+		t.Error("the audit log does not say a Sentinel sent the target back")
+	}
+	// The target asked the source for one more sync at the most.
+	syncs := probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full")
+	if syncs > sentBack+1 {
+		t.Errorf("sync_full went from %d to %d after the target was sent back: the loop ran on", sentBack, syncs)
+	}
+	lastReset, _ := sentinelResets(t, g)
+	labtest.Wait(t, 30*time.Second, "no Sentinel lists the target", func() bool { return sentinelsListingTarget(ctx, g) == 0 })
+	staysStopped(t, g, src, lastReset, lastReset, probe.ParseInfo(src.Info(ctx, "stats").Val()).Int("sync_full"))
+}
+
 // loopKnownToSentinels is the loop's rig attached without the fix, once
 // every Sentinel lists the target (the loop runs meanwhile: the step is
 // not watching yet, and its first poll stops it), with the source's

@@ -102,8 +102,11 @@ func holdStop(ctx context.Context, r *steps.Runner, st *steps.SyncStop, progress
 				return nil
 			}
 			st.Forgot += len(which)
-		} else if !anyUnknown(f) {
-			return nil // no Sentinel knows the target: none can send it back
+		} else if !anyUnknown(f) && st.SentBack == 0 {
+			// No Sentinel knows the target: none can send it back. After a
+			// conversion the watch goes on all the same: a Sentinel may have
+			// read the source's INFO while it listed the target again.
+			return nil
 		}
 		if st.SentBack >= maxSentBack {
 			return fmt.Errorf("full sync stopped, but Sentinel sent the target back to the source %d times after the stop (+convert-to-slave): "+
