@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -48,6 +47,13 @@ type SyncStop struct {
 	// Fix is the raised limit that would let it finish, when the buffer
 	// was the cause and the limit is known.
 	Fix *BufferRaise `json:"fix,omitempty"`
+	// Forgot is how many SENTINEL RESETs made the Sentinels that listed
+	// the target forget it; ForgetErr why they could not; SentBack how
+	// many times a Sentinel sent the target back to the source all the
+	// same (+convert-to-slave) and flyover stopped it again.
+	Forgot    int    `json:"forgot,omitempty"`
+	ForgetErr string `json:"forget_error,omitempty"`
+	SentBack  int    `json:"sent_back,omitempty"`
 }
 
 // BufferRaise is a change of the source's replica output buffer limit.
@@ -206,11 +212,13 @@ func bufferDrops(f Facts) []fullsync.SyncDrop {
 // flyover's own attach on a target that serves no one yet (as the cutover
 // lifts its own pause): no question, but written to the audit log before
 // it is sent, with the whole of why (every figure, the last drop's
-// reason). It returns the step's error (StopMessage): short enough to
+// reason). It returns the stop and REPLICAOF NO ONE's error; the caller
+// (steps/plan) makes the Sentinels forget the target, records the stop
+// (SetSyncStopped) and fails the step with StopMessage: short enough to
 // read beside the checklist at 80x24. The count is read again from the
 // source's own counter (sync_full since the attach) once the target was
 // told to stop, so that a stop that came after one more restart says so.
-func StopLoop(ctx context.Context, r *Runner, f Facts) error {
+func StopLoop(ctx context.Context, r *Runner, f Facts) (*SyncStop, error) {
 	w := &f.Snapshot.FullSync
 	drops := append([]fullsync.SyncDrop(nil), w.Drops...)
 	restarts, fulls := w.Restarts(), w.FullSyncs
@@ -225,16 +233,15 @@ func StopLoop(ctx context.Context, r *Runner, f Facts) error {
 		fulls = n.Sync.SyncFull - w.Baseline
 		restarts = max(restarts, int(fulls-1))
 	}
-	st := &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}
-	r.Session.SetSyncStopped(st)
-	return errors.New(StopMessage(st, err))
+	return &SyncStop{At: time.Now(), Restarts: restarts, Drops: drops, Fix: BufferFix(f)}, err
 }
 
 // StopMessage is the stop in three short sentences: what happened, with
 // its figures (the drops, the last one's cause and its limit); what
-// flyover did (REPLICAOF NO ONE on the target), or that it could not;
-// and the next action, the exact CONFIG SET first. The whole of why is
-// in the audit log; the stop's history in the report.
+// flyover did (REPLICAOF NO ONE on the target, SENTINEL RESET where a
+// Sentinel listed it), or what it could not; and the next action, the
+// exact CONFIG SET first. The whole of why is in the audit log; the
+// stop's history in the report.
 func StopMessage(st *SyncStop, sendErr error) string {
 	what := fmt.Sprintf("the source dropped it %d times", st.Restarts)
 	if st.Restarts > MaxSyncRestarts {
@@ -244,8 +251,16 @@ func StopMessage(st *SyncStop, sendErr error) string {
 		what += "; last: " + st.Drops[n-1].Short()
 	}
 	done := "flyover sent REPLICAOF NO ONE to the target"
-	if sendErr != nil {
+	switch {
+	case sendErr != nil:
 		done = fmt.Sprintf("flyover could not stop it (REPLICAOF NO ONE on the target: %v): send it yourself before the source forks again", sendErr)
+	case st.ForgetErr != "":
+		done += fmt.Sprintf(", but Sentinel may send it back (%s): SENTINEL RESET them yourself", st.ForgetErr)
+	case st.Forgot > 0:
+		done += " and made the Sentinels forget it"
+	}
+	if st.SentBack > 0 && sendErr == nil {
+		done += fmt.Sprintf(" (again after Sentinel sent it back %d×)", st.SentBack)
 	}
 	next := "read the source's log and the target's, fix the cause, then attach again"
 	if st.Fix != nil {
@@ -319,7 +334,14 @@ func RunBufferRaise(ctx context.Context, r *Runner, f Facts, a Answers, progress
 func SyncReportLines(f Facts) []string {
 	var out []string
 	for _, st := range f.Sync.Stops {
-		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target)", st.At.UTC().Format(time.RFC3339), st.Restarts)
+		l := fmt.Sprintf("Full sync stopped by flyover at %s after %d restarts (REPLICAOF NO ONE on the target", st.At.UTC().Format(time.RFC3339), st.Restarts)
+		if st.Forgot > 0 {
+			l += fmt.Sprintf("; SENTINEL RESET %d× so the Sentinels forgot it", st.Forgot)
+		}
+		if st.SentBack > 0 {
+			l += fmt.Sprintf("; stopped again %d× after a Sentinel sent it back", st.SentBack)
+		}
+		l += ")"
 		if len(st.Drops) > 0 {
 			l += "; last cause: " + st.Drops[len(st.Drops)-1].Reason
 		}

@@ -17,7 +17,7 @@ func stopFixture() *SyncStop {
 	return &SyncStop{At: time.Date(2026, 12, 6, 0, 25, 31, 0, time.UTC), Restarts: 2,
 		Drops: []fullsync.SyncDrop{{Cause: fullsync.DropBufferHard, Brief: "the buffer passed its 1.0 MiB hard limit",
 			Reason: "the buffer passed its 1.0 MiB hard limit (client-output-buffer-limit replica; 1021.2 KiB at the last look, growing with the writes): the source closed the link"}},
-		Fix: &BufferRaise{Old: old, New: fullsync.Limit{Hard: 256 << 20, Soft: 256 << 20, SoftSeconds: 60}, Word: "replica"}}
+		Fix: &BufferRaise{Old: old, New: fullsync.Limit{Hard: 256 << 20, Soft: 256 << 20, SoftSeconds: 60}, Word: "replica"}, Forgot: 3}
 }
 
 // The stop is three short sentences: what happened with its figures,
@@ -27,17 +27,34 @@ func TestStopMessageSaysWhatHappenedWhatWasDoneAndTheFix(t *testing.T) {
 	st := stopFixture()
 	msg := StopMessage(st, nil)
 	want := `full sync stopped: the source dropped it 2 times; last: the buffer passed its 1.0 MiB hard limit. ` +
-		`flyover sent REPLICAOF NO ONE to the target. ` +
+		`flyover sent REPLICAOF NO ONE to the target and made the Sentinels forget it. ` +
 		`Next: raise the source's limit: CONFIG SET client-output-buffer-limit "replica 268435456 268435456 60" (now "replica 1048576 524288 5"), then attach again.`
 	if msg != want {
 		t.Errorf("stop:\n%s\nwant:\n%s", msg, want)
 	}
 	// Short enough for the checklist's 50-column pane at 120x36, where
 	// it gets seven lines (its own test renders it); it was about 600
-	// characters.
-	if len(msg) > 300 {
+	// characters; the Sentinels' reset added 32.
+	if len(msg) > 340 {
 		t.Errorf("the stop is %d characters: %s", len(msg), msg)
 	}
+
+	// No Sentinel listed the target: nothing to say of them.
+	st.Forgot = 0
+	if msg := StopMessage(st, nil); !strings.Contains(msg, "flyover sent REPLICAOF NO ONE to the target. Next:") {
+		t.Errorf("stop without resets: %s", msg)
+	}
+	// The resets failed, or a Sentinel sent the target back: said.
+	st.ForgetErr = "sentinel-2 has not settled 20s after SENTINEL RESET: not answering"
+	if msg := StopMessage(st, nil); !strings.Contains(msg, "to the target, but Sentinel may send it back (sentinel-2 has not settled") ||
+		!strings.Contains(msg, "SENTINEL RESET them yourself. Next:") {
+		t.Errorf("stop whose resets failed: %s", msg)
+	}
+	st.ForgetErr, st.Forgot, st.SentBack = "", 4, 1
+	if msg := StopMessage(st, nil); !strings.Contains(msg, "made the Sentinels forget it (again after Sentinel sent it back 1×). Next:") {
+		t.Errorf("stop held after a Sentinel sent it back: %s", msg)
+	}
+	st.SentBack = 0
 
 	// One more restart than flyover lets through, no fix known, and the
 	// stop refused: each said.

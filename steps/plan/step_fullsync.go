@@ -8,6 +8,7 @@ import (
 
 	"flyover/probe"
 	"flyover/steps"
+	"flyover/steps/switchover"
 )
 
 // Step 3: watch the full sync until the target streams.
@@ -20,7 +21,8 @@ var fullSyncStep = &steps.Step{
 		"when nothing moves for two minutes. Dragonfly says the link is up before it is synced; flyover waits for the real thing.",
 	OnFailure: "Read the target's and the source's logs (memory? output buffer limits? the link dropping?). " +
 		"The target stays attached; the abort path detaches it. When the source drops the sync a second time, flyover " +
-		"stops it itself (REPLICAOF NO ONE on the target) instead of letting the source fork again, and says the fix.",
+		"stops it itself (REPLICAOF NO ONE on the target, SENTINEL RESET on the Sentinels that list it so none sends it back) " +
+		"instead of letting the source fork again, and says the fix.",
 	PreFn: func(f steps.Facts, o steps.Options) []steps.Check {
 		if !steps.Attached(f) {
 			return []steps.Check{steps.BlockCheck("sync-attached", "the target follows the source", "it does not", "run the attach step")}
@@ -80,7 +82,7 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 				st, f.Snapshot.Target.Role)
 		}
 		if f.Snapshot.FullSync.Restarts() >= steps.MaxSyncRestarts {
-			return false, steps.StopLoop(ctx, r, f) // before the source forks again
+			return false, switchover.StopTheLoop(ctx, r, f, progress) // before the source forks again (steps/switchover/fullsync_hold.go)
 		}
 		l := &f.Snapshot.Link
 		tg := &f.Snapshot.Target
@@ -98,7 +100,7 @@ func runFullSync(ctx context.Context, r *steps.Runner, f, fresh steps.Facts, a s
 		progress(steps.Progress{Phase: string(l.Phase), Message: syncProgress(f), Fraction: l.Progress, Deadline: moved.Add(r.Options().SyncStallTimeout)})
 		if steps.SyncInTrouble(f) {
 			if lf, stop := watchClosely(ctx, r, f.Snapshot.At.Add(r.Options().PollInterval)); stop {
-				return false, steps.StopLoop(ctx, r, lf)
+				return false, switchover.StopTheLoop(ctx, r, lf, progress)
 			}
 		}
 		return false, nil

@@ -8,7 +8,8 @@
 // Runner's exported surface (Send, SendMust, SendTx, WaitUntil …), and
 // what were the Runner's methods here are functions taking it
 // (Cutover(ctx, r, plan, progress), ResetSentinels, RepairSentinel,
-// SendReplicaOf, AttachStuck).
+// SendReplicaOf, AttachStuck, StopTheLoop: the full sync's stop that
+// holds against Sentinel).
 //
 //	steps/plan ──▶ steps/switchover ──▶ steps/checks, steps ──▶ probe's rooms, probe
 //

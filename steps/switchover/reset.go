@@ -22,14 +22,25 @@ func ResetCommands(f steps.Facts) []steps.Command {
 // before the next, until ready says it has settled: resetting them all at
 // once would leave no Sentinel able to fail over for a while.
 func ResetSentinels(ctx context.Context, r *steps.Runner, progress func(steps.Progress), ready func(f steps.Facts, i int) (bool, string)) error {
+	all := make([]int, len(r.Prober.Sentinels))
+	for i := range all {
+		all[i] = i
+	}
+	return ResetSomeSentinels(ctx, r, progress, all, ready)
+}
+
+// ResetSomeSentinels is ResetSentinels on the Sentinels of these indexes
+// (of r.Prober.Sentinels) only, in this order.
+func ResetSomeSentinels(ctx context.Context, r *steps.Runner, progress func(steps.Progress), which []int, ready func(f steps.Facts, i int) (bool, string)) error {
 	master := r.Prober.Topo.MasterName
-	for i, e := range r.Prober.Sentinels {
+	for k, i := range which {
+		e := r.Prober.Sentinels[i]
 		name := steps.EndpointLabel(i)
 		if err := waitNoFailover(ctx, r, progress, "SENTINEL RESET on "+name); err != nil {
 			return err
 		}
 		progress(steps.Progress{Phase: "resetting " + name, Message: "SENTINEL RESET " + master + " on " + name,
-			Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
+			Fraction: float64(k) / float64(len(which))})
 		if _, err := r.Send(ctx, e, "SENTINEL", "RESET", master); err != nil {
 			return err
 		}
@@ -39,7 +50,7 @@ func ResetSentinels(ctx context.Context, r *steps.Runner, progress func(steps.Pr
 			ok, w := ready(f, i)
 			why = w
 			progress(steps.Progress{Phase: "resetting " + name, Message: name + ": " + OrDone(w), Deadline: deadline,
-				Fraction: float64(i) / float64(len(r.Prober.Sentinels))})
+				Fraction: float64(k) / float64(len(which))})
 			return ok, nil
 		})
 		if errors.Is(err, steps.ErrDeadline) {

@@ -19,7 +19,7 @@ func TestFullSyncStopIsReadWholeBesideTheAttach(t *testing.T) {
 	st := &steps.SyncStop{At: time.Now(), Restarts: 2,
 		Drops: []fullsync.SyncDrop{{Cause: fullsync.DropBufferHard, Brief: "the buffer passed its 1.0 MiB hard limit",
 			Reason: "the buffer passed its 1.0 MiB hard limit (client-output-buffer-limit replica; 1021.2 KiB at the last look, growing with the writes): the source closed the link"}},
-		Fix: &steps.BufferRaise{Old: old, New: fullsync.Limit{Hard: 256 << 20, Soft: 256 << 20, SoftSeconds: 60}, Word: "replica"}}
+		Fix: &steps.BufferRaise{Old: old, New: fullsync.Limit{Hard: 256 << 20, Soft: 256 << 20, SoftSeconds: 60}, Word: "replica"}, Forgot: 3}
 	msg := steps.StopMessage(st, nil)
 	for _, size := range [][2]int{{80, 24}, {120, 36}} {
 		g := guided(t, size[0], size[1], nil, nil)
