@@ -171,7 +171,9 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *canary.Canary, g *g
 		} else {
 			// Read back again at exit: every write acknowledged by now,
 			// more than the report's read-back counted.
-			fmt.Fprintf(w, "  verified     at exit: %s of %s acknowledged writes lost (all acknowledged by %s, read back from %s)\n",
+			// Two lines: one line was 125 columns, and the terminal cut
+			// the primary's address at the tape's 120.
+			fmt.Fprintf(w, "  verified     at exit: %s of %s acknowledged writes lost\n               (all acknowledged by %s, read back from %s)\n",
 				probe.Thousands(int64(v.Lost)), probe.Thousands(int64(v.Checked)), v.At.Format("15:04:05"), v.Primary)
 		}
 	}
