@@ -91,7 +91,7 @@ func TestReportKeepsTheStopAfterTheRaiseLetTheSyncFinish(t *testing.T) {
 
 	lines := strings.Join(SyncReportLines(s.Facts(probe.Topology{}, probe.Snapshot{})), "\n")
 	for _, want := range []string{
-		"Full sync stopped by flyover at 2026-12-06T00:25:31Z after 2 restarts (REPLICAOF NO ONE on the target); last cause: the buffer passed its 1.0 MiB hard limit",
+		"Full sync stopped by flyover at 2026-12-06T00:25:31Z after 2 restarts (REPLICAOF NO ONE on the target; SENTINEL RESET 3× so the Sentinels forgot it); last cause: the buffer passed its 1.0 MiB hard limit",
 		"The source's replica output buffer limit was raised from `replica 1048576 524288 5` to `replica 268435456 268435456 60` at 2026-12-06T00:26:31Z; " +
 			"the full sync then finished (the target streamed at 2026-12-06T00:27:18Z).",
 		"**Restore the source's buffer limit**: put it back with `CONFIG SET client-output-buffer-limit \"replica 1048576 524288 5\"`",
