@@ -322,10 +322,10 @@ func (m *migration) finish(work context.Context, interrupted bool) (int, bool) {
 	took := last.Took.Round(time.Millisecond)
 	f := m.drv.Facts()
 	if rb := f.ReadBack; rb != nil && rb.Step == last.ID {
-		m.out.emit(MigrateEvent{Event: "read-back", Step: last.ID, ReadBack: rb}, fmt.Sprintf("%s: canary read-back: %s", last.ID, rb.Summary()))
+		m.out.emit(MigrateEvent{At: last.Ended, Event: "read-back", Step: last.ID, ReadBack: rb}, fmt.Sprintf("%s: canary read-back: %s", last.ID, rb.Summary()))
 	}
 	if last.Err != nil {
-		m.out.emit(MigrateEvent{Event: "step-end", Step: last.ID, TookMS: took.Milliseconds(), Error: last.Err.Error()},
+		m.out.emit(MigrateEvent{At: last.Ended, Event: "step-end", Step: last.ID, TookMS: took.Milliseconds(), Error: last.Err.Error()},
 			fmt.Sprintf("%s failed after %s: %v", last.ID, took, last.Err))
 		if n := syncStopNote(last.ID, f.Sync.Stopped); n != "" {
 			m.out.emit(MigrateEvent{Event: "note", Step: last.ID, Message: n}, string(last.ID)+": "+n)
@@ -346,7 +346,7 @@ func (m *migration) finish(work context.Context, interrupted bool) (int, bool) {
 		}
 		return migrateStopped, true
 	}
-	m.out.emit(MigrateEvent{Event: "step-end", Step: last.ID, TookMS: took.Milliseconds()}, fmt.Sprintf("%s done in %s", last.ID, took))
+	m.out.emit(MigrateEvent{At: last.Ended, Event: "step-end", Step: last.ID, TookMS: took.Milliseconds()}, fmt.Sprintf("%s done in %s", last.ID, took))
 	switch last.ID {
 	case steps.StepPreflight:
 		for _, c := range m.drv.Plan().Survey().Checks {

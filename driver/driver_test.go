@@ -3,6 +3,7 @@ package driver_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,5 +99,34 @@ func TestTheRunningStepIsInTheFactsThePlanIsDerivedFrom(t *testing.T) {
 	d.Finish()
 	if got := d.Facts().Running; got != "" {
 		t.Fatalf("facts after preflight ended: Running %q", got)
+	}
+}
+
+// A step that holds a turn is recorded as ended before its turn goes
+// back, even when its owner finishes it later: the step that waited for
+// the turn cannot seem to start before it ended (a fleet's cutovers,
+// one at a time).
+func TestAGatedStepEndsBeforeItsTurnGoesBack(t *testing.T) {
+	var tick atomic.Int64
+	clock := func() time.Time { return time.Unix(tick.Add(1), 0) }
+	released := make(chan time.Time, 1)
+	r := &drivertest.Runner{}
+	d := driver.New(context.Background(), driver.Config{Runner: r, Now: clock,
+		Gate: func(steps.StepID) (func(error), error) { return func(error) { released <- clock() }, nil }})
+	d.Observe(steps.Facts{}, true)
+	if !d.Started(d.Start(steps.StepCutover, steps.Facts{}, nil)()) {
+		t.Fatal("the cutover did not start")
+	}
+	r.Last(t).Job.End(nil)
+	var back time.Time
+	select {
+	case back = <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the turn was not given back after the step ended")
+	}
+	clock() // the owner finishes a moment later
+	last, _ := d.Finish()
+	if !last.Ended.Before(back) {
+		t.Fatalf("the step is recorded as ended at %v, its turn went back at %v", last.Ended.Unix(), back.Unix())
 	}
 }

@@ -6,6 +6,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"flyover/steps"
 )
@@ -35,13 +36,13 @@ func (d *Driver) Start(id steps.StepID, f steps.Facts, a steps.Answers) Launch {
 	r, gate, ctx := d.cfg.Runner, d.cfg.Gate, d.ctx
 	d.logf("start %s answers=%v", id, a)
 	return func() Started {
-		job, err := launch(ctx, r, gate, id, f, a)
+		job, err := launch(ctx, r, gate, d.cfg.Now, id, f, a)
 		return Started{ID: id, Job: job, Err: err}
 	}
 }
 
 // launch starts the step, after its turn when there is a gate.
-func launch(ctx context.Context, r Runner, gate Gate, id steps.StepID, f steps.Facts, a steps.Answers) (Job, error) {
+func launch(ctx context.Context, r Runner, gate Gate, now func() time.Time, id steps.StepID, f steps.Facts, a steps.Answers) (Job, error) {
 	if gate == nil {
 		return r.Start(ctx, id, f, a)
 	}
@@ -54,11 +55,34 @@ func launch(ctx context.Context, r Runner, gate Gate, id steps.StepID, f steps.F
 		release(err)
 		return nil, err
 	}
+	t := &turnJob{Job: job, done: make(chan struct{})}
 	go func() {
 		<-job.Done()
+		t.ended = now()
+		close(t.done)
 		release(job.Err())
 	}()
-	return job, nil
+	return t, nil
+}
+
+// turnJob is a step that holds a turn. Its end is stamped before the
+// turn goes back, so a step's recorded end comes before the start of
+// the step that waited for it (a fleet's cutovers read in order, even
+// when the owner finishes the step a moment later).
+type turnJob struct {
+	Job
+	done  chan struct{}
+	ended time.Time // set before done is closed
+}
+
+func (t *turnJob) Done() <-chan struct{} { return t.done }
+
+// endedAt is when job ended, if it knows (read once Done is closed).
+func endedAt(job Job) (time.Time, bool) {
+	if t, ok := job.(*turnJob); ok {
+		return t.ended, true
+	}
+	return time.Time{}, false
 }
 
 // Started records how a Launch ended; true when the step runs.
@@ -132,6 +156,9 @@ func (d *Driver) Finish() (*LastRun, Launch) {
 	err := d.job.Err()
 	id := d.jobID
 	now := d.cfg.Now()
+	if at, ok := endedAt(d.job); ok {
+		now = at
+	}
 	d.results[id] = Result{Err: err, At: now}
 	d.last = &LastRun{ID: id, Err: err, Took: now.Sub(d.jobStart), Ended: now, Phases: d.phases, Progress: d.prog, HasProgress: d.hasProg}
 	d.job = nil
