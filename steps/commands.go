@@ -21,13 +21,22 @@ type Command struct {
 
 // String renders the command the way redis-cli would show it:
 // "target 127.0.0.1:7001> REPLICAOF 127.0.0.1 7000".
-func (c Command) String() string {
-	var b strings.Builder
-	b.WriteString(c.Endpoint)
+func (c Command) String() string { return c.Prompt() + " " + c.Line() }
+
+// Prompt is where the command goes, as redis-cli's prompt:
+// "target 127.0.0.1:7001>".
+func (c Command) Prompt() string {
+	p := c.Endpoint
 	if c.Addr != "" {
-		b.WriteString(" " + c.Addr)
+		p += " " + c.Addr
 	}
-	b.WriteString("> ")
+	return p + ">"
+}
+
+// Line is the command as typed after the prompt, with its note:
+// "REPLICAOF 127.0.0.1 7000".
+func (c Command) Line() string {
+	var b strings.Builder
 	for i, a := range c.Args {
 		if i > 0 {
 			b.WriteByte(' ')

@@ -81,7 +81,7 @@ func (c *Checklist) stepView(W, H int) []string {
 			// wraps under itself, and is shown whole or not at all.
 			cmd.Note = ""
 			units = append(units, len(lines))
-			for i, l := range common.WrapWords(cmd.String(), max(8, W-3)) {
+			for i, l := range commandLines(cmd, max(8, W-3)) {
 				pad := "   "
 				if i == 0 {
 					pad = " "
@@ -95,6 +95,17 @@ func (c *Checklist) stepView(W, H int) []string {
 	}
 	secs = append(secs, common.Section{Lines: c.actionLines(id, state, failed, confs, writes, W), Prio: 95, Min: 1})
 	return common.FitSections(secs, H)
+}
+
+// commandLines wraps a command to w cells: on one line when it fits;
+// else the prompt on its own line and the command under it, so that a
+// command that fits a line is read in one piece (REPLICAOF with its host
+// and port), and a longer one wraps at its spaces.
+func commandLines(cmd steps.Command, w int) []string {
+	if all := cmd.String(); common.Width(all) <= w {
+		return []string{all}
+	}
+	return append(common.WrapWords(cmd.Prompt(), w), common.WrapWords(cmd.Line(), w)...)
 }
 
 // moreLines says a section was cut short, and by how much: a message
