@@ -15,6 +15,8 @@ type Cell struct {
 	// Short is a shorter wording of Text, said instead of cutting it
 	// when the table is too wide for Text.
 	Short string
+	// Shortest is said when Short does not fit either.
+	Shortest string
 }
 
 // Column is one column of a table. TableMemo compares every field: a
@@ -168,6 +170,10 @@ func (st *Styles) cellText(c Cell, n, w int, right bool) string {
 	t := c.Text
 	if n > w && c.Short != "" {
 		t = c.Short
+		n = Width(t)
+	}
+	if n > w && c.Shortest != "" {
+		t = c.Shortest
 		n = Width(t)
 	}
 	if n > w {

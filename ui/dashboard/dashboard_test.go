@@ -375,3 +375,26 @@ func TestStartNotesAreTimelineEntries(t *testing.T) {
 		t.Errorf("the start note:\n%s", sc)
 	}
 }
+
+// A Sentinel that stopped answering says since when at every width: the
+// reason gives way to its first words, then whole, before the duration
+// is cut.
+func TestADownSentinelSaysSinceWhenAtEveryWidth(t *testing.T) {
+	for _, w := range []int{60, 68, 80, 100, 120, 160} {
+		hs := inSyncScreen(t, w, 40)
+		hs.w.SentDown[1] = true
+		hs.rounds(4)
+		var row string
+		for _, l := range strings.Split(hs.screen(), "\n") {
+			if strings.Contains(l, "DOWN · seen") {
+				row = strings.TrimRight(l, " ")
+			}
+		}
+		if row == "" {
+			t.Fatalf("width %d: no Sentinel row says when it was seen:\n%s", w, hs.screen())
+		}
+		if !strings.HasSuffix(row, " ago") && !strings.HasSuffix(row, "deadline") && !strings.HasSuffix(row, "Redis port") {
+			t.Errorf("width %d: the row is cut: %q", w, row)
+		}
+	}
+}

@@ -59,7 +59,12 @@ func (d *Dashboard) sentinelsBlock(w int) []string {
 				since = "seen " + common.Duration(d.now.Sub(v.LastSeen)) + " ago"
 			}
 			row[2] = common.Cell{Text: "✗", Tone: common.ToneBad}
-			row[3] = common.Cell{Text: "DOWN · " + since + " · " + shortError(v.Error, v.Addr), Tone: common.ToneBad, Span: true}
+			// Since when is the point: the reason gives way first,
+			// to its first words, then whole (the timeline has it).
+			why := shortError(v.Error, v.Addr)
+			head, _, _ := strings.Cut(why, ": ")
+			row[3] = common.Cell{Text: "DOWN · " + since + " · " + why, Short: "DOWN · " + since + " · " + head,
+				Shortest: "DOWN · " + since, Tone: common.ToneBad, Span: true}
 		case !v.Monitors:
 			row[2] = common.Cell{Text: "●", Tone: common.ToneOK}
 			row[3] = common.Cell{Text: shortError(v.Error, v.Addr), Tone: common.ToneWarn, Span: true}
