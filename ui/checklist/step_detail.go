@@ -72,7 +72,8 @@ func (c *Checklist) stepView(W, H int) []string {
 	switch {
 	case len(cmds) == 0:
 	case !writes && len(cmds) > 3:
-		secs = append(secs, common.Section{Lines: c.WrapText("reads only: "+commandSummary(cmds), W, 0, common.ToneMuted), Prio: 40, Min: 1})
+		secs = append(secs, common.Section{Lines: c.WrapText("reads only: "+commandSummary(cmds), W, 0, common.ToneMuted), Prio: 40, Min: 1,
+			Brief: st.Paint(common.ToneMuted, common.FirstFit(W, fmt.Sprintf("reads only: %d commands, nothing written", len(cmds)), fmt.Sprintf("reads only: %d commands", len(cmds))))})
 	default:
 		lines := []string{st.Paint(common.ToneMuted, "sends")}
 		units := make([]int, 0, len(cmds))

@@ -76,6 +76,34 @@ func TestFitSectionsKeepsUnitsWhole(t *testing.T) {
 	}
 }
 
+// A list that must be cut is summed up in its brief line, not cut
+// mid-list; with room it is whole.
+func TestFitSectionsSaysTheBriefInsteadOfCuttingAList(t *testing.T) {
+	list := Section{Lines: []string{"reads only: CONFIG GET ×16, DBSIZE,", "INFO ×5, FUNCTION LIST"}, Min: 1, Brief: "reads only: 24 commands"}
+	if got := FitSections([]Section{list}, 2); !slices.Equal(got, list.Lines) {
+		t.Errorf("2 lines: %q, want the whole list", got)
+	}
+	if got := FitSections([]Section{list}, 1); !slices.Equal(got, []string{"reads only: 24 commands"}) {
+		t.Errorf("1 line: %q, want the brief", got)
+	}
+}
+
+// A table too narrow for a cell's text's shortest wording is cut; one
+// between its wordings says the one that fits.
+func TestTableSaysTheShortestWordingWhenTheShortDoesNotFit(t *testing.T) {
+	st := DefaultStyles(true)
+	cols := []Column{
+		{Cells: []Cell{{Text: "s3"}}},
+		{Cells: []Cell{{Text: "DOWN · seen 2.5 s ago · no answer within the deadline: the server is hung", Short: "DOWN · seen 2.5 s ago · no answer within the deadline", Shortest: "DOWN · seen 2.5 s ago", Span: true}}},
+	}
+	for w, want := range map[int]string{90: "the server is hung", 60: "within the deadline", 30: "seen 2.5 s ago"} {
+		got := ansi.Strip(strings.Join(st.Table(cols, w, 2), "|"))
+		if !strings.HasSuffix(strings.TrimRight(got, " "), want) {
+			t.Errorf("%d cells: %q, want it to end %q", w, got, want)
+		}
+	}
+}
+
 // A table too narrow for a cell's text says its shorter wording rather
 // than cutting it; with room, the text.
 func TestTableSaysTheShortWordingBeforeCutting(t *testing.T) {

@@ -12,6 +12,9 @@ type Section struct {
 	// command wrapped on several lines): the section is shortened to
 	// whole units only, and More is told how many units it hid.
 	Units []int
+	// Brief, when given, is one line said instead of the lines when the
+	// section must be cut (a list summed up rather than cut mid-list).
+	Brief string
 }
 
 // SectionsHeight is how many lines the sections take, stacked with a
@@ -71,6 +74,10 @@ func FitSections(secs []Section, h int) []string {
 			break
 		}
 		s := &secs[worst]
+		if s.Brief != "" {
+			s.Lines, s.Brief = []string{s.Brief}, ""
+			continue
+		}
 		if s.Whole {
 			s.Lines = nil
 			continue
