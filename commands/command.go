@@ -49,10 +49,18 @@ func session(name, usage string, stderr io.Writer) (*flag.FlagSet, *connFlags, *
 	return fs, &c, &sf
 }
 
-// signalContext ends on Ctrl-C or SIGTERM: every command that runs for a
-// while stops on either.
+// signalContext ends on Ctrl-C, SIGTERM, or SIGHUP (the terminal or the
+// SSH session went away): every command that runs for a while stops on
+// any, the running step stopped as when the operator quits (the cutover
+// unpauses before SENTINEL FAILOVER) and a lab's servers and files
+// removed, rather than dying where it stands. A SIGHUP ignored when
+// flyover started (nohup) stays ignored.
 func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return signal.NotifyContext(context.Background(), sigs...)
 }
 
 // fail prints err under the command's name and returns code, the exit

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/term"
 
 	"flyover/lab"
 	"flyover/probe"
@@ -107,8 +110,13 @@ func runDemo(o demoOptions, stdout, stderr io.Writer) int {
 
 // startLabShowing starts the lab and shows, on stderr, that it is
 // starting: it takes a few seconds. Interrupted, lab.Start stops what it
-// started.
+// started. The line counts the seconds on a terminal only: a file or a
+// pipe gets how it ended, once.
 func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab, error) {
+	redraw := ""
+	if f, ok := w.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		redraw = "\r\033[K"
+	}
 	type started struct {
 		l   *lab.Lab
 		err error
@@ -122,7 +130,11 @@ func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab,
 	t0 := time.Now()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	if redraw == "" {
+		t.Stop() // nothing to count on a file
+	}
 	interrupted := false
+	cancelled := ctx.Done() // nil once seen: a closed channel would spin the loop
 	for {
 		select {
 		case r := <-done:
@@ -132,24 +144,24 @@ func startLabShowing(ctx context.Context, o lab.Options, w io.Writer) (*lab.Lab,
 			}
 			switch {
 			case interrupted || errors.Is(r.err, context.Canceled):
-				fmt.Fprintf(w, "\r\033[K%s: interrupted, stopped\n", what)
+				fmt.Fprintf(w, "%s%s: interrupted, stopped\n", redraw, what)
 			case r.err != nil:
-				fmt.Fprintf(w, "\r\033[K%s: failed\n", what)
+				fmt.Fprintf(w, "%s%s: failed\n", redraw, what)
 			default:
-				fmt.Fprintf(w, "\r\033[K%s: ready in %.1f s (%s)\n", what, time.Since(t0).Seconds(), r.l.Dir)
+				fmt.Fprintf(w, "%s%s: ready in %.1f s (%s)\n", redraw, what, time.Since(t0).Seconds(), r.l.Dir)
 				if r.l.TargetStandIn {
 					fmt.Fprintln(w, "  no dragonfly on PATH: a redis-server stands in for it, and the screen says so")
 				}
 			}
 			return r.l, r.err
-		case <-ctx.Done():
-			if !interrupted {
-				interrupted = true
-				fmt.Fprintf(w, "\r\033[K%s: interrupted, stopping what started…", what)
+		case <-cancelled:
+			cancelled, interrupted = nil, true
+			if redraw != "" {
+				fmt.Fprintf(w, "%s%s: interrupted, stopping what started…", redraw, what)
 			}
 		case <-t.C:
 			if !interrupted {
-				fmt.Fprintf(w, "\r\033[K%s… %.1f s", what, time.Since(t0).Seconds())
+				fmt.Fprintf(w, "%s%s… %.1f s", redraw, what, time.Since(t0).Seconds())
 			}
 		}
 	}

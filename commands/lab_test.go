@@ -30,7 +30,13 @@ func TestMain(m *testing.M) {
 // the lab's directory and every address it printed, once it is ready.
 func startFlyoverLab(t *testing.T) (*exec.Cmd, string, []string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "lab")
+	return startFlyoverLabAs(t, exec.Command(os.Args[0], "lab"))
+}
+
+// startFlyoverLabAs is startFlyoverLab through cmd (a shell that ignores
+// a signal first, say).
+func startFlyoverLabAs(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, string, []string) {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "FLYOVER_TEST_MAIN=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -88,7 +94,7 @@ func allClosed(addrs []string) bool {
 }
 
 func TestFlyoverLabStopsEverythingOnSignals(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd, dir, addrs := startFlyoverLab(t)
 			if len(addrs) != 5 || dir == "" {
@@ -112,5 +118,28 @@ func TestFlyoverLabStopsEverythingOnSignals(t *testing.T) {
 				t.Errorf("lab directory %s left behind after %v", dir, sig)
 			}
 		})
+	}
+}
+
+// Under nohup (SIGHUP ignored when flyover starts) a hang-up changes
+// nothing: the lab runs on until it is stopped.
+func TestFlyoverLabUnderNohupIgnoresHangUps(t *testing.T) {
+	cmd, dir, addrs := startFlyoverLabAs(t, exec.Command("sh", "-c", `trap "" HUP; exec "$0" lab`, os.Args[0]))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cmd.Process.Signal(syscall.SIGHUP)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+		t.Fatal("flyover lab ended on a SIGHUP it was started ignoring")
+	case <-time.After(2 * time.Second):
+	}
+	if allClosed(addrs) {
+		t.Fatal("the lab's servers stopped on an ignored SIGHUP")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	<-exited
+	if err := lab.WaitFor(t.Context(), 15*time.Second, func() bool { return allClosed(addrs) }); err != nil {
+		t.Fatalf("servers still listening after SIGTERM: %v", addrs)
 	}
 }
