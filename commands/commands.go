@@ -68,7 +68,9 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		return cmdMigrate(args[1:], stdout, stderr)
 	case "bench":
-		return bench.Main(args[1:], stdout, stderr)
+		ctx, stop := signalContext()
+		defer stop()
+		return bench.Main(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -19,10 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -135,8 +133,9 @@ Exit status: 0 every run completed and the guarded cutover lost nothing,
 1 a run failed or the guarded cutover lost an acknowledged write, 2 bad usage.
 `
 
-// Main is `flyover bench`: args are what follows "bench".
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main is `flyover bench`: args are what follows "bench"; ctx ends the
+// runs (the caller's signals: Ctrl-C, SIGTERM, a hang-up).
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s, asJSON, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
@@ -146,8 +145,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flyover bench: %v\n\n%s\nflyover bench --help says more.\n", err, synopsis)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	rep := Run(ctx, s, stderr)
 	if asJSON {
 		err = rep.WriteJSON(stdout)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -32,7 +33,7 @@ func (w *logWriter) Write(p []byte) (int, error) {
 func TestEachMethodOnceReportsAndGuardedLosesNothing(t *testing.T) {
 	labtest.Skip(t)
 	var stdout bytes.Buffer
-	code := Main([]string{"cutover", "--runs", "1", "--rate", "500", "--keys", "2000", "--window", "1s", "--json"},
+	code := Main(context.Background(), []string{"cutover", "--runs", "1", "--rate", "500", "--keys", "2000", "--window", "1s", "--json"},
 		&stdout, &logWriter{t: t})
 
 	var rep Report
@@ -109,7 +110,7 @@ func TestBadUsageExits2(t *testing.T) {
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		code := Main(c.args, &stdout, &stderr)
+		code := Main(context.Background(), c.args, &stdout, &stderr)
 		if code != 2 || !strings.Contains(stderr.String(), c.want) || !strings.Contains(stderr.String(), "Usage:") {
 			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 2 and %q", c.args, code, stderr.String(), c.want)
 		}
@@ -118,7 +119,7 @@ func TestBadUsageExits2(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"cutover", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "--runs") {
+	if code := Main(context.Background(), []string{"cutover", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "--runs") {
 		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
@@ -190,7 +191,7 @@ func TestUnmeasuredLossIsNull(t *testing.T) {
 func TestGuardedWithSeveralPipelinedWritersLosesNothing(t *testing.T) {
 	labtest.Skip(t)
 	var stdout bytes.Buffer
-	code := Main([]string{"cutover", "--runs", "1", "--methods", "guarded", "--rate", "3000", "--conns", "4", "--pipeline", "8",
+	code := Main(context.Background(), []string{"cutover", "--runs", "1", "--methods", "guarded", "--rate", "3000", "--conns", "4", "--pipeline", "8",
 		"--keys", "5000", "--value-size", "64", "--window", "1s", "--json"}, &stdout, &logWriter{t: t})
 	var rep Report
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
@@ -231,7 +232,7 @@ func TestSizeFlagsAndFigures(t *testing.T) {
 		{[]string{"cutover", "--replica-buffer-limit", "1gb x 60"}, "is not HARD SOFT SECONDS"},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := Main(c.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
+		if code := Main(context.Background(), c.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 2 and %q", c.args, code, stderr.String(), c.want)
 		}
 	}
