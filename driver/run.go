@@ -41,7 +41,10 @@ func (d *Driver) Start(id steps.StepID, f steps.Facts, a steps.Answers) Launch {
 	}
 }
 
-// launch starts the step, after its turn when there is a gate.
+// launch starts the step, after its turn when there is a gate. A step
+// without one is stamped ended when its owner finishes it: nothing
+// waits on its end (and the owner's clock may be a test's, read on the
+// owner's goroutine only).
 func launch(ctx context.Context, r Runner, gate Gate, now func() time.Time, id steps.StepID, f steps.Facts, a steps.Answers) (Job, error) {
 	if gate == nil {
 		return r.Start(ctx, id, f, a)

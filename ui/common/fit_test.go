@@ -104,6 +104,22 @@ func TestTableSaysTheShortestWordingWhenTheShortDoesNotFit(t *testing.T) {
 	}
 }
 
+// A column of cells with a shortest wording narrows to it when the
+// table is that tight, and says the short one when there is room for it.
+func TestAColumnNarrowsToItsShortestWording(t *testing.T) {
+	st := DefaultStyles(true)
+	cols := []Column{
+		{Cells: []Cell{{Text: "s1"}}},
+		{Cells: []Cell{{Text: "master,failover_in_progress", Short: "failover", Shortest: "fo"}}},
+		{Cells: []Cell{{Text: "127.0.0.1:7001"}}},
+	}
+	for w, want := range map[int]string{47: "master,failover_in_progress", 28: "s1  failover  127.0.0.1:7001", 22: "s1  fo  127.0.0.1:7001"} {
+		if got := ansi.Strip(strings.Join(st.Table(cols, w, 2), "|")); !strings.Contains(got, want) || strings.Contains(got, "…") {
+			t.Errorf("%d cells: %q, want %q whole", w, got, want)
+		}
+	}
+}
+
 // A table too narrow for a cell's text says its shorter wording rather
 // than cutting it; with room, the text.
 func TestTableSaysTheShortWordingBeforeCutting(t *testing.T) {

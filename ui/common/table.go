@@ -15,7 +15,8 @@ type Cell struct {
 	// Short is a shorter wording of Text, said instead of cutting it
 	// when the table is too wide for Text.
 	Short string
-	// Shortest is said when Short does not fit either.
+	// Shortest is said when Short does not fit either (a column may
+	// narrow to it).
 	Shortest string
 }
 
@@ -35,7 +36,7 @@ type Column struct {
 // Table renders columns into lines exactly w cells wide: a muted heading
 // line (if any column has a heading) and one line per row. Columns are
 // dropped, in their drop order, until the table fits; then columns with
-// shorter wordings (Cell.Short) take them, from the right; the last
+// shorter wordings (Cell.Short, Cell.Shortest) take them, from the right; the last
 // column is then cut to the width left.
 func (st *Styles) Table(cols []Column, w, gap int) []string {
 	widths := make([]int, len(cols))
@@ -97,6 +98,8 @@ func (st *Styles) Table(cols []Column, w, gap int) []string {
 		for r, x := range cols[i].Cells {
 			switch {
 			case x.Span:
+			case x.Shortest != "":
+				short, has = max(short, Width(x.Shortest)), true
 			case x.Short != "":
 				short, has = max(short, Width(x.Short)), true
 			default:
