@@ -344,11 +344,9 @@ func (d *Confirm) commandLines(cmds []steps.Command, W int) ([]string, []int) {
 	for i, cmd := range cmds {
 		note := cmd.Note
 		cmd.Note = ""
-		s := cmd.String()
-		at, args, _ := strings.Cut(s, "> ")
-		rows[i] = row{at: at + ">", args: args, note: note}
+		rows[i] = row{at: cmd.Prompt(), args: cmd.Line(), note: note}
 		aw = max(aw, common.Width(rows[i].at))
-		gw = max(gw, common.Width(args))
+		gw = max(gw, common.Width(rows[i].args))
 	}
 	const indent = 2
 	noteCol := indent + aw + 1 + gw + 3
